@@ -1,0 +1,23 @@
+// The vpclab subcommands; each takes the arguments after its name and returns the process exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vpclab::router {
+
+using Args = std::vector<std::string>;
+
+int command_up(const Args& args);
+int command_down(const Args& args);
+int command_ls(const Args& args);
+int command_stats(const Args& args);
+int command_exec(const Args& args);
+int command_shell(const Args& args);
+int command_ec2(const Args& args);
+
+// Exit statuses, as the aws CLI uses them: 252 bad usage, 254 the service refused the request.
+constexpr int exit_usage = 252;
+constexpr int exit_api_error = 254;
+
+}  // namespace vpclab::router

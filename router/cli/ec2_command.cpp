@@ -1,0 +1,102 @@
+// vpclab ec2 COMMAND: aws CLI style options in, the EC2 API's JSON out, aws CLI style errors.
+#include <iostream>
+
+#include "router/cli/commands.hpp"
+#include "router/cli/options.hpp"
+#include "router/control/ec2_actions.hpp"
+
+namespace vpclab::router {
+
+namespace {
+
+// The aws CLI's shorthand for a filter, "Name=vpc-id,Values=vpc-1,vpc-2", or its JSON form.
+nlohmann::json parse_filter(const std::string& text) {
+    if (!text.empty() && (text[0] == '[' || text[0] == '{')) {
+        try {
+            auto j = nlohmann::json::parse(text);
+            return j.is_array() ? j : nlohmann::json::array({j});
+        } catch (const nlohmann::json::exception&) {
+            throw UsageError("--filters: '" + text + "' is not valid JSON");
+        }
+    }
+    const auto name_at = text.find("Name=");
+    const auto values_at = text.find(",Values=");
+    if (name_at != 0 || values_at == std::string::npos)
+        throw UsageError("--filters takes Name=NAME,Values=V1,V2 (got '" + text + "')");
+    nlohmann::json f = {{"Name", text.substr(5, values_at - 5)}, {"Values", nlohmann::json::array()}};
+    std::string rest = text.substr(values_at + 8);
+    std::size_t start = 0;
+    while (true) {
+        const auto comma = rest.find(',', start);
+        f["Values"].push_back(rest.substr(start, comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return nlohmann::json::array({f});
+}
+
+void print_ec2_help() {
+    std::cout << "usage: vpclab ec2 COMMAND [options] [--stack-name N]\n\ncommands:\n";
+    for (const auto& a : ec2_actions()) {
+        std::cout << "  " << a.command << "\n      " << a.summary << "\n     ";
+        for (const auto& p : a.params) std::cout << ' ' << (p.required ? "" : "[") << p.option << (p.required ? "" : "]");
+        std::cout << '\n';
+    }
+}
+
+}  // namespace
+
+int command_ec2(const Args& args) {
+    if (args.empty() || args.front() == "help" || args.front() == "--help") {
+        print_ec2_help();
+        return args.empty() ? exit_usage : 0;
+    }
+    const ActionSpec* spec = find_action_by_command(args.front());
+    if (!spec) throw UsageError("ec2: unknown command '" + args.front() + "' (see `vpclab ec2 help`)");
+
+    po::options_description options(std::string("vpclab ec2 ") + spec->command + " options");
+    options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("json"), "json");
+    for (const auto& p : spec->params) {
+        const std::string flag = std::string(p.option).substr(2);
+        if (p.kind == ParamSpec::Kind::string) options.add_options()(flag.c_str(), po::value<std::string>(), p.name);
+        else options.add_options()(flag.c_str(), po::value<std::vector<std::string>>()->multitoken()->composing(), p.name);
+    }
+    const auto vm = parse_options(Args(args.begin() + 1, args.end()), options);
+    if (vm["output"].as<std::string>() != "json") throw UsageError("--output: only json is supported");
+
+    nlohmann::json params = nlohmann::json::object();
+    std::vector<std::string> missing;
+    for (const auto& p : spec->params) {
+        const std::string flag = std::string(p.option).substr(2);
+        if (!vm.count(flag)) {
+            if (p.required) missing.push_back(p.option);
+            continue;
+        }
+        if (p.kind == ParamSpec::Kind::string) {
+            params[p.name] = vm[flag].as<std::string>();
+        } else if (p.kind == ParamSpec::Kind::filters) {
+            params[p.name] = nlohmann::json::array();
+            for (const auto& f : vm[flag].as<std::vector<std::string>>())
+                for (const auto& one : parse_filter(f)) params[p.name].push_back(one);
+        } else {
+            params[p.name] = vm[flag].as<std::vector<std::string>>();
+        }
+    }
+    if (!missing.empty()) {
+        std::string list;
+        for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+        throw UsageError("the following arguments are required: " + list);
+    }
+
+    const std::string stack = resolve_stack(optional_string(vm, "stack-name"));
+    const auto reply = call_stack(stack, spec->action, params);
+    if (!reply.value("ok", false)) {
+        std::cerr << "\nAn error occurred (" << reply["error"]["Code"].get<std::string>() << ") when calling the " << spec->action
+                  << " operation: " << reply["error"]["Message"].get<std::string>() << '\n';
+        return exit_api_error;
+    }
+    if (!reply["result"].empty()) std::cout << reply["result"].dump(4) << '\n';
+    return 0;
+}
+
+}  // namespace vpclab::router

@@ -1,0 +1,58 @@
+// vpclab exec and vpclab shell.
+#include <algorithm>
+#include <iostream>
+
+#include "router/cli/commands.hpp"
+#include "router/cli/instance_exec.hpp"
+#include "router/cli/options.hpp"
+
+namespace vpclab::router {
+
+namespace {
+struct InstanceArgs {
+    std::optional<std::string> stack;
+    std::string instance;
+    Args command;
+};
+
+// [--stack-name S] INSTANCE [--] COMMAND…: everything after the instance name belongs to the command.
+InstanceArgs split_instance_args(const Args& args, bool want_command) {
+    InstanceArgs out;
+    std::size_t i = 0;
+    for (; i < args.size(); ++i) {
+        if (args[i] == "--stack-name" && i + 1 < args.size()) out.stack = args[++i];
+        else if (args[i].rfind("--stack-name=", 0) == 0) out.stack = args[i].substr(13);
+        else if (args[i] == "--") continue;
+        else if (!args[i].empty() && args[i][0] == '-') throw UsageError("unknown option " + args[i]);
+        else {
+            out.instance = args[i++];
+            break;
+        }
+    }
+    if (i < args.size() && args[i] == "--") ++i;
+    out.command.assign(args.begin() + static_cast<long>(i), args.end());
+    if (out.instance.empty()) throw UsageError("which instance? (see `vpclab ls`)");
+    if (want_command && out.command.empty()) throw UsageError("usage: vpclab exec [--stack-name S] INSTANCE -- COMMAND…");
+    if (!want_command && !out.command.empty()) throw UsageError("vpclab shell takes no command; use vpclab exec");
+    return out;
+}
+}  // namespace
+
+int command_exec(const Args& args) {
+    const InstanceArgs a = split_instance_args(args, true);
+    const InstanceLocation where = find_instance(a.stack, a.instance);
+    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"]}, a.command);
+}
+
+int command_shell(const Args& args) {
+    const InstanceArgs a = split_instance_args(args, false);
+    const InstanceLocation where = find_instance(a.stack, a.instance);
+    const std::string name = where.instance["Name"];
+    std::cerr << "vpclab: shell on " << name << " (" << where.instance["InstanceId"].get<std::string>() << ", "
+              << where.instance["PrivateIpAddress"].get<std::string>() << ") in stack " << where.stack << "; exit to leave\n";
+    // The prompt shows the EC2-style hostname, as on the instance, and the instance's name.
+    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"]}, {"bash", "--norc", "--noprofile", "-i"},
+                            {{"PS1", "[root@\\h " + name + " \\W]\\$ "}, {"VPCLAB_INSTANCE", name}, {"VPCLAB_STACK", where.stack}});
+}
+
+}  // namespace vpclab::router

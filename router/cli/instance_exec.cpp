@@ -1,0 +1,62 @@
+// Entering an instance: setns into its network namespace, new mount and UTS namespaces, /etc/netns binds.
+#include "router/cli/instance_exec.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+
+#include "tap/network_namespace.hpp"
+
+namespace vpclab::router {
+
+namespace {
+void bind_etc_files(const std::string& netns) {
+    const std::string dir = std::string(tap::netns_etc_dir) + "/" + netns;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    while (dirent* e = ::readdir(d)) {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+        const std::string from = dir + "/" + e->d_name;
+        const std::string to = std::string("/etc/") + e->d_name;
+        if (::mount(from.c_str(), to.c_str(), "none", MS_BIND, nullptr) != 0)
+            std::cerr << "vpclab: warning: cannot bind " << from << " over " << to << ": " << std::strerror(errno) << '\n';
+    }
+    ::closedir(d);
+}
+}  // namespace
+
+int exec_in_instance(const InstanceContext& ctx, const std::vector<std::string>& argv,
+                     const std::vector<std::pair<std::string, std::string>>& environment) {
+    auto fail = [](const std::string& what) {
+        std::cerr << "vpclab: " << what << ": " << std::strerror(errno) << '\n';
+        return 126;
+    };
+    if (argv.empty()) {
+        std::cerr << "vpclab: no command given\n";
+        return 126;
+    }
+    tap::UniqueFd ns = tap::open_named_netns(ctx.netns);
+    if (::setns(ns.get(), CLONE_NEWNET) != 0) return fail("setns into " + ctx.netns);
+    if (::unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0) return fail("unshare mount/UTS namespaces");
+    // Keep our mounts from propagating back to the host, then show this namespace's /sys (as ip netns exec).
+    if (::mount("", "/", "none", MS_SLAVE | MS_REC, nullptr) != 0) return fail("make / a slave mount");
+    ::umount2("/sys", MNT_DETACH);
+    if (::mount(ctx.netns.c_str(), "/sys", "sysfs", 0, nullptr) != 0) return fail("mount /sys");
+    bind_etc_files(ctx.netns);
+    if (::sethostname(ctx.hostname.data(), ctx.hostname.size()) != 0) return fail("sethostname");
+    for (const auto& [k, v] : environment) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    const int err = errno;
+    std::cerr << "vpclab: " << argv[0] << ": " << std::strerror(err) << '\n';
+    return err == ENOENT ? 127 : 126;
+}
+
+}  // namespace vpclab::router

@@ -1,0 +1,208 @@
+// vpclab up, down, ls and stats.
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "router/cli/commands.hpp"
+#include "router/cli/options.hpp"
+#include "router/lab/stack_state.hpp"
+#include "router/router_process.hpp"
+#include "router/template/template_loader.hpp"
+
+namespace vpclab::router {
+
+namespace {
+
+// A plain text table with columns sized to their contents.
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (widths.size() <= i) widths.push_back(0);
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+        }
+        std::cout << line << '\n';
+    }
+}
+
+void print_instances(const std::vector<std::pair<std::string, nlohmann::json>>& listings) {
+    std::vector<std::vector<std::string>> rows{{"STACK", "NAME", "INSTANCE ID", "SUBNET", "PRIVATE IP", "PUBLIC IP", "NAMESPACE"}};
+    for (const auto& [stack, listing] : listings)
+        for (const auto& i : listing["Instances"]) {
+            const std::string pub = i["PublicIpAddress"];
+            rows.push_back({stack, i["Name"], i["InstanceId"], i["SubnetName"].get<std::string>() + " (" + i["SubnetId"].get<std::string>() + ")",
+                            i["PrivateIpAddress"], pub.empty() ? "-" : pub, i["Namespace"]});
+        }
+    print_table(rows);
+}
+
+std::string stack_name_from_file(const std::string& path) {
+    std::string stem = std::filesystem::path(path).stem().string();
+    std::string name;
+    for (char c : stem) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+    if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) name = "lab-" + name;
+    return name.substr(0, 64);
+}
+
+nlohmann::json ok_result(const nlohmann::json& reply) {
+    if (!reply.value("ok", false)) throw std::runtime_error(reply["error"]["Message"].get<std::string>());
+    return reply["result"];
+}
+
+}  // namespace
+
+int command_up(const Args& args) {
+    po::options_description options("vpclab up options");
+    options.add_options()("template", po::value<std::string>(), "CloudFormation template (YAML or JSON)")(
+        "stack-name", po::value<std::string>(), "stack name (default: the template's file name)")(
+        "region", po::value<std::string>()->default_value("ap-northeast-2"), "AWS region the lab imitates")(
+        "parameter", po::value<std::vector<std::string>>()->composing(), "template parameter KEY=VALUE (repeatable)")(
+        "strict", po::bool_switch(), "unsupported resource types or properties are an error")(
+        "foreground", po::bool_switch(), "keep the router attached to this terminal");
+    po::positional_options_description positional;
+    positional.add("template", 1);
+    const auto vm = parse_options(args, options, positional);
+
+    cfn::LoadOptions load;
+    std::string text;
+    if (vm.count("template")) {
+        const std::string path = vm["template"].as<std::string>();
+        std::ifstream in(path);
+        if (!in) throw UsageError("cannot read template '" + path + "'");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        text = ss.str();
+        load.file_name = path;
+        load.stack_name = stack_name_from_file(path);
+    } else {
+        text = cfn::default_template_text;
+        load.file_name = std::string("(built-in) ") + cfn::default_template_name;
+        load.stack_name = stack_name_from_file(cfn::default_template_name);
+    }
+    if (auto name = optional_string(vm, "stack-name")) load.stack_name = *name;
+    std::string why;
+    if (!valid_stack_name(load.stack_name, &why)) throw UsageError(why);
+    load.region = vm["region"].as<std::string>();
+    load.strict = vm["strict"].as<bool>();
+    if (vm.count("parameter"))
+        for (const auto& kv : vm["parameter"].as<std::vector<std::string>>()) {
+            const auto eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0) throw UsageError("--parameter takes KEY=VALUE, got '" + kv + "'");
+            load.parameters[kv.substr(0, eq)] = kv.substr(eq + 1);
+        }
+
+    cfn::LoadedLab lab = cfn::load_template(text, load);
+    if (!lab.unsupported.empty()) {
+        std::cerr << "vpclab: warning: " << lab.unsupported.size() << " part(s) of " << load.file_name
+                  << " are not supported and were left out (--strict makes this an error):\n";
+        for (const auto& u : lab.unsupported) std::cerr << "  - " << u << '\n';
+    }
+    for (const auto& s : lab.skipped) std::cerr << "vpclab: note: " << s << '\n';
+
+    const std::string stack = load.stack_name;
+    const bool foreground = vm["foreground"].as<bool>();
+    if (foreground) std::cerr << "vpclab: stack " << stack << " starting in the foreground (Ctrl-C stops it and removes the lab)\n";
+    const int rc = bring_up(std::move(lab), UpOptions{foreground});
+    if (rc != 0 || foreground) return rc;
+    print_instances({{stack, ok_result(call_stack(stack, "Vpclab.ListLab"))}});
+    std::cout << "\nstack " << stack << " is up. Try: vpclab shell <NAME>   ·   vpclab ec2 describe-route-tables   ·   vpclab down --stack-name " << stack << '\n';
+    return 0;
+}
+
+int command_down(const Args& args) {
+    po::options_description options("vpclab down options");
+    options.add_options()("stack-name", po::value<std::string>(), "stack to remove")("all", po::bool_switch(), "remove every stack");
+    const auto vm = parse_options(args, options);
+    std::vector<std::string> stacks;
+    if (vm["all"].as<bool>()) {
+        stacks = known_stacks();
+    } else if (auto name = optional_string(vm, "stack-name")) {
+        if (!std::filesystem::exists(StackPaths::of(*name).dir)) throw UsageError("no stack named '" + *name + "' (nothing to remove)");
+        stacks = {*name};
+    } else {
+        stacks = known_stacks();
+        if (stacks.size() > 1) throw UsageError("several stacks exist; choose one with --stack-name, or use --all");
+        if (stacks.empty()) throw UsageError("no stack to remove");
+    }
+    for (const auto& stack : stacks) {
+        const auto namespaces = Ledger(StackPaths::of(stack).ledger).namespaces();
+        if (const int pid = live_router_pid(stack)) {
+            try {
+                call_stack(stack, "Vpclab.Shutdown");
+            } catch (const std::exception&) {
+                ::kill(pid, SIGTERM);
+            }
+            // The router removes its namespaces itself; give it a moment, then stop it hard.
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (::kill(pid, 0) == 0 && live_router_pid(stack) && std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (live_router_pid(stack)) ::kill(pid, SIGKILL);
+        }
+        remove_stack_leftovers(stack);
+        std::cout << "stack " << stack << " removed";
+        if (!namespaces.empty()) {
+            std::cout << " (namespaces:";
+            for (const auto& n : namespaces) std::cout << ' ' << n;
+            std::cout << ')';
+        }
+        std::cout << '\n';
+    }
+    return 0;
+}
+
+int command_ls(const Args& args) {
+    po::options_description options("vpclab ls options");
+    options.add_options()("stack-name", po::value<std::string>(), "only this stack");
+    const auto vm = parse_options(args, options);
+    std::vector<std::string> stacks;
+    if (auto name = optional_string(vm, "stack-name")) stacks = {resolve_stack(name)};
+    else stacks = running_stacks();
+    std::vector<std::pair<std::string, nlohmann::json>> listings;
+    for (const auto& s : stacks) listings.emplace_back(s, ok_result(call_stack(s, "Vpclab.ListLab")));
+    print_instances(listings);
+    for (const auto& s : known_stacks())
+        if (!live_router_pid(s)) std::cerr << "vpclab: stack " << s << " has leftovers of a dead router: `vpclab down --stack-name " << s << "`\n";
+    return 0;
+}
+
+int command_stats(const Args& args) {
+    po::options_description options("vpclab stats options");
+    options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("text"), "text or json");
+    const auto vm = parse_options(args, options);
+    const std::string stack = resolve_stack(optional_string(vm, "stack-name"));
+    const auto stats = ok_result(call_stack(stack, "Vpclab.Stats"));
+    if (vm["output"].as<std::string>() == "json") {
+        std::cout << stats.dump(4) << '\n';
+        return 0;
+    }
+    if (vm["output"].as<std::string>() != "text") throw UsageError("--output must be text or json");
+    std::vector<std::vector<std::string>> rows{{"INSTANCE", "ENI", "PRIVATE IP", "RX FRAMES", "RX BYTES", "TX FRAMES", "TX BYTES", "DROPPED"}};
+    for (const auto& p : stats["Interfaces"]) {
+        std::uint64_t dropped = 0;
+        for (const auto& [k, v] : p["Drops"].items()) dropped += v.get<std::uint64_t>();
+        rows.push_back({p["InstanceName"], p["NetworkInterfaceId"], p["PrivateIpAddress"], std::to_string(p["RxFrames"].get<std::uint64_t>()),
+                        std::to_string(p["RxBytes"].get<std::uint64_t>()), std::to_string(p["TxFrames"].get<std::uint64_t>()),
+                        std::to_string(p["TxBytes"].get<std::uint64_t>()), std::to_string(dropped)});
+    }
+    print_table(rows);
+    std::cout << "\ndrops by reason:\n";
+    if (stats["DropsByReason"].empty()) std::cout << "  (none)\n";
+    std::vector<std::vector<std::string>> reasons;
+    for (const auto& [k, v] : stats["DropsByReason"].items())
+        reasons.push_back({"  " + k, std::to_string(v.get<std::uint64_t>()), stats["DropReasons"][k].get<std::string>()});
+    print_table(reasons);
+    return 0;
+}
+
+}  // namespace vpclab::router

@@ -1,0 +1,70 @@
+// vpclab's entry point: global flags, then dispatch to a subcommand.
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "router/cli/commands.hpp"
+#include "router/cli/stack_client.hpp"
+#include "router/template/template_error.hpp"
+
+using namespace vpclab::router;
+
+namespace {
+const char* const usage = R"(vpclab: an AWS VPC on one Linux machine (network namespaces as instances, one userspace router)
+
+usage: vpclab [-v|-vv] COMMAND [options]
+
+  up [TEMPLATE] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--foreground]
+                         create the lab a CloudFormation template describes (none: the built-in seed lab)
+  down [--stack-name N | --all]
+                         remove a stack: router, namespaces, /etc/netns entries, sockets (also after kill -9)
+  ls [--stack-name N]    instances: name, ID, subnet, private and public IP, namespace
+  exec [--stack-name N] INSTANCE -- COMMAND…
+                         run a command on an instance (its namespace, hostname and resolv.conf)
+  shell [--stack-name N] INSTANCE
+                         an interactive shell on an instance
+  stats [--stack-name N] [--output json]
+                         frames and bytes per ENI, and drops by reason
+  ec2 COMMAND [options]  EC2 API actions with aws CLI names: `vpclab ec2 help` lists them
+
+Commands act on the only running stack unless --stack-name says which. All need root.
+)";
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args args(argv + 1, argv + argc);
+    int verbosity = 0;
+    while (!args.empty() && (args.front() == "-v" || args.front() == "-vv" || args.front() == "--verbose")) {
+        verbosity += args.front() == "-vv" ? 2 : 1;
+        args.erase(args.begin());
+    }
+    spdlog::set_level(verbosity >= 2 ? spdlog::level::trace : verbosity == 1 ? spdlog::level::debug : spdlog::level::info);
+    if (args.empty() || args.front() == "help" || args.front() == "--help" || args.front() == "-h") {
+        std::cout << usage;
+        return args.empty() ? exit_usage : 0;
+    }
+    const std::string command = args.front();
+    args.erase(args.begin());
+    try {
+        if (::geteuid() != 0) throw UsageError("vpclab needs root (network namespaces, TAP devices): run it with sudo");
+        if (command == "up") return command_up(args);
+        if (command == "down") return command_down(args);
+        if (command == "ls") return command_ls(args);
+        if (command == "stats") return command_stats(args);
+        if (command == "exec") return command_exec(args);
+        if (command == "shell") return command_shell(args);
+        if (command == "ec2") return command_ec2(args);
+        throw UsageError("unknown command '" + command + "' (see `vpclab --help`)");
+    } catch (const UsageError& e) {
+        std::cerr << "vpclab: error: " << e.what() << '\n';
+        return exit_usage;
+    } catch (const vpclab::cfn::TemplateError& e) {
+        std::cerr << "vpclab: error: " << e.what() << "\nNothing was created.\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "vpclab: error: " << e.what() << '\n';
+        return 1;
+    }
+}

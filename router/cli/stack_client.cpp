@@ -1,0 +1,53 @@
+// Finding stacks and instances, and calling a stack's router.
+#include "router/cli/stack_client.hpp"
+
+#include "router/control/control_socket.hpp"
+#include "router/lab/stack_state.hpp"
+
+namespace vpclab::router {
+
+std::vector<std::string> running_stacks() {
+    std::vector<std::string> out;
+    for (const auto& s : known_stacks())
+        if (live_router_pid(s)) out.push_back(s);
+    return out;
+}
+
+std::string resolve_stack(const std::optional<std::string>& name) {
+    if (name) {
+        if (!live_router_pid(*name)) {
+            if (std::filesystem::exists(StackPaths::of(*name).dir))
+                throw UsageError("stack '" + *name + "' is not running (its router died); `vpclab down --stack-name " + *name + "` removes what is left");
+            throw UsageError("no stack named '" + *name + "' is running");
+        }
+        return *name;
+    }
+    const auto stacks = running_stacks();
+    if (stacks.size() == 1) return stacks.front();
+    if (stacks.empty()) throw UsageError("no stack is running (start one with `vpclab up`)");
+    std::string list;
+    for (const auto& s : stacks) list += " " + s;
+    throw UsageError("several stacks are running (" + list.substr(1) + "); choose one with --stack-name");
+}
+
+nlohmann::json call_stack(const std::string& stack, const std::string& action, const nlohmann::json& params) {
+    return call_router(StackPaths::of(stack).control_socket, {{"Action", action}, {"Params", params}});
+}
+
+InstanceLocation find_instance(const std::optional<std::string>& stack_name, const std::string& which) {
+    std::vector<std::string> stacks = stack_name ? std::vector<std::string>{resolve_stack(stack_name)} : running_stacks();
+    if (stacks.empty()) throw UsageError("no stack is running (start one with `vpclab up`)");
+    std::vector<InstanceLocation> found;
+    for (const auto& stack : stacks) {
+        const auto reply = call_stack(stack, "Vpclab.ListLab");
+        for (const auto& inst : reply["result"]["Instances"])
+            if (inst["Name"] == which || inst["InstanceId"] == which || inst["Namespace"] == which) found.push_back({stack, inst});
+    }
+    if (found.size() == 1) return found.front();
+    if (found.empty()) throw UsageError("no instance named '" + which + "' in " + (stack_name ? "stack " + *stack_name : std::string("any running stack")) + " (see `vpclab ls`)");
+    std::string where;
+    for (const auto& f : found) where += " " + f.stack;
+    throw UsageError("instance '" + which + "' exists in several stacks (" + where.substr(1) + "); choose one with --stack-name");
+}
+
+}  // namespace vpclab::router

@@ -1,0 +1,18 @@
+// The VPC model rendered as the EC2 API's JSON (the shapes `aws ec2 describe-*` prints).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "router/lab/lab_network.hpp"
+#include "routing/vpc_model.hpp"
+
+namespace vpclab::router {
+
+nlohmann::json vpc_json(const routing::VpcModel& m, const routing::Vpc& v);
+nlohmann::json subnet_json(const routing::VpcModel& m, const routing::Subnet& s);
+nlohmann::json route_table_json(const routing::VpcModel& m, const routing::RouteTable& t);
+nlohmann::json security_group_json(const routing::SecurityGroup& g);
+nlohmann::json internet_gateway_json(const routing::InternetGateway& g);
+nlohmann::json instance_json(const routing::VpcModel& m, const routing::Instance& i);
+
+}  // namespace vpclab::router

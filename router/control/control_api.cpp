@@ -1,0 +1,209 @@
+// Control request dispatch: validates parameters against the action table, then reads or changes the model.
+#include "router/control/control_api.hpp"
+
+#include "router/control/aws_json.hpp"
+#include "router/control/ec2_actions.hpp"
+
+namespace vpclab::router {
+
+using nlohmann::json;
+using routing::ApiError;
+
+namespace {
+
+std::string string_param(const json& params, const char* name) {
+    auto it = params.find(name);
+    return it != params.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::vector<std::string> list_param(const json& params, const char* name) {
+    std::vector<std::string> out;
+    auto it = params.find(name);
+    if (it != params.end() && it->is_array())
+        for (const auto& v : *it)
+            if (v.is_string()) out.push_back(v.get<std::string>());
+    return out;
+}
+
+// Values a filter name selects from a resource's JSON: the common EC2 filter names, plus tag:<Key>.
+std::vector<std::string> filter_values(const json& resource, const std::string& filter) {
+    std::vector<std::string> out;
+    auto add = [&](const json& v) {
+        if (v.is_string()) out.push_back(v.get<std::string>());
+        if (v.is_boolean()) out.push_back(v.get<bool>() ? "true" : "false");
+    };
+    if (filter.rfind("tag:", 0) == 0) {
+        for (const auto& t : resource.value("Tags", json::array()))
+            if (t.value("Key", "") == filter.substr(4)) add(t["Value"]);
+        return out;
+    }
+    static const std::vector<std::pair<std::string, std::string>> simple = {
+        {"vpc-id", "VpcId"}, {"subnet-id", "SubnetId"}, {"cidr-block", "CidrBlock"}, {"cidr", "CidrBlock"},
+        {"availability-zone", "AvailabilityZone"}, {"route-table-id", "RouteTableId"}, {"instance-id", "InstanceId"},
+        {"group-id", "GroupId"}, {"group-name", "GroupName"}, {"private-ip-address", "PrivateIpAddress"},
+        {"ip-address", "PublicIpAddress"}, {"internet-gateway-id", "InternetGatewayId"}, {"state", "State"}};
+    for (const auto& [f, key] : simple)
+        if (f == filter && resource.contains(key)) add(resource[key]);
+    if (filter == "association.subnet-id" || filter == "association.main")
+        for (const auto& a : resource.value("Associations", json::array()))
+            add(filter == "association.main" ? a["Main"] : a.value("SubnetId", json()));
+    if (filter == "attachment.vpc-id")
+        for (const auto& a : resource.value("Attachments", json::array())) add(a["VpcId"]);
+    if (filter == "tag-key")
+        for (const auto& t : resource.value("Tags", json::array())) add(t["Key"]);
+    if (filter == "instance-state-name" && resource.contains("State")) add(resource["State"]["Name"]);
+    return out;
+}
+
+bool matches_filters(const json& resource, const json& params) {
+    auto it = params.find("Filters");
+    if (it == params.end()) return true;
+    for (const auto& f : *it) {
+        const auto have = filter_values(resource, f.value("Name", ""));
+        bool any = false;
+        for (const auto& want : f.value("Values", json::array()))
+            for (const auto& h : have) any = any || (want.is_string() && want.get<std::string>() == h);
+        if (!any) return false;
+    }
+    return true;
+}
+
+// The describe pattern: all resources of a kind, narrowed by IDs (unknown IDs are an error, as in EC2) and filters.
+template <class Items, class ToJson>
+json describe(const Items& items, const json& params, const char* ids_param, const char* not_found_code,
+              const char* what, ToJson to_json) {
+    const auto ids = list_param(params, ids_param);
+    for (const auto& id : ids) {
+        bool found = false;
+        for (const auto& item : items) found = found || item.id == id;
+        if (!found) throw ApiError(not_found_code, std::string("The ") + what + " ID '" + id + "' does not exist", ids_param);
+    }
+    json out = json::array();
+    for (const auto& item : items) {
+        if (!ids.empty() && std::find(ids.begin(), ids.end(), item.id) == ids.end()) continue;
+        json j = to_json(item);
+        if (matches_filters(j, params)) out.push_back(std::move(j));
+    }
+    return out;
+}
+
+void check_params(const ActionSpec& spec, const json& params) {
+    if (!params.is_object()) throw ApiError("InvalidParameterValue", "Params must be an object");
+    for (const auto& [key, value] : params.items()) {
+        const ParamSpec* p = nullptr;
+        for (const auto& candidate : spec.params)
+            if (key == candidate.name) p = &candidate;
+        if (!p) throw ApiError("UnknownParameter", "The parameter " + key + " is not recognized by " + spec.action);
+        const bool ok = p->kind == ParamSpec::Kind::string ? value.is_string()
+                        : p->kind == ParamSpec::Kind::list ? value.is_array()
+                        : p->kind == ParamSpec::Kind::filters ? value.is_array()
+                                                              : true;
+        if (!ok) throw ApiError("InvalidParameterValue", "Parameter " + key + " has the wrong type", key);
+    }
+    for (const auto& p : spec.params)
+        if (p.required && !params.contains(p.name))
+            throw ApiError("MissingParameter", std::string("The request must contain the parameter ") + p.name, p.name);
+}
+
+json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) {
+    check_params(spec, params);
+    routing::VpcModel& m = *state.model;
+    const std::string action = spec.action;
+    if (action == "DescribeVpcs")
+        return {{"Vpcs", describe(m.vpcs(), params, "VpcIds", "InvalidVpcID.NotFound", "vpc", [&](const auto& v) { return vpc_json(m, v); })}};
+    if (action == "DescribeSubnets")
+        return {{"Subnets", describe(m.subnets(), params, "SubnetIds", "InvalidSubnetID.NotFound", "subnet", [&](const auto& s) { return subnet_json(m, s); })}};
+    if (action == "DescribeRouteTables")
+        return {{"RouteTables", describe(m.route_tables(), params, "RouteTableIds", "InvalidRouteTableID.NotFound", "routeTable", [&](const auto& t) { return route_table_json(m, t); })}};
+    if (action == "DescribeSecurityGroups")
+        return {{"SecurityGroups", describe(m.security_groups(), params, "GroupIds", "InvalidGroup.NotFound", "security group", [](const auto& g) { return security_group_json(g); })}};
+    if (action == "DescribeInternetGateways")
+        return {{"InternetGateways", describe(m.internet_gateways(), params, "InternetGatewayIds", "InvalidInternetGatewayID.NotFound", "internetGateway", [](const auto& g) { return internet_gateway_json(g); })}};
+    if (action == "DescribeInstances") {
+        json reservations = json::array();
+        for (auto& inst : describe(m.instances(), params, "InstanceIds", "InvalidInstanceID.NotFound", "instance", [&](const auto& i) { return instance_json(m, i); }))
+            reservations.push_back({{"Groups", json::array()}, {"Instances", json::array({inst})}, {"OwnerId", "123456789012"},
+                                    {"ReservationId", m.ids().make("r", inst["InstanceId"].get<std::string>())}});
+        return {{"Reservations", reservations}};
+    }
+    const routing::VpcModel::RouteTarget target{string_param(params, "GatewayId"), string_param(params, "InstanceId"),
+                                                string_param(params, "NetworkInterfaceId")};
+    if (action == "CreateRoute") {
+        m.create_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"), target);
+        state.recompile();
+        return {{"Return", true}};
+    }
+    if (action == "ReplaceRoute") {
+        m.replace_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"), target);
+        state.recompile();
+        return json::object();
+    }
+    if (action == "DeleteRoute") {
+        m.delete_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"));
+        state.recompile();
+        return json::object();
+    }
+    throw ApiError("InvalidAction", "The action " + action + " is not valid for this web service");
+}
+
+json lab_listing(const RouterState& state) {
+    const routing::VpcModel& m = *state.model;
+    json instances = json::array();
+    for (const auto& ns : state.plan.instances) {
+        const auto& inst = m.instance(ns.instance_id);
+        const auto& eni = m.network_interface(inst.network_interface_ids.front());
+        instances.push_back({{"Name", ns.instance_name}, {"InstanceId", inst.id}, {"SubnetId", eni.subnet_id},
+                             {"SubnetName", m.subnet(eni.subnet_id).display_name()},
+                             {"PrivateIpAddress", routing::format_ipv4(eni.private_ip)},
+                             {"PublicIpAddress", eni.public_ip ? routing::format_ipv4(*eni.public_ip) : ""},
+                             {"Namespace", ns.netns}, {"Hostname", ns.hostname}});
+    }
+    return {{"StackName", m.stack_name()}, {"Region", m.region()}, {"Instances", instances}};
+}
+
+json stats(const RouterState& state) {
+    const routing::VpcModel& m = *state.model;
+    json ports = json::array();
+    json totals = json::object();
+    for (std::size_t i = 0; i < state.counters.size() && i < m.network_interfaces().size(); ++i) {
+        const auto& c = state.counters[i];
+        const auto& eni = m.network_interfaces()[i];
+        json drops = json::object();
+        for (std::size_t r = 0; r < drop_reason_count; ++r) {
+            if (!c.drops[r]) continue;
+            const char* name = name_of(static_cast<DropReason>(r));
+            drops[name] = c.drops[r];
+            totals[name] = totals.value(name, std::uint64_t{0}) + c.drops[r];
+        }
+        ports.push_back({{"NetworkInterfaceId", eni.id}, {"InstanceName", m.instance(eni.instance_id).display_name()},
+                         {"PrivateIpAddress", routing::format_ipv4(eni.private_ip)},
+                         {"RxFrames", c.rx_frames}, {"RxBytes", c.rx_bytes}, {"TxFrames", c.tx_frames}, {"TxBytes", c.tx_bytes},
+                         {"Drops", drops}});
+    }
+    json reasons = json::object();
+    for (std::size_t r = 0; r < drop_reason_count; ++r) reasons[name_of(static_cast<DropReason>(r))] = description_of(static_cast<DropReason>(r));
+    return {{"Interfaces", ports}, {"DropsByReason", totals}, {"DropReasons", reasons}};
+}
+
+}  // namespace
+
+json handle_control_request(const json& request, RouterState& state) {
+    try {
+        const std::string action = request.value("Action", "");
+        const json params = request.value("Params", json::object());
+        json result;
+        if (action == "Vpclab.Ping") result = {{"StackName", state.model->stack_name()}};
+        else if (action == "Vpclab.ListLab") result = lab_listing(state);
+        else if (action == "Vpclab.Stats") result = stats(state);
+        else if (action == "Vpclab.Shutdown") {
+            state.shutdown_requested = true;
+            result = json::object();
+        } else if (const ActionSpec* spec = find_action(action)) result = ec2_action(*spec, params, state);
+        else throw ApiError("InvalidAction", "The action '" + action + "' is not valid for this web service");
+        return {{"ok", true}, {"result", result}};
+    } catch (const ApiError& e) {
+        return {{"ok", false}, {"error", {{"Code", e.code()}, {"Message", e.what()}}}};
+    }
+}
+
+}  // namespace vpclab::router

@@ -1,0 +1,48 @@
+// Why the router dropped (or did not answer) a frame: declared once, counted per ENI, printed by `vpclab stats`.
+#pragma once
+
+#include <cstdint>
+
+#include "routing/forwarding_snapshot.hpp"
+#include "wire/bytes.hpp"
+
+namespace vpclab::router {
+
+#define VPCLAB_DROP_REASONS(X)                                                                        \
+    X(vnet_header_truncated, "frame shorter than its virtio-net header")                               \
+    X(frame_truncated, "frame shorter than an Ethernet header")                                        \
+    X(source_mac_mismatch, "source MAC is not the ENI's (MAC spoofing)")                               \
+    X(ipv6_not_enabled, "IPv6 frame: the VPC has no IPv6 CIDR")                                        \
+    X(ether_type_unsupported, "neither IPv4 nor ARP")                                                  \
+    X(arp_malformed, "ARP packet too short or not Ethernet/IPv4")                                      \
+    X(arp_not_request, "ARP reply or other operation (the router only answers requests)")             \
+    X(arp_unanswered, "ARP request for an address that is not on the asker's subnet")                 \
+    X(ipv4_truncated, "IPv4 header truncated")                                                         \
+    X(ipv4_bad_version, "IPv4 version field is not 4")                                                 \
+    X(ipv4_bad_header_length, "IPv4 header length invalid")                                            \
+    X(ipv4_bad_total_length, "IPv4 total length invalid")                                              \
+    X(ipv4_bad_checksum, "IPv4 header checksum wrong")                                                 \
+    X(source_dest_check_source, "source address is not the ENI's (source/destination check)")          \
+    X(source_dest_check_destination, "routed to an ENI that is not the destination and checks it")     \
+    X(no_route, "no route in the subnet's route table matches the destination")                        \
+    X(no_such_address, "no ENI holds the destination address")                                        \
+    X(reserved_address, "destination is a reserved subnet address (router, DNS, network, broadcast)")  \
+    X(broadcast_or_multicast, "broadcast and multicast are not supported in a VPC")                    \
+    X(link_local_service, "169.254.0.0/16 service not provided")                                      \
+    X(internet_gateway_unavailable, "route to an internet gateway, but the lab has no region namespace yet") \
+    X(transmit_failed, "write to the destination TAP failed")
+
+enum class DropReason : std::uint8_t {
+#define VPCLAB_ENUM(name, text) name,
+    VPCLAB_DROP_REASONS(VPCLAB_ENUM)
+#undef VPCLAB_ENUM
+        count
+};
+constexpr std::size_t drop_reason_count = static_cast<std::size_t>(DropReason::count);
+
+const char* name_of(DropReason r);
+const char* description_of(DropReason r);
+DropReason drop_reason_for(wire::WireError ipv4_error);
+DropReason drop_reason_for(routing::Outcome outcome);
+
+}  // namespace vpclab::router

@@ -1,0 +1,34 @@
+// The router's single-threaded event loop: TAP frames through the pipeline, control requests, signals.
+#pragma once
+
+#include <vector>
+
+#include "router/lab/lab_network.hpp"
+#include "router/router_state.hpp"
+#include "tap/unique_fd.hpp"
+
+namespace vpclab::router {
+
+class EventLoop {
+public:
+    // Frames read from one TAP per wakeup before moving to the next ready fd: keeps one busy instance from
+    // starving the others and the control socket.
+    static constexpr int batch_limit = 64;
+
+    EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueFd control_listener);
+    // Runs until SIGTERM/SIGINT or a Vpclab.Shutdown request.
+    void run();
+
+private:
+    void drain_tap(std::uint32_t port);
+    void accept_control_clients();
+
+    RouterState& state_;
+    const LabNetwork& network_;
+    tap::UniqueFd control_;
+    tap::UniqueFd epoll_;
+    tap::UniqueFd signals_;
+    std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame
+};
+
+}  // namespace vpclab::router

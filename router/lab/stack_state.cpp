@@ -1,0 +1,85 @@
+// Stack state files: paths, ledger, liveness of the router, and removal of leftovers.
+#include "router/lab/stack_state.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "tap/network_namespace.hpp"
+
+namespace vpclab::router {
+
+namespace fs = std::filesystem;
+
+StackPaths StackPaths::of(const std::string& stack) {
+    StackPaths p;
+    p.dir = fs::path(state_root) / stack;
+    p.control_socket = p.dir / "control.sock";
+    p.pid_file = p.dir / "router.pid";
+    p.ledger = p.dir / "created";
+    p.log = p.dir / "router.log";
+    return p;
+}
+
+bool valid_stack_name(const std::string& name, std::string* why) {
+    auto fail = [&](const char* w) {
+        if (why) *why = "stack name '" + name + "' " + w;
+        return false;
+    };
+    if (name.empty() || name.size() > 64) return fail("must be 1 to 64 characters");
+    if (!std::isalpha(static_cast<unsigned char>(name[0]))) return fail("must start with a letter");
+    for (char c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return fail("may only contain letters, digits and '-'");
+    return true;
+}
+
+void Ledger::record_namespace(const std::string& netns) {
+    std::ofstream out(file_, std::ios::app);
+    out << "netns " << netns << '\n';
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + file_.string());
+}
+
+std::vector<std::string> Ledger::namespaces() const {
+    std::vector<std::string> out;
+    std::ifstream in(file_);
+    std::string kind, value;
+    while (in >> kind >> value)
+        if (kind == "netns") out.push_back(value);
+    return out;
+}
+
+std::vector<std::string> known_stacks() {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(state_root, ec))
+        if (entry.is_directory()) out.push_back(entry.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+int live_router_pid(const std::string& stack) {
+    std::ifstream in(StackPaths::of(stack).pid_file);
+    int pid = 0;
+    if (!(in >> pid) || pid <= 0) return 0;
+    // After a kill -9 the PID may be reused by an unrelated process: check its name before trusting it.
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    return name == router_process_name ? pid : 0;
+}
+
+std::vector<std::string> remove_stack_leftovers(const std::string& stack) {
+    const StackPaths paths = StackPaths::of(stack);
+    std::vector<std::string> removed;
+    for (const auto& netns : Ledger(paths.ledger).namespaces()) {
+        if (tap::named_netns_exists(netns) || fs::exists(fs::path(tap::netns_etc_dir) / netns)) removed.push_back(netns);
+        tap::delete_named_netns(netns);
+    }
+    std::error_code ignored;
+    fs::remove_all(paths.dir, ignored);
+    return removed;
+}
+
+}  // namespace vpclab::router

@@ -1,0 +1,144 @@
+// The router process lifecycle: checks, fork with a readiness pipe, setup recorded in the ledger, teardown.
+#include "router/router_process.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "router/control/control_socket.hpp"
+#include "router/event_loop.hpp"
+#include "router/lab/lab_network.hpp"
+#include "router/lab/stack_state.hpp"
+#include "tap/network_namespace.hpp"
+
+namespace vpclab::router {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void report(int fd, const std::string& line) {
+    if (fd < 0) return;
+    const std::string msg = line + "\n";
+    [[maybe_unused]] const ssize_t n = ::write(fd, msg.data(), msg.size());
+}
+
+// Everything that can be checked before creating anything, so a refusal changes nothing.
+void preflight(const routing::VpcModel& model, const LabPlan& plan) {
+    const std::string& stack = model.stack_name();
+    const StackPaths paths = StackPaths::of(stack);
+    if (fs::exists(paths.dir)) {
+        if (live_router_pid(stack))
+            throw std::runtime_error("stack '" + stack + "' is already running; use another --stack-name or `vpclab down --stack-name " + stack + "`");
+        throw std::runtime_error("stack '" + stack + "' has leftovers from a router that died; remove them with `vpclab down --stack-name " + stack + "`");
+    }
+    for (const auto& inst : plan.instances)
+        if (tap::named_netns_exists(inst.netns))
+            throw std::runtime_error("network namespace '" + inst.netns + "' already exists and was not made by this stack; remove it or choose another --stack-name");
+}
+
+// Runs in the router process. `ready_fd` (or -1 in the foreground) hears "ready" or "error: …".
+int serve(cfn::LoadedLab lab, const LabPlan& plan, int ready_fd, bool foreground) {
+    ::prctl(PR_SET_NAME, router_process_name, 0, 0, 0);
+    const std::string stack = lab.model->stack_name();
+    const StackPaths paths = StackPaths::of(stack);
+    RouterState state;
+    bool owns_state_dir = false;  // never clean up a directory another `vpclab up` of the same stack won
+    try {
+        fs::create_directories(state_root);
+        if (::mkdir(paths.dir.c_str(), 0700) != 0) throw std::runtime_error("cannot create " + paths.dir.string() + ": " + std::strerror(errno));
+        owns_state_dir = true;
+        std::ofstream(paths.pid_file) << ::getpid() << '\n';
+        Ledger ledger(paths.ledger);
+        LabNetwork network = LabNetwork::create(*lab.model, plan, ledger);
+        tap::UniqueFd control = listen_control_socket(paths.control_socket);
+        state.model = std::move(lab.model);
+        state.plan = plan;
+        state.counters.resize(network.port_count());
+        state.recompile();
+        EventLoop loop(state, network, std::move(control));
+        if (!foreground) {
+            // From here on the router is a daemon: its log goes to the stack's directory.
+            auto logger = spdlog::basic_logger_mt("router", paths.log.string());
+            logger->set_level(spdlog::default_logger()->level());
+            logger->flush_on(spdlog::level::info);
+            spdlog::set_default_logger(logger);
+            const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+            ::dup2(null_fd, 0);
+            ::dup2(null_fd, 1);
+            ::dup2(null_fd, 2);
+            ::close(null_fd);
+        }
+        spdlog::info("stack {} up: {} instances, {} ENIs", stack, plan.instances.size(), network.port_count());
+        report(ready_fd, "ready");
+        if (ready_fd >= 0) ::close(ready_fd);
+        loop.run();
+        spdlog::info("stack {} shutting down", stack);
+    } catch (const std::exception& e) {
+        report(ready_fd, std::string("error: ") + e.what());
+        if (foreground) std::cerr << "vpclab: " << e.what() << '\n';
+        spdlog::error("{}", e.what());
+        if (owns_state_dir) remove_stack_leftovers(stack);
+        return 1;
+    }
+    // TAPs closed with `network` above (non-persistent: the kernel deletes them); now the namespaces.
+    remove_stack_leftovers(stack);
+    return 0;
+}
+
+}  // namespace
+
+int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
+    const std::string stack = lab.model->stack_name();
+    const LabPlan plan = LabPlan::of(*lab.model);
+    preflight(*lab.model, plan);
+    if (options.foreground) return serve(std::move(lab), plan, -1, true);
+
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
+    const pid_t child = ::fork();
+    if (child < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
+    if (child == 0) {
+        ::close(pipe_fds[0]);
+        ::setsid();
+        // Daemonise fully: a second fork so the router is not a session leader and is reparented to init.
+        const pid_t grandchild = ::fork();
+        if (grandchild != 0) ::_exit(grandchild < 0 ? 1 : 0);
+        if (::chdir("/") != 0) ::_exit(1);
+        ::_exit(serve(std::move(lab), plan, pipe_fds[1], false));
+    }
+    ::close(pipe_fds[1]);
+    ::waitpid(child, nullptr, 0);
+    std::string message;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(pipe_fds[0], buf, sizeof buf)) > 0) {
+        message.append(buf, static_cast<std::size_t>(n));
+        if (message.find('\n') != std::string::npos) break;
+    }
+    ::close(pipe_fds[0]);
+    message = message.substr(0, message.find('\n'));
+    if (message != "ready") {
+        std::cerr << "vpclab: " << (message.empty() ? "the router exited during setup" : message.substr(message.rfind("error: ", 0) == 0 ? 7 : 0)) << '\n';
+        return 1;
+    }
+    // The router says it is ready; confirm its event loop answers before telling the user so.
+    const auto reply = call_router(StackPaths::of(stack).control_socket, {{"Action", "Vpclab.Ping"}});
+    if (!reply.value("ok", false)) {
+        std::cerr << "vpclab: the router started but does not answer: " << reply.dump() << '\n';
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace vpclab::router

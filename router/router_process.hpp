@@ -1,0 +1,17 @@
+// Brings a loaded lab up as a router process (background by default) and runs it until shutdown.
+#pragma once
+
+#include "router/template/template_loader.hpp"
+
+namespace vpclab::router {
+
+struct UpOptions {
+    bool foreground = false;
+};
+
+// Creates the lab's namespaces and TAPs and serves them. In the background mode the calling process
+// returns (exit code 0) once the router answers on its control socket, or with the reason it failed,
+// having removed what it made. In the foreground it returns when the router stops.
+int bring_up(cfn::LoadedLab lab, const UpOptions& options);
+
+}  // namespace vpclab::router

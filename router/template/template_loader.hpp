@@ -1,0 +1,36 @@
+// Loads a CloudFormation template into a VpcModel: parameters, resource ordering, one handler per type.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "routing/vpc_model.hpp"
+
+namespace vpclab::cfn {
+
+struct LoadOptions {
+    std::string file_name = "template";      // for error messages
+    std::string stack_name;
+    std::string region = "ap-northeast-2";
+    std::map<std::string, std::string> parameters;  // --parameter Key=Value overrides
+    bool strict = false;                     // unsupported types/properties are an error instead of a warning
+};
+
+struct LoadedLab {
+    std::unique_ptr<routing::VpcModel> model;
+    // One line per unsupported resource type or property; empty when everything was understood.
+    std::vector<std::string> unsupported;
+    // What was deliberately not done, e.g. UserData scripts that were not run.
+    std::vector<std::string> skipped;
+};
+
+// Throws TemplateError (naming file, line, resource, property) on any problem; nothing is created then.
+LoadedLab load_template(const std::string& text, const LoadOptions& options);
+
+// The first seed lab's template, compiled into the binary: what `vpclab up` runs with no template.
+extern const char* const default_template_text;
+extern const char* const default_template_name;
+
+}  // namespace vpclab::cfn

@@ -1,0 +1,40 @@
+// A CloudFormation template as a tree of scalars, lists and maps that remembers each node's line, so that
+// every error can point at the line to fix. Short-form intrinsics (!Ref x) are normalised to long form.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vpclab::cfn {
+
+struct Node {
+    enum class Kind { null, scalar, list, map };
+    Kind kind = Kind::null;
+    std::string scalar;
+    std::vector<Node> items;                             // list
+    std::vector<std::pair<std::string, Node>> entries;   // map, in template order
+    int line = 0;                                        // 1-based; 0 when unknown
+    bool quoted = false;                                 // a quoted scalar is never a YAML boolean/number
+
+    bool is_null() const { return kind == Kind::null; }
+    bool is_scalar() const { return kind == Kind::scalar; }
+    bool is_list() const { return kind == Kind::list; }
+    bool is_map() const { return kind == Kind::map; }
+    const Node* find(const std::string& key) const;
+    // A map with exactly one key that is "Ref" or starts with "Fn::": an intrinsic function call.
+    const std::pair<std::string, Node>* intrinsic() const;
+
+    static Node make_scalar(std::string s, int line) {
+        Node n;
+        n.kind = Kind::scalar;
+        n.scalar = std::move(s);
+        n.line = line;
+        return n;
+    }
+};
+
+// Parses YAML or JSON text. Throws TemplateError (file and line) on syntax errors.
+Node parse_template_text(const std::string& text, const std::string& file_name);
+
+}  // namespace vpclab::cfn

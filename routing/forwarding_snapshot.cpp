@@ -1,0 +1,131 @@
+// Compiles the VPC model into ForwardingSnapshot and implements its per-packet decisions.
+#include "routing/forwarding_snapshot.hpp"
+
+#include <algorithm>
+
+namespace vpclab::routing {
+
+const char* to_string(Outcome o) {
+    switch (o) {
+        case Outcome::deliver: return "deliver";
+        case Outcome::internet_gateway: return "internet_gateway";
+        case Outcome::drop_source_check: return "source_dest_check_source";
+        case Outcome::drop_destination_check: return "source_dest_check_destination";
+        case Outcome::drop_no_route: return "no_route";
+        case Outcome::drop_no_such_address: return "no_such_address";
+        case Outcome::drop_reserved_address: return "reserved_address";
+        case Outcome::drop_broadcast: return "broadcast_or_multicast";
+        case Outcome::drop_link_local: return "link_local_service";
+    }
+    return "unknown";
+}
+
+namespace {
+template <class T>
+std::uint32_t index_of(const std::vector<T>& items, const std::string& id) {
+    for (std::size_t i = 0; i < items.size(); ++i)
+        if (items[i].id == id) return static_cast<std::uint32_t>(i);
+    return 0xffffffff;
+}
+}  // namespace
+
+std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcModel& model) {
+    auto snap = std::make_shared<ForwardingSnapshot>();
+    for (const auto& v : model.vpcs()) snap->vpcs_.push_back(VpcInfo{v.cidr, {}});
+    for (const auto& s : model.subnets())
+        snap->subnets_.push_back(SubnetInfo{s.cidr, wire::MacAddress::locally_administered(stable_hash(s.id + "/router")),
+                                            index_of(model.vpcs(), s.vpc_id)});
+    for (const auto& t : model.route_tables()) {
+        CompiledRouteTable compiled;
+        std::vector<LpmTable::Entry> entries;
+        for (const auto& r : t.routes) {
+            CompiledRoute c;
+            c.kind = r.target_kind;
+            if (r.target_kind == RouteTargetKind::network_interface) c.port = index_of(model.network_interfaces(), r.target_id);
+            if (r.target_kind == RouteTargetKind::internet_gateway) c.gateway = index_of(model.internet_gateways(), r.target_id);
+            entries.push_back({r.destination, static_cast<std::uint32_t>(compiled.routes.size())});
+            compiled.routes.push_back(c);
+        }
+        compiled.lpm = LpmTable(std::move(entries));
+        snap->route_tables_.push_back(std::move(compiled));
+    }
+    for (std::size_t i = 0; i < model.network_interfaces().size(); ++i) {
+        const auto& e = model.network_interfaces()[i];
+        const Subnet& s = model.subnet(e.subnet_id);
+        PortInfo p;
+        p.mac = e.mac;
+        p.ip = e.private_ip;
+        p.vpc = index_of(model.vpcs(), e.vpc_id);
+        p.subnet = index_of(model.subnets(), e.subnet_id);
+        p.route_table = index_of(model.route_tables(), model.effective_route_table(s).id);
+        p.source_dest_check = e.source_dest_check;
+        snap->ports_.push_back(p);
+        snap->vpcs_[p.vpc].hosts.push_back((std::uint64_t{e.private_ip} << 32) | i);
+    }
+    for (auto& v : snap->vpcs_) std::sort(v.hosts.begin(), v.hosts.end());
+    return snap;
+}
+
+PortIndex ForwardingSnapshot::port_by_address(std::uint32_t vpc, std::uint32_t address) const {
+    const auto& hosts = vpcs_[vpc].hosts;
+    const std::uint64_t key = std::uint64_t{address} << 32;
+    auto it = std::lower_bound(hosts.begin(), hosts.end(), key);
+    if (it == hosts.end() || (*it >> 32) != address) return no_port;
+    return static_cast<PortIndex>(*it & 0xffffffff);
+}
+
+Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std::uint32_t destination) const {
+    const PortInfo& in = ports_[ingress];
+    Decision d;
+    // Source/destination check (EC2 User Guide, "Source/destination checking"): an ENI may only send
+    // packets from its own address unless the check is disabled (NAT instances, appliances).
+    if (in.source_dest_check && source != in.ip) return d.outcome = Outcome::drop_source_check, d;
+    if (destination == 0xffffffff || (destination >> 28) == 0xe) return d.outcome = Outcome::drop_broadcast, d;
+    if ((destination >> 16) == 0xa9fe) return d.outcome = Outcome::drop_link_local, d;  // 169.254.0.0/16
+
+    const CompiledRouteTable& table = route_tables_[in.route_table];
+    const std::uint32_t route = table.lpm.lookup(destination);
+    if (route == LpmTable::no_match) return d.outcome = Outcome::drop_no_route, d;
+    const CompiledRoute& r = table.routes[route];
+    switch (r.kind) {
+        case RouteTargetKind::local: {
+            const PortIndex to = port_by_address(in.vpc, destination);
+            if (to == no_port) {
+                for (const auto& s : subnets_)
+                    if (s.vpc == in.vpc && s.cidr.contains(destination) &&
+                        (destination - s.cidr.network < 4 || destination == s.cidr.last()))
+                        return d.outcome = Outcome::drop_reserved_address, d;
+                return d.outcome = Outcome::drop_no_such_address, d;
+            }
+            d.outcome = Outcome::deliver;
+            d.port = to;
+            d.same_subnet = ports_[to].subnet == in.subnet;
+            return d;
+        }
+        case RouteTargetKind::network_interface:
+            if (r.port == no_port) return d.outcome = Outcome::drop_no_route, d;
+            if (ports_[r.port].source_dest_check && ports_[r.port].ip != destination)
+                return d.outcome = Outcome::drop_destination_check, d;
+            d.outcome = Outcome::deliver;
+            d.port = r.port;
+            d.same_subnet = ports_[r.port].subnet == in.subnet;
+            return d;
+        case RouteTargetKind::internet_gateway:
+            d.outcome = Outcome::internet_gateway;
+            d.gateway = r.gateway;
+            return d;
+    }
+    return d;
+}
+
+const wire::MacAddress* ForwardingSnapshot::arp_answer(PortIndex ingress, std::uint32_t target) const {
+    const PortInfo& in = ports_[ingress];
+    const SubnetInfo& s = subnets_[in.subnet];
+    // Only addresses of the asker's own subnet are on-link for it; never answer for the asker itself
+    // (that would break duplicate address detection).
+    if (!s.cidr.contains(target) || target == in.ip || target == s.cidr.network || target == s.cidr.last()) return nullptr;
+    const PortIndex peer = port_by_address(in.vpc, target);
+    return peer != no_port ? &ports_[peer].mac : &s.router_mac;
+}
+
+}  // namespace vpclab::routing

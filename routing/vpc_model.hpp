@@ -1,0 +1,202 @@
+// The lab's VPC model: VPCs, subnets, route tables, gateways, security groups, instances and their ENIs.
+//
+// Every change goes through a method here that validates it the way the EC2 API does and throws ApiError
+// (naming the offending parameter) before touching anything, so templates and runtime calls share one set
+// of rules. The model is control-plane data; the data path reads a ForwardingSnapshot compiled from it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "routing/api_error.hpp"
+#include "routing/ipv4_cidr.hpp"
+#include "routing/resource_ids.hpp"
+#include "wire/mac_address.hpp"
+
+namespace vpclab::routing {
+
+struct Tag {
+    std::string key, value;
+};
+
+// Fields every resource shares: its ID, the template's logical ID (empty if made at runtime), its tags.
+struct ResourceBase {
+    std::string id;
+    std::string logical_id;
+    std::vector<Tag> tags;
+    // The Name tag, else the logical ID, else the ID: what vpclab shows people.
+    std::string display_name() const;
+};
+
+struct Vpc : ResourceBase {
+    Cidr cidr;
+    bool enable_dns_support = true;     // AWS default for every VPC
+    bool enable_dns_hostnames = false;  // AWS default for a non-default VPC
+    std::string main_route_table_id;
+    std::string default_security_group_id;
+};
+
+struct Subnet : ResourceBase {
+    std::string vpc_id;
+    Cidr cidr;
+    std::string availability_zone;
+    bool map_public_ip_on_launch = false;
+    // AWS reserves the first four addresses and the last one of every subnet (VPC User Guide, "Subnet CIDR blocks").
+    std::uint32_t router_address() const { return cidr.network + 1; }
+    std::uint32_t dns_address() const { return cidr.network + 2; }
+    bool is_reserved(std::uint32_t a) const { return a - cidr.network < 4 || a == cidr.last(); }
+};
+
+enum class RouteTargetKind { local, internet_gateway, network_interface };
+
+struct Route {
+    Cidr destination;
+    RouteTargetKind target_kind = RouteTargetKind::local;
+    std::string target_id;  // "local", igw-…, or eni-…
+    std::string instance_id;  // set when the route was created with --instance-id (shown by describe)
+    std::string origin;       // "CreateRouteTable" (local) or "CreateRoute"
+};
+
+struct RouteTable : ResourceBase {
+    std::string vpc_id;
+    bool main = false;
+    std::vector<Route> routes;
+    std::vector<std::string> associated_subnet_ids;  // explicit associations
+};
+
+struct InternetGateway : ResourceBase {
+    std::string attached_vpc_id;  // empty when detached
+};
+
+struct SecurityGroupRule {
+    std::string ip_protocol = "-1";  // "-1" all, "tcp", "udp", "icmp" or a number
+    int from_port = -1, to_port = -1;
+    std::optional<Cidr> cidr;
+    std::string source_group_id;
+    std::string description;
+};
+
+struct SecurityGroup : ResourceBase {
+    std::string group_name, description, vpc_id;
+    std::vector<SecurityGroupRule> ingress, egress;
+};
+
+struct NetworkInterface : ResourceBase {
+    std::string subnet_id, vpc_id, instance_id;
+    int device_index = 0;
+    std::uint32_t private_ip = 0;
+    std::optional<std::uint32_t> public_ip;
+    wire::MacAddress mac;
+    bool source_dest_check = true;
+    std::vector<std::string> security_group_ids;
+};
+
+struct Instance : ResourceBase {
+    std::string instance_type, image_id, key_name;
+    std::vector<std::string> network_interface_ids;
+    bool has_user_data = false;
+};
+
+// What an instance launch asks for; mirrors RunInstances / AWS::EC2::Instance.
+struct InstanceLaunch {
+    std::string logical_id;
+    std::vector<Tag> tags;
+    std::string instance_type = "t2.micro", image_id, key_name;
+    bool has_user_data = false;
+    struct Interface {
+        int device_index = 0;
+        std::string subnet_id;
+        std::optional<std::uint32_t> private_ip;
+        std::optional<bool> associate_public_ip;  // unset: the subnet's MapPublicIpOnLaunch decides
+        std::vector<std::string> security_group_ids;
+        bool source_dest_check = true;
+    };
+    std::vector<Interface> interfaces;
+};
+
+// Simulated public addresses (DESIGN.md §6: 198.18.0.0/15, set aside for network test labs, RFC 2544).
+struct PublicAddressPlan {
+    Cidr instance_pool{0xc6130000, 16};  // 198.19.0.0/16: public IPs of instances and Elastic IPs
+    std::uint32_t first_host_offset = 10;
+};
+
+class VpcModel {
+public:
+    VpcModel(std::string stack_name, std::string region, PublicAddressPlan plan = {});
+
+    const std::string& stack_name() const { return ids_.stack_name(); }
+    const std::string& region() const { return region_; }
+    ResourceIds& ids() { return ids_; }
+    const ResourceIds& ids() const { return ids_; }
+
+    // --- changes (each validates fully first, then applies; throws ApiError) ---
+    Vpc& create_vpc(const std::string& logical_id, const std::string& cidr_text, std::vector<Tag> tags);
+    Subnet& create_subnet(const std::string& logical_id, const std::string& vpc_id, const std::string& cidr_text,
+                          const std::string& availability_zone, bool map_public_ip, std::vector<Tag> tags);
+    RouteTable& create_route_table(const std::string& logical_id, const std::string& vpc_id, std::vector<Tag> tags);
+    void associate_route_table(const std::string& route_table_id, const std::string& subnet_id);
+    InternetGateway& create_internet_gateway(const std::string& logical_id, std::vector<Tag> tags);
+    // ModifyVpcAttribute: either flag may be left unchanged (nullopt).
+    void modify_vpc_attribute(const std::string& vpc_id, std::optional<bool> enable_dns_support,
+                              std::optional<bool> enable_dns_hostnames);
+    void attach_internet_gateway(const std::string& igw_id, const std::string& vpc_id);
+    SecurityGroup& create_security_group(const std::string& logical_id, const std::string& vpc_id,
+                                         const std::string& group_name, const std::string& description,
+                                         std::vector<SecurityGroupRule> ingress,
+                                         std::optional<std::vector<SecurityGroupRule>> egress, std::vector<Tag> tags);
+    Instance& run_instance(const InstanceLaunch& launch);
+
+    // A route target, as the aws CLI names them: exactly one of the three is set.
+    struct RouteTarget {
+        std::string gateway_id, instance_id, network_interface_id;
+    };
+    void create_route(const std::string& route_table_id, const std::string& destination_cidr, const RouteTarget& target);
+    void replace_route(const std::string& route_table_id, const std::string& destination_cidr, const RouteTarget& target);
+    void delete_route(const std::string& route_table_id, const std::string& destination_cidr);
+
+    // --- lookups (throw ApiError with the EC2 NotFound code) ---
+    const Vpc& vpc(const std::string& id) const;
+    const Subnet& subnet(const std::string& id) const;
+    const RouteTable& route_table(const std::string& id) const;
+    const InternetGateway& internet_gateway(const std::string& id) const;
+    const SecurityGroup& security_group(const std::string& id) const;
+    const Instance& instance(const std::string& id) const;
+    const NetworkInterface& network_interface(const std::string& id) const;
+    // The table a subnet uses: its explicit association, else its VPC's main table.
+    const RouteTable& effective_route_table(const Subnet& subnet) const;
+
+    const std::vector<Vpc>& vpcs() const { return vpcs_; }
+    const std::vector<Subnet>& subnets() const { return subnets_; }
+    const std::vector<RouteTable>& route_tables() const { return route_tables_; }
+    const std::vector<InternetGateway>& internet_gateways() const { return internet_gateways_; }
+    const std::vector<SecurityGroup>& security_groups() const { return security_groups_; }
+    const std::vector<Instance>& instances() const { return instances_; }
+    // Append-only: an ENI's index here is its port number on the router.
+    const std::vector<NetworkInterface>& network_interfaces() const { return network_interfaces_; }
+
+private:
+    Vpc& vpc_mut(const std::string& id);
+    Subnet& subnet_mut(const std::string& id);
+    RouteTable& route_table_mut(const std::string& id);
+    InternetGateway& internet_gateway_mut(const std::string& id);
+    Route resolve_route(const RouteTable& table, const std::string& destination_cidr, const RouteTarget& target) const;
+    std::uint32_t next_public_ip();
+    // Template resources are named by logical ID (deterministic); runtime ones by creation order.
+    std::string new_id(const char* prefix, const std::string& logical_id);
+
+    std::string region_;
+    ResourceIds ids_;
+    PublicAddressPlan plan_;
+    std::uint32_t public_ips_issued_ = 0;
+    std::vector<Vpc> vpcs_;
+    std::vector<Subnet> subnets_;
+    std::vector<RouteTable> route_tables_;
+    std::vector<InternetGateway> internet_gateways_;
+    std::vector<SecurityGroup> security_groups_;
+    std::vector<Instance> instances_;
+    std::vector<NetworkInterface> network_interfaces_;
+};
+
+}  // namespace vpclab::routing

@@ -1,0 +1,120 @@
+// rtnetlink via libnl-route-3: link moves and changes, addresses, routes.
+#include "tap/link_config.hpp"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+
+#include "tap/network_namespace.hpp"
+
+namespace vpclab::tap {
+
+namespace {
+
+struct NlSockDeleter {
+    void operator()(nl_sock* s) const { nl_socket_free(s); }
+};
+struct LinkDeleter {
+    void operator()(rtnl_link* l) const { rtnl_link_put(l); }
+};
+struct AddrDeleter {
+    void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+using NlSock = std::unique_ptr<nl_sock, NlSockDeleter>;
+using Link = std::unique_ptr<rtnl_link, LinkDeleter>;
+using Addr = std::unique_ptr<nl_addr, AddrDeleter>;
+
+void check(int err, const std::string& what) {
+    if (err < 0) throw std::runtime_error(what + ": " + nl_geterror(err));
+}
+
+// A netlink socket talks to the namespace that was current when it was created.
+NlSock connect_route_socket() {
+    NlSock sk(nl_socket_alloc());
+    if (!sk) throw std::runtime_error("nl_socket_alloc failed");
+    check(nl_connect(sk.get(), NETLINK_ROUTE), "connect rtnetlink");
+    return sk;
+}
+
+Addr ipv4_addr(std::uint32_t host_order, unsigned prefix_length) {
+    const std::uint32_t be = htonl(host_order);
+    Addr a(nl_addr_build(AF_INET, &be, sizeof be));
+    if (!a) throw std::runtime_error("nl_addr_build failed");
+    nl_addr_set_prefixlen(a.get(), static_cast<int>(prefix_length));
+    return a;
+}
+
+int ifindex_of(const std::string& name) {
+    const unsigned idx = if_nametoindex(name.c_str());
+    if (idx == 0) throw std::runtime_error("no interface named " + name);
+    return static_cast<int>(idx);
+}
+
+template <class Fill>
+void change_link(nl_sock* sk, int ifindex, const std::string& what, Fill fill) {
+    rtnl_link* raw = nullptr;
+    check(rtnl_link_get_kernel(sk, ifindex, nullptr, &raw), "read link for " + what);
+    Link original(raw);
+    Link change(rtnl_link_alloc());
+    fill(change.get());
+    check(rtnl_link_change(sk, original.get(), change.get(), 0), what);
+}
+
+void write_sysctl(const std::string& path, const char* value) {
+    std::ofstream f(path);
+    f << value;  // best effort: a kernel without IPv6 has no such file, which is fine
+}
+
+}  // namespace
+
+void configure_instance_interface(int netns_fd, const InstanceInterface& spec) {
+    {
+        NlSock sk = connect_route_socket();
+        change_link(sk.get(), ifindex_of(spec.tap_name), "move " + spec.tap_name + " into the instance namespace",
+                    [&](rtnl_link* c) { rtnl_link_set_ns_fd(c, netns_fd); });
+    }
+    NetnsGuard inside(netns_fd);
+    write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+    write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+    NlSock sk = connect_route_socket();
+    const int ifindex = ifindex_of(spec.tap_name);
+    change_link(sk.get(), ifindex, "rename " + spec.tap_name + " to " + spec.name + " and set MAC/MTU", [&](rtnl_link* c) {
+        rtnl_link_set_name(c, spec.name.c_str());
+        Addr mac(nl_addr_build(AF_LLC, spec.mac.octets.data(), 6));
+        rtnl_link_set_addr(c, mac.get());
+        rtnl_link_set_mtu(c, static_cast<unsigned>(spec.mtu));
+    });
+    change_link(sk.get(), ifindex, "bring " + spec.name + " up", [](rtnl_link* c) { rtnl_link_set_flags(c, IFF_UP); });
+    change_link(sk.get(), ifindex_of("lo"), "bring lo up", [](rtnl_link* c) { rtnl_link_set_flags(c, IFF_UP); });
+
+    rtnl_addr* address = rtnl_addr_alloc();
+    rtnl_addr_set_ifindex(address, ifindex);
+    Addr local = ipv4_addr(spec.address, spec.prefix_length);
+    rtnl_addr_set_local(address, local.get());
+    const int addr_err = rtnl_addr_add(sk.get(), address, 0);
+    rtnl_addr_put(address);
+    check(addr_err, "add address to " + spec.name);
+    if (spec.gateway == 0) return;
+
+    rtnl_route* route = rtnl_route_alloc();
+    rtnl_route_set_family(route, AF_INET);
+    Addr any = ipv4_addr(0, 0);
+    rtnl_route_set_dst(route, any.get());
+    rtnl_nexthop* hop = rtnl_route_nh_alloc();
+    rtnl_route_nh_set_ifindex(hop, ifindex);
+    Addr gateway = ipv4_addr(spec.gateway, 32);
+    rtnl_route_nh_set_gateway(hop, gateway.get());
+    rtnl_route_add_nexthop(route, hop);  // the route owns the next hop from here
+    const int route_err = rtnl_route_add(sk.get(), route, NLM_F_CREATE | NLM_F_EXCL);
+    rtnl_route_put(route);
+    check(route_err, "add default route via the subnet router");
+}
+
+}  // namespace vpclab::tap

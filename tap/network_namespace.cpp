@@ -1,0 +1,122 @@
+// Creating, entering and removing named network namespaces without shelling out to `ip`.
+#include "tap/network_namespace.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tap/system_error.hpp"
+
+namespace vpclab::tap {
+
+namespace {
+std::string run_path(const std::string& name) { return std::string(netns_run_dir) + "/" + name; }
+
+// /run/netns must be a shared mount point so that namespaces mounted under it are visible in every mount
+// namespace (iproute2 ip/ipnetns.c, netns_add): bind it onto itself once, then mark it shared.
+void prepare_run_dir() {
+    ::mkdir(netns_run_dir, 0755);
+    if (::mount("", netns_run_dir, "none", MS_SHARED | MS_REC, nullptr) == 0) return;
+    if (errno != EINVAL) throw_errno(std::string("mount --make-rshared ") + netns_run_dir);
+    if (::mount(netns_run_dir, netns_run_dir, "none", MS_BIND | MS_REC, nullptr) != 0)
+        throw_errno(std::string("mount --bind ") + netns_run_dir);
+    if (::mount("", netns_run_dir, "none", MS_SHARED | MS_REC, nullptr) != 0)
+        throw_errno(std::string("mount --make-rshared ") + netns_run_dir);
+}
+
+ino_t netns_inode_of(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return 0;
+    return st.st_ino;
+}
+}  // namespace
+
+void create_named_netns(const std::string& name) {
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+        throw std::invalid_argument("invalid namespace name '" + name + "'");
+    prepare_run_dir();
+    const std::string path = run_path(name);
+    UniqueFd marker(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
+    if (!marker) throw_errno("create " + path);
+    marker.reset();
+
+    UniqueFd original(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (!original) throw_errno("open /proc/thread-self/ns/net");
+    if (::unshare(CLONE_NEWNET) != 0) {
+        const int err = errno;
+        ::unlink(path.c_str());
+        throw SystemError("unshare(CLONE_NEWNET) for " + name, err);
+    }
+    const int mount_rc = ::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr);
+    const int mount_err = errno;
+    if (::setns(original.get(), CLONE_NEWNET) != 0) throw_errno("setns back to the original namespace");
+    if (mount_rc != 0) {
+        ::unlink(path.c_str());
+        throw SystemError("bind-mount namespace at " + path, mount_err);
+    }
+}
+
+bool named_netns_exists(const std::string& name) {
+    struct stat st {};
+    return ::stat(run_path(name).c_str(), &st) == 0;
+}
+
+UniqueFd open_named_netns(const std::string& name) {
+    UniqueFd fd(::open(run_path(name).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open namespace " + run_path(name));
+    return fd;
+}
+
+std::vector<pid_t> pids_in_netns(const std::string& name) {
+    std::vector<pid_t> pids;
+    const ino_t target = netns_inode_of(run_path(name));
+    if (target == 0) return pids;
+    DIR* proc = ::opendir("/proc");
+    if (!proc) return pids;
+    while (dirent* entry = ::readdir(proc)) {
+        char* end = nullptr;
+        const long pid = std::strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || pid <= 0) continue;
+        if (netns_inode_of("/proc/" + std::string(entry->d_name) + "/ns/net") == target) pids.push_back(static_cast<pid_t>(pid));
+    }
+    ::closedir(proc);
+    return pids;
+}
+
+void delete_named_netns(const std::string& name) {
+    if (name.empty() || name.find('/') != std::string::npos) return;
+    // Processes left in the namespace (a listener started with `vpclab exec … &`) would keep it alive unseen.
+    for (pid_t pid : pids_in_netns(name))
+        if (pid != ::getpid()) ::kill(pid, SIGKILL);
+    const std::string path = run_path(name);
+    ::umount2(path.c_str(), MNT_DETACH);
+    ::unlink(path.c_str());
+    std::error_code ignored;
+    std::filesystem::remove_all(std::string(netns_etc_dir) + "/" + name, ignored);
+}
+
+NetnsGuard::NetnsGuard(int netns_fd) : original_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
+    if (!original_) throw_errno("open /proc/thread-self/ns/net");
+    if (::setns(netns_fd, CLONE_NEWNET) != 0) throw_errno("setns into lab namespace");
+}
+
+NetnsGuard::~NetnsGuard() {
+    // Failing to return would leave this thread configuring the wrong namespace: nothing safe to do but stop.
+    if (::setns(original_.get(), CLONE_NEWNET) != 0) std::abort();
+}
+
+void write_netns_etc_file(const std::string& name, const std::string& file, const std::string& content) {
+    const std::filesystem::path dir = std::filesystem::path(netns_etc_dir) / name;
+    std::filesystem::create_directories(dir);
+    std::ofstream out(dir / file, std::ios::trunc);
+    out << content;
+    if (!out) throw std::runtime_error("cannot write " + (dir / file).string());
+}
+
+}  // namespace vpclab::tap

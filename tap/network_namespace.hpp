@@ -1,0 +1,41 @@
+// Named network namespaces as `ip netns` keeps them: a bind mount of the namespace at /run/netns/<name>.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "tap/unique_fd.hpp"
+
+namespace vpclab::tap {
+
+constexpr const char* netns_run_dir = "/run/netns";
+constexpr const char* netns_etc_dir = "/etc/netns";
+
+// Creates /run/netns/<name> holding a new, empty network namespace (what `ip netns add` does).
+// Throws if the name is taken. The calling thread's own namespace is unchanged.
+void create_named_netns(const std::string& name);
+// Kills processes still inside the namespace, unmounts and removes /run/netns/<name> and /etc/netns/<name>/.
+// Missing pieces are not an error: this is also the cleanup after a crash.
+void delete_named_netns(const std::string& name);
+bool named_netns_exists(const std::string& name);
+UniqueFd open_named_netns(const std::string& name);
+// PIDs of processes whose network namespace is the named one.
+std::vector<pid_t> pids_in_netns(const std::string& name);
+
+// Enters a network namespace for the lifetime of the guard, then returns to the one the thread had.
+class NetnsGuard {
+public:
+    explicit NetnsGuard(int netns_fd);
+    ~NetnsGuard();
+    NetnsGuard(const NetnsGuard&) = delete;
+    NetnsGuard& operator=(const NetnsGuard&) = delete;
+
+private:
+    UniqueFd original_;
+};
+
+// Writes /etc/netns/<name>/<file> (e.g. resolv.conf), which `ip netns exec` and `vpclab exec` bind over /etc/<file>.
+void write_netns_etc_file(const std::string& name, const std::string& file, const std::string& content);
+
+}  // namespace vpclab::tap

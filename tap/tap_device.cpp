@@ -1,0 +1,49 @@
+// Opening TAP devices: IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, vnet header size, TUNSETOFFLOAD with fallbacks.
+#include "tap/tap_device.hpp"
+
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+
+#include <cstring>
+
+#include "tap/system_error.hpp"
+#include "wire/vnet_header.hpp"
+
+// UDP segmentation offload for TAP arrived in Linux 6.2; Debian 12's uapi headers predate it.
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+namespace vpclab::tap {
+
+TapDevice TapDevice::create(const std::string& name) {
+    if (name.empty() || name.size() >= IFNAMSIZ) throw std::invalid_argument("TAP name '" + name + "' must be 1-15 characters");
+    UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) throw_errno("open /dev/net/tun");
+    ifreq ifr{};
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+    if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) throw_errno("TUNSETIFF " + name);
+    int header_size = static_cast<int>(wire::VnetHeader::length);
+    if (::ioctl(fd.get(), TUNSETVNETHDRSZ, &header_size) < 0) throw_errno("TUNSETVNETHDRSZ " + name);
+
+    // Ask for the most the kernel knows; older kernels reject unknown bits with EINVAL, so step down.
+    const unsigned wanted[] = {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
+                               TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN, TUN_F_CSUM, 0};
+    TapDevice dev;
+    for (unsigned offloads : wanted) {
+        if (::ioctl(fd.get(), TUNSETOFFLOAD, offloads) == 0) {
+            dev.offloads_ = offloads;
+            break;
+        }
+        if (errno != EINVAL) throw_errno("TUNSETOFFLOAD " + name);
+    }
+    dev.fd_ = std::move(fd);
+    dev.name_ = name;
+    return dev;
+}
+
+}  // namespace vpclab::tap

@@ -1,0 +1,28 @@
+// A TAP device opened with a virtio-net header and checksum/segmentation offloads (DESIGN.md §5).
+#pragma once
+
+#include <string>
+
+#include "tap/unique_fd.hpp"
+
+namespace vpclab::tap {
+
+class TapDevice {
+public:
+    // Creates a non-persistent TAP named `name` in the caller's current network namespace. It is deleted by the
+    // kernel when the fd closes, which is what makes `kill -9` of the router leave no interface behind.
+    static TapDevice create(const std::string& name);
+
+    int fd() const { return fd_.get(); }
+    const std::string& name() const { return name_; }
+    // The offloads the kernel accepted (TUN_F_* bits): it may hand us GSO frames and partial checksums of these kinds.
+    unsigned offloads() const { return offloads_; }
+    void close() { fd_.reset(); }
+
+private:
+    UniqueFd fd_;
+    std::string name_;
+    unsigned offloads_ = 0;
+};
+
+}  // namespace vpclab::tap

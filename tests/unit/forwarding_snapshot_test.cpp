@@ -1,0 +1,104 @@
+// Routing decisions as pure functions of (snapshot, ingress, source, destination): no packets involved.
+#include <doctest/doctest.h>
+
+#include "routing/forwarding_snapshot.hpp"
+
+using namespace vpclab::routing;
+
+namespace {
+// Drawn from the seed's first lab: a public subnet whose table sends 0.0.0.0/0 to the IGW, and a private
+// subnet that uses the main table (local route only).
+struct SeedLab {
+    VpcModel m{"seed", "ap-northeast-2"};
+    std::string vpc, pub, priv, pub_rt, igw;
+    PortIndex pub_host = 0, priv_host = 1, priv_host2 = 2;
+    SeedLab() {
+        vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
+        pub = m.create_subnet("Pub", vpc, "10.10.0.0/24", "ap-northeast-2a", false, {}).id;
+        priv = m.create_subnet("Priv", vpc, "10.10.1.0/24", "ap-northeast-2c", false, {}).id;
+        pub_rt = m.create_route_table("PubRT", vpc, {}).id;
+        m.associate_route_table(pub_rt, pub);
+        igw = m.create_internet_gateway("IGW", {}).id;
+        m.attach_internet_gateway(igw, vpc);
+        m.create_route(pub_rt, "0.0.0.0/0", {igw, "", ""});
+        for (const auto& s : {pub, priv, priv}) {
+            InstanceLaunch l;
+            l.interfaces.push_back({0, s, std::nullopt, std::nullopt, {}, true});
+            m.run_instance(l);
+        }
+    }
+    std::shared_ptr<const ForwardingSnapshot> snap() const { return ForwardingSnapshot::compile(m); }
+};
+constexpr std::uint32_t pub_ip = 0x0a0a0004, priv_ip = 0x0a0a0104, priv_ip2 = 0x0a0a0105;
+constexpr std::uint32_t s3 = 0xc6120a0a;  // an address outside the VPC
+}  // namespace
+
+TEST_CASE("local route delivers across subnets, marking same-subnet delivery") {
+    SeedLab lab;
+    auto s = lab.snap();
+    auto d = s->decide(lab.pub_host, pub_ip, priv_ip);
+    CHECK(d.outcome == Outcome::deliver);
+    CHECK(d.port == lab.priv_host);
+    CHECK(!d.same_subnet);
+    d = s->decide(lab.priv_host, priv_ip, priv_ip2);
+    CHECK(d.outcome == Outcome::deliver);
+    CHECK(d.port == lab.priv_host2);
+    CHECK(d.same_subnet);
+}
+
+TEST_CASE("the source subnet's table decides: public goes to the IGW, private has no route") {
+    SeedLab lab;
+    auto s = lab.snap();
+    CHECK(s->decide(lab.pub_host, pub_ip, s3).outcome == Outcome::internet_gateway);
+    CHECK(s->decide(lab.priv_host, priv_ip, s3).outcome == Outcome::drop_no_route);
+}
+
+TEST_CASE("main table fallback follows changes to the main table") {
+    SeedLab lab;
+    const auto main_rt = lab.m.vpc(lab.vpc).main_route_table_id;
+    lab.m.create_route(main_rt, "0.0.0.0/0", {lab.igw, "", ""});
+    CHECK(lab.snap()->decide(lab.priv_host, priv_ip, s3).outcome == Outcome::internet_gateway);
+}
+
+TEST_CASE("longest prefix wins, and a more specific route to an ENI beats the IGW default") {
+    SeedLab lab;
+    const auto appliance = lab.m.network_interfaces()[lab.priv_host].id;
+    lab.m.create_route(lab.pub_rt, "198.18.10.0/24", {"", "", appliance});
+    auto s = lab.snap();
+    // The appliance still checks destinations: its source/dest check drops traffic not addressed to it.
+    CHECK(s->decide(lab.pub_host, pub_ip, s3).outcome == Outcome::drop_destination_check);
+    CHECK(s->decide(lab.pub_host, pub_ip, 0xc6120b01).outcome == Outcome::internet_gateway);
+}
+
+TEST_CASE("source/destination check drops spoofed sources") {
+    SeedLab lab;
+    auto s = lab.snap();
+    CHECK(s->decide(lab.pub_host, 0x0a0a0063, priv_ip).outcome == Outcome::drop_source_check);
+    CHECK(s->decide(lab.pub_host, priv_ip, priv_ip2).outcome == Outcome::drop_source_check);
+}
+
+TEST_CASE("addresses that are not hosts") {
+    SeedLab lab;
+    auto s = lab.snap();
+    CHECK(s->decide(lab.pub_host, pub_ip, 0x0a0a0164).outcome == Outcome::drop_no_such_address);
+    CHECK(s->decide(lab.pub_host, pub_ip, 0x0a0a0101).outcome == Outcome::drop_reserved_address);
+    CHECK(s->decide(lab.pub_host, pub_ip, 0x0a0a01ff).outcome == Outcome::drop_reserved_address);
+    CHECK(s->decide(lab.pub_host, pub_ip, 0x0a0a0900).outcome == Outcome::drop_no_such_address);
+    CHECK(s->decide(lab.pub_host, pub_ip, 0xffffffff).outcome == Outcome::drop_broadcast);
+    CHECK(s->decide(lab.pub_host, pub_ip, 0xe00000fb).outcome == Outcome::drop_broadcast);
+    CHECK(s->decide(lab.pub_host, pub_ip, 0xa9fea9fd).outcome == Outcome::drop_link_local);
+}
+
+TEST_CASE("ARP answers: peers with their own MAC, other in-subnet addresses with the router's") {
+    SeedLab lab;
+    auto s = lab.snap();
+    const auto* peer = s->arp_answer(lab.priv_host, priv_ip2);
+    REQUIRE(peer);
+    CHECK(*peer == s->port(lab.priv_host2).mac);
+    const auto* gw = s->arp_answer(lab.priv_host, 0x0a0a0101);
+    REQUIRE(gw);
+    CHECK(*gw == s->subnet(s->port(lab.priv_host).subnet).router_mac);
+    CHECK(s->arp_answer(lab.priv_host, priv_ip) == nullptr);       // itself
+    CHECK(s->arp_answer(lab.priv_host, pub_ip) == nullptr);        // another subnet is not on-link
+    CHECK(s->arp_answer(lab.priv_host, 0x0a0a01ff) == nullptr);    // broadcast
+}
