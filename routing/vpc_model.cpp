@@ -312,7 +312,11 @@ Route VpcModel::resolve_route(const RouteTable& table, const std::string& destin
     if (!target.gateway_id.empty()) {
         if (target.gateway_id == "local")
             throw ApiError("InvalidParameterValue", "The local route is created with the route table and cannot be added", "GatewayId");
-        const InternetGateway& g = internet_gateway(target.gateway_id);
+        const InternetGateway* found = nullptr;
+        for (const auto& candidate : internet_gateways_)
+            if (candidate.id == target.gateway_id) found = &candidate;
+        if (!found) throw ApiError("InvalidGatewayID.NotFound", "The gateway ID '" + target.gateway_id + "' does not exist", "GatewayId");
+        const InternetGateway& g = *found;
         if (g.attached_vpc_id != table.vpc_id)
             throw ApiError("InvalidParameterValue", "route table " + table.id + " and network gateway " + g.id + " belong to different networks", "GatewayId");
         // VPC User Guide, "Route priority": a route to a gateway may not be more specific than the local route.

@@ -169,8 +169,16 @@ int command_ls(const Args& args) {
     if (auto name = optional_string(vm, "stack-name")) stacks = {resolve_stack(name)};
     else stacks = running_stacks();
     std::vector<std::pair<std::string, nlohmann::json>> listings;
-    for (const auto& s : stacks) listings.emplace_back(s, ok_result(call_stack(s, "Vpclab.ListLab")));
+    std::vector<std::string> unreachable;
+    for (const auto& s : stacks) {
+        try {
+            listings.emplace_back(s, ok_result(call_stack(s, "Vpclab.ListLab")));
+        } catch (const std::exception& e) {
+            unreachable.push_back(s + ": " + e.what());
+        }
+    }
     print_instances(listings);
+    for (const auto& u : unreachable) std::cerr << "vpclab: stack " << u << '\n';
     for (const auto& s : known_stacks())
         if (!live_router_pid(s)) std::cerr << "vpclab: stack " << s << " has leftovers of a dead router: `vpclab down --stack-name " << s << "`\n";
     return 0;

@@ -39,7 +39,13 @@ InstanceLocation find_instance(const std::optional<std::string>& stack_name, con
     if (stacks.empty()) throw UsageError("no stack is running (start one with `vpclab up`)");
     std::vector<InstanceLocation> found;
     for (const auto& stack : stacks) {
-        const auto reply = call_stack(stack, "Vpclab.ListLab");
+        nlohmann::json reply;
+        try {
+            reply = call_stack(stack, "Vpclab.ListLab");
+        } catch (const std::exception&) {
+            if (stack_name) throw;
+            continue;  // a router dying right now: it cannot run commands anyway
+        }
         for (const auto& inst : reply["result"]["Instances"])
             if (inst["Name"] == which || inst["InstanceId"] == which || inst["Namespace"] == which) found.push_back({stack, inst});
     }

@@ -63,11 +63,17 @@ int live_router_pid(const std::string& stack) {
     std::ifstream in(StackPaths::of(stack).pid_file);
     int pid = 0;
     if (!(in >> pid) || pid <= 0) return 0;
-    // After a kill -9 the PID may be reused by an unrelated process: check its name before trusting it.
-    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-    std::string name;
-    std::getline(comm, name);
-    return name == router_process_name ? pid : 0;
+    // After a kill -9 the PID may be reused by an unrelated process: check its name before trusting it,
+    // and a killed router may linger as a zombie until its parent reaps it: that is not alive either.
+    // /proc/<pid>/stat is "pid (comm) state …"; comm is at most 15 characters and ours has no ')'.
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 2 >= line.size()) return 0;
+    const std::string name = line.substr(open + 1, close - open - 1);
+    const char state = line[close + 2];
+    return name == router_process_name && state != 'Z' && state != 'X' ? pid : 0;
 }
 
 std::vector<std::string> remove_stack_leftovers(const std::string& stack) {

@@ -156,23 +156,27 @@ Node evaluate(const Node& node, const EvalContext& ctx, const std::string& prope
     return out;
 }
 
-void collect_references(const Node& node, std::set<std::string>& names) {
+void collect_references(const Node& node, std::map<std::string, int>& names) {
+    auto add = [&](const std::string& name) { names.emplace(name, node.line); };
     if (const auto* fn = node.intrinsic()) {
         const Node& arg = fn->second;
-        if (fn->first == "Ref" && arg.is_scalar()) names.insert(arg.scalar);
+        if (fn->first == "Ref" && arg.is_scalar()) add(arg.scalar);
         if (fn->first == "Fn::GetAtt") {
-            if (arg.is_scalar()) names.insert(arg.scalar.substr(0, arg.scalar.find('.')));
-            if (arg.is_list() && !arg.items.empty() && arg.items[0].is_scalar()) names.insert(arg.items[0].scalar);
+            if (arg.is_scalar()) add(arg.scalar.substr(0, arg.scalar.find('.')));
+            if (arg.is_list() && !arg.items.empty() && arg.items[0].is_scalar()) add(arg.items[0].scalar);
         }
         if (fn->first == "Fn::Sub") {
             const Node* text = arg.is_list() && !arg.items.empty() ? &arg.items[0] : &arg;
+            const Node* variables = arg.is_list() && arg.items.size() > 1 ? &arg.items[1] : nullptr;
             if (text->is_scalar()) {
                 const std::string& s = text->scalar;
                 for (std::size_t i = s.find("${"); i != std::string::npos; i = s.find("${", i + 2)) {
                     const std::size_t close = s.find('}', i);
                     if (close == std::string::npos) break;
-                    std::string name = s.substr(i + 2, close - i - 2);
-                    if (!name.empty() && name[0] != '!') names.insert(name.substr(0, name.find('.')));
+                    const std::string name = s.substr(i + 2, close - i - 2);
+                    // ${!Literal} is text; names defined in Fn::Sub's own variable map are not references.
+                    if (name.empty() || name[0] == '!' || (variables && variables->find(name))) continue;
+                    add(name.substr(0, name.find('.')));
                 }
             }
         }

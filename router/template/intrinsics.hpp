@@ -4,7 +4,7 @@
 
 #include <functional>
 #include <optional>
-#include <set>
+#include <map>
 #include <string>
 
 #include "router/template/template_node.hpp"
@@ -25,8 +25,9 @@ struct EvalContext {
 // AWS::NoValue are removed. Throws TemplateError naming the line of the offending call.
 Node evaluate(const Node& node, const EvalContext& ctx, const std::string& property);
 
-// Names referred to by Ref, Fn::GetAtt and Fn::Sub variables inside `node` (resources and parameters alike).
-void collect_references(const Node& node, std::set<std::string>& names);
+// Names referred to by Ref, Fn::GetAtt and Fn::Sub inside `node` (resources and parameters alike), each
+// with the line of its first use.
+void collect_references(const Node& node, std::map<std::string, int>& names);
 
 // Availability zones of a region: <region>a … <region>d (enough for any lab; the seeds use a and c).
 std::vector<std::string> availability_zones(const std::string& region);

@@ -31,14 +31,41 @@ public:
     void accept(std::initializer_list<const char*> keys) { used_.insert(keys.begin(), keys.end()); }
 
     [[noreturn]] void fail(const std::string& property, const std::string& message) const {
-        throw TemplateError(file_, line_of(property), label_, property, message);
+        const Located at = locate(property);
+        throw TemplateError(file_, at.line, label_, at.path, message);
     }
-    int line_of(const std::string& property) const {
-        if (const Node* n = node_.is_map() ? node_.find(property) : nullptr) return n->line;
-        return resource_line_;
+    [[noreturn]] void fail_at(const Node& n, const std::string& property, const std::string& message) const {
+        throw TemplateError(file_, n.where(), label_, property, message);
+    }
+    int line_of(const std::string& property) const { return locate(property).line; }
+
+    // Where a property is: a top-level key, else the first nested key of that name (e.g. PrivateIpAddress
+    // inside NetworkInterfaces), with its dotted path; else the resource itself.
+    struct Located {
+        int line;
+        std::string path;
+    };
+    Located locate(const std::string& property) const {
+        if (const Node* n = node_.is_map() ? node_.find(property) : nullptr) return {n->where(), property};
+        Located found{resource_line_, property};
+        std::function<bool(const Node&, const std::string&)> search = [&](const Node& n, const std::string& prefix) {
+            for (const auto& [k, v] : n.entries) {
+                const std::string path = prefix.empty() ? k : prefix + "." + k;
+                if (k == property) {
+                    found = {v.where(), path};
+                    return true;
+                }
+                if (search(v, path)) return true;
+            }
+            for (const auto& item : n.items)
+                if (search(item, prefix)) return true;
+            return false;
+        };
+        search(node_, "");
+        return found;
     }
     std::string string_of(const Node& n, const std::string& property) const {
-        if (!n.is_scalar()) fail(property, "expected a string");
+        if (!n.is_scalar()) fail_at(n, property, "expected a string");
         return n.scalar;
     }
     std::string string(const std::string& key, bool required) {
@@ -54,7 +81,7 @@ public:
         std::transform(s.begin(), s.end(), s.begin(), ::tolower);
         if (s == "true") return true;
         if (s == "false") return false;
-        fail(property, "expected true or false, got '" + n.scalar + "'");
+        fail_at(n, property, "expected true or false, got '" + n.scalar + "'");
     }
     std::optional<bool> boolean(const std::string& key) {
         const Node* n = get(key);
@@ -69,7 +96,7 @@ public:
             if (used == s.size()) return v;
         } catch (const std::logic_error&) {
         }
-        fail(property, "expected a whole number, got '" + s + "'");
+        fail_at(n, property, "expected a whole number, got '" + s + "'");
     }
     std::vector<std::string> strings(const std::string& key) {
         const Node* n = get(key);
@@ -150,9 +177,9 @@ private:
                                                     "Parameters", "Resources", "Outputs"};
         for (const auto& [key, value] : root_.entries) {
             if (key == "Mappings" || key == "Conditions" || key == "Transform" || key == "Rules")
-                unsupported(value.line, "section " + key + " is not supported and was ignored");
+                unsupported(value.where(), "section " + key + " is not supported and was ignored");
             else if (!known.count(key))
-                fail(value.line, "", "", "unknown top-level section '" + key + "'");
+                fail(value.where(), "", "", "unknown top-level section '" + key + "'");
         }
     }
 
@@ -165,7 +192,7 @@ private:
         if (!params->is_map()) fail(params->line, "", "", "Parameters must be a map");
         for (const auto& [name, decl] : params->entries) {
             const Node* type_node = decl.find("Type");
-            if (!type_node || !type_node->is_scalar()) fail(decl.line, "", "", "parameter " + name + " needs a Type");
+            if (!type_node || !type_node->is_scalar()) fail(decl.where(), "", "", "parameter " + name + " needs a Type");
             const std::string type = type_node->scalar;
             std::optional<std::string> raw;
             if (auto it = options_.parameters.find(name); it != options_.parameters.end()) raw = it->second;
@@ -175,7 +202,7 @@ private:
                 if (const Node* allowed = decl.find("AllowedValues"); allowed && allowed->is_list()) {
                     bool ok = false;
                     for (const auto& a : allowed->items) ok = ok || (a.is_scalar() && a.scalar == *raw);
-                    if (!ok) fail(decl.line, "", "", "parameter " + name + ": '" + *raw + "' is not one of its AllowedValues");
+                    if (!ok) fail(decl.where(), "", "", "parameter " + name + ": '" + *raw + "' is not one of its AllowedValues");
                 }
             }
             Node value;
@@ -187,7 +214,7 @@ private:
                 // Key pairs do not exist in the lab (`vpclab shell` needs none); any name is accepted.
                 value = Node::make_scalar(raw.value_or("vpclab-" + name), decl.line);
             } else if (!raw) {
-                fail(decl.line, "", "", "parameter " + name + " has no Default: pass --parameter " + name + "=VALUE");
+                fail(decl.where(), "", "", "parameter " + name + " has no Default: pass --parameter " + name + "=VALUE");
             } else if (type.rfind("List<", 0) == 0 || type == "CommaDelimitedList") {
                 value.kind = Node::Kind::list;
                 value.line = decl.line;
@@ -217,10 +244,10 @@ private:
             for (const auto& [key, value] : def.entries) {
                 static const std::set<std::string> attrs = {"Type", "Properties", "DependsOn", "Metadata", "DeletionPolicy",
                                                             "UpdateReplacePolicy", "CreationPolicy", "UpdatePolicy"};
-                if (key == "Condition") unsupported(value.line, "resource " + logical_id + ": Condition is not supported; the resource is always created");
-                else if (!attrs.count(key)) fail(value.line, logical_id, "", "unknown resource attribute '" + key + "'");
+                if (key == "Condition") unsupported(value.where(), "resource " + logical_id + ": Condition is not supported; the resource is always created");
+                else if (!attrs.count(key)) fail(value.where(), logical_id, "", "unknown resource attribute '" + key + "'");
             }
-            resources_.push_back(ResourceEntry{logical_id, type->scalar, &def, def.line, {}, false});
+            resources_.push_back(ResourceEntry{logical_id, type->scalar, &def, def.where(), {}, false});
         }
     }
 
@@ -235,12 +262,12 @@ private:
     std::vector<ResourceEntry*> creation_order() {
         std::map<std::string, std::vector<std::string>> deps;
         for (auto& r : resources_) {
-            std::set<std::string> names;
+            std::map<std::string, int> names;
             if (const Node* props = r.definition->find("Properties")) collect_references(*props, names);
-            for (const auto& n : names) {
+            for (const auto& [n, line] : names) {
                 if (find_resource(n)) deps[r.logical_id].push_back(n);
                 else if (!parameters_.count(n) && n.rfind("AWS::", 0) != 0)
-                    fail(r.line, label(r), "", "refers to '" + n + "', which is not a parameter, resource or pseudo parameter");
+                    fail(line, label(r), "", "refers to '" + n + "', which is not a parameter, resource or pseudo parameter");
             }
             if (const Node* d = r.definition->find("DependsOn")) {
                 std::vector<const Node*> list;
@@ -248,7 +275,7 @@ private:
                 for (const auto& item : d->items) list.push_back(&item);
                 for (const Node* item : list) {
                     if (!item->is_scalar() || !find_resource(item->scalar))
-                        fail(item->line, label(r), "DependsOn", "'" + item->scalar + "' is not a resource of this template");
+                        fail(item->where(), label(r), "DependsOn", "'" + item->scalar + "' is not a resource of this template");
                     deps[r.logical_id].push_back(item->scalar);
                 }
             }
@@ -363,9 +390,8 @@ private:
                 return;
             }
         } catch (const ApiError& e) {
-            const std::string property = e.parameter().empty() ? std::string{} : e.parameter();
-            throw TemplateError(options_.file_name, property.empty() ? r.line : props.line_of(property), label(r), property,
-                                e.what() + std::string(" (") + e.code() + ")");
+            if (e.parameter().empty()) throw TemplateError(options_.file_name, r.line, label(r), "", e.what() + std::string(" (") + e.code() + ")");
+            props.fail(e.parameter(), e.what() + std::string(" (") + e.code() + ")");
         }
         static const std::map<std::string, std::set<std::string>> no_effect = {
             {"AWS::EC2::Instance", {"InstanceType", "ImageId", "KeyName", "Monitoring", "EbsOptimized", "BlockDeviceMappings",
@@ -400,7 +426,7 @@ private:
         r.attributes["Ref"] = Node::make_scalar(lab_.model->ids().make("r", r.logical_id), r.line);
     }
 
-    std::vector<routing::SecurityGroupRule> rules(Properties& props, const std::string& key, bool ingress) {
+    std::vector<routing::SecurityGroupRule> rules(const ResourceEntry& r, Properties& props, const std::string& key, bool ingress) {
         std::vector<routing::SecurityGroupRule> out;
         const Node* list = props.get(key);
         if (!list || list->is_null()) return out;
@@ -418,17 +444,17 @@ private:
                 else if (k == "CidrIp") {
                     std::string why;
                     auto c = routing::Cidr::parse(props.string_of(v, where), &why);
-                    if (!c) throw TemplateError(options_.file_name, v.line, "", key + ".CidrIp", why);
+                    if (!c) throw TemplateError(options_.file_name, v.where(), label(r), key + ".CidrIp", why);
                     rule.cidr = c;
                 } else if (k == (ingress ? "SourceSecurityGroupId" : "DestinationSecurityGroupId")) rule.source_group_id = props.string_of(v, where);
                 else if (k == "Description") rule.description = props.string_of(v, where);
-                else unsupported(v.line, "security group rule key " + k + " is not supported and was ignored");
+                else unsupported(v.where(), "security group rule key " + k + " is not supported and was ignored");
             }
             const std::string p = rule.ip_protocol;
             if (p != "-1" && p != "tcp" && p != "udp" && p != "icmp" && p.find_first_not_of("0123456789") != std::string::npos)
-                throw TemplateError(options_.file_name, item.line, "", key + ".IpProtocol", "'" + p + "' is not tcp, udp, icmp, -1 or a protocol number");
+                throw TemplateError(options_.file_name, item.line, label(r), key + ".IpProtocol", "'" + p + "' is not tcp, udp, icmp, -1 or a protocol number");
             if ((p == "tcp" || p == "udp") && (rule.from_port < 0 || rule.to_port > 65535 || rule.from_port > rule.to_port))
-                throw TemplateError(options_.file_name, item.line, "", key, "port range " + std::to_string(rule.from_port) + "-" + std::to_string(rule.to_port) + " is not valid for " + p);
+                throw TemplateError(options_.file_name, item.line, label(r), key, "port range " + std::to_string(rule.from_port) + "-" + std::to_string(rule.to_port) + " is not valid for " + p);
             out.push_back(std::move(rule));
         }
         return out;
@@ -437,9 +463,9 @@ private:
     void create_security_group(ResourceEntry& r, Properties& props) {
         const std::string vpc = props.string("VpcId", false);
         if (vpc.empty()) props.fail("VpcId", "is required: the lab has no default VPC");
-        auto ingress = rules(props, "SecurityGroupIngress", true);
+        auto ingress = rules(r, props, "SecurityGroupIngress", true);
         std::optional<std::vector<routing::SecurityGroupRule>> egress;
-        if (props.get("SecurityGroupEgress")) egress = rules(props, "SecurityGroupEgress", false);
+        if (props.get("SecurityGroupEgress")) egress = rules(r, props, "SecurityGroupEgress", false);
         const auto& g = lab_.model->create_security_group(r.logical_id, vpc, props.string("GroupName", false),
                                                           props.string("GroupDescription", true), std::move(ingress),
                                                           std::move(egress), props.tags());
@@ -476,12 +502,12 @@ private:
                         has_index = true;
                     } else if (k == "SubnetId") spec.subnet_id = props.string_of(v, where);
                     else if (k == "GroupSet") {
-                        if (!v.is_list()) throw TemplateError(options_.file_name, v.line, label(r), where, "expected a list");
+                        if (!v.is_list()) throw TemplateError(options_.file_name, v.where(), label(r), where, "expected a list");
                         for (const auto& g : v.items) spec.security_group_ids.push_back(props.string_of(g, where));
                     } else if (k == "AssociatePublicIpAddress") spec.associate_public_ip = props.boolean_of(v, where);
-                    else if (k == "PrivateIpAddress") spec.private_ip = parse_address(props.string_of(v, where), v.line, r, where);
+                    else if (k == "PrivateIpAddress") spec.private_ip = parse_address(props.string_of(v, where), v.where(), r, where);
                     else if (k == "DeleteOnTermination" || k == "Description") continue;
-                    else unsupported(v.line, label(r) + ": network interface property " + k + " is not supported and was ignored");
+                    else unsupported(v.where(), label(r) + ": network interface property " + k + " is not supported and was ignored");
                 }
                 if (!has_index) throw TemplateError(options_.file_name, nic.line, label(r), "NetworkInterfaces.DeviceIndex", "is required");
                 if (spec.subnet_id.empty()) throw TemplateError(options_.file_name, nic.line, label(r), "NetworkInterfaces.SubnetId", "is required");

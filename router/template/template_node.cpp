@@ -41,7 +41,9 @@ Node convert(const YAML::Node& y, const std::string& file) {
             for (const auto& kv : y) {
                 if (!kv.first.IsScalar())
                     throw TemplateError(file, kv.first.Mark().line + 1, "", "", "map keys must be plain strings");
-                n.entries.emplace_back(kv.first.Scalar(), convert(kv.second, file));
+                Node value = convert(kv.second, file);
+                value.key_line = kv.first.Mark().line + 1;
+                n.entries.emplace_back(kv.first.Scalar(), std::move(value));
             }
             break;
     }

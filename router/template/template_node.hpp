@@ -15,8 +15,11 @@ struct Node {
     std::vector<Node> items;                             // list
     std::vector<std::pair<std::string, Node>> entries;   // map, in template order
     int line = 0;                                        // 1-based; 0 when unknown
+    int key_line = 0;                                    // for a map value: the line of its key
     bool quoted = false;                                 // a quoted scalar is never a YAML boolean/number
 
+    // The line a person would look at: the key's line for a map value ("CidrBlock: …"), else the node's.
+    int where() const { return key_line ? key_line : line; }
     bool is_null() const { return kind == Kind::null; }
     bool is_scalar() const { return kind == Kind::scalar; }
     bool is_list() const { return kind == Kind::list; }

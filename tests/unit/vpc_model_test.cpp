@@ -115,7 +115,7 @@ TEST_CASE("routes: create, replace, delete, and the rules AWS enforces") {
     CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "0.0.0.0/0", to_igw); }) == "RouteAlreadyExists/DestinationCidrBlock");
     CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "10.10.1.0/24", to_igw); }) == "InvalidParameterValue/DestinationCidrBlock");
     CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "10.10.0.0/16", to_nat); }) == "InvalidParameterValue/DestinationCidrBlock");
-    CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "1.2.3.0/24", {"igw-nope", "", ""}); }) == "InvalidInternetGatewayID.NotFound/InternetGatewayId");
+    CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "1.2.3.0/24", {"igw-nope", "", ""}); }) == "InvalidGatewayID.NotFound/GatewayId");
     CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "1.2.3.0/24", {}); }) == "InvalidParameterCombination/GatewayId");
     CHECK(error_code_of([&] { lab.m.create_route("rtb-nope", "1.2.3.0/24", to_igw); }) == "InvalidRouteTableID.NotFound/RouteTableId");
     CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "1.2.3.0/33", to_igw); }) == "InvalidParameterValue/DestinationCidrBlock");

@@ -1,0 +1,247 @@
+// The template loader: both seed labs verbatim, intrinsics in both forms, and one case per validation rule,
+// each checking that the error names the file, line, resource and property.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "router/template/intrinsics.hpp"
+#include "router/template/template_error.hpp"
+#include "router/template/template_loader.hpp"
+
+using namespace vpclab;
+using cfn::LoadOptions;
+
+namespace {
+std::string read_lab(const char* name) {
+    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/labs/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    REQUIRE(!ss.str().empty());
+    return ss.str();
+}
+
+LoadOptions options(const char* file = "lab.yaml", bool strict = false) {
+    LoadOptions o;
+    o.file_name = file;
+    o.stack_name = "unit";
+    o.strict = strict;
+    return o;
+}
+
+// Replaces `from` (which must occur exactly once) in the first seed template.
+std::string seed_with(const std::string& from, const std::string& to) {
+    std::string t = read_lab("endpoints-lab.yaml");
+    const auto at = t.find(from);
+    REQUIRE_MESSAGE(at != std::string::npos, from);
+    REQUIRE_MESSAGE(t.find(from, at + 1) == std::string::npos, from);
+    return t.replace(at, from.size(), to);
+}
+
+int line_of(const std::string& text, const std::string& needle) {
+    const auto at = text.find(needle);
+    REQUIRE(at != std::string::npos);
+    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+}
+
+std::string error_of(const std::string& text, const LoadOptions& o = options()) {
+    try {
+        cfn::load_template(text, o);
+    } catch (const cfn::TemplateError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+const routing::Instance& instance_named(const routing::VpcModel& m, const std::string& name) {
+    for (const auto& i : m.instances())
+        if (i.display_name() == name) return i;
+    FAIL("no instance " << name);
+    throw 0;
+}
+}  // namespace
+
+TEST_CASE("the first seed lab loads verbatim with nothing unsupported") {
+    auto lab = cfn::load_template(read_lab("endpoints-lab.yaml"), options("endpoints-lab.yaml", true));
+    const auto& m = *lab.model;
+    CHECK(lab.unsupported.empty());
+    REQUIRE(lab.skipped.size() == 1);  // the private instance's UserData, not run
+    CHECK(lab.skipped[0].find("jhPrivateEC2") != std::string::npos);
+    REQUIRE(m.vpcs().size() == 1);
+    CHECK(m.vpcs()[0].display_name() == "jh-test-VPC");
+    CHECK(m.subnets().size() == 2);
+    CHECK(m.subnets()[0].availability_zone == "ap-northeast-2a");  // !Select [0, !GetAZs '']
+    CHECK(m.subnets()[1].availability_zone == "ap-northeast-2c");  // !Select [2, !GetAZs '']
+    CHECK(m.route_tables().size() == 3);                           // main + public + private
+    const auto& pub = instance_named(m, "jh-test-Public-EC2");
+    const auto& priv = instance_named(m, "jh-test-Private-EC2");
+    CHECK(routing::format_ipv4(m.network_interface(pub.network_interface_ids[0]).private_ip) == "10.10.0.4");
+    CHECK(routing::format_ipv4(m.network_interface(priv.network_interface_ids[0]).private_ip) == "10.10.1.4");
+    CHECK(m.network_interface(pub.network_interface_ids[0]).public_ip.has_value());
+    CHECK(!m.network_interface(priv.network_interface_ids[0]).public_ip.has_value());
+    CHECK(pub.key_name == "vpclab-KeyName");
+    CHECK(pub.image_id.rfind("ami-", 0) == 0);
+    // The public table routes 0.0.0.0/0 to the IGW; the private one holds only the local route.
+    for (const auto& t : m.route_tables()) {
+        if (t.display_name() == "jh-test-Public-RT") CHECK(t.routes.size() == 2);
+        if (t.display_name() == "jh-test-Private-RT") CHECK(t.routes.size() == 1);
+    }
+    CHECK(m.security_groups().size() == 2);  // the VPC's default group + jhSecurityGroup
+}
+
+TEST_CASE("IDs are the same for the same template and stack name, different for another stack") {
+    const auto text = read_lab("endpoints-lab.yaml");
+    auto a = cfn::load_template(text, options());
+    auto b = cfn::load_template(text, options());
+    auto other = options();
+    other.stack_name = "other";
+    auto c = cfn::load_template(text, other);
+    CHECK(a.model->vpcs()[0].id == b.model->vpcs()[0].id);
+    CHECK(a.model->instances()[1].id == b.model->instances()[1].id);
+    CHECK(a.model->vpcs()[0].id != c.model->vpcs()[0].id);
+}
+
+TEST_CASE("the second seed lab loads and lists its load balancer resources as unsupported") {
+    const auto text = read_lab("privatelink-lab.yaml");
+    auto lab = cfn::load_template(text, options("privatelink-lab.yaml"));
+    CHECK(lab.model->vpcs().size() == 2);
+    CHECK(lab.model->instances().size() == 3);
+    REQUIRE(lab.unsupported.size() == 3);
+    CHECK(lab.unsupported[0].find("AWS::ElasticLoadBalancingV2::TargetGroup") != std::string::npos);
+    CHECK(lab.unsupported[0].find("privatelink-lab.yaml:" + std::to_string(line_of(text, "  jhCustomNLBTG:"))) != std::string::npos);
+    CHECK(lab.skipped.size() == 2);
+    const auto strict = error_of(text, options("privatelink-lab.yaml", true));
+    CHECK(strict.find("--strict") != std::string::npos);
+    CHECK(strict.find("AWS::ElasticLoadBalancingV2::LoadBalancer") != std::string::npos);
+}
+
+TEST_CASE("validation errors name file, line, resource and property") {
+    struct Case {
+        const char* name;
+        std::string from, to;
+        std::string expected_line_text;  // the error's line holds this
+        std::string resource, property, message;
+    };
+    const std::vector<Case> cases = {
+        {"CIDR that does not parse", "CidrBlock: 10.10.1.0/24", "CidrBlock: 10.10.1.0/33", "CidrBlock: 10.10.1.0/33",
+         "jhPrivateSN (AWS::EC2::Subnet)", "CidrBlock", "prefix length must be a number from 0 to 32"},
+        {"subnet outside the VPC", "CidrBlock: 10.10.1.0/24", "CidrBlock: 10.11.1.0/24", "CidrBlock: 10.11.1.0/24",
+         "jhPrivateSN (AWS::EC2::Subnet)", "CidrBlock", "not inside the VPC CIDR 10.10.0.0/16"},
+        {"overlapping subnets", "CidrBlock: 10.10.1.0/24", "CidrBlock: 10.10.0.0/25", "CidrBlock: 10.10.0.0/25",
+         "jhPrivateSN (AWS::EC2::Subnet)", "CidrBlock", "conflicts with another subnet: jh-test-Public-SN"},
+        {"subnet smaller than /28", "CidrBlock: 10.10.1.0/24", "CidrBlock: 10.10.1.0/29", "CidrBlock: 10.10.1.0/29",
+         "jhPrivateSN (AWS::EC2::Subnet)", "CidrBlock", "between /16 and /28"},
+        {"VPC larger than /16", "CidrBlock: 10.10.0.0/16", "CidrBlock: 10.0.0.0/8", "CidrBlock: 10.0.0.0/8",
+         "jhVPC (AWS::EC2::VPC)", "CidrBlock", "between /16 and /28"},
+        {"reserved instance address", "          AssociatePublicIpAddress: true", "          AssociatePublicIpAddress: true\n          PrivateIpAddress: 10.10.0.1",
+         "PrivateIpAddress: 10.10.0.1", "jhPublicEC2 (AWS::EC2::Instance)", "NetworkInterfaces.PrivateIpAddress", "reserved"},
+        {"route to a gateway that does not exist", "      GatewayId: !Ref jhIGW", "      GatewayId: !Ref jhNoSuchIGW", "GatewayId: !Ref jhNoSuchIGW",
+         "DefaultPublicRoute (AWS::EC2::Route)", "", "'jhNoSuchIGW', which is not a parameter, resource or pseudo parameter"},
+        {"route to a gateway ID that does not exist", "      GatewayId: !Ref jhIGW", "      GatewayId: igw-00000000000000000",
+         "GatewayId: igw-00000000000000000", "DefaultPublicRoute (AWS::EC2::Route)", "GatewayId", "does not exist"},
+        {"missing required property", "      CidrBlock: 10.10.0.0/16\n", "", "  jhVPC:", "jhVPC (AWS::EC2::VPC)", "CidrBlock", "is required"},
+        {"unsupported intrinsic", "!Select [0, !GetAZs '']", "!If [IsProd, a, b]", "!If [IsProd, a, b]",
+         "jhPublicSN (AWS::EC2::Subnet)", "AvailabilityZone", "Fn::If is not supported"},
+        {"Select out of range", "!Select [2, !GetAZs '']", "!Select [7, !GetAZs '']", "!Select [7, !GetAZs '']",
+         "jhPrivateSN (AWS::EC2::Subnet)", "AvailabilityZone", "index 7 is out of range"},
+        {"DependsOn on nothing", "DependsOn: jhIGWAttachment", "DependsOn: jhNothing", "DependsOn: jhNothing",
+         "DefaultPublicRoute (AWS::EC2::Route)", "DependsOn", "'jhNothing' is not a resource"},
+        {"not a boolean", "AssociatePublicIpAddress: true", "AssociatePublicIpAddress: maybe", "AssociatePublicIpAddress: maybe",
+         "jhPublicEC2 (AWS::EC2::Instance)", "NetworkInterfaces.AssociatePublicIpAddress", "expected true or false"},
+        {"security group port range", "          FromPort: '80'", "          FromPort: '90'", "- IpProtocol: tcp",
+         "", "SecurityGroupIngress", "port range 90-80"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        const std::string text = seed_with(c.from, c.to);
+        const std::string error = error_of(text);
+        CHECK_MESSAGE(error.rfind("lab.yaml:" + std::to_string(line_of(text, c.expected_line_text)) + ":", 0) == 0, error);
+        if (!c.resource.empty()) CHECK_MESSAGE(error.find("resource " + c.resource) != std::string::npos, error);
+        if (!c.property.empty()) CHECK_MESSAGE(error.find("property " + c.property + ":") != std::string::npos, error);
+        CHECK_MESSAGE(error.find(c.message) != std::string::npos, error);
+    }
+}
+
+TEST_CASE("an address already taken") {
+    std::string text = seed_with("          AssociatePublicIpAddress: true", "          AssociatePublicIpAddress: true\n          PrivateIpAddress: 10.10.0.20");
+    const auto at = text.find("          SubnetId: !Ref jhPrivateSN");
+    text.replace(at, std::string("          SubnetId: !Ref jhPrivateSN").size(), "          SubnetId: !Ref jhPublicSN\n          PrivateIpAddress: 10.10.0.20");
+    const auto error = error_of(text);
+    CHECK(error.find("jhPrivateEC2") != std::string::npos);
+    CHECK(error.find("10.10.0.20 is in use") != std::string::npos);
+}
+
+TEST_CASE("circular dependencies, unknown sections and parameters without values") {
+    CHECK(error_of("Resources:\n  A:\n    Type: AWS::EC2::VPC\n    DependsOn: B\n    Properties: {CidrBlock: 10.0.0.0/16}\n"
+                   "  B:\n    Type: AWS::EC2::VPC\n    DependsOn: A\n    Properties: {CidrBlock: 10.1.0.0/16}\n")
+              .find("circular dependency") != std::string::npos);
+    CHECK(error_of("Resourcez: {}\n").find("unknown top-level section 'Resourcez'") != std::string::npos);
+    const auto e = error_of("Parameters:\n  Cidr:\n    Type: String\nResources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: !Ref Cidr}\n");
+    CHECK(e.find("lab.yaml:2:") == 0);
+    CHECK(e.find("pass --parameter Cidr=VALUE") != std::string::npos);
+    CHECK(error_of("Resources: [unclosed\n").find("not valid YAML") != std::string::npos);
+    CHECK(error_of("Resources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n    Bogus: 1\n").find("unknown resource attribute 'Bogus'") != std::string::npos);
+}
+
+TEST_CASE("parameters: overrides, AllowedValues, and an unknown --parameter") {
+    const std::string text =
+        "Parameters:\n  Cidr:\n    Type: String\n    Default: 10.0.0.0/16\n    AllowedValues: [10.0.0.0/16, 10.5.0.0/16]\n"
+        "Resources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: !Ref Cidr}\n";
+    CHECK(cfn::load_template(text, options()).model->vpcs()[0].cidr.to_string() == "10.0.0.0/16");
+    auto o = options();
+    o.parameters["Cidr"] = "10.5.0.0/16";
+    CHECK(cfn::load_template(text, o).model->vpcs()[0].cidr.to_string() == "10.5.0.0/16");
+    o.parameters["Cidr"] = "10.6.0.0/16";
+    CHECK(error_of(text, o).find("not one of its AllowedValues") != std::string::npos);
+    o.parameters = {{"Nope", "1"}};
+    CHECK(error_of(text, o).find("--parameter Nope") != std::string::npos);
+}
+
+TEST_CASE("intrinsics in long and short form, and a JSON template") {
+    const std::string json = R"({
+  "Parameters": {"Env": {"Type": "String", "Default": "dev"}},
+  "Resources": {
+    "V": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.1.0.0/16",
+          "Tags": [{"Key": "Name", "Value": {"Fn::Join": ["-", [{"Ref": "Env"}, "vpc", {"Ref": "AWS::Region"}]]}}]}},
+    "S": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "V"}, "CidrBlock": "10.1.2.0/24",
+          "AvailabilityZone": {"Fn::Select": ["1", {"Fn::GetAZs": ""}]},
+          "Tags": [{"Key": "Name", "Value": {"Fn::Sub": ["${Env}-${Zone}-${AWS::StackName}", {"Zone": {"Fn::GetAtt": ["V", "CidrBlock"]}}]}}]}},
+    "I": {"Type": "AWS::EC2::Instance", "Properties": {"SubnetId": {"Ref": "S"}, "PrivateIpAddress": "10.1.2.50",
+          "UserData": {"Fn::Base64": {"Fn::Sub": "echo ${S.AvailabilityZone}"}},
+          "Tags": [{"Key": "Name", "Value": {"Fn::Sub": "web-${!Literal}"}}]}}
+  }
+})";
+    std::string error;
+    try {
+        auto lab = cfn::load_template(json, options("lab.json"));
+        CHECK(lab.model->vpcs()[0].display_name() == "dev-vpc-ap-northeast-2");
+        CHECK(lab.model->subnets()[0].availability_zone == "ap-northeast-2b");
+        CHECK(lab.model->subnets()[0].display_name() == "dev-10.1.0.0/16-unit");
+        CHECK(routing::format_ipv4(lab.model->network_interfaces()[0].private_ip) == "10.1.2.50");
+        CHECK(lab.model->instances()[0].display_name() == "web-${Literal}");
+    } catch (const cfn::TemplateError& e) {
+        error = e.what();
+    }
+    CHECK(error == "");
+
+    const std::string yaml =
+        "Resources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.2.0.0/16\n"
+        "  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !GetAtt V.VpcId\n"
+        "      CidrBlock: !Join ['', ['10.2.', '3.0/24']]\n      Tags: [{Key: Name, Value: !Sub '${V}-x'}]\n";
+    auto lab = cfn::load_template(yaml, options());
+    CHECK(lab.model->subnets()[0].cidr.to_string() == "10.2.3.0/24");
+    CHECK(lab.model->subnets()[0].display_name() == lab.model->vpcs()[0].id + "-x");
+    CHECK(cfn::base64_encode("ab") == "YWI=");
+    CHECK(cfn::base64_encode("abc") == "YWJj");
+    CHECK(cfn::base64_encode("a") == "YQ==");
+}
+
+TEST_CASE("unsupported properties are listed with their lines; --strict refuses them") {
+    const std::string text = seed_with("      CidrBlock: 10.10.0.0/16\n", "      CidrBlock: 10.10.0.0/16\n      Ipv4IpamPoolId: ipam-pool-1\n");
+    auto lab = cfn::load_template(text, options());
+    REQUIRE(lab.unsupported.size() == 1);
+    CHECK(lab.unsupported[0] == "lab.yaml:" + std::to_string(line_of(text, "Ipv4IpamPoolId")) +
+                                    ": jhVPC (AWS::EC2::VPC): property Ipv4IpamPoolId is not supported and was ignored");
+    CHECK(error_of(text, options("lab.yaml", true)).find("Ipv4IpamPoolId") != std::string::npos);
+}
