@@ -1,5 +1,6 @@
 // vpclab exec and vpclab shell.
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
 #include "router/cli/commands.hpp"
@@ -41,7 +42,7 @@ InstanceArgs split_instance_args(const Args& args, bool want_command) {
 int command_exec(const Args& args) {
     const InstanceArgs a = split_instance_args(args, true);
     const InstanceLocation where = find_instance(a.stack, a.instance);
-    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"]}, a.command);
+    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"], ""}, a.command);
 }
 
 int command_shell(const Args& args) {
@@ -51,7 +52,10 @@ int command_shell(const Args& args) {
     std::cerr << "vpclab: shell on " << name << " (" << where.instance["InstanceId"].get<std::string>() << ", "
               << where.instance["PrivateIpAddress"].get<std::string>() << ") in stack " << where.stack << "; exit to leave\n";
     // The prompt shows the EC2-style hostname, as on the instance, and the instance's name.
-    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"]}, {"bash", "--norc", "--noprofile", "-i"},
+    // A login lands in root's home, so the prompt reads [root@ip-10-10-1-4 … ~]# as in the seed's blog.
+    const char* home = std::getenv("HOME");
+    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"], home && *home ? home : "/root"},
+                            {"bash", "--norc", "--noprofile", "-i"},
                             {{"PS1", "[root@\\h " + name + " \\W]\\$ "}, {"VPCLAB_INSTANCE", name}, {"VPCLAB_STACK", where.stack}});
 }
 

@@ -50,6 +50,7 @@ int exec_in_instance(const InstanceContext& ctx, const std::vector<std::string>&
     bind_etc_files(ctx.netns);
     if (::sethostname(ctx.hostname.data(), ctx.hostname.size()) != 0) return fail("sethostname");
     for (const auto& [k, v] : environment) ::setenv(k.c_str(), v.c_str(), 1);
+    if (!ctx.working_directory.empty() && ::chdir(ctx.working_directory.c_str()) != 0) return fail("chdir " + ctx.working_directory);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -8,6 +8,7 @@ namespace vpclab::router {
 
 struct InstanceContext {
     std::string netns, hostname;
+    std::string working_directory;  // empty: stay where the caller is
 };
 
 // Replaces the current process (execvp), so exit status and stdio pass straight through. Does what

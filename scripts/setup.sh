@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what vpclab needs from Debian 12 packages (when missing) and builds it into build/.
+# Run as root on a fresh machine; safe to run again (installs nothing twice, rebuilds incrementally).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+    # build
+    build-essential cmake ninja-build pkg-config
+    # libraries (DESIGN.md §7)
+    libnl-3-dev libnl-route-3-dev libboost-program-options-dev libspdlog-dev doctest-dev libyaml-cpp-dev nlohmann-json3-dev
+    # tools the labs and tests run inside the namespaces
+    iproute2 iputils-ping netcat-openbsd tcpdump traceroute dnsutils curl procps
+)
+
+if [ "$(id -u)" != 0 ]; then
+    echo "scripts/setup.sh: run as root (sudo): it installs packages and the labs create network namespaces" >&2
+    exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== building into build/"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -- -j"$(nproc)"
+echo "== built: ./vpclab (wrapper for build/router/vpclab)"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Lab lifecycle: two stacks side by side, kill -9 of a router then down, refusals that create nothing,
+# the built-in default lab, and a template with a bad line.
+source "$(dirname "$0")/lib.sh"
+
+a=$(new_stack a)
+b=$(new_stack b)
+check "stack A comes up from the built-in default lab" "$VPCLAB" up --stack-name "$a"
+check "stack B comes up from the same template beside it" "$VPCLAB" up "$SOURCE_DIR/labs/endpoints-lab.yaml" --stack-name "$b"
+ls_out=$("$VPCLAB" ls)
+check_contains "ls shows stack A's instances" "$a-jh-test-Public-EC2" "$ls_out"
+check_contains "ls shows stack B's instances" "$b-jh-test-Private-EC2" "$ls_out"
+check "A's instances reach each other" "$VPCLAB" exec --stack-name "$a" jh-test-Public-EC2 -- ping -c 1 -W 2 10.10.1.4
+check "B's instances reach each other (same addresses, separate labs)" "$VPCLAB" exec --stack-name "$b" jh-test-Public-EC2 -- ping -c 1 -W 2 10.10.1.4
+check_equal "an instance name in two stacks needs --stack-name (usage error)" "252" "$("$VPCLAB" exec jh-test-Public-EC2 -- true >/dev/null 2>&1; echo $?)"
+check_equal "a second up of a running stack is refused" "1" "$("$VPCLAB" up --stack-name "$a" >/dev/null 2>&1; echo $?)"
+
+# A listener left running inside an instance must not keep its namespace alive after down.
+"$VPCLAB" exec --stack-name "$a" jh-test-Private-EC2 -- sleep 60 &
+background_pids+=($!)
+check "the background process runs in A's namespace" wait_until 5 sh -c "ip netns pids $a-jh-test-Private-EC2 | grep -q ."
+
+# kill -9 the router of A: its TAPs vanish with it; down still removes everything.
+pid=$(cat "/run/vpclab/$a/router.pid")
+kill -9 "$pid"
+check "the router is gone" wait_until 5 sh -c "! kill -0 $pid"
+check_contains "ls reports A's leftovers" "leftovers" "$("$VPCLAB" ls 2>&1)"
+check "down after kill -9 succeeds" "$VPCLAB" down --stack-name "$a"
+check_equal "nothing of A is left" "" "$(stack_leftovers "$a")"
+check "B was not disturbed" "$VPCLAB" exec --stack-name "$b" jh-test-Private-EC2 -- ping -c 1 -W 2 10.10.0.4
+check "down B" "$VPCLAB" down --stack-name "$b"
+check_equal "nothing of B is left" "" "$(stack_leftovers "$b")"
+
+# Refusals create nothing.
+c=$(new_stack c)
+bad="/tmp/$c-bad.yaml"
+sed 's|CidrBlock: 10.10.1.0/24|CidrBlock: 10.10.1.0/33|' "$SOURCE_DIR/labs/endpoints-lab.yaml" >"$bad"
+err=$("$VPCLAB" up "$bad" --stack-name "$c" 2>&1)
+line=$(grep -n "10.10.1.0/33" "$bad" | cut -d: -f1)
+check_contains "a bad template names file, line, resource and property" "$bad:$line: resource jhPrivateSN (AWS::EC2::Subnet): property CidrBlock:" "$err"
+check_contains "… and says nothing was created" "Nothing was created" "$err"
+check_equal "… and nothing was created" "" "$(stack_leftovers "$c")"
+rm -f "$bad"
+ip netns add "$c-jh-test-Private-EC2"
+err=$("$VPCLAB" up --stack-name "$c" 2>&1)
+check_contains "a namespace name already taken is refused" "already exists and was not made by this stack" "$err"
+check_equal "… leaving only the namespace that was there" "$c-jh-test-Private-EC2" "$(stack_leftovers "$c")"
+ip netns del "$c-jh-test-Private-EC2"
+check_equal "a bad stack name is a usage error" "252" "$("$VPCLAB" up --stack-name 'no/slashes' >/dev/null 2>&1; echo $?)"
+check_equal "the second seed lab fails under --strict (load balancers not supported yet)" "1" "$("$VPCLAB" up "$SOURCE_DIR/labs/privatelink-lab.yaml" --stack-name "$c" --strict >/dev/null 2>&1; echo $?)"
+check_equal "… and creates nothing" "" "$(stack_leftovers "$c")"
+
+finish

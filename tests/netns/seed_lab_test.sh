@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The first seed lab, verbatim, with real tools. One lab is shared by all checks here.
+#
+#   jh-test-Public-EC2 (10.10.0.4, public subnet)          jh-test-Private-EC2 (10.10.1.4, private subnet)
+#        eth0 ── TAP ──┐                                    ┌── TAP ── eth0
+#                      └──── vpclab router (this stack) ────┘
+#   public RT: 10.10.0.0/16 local, 0.0.0.0/0 → IGW          private RT: 10.10.0.0/16 local only
+source "$(dirname "$0")/lib.sh"
+
+stack=$(new_stack seed)
+out=$("$VPCLAB" up "$SOURCE_DIR/labs/endpoints-lab.yaml" --stack-name "$stack" --strict 2>&1)
+check "the seed template comes up verbatim (even with --strict)" test $? = 0
+check_contains "up lists the instances" "jh-test-Private-EC2" "$out"
+check_contains "up reports the UserData it did not run" "UserData of jhPrivateEC2 was not run" "$out"
+
+pub="$VPCLAB exec --stack-name $stack jh-test-Public-EC2 --"
+priv="$VPCLAB exec --stack-name $stack jh-test-Private-EC2 --"
+
+# --- the instance as a user sees it ---
+check_equal "hostname is the EC2 name" "ip-10-10-1-4" "$($priv hostname)"
+check_contains "eth0 has the private address" "10.10.1.4/24" "$($priv ip -o -4 addr show dev eth0)"
+check_contains "MTU 9001 (AWS jumbo frames)" "mtu 9001" "$($priv ip link show dev eth0)"
+check_contains "MAC is locally administered 02:…" "link/ether 02:" "$($priv ip link show dev eth0)"
+check_contains "default route via the subnet router base+1" "default via 10.10.1.1 dev eth0" "$($priv ip route)"
+check_contains "resolv.conf names the VPC resolver base+2" "nameserver 10.10.0.2" "$($priv cat /etc/resolv.conf)"
+check_equal "exec passes the exit status through" "3" "$($priv sh -c 'exit 3'; echo $?)"
+check_contains "ip netns exec works on vpclab's namespaces too" "10.10.0.4" "$(ip netns exec "$stack-jh-test-Public-EC2" ip -o -4 addr)"
+
+shell_out=$(echo 'echo "inside: $(hostname)"; exit 0' | "$VPCLAB" shell --stack-name "$stack" jh-test-Private-EC2 2>&1)
+check_contains "vpclab shell runs on the instance" "inside: ip-10-10-1-4" "$shell_out"
+check_contains "vpclab shell's prompt shows the hostname and instance name" "[root@ip-10-10-1-4 jh-test-Private-EC2" "$shell_out"
+
+# --- across subnets ---
+check "public pings private across subnets" $pub ping -c 3 -W 2 -i 0.2 10.10.1.4
+check "private pings public" $priv ping -c 1 -W 2 10.10.0.4
+check_contains "replies keep TTL 64: the VPC router is not a hop" "ttl=64" "$($pub ping -c 1 -W 2 10.10.1.4)"
+trace=$($pub traceroute -n -q 1 -w 2 -m 5 10.10.1.4)
+check_equal "traceroute between instances shows one hop" "1" "$(grep -c '^ *[0-9]' <<<"$trace")"
+
+# TCP 22: a listener started with vpclab exec, reached from the other subnet.
+$priv timeout 15 nc -l 22 >"/tmp/$stack-nc.out" &
+background_pids+=($!)
+check "the listener on port 22 comes up" wait_until 5 sh -c "$priv ss -ltn | grep -q ':22 '"
+echo "hello from the public subnet" | $pub nc -q 1 -w 3 10.10.1.4 22
+check "TCP 22 across subnets carries data" wait_until 5 grep -q "hello from the public subnet" "/tmp/$stack-nc.out"
+rm -f "/tmp/$stack-nc.out"
+
+# tcpdump inside the private instance captures the ICMP.
+$priv timeout 15 tcpdump -l -n -c 2 -i eth0 icmp >"/tmp/$stack-td.out" 2>"/tmp/$stack-td.err" &
+td=$!
+background_pids+=($td)
+check "tcpdump starts listening" wait_until 5 grep -q "listening on eth0" "/tmp/$stack-td.err"
+$pub ping -c 1 -W 2 10.10.1.4 >/dev/null
+wait $td
+captured=$(cat "/tmp/$stack-td.out")
+check_contains "tcpdump sees the echo request" "10.10.0.4 > 10.10.1.4: ICMP echo request" "$captured"
+check_contains "tcpdump sees the echo reply" "10.10.1.4 > 10.10.0.4: ICMP echo reply" "$captured"
+rm -f "/tmp/$stack-td.out" "/tmp/$stack-td.err"
+
+# --- no route: the private instance's ping to the outside hangs, and the router counts why ---
+before=$(drop_count "$stack" no_route)
+check_not "private → outside address gets no reply" $priv ping -c 2 -W 1 -i 0.2 198.18.0.10
+after=$(drop_count "$stack" no_route)
+check "the no_route drop counter rose by 2 ($before → $after)" test "$after" -eq $((before + 2))
+
+# --- source/destination check: a spoofed source is dropped ---
+before=$(drop_count "$stack" source_dest_check_source)
+$pub ip addr add 10.10.0.99/32 dev eth0
+check_not "a ping from a spoofed source gets no reply" $pub ping -c 2 -W 1 -i 0.2 -I 10.10.0.99 10.10.1.4
+after=$(drop_count "$stack" source_dest_check_source)
+check "the spoofed packets were counted ($before → $after)" test "$after" -eq $((before + 2))
+$pub ip addr del 10.10.0.99/32 dev eth0
+
+# --- the EC2 API ---
+rtbs=$("$VPCLAB" ec2 describe-route-tables --stack-name "$stack" --filters Name=tag:Name,Values=jh-test-Private-RT)
+private_rt=$(grep -m1 '"RouteTableId"' <<<"$rtbs" | cut -d'"' -f4)
+check_contains "describe-route-tables finds the private table by tag" "rtb-" "$private_rt"
+check_contains "the private table has the local route" '"GatewayId": "local"' "$rtbs"
+igw=$("$VPCLAB" ec2 describe-internet-gateways --stack-name "$stack" | grep -m1 InternetGatewayId | cut -d'"' -f4)
+check_contains "describe-vpcs shows the VPC" '"CidrBlock": "10.10.0.0/16"' "$("$VPCLAB" ec2 describe-vpcs --stack-name "$stack")"
+check_contains "describe-subnets shows the AZ from !Select [2, !GetAZs '']" '"AvailabilityZone": "ap-northeast-2c"' "$("$VPCLAB" ec2 describe-subnets --stack-name "$stack")"
+check_contains "describe-instances shows the public IP" '"PublicIpAddress": "198.19.' "$("$VPCLAB" ec2 describe-instances --stack-name "$stack")"
+check_contains "describe-security-groups shows port 22" '"FromPort": 22' "$("$VPCLAB" ec2 describe-security-groups --stack-name "$stack")"
+
+# A runtime route change is effective on the next packet: 0.0.0.0/0 → IGW turns no_route into an IGW drop.
+before=$(drop_count "$stack" internet_gateway_unavailable)
+check "create-route succeeds" "$VPCLAB" ec2 create-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 0.0.0.0/0 --gateway-id "$igw"
+$priv ping -c 1 -W 1 198.18.0.10 >/dev/null
+check "the next packet follows the new route" test "$(drop_count "$stack" internet_gateway_unavailable)" -eq $((before + 1))
+check "delete-route succeeds" "$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 0.0.0.0/0
+err=$("$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 10.10.0.0/16 2>&1)
+check_equal "deleting the local route is refused with the aws CLI's exit status" "254" "$("$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 10.10.0.0/16 >/dev/null 2>&1; echo $?)"
+check_contains "… and the aws CLI's message" "An error occurred (InvalidParameterValue) when calling the DeleteRoute operation" "$err"
+check_equal "a missing required option is a usage error (252)" "252" "$("$VPCLAB" ec2 create-route --stack-name "$stack" --route-table-id "$private_rt" >/dev/null 2>&1; echo $?)"
+check "cross-subnet traffic still flows after the changes" $pub ping -c 1 -W 2 10.10.1.4
+
+stats=$("$VPCLAB" stats --stack-name "$stack")
+check_contains "stats prints per-ENI counters" "jh-test-Private-EC2" "$stats"
+check_contains "stats prints drops by reason" "no_route" "$stats"
+
+# --- down removes everything ---
+check "down succeeds" "$VPCLAB" down --stack-name "$stack"
+check_equal "no namespace, /etc/netns entry or state is left" "" "$(stack_leftovers "$stack")"
+check_equal "no TAP is left in the root namespace" "" "$(ip -o link | grep -c ' vl[0-9a-f]\{12\}' | sed 's/^0$//')"
+
+finish
