@@ -11,8 +11,8 @@ std::string ResourceBase::display_name() const {
     return logical_id.empty() ? id : logical_id;
 }
 
-VpcModel::VpcModel(std::string stack_name, std::string region, PublicAddressPlan plan)
-    : region_(std::move(region)), ids_(std::move(stack_name)), plan_(plan) {}
+VpcModel::VpcModel(std::string stack_name, std::string region, PublicIpPool pool)
+    : region_(std::move(region)), ids_(std::move(stack_name)), pool_(pool) {}
 
 namespace {
 
@@ -204,9 +204,9 @@ SecurityGroup& VpcModel::create_security_group(const std::string& logical_id, co
 }
 
 std::uint32_t VpcModel::next_public_ip() {
-    const std::uint32_t a = plan_.instance_pool.network + plan_.first_host_offset + public_ips_issued_;
-    if (!plan_.instance_pool.contains(a) || a == plan_.instance_pool.last())
-        throw ApiError("AddressLimitExceeded", "The simulated public address pool " + plan_.instance_pool.to_string() + " is exhausted");
+    const std::uint32_t a = pool_.pool.network + pool_.first_host_offset + public_ips_issued_;
+    if (!pool_.pool.contains(a) || a == pool_.pool.last())
+        throw ApiError("AddressLimitExceeded", "The simulated public address pool " + pool_.pool.to_string() + " is exhausted");
     ++public_ips_issued_;
     return a;
 }

@@ -116,15 +116,16 @@ struct InstanceLaunch {
     std::vector<Interface> interfaces;
 };
 
-// Simulated public addresses (DESIGN.md §6: 198.18.0.0/15, set aside for network test labs, RFC 2544).
-struct PublicAddressPlan {
-    Cidr instance_pool{0xc6130000, 16};  // 198.19.0.0/16: public IPs of instances and Elastic IPs
+// Where instances' public IPs and Elastic IPs come from (the router derives it from the region's plan;
+// default 198.19.0.0/16, inside the 198.18.0.0/15 range DESIGN.md §6 sets aside for test labs).
+struct PublicIpPool {
+    Cidr pool{0xc6130000, 16};
     std::uint32_t first_host_offset = 10;
 };
 
 class VpcModel {
 public:
-    VpcModel(std::string stack_name, std::string region, PublicAddressPlan plan = {});
+    VpcModel(std::string stack_name, std::string region, PublicIpPool pool = {});
 
     const std::string& stack_name() const { return ids_.stack_name(); }
     const std::string& region() const { return region_; }
@@ -188,7 +189,7 @@ private:
 
     std::string region_;
     ResourceIds ids_;
-    PublicAddressPlan plan_;
+    PublicIpPool pool_;
     std::uint32_t public_ips_issued_ = 0;
     std::vector<Vpc> vpcs_;
     std::vector<Subnet> subnets_;

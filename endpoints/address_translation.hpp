@@ -1,0 +1,30 @@
+// One-to-one address translation of IPv4 packets, as an internet gateway does it between an instance's
+// private and public address (VPC User Guide, "Internet gateways": "performs network address translation
+// for instances that have been assigned public IPv4 addresses"). Ports and ICMP identifiers are kept.
+//
+// Pure functions over the bytes of one IPv4 packet: every checksum is updated incrementally (RFC 1624),
+// never recomputed, so offloaded frames whose L4 checksum is still partial stay valid.
+#pragma once
+
+#include <cstdint>
+
+#include "wire/bytes.hpp"
+
+namespace vpclab::endpoints {
+
+enum class NatField : std::uint8_t { source, destination };
+
+// Rewrites `field` of the packet from `from` to `to` and fixes the IPv4 header checksum and, in a first
+// fragment, the TCP/UDP checksum (a pseudo-header field). For ICMP errors (RFC 792) the quoted packet
+// travelled the other way, so its opposite field is rewritten too, with its checksums and the ICMP
+// checksum. `l4_checksum_partial` means the TCP/UDP checksum field holds only the pseudo-header sum
+// (virtio-net NEEDS_CSUM; the kernel finishes it later).
+// `packet` must have passed Ipv4View::check. Never reads or writes past it.
+void translate_address(wire::Bytes packet, NatField field, std::uint32_t from, std::uint32_t to,
+                       bool l4_checksum_partial) noexcept;
+
+// Adds to a checksum field the change of a 16-bit word of the data it covers, for a complete checksum
+// (RFC 1624 eqn. 3) or a partial one (pseudo-header sum, not complemented).
+std::uint16_t adjust_checksum(std::uint16_t field, std::uint16_t old_word, std::uint16_t new_word, bool partial) noexcept;
+
+}  // namespace vpclab::endpoints
