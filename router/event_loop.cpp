@@ -20,12 +20,20 @@ namespace vpclab::router {
 namespace {
 constexpr std::uint64_t control_tag = 1ULL << 40;
 constexpr std::uint64_t signal_tag = 2ULL << 40;
+constexpr std::uint64_t dns_udp_tag = 3ULL << 40;
+constexpr std::uint64_t dns_listen_tag = 4ULL << 40;
+constexpr std::uint64_t dns_client_tag = 5ULL << 40;  // + slot
 // Largest frame a TAP hands us: virtio-net header + 64 KiB GSO super-frame + Ethernet header.
 constexpr std::size_t frame_capacity = wire::VnetHeader::length + 65536 + 64;
 }  // namespace
 
 EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueFd control_listener)
-    : state_(state), network_(network), control_(std::move(control_listener)), frame_buffer_(frame_capacity) {
+    : state_(state),
+      network_(network),
+      control_(std::move(control_listener)),
+      dns_(network.dns_udp_fd(), network.dns_tcp_fd(), state.service_ports.resolver_base, state.dns_zones),
+      frame_buffer_(frame_capacity),
+      scratch_(pipeline_scratch_size) {
     epoll_ = tap::UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) tap::throw_errno("epoll_create1");
     sigset_t mask;
@@ -36,15 +44,18 @@ EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueF
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) tap::throw_errno("sigprocmask");
     signals_ = tap::UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!signals_) tap::throw_errno("signalfd");
-    auto watch = [&](int fd, std::uint64_t tag) {
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.u64 = tag;
-        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) tap::throw_errno("epoll_ctl");
-    };
     for (std::size_t port = 0; port < network_.port_count(); ++port) watch(network_.fd_of(port), port);
     watch(control_.get(), control_tag);
     watch(signals_.get(), signal_tag);
+    watch(network_.dns_udp_fd(), dns_udp_tag);
+    watch(network_.dns_tcp_fd(), dns_listen_tag);
+}
+
+void EventLoop::watch(int fd, std::uint64_t tag) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) tap::throw_errno("epoll_ctl");
 }
 
 void EventLoop::run() {
@@ -58,7 +69,12 @@ void EventLoop::run() {
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[i].data.u64;
             if (tag == control_tag) accept_control_clients();
-            else if (tag == signal_tag) {
+            else if (tag == dns_udp_tag) dns_.on_udp_readable();
+            else if (tag == dns_listen_tag) {
+                for (const auto& [fd, slot] : dns_.on_tcp_acceptable()) watch(fd, dns_client_tag + slot);
+            } else if (tag >= dns_client_tag && tag < dns_client_tag + DnsServer::max_tcp_clients) {
+                dns_.on_tcp_readable(static_cast<std::size_t>(tag - dns_client_tag));
+            } else if (tag == signal_tag) {
                 signalfd_siginfo info{};
                 if (::read(signals_.get(), &info, sizeof info) == sizeof info)
                     spdlog::info("signal {} received: shutting down", info.ssi_signo);
@@ -67,6 +83,7 @@ void EventLoop::run() {
                 drain_tap(static_cast<std::uint32_t>(tag));
             }
         }
+        state_.dns_queries_answered = dns_.queries_answered();
     }
 }
 
@@ -83,22 +100,24 @@ void EventLoop::drain_tap(std::uint32_t port) {
         }
         in.rx_frames++;
         in.rx_bytes += static_cast<std::uint64_t>(len);
-        const Verdict v = process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)));
-        if (!v.transmit) {
-            in.count_drop(v.reason);
-            if (spdlog::should_log(spdlog::level::trace))
-                spdlog::trace("port {}: dropped {} byte frame: {}", port, len, name_of(v.reason));
-            continue;
-        }
-        const ssize_t written = ::write(network_.fd_of(v.port), v.frame.data(), v.frame.size());
-        if (written != static_cast<ssize_t>(v.frame.size())) {
-            in.count_drop(DropReason::transmit_failed);
-            continue;
-        }
-        PortCounters& out = state_.counters[v.port];
-        out.tx_frames++;
-        out.tx_bytes += v.frame.size();
+        process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)), scratch_, *this);
     }
+}
+
+void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept {
+    const ssize_t written = ::write(network_.fd_of(port), frame.data(), frame.size());
+    if (written != static_cast<ssize_t>(frame.size())) {
+        state_.counters[port].count_drop(DropReason::transmit_failed);
+        return;
+    }
+    PortCounters& out = state_.counters[port];
+    out.tx_frames++;
+    out.tx_bytes += frame.size();
+}
+
+void EventLoop::drop(routing::PortIndex ingress, DropReason reason) noexcept {
+    state_.counters[ingress].count_drop(reason);
+    if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("port {}: dropped a frame: {}", ingress, name_of(reason));
 }
 
 void EventLoop::accept_control_clients() {

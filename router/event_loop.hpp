@@ -1,15 +1,18 @@
-// The router's single-threaded event loop: TAP frames through the pipeline, control requests, signals.
+// The router's single-threaded event loop: TAP frames through the pipeline, the VPC resolver's sockets,
+// control requests, signals.
 #pragma once
 
 #include <vector>
 
+#include "router/data_path/pipeline.hpp"
+#include "router/dns_server.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/router_state.hpp"
 #include "tap/unique_fd.hpp"
 
 namespace vpclab::router {
 
-class EventLoop {
+class EventLoop : private FrameSink {
 public:
     // Frames read from one TAP per wakeup before moving to the next ready fd: keeps one busy instance from
     // starving the others and the control socket.
@@ -22,13 +25,19 @@ public:
 private:
     void drain_tap(std::uint32_t port);
     void accept_control_clients();
+    void watch(int fd, std::uint64_t tag);
+    // FrameSink: writes to the destination TAP, counts per port.
+    void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
+    void drop(routing::PortIndex ingress, DropReason reason) noexcept override;
 
     RouterState& state_;
     const LabNetwork& network_;
     tap::UniqueFd control_;
     tap::UniqueFd epoll_;
     tap::UniqueFd signals_;
+    DnsServer dns_;
     std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame
+    std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
 };
 
 }  // namespace vpclab::router

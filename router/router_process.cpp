@@ -2,6 +2,7 @@
 #include "router/router_process.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -42,17 +43,37 @@ void preflight(const routing::VpcModel& model, const LabPlan& plan) {
             throw std::runtime_error("stack '" + stack + "' is already running; use another --stack-name or `vpclab down --stack-name " + stack + "`");
         throw std::runtime_error("stack '" + stack + "' has leftovers from a router that died; remove them with `vpclab down --stack-name " + stack + "`");
     }
-    for (const auto& inst : plan.instances)
-        if (tap::named_netns_exists(inst.netns))
-            throw std::runtime_error("network namespace '" + inst.netns + "' already exists and was not made by this stack; remove it or choose another --stack-name");
+    for (const auto& netns : plan.all_namespaces())
+        if (tap::named_netns_exists(netns))
+            throw std::runtime_error("network namespace '" + netns + "' already exists and was not made by this stack; remove it or choose another --stack-name");
+}
+
+// The region's web server: this binary again, in its serving mode, so that it holds none of the router's
+// TAP fds (a TAP must vanish with the router) and dies with it (PR_SET_PDEATHSIG, set by the server).
+pid_t start_region_http_server(const std::string& netns, const endpoints::RegionCatalog& catalog, const fs::path& log) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        // Never hold the caller's terminal or pipes: `out=$(vpclab up)` must see EOF when up returns.
+        const int null_fd = ::open("/dev/null", O_RDWR);
+        const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        ::dup2(null_fd, 0);
+        ::dup2(null_fd, 1);
+        ::dup2(log_fd >= 0 ? log_fd : null_fd, 2);
+        const std::string cidr = catalog.plan().range.to_string();
+        ::execl("/proc/self/exe", "vpclab", "__region-http", netns.c_str(), catalog.region().c_str(), cidr.c_str(), nullptr);
+        ::_exit(127);
+    }
+    return pid;
 }
 
 // Runs in the router process. `ready_fd` (or -1 in the foreground) hears "ready" or "error: …".
-int serve(cfn::LoadedLab lab, const LabPlan& plan, int ready_fd, bool foreground) {
+int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddressPlan& addresses, int ready_fd, bool foreground) {
     ::prctl(PR_SET_NAME, router_process_name, 0, 0, 0);
     const std::string stack = lab.model->stack_name();
     const StackPaths paths = StackPaths::of(stack);
     RouterState state;
+    pid_t region_server = 0;
     bool owns_state_dir = false;  // never clean up a directory another `vpclab up` of the same stack won
     try {
         fs::create_directories(state_root);
@@ -60,13 +81,16 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, int ready_fd, bool foreground
         owns_state_dir = true;
         std::ofstream(paths.pid_file) << ::getpid() << '\n';
         Ledger ledger(paths.ledger);
-        LabNetwork network = LabNetwork::create(*lab.model, plan, ledger);
+        state.catalog = std::make_unique<endpoints::RegionCatalog>(lab.model->region(), addresses);
+        LabNetwork network = LabNetwork::create(*lab.model, plan, *state.catalog, ledger);
         tap::UniqueFd control = listen_control_socket(paths.control_socket);
         state.model = std::move(lab.model);
         state.plan = plan;
+        state.service_ports = network.service_ports();
         state.counters.resize(network.port_count());
         state.recompile();
         EventLoop loop(state, network, std::move(control));
+        region_server = start_region_http_server(plan.region_netns, *state.catalog, paths.log);
         if (!foreground) {
             // From here on the router is a daemon: its log goes to the stack's directory.
             auto logger = spdlog::basic_logger_mt("router", paths.log.string());
@@ -84,7 +108,13 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, int ready_fd, bool foreground
         if (ready_fd >= 0) ::close(ready_fd);
         loop.run();
         spdlog::info("stack {} shutting down", stack);
+        ::kill(region_server, SIGKILL);
+        ::waitpid(region_server, nullptr, 0);
     } catch (const std::exception& e) {
+        if (region_server > 0) {
+            ::kill(region_server, SIGKILL);
+            ::waitpid(region_server, nullptr, 0);
+        }
         report(ready_fd, std::string("error: ") + e.what());
         if (foreground) std::cerr << "vpclab: " << e.what() << '\n';
         spdlog::error("{}", e.what());
@@ -101,8 +131,9 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, int ready_fd, bool foreground
 int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
     const std::string stack = lab.model->stack_name();
     const LabPlan plan = LabPlan::of(*lab.model);
+    const auto addresses = endpoints::PublicAddressPlan::from(options.public_cidr);
     preflight(*lab.model, plan);
-    if (options.foreground) return serve(std::move(lab), plan, -1, true);
+    if (options.foreground) return serve(std::move(lab), plan, addresses, -1, true);
 
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
@@ -115,7 +146,7 @@ int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
         const pid_t grandchild = ::fork();
         if (grandchild != 0) ::_exit(grandchild < 0 ? 1 : 0);
         if (::chdir("/") != 0) ::_exit(1);
-        ::_exit(serve(std::move(lab), plan, pipe_fds[1], false));
+        ::_exit(serve(std::move(lab), plan, addresses, pipe_fds[1], false));
     }
     ::close(pipe_fds[1]);
     ::waitpid(child, nullptr, 0);

@@ -7,6 +7,7 @@ namespace vpclab::router {
 
 struct UpOptions {
     bool foreground = false;
+    std::string public_cidr = "198.18.0.0/15";  // the simulated public range (endpoints::PublicAddressPlan)
 };
 
 // Creates the lab's namespaces and TAPs and serves them. In the background mode the calling process

@@ -29,9 +29,16 @@ std::uint32_t index_of(const std::vector<T>& items, const std::string& id) {
 }
 }  // namespace
 
-std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcModel& model) {
+std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcModel& model, const ServicePorts& service_ports) {
     auto snap = std::make_shared<ForwardingSnapshot>();
-    for (const auto& v : model.vpcs()) snap->vpcs_.push_back(VpcInfo{v.cidr, {}});
+    snap->service_ = service_ports;
+    if (model.vpcs().size() > 250) throw ApiError("VpcLimitExceeded", "a lab holds at most 250 VPCs");
+    for (const auto& v : model.vpcs()) snap->vpcs_.push_back(VpcInfo{v.cidr, {}, false, v.enable_dns_support, v.cidr.network + 2});
+    for (const auto& g : model.internet_gateways()) {
+        const std::uint32_t vpc = g.attached_vpc_id.empty() ? no_port : index_of(model.vpcs(), g.attached_vpc_id);
+        snap->gateway_vpc_.push_back(vpc);
+        if (vpc != no_port) snap->vpcs_[vpc].internet_gateway_attached = true;
+    }
     for (const auto& s : model.subnets())
         snap->subnets_.push_back(SubnetInfo{s.cidr, wire::MacAddress::locally_administered(stable_hash(s.id + "/router")),
                                             index_of(model.vpcs(), s.vpc_id)});
@@ -59,19 +66,93 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
         p.subnet = index_of(model.subnets(), e.subnet_id);
         p.route_table = index_of(model.route_tables(), model.effective_route_table(s).id);
         p.source_dest_check = e.source_dest_check;
+        p.has_public_ip = e.public_ip.has_value();
+        p.public_ip = e.public_ip.value_or(0);
         snap->ports_.push_back(p);
         snap->vpcs_[p.vpc].hosts.push_back((std::uint64_t{e.private_ip} << 32) | i);
+        if (p.has_public_ip) snap->public_hosts_.push_back((std::uint64_t{p.public_ip} << 32) | i);
     }
     for (auto& v : snap->vpcs_) std::sort(v.hosts.begin(), v.hosts.end());
+    std::sort(snap->public_hosts_.begin(), snap->public_hosts_.end());
     return snap;
 }
 
-PortIndex ForwardingSnapshot::port_by_address(std::uint32_t vpc, std::uint32_t address) const {
-    const auto& hosts = vpcs_[vpc].hosts;
+PortIndex ForwardingSnapshot::find_in(const std::vector<std::uint64_t>& sorted, std::uint32_t address) {
     const std::uint64_t key = std::uint64_t{address} << 32;
-    auto it = std::lower_bound(hosts.begin(), hosts.end(), key);
-    if (it == hosts.end() || (*it >> 32) != address) return no_port;
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), key);
+    if (it == sorted.end() || (*it >> 32) != address) return no_port;
     return static_cast<PortIndex>(*it & 0xffffffff);
+}
+
+PortIndex ForwardingSnapshot::port_by_address(std::uint32_t vpc, std::uint32_t address) const {
+    return find_in(vpcs_[vpc].hosts, address);
+}
+
+ResolverDecision ForwardingSnapshot::to_resolver(PortIndex ingress, std::uint32_t destination, std::uint8_t protocol,
+                                                 std::uint16_t destination_port) const {
+    ResolverDecision d;
+    const VpcInfo& vpc = vpcs_[ports_[ingress].vpc];
+    if (destination != vpc.dns_address && destination != amazon_dns_link_local) return d;
+    if ((protocol != 6 && protocol != 17) || destination_port != 53 || service_.resolver == no_port) return d;
+    if (!vpc.dns_support) {
+        d.kind = ResolverDecision::Kind::disabled;
+        return d;
+    }
+    d.kind = ResolverDecision::Kind::forward;
+    d.resolver_address = service_.resolver_base + (ports_[ingress].vpc << 8) + (destination == vpc.dns_address ? 2 : 253);
+    return d;
+}
+
+ResolverReply ForwardingSnapshot::from_resolver(std::uint32_t source, std::uint32_t destination) const {
+    ResolverReply r;
+    const std::uint32_t vpc = (source - service_.resolver_base) >> 8;
+    const std::uint32_t entry = source & 0xff;
+    if (source < service_.resolver_base || vpc >= vpcs_.size() || (entry != 2 && entry != 253)) return r;
+    r.port = port_by_address(vpc, destination);
+    if (r.port == no_port) return r;
+    r.ok = true;
+    r.from = source;
+    r.to = entry == 2 ? vpcs_[vpc].dns_address : amazon_dns_link_local;
+    return r;
+}
+
+GatewayDecision ForwardingSnapshot::internet_egress(PortIndex ingress, const Decision& decision) const {
+    GatewayDecision g;
+    const PortInfo& in = ports_[ingress];
+    if (decision.gateway >= gateway_vpc_.size() || gateway_vpc_[decision.gateway] != in.vpc || service_.region == no_port) {
+        g.kind = GatewayDecision::Kind::detached;  // the route's gateway left this VPC: a blackhole route
+        return g;
+    }
+    // "An instance without a public IP gets nothing through the IGW" (DESIGN.md §4).
+    if (!in.has_public_ip) {
+        g.kind = GatewayDecision::Kind::no_public_ip;
+        return g;
+    }
+    g.kind = GatewayDecision::Kind::translate;
+    g.from = in.ip;
+    g.to = in.public_ip;
+    return g;
+}
+
+GatewayDecision ForwardingSnapshot::internet_ingress(std::uint32_t destination) const {
+    GatewayDecision g;
+    const PortIndex port = find_in(public_hosts_, destination);
+    if (port == no_port) return g;
+    if (!vpcs_[ports_[port].vpc].internet_gateway_attached) {
+        g.kind = GatewayDecision::Kind::detached;
+        return g;
+    }
+    g.kind = GatewayDecision::Kind::translate;
+    g.port = port;
+    g.from = destination;
+    g.to = ports_[port].ip;
+    return g;
+}
+
+const wire::MacAddress* ForwardingSnapshot::service_arp_answer(PortIndex ingress, std::uint32_t target) const {
+    if (ingress == service_.region && target == service_.region_router_ip) return &service_.region_router_mac;
+    if (ingress == service_.resolver && target == service_.resolver_router_ip) return &service_.resolver_router_mac;
+    return nullptr;
 }
 
 Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std::uint32_t destination) const {

@@ -42,17 +42,59 @@ struct PortInfo {
     std::uint32_t ip = 0;
     std::uint32_t vpc = 0, subnet = 0, route_table = 0;
     bool source_dest_check = true;
+    bool has_public_ip = false;
+    std::uint32_t public_ip = 0;
+};
+
+// The two ports beyond the VPCs (DESIGN.md §2), joined to the router like instances: the region namespace
+// ("the internet" and AWS public services, reached through internet gateways) and the namespace where the
+// VPC resolver's sockets live. Addresses and MACs are chosen by the router when it builds the lab.
+struct ServicePorts {
+    PortIndex region = no_port, resolver = no_port;
+    wire::MacAddress region_mac, region_router_mac;      // the region's eth0, the router's side of that link
+    wire::MacAddress resolver_mac, resolver_router_mac;
+    Cidr region_link;                 // router .1, region .2
+    std::uint32_t region_router_ip = 0;
+    Cidr public_pool;                 // instances' public IPs: reached from the region through the IGW
+    Cidr resolver_link;               // router .1, resolver namespace .2
+    std::uint32_t resolver_router_ip = 0;
+    // VPC number k answers at resolver_base + k*256 + 2 (for base+2) and + 253 (for 169.254.169.253).
+    std::uint32_t resolver_base = 0;
+};
+
+// The Amazon-provided DNS server's fixed address (VPC User Guide, "Amazon DNS server").
+constexpr std::uint32_t amazon_dns_link_local = 0xa9fea9fd;  // 169.254.169.253
+
+// Where a packet for the VPC resolver goes, or why it does not.
+struct ResolverDecision {
+    enum class Kind : std::uint8_t { not_dns, forward, disabled } kind = Kind::not_dns;
+    std::uint32_t resolver_address = 0;  // the per-VPC address in the resolver namespace
+};
+
+// An internet gateway's verdict on a packet crossing it.
+struct GatewayDecision {
+    enum class Kind : std::uint8_t { translate, no_public_ip, detached, no_such_public_ip } kind = Kind::no_such_public_ip;
+    PortIndex port = no_port;   // inbound: the ENI holding the public IP
+    std::uint32_t from = 0, to = 0;  // the address to rewrite: private→public outbound, public→private inbound
+};
+
+// A reply from the resolver namespace, mapped back into its VPC.
+struct ResolverReply {
+    bool ok = false;
+    PortIndex port = no_port;
+    std::uint32_t from = 0, to = 0;  // resolver address → the address the instance asked (base+2 or 169.254.169.253)
 };
 
 struct SubnetInfo {
     Cidr cidr;
     wire::MacAddress router_mac;
     std::uint32_t vpc = 0;
+    std::uint32_t router_address() const { return cidr.network + 1; }  // base+1: the VPC router
 };
 
 class ForwardingSnapshot {
 public:
-    static std::shared_ptr<const ForwardingSnapshot> compile(const VpcModel& model);
+    static std::shared_ptr<const ForwardingSnapshot> compile(const VpcModel& model, const ServicePorts& service_ports = {});
 
     // Routing decision for an IPv4 packet that entered on `ingress` (VPC User Guide, "Route tables":
     // the source subnet's table, longest prefix wins; the VPC router does not decrement TTL).
@@ -63,8 +105,24 @@ public:
     // AWS); any other address in the subnet with the subnet router's MAC, so the router sees the traffic.
     const wire::MacAddress* arp_answer(PortIndex ingress, std::uint32_t target) const;
 
+    // A packet to the VPC's DNS server (base+2 or 169.254.169.253, UDP/TCP 53), which security groups and
+    // NACLs never filter; sent on only while the VPC's enableDnsSupport is true.
+    ResolverDecision to_resolver(PortIndex ingress, std::uint32_t destination, std::uint8_t protocol,
+                                 std::uint16_t destination_port) const;
+    // Leaving through the IGW that `decision.gateway` names (VPC User Guide, "Internet gateways"): the ENI
+    // needs a public IP, and the gateway must still be attached to its VPC.
+    GatewayDecision internet_egress(PortIndex ingress, const Decision& decision) const;
+    // Arriving from the region for a public IP: the ENI holding it, if its VPC has an IGW attached.
+    GatewayDecision internet_ingress(std::uint32_t destination) const;
+    ResolverReply from_resolver(std::uint32_t source, std::uint32_t destination) const;
+    // ARP from the region or resolver namespace: the router answers for the addresses of its side of the link.
+    const wire::MacAddress* service_arp_answer(PortIndex ingress, std::uint32_t target) const;
+
     const PortInfo& port(PortIndex p) const { return ports_[p]; }
+    // ENI ports only (the service ports come after them).
     std::size_t port_count() const { return ports_.size(); }
+    const ServicePorts& service_ports() const { return service_; }
+    bool is_eni(PortIndex p) const { return p < ports_.size(); }
     const SubnetInfo& subnet(std::uint32_t s) const { return subnets_[s]; }
     PortIndex port_by_address(std::uint32_t vpc, std::uint32_t address) const;
 
@@ -81,8 +139,16 @@ private:
     struct VpcInfo {
         Cidr cidr;
         std::vector<std::uint64_t> hosts;  // (address << 32) | port, sorted: one binary search per delivery
+        bool internet_gateway_attached = false;
+        bool dns_support = true;
+        std::uint32_t dns_address = 0;  // base+2
     };
 
+    static PortIndex find_in(const std::vector<std::uint64_t>& sorted, std::uint32_t address);
+
+    ServicePorts service_;
+    std::vector<std::uint32_t> gateway_vpc_;   // per internet gateway: the VPC index it is attached to, or no_port
+    std::vector<std::uint64_t> public_hosts_;  // (public IP << 32) | port, sorted
     std::vector<PortInfo> ports_;
     std::vector<SubnetInfo> subnets_;
     std::vector<VpcInfo> vpcs_;

@@ -8,7 +8,7 @@ packages=(
     # build
     build-essential cmake ninja-build pkg-config
     # libraries (DESIGN.md §7)
-    libnl-3-dev libnl-route-3-dev libboost-program-options-dev libspdlog-dev doctest-dev libyaml-cpp-dev nlohmann-json3-dev
+    libnl-3-dev libnl-route-3-dev libboost-program-options-dev libspdlog-dev doctest-dev libyaml-cpp-dev nlohmann-json3-dev libldns-dev
     # tools the labs and tests run inside the namespaces
     iproute2 iputils-ping netcat-openbsd tcpdump traceroute dnsutils curl procps
 )

@@ -72,17 +72,47 @@ void write_sysctl(const std::string& path, const char* value) {
     f << value;  // best effort: a kernel without IPv6 has no such file, which is fine
 }
 
+void add_route(nl_sock* sk, int ifindex, const RouteSpec& r, const std::string& where) {
+    rtnl_route* route = rtnl_route_alloc();
+    rtnl_route_set_family(route, AF_INET);
+    Addr destination = ipv4_addr(r.destination, r.prefix_length);
+    rtnl_route_set_dst(route, destination.get());
+    if (r.blackhole) {
+        rtnl_route_set_type(route, RTN_BLACKHOLE);
+    } else {
+        rtnl_nexthop* hop = rtnl_route_nh_alloc();
+        rtnl_route_nh_set_ifindex(hop, ifindex);
+        Addr gateway = ipv4_addr(r.gateway, 32);
+        rtnl_route_nh_set_gateway(hop, gateway.get());
+        rtnl_route_add_nexthop(route, hop);  // the route owns the next hop from here
+    }
+    const int err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+    rtnl_route_put(route);
+    check(err, "add route " + std::to_string(r.prefix_length) + "-bit route in " + where);
+}
+
+void add_address(nl_sock* sk, int ifindex, std::uint32_t address, std::uint8_t prefix_length, const std::string& where) {
+    rtnl_addr* a = rtnl_addr_alloc();
+    rtnl_addr_set_ifindex(a, ifindex);
+    Addr local = ipv4_addr(address, prefix_length);
+    rtnl_addr_set_local(a, local.get());
+    const int err = rtnl_addr_add(sk, a, 0);
+    rtnl_addr_put(a);
+    check(err, "add address to " + where);
+}
+
 }  // namespace
 
-void configure_instance_interface(int netns_fd, const InstanceInterface& spec) {
+void configure_namespace_interface(int netns_fd, const NamespaceInterface& spec) {
     {
         NlSock sk = connect_route_socket();
-        change_link(sk.get(), ifindex_of(spec.tap_name), "move " + spec.tap_name + " into the instance namespace",
+        change_link(sk.get(), ifindex_of(spec.tap_name), "move " + spec.tap_name + " into its namespace",
                     [&](rtnl_link* c) { rtnl_link_set_ns_fd(c, netns_fd); });
     }
     NetnsGuard inside(netns_fd);
     write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
     write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+    if (spec.ip_forward) write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
     NlSock sk = connect_route_socket();
     const int ifindex = ifindex_of(spec.tap_name);
     change_link(sk.get(), ifindex, "rename " + spec.tap_name + " to " + spec.name + " and set MAC/MTU", [&](rtnl_link* c) {
@@ -92,29 +122,12 @@ void configure_instance_interface(int netns_fd, const InstanceInterface& spec) {
         rtnl_link_set_mtu(c, static_cast<unsigned>(spec.mtu));
     });
     change_link(sk.get(), ifindex, "bring " + spec.name + " up", [](rtnl_link* c) { rtnl_link_set_flags(c, IFF_UP); });
-    change_link(sk.get(), ifindex_of("lo"), "bring lo up", [](rtnl_link* c) { rtnl_link_set_flags(c, IFF_UP); });
-
-    rtnl_addr* address = rtnl_addr_alloc();
-    rtnl_addr_set_ifindex(address, ifindex);
-    Addr local = ipv4_addr(spec.address, spec.prefix_length);
-    rtnl_addr_set_local(address, local.get());
-    const int addr_err = rtnl_addr_add(sk.get(), address, 0);
-    rtnl_addr_put(address);
-    check(addr_err, "add address to " + spec.name);
-    if (spec.gateway == 0) return;
-
-    rtnl_route* route = rtnl_route_alloc();
-    rtnl_route_set_family(route, AF_INET);
-    Addr any = ipv4_addr(0, 0);
-    rtnl_route_set_dst(route, any.get());
-    rtnl_nexthop* hop = rtnl_route_nh_alloc();
-    rtnl_route_nh_set_ifindex(hop, ifindex);
-    Addr gateway = ipv4_addr(spec.gateway, 32);
-    rtnl_route_nh_set_gateway(hop, gateway.get());
-    rtnl_route_add_nexthop(route, hop);  // the route owns the next hop from here
-    const int route_err = rtnl_route_add(sk.get(), route, NLM_F_CREATE | NLM_F_EXCL);
-    rtnl_route_put(route);
-    check(route_err, "add default route via the subnet router");
+    const int lo = ifindex_of("lo");
+    change_link(sk.get(), lo, "bring lo up", [](rtnl_link* c) { rtnl_link_set_flags(c, IFF_UP); });
+    add_address(sk.get(), ifindex, spec.address, spec.prefix_length, spec.name);
+    for (std::uint32_t a : spec.loopback_addresses) add_address(sk.get(), lo, a, 32, "lo");
+    for (const auto& r : spec.routes)
+        if (r.blackhole || r.gateway != 0) add_route(sk.get(), ifindex, r, spec.name);
 }
 
 }  // namespace vpclab::tap

@@ -1,27 +1,37 @@
-// Configures interfaces through rtnetlink (libnl): moves a TAP into an instance namespace and gives it the
-// instance's name, MAC, MTU, address and default route, as the VPC's DHCP would on AWS.
+// Configures interfaces through rtnetlink (libnl): moves a TAP into a lab namespace and gives it its name,
+// MAC, MTU, addresses and routes, as the VPC's DHCP (or, for the region, its builder) would.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "wire/mac_address.hpp"
 
 namespace vpclab::tap {
 
-struct InstanceInterface {
+struct RouteSpec {
+    std::uint32_t destination = 0;
+    std::uint8_t prefix_length = 0;
+    std::uint32_t gateway = 0;  // 0 with blackhole=false: no route is added
+    bool blackhole = false;     // silently discard (RTN_BLACKHOLE): "no route" without ICMP errors
+};
+
+struct NamespaceInterface {
     std::string tap_name;        // the TAP's name in the root namespace before the move
-    std::string name = "eth0";   // its name inside the instance
+    std::string name = "eth0";   // its name inside the namespace
     wire::MacAddress mac;
     int mtu = 9001;              // AWS in-VPC jumbo frames (EC2 User Guide, "Network MTU")
     std::uint32_t address = 0;
     std::uint8_t prefix_length = 0;
-    std::uint32_t gateway = 0;   // subnet base+1, the VPC router; 0: no default route
+    std::vector<RouteSpec> routes;                 // e.g. default via the subnet router (base+1)
+    std::vector<std::uint32_t> loopback_addresses;  // /32s on lo (the region's services, resolver addresses)
+    bool ip_forward = false;                       // the region forwards between public addresses
 };
 
-// Moves `tap_name` (in the caller's namespace) into the namespace behind `netns_fd`, then, inside it:
-// disables IPv6 (an IPv4-only VPC; keeps tcpdump free of router solicitations), renames it, sets MAC and
-// MTU, brings it and `lo` up, adds the address and the default route via the gateway.
-void configure_instance_interface(int netns_fd, const InstanceInterface& spec);
+// Moves `spec.tap_name` (in the caller's namespace) into the namespace behind `netns_fd`, then, inside it:
+// disables IPv6 (the labs are IPv4-only; keeps tcpdump free of router solicitations), renames it, sets MAC
+// and MTU, brings it and `lo` up, adds the addresses and routes.
+void configure_namespace_interface(int netns_fd, const NamespaceInterface& spec);
 
 }  // namespace vpclab::tap

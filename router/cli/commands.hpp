@@ -15,6 +15,8 @@ int command_stats(const Args& args);
 int command_exec(const Args& args);
 int command_shell(const Args& args);
 int command_ec2(const Args& args);
+// Internal: the region's web server, started by the router inside the region namespace.
+int command_region_http(const Args& args);
 
 // Exit statuses, as the aws CLI uses them: 252 bad usage, 254 the service refused the request.
 constexpr int exit_usage = 252;

@@ -6,6 +6,7 @@
 #include "router/cli/commands.hpp"
 #include "router/cli/instance_exec.hpp"
 #include "router/cli/options.hpp"
+#include "router/region_http_server.hpp"
 
 namespace vpclab::router {
 
@@ -57,6 +58,16 @@ int command_shell(const Args& args) {
     return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"], home && *home ? home : "/root"},
                             {"bash", "--norc", "--noprofile", "-i"},
                             {{"PS1", "[root@\\h " + name + " \\W]\\$ "}, {"VPCLAB_INSTANCE", name}, {"VPCLAB_STACK", where.stack}});
+}
+
+}  // namespace vpclab::router
+
+namespace vpclab::router {
+
+int command_region_http(const Args& args) {
+    if (args.size() != 3) throw UsageError("__region-http NETNS REGION PUBLIC_CIDR (started by the router)");
+    const endpoints::RegionCatalog catalog(args[1], endpoints::PublicAddressPlan::from(args[2]));
+    return run_region_http_server(args[0], catalog);
 }
 
 }  // namespace vpclab::router

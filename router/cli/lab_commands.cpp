@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "endpoints/region_catalog.hpp"
 #include "router/cli/commands.hpp"
 #include "router/cli/options.hpp"
 #include "router/lab/stack_state.hpp"
@@ -69,6 +70,7 @@ int command_up(const Args& args) {
         "region", po::value<std::string>()->default_value("ap-northeast-2"), "AWS region the lab imitates")(
         "parameter", po::value<std::vector<std::string>>()->composing(), "template parameter KEY=VALUE (repeatable)")(
         "strict", po::bool_switch(), "unsupported resource types or properties are an error")(
+        "public-cidr", po::value<std::string>()->default_value("198.18.0.0/15"), "the simulated public range (a /15)")(
         "foreground", po::bool_switch(), "keep the router attached to this terminal");
     po::positional_options_description positional;
     positional.add("template", 1);
@@ -94,6 +96,12 @@ int command_up(const Args& args) {
     std::string why;
     if (!valid_stack_name(load.stack_name, &why)) throw UsageError(why);
     load.region = vm["region"].as<std::string>();
+    const std::string public_cidr = vm["public-cidr"].as<std::string>();
+    try {
+        load.public_ips.pool = endpoints::PublicAddressPlan::from(public_cidr).instance_pool();
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
     load.strict = vm["strict"].as<bool>();
     if (vm.count("parameter"))
         for (const auto& kv : vm["parameter"].as<std::vector<std::string>>()) {
@@ -113,7 +121,7 @@ int command_up(const Args& args) {
     const std::string stack = load.stack_name;
     const bool foreground = vm["foreground"].as<bool>();
     if (foreground) std::cerr << "vpclab: stack " << stack << " starting in the foreground (Ctrl-C stops it and removes the lab)\n";
-    const int rc = bring_up(std::move(lab), UpOptions{foreground});
+    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_cidr});
     if (rc != 0 || foreground) return rc;
     print_instances({{stack, ok_result(call_stack(stack, "Vpclab.ListLab"))}});
     std::cout << "\nstack " << stack << " is up. Try: vpclab shell <NAME>   ·   vpclab ec2 describe-route-tables   ·   vpclab down --stack-name " << stack << '\n';

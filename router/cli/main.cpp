@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
         if (command == "exec") return command_exec(args);
         if (command == "shell") return command_shell(args);
         if (command == "ec2") return command_ec2(args);
+        if (command == "__region-http") return command_region_http(args);
         throw UsageError("unknown command '" + command + "' (see `vpclab --help`)");
     } catch (const UsageError& e) {
         std::cerr << "vpclab: error: " << e.what() << '\n';

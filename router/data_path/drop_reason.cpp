@@ -45,7 +45,7 @@ DropReason drop_reason_for(routing::Outcome o) {
         case Outcome::drop_reserved_address: return DropReason::reserved_address;
         case Outcome::drop_broadcast: return DropReason::broadcast_or_multicast;
         case Outcome::drop_link_local: return DropReason::link_local_service;
-        case Outcome::internet_gateway: return DropReason::internet_gateway_unavailable;
+        case Outcome::internet_gateway: return DropReason::internet_gateway_detached;
         case Outcome::deliver: break;
     }
     return DropReason::no_route;

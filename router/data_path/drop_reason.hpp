@@ -29,7 +29,14 @@ namespace vpclab::router {
     X(reserved_address, "destination is a reserved subnet address (router, DNS, network, broadcast)")  \
     X(broadcast_or_multicast, "broadcast and multicast are not supported in a VPC")                    \
     X(link_local_service, "169.254.0.0/16 service not provided")                                      \
-    X(internet_gateway_unavailable, "route to an internet gateway, but the lab has no region namespace yet") \
+    X(internet_gateway_detached, "route to an internet gateway no longer attached to the VPC (blackhole)") \
+    X(no_public_ip, "to the internet gateway from an ENI without a public IP")                         \
+    X(no_such_public_ip, "from the region to a public IP that no ENI holds")                           \
+    X(fragmentation_needed, "larger than the 1500-byte MTU beyond the IGW with DF set (ICMP sent back)") \
+    X(cannot_fragment, "larger than the MTU beyond the IGW, without DF, but an offloaded GSO frame")    \
+    X(dns_disabled, "to the VPC resolver while the VPC's enableDnsSupport is false")                   \
+    X(resolver_unknown_destination, "resolver reply for an address no ENI holds")                      \
+    X(not_from_region_range, "from the region port but not for a public IP of the lab")                \
     X(transmit_failed, "write to the destination TAP failed")
 
 enum class DropReason : std::uint8_t {

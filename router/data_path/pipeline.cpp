@@ -1,11 +1,14 @@
-// The frame pipeline: Ethernet → ARP responder | IPv4 routing → MAC rewrite.
+// The frame pipeline: Ethernet → ARP responder | IPv4 from an ENI, from the region, from the resolver.
 #include "router/data_path/pipeline.hpp"
 
 #include <cstring>
 
+#include "endpoints/address_translation.hpp"
+#include "endpoints/path_mtu.hpp"
 #include "wire/arp.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
+#include "wire/l4.hpp"
 #include "wire/vnet_header.hpp"
 
 namespace vpclab::router {
@@ -16,65 +19,174 @@ using routing::ForwardingSnapshot;
 using routing::PortIndex;
 using wire::Bytes;
 
-Verdict drop(DropReason r) {
-    Verdict v;
-    v.reason = r;
-    return v;
+constexpr std::size_t link_headers = wire::VnetHeader::length + wire::EthernetView::header_length;
+
+// Everything a stage needs about the frame in hand, validated once.
+struct Frame {
+    Bytes bytes;            // vnet header + Ethernet frame
+    wire::VnetHeader vnet;
+    wire::EthernetView eth;
+    wire::Ipv4View ip;      // valid only on the IPv4 paths
+};
+
+struct Context {
+    const ForwardingSnapshot& snap;
+    PortIndex ingress;
+    Bytes scratch;
+    FrameSink& sink;
+};
+
+void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& destination, const wire::MacAddress& source) {
+    f.eth.set_destination(destination);
+    f.eth.set_source(source);
+    c.sink.transmit(port, f.bytes);
 }
 
 // RFC 826: turn the request into the reply in place; the frame keeps its length.
-Verdict answer_arp(const ForwardingSnapshot& snap, PortIndex ingress, Bytes frame, wire::EthernetView eth) {
-    if (wire::ArpView::check(eth.payload()) != wire::WireError::none) return drop(DropReason::arp_malformed);
-    wire::ArpView arp(eth.payload());
-    if (arp.operation() != static_cast<std::uint16_t>(wire::ArpOperation::request)) return drop(DropReason::arp_not_request);
-    const wire::MacAddress* answer = snap.arp_answer(ingress, arp.target_ip());
-    if (!answer) return drop(DropReason::arp_unanswered);
+void answer_arp(Context& c, Frame& f) {
+    if (wire::ArpView::check(f.eth.payload()) != wire::WireError::none) return c.sink.drop(c.ingress, DropReason::arp_malformed);
+    const wire::ArpView arp(f.eth.payload());
+    if (arp.operation() != static_cast<std::uint16_t>(wire::ArpOperation::request)) return c.sink.drop(c.ingress, DropReason::arp_not_request);
+    const wire::MacAddress* answer = c.snap.is_eni(c.ingress) ? c.snap.arp_answer(c.ingress, arp.target_ip())
+                                                              : c.snap.service_arp_answer(c.ingress, arp.target_ip());
+    if (!answer) return c.sink.drop(c.ingress, DropReason::arp_unanswered);
     const wire::MacAddress asker_mac = arp.sender_mac();
-    const std::uint32_t asker_ip = arp.sender_ip();
-    const std::uint32_t target_ip = arp.target_ip();
-    wire::ArpView::build(eth.payload(), wire::ArpOperation::reply, *answer, target_ip, asker_mac, asker_ip);
-    eth.set_destination(asker_mac);
-    eth.set_source(*answer);
-    wire::VnetHeader{}.write(frame);  // a plain frame: no offload metadata
-    Verdict v;
-    v.transmit = true;
-    v.port = ingress;
-    v.frame = frame.first(wire::VnetHeader::length + wire::EthernetView::header_length + wire::ArpView::length);
-    return v;
+    const std::uint32_t asker_ip = arp.sender_ip(), target_ip = arp.target_ip();
+    wire::ArpView::build(f.eth.payload(), wire::ArpOperation::reply, *answer, target_ip, asker_mac, asker_ip);
+    wire::VnetHeader{}.write(f.bytes);  // a plain frame: no offload metadata
+    f.bytes = f.bytes.first(link_headers + wire::ArpView::length);
+    send(c, c.ingress, f, asker_mac, *answer);
 }
 
-Verdict route_ipv4(const ForwardingSnapshot& snap, PortIndex ingress, Bytes frame, wire::EthernetView eth) {
-    const auto error = wire::Ipv4View::check(eth.payload());
-    if (error != wire::WireError::none) return drop(drop_reason_for(error));
-    const wire::Ipv4View ip(eth.payload());
-    const routing::Decision d = snap.decide(ingress, ip.source(), ip.destination());
-    if (d.outcome != routing::Outcome::deliver) return drop(drop_reason_for(d.outcome));
-    // The VPC router is not an IP hop (no TTL decrement); within a subnet the frame keeps the sender's MAC,
-    // across subnets it comes from the destination subnet's router.
-    const routing::PortInfo& to = snap.port(d.port);
-    eth.set_destination(to.mac);
-    if (!d.same_subnet) eth.set_source(snap.subnet(to.subnet).router_mac);
-    Verdict v;
-    v.transmit = true;
-    v.port = d.port;
-    v.frame = frame;
-    return v;
+// Wraps a packet built in the scratch slot (after room for the link headers) into a frame and sends it.
+void send_generated(Context& c, PortIndex port, std::size_t packet_length, const wire::MacAddress& destination,
+                    const wire::MacAddress& source) {
+    Frame g;
+    g.bytes = c.scratch.first(link_headers + packet_length);
+    wire::VnetHeader{}.write(g.bytes);
+    g.eth = wire::EthernetView(g.bytes.subspan(wire::VnetHeader::length));
+    g.eth.set_ether_type(wire::EtherType::ipv4);
+    send(c, port, g, destination, source);
+}
+
+// The 1500-byte MTU beyond the IGW, checked on the packet as it arrived (so an ICMP error quotes what the
+// sender sent). Too large with DF set: answered with ICMP fragmentation-needed and dropped. Too large
+// without DF: to be fragmented once translated.
+enum class MtuVerdict { fits, refused, fragment };
+
+MtuVerdict check_internet_mtu(Context& c, Frame& f, std::uint32_t icmp_source, const wire::MacAddress& icmp_mac) {
+    if (endpoints::wire_packet_size(f.ip.bytes(), f.vnet) <= endpoints::internet_mtu) return MtuVerdict::fits;
+    if (f.ip.dont_fragment()) {
+        const std::size_t n = endpoints::build_fragmentation_needed(c.scratch.subspan(link_headers), f.ip.bytes(), icmp_source,
+                                                                    endpoints::internet_mtu);
+        if (n) send_generated(c, c.ingress, n, f.eth.source(), icmp_mac);
+        c.sink.drop(c.ingress, DropReason::fragmentation_needed);
+        return MtuVerdict::refused;
+    }
+    if (f.vnet.is_gso()) {
+        c.sink.drop(c.ingress, DropReason::cannot_fragment);
+        return MtuVerdict::refused;
+    }
+    return MtuVerdict::fragment;
+}
+
+// Sends the frame on, whole or (MtuVerdict::fragment) as RFC 791 fragments built in the scratch slot.
+void send_across_gateway(Context& c, Frame& f, MtuVerdict verdict, PortIndex port, const wire::MacAddress& destination,
+                         const wire::MacAddress& source) {
+    if (verdict == MtuVerdict::fits) return send(c, port, f, destination, source);
+    // Fragments are sent without offload metadata, so an offloaded checksum is completed first.
+    if (!endpoints::finish_partial_checksum(f.bytes.subspan(wire::VnetHeader::length), f.vnet))
+        return c.sink.drop(c.ingress, DropReason::cannot_fragment);
+    endpoints::fragment_packet(f.ip.bytes().first(f.ip.total_length()), endpoints::internet_mtu, c.scratch.subspan(link_headers),
+                               [&](wire::ConstBytes piece) { send_generated(c, port, piece.size(), destination, source); });
+}
+
+std::uint16_t destination_port_of(const wire::Ipv4View& ip) {
+    if (!ip.is_first_fragment()) return 0;
+    const Bytes l4 = ip.payload();
+    return l4.size() >= 4 ? wire::load_be16(l4.data() + 2) : 0;
+}
+
+void from_eni(Context& c, Frame& f) {
+    const routing::PortInfo& in = c.snap.port(c.ingress);
+    // Source/destination check before anything else, the resolver included.
+    if (in.source_dest_check && f.ip.source() != in.ip) return c.sink.drop(c.ingress, DropReason::source_dest_check_source);
+    const bool partial = f.vnet.needs_checksum();
+
+    const auto dns = c.snap.to_resolver(c.ingress, f.ip.destination(), f.ip.protocol(), destination_port_of(f.ip));
+    if (dns.kind == routing::ResolverDecision::Kind::disabled) return c.sink.drop(c.ingress, DropReason::dns_disabled);
+    if (dns.kind == routing::ResolverDecision::Kind::forward) {
+        const auto& sp = c.snap.service_ports();
+        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), dns.resolver_address, partial);
+        return send(c, sp.resolver, f, sp.resolver_mac, sp.resolver_router_mac);
+    }
+
+    const routing::Decision d = c.snap.decide(c.ingress, f.ip.source(), f.ip.destination());
+    if (d.outcome == routing::Outcome::deliver) {
+        // The VPC router is not an IP hop (no TTL decrement); within a subnet the frame keeps the sender's
+        // MAC, across subnets it comes from the destination subnet's router.
+        const routing::PortInfo& to = c.snap.port(d.port);
+        return send(c, d.port, f, to.mac, d.same_subnet ? f.eth.source() : c.snap.subnet(to.subnet).router_mac);
+    }
+    if (d.outcome != routing::Outcome::internet_gateway) return c.sink.drop(c.ingress, drop_reason_for(d.outcome));
+
+    const auto g = c.snap.internet_egress(c.ingress, d);
+    if (g.kind == routing::GatewayDecision::Kind::no_public_ip) return c.sink.drop(c.ingress, DropReason::no_public_ip);
+    if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, DropReason::internet_gateway_detached);
+    const auto& sp = c.snap.service_ports();
+    const MtuVerdict mtu = check_internet_mtu(c, f, c.snap.subnet(in.subnet).router_address(), c.snap.subnet(in.subnet).router_mac);
+    if (mtu == MtuVerdict::refused) return;
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, g.from, g.to, partial);
+    send_across_gateway(c, f, mtu, sp.region, sp.region_mac, sp.region_router_mac);
+}
+
+void from_region(Context& c, Frame& f) {
+    const auto& sp = c.snap.service_ports();
+    if (!sp.public_pool.contains(f.ip.destination())) return c.sink.drop(c.ingress, DropReason::not_from_region_range);
+    const auto g = c.snap.internet_ingress(f.ip.destination());
+    if (g.kind == routing::GatewayDecision::Kind::detached) return c.sink.drop(c.ingress, DropReason::internet_gateway_detached);
+    if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, DropReason::no_such_public_ip);
+    const routing::PortInfo& to = c.snap.port(g.port);
+    const MtuVerdict mtu = check_internet_mtu(c, f, sp.region_router_ip, sp.region_router_mac);
+    if (mtu == MtuVerdict::refused) return;
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, g.from, g.to, f.vnet.needs_checksum());
+    send_across_gateway(c, f, mtu, g.port, to.mac, c.snap.subnet(to.subnet).router_mac);
+}
+
+void from_resolver(Context& c, Frame& f) {
+    const auto r = c.snap.from_resolver(f.ip.source(), f.ip.destination());
+    if (!r.ok) return c.sink.drop(c.ingress, DropReason::resolver_unknown_destination);
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, r.from, r.to, f.vnet.needs_checksum());
+    const routing::PortInfo& to = c.snap.port(r.port);
+    send(c, r.port, f, to.mac, c.snap.subnet(to.subnet).router_mac);
 }
 
 }  // namespace
 
-Verdict process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes frame) noexcept {
-    if (wire::VnetHeader::check(frame) != wire::WireError::none) return drop(DropReason::vnet_header_truncated);
-    const Bytes ethernet = frame.subspan(wire::VnetHeader::length);
-    if (wire::EthernetView::check(ethernet) != wire::WireError::none) return drop(DropReason::frame_truncated);
-    wire::EthernetView eth(ethernet);
-    if (!(eth.source() == snap.port(ingress).mac)) return drop(DropReason::source_mac_mismatch);
-    switch (eth.ether_type()) {
-        case static_cast<std::uint16_t>(wire::EtherType::arp): return answer_arp(snap, ingress, frame, eth);
-        case static_cast<std::uint16_t>(wire::EtherType::ipv4): return route_ipv4(snap, ingress, frame, eth);
-        case static_cast<std::uint16_t>(wire::EtherType::ipv6): return drop(DropReason::ipv6_not_enabled);
-        default: return drop(DropReason::ether_type_unsupported);
+void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink) noexcept {
+    Context c{snap, ingress, scratch, sink};
+    if (wire::VnetHeader::check(bytes) != wire::WireError::none) return sink.drop(ingress, DropReason::vnet_header_truncated);
+    const Bytes ethernet = bytes.subspan(wire::VnetHeader::length);
+    if (wire::EthernetView::check(ethernet) != wire::WireError::none) return sink.drop(ingress, DropReason::frame_truncated);
+    Frame f{bytes, wire::VnetHeader::read(bytes), wire::EthernetView(ethernet), {}};
+    const auto& sp = snap.service_ports();
+    const wire::MacAddress& expected_source = snap.is_eni(ingress) ? snap.port(ingress).mac
+                                              : ingress == sp.region    ? sp.region_mac
+                                                                        : sp.resolver_mac;
+    if (!(f.eth.source() == expected_source)) return sink.drop(ingress, DropReason::source_mac_mismatch);
+
+    switch (f.eth.ether_type()) {
+        case static_cast<std::uint16_t>(wire::EtherType::arp): return answer_arp(c, f);
+        case static_cast<std::uint16_t>(wire::EtherType::ipv6): return sink.drop(ingress, DropReason::ipv6_not_enabled);
+        case static_cast<std::uint16_t>(wire::EtherType::ipv4): break;
+        default: return sink.drop(ingress, DropReason::ether_type_unsupported);
     }
+    const auto error = wire::Ipv4View::check(f.eth.payload());
+    if (error != wire::WireError::none) return sink.drop(ingress, drop_reason_for(error));
+    f.ip = wire::Ipv4View(f.eth.payload());
+    if (snap.is_eni(ingress)) return from_eni(c, f);
+    if (ingress == sp.region) return from_region(c, f);
+    return from_resolver(c, f);
 }
 
 }  // namespace vpclab::router

@@ -1,7 +1,10 @@
-// The per-frame path: validate once at the edge, answer ARP, route IPv4 by the snapshot, rewrite MACs.
+// The per-frame path: validate once at the edge, answer ARP, route IPv4 by the snapshot, translate at the
+// internet gateway, hand DNS to the VPC resolver, rewrite MACs.
 //
-// A pure function of (snapshot, ingress port, frame bytes): it never allocates, never throws, and rewrites
-// the frame in place. The event loop does the I/O. Tested with frames in / frames out, no TAPs needed.
+// A pure function of (snapshot, ingress port, frame bytes) that reports its outputs to a FrameSink: it
+// never allocates, never throws, rewrites the frame in place, and builds what it generates (ARP replies,
+// ICMP errors, fragments) in a caller-provided scratch slot. The event loop's sink writes to TAPs; the
+// tests' sink records. Stages follow Click's style: one function per job, drops counted by reason.
 #pragma once
 
 #include "router/data_path/drop_reason.hpp"
@@ -10,14 +13,22 @@
 
 namespace vpclab::router {
 
-struct Verdict {
-    bool transmit = false;
-    routing::PortIndex port = routing::no_port;  // where to write `frame` when transmitting
-    wire::Bytes frame;                           // vnet header + Ethernet frame to write
-    DropReason reason = DropReason::count;
+class FrameSink {
+public:
+    // `frame` (virtio-net header + Ethernet frame) goes out on `port`. It may point into the scratch slot,
+    // which the pipeline reuses after this call returns.
+    virtual void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept = 0;
+    virtual void drop(routing::PortIndex ingress, DropReason reason) noexcept = 0;
+
+protected:
+    ~FrameSink() = default;
 };
 
+// Scratch must hold a 1500-byte packet plus headers (ICMP errors and fragments are built there).
+constexpr std::size_t pipeline_scratch_size = 2048;
+
 // `frame` starts with the virtio-net header as read from the ingress TAP.
-Verdict process_frame(const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress, wire::Bytes frame) noexcept;
+void process_frame(const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress, wire::Bytes frame,
+                   wire::Bytes scratch, FrameSink& sink) noexcept;
 
 }  // namespace vpclab::router

@@ -1,12 +1,18 @@
-// Creating the instance namespaces and their TAPs for a VPC model.
+// Creating the instance, region and resolver namespaces and their TAPs.
 #include "router/lab/lab_network.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <set>
 
 #include "tap/link_config.hpp"
 #include "tap/network_namespace.hpp"
+#include "tap/system_error.hpp"
 
 namespace vpclab::router {
+
+using routing::format_ipv4;
 
 std::string namespace_name_for(const std::string& stack, const std::string& instance_name) {
     std::string n = stack + "-";
@@ -23,10 +29,14 @@ std::string tap_name_for(const std::string& stack, const std::string& eni_id) {
 }
 
 std::string hostname_for(std::uint32_t ip) {
-    std::string a = routing::format_ipv4(ip);
+    std::string a = format_ipv4(ip);
     for (char& c : a)
         if (c == '.') c = '-';
     return "ip-" + a;
+}
+
+std::string private_dns_domain(const std::string& region) {
+    return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
 }
 
 LabPlan LabPlan::of(const routing::VpcModel& model) {
@@ -41,6 +51,9 @@ LabPlan LabPlan::of(const routing::VpcModel& model) {
         const auto& primary = model.network_interface(inst.network_interface_ids.front());
         plan.instances.push_back({inst.id, inst.display_name(), ns, hostname_for(primary.private_ip)});
     }
+    // An instance named "region" would collide with the region: the suffix keeps lab plumbing apart.
+    plan.region_netns = model.stack_name() + (names.count(model.stack_name() + "-region") ? "-region-ns" : "-region");
+    plan.resolver_netns = model.stack_name() + (names.count(model.stack_name() + "-vpc-dns") ? "-vpc-dns-ns" : "-vpc-dns");
     return plan;
 }
 
@@ -50,39 +63,139 @@ const InstanceNamespace* LabPlan::find(const std::string& instance_id) const {
     return nullptr;
 }
 
-LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& plan, Ledger& ledger) {
+std::vector<std::string> LabPlan::all_namespaces() const {
+    std::vector<std::string> out;
+    for (const auto& i : instances) out.push_back(i.netns);
+    out.push_back(region_netns);
+    out.push_back(resolver_netns);
+    return out;
+}
+
+namespace {
+
+wire::MacAddress mac_for(const std::string& stack, const std::string& what) {
+    return wire::MacAddress::locally_administered(routing::stable_hash(stack + "/" + what));
+}
+
+tap::TapDevice tap_into(const std::string& stack, const std::string& key, const std::string& netns, tap::NamespaceInterface spec) {
+    tap::TapDevice dev = tap::TapDevice::create(tap_name_for(stack, key));
+    spec.tap_name = dev.name();
+    tap::UniqueFd ns = tap::open_named_netns(netns);
+    tap::configure_namespace_interface(ns.get(), spec);
+    return dev;
+}
+
+void make_namespace(Ledger& ledger, const std::string& netns) {
+    ledger.record_namespace(netns);
+    tap::create_named_netns(netns);
+}
+
+// The resolver's sockets are created inside its namespace and stay there (a socket keeps the namespace it
+// was made in), while the router process itself stays in the root namespace.
+void open_resolver_sockets(const std::string& netns, tap::UniqueFd& udp, tap::UniqueFd& tcp) {
+    tap::UniqueFd ns = tap::open_named_netns(netns);
+    tap::NetnsGuard inside(ns.get());
+    sockaddr_in any{};
+    any.sin_family = AF_INET;
+    any.sin_port = htons(53);
+    const int on = 1;
+    udp = tap::UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!udp) tap::throw_errno("resolver UDP socket");
+    // IP_PKTINFO tells which local address a query was sent to, i.e. which VPC asked.
+    ::setsockopt(udp.get(), IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+    if (::bind(udp.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0) tap::throw_errno("bind resolver UDP 53");
+    tcp = tap::UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!tcp) tap::throw_errno("resolver TCP socket");
+    ::setsockopt(tcp.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (::bind(tcp.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0) tap::throw_errno("bind resolver TCP 53");
+    if (::listen(tcp.get(), 64) != 0) tap::throw_errno("listen resolver TCP 53");
+}
+
+}  // namespace
+
+LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& plan, const endpoints::RegionCatalog& catalog,
+                              Ledger& ledger) {
+    const std::string& stack = model.stack_name();
+    const std::string domain = private_dns_domain(model.region());
     for (const auto& inst : plan.instances) {
-        ledger.record_namespace(inst.netns);
-        tap::create_named_netns(inst.netns);
+        make_namespace(ledger, inst.netns);
         const auto& eni = model.network_interface(model.instance(inst.instance_id).network_interface_ids.front());
-        const std::string domain = model.region() == "us-east-1" ? "ec2.internal" : model.region() + ".compute.internal";
         // The VPC resolver at base+2 of the VPC CIDR (VPC User Guide, "Amazon DNS server").
         const std::uint32_t resolver = model.vpc(eni.vpc_id).cidr.network + 2;
         tap::write_netns_etc_file(inst.netns, "resolv.conf",
                                   "# written by vpclab: the VPC's Amazon-provided DNS server\nsearch " + domain +
-                                      "\nnameserver " + routing::format_ipv4(resolver) + "\noptions timeout:2 attempts:2\n");
+                                      "\nnameserver " + format_ipv4(resolver) + "\noptions timeout:2 attempts:2\n");
         tap::write_netns_etc_file(inst.netns, "hostname", inst.hostname + "\n");
         tap::write_netns_etc_file(inst.netns, "hosts",
-                                  "127.0.0.1   localhost localhost.localdomain\n" + routing::format_ipv4(eni.private_ip) +
-                                      "   " + inst.hostname + "." + domain + " " + inst.hostname + "\n");
+                                  "127.0.0.1   localhost localhost.localdomain\n" + format_ipv4(eni.private_ip) + "   " +
+                                      inst.hostname + "." + domain + " " + inst.hostname + "\n");
     }
+    make_namespace(ledger, plan.region_netns);
+    make_namespace(ledger, plan.resolver_netns);
+
     LabNetwork net;
     for (const auto& eni : model.network_interfaces()) {
-        const InstanceNamespace* inst = plan.find(eni.instance_id);
         const auto& subnet = model.subnet(eni.subnet_id);
-        tap::TapDevice dev = tap::TapDevice::create(tap_name_for(model.stack_name(), eni.id));
-        tap::InstanceInterface spec;
-        spec.tap_name = dev.name();
+        tap::NamespaceInterface spec;
         spec.name = "eth" + std::to_string(eni.device_index);
         spec.mac = eni.mac;
         spec.address = eni.private_ip;
         spec.prefix_length = subnet.cidr.prefix_length;
         // Secondary ENIs get an address only; the default route stays on eth0, as on an EC2 instance.
-        spec.gateway = eni.device_index == 0 ? subnet.router_address() : 0;
-        tap::UniqueFd netns = tap::open_named_netns(inst->netns);
-        tap::configure_instance_interface(netns.get(), spec);
-        net.taps_.push_back(std::move(dev));
+        if (eni.device_index == 0) spec.routes.push_back({0, 0, subnet.router_address(), false});
+        net.taps_.push_back(tap_into(stack, eni.id, plan.find(eni.instance_id)->netns, spec));
     }
+
+    // The region: eth0 on the router link; the services' and hosts' addresses on lo; the lab's public IPs
+    // reached back through the router (and between each other through the region's own forwarding, one
+    // internet hop); anything else is blackholed: "there is no real internet" (DESIGN.md §4).
+    const auto& plan_addresses = catalog.plan();
+    routing::ServicePorts& sp = net.service_ports_;
+    sp.region = static_cast<routing::PortIndex>(net.taps_.size());
+    sp.region_mac = mac_for(stack, "region");
+    sp.region_router_mac = mac_for(stack, "region-router");
+    sp.region_link = plan_addresses.router_link();
+    sp.region_router_ip = plan_addresses.router_link_address();
+    sp.public_pool = plan_addresses.instance_pool();
+    {
+        tap::NamespaceInterface spec;
+        spec.mac = sp.region_mac;
+        spec.address = plan_addresses.region_link_address();
+        spec.prefix_length = sp.region_link.prefix_length;
+        spec.loopback_addresses = catalog.all_addresses();
+        spec.routes.push_back({sp.public_pool.network, sp.public_pool.prefix_length, sp.region_router_ip, false});
+        spec.routes.push_back({0, 0, 0, true});
+        spec.ip_forward = true;
+        std::string hosts = "127.0.0.1   localhost\n";
+        for (const auto& s : catalog.services()) hosts += format_ipv4(s.addresses.front()) + "   " + s.dns_name + "\n";
+        for (const auto& h : catalog.internet_hosts())
+            for (const auto& n : h.names) hosts += format_ipv4(h.address) + "   " + n + "\n";
+        tap::write_netns_etc_file(plan.region_netns, "hosts", hosts);
+        tap::write_netns_etc_file(plan.region_netns, "resolv.conf", "# the simulated region has no DNS server: names are in /etc/hosts\n");
+        tap::write_netns_etc_file(plan.region_netns, "hostname", "region\n");
+        net.taps_.push_back(tap_into(stack, "region", plan.region_netns, spec));
+    }
+
+    // The resolver: one pair of link-local addresses per VPC on lo; replies go back through the router.
+    sp.resolver = static_cast<routing::PortIndex>(net.taps_.size());
+    sp.resolver_mac = mac_for(stack, "resolver");
+    sp.resolver_router_mac = mac_for(stack, "resolver-router");
+    sp.resolver_link = {resolver_link_network, 24};
+    sp.resolver_router_ip = resolver_link_network + 1;
+    sp.resolver_base = resolver_vpc_base;
+    {
+        tap::NamespaceInterface spec;
+        spec.mac = sp.resolver_mac;
+        spec.address = resolver_link_network + 2;
+        spec.prefix_length = 24;
+        for (std::uint32_t k = 0; k < model.vpcs().size(); ++k) {
+            spec.loopback_addresses.push_back(resolver_vpc_base + (k << 8) + 2);
+            spec.loopback_addresses.push_back(resolver_vpc_base + (k << 8) + 253);
+        }
+        spec.routes.push_back({0, 0, sp.resolver_router_ip, false});
+        net.taps_.push_back(tap_into(stack, "resolver", plan.resolver_netns, spec));
+    }
+    open_resolver_sockets(plan.resolver_netns, net.dns_udp_, net.dns_tcp_);
     return net;
 }
 

@@ -153,7 +153,7 @@ public:
         check_sections();
         read_parameters();
         read_resources();
-        lab_.model = std::make_unique<VpcModel>(options_.stack_name, options_.region);
+        lab_.model = std::make_unique<VpcModel>(options_.stack_name, options_.region, options_.public_ips);
         for (ResourceEntry* r : creation_order()) create(*r);
         if (options_.strict && !lab_.unsupported.empty()) {
             std::string all;

@@ -16,6 +16,7 @@ struct LoadOptions {
     std::string region = "ap-northeast-2";
     std::map<std::string, std::string> parameters;  // --parameter Key=Value overrides
     bool strict = false;                     // unsupported types/properties are an error instead of a warning
+    routing::PublicIpPool public_ips;        // where AssociatePublicIpAddress draws from
 };
 
 struct LoadedLab {

@@ -13,6 +13,7 @@
 #include "wire/checksum.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
+#include "tests/unit/packet_builder.hpp"
 #include "wire/vnet_header.hpp"
 
 // Counts heap allocations made by this test binary (replaceable global operator new, [new.delete]).
@@ -31,33 +32,84 @@ using routing::PortIndex;
 
 namespace {
 
+constexpr std::uint32_t pub_ip = 0x0a0a0004, priv_ip = 0x0a0a0104, priv2_ip = 0x0a0a0105;
+constexpr std::uint32_t public_ip = 0xc613000a;  // 198.19.0.10, the public instance's
+constexpr std::uint32_t s3 = 0xc6120a0a;         // 198.18.10.10
+
+// Three instances (public subnet with a public IP, two in the private subnet), an IGW route in the public
+// subnet's table, and the region and resolver ports after the ENIs, as the router lays them out.
 struct Lab {
     routing::VpcModel m{"pipe", "ap-northeast-2"};
+    routing::ServicePorts sp;
     std::shared_ptr<const routing::ForwardingSnapshot> snap;
-    PortIndex pub = 0, priv = 1, priv2 = 2;
+    PortIndex pub = 0, priv = 1, priv2 = 2, region = 3, resolver = 4;
+    std::string vpc, igw;
     Lab() {
-        const auto vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
+        vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
         const auto pub_sn = m.create_subnet("Pub", vpc, "10.10.0.0/24", "", false, {}).id;
         const auto priv_sn = m.create_subnet("Priv", vpc, "10.10.1.0/24", "", false, {}).id;
+        const auto rt = m.create_route_table("RT", vpc, {}).id;
+        m.associate_route_table(rt, pub_sn);
+        igw = m.create_internet_gateway("IGW", {}).id;
+        m.attach_internet_gateway(igw, vpc);
+        m.create_route(rt, "0.0.0.0/0", {igw, "", ""});
         for (const auto& s : {pub_sn, priv_sn, priv_sn}) {
             routing::InstanceLaunch l;
-            l.interfaces.push_back({0, s, std::nullopt, std::nullopt, {}, true});
+            l.interfaces.push_back({0, s, std::nullopt, s == pub_sn, {}, true});
             m.run_instance(l);
         }
-        snap = routing::ForwardingSnapshot::compile(m);
+        sp.region = region;
+        sp.resolver = resolver;
+        sp.region_mac = wire::MacAddress::locally_administered(0x11);
+        sp.region_router_mac = wire::MacAddress::locally_administered(0x12);
+        sp.resolver_mac = wire::MacAddress::locally_administered(0x21);
+        sp.resolver_router_mac = wire::MacAddress::locally_administered(0x22);
+        sp.region_link = {0xc6120000, 24};
+        sp.region_router_ip = 0xc6120001;
+        sp.public_pool = {0xc6130000, 16};
+        sp.resolver_link = {0xa9fefe00, 24};
+        sp.resolver_router_ip = 0xa9fefe01;
+        sp.resolver_base = 0xa9fe0000;
+        recompile();
     }
-    const wire::MacAddress& mac(PortIndex p) const { return snap->port(p).mac; }
+    void recompile() { snap = routing::ForwardingSnapshot::compile(m, sp); }
+    const wire::MacAddress& mac(PortIndex p) const {
+        return p == region ? sp.region_mac : p == resolver ? sp.resolver_mac : snap->port(p).mac;
+    }
 };
 
-std::vector<std::uint8_t> ipv4_frame(const wire::MacAddress& src_mac, const wire::MacAddress& dst_mac, std::uint32_t src,
-                                     std::uint32_t dst, std::size_t payload = 16) {
-    std::vector<std::uint8_t> f(wire::VnetHeader::length + 14 + 20 + payload, 0);
+struct Output {
+    PortIndex port;
+    std::vector<std::uint8_t> frame;
+    wire::EthernetView eth() { return wire::EthernetView(wire::Bytes(frame).subspan(wire::VnetHeader::length)); }
+    std::vector<std::uint8_t> packet() { return std::vector<std::uint8_t>(frame.begin() + 24, frame.end()); }
+};
+
+struct RecordingSink final : FrameSink {
+    std::vector<Output> sent;
+    std::vector<DropReason> drops;
+    void transmit(PortIndex port, wire::ConstBytes frame) noexcept override { sent.push_back({port, {frame.begin(), frame.end()}}); }
+    void drop(PortIndex, DropReason reason) noexcept override { drops.push_back(reason); }
+};
+
+RecordingSink run(const Lab& lab, PortIndex ingress, std::vector<std::uint8_t>& frame) {
+    RecordingSink sink;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    process_frame(*lab.snap, ingress, frame, scratch, sink);
+    return sink;
+}
+
+std::vector<std::uint8_t> frame_of(const wire::MacAddress& src_mac, const std::vector<std::uint8_t>& packet) {
+    std::vector<std::uint8_t> f(24, 0);
+    f.insert(f.end(), packet.begin(), packet.end());
     wire::EthernetView eth(wire::Bytes(f).subspan(wire::VnetHeader::length));
-    eth.set_destination(dst_mac);
     eth.set_source(src_mac);
     eth.set_ether_type(wire::EtherType::ipv4);
-    wire::Ipv4View::build(eth.payload(), 1, src, dst, static_cast<std::uint16_t>(20 + payload), 64);
     return f;
+}
+
+std::vector<std::uint8_t> ipv4_frame(const wire::MacAddress& src_mac, std::uint32_t src, std::uint32_t dst, std::size_t payload = 16) {
+    return frame_of(src_mac, test::build_packet({1, src, dst, 7, 0}, payload));
 }
 
 std::vector<std::uint8_t> arp_request(const wire::MacAddress& src_mac, std::uint32_t src, std::uint32_t target) {
@@ -70,16 +122,21 @@ std::vector<std::uint8_t> arp_request(const wire::MacAddress& src_mac, std::uint
     return f;
 }
 
-constexpr std::uint32_t pub_ip = 0x0a0a0004, priv_ip = 0x0a0a0104, priv2_ip = 0x0a0a0105;
+DropReason only_drop(const RecordingSink& s) {
+    REQUIRE(s.sent.empty());
+    REQUIRE(s.drops.size() == 1);
+    return s.drops[0];
+}
+
 }  // namespace
 
 TEST_CASE("ARP for the gateway is answered in place with the subnet router's MAC") {
     Lab lab;
     auto f = arp_request(lab.mac(lab.priv), priv_ip, 0x0a0a0101);
-    const Verdict v = process_frame(*lab.snap, lab.priv, f);
-    REQUIRE(v.transmit);
-    CHECK(v.port == lab.priv);
-    wire::EthernetView eth(v.frame.subspan(wire::VnetHeader::length));
+    auto out = run(lab, lab.priv, f);
+    REQUIRE(out.sent.size() == 1);
+    CHECK(out.sent[0].port == lab.priv);
+    auto eth = out.sent[0].eth();
     wire::ArpView arp(eth.payload());
     const auto& router_mac = lab.snap->subnet(lab.snap->port(lab.priv).subnet).router_mac;
     CHECK(arp.operation() == 2);
@@ -94,43 +151,53 @@ TEST_CASE("ARP for the gateway is answered in place with the subnet router's MAC
 TEST_CASE("ARP for a same-subnet peer is answered with the peer's MAC; other subnets go unanswered") {
     Lab lab;
     auto f = arp_request(lab.mac(lab.priv), priv_ip, priv2_ip);
-    Verdict v = process_frame(*lab.snap, lab.priv, f);
-    REQUIRE(v.transmit);
-    CHECK(wire::ArpView(wire::EthernetView(v.frame.subspan(wire::VnetHeader::length)).payload()).sender_mac() == lab.mac(lab.priv2));
+    auto out = run(lab, lab.priv, f);
+    REQUIRE(out.sent.size() == 1);
+    CHECK(wire::ArpView(out.sent[0].eth().payload()).sender_mac() == lab.mac(lab.priv2));
     auto other = arp_request(lab.mac(lab.priv), priv_ip, pub_ip);
-    v = process_frame(*lab.snap, lab.priv, other);
-    CHECK(!v.transmit);
-    CHECK(v.reason == DropReason::arp_unanswered);
+    CHECK(only_drop(run(lab, lab.priv, other)) == DropReason::arp_unanswered);
+}
+
+TEST_CASE("ARP from the region and the resolver: the router answers for its side of each link") {
+    Lab lab;
+    auto f = arp_request(lab.sp.region_mac, 0xc6120002, lab.sp.region_router_ip);
+    auto out = run(lab, lab.region, f);
+    REQUIRE(out.sent.size() == 1);
+    CHECK(wire::ArpView(out.sent[0].eth().payload()).sender_mac() == lab.sp.region_router_mac);
+    auto g = arp_request(lab.sp.resolver_mac, 0xa9fefe02, lab.sp.resolver_router_ip);
+    out = run(lab, lab.resolver, g);
+    REQUIRE(out.sent.size() == 1);
+    CHECK(wire::ArpView(out.sent[0].eth().payload()).sender_mac() == lab.sp.resolver_router_mac);
+    auto h = arp_request(lab.sp.region_mac, 0xc6120002, 0xc6120009);
+    CHECK(only_drop(run(lab, lab.region, h)) == DropReason::arp_unanswered);
 }
 
 TEST_CASE("IPv4 across subnets: delivered to the peer's port, MACs rewritten, TTL and bytes untouched") {
     Lab lab;
-    const auto router_mac_pub = lab.snap->subnet(lab.snap->port(lab.pub).subnet).router_mac;
-    auto f = ipv4_frame(lab.mac(lab.pub), router_mac_pub, pub_ip, priv_ip);
+    auto f = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip);
     const auto before = f;
-    const Verdict v = process_frame(*lab.snap, lab.pub, f);
-    REQUIRE(v.transmit);
-    CHECK(v.port == lab.priv);
-    wire::EthernetView eth(v.frame.subspan(wire::VnetHeader::length));
+    auto out = run(lab, lab.pub, f);
+    REQUIRE(out.sent.size() == 1);
+    CHECK(out.sent[0].port == lab.priv);
+    auto eth = out.sent[0].eth();
     CHECK(eth.destination() == lab.mac(lab.priv));
     CHECK(eth.source() == lab.snap->subnet(lab.snap->port(lab.priv).subnet).router_mac);
     // Everything from the IP header on is unchanged: the VPC router is not a hop (no TTL decrement).
-    CHECK(std::equal(before.begin() + 24, before.end(), f.begin() + 24));
-    CHECK(wire::Ipv4View(eth.payload()).ttl() == 64);
+    CHECK(std::equal(before.begin() + 24, before.end(), out.sent[0].frame.begin() + 24));
 }
 
 TEST_CASE("IPv4 within a subnet keeps the sender's MAC as source") {
     Lab lab;
-    auto f = ipv4_frame(lab.mac(lab.priv), lab.mac(lab.priv2), priv_ip, priv2_ip);
-    const Verdict v = process_frame(*lab.snap, lab.priv, f);
-    REQUIRE(v.transmit);
-    CHECK(v.port == lab.priv2);
-    CHECK(wire::EthernetView(v.frame.subspan(wire::VnetHeader::length)).source() == lab.mac(lab.priv));
+    auto f = ipv4_frame(lab.mac(lab.priv), priv_ip, priv2_ip);
+    auto out = run(lab, lab.priv, f);
+    REQUIRE(out.sent.size() == 1);
+    CHECK(out.sent[0].port == lab.priv2);
+    CHECK(out.sent[0].eth().source() == lab.mac(lab.priv));
 }
 
 TEST_CASE("vnet header metadata of offloaded frames passes through unchanged") {
     Lab lab;
-    auto f = ipv4_frame(lab.mac(lab.pub), {}, pub_ip, priv_ip, 3000);
+    auto f = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip, 3000);
     wire::VnetHeader h;
     h.flags = wire::VnetHeader::flag_needs_csum;
     h.gso_type = wire::VnetHeader::gso_tcpv4;
@@ -138,89 +205,233 @@ TEST_CASE("vnet header metadata of offloaded frames passes through unchanged") {
     h.csum_start = 34;
     h.csum_offset = 16;
     h.write(f);
-    const Verdict v = process_frame(*lab.snap, lab.pub, f);
-    REQUIRE(v.transmit);
-    const auto out = wire::VnetHeader::read(v.frame);
-    CHECK(out.gso_size == 1448);
-    CHECK(out.csum_start == 34);
-    CHECK(out.needs_checksum());
+    auto out = run(lab, lab.pub, f);
+    REQUIRE(out.sent.size() == 1);
+    const auto v = wire::VnetHeader::read(out.sent[0].frame);
+    CHECK(v.gso_size == 1448);
+    CHECK(v.csum_start == 34);
+    CHECK(v.needs_checksum());
+}
+
+TEST_CASE("internet gateway outbound: the source becomes the public IP, the frame goes to the region") {
+    Lab lab;
+    auto f = frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 100));
+    auto out = run(lab, lab.pub, f);
+    REQUIRE(out.sent.size() == 1);
+    CHECK(out.sent[0].port == lab.region);
+    CHECK(out.sent[0].eth().destination() == lab.sp.region_mac);
+    CHECK(out.sent[0].eth().source() == lab.sp.region_router_mac);
+    const auto p = out.sent[0].packet();
+    CHECK(test::tuple_of(p) == test::FiveTuple{6, public_ip, s3, 40000, 80});
+    CHECK(test::verify_checksums(p) == "");
+}
+
+TEST_CASE("internet gateway inbound: the public IP becomes the private one, delivered to the instance") {
+    Lab lab;
+    auto f = frame_of(lab.sp.region_mac, test::build_packet({6, s3, public_ip, 80, 40000}, 100));
+    auto out = run(lab, lab.region, f);
+    REQUIRE(out.sent.size() == 1);
+    CHECK(out.sent[0].port == lab.pub);
+    CHECK(out.sent[0].eth().destination() == lab.mac(lab.pub));
+    const auto p = out.sent[0].packet();
+    CHECK(test::tuple_of(p) == test::FiveTuple{6, s3, pub_ip, 80, 40000});
+    CHECK(test::verify_checksums(p) == "");
+}
+
+TEST_CASE("the IGW refuses: no public IP, no such public IP, detached gateway, no route") {
+    Lab lab;
+    // The private subnet uses the main table (local only): no route at all.
+    auto f = ipv4_frame(lab.mac(lab.priv), priv_ip, s3);
+    CHECK(only_drop(run(lab, lab.priv, f)) == DropReason::no_route);
+    // Give the private subnet a default route to the IGW: its instances have no public IP.
+    lab.m.create_route(lab.m.vpc(lab.vpc).main_route_table_id, "0.0.0.0/0", {lab.igw, "", ""});
+    lab.recompile();
+    f = ipv4_frame(lab.mac(lab.priv), priv_ip, s3);
+    CHECK(only_drop(run(lab, lab.priv, f)) == DropReason::no_public_ip);
+    auto in = frame_of(lab.sp.region_mac, test::build_packet({6, s3, 0xc6130063, 80, 1}));
+    CHECK(only_drop(run(lab, lab.region, in)) == DropReason::no_such_public_ip);
+    auto stray = frame_of(lab.sp.region_mac, test::build_packet({6, s3, priv_ip, 80, 1}));
+    CHECK(only_drop(run(lab, lab.region, stray)) == DropReason::not_from_region_range);
+}
+
+TEST_CASE("path MTU 1500 beyond the IGW: DF gets ICMP fragmentation-needed, the rest is fragmented") {
+    Lab lab;
+    SUBCASE("DF set: an ICMP error back to the instance from its subnet router, quoting its own packet") {
+        auto f = frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000));
+        const auto original = std::vector<std::uint8_t>(f.begin() + 24, f.end());
+        auto out = run(lab, lab.pub, f);
+        REQUIRE(out.drops == std::vector<DropReason>{DropReason::fragmentation_needed});
+        REQUIRE(out.sent.size() == 1);
+        CHECK(out.sent[0].port == lab.pub);
+        CHECK(out.sent[0].eth().destination() == lab.mac(lab.pub));
+        const auto icmp = out.sent[0].packet();
+        CHECK(wire::load_be32(icmp.data() + 12) == 0x0a0a0001);
+        CHECK(wire::load_be32(icmp.data() + 16) == pub_ip);
+        CHECK(icmp[20] == 3);
+        CHECK(icmp[21] == 4);
+        CHECK(wire::load_be16(icmp.data() + 26) == 1500);
+        CHECK(std::equal(original.begin(), original.begin() + 28, icmp.begin() + 28));  // untranslated quote
+        CHECK(test::verify_checksums(icmp) == "");
+    }
+    SUBCASE("a GSO frame whose segments fit goes through whole") {
+        auto f = frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000));
+        wire::VnetHeader h;
+        h.gso_type = wire::VnetHeader::gso_tcpv4;
+        h.gso_size = 1448;
+        h.write(f);
+        auto out = run(lab, lab.pub, f);
+        REQUIRE(out.sent.size() == 1);
+        CHECK(out.sent[0].port == lab.region);
+    }
+    SUBCASE("DF clear: translated fragments of at most 1500 bytes") {
+        auto f = frame_of(lab.mac(lab.pub), test::build_packet({17, pub_ip, s3, 4000, 5000}, 3000, 0, false));
+        auto out = run(lab, lab.pub, f);
+        REQUIRE(out.sent.size() == 3);
+        for (auto& o : out.sent) {
+            CHECK(o.port == lab.region);
+            const auto p = o.packet();
+            CHECK(p.size() <= 1500);
+            CHECK(wire::load_be32(p.data() + 12) == public_ip);
+            CHECK(wire::fold(wire::ones_complement_sum(wire::ConstBytes(p.data(), 20))) == 0xffff);
+        }
+    }
+    SUBCASE("inbound too: a large DF packet from the region gets the error from the router's region address") {
+        auto f = frame_of(lab.sp.region_mac, test::build_packet({6, s3, public_ip, 80, 40000}, 4000));
+        auto out = run(lab, lab.region, f);
+        REQUIRE(out.sent.size() == 1);
+        CHECK(out.sent[0].port == lab.region);
+        CHECK(wire::load_be32(out.sent[0].packet().data() + 12) == lab.sp.region_router_ip);
+    }
+}
+
+TEST_CASE("DNS to base+2 or 169.254.169.253 goes to the resolver, per VPC, and back") {
+    Lab lab;
+    for (std::uint32_t server : {0x0a0a0002u, 0xa9fea9fdu}) {
+        auto f = frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, server, 5353, 53}, 30));
+        auto out = run(lab, lab.priv, f);
+        REQUIRE(out.sent.size() == 1);
+        CHECK(out.sent[0].port == lab.resolver);
+        const auto q = out.sent[0].packet();
+        const std::uint32_t resolver_address = server == 0x0a0a0002u ? 0xa9fe0002 : 0xa9fe00fd;
+        CHECK(test::tuple_of(q) == test::FiveTuple{17, priv_ip, resolver_address, 5353, 53});
+        CHECK(test::verify_checksums(q) == "");
+        // The answer comes back from that address and leaves as if from the address the instance asked.
+        auto reply = frame_of(lab.sp.resolver_mac, test::build_packet({17, resolver_address, priv_ip, 53, 5353}, 60));
+        auto back = run(lab, lab.resolver, reply);
+        REQUIRE(back.sent.size() == 1);
+        CHECK(back.sent[0].port == lab.priv);
+        CHECK(test::tuple_of(back.sent[0].packet()) == test::FiveTuple{17, server, priv_ip, 53, 5353});
+        CHECK(test::verify_checksums(back.sent[0].packet()) == "");
+    }
+    // TCP 53 too; other ports to base+2 are not DNS.
+    auto tcp = frame_of(lab.mac(lab.priv), test::build_packet({6, priv_ip, 0x0a0a0002, 40000, 53}));
+    CHECK(run(lab, lab.priv, tcp).sent.at(0).port == lab.resolver);
+    auto other = frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 54}));
+    CHECK(only_drop(run(lab, lab.priv, other)) == DropReason::reserved_address);
+    // enableDnsSupport false: no answer, as on AWS.
+    lab.m.modify_vpc_attribute(lab.vpc, false, std::nullopt);
+    lab.recompile();
+    auto off = frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}));
+    CHECK(only_drop(run(lab, lab.priv, off)) == DropReason::dns_disabled);
+    // A spoofed source does not reach the resolver either.
+    auto spoofed = frame_of(lab.mac(lab.priv), test::build_packet({17, 0x0a0a0163, 0x0a0a0002, 5353, 53}));
+    CHECK(only_drop(run(lab, lab.priv, spoofed)) == DropReason::source_dest_check_source);
 }
 
 TEST_CASE("each kind of bad frame is dropped with its reason") {
     Lab lab;
-    auto reason_of = [&](std::vector<std::uint8_t> f, PortIndex in) {
-        const Verdict v = process_frame(*lab.snap, in, f);
-        return v.transmit ? DropReason::count : v.reason;
-    };
+    auto reason_of = [&](std::vector<std::uint8_t> f, PortIndex in) { return only_drop(run(lab, in, f)); };
     CHECK(reason_of(std::vector<std::uint8_t>(5), lab.pub) == DropReason::vnet_header_truncated);
     CHECK(reason_of(std::vector<std::uint8_t>(20), lab.pub) == DropReason::frame_truncated);
-    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), {}, pub_ip, priv_ip), lab.pub) == DropReason::source_mac_mismatch);
-    CHECK(reason_of(ipv4_frame(lab.mac(lab.pub), {}, 0x0a0a0063, priv_ip), lab.pub) == DropReason::source_dest_check_source);
-    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), {}, priv_ip, 0xc6120001), lab.priv) == DropReason::no_route);
-    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), {}, priv_ip, 0x0a0a0199), lab.priv) == DropReason::no_such_address);
-    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), {}, priv_ip, 0xffffffff), lab.priv) == DropReason::broadcast_or_multicast);
-    auto bad_checksum = ipv4_frame(lab.mac(lab.pub), {}, pub_ip, priv_ip);
-    bad_checksum[10 + 14 + 8] = 1;  // TTL changed, checksum not
+    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), pub_ip, priv_ip), lab.pub) == DropReason::source_mac_mismatch);
+    CHECK(reason_of(ipv4_frame(lab.mac(lab.pub), 0x0a0a0063, priv_ip), lab.pub) == DropReason::source_dest_check_source);
+    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), priv_ip, 0x0a0a0199), lab.priv) == DropReason::no_such_address);
+    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), priv_ip, 0xffffffff), lab.priv) == DropReason::broadcast_or_multicast);
+    auto bad_checksum = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip);
+    bad_checksum[24 + 8] = 1;  // TTL changed, checksum not
     CHECK(reason_of(bad_checksum, lab.pub) == DropReason::ipv4_bad_checksum);
-    auto truncated_ip = ipv4_frame(lab.mac(lab.pub), {}, pub_ip, priv_ip);
-    truncated_ip.resize(10 + 14 + 12);
+    auto truncated_ip = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip);
+    truncated_ip.resize(24 + 12);
     CHECK(reason_of(truncated_ip, lab.pub) == DropReason::ipv4_truncated);
-    auto v6 = ipv4_frame(lab.mac(lab.pub), {}, pub_ip, priv_ip);
+    auto v6 = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip);
     wire::EthernetView(wire::Bytes(v6).subspan(10)).set_ether_type(wire::EtherType::ipv6);
     CHECK(reason_of(v6, lab.pub) == DropReason::ipv6_not_enabled);
     auto short_arp = arp_request(lab.mac(lab.pub), pub_ip, 0x0a0a0001);
     short_arp.resize(short_arp.size() - 4);
     CHECK(reason_of(short_arp, lab.pub) == DropReason::arp_malformed);
+    auto resolver_stray = frame_of(lab.sp.resolver_mac, test::build_packet({17, 0xa9fe0002, 0x0a0a0163, 53, 1}));
+    CHECK(reason_of(resolver_stray, lab.resolver) == DropReason::resolver_unknown_destination);
 }
 
-TEST_CASE("random and mutated frames never crash and always get a verdict") {
+TEST_CASE("random and mutated frames never crash, on every kind of port") {
     Lab lab;
     std::mt19937 rng(7);
-    const auto valid = ipv4_frame(lab.mac(lab.pub), {}, pub_ip, priv_ip, 40);
-    const auto arp = arp_request(lab.mac(lab.pub), pub_ip, 0x0a0a0001);
-    std::size_t transmitted = 0, dropped = 0;
+    const std::vector<std::vector<std::uint8_t>> seeds = {
+        frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 40)),
+        frame_of(lab.mac(lab.pub), test::build_packet({1, pub_ip, priv_ip, 7, 0}, 40)),
+        frame_of(lab.sp.region_mac, test::build_packet({1, s3, public_ip, 7, 0}, 1600, 0, false)),
+        frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}, 30)),
+        frame_of(lab.sp.resolver_mac, test::build_packet({17, 0xa9fe0002, priv_ip, 53, 5353}, 30)),
+        arp_request(lab.mac(lab.pub), pub_ip, 0x0a0a0001),
+    };
+    std::size_t outputs = 0, drops = 0;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    struct CountingSink final : FrameSink {
+        std::size_t sent = 0, dropped = 0, max_port = 0;
+        void transmit(PortIndex port, wire::ConstBytes) noexcept override {
+            ++sent;
+            max_port = std::max<std::size_t>(max_port, port);
+        }
+        void drop(PortIndex, DropReason r) noexcept override { dropped += r < DropReason::count; }
+    } sink;
     for (int i = 0; i < 200000; ++i) {
         std::vector<std::uint8_t> f;
-        switch (i % 3) {
-            case 0: f.resize(rng() % 120); for (auto& b : f) b = static_cast<std::uint8_t>(rng()); break;
-            case 1: f = valid; break;
-            default: f = arp; break;
-        }
-        if (i % 3 && !f.empty()) {
-            // Flip a few bytes anywhere (headers included) and maybe cut the frame short.
+        PortIndex ingress = static_cast<PortIndex>(rng() % 5);
+        if (i % 4 == 0) {
+            f.resize(rng() % 120);
+            for (auto& b : f) b = static_cast<std::uint8_t>(rng());
+        } else {
+            const std::size_t which = rng() % seeds.size();
+            f = seeds[which];
+            ingress = which == 2 ? lab.region : which == 4 ? lab.resolver : which == 3 ? lab.priv : lab.pub;
             for (int k = 0; k < 3; ++k) f[rng() % f.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
             if (rng() % 4 == 0) f.resize(rng() % f.size());
         }
-        const Verdict v = process_frame(*lab.snap, static_cast<PortIndex>(rng() % 3), f);
-        if (v.transmit) {
-            ++transmitted;
-            CHECK(v.port < lab.snap->port_count());
-            CHECK(v.frame.size() <= f.size());
-        } else {
-            ++dropped;
-            CHECK(v.reason < DropReason::count);
-        }
+        process_frame(*lab.snap, ingress, f, scratch, sink);
     }
-    CHECK(transmitted + dropped == 200000);
-    CHECK(transmitted > 0);  // mutations that miss the headers still forward
+    outputs = sink.sent;
+    drops = sink.dropped;
+    CHECK(outputs > 0);   // mutations that miss the headers still forward
+    CHECK(drops > 0);
+    CHECK(sink.max_port <= lab.resolver);
 }
 
-TEST_CASE("no heap allocation per frame") {
+TEST_CASE("no heap allocation per frame, on every path") {
     Lab lab;
-    const auto ip_original = ipv4_frame(lab.mac(lab.pub), {}, pub_ip, priv_ip);
-    const auto arp_original = arp_request(lab.mac(lab.priv), priv_ip, 0x0a0a0101);
-    auto ip = ip_original, arp = arp_original;
-    auto dropped = ipv4_frame(lab.mac(lab.priv), {}, priv_ip, 0xc6120001);
+    struct CountingSink final : FrameSink {
+        std::size_t sent = 0;
+        void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
+        void drop(PortIndex, DropReason) noexcept override {}
+    } sink;
+    const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
+        {lab.pub, ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip)},
+        {lab.priv, arp_request(lab.mac(lab.priv), priv_ip, 0x0a0a0101)},
+        {lab.priv, ipv4_frame(lab.mac(lab.priv), priv_ip, s3)},                                           // dropped
+        {lab.pub, frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 100))},       // IGW out
+        {lab.region, frame_of(lab.sp.region_mac, test::build_packet({6, s3, public_ip, 80, 40000}, 100))},  // IGW in
+        {lab.pub, frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000))},      // ICMP error
+        {lab.pub, frame_of(lab.mac(lab.pub), test::build_packet({17, pub_ip, s3, 1, 2}, 3000, 0, false))},  // fragments
+        {lab.priv, frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}, 30))},  // DNS
+    };
+    auto frames = originals;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     const std::size_t before = allocations.load();
-    std::size_t forwarded = 0;
-    for (int i = 0; i < 10000; ++i) {
-        // The pipeline rewrites in place: start each round from the frames as the instances sent them.
-        std::memcpy(ip.data(), ip_original.data(), ip.size());
-        std::memcpy(arp.data(), arp_original.data(), arp.size());
-        forwarded += process_frame(*lab.snap, lab.pub, ip).transmit;
-        forwarded += process_frame(*lab.snap, lab.priv, arp).transmit;
-        forwarded += process_frame(*lab.snap, lab.priv, dropped).transmit;
-    }
+    for (int i = 0; i < 5000; ++i)
+        for (std::size_t k = 0; k < frames.size(); ++k) {
+            // The pipeline rewrites in place: start each round from the frames as they were sent.
+            std::memcpy(frames[k].second.data(), originals[k].second.data(), frames[k].second.size());
+            process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink);
+        }
     CHECK(allocations.load() - before == 0);
-    CHECK(forwarded == 20000);
+    CHECK(sink.sent == 5000u * (1 + 1 + 0 + 1 + 1 + 1 + 3 + 1));
 }

@@ -1,0 +1,135 @@
+// UDP and TCP DNS service for the VPC resolver.
+#include "router/dns_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "endpoints/dns_answer.hpp"
+
+namespace vpclab::router {
+
+DnsServer::DnsServer(int udp_fd, int tcp_listener_fd, std::uint32_t resolver_base, const std::vector<endpoints::DnsZone>& zones)
+    : udp_fd_(udp_fd), tcp_fd_(tcp_listener_fd), resolver_base_(resolver_base), zones_(zones) {}
+
+const endpoints::DnsZone* DnsServer::zone_for(std::uint32_t local) const {
+    const std::uint32_t vpc = (local - resolver_base_) >> 8;
+    return local >= resolver_base_ && vpc < zones_.size() ? &zones_[vpc] : nullptr;
+}
+
+void DnsServer::on_udp_readable() {
+    std::uint8_t query[4096];
+    for (int budget = 0; budget < 64; ++budget) {
+        sockaddr_in peer{};
+        iovec iov{query, sizeof query};
+        alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(in_pktinfo))];
+        msghdr msg{};
+        msg.msg_name = &peer;
+        msg.msg_namelen = sizeof peer;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        const ssize_t n = ::recvmsg(udp_fd_, &msg, 0);
+        if (n < 0) return;
+        in_pktinfo info{};
+        bool have_info = false;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                std::memcpy(&info, CMSG_DATA(c), sizeof info);
+                have_info = true;
+            }
+        if (!have_info) continue;
+        const endpoints::DnsZone* zone = zone_for(ntohl(info.ipi_addr.s_addr));
+        if (!zone) continue;
+        const auto reply = endpoints::answer_dns_query(wire::ConstBytes(query, static_cast<std::size_t>(n)), *zone);
+        if (reply.empty()) continue;
+        // Answer from the address the query was sent to, so the router maps the reply back to its VPC.
+        iovec out_iov{const_cast<std::uint8_t*>(reply.data()), reply.size()};
+        alignas(cmsghdr) std::uint8_t out_control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+        msghdr out{};
+        out.msg_name = &peer;
+        out.msg_namelen = sizeof peer;
+        out.msg_iov = &out_iov;
+        out.msg_iovlen = 1;
+        out.msg_control = out_control;
+        out.msg_controllen = sizeof out_control;
+        cmsghdr* c = CMSG_FIRSTHDR(&out);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+        in_pktinfo from{};
+        from.ipi_spec_dst = info.ipi_addr;
+        std::memcpy(CMSG_DATA(c), &from, sizeof from);
+        if (::sendmsg(udp_fd_, &out, 0) > 0) ++answered_;
+    }
+}
+
+std::vector<std::pair<int, std::size_t>> DnsServer::on_tcp_acceptable() {
+    std::vector<std::pair<int, std::size_t>> added;
+    while (true) {
+        sockaddr_in local{};
+        socklen_t len = sizeof local;
+        const int fd = ::accept4(tcp_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return added;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0 || !zone_for(ntohl(local.sin_addr.s_addr))) {
+            ::close(fd);
+            continue;
+        }
+        // A free slot, else the oldest connection makes room (a resolver may close idle connections,
+        // RFC 7766 §6.2.3).
+        std::size_t slot = 0;
+        for (std::size_t i = 0; i < clients_.size(); ++i) {
+            if (!clients_[i].fd) {
+                slot = i;
+                break;
+            }
+            if (clients_[i].accepted_order < clients_[slot].accepted_order) slot = i;
+        }
+        TcpClient& c = clients_[slot];
+        c.fd = tap::UniqueFd(fd);
+        c.vpc = (ntohl(local.sin_addr.s_addr) - resolver_base_) >> 8;
+        c.buffer.clear();
+        c.accepted_order = ++accepted_;
+        added.emplace_back(fd, slot);
+    }
+}
+
+bool DnsServer::on_tcp_readable(std::size_t slot) {
+    TcpClient& c = clients_[slot];
+    std::uint8_t chunk[4096];
+    while (true) {
+        const ssize_t n = ::read(c.fd.get(), chunk, sizeof chunk);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            c.fd.reset();
+            return false;
+        }
+        if (n < 0) break;
+        c.buffer.insert(c.buffer.end(), chunk, chunk + n);
+        if (c.buffer.size() > 65537 + 2) {
+            c.fd.reset();
+            return false;
+        }
+    }
+    // Each message is preceded by its two-byte length (RFC 1035 §4.2.2); answer every complete one.
+    while (c.buffer.size() >= 2) {
+        const std::size_t len = (std::size_t{c.buffer[0]} << 8) | c.buffer[1];
+        if (c.buffer.size() < 2 + len) break;
+        const auto reply = endpoints::answer_dns_query(wire::ConstBytes(c.buffer.data() + 2, len), zones_[c.vpc]);
+        c.buffer.erase(c.buffer.begin(), c.buffer.begin() + static_cast<long>(2 + len));
+        if (reply.empty()) continue;
+        std::vector<std::uint8_t> framed{static_cast<std::uint8_t>(reply.size() >> 8), static_cast<std::uint8_t>(reply.size())};
+        framed.insert(framed.end(), reply.begin(), reply.end());
+        if (::send(c.fd.get(), framed.data(), framed.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(framed.size())) {
+            c.fd.reset();
+            return false;
+        }
+        ++answered_;
+    }
+    return true;
+}
+
+}  // namespace vpclab::router
