@@ -1,7 +1,7 @@
 // DNS query answering with ldns.
 #include "endpoints/dns_answer.hpp"
 
-#include <ldns/ldns.h>
+#include "endpoints/ldns_include.hpp"
 
 #include <algorithm>
 #include <cctype>

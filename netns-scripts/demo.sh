@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The guided demo: the first seed lab (built into vpclab) through its "basic environment" section.
+# The guided demo: the first seed lab (built into vpclab) through its section 2.1 ("basic environment"),
+# with the blog's own commands: ping and dig +short to S3 and CloudFormation, from both instances.
 # Interactive on a terminal (Enter moves on); straight through otherwise, so CI runs it as a test.
 #
 #   jh-test-Public-EC2  10.10.0.4  public subnet 10.10.0.0/24   (route 0.0.0.0/0 → IGW)
@@ -26,11 +27,37 @@ step "Bring the lab up: the seed's CloudFormation template, verbatim, built into
 run up --stack-name "$stack"
 
 step "The route tables: the public subnet's sends 0.0.0.0/0 to the internet gateway; the private one has only 'local'"
-"$VPCLAB" ec2 describe-route-tables --stack-name "$stack" |
-    grep -E '"(RouteTableId|DestinationCidrBlock|GatewayId|Value)"' | grep -v 'aws:cloudformation' | sed 's/^ */   /'
+echo "\$ vpclab ec2 describe-route-tables   (condensed: one line per route)"
+"$VPCLAB" ec2 describe-route-tables --stack-name "$stack" | awk -F'"' '
+    /"Routes": \[/ { n = 0 }
+    /"DestinationCidrBlock"/ { dest[++n] = $4 }
+    /"GatewayId"|"NetworkInterfaceId"/ { target[n] = $4 }
+    /"Key": "Name"/ { want_name = 1; next }
+    want_name && /"Value"/ { name = $4; want_name = 0 }
+    /"VpcId"/ && n > 0 {
+        for (i = 1; i <= n; i++) printf "   %-20s %-14s -> %s\n", (name == "" ? "(main)" : name), dest[i], target[i]
+        n = 0; name = ""
+    }'
 
-step "From the public instance, ping the private one across subnets (TTL stays 64: the VPC router is not a hop)"
-run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 3 -i 0.3 10.10.1.4
+step "2.1.3 — From the public instance, ping S3 by name: it goes out through the internet gateway"
+run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 3 -i 0.3 s3.ap-northeast-2.amazonaws.com
+
+step "2.1.3 — From the private instance, the same ping just hangs: its route table has no way out"
+run exec --stack-name "$stack" jh-test-Private-EC2 -- ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com || true
+
+step "The router counted why: no_route, on the private instance's ENI"
+run stats --stack-name "$stack"
+
+step "DNS works from both, IGW or not: the VPC resolver (base+2) answers with the services' public addresses"
+for who in jh-test-Public-EC2 jh-test-Private-EC2; do
+    run exec --stack-name "$stack" "$who" -- dig +short s3.ap-northeast-2.amazonaws.com cloudformation.ap-northeast-2.amazonaws.com
+done
+
+step "Who does S3 see? Through the IGW, the instance's public IP (1:1 NAT)"
+run exec --stack-name "$stack" jh-test-Public-EC2 -- curl -s http://s3.ap-northeast-2.amazonaws.com/
+
+step "Inside the VPC: the public instance pings the private one across subnets (TTL stays 64: the VPC router is not a hop)"
+run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 2 -i 0.3 10.10.1.4
 
 step "SSH's port across subnets: a listener on the private instance, a client on the public one"
 "$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- timeout 10 nc -l 22 &
@@ -40,13 +67,8 @@ echo "\$ echo 'SSH-2.0-hello' | vpclab exec jh-test-Public-EC2 -- nc 10.10.1.4 2
 echo "SSH-2.0-hello" | "$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- nc -q 1 -w 3 10.10.1.4 22
 wait "$listener" || true
 
-step "From the private instance, try an address outside the VPC: no route, so the ping just hangs (as in the blog)"
-run exec --stack-name "$stack" jh-test-Private-EC2 -- ping -c 2 -W 1 198.18.0.10 || true
-
-step "The router counted why: no_route, on the private instance's ENI"
-run stats --stack-name "$stack"
-
 step "Tear it all down: namespaces, /etc/netns entries, sockets"
 run down --stack-name "$stack"
 echo
 echo "Done. Run it yourself: sudo ./vpclab up  ·  sudo ./vpclab shell jh-test-Private-EC2  ·  sudo ./vpclab down"
+echo "Next in the blog (2.2, 2.3): gateway and interface endpoints. vpclab does not have them yet."

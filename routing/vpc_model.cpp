@@ -382,3 +382,85 @@ void VpcModel::delete_route(const std::string& route_table_id, const std::string
 }
 
 }  // namespace vpclab::routing
+
+namespace vpclab::routing {
+
+void VpcModel::detach_internet_gateway(const std::string& igw_id, const std::string& vpc_id) {
+    const InternetGateway& g = internet_gateway(igw_id);
+    vpc(vpc_id);
+    if (g.attached_vpc_id != vpc_id)
+        throw ApiError("Gateway.NotAttached", "resource " + igw_id + " is not attached to network " + vpc_id, "InternetGatewayId");
+    for (const auto& e : network_interfaces_)
+        if (e.vpc_id == vpc_id && e.public_ip)
+            throw ApiError("DependencyViolation", "Network " + vpc_id + " has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.", "VpcId");
+    internet_gateway_mut(igw_id).attached_vpc_id.clear();
+}
+
+const ElasticIp& VpcModel::allocate_address() {
+    ElasticIp e;
+    e.public_ip = next_public_ip();
+    e.allocation_id = ids_.next("eipalloc");
+    elastic_ips_.push_back(e);
+    return elastic_ips_.back();
+}
+
+std::string VpcModel::associate_address(const std::string& allocation_id, const std::string& instance_id,
+                                        const std::string& network_interface_id, bool allow_reassociation) {
+    auto eip = std::find_if(elastic_ips_.begin(), elastic_ips_.end(), [&](const ElasticIp& e) { return e.allocation_id == allocation_id; });
+    if (eip == elastic_ips_.end())
+        throw ApiError("InvalidAllocationID.NotFound", "The allocation ID '" + allocation_id + "' does not exist", "AllocationId");
+    if (instance_id.empty() == network_interface_id.empty())
+        throw ApiError("InvalidParameterCombination", "Specify either --instance-id or --network-interface-id", "InstanceId");
+    const std::string eni_id = instance_id.empty() ? network_interface_id : instance(instance_id).network_interface_ids.front();
+    const NetworkInterface& target = network_interface(eni_id);
+    bool attached = false;
+    for (const auto& g : internet_gateways_) attached = attached || g.attached_vpc_id == target.vpc_id;
+    if (!attached)
+        throw ApiError("Gateway.NotAttached", "Network " + target.vpc_id + " is not attached to any internet gateway", "AllocationId");
+    if (!eip->association_id.empty() && eip->network_interface_id != eni_id && !allow_reassociation)
+        throw ApiError("Resource.AlreadyAssociated", "resource " + allocation_id + " is already associated with " + eip->network_interface_id + " (use --allow-reassociation)", "AllocationId");
+    // Take the address from where it was, then give the ENI this one in place of whatever it had.
+    if (!eip->association_id.empty()) disassociate_address(eip->association_id);
+    for (auto& e : network_interfaces_) {
+        if (e.id != eni_id) continue;
+        if (!e.elastic_ip_allocation_id.empty())
+            for (auto& other : elastic_ips_)
+                if (other.allocation_id == e.elastic_ip_allocation_id) other.association_id.clear(), other.network_interface_id.clear();
+        e.public_ip = eip->public_ip;
+        e.elastic_ip_allocation_id = allocation_id;
+    }
+    eip->association_id = ids_.next("eipassoc");
+    eip->network_interface_id = eni_id;
+    return eip->association_id;
+}
+
+void VpcModel::disassociate_address(const std::string& association_id) {
+    auto eip = std::find_if(elastic_ips_.begin(), elastic_ips_.end(), [&](const ElasticIp& e) { return !e.association_id.empty() && e.association_id == association_id; });
+    if (eip == elastic_ips_.end())
+        throw ApiError("InvalidAssociationID.NotFound", "The association ID '" + association_id + "' does not exist", "AssociationId");
+    for (auto& e : network_interfaces_)
+        if (e.id == eip->network_interface_id) {
+            e.public_ip.reset();  // an auto-assigned public IP that was replaced does not come back (as on AWS)
+            e.elastic_ip_allocation_id.clear();
+        }
+    eip->association_id.clear();
+    eip->network_interface_id.clear();
+}
+
+void VpcModel::release_address(const std::string& allocation_id) {
+    auto eip = std::find_if(elastic_ips_.begin(), elastic_ips_.end(), [&](const ElasticIp& e) { return e.allocation_id == allocation_id; });
+    if (eip == elastic_ips_.end())
+        throw ApiError("InvalidAllocationID.NotFound", "The allocation ID '" + allocation_id + "' does not exist", "AllocationId");
+    if (!eip->association_id.empty())
+        throw ApiError("InvalidIPAddress.InUse", "Address " + format_ipv4(eip->public_ip) + " is in use (association " + eip->association_id + ")", "AllocationId");
+    elastic_ips_.erase(eip);
+}
+
+bool VpcModel::route_is_blackhole(const RouteTable& table, const Route& route) const {
+    if (route.target_kind != RouteTargetKind::internet_gateway) return false;
+    for (const auto& g : internet_gateways_)
+        if (g.id == route.target_id) return g.attached_vpc_id != table.vpc_id;
+    return true;
+}
+
+}  // namespace vpclab::routing

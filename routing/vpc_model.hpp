@@ -88,9 +88,18 @@ struct NetworkInterface : ResourceBase {
     int device_index = 0;
     std::uint32_t private_ip = 0;
     std::optional<std::uint32_t> public_ip;
+    std::string elastic_ip_allocation_id;  // set when public_ip is an Elastic IP rather than auto-assigned
     wire::MacAddress mac;
     bool source_dest_check = true;
     std::vector<std::string> security_group_ids;
+};
+
+// An Elastic IP (EC2 User Guide, "Elastic IP addresses"): allocated to the account, associated with an ENI.
+struct ElasticIp {
+    std::string allocation_id;   // eipalloc-…
+    std::uint32_t public_ip = 0;
+    std::string association_id;  // eipassoc-…, empty when not associated
+    std::string network_interface_id;
 };
 
 struct Instance : ResourceBase {
@@ -143,6 +152,15 @@ public:
     void modify_vpc_attribute(const std::string& vpc_id, std::optional<bool> enable_dns_support,
                               std::optional<bool> enable_dns_hostnames);
     void attach_internet_gateway(const std::string& igw_id, const std::string& vpc_id);
+    // Refused while instances of the VPC have public addresses, as AWS does (DependencyViolation).
+    void detach_internet_gateway(const std::string& igw_id, const std::string& vpc_id);
+    const ElasticIp& allocate_address();
+    // Associates with the instance's primary ENI or the given ENI; returns the association ID. An ENI's
+    // auto-assigned public IP is released, an Elastic IP it had is disassociated.
+    std::string associate_address(const std::string& allocation_id, const std::string& instance_id,
+                                  const std::string& network_interface_id, bool allow_reassociation);
+    void disassociate_address(const std::string& association_id);
+    void release_address(const std::string& allocation_id);
     SecurityGroup& create_security_group(const std::string& logical_id, const std::string& vpc_id,
                                          const std::string& group_name, const std::string& description,
                                          std::vector<SecurityGroupRule> ingress,
@@ -176,6 +194,9 @@ public:
     const std::vector<Instance>& instances() const { return instances_; }
     // Append-only: an ENI's index here is its port number on the router.
     const std::vector<NetworkInterface>& network_interfaces() const { return network_interfaces_; }
+    const std::vector<ElasticIp>& elastic_ips() const { return elastic_ips_; }
+    // The VPC an internet gateway is attached to has it; a route to a detached gateway is a blackhole.
+    bool route_is_blackhole(const RouteTable& table, const Route& route) const;
 
 private:
     Vpc& vpc_mut(const std::string& id);
@@ -198,6 +219,7 @@ private:
     std::vector<SecurityGroup> security_groups_;
     std::vector<Instance> instances_;
     std::vector<NetworkInterface> network_interfaces_;
+    std::vector<ElasticIp> elastic_ips_;
 };
 
 }  // namespace vpclab::routing

@@ -35,6 +35,16 @@ nlohmann::json parse_filter(const std::string& text) {
     return nlohmann::json::array({f});
 }
 
+// EC2's AttributeBooleanValue as the aws CLI takes it: '{"Value":true}', 'Value=true', or true/false.
+bool parse_attribute_boolean(const char* option, std::string text) {
+    std::string compact;
+    for (char c : text)
+        if (!std::isspace(static_cast<unsigned char>(c))) compact += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (compact == "true" || compact == "value=true" || compact == "{\"value\":true}") return true;
+    if (compact == "false" || compact == "value=false" || compact == "{\"value\":false}") return false;
+    throw UsageError(std::string(option) + " takes '{\"Value\":true}', 'Value=true' or true/false (got '" + text + "')");
+}
+
 void print_ec2_help() {
     std::cout << "usage: vpclab ec2 COMMAND [options] [--stack-name N]\n\ncommands:\n";
     for (const auto& a : ec2_actions()) {
@@ -59,7 +69,11 @@ int command_ec2(const Args& args) {
     for (const auto& p : spec->params) {
         const std::string flag = std::string(p.option).substr(2);
         if (p.kind == ParamSpec::Kind::string) options.add_options()(flag.c_str(), po::value<std::string>(), p.name);
-        else options.add_options()(flag.c_str(), po::value<std::vector<std::string>>()->multitoken()->composing(), p.name);
+        else if (p.kind == ParamSpec::Kind::flag) options.add_options()(flag.c_str(), po::bool_switch(), p.name);
+        else if (p.kind == ParamSpec::Kind::attribute_boolean) {
+            options.add_options()(flag.c_str(), po::value<std::string>()->implicit_value("true"), p.name);
+            options.add_options()(("no-" + flag).c_str(), po::bool_switch(), p.name);
+        } else options.add_options()(flag.c_str(), po::value<std::vector<std::string>>()->multitoken()->composing(), p.name);
     }
     const auto vm = parse_options(Args(args.begin() + 1, args.end()), options);
     if (vm["output"].as<std::string>() != "json") throw UsageError("--output: only json is supported");
@@ -68,6 +82,19 @@ int command_ec2(const Args& args) {
     std::vector<std::string> missing;
     for (const auto& p : spec->params) {
         const std::string flag = std::string(p.option).substr(2);
+        if (p.kind == ParamSpec::Kind::flag) {
+            if (vm[flag].as<bool>()) params[p.name] = true;
+            continue;
+        }
+        if (p.kind == ParamSpec::Kind::attribute_boolean) {
+            if (vm["no-" + flag].as<bool>()) {
+                if (vm.count(flag)) throw UsageError(std::string(p.option) + " and --no-" + flag + " contradict each other");
+                params[p.name] = {{"Value", false}};
+            } else if (vm.count(flag)) {
+                params[p.name] = {{"Value", parse_attribute_boolean(p.option, vm[flag].as<std::string>())}};
+            }
+            continue;
+        }
         if (!vm.count(flag)) {
             if (p.required) missing.push_back(p.option);
             continue;

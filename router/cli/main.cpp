@@ -17,12 +17,14 @@ const char* const usage = R"(vpclab: an AWS VPC on one Linux machine (network na
 usage: vpclab [-v|-vv] COMMAND [options]
 
   up [TEMPLATE] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--foreground]
+     [--public-cidr 198.18.0.0/15]
                          create the lab a CloudFormation template describes (none: the built-in seed lab)
   down [--stack-name N | --all]
                          remove a stack: router, namespaces, /etc/netns entries, sockets (also after kill -9)
   ls [--stack-name N]    instances: name, ID, subnet, private and public IP, namespace
   exec [--stack-name N] INSTANCE -- COMMAND…
-                         run a command on an instance (its namespace, hostname and resolv.conf)
+                         run a command on an instance (its namespace, hostname and resolv.conf);
+                         INSTANCE "region" is the simulated internet and AWS public services
   shell [--stack-name N] INSTANCE
                          an interactive shell on an instance
   stats [--stack-name N] [--output json]

@@ -48,6 +48,10 @@ InstanceLocation find_instance(const std::optional<std::string>& stack_name, con
         }
         for (const auto& inst : reply["result"]["Instances"])
             if (inst["Name"] == which || inst["InstanceId"] == which || inst["Namespace"] == which) found.push_back({stack, inst});
+        // "region" is the simulated internet itself: tcpdump there shows what leaves through the IGW.
+        const std::string region_ns = reply["result"].value("RegionNamespace", "");
+        if (which == "region" || which == region_ns)
+            found.push_back({stack, {{"Name", "region"}, {"InstanceId", "-"}, {"PrivateIpAddress", "-"}, {"Namespace", region_ns}, {"Hostname", "region"}}});
     }
     if (found.size() == 1) return found.front();
     if (found.empty()) throw UsageError("no instance named '" + which + "' in " + (stack_name ? "stack " + *stack_name : std::string("any running stack")) + " (see `vpclab ls`)");

@@ -81,7 +81,8 @@ json subnet_json(const routing::VpcModel& m, const routing::Subnet& s) {
 json route_table_json(const routing::VpcModel& m, const routing::RouteTable& t) {
     json routes = json::array();
     for (const auto& r : t.routes) {
-        json j = {{"DestinationCidrBlock", r.destination.to_string()}, {"Origin", r.origin}, {"State", "active"}};
+        json j = {{"DestinationCidrBlock", r.destination.to_string()}, {"Origin", r.origin},
+                  {"State", m.route_is_blackhole(t, r) ? "blackhole" : "active"}};
         switch (r.target_kind) {
             case routing::RouteTargetKind::local: j["GatewayId"] = "local"; break;
             case routing::RouteTargetKind::internet_gateway: j["GatewayId"] = r.target_id; break;

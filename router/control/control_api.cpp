@@ -41,7 +41,9 @@ std::vector<std::string> filter_values(const json& resource, const std::string& 
         {"vpc-id", "VpcId"}, {"subnet-id", "SubnetId"}, {"cidr-block", "CidrBlock"}, {"cidr", "CidrBlock"},
         {"availability-zone", "AvailabilityZone"}, {"route-table-id", "RouteTableId"}, {"instance-id", "InstanceId"},
         {"group-id", "GroupId"}, {"group-name", "GroupName"}, {"private-ip-address", "PrivateIpAddress"},
-        {"ip-address", "PublicIpAddress"}, {"internet-gateway-id", "InternetGatewayId"}, {"state", "State"}};
+        {"ip-address", "PublicIpAddress"}, {"internet-gateway-id", "InternetGatewayId"}, {"state", "State"},
+        {"public-ip", "PublicIp"}, {"allocation-id", "AllocationId"}, {"association-id", "AssociationId"},
+        {"prefix-list-id", "PrefixListId"}, {"prefix-list-name", "PrefixListName"}};
     for (const auto& [f, key] : simple)
         if (f == filter && resource.contains(key)) add(resource[key]);
     if (filter == "association.subnet-id" || filter == "association.main")
@@ -97,7 +99,8 @@ void check_params(const ActionSpec& spec, const json& params) {
         const bool ok = p->kind == ParamSpec::Kind::string ? value.is_string()
                         : p->kind == ParamSpec::Kind::list ? value.is_array()
                         : p->kind == ParamSpec::Kind::filters ? value.is_array()
-                                                              : true;
+                        : p->kind == ParamSpec::Kind::flag ? value.is_boolean()
+                                                           : value.is_object() && value.contains("Value") && value["Value"].is_boolean();
         if (!ok) throw ApiError("InvalidParameterValue", "Parameter " + key + " has the wrong type", key);
     }
     for (const auto& p : spec.params)
@@ -143,6 +146,103 @@ json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) 
         state.recompile();
         return json::object();
     }
+    if (action == "CreateInternetGateway") {
+        const auto& g = m.create_internet_gateway("", {});
+        state.recompile();
+        return {{"InternetGateway", internet_gateway_json(g)}};
+    }
+    if (action == "AttachInternetGateway" || action == "DetachInternetGateway") {
+        if (action == "AttachInternetGateway") m.attach_internet_gateway(string_param(params, "InternetGatewayId"), string_param(params, "VpcId"));
+        else m.detach_internet_gateway(string_param(params, "InternetGatewayId"), string_param(params, "VpcId"));
+        state.recompile();
+        return json::object();
+    }
+    if (action == "AllocateAddress") {
+        const std::string domain = string_param(params, "Domain");
+        if (!domain.empty() && domain != "vpc") throw ApiError("InvalidParameterValue", "Domain must be vpc", "Domain");
+        const auto& e = m.allocate_address();
+        return {{"PublicIp", routing::format_ipv4(e.public_ip)}, {"AllocationId", e.allocation_id}, {"PublicIpv4Pool", "amazon"},
+                {"NetworkBorderGroup", m.region()}, {"Domain", "vpc"}};
+    }
+    if (action == "AssociateAddress") {
+        auto it = params.find("AllowReassociation");
+        const std::string id = m.associate_address(string_param(params, "AllocationId"), string_param(params, "InstanceId"),
+                                                   string_param(params, "NetworkInterfaceId"), it != params.end() && it->get<bool>());
+        state.recompile();
+        return {{"AssociationId", id}};
+    }
+    if (action == "DisassociateAddress") {
+        m.disassociate_address(string_param(params, "AssociationId"));
+        state.recompile();
+        return json::object();
+    }
+    if (action == "ReleaseAddress") {
+        m.release_address(string_param(params, "AllocationId"));
+        return json::object();
+    }
+    if (action == "DescribeAddresses") {
+        std::vector<json> all;
+        const auto ids = list_param(params, "AllocationIds");
+        for (const auto& id : ids)
+            if (std::none_of(m.elastic_ips().begin(), m.elastic_ips().end(), [&](const auto& e) { return e.allocation_id == id; }))
+                throw ApiError("InvalidAllocationID.NotFound", "The allocation ID '" + id + "' does not exist", "AllocationIds");
+        json out = json::array();
+        for (const auto& e : m.elastic_ips()) {
+            if (!ids.empty() && std::find(ids.begin(), ids.end(), e.allocation_id) == ids.end()) continue;
+            json j = {{"PublicIp", routing::format_ipv4(e.public_ip)}, {"AllocationId", e.allocation_id}, {"Domain", "vpc"},
+                      {"PublicIpv4Pool", "amazon"}, {"NetworkBorderGroup", m.region()}};
+            if (!e.association_id.empty()) {
+                const auto& eni = m.network_interface(e.network_interface_id);
+                j["AssociationId"] = e.association_id;
+                j["NetworkInterfaceId"] = eni.id;
+                j["InstanceId"] = eni.instance_id;
+                j["PrivateIpAddress"] = routing::format_ipv4(eni.private_ip);
+                j["NetworkInterfaceOwnerId"] = "123456789012";
+            }
+            if (matches_filters(j, params)) out.push_back(j);
+        }
+        return {{"Addresses", out}};
+    }
+    if (action == "ModifyVpcAttribute") {
+        const bool support = params.contains("EnableDnsSupport"), hostnames = params.contains("EnableDnsHostnames");
+        // EC2 takes one attribute per call.
+        if (support == hostnames)
+            throw ApiError("InvalidParameterCombination", "Specify exactly one of --enable-dns-support and --enable-dns-hostnames", "EnableDnsSupport");
+        std::optional<bool> s, h;
+        if (support) s = params["EnableDnsSupport"]["Value"].get<bool>();
+        if (hostnames) h = params["EnableDnsHostnames"]["Value"].get<bool>();
+        m.modify_vpc_attribute(string_param(params, "VpcId"), s, h);
+        state.recompile();
+        return json::object();
+    }
+    if (action == "DescribeVpcAttribute") {
+        const auto& v = m.vpc(string_param(params, "VpcId"));
+        const std::string attribute = string_param(params, "Attribute");
+        if (attribute == "enableDnsSupport") return {{"VpcId", v.id}, {"EnableDnsSupport", {{"Value", v.enable_dns_support}}}};
+        if (attribute == "enableDnsHostnames") return {{"VpcId", v.id}, {"EnableDnsHostnames", {{"Value", v.enable_dns_hostnames}}}};
+        throw ApiError("InvalidParameterValue", "Value (" + attribute + ") for parameter attribute is invalid: use enableDnsSupport or enableDnsHostnames", "Attribute");
+    }
+    if (action == "DescribeManagedPrefixLists") {
+        const auto ids = list_param(params, "PrefixListIds");
+        for (const auto& id : ids)
+            if (!state.catalog->find_by_prefix_list(id))
+                throw ApiError("InvalidPrefixListID.NotFound", "The prefix list ID '" + id + "' does not exist", "PrefixListIds");
+        json out = json::array();
+        for (const auto& svc : state.catalog->services()) {
+            if (svc.prefix_list_id.empty()) continue;
+            if (!ids.empty() && std::find(ids.begin(), ids.end(), svc.prefix_list_id) == ids.end()) continue;
+            json j = {{"PrefixListId", svc.prefix_list_id}, {"AddressFamily", "IPv4"}, {"State", "create-complete"},
+                      {"PrefixListArn", "arn:aws:ec2:" + m.region() + ":aws:prefix-list/" + svc.prefix_list_id},
+                      {"PrefixListName", svc.service_name}, {"Tags", json::array()}, {"OwnerId", "AWS"}, {"Version", 1}};
+            if (matches_filters(j, params)) out.push_back(j);
+        }
+        return {{"PrefixLists", out}};
+    }
+    if (action == "GetManagedPrefixListEntries") {
+        const auto* svc = state.catalog->find_by_prefix_list(string_param(params, "PrefixListId"));
+        if (!svc) throw ApiError("InvalidPrefixListID.NotFound", "The prefix list ID '" + string_param(params, "PrefixListId") + "' does not exist", "PrefixListId");
+        return {{"Entries", json::array({{{"Cidr", svc->block.to_string()}}})}};
+    }
     throw ApiError("InvalidAction", "The action " + action + " is not valid for this web service");
 }
 
@@ -158,16 +258,16 @@ json lab_listing(const RouterState& state) {
                              {"PublicIpAddress", eni.public_ip ? routing::format_ipv4(*eni.public_ip) : ""},
                              {"Namespace", ns.netns}, {"Hostname", ns.hostname}});
     }
-    return {{"StackName", m.stack_name()}, {"Region", m.region()}, {"Instances", instances}};
+    return {{"StackName", m.stack_name()}, {"Region", m.region()}, {"Instances", instances},
+            {"RegionNamespace", state.plan.region_netns}, {"PublicCidr", state.catalog->plan().range.to_string()}};
 }
 
 json stats(const RouterState& state) {
     const routing::VpcModel& m = *state.model;
     json ports = json::array();
     json totals = json::object();
-    for (std::size_t i = 0; i < state.counters.size() && i < m.network_interfaces().size(); ++i) {
+    for (std::size_t i = 0; i < state.counters.size(); ++i) {
         const auto& c = state.counters[i];
-        const auto& eni = m.network_interfaces()[i];
         json drops = json::object();
         for (std::size_t r = 0; r < drop_reason_count; ++r) {
             if (!c.drops[r]) continue;
@@ -175,14 +275,23 @@ json stats(const RouterState& state) {
             drops[name] = c.drops[r];
             totals[name] = totals.value(name, std::uint64_t{0}) + c.drops[r];
         }
-        ports.push_back({{"NetworkInterfaceId", eni.id}, {"InstanceName", m.instance(eni.instance_id).display_name()},
-                         {"PrivateIpAddress", routing::format_ipv4(eni.private_ip)},
-                         {"RxFrames", c.rx_frames}, {"RxBytes", c.rx_bytes}, {"TxFrames", c.tx_frames}, {"TxBytes", c.tx_bytes},
-                         {"Drops", drops}});
+        json port;
+        if (i < m.network_interfaces().size()) {
+            const auto& eni = m.network_interfaces()[i];
+            port = {{"NetworkInterfaceId", eni.id}, {"InstanceName", m.instance(eni.instance_id).display_name()},
+                    {"PrivateIpAddress", routing::format_ipv4(eni.private_ip)}};
+        } else {
+            // The service ports: the region ("the internet" beyond the IGWs) and the VPC resolver.
+            const bool region = i == state.service_ports.region;
+            port = {{"NetworkInterfaceId", region ? "(region)" : "(vpc resolver)"},
+                    {"InstanceName", region ? state.plan.region_netns : state.plan.resolver_netns}, {"PrivateIpAddress", "-"}};
+        }
+        port.update(json{{"RxFrames", c.rx_frames}, {"RxBytes", c.rx_bytes}, {"TxFrames", c.tx_frames}, {"TxBytes", c.tx_bytes}, {"Drops", drops}});
+        ports.push_back(port);
     }
     json reasons = json::object();
     for (std::size_t r = 0; r < drop_reason_count; ++r) reasons[name_of(static_cast<DropReason>(r))] = description_of(static_cast<DropReason>(r));
-    return {{"Interfaces", ports}, {"DropsByReason", totals}, {"DropReasons", reasons}};
+    return {{"Interfaces", ports}, {"DropsByReason", totals}, {"DropReasons", reasons}, {"DnsQueriesAnswered", state.dns_queries_answered}};
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 namespace vpclab::router {
 
 struct ParamSpec {
-    enum class Kind { string, list, filters, json_value };
+    // flag: a switch (--allow-reassociation); attribute_boolean: EC2's AttributeBooleanValue, given as
+    // '{"Value":true}', 'Value=true', a bare --option (true) or --no-option (false), sent as {"Value": bool}.
+    enum class Kind { string, list, filters, flag, attribute_boolean };
     const char* option;  // aws CLI option, e.g. "--route-table-id"
     const char* name;    // EC2 API parameter, e.g. "RouteTableId"
     Kind kind;

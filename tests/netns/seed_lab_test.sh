@@ -57,11 +57,34 @@ check_contains "tcpdump sees the echo request" "10.10.0.4 > 10.10.1.4: ICMP echo
 check_contains "tcpdump sees the echo reply" "10.10.1.4 > 10.10.0.4: ICMP echo reply" "$captured"
 rm -f "/tmp/$stack-td.out" "/tmp/$stack-td.err"
 
-# --- no route: the private instance's ping to the outside hangs, and the router counts why ---
+# --- the blog's section 2.1.3: S3 from the public instance, and not from the private one ---
+s3=s3.ap-northeast-2.amazonaws.com
+out=$($pub ping -c 3 -W 2 -i 0.3 $s3)
+check_contains "public → S3 by name: 3 replies" "3 packets transmitted, 3 received" "$out"
+check_contains "… printed with S3's name, as in the blog" "64 bytes from s3.ap-northeast-2.amazonaws.com (198.18.10.10)" "$out"
 before=$(drop_count "$stack" no_route)
-check_not "private → outside address gets no reply" $priv ping -c 2 -W 1 -i 0.2 198.18.0.10
+check_not "private → S3 gets no reply (the ping hangs)" $priv ping -c 2 -W 1 -i 0.2 $s3
 after=$(drop_count "$stack" no_route)
 check "the no_route drop counter rose by 2 ($before → $after)" test "$after" -eq $((before + 2))
+for who in pub priv; do
+    ask=${!who}
+    check_equal "dig +short S3 from $who: its public address" "198.18.10.10" "$($ask dig +short $s3)"
+    check_equal "dig +short CloudFormation from $who: its public address" "198.18.12.10" "$($ask dig +short cloudformation.ap-northeast-2.amazonaws.com)"
+done
+public_ip=$("$VPCLAB" ls --stack-name "$stack" | awk '$2 == "jh-test-Public-EC2" {print $7}')
+check_contains "curl from the public instance: S3 saw its public address" "your address as seen here: $public_ip" "$($pub curl -s -m 5 http://$s3/)"
+
+# tcpdump on both sides of the IGW: the region sees the public address, the instance its private one.
+region="$VPCLAB exec --stack-name $stack region --"
+$region timeout 15 tcpdump -l -n -c 1 -i eth0 icmp >"/tmp/$stack-r.out" 2>"/tmp/$stack-r.err" &
+background_pids+=($!)
+$pub timeout 15 tcpdump -l -n -c 1 -i eth0 icmp >"/tmp/$stack-i.out" 2>"/tmp/$stack-i.err" &
+background_pids+=($!)
+check "both captures start" wait_until 5 sh -c "grep -q listening /tmp/$stack-r.err && grep -q listening /tmp/$stack-i.err"
+$pub ping -c 1 -W 2 $s3 >/dev/null
+check "the region's capture sees the public source address" wait_until 5 grep -q "IP $public_ip > 198.18.10.10: ICMP echo request" "/tmp/$stack-r.out"
+check "the instance's capture sees its private source address" wait_until 5 grep -q "IP 10.10.0.4 > 198.18.10.10: ICMP echo request" "/tmp/$stack-i.out"
+rm -f /tmp/$stack-[ri].out /tmp/$stack-[ri].err
 
 # --- source/destination check: a spoofed source is dropped ---
 before=$(drop_count "$stack" source_dest_check_source)
@@ -82,11 +105,12 @@ check_contains "describe-subnets shows the AZ from !Select [2, !GetAZs '']" '"Av
 check_contains "describe-instances shows the public IP" '"PublicIpAddress": "198.19.' "$("$VPCLAB" ec2 describe-instances --stack-name "$stack")"
 check_contains "describe-security-groups shows port 22" '"FromPort": 22' "$("$VPCLAB" ec2 describe-security-groups --stack-name "$stack")"
 
-# A runtime route change is effective on the next packet: 0.0.0.0/0 → IGW turns no_route into an IGW drop.
-before=$(drop_count "$stack" internet_gateway_unavailable)
+# A runtime route change is effective on the next packet: with 0.0.0.0/0 → IGW the private instance's
+# packet reaches the gateway, which drops it because the instance has no public IP (as on AWS).
+before=$(drop_count "$stack" no_public_ip)
 check "create-route succeeds" "$VPCLAB" ec2 create-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 0.0.0.0/0 --gateway-id "$igw"
-$priv ping -c 1 -W 1 198.18.0.10 >/dev/null
-check "the next packet follows the new route" test "$(drop_count "$stack" internet_gateway_unavailable)" -eq $((before + 1))
+$priv ping -c 1 -W 1 $s3 >/dev/null
+check "the next packet follows the new route to the IGW (no public IP: dropped there)" test "$(drop_count "$stack" no_public_ip)" -eq $((before + 1))
 check "delete-route succeeds" "$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 0.0.0.0/0
 err=$("$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 10.10.0.0/16 2>&1)
 check_equal "deleting the local route is refused with the aws CLI's exit status" "254" "$("$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 10.10.0.0/16 >/dev/null 2>&1; echo $?)"

@@ -154,3 +154,46 @@ TEST_CASE("security groups: default egress, duplicates, rule sources") {
     CHECK(error_code_of([&] { lab.m.create_security_group("SG3", lab.vpc, "n", "", {}, std::nullopt, {}); }) == "MissingParameter/GroupDescription");
     CHECK(error_code_of([&] { lab.m.create_security_group("SG4", lab.vpc, "m", "x", {SecurityGroupRule{"tcp", 1, 2, std::nullopt, "sg-nope", ""}}, std::nullopt, {}); }) == "InvalidGroup.NotFound/GroupId");
 }
+
+TEST_CASE("Elastic IPs: allocate, associate (replacing an auto-assigned IP), disassociate, release") {
+    TwoSubnetLab lab;
+    const auto web = lab.launch(lab.pub, {}, true);
+    const auto eni = lab.m.instance(web).network_interface_ids[0];
+    const auto auto_ip = *lab.m.network_interface(eni).public_ip;
+    const auto& eip = lab.m.allocate_address();
+    const auto allocation = eip.allocation_id;
+    const auto eip_address = eip.public_ip;
+    CHECK(allocation.rfind("eipalloc-", 0) == 0);
+    CHECK(eip_address != auto_ip);
+    const auto association = lab.m.associate_address(allocation, web, "", false);
+    CHECK(*lab.m.network_interface(eni).public_ip == eip_address);
+    CHECK(error_code_of([&] { lab.m.release_address(allocation); }) == "InvalidIPAddress.InUse/AllocationId");
+    const auto other = lab.launch(lab.pub);
+    CHECK(error_code_of([&] { lab.m.associate_address(allocation, other, "", false); }) == "Resource.AlreadyAssociated/AllocationId");
+    lab.m.disassociate_address(association);
+    CHECK(!lab.m.network_interface(eni).public_ip);  // the auto-assigned address does not come back
+    lab.m.release_address(allocation);
+    CHECK(lab.m.elastic_ips().empty());
+    CHECK(error_code_of([&] { lab.m.disassociate_address(association); }) == "InvalidAssociationID.NotFound/AssociationId");
+}
+
+TEST_CASE("an Elastic IP needs an internet gateway; a gateway with mapped public IPs cannot be detached") {
+    TwoSubnetLab lab;
+    const auto other_vpc = lab.m.create_vpc("W", "20.20.0.0/16", {}).id;
+    const auto sub = lab.m.create_subnet("WS", other_vpc, "20.20.0.0/24", "", false, {}).id;
+    const auto lonely = lab.launch(sub);
+    const auto allocation = lab.m.allocate_address().allocation_id;
+    CHECK(error_code_of([&] { lab.m.associate_address(allocation, lonely, "", false); }) == "Gateway.NotAttached/AllocationId");
+    lab.launch(lab.pub, {}, true);
+    CHECK(error_code_of([&] { lab.m.detach_internet_gateway(lab.igw, lab.vpc); }) == "DependencyViolation/VpcId");
+    CHECK(error_code_of([&] { lab.m.detach_internet_gateway(lab.igw, other_vpc); }) == "Gateway.NotAttached/InternetGatewayId");
+}
+
+TEST_CASE("a route to a detached gateway is a blackhole") {
+    TwoSubnetLab lab;
+    lab.m.create_route(lab.pub_rt, "0.0.0.0/0", {lab.igw, "", ""});
+    const auto& table = lab.m.route_table(lab.pub_rt);
+    CHECK(!lab.m.route_is_blackhole(table, table.routes.back()));
+    lab.m.detach_internet_gateway(lab.igw, lab.vpc);
+    CHECK(lab.m.route_is_blackhole(table, lab.m.route_table(lab.pub_rt).routes.back()));
+}

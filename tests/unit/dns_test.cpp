@@ -1,0 +1,176 @@
+// The VPC resolver's zones and answers: names per VPC, reverse lookups, NXDOMAIN, FORMERR, NOTIMP, garbage.
+#include <doctest/doctest.h>
+
+#include "endpoints/ldns_include.hpp"
+
+#include <random>
+
+#include "endpoints/dns_answer.hpp"
+#include "endpoints/dns_zone.hpp"
+
+using namespace vpclab;
+
+namespace {
+
+struct TwoVpcs {
+    routing::VpcModel m{"dns", "ap-northeast-2"};
+    endpoints::RegionCatalog catalog{"ap-northeast-2", {}};
+    TwoVpcs() {
+        const auto a = m.create_vpc("A", "10.10.0.0/16", {}).id;
+        const auto b = m.create_vpc("B", "20.20.0.0/16", {}).id;
+        m.modify_vpc_attribute(a, std::nullopt, true);
+        const auto sa = m.create_subnet("SA", a, "10.10.0.0/24", "", false, {}).id;
+        const auto sb = m.create_subnet("SB", b, "20.20.0.0/24", "", false, {}).id;
+        for (const auto& s : {sa, sb}) {
+            routing::InstanceLaunch l;
+            l.interfaces.push_back({0, s, std::nullopt, true, {}, true});
+            m.run_instance(l);
+        }
+    }
+};
+
+std::vector<std::uint8_t> query_for(const std::string& name, ldns_rr_type type, std::uint16_t id = 0x4242) {
+    ldns_pkt* q = ldns_pkt_query_new(ldns_dname_new_frm_str(name.c_str()), type, LDNS_RR_CLASS_IN, LDNS_RD);
+    ldns_pkt_set_id(q, id);
+    std::uint8_t* wire = nullptr;
+    std::size_t size = 0;
+    REQUIRE(ldns_pkt2wire(&wire, q, &size) == LDNS_STATUS_OK);
+    std::vector<std::uint8_t> out(wire, wire + size);
+    free(wire);
+    ldns_pkt_free(q);
+    return out;
+}
+
+struct Reply {
+    int rcode = -1;
+    std::uint16_t id = 0;
+    std::vector<std::string> answers;  // rdata as text
+};
+
+Reply parse(const std::vector<std::uint8_t>& bytes) {
+    Reply r;
+    ldns_pkt* p = nullptr;
+    REQUIRE(ldns_wire2pkt(&p, bytes.data(), bytes.size()) == LDNS_STATUS_OK);
+    r.rcode = ldns_pkt_get_rcode(p);
+    r.id = ldns_pkt_id(p);
+    const ldns_rr_list* answers = ldns_pkt_answer(p);
+    for (std::size_t i = 0; answers && i < ldns_rr_list_rr_count(answers); ++i) {
+        char* text = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(answers, i), 0));
+        r.answers.emplace_back(text);
+        free(text);
+    }
+    ldns_pkt_free(p);
+    return r;
+}
+
+Reply ask(const endpoints::DnsZone& zone, const std::string& name, ldns_rr_type type = LDNS_RR_TYPE_A) {
+    return parse(endpoints::answer_dns_query(query_for(name, type), zone));
+}
+
+}  // namespace
+
+TEST_CASE("service names, internet hosts and instance names, per VPC") {
+    TwoVpcs lab;
+    const auto a = endpoints::build_zone(lab.m, lab.catalog, 0);
+    const auto b = endpoints::build_zone(lab.m, lab.catalog, 1);
+    CHECK(ask(a, "s3.ap-northeast-2.amazonaws.com").answers == std::vector<std::string>{"198.18.10.10"});
+    CHECK(ask(b, "S3.AP-NORTHEAST-2.AMAZONAWS.COM.").answers == std::vector<std::string>{"198.18.10.10"});  // case-insensitive
+    CHECK(ask(a, "cloudformation.ap-northeast-2.amazonaws.com").answers == std::vector<std::string>{"198.18.12.10"});
+    CHECK(ask(a, "example.com").answers == std::vector<std::string>{"198.18.100.10"});
+    CHECK(ask(a, "ip-10-10-0-4.ap-northeast-2.compute.internal").answers == std::vector<std::string>{"10.10.0.4"});
+    // Private names are per VPC: B does not see A's instance.
+    CHECK(ask(b, "ip-10-10-0-4.ap-northeast-2.compute.internal").rcode == LDNS_RCODE_NXDOMAIN);
+    CHECK(ask(b, "ip-20-20-0-4.ap-northeast-2.compute.internal").answers == std::vector<std::string>{"20.20.0.4"});
+}
+
+TEST_CASE("public DNS names: only with enableDnsHostnames; private inside the VPC, public elsewhere") {
+    TwoVpcs lab;
+    const auto a = endpoints::build_zone(lab.m, lab.catalog, 0);
+    const auto b = endpoints::build_zone(lab.m, lab.catalog, 1);
+    const auto a_public = *lab.m.network_interfaces()[0].public_ip;
+    const auto b_public = *lab.m.network_interfaces()[1].public_ip;
+    const auto a_name = endpoints::public_dns_name(a_public, "ap-northeast-2");
+    CHECK(a_name == "ec2-198-19-0-10.ap-northeast-2.compute.amazonaws.com");
+    CHECK(ask(a, a_name).answers == std::vector<std::string>{"10.10.0.4"});
+    CHECK(ask(b, a_name).answers == std::vector<std::string>{routing::format_ipv4(a_public)});
+    // VPC B has enableDnsHostnames false (the default): its instance has no public name.
+    CHECK(ask(a, endpoints::public_dns_name(b_public, "ap-northeast-2")).rcode == LDNS_RCODE_NXDOMAIN);
+    CHECK(endpoints::public_dns_name(b_public, "us-east-1") == "ec2-198-19-0-11.compute-1.amazonaws.com");
+    CHECK(endpoints::private_dns_name(0x0a000001, "us-east-1") == "ip-10-0-0-1.ec2.internal");
+}
+
+TEST_CASE("reverse lookups, NODATA and NXDOMAIN") {
+    TwoVpcs lab;
+    const auto a = endpoints::build_zone(lab.m, lab.catalog, 0);
+    CHECK(ask(a, "4.0.10.10.in-addr.arpa", LDNS_RR_TYPE_PTR).answers == std::vector<std::string>{"ip-10-10-0-4.ap-northeast-2.compute.internal."});
+    CHECK(ask(a, "10.10.18.198.in-addr.arpa", LDNS_RR_TYPE_PTR).answers == std::vector<std::string>{"s3.ap-northeast-2.amazonaws.com."});
+    CHECK(ask(a, "9.9.9.9.in-addr.arpa", LDNS_RR_TYPE_PTR).rcode == LDNS_RCODE_NXDOMAIN);
+    CHECK(ask(a, "300.0.10.10.in-addr.arpa", LDNS_RR_TYPE_PTR).rcode == LDNS_RCODE_NXDOMAIN);
+    const auto aaaa = ask(a, "s3.ap-northeast-2.amazonaws.com", LDNS_RR_TYPE_AAAA);
+    CHECK(aaaa.rcode == LDNS_RCODE_NOERROR);
+    CHECK(aaaa.answers.empty());
+    CHECK(ask(a, "www.amazon.com").rcode == LDNS_RCODE_NXDOMAIN);
+    CHECK(ask(a, "s3.ap-northeast-2.amazonaws.com").id == 0x4242);
+}
+
+TEST_CASE("malformed queries: FORMERR, NOTIMP, or silence for responses and scraps") {
+    endpoints::DnsZone zone;
+    auto q = query_for("s3.ap-northeast-2.amazonaws.com", LDNS_RR_TYPE_A, 0x1234);
+    auto truncated = std::vector<std::uint8_t>(q.begin(), q.begin() + 17);
+    auto r = endpoints::answer_dns_query(truncated, zone);
+    REQUIRE(r.size() == 12);
+    CHECK(r[0] == 0x12);
+    CHECK(r[1] == 0x34);
+    CHECK((r[2] & 0x80) != 0);       // a response
+    CHECK((r[3] & 0x0f) == 1);       // FORMERR
+    auto status = q;
+    status[2] = static_cast<std::uint8_t>((status[2] & 0x87) | (2 << 3));  // opcode STATUS
+    CHECK((endpoints::answer_dns_query(status, zone)[3] & 0x0f) == 4);       // NOTIMP
+    auto response = q;
+    response[2] |= 0x80;
+    CHECK(endpoints::answer_dns_query(response, zone).empty());
+    CHECK(endpoints::answer_dns_query(std::vector<std::uint8_t>(11, 0), zone).empty());
+}
+
+TEST_CASE("random bytes never crash the resolver and never get a response to a response") {
+    TwoVpcs lab;
+    const auto zone = endpoints::build_zone(lab.m, lab.catalog, 0);
+    std::mt19937 rng(99);
+    const auto valid = query_for("ip-10-10-0-4.ap-northeast-2.compute.internal", LDNS_RR_TYPE_A);
+    std::size_t answered = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::vector<std::uint8_t> q;
+        if (i % 2) {
+            q.resize(rng() % 300);
+            for (auto& b : q) b = static_cast<std::uint8_t>(rng());
+        } else {
+            q = valid;
+            for (int k = 0; k < 4; ++k) q[rng() % q.size()] = static_cast<std::uint8_t>(rng());
+        }
+        const auto r = endpoints::answer_dns_query(q, zone);
+        if (r.empty()) continue;
+        ++answered;
+        REQUIRE(r.size() >= 12);
+        CHECK(r[0] == q[0]);
+        CHECK(r[1] == q[1]);
+        CHECK((q[2] & 0x80) == 0);
+    }
+    CHECK(answered > 0);
+}
+
+TEST_CASE("the region catalog: services, prefix lists that cover them, a configurable range") {
+    endpoints::RegionCatalog c("ap-northeast-2", endpoints::PublicAddressPlan::from("100.64.0.0/15"));
+    const auto* s3 = c.find_by_service_name("com.amazonaws.ap-northeast-2.s3");
+    REQUIRE(s3);
+    CHECK(s3->dns_name == "s3.ap-northeast-2.amazonaws.com");
+    CHECK(s3->endpoint_type == endpoints::EndpointType::gateway);
+    CHECK(s3->prefix_list_id.size() == 11);
+    for (auto a : s3->addresses) CHECK(s3->block.contains(a));
+    CHECK(c.find_by_prefix_list(s3->prefix_list_id) == s3);
+    for (const char* name : {"dynamodb", "cloudformation", "ec2", "sts", "ssm", "logs", "sqs", "sns"})
+        CHECK_MESSAGE(c.find_by_service_name(std::string("com.amazonaws.ap-northeast-2.") + name), name);
+    CHECK(c.find_by_service_name("com.amazonaws.ap-northeast-2.cloudformation")->prefix_list_id.empty());
+    for (auto a : c.all_addresses()) CHECK(c.plan().range.contains(a));
+    CHECK(!c.plan().instance_pool().overlaps(c.plan().service_block(0)));
+    CHECK_THROWS_AS(endpoints::PublicAddressPlan::from("198.18.0.0/16"), std::invalid_argument);
+}
