@@ -42,26 +42,32 @@ LpmTable::LpmTable(std::vector<Entry> entries) {
 
     // Walk prefixes in order with a stack of enclosing prefixes; at each boundary the innermost wins.
     std::vector<Entry> stack;
-    std::uint64_t cursor = 0;  // first address not yet assigned to a range
     emit(0, no_match);
     auto close_until = [&](std::uint64_t limit) {
         // Pop every enclosing prefix that ends before `limit`, emitting what becomes visible after it.
         while (!stack.empty() && std::uint64_t{stack.back().prefix.last()} + 1 <= limit) {
             const std::uint64_t end = std::uint64_t{stack.back().prefix.last()} + 1;
             stack.pop_back();
-            cursor = end;
             emit(end, stack.empty() ? no_match : stack.back().value);
         }
     };
     for (const Entry& e : unique) {
         close_until(e.prefix.network);
         stack.push_back(e);
-        cursor = e.prefix.network;
-        emit(cursor, e.value);
+        emit(e.prefix.network, e.value);
     }
     close_until(std::uint64_t{1} << 32);
     range_starts_.shrink_to_fit();
     range_values_.shrink_to_fit();
+    if (range_starts_.size() > index_threshold) {
+        index_.resize(65537);
+        std::size_t r = 0;
+        for (std::uint64_t top = 0; top <= 65536; ++top) {
+            const std::uint64_t first = top << 16;
+            while (r + 1 < range_starts_.size() && range_starts_[r + 1] <= first) ++r;
+            index_[top] = static_cast<std::uint32_t>(r);
+        }
+    }
 }
 
 std::uint32_t lpm_reference_lookup(const std::vector<LpmTable::Entry>& entries, std::uint32_t address) {

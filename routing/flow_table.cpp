@@ -1,0 +1,102 @@
+// The connection table: hashing, probing, backward-shift deletion, incremental expiry.
+#include "routing/flow_table.hpp"
+
+namespace vpclab::routing {
+
+namespace {
+// A 64-bit finaliser (MurmurHash3 fmix64) over the packed key: cheap and well mixed.
+std::uint64_t mix(std::uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+}  // namespace
+
+FlowTable::FlowTable(std::size_t max_flows) : max_flows_(max_flows) {
+    std::size_t n = 16;
+    while (n < 2 * max_flows) n <<= 1;
+    slots_.resize(n);
+    mask_ = n - 1;
+}
+
+std::size_t FlowTable::home_of(const FlowKey& k) const noexcept {
+    const std::uint64_t a = (std::uint64_t{k.source} << 32) | k.destination;
+    const std::uint64_t b = (std::uint64_t{k.source_port} << 32) | (std::uint64_t{k.destination_port} << 16) |
+                            (std::uint64_t{k.protocol} << 8) | k.zone;
+    return static_cast<std::size_t>(mix(a ^ mix(b))) & mask_;
+}
+
+std::size_t FlowTable::find_slot(const FlowKey& key) const noexcept {
+    for (std::size_t i = home_of(key);; i = (i + 1) & mask_) {
+        const Slot& s = slots_[i];
+        if (!s.used) return npos;
+        if (s.key == key) return i;
+    }
+}
+
+bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now) noexcept {
+    for (std::size_t i = home_of(key);; i = (i + 1) & mask_) {
+        Slot& s = slots_[i];
+        if (s.used && s.key == key) {
+            s.value = value;
+            s.last_seen = now;
+            return true;
+        }
+        if (!s.used) {
+            if (size_ >= max_flows_) return false;
+            s = Slot{key, value, now, true};
+            ++size_;
+            return true;
+        }
+    }
+}
+
+const std::uint32_t* FlowTable::find(const FlowKey& key, std::uint32_t now) noexcept {
+    const std::size_t i = find_slot(key);
+    if (i == npos) return nullptr;
+    slots_[i].last_seen = now;
+    return &slots_[i].value;
+}
+
+bool FlowTable::erase(const FlowKey& key) noexcept {
+    const std::size_t i = find_slot(key);
+    if (i == npos) return false;
+    erase_at(i);
+    return true;
+}
+
+// Backward-shift deletion (Knuth vol. 3, 6.4, algorithm R): move later members of the probe run into the
+// hole when their home position allows, so lookups never need tombstones.
+void FlowTable::erase_at(std::size_t hole) noexcept {
+    slots_[hole].used = false;
+    --size_;
+    for (std::size_t j = (hole + 1) & mask_; slots_[j].used; j = (j + 1) & mask_) {
+        const std::size_t home = home_of(slots_[j].key);
+        // Slot j may move to the hole if its home is not cyclically within (hole, j].
+        const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+        if (stays) continue;
+        slots_[hole] = slots_[j];
+        slots_[j].used = false;
+        hole = j;
+    }
+}
+
+std::size_t FlowTable::expire(std::uint32_t now, std::uint32_t idle_timeout, std::size_t max_slots) noexcept {
+    std::size_t removed = 0;
+    for (std::size_t advanced = 0; advanced < max_slots && advanced < slots_.size();) {
+        Slot& s = slots_[hand_];
+        if (s.used && now - s.last_seen > idle_timeout) {
+            // Erasing may shift a later entry into this slot: look at it again before moving on.
+            erase_at(hand_);
+            ++removed;
+            continue;
+        }
+        hand_ = (hand_ + 1) & mask_;
+        ++advanced;
+    }
+    return removed;
+}
+
+}  // namespace vpclab::routing

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Forwarding benchmark: vpclab against Linux kernel forwarding, the same topology built twice in one run,
+# measured alternately (A B A B …) so that machine noise hits both alike. Prints medians, min–max and the
+# ratio vpclab ÷ kernel. Speed is reported, never asserted.
+#
+#   vpclab:  A 10.30.0.4 ──┐                  ┌── B 10.30.1.4          (subnet to subnet)
+#                          └─ vpclab router ──┤
+#                                             └── IGW (1:1 NAT 10.30.0.4 ↔ 198.19.0.10) ── region 198.18.100.10
+#   kernel:  A 10.30.0.4 ── veth ── R (ip_forward, nftables 1:1 NAT) ── veth ── B 10.30.1.4
+#                                    └── veth (MTU 1500) ── I 198.18.100.10
+#   Instance links MTU 9001; the internet side 1500 in both (vpclab enforces it with ICMP, the kernel by MTU).
+#
+# Environment: DURATION (s per TCP/UDP run, default 10), PAIRS (default 5), PINGS (default 1000),
+#              VPCLAB (binary), RESULTS (also write the table there, markdown).
+set -u
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+VPCLAB=${VPCLAB:-$root/build/router/vpclab}
+CONN_RATE=${CONN_RATE:-$root/build/tests/bench/conn_rate}
+DURATION=${DURATION:-10}
+PAIRS=${PAIRS:-5}
+PINGS=${PINGS:-1000}
+RESULTS=${RESULTS:-}
+tag="b$(printf '%04x' $$)"
+stack="$tag-bench"
+k="$tag-k"  # kernel namespaces: $k-a, $k-r, $k-b, $k-i
+pids=()
+
+if [ "$(id -u)" != 0 ]; then echo "forwarding_bench: needs root" >&2; exit 77; fi
+for tool in iperf3 nft ping; do
+    command -v "$tool" >/dev/null || { echo "forwarding_bench: $tool is missing (sudo ./scripts/setup.sh installs it)" >&2; exit 1; }
+done
+
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    [ -d "/run/vpclab/$stack" ] && "$VPCLAB" down --stack-name "$stack" >/dev/null 2>&1
+    # `ip netns del` does not stop processes inside (the iperf3 servers): stop them first.
+    for n in a r b i; do
+        ip netns pids "$k-$n" 2>/dev/null | xargs -r kill 2>/dev/null
+        ip netns del "$k-$n" 2>/dev/null
+    done
+}
+trap cleanup EXIT
+
+# ---- the two topologies ----
+"$VPCLAB" up "$here/bench-lab.yaml" --stack-name "$stack" >/dev/null 2>&1 || { echo "vpclab up failed" >&2; exit 1; }
+router_pid=$(cat "/run/vpclab/$stack/router.pid")
+v_a="ip netns exec $stack-A"
+v_b="ip netns exec $stack-B"
+v_i="ip netns exec $stack-region"
+v_public=198.19.0.10
+
+for n in a r b i; do ip netns add "$k-$n"; ip -n "$k-$n" link set lo up; done
+ip link add ka netns "$k-a" type veth peer name ra netns "$k-r"
+ip link add kb netns "$k-b" type veth peer name rb netns "$k-r"
+ip link add ki netns "$k-i" type veth peer name ri netns "$k-r"
+ip -n "$k-a" link set ka mtu 9001 up; ip -n "$k-r" link set ra mtu 9001 up
+ip -n "$k-b" link set kb mtu 9001 up; ip -n "$k-r" link set rb mtu 9001 up
+ip -n "$k-i" link set ki mtu 1500 up; ip -n "$k-r" link set ri mtu 1500 up
+ip -n "$k-a" addr add 10.30.0.4/24 dev ka; ip -n "$k-a" route add default via 10.30.0.1
+ip -n "$k-b" addr add 10.30.1.4/24 dev kb; ip -n "$k-b" route add default via 10.30.1.1
+ip -n "$k-r" addr add 10.30.0.1/24 dev ra; ip -n "$k-r" addr add 10.30.1.1/24 dev rb
+ip -n "$k-r" addr add 198.18.0.1/24 dev ri; ip -n "$k-r" route add default via 198.18.0.2
+ip -n "$k-i" addr add 198.18.0.2/24 dev ki; ip -n "$k-i" addr add 198.18.100.10/32 dev lo
+ip -n "$k-i" route add 198.19.0.0/16 via 198.18.0.1
+ip netns exec "$k-r" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$k-r" nft -f - <<'NFT'
+table ip igw {
+    chain prerouting { type nat hook prerouting priority dstnat; ip daddr 198.19.0.10 dnat to 10.30.0.4; }
+    chain postrouting { type nat hook postrouting priority srcnat; ip saddr 10.30.0.4 oifname "ri" snat to 198.19.0.10; }
+}
+NFT
+k_a="ip netns exec $k-a"
+k_b="ip netns exec $k-b"
+k_i="ip netns exec $k-i"
+
+# iperf3 servers (B for subnet to subnet, the internet host for the NAT path) and connection sinks, in both
+# topologies; they serve one test after another and end with the namespaces.
+wait_for() { local i; for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
+budget=$(( PAIRS * (12 * DURATION + 2 * PINGS / 100 + 60) + 120 ))  # seconds: longer than any run
+for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do
+    $ns iperf3 -s >/dev/null 2>&1 &
+    pids+=($!)
+    $ns "$CONN_RATE" serve 9000 "$budget" &
+    pids+=($!)
+done
+for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do wait_for $ns sh -c "ss -ltn | grep -q ':5201 ' && ss -ltn | grep -q ':9000 '" || { echo "servers not ready" >&2; exit 1; }; done
+start_servers() { :; }
+wait_for $v_a ping -c 1 -W 1 10.30.1.4 && wait_for $k_a ping -c 1 -W 1 10.30.1.4 || { echo "topologies not ready" >&2; exit 1; }
+
+# ---- measurements: each prints one number ----
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$router_pid/stat"; }
+machine_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
+hz=$(getconf CLK_TCK)
+
+# iperf3 TCP: receiver Gbit/s. Also leaves bytes moved and CPU seconds in globals for the CPU/GB figure.
+tcp_gbps() {  # client-ns target streams
+    local out
+    out=$($1 iperf3 -c "$2" -t "$DURATION" -P "$3" -f m 2>/dev/null)
+    echo "$out" | awk '/receiver/ && ($0 ~ /SUM/ || '"$3"' == 1) {v = $(NF-2)} END {printf "%.2f", v / 1000}'
+}
+udp_kpps() {  # client-ns target: 64-byte datagrams received per second (thousands)
+    # The receiver line ends "… LOST/TOTAL (P%)  receiver".
+    $1 iperf3 -c "$2" -u -l 64 -b 0 -t "$DURATION" 2>/dev/null |
+        awk '/receiver/ && match($0, /[0-9]+\/[0-9]+ \(/) {split(substr($0, RSTART, RLENGTH - 2), n, "/"); printf "%.0f", (n[2] - n[1]) / '"$DURATION"' / 1000}'
+}
+ping_stats() {  # client-ns target → "avg p99" in ms
+    $1 ping -c "$PINGS" -i 0.01 -W 1 "$2" 2>/dev/null | grep -o 'time=[0-9.]*' | cut -d= -f2 | sort -n |
+        awk '{v[NR] = $1; s += $1} END {if (NR == 0) {print "nan nan"; exit} i = int(NR * 0.99); if (i < 1) i = 1; printf "%.3f %.3f", s / NR, v[i]}'
+}
+conn_rate() {  # client-ns target: short TCP connections per second through NAT
+    $1 "$CONN_RATE" connect "$2" 9000 "$DURATION"
+}
+
+declare -A results
+record() { results["$1|$2"]+="$3 "; }
+
+run_topology() {  # which(v|k)
+    local a b i target_b target_i
+    if [ "$1" = v ]; then a=$v_a; i=$v_i; else a=$k_a; i=$k_i; fi
+    target_b=10.30.1.4
+    target_i=198.18.100.10
+    start_servers
+    local c0 m0 bytes
+    c0=$(cpu_ticks); m0=$(machine_busy)
+    local g; g=$(tcp_gbps "$a" $target_b 1)
+    record "TCP 1 stream, subnet→subnet (Gbit/s)" "$1" "$g"
+    # CPU per GB from the single-stream run: router process (vpclab) and the whole machine (both).
+    bytes=$(awk -v g="$g" -v d="$DURATION" 'BEGIN {print g * 1e9 / 8 * d}')
+    if [ "$1" = v ]; then record "router CPU s per GB (vpclab process)" v "$(awk -v t=$(( $(cpu_ticks) - c0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"; fi
+    record "machine CPU s per GB (all cores)" "$1" "$(awk -v t=$(( $(machine_busy) - m0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"
+    start_servers
+    record "TCP 4 streams, subnet→subnet (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_b 4)"
+    start_servers
+    record "TCP 1 stream through IGW NAT (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_i 1)"
+    start_servers
+    record "TCP 4 streams through IGW NAT (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_i 4)"
+    start_servers
+    record "UDP 64 B received (kpps)" "$1" "$(udp_kpps "$a" $target_b)"
+    read -r avg p99 <<<"$(ping_stats "$a" $target_b)"
+    record "RTT idle avg (ms)" "$1" "$avg"
+    record "RTT idle p99 (ms)" "$1" "$p99"
+    start_servers
+    $a iperf3 -c $target_b -t $((PINGS / 100 + 2)) >/dev/null 2>&1 &
+    local load=$!
+    read -r avg p99 <<<"$(ping_stats "$a" $target_b)"
+    wait $load
+    record "RTT under 1 TCP stream avg (ms)" "$1" "$avg"
+    record "RTT under 1 TCP stream p99 (ms)" "$1" "$p99"
+    record "new TCP connections/s through NAT" "$1" "$(conn_rate "$a" $target_i)"
+}
+
+for pair in $(seq "$PAIRS"); do
+    echo "pair $pair/$PAIRS: vpclab" >&2
+    run_topology v
+    echo "pair $pair/$PAIRS: kernel" >&2
+    run_topology k
+done
+
+# ---- report ----
+stats() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {if (NR == 0) {print "- - -"; exit} m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR]}'; }
+metrics=("TCP 1 stream, subnet→subnet (Gbit/s)" "TCP 4 streams, subnet→subnet (Gbit/s)" "TCP 1 stream through IGW NAT (Gbit/s)"
+         "TCP 4 streams through IGW NAT (Gbit/s)" "UDP 64 B received (kpps)" "RTT idle avg (ms)" "RTT idle p99 (ms)"
+         "RTT under 1 TCP stream avg (ms)" "RTT under 1 TCP stream p99 (ms)" "new TCP connections/s through NAT"
+         "machine CPU s per GB (all cores)" "router CPU s per GB (vpclab process)")
+table="| metric | vpclab median (min–max) | kernel median (min–max) | vpclab ÷ kernel |
+|---|---|---|---|"
+for m in "${metrics[@]}"; do
+    read -r vm vlo vhi <<<"$(echo "${results["$m|v"]:-}" | stats)"
+    read -r km klo khi <<<"$(echo "${results["$m|k"]:-}" | stats)"
+    ratio=$(awk -v a="$vm" -v b="$km" 'BEGIN {if (b == "-" || a == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b}')
+    table+="
+| $m | $vm ($vlo–$vhi) | $km ($klo–$khi) | $ratio |"
+done
+header="Forwarding benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), DURATION=${DURATION}s PAIRS=$PAIRS PINGS=$PINGS"
+echo "$header"
+echo "$table"
+[ -n "$RESULTS" ] && printf '%s\n\n%s\n' "$header" "$table" >"$RESULTS"
+exit 0

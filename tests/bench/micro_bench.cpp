@@ -1,0 +1,195 @@
+// Micro-benchmarks (Google Benchmark): route lookup, connection table, per-frame pipeline. Figures only;
+// nothing here asserts a speed. Run: build/tests/bench/micro_bench
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+
+#include "router/data_path/pipeline.hpp"
+#include "routing/flow_table.hpp"
+#include "routing/lpm_table.hpp"
+#include "tests/unit/packet_builder.hpp"
+#include "wire/ethernet.hpp"
+
+using namespace vpclab;
+
+namespace {
+
+std::vector<std::uint32_t> random_addresses(std::size_t n, std::uint32_t seed, std::uint32_t base = 0, std::uint32_t mask = ~0u) {
+    std::mt19937 rng(seed);
+    std::vector<std::uint32_t> out(n);
+    for (auto& a : out) a = base | (rng() & mask);
+    return out;
+}
+
+// A VPC route table of 50 routes: the local route, subnets' worth of more specific routes, a default.
+std::vector<routing::LpmTable::Entry> vpc_table() {
+    std::vector<routing::LpmTable::Entry> e{{*routing::Cidr::parse("10.10.0.0/16"), 0}, {*routing::Cidr::parse("0.0.0.0/0"), 1}};
+    std::mt19937 rng(1);
+    while (e.size() < 50) {
+        const std::uint8_t len = static_cast<std::uint8_t>(16 + rng() % 13);
+        const std::uint32_t a = (0x0a000000u | static_cast<std::uint32_t>(rng() & 0x00ffffff)) & routing::Cidr::mask_of(len);
+        e.push_back({routing::Cidr{a, len}, static_cast<std::uint32_t>(e.size())});
+    }
+    return e;
+}
+
+// A table whose bulk is a 1,000-entry prefix list (as AWS managed lists for large services are), plus the VPC's own routes.
+std::vector<routing::LpmTable::Entry> prefix_list_table() {
+    auto e = vpc_table();
+    std::mt19937 rng(2);
+    for (int i = 0; i < 1000; ++i) {
+        const std::uint8_t len = static_cast<std::uint8_t>(14 + rng() % 11);
+        e.push_back({routing::Cidr{static_cast<std::uint32_t>(rng()) & routing::Cidr::mask_of(len), len}, 100});
+    }
+    return e;
+}
+
+std::vector<routing::LpmTable::Entry> random_table(std::size_t n) {
+    std::vector<routing::LpmTable::Entry> e;
+    std::mt19937 rng(3);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint8_t len = static_cast<std::uint8_t>(8 + rng() % 25);
+        e.push_back({routing::Cidr{static_cast<std::uint32_t>(rng()) & routing::Cidr::mask_of(len), len}, static_cast<std::uint32_t>(i)});
+    }
+    return e;
+}
+
+void lookup_loop(benchmark::State& state, const routing::LpmTable& table, const std::vector<std::uint32_t>& probes) {
+    std::uint64_t sum = 0;
+    std::size_t i = 0;
+    for (auto _ : state) {
+        sum += table.lookup(probes[i]);
+        i = (i + 1) & (probes.size() - 1);
+    }
+    benchmark::DoNotOptimize(sum);
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    state.counters["ranges"] = static_cast<double>(table.range_count());
+    state.counters["memory_KiB"] = static_cast<double>(table.memory_bytes()) / 1024;
+}
+
+void BM_RouteLookup_Vpc50(benchmark::State& state) {
+    const routing::LpmTable table(vpc_table());
+    lookup_loop(state, table, random_addresses(1 << 16, 4, 0x0a000000, 0x00ffffff));
+}
+void BM_RouteLookup_PrefixList1000(benchmark::State& state) {
+    const routing::LpmTable table(prefix_list_table());
+    lookup_loop(state, table, random_addresses(1 << 16, 5));
+}
+void BM_RouteLookup_Random100k(benchmark::State& state) {
+    const routing::LpmTable table(random_table(100000));
+    lookup_loop(state, table, random_addresses(1 << 20, 6));
+}
+
+routing::FlowKey flow_key(std::uint32_t i) {
+    return {0x0a000000u + (i >> 8), 0xc6120000u + (i & 0xff), static_cast<std::uint16_t>(1024 + (i % 50000)), 443, 6, 0};
+}
+constexpr std::uint32_t million = 1'000'000;
+
+void BM_FlowTable_Insert1M(benchmark::State& state) {
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto table = std::make_unique<routing::FlowTable>(million);
+        state.ResumeTiming();
+        for (std::uint32_t i = 0; i < million; ++i) table->upsert(flow_key(i * 2654435761u), i, 0);
+        benchmark::DoNotOptimize(table->size());
+        state.counters["bytes_per_flow"] = static_cast<double>(table->memory_bytes()) / million;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * million);
+}
+
+void BM_FlowTable_Lookup1M(benchmark::State& state) {
+    routing::FlowTable table(million);
+    for (std::uint32_t i = 0; i < million; ++i) table.upsert(flow_key(i * 2654435761u), i, 0);
+    std::mt19937 rng(7);
+    std::vector<routing::FlowKey> probes(1 << 16);
+    for (auto& p : probes) p = flow_key(static_cast<std::uint32_t>(rng() % million) * 2654435761u);
+    std::uint64_t hits = 0;
+    std::size_t i = 0;
+    for (auto _ : state) {
+        hits += table.find(probes[i], 1) != nullptr;
+        i = (i + 1) & (probes.size() - 1);
+    }
+    benchmark::DoNotOptimize(hits);
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    state.counters["bytes_per_flow"] = static_cast<double>(table.memory_bytes()) / million;
+}
+
+void BM_FlowTable_Expire1M(benchmark::State& state) {
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto table = std::make_unique<routing::FlowTable>(million);
+        for (std::uint32_t i = 0; i < million; ++i) table->upsert(flow_key(i * 2654435761u), i, 0);
+        state.ResumeTiming();
+        benchmark::DoNotOptimize(table->expire(100, 10, ~std::size_t{0}));
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * million);
+}
+
+// The per-frame pipeline on replayed frames (no I/O): subnet to subnet, IGW out and in, DNS, ARP.
+void BM_Pipeline_Replay(benchmark::State& state) {
+    routing::VpcModel m{"bench", "ap-northeast-2"};
+    const auto vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
+    const auto pub = m.create_subnet("P", vpc, "10.10.0.0/24", "", false, {}).id;
+    const auto priv = m.create_subnet("Q", vpc, "10.10.1.0/24", "", false, {}).id;
+    const auto rt = m.create_route_table("RT", vpc, {}).id;
+    m.associate_route_table(rt, pub);
+    const auto igw = m.create_internet_gateway("I", {}).id;
+    m.attach_internet_gateway(igw, vpc);
+    m.create_route(rt, "0.0.0.0/0", {igw, "", ""});
+    for (const auto& s : {pub, priv}) {
+        routing::InstanceLaunch l;
+        l.interfaces.push_back({0, s, std::nullopt, s == pub, {}, true});
+        m.run_instance(l);
+    }
+    routing::ServicePorts sp;
+    sp.region = 2;
+    sp.resolver = 3;
+    sp.region_mac = wire::MacAddress::locally_administered(1);
+    sp.resolver_mac = wire::MacAddress::locally_administered(2);
+    sp.public_pool = {0xc6130000, 16};
+    sp.resolver_base = 0xa9fe0000;
+    const auto snap = routing::ForwardingSnapshot::compile(m, sp);
+    auto frame = [](const wire::MacAddress& mac, const std::vector<std::uint8_t>& packet) {
+        std::vector<std::uint8_t> f(24, 0);
+        f.insert(f.end(), packet.begin(), packet.end());
+        wire::EthernetView eth(wire::Bytes(f).subspan(10));
+        eth.set_source(mac);
+        eth.set_ether_type(wire::EtherType::ipv4);
+        return f;
+    };
+    const std::vector<std::pair<routing::PortIndex, std::vector<std::uint8_t>>> originals = {
+        {0, frame(snap->port(0).mac, test::build_packet({6, 0x0a0a0004, 0x0a0a0104, 40000, 22}, 1400))},
+        {0, frame(snap->port(0).mac, test::build_packet({6, 0x0a0a0004, 0xc6120a0a, 40000, 80}, 1400))},
+        {2, frame(sp.region_mac, test::build_packet({6, 0xc6120a0a, 0xc613000a, 80, 40000}, 1400))},
+        {1, frame(snap->port(1).mac, test::build_packet({17, 0x0a0a0104, 0x0a0a0002, 5353, 53}, 40))},
+    };
+    auto frames = originals;
+    std::vector<std::uint8_t> scratch(router::pipeline_scratch_size);
+    struct Sink final : router::FrameSink {
+        std::size_t sent = 0;
+        void transmit(routing::PortIndex, wire::ConstBytes) noexcept override { ++sent; }
+        void drop(routing::PortIndex, router::DropReason) noexcept override {}
+    } sink;
+    std::size_t k = 0;
+    for (auto _ : state) {
+        auto& [port, f] = frames[k];
+        // Restore the 58 bytes of headers the pipeline may rewrite (vnet + Ethernet + IP + ports).
+        std::memcpy(f.data(), originals[k].second.data(), 24 + 20 + 24);
+        router::process_frame(*snap, port, f, scratch, sink);
+        k = (k + 1) % frames.size();
+    }
+    benchmark::DoNotOptimize(sink.sent);
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+}  // namespace
+
+BENCHMARK(BM_RouteLookup_Vpc50);
+BENCHMARK(BM_RouteLookup_PrefixList1000);
+BENCHMARK(BM_RouteLookup_Random100k);
+BENCHMARK(BM_FlowTable_Insert1M)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FlowTable_Lookup1M);
+BENCHMARK(BM_FlowTable_Expire1M)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Pipeline_Replay);
+BENCHMARK_MAIN();

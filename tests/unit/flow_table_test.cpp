@@ -1,0 +1,81 @@
+// The connection table against std::unordered_map on seeded random operations, including expiry.
+#include <doctest/doctest.h>
+
+#include <random>
+#include <unordered_map>
+
+#include "routing/flow_table.hpp"
+
+using namespace vpclab::routing;
+
+namespace {
+struct KeyHash {
+    std::size_t operator()(const FlowKey& k) const {
+        return std::hash<std::uint64_t>()((std::uint64_t{k.source} << 32 | k.destination) ^
+                                          (std::uint64_t{k.source_port} << 24 | std::uint64_t{k.destination_port} << 8 | k.protocol) ^
+                                          (std::uint64_t{k.zone} << 56));
+    }
+};
+struct Reference {
+    std::uint32_t value, last_seen;
+};
+}  // namespace
+
+TEST_CASE("random operations agree with a std::unordered_map reference") {
+    std::mt19937 rng(2026);
+    FlowTable table(3000);
+    std::unordered_map<FlowKey, Reference, KeyHash> ref;
+    // A small key space so that inserts, hits, misses and deletions all happen often.
+    auto random_key = [&] {
+        return FlowKey{0x0a000000u | static_cast<std::uint32_t>(rng() % 64), 0xc6120000u | static_cast<std::uint32_t>(rng() % 32), static_cast<std::uint16_t>(rng() % 8),
+                       static_cast<std::uint16_t>(80 + rng() % 2), static_cast<std::uint8_t>(rng() % 2 ? 6 : 17),
+                       static_cast<std::uint8_t>(rng() % 2)};
+    };
+    std::uint32_t now = 0;
+    for (int op = 0; op < 200000; ++op) {
+        if (op % 100 == 0) ++now;
+        const FlowKey k = random_key();
+        switch (rng() % 4) {
+            case 0: {
+                const std::uint32_t v = rng();
+                const bool room = ref.size() < table.capacity() || ref.count(k);
+                REQUIRE(table.upsert(k, v, now) == room);
+                if (room) ref[k] = {v, now};
+                break;
+            }
+            case 1: {
+                const std::uint32_t* got = table.find(k, now);
+                auto it = ref.find(k);
+                REQUIRE((got != nullptr) == (it != ref.end()));
+                if (got) {
+                    REQUIRE(*got == it->second.value);
+                    it->second.last_seen = now;
+                }
+                break;
+            }
+            case 2:
+                REQUIRE(table.erase(k) == (ref.erase(k) == 1));
+                break;
+            default: {
+                // Expire a sweep's worth; the reference drops exactly the flows the table reports gone.
+                table.expire(now, 5, 64);
+                for (auto it = ref.begin(); it != ref.end();) {
+                    if (now - it->second.last_seen > 5 && !table.find(it->first, now)) it = ref.erase(it);
+                    else ++it;
+                }
+                break;
+            }
+        }
+        REQUIRE(table.size() == ref.size());
+    }
+}
+
+TEST_CASE("a full sweep removes exactly the idle flows") {
+    FlowTable table(1000);
+    for (std::uint32_t i = 0; i < 1000; ++i) REQUIRE(table.upsert({i, i * 7, 1, 2, 6, 0}, i, i % 2 ? 100 : 10));
+    CHECK(!table.upsert({5000, 1, 1, 1, 6, 0}, 0, 100));  // full
+    const std::size_t removed = table.expire(200, 150, 1 << 20);
+    CHECK(removed == 500);
+    CHECK(table.size() == 500);
+    for (std::uint32_t i = 0; i < 1000; ++i) CHECK((table.find({i, i * 7, 1, 2, 6, 0}, 200) != nullptr) == (i % 2 == 1));
+}
