@@ -92,7 +92,8 @@ void EventLoop::drain_tap(std::uint32_t port) {
     // The snapshot is fixed for the batch: control changes land between batches (DESIGN.md §3).
     const routing::ForwardingSnapshot& snapshot = *state_.snapshot;
     PortCounters& in = state_.counters[port];
-    for (int i = 0; i < batch_limit; ++i) {
+    std::size_t bytes = 0;
+    for (int i = 0; i < batch_limit && bytes < batch_bytes; ++i) {
         const ssize_t len = ::read(fd, frame_buffer_.data(), frame_buffer_.size());
         if (len < 0) {
             if (errno != EAGAIN && errno != EINTR) spdlog::debug("read on port {}: {}", port, std::strerror(errno));
@@ -100,6 +101,7 @@ void EventLoop::drain_tap(std::uint32_t port) {
         }
         in.rx_frames++;
         in.rx_bytes += static_cast<std::uint64_t>(len);
+        bytes += static_cast<std::size_t>(len);
         process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)), scratch_, *this);
     }
 }

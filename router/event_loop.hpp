@@ -17,6 +17,9 @@ public:
     // Frames read from one TAP per wakeup before moving to the next ready fd: keeps one busy instance from
     // starving the others and the control socket.
     static constexpr int batch_limit = 64;
+    // …or this many bytes, whichever comes first: four 64 KiB GSO frames of a bulk flow, then the others get
+    // their turn (latency of small packets under load).
+    static constexpr std::size_t batch_bytes = 256 * 1024;
 
     EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueFd control_listener);
     // Runs until SIGTERM/SIGINT or a Vpclab.Shutdown request.

@@ -9,8 +9,11 @@ packages=(
     build-essential cmake ninja-build pkg-config
     # libraries (DESIGN.md §7)
     libnl-3-dev libnl-route-3-dev libboost-program-options-dev libspdlog-dev doctest-dev libyaml-cpp-dev nlohmann-json3-dev libldns-dev
+    libbenchmark-dev
     # tools the labs and tests run inside the namespaces
     iproute2 iputils-ping netcat-openbsd tcpdump traceroute dnsutils curl procps
+    # the forwarding benchmark (its kernel comparison uses nftables NAT)
+    iperf3 nftables
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -86,7 +86,6 @@ for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do
     pids+=($!)
 done
 for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do wait_for $ns sh -c "ss -ltn | grep -q ':5201 ' && ss -ltn | grep -q ':9000 '" || { echo "servers not ready" >&2; exit 1; }; done
-start_servers() { :; }
 wait_for $v_a ping -c 1 -W 1 10.30.1.4 && wait_for $k_a ping -c 1 -W 1 10.30.1.4 || { echo "topologies not ready" >&2; exit 1; }
 
 # ---- measurements: each prints one number ----
@@ -117,11 +116,10 @@ declare -A results
 record() { results["$1|$2"]+="$3 "; }
 
 run_topology() {  # which(v|k)
-    local a b i target_b target_i
-    if [ "$1" = v ]; then a=$v_a; i=$v_i; else a=$k_a; i=$k_i; fi
+    local a target_b target_i
+    if [ "$1" = v ]; then a=$v_a; else a=$k_a; fi
     target_b=10.30.1.4
     target_i=198.18.100.10
-    start_servers
     local c0 m0 bytes
     c0=$(cpu_ticks); m0=$(machine_busy)
     local g; g=$(tcp_gbps "$a" $target_b 1)
@@ -130,18 +128,13 @@ run_topology() {  # which(v|k)
     bytes=$(awk -v g="$g" -v d="$DURATION" 'BEGIN {print g * 1e9 / 8 * d}')
     if [ "$1" = v ]; then record "router CPU s per GB (vpclab process)" v "$(awk -v t=$(( $(cpu_ticks) - c0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"; fi
     record "machine CPU s per GB (all cores)" "$1" "$(awk -v t=$(( $(machine_busy) - m0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"
-    start_servers
     record "TCP 4 streams, subnet→subnet (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_b 4)"
-    start_servers
     record "TCP 1 stream through IGW NAT (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_i 1)"
-    start_servers
     record "TCP 4 streams through IGW NAT (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_i 4)"
-    start_servers
     record "UDP 64 B received (kpps)" "$1" "$(udp_kpps "$a" $target_b)"
     read -r avg p99 <<<"$(ping_stats "$a" $target_b)"
     record "RTT idle avg (ms)" "$1" "$avg"
     record "RTT idle p99 (ms)" "$1" "$p99"
-    start_servers
     $a iperf3 -c $target_b -t $((PINGS / 100 + 2)) >/dev/null 2>&1 &
     local load=$!
     read -r avg p99 <<<"$(ping_stats "$a" $target_b)"
