@@ -12,6 +12,27 @@
 
 namespace vpclab::router {
 
+namespace {
+// A one-datagram message with room for an IP_PKTINFO control block (the local address of a query, or
+// the source address of its answer).
+struct PktinfoMessage {
+    sockaddr_in peer{};
+    iovec iov{};
+    alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+    msghdr msg{};
+    PktinfoMessage(void* data, std::size_t size) {
+        iov = {data, size};
+        msg.msg_name = &peer;
+        msg.msg_namelen = sizeof peer;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    PktinfoMessage(const PktinfoMessage&) = delete;
+};
+}  // namespace
+
 DnsServer::DnsServer(int udp_fd, int tcp_listener_fd, std::uint32_t resolver_base, const std::vector<endpoints::DnsZone>& zones)
     : udp_fd_(udp_fd), tcp_fd_(tcp_listener_fd), resolver_base_(resolver_base), zones_(zones) {}
 
@@ -23,21 +44,12 @@ const endpoints::DnsZone* DnsServer::zone_for(std::uint32_t local) const {
 void DnsServer::on_udp_readable() {
     std::uint8_t query[4096];
     for (int budget = 0; budget < 64; ++budget) {
-        sockaddr_in peer{};
-        iovec iov{query, sizeof query};
-        alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(in_pktinfo))];
-        msghdr msg{};
-        msg.msg_name = &peer;
-        msg.msg_namelen = sizeof peer;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        const ssize_t n = ::recvmsg(udp_fd_, &msg, 0);
+        PktinfoMessage in(query, sizeof query);
+        const ssize_t n = ::recvmsg(udp_fd_, &in.msg, 0);
         if (n < 0) return;
         in_pktinfo info{};
         bool have_info = false;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+        for (cmsghdr* c = CMSG_FIRSTHDR(&in.msg); c; c = CMSG_NXTHDR(&in.msg, c))
             if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
                 std::memcpy(&info, CMSG_DATA(c), sizeof info);
                 have_info = true;
@@ -48,23 +60,16 @@ void DnsServer::on_udp_readable() {
         const auto reply = endpoints::answer_dns_query(wire::ConstBytes(query, static_cast<std::size_t>(n)), *zone);
         if (reply.empty()) continue;
         // Answer from the address the query was sent to, so the router maps the reply back to its VPC.
-        iovec out_iov{const_cast<std::uint8_t*>(reply.data()), reply.size()};
-        alignas(cmsghdr) std::uint8_t out_control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
-        msghdr out{};
-        out.msg_name = &peer;
-        out.msg_namelen = sizeof peer;
-        out.msg_iov = &out_iov;
-        out.msg_iovlen = 1;
-        out.msg_control = out_control;
-        out.msg_controllen = sizeof out_control;
-        cmsghdr* c = CMSG_FIRSTHDR(&out);
+        PktinfoMessage out(const_cast<std::uint8_t*>(reply.data()), reply.size());
+        out.peer = in.peer;
+        cmsghdr* c = CMSG_FIRSTHDR(&out.msg);
         c->cmsg_level = IPPROTO_IP;
         c->cmsg_type = IP_PKTINFO;
         c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
         in_pktinfo from{};
         from.ipi_spec_dst = info.ipi_addr;
         std::memcpy(CMSG_DATA(c), &from, sizeof from);
-        if (::sendmsg(udp_fd_, &out, 0) > 0) ++answered_;
+        if (::sendmsg(udp_fd_, &out.msg, 0) > 0) ++answered_;
     }
 }
 

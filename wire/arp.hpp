@@ -19,9 +19,9 @@ public:
     explicit ArpView(Bytes packet) : bytes_(packet) {}
 
     std::uint16_t operation() const { return load_be16(bytes_.data() + 6); }
-    MacAddress sender_mac() const { return mac_at(8); }
+    MacAddress sender_mac() const { return MacAddress::load(bytes_.data() + 8); }
     std::uint32_t sender_ip() const { return load_be32(bytes_.data() + 14); }
-    MacAddress target_mac() const { return mac_at(18); }
+    MacAddress target_mac() const { return MacAddress::load(bytes_.data() + 18); }
     std::uint32_t target_ip() const { return load_be32(bytes_.data() + 24); }
 
     // Writes a complete ARP packet (header fields and addresses) into `out`, which must hold `length` bytes.
@@ -29,11 +29,6 @@ public:
                       const MacAddress& target_mac, std::uint32_t target_ip);
 
 private:
-    MacAddress mac_at(std::size_t at) const {
-        MacAddress m;
-        std::memcpy(m.octets.data(), bytes_.data() + at, 6);
-        return m;
-    }
     Bytes bytes_;
 };
 

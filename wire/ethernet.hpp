@@ -19,8 +19,8 @@ public:
     static WireError check(ConstBytes frame) { return frame.size() < header_length ? WireError::truncated : WireError::none; }
     explicit EthernetView(Bytes frame) : bytes_(frame) {}
 
-    MacAddress destination() const { return read_mac(0); }
-    MacAddress source() const { return read_mac(6); }
+    MacAddress destination() const { return MacAddress::load(bytes_.data()); }
+    MacAddress source() const { return MacAddress::load(bytes_.data() + 6); }
     std::uint16_t ether_type() const { return load_be16(bytes_.data() + 12); }
     void set_destination(const MacAddress& m) { std::memcpy(bytes_.data(), m.octets.data(), 6); }
     void set_source(const MacAddress& m) { std::memcpy(bytes_.data() + 6, m.octets.data(), 6); }
@@ -29,11 +29,6 @@ public:
     Bytes bytes() const { return bytes_; }
 
 private:
-    MacAddress read_mac(std::size_t at) const {
-        MacAddress m;
-        std::memcpy(m.octets.data(), bytes_.data() + at, 6);
-        return m;
-    }
     Bytes bytes_;
 };
 

@@ -166,8 +166,22 @@ for m in "${metrics[@]}"; do
     table+="
 | $m | $vm ($vlo–$vhi) | $km ($klo–$khi) | $ratio |"
 done
+# No speed thresholds, but a benchmark that measured nothing is broken: every figure must exist and be
+# above zero (the kernel has no router process, so that one cell is empty by design).
+broken=()
+for m in "${metrics[@]}"; do
+    for side in v k; do
+        [ "$side" = k ] && [[ "$m" == router* ]] && continue
+        read -r med _ <<<"$(echo "${results["$m|$side"]:-}" | stats)"
+        awk -v x="$med" 'BEGIN {exit !(x != "-" && x + 0 > 0)}' || broken+=("$m ($([ $side = v ] && echo vpclab || echo kernel))")
+    done
+done
 header="Forwarding benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), DURATION=${DURATION}s PAIRS=$PAIRS PINGS=$PINGS"
 echo "$header"
 echo "$table"
 [ -n "$RESULTS" ] && printf '%s\n\n%s\n' "$header" "$table" >"$RESULTS"
+if [ ${#broken[@]} -gt 0 ]; then
+    printf 'forwarding_bench: no figure for: %s\n' "${broken[@]}" >&2
+    exit 1
+fi
 exit 0

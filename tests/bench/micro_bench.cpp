@@ -9,6 +9,7 @@
 #include "routing/flow_table.hpp"
 #include "routing/lpm_table.hpp"
 #include "tests/unit/packet_builder.hpp"
+#include "tests/unit/two_subnet_lab.hpp"
 #include "wire/ethernet.hpp"
 
 using namespace vpclab;
@@ -128,20 +129,11 @@ void BM_FlowTable_Expire1M(benchmark::State& state) {
 
 // The per-frame pipeline on replayed frames (no I/O): subnet to subnet, IGW out and in, DNS, ARP.
 void BM_Pipeline_Replay(benchmark::State& state) {
-    routing::VpcModel m{"bench", "ap-northeast-2"};
-    const auto vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
-    const auto pub = m.create_subnet("P", vpc, "10.10.0.0/24", "", false, {}).id;
-    const auto priv = m.create_subnet("Q", vpc, "10.10.1.0/24", "", false, {}).id;
-    const auto rt = m.create_route_table("RT", vpc, {}).id;
-    m.associate_route_table(rt, pub);
-    const auto igw = m.create_internet_gateway("I", {}).id;
-    m.attach_internet_gateway(igw, vpc);
-    m.create_route(rt, "0.0.0.0/0", {igw, "", ""});
-    for (const auto& s : {pub, priv}) {
-        routing::InstanceLaunch l;
-        l.interfaces.push_back({0, s, std::nullopt, s == pub, {}, true});
-        m.run_instance(l);
-    }
+    test::TwoSubnetLab lab("bench");
+    lab.add_default_route();
+    lab.launch(lab.pub, std::nullopt, true);
+    lab.launch(lab.priv);
+    const routing::VpcModel& m = lab.m;
     routing::ServicePorts sp;
     sp.region = 2;
     sp.resolver = 3;

@@ -132,7 +132,8 @@ TEST_CASE("random tuples: translating out and back restores the packet exactly")
     std::mt19937 rng(42);
     for (int i = 0; i < 2000; ++i) {
         const std::uint8_t protocols[] = {1, 6, 17};
-        FiveTuple t{protocols[rng() % 3], rng(), rng(), static_cast<std::uint16_t>(rng()), static_cast<std::uint16_t>(rng())};
+        FiveTuple t{protocols[rng() % 3], static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng()),
+                    static_cast<std::uint16_t>(rng()), static_cast<std::uint16_t>(rng())};
         auto p = test::build_packet(t, rng() % 200, (rng() % 3) * 4);
         const auto original = p;
         const std::uint32_t to = rng();

@@ -2,30 +2,18 @@
 #include <doctest/doctest.h>
 
 #include "routing/forwarding_snapshot.hpp"
+#include "tests/unit/two_subnet_lab.hpp"
 
 using namespace vpclab::routing;
 
 namespace {
 // Drawn from the seed's first lab: a public subnet whose table sends 0.0.0.0/0 to the IGW, and a private
 // subnet that uses the main table (local route only).
-struct SeedLab {
-    VpcModel m{"seed", "ap-northeast-2"};
-    std::string vpc, pub, priv, pub_rt, igw;
+struct SeedLab : vpclab::test::TwoSubnetLab {
     PortIndex pub_host = 0, priv_host = 1, priv_host2 = 2;
-    SeedLab() {
-        vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
-        pub = m.create_subnet("Pub", vpc, "10.10.0.0/24", "ap-northeast-2a", false, {}).id;
-        priv = m.create_subnet("Priv", vpc, "10.10.1.0/24", "ap-northeast-2c", false, {}).id;
-        pub_rt = m.create_route_table("PubRT", vpc, {}).id;
-        m.associate_route_table(pub_rt, pub);
-        igw = m.create_internet_gateway("IGW", {}).id;
-        m.attach_internet_gateway(igw, vpc);
-        m.create_route(pub_rt, "0.0.0.0/0", {igw, "", ""});
-        for (const auto& s : {pub, priv, priv}) {
-            InstanceLaunch l;
-            l.interfaces.push_back({0, s, std::nullopt, std::nullopt, {}, true});
-            m.run_instance(l);
-        }
+    SeedLab() : TwoSubnetLab("seed") {
+        add_default_route();
+        for (const auto& s : {pub, priv, priv}) launch(s);
     }
     std::shared_ptr<const ForwardingSnapshot> snap() const { return ForwardingSnapshot::compile(m); }
 };

@@ -14,6 +14,7 @@
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
 #include "tests/unit/packet_builder.hpp"
+#include "tests/unit/two_subnet_lab.hpp"
 #include "wire/vnet_header.hpp"
 
 // Counts heap allocations made by this test binary (replaceable global operator new, [new.delete]).
@@ -38,26 +39,15 @@ constexpr std::uint32_t s3 = 0xc6120a0a;         // 198.18.10.10
 
 // Three instances (public subnet with a public IP, two in the private subnet), an IGW route in the public
 // subnet's table, and the region and resolver ports after the ENIs, as the router lays them out.
-struct Lab {
-    routing::VpcModel m{"pipe", "ap-northeast-2"};
+struct Lab : vpclab::test::TwoSubnetLab {
     routing::ServicePorts sp;
     std::shared_ptr<const routing::ForwardingSnapshot> snap;
-    PortIndex pub = 0, priv = 1, priv2 = 2, region = 3, resolver = 4;
-    std::string vpc, igw;
-    Lab() {
-        vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
-        const auto pub_sn = m.create_subnet("Pub", vpc, "10.10.0.0/24", "", false, {}).id;
-        const auto priv_sn = m.create_subnet("Priv", vpc, "10.10.1.0/24", "", false, {}).id;
-        const auto rt = m.create_route_table("RT", vpc, {}).id;
-        m.associate_route_table(rt, pub_sn);
-        igw = m.create_internet_gateway("IGW", {}).id;
-        m.attach_internet_gateway(igw, vpc);
-        m.create_route(rt, "0.0.0.0/0", {igw, "", ""});
-        for (const auto& s : {pub_sn, priv_sn, priv_sn}) {
-            routing::InstanceLaunch l;
-            l.interfaces.push_back({0, s, std::nullopt, s == pub_sn, {}, true});
-            m.run_instance(l);
-        }
+    PortIndex pub_host = 0, priv_host = 1, priv2_host = 2, region = 3, resolver = 4;
+    Lab() : TwoSubnetLab("pipe") {
+        add_default_route();
+        launch(pub, std::nullopt, true);
+        launch(priv);
+        launch(priv);
         sp.region = region;
         sp.resolver = resolver;
         sp.region_mac = wire::MacAddress::locally_administered(0x11);
@@ -100,8 +90,8 @@ RecordingSink run(const Lab& lab, PortIndex ingress, std::vector<std::uint8_t>& 
 }
 
 std::vector<std::uint8_t> frame_of(const wire::MacAddress& src_mac, const std::vector<std::uint8_t>& packet) {
-    std::vector<std::uint8_t> f(24, 0);
-    f.insert(f.end(), packet.begin(), packet.end());
+    std::vector<std::uint8_t> f(24 + packet.size(), 0);
+    std::copy(packet.begin(), packet.end(), f.begin() + 24);
     wire::EthernetView eth(wire::Bytes(f).subspan(wire::VnetHeader::length));
     eth.set_source(src_mac);
     eth.set_ether_type(wire::EtherType::ipv4);
@@ -132,30 +122,30 @@ DropReason only_drop(const RecordingSink& s) {
 
 TEST_CASE("ARP for the gateway is answered in place with the subnet router's MAC") {
     Lab lab;
-    auto f = arp_request(lab.mac(lab.priv), priv_ip, 0x0a0a0101);
-    auto out = run(lab, lab.priv, f);
+    auto f = arp_request(lab.mac(lab.priv_host), priv_ip, 0x0a0a0101);
+    auto out = run(lab, lab.priv_host, f);
     REQUIRE(out.sent.size() == 1);
-    CHECK(out.sent[0].port == lab.priv);
+    CHECK(out.sent[0].port == lab.priv_host);
     auto eth = out.sent[0].eth();
     wire::ArpView arp(eth.payload());
-    const auto& router_mac = lab.snap->subnet(lab.snap->port(lab.priv).subnet).router_mac;
+    const auto& router_mac = lab.snap->subnet(lab.snap->port(lab.priv_host).subnet).router_mac;
     CHECK(arp.operation() == 2);
     CHECK(arp.sender_ip() == 0x0a0a0101);
     CHECK(arp.sender_mac() == router_mac);
     CHECK(arp.target_ip() == priv_ip);
-    CHECK(arp.target_mac() == lab.mac(lab.priv));
-    CHECK(eth.destination() == lab.mac(lab.priv));
+    CHECK(arp.target_mac() == lab.mac(lab.priv_host));
+    CHECK(eth.destination() == lab.mac(lab.priv_host));
     CHECK(eth.source() == router_mac);
 }
 
 TEST_CASE("ARP for a same-subnet peer is answered with the peer's MAC; other subnets go unanswered") {
     Lab lab;
-    auto f = arp_request(lab.mac(lab.priv), priv_ip, priv2_ip);
-    auto out = run(lab, lab.priv, f);
+    auto f = arp_request(lab.mac(lab.priv_host), priv_ip, priv2_ip);
+    auto out = run(lab, lab.priv_host, f);
     REQUIRE(out.sent.size() == 1);
-    CHECK(wire::ArpView(out.sent[0].eth().payload()).sender_mac() == lab.mac(lab.priv2));
-    auto other = arp_request(lab.mac(lab.priv), priv_ip, pub_ip);
-    CHECK(only_drop(run(lab, lab.priv, other)) == DropReason::arp_unanswered);
+    CHECK(wire::ArpView(out.sent[0].eth().payload()).sender_mac() == lab.mac(lab.priv2_host));
+    auto other = arp_request(lab.mac(lab.priv_host), priv_ip, pub_ip);
+    CHECK(only_drop(run(lab, lab.priv_host, other)) == DropReason::arp_unanswered);
 }
 
 TEST_CASE("ARP from the region and the resolver: the router answers for its side of each link") {
@@ -174,30 +164,30 @@ TEST_CASE("ARP from the region and the resolver: the router answers for its side
 
 TEST_CASE("IPv4 across subnets: delivered to the peer's port, MACs rewritten, TTL and bytes untouched") {
     Lab lab;
-    auto f = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip);
+    auto f = ipv4_frame(lab.mac(lab.pub_host), pub_ip, priv_ip);
     const auto before = f;
-    auto out = run(lab, lab.pub, f);
+    auto out = run(lab, lab.pub_host, f);
     REQUIRE(out.sent.size() == 1);
-    CHECK(out.sent[0].port == lab.priv);
+    CHECK(out.sent[0].port == lab.priv_host);
     auto eth = out.sent[0].eth();
-    CHECK(eth.destination() == lab.mac(lab.priv));
-    CHECK(eth.source() == lab.snap->subnet(lab.snap->port(lab.priv).subnet).router_mac);
+    CHECK(eth.destination() == lab.mac(lab.priv_host));
+    CHECK(eth.source() == lab.snap->subnet(lab.snap->port(lab.priv_host).subnet).router_mac);
     // Everything from the IP header on is unchanged: the VPC router is not a hop (no TTL decrement).
     CHECK(std::equal(before.begin() + 24, before.end(), out.sent[0].frame.begin() + 24));
 }
 
 TEST_CASE("IPv4 within a subnet keeps the sender's MAC as source") {
     Lab lab;
-    auto f = ipv4_frame(lab.mac(lab.priv), priv_ip, priv2_ip);
-    auto out = run(lab, lab.priv, f);
+    auto f = ipv4_frame(lab.mac(lab.priv_host), priv_ip, priv2_ip);
+    auto out = run(lab, lab.priv_host, f);
     REQUIRE(out.sent.size() == 1);
-    CHECK(out.sent[0].port == lab.priv2);
-    CHECK(out.sent[0].eth().source() == lab.mac(lab.priv));
+    CHECK(out.sent[0].port == lab.priv2_host);
+    CHECK(out.sent[0].eth().source() == lab.mac(lab.priv_host));
 }
 
 TEST_CASE("vnet header metadata of offloaded frames passes through unchanged") {
     Lab lab;
-    auto f = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip, 3000);
+    auto f = ipv4_frame(lab.mac(lab.pub_host), pub_ip, priv_ip, 3000);
     wire::VnetHeader h;
     h.flags = wire::VnetHeader::flag_needs_csum;
     h.gso_type = wire::VnetHeader::gso_tcpv4;
@@ -205,7 +195,7 @@ TEST_CASE("vnet header metadata of offloaded frames passes through unchanged") {
     h.csum_start = 34;
     h.csum_offset = 16;
     h.write(f);
-    auto out = run(lab, lab.pub, f);
+    auto out = run(lab, lab.pub_host, f);
     REQUIRE(out.sent.size() == 1);
     const auto v = wire::VnetHeader::read(out.sent[0].frame);
     CHECK(v.gso_size == 1448);
@@ -215,8 +205,8 @@ TEST_CASE("vnet header metadata of offloaded frames passes through unchanged") {
 
 TEST_CASE("internet gateway outbound: the source becomes the public IP, the frame goes to the region") {
     Lab lab;
-    auto f = frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 100));
-    auto out = run(lab, lab.pub, f);
+    auto f = frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 100));
+    auto out = run(lab, lab.pub_host, f);
     REQUIRE(out.sent.size() == 1);
     CHECK(out.sent[0].port == lab.region);
     CHECK(out.sent[0].eth().destination() == lab.sp.region_mac);
@@ -231,8 +221,8 @@ TEST_CASE("internet gateway inbound: the public IP becomes the private one, deli
     auto f = frame_of(lab.sp.region_mac, test::build_packet({6, s3, public_ip, 80, 40000}, 100));
     auto out = run(lab, lab.region, f);
     REQUIRE(out.sent.size() == 1);
-    CHECK(out.sent[0].port == lab.pub);
-    CHECK(out.sent[0].eth().destination() == lab.mac(lab.pub));
+    CHECK(out.sent[0].port == lab.pub_host);
+    CHECK(out.sent[0].eth().destination() == lab.mac(lab.pub_host));
     const auto p = out.sent[0].packet();
     CHECK(test::tuple_of(p) == test::FiveTuple{6, s3, pub_ip, 80, 40000});
     CHECK(test::verify_checksums(p) == "");
@@ -241,13 +231,13 @@ TEST_CASE("internet gateway inbound: the public IP becomes the private one, deli
 TEST_CASE("the IGW refuses: no public IP, no such public IP, detached gateway, no route") {
     Lab lab;
     // The private subnet uses the main table (local only): no route at all.
-    auto f = ipv4_frame(lab.mac(lab.priv), priv_ip, s3);
-    CHECK(only_drop(run(lab, lab.priv, f)) == DropReason::no_route);
+    auto f = ipv4_frame(lab.mac(lab.priv_host), priv_ip, s3);
+    CHECK(only_drop(run(lab, lab.priv_host, f)) == DropReason::no_route);
     // Give the private subnet a default route to the IGW: its instances have no public IP.
     lab.m.create_route(lab.m.vpc(lab.vpc).main_route_table_id, "0.0.0.0/0", {lab.igw, "", ""});
     lab.recompile();
-    f = ipv4_frame(lab.mac(lab.priv), priv_ip, s3);
-    CHECK(only_drop(run(lab, lab.priv, f)) == DropReason::no_public_ip);
+    f = ipv4_frame(lab.mac(lab.priv_host), priv_ip, s3);
+    CHECK(only_drop(run(lab, lab.priv_host, f)) == DropReason::no_public_ip);
     auto in = frame_of(lab.sp.region_mac, test::build_packet({6, s3, 0xc6130063, 80, 1}));
     CHECK(only_drop(run(lab, lab.region, in)) == DropReason::no_such_public_ip);
     auto stray = frame_of(lab.sp.region_mac, test::build_packet({6, s3, priv_ip, 80, 1}));
@@ -257,13 +247,13 @@ TEST_CASE("the IGW refuses: no public IP, no such public IP, detached gateway, n
 TEST_CASE("path MTU 1500 beyond the IGW: DF gets ICMP fragmentation-needed, the rest is fragmented") {
     Lab lab;
     SUBCASE("DF set: an ICMP error back to the instance from its subnet router, quoting its own packet") {
-        auto f = frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000));
+        auto f = frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000));
         const auto original = std::vector<std::uint8_t>(f.begin() + 24, f.end());
-        auto out = run(lab, lab.pub, f);
+        auto out = run(lab, lab.pub_host, f);
         REQUIRE(out.drops == std::vector<DropReason>{DropReason::fragmentation_needed});
         REQUIRE(out.sent.size() == 1);
-        CHECK(out.sent[0].port == lab.pub);
-        CHECK(out.sent[0].eth().destination() == lab.mac(lab.pub));
+        CHECK(out.sent[0].port == lab.pub_host);
+        CHECK(out.sent[0].eth().destination() == lab.mac(lab.pub_host));
         const auto icmp = out.sent[0].packet();
         CHECK(wire::load_be32(icmp.data() + 12) == 0x0a0a0001);
         CHECK(wire::load_be32(icmp.data() + 16) == pub_ip);
@@ -274,18 +264,18 @@ TEST_CASE("path MTU 1500 beyond the IGW: DF gets ICMP fragmentation-needed, the 
         CHECK(test::verify_checksums(icmp) == "");
     }
     SUBCASE("a GSO frame whose segments fit goes through whole") {
-        auto f = frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000));
+        auto f = frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000));
         wire::VnetHeader h;
         h.gso_type = wire::VnetHeader::gso_tcpv4;
         h.gso_size = 1448;
         h.write(f);
-        auto out = run(lab, lab.pub, f);
+        auto out = run(lab, lab.pub_host, f);
         REQUIRE(out.sent.size() == 1);
         CHECK(out.sent[0].port == lab.region);
     }
     SUBCASE("DF clear: translated fragments of at most 1500 bytes") {
-        auto f = frame_of(lab.mac(lab.pub), test::build_packet({17, pub_ip, s3, 4000, 5000}, 3000, 0, false));
-        auto out = run(lab, lab.pub, f);
+        auto f = frame_of(lab.mac(lab.pub_host), test::build_packet({17, pub_ip, s3, 4000, 5000}, 3000, 0, false));
+        auto out = run(lab, lab.pub_host, f);
         REQUIRE(out.sent.size() == 3);
         for (auto& o : out.sent) {
             CHECK(o.port == lab.region);
@@ -307,8 +297,8 @@ TEST_CASE("path MTU 1500 beyond the IGW: DF gets ICMP fragmentation-needed, the 
 TEST_CASE("DNS to base+2 or 169.254.169.253 goes to the resolver, per VPC, and back") {
     Lab lab;
     for (std::uint32_t server : {0x0a0a0002u, 0xa9fea9fdu}) {
-        auto f = frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, server, 5353, 53}, 30));
-        auto out = run(lab, lab.priv, f);
+        auto f = frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, server, 5353, 53}, 30));
+        auto out = run(lab, lab.priv_host, f);
         REQUIRE(out.sent.size() == 1);
         CHECK(out.sent[0].port == lab.resolver);
         const auto q = out.sent[0].packet();
@@ -319,46 +309,46 @@ TEST_CASE("DNS to base+2 or 169.254.169.253 goes to the resolver, per VPC, and b
         auto reply = frame_of(lab.sp.resolver_mac, test::build_packet({17, resolver_address, priv_ip, 53, 5353}, 60));
         auto back = run(lab, lab.resolver, reply);
         REQUIRE(back.sent.size() == 1);
-        CHECK(back.sent[0].port == lab.priv);
+        CHECK(back.sent[0].port == lab.priv_host);
         CHECK(test::tuple_of(back.sent[0].packet()) == test::FiveTuple{17, server, priv_ip, 53, 5353});
         CHECK(test::verify_checksums(back.sent[0].packet()) == "");
     }
     // TCP 53 too; other ports to base+2 are not DNS.
-    auto tcp = frame_of(lab.mac(lab.priv), test::build_packet({6, priv_ip, 0x0a0a0002, 40000, 53}));
-    CHECK(run(lab, lab.priv, tcp).sent.at(0).port == lab.resolver);
-    auto other = frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 54}));
-    CHECK(only_drop(run(lab, lab.priv, other)) == DropReason::reserved_address);
+    auto tcp = frame_of(lab.mac(lab.priv_host), test::build_packet({6, priv_ip, 0x0a0a0002, 40000, 53}));
+    CHECK(run(lab, lab.priv_host, tcp).sent.at(0).port == lab.resolver);
+    auto other = frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 54}));
+    CHECK(only_drop(run(lab, lab.priv_host, other)) == DropReason::reserved_address);
     // enableDnsSupport false: no answer, as on AWS.
     lab.m.modify_vpc_attribute(lab.vpc, false, std::nullopt);
     lab.recompile();
-    auto off = frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}));
-    CHECK(only_drop(run(lab, lab.priv, off)) == DropReason::dns_disabled);
+    auto off = frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}));
+    CHECK(only_drop(run(lab, lab.priv_host, off)) == DropReason::dns_disabled);
     // A spoofed source does not reach the resolver either.
-    auto spoofed = frame_of(lab.mac(lab.priv), test::build_packet({17, 0x0a0a0163, 0x0a0a0002, 5353, 53}));
-    CHECK(only_drop(run(lab, lab.priv, spoofed)) == DropReason::source_dest_check_source);
+    auto spoofed = frame_of(lab.mac(lab.priv_host), test::build_packet({17, 0x0a0a0163, 0x0a0a0002, 5353, 53}));
+    CHECK(only_drop(run(lab, lab.priv_host, spoofed)) == DropReason::source_dest_check_source);
 }
 
 TEST_CASE("each kind of bad frame is dropped with its reason") {
     Lab lab;
     auto reason_of = [&](std::vector<std::uint8_t> f, PortIndex in) { return only_drop(run(lab, in, f)); };
-    CHECK(reason_of(std::vector<std::uint8_t>(5), lab.pub) == DropReason::vnet_header_truncated);
-    CHECK(reason_of(std::vector<std::uint8_t>(20), lab.pub) == DropReason::frame_truncated);
-    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), pub_ip, priv_ip), lab.pub) == DropReason::source_mac_mismatch);
-    CHECK(reason_of(ipv4_frame(lab.mac(lab.pub), 0x0a0a0063, priv_ip), lab.pub) == DropReason::source_dest_check_source);
-    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), priv_ip, 0x0a0a0199), lab.priv) == DropReason::no_such_address);
-    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv), priv_ip, 0xffffffff), lab.priv) == DropReason::broadcast_or_multicast);
-    auto bad_checksum = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip);
+    CHECK(reason_of(std::vector<std::uint8_t>(5), lab.pub_host) == DropReason::vnet_header_truncated);
+    CHECK(reason_of(std::vector<std::uint8_t>(20), lab.pub_host) == DropReason::frame_truncated);
+    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv_host), pub_ip, priv_ip), lab.pub_host) == DropReason::source_mac_mismatch);
+    CHECK(reason_of(ipv4_frame(lab.mac(lab.pub_host), 0x0a0a0063, priv_ip), lab.pub_host) == DropReason::source_dest_check_source);
+    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv_host), priv_ip, 0x0a0a0199), lab.priv_host) == DropReason::no_such_address);
+    CHECK(reason_of(ipv4_frame(lab.mac(lab.priv_host), priv_ip, 0xffffffff), lab.priv_host) == DropReason::broadcast_or_multicast);
+    auto bad_checksum = ipv4_frame(lab.mac(lab.pub_host), pub_ip, priv_ip);
     bad_checksum[24 + 8] = 1;  // TTL changed, checksum not
-    CHECK(reason_of(bad_checksum, lab.pub) == DropReason::ipv4_bad_checksum);
-    auto truncated_ip = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip);
+    CHECK(reason_of(bad_checksum, lab.pub_host) == DropReason::ipv4_bad_checksum);
+    auto truncated_ip = ipv4_frame(lab.mac(lab.pub_host), pub_ip, priv_ip);
     truncated_ip.resize(24 + 12);
-    CHECK(reason_of(truncated_ip, lab.pub) == DropReason::ipv4_truncated);
-    auto v6 = ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip);
+    CHECK(reason_of(truncated_ip, lab.pub_host) == DropReason::ipv4_truncated);
+    auto v6 = ipv4_frame(lab.mac(lab.pub_host), pub_ip, priv_ip);
     wire::EthernetView(wire::Bytes(v6).subspan(10)).set_ether_type(wire::EtherType::ipv6);
-    CHECK(reason_of(v6, lab.pub) == DropReason::ipv6_not_enabled);
-    auto short_arp = arp_request(lab.mac(lab.pub), pub_ip, 0x0a0a0001);
+    CHECK(reason_of(v6, lab.pub_host) == DropReason::ipv6_not_enabled);
+    auto short_arp = arp_request(lab.mac(lab.pub_host), pub_ip, 0x0a0a0001);
     short_arp.resize(short_arp.size() - 4);
-    CHECK(reason_of(short_arp, lab.pub) == DropReason::arp_malformed);
+    CHECK(reason_of(short_arp, lab.pub_host) == DropReason::arp_malformed);
     auto resolver_stray = frame_of(lab.sp.resolver_mac, test::build_packet({17, 0xa9fe0002, 0x0a0a0163, 53, 1}));
     CHECK(reason_of(resolver_stray, lab.resolver) == DropReason::resolver_unknown_destination);
 }
@@ -367,12 +357,12 @@ TEST_CASE("random and mutated frames never crash, on every kind of port") {
     Lab lab;
     std::mt19937 rng(7);
     const std::vector<std::vector<std::uint8_t>> seeds = {
-        frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 40)),
-        frame_of(lab.mac(lab.pub), test::build_packet({1, pub_ip, priv_ip, 7, 0}, 40)),
+        frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 40)),
+        frame_of(lab.mac(lab.pub_host), test::build_packet({1, pub_ip, priv_ip, 7, 0}, 40)),
         frame_of(lab.sp.region_mac, test::build_packet({1, s3, public_ip, 7, 0}, 1600, 0, false)),
-        frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}, 30)),
+        frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}, 30)),
         frame_of(lab.sp.resolver_mac, test::build_packet({17, 0xa9fe0002, priv_ip, 53, 5353}, 30)),
-        arp_request(lab.mac(lab.pub), pub_ip, 0x0a0a0001),
+        arp_request(lab.mac(lab.pub_host), pub_ip, 0x0a0a0001),
     };
     std::size_t outputs = 0, drops = 0;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
@@ -393,7 +383,7 @@ TEST_CASE("random and mutated frames never crash, on every kind of port") {
         } else {
             const std::size_t which = rng() % seeds.size();
             f = seeds[which];
-            ingress = which == 2 ? lab.region : which == 4 ? lab.resolver : which == 3 ? lab.priv : lab.pub;
+            ingress = which == 2 ? lab.region : which == 4 ? lab.resolver : which == 3 ? lab.priv_host : lab.pub_host;
             for (int k = 0; k < 3; ++k) f[rng() % f.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
             if (rng() % 4 == 0) f.resize(rng() % f.size());
         }
@@ -414,14 +404,14 @@ TEST_CASE("no heap allocation per frame, on every path") {
         void drop(PortIndex, DropReason) noexcept override {}
     } sink;
     const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
-        {lab.pub, ipv4_frame(lab.mac(lab.pub), pub_ip, priv_ip)},
-        {lab.priv, arp_request(lab.mac(lab.priv), priv_ip, 0x0a0a0101)},
-        {lab.priv, ipv4_frame(lab.mac(lab.priv), priv_ip, s3)},                                           // dropped
-        {lab.pub, frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 100))},       // IGW out
+        {lab.pub_host, ipv4_frame(lab.mac(lab.pub_host), pub_ip, priv_ip)},
+        {lab.priv_host, arp_request(lab.mac(lab.priv_host), priv_ip, 0x0a0a0101)},
+        {lab.priv_host, ipv4_frame(lab.mac(lab.priv_host), priv_ip, s3)},                                           // dropped
+        {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 100))},       // IGW out
         {lab.region, frame_of(lab.sp.region_mac, test::build_packet({6, s3, public_ip, 80, 40000}, 100))},  // IGW in
-        {lab.pub, frame_of(lab.mac(lab.pub), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000))},      // ICMP error
-        {lab.pub, frame_of(lab.mac(lab.pub), test::build_packet({17, pub_ip, s3, 1, 2}, 3000, 0, false))},  // fragments
-        {lab.priv, frame_of(lab.mac(lab.priv), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}, 30))},  // DNS
+        {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000))},      // ICMP error
+        {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({17, pub_ip, s3, 1, 2}, 3000, 0, false))},  // fragments
+        {lab.priv_host, frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}, 30))},  // DNS
     };
     auto frames = originals;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);

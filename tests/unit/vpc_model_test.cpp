@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "routing/vpc_model.hpp"
+#include "tests/unit/two_subnet_lab.hpp"
 
 using namespace vpclab::routing;
 
@@ -15,24 +16,7 @@ std::string error_code_of(auto&& call) {
     return "no error";
 }
 
-struct TwoSubnetLab {
-    VpcModel m{"test-stack", "ap-northeast-2"};
-    std::string vpc, pub, priv, pub_rt, igw;
-    TwoSubnetLab() {
-        vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
-        pub = m.create_subnet("Pub", vpc, "10.10.0.0/24", "ap-northeast-2a", false, {}).id;
-        priv = m.create_subnet("Priv", vpc, "10.10.1.0/24", "ap-northeast-2c", false, {}).id;
-        pub_rt = m.create_route_table("PubRT", vpc, {}).id;
-        m.associate_route_table(pub_rt, pub);
-        igw = m.create_internet_gateway("IGW", {}).id;
-        m.attach_internet_gateway(igw, vpc);
-    }
-    std::string launch(const std::string& subnet, std::optional<std::uint32_t> ip = {}, std::optional<bool> pub_ip = {}) {
-        InstanceLaunch l;
-        l.interfaces.push_back({0, subnet, ip, pub_ip, {}, true});
-        return m.run_instance(l).id;
-    }
-};
+using vpclab::test::TwoSubnetLab;
 }  // namespace
 
 TEST_CASE("IDs are deterministic per stack and logical ID, and have 17 hex digits") {

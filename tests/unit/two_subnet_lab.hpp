@@ -1,0 +1,36 @@
+// Test fixture: the first seed lab's shape built through the model's API — a VPC 10.10.0.0/16 with a
+// public subnet 10.10.0.0/24 (its own route table) and a private one 10.10.1.0/24 (the main table), and an
+// attached internet gateway. Tests add routes and instances as they need.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "routing/vpc_model.hpp"
+
+namespace vpclab::test {
+
+struct TwoSubnetLab {
+    routing::VpcModel m;
+    std::string vpc, pub, priv, pub_rt, igw;
+
+    explicit TwoSubnetLab(const std::string& stack = "test-stack") : m(stack, "ap-northeast-2") {
+        vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
+        pub = m.create_subnet("Pub", vpc, "10.10.0.0/24", "ap-northeast-2a", false, {}).id;
+        priv = m.create_subnet("Priv", vpc, "10.10.1.0/24", "ap-northeast-2c", false, {}).id;
+        pub_rt = m.create_route_table("PubRT", vpc, {}).id;
+        m.associate_route_table(pub_rt, pub);
+        igw = m.create_internet_gateway("IGW", {}).id;
+        m.attach_internet_gateway(igw, vpc);
+    }
+    // The seed's public route: 0.0.0.0/0 to the internet gateway in the public subnet's table.
+    void add_default_route() { m.create_route(pub_rt, "0.0.0.0/0", {igw, "", ""}); }
+    // Launches an instance with one ENI; returns its instance ID.
+    std::string launch(const std::string& subnet, std::optional<std::uint32_t> ip = {}, std::optional<bool> public_ip = {}) {
+        routing::InstanceLaunch l;
+        l.interfaces.push_back({0, subnet, ip, public_ip, {}, true});
+        return m.run_instance(l).id;
+    }
+};
+
+}  // namespace vpclab::test
