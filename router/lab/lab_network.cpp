@@ -113,6 +113,25 @@ void open_resolver_sockets(const std::string& netns, tap::UniqueFd& udp, tap::Un
 
 }  // namespace
 
+routing::ServicePorts plan_service_ports(const routing::VpcModel& model, const endpoints::RegionCatalog& catalog) {
+    const std::string& stack = model.stack_name();
+    const auto& plan_addresses = catalog.plan();
+    routing::ServicePorts sp;
+    sp.region = static_cast<routing::PortIndex>(model.network_interfaces().size());
+    sp.region_mac = mac_for(stack, "region");
+    sp.region_router_mac = mac_for(stack, "region-router");
+    sp.region_link = plan_addresses.router_link();
+    sp.region_router_ip = plan_addresses.router_link_address();
+    sp.public_pool = plan_addresses.instance_pool();
+    sp.resolver = sp.region + 1;
+    sp.resolver_mac = mac_for(stack, "resolver");
+    sp.resolver_router_mac = mac_for(stack, "resolver-router");
+    sp.resolver_link = {resolver_link_network, 24};
+    sp.resolver_router_ip = resolver_link_network + 1;
+    sp.resolver_base = resolver_vpc_base;
+    return sp;
+}
+
 LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& plan, const endpoints::RegionCatalog& catalog,
                               Ledger& ledger) {
     const std::string& stack = model.stack_name();
@@ -150,13 +169,8 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
     // reached back through the router (and between each other through the region's own forwarding, one
     // internet hop); anything else is blackholed: "there is no real internet" (DESIGN.md §4).
     const auto& plan_addresses = catalog.plan();
-    routing::ServicePorts& sp = net.service_ports_;
-    sp.region = static_cast<routing::PortIndex>(net.taps_.size());
-    sp.region_mac = mac_for(stack, "region");
-    sp.region_router_mac = mac_for(stack, "region-router");
-    sp.region_link = plan_addresses.router_link();
-    sp.region_router_ip = plan_addresses.router_link_address();
-    sp.public_pool = plan_addresses.instance_pool();
+    net.service_ports_ = plan_service_ports(model, catalog);
+    const routing::ServicePorts& sp = net.service_ports_;
     {
         tap::NamespaceInterface spec;
         spec.mac = sp.region_mac;
@@ -177,12 +191,6 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
     }
 
     // The resolver: one pair of link-local addresses per VPC on lo; replies go back through the router.
-    sp.resolver = static_cast<routing::PortIndex>(net.taps_.size());
-    sp.resolver_mac = mac_for(stack, "resolver");
-    sp.resolver_router_mac = mac_for(stack, "resolver-router");
-    sp.resolver_link = {resolver_link_network, 24};
-    sp.resolver_router_ip = resolver_link_network + 1;
-    sp.resolver_base = resolver_vpc_base;
     {
         tap::NamespaceInterface spec;
         spec.mac = sp.resolver_mac;

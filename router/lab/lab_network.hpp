@@ -30,6 +30,10 @@ struct LabPlan {
 constexpr std::uint32_t resolver_link_network = 0xa9fefe00;  // 169.254.254.0/24: router .1, resolver .2
 constexpr std::uint32_t resolver_vpc_base = 0xa9fe0000;      // VPC k answers at 169.254.k.2 and 169.254.k.253
 
+// Where the region and resolver ports sit and their addresses and MACs, for a model: a pure function of
+// the model and catalog, so a test or benchmark can compile the same snapshot the router does.
+routing::ServicePorts plan_service_ports(const routing::VpcModel& model, const endpoints::RegionCatalog& catalog);
+
 class LabNetwork {
 public:
     // Creates every namespace and TAP, recording each namespace in the ledger first. On failure throws;
