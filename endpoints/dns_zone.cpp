@@ -16,8 +16,14 @@ std::string public_dns_name(std::uint32_t ip, const std::string& region) {
     return "ec2-" + dashed(ip) + "." + (region == "us-east-1" ? "compute-1" : region + ".compute") + ".amazonaws.com";
 }
 
+std::string instance_hostname(std::uint32_t ip) { return "ip-" + dashed(ip); }
+
+std::string private_dns_domain(const std::string& region) {
+    return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
+}
+
 std::string private_dns_name(std::uint32_t ip, const std::string& region) {
-    return "ip-" + dashed(ip) + "." + (region == "us-east-1" ? "ec2.internal" : region + ".compute.internal");
+    return instance_hostname(ip) + "." + private_dns_domain(region);
 }
 
 DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog, std::size_t vpc_index) {

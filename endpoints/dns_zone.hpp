@@ -22,9 +22,14 @@ struct DnsZone {
 // The zone the resolver of the VPC at `vpc_index` (in model order) answers from.
 DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog, std::size_t vpc_index);
 
+// EC2's instance names (EC2 User Guide, "Amazon EC2 instance hostnames"), one place for all of vpclab:
+// "ip-10-10-1-4", the hostname of the instance with that private address.
+std::string instance_hostname(std::uint32_t private_ip);
+// "ap-northeast-2.compute.internal" (us-east-1: "ec2.internal"): the search domain in resolv.conf.
+std::string private_dns_domain(const std::string& region);
+// "ip-10-10-1-4.ap-northeast-2.compute.internal".
+std::string private_dns_name(std::uint32_t private_ip, const std::string& region);
 // "ec2-198-19-0-10.ap-northeast-2.compute.amazonaws.com" (us-east-1: "….compute-1.amazonaws.com").
 std::string public_dns_name(std::uint32_t public_ip, const std::string& region);
-// "ip-10-10-1-4.ap-northeast-2.compute.internal" (us-east-1: "ip-10-10-1-4.ec2.internal").
-std::string private_dns_name(std::uint32_t private_ip, const std::string& region);
 
 }  // namespace vpclab::endpoints

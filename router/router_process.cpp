@@ -103,9 +103,11 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddres
             ::dup2(null_fd, 2);
             ::close(null_fd);
         }
-        spdlog::info("stack {} up: {} instances, {} ENIs", stack, plan.instances.size(), network.port_count());
+        spdlog::info("stack {} up: {} instances, {} ENIs, region and resolver ports", stack, plan.instances.size(),
+                     state.model->network_interfaces().size());
         report(ready_fd, "ready");
         if (ready_fd >= 0) ::close(ready_fd);
+        ready_fd = -1;  // closed: a later error must not write into whatever reuses the number
         loop.run();
         spdlog::info("stack {} shutting down", stack);
         ::kill(region_server, SIGKILL);

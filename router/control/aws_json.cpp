@@ -1,6 +1,8 @@
 // JSON shapes of EC2 resources, following the EC2 API reference (DescribeVpcs, DescribeSubnets, …).
 #include "router/control/aws_json.hpp"
 
+#include "endpoints/dns_zone.hpp"
+
 namespace vpclab::router {
 
 using nlohmann::json;
@@ -18,17 +20,6 @@ json tags_json(const std::vector<routing::Tag>& tags, const routing::ResourceBas
         out.push_back({{"Key", "aws:cloudformation:logical-id"}, {"Value", r.logical_id}});
     }
     return out;
-}
-
-std::string dns_label(std::uint32_t ip) {
-    std::string s = format_ipv4(ip);
-    for (char& c : s)
-        if (c == '.') c = '-';
-    return s;
-}
-
-std::string private_domain(const std::string& region) {
-    return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
 }
 
 json rule_json(const routing::SecurityGroupRule& r) {
@@ -129,7 +120,6 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
     json enis = json::array();
     json groups = json::array();
     const routing::NetworkInterface& primary = m.network_interface(i.network_interface_ids.front());
-    const std::string domain = private_domain(m.region());
     for (const auto& id : i.network_interface_ids) {
         const auto& e = m.network_interface(id);
         json eg = json::array();
@@ -140,7 +130,7 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
                   {"MacAddress", e.mac.to_string()},
                   {"NetworkInterfaceId", e.id},
                   {"OwnerId", owner_id},
-                  {"PrivateDnsName", "ip-" + dns_label(e.private_ip) + "." + domain},
+                  {"PrivateDnsName", endpoints::private_dns_name(e.private_ip, m.region())},
                   {"PrivateIpAddress", format_ipv4(e.private_ip)},
                   {"SourceDestCheck", e.source_dest_check},
                   {"Status", "in-use"},
@@ -156,9 +146,9 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
               {"InstanceId", i.id},
               {"InstanceType", i.instance_type},
               {"Placement", {{"AvailabilityZone", m.subnet(primary.subnet_id).availability_zone}, {"Tenancy", "default"}}},
-              {"PrivateDnsName", "ip-" + dns_label(primary.private_ip) + "." + domain},
+              {"PrivateDnsName", endpoints::private_dns_name(primary.private_ip, m.region())},
               {"PrivateIpAddress", format_ipv4(primary.private_ip)},
-              {"PublicDnsName", primary.public_ip && hostnames ? "ec2-" + dns_label(*primary.public_ip) + "." + m.region() + ".compute.amazonaws.com" : ""},
+              {"PublicDnsName", primary.public_ip && hostnames ? endpoints::public_dns_name(*primary.public_ip, m.region()) : ""},
               {"State", {{"Code", 16}, {"Name", "running"}}},
               {"SubnetId", primary.subnet_id},
               {"VpcId", primary.vpc_id},

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "endpoints/dns_zone.hpp"
 #include "tap/link_config.hpp"
 #include "tap/network_namespace.hpp"
 #include "tap/system_error.hpp"
@@ -28,17 +29,6 @@ std::string tap_name_for(const std::string& stack, const std::string& eni_id) {
     return name;
 }
 
-std::string hostname_for(std::uint32_t ip) {
-    std::string a = format_ipv4(ip);
-    for (char& c : a)
-        if (c == '.') c = '-';
-    return "ip-" + a;
-}
-
-std::string private_dns_domain(const std::string& region) {
-    return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
-}
-
 LabPlan LabPlan::of(const routing::VpcModel& model) {
     LabPlan plan;
     std::set<std::string> names;
@@ -49,7 +39,7 @@ LabPlan LabPlan::of(const routing::VpcModel& model) {
         if (names.count(ns)) ns = namespace_name_for(model.stack_name(), inst.id);
         names.insert(ns);
         const auto& primary = model.network_interface(inst.network_interface_ids.front());
-        plan.instances.push_back({inst.id, inst.display_name(), ns, hostname_for(primary.private_ip)});
+        plan.instances.push_back({inst.id, inst.display_name(), ns, endpoints::instance_hostname(primary.private_ip)});
     }
     // An instance named "region" would collide with the region: the suffix keeps lab plumbing apart.
     plan.region_netns = model.stack_name() + (names.count(model.stack_name() + "-region") ? "-region-ns" : "-region");
@@ -135,7 +125,7 @@ routing::ServicePorts plan_service_ports(const routing::VpcModel& model, const e
 LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& plan, const endpoints::RegionCatalog& catalog,
                               Ledger& ledger) {
     const std::string& stack = model.stack_name();
-    const std::string domain = private_dns_domain(model.region());
+    const std::string domain = endpoints::private_dns_domain(model.region());
     for (const auto& inst : plan.instances) {
         make_namespace(ledger, inst.netns);
         const auto& eni = model.network_interface(model.instance(inst.instance_id).network_interface_ids.front());

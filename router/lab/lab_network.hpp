@@ -57,7 +57,5 @@ private:
 // Names derived from the model: stable, and legal as namespace / interface names.
 std::string namespace_name_for(const std::string& stack, const std::string& instance_name);
 std::string tap_name_for(const std::string& stack, const std::string& eni_id);
-std::string hostname_for(std::uint32_t private_ip);  // ip-10-10-1-4, as EC2 names instances
-std::string private_dns_domain(const std::string& region);  // ap-northeast-2.compute.internal (us-east-1: ec2.internal)
 
 }  // namespace vpclab::router

@@ -5,6 +5,7 @@
 #include <functional>
 #include <set>
 
+#include "endpoints/dns_zone.hpp"
 #include "router/template/intrinsics.hpp"
 #include "router/template/template_error.hpp"
 #include "router/template/template_node.hpp"
@@ -532,20 +533,13 @@ private:
         const auto& s = lab_.model->subnet(eni.subnet_id);
         if (!az.empty() && az != s.availability_zone)
             props.fail("AvailabilityZone", az + " is not the zone of subnet " + s.id + " (" + s.availability_zone + ")");
-        const std::string dashed = [&] {
-            std::string a = routing::format_ipv4(eni.private_ip);
-            std::replace(a.begin(), a.end(), '.', '-');
-            return a;
-        }();
         r.attributes["Ref"] = Node::make_scalar(inst.id, r.line);
         r.attributes["PrivateIp"] = Node::make_scalar(routing::format_ipv4(eni.private_ip), r.line);
-        r.attributes["PrivateDnsName"] = Node::make_scalar("ip-" + dashed + "." + options_.region + ".compute.internal", r.line);
+        r.attributes["PrivateDnsName"] = Node::make_scalar(endpoints::private_dns_name(eni.private_ip, options_.region), r.line);
         r.attributes["AvailabilityZone"] = Node::make_scalar(s.availability_zone, r.line);
         if (eni.public_ip) {
-            std::string pub = routing::format_ipv4(*eni.public_ip);
-            r.attributes["PublicIp"] = Node::make_scalar(pub, r.line);
-            std::replace(pub.begin(), pub.end(), '.', '-');
-            r.attributes["PublicDnsName"] = Node::make_scalar("ec2-" + pub + "." + options_.region + ".compute.amazonaws.com", r.line);
+            r.attributes["PublicIp"] = Node::make_scalar(routing::format_ipv4(*eni.public_ip), r.line);
+            r.attributes["PublicDnsName"] = Node::make_scalar(endpoints::public_dns_name(*eni.public_ip, options_.region), r.line);
         }
     }
 
