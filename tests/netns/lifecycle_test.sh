@@ -31,6 +31,16 @@ check "B was not disturbed" "$VPCLAB" exec --stack-name "$b" jh-test-Private-EC2
 check "down B" "$VPCLAB" down --stack-name "$b"
 check_equal "nothing of B is left" "" "$(stack_leftovers "$b")"
 
+# --foreground keeps the router attached; Ctrl-C (SIGINT) stops it and removes the lab.
+f=$(new_stack fg)
+"$VPCLAB" up --stack-name "$f" --foreground >/dev/null 2>&1 &
+fg_pid=$!
+background_pids+=($fg_pid)
+check "a foreground router comes up" wait_until 10 "$VPCLAB" exec --stack-name "$f" jh-test-Public-EC2 -- ping -c 1 -W 1 10.10.1.4
+kill -INT "$fg_pid"
+check "Ctrl-C stops it" wait_until 10 sh -c "! kill -0 $fg_pid"
+check_equal "… and it removed its lab" "" "$(stack_leftovers "$f")"
+
 # Refusals create nothing.
 c=$(new_stack c)
 bad="/tmp/$c-bad.yaml"

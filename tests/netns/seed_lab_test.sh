@@ -111,6 +111,14 @@ before=$(drop_count "$stack" no_public_ip)
 check "create-route succeeds" "$VPCLAB" ec2 create-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 0.0.0.0/0 --gateway-id "$igw"
 $priv ping -c 1 -W 1 $s3 >/dev/null
 check "the next packet follows the new route to the IGW (no public IP: dropped there)" test "$(drop_count "$stack" no_public_ip)" -eq $((before + 1))
+# replace-route: send 0.0.0.0/0 to the public instance's ENI instead. That ENI keeps its source/destination
+# check, so it refuses traffic not addressed to it (as a real instance would without being a NAT).
+public_eni=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters Name=tag:Name,Values=jh-test-Public-EC2 | grep -m1 '"NetworkInterfaceId"' | cut -d'"' -f4)
+check "replace-route to a network interface succeeds" "$VPCLAB" ec2 replace-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 0.0.0.0/0 --network-interface-id "$public_eni"
+check_contains "describe-route-tables shows the new target" "\"NetworkInterfaceId\": \"$public_eni\"" "$("$VPCLAB" ec2 describe-route-tables --stack-name "$stack" --route-table-ids "$private_rt")"
+before=$(drop_count "$stack" source_dest_check_destination)
+$priv ping -c 1 -W 1 $s3 >/dev/null
+check "the next packet follows the replaced route to the ENI, whose check drops it" test "$(drop_count "$stack" source_dest_check_destination)" -eq $((before + 1))
 check "delete-route succeeds" "$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 0.0.0.0/0
 err=$("$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 10.10.0.0/16 2>&1)
 check_equal "deleting the local route is refused with the aws CLI's exit status" "254" "$("$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 10.10.0.0/16 >/dev/null 2>&1; echo $?)"
