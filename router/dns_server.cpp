@@ -33,12 +33,13 @@ struct PktinfoMessage {
 };
 }  // namespace
 
-DnsServer::DnsServer(int udp_fd, int tcp_listener_fd, std::uint32_t resolver_base, const std::vector<endpoints::DnsZone>& zones)
-    : udp_fd_(udp_fd), tcp_fd_(tcp_listener_fd), resolver_base_(resolver_base), zones_(zones) {}
+DnsServer::DnsServer(int udp_fd, int tcp_listener_fd, const routing::ServicePorts& ports,
+                     const std::vector<endpoints::DnsZone>& zones, std::uint64_t& answered)
+    : udp_fd_(udp_fd), tcp_fd_(tcp_listener_fd), ports_(ports), zones_(zones), answered_(answered) {}
 
 const endpoints::DnsZone* DnsServer::zone_for(std::uint32_t local) const {
-    const std::uint32_t vpc = (local - resolver_base_) >> 8;
-    return local >= resolver_base_ && vpc < zones_.size() ? &zones_[vpc] : nullptr;
+    const std::uint32_t vpc = ports_.resolver_vpc(local);
+    return vpc < zones_.size() ? &zones_[vpc] : nullptr;
 }
 
 void DnsServer::on_udp_readable() {
@@ -96,28 +97,22 @@ std::vector<std::pair<int, std::size_t>> DnsServer::on_tcp_acceptable() {
         }
         TcpClient& c = clients_[slot];
         c.fd = tap::UniqueFd(fd);
-        c.vpc = (ntohl(local.sin_addr.s_addr) - resolver_base_) >> 8;
+        c.vpc = ports_.resolver_vpc(ntohl(local.sin_addr.s_addr));
         c.buffer.clear();
         c.accepted_order = ++accepted_;
         added.emplace_back(fd, slot);
     }
 }
 
-bool DnsServer::on_tcp_readable(std::size_t slot) {
+void DnsServer::on_tcp_readable(std::size_t slot) {
     TcpClient& c = clients_[slot];
     std::uint8_t chunk[4096];
     while (true) {
         const ssize_t n = ::read(c.fd.get(), chunk, sizeof chunk);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-            c.fd.reset();
-            return false;
-        }
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return c.fd.reset();
         if (n < 0) break;
         c.buffer.insert(c.buffer.end(), chunk, chunk + n);
-        if (c.buffer.size() > 65537 + 2) {
-            c.fd.reset();
-            return false;
-        }
+        if (c.buffer.size() > 65537 + 2) return c.fd.reset();
     }
     // Each message is preceded by its two-byte length (RFC 1035 §4.2.2); answer every complete one.
     while (c.buffer.size() >= 2) {
@@ -128,13 +123,9 @@ bool DnsServer::on_tcp_readable(std::size_t slot) {
         if (reply.empty()) continue;
         std::vector<std::uint8_t> framed{static_cast<std::uint8_t>(reply.size() >> 8), static_cast<std::uint8_t>(reply.size())};
         framed.insert(framed.end(), reply.begin(), reply.end());
-        if (::send(c.fd.get(), framed.data(), framed.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(framed.size())) {
-            c.fd.reset();
-            return false;
-        }
+        if (::send(c.fd.get(), framed.data(), framed.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(framed.size())) return c.fd.reset();
         ++answered_;
     }
-    return true;
 }
 
 }  // namespace vpclab::router

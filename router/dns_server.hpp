@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "endpoints/dns_zone.hpp"
+#include "routing/forwarding_snapshot.hpp"
 #include "tap/unique_fd.hpp"
 
 namespace vpclab::router {
@@ -16,15 +17,15 @@ class DnsServer {
 public:
     static constexpr std::size_t max_tcp_clients = 64;
 
-    DnsServer(int udp_fd, int tcp_listener_fd, std::uint32_t resolver_base, const std::vector<endpoints::DnsZone>& zones);
+    // `answered` counts the responses sent (shown by `vpclab stats`).
+    DnsServer(int udp_fd, int tcp_listener_fd, const routing::ServicePorts& ports, const std::vector<endpoints::DnsZone>& zones,
+              std::uint64_t& answered);
 
     void on_udp_readable();
     // Accepts pending connections; returns the new client fds with their slot, to watch for reading.
     std::vector<std::pair<int, std::size_t>> on_tcp_acceptable();
-    // Reads and answers what a TCP client sent; returns false when the connection is finished (closed here).
-    bool on_tcp_readable(std::size_t slot);
-    int client_fd(std::size_t slot) const { return clients_[slot].fd.get(); }
-    std::uint64_t queries_answered() const { return answered_; }
+    // Reads and answers what a TCP client sent; closes the connection when the client is done.
+    void on_tcp_readable(std::size_t slot);
 
 private:
     struct TcpClient {
@@ -33,13 +34,15 @@ private:
         std::vector<std::uint8_t> buffer;
         std::uint64_t accepted_order = 0;
     };
+    // The asking VPC's zone, from the local address the query arrived at, or nullptr.
     const endpoints::DnsZone* zone_for(std::uint32_t local_address) const;
 
     int udp_fd_, tcp_fd_;
-    std::uint32_t resolver_base_;
+    const routing::ServicePorts& ports_;
     const std::vector<endpoints::DnsZone>& zones_;
+    std::uint64_t& answered_;
     std::array<TcpClient, max_tcp_clients> clients_;
-    std::uint64_t accepted_ = 0, answered_ = 0;
+    std::uint64_t accepted_ = 0;
 };
 
 }  // namespace vpclab::router

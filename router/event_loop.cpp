@@ -31,7 +31,7 @@ EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueF
     : state_(state),
       network_(network),
       control_(std::move(control_listener)),
-      dns_(network.dns_udp_fd(), network.dns_tcp_fd(), state.service_ports.resolver_base, state.dns_zones),
+      dns_(network.dns_udp_fd(), network.dns_tcp_fd(), state.service_ports, state.dns_zones, state.dns_queries_answered),
       frame_buffer_(frame_capacity),
       scratch_(pipeline_scratch_size) {
     epoll_ = tap::UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
@@ -83,7 +83,6 @@ void EventLoop::run() {
                 drain_tap(static_cast<std::uint32_t>(tag));
             }
         }
-        state_.dns_queries_answered = dns_.queries_answered();
     }
 }
 

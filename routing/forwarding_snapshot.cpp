@@ -16,6 +16,8 @@ const char* to_string(Outcome o) {
         case Outcome::drop_reserved_address: return "reserved_address";
         case Outcome::drop_broadcast: return "broadcast_or_multicast";
         case Outcome::drop_link_local: return "link_local_service";
+        case Outcome::to_resolver: return "to_resolver";
+        case Outcome::drop_dns_disabled: return "dns_disabled";
     }
     return "unknown";
 }
@@ -32,7 +34,8 @@ std::uint32_t index_of(const std::vector<T>& items, const std::string& id) {
 std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcModel& model, const ServicePorts& service_ports) {
     auto snap = std::make_shared<ForwardingSnapshot>();
     snap->service_ = service_ports;
-    if (model.vpcs().size() > 250) throw ApiError("VpcLimitExceeded", "a lab holds at most 250 VPCs");
+    if (model.vpcs().size() > ServicePorts::max_vpcs)
+        throw ApiError("VpcLimitExceeded", "a lab holds at most " + std::to_string(ServicePorts::max_vpcs) + " VPCs");
     for (const auto& v : model.vpcs()) snap->vpcs_.push_back(VpcInfo{v.cidr, {}, false, v.enable_dns_support, v.cidr.network + 2});
     for (const auto& g : model.internet_gateways()) {
         const std::uint32_t vpc = g.attached_vpc_id.empty() ? no_port : index_of(model.vpcs(), g.attached_vpc_id);
@@ -88,31 +91,15 @@ PortIndex ForwardingSnapshot::port_by_address(std::uint32_t vpc, std::uint32_t a
     return find_in(vpcs_[vpc].hosts, address);
 }
 
-ResolverDecision ForwardingSnapshot::to_resolver(PortIndex ingress, std::uint32_t destination, std::uint8_t protocol,
-                                                 std::uint16_t destination_port) const {
-    ResolverDecision d;
-    const VpcInfo& vpc = vpcs_[ports_[ingress].vpc];
-    if (destination != vpc.dns_address && destination != amazon_dns_link_local) return d;
-    if ((protocol != 6 && protocol != 17) || destination_port != 53 || service_.resolver == no_port) return d;
-    if (!vpc.dns_support) {
-        d.kind = ResolverDecision::Kind::disabled;
-        return d;
-    }
-    d.kind = ResolverDecision::Kind::forward;
-    d.resolver_address = service_.resolver_base + (ports_[ingress].vpc << 8) + (destination == vpc.dns_address ? 2 : 253);
-    return d;
-}
-
 ResolverReply ForwardingSnapshot::from_resolver(std::uint32_t source, std::uint32_t destination) const {
     ResolverReply r;
-    const std::uint32_t vpc = (source - service_.resolver_base) >> 8;
-    const std::uint32_t entry = source & 0xff;
-    if (source < service_.resolver_base || vpc >= vpcs_.size() || (entry != 2 && entry != 253)) return r;
+    const std::uint32_t vpc = service_.resolver_vpc(source);
+    if (vpc >= vpcs_.size()) return r;
     r.port = port_by_address(vpc, destination);
     if (r.port == no_port) return r;
     r.ok = true;
     r.from = source;
-    r.to = entry == 2 ? vpcs_[vpc].dns_address : amazon_dns_link_local;
+    r.to = ServicePorts::asked_link_local(source) ? amazon_dns_link_local : vpcs_[vpc].dns_address;
     return r;
 }
 
@@ -155,12 +142,21 @@ const wire::MacAddress* ForwardingSnapshot::service_arp_answer(PortIndex ingress
     return nullptr;
 }
 
-Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std::uint32_t destination) const {
+Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std::uint32_t destination,
+                                    std::uint8_t protocol, std::uint16_t destination_port) const {
     const PortInfo& in = ports_[ingress];
     Decision d;
     // Source/destination check (EC2 User Guide, "Source/destination checking"): an ENI may only send
     // packets from its own address unless the check is disabled (NAT instances, appliances).
     if (in.source_dest_check && source != in.ip) return d.outcome = Outcome::drop_source_check, d;
+    const VpcInfo& vpc = vpcs_[in.vpc];
+    if ((destination == vpc.dns_address || destination == amazon_dns_link_local) && (protocol == 6 || protocol == 17) &&
+        destination_port == 53 && service_.resolver != no_port) {
+        if (!vpc.dns_support) return d.outcome = Outcome::drop_dns_disabled, d;
+        d.outcome = Outcome::to_resolver;
+        d.resolver_address = service_.resolver_address(in.vpc, destination == amazon_dns_link_local);
+        return d;
+    }
     if (destination == 0xffffffff || (destination >> 28) == 0xe) return d.outcome = Outcome::drop_broadcast, d;
     if ((destination >> 16) == 0xa9fe) return d.outcome = Outcome::drop_link_local, d;  // 169.254.0.0/16
 

@@ -26,7 +26,9 @@ enum class Outcome : std::uint8_t {
     drop_no_such_address,     // local route matched but no ENI holds the address
     drop_reserved_address,    // to the subnet router / DNS / reserved addresses (not served here)
     drop_broadcast,           // broadcast and multicast are not supported in a VPC
-    drop_link_local,          // 169.254.0.0/16 services (DNS, metadata) are not served here
+    drop_link_local,          // 169.254.0.0/16 services other than DNS (metadata) are not served here
+    to_resolver,              // DNS for the VPC resolver: on to `resolver_address` in the resolver namespace
+    drop_dns_disabled,        // DNS for the VPC resolver while the VPC's enableDnsSupport is false
 };
 const char* to_string(Outcome o);
 
@@ -35,6 +37,7 @@ struct Decision {
     PortIndex port = no_port;
     std::uint32_t gateway = 0;  // index into VpcModel::internet_gateways()
     bool same_subnet = false;   // delivered within the sender's subnet: the frame keeps the sender's MAC
+    std::uint32_t resolver_address = 0;  // to_resolver: the asking VPC's address in the resolver namespace
 };
 
 struct PortInfo {
@@ -58,18 +61,24 @@ struct ServicePorts {
     Cidr public_pool;                 // instances' public IPs: reached from the region through the IGW
     Cidr resolver_link;               // router .1, resolver namespace .2
     std::uint32_t resolver_router_ip = 0;
-    // VPC number k answers at resolver_base + k*256 + 2 (for base+2) and + 253 (for 169.254.169.253).
     std::uint32_t resolver_base = 0;
+
+    // VPC number k's resolver answers at resolver_base + k*256 + 2 (asked at the VPC's base+2) and + 253
+    // (asked at 169.254.169.253): the address alone tells which VPC asked and which address it asked.
+    static constexpr std::uint32_t max_vpcs = 250;
+    std::uint32_t resolver_address(std::uint32_t vpc, bool asked_link_local) const {
+        return resolver_base + (vpc << 8) + (asked_link_local ? 253 : 2);
+    }
+    // The VPC number a resolver address belongs to, or no_port if it is none of them.
+    std::uint32_t resolver_vpc(std::uint32_t address) const {
+        const std::uint32_t entry = address & 0xff, vpc = (address - resolver_base) >> 8;
+        return address >= resolver_base && vpc < max_vpcs && (entry == 2 || entry == 253) ? vpc : no_port;
+    }
+    static bool asked_link_local(std::uint32_t resolver_address) { return (resolver_address & 0xff) == 253; }
 };
 
 // The Amazon-provided DNS server's fixed address (VPC User Guide, "Amazon DNS server").
 constexpr std::uint32_t amazon_dns_link_local = 0xa9fea9fd;  // 169.254.169.253
-
-// Where a packet for the VPC resolver goes, or why it does not.
-struct ResolverDecision {
-    enum class Kind : std::uint8_t { not_dns, forward, disabled } kind = Kind::not_dns;
-    std::uint32_t resolver_address = 0;  // the per-VPC address in the resolver namespace
-};
 
 // An internet gateway's verdict on a packet crossing it.
 struct GatewayDecision {
@@ -97,18 +106,17 @@ public:
     static std::shared_ptr<const ForwardingSnapshot> compile(const VpcModel& model, const ServicePorts& service_ports = {});
 
     // Routing decision for an IPv4 packet that entered on `ingress` (VPC User Guide, "Route tables":
-    // the source subnet's table, longest prefix wins; the VPC router does not decrement TTL).
-    Decision decide(PortIndex ingress, std::uint32_t source, std::uint32_t destination) const;
+    // the source subnet's table, longest prefix wins; the VPC router does not decrement TTL). UDP/TCP to
+    // port 53 at the VPC's base+2 or 169.254.169.253 goes to the VPC resolver whatever the routes say, and
+    // security groups and NACLs never filter it (VPC User Guide, "Amazon DNS server").
+    Decision decide(PortIndex ingress, std::uint32_t source, std::uint32_t destination, std::uint8_t protocol = 0,
+                    std::uint16_t destination_port = 0) const;
 
     // The MAC to answer an ARP request for `target` from `ingress` with, or nullptr if it goes unanswered.
     // Addresses of ENIs in the same subnet answer with that ENI's MAC (so `ip neigh` shows the peer, as on
     // AWS); any other address in the subnet with the subnet router's MAC, so the router sees the traffic.
     const wire::MacAddress* arp_answer(PortIndex ingress, std::uint32_t target) const;
 
-    // A packet to the VPC's DNS server (base+2 or 169.254.169.253, UDP/TCP 53), which security groups and
-    // NACLs never filter; sent on only while the VPC's enableDnsSupport is true.
-    ResolverDecision to_resolver(PortIndex ingress, std::uint32_t destination, std::uint8_t protocol,
-                                 std::uint16_t destination_port) const;
     // Leaving through the IGW that `decision.gateway` names (VPC User Guide, "Internet gateways"): the ENI
     // needs a public IP, and the gateway must still be attached to its VPC.
     GatewayDecision internet_egress(PortIndex ingress, const Decision& decision) const;

@@ -46,6 +46,8 @@ DropReason drop_reason_for(routing::Outcome o) {
         case Outcome::drop_broadcast: return DropReason::broadcast_or_multicast;
         case Outcome::drop_link_local: return DropReason::link_local_service;
         case Outcome::internet_gateway: return DropReason::internet_gateway_detached;
+        case Outcome::drop_dns_disabled: return DropReason::dns_disabled;
+        case Outcome::to_resolver: break;
         case Outcome::deliver: break;
     }
     return DropReason::no_route;

@@ -109,19 +109,13 @@ std::uint16_t destination_port_of(const wire::Ipv4View& ip) {
 
 void from_eni(Context& c, Frame& f) {
     const routing::PortInfo& in = c.snap.port(c.ingress);
-    // Source/destination check before anything else, the resolver included.
-    if (in.source_dest_check && f.ip.source() != in.ip) return c.sink.drop(c.ingress, DropReason::source_dest_check_source);
     const bool partial = f.vnet.needs_checksum();
-
-    const auto dns = c.snap.to_resolver(c.ingress, f.ip.destination(), f.ip.protocol(), destination_port_of(f.ip));
-    if (dns.kind == routing::ResolverDecision::Kind::disabled) return c.sink.drop(c.ingress, DropReason::dns_disabled);
-    if (dns.kind == routing::ResolverDecision::Kind::forward) {
+    const routing::Decision d = c.snap.decide(c.ingress, f.ip.source(), f.ip.destination(), f.ip.protocol(), destination_port_of(f.ip));
+    if (d.outcome == routing::Outcome::to_resolver) {
         const auto& sp = c.snap.service_ports();
-        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), dns.resolver_address, partial);
+        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), d.resolver_address, partial);
         return send(c, sp.resolver, f, sp.resolver_mac, sp.resolver_router_mac);
     }
-
-    const routing::Decision d = c.snap.decide(c.ingress, f.ip.source(), f.ip.destination());
     if (d.outcome == routing::Outcome::deliver) {
         // The VPC router is not an IP hop (no TTL decrement); within a subnet the frame keeps the sender's
         // MAC, across subnets it comes from the destination subnet's router.

@@ -184,11 +184,11 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
     {
         tap::NamespaceInterface spec;
         spec.mac = sp.resolver_mac;
-        spec.address = resolver_link_network + 2;
-        spec.prefix_length = 24;
+        spec.address = sp.resolver_link.network + 2;
+        spec.prefix_length = sp.resolver_link.prefix_length;
         for (std::uint32_t k = 0; k < model.vpcs().size(); ++k) {
-            spec.loopback_addresses.push_back(resolver_vpc_base + (k << 8) + 2);
-            spec.loopback_addresses.push_back(resolver_vpc_base + (k << 8) + 253);
+            spec.loopback_addresses.push_back(sp.resolver_address(k, false));
+            spec.loopback_addresses.push_back(sp.resolver_address(k, true));
         }
         spec.routes.push_back({0, 0, sp.resolver_router_ip, false});
         net.taps_.push_back(tap_into(stack, "resolver", plan.resolver_netns, spec));

@@ -90,3 +90,38 @@ TEST_CASE("ARP answers: peers with their own MAC, other in-subnet addresses with
     CHECK(s->arp_answer(lab.priv_host, pub_ip) == nullptr);        // another subnet is not on-link
     CHECK(s->arp_answer(lab.priv_host, 0x0a0a01ff) == nullptr);    // broadcast
 }
+
+TEST_CASE("DNS to base+2 or 169.254.169.253 goes to the resolver whatever the routes say, after the source check") {
+    SeedLab lab;
+    ServicePorts sp;
+    sp.resolver = 4;
+    sp.resolver_base = 0xa9fe0000;
+    auto snap = ForwardingSnapshot::compile(lab.m, sp);
+    // The private subnet has only the local route; DNS still reaches the resolver, from either address.
+    auto d = snap->decide(lab.priv_host, priv_ip, 0x0a0a0002, 17, 53);
+    CHECK(d.outcome == Outcome::to_resolver);
+    CHECK(d.resolver_address == sp.resolver_address(0, false));
+    d = snap->decide(lab.priv_host, priv_ip, amazon_dns_link_local, 6, 53);
+    CHECK(d.outcome == Outcome::to_resolver);
+    CHECK(d.resolver_address == sp.resolver_address(0, true));
+    CHECK(snap->decide(lab.priv_host, 0x0a0a0163, 0x0a0a0002, 17, 53).outcome == Outcome::drop_source_check);
+    CHECK(snap->decide(lab.priv_host, priv_ip, 0x0a0a0002, 17, 54).outcome == Outcome::drop_reserved_address);
+    CHECK(snap->decide(lab.priv_host, priv_ip, 0x0a0a0002, 1, 0).outcome == Outcome::drop_reserved_address);
+    lab.m.modify_vpc_attribute(lab.vpc, false, std::nullopt);
+    CHECK(ForwardingSnapshot::compile(lab.m, sp)->decide(lab.priv_host, priv_ip, 0x0a0a0002, 17, 53).outcome == Outcome::drop_dns_disabled);
+}
+
+TEST_CASE("resolver addresses: what a VPC is given decodes back to that VPC and the address it asked") {
+    ServicePorts sp;
+    sp.resolver_base = 0xa9fe0000;
+    for (std::uint32_t vpc : {0u, 1u, 169u, ServicePorts::max_vpcs - 1}) {
+        for (bool link_local : {false, true}) {
+            const std::uint32_t a = sp.resolver_address(vpc, link_local);
+            CHECK(sp.resolver_vpc(a) == vpc);
+            CHECK(ServicePorts::asked_link_local(a) == link_local);
+        }
+    }
+    CHECK(sp.resolver_vpc(0xa9fefe02) == no_port);  // the resolver link, not a VPC's address
+    CHECK(sp.resolver_vpc(0xa9fe0003) == no_port);
+    CHECK(sp.resolver_vpc(0x0a000002) == no_port);
+}
