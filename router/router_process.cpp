@@ -133,7 +133,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddres
 int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
     const std::string stack = lab.model->stack_name();
     const LabPlan plan = LabPlan::of(*lab.model);
-    const auto addresses = endpoints::PublicAddressPlan::from(options.public_cidr);
+    const auto& addresses = options.public_addresses;
     preflight(*lab.model, plan);
     if (options.foreground) return serve(std::move(lab), plan, addresses, -1, true);
 

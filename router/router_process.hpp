@@ -1,13 +1,14 @@
 // Brings a loaded lab up as a router process (background by default) and runs it until shutdown.
 #pragma once
 
+#include "endpoints/region_catalog.hpp"
 #include "router/template/template_loader.hpp"
 
 namespace vpclab::router {
 
 struct UpOptions {
     bool foreground = false;
-    std::string public_cidr = "198.18.0.0/15";  // the simulated public range (endpoints::PublicAddressPlan)
+    endpoints::PublicAddressPlan public_addresses;  // the simulated public range (--public-cidr)
 };
 
 // Creates the lab's namespaces and TAPs and serves them. In the background mode the calling process

@@ -419,16 +419,16 @@ std::string VpcModel::associate_address(const std::string& allocation_id, const 
         throw ApiError("Gateway.NotAttached", "Network " + target.vpc_id + " is not attached to any internet gateway", "AllocationId");
     if (!eip->association_id.empty() && eip->network_interface_id != eni_id && !allow_reassociation)
         throw ApiError("Resource.AlreadyAssociated", "resource " + allocation_id + " is already associated with " + eip->network_interface_id + " (use --allow-reassociation)", "AllocationId");
-    // Take the address from where it was, then give the ENI this one in place of whatever it had.
+    // Take the address from where it was, and the ENI's current Elastic IP (if any) off it; then give the
+    // ENI this one in place of whatever it had (an auto-assigned address is simply released).
     if (!eip->association_id.empty()) disassociate_address(eip->association_id);
-    for (auto& e : network_interfaces_) {
-        if (e.id != eni_id) continue;
-        if (!e.elastic_ip_allocation_id.empty())
-            for (auto& other : elastic_ips_)
-                if (other.allocation_id == e.elastic_ip_allocation_id) other.association_id.clear(), other.network_interface_id.clear();
-        e.public_ip = eip->public_ip;
-        e.elastic_ip_allocation_id = allocation_id;
-    }
+    for (auto& other : elastic_ips_)
+        if (other.network_interface_id == eni_id) {
+            other.association_id.clear();
+            other.network_interface_id.clear();
+        }
+    for (auto& e : network_interfaces_)
+        if (e.id == eni_id) e.public_ip = eip->public_ip;
     eip->association_id = ids_.next("eipassoc");
     eip->network_interface_id = eni_id;
     return eip->association_id;
@@ -439,10 +439,7 @@ void VpcModel::disassociate_address(const std::string& association_id) {
     if (eip == elastic_ips_.end())
         throw ApiError("InvalidAssociationID.NotFound", "The association ID '" + association_id + "' does not exist", "AssociationId");
     for (auto& e : network_interfaces_)
-        if (e.id == eip->network_interface_id) {
-            e.public_ip.reset();  // an auto-assigned public IP that was replaced does not come back (as on AWS)
-            e.elastic_ip_allocation_id.clear();
-        }
+        if (e.id == eip->network_interface_id) e.public_ip.reset();  // a replaced auto-assigned IP does not come back (as on AWS)
     eip->association_id.clear();
     eip->network_interface_id.clear();
 }

@@ -87,8 +87,7 @@ struct NetworkInterface : ResourceBase {
     std::string subnet_id, vpc_id, instance_id;
     int device_index = 0;
     std::uint32_t private_ip = 0;
-    std::optional<std::uint32_t> public_ip;
-    std::string elastic_ip_allocation_id;  // set when public_ip is an Elastic IP rather than auto-assigned
+    std::optional<std::uint32_t> public_ip;  // auto-assigned, or the Elastic IP associated with it
     wire::MacAddress mac;
     bool source_dest_check = true;
     std::vector<std::string> security_group_ids;

@@ -96,12 +96,13 @@ int command_up(const Args& args) {
     std::string why;
     if (!valid_stack_name(load.stack_name, &why)) throw UsageError(why);
     load.region = vm["region"].as<std::string>();
-    const std::string public_cidr = vm["public-cidr"].as<std::string>();
+    endpoints::PublicAddressPlan public_addresses;
     try {
-        load.public_ips.pool = endpoints::PublicAddressPlan::from(public_cidr).instance_pool();
+        public_addresses = endpoints::PublicAddressPlan::from(vm["public-cidr"].as<std::string>());
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
+    load.public_ips.pool = public_addresses.instance_pool();
     load.strict = vm["strict"].as<bool>();
     if (vm.count("parameter"))
         for (const auto& kv : vm["parameter"].as<std::vector<std::string>>()) {
@@ -121,7 +122,7 @@ int command_up(const Args& args) {
     const std::string stack = load.stack_name;
     const bool foreground = vm["foreground"].as<bool>();
     if (foreground) std::cerr << "vpclab: stack " << stack << " starting in the foreground (Ctrl-C stops it and removes the lab)\n";
-    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_cidr});
+    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses});
     if (rc != 0 || foreground) return rc;
     print_instances({{stack, ok_result(call_stack(stack, "Vpclab.ListLab"))}});
     std::cout << "\nstack " << stack << " is up. Try: vpclab shell <NAME>   ·   vpclab ec2 describe-route-tables   ·   vpclab down --stack-name " << stack << '\n';

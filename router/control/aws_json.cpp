@@ -161,4 +161,24 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
     return j;
 }
 
+json elastic_ip_json(const routing::VpcModel& m, const routing::ElasticIp& e) {
+    json j = {{"PublicIp", format_ipv4(e.public_ip)}, {"AllocationId", e.allocation_id}, {"Domain", "vpc"},
+              {"PublicIpv4Pool", "amazon"}, {"NetworkBorderGroup", m.region()}};
+    if (!e.association_id.empty()) {
+        const auto& eni = m.network_interface(e.network_interface_id);
+        j["AssociationId"] = e.association_id;
+        j["NetworkInterfaceId"] = eni.id;
+        j["InstanceId"] = eni.instance_id;
+        j["PrivateIpAddress"] = format_ipv4(eni.private_ip);
+        j["NetworkInterfaceOwnerId"] = owner_id;
+    }
+    return j;
+}
+
+json managed_prefix_list_json(const std::string& region, const endpoints::RegionService& svc) {
+    return {{"PrefixListId", svc.prefix_list_id}, {"AddressFamily", "IPv4"}, {"State", "create-complete"},
+            {"PrefixListArn", "arn:aws:ec2:" + region + ":aws:prefix-list/" + svc.prefix_list_id},
+            {"PrefixListName", svc.service_name}, {"Tags", json::array()}, {"OwnerId", "AWS"}, {"Version", 1}};
+}
+
 }  // namespace vpclab::router

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "router/lab/lab_network.hpp"
+#include "endpoints/region_catalog.hpp"
 #include "routing/vpc_model.hpp"
 
 namespace vpclab::router {
@@ -14,5 +14,7 @@ nlohmann::json route_table_json(const routing::VpcModel& m, const routing::Route
 nlohmann::json security_group_json(const routing::SecurityGroup& g);
 nlohmann::json internet_gateway_json(const routing::InternetGateway& g);
 nlohmann::json instance_json(const routing::VpcModel& m, const routing::Instance& i);
+nlohmann::json elastic_ip_json(const routing::VpcModel& m, const routing::ElasticIp& e);
+nlohmann::json managed_prefix_list_json(const std::string& region, const endpoints::RegionService& service);
 
 }  // namespace vpclab::router

@@ -71,22 +71,29 @@ bool matches_filters(const json& resource, const json& params) {
 }
 
 // The describe pattern: all resources of a kind, narrowed by IDs (unknown IDs are an error, as in EC2) and filters.
-template <class Items, class ToJson>
-json describe(const Items& items, const json& params, const char* ids_param, const char* not_found_code,
-              const char* what, ToJson to_json) {
+template <class Items, class IdOf, class ToJson>
+json describe_by(const Items& items, const json& params, const char* ids_param, const char* not_found_code,
+                 const char* what, IdOf id_of, ToJson to_json) {
     const auto ids = list_param(params, ids_param);
     for (const auto& id : ids) {
         bool found = false;
-        for (const auto& item : items) found = found || item.id == id;
+        for (const auto& item : items) found = found || id_of(item) == id;
         if (!found) throw ApiError(not_found_code, std::string("The ") + what + " ID '" + id + "' does not exist", ids_param);
     }
     json out = json::array();
     for (const auto& item : items) {
-        if (!ids.empty() && std::find(ids.begin(), ids.end(), item.id) == ids.end()) continue;
+        if (!ids.empty() && std::find(ids.begin(), ids.end(), id_of(item)) == ids.end()) continue;
         json j = to_json(item);
         if (matches_filters(j, params)) out.push_back(std::move(j));
     }
     return out;
+}
+
+// Resources named by their `id` member (VPCs, subnets, …).
+template <class Items, class ToJson>
+json describe(const Items& items, const json& params, const char* ids_param, const char* not_found_code,
+              const char* what, ToJson to_json) {
+    return describe_by(items, params, ids_param, not_found_code, what, [](const auto& item) { return item.id; }, to_json);
 }
 
 void check_params(const ActionSpec& spec, const json& params) {
@@ -160,9 +167,7 @@ json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) 
     if (action == "AllocateAddress") {
         const std::string domain = string_param(params, "Domain");
         if (!domain.empty() && domain != "vpc") throw ApiError("InvalidParameterValue", "Domain must be vpc", "Domain");
-        const auto& e = m.allocate_address();
-        return {{"PublicIp", routing::format_ipv4(e.public_ip)}, {"AllocationId", e.allocation_id}, {"PublicIpv4Pool", "amazon"},
-                {"NetworkBorderGroup", m.region()}, {"Domain", "vpc"}};
+        return elastic_ip_json(m, m.allocate_address());
     }
     if (action == "AssociateAddress") {
         auto it = params.find("AllowReassociation");
@@ -180,29 +185,9 @@ json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) 
         m.release_address(string_param(params, "AllocationId"));
         return json::object();
     }
-    if (action == "DescribeAddresses") {
-        std::vector<json> all;
-        const auto ids = list_param(params, "AllocationIds");
-        for (const auto& id : ids)
-            if (std::none_of(m.elastic_ips().begin(), m.elastic_ips().end(), [&](const auto& e) { return e.allocation_id == id; }))
-                throw ApiError("InvalidAllocationID.NotFound", "The allocation ID '" + id + "' does not exist", "AllocationIds");
-        json out = json::array();
-        for (const auto& e : m.elastic_ips()) {
-            if (!ids.empty() && std::find(ids.begin(), ids.end(), e.allocation_id) == ids.end()) continue;
-            json j = {{"PublicIp", routing::format_ipv4(e.public_ip)}, {"AllocationId", e.allocation_id}, {"Domain", "vpc"},
-                      {"PublicIpv4Pool", "amazon"}, {"NetworkBorderGroup", m.region()}};
-            if (!e.association_id.empty()) {
-                const auto& eni = m.network_interface(e.network_interface_id);
-                j["AssociationId"] = e.association_id;
-                j["NetworkInterfaceId"] = eni.id;
-                j["InstanceId"] = eni.instance_id;
-                j["PrivateIpAddress"] = routing::format_ipv4(eni.private_ip);
-                j["NetworkInterfaceOwnerId"] = "123456789012";
-            }
-            if (matches_filters(j, params)) out.push_back(j);
-        }
-        return {{"Addresses", out}};
-    }
+    if (action == "DescribeAddresses")
+        return {{"Addresses", describe_by(m.elastic_ips(), params, "AllocationIds", "InvalidAllocationID.NotFound", "allocation",
+                                          [](const auto& e) { return e.allocation_id; }, [&](const auto& e) { return elastic_ip_json(m, e); })}};
     if (action == "ModifyVpcAttribute") {
         const bool support = params.contains("EnableDnsSupport"), hostnames = params.contains("EnableDnsHostnames");
         // EC2 takes one attribute per call.
@@ -223,20 +208,12 @@ json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) 
         throw ApiError("InvalidParameterValue", "Value (" + attribute + ") for parameter attribute is invalid: use enableDnsSupport or enableDnsHostnames", "Attribute");
     }
     if (action == "DescribeManagedPrefixLists") {
-        const auto ids = list_param(params, "PrefixListIds");
-        for (const auto& id : ids)
-            if (!state.catalog->find_by_prefix_list(id))
-                throw ApiError("InvalidPrefixListID.NotFound", "The prefix list ID '" + id + "' does not exist", "PrefixListIds");
-        json out = json::array();
-        for (const auto& svc : state.catalog->services()) {
-            if (svc.prefix_list_id.empty()) continue;
-            if (!ids.empty() && std::find(ids.begin(), ids.end(), svc.prefix_list_id) == ids.end()) continue;
-            json j = {{"PrefixListId", svc.prefix_list_id}, {"AddressFamily", "IPv4"}, {"State", "create-complete"},
-                      {"PrefixListArn", "arn:aws:ec2:" + m.region() + ":aws:prefix-list/" + svc.prefix_list_id},
-                      {"PrefixListName", svc.service_name}, {"Tags", json::array()}, {"OwnerId", "AWS"}, {"Version", 1}};
-            if (matches_filters(j, params)) out.push_back(j);
-        }
-        return {{"PrefixLists", out}};
+        std::vector<endpoints::RegionService> lists;
+        for (const auto& svc : state.catalog->services())
+            if (!svc.prefix_list_id.empty()) lists.push_back(svc);
+        return {{"PrefixLists", describe_by(lists, params, "PrefixListIds", "InvalidPrefixListID.NotFound", "prefix list",
+                                            [](const auto& svc) { return svc.prefix_list_id; },
+                                            [&](const auto& svc) { return managed_prefix_list_json(m.region(), svc); })}};
     }
     if (action == "GetManagedPrefixListEntries") {
         const auto* svc = state.catalog->find_by_prefix_list(string_param(params, "PrefixListId"));
@@ -259,7 +236,7 @@ json lab_listing(const RouterState& state) {
                              {"Namespace", ns.netns}, {"Hostname", ns.hostname}});
     }
     return {{"StackName", m.stack_name()}, {"Region", m.region()}, {"Instances", instances},
-            {"RegionNamespace", state.plan.region_netns}, {"PublicCidr", state.catalog->plan().range.to_string()}};
+            {"RegionNamespace", state.plan.region_netns}};
 }
 
 json stats(const RouterState& state) {

@@ -29,7 +29,6 @@ public:
         used_.insert(key);
         return node_.is_map() ? node_.find(key) : nullptr;
     }
-    void accept(std::initializer_list<const char*> keys) { used_.insert(keys.begin(), keys.end()); }
 
     [[noreturn]] void fail(const std::string& property, const std::string& message) const {
         const Located at = locate(property);
@@ -397,7 +396,6 @@ private:
         static const std::map<std::string, std::set<std::string>> no_effect = {
             {"AWS::EC2::Instance", {"InstanceType", "ImageId", "KeyName", "Monitoring", "EbsOptimized", "BlockDeviceMappings",
                                     "DisableApiTermination", "CreditSpecification", "IamInstanceProfile", "InstanceInitiatedShutdownBehavior"}},
-            {"AWS::EC2::VPC", {"InstanceTenancy"}},
         };
         for (const auto& key : props.unused_keys()) {
             auto it = no_effect.find(r.type);
