@@ -17,7 +17,8 @@ check_equal "a second up of a running stack is refused" "1" "$("$VPCLAB" up --st
 
 # A listener left running inside an instance must not keep its namespace alive after down.
 "$VPCLAB" exec --stack-name "$a" jh-test-Private-EC2 -- sleep 60 &
-background_pids+=($!)
+sleeper=$!  # vpclab exec becomes the command (execvp): this is the sleep itself
+background_pids+=($sleeper)
 check "the background process runs in A's namespace" wait_until 5 sh -c "ip netns pids $a-jh-test-Private-EC2 | grep -q ."
 
 # kill -9 the router of A: its TAPs vanish with it; down still removes everything.
@@ -27,6 +28,7 @@ check "the router is gone" wait_until 5 sh -c "! kill -0 $pid"
 check_contains "ls reports A's leftovers" "leftovers" "$("$VPCLAB" ls 2>&1)"
 check "down after kill -9 succeeds" "$VPCLAB" down --stack-name "$a"
 check_equal "nothing of A is left" "" "$(stack_leftovers "$a")"
+check "the process left running inside A was stopped by down" wait_until 5 sh -c "! kill -0 $sleeper 2>/dev/null"
 check "B was not disturbed" "$VPCLAB" exec --stack-name "$b" jh-test-Private-EC2 -- ping -c 1 -W 2 10.10.0.4
 check "down B" "$VPCLAB" down --stack-name "$b"
 check_equal "nothing of B is left" "" "$(stack_leftovers "$b")"
@@ -40,6 +42,17 @@ check "a foreground router comes up" wait_until 10 "$VPCLAB" exec --stack-name "
 kill -INT "$fg_pid"
 check "Ctrl-C stops it" wait_until 10 sh -c "! kill -0 $fg_pid"
 check_equal "… and it removed its lab" "" "$(stack_leftovers "$f")"
+
+# --public-cidr moves the whole simulated public side: services in its first /16, public IPs in its second.
+p=$(new_stack pc)
+check "up with --public-cidr 100.64.0.0/15" "$VPCLAB" up --stack-name "$p" --public-cidr 100.64.0.0/15
+check_equal "the public IP comes from the second /16" "100.65.0.10" "$("$VPCLAB" ls --stack-name "$p" | awk '$2 == "jh-test-Public-EC2" {print $7}')"
+check_equal "S3 lives in the first /16" "100.64.10.10" "$("$VPCLAB" exec --stack-name "$p" jh-test-Public-EC2 -- dig +short s3.ap-northeast-2.amazonaws.com)"
+check_contains "… and is reached through the IGW from the new public IP" "your address as seen here: 100.65.0.10" \
+    "$("$VPCLAB" exec --stack-name "$p" jh-test-Public-EC2 -- curl -s -m 5 http://s3.ap-northeast-2.amazonaws.com/)"
+check "down" "$VPCLAB" down --stack-name "$p"
+check_equal "a --public-cidr that is not a /15 is a usage error" "252" "$("$VPCLAB" up --stack-name "$p" --public-cidr 100.64.0.0/16 >/dev/null 2>&1; echo $?)"
+check_equal "… and creates nothing" "" "$(stack_leftovers "$p")"
 
 # Refusals create nothing.
 c=$(new_stack c)

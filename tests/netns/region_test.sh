@@ -69,8 +69,12 @@ formerr=$($web bash -c 'printf "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00
 check_contains "a truncated query → FORMERR with its ID" "12 34 81 81" "$formerr"
 $web bash -c 'for i in 1 2 3 4 5; do head -c 200 /dev/urandom | nc -u -w1 10.20.0.2 53 >/dev/null; done'
 check "random bytes do not hurt the resolver" $web dig +short +time=2 $s3
+answered=$("$VPCLAB" stats --stack-name "$stack" --output json | grep '"DnsQueriesAnswered"' | grep -o '[0-9]\+')
+check "stats counts the resolver's answers (${answered:-none})" test "${answered:-0}" -ge 8
 vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$stack" | grep -m1 '"VpcId"' | cut -d'"' -f4)
 check "modify-vpc-attribute --no-enable-dns-support" "$VPCLAB" ec2 modify-vpc-attribute --stack-name "$stack" --vpc-id "$vpc" --enable-dns-support '{"Value":false}'
+check_contains "describe-vpc-attribute shows it off" '"Value": false' \
+    "$("$VPCLAB" ec2 describe-vpc-attribute --stack-name "$stack" --vpc-id "$vpc" --attribute enableDnsSupport)"
 check_not "with DNS support off the resolver does not answer" $web dig +short +time=1 +tries=1 $s3
 check "turning it back on" "$VPCLAB" ec2 modify-vpc-attribute --stack-name "$stack" --vpc-id "$vpc" --enable-dns-support Value=true
 check_contains "… answers again" "198.18.10.10" "$($web dig +short +time=2 $s3)"
