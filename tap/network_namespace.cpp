@@ -2,6 +2,7 @@
 #include "tap/network_namespace.hpp"
 
 #include <dirent.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -37,8 +38,13 @@ ino_t netns_inode_of(const std::string& path) {
 }
 }  // namespace
 
+bool valid_netns_name(const std::string& name) {
+    return !name.empty() && name.size() <= NAME_MAX && name != "." && name != ".." &&
+           name.find('/') == std::string::npos && name.find('\0') == std::string::npos;
+}
+
 void create_named_netns(const std::string& name) {
-    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    if (!valid_netns_name(name))
         throw std::invalid_argument("invalid namespace name '" + name + "'");
     prepare_run_dir();
     const std::string path = run_path(name);
@@ -89,8 +95,8 @@ std::vector<pid_t> pids_in_netns(const std::string& name) {
     return pids;
 }
 
-void delete_named_netns(const std::string& name) {
-    if (name.empty() || name.find('/') != std::string::npos) return;
+void delete_named_netns(const std::string& name) noexcept try {
+    if (!valid_netns_name(name)) return;
     // Processes left in the namespace (a listener started with `vpclab exec … &`) would keep it alive unseen.
     for (pid_t pid : pids_in_netns(name))
         if (pid != ::getpid()) ::kill(pid, SIGKILL);
@@ -99,6 +105,8 @@ void delete_named_netns(const std::string& name) {
     ::unlink(path.c_str());
     std::error_code ignored;
     std::filesystem::remove_all(std::string(netns_etc_dir) + "/" + name, ignored);
+} catch (...) {
+    // Out of memory while listing processes: what is left is removed by the next `vpclab down`.
 }
 
 NetnsGuard::NetnsGuard(int netns_fd) : original_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {

@@ -12,12 +12,17 @@ namespace vpclab::tap {
 constexpr const char* netns_run_dir = "/run/netns";
 constexpr const char* netns_etc_dir = "/etc/netns";
 
+// A name that can be a file under /run/netns and /etc/netns: 1 to 255 bytes (NAME_MAX), not "." or "..",
+// no '/' and no NUL. Every function here refuses (create) or ignores (delete) other names.
+bool valid_netns_name(const std::string& name);
+
 // Creates /run/netns/<name> holding a new, empty network namespace (what `ip netns add` does).
 // Throws if the name is taken. The calling thread's own namespace is unchanged.
 void create_named_netns(const std::string& name);
 // Kills processes still inside the namespace, unmounts and removes /run/netns/<name> and /etc/netns/<name>/.
-// Missing pieces are not an error: this is also the cleanup after a crash.
-void delete_named_netns(const std::string& name);
+// Missing pieces are not an error: this is also the cleanup after a crash. Does nothing for a name that
+// is not valid_netns_name. Never throws.
+void delete_named_netns(const std::string& name) noexcept;
 bool named_netns_exists(const std::string& name);
 UniqueFd open_named_netns(const std::string& name);
 // PIDs of processes whose network namespace is the named one.

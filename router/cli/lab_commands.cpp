@@ -93,8 +93,7 @@ int command_up(const Args& args) {
         load.stack_name = stack_name_from_file(cfn::default_template_name);
     }
     if (auto name = optional_string(vm, "stack-name")) load.stack_name = *name;
-    std::string why;
-    if (!valid_stack_name(load.stack_name, &why)) throw UsageError(why);
+    checked_stack_name(load.stack_name);
     load.region = vm["region"].as<std::string>();
     endpoints::PublicAddressPlan public_addresses;
     try {
@@ -137,7 +136,7 @@ int command_down(const Args& args) {
     if (vm["all"].as<bool>()) {
         stacks = known_stacks();
     } else if (auto name = optional_string(vm, "stack-name")) {
-        if (!std::filesystem::exists(StackPaths::of(*name).dir)) throw UsageError("no stack named '" + *name + "' (nothing to remove)");
+        if (!stack_exists(checked_stack_name(*name))) throw UsageError("no stack named '" + *name + "' (nothing to remove)");
         stacks = {*name};
     } else {
         stacks = known_stacks();
@@ -145,7 +144,9 @@ int command_down(const Args& args) {
         if (stacks.empty()) throw UsageError("no stack to remove");
     }
     for (const auto& stack : stacks) {
-        const auto namespaces = Ledger(StackPaths::of(stack).ledger).namespaces();
+        std::vector<std::string> namespaces;
+        for (const auto& netns : Ledger(StackPaths::of(stack).ledger).namespaces())
+            if (is_stack_namespace(stack, netns)) namespaces.push_back(netns);
         if (const int pid = live_router_pid(stack)) {
             try {
                 call_stack(stack, "Vpclab.Shutdown");

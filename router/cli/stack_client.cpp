@@ -13,10 +13,17 @@ std::vector<std::string> running_stacks() {
     return out;
 }
 
+std::string checked_stack_name(const std::string& name) {
+    std::string why;
+    if (!valid_stack_name(name, &why)) throw UsageError(why);
+    return name;
+}
+
 std::string resolve_stack(const std::optional<std::string>& name) {
     if (name) {
+        checked_stack_name(*name);
         if (!live_router_pid(*name)) {
-            if (std::filesystem::exists(StackPaths::of(*name).dir))
+            if (stack_exists(*name))
                 throw UsageError("stack '" + *name + "' is not running (its router died); `vpclab down --stack-name " + *name + "` removes what is left");
             throw UsageError("no stack named '" + *name + "' is running");
         }

@@ -13,6 +13,9 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// `name` if it is a valid stack name (the rules `up` applies), else UsageError saying why. Every command
+// that takes --stack-name passes it through here before any path is built from it.
+std::string checked_stack_name(const std::string& name);
 // Stacks whose router is alive.
 std::vector<std::string> running_stacks();
 // The stack a command means: the one named, else the only running one; UsageError otherwise.

@@ -12,16 +12,6 @@ namespace vpclab::router {
 
 namespace fs = std::filesystem;
 
-StackPaths StackPaths::of(const std::string& stack) {
-    StackPaths p;
-    p.dir = fs::path(state_root) / stack;
-    p.control_socket = p.dir / "control.sock";
-    p.pid_file = p.dir / "router.pid";
-    p.ledger = p.dir / "created";
-    p.log = p.dir / "router.log";
-    return p;
-}
-
 bool valid_stack_name(const std::string& name, std::string* why) {
     auto fail = [&](const char* w) {
         if (why) *why = "stack name '" + name + "' " + w;
@@ -34,6 +24,24 @@ bool valid_stack_name(const std::string& name, std::string* why) {
     return true;
 }
 
+StackPaths StackPaths::of(const std::string& stack) {
+    std::string why;
+    if (!valid_stack_name(stack, &why)) throw InvalidStackName(why);
+    StackPaths p;
+    p.dir = fs::path(state_root) / stack;
+    p.control_socket = p.dir / "control.sock";
+    p.pid_file = p.dir / "router.pid";
+    p.ledger = p.dir / "created";
+    p.log = p.dir / "router.log";
+    return p;
+}
+
+bool is_stack_namespace(const std::string& stack, const std::string& netns) {
+    if (!valid_stack_name(stack) || netns.size() <= stack.size() + 1 || netns.compare(0, stack.size() + 1, stack + "-") != 0)
+        return false;
+    return tap::valid_netns_name(netns);
+}
+
 void Ledger::record_namespace(const std::string& netns) {
     std::ofstream out(file_, std::ios::app);
     out << "netns " << netns << '\n';
@@ -44,22 +52,32 @@ void Ledger::record_namespace(const std::string& netns) {
 std::vector<std::string> Ledger::namespaces() const {
     std::vector<std::string> out;
     std::ifstream in(file_);
-    std::string kind, value;
-    while (in >> kind >> value)
-        if (kind == "netns") out.push_back(value);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("netns ", 0) == 0) out.push_back(line.substr(6));
     return out;
 }
 
 std::vector<std::string> known_stacks() {
     std::vector<std::string> out;
     std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(state_root, ec))
-        if (entry.is_directory()) out.push_back(entry.path().filename().string());
+    for (const auto& entry : fs::directory_iterator(state_root, ec)) {
+        const std::string name = entry.path().filename().string();
+        std::error_code status_ec;
+        if (valid_stack_name(name) && entry.symlink_status(status_ec).type() == fs::file_type::directory) out.push_back(name);
+    }
     std::sort(out.begin(), out.end());
     return out;
 }
 
+bool stack_exists(const std::string& stack) noexcept {
+    if (!valid_stack_name(stack)) return false;
+    std::error_code ec;
+    return fs::symlink_status(fs::path(state_root) / stack, ec).type() == fs::file_type::directory;
+}
+
 int live_router_pid(const std::string& stack) {
+    if (!valid_stack_name(stack)) return 0;
     std::ifstream in(StackPaths::of(stack).pid_file);
     int pid = 0;
     if (!(in >> pid) || pid <= 0) return 0;
@@ -76,15 +94,23 @@ int live_router_pid(const std::string& stack) {
     return name == router_process_name && state != 'Z' && state != 'X' ? pid : 0;
 }
 
-std::vector<std::string> remove_stack_leftovers(const std::string& stack) {
-    const StackPaths paths = StackPaths::of(stack);
+std::vector<std::string> remove_stack_leftovers(const std::string& stack) noexcept {
     std::vector<std::string> removed;
-    for (const auto& netns : Ledger(paths.ledger).namespaces()) {
-        if (tap::named_netns_exists(netns) || fs::exists(fs::path(tap::netns_etc_dir) / netns)) removed.push_back(netns);
-        tap::delete_named_netns(netns);
+    try {
+        if (!valid_stack_name(stack)) return removed;
+        const StackPaths paths = StackPaths::of(stack);
+        for (const auto& netns : Ledger(paths.ledger).namespaces()) {
+            if (!is_stack_namespace(stack, netns)) continue;  // not ours: never act on it
+            std::error_code ec;
+            if (tap::named_netns_exists(netns) || fs::exists(fs::path(tap::netns_etc_dir) / netns, ec)) removed.push_back(netns);
+            tap::delete_named_netns(netns);
+        }
+        // Only the stack's own directory: /run/vpclab/<valid name>, a real directory and not a symlink.
+        std::error_code ec;
+        if (fs::symlink_status(paths.dir, ec).type() == fs::file_type::directory) fs::remove_all(paths.dir, ec);
+    } catch (...) {
+        // Removal is best effort and idempotent: whatever is left, a second `down` tries again.
     }
-    std::error_code ignored;
-    fs::remove_all(paths.dir, ignored);
     return removed;
 }
 
