@@ -5,7 +5,11 @@
 #include <functional>
 #include <set>
 
+#include <climits>
+
 #include "endpoints/dns_zone.hpp"
+#include "router/lab/lab_network.hpp"
+#include "tap/network_namespace.hpp"
 #include "router/template/intrinsics.hpp"
 #include "router/template/template_error.hpp"
 #include "router/template/template_node.hpp"
@@ -18,6 +22,13 @@ using routing::ApiError;
 using routing::VpcModel;
 
 constexpr const char* account_id = "123456789012";
+
+// Characters (code points) of UTF-8 text, as AWS counts lengths of tags and names.
+std::size_t utf8_length(const std::string& s) {
+    std::size_t n = 0;
+    for (const unsigned char c : s) n += (c & 0xc0) != 0x80;
+    return n;
+}
 
 // A resource's evaluated Properties, with bookkeeping of which keys a handler used.
 class Properties {
@@ -115,7 +126,16 @@ public:
             const Node* k = t.is_map() ? t.find("Key") : nullptr;
             const Node* v = t.is_map() ? t.find("Value") : nullptr;
             if (!k || !v) fail("Tags", "each tag needs Key and Value");
-            out.push_back({string_of(*k, "Tags"), string_of(*v, "Tags")});
+            routing::Tag tag{string_of(*k, "Tags"), string_of(*v, "Tags")};
+            // EC2 User Guide, "Tag restrictions": keys of 1 to 128 characters not starting with "aws:",
+            // values of at most 256 characters.
+            if (tag.key.empty() || utf8_length(tag.key) > 128)
+                fail_at(*k, "Tags", "a tag key must be 1 to 128 characters (InvalidParameterValue)");
+            if (tag.key.rfind("aws:", 0) == 0) fail_at(*k, "Tags", "tag keys starting with 'aws:' are reserved for AWS (InvalidParameterValue)");
+            if (utf8_length(tag.value) > 256)
+                fail_at(*v, "Tags", "the value of tag " + tag.key + " is " + std::to_string(utf8_length(tag.value)) +
+                                        " characters; at most 256 are allowed (InvalidParameterValue)");
+            out.push_back(std::move(tag));
         }
         return out;
     }
@@ -238,6 +258,10 @@ private:
             fail(resources ? resources->line : root_.line, "", "", "the template has no Resources");
         for (const auto& [logical_id, def] : resources->entries) {
             if (parameters_.count(logical_id)) fail(def.line, logical_id, "", "a resource and a parameter share this name");
+            // CloudFormation User Guide, "Resources": a logical ID is alphanumeric (A-Za-z0-9).
+            if (logical_id.empty() || logical_id.size() > 255 ||
+                !std::all_of(logical_id.begin(), logical_id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
+                fail(def.where(), logical_id, "", "a logical ID must be 1 to 255 letters and digits (A-Za-z0-9)");
             if (!def.is_map()) fail(def.line, logical_id, "", "a resource must be a map with Type and Properties");
             const Node* type = def.find("Type");
             if (!type || !type->is_scalar()) fail(def.line, logical_id, "Type", "is required");
@@ -526,6 +550,20 @@ private:
         if (props.get("SecurityGroups"))
             props.fail("SecurityGroups", "security group names only work in a default VPC; use SecurityGroupIds");
         const std::string az = props.string("AvailabilityZone", false);
+        // The instance's name becomes its namespace's name, a file under /run/netns and /etc/netns.
+        {
+            routing::Instance probe;
+            probe.logical_id = r.logical_id;
+            probe.tags = launch.tags;
+            const std::string netns = router::namespace_name_for(options_.stack_name, probe.display_name());
+            if (!tap::valid_netns_name(netns)) {
+                const std::string why = "the instance's namespace would be named '" + netns.substr(0, 40) + "…' (" +
+                                        std::to_string(netns.size()) + " bytes); a namespace name is at most " +
+                                        std::to_string(NAME_MAX) + " bytes: shorten the Name tag or the stack name";
+                if (props.node().find("Tags")) props.fail("Tags", why);
+                fail(r.line, label(r), "", why);
+            }
+        }
         const auto& inst = lab_.model->run_instance(launch);
         const auto& eni = lab_.model->network_interface(inst.network_interface_ids.front());
         const auto& s = lab_.model->subnet(eni.subnet_id);

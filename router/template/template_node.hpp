@@ -37,7 +37,14 @@ struct Node {
     }
 };
 
-// Parses YAML or JSON text. Throws TemplateError (file and line) on syntax errors.
+// Bounds on what a template may be (CloudFormation's own quota for a template body is 1 MB). Depth counts
+// nested lists and maps; the deepest real template nests about 15.
+constexpr std::size_t max_template_bytes = 1 << 20;
+constexpr std::size_t max_template_depth = 64;
+
+// Parses YAML or JSON text. Throws TemplateError (file and line) on syntax errors, on YAML aliases (which
+// CloudFormation does not allow either), on nesting deeper than max_template_depth and on text larger
+// than max_template_bytes.
 Node parse_template_text(const std::string& text, const std::string& file_name);
 
 }  // namespace vpclab::cfn
