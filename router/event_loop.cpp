@@ -9,8 +9,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "router/control/control_api.hpp"
-#include "router/control/control_socket.hpp"
+#include <algorithm>
+#include <chrono>
+
+#include "router/control/control_request.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "tap/system_error.hpp"
 #include "wire/vnet_header.hpp"
@@ -19,6 +21,7 @@ namespace vpclab::router {
 
 namespace {
 constexpr std::uint64_t control_tag = 1ULL << 40;
+constexpr std::uint64_t control_client_tag = 6ULL << 40;  // + slot
 constexpr std::uint64_t signal_tag = 2ULL << 40;
 constexpr std::uint64_t dns_udp_tag = 3ULL << 40;
 constexpr std::uint64_t dns_listen_tag = 4ULL << 40;
@@ -30,11 +33,12 @@ constexpr std::size_t frame_capacity = wire::VnetHeader::length + 65536 + 64;
 EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueFd control_listener)
     : state_(state),
       network_(network),
-      control_(std::move(control_listener)),
+      epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+      control_(std::move(control_listener), epoll_.get(), control_client_tag,
+               [&state](std::string_view line) { return serve_control_line(line, state); }),
       dns_(network.dns_udp_fd(), network.dns_tcp_fd(), state.service_ports, state.dns_zones, state.dns_queries_answered),
       frame_buffer_(frame_capacity),
       scratch_(pipeline_scratch_size) {
-    epoll_ = tap::UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
     if (!epoll_) tap::throw_errno("epoll_create1");
     sigset_t mask;
     sigemptyset(&mask);
@@ -45,7 +49,7 @@ EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueF
     signals_ = tap::UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!signals_) tap::throw_errno("signalfd");
     for (std::size_t port = 0; port < network_.port_count(); ++port) watch(network_.fd_of(port), port);
-    watch(control_.get(), control_tag);
+    watch(control_.listener_fd(), control_tag);
     watch(signals_.get(), signal_tag);
     watch(network_.dns_udp_fd(), dns_udp_tag);
     watch(network_.dns_tcp_fd(), dns_listen_tag);
@@ -61,14 +65,22 @@ void EventLoop::watch(int fd, std::uint64_t tag) {
 void EventLoop::run() {
     epoll_event events[64];
     while (!state_.shutdown_requested) {
-        const int n = ::epoll_wait(epoll_.get(), events, 64, -1);
+        // Sleep no longer than the next control client's deadline, so a silent client is dropped on time.
+        int timeout_ms = -1;
+        if (const auto deadline = control_.next_deadline()) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - ControlServer::Clock::now()).count();
+            timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left, 0, 60'000));
+        }
+        const int n = ::epoll_wait(epoll_.get(), events, 64, timeout_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
             tap::throw_errno("epoll_wait");
         }
+        control_.expire(ControlServer::Clock::now());
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[i].data.u64;
-            if (tag == control_tag) accept_control_clients();
+            if (tag == control_tag) control_.on_acceptable(ControlServer::Clock::now());
+            else if (control_.owns_tag(tag)) control_.on_ready(tag, events[i].events);
             else if (tag == dns_udp_tag) dns_.on_udp_readable();
             else if (tag == dns_listen_tag) {
                 for (const auto& [fd, slot] : dns_.on_tcp_acceptable()) watch(fd, dns_client_tag + slot);
@@ -119,14 +131,6 @@ void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexce
 void EventLoop::drop(routing::PortIndex ingress, DropReason reason) noexcept {
     state_.counters[ingress].count_drop(reason);
     if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("port {}: dropped a frame: {}", ingress, name_of(reason));
-}
-
-void EventLoop::accept_control_clients() {
-    while (true) {
-        const int client = ::accept4(control_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-        if (client < 0) return;
-        serve_control_connection(client, [&](const nlohmann::json& request) { return handle_control_request(request, state_); });
-    }
 }
 
 }  // namespace vpclab::router

@@ -1,9 +1,10 @@
 // The router's single-threaded event loop: TAP frames through the pipeline, the VPC resolver's sockets,
-// control requests, signals.
+// control requests (never waiting on a client), signals.
 #pragma once
 
 #include <vector>
 
+#include "router/control/control_server.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "router/dns_server.hpp"
 #include "router/lab/lab_network.hpp"
@@ -27,7 +28,6 @@ public:
 
 private:
     void drain_tap(std::uint32_t port);
-    void accept_control_clients();
     void watch(int fd, std::uint64_t tag);
     // FrameSink: writes to the destination TAP, counts per port.
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
@@ -35,8 +35,8 @@ private:
 
     RouterState& state_;
     const LabNetwork& network_;
-    tap::UniqueFd control_;
     tap::UniqueFd epoll_;
+    ControlServer control_;
     tap::UniqueFd signals_;
     DnsServer dns_;
     std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame

@@ -9,15 +9,66 @@ namespace vpclab::router {
 
 namespace {
 
+// RFC 3629 UTF-8: what a JSON string (and so an API parameter) can carry.
+bool valid_utf8(const std::string& s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t extra;
+        std::uint32_t cp;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        if ((c & 0xe0) == 0xc0) extra = 1, cp = c & 0x1fu;
+        else if ((c & 0xf0) == 0xe0) extra = 2, cp = c & 0x0fu;
+        else if ((c & 0xf8) == 0xf0) extra = 3, cp = c & 0x07u;
+        else return false;
+        if (i + extra >= s.size()) return false;  // the sequence is cut short
+        for (std::size_t k = 1; k <= extra; ++k) {
+            const auto d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (d & 0x3f);
+        }
+        // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
+        static constexpr std::uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < smallest[extra] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+// The aws CLI refuses a value it cannot send with "Parameter validation failed" and exit status 252.
+[[noreturn]] void invalid_parameter(const std::string& what) { throw UsageError("Parameter validation failed:\n" + what); }
+
+// The JSON form of --filters, checked for the shape the API takes: [{"Name": "…", "Values": ["…"]}].
+nlohmann::json checked_filters(nlohmann::json filters) {
+    if (!filters.is_array()) filters = nlohmann::json::array({filters});
+    for (std::size_t i = 0; i < filters.size(); ++i) {
+        const auto& f = filters[i];
+        const std::string at = "Filters[" + std::to_string(i) + "]";
+        if (!f.is_object()) invalid_parameter("Invalid type for parameter " + at + ": expected an object with Name and Values");
+        for (const auto& [k, v] : f.items())
+            if (k != "Name" && k != "Values") invalid_parameter("Unknown parameter in " + at + ": \"" + k + "\", must be one of: Name, Values");
+        if (!f.contains("Name") || !f["Name"].is_string()) invalid_parameter("Invalid type for parameter " + at + ".Name: expected a string");
+        if (!f.contains("Values") || !f["Values"].is_array()) invalid_parameter("Invalid type for parameter " + at + ".Values: expected a list of strings");
+        for (std::size_t j = 0; j < f["Values"].size(); ++j)
+            if (!f["Values"][j].is_string())
+                invalid_parameter("Invalid type for parameter " + at + ".Values[" + std::to_string(j) + "]: expected a string");
+    }
+    return filters;
+}
+
 // The aws CLI's shorthand for a filter, "Name=vpc-id,Values=vpc-1,vpc-2", or its JSON form.
 nlohmann::json parse_filter(const std::string& text) {
     if (!text.empty() && (text[0] == '[' || text[0] == '{')) {
+        nlohmann::json j;
         try {
-            auto j = nlohmann::json::parse(text);
-            return j.is_array() ? j : nlohmann::json::array({j});
+            j = nlohmann::json::parse(text);
         } catch (const nlohmann::json::exception&) {
             throw UsageError("--filters: '" + text + "' is not valid JSON");
         }
+        return checked_filters(std::move(j));
     }
     const auto name_at = text.find("Name=");
     const auto values_at = text.find(",Values=");
@@ -75,6 +126,11 @@ int command_ec2(const Args& args) {
             options.add_options()(("no-" + flag).c_str(), po::bool_switch(), p.name);
         } else options.add_options()(flag.c_str(), po::value<std::vector<std::string>>()->multitoken()->composing(), p.name);
     }
+    for (std::size_t i = 1; i < args.size(); ++i)
+        if (!valid_utf8(args[i])) {
+            const std::string option = i > 1 && args[i - 1].rfind("--", 0) == 0 ? args[i - 1] : "argument " + std::to_string(i);
+            invalid_parameter("the value of " + option + " is not valid UTF-8 text");
+        }
     const auto vm = parse_options(Args(args.begin() + 1, args.end()), options);
     if (vm["output"].as<std::string>() != "json") throw UsageError("--output: only json is supported");
 

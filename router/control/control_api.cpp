@@ -96,6 +96,23 @@ json describe(const Items& items, const json& params, const char* ids_param, con
     return describe_by(items, params, ids_param, not_found_code, what, [](const auto& item) { return item.id; }, to_json);
 }
 
+// Filters as the EC2 API takes them: [{"Name": "vpc-id", "Values": ["vpc-…", …]}, …].
+void check_filters(const std::string& key, const json& filters) {
+    for (std::size_t i = 0; i < filters.size(); ++i) {
+        const json& f = filters[i];
+        const std::string at = key + "[" + std::to_string(i) + "]";
+        if (!f.is_object()) throw ApiError("InvalidParameterValue", at + " must be an object with Name and Values", key);
+        for (const auto& [k, v] : f.items())
+            if (k != "Name" && k != "Values") throw ApiError("InvalidParameterValue", at + " has an unknown member " + k + " (expected Name and Values)", key);
+        auto name = f.find("Name");
+        if (name == f.end() || !name->is_string()) throw ApiError("InvalidParameterValue", at + ".Name must be a string", key);
+        auto values = f.find("Values");
+        if (values == f.end() || !values->is_array()) throw ApiError("InvalidParameterValue", at + ".Values must be a list of strings", key);
+        for (const auto& v : *values)
+            if (!v.is_string()) throw ApiError("InvalidParameterValue", at + ".Values must be a list of strings", key);
+    }
+}
+
 void check_params(const ActionSpec& spec, const json& params) {
     if (!params.is_object()) throw ApiError("InvalidParameterValue", "Params must be an object");
     for (const auto& [key, value] : params.items()) {
@@ -109,6 +126,10 @@ void check_params(const ActionSpec& spec, const json& params) {
                         : p->kind == ParamSpec::Kind::flag ? value.is_boolean()
                                                            : value.is_object() && value.contains("Value") && value["Value"].is_boolean();
         if (!ok) throw ApiError("InvalidParameterValue", "Parameter " + key + " has the wrong type", key);
+        if (p->kind == ParamSpec::Kind::list)
+            for (const auto& item : value)
+                if (!item.is_string()) throw ApiError("InvalidParameterValue", "Every item of " + key + " must be a string", key);
+        if (p->kind == ParamSpec::Kind::filters) check_filters(key, value);
     }
     for (const auto& p : spec.params)
         if (p.required && !params.contains(p.name))
@@ -275,8 +296,13 @@ json stats(const RouterState& state) {
 
 json handle_control_request(const json& request, RouterState& state) {
     try {
-        const std::string action = request.value("Action", "");
-        const json params = request.value("Params", json::object());
+        static const json no_params = json::object();
+        auto action_it = request.find("Action");
+        if (action_it == request.end() || !action_it->is_string()) throw ApiError("MalformedRequest", "the request has no Action string");
+        const std::string& action = action_it->get_ref<const std::string&>();
+        // A reference, never a copy: request JSON is only read in place.
+        auto params_it = request.find("Params");
+        const json& params = params_it == request.end() ? no_params : *params_it;
         json result;
         if (action == "Vpclab.Ping") result = {{"StackName", state.model->stack_name()}};
         else if (action == "Vpclab.ListLab") result = lab_listing(state);

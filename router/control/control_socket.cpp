@@ -31,25 +31,12 @@ tap::UniqueFd listen_control_socket(const std::filesystem::path& path) {
     const int rc = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     ::umask(old_mask);
     if (rc != 0) tap::throw_errno("bind " + path.string());
-    if (::listen(fd.get(), 16) != 0) tap::throw_errno("listen " + path.string());
+    if (::listen(fd.get(), SOMAXCONN) != 0) tap::throw_errno("listen " + path.string());
     return fd;
 }
 
-std::string read_request_line(int fd) {
-    std::string data;
-    char buf[4096];
-    while (data.find('\n') == std::string::npos) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 1000) <= 0) throw std::runtime_error("control client sent no request in time");
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-        if (n <= 0) break;
-        data.append(buf, static_cast<std::size_t>(n));
-        if (data.size() > (1 << 20)) throw std::runtime_error("control request larger than 1 MiB");
-    }
-    return data.substr(0, data.find('\n'));
-}
-
+namespace {
+// Sends all of `data` on a blocking socket (the CLI side).
 void write_all(int fd, const std::string& data) {
     std::size_t off = 0;
     while (off < data.size()) {
@@ -63,6 +50,7 @@ void write_all(int fd, const std::string& data) {
         off += static_cast<std::size_t>(n);
     }
 }
+}  // namespace
 
 nlohmann::json call_router(const std::filesystem::path& socket_path, const nlohmann::json& request) {
     tap::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -70,7 +58,7 @@ nlohmann::json call_router(const std::filesystem::path& socket_path, const nlohm
     const sockaddr_un addr = address_of(socket_path);
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
         tap::throw_errno("cannot reach the router at " + socket_path.string());
-    write_all(fd.get(), request.dump() + "\n");
+    write_all(fd.get(), request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     ::shutdown(fd.get(), SHUT_WR);
     std::string reply;
     char buf[65536];

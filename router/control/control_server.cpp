@@ -1,0 +1,143 @@
+// Non-blocking control connections: accept with a client cap, read a line, answer, write, close.
+#include "router/control/control_server.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <spdlog/spdlog.h>
+
+namespace vpclab::router {
+
+ControlServer::ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler)
+    : listener_(std::move(listener)), epoll_fd_(epoll_fd), first_tag_(first_tag), handler_(std::move(handler)) {}
+
+std::size_t ControlServer::client_count() const {
+    std::size_t n = 0;
+    for (const auto& c : clients_) n += static_cast<bool>(c.fd);
+    return n;
+}
+
+void ControlServer::close_client(Client& c) {
+    // Closing the fd removes it from the epoll set.
+    c.fd.reset();
+    c.replying = false;
+    std::string().swap(c.in);
+    std::string().swap(c.out);
+    c.sent = 0;
+}
+
+ControlServer::Client* ControlServer::slot_for_new_client() {
+    Client* oldest_waiting = nullptr;
+    Client* oldest = nullptr;
+    for (auto& c : clients_) {
+        if (!c.fd) return &c;
+        if (!c.replying && (!oldest_waiting || c.accepted < oldest_waiting->accepted)) oldest_waiting = &c;
+        if (!oldest || c.accepted < oldest->accepted) oldest = &c;
+    }
+    // Full: the oldest client that has not sent a whole request yet makes room (an idle or slow client
+    // cannot lock others out); if every client is being answered, the oldest of those.
+    Client* victim = oldest_waiting ? oldest_waiting : oldest;
+    spdlog::debug("control: {} clients connected; dropping the oldest {}", max_clients, oldest_waiting ? "idle one" : "one");
+    close_client(*victim);
+    return victim;
+}
+
+void ControlServer::on_acceptable(Clock::time_point now) {
+    while (true) {
+        tap::UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!fd) return;  // EAGAIN: nothing more pending (or a transient error: the next wakeup retries)
+        Client& c = *slot_for_new_client();
+        c.fd = std::move(fd);
+        c.accepted = now;
+        c.deadline = now + client_deadline;
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.u64 = tag_of(c);
+        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd.get(), &ev) != 0) close_client(c);
+    }
+}
+
+void ControlServer::on_ready(std::uint64_t tag, std::uint32_t events) {
+    if (!owns_tag(tag)) return;
+    Client& c = clients_[tag - first_tag_];
+    if (!c.fd) return;  // dropped earlier in this batch of events
+    if (c.replying) {
+        if (events & (EPOLLERR | EPOLLHUP)) return close_client(c);
+        return write_reply(c);
+    }
+    read_request(c);
+}
+
+void ControlServer::read_request(Client& c) {
+    char buf[16384];
+    bool peer_done = false;
+    while (true) {
+        const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
+        if (n > 0) {
+            c.in.append(buf, static_cast<std::size_t>(n));
+            if (c.in.find('\n', c.in.size() - static_cast<std::size_t>(n)) != std::string::npos) break;
+            if (c.in.size() > max_request_bytes) {
+                return start_reply(c, "{\"ok\":false,\"error\":{\"Code\":\"MalformedRequest\",\"Message\":\"request larger than " +
+                                          std::to_string(max_request_bytes) + " bytes\"}}\n");
+            }
+            continue;
+        }
+        if (n == 0) {
+            peer_done = true;  // the client shut down its side: what it sent is the request
+            break;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the rest comes later
+        return close_client(c);
+    }
+    const auto newline = c.in.find('\n');
+    if (newline == std::string::npos && (!peer_done || c.in.empty())) return close_client(c);
+    const std::string_view line = std::string_view(c.in).substr(0, newline);
+    start_reply(c, handler_(line));
+}
+
+void ControlServer::start_reply(Client& c, std::string reply) {
+    c.replying = true;
+    std::string().swap(c.in);
+    c.out = std::move(reply);
+    c.sent = 0;
+    write_reply(c);
+    if (c.fd && c.replying) {
+        // The client's receive buffer is full: finish when it reads (or at its deadline).
+        epoll_event ev{};
+        ev.events = EPOLLOUT;
+        ev.data.u64 = tag_of(c);
+        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd.get(), &ev) != 0) close_client(c);
+    }
+}
+
+void ControlServer::write_reply(Client& c) {
+    while (c.sent < c.out.size()) {
+        const ssize_t n = ::send(c.fd.get(), c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            c.sent += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        return close_client(c);
+    }
+    close_client(c);  // whole reply sent: one request per connection
+}
+
+void ControlServer::expire(Clock::time_point now) {
+    for (auto& c : clients_)
+        if (c.fd && c.deadline <= now) {
+            spdlog::debug("control: a client did not finish within {} ms; dropped", client_deadline.count());
+            close_client(c);
+        }
+}
+
+std::optional<ControlServer::Clock::time_point> ControlServer::next_deadline() const {
+    std::optional<Clock::time_point> next;
+    for (const auto& c : clients_)
+        if (c.fd && (!next || c.deadline < *next)) next = c.deadline;
+    return next;
+}
+
+}  // namespace vpclab::router

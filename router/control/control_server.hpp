@@ -1,0 +1,70 @@
+// The control socket, served inside the router's event loop without ever waiting on a client (DESIGN.md §3:
+// "the loop never waits on a client"): non-blocking connections, each with bounded buffers and a deadline,
+// at most max_clients at once (a new client makes room by dropping the oldest one that has not yet sent a
+// whole request). A request is one JSON line; its reply is one JSON line; then the connection closes.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tap/unique_fd.hpp"
+
+namespace vpclab::router {
+
+class ControlServer {
+public:
+    using Clock = std::chrono::steady_clock;
+    static constexpr std::size_t max_clients = 32;
+    // From accept to the last byte of the reply: a client that is slower than this is dropped.
+    static constexpr std::chrono::milliseconds client_deadline{5000};
+    // Larger requests are refused (with a reply) and the connection closed.
+    static constexpr std::size_t max_request_bytes = 1 << 20;
+
+    // Serves one request line (without its newline) and returns the reply line (with its newline).
+    using Handler = std::function<std::string(std::string_view request_line)>;
+
+    // `listener` must be a non-blocking listening socket; client fds are added to `epoll_fd` with the tags
+    // first_tag … first_tag + max_clients - 1.
+    ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler);
+
+    int listener_fd() const { return listener_.get(); }
+    bool owns_tag(std::uint64_t tag) const { return tag >= first_tag_ && tag < first_tag_ + max_clients; }
+
+    // Accepts every pending connection.
+    void on_acceptable(Clock::time_point now);
+    // Reads or writes what the client's socket is ready for (`events`: EPOLLIN/EPOLLOUT/EPOLLHUP/EPOLLERR).
+    void on_ready(std::uint64_t tag, std::uint32_t events);
+    // Drops clients past their deadline.
+    void expire(Clock::time_point now);
+    // The earliest deadline of a connected client, if any: when the loop must wake for expire().
+    std::optional<Clock::time_point> next_deadline() const;
+    std::size_t client_count() const;
+
+private:
+    struct Client {
+        tap::UniqueFd fd;
+        bool replying = false;
+        std::string in, out;
+        std::size_t sent = 0;
+        Clock::time_point accepted{}, deadline{};
+    };
+    void close_client(Client& c);
+    void read_request(Client& c);
+    void start_reply(Client& c, std::string reply);
+    void write_reply(Client& c);
+    Client* slot_for_new_client();
+    std::uint64_t tag_of(const Client& c) const { return first_tag_ + static_cast<std::uint64_t>(&c - clients_.data()); }
+
+    tap::UniqueFd listener_;
+    int epoll_fd_;
+    std::uint64_t first_tag_;
+    Handler handler_;
+    std::array<Client, max_clients> clients_;
+};
+
+}  // namespace vpclab::router
