@@ -14,7 +14,7 @@
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
 #include "tests/unit/packet_builder.hpp"
-#include "tests/unit/two_subnet_lab.hpp"
+#include "tests/unit/pipeline_lab.hpp"
 #include "wire/vnet_header.hpp"
 
 // Counts heap allocations made by this test binary (replaceable global operator new, [new.delete]).
@@ -33,40 +33,11 @@ using routing::PortIndex;
 
 namespace {
 
-constexpr std::uint32_t pub_ip = 0x0a0a0004, priv_ip = 0x0a0a0104, priv2_ip = 0x0a0a0105;
-constexpr std::uint32_t public_ip = 0xc613000a;  // 198.19.0.10, the public instance's
-constexpr std::uint32_t s3 = 0xc6120a0a;         // 198.18.10.10
+constexpr std::uint32_t pub_ip = test::PipelineLab::pub_ip, priv_ip = test::PipelineLab::priv_ip, priv2_ip = test::PipelineLab::priv2_ip;
+constexpr std::uint32_t public_ip = test::PipelineLab::public_ip;  // 198.19.0.10, the public instance's
+constexpr std::uint32_t s3 = test::PipelineLab::s3;                // 198.18.10.10
 
-// Three instances (public subnet with a public IP, two in the private subnet), an IGW route in the public
-// subnet's table, and the region and resolver ports after the ENIs, as the router lays them out.
-struct Lab : vpclab::test::TwoSubnetLab {
-    routing::ServicePorts sp;
-    std::shared_ptr<const routing::ForwardingSnapshot> snap;
-    PortIndex pub_host = 0, priv_host = 1, priv2_host = 2, region = 3, resolver = 4;
-    Lab() : TwoSubnetLab("pipe") {
-        add_default_route();
-        launch(pub, std::nullopt, true);
-        launch(priv);
-        launch(priv);
-        sp.region = region;
-        sp.resolver = resolver;
-        sp.region_mac = wire::MacAddress::locally_administered(0x11);
-        sp.region_router_mac = wire::MacAddress::locally_administered(0x12);
-        sp.resolver_mac = wire::MacAddress::locally_administered(0x21);
-        sp.resolver_router_mac = wire::MacAddress::locally_administered(0x22);
-        sp.region_link = {0xc6120000, 24};
-        sp.region_router_ip = 0xc6120001;
-        sp.public_pool = {0xc6130000, 16};
-        sp.resolver_link = {0xa9fefe00, 24};
-        sp.resolver_router_ip = 0xa9fefe01;
-        sp.resolver_base = 0xa9fe0000;
-        recompile();
-    }
-    void recompile() { snap = routing::ForwardingSnapshot::compile(m, sp); }
-    const wire::MacAddress& mac(PortIndex p) const {
-        return p == region ? sp.region_mac : p == resolver ? sp.resolver_mac : snap->port(p).mac;
-    }
-};
+using Lab = test::PipelineLab;
 
 struct Output {
     PortIndex port;
