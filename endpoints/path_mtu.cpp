@@ -25,7 +25,7 @@ std::size_t build_fragmentation_needed(wire::Bytes out, wire::ConstBytes origina
                                        std::uint16_t mtu) noexcept {
     const std::size_t ihl = static_cast<std::size_t>(original[0] & 0x0f) * 4;
     // RFC 792: the internet header plus the first 64 bits of the original datagram's data.
-    const std::size_t quote = std::min(original.size(), ihl + 8);
+    const std::size_t quote = std::min<std::size_t>(wire::load_be16(original.data() + 2), ihl + 8);  // never link padding
     const std::size_t total = wire::Ipv4View::min_header_length + wire::IcmpView::header_length + quote;
     if (out.size() < total) return 0;
     const wire::Ipv4View orig(wire::Bytes(const_cast<std::uint8_t*>(original.data()), original.size()));
@@ -44,8 +44,9 @@ std::size_t build_fragmentation_needed(wire::Bytes out, wire::ConstBytes origina
 
 bool finish_partial_checksum(wire::Bytes frame, const wire::VnetHeader& vnet) noexcept {
     if (!vnet.needs_checksum()) return true;
+    // check_offloads has put the field inside the L4 header; this bound keeps the function safe on its own.
     const std::size_t start = vnet.csum_start, at = std::size_t{vnet.csum_start} + vnet.csum_offset;
-    if (start >= frame.size() || at + 2 > frame.size()) return false;
+    if (start >= frame.size() || at < start + 2 || at + 2 > frame.size()) return false;
     const std::uint16_t sum = wire::internet_checksum(frame.subspan(start));
     wire::store_be16(frame.data() + at, sum);
     return true;

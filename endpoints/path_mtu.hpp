@@ -23,7 +23,9 @@ std::size_t build_fragmentation_needed(wire::Bytes out, wire::ConstBytes origina
                                        std::uint16_t mtu) noexcept;
 
 // Completes a partial (offloaded) L4 checksum in place: sums from csum_start to the end and stores the
-// result at csum_start + csum_offset (what the kernel's skb_checksum_help does). `frame` is the Ethernet frame.
+// result at csum_start + csum_offset (what the kernel's skb_checksum_help does). `frame` is the Ethernet frame
+// up to the end of the IP packet. Returns false, changing nothing, if the field is not after csum_start
+// inside `frame`.
 bool finish_partial_checksum(wire::Bytes frame, const wire::VnetHeader& vnet) noexcept;
 
 // Splits an IPv4 packet without DF into fragments of at most `mtu` bytes (RFC 791 §3.2), calling

@@ -45,4 +45,20 @@ struct VnetHeader {
     bool needs_checksum() const { return (flags & flag_needs_csum) != 0; }
 };
 
+// Why a frame's offload fields cannot describe the IPv4 packet they came with.
+enum class OffloadError : std::uint8_t {
+    none,
+    checksum_fields,  // NEEDS_CSUM, but csum_start/csum_offset are not the TCP/UDP checksum field of the packet
+    gso_fields,       // a GSO type, size or header length that does not fit the packet
+};
+
+// Checks the offload fields against the packet once, at the edge, before anything acts on them (what the
+// kernel's virtio_net_hdr_to_skb checks before trusting a virtio-net header, and stricter: the only
+// offloads an IPv4 VPC port carries are TCP/UDP checksums and TCPv4/UDP segmentation). With NEEDS_CSUM
+// the checksum must be the TCP (offset 16) or UDP (offset 6) checksum of an unfragmented packet, starting
+// at the L4 header; GSO needs NEEDS_CSUM, a matching protocol, a non-zero size and headers inside the
+// packet. `ipv4` must have passed Ipv4View::check; `ip_offset` is where it starts in the Ethernet frame
+// (csum_start counts from there).
+OffloadError check_offloads(const VnetHeader& vnet, ConstBytes ipv4, std::size_t ip_offset);
+
 }  // namespace vpclab::wire

@@ -4,7 +4,9 @@
 #include "wire/arp.hpp"
 #include "wire/checksum.hpp"
 #include "wire/ipv4.hpp"
+#include "wire/l4.hpp"
 #include "wire/mac_address.hpp"
+#include "wire/vnet_header.hpp"
 
 namespace vpclab::wire {
 
@@ -16,6 +18,7 @@ const char* to_string(WireError e) {
         case WireError::bad_header_length: return "bad_header_length";
         case WireError::bad_total_length: return "bad_total_length";
         case WireError::bad_checksum: return "bad_checksum";
+        case WireError::bad_fragment_offset: return "bad_fragment_offset";
         case WireError::unsupported: return "unsupported";
     }
     return "unknown";
@@ -55,7 +58,37 @@ WireError Ipv4View::check(ConstBytes p) {
     const std::size_t total = load_be16(p.data() + 2);
     if (total < ihl || total > p.size()) return WireError::bad_total_length;
     if (fold(ones_complement_sum(p.first(ihl))) != 0xffff) return WireError::bad_checksum;
+    // RFC 791: a datagram is at most 65,535 bytes, so a fragment cannot end past that (refragmenting one
+    // that does would wrap the 13-bit offset).
+    const std::size_t fragment_end = (load_be16(p.data() + 6) & 0x1fff) * std::size_t{8} + (total - ihl);
+    if (fragment_end > 65535) return WireError::bad_fragment_offset;
     return WireError::none;
+}
+
+OffloadError check_offloads(const VnetHeader& vnet, ConstBytes ip, std::size_t ip_offset) {
+    if (!vnet.needs_checksum() && !vnet.is_gso()) return OffloadError::none;  // the fields are unused then
+    const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
+    const std::size_t total = load_be16(ip.data() + 2);
+    const bool fragment = (load_be16(ip.data() + 6) & 0x3fff) != 0;  // MF or an offset: the L4 checksum was done
+    const std::uint8_t protocol = ip[9];
+    const bool tcp = protocol == static_cast<std::uint8_t>(IpProtocol::tcp), udp = protocol == static_cast<std::uint8_t>(IpProtocol::udp);
+    const std::size_t l4_min = tcp ? tcp_min_header_length : udp_header_length;
+    if (vnet.needs_checksum()) {
+        const std::size_t checksum_at = tcp ? 16 : 6;
+        if (fragment || !(tcp || udp) || total < ihl + l4_min || vnet.csum_start != ip_offset + ihl || vnet.csum_offset != checksum_at)
+            return OffloadError::checksum_fields;
+    }
+    if (vnet.is_gso()) {
+        const std::uint8_t type = vnet.gso_type & ~VnetHeader::gso_ecn;
+        const bool matches = (type == VnetHeader::gso_tcpv4 && tcp) || (type == VnetHeader::gso_udp_l4 && udp);
+        if (!vnet.needs_checksum() || !matches || vnet.gso_size == 0 || vnet.header_length > ip_offset + total)
+            return OffloadError::gso_fields;
+        if (tcp) {
+            const std::size_t tcp_header = static_cast<std::size_t>(ip[ihl + 12] >> 4) * 4;
+            if (tcp_header < tcp_min_header_length || ihl + tcp_header > total) return OffloadError::gso_fields;
+        }
+    }
+    return OffloadError::none;
 }
 
 void Ipv4View::fill_header_checksum() {

@@ -31,6 +31,7 @@ DropReason drop_reason_for(wire::WireError e) {
         case wire::WireError::bad_header_length: return DropReason::ipv4_bad_header_length;
         case wire::WireError::bad_total_length: return DropReason::ipv4_bad_total_length;
         case wire::WireError::bad_checksum: return DropReason::ipv4_bad_checksum;
+        case wire::WireError::bad_fragment_offset: return DropReason::ipv4_fragment_beyond_limit;
         default: return DropReason::ipv4_truncated;
     }
 }

@@ -22,6 +22,9 @@ namespace vpclab::router {
     X(ipv4_bad_header_length, "IPv4 header length invalid")                                            \
     X(ipv4_bad_total_length, "IPv4 total length invalid")                                              \
     X(ipv4_bad_checksum, "IPv4 header checksum wrong")                                                 \
+    X(ipv4_fragment_beyond_limit, "IPv4 fragment offset plus length beyond 65,535 bytes (RFC 791)")    \
+    X(vnet_checksum_invalid, "virtio-net checksum offload fields do not point at the packet's TCP/UDP checksum") \
+    X(vnet_gso_invalid, "virtio-net segmentation offload fields do not fit the packet")                \
     X(source_dest_check_source, "source address is not the ENI's (source/destination check)")          \
     X(source_dest_check_destination, "routed to an ENI that is not the destination and checks it")     \
     X(no_route, "no route in the subnet's route table matches the destination")                        \

@@ -94,11 +94,13 @@ MtuVerdict check_internet_mtu(Context& c, Frame& f, std::uint32_t icmp_source, c
 void send_across_gateway(Context& c, Frame& f, MtuVerdict verdict, PortIndex port, const wire::MacAddress& destination,
                          const wire::MacAddress& source) {
     if (verdict == MtuVerdict::fits) return send(c, port, f, destination, source);
-    // Fragments are sent without offload metadata, so an offloaded checksum is completed first.
-    if (!endpoints::finish_partial_checksum(f.bytes.subspan(wire::VnetHeader::length), f.vnet))
-        return c.sink.drop(c.ingress, DropReason::cannot_fragment);
-    endpoints::fragment_packet(f.ip.bytes().first(f.ip.total_length()), endpoints::internet_mtu, c.scratch.subspan(link_headers),
-                               [&](wire::ConstBytes piece) { send_generated(c, port, piece.size(), destination, source); });
+    // Fragments are sent without offload metadata, so an offloaded checksum is completed first, over the
+    // packet only (not any link padding after it).
+    const Bytes packet_frame = f.bytes.subspan(wire::VnetHeader::length, wire::EthernetView::header_length + f.ip.total_length());
+    if (!endpoints::finish_partial_checksum(packet_frame, f.vnet)) return c.sink.drop(c.ingress, DropReason::cannot_fragment);
+    if (!endpoints::fragment_packet(f.ip.bytes().first(f.ip.total_length()), endpoints::internet_mtu, c.scratch.subspan(link_headers),
+                                    [&](wire::ConstBytes piece) { send_generated(c, port, piece.size(), destination, source); }))
+        c.sink.drop(c.ingress, DropReason::cannot_fragment);
 }
 
 std::uint16_t destination_port_of(const wire::Ipv4View& ip) {
@@ -178,6 +180,12 @@ void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes byte
     const auto error = wire::Ipv4View::check(f.eth.payload());
     if (error != wire::WireError::none) return sink.drop(ingress, drop_reason_for(error));
     f.ip = wire::Ipv4View(f.eth.payload());
+    // The offload fields are trusted from here on (checksum completion, NAT, fragmenting): check them once.
+    switch (wire::check_offloads(f.vnet, f.ip.bytes(), wire::EthernetView::header_length)) {
+        case wire::OffloadError::none: break;
+        case wire::OffloadError::checksum_fields: return sink.drop(ingress, DropReason::vnet_checksum_invalid);
+        case wire::OffloadError::gso_fields: return sink.drop(ingress, DropReason::vnet_gso_invalid);
+    }
     if (snap.is_eni(ingress)) return from_eni(c, f);
     if (ingress == sp.region) return from_region(c, f);
     return from_resolver(c, f);

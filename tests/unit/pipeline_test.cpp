@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <new>
 #include <random>
 
@@ -158,7 +160,7 @@ TEST_CASE("IPv4 within a subnet keeps the sender's MAC as source") {
 
 TEST_CASE("vnet header metadata of offloaded frames passes through unchanged") {
     Lab lab;
-    auto f = ipv4_frame(lab.mac(lab.pub_host), pub_ip, priv_ip, 3000);
+    auto f = frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, priv_ip, 40000, 22}, 3000));
     wire::VnetHeader h;
     h.flags = wire::VnetHeader::flag_needs_csum;
     h.gso_type = wire::VnetHeader::gso_tcpv4;
@@ -237,8 +239,11 @@ TEST_CASE("path MTU 1500 beyond the IGW: DF gets ICMP fragmentation-needed, the 
     SUBCASE("a GSO frame whose segments fit goes through whole") {
         auto f = frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000));
         wire::VnetHeader h;
+        h.flags = wire::VnetHeader::flag_needs_csum;
         h.gso_type = wire::VnetHeader::gso_tcpv4;
         h.gso_size = 1448;
+        h.csum_start = 34;
+        h.csum_offset = 16;
         h.write(f);
         auto out = run(lab, lab.pub_host, f);
         REQUIRE(out.sent.size() == 1);
@@ -395,4 +400,118 @@ TEST_CASE("no heap allocation per frame, on every path") {
         }
     CHECK(allocations.load() - before == 0);
     CHECK(sink.sent == 5000u * (1 + 1 + 0 + 1 + 1 + 1 + 3 + 1));
+}
+
+// ---- Hardening regressions (issue 7): offload fields and fragment offsets are checked at the edge. ----
+
+namespace {
+
+std::vector<std::uint8_t> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE_MESSAGE(in, path);
+    return std::vector<std::uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Sets the IPv4 fragment field of a frame's packet (flags + offset in 8-byte units) and fixes the header checksum.
+void set_fragment_field(std::vector<std::uint8_t>& frame, std::uint16_t field) {
+    wire::Ipv4View ip(wire::Bytes(frame).subspan(24));
+    wire::store_be16(frame.data() + 24 + 6, field);
+    ip.fill_header_checksum();
+}
+
+}  // namespace
+
+TEST_CASE("regression: a virtio-net checksum offset into the IPv4 header is dropped before anything is written") {
+    // shared/repro: byte 0 the ingress port, then a TAP read whose NEEDS_CSUM fields (csum_start 0,
+    // csum_offset 16) point into the IPv4 header of a 3040-byte non-DF packet towards the IGW. It used to
+    // overwrite the total length and then fragment 1,480 bytes past the frame.
+    Lab lab;
+    const auto input = read_file(std::string(VPCLAB_SOURCE_DIR) + "/tests/fuzz/regressions/pipeline/pipeline-checksum-offset-into-ip-header.bin");
+    REQUIRE(input.size() > 1);
+    std::vector<std::uint8_t> frame(input.begin() + 1, input.end());  // exactly the frame's size: ASan sees overruns
+    const auto original = frame;
+    auto out = run(lab, input[0], frame);
+    CHECK(only_drop(out) == DropReason::vnet_checksum_invalid);
+    CHECK(frame == original);
+}
+
+TEST_CASE("offload fields that do not fit the packet are dropped by reason, the frame untouched") {
+    Lab lab;
+    struct Case {
+        const char* what;
+        std::uint8_t protocol, flags, gso_type;
+        std::uint16_t gso_size, header_length, csum_start, csum_offset, fragment_field;
+        DropReason reason;
+    };
+    constexpr auto csum = wire::VnetHeader::flag_needs_csum;
+    constexpr auto tcp4 = wire::VnetHeader::gso_tcpv4, udp4 = wire::VnetHeader::gso_udp_l4;
+    const Case cases[] = {
+        {"checksum start inside the IPv4 header", 6, csum, 0, 0, 0, 14, 16, 0, DropReason::vnet_checksum_invalid},
+        {"checksum field past the end of the frame", 6, csum, 0, 0, 0, 34, 9000, 0, DropReason::vnet_checksum_invalid},
+        {"TCP checksum at UDP's offset", 6, csum, 0, 0, 0, 34, 6, 0, DropReason::vnet_checksum_invalid},
+        {"UDP checksum at TCP's offset", 17, csum, 0, 0, 0, 34, 16, 0, DropReason::vnet_checksum_invalid},
+        {"a partial checksum on ICMP", 1, csum, 0, 0, 0, 34, 2, 0, DropReason::vnet_checksum_invalid},
+        {"a partial checksum on a later fragment", 17, csum, 0, 0, 0, 34, 6, 0x0010, DropReason::vnet_checksum_invalid},
+        {"a partial checksum on a first fragment (MF)", 17, csum, 0, 0, 0, 34, 6, 0x2000, DropReason::vnet_checksum_invalid},
+        {"GSO without a partial checksum", 6, 0, tcp4, 1448, 0, 0, 0, 0, DropReason::vnet_gso_invalid},
+        {"TCPv4 GSO on UDP", 17, csum, tcp4, 1448, 0, 34, 6, 0, DropReason::vnet_gso_invalid},
+        {"UDP GSO on TCP", 6, csum, udp4, 1448, 0, 34, 16, 0, DropReason::vnet_gso_invalid},
+        {"IPv6 GSO on IPv4", 6, csum, wire::VnetHeader::gso_tcpv6, 1448, 0, 34, 16, 0, DropReason::vnet_gso_invalid},
+        {"GSO size zero", 6, csum, tcp4, 0, 0, 34, 16, 0, DropReason::vnet_gso_invalid},
+        {"header length past the packet", 6, csum, tcp4, 1448, 9000, 34, 16, 0, DropReason::vnet_gso_invalid},
+    };
+    for (const auto& k : cases) {
+        CAPTURE(k.what);
+        for (const PortIndex from : {lab.pub_host, lab.region}) {
+            const std::uint32_t src = from == lab.region ? s3 : pub_ip, dst = from == lab.region ? public_ip : priv_ip;
+            auto f = frame_of(lab.mac(from), test::build_packet({k.protocol, src, dst, 40000, 80}, 3000, 0, false));
+            if (k.fragment_field) set_fragment_field(f, k.fragment_field);
+            wire::VnetHeader h;
+            h.flags = k.flags;
+            h.gso_type = k.gso_type;
+            h.gso_size = k.gso_size;
+            h.header_length = k.header_length;
+            h.csum_start = k.csum_start;
+            h.csum_offset = k.csum_offset;
+            h.write(f);
+            const auto original = f;
+            auto out = run(lab, from, f);
+            CHECK(only_drop(out) == k.reason);
+            CHECK(f == original);
+        }
+    }
+    SUBCASE("the same fields set right pass") {
+        auto f = frame_of(lab.mac(lab.pub_host), test::build_packet({17, pub_ip, priv_ip, 40000, 53}, 3000));
+        wire::VnetHeader h;
+        h.flags = csum;
+        h.gso_type = udp4;
+        h.gso_size = 1472;
+        h.header_length = 42;
+        h.csum_start = 34;
+        h.csum_offset = 6;
+        h.write(f);
+        CHECK(run(lab, lab.pub_host, f).sent.size() == 1);
+    }
+}
+
+TEST_CASE("regression: a fragment ending past 65,535 bytes is dropped, never refragmented with wrapped offsets") {
+    Lab lab;
+    // Offset 8190 (65,520 bytes) carrying 1,600 bytes towards the IGW: past RFC 791's 65,535-byte datagram.
+    auto f = frame_of(lab.mac(lab.pub_host), test::build_packet({17, pub_ip, s3, 4000, 5000}, 1600 - 8, 0, false));
+    set_fragment_field(f, 8190);
+    const auto original = f;
+    auto out = run(lab, lab.pub_host, f);
+    CHECK(only_drop(out) == DropReason::ipv4_fragment_beyond_limit);
+    CHECK(f == original);
+
+    SUBCASE("a late fragment that stays within 65,535 is refragmented with offsets that keep counting") {
+        auto g = frame_of(lab.mac(lab.pub_host), test::build_packet({17, pub_ip, s3, 4000, 5000}, 1600 - 8, 0, false));
+        set_fragment_field(g, 0x2000 | 7000);  // more fragments follow; offset 56,000 bytes
+        auto sent = run(lab, lab.pub_host, g);
+        REQUIRE(sent.sent.size() == 2);
+        const auto first = sent.sent[0].packet(), second = sent.sent[1].packet();
+        CHECK((wire::load_be16(first.data() + 6) & 0x1fff) == 7000);
+        CHECK((wire::load_be16(second.data() + 6) & 0x1fff) == 7000 + (1500 - 20) / 8);
+        CHECK((wire::load_be16(second.data() + 6) & 0x2000) != 0);  // the original's MF is kept
+    }
 }
