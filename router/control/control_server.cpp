@@ -6,10 +6,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace vpclab::router {
 
-ControlServer::ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler)
-    : listener_(std::move(listener)), epoll_fd_(epoll_fd), first_tag_(first_tag), handler_(std::move(handler)) {}
+ControlServer::ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler, Limits limits)
+    : listener_(std::move(listener)), epoll_fd_(epoll_fd), first_tag_(first_tag), handler_(std::move(handler)), limits_(limits) {
+    limits_.clients = std::clamp<std::size_t>(limits_.clients, 1, max_clients);
+}
 
 std::size_t ControlServer::client_count() const {
     std::size_t n = 0;
@@ -29,7 +33,8 @@ void ControlServer::close_client(Client& c) {
 ControlServer::Client* ControlServer::slot_for_new_client() {
     Client* oldest_waiting = nullptr;
     Client* oldest = nullptr;
-    for (auto& c : clients_) {
+    for (std::size_t i = 0; i < limits_.clients; ++i) {
+        Client& c = clients_[i];
         if (!c.fd) return &c;
         if (!c.replying && (!oldest_waiting || c.accepted < oldest_waiting->accepted)) oldest_waiting = &c;
         if (!oldest || c.accepted < oldest->accepted) oldest = &c;
@@ -37,7 +42,7 @@ ControlServer::Client* ControlServer::slot_for_new_client() {
     // Full: the oldest client that has not sent a whole request yet makes room (an idle or slow client
     // cannot lock others out); if every client is being answered, the oldest of those.
     Client* victim = oldest_waiting ? oldest_waiting : oldest;
-    spdlog::debug("control: {} clients connected; dropping the oldest {}", max_clients, oldest_waiting ? "idle one" : "one");
+    spdlog::debug("control: {} clients connected; dropping the oldest {}", limits_.clients, oldest_waiting ? "idle one" : "one");
     close_client(*victim);
     return victim;
 }
@@ -49,7 +54,7 @@ void ControlServer::on_acceptable(Clock::time_point now) {
         Client& c = *slot_for_new_client();
         c.fd = std::move(fd);
         c.accepted = now;
-        c.deadline = now + client_deadline;
+        c.deadline = now + limits_.deadline;
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLRDHUP;
         ev.data.u64 = tag_of(c);
@@ -76,9 +81,9 @@ void ControlServer::read_request(Client& c) {
         if (n > 0) {
             c.in.append(buf, static_cast<std::size_t>(n));
             if (c.in.find('\n', c.in.size() - static_cast<std::size_t>(n)) != std::string::npos) break;
-            if (c.in.size() > max_request_bytes) {
+            if (c.in.size() > limits_.request_bytes) {
                 return start_reply(c, "{\"ok\":false,\"error\":{\"Code\":\"MalformedRequest\",\"Message\":\"request larger than " +
-                                          std::to_string(max_request_bytes) + " bytes\"}}\n");
+                                          std::to_string(limits_.request_bytes) + " bytes\"}}\n");
             }
             continue;
         }
@@ -128,7 +133,7 @@ void ControlServer::write_reply(Client& c) {
 void ControlServer::expire(Clock::time_point now) {
     for (auto& c : clients_)
         if (c.fd && c.deadline <= now) {
-            spdlog::debug("control: a client did not finish within {} ms; dropped", client_deadline.count());
+            spdlog::debug("control: a client did not finish within {} ms; dropped", limits_.deadline.count());
             close_client(c);
         }
 }

@@ -19,18 +19,24 @@ namespace vpclab::router {
 class ControlServer {
 public:
     using Clock = std::chrono::steady_clock;
-    static constexpr std::size_t max_clients = 32;
-    // From accept to the last byte of the reply: a client that is slower than this is dropped.
-    static constexpr std::chrono::milliseconds client_deadline{5000};
-    // Larger requests are refused (with a reply) and the connection closed.
-    static constexpr std::size_t max_request_bytes = 1 << 20;
+    static constexpr std::size_t max_clients = 32;  // slots; Limits::clients may use fewer (tests)
+
+    struct Limits {
+        std::size_t clients = max_clients;
+        // From accept to the last byte of the reply: a client that is slower than this is dropped.
+        std::chrono::milliseconds deadline{5000};
+        // Larger requests are refused (with a reply) and the connection closed.
+        std::size_t request_bytes = 1 << 20;
+    };
 
     // Serves one request line (without its newline) and returns the reply line (with its newline).
     using Handler = std::function<std::string(std::string_view request_line)>;
 
     // `listener` must be a non-blocking listening socket; client fds are added to `epoll_fd` with the tags
     // first_tag … first_tag + max_clients - 1.
-    ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler);
+    ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler, Limits limits);
+    ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler)
+        : ControlServer(std::move(listener), epoll_fd, first_tag, std::move(handler), Limits{}) {}
 
     int listener_fd() const { return listener_.get(); }
     bool owns_tag(std::uint64_t tag) const { return tag >= first_tag_ && tag < first_tag_ + max_clients; }
@@ -64,6 +70,7 @@ private:
     int epoll_fd_;
     std::uint64_t first_tag_;
     Handler handler_;
+    Limits limits_;
     std::array<Client, max_clients> clients_;
 };
 

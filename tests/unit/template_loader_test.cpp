@@ -245,3 +245,58 @@ TEST_CASE("unsupported properties are listed with their lines; --strict refuses 
                                     ": jhVPC (AWS::EC2::VPC): property Ipv4IpamPoolId is not supported and was ignored");
     CHECK(error_of(text, options("lab.yaml", true)).find("Ipv4IpamPoolId") != std::string::npos);
 }
+
+// ---- Hardening regressions (issue 7): the shape of a template is bounded as it is read. ----
+
+namespace {
+std::string read_regression(const char* name) {
+    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/tests/fuzz/regressions/template/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    REQUIRE(!ss.str().empty());
+    return ss.str();
+}
+}  // namespace
+
+TEST_CASE("regression: YAML aliases are refused where they appear, as CloudFormation refuses them") {
+    // shared/repro: 446 bytes of nested aliases used to grow to gigabytes; `a: &a [*a]` overflowed the stack.
+    const std::string bomb = read_regression("template-alias-bomb.yaml");
+    CHECK(error_of(bomb) == "lab.yaml:" + std::to_string(line_of(bomb, "*a0")) +
+                                ": YAML aliases (*name) are not allowed in CloudFormation templates; write the value out");
+    CHECK(error_of(read_regression("template-self-alias.yaml")).rfind("lab.yaml:1: YAML aliases", 0) == 0);
+    // An anchor alone is harmless and accepted (CloudFormation only refuses aliases).
+    CHECK(error_of(seed_with("Description: (DO NOT CHANGE)", "Description: &d (DO NOT CHANGE)")) == "no error");
+}
+
+TEST_CASE("nesting deeper than 64 lists and maps, and text over 1 MiB, are refused with the line") {
+    const std::string deep = seed_with("\nResources:\n", "\nMetadata:\n  Deep: " + std::string(100, '[') + std::string(100, ']') + "\nResources:\n");
+    const std::string error = error_of(deep);
+    CHECK(error.rfind("lab.yaml:" + std::to_string(line_of(deep, "  Deep:")) + ": nested deeper than 64", 0) == 0);
+    // Within the bound, the same shape loads (Metadata is free-form).
+    CHECK(error_of(seed_with("\nResources:\n", "\nMetadata:\n  Deep: " + std::string(40, '[') + std::string(40, ']') + "\nResources:\n")) ==
+          "no error");
+    CHECK(error_of(read_lab("endpoints-lab.yaml") + "\n# " + std::string(cfn::max_template_bytes, 'x') + "\n")
+              .find("CloudFormation takes at most 1 MB") != std::string::npos);
+}
+
+TEST_CASE("regression: names that cannot become namespace or file names are refused with line and property") {
+    // shared/repro: a 300-character instance Name failed `up` with a raw "File name too long".
+    const std::string long_name = read_regression("template-300-char-instance-name.yaml");
+    const std::string error = error_of(long_name);
+    CHECK_MESSAGE(error.rfind("lab.yaml:" + std::to_string(line_of(long_name, "Value: " + std::string(300, 'x'))) +
+                                  ": resource jhPublicEC2 (AWS::EC2::Instance): property Tags: the value of tag Name is 300 characters; at most 256",
+                              0) == 0, error);
+
+    // 250 characters is a valid EC2 tag, but "<stack>-<name>" is then over NAME_MAX (255) for a 64-character stack.
+    const std::string name250 = "jh-" + std::string(247, 'n');
+    const std::string text = seed_with("Value: jh-test-Public-EC2", "Value: " + name250);
+    auto o = options();
+    o.stack_name = std::string(64, 's');
+    const std::string too_long = error_of(text, o);
+    CHECK_MESSAGE(too_long.find("resource jhPublicEC2 (AWS::EC2::Instance): property Tags: the instance's namespace would be named") != std::string::npos, too_long);
+    CHECK(too_long.find("at most 255 bytes") != std::string::npos);
+    CHECK(error_of(text) == "no error");  // with a short stack name it fits
+
+    CHECK(error_of(seed_with("Value: jh-test-Public-EC2", "Value: x\n        - Key: aws:reserved\n          Value: y")).find("reserved for AWS") != std::string::npos);
+    CHECK(error_of(seed_with("  jhVPC:\n", "  jh_VPC:\n")).find("a logical ID must be 1 to 255 letters and digits") != std::string::npos);
+}

@@ -1,0 +1,299 @@
+// The control plane's front door: request bounds (size, nesting depth), parsing and error replies, and the
+// non-blocking ControlServer driven over real Unix sockets: idle, dripping, flooding and non-reading
+// clients never hold up another client's request.
+#include <doctest/doctest.h>
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "router/control/control_request.hpp"
+#include "router/control/control_server.hpp"
+#include "router/control/control_socket.hpp"
+#include "tests/unit/pipeline_lab.hpp"
+
+using namespace vpclab;
+using namespace vpclab::router;
+using nlohmann::json;
+
+namespace {
+
+// A RouterState over the pipeline lab, as the router builds one (no namespaces, no fds).
+struct State {
+    RouterState state;
+    State() {
+        test::PipelineLab lab;
+        state.model = std::make_unique<routing::VpcModel>(std::move(lab.m));
+        state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
+        state.service_ports = lab.sp;
+        state.counters.resize(lab.port_count());
+        state.recompile();
+    }
+};
+
+json reply_to(RouterState& s, std::string_view line) {
+    const std::string text = serve_control_line(line, s);
+    REQUIRE(!text.empty());
+    REQUIRE(text.back() == '\n');
+    return json::parse(text);
+}
+
+std::string nested(std::size_t depth) {
+    return R"({"Action":"DescribeVpcs","Params":{"Filters":)" + std::string(depth, '[') + std::string(depth, ']') + "}}";
+}
+
+}  // namespace
+
+TEST_CASE("json_nesting_depth counts brackets outside strings, and stops past its limit") {
+    CHECK(json_nesting_depth("", 32) == 0);
+    CHECK(json_nesting_depth(R"({"a":[1,{"b":[]}]})", 32) == 4);
+    CHECK(json_nesting_depth(R"({"a":"[[[[[[\"[[["})", 32) == 1);  // brackets and escaped quotes inside a string
+    CHECK(json_nesting_depth("]]]]{", 32) == 1);                   // unbalanced garbage never underflows
+    CHECK(json_nesting_depth(std::string(150000, '['), 32) == 33);
+}
+
+TEST_CASE("regression: a request nested 150,000 levels deep is refused, and the router's state is unchanged") {
+    State s;
+    const auto before = reply_to(s.state, R"({"Action":"DescribeRouteTables"})");
+    const auto r = reply_to(s.state, nested(150000));
+    CHECK(r["ok"] == false);
+    CHECK(r["error"]["Code"] == "MalformedRequest");
+    CHECK(r["error"]["Message"].get<std::string>().find("nested deeper than 32") != std::string::npos);
+    CHECK(reply_to(s.state, R"({"Action":"DescribeRouteTables"})") == before);
+    // Depth within the bound is parsed and answered as the API would (here: a misshapen filter).
+    const auto shallow = reply_to(s.state, nested(20));
+    CHECK(shallow["error"]["Code"] == "InvalidParameterValue");
+}
+
+TEST_CASE("malformed requests get MalformedRequest or the API's error, never an internal error") {
+    State s;
+    struct Case {
+        std::string line;
+        const char* code;
+    };
+    const Case cases[] = {
+        {"not json", "MalformedRequest"},
+        {"[1,2,3]", "MalformedRequest"},
+        {R"({"Params":{}})", "MalformedRequest"},
+        {R"({"Action":7})", "MalformedRequest"},
+        {std::string(R"({"Action":"DescribeVpcs","Params":{"VpcIds":[")") + "\xff\xfe" + R"("]}})", "MalformedRequest"},
+        {R"({"Action":"DescribeVpcs","Params":{"Filters":[1,2]}})", "InvalidParameterValue"},
+        {R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":5,"Values":["x"]}]}})", "InvalidParameterValue"},
+        {R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"vpc-id","Values":[1]}]}})", "InvalidParameterValue"},
+        {R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"vpc-id","Values":"x"}]}})", "InvalidParameterValue"},
+        {R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"vpc-id","Values":[],"Extra":1}]}})", "InvalidParameterValue"},
+        {R"({"Action":"DescribeVpcs","Params":{"VpcIds":[{"a":1}]}})", "InvalidParameterValue"},
+        {R"({"Action":"DescribeVpcs","Params":[]})", "InvalidParameterValue"},
+        {R"({"Action":"NoSuchAction"})", "InvalidAction"},
+    };
+    for (const auto& k : cases) {
+        CAPTURE(k.line);
+        const auto r = reply_to(s.state, k.line);
+        CHECK(r["ok"] == false);
+        CHECK(r["error"]["Code"] == k.code);
+    }
+    CHECK(reply_to(s.state, std::string(ControlServer::Limits{}.request_bytes + 10, ' '))["error"]["Code"] == "MalformedRequest");
+}
+
+TEST_CASE("an error reply echoes a non-ASCII ID as valid JSON") {
+    State s;
+    const auto r = reply_to(s.state, std::string(R"({"Action":"DescribeVpcs","Params":{"VpcIds":["vpc-)") + "\\u00ff" + R"("]}})");
+    CHECK(r["error"]["Code"] == "InvalidVpcID.NotFound");
+}
+
+// ---- ControlServer over real sockets ----
+
+namespace {
+
+class ServerRig {
+public:
+    explicit ServerRig(ControlServer::Limits limits)
+        : dir_(std::filesystem::temp_directory_path() / ("vpclab-control-test-" + std::to_string(::getpid()))),
+          epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+          server_(make_listener(), epoll_.get(), 100, [this](std::string_view line) { return handle(line); }, limits) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = 1;
+        REQUIRE(::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, server_.listener_fd(), &ev) == 0);
+    }
+    ~ServerRig() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+
+    // One pass of the router's loop: wait up to `ms` for events (or the next deadline), serve them.
+    void turn(int ms = 20) {
+        epoll_event events[16];
+        const int n = ::epoll_wait(epoll_.get(), events, 16, ms);
+        server_.expire(ControlServer::Clock::now());
+        for (int i = 0; i < n; ++i) {
+            if (events[i].data.u64 == 1) server_.on_acceptable(ControlServer::Clock::now());
+            else server_.on_ready(events[i].data.u64, events[i].events);
+        }
+    }
+    // Runs the loop until `done` or `seconds` pass; returns whether done.
+    template <class Done>
+    bool run_until(Done done, double seconds = 5) {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > end) return false;
+            turn();
+        }
+        return true;
+    }
+
+    tap::UniqueFd connect_client() {
+        tap::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        const std::string path = (dir_ / "control.sock").string();
+        std::copy(path.begin(), path.end(), addr.sun_path);
+        REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        return fd;
+    }
+
+    ControlServer& server() { return server_; }
+    std::size_t handled = 0;
+    std::size_t reply_size = 64;
+
+private:
+    tap::UniqueFd make_listener() {
+        std::filesystem::create_directories(dir_);
+        return listen_control_socket(dir_ / "control.sock");
+    }
+    std::string handle(std::string_view line) {
+        ++handled;
+        std::string reply = "{\"echo\":" + std::to_string(line.size()) + ",\"pad\":\"";
+        reply += std::string(reply_size, 'x') + "\"}\n";
+        return reply;
+    }
+
+    std::filesystem::path dir_;
+    tap::UniqueFd epoll_;
+    ControlServer server_;
+};
+
+void send_text(int fd, const std::string& text) { REQUIRE(::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size())); }
+
+// What the server sent so far, and whether it closed the connection.
+struct Received {
+    std::string data;
+    bool closed = false;
+};
+Received receive(int fd) {
+    Received r;
+    char buf[65536];
+    while (true) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) r.data.append(buf, static_cast<std::size_t>(n));
+        else {
+            r.closed = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+            return r;
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a request line gets its reply and the connection closes") {
+    ServerRig rig({4, std::chrono::milliseconds(2000), 1024});
+    auto c = rig.connect_client();
+    send_text(c.get(), "{\"Action\":\"x\"}\n");
+    Received got;
+    REQUIRE(rig.run_until([&] {
+        auto r = receive(c.get());
+        got.data += r.data;
+        return r.closed;
+    }));
+    CHECK(got.data.rfind("{\"echo\":14,", 0) == 0);
+    CHECK(rig.server().client_count() == 0);
+}
+
+TEST_CASE("an idle client neither blocks another client nor outlives its deadline") {
+    ServerRig rig({4, std::chrono::milliseconds(300), 1024});
+    auto idle = rig.connect_client();
+    auto dripping = rig.connect_client();
+    send_text(dripping.get(), "{");
+    rig.turn(0);
+    auto active = rig.connect_client();
+    send_text(active.get(), "{}\n");
+    // The active client is answered while the idle and dripping ones are still connected.
+    std::string answer;
+    REQUIRE(rig.run_until([&] {
+        answer += receive(active.get()).data;
+        return !answer.empty() && answer.back() == '\n';
+    }, 0.25));
+    CHECK(rig.handled == 1);
+    CHECK_FALSE(receive(idle.get()).closed);
+    // Past the deadline both silent clients are dropped, with no reply.
+    REQUIRE(rig.run_until([&] { return rig.server().client_count() == 0; }));
+    const auto idle_end = receive(idle.get()), drip_end = receive(dripping.get());
+    CHECK(idle_end.closed);
+    CHECK(idle_end.data.empty());
+    CHECK(drip_end.closed);
+    CHECK(rig.handled == 1);
+}
+
+TEST_CASE("past the client cap, the oldest idle client makes room for a new one") {
+    ServerRig rig({4, std::chrono::milliseconds(5000), 1024});
+    std::vector<tap::UniqueFd> idle;
+    for (int i = 0; i < 10; ++i) {
+        idle.push_back(rig.connect_client());
+        rig.turn(0);
+    }
+    CHECK(rig.server().client_count() == 4);
+    auto active = rig.connect_client();
+    send_text(active.get(), "{}\n");
+    std::string answer;
+    REQUIRE(rig.run_until([&] {
+        answer += receive(active.get()).data;
+        return !answer.empty() && answer.back() == '\n';
+    }, 1));
+    // The six oldest idle clients were dropped; the three newest are still connected.
+    std::size_t closed = 0;
+    for (std::size_t i = 0; i < idle.size(); ++i) {
+        const bool c = receive(idle[i].get()).closed;
+        closed += c;
+        if (i >= 7) CHECK_FALSE(c);
+    }
+    CHECK(closed == 7);
+}
+
+TEST_CASE("a request over the size bound gets an error reply, unparsed") {
+    ServerRig rig({4, std::chrono::milliseconds(2000), 1024});
+    auto c = rig.connect_client();
+    send_text(c.get(), std::string(3000, 'x'));
+    std::string got;
+    REQUIRE(rig.run_until([&] {
+        auto r = receive(c.get());
+        got += r.data;
+        return r.closed;
+    }));
+    CHECK(got.find("\"MalformedRequest\"") != std::string::npos);
+    CHECK(rig.handled == 0);
+}
+
+TEST_CASE("a client that does not read a large reply is dropped at its deadline without stalling others") {
+    ServerRig rig({4, std::chrono::milliseconds(400), 1024});
+    rig.reply_size = 8 << 20;  // far more than a socket buffer holds
+    auto slow = rig.connect_client();
+    send_text(slow.get(), "{}\n");
+    rig.run_until([&] { return rig.handled == 1; }, 1);
+    REQUIRE(rig.handled == 1);
+    CHECK(rig.server().client_count() == 1);  // still writing to it
+    rig.reply_size = 10;
+    auto other = rig.connect_client();
+    send_text(other.get(), "{}\n");
+    std::string answer;
+    REQUIRE(rig.run_until([&] {
+        answer += receive(other.get()).data;
+        return !answer.empty() && answer.back() == '\n';
+    }, 0.3));
+    REQUIRE(rig.run_until([&] { return rig.server().client_count() == 0; }));
+}
