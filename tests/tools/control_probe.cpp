@@ -2,7 +2,8 @@
 // requests, for the namespace tests of the control socket. Bounded in count and time; prints what it saw.
 //
 //   control_probe SOCKET idle N SECONDS      open N connections, send nothing, hold them up to SECONDS;
-//                                            prints "connected C refused R closed-by-router K"
+//                                            prints "connected C refused R" once connected, then
+//                                            "closed-by-router K" (K: how many the router closed)
 //   control_probe SOCKET drip SECONDS MS     send one byte every MS ms, never a whole line, up to SECONDS;
 //                                            prints "closed-by-router after T ms" or "still open after T ms"
 //   control_probe SOCKET request             send stdin as one request, print the router's reply
@@ -56,6 +57,8 @@ int idle(const std::string& path, int count, double seconds) {
         if (fd < 0) ++refused;
         else fds.push_back(fd);
     }
+    std::printf("connected %zu refused %d\n", fds.size(), refused);
+    std::fflush(stdout);
     const auto start = Clock::now();
     std::size_t closed = 0;
     while (elapsed_ms(start) < static_cast<long>(seconds * 1000)) {
@@ -64,7 +67,7 @@ int idle(const std::string& path, int count, double seconds) {
         if (closed == fds.size()) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    std::printf("connected %zu refused %d closed-by-router %zu\n", fds.size(), refused, closed);
+    std::printf("closed-by-router %zu\n", closed);
     for (int fd : fds) ::close(fd);
     return 0;
 }
