@@ -5,7 +5,8 @@
 //                                            prints "connected C refused R" once connected, then
 //                                            "closed-by-router K" (K: how many the router closed)
 //   control_probe SOCKET drip SECONDS MS     send one byte every MS ms, never a whole line, up to SECONDS;
-//                                            prints "closed-by-router after T ms" or "still open after T ms"
+//                                            prints "dripping" once connected, then
+//                                            "closed-by-router after T ms" or "still open after T ms"
 //   control_probe SOCKET request             send stdin as one request, print the router's reply
 #include <poll.h>
 #include <sys/socket.h>
@@ -78,6 +79,8 @@ int drip(const std::string& path, double seconds, int interval_ms) {
         std::perror("connect");
         return 1;
     }
+    std::printf("dripping\n");
+    std::fflush(stdout);
     const auto start = Clock::now();
     while (elapsed_ms(start) < static_cast<long>(seconds * 1000)) {
         if (closed_by_peer(fd) || ::send(fd, " ", 1, MSG_NOSIGNAL) != 1) {
