@@ -111,6 +111,25 @@ TEST_CASE("an error reply echoes a non-ASCII ID as valid JSON") {
 
 namespace {
 
+// What the server sent so far, and whether it closed the connection.
+struct Received {
+    std::string data;
+    bool closed = false;
+};
+Received receive(int fd) {
+    Received r;
+    char buf[65536];
+    while (true) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) r.data.append(buf, static_cast<std::size_t>(n));
+        else {
+            r.closed = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+            return r;
+        }
+    }
+}
+
+
 class ServerRig {
 public:
     explicit ServerRig(ControlServer::Limits limits)
@@ -148,6 +167,16 @@ public:
         return true;
     }
 
+    // Runs the loop until `client` has a whole reply line (returned) or `seconds` pass (empty).
+    std::string reply_within(int client, double seconds) {
+        std::string answer;
+        const bool whole = run_until([&] {
+            answer += receive(client).data;
+            return !answer.empty() && answer.back() == '\n';
+        }, seconds);
+        return whole ? answer : std::string();
+    }
+
     tap::UniqueFd connect_client() {
         tap::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
         sockaddr_un addr{};
@@ -181,24 +210,6 @@ private:
 
 void send_text(int fd, const std::string& text) { REQUIRE(::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size())); }
 
-// What the server sent so far, and whether it closed the connection.
-struct Received {
-    std::string data;
-    bool closed = false;
-};
-Received receive(int fd) {
-    Received r;
-    char buf[65536];
-    while (true) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n > 0) r.data.append(buf, static_cast<std::size_t>(n));
-        else {
-            r.closed = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-            return r;
-        }
-    }
-}
-
 }  // namespace
 
 TEST_CASE("a request line gets its reply and the connection closes") {
@@ -224,11 +235,7 @@ TEST_CASE("an idle client neither blocks another client nor outlives its deadlin
     auto active = rig.connect_client();
     send_text(active.get(), "{}\n");
     // The active client is answered while the idle and dripping ones are still connected.
-    std::string answer;
-    REQUIRE(rig.run_until([&] {
-        answer += receive(active.get()).data;
-        return !answer.empty() && answer.back() == '\n';
-    }, 0.25));
+    REQUIRE(!rig.reply_within(active.get(), 0.25).empty());
     CHECK(rig.handled == 1);
     CHECK_FALSE(receive(idle.get()).closed);
     // Past the deadline both silent clients are dropped, with no reply.
@@ -250,11 +257,7 @@ TEST_CASE("past the client cap, the oldest idle client makes room for a new one"
     CHECK(rig.server().client_count() == 4);
     auto active = rig.connect_client();
     send_text(active.get(), "{}\n");
-    std::string answer;
-    REQUIRE(rig.run_until([&] {
-        answer += receive(active.get()).data;
-        return !answer.empty() && answer.back() == '\n';
-    }, 1));
+    REQUIRE(!rig.reply_within(active.get(), 1).empty());
     // The six oldest idle clients were dropped; the three newest are still connected.
     std::size_t closed = 0;
     for (std::size_t i = 0; i < idle.size(); ++i) {
@@ -290,10 +293,6 @@ TEST_CASE("a client that does not read a large reply is dropped at its deadline 
     rig.reply_size = 10;
     auto other = rig.connect_client();
     send_text(other.get(), "{}\n");
-    std::string answer;
-    REQUIRE(rig.run_until([&] {
-        answer += receive(other.get()).data;
-        return !answer.empty() && answer.back() == '\n';
-    }, 0.3));
+    REQUIRE(!rig.reply_within(other.get(), 0.3).empty());
     REQUIRE(rig.run_until([&] { return rig.server().client_count() == 0; }));
 }

@@ -14,13 +14,15 @@ using namespace vpclab;
 using cfn::LoadOptions;
 
 namespace {
-std::string read_lab(const char* name) {
-    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/labs/" + name);
+// A file of the source tree, e.g. "labs/endpoints-lab.yaml".
+std::string read_source(const std::string& path) {
+    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/" + path);
     std::stringstream ss;
     ss << in.rdbuf();
-    REQUIRE(!ss.str().empty());
+    REQUIRE_MESSAGE(!ss.str().empty(), path);
     return ss.str();
 }
+std::string read_lab(const char* name) { return read_source(std::string("labs/") + name); }
 
 LoadOptions options(const char* file = "lab.yaml", bool strict = false) {
     LoadOptions o;
@@ -249,13 +251,7 @@ TEST_CASE("unsupported properties are listed with their lines; --strict refuses 
 // ---- Hardening regressions (issue 7): the shape of a template is bounded as it is read. ----
 
 namespace {
-std::string read_regression(const char* name) {
-    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/tests/fuzz/regressions/template/" + name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    REQUIRE(!ss.str().empty());
-    return ss.str();
-}
+std::string read_regression(const char* name) { return read_source(std::string("tests/fuzz/regressions/template/") + name); }
 }  // namespace
 
 TEST_CASE("regression: YAML aliases are refused where they appear, as CloudFormation refuses them") {
