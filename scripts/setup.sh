@@ -14,6 +14,9 @@ packages=(
     iproute2 iputils-ping netcat-openbsd tcpdump traceroute dnsutils curl procps
     # the forwarding benchmark (its kernel comparison uses nftables NAT)
     iperf3 nftables
+    # the sanitizer and fuzzing build (scripts/test.sh, build-sanitize/): clang, its ASan/UBSan/libFuzzer
+    # runtimes (a Recommends, which this script does not install), llvm-symbolizer for readable stack traces
+    clang libclang-rt-14-dev llvm
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -28,6 +28,14 @@ struct Node {
     // A map with exactly one key that is "Ref" or starts with "Fn::": an intrinsic function call.
     const std::pair<std::string, Node>* intrinsic() const;
 
+    // Declared here, defaulted below once Node is complete: `entries` holds pairs of Node, which clang 14
+    // with libstdc++ 12 refuses to instantiate for an incomplete type inside the class.
+    Node();
+    Node(const Node&);
+    Node(Node&&) noexcept;
+    Node& operator=(const Node&);
+    Node& operator=(Node&&) noexcept;
+    ~Node();
     static Node make_scalar(std::string s, int line) {
         Node n;
         n.kind = Kind::scalar;
@@ -36,6 +44,13 @@ struct Node {
         return n;
     }
 };
+
+inline Node::Node() = default;
+inline Node::Node(const Node&) = default;
+inline Node::Node(Node&&) noexcept = default;
+inline Node& Node::operator=(const Node&) = default;
+inline Node& Node::operator=(Node&&) noexcept = default;
+inline Node::~Node() = default;
 
 // Bounds on what a template may be (CloudFormation's own quota for a template body is 1 MB). Depth counts
 // nested lists and maps; the deepest real template nests about 15.

@@ -1,0 +1,91 @@
+// Fuzzes the frame pipeline: byte 0 is the ingress port (modulo the lab's ports), the rest a TAP read (vnet header + Ethernet).
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "router/data_path/pipeline.hpp"
+#include "tests/unit/pipeline_lab.hpp"
+#include "wire/checksum.hpp"
+#include "wire/vnet_header.hpp"
+
+using namespace vpclab;
+
+namespace {
+
+enum class Checksum { not_applicable, valid, invalid };
+
+// The IPv4 packet of a frame (vnet header + Ethernet), or empty.
+wire::ConstBytes ipv4_of(wire::ConstBytes frame) {
+    if (frame.size() < wire::VnetHeader::length + 14 + 20 || wire::load_be16(&frame[wire::VnetHeader::length + 12]) != 0x0800) return {};
+    return frame.subspan(wire::VnetHeader::length + 14);
+}
+
+Checksum header_checksum(wire::ConstBytes ip) {
+    const std::size_t ihl = (ip[0] & 0x0fu) * 4u;
+    if (ihl < 20 || ip.size() < ihl) return Checksum::invalid;
+    return wire::fold(wire::ones_complement_sum(ip.first(ihl))) == 0xffff ? Checksum::valid : Checksum::invalid;
+}
+
+// The TCP, UDP or ICMP checksum of a whole, unfragmented packet in a frame without offloads.
+Checksum l4_checksum(wire::ConstBytes frame) {
+    const auto ip = ipv4_of(frame);
+    if (ip.empty() || frame[0] != 0 || frame[1] != 0) return Checksum::not_applicable;  // NEEDS_CSUM or GSO
+    const std::size_t ihl = (ip[0] & 0x0fu) * 4u, total = wire::load_be16(&ip[2]);
+    const std::uint8_t protocol = ip[9];
+    if (ihl < 20 || total < ihl + 8 || total > ip.size() || (wire::load_be16(&ip[6]) & 0x3fff) != 0) return Checksum::not_applicable;
+    const auto l4 = ip.subspan(ihl, total - ihl);
+    if (protocol == 17 && wire::load_be16(&l4[6]) == 0) return Checksum::not_applicable;  // UDP without a checksum
+    if (protocol == 6 && l4.size() < 20) return Checksum::not_applicable;
+    std::uint32_t initial = 0;
+    if (protocol == 6 || protocol == 17)
+        initial = wire::pseudo_header_sum(wire::load_be32(&ip[12]), wire::load_be32(&ip[16]), protocol, static_cast<std::uint16_t>(l4.size()));
+    else if (protocol != 1) return Checksum::not_applicable;
+    return wire::fold(wire::ones_complement_sum(l4, initial)) == 0xffff ? Checksum::valid : Checksum::invalid;
+}
+
+// Checks what the pipeline promises about each output, and reads every byte sent, so that ASan reports an
+// output reaching past the frame or the scratch slot.
+struct CheckingSink final : router::FrameSink {
+    routing::PortIndex ports = 0;
+    Checksum input_l4 = Checksum::not_applicable;
+    std::uint8_t sum = 0;
+
+    [[noreturn]] static void fail(const char* what, routing::PortIndex port) {
+        std::fprintf(stderr, "pipeline output on port %u: %s\n", port, what);
+        std::abort();
+    }
+    void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override {
+        if (port >= ports) fail("no such port", port);
+        if (frame.size() < wire::VnetHeader::length + 14) fail("shorter than a vnet header and an Ethernet header", port);
+        for (const std::uint8_t b : frame) sum = static_cast<std::uint8_t>(sum + b);
+        const auto ip = ipv4_of(frame);
+        // Ingress drops bad IPv4 header checksums; every rewrite (NAT, fragments, ICMP errors) keeps them right.
+        if (!ip.empty() && header_checksum(ip) != Checksum::valid) fail("IPv4 header checksum wrong", port);
+        // A valid TCP/UDP/ICMP checksum stays valid through translation; generated packets have one too.
+        if (input_l4 == Checksum::valid && l4_checksum(frame) == Checksum::invalid) fail("L4 checksum made wrong", port);
+    }
+    void drop(routing::PortIndex, router::DropReason reason) noexcept override {
+        if (reason >= router::DropReason::count) std::abort();
+    }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const test::PipelineLab lab;
+    if (size < 1) return 0;
+    const auto ingress = static_cast<routing::PortIndex>(data[0] % lab.port_count());
+    // Exactly-sized heap copies, so that ASan sees a read or write one byte past the frame or the scratch.
+    const std::size_t frame_size = size - 1;
+    std::unique_ptr<std::uint8_t[]> frame(new std::uint8_t[frame_size ? frame_size : 1]);
+    if (frame_size) std::memcpy(frame.get(), data + 1, frame_size);
+    std::unique_ptr<std::uint8_t[]> scratch(new std::uint8_t[router::pipeline_scratch_size]);
+    CheckingSink sink;
+    sink.ports = lab.port_count();
+    sink.input_l4 = l4_checksum(wire::ConstBytes(frame.get(), frame_size));
+    router::process_frame(*lab.snap, ingress, wire::Bytes(frame.get(), frame_size),
+                          wire::Bytes(scratch.get(), router::pipeline_scratch_size), sink);
+    return 0;
+}
