@@ -18,7 +18,7 @@ bool fragment_packet(wire::ConstBytes packet, std::uint16_t mtu, wire::Bytes scr
     const bool original_more = (original_flags & 0x2000) != 0;  // fragmenting a fragment keeps its MF
     // The packet must be what Ipv4View::check accepts; checked again so offsets can never wrap (RFC 791:
     // no fragment ends past 65,535) and no copy reads past the packet.
-    if (ihl < 20 || total < ihl || total > packet.size() || base_offset + (total - ihl) > 65535) return false;
+    if (ihl < 20 || total < ihl || total > packet.size() || base_offset + total > 65535) return false;
     for (std::size_t at = ihl; at < total; at += chunk) {
         const std::size_t len = std::min(chunk, total - at);
         const bool last = at + len >= total;

@@ -20,8 +20,7 @@
 namespace vpclab::router {
 
 namespace {
-constexpr std::uint64_t control_tag = 1ULL << 40;
-constexpr std::uint64_t control_client_tag = 6ULL << 40;  // + slot
+constexpr std::uint64_t control_tag = 1ULL << 40;  // the listener; + 1 + slot for its clients
 constexpr std::uint64_t signal_tag = 2ULL << 40;
 constexpr std::uint64_t dns_udp_tag = 3ULL << 40;
 constexpr std::uint64_t dns_listen_tag = 4ULL << 40;
@@ -34,7 +33,7 @@ EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueF
     : state_(state),
       network_(network),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
-      control_(std::move(control_listener), epoll_.get(), control_client_tag,
+      control_(std::move(control_listener), epoll_.get(), control_tag,
                [&state](std::string_view line) { return serve_control_line(line, state); }),
       dns_(network.dns_udp_fd(), network.dns_tcp_fd(), state.service_ports, state.dns_zones, state.dns_queries_answered),
       frame_buffer_(frame_capacity),
@@ -49,7 +48,6 @@ EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueF
     signals_ = tap::UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!signals_) tap::throw_errno("signalfd");
     for (std::size_t port = 0; port < network_.port_count(); ++port) watch(network_.fd_of(port), port);
-    watch(control_.listener_fd(), control_tag);
     watch(signals_.get(), signal_tag);
     watch(network_.dns_udp_fd(), dns_udp_tag);
     watch(network_.dns_tcp_fd(), dns_listen_tag);
@@ -79,8 +77,7 @@ void EventLoop::run() {
         control_.expire(ControlServer::Clock::now());
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[i].data.u64;
-            if (tag == control_tag) control_.on_acceptable(ControlServer::Clock::now());
-            else if (control_.owns_tag(tag)) control_.on_ready(tag, events[i].events);
+            if (control_.owns_tag(tag)) control_.on_event(tag, events[i].events, ControlServer::Clock::now());
             else if (tag == dns_udp_tag) dns_.on_udp_readable();
             else if (tag == dns_listen_tag) {
                 for (const auto& [fd, slot] : dns_.on_tcp_acceptable()) watch(fd, dns_client_tag + slot);

@@ -7,7 +7,7 @@ namespace vpclab::routing {
 
 std::string ResourceBase::display_name() const {
     for (const auto& t : tags)
-        if (t.key == "Name") return t.value;
+        if (t.key == "Name" && !t.value.empty()) return t.value;  // an empty Name names nothing
     return logical_id.empty() ? id : logical_id;
 }
 

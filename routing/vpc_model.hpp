@@ -26,7 +26,7 @@ struct ResourceBase {
     std::string id;
     std::string logical_id;
     std::vector<Tag> tags;
-    // The Name tag, else the logical ID, else the ID: what vpclab shows people.
+    // The Name tag (if not empty), else the logical ID, else the ID: what vpclab shows people.
     std::string display_name() const;
 };
 

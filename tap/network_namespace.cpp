@@ -83,6 +83,9 @@ std::vector<pid_t> pids_in_netns(const std::string& name) {
     std::vector<pid_t> pids;
     const ino_t target = netns_inode_of(run_path(name));
     if (target == 0) return pids;
+    // A name bound to the host's own namespace (ours, or init's) is not a lab's: list nobody, so that
+    // delete_named_netns never signals the host's processes.
+    if (target == netns_inode_of("/proc/self/ns/net") || target == netns_inode_of("/proc/1/ns/net")) return pids;
     DIR* proc = ::opendir("/proc");
     if (!proc) return pids;
     while (dirent* entry = ::readdir(proc)) {

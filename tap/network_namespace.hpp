@@ -25,7 +25,8 @@ void create_named_netns(const std::string& name);
 void delete_named_netns(const std::string& name) noexcept;
 bool named_netns_exists(const std::string& name);
 UniqueFd open_named_netns(const std::string& name);
-// PIDs of processes whose network namespace is the named one.
+// PIDs of processes whose network namespace is the named one; none if the name is bound to the host's
+// own network namespace (this process's or init's).
 std::vector<pid_t> pids_in_netns(const std::string& name);
 
 // Enters a network namespace for the lifetime of the guard, then returns to the one the thread had.

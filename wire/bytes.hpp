@@ -33,7 +33,7 @@ enum class WireError : std::uint8_t {
     bad_header_length,  // IHL < 5, or options run past the packet
     bad_total_length,   // IPv4 total length smaller than the header or larger than the frame
     bad_checksum,       // IPv4 header checksum does not verify
-    bad_fragment_offset,  // IPv4 fragment offset + length beyond 65,535 (RFC 791)
+    bad_fragment_offset,  // IPv4 fragment reaching past a 65,535-byte datagram (RFC 791)
     unsupported,        // well-formed but of a kind this view does not handle (e.g. non-Ethernet ARP)
 };
 

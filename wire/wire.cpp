@@ -58,9 +58,9 @@ WireError Ipv4View::check(ConstBytes p) {
     const std::size_t total = load_be16(p.data() + 2);
     if (total < ihl || total > p.size()) return WireError::bad_total_length;
     if (fold(ones_complement_sum(p.first(ihl))) != 0xffff) return WireError::bad_checksum;
-    // RFC 791: a datagram is at most 65,535 bytes, so a fragment cannot end past that (refragmenting one
-    // that does would wrap the 13-bit offset).
-    const std::size_t fragment_end = (load_be16(p.data() + 6) & 0x1fff) * std::size_t{8} + (total - ihl);
+    // RFC 791: a datagram, header included, is at most 65,535 bytes, so no fragment may reach past that
+    // (Linux's reassembly refuses the same; refragmenting one would wrap the 13-bit offset).
+    const std::size_t fragment_end = (load_be16(p.data() + 6) & 0x1fff) * std::size_t{8} + total;
     if (fragment_end > 65535) return WireError::bad_fragment_offset;
     return WireError::none;
 }

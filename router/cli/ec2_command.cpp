@@ -43,7 +43,12 @@ bool valid_utf8(const std::string& s) {
 
 // The JSON form of --filters, checked for the shape the API takes: [{"Name": "…", "Values": ["…"]}].
 nlohmann::json checked_filters(nlohmann::json filters) {
-    if (!filters.is_array()) filters = nlohmann::json::array({filters});
+    if (!filters.is_array()) {
+        // Moved, never copied: a copy of user JSON recurses as deep as it nests.
+        nlohmann::json one = nlohmann::json::array();
+        one.push_back(std::move(filters));
+        filters = std::move(one);
+    }
     for (std::size_t i = 0; i < filters.size(); ++i) {
         const auto& f = filters[i];
         const std::string at = "Filters[" + std::to_string(i) + "]";

@@ -1,6 +1,8 @@
 // Control request dispatch: validates parameters against the action table, then reads or changes the model.
 #include "router/control/control_api.hpp"
 
+#include <algorithm>
+
 #include "router/control/aws_json.hpp"
 #include "router/control/ec2_actions.hpp"
 
@@ -57,14 +59,16 @@ std::vector<std::string> filter_values(const json& resource, const std::string& 
     return out;
 }
 
+// Every filter matches (AND); within one, any value matches (OR). Filters were checked by check_filters.
 bool matches_filters(const json& resource, const json& params) {
     auto it = params.find("Filters");
     if (it == params.end()) return true;
     for (const auto& f : *it) {
-        const auto have = filter_values(resource, f.value("Name", ""));
-        bool any = false;
-        for (const auto& want : f.value("Values", json::array()))
-            for (const auto& h : have) any = any || (want.is_string() && want.get<std::string>() == h);
+        const auto have = filter_values(resource, f.at("Name").get_ref<const std::string&>());
+        const auto& wanted = f.at("Values");
+        const bool any = std::any_of(wanted.begin(), wanted.end(), [&](const json& want) {
+            return std::find(have.begin(), have.end(), want.get_ref<const std::string&>()) != have.end();
+        });
         if (!any) return false;
     }
     return true;
@@ -96,8 +100,14 @@ json describe(const Items& items, const json& params, const char* ids_param, con
     return describe_by(items, params, ids_param, not_found_code, what, [](const auto& item) { return item.id; }, to_json);
 }
 
-// Filters as the EC2 API takes them: [{"Name": "vpc-id", "Values": ["vpc-…", …]}, …].
+// Filters as the EC2 API takes them: [{"Name": "vpc-id", "Values": ["vpc-…", …]}, …], at most 50 filters
+// of at most 200 values each (EC2 refuses more with FilterLimitExceeded), which also bounds the work one
+// describe call can cost the event loop.
 void check_filters(const std::string& key, const json& filters) {
+    constexpr std::size_t max_filters = 50, max_values = 200;
+    if (filters.size() > max_filters)
+        throw ApiError("FilterLimitExceeded", "The request uses " + std::to_string(filters.size()) + " filters; at most " +
+                                                  std::to_string(max_filters) + " are allowed", key);
     for (std::size_t i = 0; i < filters.size(); ++i) {
         const json& f = filters[i];
         const std::string at = key + "[" + std::to_string(i) + "]";
@@ -110,6 +120,9 @@ void check_filters(const std::string& key, const json& filters) {
         if (values == f.end() || !values->is_array()) throw ApiError("InvalidParameterValue", at + ".Values must be a list of strings", key);
         for (const auto& v : *values)
             if (!v.is_string()) throw ApiError("InvalidParameterValue", at + ".Values must be a list of strings", key);
+        if (values->size() > max_values)
+            throw ApiError("FilterLimitExceeded", at + " has " + std::to_string(values->size()) + " values; at most " +
+                                                      std::to_string(max_values) + " are allowed", key);
     }
 }
 

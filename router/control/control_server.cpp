@@ -4,6 +4,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <cstring>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -13,6 +15,11 @@ namespace vpclab::router {
 ControlServer::ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler, Limits limits)
     : listener_(std::move(listener)), epoll_fd_(epoll_fd), first_tag_(first_tag), handler_(std::move(handler)), limits_(limits) {
     limits_.clients = std::clamp<std::size_t>(limits_.clients, 1, max_clients);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = first_tag_;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listener_.get(), &ev) != 0)
+        throw std::runtime_error(std::string("epoll_ctl(control socket): ") + std::strerror(errno));
 }
 
 std::size_t ControlServer::client_count() const {
@@ -31,29 +38,64 @@ void ControlServer::close_client(Client& c) {
 }
 
 ControlServer::Client* ControlServer::slot_for_new_client() {
-    Client* oldest_waiting = nullptr;
-    Client* oldest = nullptr;
-    for (std::size_t i = 0; i < limits_.clients; ++i) {
-        Client& c = clients_[i];
-        if (!c.fd) return &c;
-        if (!c.replying && (!oldest_waiting || c.accepted < oldest_waiting->accepted)) oldest_waiting = &c;
-        if (!oldest || c.accepted < oldest->accepted) oldest = &c;
-    }
     // Full: the oldest client that has not sent a whole request yet makes room (an idle or slow client
-    // cannot lock others out); if every client is being answered, the oldest of those.
-    Client* victim = oldest_waiting ? oldest_waiting : oldest;
-    spdlog::debug("control: {} clients connected; dropping the oldest {}", limits_.clients, oldest_waiting ? "idle one" : "one");
-    close_client(*victim);
-    return victim;
+    // cannot lock others out); if every client is being answered, the oldest of those. A client whose
+    // request is already waiting in its socket is not idle: it is read (and answered) first, and the
+    // choice made again.
+    for (std::size_t attempt = 0; attempt <= limits_.clients; ++attempt) {
+        Client* oldest_waiting = nullptr;
+        Client* oldest = nullptr;
+        for (std::size_t i = 0; i < limits_.clients; ++i) {
+            Client& c = clients_[i];
+            if (!c.fd) return &c;
+            if (!c.replying && (!oldest_waiting || c.order < oldest_waiting->order)) oldest_waiting = &c;
+            if (!oldest || c.order < oldest->order) oldest = &c;
+        }
+        if (oldest_waiting && attempt < limits_.clients) {
+            read_request(*oldest_waiting);
+            if (!oldest_waiting->fd || oldest_waiting->replying) continue;  // it had a request, or had gone
+        }
+        Client* victim = oldest_waiting ? oldest_waiting : oldest;
+        spdlog::debug("control: {} clients connected; dropping the oldest {}", limits_.clients, oldest_waiting ? "idle one" : "one");
+        close_client(*victim);
+        return victim;
+    }
+    return nullptr;  // not reached: the last attempt always closes one
 }
 
-void ControlServer::on_acceptable(Clock::time_point now) {
-    while (true) {
+void ControlServer::watch_listener(bool on) noexcept {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = first_tag_;
+    if (!on) {
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listener_.get(), &ev);
+        return;
+    }
+    listener_resting_until_.reset();
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listener_.get(), &ev) != 0 && errno != EEXIST)
+        listener_resting_until_ = Clock::now() + listener_rest;  // try again after another rest
+}
+
+void ControlServer::on_event(std::uint64_t tag, std::uint32_t events, Clock::time_point now) {
+    if (tag == first_tag_) return accept_clients(now);
+    if (!owns_tag(tag)) return;
+    on_client_ready(clients_[tag - first_tag_ - 1], events);
+}
+
+void ControlServer::accept_clients(Clock::time_point now) {
+    for (int accepted = 0; accepted < accepts_per_wakeup; ++accepted) {
         tap::UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!fd) return;  // EAGAIN: nothing more pending (or a transient error: the next wakeup retries)
+        if (!fd) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                spdlog::warn("control: cannot accept a client: {}; the socket rests {} ms", std::strerror(errno), listener_rest.count());
+                watch_listener(false);
+                listener_resting_until_ = now + listener_rest;  // expire() lets it accept again
+            }
+            return;  // EAGAIN: nothing more pending; ECONNABORTED and the like: the next wakeup retries
+        }
         Client& c = *slot_for_new_client();
         c.fd = std::move(fd);
-        c.accepted = now;
+        c.order = ++accepted_;
         c.deadline = now + limits_.deadline;
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLRDHUP;
@@ -62,9 +104,7 @@ void ControlServer::on_acceptable(Clock::time_point now) {
     }
 }
 
-void ControlServer::on_ready(std::uint64_t tag, std::uint32_t events) {
-    if (!owns_tag(tag)) return;
-    Client& c = clients_[tag - first_tag_];
+void ControlServer::on_client_ready(Client& c, std::uint32_t events) {
     if (!c.fd) return;  // dropped earlier in this batch of events
     if (c.replying) {
         if (events & (EPOLLERR | EPOLLHUP)) return close_client(c);
@@ -131,6 +171,7 @@ void ControlServer::write_reply(Client& c) {
 }
 
 void ControlServer::expire(Clock::time_point now) {
+    if (listener_resting_until_ && *listener_resting_until_ <= now) watch_listener(true);
     for (auto& c : clients_)
         if (c.fd && c.deadline <= now) {
             spdlog::debug("control: a client did not finish within {} ms; dropped", limits_.deadline.count());
@@ -139,7 +180,7 @@ void ControlServer::expire(Clock::time_point now) {
 }
 
 std::optional<ControlServer::Clock::time_point> ControlServer::next_deadline() const {
-    std::optional<Clock::time_point> next;
+    std::optional<Clock::time_point> next = listener_resting_until_;
     for (const auto& c : clients_)
         if (c.fd && (!next || c.deadline < *next)) next = c.deadline;
     return next;

@@ -32,22 +32,20 @@ public:
     // Serves one request line (without its newline) and returns the reply line (with its newline).
     using Handler = std::function<std::string(std::string_view request_line)>;
 
-    // `listener` must be a non-blocking listening socket; client fds are added to `epoll_fd` with the tags
-    // first_tag … first_tag + max_clients - 1.
+    // `listener` must be a non-blocking listening socket. The server adds it to `epoll_fd` with tag
+    // `first_tag`, and its clients with the tags first_tag + 1 … first_tag + max_clients.
     ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler, Limits limits);
     ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler)
         : ControlServer(std::move(listener), epoll_fd, first_tag, std::move(handler), Limits{}) {}
 
-    int listener_fd() const { return listener_.get(); }
-    bool owns_tag(std::uint64_t tag) const { return tag >= first_tag_ && tag < first_tag_ + max_clients; }
-
-    // Accepts every pending connection.
-    void on_acceptable(Clock::time_point now);
-    // Reads or writes what the client's socket is ready for (`events`: EPOLLIN/EPOLLOUT/EPOLLHUP/EPOLLERR).
-    void on_ready(std::uint64_t tag, std::uint32_t events);
-    // Drops clients past their deadline.
+    bool owns_tag(std::uint64_t tag) const { return tag >= first_tag_ && tag <= first_tag_ + max_clients; }
+    // An epoll event with one of our tags: accepts pending connections (at most accepts_per_wakeup; the
+    // rest on the next wakeup), or reads or writes what a client's socket is ready for.
+    void on_event(std::uint64_t tag, std::uint32_t events, Clock::time_point now);
+    // Drops clients past their deadline; lets a resting listener accept again.
     void expire(Clock::time_point now);
-    // The earliest deadline of a connected client, if any: when the loop must wake for expire().
+    // The earliest deadline of a connected client (or the end of the listener's rest), if any: when the loop
+    // must wake for expire().
     std::optional<Clock::time_point> next_deadline() const;
     std::size_t client_count() const;
 
@@ -57,14 +55,23 @@ private:
         bool replying = false;
         std::string in, out;
         std::size_t sent = 0;
-        Clock::time_point accepted{}, deadline{};
+        std::uint64_t order = 0;  // accept order: the oldest has the smallest
+        Clock::time_point deadline{};
     };
+    // Accepts per wakeup, so a flood of connections cannot keep the loop here.
+    static constexpr int accepts_per_wakeup = 2 * max_clients;
+    // After accept fails for want of fds or memory, the listener rests this long (else a level-triggered
+    // listener would wake the loop at once, forever).
+    static constexpr std::chrono::milliseconds listener_rest{100};
     void close_client(Client& c);
     void read_request(Client& c);
     void start_reply(Client& c, std::string reply);
     void write_reply(Client& c);
     Client* slot_for_new_client();
-    std::uint64_t tag_of(const Client& c) const { return first_tag_ + static_cast<std::uint64_t>(&c - clients_.data()); }
+    void accept_clients(Clock::time_point now);
+    void on_client_ready(Client& c, std::uint32_t events);
+    void watch_listener(bool on) noexcept;
+    std::uint64_t tag_of(const Client& c) const { return first_tag_ + 1 + static_cast<std::uint64_t>(&c - clients_.data()); }
 
     tap::UniqueFd listener_;
     int epoll_fd_;
@@ -72,6 +79,8 @@ private:
     Handler handler_;
     Limits limits_;
     std::array<Client, max_clients> clients_;
+    std::uint64_t accepted_ = 0;
+    std::optional<Clock::time_point> listener_resting_until_;
 };
 
 }  // namespace vpclab::router

@@ -75,9 +75,16 @@ tap::TapDevice tap_into(const std::string& stack, const std::string& key, const 
     return dev;
 }
 
+// Recorded before it is made (so a crash leaves it listed), and forgotten again if the name was taken
+// meanwhile: what another stack or tool made must never be removed by this stack's cleanup.
 void make_namespace(Ledger& ledger, const std::string& netns) {
     ledger.record_namespace(netns);
-    tap::create_named_netns(netns);
+    try {
+        tap::create_named_netns(netns);
+    } catch (const tap::SystemError& e) {
+        if (e.error_number() == EEXIST) ledger.forget_namespace(netns);
+        throw;
+    }
 }
 
 // The resolver's sockets are created inside its namespace and stay there (a socket keeps the namespace it

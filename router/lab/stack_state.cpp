@@ -49,6 +49,17 @@ void Ledger::record_namespace(const std::string& netns) {
     if (!out) throw std::runtime_error("cannot write " + file_.string());
 }
 
+void Ledger::forget_namespace(const std::string& netns) {
+    std::ifstream in(file_);
+    std::string kept, line;
+    while (std::getline(in, line))
+        if (line != "netns " + netns) kept += line + '\n';
+    in.close();
+    std::ofstream out(file_, std::ios::trunc);
+    out << kept;
+    if (!out) throw std::runtime_error("cannot write " + file_.string());
+}
+
 std::vector<std::string> Ledger::namespaces() const {
     std::vector<std::string> out;
     std::ifstream in(file_);

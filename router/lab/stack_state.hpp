@@ -41,6 +41,9 @@ class Ledger {
 public:
     explicit Ledger(std::filesystem::path file) : file_(std::move(file)) {}
     void record_namespace(const std::string& netns);
+    // Removes an entry again: the namespace it named could not be made because it already existed, so it is
+    // not this stack's to remove.
+    void forget_namespace(const std::string& netns);
     // Every "netns" entry, as written (callers check them with is_stack_namespace).
     std::vector<std::string> namespaces() const;
 

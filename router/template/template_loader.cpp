@@ -175,6 +175,7 @@ public:
         read_resources();
         lab_.model = std::make_unique<VpcModel>(options_.stack_name, options_.region, options_.public_ips);
         for (ResourceEntry* r : creation_order()) create(*r);
+        check_namespace_names();
         if (options_.strict && !lab_.unsupported.empty()) {
             std::string all;
             for (const auto& u : lab_.unsupported) all += "\n  - " + u;
@@ -316,6 +317,19 @@ private:
         };
         for (auto& r : resources_) visit(r);
         return order;
+    }
+
+    // Each instance's name becomes a namespace name, a file under /run/netns and /etc/netns, as `vpclab up`
+    // will lay them out (duplicate names fall back to the logical ID): refuse what cannot be one.
+    void check_namespace_names() const {
+        for (const auto& planned : router::LabPlan::of(*lab_.model).instances) {
+            if (tap::valid_netns_name(planned.netns)) continue;
+            const InstanceSite& at = instance_sites_.at(planned.instance_id);
+            fail(at.line, at.label, at.tags ? "Tags" : "",
+                 "the instance's namespace would be named '" + planned.netns.substr(0, 40) + "…' (" + std::to_string(planned.netns.size()) +
+                     " bytes); a namespace name is at most " + std::to_string(NAME_MAX) + " bytes: shorten the " +
+                     (at.tags ? "Name tag" : "logical ID") + " or the stack name");
+        }
     }
 
     EvalContext context_for(const ResourceEntry& r) {
@@ -550,21 +564,8 @@ private:
         if (props.get("SecurityGroups"))
             props.fail("SecurityGroups", "security group names only work in a default VPC; use SecurityGroupIds");
         const std::string az = props.string("AvailabilityZone", false);
-        // The instance's name becomes its namespace's name, a file under /run/netns and /etc/netns.
-        {
-            routing::Instance probe;
-            probe.logical_id = r.logical_id;
-            probe.tags = launch.tags;
-            const std::string netns = router::namespace_name_for(options_.stack_name, probe.display_name());
-            if (!tap::valid_netns_name(netns)) {
-                const std::string why = "the instance's namespace would be named '" + netns.substr(0, 40) + "…' (" +
-                                        std::to_string(netns.size()) + " bytes); a namespace name is at most " +
-                                        std::to_string(NAME_MAX) + " bytes: shorten the Name tag or the stack name";
-                if (props.node().find("Tags")) props.fail("Tags", why);
-                fail(r.line, label(r), "", why);
-            }
-        }
         const auto& inst = lab_.model->run_instance(launch);
+        instance_sites_[inst.id] = {props.node().find("Tags") ? props.line_of("Tags") : r.line, label(r), props.node().find("Tags") != nullptr};
         const auto& eni = lab_.model->network_interface(inst.network_interface_ids.front());
         const auto& s = lab_.model->subnet(eni.subnet_id);
         if (!az.empty() && az != s.availability_zone)
@@ -590,6 +591,12 @@ private:
     std::map<std::string, Node> parameters_;
     std::vector<ResourceEntry> resources_;
     LoadedLab lab_;
+    struct InstanceSite {
+        int line;           // of its Tags, else of the resource
+        std::string label;  // "LogicalId (AWS::EC2::Instance)"
+        bool tags;
+    };
+    std::map<std::string, InstanceSite> instance_sites_;  // by instance ID
 };
 
 }  // namespace

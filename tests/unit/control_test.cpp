@@ -135,12 +135,7 @@ public:
     explicit ServerRig(ControlServer::Limits limits)
         : dir_(std::filesystem::temp_directory_path() / ("vpclab-control-test-" + std::to_string(::getpid()))),
           epoll_(::epoll_create1(EPOLL_CLOEXEC)),
-          server_(make_listener(), epoll_.get(), 100, [this](std::string_view line) { return handle(line); }, limits) {
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.u64 = 1;
-        REQUIRE(::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, server_.listener_fd(), &ev) == 0);
-    }
+          server_(make_listener(), epoll_.get(), 100, [this](std::string_view line) { return handle(line); }, limits) {}
     ~ServerRig() {
         std::error_code ec;
         std::filesystem::remove_all(dir_, ec);
@@ -152,8 +147,8 @@ public:
         const int n = ::epoll_wait(epoll_.get(), events, 16, ms);
         server_.expire(ControlServer::Clock::now());
         for (int i = 0; i < n; ++i) {
-            if (events[i].data.u64 == 1) server_.on_acceptable(ControlServer::Clock::now());
-            else server_.on_ready(events[i].data.u64, events[i].events);
+            REQUIRE(server_.owns_tag(events[i].data.u64));
+            server_.on_event(events[i].data.u64, events[i].events, ControlServer::Clock::now());
         }
     }
     // Runs the loop until `done` or `seconds` pass; returns whether done.
@@ -258,7 +253,8 @@ TEST_CASE("past the client cap, the oldest idle client makes room for a new one"
     auto active = rig.connect_client();
     send_text(active.get(), "{}\n");
     REQUIRE(!rig.reply_within(active.get(), 1).empty());
-    // The six oldest idle clients were dropped; the three newest are still connected.
+    // The seven oldest idle clients were dropped (six to fit ten into four slots, one for the active
+    // client); the three newest are still connected.
     std::size_t closed = 0;
     for (std::size_t i = 0; i < idle.size(); ++i) {
         const bool c = receive(idle[i].get()).closed;
@@ -295,4 +291,16 @@ TEST_CASE("a client that does not read a large reply is dropped at its deadline 
     send_text(other.get(), "{}\n");
     REQUIRE(!rig.reply_within(other.get(), 0.3).empty());
     REQUIRE(rig.run_until([&] { return rig.server().client_count() == 0; }));
+}
+
+TEST_CASE("a burst of new clients does not evict clients whose request is already waiting") {
+    ServerRig rig({4, std::chrono::milliseconds(5000), 1024});
+    std::vector<tap::UniqueFd> asking, idle;
+    for (int i = 0; i < 4; ++i) {
+        asking.push_back(rig.connect_client());
+        send_text(asking.back().get(), "{}\n");
+    }
+    for (int i = 0; i < 6; ++i) idle.push_back(rig.connect_client());  // all pending before the server looks
+    for (auto& c : asking) CHECK(!rig.reply_within(c.get(), 1).empty());
+    CHECK(rig.handled == 4);
 }

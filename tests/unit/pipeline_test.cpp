@@ -89,6 +89,13 @@ std::vector<std::uint8_t> arp_request(const wire::MacAddress& src_mac, std::uint
     return f;
 }
 
+// Sets the IPv4 fragment field of a frame's packet (flags + offset in 8-byte units) and fixes the header checksum.
+void set_fragment_field(std::vector<std::uint8_t>& frame, std::uint16_t field) {
+    wire::Ipv4View ip(wire::Bytes(frame).subspan(24));
+    wire::store_be16(frame.data() + 24 + 6, field);
+    ip.fill_header_checksum();
+}
+
 DropReason only_drop(const RecordingSink& s) {
     REQUIRE(s.sent.empty());
     REQUIRE(s.drops.size() == 1);
@@ -392,18 +399,31 @@ TEST_CASE("no heap allocation per frame, on every path") {
         {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000))},      // ICMP error
         {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({17, pub_ip, s3, 1, 2}, 3000, 0, false))},  // fragments
         {lab.priv_host, frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}, 30))},  // DNS
+        // dropped at the edge: offload fields that do not fit (vnet header set below), a fragment past 65,535
+        {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000, 0, false))},
+        {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({17, pub_ip, s3, 4000, 5000}, 1592, 0, false))},
     };
+    auto bad_offload = originals[originals.size() - 2].second;
+    wire::VnetHeader bad;
+    bad.flags = wire::VnetHeader::flag_needs_csum;  // csum_start 0: into the IPv4 header
+    bad.csum_offset = 16;
+    bad.write(bad_offload);
+    auto late_fragment = originals.back().second;
+    set_fragment_field(late_fragment, 8190);
     auto frames = originals;
+    frames[frames.size() - 2].second = bad_offload;
+    frames.back().second = late_fragment;
+    const auto starts = frames;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     const std::size_t before = allocations.load();
     for (int i = 0; i < 5000; ++i)
         for (std::size_t k = 0; k < frames.size(); ++k) {
             // The pipeline rewrites in place: start each round from the frames as they were sent.
-            std::memcpy(frames[k].second.data(), originals[k].second.data(), frames[k].second.size());
+            std::memcpy(frames[k].second.data(), starts[k].second.data(), frames[k].second.size());
             process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink);
         }
     CHECK(allocations.load() - before == 0);
-    CHECK(sink.sent == 5000u * (1 + 1 + 0 + 1 + 1 + 1 + 3 + 1));
+    CHECK(sink.sent == 5000u * (1 + 1 + 0 + 1 + 1 + 1 + 3 + 1 + 0 + 0));
 }
 
 // ---- Hardening regressions (issue 7): offload fields and fragment offsets are checked at the edge. ----
@@ -414,13 +434,6 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     REQUIRE_MESSAGE(in, path);
     return std::vector<std::uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// Sets the IPv4 fragment field of a frame's packet (flags + offset in 8-byte units) and fixes the header checksum.
-void set_fragment_field(std::vector<std::uint8_t>& frame, std::uint16_t field) {
-    wire::Ipv4View ip(wire::Bytes(frame).subspan(24));
-    wire::store_be16(frame.data() + 24 + 6, field);
-    ip.fill_header_checksum();
 }
 
 }  // namespace
@@ -517,5 +530,55 @@ TEST_CASE("regression: a fragment ending past 65,535 bytes is dropped, never ref
         CHECK((wire::load_be16(first.data() + 6) & 0x1fff) == 7000);
         CHECK((wire::load_be16(second.data() + 6) & 0x1fff) == 7000 + (1500 - 20) / 8);
         CHECK((wire::load_be16(second.data() + 6) & 0x2000) != 0);  // the original's MF is kept
+    }
+}
+
+TEST_CASE("offload fields as Linux sets them pass the edge check, from every kind of port") {
+    // What a TAP with IFF_VNET_HDR hands a reader (virtio_net_hdr_from_skb): csum_start at the L4 header
+    // (after any IP options), csum_offset 16 (TCP) or 6 (UDP); GSO always with NEEDS_CSUM, TCPv4 possibly
+    // with the ECN bit, UDP_L4 for UDP segmentation; hdr_len within the frame.
+    Lab lab;
+    struct Case {
+        const char* what;
+        PortIndex from;
+        std::uint8_t protocol;
+        std::size_t options;
+        std::uint8_t gso_type;
+        std::uint16_t gso_size;
+    };
+    const Case cases[] = {
+        {"TCP checksum only", lab.pub_host, 6, 0, 0, 0},
+        {"UDP checksum only", lab.pub_host, 17, 0, 0, 0},
+        {"TCP checksum after 8 bytes of IP options", lab.pub_host, 6, 8, 0, 0},
+        {"TCPv4 GSO", lab.pub_host, 6, 0, wire::VnetHeader::gso_tcpv4, 1448},
+        {"TCPv4 GSO with the ECN bit", lab.pub_host, 6, 0, wire::VnetHeader::gso_tcpv4 | wire::VnetHeader::gso_ecn, 1448},
+        {"TCPv4 GSO after IP options", lab.pub_host, 6, 12, wire::VnetHeader::gso_tcpv4, 1436},
+        {"UDP_L4 GSO", lab.pub_host, 17, 0, wire::VnetHeader::gso_udp_l4, 1472},
+        {"TCPv4 GSO from the region", lab.region, 6, 0, wire::VnetHeader::gso_tcpv4, 1448},
+        {"UDP checksum from the region", lab.region, 17, 0, 0, 0},
+    };
+    for (const auto& k : cases) {
+        const std::string what = k.what;
+        CAPTURE(what);
+        const bool from_region = k.from == lab.region;
+        // From the region towards the public instance's public IP; from an instance to another subnet.
+        auto f = frame_of(lab.mac(k.from), test::build_packet({k.protocol, from_region ? s3 : pub_ip, from_region ? public_ip : priv_ip, 40000, 80},
+                                                              k.gso_type ? 2000 : 1000, k.options));  // without GSO, within 1500
+        const std::size_t ihl = 20 + k.options;
+        wire::VnetHeader h;
+        h.flags = wire::VnetHeader::flag_needs_csum;
+        h.gso_type = k.gso_type;
+        h.gso_size = k.gso_size;
+        h.header_length = static_cast<std::uint16_t>(14 + ihl + (k.protocol == 6 ? 20 : 8));
+        h.csum_start = static_cast<std::uint16_t>(14 + ihl);
+        h.csum_offset = k.protocol == 6 ? 16 : 6;
+        h.write(f);
+        auto out = run(lab, k.from, f);
+        CHECK(out.drops.empty());
+        REQUIRE(out.sent.size() == 1);
+        CHECK(out.sent[0].port == (from_region ? lab.pub_host : lab.priv_host));
+        const auto v = wire::VnetHeader::read(out.sent[0].frame);
+        CHECK(v.gso_type == k.gso_type);
+        CHECK(v.csum_start == h.csum_start);
     }
 }

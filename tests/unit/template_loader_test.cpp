@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "router/lab/lab_network.hpp"
+#include "router/lab/stack_state.hpp"
 #include "router/template/intrinsics.hpp"
 #include "router/template/template_error.hpp"
 #include "router/template/template_loader.hpp"
@@ -294,5 +296,19 @@ TEST_CASE("regression: names that cannot become namespace or file names are refu
     CHECK(error_of(text) == "no error");  // with a short stack name it fits
 
     CHECK(error_of(seed_with("Value: jh-test-Public-EC2", "Value: x\n        - Key: aws:reserved\n          Value: y")).find("reserved for AWS") != std::string::npos);
+
+    // Two instances with one Name: the second falls back to its logical ID, which must fit too.
+    std::string twins = seed_with("Value: jh-test-Private-EC2", "Value: jh-test-Public-EC2");
+    twins.replace(twins.find("  jhPrivateEC2:"), 15, "  jhPrivateEC2" + std::string(200, 'x') + ":");
+    const std::string twin_error = error_of(twins, o);
+    CHECK_MESSAGE(twin_error.find("resource jhPrivateEC2" + std::string(200, 'x') + " (AWS::EC2::Instance): property Tags: the instance's namespace would be named") !=
+                      std::string::npos, twin_error);
+    CHECK(error_of(twins) == "no error");
+
+    // An empty Name names nothing: the namespace takes the logical ID (never "<stack>-", which `down` would not own).
+    auto unnamed = cfn::load_template(seed_with("Value: jh-test-Public-EC2", "Value: ''"), options());
+    const auto plan = router::LabPlan::of(*unnamed.model);
+    CHECK(plan.instances.front().netns == "unit-jhPublicEC2");
+    CHECK(router::is_stack_namespace("unit", plan.instances.front().netns));
     CHECK(error_of(seed_with("  jhVPC:\n", "  jh_VPC:\n")).find("a logical ID must be 1 to 255 letters and digits") != std::string::npos);
 }
