@@ -99,6 +99,16 @@ TEST_CASE("malformed requests get MalformedRequest or the API's error, never an 
         CHECK(r["error"]["Code"] == k.code);
     }
     CHECK(reply_to(s.state, std::string(ControlServer::Limits{}.request_bytes + 10, ' '))["error"]["Code"] == "MalformedRequest");
+
+    // EC2's filter limits (50 filters, 200 values each) also bound what one describe call costs the loop.
+    json many = {{"Action", "DescribeVpcs"}, {"Params", {{"Filters", json::array()}}}};
+    for (int i = 0; i < 51; ++i) many["Params"]["Filters"].push_back({{"Name", "vpc-id"}, {"Values", {"vpc-1"}}});
+    CHECK(reply_to(s.state, many.dump())["error"]["Code"] == "FilterLimitExceeded");
+    many["Params"]["Filters"] = json::array({{{"Name", "vpc-id"}, {"Values", json::array()}}});
+    for (int i = 0; i < 201; ++i) many["Params"]["Filters"][0]["Values"].push_back("vpc-" + std::to_string(i));
+    CHECK(reply_to(s.state, many.dump())["error"]["Code"] == "FilterLimitExceeded");
+    many["Params"]["Filters"][0]["Values"].erase(200);
+    CHECK(reply_to(s.state, many.dump())["ok"] == true);
 }
 
 TEST_CASE("an error reply echoes a non-ASCII ID as valid JSON") {
