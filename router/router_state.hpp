@@ -1,8 +1,9 @@
 // Everything the running router owns besides file descriptors: the model, the region's catalog, the
 // compiled snapshot and DNS zones, the namespaces it made, and the counters. The control API changes the
-// model and recompiles; the data path reads `snapshot`, the resolver reads `dns_zones`.
+// model through commit(); the data path reads `snapshot`, the resolver reads `dns_zones`.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,11 +28,37 @@ struct RouterState {
     std::uint64_t dns_queries_answered = 0;
     bool shutdown_requested = false;
 
-    // Compiles the model anew; the data path picks the new snapshot up before its next batch.
+    // Test hook: called after a commit's compile, just before the swap; a throw here must change nothing.
+    std::function<void()> fault_before_swap;
+
+    // The one commit point of the control plane (DESIGN.md §3): `change` runs on a copy of the model, the
+    // copy is compiled, and only then are model, snapshot and DNS zones swapped together. If `change`
+    // refuses (ApiError) or anything after it throws, all three stay as they were. Returns what `change`
+    // returns (it may refer into the new model, which lives on).
+    template <class Change>
+    auto commit(Change&& change) {
+        auto next = std::make_unique<routing::VpcModel>(*model);
+        auto result = change(*next);
+        auto next_snapshot = routing::ForwardingSnapshot::compile(*next, service_ports);
+        auto next_zones = zones_of(*next);
+        if (fault_before_swap) fault_before_swap();
+        model = std::move(next);  // nothing below throws
+        snapshot = std::move(next_snapshot);
+        dns_zones.swap(next_zones);
+        return result;
+    }
+
+    // Compiles the model as it is (at start-up, before the data path runs).
     void recompile() {
         snapshot = routing::ForwardingSnapshot::compile(*model, service_ports);
-        dns_zones.resize(model->vpcs().size());
-        for (std::size_t i = 0; i < dns_zones.size(); ++i) dns_zones[i] = endpoints::build_zone(*model, *catalog, i);
+        dns_zones = zones_of(*model);
+    }
+
+private:
+    std::vector<endpoints::DnsZone> zones_of(const routing::VpcModel& m) const {
+        std::vector<endpoints::DnsZone> zones(m.vpcs().size());
+        for (std::size_t i = 0; i < zones.size(); ++i) zones[i] = endpoints::build_zone(m, *catalog, i);
+        return zones;
     }
 };
 

@@ -151,7 +151,8 @@ void check_params(const ActionSpec& spec, const json& params) {
 
 json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) {
     check_params(spec, params);
-    routing::VpcModel& m = *state.model;
+    // Read-only: changes go through state.commit() on a copy (after which this model is gone).
+    const routing::VpcModel& m = *state.model;
     const std::string action = spec.action;
     if (action == "DescribeVpcs")
         return {{"Vpcs", describe(m.vpcs(), params, "VpcIds", "InvalidVpcID.NotFound", "vpc", [&](const auto& v) { return vpc_json(m, v); })}};
@@ -172,53 +173,54 @@ json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) 
     }
     const routing::VpcModel::RouteTarget target{string_param(params, "GatewayId"), string_param(params, "InstanceId"),
                                                 string_param(params, "NetworkInterfaceId")};
-    if (action == "CreateRoute") {
-        m.create_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"), target);
-        state.recompile();
-        return {{"Return", true}};
-    }
-    if (action == "ReplaceRoute") {
-        m.replace_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"), target);
-        state.recompile();
-        return json::object();
-    }
-    if (action == "DeleteRoute") {
-        m.delete_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"));
-        state.recompile();
-        return json::object();
-    }
-    if (action == "CreateInternetGateway") {
-        const auto& g = m.create_internet_gateway("", {});
-        state.recompile();
-        return {{"InternetGateway", internet_gateway_json(g)}};
-    }
-    if (action == "AttachInternetGateway" || action == "DetachInternetGateway") {
-        if (action == "AttachInternetGateway") m.attach_internet_gateway(string_param(params, "InternetGatewayId"), string_param(params, "VpcId"));
-        else m.detach_internet_gateway(string_param(params, "InternetGatewayId"), string_param(params, "VpcId"));
-        state.recompile();
-        return json::object();
-    }
+    // Mutating actions: each runs on a copy of the model and is committed with its compiled snapshot and
+    // zones, or not at all.
+    if (action == "CreateRoute")
+        return state.commit([&](routing::VpcModel& next) {
+            next.create_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"), target);
+            return json{{"Return", true}};
+        });
+    if (action == "ReplaceRoute")
+        return state.commit([&](routing::VpcModel& next) {
+            next.replace_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"), target);
+            return json::object();
+        });
+    if (action == "DeleteRoute")
+        return state.commit([&](routing::VpcModel& next) {
+            next.delete_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"));
+            return json::object();
+        });
+    if (action == "CreateInternetGateway")
+        return state.commit([&](routing::VpcModel& next) { return json{{"InternetGateway", internet_gateway_json(next.create_internet_gateway("", {}))}}; });
+    if (action == "AttachInternetGateway" || action == "DetachInternetGateway")
+        return state.commit([&](routing::VpcModel& next) {
+            if (action == "AttachInternetGateway") next.attach_internet_gateway(string_param(params, "InternetGatewayId"), string_param(params, "VpcId"));
+            else next.detach_internet_gateway(string_param(params, "InternetGatewayId"), string_param(params, "VpcId"));
+            return json::object();
+        });
     if (action == "AllocateAddress") {
         const std::string domain = string_param(params, "Domain");
         if (!domain.empty() && domain != "vpc") throw ApiError("InvalidParameterValue", "Domain must be vpc", "Domain");
-        return elastic_ip_json(m, m.allocate_address());
+        return state.commit([&](routing::VpcModel& next) { return elastic_ip_json(next, next.allocate_address()); });
     }
     if (action == "AssociateAddress") {
         auto it = params.find("AllowReassociation");
-        const std::string id = m.associate_address(string_param(params, "AllocationId"), string_param(params, "InstanceId"),
-                                                   string_param(params, "NetworkInterfaceId"), it != params.end() && it->get<bool>());
-        state.recompile();
-        return {{"AssociationId", id}};
+        const bool reassociate = it != params.end() && it->get<bool>();
+        return state.commit([&](routing::VpcModel& next) {
+            return json{{"AssociationId", next.associate_address(string_param(params, "AllocationId"), string_param(params, "InstanceId"),
+                                                                 string_param(params, "NetworkInterfaceId"), reassociate)}};
+        });
     }
-    if (action == "DisassociateAddress") {
-        m.disassociate_address(string_param(params, "AssociationId"));
-        state.recompile();
-        return json::object();
-    }
-    if (action == "ReleaseAddress") {
-        m.release_address(string_param(params, "AllocationId"));
-        return json::object();
-    }
+    if (action == "DisassociateAddress")
+        return state.commit([&](routing::VpcModel& next) {
+            next.disassociate_address(string_param(params, "AssociationId"));
+            return json::object();
+        });
+    if (action == "ReleaseAddress")
+        return state.commit([&](routing::VpcModel& next) {
+            next.release_address(string_param(params, "AllocationId"));
+            return json::object();
+        });
     if (action == "DescribeAddresses")
         return {{"Addresses", describe_by(m.elastic_ips(), params, "AllocationIds", "InvalidAllocationID.NotFound", "allocation",
                                           [](const auto& e) { return e.allocation_id; }, [&](const auto& e) { return elastic_ip_json(m, e); })}};
@@ -230,9 +232,10 @@ json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) 
         std::optional<bool> s, h;
         if (support) s = params["EnableDnsSupport"]["Value"].get<bool>();
         if (hostnames) h = params["EnableDnsHostnames"]["Value"].get<bool>();
-        m.modify_vpc_attribute(string_param(params, "VpcId"), s, h);
-        state.recompile();
-        return json::object();
+        return state.commit([&](routing::VpcModel& next) {
+            next.modify_vpc_attribute(string_param(params, "VpcId"), s, h);
+            return json::object();
+        });
     }
     if (action == "DescribeVpcAttribute") {
         const auto& v = m.vpc(string_param(params, "VpcId"));

@@ -314,3 +314,71 @@ TEST_CASE("a burst of new clients does not evict clients whose request is alread
     for (auto& c : asking) CHECK(!rig.reply_within(c.get(), 1).empty());
     CHECK(rig.handled == 4);
 }
+
+// ---- The commit point: a mutating action changes model, snapshot and zones together, or nothing. ----
+
+namespace {
+
+// Everything a client can see of the model, and the identity of the compiled state.
+struct Observed {
+    json described;
+    const void* snapshot;
+    std::size_t zones;
+    bool operator==(const Observed&) const = default;
+};
+Observed observe(RouterState& s) {
+    json d = json::object();
+    for (const char* action : {"DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeInternetGateways",
+                               "DescribeAddresses", "DescribeInstances"})
+        d[action] = reply_to(s, std::string(R"({"Action":")") + action + "\"}");
+    return {d, s.snapshot.get(), s.dns_zones.size()};
+}
+
+}  // namespace
+
+TEST_CASE("a refused action leaves model, snapshot and zones as they were") {
+    State s;
+    const std::string rtb = s.state.model->route_tables().front().id, vpc = s.state.model->vpcs().front().id;
+    const std::string igw = s.state.model->internet_gateways().front().id;
+    const Observed before = observe(s.state);
+    const std::vector<std::string> refused = {
+        R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationCidrBlock":"10.99.0.0/33","GatewayId":")" + igw + "\"}}",
+        R"({"Action":"CreateRoute","Params":{"RouteTableId":"rtb-00000000000000000","DestinationCidrBlock":"10.99.0.0/16","GatewayId":")" + igw + "\"}}",
+        R"({"Action":"DeleteRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationCidrBlock":"10.10.0.0/16"}})",
+        R"({"Action":"ReplaceRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationCidrBlock":"10.77.0.0/16","GatewayId":")" + igw + "\"}}",
+        R"({"Action":"AttachInternetGateway","Params":{"InternetGatewayId":")" + igw + R"(","VpcId":")" + vpc + "\"}}",
+        R"({"Action":"DetachInternetGateway","Params":{"InternetGatewayId":"igw-00000000000000000","VpcId":")" + vpc + "\"}}",
+        R"({"Action":"AssociateAddress","Params":{"AllocationId":"eipalloc-00000000000000000","InstanceId":"i-00000000000000000"}})",
+        R"({"Action":"DisassociateAddress","Params":{"AssociationId":"eipassoc-00000000000000000"}})",
+        R"({"Action":"ReleaseAddress","Params":{"AllocationId":"eipalloc-00000000000000000"}})",
+        R"({"Action":"ModifyVpcAttribute","Params":{"VpcId":"vpc-00000000000000000","EnableDnsSupport":{"Value":false}}})",
+    };
+    for (const auto& request : refused) {
+        CAPTURE(request);
+        CHECK(reply_to(s.state, request)["ok"] == false);
+        CHECK(observe(s.state) == before);
+    }
+}
+
+TEST_CASE("an action that fails after its change (compile, swap) changes nothing; the same action then succeeds") {
+    State s;
+    // The main table: the private subnet's (port 1), which has no route out of the VPC yet.
+    const std::string rtb = s.state.model->vpcs().front().main_route_table_id, igw = s.state.model->internet_gateways().front().id;
+    CHECK(s.state.snapshot->decide(1, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::drop_no_route);
+    const std::string create = R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb +
+                               R"(","DestinationCidrBlock":"10.99.0.0/16","GatewayId":")" + igw + "\"}}";
+    const Observed before = observe(s.state);
+    s.state.fault_before_swap = [] { throw std::runtime_error("injected failure after compile"); };
+    const auto failed = reply_to(s.state, create);
+    CHECK(failed["error"]["Code"] == "InternalError");
+    CHECK(observe(s.state) == before);
+    CHECK(s.state.snapshot->decide(1, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::drop_no_route);
+
+    s.state.fault_before_swap = nullptr;
+    CHECK(reply_to(s.state, create)["ok"] == true);
+    const Observed after = observe(s.state);
+    CHECK(after.snapshot != before.snapshot);  // a new snapshot, swapped in with the model
+    CHECK(after.described["DescribeRouteTables"].dump().find("10.99.0.0/16") != std::string::npos);
+    // The new snapshot routes by the new model: 10.99.0.0/16 now leaves through the gateway.
+    CHECK(s.state.snapshot->decide(1, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::internet_gateway);
+}
