@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "router/control/aws_json.hpp"
+#include "router/control/describe_filters.hpp"
 #include "router/control/ec2_actions.hpp"
 
 namespace vpclab::router {
@@ -25,53 +26,6 @@ std::vector<std::string> list_param(const json& params, const char* name) {
         for (const auto& v : *it)
             if (v.is_string()) out.push_back(v.get<std::string>());
     return out;
-}
-
-// Values a filter name selects from a resource's JSON: the common EC2 filter names, plus tag:<Key>.
-std::vector<std::string> filter_values(const json& resource, const std::string& filter) {
-    std::vector<std::string> out;
-    auto add = [&](const json& v) {
-        if (v.is_string()) out.push_back(v.get<std::string>());
-        if (v.is_boolean()) out.push_back(v.get<bool>() ? "true" : "false");
-    };
-    if (filter.rfind("tag:", 0) == 0) {
-        for (const auto& t : resource.value("Tags", json::array()))
-            if (t.value("Key", "") == filter.substr(4)) add(t["Value"]);
-        return out;
-    }
-    static const std::vector<std::pair<std::string, std::string>> simple = {
-        {"vpc-id", "VpcId"}, {"subnet-id", "SubnetId"}, {"cidr-block", "CidrBlock"}, {"cidr", "CidrBlock"},
-        {"availability-zone", "AvailabilityZone"}, {"route-table-id", "RouteTableId"}, {"instance-id", "InstanceId"},
-        {"group-id", "GroupId"}, {"group-name", "GroupName"}, {"private-ip-address", "PrivateIpAddress"},
-        {"ip-address", "PublicIpAddress"}, {"internet-gateway-id", "InternetGatewayId"}, {"state", "State"},
-        {"public-ip", "PublicIp"}, {"allocation-id", "AllocationId"}, {"association-id", "AssociationId"},
-        {"prefix-list-id", "PrefixListId"}, {"prefix-list-name", "PrefixListName"}};
-    for (const auto& [f, key] : simple)
-        if (f == filter && resource.contains(key)) add(resource[key]);
-    if (filter == "association.subnet-id" || filter == "association.main")
-        for (const auto& a : resource.value("Associations", json::array()))
-            add(filter == "association.main" ? a["Main"] : a.value("SubnetId", json()));
-    if (filter == "attachment.vpc-id")
-        for (const auto& a : resource.value("Attachments", json::array())) add(a["VpcId"]);
-    if (filter == "tag-key")
-        for (const auto& t : resource.value("Tags", json::array())) add(t["Key"]);
-    if (filter == "instance-state-name" && resource.contains("State")) add(resource["State"]["Name"]);
-    return out;
-}
-
-// Every filter matches (AND); within one, any value matches (OR). Filters were checked by check_filters.
-bool matches_filters(const json& resource, const json& params) {
-    auto it = params.find("Filters");
-    if (it == params.end()) return true;
-    for (const auto& f : *it) {
-        const auto have = filter_values(resource, f.at("Name").get_ref<const std::string&>());
-        const auto& wanted = f.at("Values");
-        const bool any = std::any_of(wanted.begin(), wanted.end(), [&](const json& want) {
-            return std::find(have.begin(), have.end(), want.get_ref<const std::string&>()) != have.end();
-        });
-        if (!any) return false;
-    }
-    return true;
 }
 
 // The describe pattern: all resources of a kind, narrowed by IDs (unknown IDs are an error, as in EC2) and filters.
@@ -100,32 +54,6 @@ json describe(const Items& items, const json& params, const char* ids_param, con
     return describe_by(items, params, ids_param, not_found_code, what, [](const auto& item) { return item.id; }, to_json);
 }
 
-// Filters as the EC2 API takes them: [{"Name": "vpc-id", "Values": ["vpc-…", …]}, …], at most 50 filters
-// of at most 200 values each (EC2 refuses more with FilterLimitExceeded), which also bounds the work one
-// describe call can cost the event loop.
-void check_filters(const std::string& key, const json& filters) {
-    constexpr std::size_t max_filters = 50, max_values = 200;
-    if (filters.size() > max_filters)
-        throw ApiError("FilterLimitExceeded", "The request uses " + std::to_string(filters.size()) + " filters; at most " +
-                                                  std::to_string(max_filters) + " are allowed", key);
-    for (std::size_t i = 0; i < filters.size(); ++i) {
-        const json& f = filters[i];
-        const std::string at = key + "[" + std::to_string(i) + "]";
-        if (!f.is_object()) throw ApiError("InvalidParameterValue", at + " must be an object with Name and Values", key);
-        for (const auto& [k, v] : f.items())
-            if (k != "Name" && k != "Values") throw ApiError("InvalidParameterValue", at + " has an unknown member " + k + " (expected Name and Values)", key);
-        auto name = f.find("Name");
-        if (name == f.end() || !name->is_string()) throw ApiError("InvalidParameterValue", at + ".Name must be a string", key);
-        auto values = f.find("Values");
-        if (values == f.end() || !values->is_array()) throw ApiError("InvalidParameterValue", at + ".Values must be a list of strings", key);
-        for (const auto& v : *values)
-            if (!v.is_string()) throw ApiError("InvalidParameterValue", at + ".Values must be a list of strings", key);
-        if (values->size() > max_values)
-            throw ApiError("FilterLimitExceeded", at + " has " + std::to_string(values->size()) + " values; at most " +
-                                                      std::to_string(max_values) + " are allowed", key);
-    }
-}
-
 void check_params(const ActionSpec& spec, const json& params) {
     if (!params.is_object()) throw ApiError("InvalidParameterValue", "Params must be an object");
     for (const auto& [key, value] : params.items()) {
@@ -142,7 +70,7 @@ void check_params(const ActionSpec& spec, const json& params) {
         if (p->kind == ParamSpec::Kind::list)
             for (const auto& item : value)
                 if (!item.is_string()) throw ApiError("InvalidParameterValue", "Every item of " + key + " must be a string", key);
-        if (p->kind == ParamSpec::Kind::filters) check_filters(key, value);
+        if (p->kind == ParamSpec::Kind::filters) check_filters(spec.action, key, value);
     }
     for (const auto& p : spec.params)
         if (p.required && !params.contains(p.name))

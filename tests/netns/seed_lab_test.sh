@@ -104,6 +104,11 @@ check_contains "describe-vpcs shows the VPC" '"CidrBlock": "10.10.0.0/16"' "$("$
 check_contains "describe-subnets shows the AZ from !Select [2, !GetAZs '']" '"AvailabilityZone": "ap-northeast-2c"' "$("$VPCLAB" ec2 describe-subnets --stack-name "$stack")"
 check_contains "describe-instances shows the public IP" '"PublicIpAddress": "198.19.' "$("$VPCLAB" ec2 describe-instances --stack-name "$stack")"
 check_contains "describe-security-groups shows port 22" '"FromPort": 22' "$("$VPCLAB" ec2 describe-security-groups --stack-name "$stack")"
+check_equal "a wildcard filter selects both subnets" "2" \
+    "$("$VPCLAB" ec2 describe-subnets --stack-name "$stack" --filters 'Name=tag:Name,Values=jh-test-*-SN' | grep -c '"SubnetId"')"
+err=$("$VPCLAB" ec2 describe-subnets --stack-name "$stack" --filters Name=vpc-idd,Values=x 2>&1)
+check_contains "an unknown filter name is refused as EC2 refuses it (not an empty list)" \
+    "(InvalidParameterValue) when calling the DescribeSubnets operation: The filter 'vpc-idd' is invalid" "$err"
 
 # A runtime route change is effective on the next packet: with 0.0.0.0/0 → IGW the private instance's
 # packet reaches the gateway, which drops it because the instance has no public IP (as on AWS).

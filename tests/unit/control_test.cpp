@@ -15,6 +15,7 @@
 
 #include "router/control/control_request.hpp"
 #include "router/control/control_server.hpp"
+#include "router/control/describe_filters.hpp"
 #include "router/control/control_socket.hpp"
 #include "tests/unit/pipeline_lab.hpp"
 
@@ -381,4 +382,60 @@ TEST_CASE("an action that fails after its change (compile, swap) changes nothing
     CHECK(after.described["DescribeRouteTables"].dump().find("10.99.0.0/16") != std::string::npos);
     // The new snapshot routes by the new model: 10.99.0.0/16 now leaves through the gateway.
     CHECK(s.state.snapshot->decide(1, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::internet_gateway);
+}
+
+// ---- Describe filters: names each call takes, wildcards. ----
+
+TEST_CASE("wildcard_match: * any run, ? exactly one character, backslash escapes") {
+    struct Case {
+        const char* pattern;
+        const char* value;
+        bool match;
+    };
+    const Case cases[] = {
+        {"jh-*", "jh-test-Public-EC2", true}, {"*Public*", "jh-test-Public-EC2", true}, {"*", "", true},
+        {"jh-*", "xjh-test", false},          {"10.10.?.0/24", "10.10.1.0/24", true},   {"10.10.?.0/24", "10.10.12.0/24", false},
+        {"a?c", "ac", false},                 {"a\\*c", "a*c", true},                   {"a\\*c", "abc", false},
+        {"a\\?", "a?", true},                 {"a\\\\", "a\\", true},                   {"", "", true},
+        {"", "x", false},                     {"**a**", "bab", true},                   {"exact", "exact", true},
+    };
+    for (const auto& k : cases) {
+        CAPTURE(k.pattern);
+        CAPTURE(k.value);
+        CHECK(wildcard_match(k.pattern, k.value) == k.match);
+    }
+}
+
+TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed name selects a field") {
+    State s;
+    // Addresses to filter on: one Elastic IP, associated with the public instance.
+    const auto eip = reply_to(s.state, R"({"Action":"AllocateAddress"})");
+    const std::string instance = s.state.model->instances().front().id;
+    REQUIRE(reply_to(s.state, R"({"Action":"AssociateAddress","Params":{"AllocationId":")" + eip["result"]["AllocationId"].get<std::string>() +
+                                  R"(","InstanceId":")" + instance + R"(","AllowReassociation":true}})")["ok"] == true);
+    for (const char* action : {"DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeSecurityGroups",
+                               "DescribeInternetGateways", "DescribeInstances", "DescribeAddresses", "DescribeManagedPrefixLists"}) {
+        const std::string action_name = action;
+        CAPTURE(action_name);
+        auto request = [&](const std::string& name, const std::string& value) {
+            return std::string(R"({"Action":")") + action + R"(","Params":{"Filters":[{"Name":")" + name + R"(","Values":[")" + value + "\"]}]}}";
+        };
+        const auto unknown = reply_to(s.state, request("vpc-idd", "x"));
+        CHECK(unknown["error"]["Code"] == "InvalidParameterValue");
+        CHECK(unknown["error"]["Message"].get<std::string>().rfind("The filter 'vpc-idd' is invalid", 0) == 0);
+        const auto* names = supported_filters(action);
+        REQUIRE(names != nullptr);
+        for (const auto name : *names) {
+            const std::string filter_name(name);
+            CAPTURE(filter_name);
+            // "*" matches any value the name selects: each listed name must select something in the lab.
+            const auto all = reply_to(s.state, request(std::string(name), "*"));
+            REQUIRE(all["ok"] == true);
+            if (filter_name != "tag-key") CHECK(!all["result"].begin()->empty());  // some fixture resources have no tags
+            CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
+        }
+    }
+    // A name valid for one call is not for another (EC2 lists filters per call).
+    CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
+          "InvalidParameterValue");
 }
