@@ -101,6 +101,25 @@ bool parse_attribute_boolean(const char* option, std::string text) {
     throw UsageError(std::string(option) + " takes '{\"Value\":true}', 'Value=true' or true/false (got '" + text + "')");
 }
 
+// `vpclab ec2 COMMAND help` (the aws CLI's form) or `--help`: the action's synopsis and options.
+std::string action_help(const ActionSpec& spec) {
+    std::string text = std::string("usage: vpclab ec2 ") + spec.command + " [options] [--stack-name N]\n\n" + spec.summary +
+                       " (EC2 API action " + spec.action + ")\n\noptions:\n";
+    for (const auto& p : spec.params) {
+        std::string value;
+        switch (p.kind) {
+            case ParamSpec::Kind::string: value = " VALUE"; break;
+            case ParamSpec::Kind::list: value = " VALUE …"; break;
+            case ParamSpec::Kind::filters: value = " Name=NAME,Values=V1,V2 …"; break;
+            case ParamSpec::Kind::flag: break;
+            case ParamSpec::Kind::attribute_boolean: value = " | --no-" + std::string(p.option).substr(2); break;
+        }
+        text += std::string("  ") + p.option + value + (p.required ? "   (required)" : "") + "\n";
+    }
+    text += "  --stack-name N   the stack (default: the only running one)\n  --output json\n";
+    return text;
+}
+
 void print_ec2_help() {
     std::cout << "usage: vpclab ec2 COMMAND [options] [--stack-name N]\n\ncommands:\n";
     for (const auto& a : ec2_actions()) {
@@ -120,6 +139,7 @@ int command_ec2(const Args& args) {
     const ActionSpec* spec = find_action_by_command(args.front());
     if (!spec) throw UsageError("ec2: unknown command '" + args.front() + "' (see `vpclab ec2 help`)");
 
+    if (asks_for_help(Args(args.begin() + 1, args.end()))) throw HelpRequested(action_help(*spec));
     po::options_description options(std::string("vpclab ec2 ") + spec->command + " options");
     options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("json"), "json");
     for (const auto& p : spec->params) {

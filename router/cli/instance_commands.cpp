@@ -17,20 +17,36 @@ struct InstanceArgs {
     Args command;
 };
 
-// [--stack-name S] INSTANCE [--] COMMAND…: everything after the instance name belongs to the command.
+// [--stack-name S] INSTANCE [--stack-name S] [--] COMMAND…: --stack-name may come before or after the
+// instance; what follows `--` (or, without one, the first other word after the instance) is the command.
 InstanceArgs split_instance_args(const Args& args, bool want_command) {
+    const char* usage = want_command ? "usage: vpclab exec [--stack-name S] INSTANCE [--stack-name S] -- COMMAND…\n"
+                                       "  INSTANCE: a Name tag, instance ID or namespace (see `vpclab ls`), or \"region\"\n"
+                                     : "usage: vpclab shell [--stack-name S] INSTANCE [--stack-name S]\n"
+                                       "  INSTANCE: a Name tag, instance ID or namespace (see `vpclab ls`), or \"region\"\n";
     InstanceArgs out;
+    auto stack_option = [&](std::size_t& i) {
+        if (args[i] == "--stack-name") {
+            if (i + 1 >= args.size()) throw UsageError("--stack-name needs a value");
+            out.stack = args[++i];
+            return true;
+        }
+        if (args[i].rfind("--stack-name=", 0) == 0) {
+            out.stack = args[i].substr(13);
+            return true;
+        }
+        return false;
+    };
     std::size_t i = 0;
     for (; i < args.size(); ++i) {
-        if (args[i] == "--stack-name" && i + 1 < args.size()) out.stack = args[++i];
-        else if (args[i].rfind("--stack-name=", 0) == 0) out.stack = args[i].substr(13);
-        else if (args[i] == "--") continue;
-        else if (!args[i].empty() && args[i][0] == '-') throw UsageError("unknown option " + args[i]);
-        else {
-            out.instance = args[i++];
-            break;
-        }
+        if (args[i] == "--help" || args[i] == "-h" || (args[i] == "help" && args.size() == 1)) throw HelpRequested(usage);
+        if (stack_option(i)) continue;
+        if (args[i] == "--") continue;
+        if (!args[i].empty() && args[i][0] == '-') throw UsageError("unknown option " + args[i]);
+        out.instance = args[i++];
+        break;
     }
+    while (i < args.size() && stack_option(i)) ++i;
     if (i < args.size() && args[i] == "--") ++i;
     out.command.assign(args.begin() + static_cast<long>(i), args.end());
     if (out.instance.empty()) throw UsageError("which instance? (see `vpclab ls`)");

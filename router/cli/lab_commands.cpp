@@ -74,7 +74,8 @@ int command_up(const Args& args) {
         "foreground", po::bool_switch(), "keep the router attached to this terminal");
     po::positional_options_description positional;
     positional.add("template", 1);
-    const auto vm = parse_options(args, options, positional);
+    const auto vm = parse_options(args, options, positional,
+                                  "vpclab up [TEMPLATE] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--foreground]");
 
     cfn::LoadOptions load;
     std::string text;
@@ -131,7 +132,7 @@ int command_up(const Args& args) {
 int command_down(const Args& args) {
     po::options_description options("vpclab down options");
     options.add_options()("stack-name", po::value<std::string>(), "stack to remove")("all", po::bool_switch(), "remove every stack");
-    const auto vm = parse_options(args, options);
+    const auto vm = parse_options(args, options, {}, "vpclab down [--stack-name N | --all]");
     std::vector<std::string> stacks;
     if (vm["all"].as<bool>()) {
         stacks = known_stacks();
@@ -174,7 +175,7 @@ int command_down(const Args& args) {
 int command_ls(const Args& args) {
     po::options_description options("vpclab ls options");
     options.add_options()("stack-name", po::value<std::string>(), "only this stack");
-    const auto vm = parse_options(args, options);
+    const auto vm = parse_options(args, options, {}, "vpclab ls [--stack-name N]");
     std::vector<std::string> stacks;
     if (auto name = optional_string(vm, "stack-name")) stacks = {resolve_stack(name)};
     else stacks = running_stacks();
@@ -197,7 +198,7 @@ int command_ls(const Args& args) {
 int command_stats(const Args& args) {
     po::options_description options("vpclab stats options");
     options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("text"), "text or json");
-    const auto vm = parse_options(args, options);
+    const auto vm = parse_options(args, options, {}, "vpclab stats [--stack-name N] [--output text|json]");
     const std::string stack = resolve_stack(optional_string(vm, "stack-name"));
     const auto stats = ok_result(call_stack(stack, "Vpclab.Stats"));
     if (vm["output"].as<std::string>() == "json") {

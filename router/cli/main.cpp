@@ -32,6 +32,7 @@ usage: vpclab [-v|-vv] COMMAND [options]
   ec2 COMMAND [options]  EC2 API actions with aws CLI names: `vpclab ec2 help` lists them
 
 Commands act on the only running stack unless --stack-name says which. All need root.
+`vpclab COMMAND --help` (and, as with the aws CLI, `vpclab ec2 COMMAND help`) shows a command's options.
 )";
 }  // namespace
 
@@ -50,7 +51,8 @@ int main(int argc, char** argv) {
     const std::string command = args.front();
     args.erase(args.begin());
     try {
-        if (::geteuid() != 0) throw UsageError("vpclab needs root (network namespaces, TAP devices): run it with sudo");
+        if (::geteuid() != 0 && !asks_for_help(args) && !(command == "ec2" && args.size() >= 1 && asks_for_help(Args(args.begin() + 1, args.end()))))
+            throw UsageError("vpclab needs root (network namespaces, TAP devices): run it with sudo");
         if (command == "up") return command_up(args);
         if (command == "down") return command_down(args);
         if (command == "ls") return command_ls(args);
@@ -60,6 +62,9 @@ int main(int argc, char** argv) {
         if (command == "ec2") return command_ec2(args);
         if (command == "__region-http") return command_region_http(args);
         throw UsageError("unknown command '" + command + "' (see `vpclab --help`)");
+    } catch (const HelpRequested& help) {
+        std::cout << help.what();
+        return 0;
     } catch (const UsageError& e) {
         std::cerr << "vpclab: error: " << e.what() << '\n';
         return exit_usage;

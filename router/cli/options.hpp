@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <sstream>
 
 #include "router/cli/commands.hpp"
 #include "router/cli/stack_client.hpp"
@@ -10,8 +11,15 @@ namespace vpclab::router {
 
 namespace po = boost::program_options;
 
+// `usage` is the command's synopsis line, printed with the options for --help.
 inline po::variables_map parse_options(const Args& args, const po::options_description& options,
-                                       const po::positional_options_description& positional = {}) {
+                                       const po::positional_options_description& positional = {}, const std::string& usage = {}) {
+    if (asks_for_help(args)) {
+        std::ostringstream text;
+        if (!usage.empty()) text << "usage: " << usage << "\n\n";
+        text << options;
+        throw HelpRequested(text.str());
+    }
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);

@@ -13,6 +13,15 @@ std::vector<std::string> running_stacks() {
     return out;
 }
 
+bool asks_for_help(const std::vector<std::string>& args) {
+    if (args.size() == 1 && args.front() == "help") return true;
+    for (const auto& a : args) {
+        if (a == "--") return false;
+        if (a == "--help" || a == "-h") return true;
+    }
+    return false;
+}
+
 std::string checked_stack_name(const std::string& name) {
     std::string why;
     if (!valid_stack_name(name, &why)) throw UsageError(why);

@@ -13,6 +13,14 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// `--help`, `-h` or (the aws CLI's form) a lone `help` was asked for: main prints the text and exits 0.
+struct HelpRequested : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Whether `args` ask for help: `--help` or `-h` anywhere before a `--`, or `help` as the only argument.
+bool asks_for_help(const std::vector<std::string>& args);
+
 // `name` if it is a valid stack name (the rules `up` applies), else UsageError saying why. Every command
 // that takes --stack-name passes it through here before any path is built from it.
 std::string checked_stack_name(const std::string& name);

@@ -13,6 +13,16 @@ check_contains "ls shows stack B's instances" "$b-jh-test-Private-EC2" "$ls_out"
 check "A's instances reach each other" "$VPCLAB" exec --stack-name "$a" jh-test-Public-EC2 -- ping -c 1 -W 2 10.10.1.4
 check "B's instances reach each other (same addresses, separate labs)" "$VPCLAB" exec --stack-name "$b" jh-test-Public-EC2 -- ping -c 1 -W 2 10.10.1.4
 check_equal "an instance name in two stacks needs --stack-name (usage error)" "252" "$("$VPCLAB" exec jh-test-Public-EC2 -- true >/dev/null 2>&1; echo $?)"
+check "--stack-name may also follow the instance name" "$VPCLAB" exec jh-test-Public-EC2 --stack-name "$a" -- ping -c 1 -W 2 10.10.1.4
+check_contains "… and then names the stack (hostname of A's instance)" "ip-10-10-0-4" "$("$VPCLAB" exec jh-test-Public-EC2 --stack-name="$b" -- hostname)"
+
+# Help everywhere, exit 0: each command's --help, and the aws CLI's `vpclab ec2 COMMAND help`.
+check_contains "vpclab up --help lists its options" "--public-cidr" "$("$VPCLAB" up --help)"
+check_contains "vpclab down -h" "usage: vpclab down" "$("$VPCLAB" down -h)"
+check_contains "vpclab exec --help" "usage: vpclab exec" "$("$VPCLAB" exec --help)"
+check_contains "vpclab ec2 describe-vpcs help (the aws CLI's form)" "--vpc-ids VALUE" "$("$VPCLAB" ec2 describe-vpcs help)"
+check_contains "vpclab ec2 create-route --help marks what is required" "--route-table-id VALUE   (required)" "$("$VPCLAB" ec2 create-route --help)"
+check_contains "help after -- belongs to the command run on the instance" "Usage" "$("$VPCLAB" exec --stack-name "$a" jh-test-Public-EC2 -- ping --help 2>&1)"
 check_equal "a second up of a running stack is refused" "1" "$("$VPCLAB" up --stack-name "$a" >/dev/null 2>&1; echo $?)"
 
 # A listener left running inside an instance must not keep its namespace alive after down.
