@@ -11,6 +11,10 @@ std::string ResourceBase::display_name() const {
     return logical_id.empty() ? id : logical_id;
 }
 
+std::string VpcModel::stack_id() const {
+    return "arn:aws:cloudformation:" + region_ + ":123456789012:stack/" + stack_name() + "/" + ids_.make("stack", "id").substr(6);
+}
+
 VpcModel::VpcModel(std::string stack_name, std::string region, PublicIpPool pool)
     : region_(std::move(region)), ids_(std::move(stack_name)), pool_(pool) {}
 

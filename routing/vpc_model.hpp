@@ -137,6 +137,9 @@ public:
 
     const std::string& stack_name() const { return ids_.stack_name(); }
     const std::string& region() const { return region_; }
+    // The stack's ARN, as CloudFormation's AWS::StackId and aws:cloudformation:stack-id tag give it
+    // (deterministic for the stack name, like every ID here).
+    std::string stack_id() const;
     ResourceIds& ids() { return ids_; }
     const ResourceIds& ids() const { return ids_; }
 

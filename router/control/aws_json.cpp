@@ -11,12 +11,14 @@ using routing::format_ipv4;
 namespace {
 constexpr const char* owner_id = "123456789012";
 
-json tags_json(const std::vector<routing::Tag>& tags, const routing::ResourceBase& r, const std::string& stack) {
+// A resource's tags; CloudFormation adds aws:cloudformation:stack-name, stack-id and logical-id to every
+// resource it creates (CloudFormation User Guide, "Resource tag"), and so does vpclab for what a template made.
+json tags_json(const routing::VpcModel& m, const routing::ResourceBase& r) {
     json out = json::array();
-    for (const auto& t : tags) out.push_back({{"Key", t.key}, {"Value", t.value}});
-    // CloudFormation tags what it creates with the stack and logical ID; so does vpclab.
+    for (const auto& t : r.tags) out.push_back({{"Key", t.key}, {"Value", t.value}});
     if (!r.logical_id.empty()) {
-        out.push_back({{"Key", "aws:cloudformation:stack-name"}, {"Value", stack}});
+        out.push_back({{"Key", "aws:cloudformation:stack-name"}, {"Value", m.stack_name()}});
+        out.push_back({{"Key", "aws:cloudformation:stack-id"}, {"Value", m.stack_id()}});
         out.push_back({{"Key", "aws:cloudformation:logical-id"}, {"Value", r.logical_id}});
     }
     return out;
@@ -50,7 +52,7 @@ json vpc_json(const routing::VpcModel& m, const routing::Vpc& v) {
                                                        {"CidrBlock", v.cidr.to_string()},
                                                        {"CidrBlockState", {{"State", "associated"}}}}})},
             {"IsDefault", false},
-            {"Tags", tags_json(v.tags, v, m.stack_name())}};
+            {"Tags", tags_json(m, v)}};
 }
 
 json subnet_json(const routing::VpcModel& m, const routing::Subnet& s) {
@@ -66,7 +68,7 @@ json subnet_json(const routing::VpcModel& m, const routing::Subnet& s) {
             {"VpcId", s.vpc_id},
             {"OwnerId", owner_id},
             {"SubnetArn", "arn:aws:ec2:" + m.region() + ":" + owner_id + ":subnet/" + s.id},
-            {"Tags", tags_json(s.tags, s, m.stack_name())}};
+            {"Tags", tags_json(m, s)}};
 }
 
 json route_table_json(const routing::VpcModel& m, const routing::RouteTable& t) {
@@ -95,25 +97,21 @@ json route_table_json(const routing::VpcModel& m, const routing::RouteTable& t) 
         associations.push_back({{"Main", false}, {"RouteTableAssociationId", m.ids().make("rtbassoc", t.id + "/" + sid)},
                                 {"RouteTableId", t.id}, {"SubnetId", sid}, {"AssociationState", {{"State", "associated"}}}});
     return {{"Associations", associations}, {"PropagatingVgws", json::array()}, {"RouteTableId", t.id},
-            {"Routes", routes}, {"Tags", tags_json(t.tags, t, m.stack_name())}, {"VpcId", t.vpc_id}, {"OwnerId", owner_id}};
+            {"Routes", routes}, {"Tags", tags_json(m, t)}, {"VpcId", t.vpc_id}, {"OwnerId", owner_id}};
 }
 
-json security_group_json(const routing::SecurityGroup& g) {
+json security_group_json(const routing::VpcModel& m, const routing::SecurityGroup& g) {
     json in = json::array(), out = json::array();
     for (const auto& r : g.ingress) in.push_back(rule_json(r));
     for (const auto& r : g.egress) out.push_back(rule_json(r));
-    json tags = json::array();
-    for (const auto& t : g.tags) tags.push_back({{"Key", t.key}, {"Value", t.value}});
     return {{"Description", g.description}, {"GroupName", g.group_name}, {"IpPermissions", in}, {"OwnerId", owner_id},
-            {"GroupId", g.id}, {"IpPermissionsEgress", out}, {"VpcId", g.vpc_id}, {"Tags", tags}};
+            {"GroupId", g.id}, {"IpPermissionsEgress", out}, {"VpcId", g.vpc_id}, {"Tags", tags_json(m, g)}};
 }
 
-json internet_gateway_json(const routing::InternetGateway& g) {
+json internet_gateway_json(const routing::VpcModel& m, const routing::InternetGateway& g) {
     json attachments = json::array();
     if (!g.attached_vpc_id.empty()) attachments.push_back({{"State", "available"}, {"VpcId", g.attached_vpc_id}});
-    json tags = json::array();
-    for (const auto& t : g.tags) tags.push_back({{"Key", t.key}, {"Value", t.value}});
-    return {{"Attachments", attachments}, {"InternetGatewayId", g.id}, {"OwnerId", owner_id}, {"Tags", tags}};
+    return {{"Attachments", attachments}, {"InternetGatewayId", g.id}, {"OwnerId", owner_id}, {"Tags", tags_json(m, g)}};
 }
 
 json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
@@ -155,7 +153,7 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
               {"NetworkInterfaces", enis},
               {"SecurityGroups", groups},
               {"SourceDestCheck", primary.source_dest_check},
-              {"Tags", tags_json(i.tags, i, m.stack_name())}};
+              {"Tags", tags_json(m, i)}};
     if (!i.key_name.empty()) j["KeyName"] = i.key_name;
     if (primary.public_ip) j["PublicIpAddress"] = format_ipv4(*primary.public_ip);
     return j;

@@ -89,9 +89,9 @@ json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) 
     if (action == "DescribeRouteTables")
         return {{"RouteTables", describe(m.route_tables(), params, "RouteTableIds", "InvalidRouteTableID.NotFound", "routeTable", [&](const auto& t) { return route_table_json(m, t); })}};
     if (action == "DescribeSecurityGroups")
-        return {{"SecurityGroups", describe(m.security_groups(), params, "GroupIds", "InvalidGroup.NotFound", "security group", [](const auto& g) { return security_group_json(g); })}};
+        return {{"SecurityGroups", describe(m.security_groups(), params, "GroupIds", "InvalidGroup.NotFound", "security group", [&](const auto& g) { return security_group_json(m, g); })}};
     if (action == "DescribeInternetGateways")
-        return {{"InternetGateways", describe(m.internet_gateways(), params, "InternetGatewayIds", "InvalidInternetGatewayID.NotFound", "internetGateway", [](const auto& g) { return internet_gateway_json(g); })}};
+        return {{"InternetGateways", describe(m.internet_gateways(), params, "InternetGatewayIds", "InvalidInternetGatewayID.NotFound", "internetGateway", [&](const auto& g) { return internet_gateway_json(m, g); })}};
     if (action == "DescribeInstances") {
         json reservations = json::array();
         for (auto& inst : describe(m.instances(), params, "InstanceIds", "InvalidInstanceID.NotFound", "instance", [&](const auto& i) { return instance_json(m, i); }))
@@ -119,7 +119,7 @@ json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) 
             return json::object();
         });
     if (action == "CreateInternetGateway")
-        return state.commit([&](routing::VpcModel& next) { return json{{"InternetGateway", internet_gateway_json(next.create_internet_gateway("", {}))}}; });
+        return state.commit([&](routing::VpcModel& next) { return json{{"InternetGateway", internet_gateway_json(next, next.create_internet_gateway("", {}))}}; });
     if (action == "AttachInternetGateway" || action == "DetachInternetGateway")
         return state.commit([&](routing::VpcModel& next) {
             if (action == "AttachInternetGateway") next.attach_internet_gateway(string_param(params, "InternetGatewayId"), string_param(params, "VpcId"));

@@ -345,7 +345,7 @@ private:
             if (name == "AWS::Partition") return Node::make_scalar("aws", 0);
             if (name == "AWS::URLSuffix") return Node::make_scalar("amazonaws.com", 0);
             if (name == "AWS::StackId")
-                return Node::make_scalar("arn:aws:cloudformation:" + options_.region + ":" + account_id + ":stack/" + options_.stack_name + "/" + lab_.model->ids().make("stack", "id").substr(6), 0);
+                return Node::make_scalar(lab_.model->stack_id(), 0);
             if (name == "AWS::NoValue") {
                 Node n;
                 n.scalar = "AWS::NoValue";

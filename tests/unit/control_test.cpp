@@ -11,11 +11,15 @@
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "router/control/control_request.hpp"
 #include "router/control/control_server.hpp"
 #include "router/control/describe_filters.hpp"
+#include "router/template/template_loader.hpp"
 #include "router/control/control_socket.hpp"
 #include "tests/unit/pipeline_lab.hpp"
 
@@ -438,4 +442,36 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");
+}
+
+TEST_CASE("every resource a template made carries CloudFormation's stack-name, stack-id and logical-id tags") {
+    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/labs/endpoints-lab.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    cfn::LoadOptions options;
+    options.stack_name = "tagged";
+    RouterState state;
+    state.model = cfn::load_template(text.str(), options).model;
+    state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
+    state.recompile();
+    std::size_t checked = 0;
+    for (const auto& [action, list] : {std::pair{"DescribeVpcs", "Vpcs"}, {"DescribeSubnets", "Subnets"}, {"DescribeRouteTables", "RouteTables"},
+                                       {"DescribeInternetGateways", "InternetGateways"}, {"DescribeSecurityGroups", "SecurityGroups"}}) {
+        const auto reply = reply_to(state, std::string(R"({"Action":")") + action + "\"}");
+        for (const auto& resource : reply["result"][list]) {
+            std::map<std::string, std::string> tags;
+            for (const auto& t : resource["Tags"]) tags[t["Key"]] = t["Value"];
+            if (!tags.count("aws:cloudformation:logical-id")) continue;  // made by AWS itself (main table, default group)
+            CAPTURE(resource.dump());
+            CHECK(tags["aws:cloudformation:stack-name"] == "tagged");
+            CHECK(tags["aws:cloudformation:stack-id"] == state.model->stack_id());
+            CHECK(tags["aws:cloudformation:stack-id"].rfind("arn:aws:cloudformation:ap-northeast-2:123456789012:stack/tagged/", 0) == 0);
+            ++checked;
+        }
+    }
+    // VPC, 2 subnets, 2 route tables, the internet gateway, the security group(s): all of them.
+    CHECK(checked >= 7);
+    const auto igws = reply_to(state, R"({"Action":"DescribeInternetGateways"})")["result"]["InternetGateways"];
+    REQUIRE(igws.size() == 1);
+    CHECK(igws[0]["Tags"].dump().find(R"({"Key":"aws:cloudformation:logical-id","Value":"jhIGW"})") != std::string::npos);
 }
