@@ -197,10 +197,27 @@ int command_ls(const Args& args) {
 
 int command_stats(const Args& args) {
     po::options_description options("vpclab stats options");
-    options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("text"), "text or json");
-    const auto vm = parse_options(args, options, {}, "vpclab stats [--stack-name N] [--output text|json]");
+    options.add_options()("instance", po::value<std::string>(), "only this instance (Name, instance ID or ENI ID; \"region\")")(
+        "stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("text"), "text or json");
+    po::positional_options_description positional;
+    positional.add("instance", 1);
+    const auto vm = parse_options(args, options, positional, "vpclab stats [INSTANCE] [--stack-name N] [--output text|json]");
     const std::string stack = resolve_stack(optional_string(vm, "stack-name"));
-    const auto stats = ok_result(call_stack(stack, "Vpclab.Stats"));
+    auto stats = ok_result(call_stack(stack, "Vpclab.Stats"));
+    if (const auto which = optional_string(vm, "instance")) {
+        // One instance's ENIs, and drops by reason summed over those alone.
+        nlohmann::json kept = nlohmann::json::array(), totals = nlohmann::json::object();
+        for (const auto& p : stats["Interfaces"]) {
+            const std::string name = p["InstanceName"], eni = p["NetworkInterfaceId"], id = p.value("InstanceId", "");
+            const bool region = *which == "region" && eni == "(region)";
+            if (name != *which && eni != *which && id != *which && !region) continue;
+            for (const auto& [reason, n] : p["Drops"].items()) totals[reason] = totals.value(reason, std::uint64_t{0}) + n.get<std::uint64_t>();
+            kept.push_back(p);
+        }
+        if (kept.empty()) throw UsageError("no instance or ENI named '" + *which + "' in stack " + stack + " (see `vpclab ls`)");
+        stats["Interfaces"] = std::move(kept);
+        stats["DropsByReason"] = std::move(totals);
+    }
     if (vm["output"].as<std::string>() == "json") {
         std::cout << stats.dump(4) << '\n';
         return 0;

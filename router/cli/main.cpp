@@ -27,7 +27,7 @@ usage: vpclab [-v|-vv] COMMAND [options]
                          INSTANCE "region" is the simulated internet and AWS public services
   shell [--stack-name N] INSTANCE
                          an interactive shell on an instance
-  stats [--stack-name N] [--output json]
+  stats [INSTANCE] [--stack-name N] [--output json]
                          frames and bytes per ENI, and drops by reason
   ec2 COMMAND [options]  EC2 API actions with aws CLI names: `vpclab ec2 help` lists them
 

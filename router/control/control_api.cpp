@@ -220,7 +220,7 @@ json stats(const RouterState& state) {
         json port;
         if (i < m.network_interfaces().size()) {
             const auto& eni = m.network_interfaces()[i];
-            port = {{"NetworkInterfaceId", eni.id}, {"InstanceName", m.instance(eni.instance_id).display_name()},
+            port = {{"NetworkInterfaceId", eni.id}, {"InstanceName", m.instance(eni.instance_id).display_name()}, {"InstanceId", eni.instance_id},
                     {"PrivateIpAddress", routing::format_ipv4(eni.private_ip)}};
         } else {
             // The service ports: the region ("the internet" beyond the IGWs) and the VPC resolver.

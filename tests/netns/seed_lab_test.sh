@@ -66,6 +66,11 @@ before=$(drop_count "$stack" no_route)
 check_not "private → S3 gets no reply (the ping hangs)" $priv ping -c 2 -W 1 -i 0.2 $s3
 after=$(drop_count "$stack" no_route)
 check "the no_route drop counter rose by 2 ($before → $after)" test "$after" -eq $((before + 2))
+one=$("$VPCLAB" stats jh-test-Private-EC2 --stack-name "$stack")
+check_contains "stats INSTANCE shows that instance's ENI" "jh-test-Private-EC2" "$one"
+check_contains "… and the drops that entered on it" "no_route" "$one"
+check_equal "… and no other instance's rows" "" "$(grep "jh-test-Public-EC2" <<<"$one")"
+check_equal "stats of an unknown instance is a usage error" "252" "$("$VPCLAB" stats nosuch --stack-name "$stack" >/dev/null 2>&1; echo $?)"
 for who in pub priv; do
     ask=${!who}
     check_equal "dig +short S3 from $who: its public address" "198.18.10.10" "$($ask dig +short $s3)"
