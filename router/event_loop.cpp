@@ -13,6 +13,7 @@
 #include <chrono>
 
 #include "router/control/control_request.hpp"
+#include "router/data_path/drop_log.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "tap/system_error.hpp"
 #include "wire/vnet_header.hpp"
@@ -125,9 +126,19 @@ void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexce
     out.tx_bytes += frame.size();
 }
 
-void EventLoop::drop(routing::PortIndex ingress, DropReason reason) noexcept {
+void EventLoop::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept {
     state_.counters[ingress].count_drop(reason);
-    if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("port {}: dropped a frame: {}", ingress, name_of(reason));
+    // With -v: who dropped what and why, at most drop_log_lines_per_second lines (formatting allocates, so
+    // only when asked for).
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    std::uint64_t suppressed = 0;
+    if (!drop_log_budget_.take(LogBudget::Clock::now(), suppressed)) return;
+    try {
+        if (suppressed) spdlog::debug("({} more drops not logged: at most {} lines a second)", suppressed, drop_log_lines_per_second);
+        spdlog::debug("{}", describe_drop(*state_.model, *state_.snapshot, ingress, frame, reason));
+    } catch (...) {
+        // Out of memory while logging: the drop is counted all the same.
+    }
 }
 
 }  // namespace vpclab::router

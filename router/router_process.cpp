@@ -95,7 +95,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddres
             // From here on the router is a daemon: its log goes to the stack's directory.
             auto logger = spdlog::basic_logger_mt("router", paths.log.string());
             logger->set_level(spdlog::default_logger()->level());
-            logger->flush_on(spdlog::level::info);
+            logger->flush_on(spdlog::level::trace);  // every line at once, -v and -vv included
             spdlog::set_default_logger(logger);
             const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
             ::dup2(null_fd, 0);

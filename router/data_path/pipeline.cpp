@@ -32,6 +32,7 @@ struct Frame {
 struct Context {
     const ForwardingSnapshot& snap;
     PortIndex ingress;
+    wire::ConstBytes frame;  // the frame as it arrived, for the sink's drop log
     Bytes scratch;
     FrameSink& sink;
 };
@@ -44,12 +45,12 @@ void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& destinat
 
 // RFC 826: turn the request into the reply in place; the frame keeps its length.
 void answer_arp(Context& c, Frame& f) {
-    if (wire::ArpView::check(f.eth.payload()) != wire::WireError::none) return c.sink.drop(c.ingress, DropReason::arp_malformed);
+    if (wire::ArpView::check(f.eth.payload()) != wire::WireError::none) return c.sink.drop(c.ingress, c.frame, DropReason::arp_malformed);
     const wire::ArpView arp(f.eth.payload());
-    if (arp.operation() != static_cast<std::uint16_t>(wire::ArpOperation::request)) return c.sink.drop(c.ingress, DropReason::arp_not_request);
+    if (arp.operation() != static_cast<std::uint16_t>(wire::ArpOperation::request)) return c.sink.drop(c.ingress, c.frame, DropReason::arp_not_request);
     const wire::MacAddress* answer = c.snap.is_eni(c.ingress) ? c.snap.arp_answer(c.ingress, arp.target_ip())
                                                               : c.snap.service_arp_answer(c.ingress, arp.target_ip());
-    if (!answer) return c.sink.drop(c.ingress, DropReason::arp_unanswered);
+    if (!answer) return c.sink.drop(c.ingress, c.frame, DropReason::arp_unanswered);
     const wire::MacAddress asker_mac = arp.sender_mac();
     const std::uint32_t asker_ip = arp.sender_ip(), target_ip = arp.target_ip();
     wire::ArpView::build(f.eth.payload(), wire::ArpOperation::reply, *answer, target_ip, asker_mac, asker_ip);
@@ -80,11 +81,11 @@ MtuVerdict check_internet_mtu(Context& c, Frame& f, std::uint32_t icmp_source, c
         const std::size_t n = endpoints::build_fragmentation_needed(c.scratch.subspan(link_headers), f.ip.bytes(), icmp_source,
                                                                     endpoints::internet_mtu);
         if (n) send_generated(c, c.ingress, n, f.eth.source(), icmp_mac);
-        c.sink.drop(c.ingress, DropReason::fragmentation_needed);
+        c.sink.drop(c.ingress, c.frame, DropReason::fragmentation_needed);
         return MtuVerdict::refused;
     }
     if (f.vnet.is_gso()) {
-        c.sink.drop(c.ingress, DropReason::cannot_fragment);
+        c.sink.drop(c.ingress, c.frame, DropReason::cannot_fragment);
         return MtuVerdict::refused;
     }
     return MtuVerdict::fragment;
@@ -97,10 +98,10 @@ void send_across_gateway(Context& c, Frame& f, MtuVerdict verdict, PortIndex por
     // Fragments are sent without offload metadata, so an offloaded checksum is completed first, over the
     // packet only (not any link padding after it).
     const Bytes packet_frame = f.bytes.subspan(wire::VnetHeader::length, wire::EthernetView::header_length + f.ip.total_length());
-    if (!endpoints::finish_partial_checksum(packet_frame, f.vnet)) return c.sink.drop(c.ingress, DropReason::cannot_fragment);
+    if (!endpoints::finish_partial_checksum(packet_frame, f.vnet)) return c.sink.drop(c.ingress, c.frame, DropReason::cannot_fragment);
     if (!endpoints::fragment_packet(f.ip.bytes().first(f.ip.total_length()), endpoints::internet_mtu, c.scratch.subspan(link_headers),
                                     [&](wire::ConstBytes piece) { send_generated(c, port, piece.size(), destination, source); }))
-        c.sink.drop(c.ingress, DropReason::cannot_fragment);
+        c.sink.drop(c.ingress, c.frame, DropReason::cannot_fragment);
 }
 
 std::uint16_t destination_port_of(const wire::Ipv4View& ip) {
@@ -124,11 +125,11 @@ void from_eni(Context& c, Frame& f) {
         const routing::PortInfo& to = c.snap.port(d.port);
         return send(c, d.port, f, to.mac, d.same_subnet ? f.eth.source() : c.snap.subnet(to.subnet).router_mac);
     }
-    if (d.outcome != routing::Outcome::internet_gateway) return c.sink.drop(c.ingress, drop_reason_for(d.outcome));
+    if (d.outcome != routing::Outcome::internet_gateway) return c.sink.drop(c.ingress, c.frame, drop_reason_for(d.outcome));
 
     const auto g = c.snap.internet_egress(c.ingress, d);
-    if (g.kind == routing::GatewayDecision::Kind::no_public_ip) return c.sink.drop(c.ingress, DropReason::no_public_ip);
-    if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, DropReason::internet_gateway_detached);
+    if (g.kind == routing::GatewayDecision::Kind::no_public_ip) return c.sink.drop(c.ingress, c.frame, DropReason::no_public_ip);
+    if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, c.frame, DropReason::internet_gateway_detached);
     const auto& sp = c.snap.service_ports();
     const MtuVerdict mtu = check_internet_mtu(c, f, c.snap.subnet(in.subnet).router_address(), c.snap.subnet(in.subnet).router_mac);
     if (mtu == MtuVerdict::refused) return;
@@ -138,10 +139,10 @@ void from_eni(Context& c, Frame& f) {
 
 void from_region(Context& c, Frame& f) {
     const auto& sp = c.snap.service_ports();
-    if (!sp.public_pool.contains(f.ip.destination())) return c.sink.drop(c.ingress, DropReason::not_from_region_range);
+    if (!sp.public_pool.contains(f.ip.destination())) return c.sink.drop(c.ingress, c.frame, DropReason::not_from_region_range);
     const auto g = c.snap.internet_ingress(f.ip.destination());
-    if (g.kind == routing::GatewayDecision::Kind::detached) return c.sink.drop(c.ingress, DropReason::internet_gateway_detached);
-    if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, DropReason::no_such_public_ip);
+    if (g.kind == routing::GatewayDecision::Kind::detached) return c.sink.drop(c.ingress, c.frame, DropReason::internet_gateway_detached);
+    if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, c.frame, DropReason::no_such_public_ip);
     const routing::PortInfo& to = c.snap.port(g.port);
     const MtuVerdict mtu = check_internet_mtu(c, f, sp.region_router_ip, sp.region_router_mac);
     if (mtu == MtuVerdict::refused) return;
@@ -151,7 +152,7 @@ void from_region(Context& c, Frame& f) {
 
 void from_resolver(Context& c, Frame& f) {
     const auto r = c.snap.from_resolver(f.ip.source(), f.ip.destination());
-    if (!r.ok) return c.sink.drop(c.ingress, DropReason::resolver_unknown_destination);
+    if (!r.ok) return c.sink.drop(c.ingress, c.frame, DropReason::resolver_unknown_destination);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, r.from, r.to, f.vnet.needs_checksum());
     const routing::PortInfo& to = c.snap.port(r.port);
     send(c, r.port, f, to.mac, c.snap.subnet(to.subnet).router_mac);
@@ -160,31 +161,31 @@ void from_resolver(Context& c, Frame& f) {
 }  // namespace
 
 void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink) noexcept {
-    Context c{snap, ingress, scratch, sink};
-    if (wire::VnetHeader::check(bytes) != wire::WireError::none) return sink.drop(ingress, DropReason::vnet_header_truncated);
+    Context c{snap, ingress, bytes, scratch, sink};
+    if (wire::VnetHeader::check(bytes) != wire::WireError::none) return sink.drop(ingress, bytes, DropReason::vnet_header_truncated);
     const Bytes ethernet = bytes.subspan(wire::VnetHeader::length);
-    if (wire::EthernetView::check(ethernet) != wire::WireError::none) return sink.drop(ingress, DropReason::frame_truncated);
+    if (wire::EthernetView::check(ethernet) != wire::WireError::none) return sink.drop(ingress, bytes, DropReason::frame_truncated);
     Frame f{bytes, wire::VnetHeader::read(bytes), wire::EthernetView(ethernet), {}};
     const auto& sp = snap.service_ports();
     const wire::MacAddress& expected_source = snap.is_eni(ingress) ? snap.port(ingress).mac
                                               : ingress == sp.region    ? sp.region_mac
                                                                         : sp.resolver_mac;
-    if (!(f.eth.source() == expected_source)) return sink.drop(ingress, DropReason::source_mac_mismatch);
+    if (!(f.eth.source() == expected_source)) return sink.drop(ingress, bytes, DropReason::source_mac_mismatch);
 
     switch (f.eth.ether_type()) {
         case static_cast<std::uint16_t>(wire::EtherType::arp): return answer_arp(c, f);
-        case static_cast<std::uint16_t>(wire::EtherType::ipv6): return sink.drop(ingress, DropReason::ipv6_not_enabled);
+        case static_cast<std::uint16_t>(wire::EtherType::ipv6): return sink.drop(ingress, bytes, DropReason::ipv6_not_enabled);
         case static_cast<std::uint16_t>(wire::EtherType::ipv4): break;
-        default: return sink.drop(ingress, DropReason::ether_type_unsupported);
+        default: return sink.drop(ingress, bytes, DropReason::ether_type_unsupported);
     }
     const auto error = wire::Ipv4View::check(f.eth.payload());
-    if (error != wire::WireError::none) return sink.drop(ingress, drop_reason_for(error));
+    if (error != wire::WireError::none) return sink.drop(ingress, bytes, drop_reason_for(error));
     f.ip = wire::Ipv4View(f.eth.payload());
     // The offload fields are trusted from here on (checksum completion, NAT, fragmenting): check them once.
     switch (wire::check_offloads(f.vnet, f.ip.bytes(), wire::EthernetView::header_length)) {
         case wire::OffloadError::none: break;
-        case wire::OffloadError::checksum_fields: return sink.drop(ingress, DropReason::vnet_checksum_invalid);
-        case wire::OffloadError::gso_fields: return sink.drop(ingress, DropReason::vnet_gso_invalid);
+        case wire::OffloadError::checksum_fields: return sink.drop(ingress, bytes, DropReason::vnet_checksum_invalid);
+        case wire::OffloadError::gso_fields: return sink.drop(ingress, bytes, DropReason::vnet_gso_invalid);
     }
     if (snap.is_eni(ingress)) return from_eni(c, f);
     if (ingress == sp.region) return from_region(c, f);

@@ -18,7 +18,8 @@ public:
     // `frame` (virtio-net header + Ethernet frame) goes out on `port`. It may point into the scratch slot,
     // which the pipeline reuses after this call returns.
     virtual void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept = 0;
-    virtual void drop(routing::PortIndex ingress, DropReason reason) noexcept = 0;
+    // `frame` (as it arrived, or as far as it was rewritten) is for logging why; it may be any bytes.
+    virtual void drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept = 0;
 
 protected:
     ~FrameSink() = default;

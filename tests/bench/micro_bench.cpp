@@ -167,7 +167,7 @@ void BM_Pipeline_Replay(benchmark::State& state) {
     struct Sink final : router::FrameSink {
         std::size_t sent = 0;
         void transmit(routing::PortIndex, wire::ConstBytes) noexcept override { ++sent; }
-        void drop(routing::PortIndex, router::DropReason) noexcept override {}
+        void drop(routing::PortIndex, wire::ConstBytes, router::DropReason) noexcept override {}
     } sink;
     std::size_t k = 0;
     for (auto _ : state) {
@@ -212,7 +212,7 @@ void BM_Pipeline_ReplayCapture(benchmark::State& state) {
     struct Sink final : router::FrameSink {
         std::size_t sent = 0, dropped = 0;
         void transmit(routing::PortIndex, wire::ConstBytes) noexcept override { ++sent; }
-        void drop(routing::PortIndex, router::DropReason) noexcept override { ++dropped; }
+        void drop(routing::PortIndex, wire::ConstBytes, router::DropReason) noexcept override { ++dropped; }
     } sink;
     std::size_t k = 0;
     for (auto _ : state) {

@@ -54,7 +54,7 @@ struct CheckingSink final : router::FrameSink {
     void transmit(routing::PortIndex port, wire::ConstBytes) noexcept override {
         if (port >= ports) std::abort();
     }
-    void drop(routing::PortIndex, router::DropReason reason) noexcept override {
+    void drop(routing::PortIndex, wire::ConstBytes, router::DropReason reason) noexcept override {
         if (reason >= router::DropReason::count) std::abort();
     }
 };

@@ -66,7 +66,7 @@ struct CheckingSink final : router::FrameSink {
         // A valid TCP/UDP/ICMP checksum stays valid through translation; generated packets have one too.
         if (input_l4 == Checksum::valid && l4_checksum(frame) == Checksum::invalid) fail("L4 checksum made wrong", port);
     }
-    void drop(routing::PortIndex, router::DropReason reason) noexcept override {
+    void drop(routing::PortIndex, wire::ConstBytes, router::DropReason reason) noexcept override {
         if (reason >= router::DropReason::count) std::abort();
     }
 };

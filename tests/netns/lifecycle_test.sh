@@ -53,6 +53,15 @@ kill -INT "$fg_pid"
 check "Ctrl-C stops it" wait_until 10 sh -c "! kill -0 $fg_pid"
 check_equal "… and it removed its lab" "" "$(stack_leftovers "$f")"
 
+# -v: the background router's log names each drop at once (flushed per line), with the route table at fault.
+v=$(new_stack verbose)
+check "up -v" "$VPCLAB" -v up --stack-name "$v"
+check_not "private → S3 has no route" "$VPCLAB" exec --stack-name "$v" jh-test-Private-EC2 -- ping -c 1 -W 1 198.18.10.10
+check "the log names the instance, the packet and the route table that had no route" wait_until 5 \
+    grep -q "(jh-test-Private-EC2, 10.10.1.4): ICMP 10.10.1.4 → 198.18.10.10: no_route: route table rtb-[0-9a-f]* (jh-test-Private-RT) has no route for 198.18.10.10" \
+    "/run/vpclab/$v/router.log"
+check "down" "$VPCLAB" down --stack-name "$v"
+
 # --public-cidr moves the whole simulated public side: services in its first /16, public IPs in its second.
 p=$(new_stack pc)
 check "up with --public-cidr 100.64.0.0/15" "$VPCLAB" up --stack-name "$p" --public-cidr 100.64.0.0/15

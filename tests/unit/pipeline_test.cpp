@@ -10,6 +10,7 @@
 #include <new>
 #include <random>
 
+#include "router/data_path/drop_log.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "wire/arp.hpp"
 #include "wire/checksum.hpp"
@@ -56,7 +57,7 @@ struct RecordingSink final : FrameSink {
     std::vector<Output> sent;
     std::vector<DropReason> drops;
     void transmit(PortIndex port, wire::ConstBytes frame) noexcept override { sent.push_back({port, {frame.begin(), frame.end()}}); }
-    void drop(PortIndex, DropReason reason) noexcept override { drops.push_back(reason); }
+    void drop(PortIndex, wire::ConstBytes, DropReason reason) noexcept override { drops.push_back(reason); }
 };
 
 RecordingSink run(const Lab& lab, PortIndex ingress, std::vector<std::uint8_t>& frame) {
@@ -359,7 +360,7 @@ TEST_CASE("random and mutated frames never crash, on every kind of port") {
             ++sent;
             max_port = std::max<std::size_t>(max_port, port);
         }
-        void drop(PortIndex, DropReason r) noexcept override { dropped += r < DropReason::count; }
+        void drop(PortIndex, wire::ConstBytes, DropReason r) noexcept override { dropped += r < DropReason::count; }
     } sink;
     for (int i = 0; i < 200000; ++i) {
         std::vector<std::uint8_t> f;
@@ -388,7 +389,7 @@ TEST_CASE("no heap allocation per frame, on every path") {
     struct CountingSink final : FrameSink {
         std::size_t sent = 0;
         void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
-        void drop(PortIndex, DropReason) noexcept override {}
+        void drop(PortIndex, wire::ConstBytes, DropReason) noexcept override {}
     } sink;
     const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
         {lab.pub_host, ipv4_frame(lab.mac(lab.pub_host), pub_ip, priv_ip)},
@@ -581,4 +582,34 @@ TEST_CASE("offload fields as Linux sets them pass the edge check, from every kin
         CHECK(v.gso_type == k.gso_type);
         CHECK(v.csum_start == h.csum_start);
     }
+}
+
+TEST_CASE("a drop in the -v log names the ENI, instance, packet and, for no_route, the route table") {
+    Lab lab;
+    auto f = ipv4_frame(lab.mac(lab.priv_host), priv_ip, s3);
+    auto out = run(lab, lab.priv_host, f);
+    REQUIRE(only_drop(out) == DropReason::no_route);
+    const auto& eni = lab.m.network_interfaces()[lab.priv_host];
+    const auto& table = lab.m.route_table(lab.m.vpcs().front().main_route_table_id);
+    const std::string line = describe_drop(lab.m, *lab.snap, lab.priv_host, f, DropReason::no_route);
+    CHECK(line == "dropped on " + eni.id + " (" + lab.m.instance(eni.instance_id).display_name() + ", 10.10.1.4): ICMP 10.10.1.4 → 198.18.10.10: no_route: route table " +
+                      table.id + " (" + table.display_name() + ") has no route for 198.18.10.10");
+    auto tcp = frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, priv_ip, 40000, 22}, 10));
+    CHECK(describe_drop(lab.m, *lab.snap, lab.pub_host, tcp, DropReason::source_mac_mismatch).find("TCP 10.10.0.4:40000 → 10.10.1.4:22: source_mac_mismatch: ") !=
+          std::string::npos);
+    const std::vector<std::uint8_t> garbage = {1, 2, 3};
+    CHECK(describe_drop(lab.m, *lab.snap, lab.region, garbage, DropReason::vnet_header_truncated) ==
+          "dropped on the region port: a frame of 3 bytes: vnet_header_truncated: frame shorter than its virtio-net header");
+}
+
+TEST_CASE("the drop log's budget: so many lines a second, then a count of what was left out") {
+    LogBudget budget(3);
+    const auto t0 = LogBudget::Clock::now();
+    std::uint64_t suppressed = 99;
+    for (int i = 0; i < 3; ++i) CHECK(budget.take(t0, suppressed));
+    CHECK(suppressed == 0);
+    CHECK_FALSE(budget.take(t0 + std::chrono::milliseconds(10), suppressed));
+    CHECK_FALSE(budget.take(t0 + std::chrono::milliseconds(20), suppressed));
+    CHECK(budget.take(t0 + std::chrono::milliseconds(1001), suppressed));
+    CHECK(suppressed == 2);
 }

@@ -1,0 +1,83 @@
+// Formatting drops for the log, and the log's rate limit.
+#include "router/data_path/drop_log.hpp"
+
+#include "wire/ipv4.hpp"
+#include "wire/vnet_header.hpp"
+
+namespace vpclab::router {
+
+namespace {
+
+std::string protocol_name(std::uint8_t p) {
+    switch (p) {
+        case 1: return "ICMP";
+        case 6: return "TCP";
+        case 17: return "UDP";
+        default: return "protocol " + std::to_string(p);
+    }
+}
+
+// "ICMP 10.10.1.4 → 198.18.10.10", "TCP 10.10.0.4:40000 → 10.10.1.4:22", or what the frame is instead.
+std::string what_frame(wire::ConstBytes frame, std::uint32_t* destination) {
+    constexpr std::size_t eth = wire::VnetHeader::length, ip_at = eth + 14;
+    if (frame.size() < ip_at) return "a frame of " + std::to_string(frame.size()) + " bytes";
+    const std::uint16_t type = wire::load_be16(frame.data() + eth + 12);
+    if (type == 0x0806) return "ARP";
+    if (type == 0x86dd) return "IPv6";
+    if (type != 0x0800) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%04x", type);
+        return std::string("ethertype ") + hex;
+    }
+    if (frame.size() < ip_at + 20) return "a truncated IPv4 packet";
+    const std::uint8_t* ip = frame.data() + ip_at;
+    const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
+    const std::uint32_t src = wire::load_be32(ip + 12), dst = wire::load_be32(ip + 16);
+    *destination = dst;
+    std::string from = routing::format_ipv4(src), to = routing::format_ipv4(dst);
+    const bool first_fragment = (wire::load_be16(ip + 6) & 0x1fff) == 0;
+    if ((ip[9] == 6 || ip[9] == 17) && first_fragment && ihl >= 20 && frame.size() >= ip_at + ihl + 4) {
+        from += ":" + std::to_string(wire::load_be16(ip + ihl));
+        to += ":" + std::to_string(wire::load_be16(ip + ihl + 2));
+    }
+    return protocol_name(ip[9]) + " " + from + " → " + to;
+}
+
+}  // namespace
+
+std::string describe_drop(const routing::VpcModel& model, const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress,
+                          wire::ConstBytes frame, DropReason reason) {
+    std::string where;
+    if (ingress < model.network_interfaces().size()) {
+        const auto& eni = model.network_interfaces()[ingress];
+        where = eni.id + " (" + model.instance(eni.instance_id).display_name() + ", " + routing::format_ipv4(eni.private_ip) + ")";
+    } else {
+        where = ingress == snapshot.service_ports().region ? "the region port" : "the VPC resolver's port";
+    }
+    std::uint32_t destination = 0;
+    std::string line = "dropped on " + where + ": " + what_frame(frame, &destination) + ": " + name_of(reason);
+    if (reason == DropReason::no_route && snapshot.is_eni(ingress)) {
+        const auto& table = model.route_tables()[snapshot.port(ingress).route_table];
+        line += ": route table " + table.id + " (" + table.display_name() + ") has no route for " + routing::format_ipv4(destination);
+    } else {
+        line += std::string(": ") + description_of(reason);
+    }
+    return line;
+}
+
+bool LogBudget::take(Clock::time_point now, std::uint64_t& suppressed) {
+    if (now - window_ >= std::chrono::seconds(1)) {
+        window_ = now;
+        used_ = 0;
+    }
+    if (used_ >= per_second_) {
+        ++refused_;
+        return false;
+    }
+    ++used_;
+    suppressed = refused_;
+    refused_ = 0;
+    return true;
+}
+
+}  // namespace vpclab::router
