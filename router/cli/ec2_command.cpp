@@ -116,7 +116,8 @@ std::string action_help(const ActionSpec& spec) {
         }
         text += std::string("  ") + p.option + value + (p.required ? "   (required)" : "") + "\n";
     }
-    text += "  --stack-name N   the stack (default: the only running one)\n  --output json\n";
+    text += "  --stack-name N   the stack (default: the only running one)\n  --output json\n"
+            "  --region R       must be the stack's region; --profile P and --no-cli-pager are accepted and change nothing\n";
     return text;
 }
 
@@ -141,7 +142,11 @@ int command_ec2(const Args& args) {
 
     if (asks_for_help(Args(args.begin() + 1, args.end()))) throw HelpRequested(action_help(*spec));
     po::options_description options(std::string("vpclab ec2 ") + spec->command + " options");
-    options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("json"), "json");
+    // The aws CLI's global options: --region must be the stack's; --profile and --no-cli-pager change
+    // nothing here (there are no credentials and no pager), so a command copied from a real shell runs.
+    options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("json"), "json")(
+        "region", po::value<std::string>(), "must be the stack's region")("profile", po::value<std::string>(), "accepted, unused")(
+        "no-cli-pager", po::bool_switch(), "accepted (vpclab never pages)");
     for (const auto& p : spec->params) {
         const std::string flag = std::string(p.option).substr(2);
         if (p.kind == ParamSpec::Kind::string) options.add_options()(flag.c_str(), po::value<std::string>(), p.name);
@@ -157,7 +162,8 @@ int command_ec2(const Args& args) {
             invalid_parameter("the value of " + option + " is not valid UTF-8 text");
         }
     const auto vm = parse_options(Args(args.begin() + 1, args.end()), options);
-    if (vm["output"].as<std::string>() != "json") throw UsageError("--output: only json is supported");
+    if (vm["output"].as<std::string>() != "json")
+        throw UsageError("--output: vpclab prints json only (text and table come with the real aws CLI once vpclab speaks the EC2 protocol)");
 
     nlohmann::json params = nlohmann::json::object();
     std::vector<std::string> missing;
@@ -197,6 +203,12 @@ int command_ec2(const Args& args) {
     }
 
     const std::string stack = resolve_stack(optional_string(vm, "stack-name"));
+    if (const auto region = optional_string(vm, "region")) {
+        const auto listing = call_stack(stack, "Vpclab.ListLab");
+        const std::string stack_region = listing["result"].value("Region", "");
+        if (*region != stack_region)
+            throw UsageError("--region " + *region + ": stack " + stack + " imitates " + stack_region + " (vpclab up --region chooses it)");
+    }
     const auto reply = call_stack(stack, spec->action, params);
     if (!reply.value("ok", false)) {
         std::cerr << "\nAn error occurred (" << reply["error"]["Code"].get<std::string>() << ") when calling the " << spec->action

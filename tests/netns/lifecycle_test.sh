@@ -22,6 +22,10 @@ check_contains "vpclab down -h" "usage: vpclab down" "$("$VPCLAB" down -h)"
 check_contains "vpclab exec --help" "usage: vpclab exec" "$("$VPCLAB" exec --help)"
 check_contains "vpclab ec2 describe-vpcs help (the aws CLI's form)" "--vpc-ids VALUE" "$("$VPCLAB" ec2 describe-vpcs help)"
 check_contains "vpclab ec2 create-route --help marks what is required" "--route-table-id VALUE   (required)" "$("$VPCLAB" ec2 create-route --help)"
+check "the aws CLI's --region (the stack's), --profile and --no-cli-pager are accepted" \
+    "$VPCLAB" ec2 describe-vpcs --stack-name "$a" --region ap-northeast-2 --profile default --no-cli-pager
+check_contains "another --region is a usage error naming the stack's" "imitates ap-northeast-2" \
+    "$("$VPCLAB" ec2 describe-vpcs --stack-name "$a" --region us-east-1 2>&1)"
 check_contains "help after -- belongs to the command run on the instance" "Usage" "$("$VPCLAB" exec --stack-name "$a" jh-test-Public-EC2 -- ping --help 2>&1)"
 check_equal "a second up of a running stack is refused" "1" "$("$VPCLAB" up --stack-name "$a" >/dev/null 2>&1; echo $?)"
 
