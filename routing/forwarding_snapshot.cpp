@@ -34,6 +34,7 @@ std::uint32_t index_of(const std::vector<T>& items, const std::string& id) {
 std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcModel& model, const ServicePorts& service_ports) {
     auto snap = std::make_shared<ForwardingSnapshot>();
     snap->service_ = service_ports;
+    std::sort(snap->service_.region_hosts.begin(), snap->service_.region_hosts.end());
     if (model.vpcs().size() > ServicePorts::max_vpcs)
         throw ApiError("VpcLimitExceeded", "a lab holds at most " + std::to_string(ServicePorts::max_vpcs) + " VPCs");
     for (const auto& v : model.vpcs()) snap->vpcs_.push_back(VpcInfo{v.cidr, {}, false, v.enable_dns_support, v.cidr.network + 2});
@@ -203,6 +204,11 @@ const wire::MacAddress* ForwardingSnapshot::arp_answer(PortIndex ingress, std::u
     if (!s.cidr.contains(target) || target == in.ip || target == s.cidr.network || target == s.cidr.last()) return nullptr;
     const PortIndex peer = port_by_address(in.vpc, target);
     return peer != no_port ? &ports_[peer].mac : &s.router_mac;
+}
+
+bool ForwardingSnapshot::region_serves(std::uint32_t destination) const {
+    return service_.public_pool.contains(destination) || service_.region_link.contains(destination) ||
+           std::binary_search(service_.region_hosts.begin(), service_.region_hosts.end(), destination);
 }
 
 }  // namespace vpclab::routing

@@ -59,6 +59,9 @@ struct ServicePorts {
     Cidr region_link;                 // router .1, region .2
     std::uint32_t region_router_ip = 0;
     Cidr public_pool;                 // instances' public IPs: reached from the region through the IGW
+    // Every address a host of the region answers at (the services, example.com, …), sorted; with the region
+    // link and the public pool, all that lies beyond an internet gateway ("there is no real internet").
+    std::vector<std::uint32_t> region_hosts;
     Cidr resolver_link;               // router .1, resolver namespace .2
     std::uint32_t resolver_router_ip = 0;
     std::uint32_t resolver_base = 0;
@@ -123,6 +126,9 @@ public:
     // Arriving from the region for a public IP: the ENI holding it, if its VPC has an IGW attached.
     GatewayDecision internet_ingress(std::uint32_t destination) const;
     ResolverReply from_resolver(std::uint32_t source, std::uint32_t destination) const;
+    // Whether something beyond an internet gateway answers at `destination`: a region host, the region's
+    // link, or a public IP of the lab (hairpin). Anything else would vanish in the region unseen.
+    bool region_serves(std::uint32_t destination) const;
     // ARP from the region or resolver namespace: the router answers for the addresses of its side of the link.
     const wire::MacAddress* service_arp_answer(PortIndex ingress, std::uint32_t target) const;
 

@@ -35,6 +35,7 @@ namespace vpclab::router {
     X(internet_gateway_detached, "route to an internet gateway no longer attached to the VPC (blackhole)") \
     X(no_public_ip, "to the internet gateway from an ENI without a public IP")                         \
     X(no_such_public_ip, "from the region to a public IP that no ENI holds")                           \
+    X(no_internet_host, "through the IGW to an address no host of the region answers at (no real internet)") \
     X(fragmentation_needed, "larger than the 1500-byte MTU beyond the IGW with DF set (ICMP sent back)") \
     X(cannot_fragment, "larger than the MTU beyond the IGW, without DF, but an offloaded GSO frame")    \
     X(dns_disabled, "to the VPC resolver while the VPC's enableDnsSupport is false")                   \

@@ -130,6 +130,8 @@ void from_eni(Context& c, Frame& f) {
     const auto g = c.snap.internet_egress(c.ingress, d);
     if (g.kind == routing::GatewayDecision::Kind::no_public_ip) return c.sink.drop(c.ingress, c.frame, DropReason::no_public_ip);
     if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, c.frame, DropReason::internet_gateway_detached);
+    // The region would swallow it without a trace: count it here instead (e.g. `ping 8.8.8.8`).
+    if (!c.snap.region_serves(f.ip.destination())) return c.sink.drop(c.ingress, c.frame, DropReason::no_internet_host);
     const auto& sp = c.snap.service_ports();
     const MtuVerdict mtu = check_internet_mtu(c, f, c.snap.subnet(in.subnet).router_address(), c.snap.subnet(in.subnet).router_mac);
     if (mtu == MtuVerdict::refused) return;

@@ -120,6 +120,7 @@ routing::ServicePorts plan_service_ports(const routing::VpcModel& model, const e
     sp.region_link = plan_addresses.router_link();
     sp.region_router_ip = plan_addresses.router_link_address();
     sp.public_pool = plan_addresses.instance_pool();
+    sp.region_hosts = catalog.all_addresses();
     sp.resolver = sp.region + 1;
     sp.resolver_mac = mac_for(stack, "resolver");
     sp.resolver_router_mac = mac_for(stack, "resolver-router");

@@ -27,6 +27,9 @@ check "Mapped reaches S3" $mapped ping -c 1 -W 2 $s3
 before=$(drop_count "$stack" no_public_ip)
 check_not "NoPublicIp, in the same public subnet, gets nothing through the IGW" $nopub ping -c 2 -W 1 -i 0.2 $s3
 check "… and the router counted it as no_public_ip" test "$(drop_count "$stack" no_public_ip)" -eq $((before + 2))
+before=$(drop_count "$stack" no_internet_host)
+check_not "an address no region host answers at (8.8.8.8) gets no reply: there is no real internet" $web ping -c 2 -W 1 -i 0.2 8.8.8.8
+check "… and the router counted it as no_internet_host" test "$(drop_count "$stack" no_internet_host)" -eq $((before + 2))
 check "the region reaches Web's public IP (inbound NAT)" $region ping -c 1 -W 2 "$web_public"
 $web timeout 10 nc -l 8080 >"/tmp/$stack-in.out" &
 background_pids+=($!)

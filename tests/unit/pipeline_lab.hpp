@@ -34,6 +34,7 @@ struct PipelineLab : TwoSubnetLab {
         sp.region_link = {0xc6120000, 24};
         sp.region_router_ip = 0xc6120001;
         sp.public_pool = {0xc6130000, 16};
+        sp.region_hosts = {s3};  // what the region answers at beyond the IGW
         sp.resolver_link = {0xa9fefe00, 24};
         sp.resolver_router_ip = 0xa9fefe01;
         sp.resolver_base = 0xa9fe0000;

@@ -613,3 +613,16 @@ TEST_CASE("the drop log's budget: so many lines a second, then a count of what w
     CHECK(budget.take(t0 + std::chrono::milliseconds(1001), suppressed));
     CHECK(suppressed == 2);
 }
+
+TEST_CASE("through the IGW only to what the region answers at: its hosts, its link, the lab's public IPs") {
+    Lab lab;
+    auto nowhere = frame_of(lab.mac(lab.pub_host), test::build_packet({1, pub_ip, 0x08080808, 7, 0}, 20));  // 8.8.8.8
+    CHECK(only_drop(run(lab, lab.pub_host, nowhere)) == DropReason::no_internet_host);
+    for (const std::uint32_t there : {s3, public_ip, lab.sp.region_router_ip + 1}) {  // a service, hairpin, the region's eth0
+        CAPTURE(there);
+        auto f = frame_of(lab.mac(lab.pub_host), test::build_packet({1, pub_ip, there, 7, 0}, 20));
+        auto out = run(lab, lab.pub_host, f);
+        REQUIRE(out.sent.size() == 1);
+        CHECK(out.sent[0].port == lab.region);
+    }
+}
