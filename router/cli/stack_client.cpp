@@ -46,7 +46,7 @@ std::string resolve_stack(const std::optional<std::string>& name) {
     throw UsageError("several stacks are running (" + list.substr(1) + "); choose one with --stack-name");
 }
 
-nlohmann::json call_stack(const std::string& stack, const std::string& action, const nlohmann::json& params) {
+nlohmann::ordered_json call_stack(const std::string& stack, const std::string& action, const nlohmann::json& params) {
     return call_router(StackPaths::of(stack).control_socket, {{"Action", action}, {"Params", params}});
 }
 

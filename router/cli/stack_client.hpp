@@ -29,7 +29,7 @@ std::vector<std::string> running_stacks();
 // The stack a command means: the one named, else the only running one; UsageError otherwise.
 std::string resolve_stack(const std::optional<std::string>& stack_name);
 // Sends {"Action": action, "Params": params} to the stack's router and returns the reply.
-nlohmann::json call_stack(const std::string& stack, const std::string& action, const nlohmann::json& params = nlohmann::json::object());
+nlohmann::ordered_json call_stack(const std::string& stack, const std::string& action, const nlohmann::json& params = nlohmann::json::object());
 
 struct InstanceLocation {
     std::string stack;

@@ -5,7 +5,8 @@
 
 namespace vpclab::router {
 
-using nlohmann::json;
+// Response shapes keep their members in the order of the EC2 API's shapes, as the aws CLI prints them.
+using json = nlohmann::ordered_json;
 using routing::format_ipv4;
 
 namespace {

@@ -8,13 +8,13 @@
 
 namespace vpclab::router {
 
-nlohmann::json vpc_json(const routing::VpcModel& m, const routing::Vpc& v);
-nlohmann::json subnet_json(const routing::VpcModel& m, const routing::Subnet& s);
-nlohmann::json route_table_json(const routing::VpcModel& m, const routing::RouteTable& t);
-nlohmann::json security_group_json(const routing::VpcModel& m, const routing::SecurityGroup& g);
-nlohmann::json internet_gateway_json(const routing::VpcModel& m, const routing::InternetGateway& g);
-nlohmann::json instance_json(const routing::VpcModel& m, const routing::Instance& i);
-nlohmann::json elastic_ip_json(const routing::VpcModel& m, const routing::ElasticIp& e);
-nlohmann::json managed_prefix_list_json(const std::string& region, const endpoints::RegionService& service);
+nlohmann::ordered_json vpc_json(const routing::VpcModel& m, const routing::Vpc& v);
+nlohmann::ordered_json subnet_json(const routing::VpcModel& m, const routing::Subnet& s);
+nlohmann::ordered_json route_table_json(const routing::VpcModel& m, const routing::RouteTable& t);
+nlohmann::ordered_json security_group_json(const routing::VpcModel& m, const routing::SecurityGroup& g);
+nlohmann::ordered_json internet_gateway_json(const routing::VpcModel& m, const routing::InternetGateway& g);
+nlohmann::ordered_json instance_json(const routing::VpcModel& m, const routing::Instance& i);
+nlohmann::ordered_json elastic_ip_json(const routing::VpcModel& m, const routing::ElasticIp& e);
+nlohmann::ordered_json managed_prefix_list_json(const std::string& region, const endpoints::RegionService& service);
 
 }  // namespace vpclab::router

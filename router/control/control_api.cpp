@@ -9,17 +9,19 @@
 
 namespace vpclab::router {
 
-using nlohmann::json;
+// Replies keep the member order of the EC2 API's shapes; requests are read as parsed, never copied.
+using json = nlohmann::ordered_json;
+using Request = nlohmann::json;
 using routing::ApiError;
 
 namespace {
 
-std::string string_param(const json& params, const char* name) {
+std::string string_param(const Request& params, const char* name) {
     auto it = params.find(name);
     return it != params.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
-std::vector<std::string> list_param(const json& params, const char* name) {
+std::vector<std::string> list_param(const Request& params, const char* name) {
     std::vector<std::string> out;
     auto it = params.find(name);
     if (it != params.end() && it->is_array())
@@ -30,7 +32,7 @@ std::vector<std::string> list_param(const json& params, const char* name) {
 
 // The describe pattern: all resources of a kind, narrowed by IDs (unknown IDs are an error, as in EC2) and filters.
 template <class Items, class IdOf, class ToJson>
-json describe_by(const Items& items, const json& params, const char* ids_param, const char* not_found_code,
+json describe_by(const Items& items, const Request& params, const char* ids_param, const char* not_found_code,
                  const char* what, IdOf id_of, ToJson to_json) {
     const auto ids = list_param(params, ids_param);
     for (const auto& id : ids) {
@@ -49,12 +51,12 @@ json describe_by(const Items& items, const json& params, const char* ids_param, 
 
 // Resources named by their `id` member (VPCs, subnets, …).
 template <class Items, class ToJson>
-json describe(const Items& items, const json& params, const char* ids_param, const char* not_found_code,
+json describe(const Items& items, const Request& params, const char* ids_param, const char* not_found_code,
               const char* what, ToJson to_json) {
     return describe_by(items, params, ids_param, not_found_code, what, [](const auto& item) { return item.id; }, to_json);
 }
 
-void check_params(const ActionSpec& spec, const json& params) {
+void check_params(const ActionSpec& spec, const Request& params) {
     if (!params.is_object()) throw ApiError("InvalidParameterValue", "Params must be an object");
     for (const auto& [key, value] : params.items()) {
         const ParamSpec* p = nullptr;
@@ -77,7 +79,7 @@ void check_params(const ActionSpec& spec, const json& params) {
             throw ApiError("MissingParameter", std::string("The request must contain the parameter ") + p.name, p.name);
 }
 
-json ec2_action(const ActionSpec& spec, const json& params, RouterState& state) {
+json ec2_action(const ActionSpec& spec, const Request& params, RouterState& state) {
     check_params(spec, params);
     // Read-only: changes go through state.commit() on a copy (after which this model is gone).
     const routing::VpcModel& m = *state.model;
@@ -238,15 +240,15 @@ json stats(const RouterState& state) {
 
 }  // namespace
 
-json handle_control_request(const json& request, RouterState& state) {
+json handle_control_request(const Request& request, RouterState& state) {
     try {
-        static const json no_params = json::object();
+        static const Request no_params = Request::object();
         auto action_it = request.find("Action");
         if (action_it == request.end() || !action_it->is_string()) throw ApiError("MalformedRequest", "the request has no Action string");
         const std::string& action = action_it->get_ref<const std::string&>();
         // A reference, never a copy: request JSON is only read in place.
         auto params_it = request.find("Params");
-        const json& params = params_it == request.end() ? no_params : *params_it;
+        const Request& params = params_it == request.end() ? no_params : *params_it;
         json result;
         if (action == "Vpclab.Ping") result = {{"StackName", state.model->stack_name()}};
         else if (action == "Vpclab.ListLab") result = lab_listing(state);

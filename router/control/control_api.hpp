@@ -9,6 +9,7 @@ namespace vpclab::router {
 
 // request: {"Action": "CreateRoute", "Params": {...}}
 // reply:   {"ok": true, "result": {...}} or {"ok": false, "error": {"Code": …, "Message": …}}
-nlohmann::json handle_control_request(const nlohmann::json& request, RouterState& state);
+// The reply keeps the member order of the EC2 API's response shapes (ordered_json).
+nlohmann::ordered_json handle_control_request(const nlohmann::json& request, RouterState& state);
 
 }  // namespace vpclab::router

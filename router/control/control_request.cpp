@@ -30,12 +30,14 @@ std::size_t json_nesting_depth(std::string_view text, std::size_t limit) noexcep
 
 namespace {
 
-json error_reply(const char* code, const std::string& message) {
+nlohmann::ordered_json error_reply(const char* code, const std::string& message) {
     return {{"ok", false}, {"error", {{"Code", code}, {"Message", message}}}};
 }
 
 // Invalid UTF-8 (e.g. echoed from a request) becomes U+FFFD instead of throwing from dump().
-std::string serialise(const json& reply) { return reply.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
+std::string serialise(const nlohmann::ordered_json& reply) {
+    return reply.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
 
 }  // namespace
 

@@ -52,7 +52,7 @@ void write_all(int fd, const std::string& data) {
 }
 }  // namespace
 
-nlohmann::json call_router(const std::filesystem::path& socket_path, const nlohmann::json& request) {
+nlohmann::ordered_json call_router(const std::filesystem::path& socket_path, const nlohmann::json& request) {
     tap::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) tap::throw_errno("socket(AF_UNIX)");
     const sockaddr_un addr = address_of(socket_path);
@@ -70,7 +70,7 @@ nlohmann::json call_router(const std::filesystem::path& socket_path, const nlohm
         reply.append(buf, static_cast<std::size_t>(n));
     }
     if (reply.empty()) throw std::runtime_error("the router at " + socket_path.string() + " closed the connection without a reply");
-    return nlohmann::json::parse(reply);
+    return nlohmann::ordered_json::parse(reply);
 }
 
 }  // namespace vpclab::router

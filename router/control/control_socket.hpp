@@ -15,6 +15,7 @@ tap::UniqueFd listen_control_socket(const std::filesystem::path& path);
 
 // Client side: sends `request` to the stack's router and returns its reply. Throws std::runtime_error
 // naming the stack if the router cannot be reached.
-nlohmann::json call_router(const std::filesystem::path& socket_path, const nlohmann::json& request);
+// The reply keeps the order of its members (ordered_json), so `vpclab ec2` prints them as the aws CLI does.
+nlohmann::ordered_json call_router(const std::filesystem::path& socket_path, const nlohmann::json& request);
 
 }  // namespace vpclab::router

@@ -83,7 +83,7 @@ void check_filters(std::string_view action, const std::string& key, const json& 
     }
 }
 
-std::vector<std::string> filter_values(const json& resource, std::string_view filter) {
+std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, std::string_view filter) {
     std::vector<std::string> out;
     auto add = [&](const json& v) {
         if (v.is_string()) out.push_back(v.get<std::string>());
@@ -137,7 +137,7 @@ bool wildcard_match(std::string_view pattern, std::string_view value) {
     return reachable[value.size()] != 0;
 }
 
-bool matches_filters(const json& resource, const json& params) {
+bool matches_filters(const nlohmann::ordered_json& resource, const json& params) {
     auto it = params.find("Filters");
     if (it == params.end()) return true;
     for (const auto& f : *it) {

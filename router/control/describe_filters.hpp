@@ -21,12 +21,12 @@ const std::vector<std::string_view>* supported_filters(std::string_view action);
 void check_filters(std::string_view action, const std::string& param, const nlohmann::json& filters);
 
 // The values a filter name selects from a resource's JSON (booleans as "true"/"false").
-std::vector<std::string> filter_values(const nlohmann::json& resource, std::string_view filter);
+std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, std::string_view filter);
 
 // EC2's wildcard match of one filter value against one resource value.
 bool wildcard_match(std::string_view pattern, std::string_view value);
 
 // Every filter matches (AND); within one, any value matches (OR). `params` passed check_filters.
-bool matches_filters(const nlohmann::json& resource, const nlohmann::json& params);
+bool matches_filters(const nlohmann::ordered_json& resource, const nlohmann::json& params);
 
 }  // namespace vpclab::router

@@ -475,3 +475,17 @@ TEST_CASE("every resource a template made carries CloudFormation's stack-name, s
     REQUIRE(igws.size() == 1);
     CHECK(igws[0]["Tags"].dump().find(R"({"Key":"aws:cloudformation:logical-id","Value":"jhIGW"})") != std::string::npos);
 }
+
+TEST_CASE("replies keep the member order of the EC2 API's shapes, as the aws CLI prints them") {
+    State s;
+    const auto reply = nlohmann::ordered_json::parse(serve_control_line(R"({"Action":"DescribeVpcs"})", s.state));
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : reply["result"]["Vpcs"][0].items()) keys.push_back(k);
+    // The Vpc shape of the EC2 API (botocore's service model), as far as vpclab fills it in.
+    const std::vector<std::string> vpc_shape = {"CidrBlock", "DhcpOptionsId", "State", "VpcId", "OwnerId",
+                                                "InstanceTenancy", "CidrBlockAssociationSet", "IsDefault", "Tags"};
+    CHECK(keys == vpc_shape);
+    std::vector<std::string> top;
+    for (const auto& [k, v] : reply.items()) top.push_back(k);
+    CHECK(top == std::vector<std::string>{"ok", "result"});
+}
