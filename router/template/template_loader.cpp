@@ -428,8 +428,9 @@ private:
                 return;
             }
         } catch (const ApiError& e) {
-            if (e.parameter().empty()) throw TemplateError(options_.file_name, r.line, label(r), "", e.what() + std::string(" (") + e.code() + ")");
-            props.fail(e.parameter(), e.what() + std::string(" (") + e.code() + ")");
+            const std::string why = real_cause(e);
+            if (e.parameter().empty()) throw TemplateError(options_.file_name, r.line, label(r), "", why);
+            props.fail(e.parameter(), why);
         }
         static const std::map<std::string, std::set<std::string>> no_effect = {
             {"AWS::EC2::Instance", {"InstanceType", "ImageId", "KeyName", "Monitoring", "EbsOptimized", "BlockDeviceMappings",
@@ -441,6 +442,21 @@ private:
             unsupported(props.line_of(key), label(r) + ": property " + key + " is not supported and was ignored");
         }
         r.created = true;
+    }
+
+    // The message for a refusal. When the value at fault is the stand-in ID of a resource that was not
+    // created because vpclab does not support it, that is the cause to name, not a missing ID.
+    std::string real_cause(const ApiError& e) {
+        const std::string what = e.what();
+        const auto at = what.find("unsupported-");
+        if (at != std::string::npos) {
+            std::size_t end = at + 12;
+            while (end < what.size() && std::isalnum(static_cast<unsigned char>(what[end]))) ++end;
+            if (const ResourceEntry* missing = find_resource(what.substr(at + 12, end - at - 12)))
+                return "refers to " + missing->logical_id + ", whose type " + missing->type +
+                       " vpclab does not support, so it was not created";
+        }
+        return what + " (" + e.code() + ")";
     }
 
     void create_route(ResourceEntry& r, Properties& props) {

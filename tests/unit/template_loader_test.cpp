@@ -312,3 +312,20 @@ TEST_CASE("regression: names that cannot become namespace or file names are refu
     CHECK(router::is_stack_namespace("unit", plan.instances.front().netns));
     CHECK(error_of(seed_with("  jhVPC:\n", "  jh_VPC:\n")).find("a logical ID must be 1 to 255 letters and digits") != std::string::npos);
 }
+
+TEST_CASE("a reference to a resource vpclab does not create names that as the cause, not a missing ID") {
+    const std::string text = R"(Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.0.0.0/16
+  Gateway:
+    Type: AWS::EC2::TransitGateway
+  Table:
+    Type: AWS::EC2::RouteTable
+    Properties:
+      VpcId: !Ref Gateway
+)";
+    CHECK(error_of(text) == "lab.yaml:11: resource Table (AWS::EC2::RouteTable): property VpcId: refers to Gateway, whose type "
+                            "AWS::EC2::TransitGateway vpclab does not support, so it was not created");
+}
