@@ -51,7 +51,11 @@ int main(int argc, char** argv) {
     const std::string command = args.front();
     args.erase(args.begin());
     try {
-        if (::geteuid() != 0 && !asks_for_help(args) && !(command == "ec2" && args.size() >= 1 && asks_for_help(Args(args.begin() + 1, args.end()))))
+        // Help needs no root; it is asked for before any operand (so `vpclab exec X ping -h` is the command's).
+        const bool help_first = !args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h");
+        const bool ec2_help = command == "ec2" && args.size() >= 2 && (args[1] == "help" || args[1] == "--help" || args[1] == "-h");
+        const bool option_help = (command == "up" || command == "down" || command == "ls" || command == "stats") && asks_for_help(args);
+        if (::geteuid() != 0 && !help_first && !ec2_help && !option_help)
             throw UsageError("vpclab needs root (network namespaces, TAP devices): run it with sudo");
         if (command == "up") return command_up(args);
         if (command == "down") return command_down(args);

@@ -42,7 +42,7 @@ const std::vector<std::string_view>* supported_filters(std::string_view action) 
         {"DescribeInstances", {"instance-id", "subnet-id", "vpc-id", "private-ip-address", "ip-address", "instance-state-name",
                                "instance-type", "image-id", "tag-key"}},
         {"DescribeAddresses", {"public-ip", "allocation-id", "association-id", "instance-id", "private-ip-address",
-                               "network-interface-id", "domain", "tag-key"}},
+                               "network-interface-id", "domain"}},  // Elastic IPs carry no tags here
         {"DescribeManagedPrefixLists", {"prefix-list-id", "prefix-list-name", "owner-id"}},
     };
     auto it = by_action.find(action);
@@ -85,7 +85,7 @@ void check_filters(std::string_view action, const std::string& key, const json& 
 
 std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, std::string_view filter) {
     std::vector<std::string> out;
-    auto add = [&](const json& v) {
+    auto add = [&](const nlohmann::ordered_json& v) {
         if (v.is_string()) out.push_back(v.get<std::string>());
         if (v.is_boolean()) out.push_back(v.get<bool>() ? "true" : "false");
     };
@@ -95,7 +95,7 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
             for (const auto& item : *it) f(item);
     };
     if (filter.rfind("tag:", 0) == 0) {
-        each("Tags", [&](const json& t) {
+        each("Tags", [&](const nlohmann::ordered_json& t) {
             if (t.value("Key", "") == filter.substr(4)) add(t["Value"]);
         });
         return out;
@@ -104,13 +104,13 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
     if (auto m = members.find(filter); m != members.end()) {
         if (auto it = resource.find(m->second); it != resource.end()) add(*it);
     } else if (filter == "association.subnet-id" || filter == "association.main") {
-        each("Associations", [&](const json& a) { add(filter == "association.main" ? a.value("Main", json()) : a.value("SubnetId", json())); });
+        each("Associations", [&](const nlohmann::ordered_json& a) { add(filter == "association.main" ? a.value("Main", nlohmann::ordered_json()) : a.value("SubnetId", nlohmann::ordered_json())); });
     } else if (filter == "attachment.vpc-id") {
-        each("Attachments", [&](const json& a) { add(a.value("VpcId", json())); });
+        each("Attachments", [&](const nlohmann::ordered_json& a) { add(a.value("VpcId", nlohmann::ordered_json())); });
     } else if (filter == "tag-key") {
-        each("Tags", [&](const json& t) { add(t.value("Key", json())); });
+        each("Tags", [&](const nlohmann::ordered_json& t) { add(t.value("Key", nlohmann::ordered_json())); });
     } else if (filter == "instance-state-name") {
-        if (auto it = resource.find("State"); it != resource.end() && it->is_object()) add(it->value("Name", json()));
+        if (auto it = resource.find("State"); it != resource.end() && it->is_object()) add(it->value("Name", nlohmann::ordered_json()));
     }
     return out;
 }
@@ -133,6 +133,7 @@ bool wildcard_match(std::string_view pattern, std::string_view value) {
             if (j < value.size() && (c == value[j] || (!escaped && c == '?'))) next[j + 1] = 1;
         }
         reachable.swap(next);
+        if (std::find(reachable.begin(), reachable.end(), 1) == reachable.end()) return false;  // nothing left can match
     }
     return reachable[value.size()] != 0;
 }

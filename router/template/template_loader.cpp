@@ -452,7 +452,9 @@ private:
         if (at != std::string::npos) {
             std::size_t end = at + 12;
             while (end < what.size() && std::isalnum(static_cast<unsigned char>(what[end]))) ++end;
-            if (const ResourceEntry* missing = find_resource(what.substr(at + 12, end - at - 12)))
+            const ResourceEntry* missing = find_resource(what.substr(at + 12, end - at - 12));
+            if (missing && !missing->created && missing->attributes.count("Ref") &&
+                missing->attributes.at("Ref").scalar == "unsupported-" + missing->logical_id)
                 return "refers to " + missing->logical_id + ", whose type " + missing->type +
                        " vpclab does not support, so it was not created";
         }

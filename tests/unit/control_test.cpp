@@ -435,7 +435,9 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             // "*" matches any value the name selects: each listed name must select something in the lab.
             const auto all = reply_to(s.state, request(std::string(name), "*"));
             REQUIRE(all["ok"] == true);
-            if (filter_name != "tag-key") CHECK(!all["result"].begin()->empty());  // some fixture resources have no tags
+            // The fixture's default security group and its instances were not made by a template: no tags.
+            const bool untagged = action_name == "DescribeSecurityGroups" || action_name == "DescribeInstances";
+            if (filter_name != "tag-key" || !untagged) CHECK(!all["result"].begin()->empty());
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
