@@ -6,12 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "router/control/control_server.hpp"
 #include "router/router_state.hpp"
 
 namespace vpclab::router {
 
-// A request line larger than this is refused without being parsed (the CLI's largest is a few KiB).
-constexpr std::size_t max_control_request_bytes = 1 << 20;
 // Deeper JSON than this is refused before parsing: the deepest valid request (a filter's values) is 4 levels,
 // and nlohmann::json copies and prints recursively, so depth must never reach the stack's limit.
 constexpr std::size_t max_control_request_depth = 32;

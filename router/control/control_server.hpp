@@ -16,6 +16,9 @@
 
 namespace vpclab::router {
 
+// A request line larger than this is refused without being parsed (the CLI's largest is a few KiB).
+constexpr std::size_t max_control_request_bytes = 1 << 20;
+
 class ControlServer {
 public:
     using Clock = std::chrono::steady_clock;
@@ -26,7 +29,7 @@ public:
         // From accept to the last byte of the reply: a client that is slower than this is dropped.
         std::chrono::milliseconds deadline{5000};
         // Larger requests are refused (with a reply) and the connection closed.
-        std::size_t request_bytes = 1 << 20;
+        std::size_t request_bytes = max_control_request_bytes;
     };
 
     // Serves one request line (without its newline) and returns the reply line (with its newline).

@@ -1,6 +1,7 @@
 // Formatting drops for the log, and the log's rate limit.
 #include "router/data_path/drop_log.hpp"
 
+#include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
 #include "wire/vnet_header.hpp"
 
@@ -22,9 +23,9 @@ std::string what_frame(wire::ConstBytes frame, std::uint32_t* destination) {
     constexpr std::size_t eth = wire::VnetHeader::length, ip_at = eth + 14;
     if (frame.size() < ip_at) return "a frame of " + std::to_string(frame.size()) + " bytes";
     const std::uint16_t type = wire::load_be16(frame.data() + eth + 12);
-    if (type == 0x0806) return "ARP";
-    if (type == 0x86dd) return "IPv6";
-    if (type != 0x0800) {
+    if (type == static_cast<std::uint16_t>(wire::EtherType::arp)) return "ARP";
+    if (type == static_cast<std::uint16_t>(wire::EtherType::ipv6)) return "IPv6";
+    if (type != static_cast<std::uint16_t>(wire::EtherType::ipv4)) {
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%04x", type);
         return std::string("ethertype ") + hex;

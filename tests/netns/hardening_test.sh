@@ -76,25 +76,28 @@ pinger() { ip netns exec "$s-jh-test-Public-EC2" ping -q -i 0.01 -c "$1" -W 1 10
 ping_figures() { grep -o 'rtt min/avg/max/mdev = [0-9./]*' <<<"$1" | cut -d' ' -f4; }
 # The largest RTT in ms, as an integer (a stalled loop delays replies by ~1 s; forwarding takes ~0.1 ms).
 max_rtt_ms() { ping_figures "$1" | cut -d/ -f3 | cut -d. -f1; }
+# pings_unharmed COUNT "while …": pings every 10 ms all come back, none delayed past 250 ms (a stalled loop
+# delayed them ~1000 ms); prints the figures.
+pings_unharmed() {
+    local out
+    out=$(pinger "$1")
+    check_contains "pings every 10 ms $2: no loss" " 0% packet loss" "$out"
+    check "… none delayed (max RTT under 250 ms)" test "$(max_rtt_ms "$out")" -lt 250
+    echo "# ping -i 0.01 -c $1 $2: rtt min/avg/max/mdev $(ping_figures "$out") ms"
+}
 
 # An idle client: it is dropped at its deadline; meanwhile pings every 10 ms all come back.
 "$PROBE" "$sock" idle 1 8 >"$work/idle.out" &
 background_pids+=($!)
 check "an idle client is connected" wait_until 5 grep -q "^connected 1" "$work/idle.out"
-out=$(pinger 200)
-check_contains "pings every 10 ms with an idle control client: no loss" " 0% packet loss" "$out"
-check "… none delayed by the client (max RTT under 250 ms; a stall was ~1000 ms)" test "$(max_rtt_ms "$out")" -lt 250
-echo "# ping -i 0.01 -c 200 with an idle control client connected: rtt min/avg/max/mdev $(ping_figures "$out") ms"
+pings_unharmed 200 "with an idle control client connected"
 check "the router drops the idle client at its deadline" wait_until 10 grep -q "^closed-by-router 1" "$work/idle.out"
 
 # A client dripping one byte every 200 ms (it used to hold the loop as long as it kept dripping).
 "$PROBE" "$sock" drip 8 200 >"$work/drip.out" &
 background_pids+=($!)
 check "the dripping client is connected" wait_until 5 grep -q "^dripping" "$work/drip.out"
-out=$(pinger 200)
-check_contains "pings every 10 ms while a client drips bytes: no loss" " 0% packet loss" "$out"
-check "… none delayed by the client (max RTT under 250 ms)" test "$(max_rtt_ms "$out")" -lt 250
-echo "# ping -i 0.01 -c 200 with a dripping control client: rtt min/avg/max/mdev $(ping_figures "$out") ms"
+pings_unharmed 200 "while a client drips a byte every 200 ms"
 check "vpclab stats is answered meanwhile (within 3 s; the client drips for 8)" timeout 3 "$VPCLAB" stats --stack-name "$s"
 check "the dripping client is dropped at its deadline" wait_until 10 grep -q "^closed-by-router after" "$work/drip.out"
 
@@ -103,9 +106,7 @@ check "the dripping client is dropped at its deadline" wait_until 10 grep -q "^c
 background_pids+=($!)
 check "200 idle clients are connected, none refused" wait_until 5 grep -q "^connected 200 refused 0$" "$work/many.out"
 check "describe-vpcs is answered while they are (within 3 s)" timeout 3 "$VPCLAB" ec2 describe-vpcs --stack-name "$s"
-out=$(pinger 100)
-check_contains "… and pings every 10 ms all come back" " 0% packet loss" "$out"
-check "… none delayed (max RTT under 250 ms)" test "$(max_rtt_ms "$out")" -lt 250
+pings_unharmed 100 "while 200 idle clients are connected"
 # Held 3 s, less than the 5 s deadline: only the cap (32 clients) explains the closed ones.
 check "the probe is done" wait_until 10 grep -q "^closed-by-router" "$work/many.out"
 # 200 - 32 = 168 make room for each other, and one more for describe-vpcs.

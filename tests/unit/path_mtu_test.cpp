@@ -74,3 +74,17 @@ TEST_CASE("finishing a partial checksum gives the checksum of the whole segment"
     REQUIRE(endpoints::finish_partial_checksum(frame, v));
     CHECK(wire::load_be16(frame.data() + 14 + 26) == correct);
 }
+
+TEST_CASE("fragmentation refuses, emitting nothing, a fragment whose pieces would end past 65,535 bytes") {
+    auto late = test::build_packet({17, 0x0a0a0004, 0xc6120a0a, 4000, 5000}, 1600 - 8, 0, false);
+    wire::store_be16(late.data() + 6, 8190);  // offset 65,520 bytes
+    wire::Ipv4View(wire::Bytes(late)).fill_header_checksum();
+    std::vector<std::uint8_t> scratch(1500);
+    std::size_t emitted = 0;
+    CHECK_FALSE(endpoints::fragment_packet(late, 1500, scratch, [&](wire::ConstBytes) { ++emitted; }));
+    CHECK(emitted == 0);
+    wire::store_be16(late.data() + 6, 7000);  // 56,000 bytes: fits
+    wire::Ipv4View(wire::Bytes(late)).fill_header_checksum();
+    CHECK(endpoints::fragment_packet(late, 1500, scratch, [&](wire::ConstBytes) { ++emitted; }));
+    CHECK(emitted == 2);
+}

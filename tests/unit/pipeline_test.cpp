@@ -626,3 +626,32 @@ TEST_CASE("through the IGW only to what the region answers at: its hosts, its li
         CHECK(out.sent[0].port == lab.region);
     }
 }
+
+TEST_CASE("an offloaded checksum completed before fragmenting covers the packet, not link padding after it") {
+    Lab lab;
+    auto packet = test::build_packet({17, pub_ip, s3, 4000, 5000}, 3000, 0, false);
+    // NEEDS_CSUM: the UDP checksum field holds the pseudo-header sum only (virtio-net partial checksum).
+    const auto l4_length = static_cast<std::uint16_t>(packet.size() - 20);
+    wire::store_be16(packet.data() + 26, wire::fold(wire::pseudo_header_sum(pub_ip, s3, 17, l4_length)));
+    auto f = frame_of(lab.mac(lab.pub_host), packet);
+    f.insert(f.end(), {0xde, 0xad, 0xbe, 0xef});  // padding after the IP packet
+    wire::VnetHeader h;
+    h.flags = wire::VnetHeader::flag_needs_csum;
+    h.csum_start = 34;
+    h.csum_offset = 6;
+    h.write(f);
+    auto out = run(lab, lab.pub_host, f);
+    REQUIRE(out.sent.size() == 3);
+    // Reassembled, the datagram's UDP checksum verifies (as translated to the public IP).
+    const auto first = out.sent[0].packet();
+    std::vector<std::uint8_t> whole(first.begin(), first.begin() + 20);
+    for (auto& o : out.sent) {
+        const auto p = o.packet();
+        whole.insert(whole.end(), p.begin() + 20, p.end());
+    }
+    wire::store_be16(whole.data() + 2, static_cast<std::uint16_t>(whole.size()));
+    wire::store_be16(whole.data() + 6, 0);
+    wire::Ipv4View(wire::Bytes(whole)).fill_header_checksum();
+    CHECK(wire::load_be32(whole.data() + 12) == public_ip);
+    CHECK(test::verify_checksums(whole) == "");
+}
