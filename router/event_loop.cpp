@@ -15,6 +15,7 @@
 #include "router/control/control_request.hpp"
 #include "router/data_path/drop_log.hpp"
 #include "router/data_path/pipeline.hpp"
+#include "tap/network_namespace.hpp"
 #include "tap/system_error.hpp"
 #include "wire/vnet_header.hpp"
 
@@ -26,11 +27,12 @@ constexpr std::uint64_t signal_tag = 2ULL << 40;
 constexpr std::uint64_t dns_udp_tag = 3ULL << 40;
 constexpr std::uint64_t dns_listen_tag = 4ULL << 40;
 constexpr std::uint64_t dns_client_tag = 5ULL << 40;  // + slot
+constexpr std::uint64_t launcher_tag = 6ULL << 40;
 // Largest frame a TAP hands us: virtio-net header + 64 KiB GSO super-frame + Ethernet header.
 constexpr std::size_t frame_capacity = wire::VnetHeader::length + 65536 + 64;
 }  // namespace
 
-EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueFd control_listener)
+EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger)
     : state_(state),
       network_(network),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
@@ -38,7 +40,8 @@ EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueF
                [&state](std::string_view line) { return serve_control_line(line, state); }),
       dns_(network.dns_udp_fd(), network.dns_tcp_fd(), state.service_ports, state.dns_zones, state.dns_queries_answered),
       frame_buffer_(frame_capacity),
-      scratch_(pipeline_scratch_size) {
+      scratch_(pipeline_scratch_size),
+      launcher_(state.model->stack_name(), ledger) {
     if (!epoll_) tap::throw_errno("epoll_create1");
     sigset_t mask;
     sigemptyset(&mask);
@@ -48,11 +51,16 @@ EventLoop::EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueF
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) tap::throw_errno("sigprocmask");
     signals_ = tap::UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!signals_) tap::throw_errno("signalfd");
-    for (std::size_t port = 0; port < network_.port_count(); ++port) watch(network_.fd_of(port), port);
+    for (const routing::PortId port : network_.ports()) watch(network_.fd_of(port), port);
+    if (state_.counters.size() < network_.port_limit()) state_.counters.resize(network_.port_limit());
     watch(signals_.get(), signal_tag);
+    watch(launcher_.notify_fd(), launcher_tag);
+    state_.runtime = this;
     watch(network_.dns_udp_fd(), dns_udp_tag);
     watch(network_.dns_tcp_fd(), dns_listen_tag);
 }
+
+EventLoop::~EventLoop() { state_.runtime = nullptr; }
 
 void EventLoop::watch(int fd, std::uint64_t tag) {
     epoll_event ev{};
@@ -84,6 +92,8 @@ void EventLoop::run() {
                 for (const auto& [fd, slot] : dns_.on_tcp_acceptable()) watch(fd, dns_client_tag + slot);
             } else if (tag >= dns_client_tag && tag < dns_client_tag + DnsServer::max_tcp_clients) {
                 dns_.on_tcp_readable(static_cast<std::size_t>(tag - dns_client_tag));
+            } else if (tag == launcher_tag) {
+                on_launcher_results();
             } else if (tag == signal_tag) {
                 signalfd_siginfo info{};
                 if (::read(signals_.get(), &info, sizeof info) == sizeof info)
@@ -98,6 +108,7 @@ void EventLoop::run() {
 
 void EventLoop::drain_tap(std::uint32_t port) {
     const int fd = network_.fd_of(port);
+    if (fd < 0) return;  // released while this wakeup's events were in hand
     // The snapshot is fixed for the batch: control changes land between batches (DESIGN.md §3).
     const routing::ForwardingSnapshot& snapshot = *state_.snapshot;
     PortCounters& in = state_.counters[port];
@@ -116,6 +127,7 @@ void EventLoop::drain_tap(std::uint32_t port) {
 }
 
 void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept {
+    if (port >= state_.counters.size()) return;  // cannot happen: commits size the counters to the snapshot
     const ssize_t written = ::write(network_.fd_of(port), frame.data(), frame.size());
     if (written != static_cast<ssize_t>(frame.size())) {
         state_.counters[port].count_drop(DropReason::transmit_failed);
@@ -127,7 +139,7 @@ void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexce
 }
 
 void EventLoop::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept {
-    state_.counters[ingress].count_drop(reason);
+    if (ingress < state_.counters.size()) state_.counters[ingress].count_drop(reason);
     // With -v: who dropped what and why, at most drop_log_lines_per_second lines (formatting allocates, so
     // only when asked for).
     if (!spdlog::should_log(spdlog::level::debug)) return;
@@ -138,6 +150,124 @@ void EventLoop::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropRea
         spdlog::debug("{}", describe_drop(*state_.model, *state_.snapshot, ingress, frame, reason));
     } catch (...) {
         // Out of memory while logging: the drop is counted all the same.
+    }
+}
+
+// --- the lab runtime: instances and interfaces made and removed while the lab runs ---
+
+void EventLoop::install(routing::PortId port, tap::TapDevice tap) {
+    const int fd = tap.fd();
+    network_.install(port, std::move(tap));
+    if (state_.counters.size() <= port) state_.counters.resize(port + 1);
+    state_.counters[port] = PortCounters{};  // a reused port starts from zero
+    watch(fd, port);
+}
+
+void EventLoop::launch(const InstanceSetup& setup) {
+    LauncherJob job;
+    job.kind = LauncherJob::Kind::launch;
+    job.instance_id = setup.instance_id;
+    job.setup = setup;
+    launcher_.submit(std::move(job));
+}
+
+void EventLoop::attach(const std::string& instance_id, const std::string& netns, const InterfaceSetup& interface) {
+    LauncherJob job;
+    job.kind = LauncherJob::Kind::attach;
+    job.instance_id = instance_id;
+    job.netns = netns;
+    job.interface = interface;
+    launcher_.submit(std::move(job));
+}
+
+void EventLoop::release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) {
+    LauncherJob job;
+    job.kind = LauncherJob::Kind::teardown;
+    job.instance_id = instance_id;
+    job.netns = netns;
+    for (const routing::PortId port : ports) {
+        const int fd = network_.fd_of(port);
+        if (fd < 0) continue;  // never installed (its launch is still under way)
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+        job.to_close.push_back(network_.release(port));
+    }
+    launcher_.submit(std::move(job));
+}
+
+bool EventLoop::namespace_exists(const std::string& netns) const { return tap::named_netns_exists(netns); }
+
+void EventLoop::commit_or_log(const char* what, const std::function<void(routing::VpcModel&)>& change) {
+    try {
+        state_.commit([&](routing::VpcModel& next) {
+            change(next);
+            return 0;
+        });
+    } catch (const std::exception& e) {
+        spdlog::error("{}: {}", what, e.what());
+    }
+}
+
+void EventLoop::on_launcher_results() {
+    using routing::InstanceState;
+    for (LauncherResult& r : launcher_.take_results()) {
+        const routing::VpcModel& m = *state_.model;
+        const routing::Instance* inst = nullptr;
+        for (const auto& i : m.instances())
+            if (i.id == r.instance_id) inst = &i;
+        // TAPs nobody wants any more (the instance was terminated, the ENI detached meanwhile): closed off the loop.
+        auto discard = [&](std::vector<PortTap>& taps) {
+            if (taps.empty()) return;
+            LauncherJob job;
+            job.kind = LauncherJob::Kind::teardown;
+            for (auto& [port, tap] : taps) job.to_close.push_back(std::move(tap));
+            launcher_.submit(std::move(job));
+        };
+        switch (r.kind) {
+            case LauncherJob::Kind::launch:
+                if (!r.error.empty()) {
+                    // EC2 User Guide, "Instance terminates immediately": a launch that fails ends terminated,
+                    // with the reason; the launcher removed what it had made.
+                    spdlog::warn("instance {} failed to launch: {}", r.instance_id, r.error);
+                    state_.plan.remove_instance(r.instance_id);
+                    commit_or_log("recording a failed launch", [&](routing::VpcModel& next) {
+                        next.terminate_instance(r.instance_id, "Server.InternalError: " + r.error);
+                        next.set_instance_state(r.instance_id, InstanceState::terminated, "Server.InternalError: " + r.error);
+                    });
+                } else if (inst && inst->state == InstanceState::pending) {
+                    for (auto& [port, tap] : r.taps) install(port, std::move(tap));
+                    commit_or_log("marking an instance running", [&](routing::VpcModel& next) {
+                        next.set_instance_state(r.instance_id, InstanceState::running);
+                    });
+                    spdlog::info("instance {} running", r.instance_id);
+                } else {
+                    discard(r.taps);
+                }
+                break;
+            case LauncherJob::Kind::attach: {
+                const routing::NetworkInterface* eni = nullptr;
+                for (const auto& e : m.network_interfaces())
+                    if (e.id == r.eni_id) eni = &e;
+                const bool wanted = eni && inst && eni->instance_id == inst->id && inst->forwards();
+                if (r.error.empty() && wanted) {
+                    for (auto& [port, tap] : r.taps) install(port, std::move(tap));
+                } else if (!r.error.empty() && wanted) {
+                    spdlog::warn("attaching {} to {} failed: {}", r.eni_id, r.instance_id, r.error);
+                    const std::string attachment = eni->attachment_id;
+                    commit_or_log("undoing a failed attachment", [&](routing::VpcModel& next) { next.detach_network_interface(attachment); });
+                } else {
+                    discard(r.taps);
+                }
+                break;
+            }
+            case LauncherJob::Kind::teardown:
+                if (inst && inst->state == InstanceState::shutting_down) {
+                    const std::string reason = inst->state_transition_reason;
+                    commit_or_log("marking an instance terminated", [&](routing::VpcModel& next) {
+                        next.set_instance_state(r.instance_id, InstanceState::terminated, reason);
+                    });
+                }
+                break;
+        }
     }
 }
 

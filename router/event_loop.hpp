@@ -2,19 +2,22 @@
 // control requests (never waiting on a client), signals.
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "router/control/control_server.hpp"
 #include "router/data_path/drop_log.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "router/dns_server.hpp"
+#include "router/lab/instance_launcher.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/router_state.hpp"
 #include "tap/unique_fd.hpp"
 
 namespace vpclab::router {
 
-class EventLoop : private FrameSink {
+class EventLoop : private FrameSink, private LabRuntime {
 public:
     // Frames read from one TAP per wakeup before moving to the next ready fd: keeps one busy instance from
     // starving the others and the control socket.
@@ -25,19 +28,33 @@ public:
     // Drops described in the log with -v, at most this many a second.
     static constexpr std::uint32_t drop_log_lines_per_second = 50;
 
-    EventLoop(RouterState& state, const LabNetwork& network, tap::UniqueFd control_listener);
+    // Instances launched at runtime record their namespaces in `ledger` (so `down` finds them after a crash).
+    EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger);
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
     // Runs until SIGTERM/SIGINT or a Vpclab.Shutdown request.
     void run();
 
 private:
     void drain_tap(std::uint32_t port);
     void watch(int fd, std::uint64_t tag);
+    // Puts a TAP on the data path: its fd watched with its port as tag, its counters zeroed.
+    void install(routing::PortId port, tap::TapDevice tap);
+    // What the launcher finished: TAPs to install, instances to mark running or terminated.
+    void on_launcher_results();
+    void commit_or_log(const char* what, const std::function<void(routing::VpcModel&)>& change);
+    // LabRuntime: the control plane's requests after a commit.
+    void launch(const InstanceSetup& setup) override;
+    void attach(const std::string& instance_id, const std::string& netns, const InterfaceSetup& interface) override;
+    void release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) override;
+    bool namespace_exists(const std::string& netns) const override;
     // FrameSink: writes to the destination TAP, counts per port.
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
     void drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept override;
 
     RouterState& state_;
-    const LabNetwork& network_;
+    LabNetwork& network_;
     tap::UniqueFd epoll_;
     ControlServer control_;
     tap::UniqueFd signals_;
@@ -45,6 +62,7 @@ private:
     std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
     LogBudget drop_log_budget_{drop_log_lines_per_second};
+    InstanceLauncher launcher_;
 };
 
 }  // namespace vpclab::router

@@ -87,9 +87,8 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddres
         state.model = std::move(lab.model);
         state.plan = plan;
         state.service_ports = network.service_ports();
-        state.counters.resize(network.port_count());
         state.recompile();
-        EventLoop loop(state, network, std::move(control));
+        EventLoop loop(state, network, std::move(control), paths.ledger);
         region_server = start_region_http_server(plan.region_netns, *state.catalog, paths.log);
         if (!foreground) {
             // From here on the router is a daemon: its log goes to the stack's directory.

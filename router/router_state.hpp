@@ -17,6 +17,25 @@
 
 namespace vpclab::router {
 
+// The slow system work behind runtime instance actions, done after their commit: by the event loop's
+// launcher thread in the router (so frames never wait for netlink), recorded by a fake in unit tests.
+class LabRuntime {
+public:
+    // Builds a pending instance's namespace and TAPs; the instance turns running when they are in place
+    // (or terminated, with Server.InternalError, if that fails: EC2 User Guide, "Instance terminates immediately").
+    virtual void launch(const InstanceSetup& setup) = 0;
+    // An ENI's TAP into a running instance's namespace (AttachNetworkInterface).
+    virtual void attach(const std::string& instance_id, const std::string& netns, const InterfaceSetup& interface) = 0;
+    // Takes the ports' TAPs off the data path and deletes them, then the namespace if one is named; an
+    // instance named turns terminated once that is done.
+    virtual void release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) = 0;
+    // Whether a network namespace of that name already exists on the host (a launch must not take it).
+    virtual bool namespace_exists(const std::string& netns) const = 0;
+
+protected:
+    ~LabRuntime() = default;
+};
+
 struct RouterState {
     std::unique_ptr<routing::VpcModel> model;
     std::unique_ptr<endpoints::RegionCatalog> catalog;
@@ -24,9 +43,10 @@ struct RouterState {
     std::shared_ptr<const routing::ForwardingSnapshot> snapshot;
     std::vector<endpoints::DnsZone> dns_zones;  // per VPC, in model order
     LabPlan plan;
-    Counters counters;  // per port: the ENIs, then the region, then the resolver
+    Counters counters;  // indexed by port (routing::PortId)
     std::uint64_t dns_queries_answered = 0;
     bool shutdown_requested = false;
+    LabRuntime* runtime = nullptr;  // the event loop's; none: instances launched at runtime stay pending
 
     // Test hook: called after a commit's compile, just before the swap; a throw here must change nothing.
     std::function<void()> fault_before_swap;
@@ -42,6 +62,7 @@ struct RouterState {
         auto next_snapshot = routing::ForwardingSnapshot::compile(*next, service_ports);
         auto next_zones = zones_of(*next);
         if (fault_before_swap) fault_before_swap();
+        if (counters.size() < next_snapshot->port_limit()) counters.resize(next_snapshot->port_limit());
         model = std::move(next);  // nothing below throws
         snapshot = std::move(next_snapshot);
         dns_zones.swap(next_zones);
@@ -52,6 +73,7 @@ struct RouterState {
     void recompile() {
         snapshot = routing::ForwardingSnapshot::compile(*model, service_ports);
         dns_zones = zones_of(*model);
+        if (counters.size() < snapshot->port_limit()) counters.resize(snapshot->port_limit());
     }
 
 private:

@@ -46,13 +46,22 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     for (const auto& s : model.subnets())
         snap->subnets_.push_back(SubnetInfo{s.cidr, wire::MacAddress::locally_administered(stable_hash(s.id + "/router")),
                                             index_of(model.vpcs(), s.vpc_id)});
+    // The ENIs that forward: attached to a pending or running instance.
+    std::vector<const NetworkInterface*> forwarding;
+    for (const auto& e : model.network_interfaces())
+        if (!e.instance_id.empty() && model.instance(e.instance_id).forwards()) forwarding.push_back(&e);
+    auto port_of = [&](const std::string& eni_id) {
+        for (const NetworkInterface* e : forwarding)
+            if (e->id == eni_id) return e->port;
+        return no_port;  // deleted, detached or its instance gone: the route is a blackhole
+    };
     for (const auto& t : model.route_tables()) {
         CompiledRouteTable compiled;
         std::vector<LpmTable::Entry> entries;
         for (const auto& r : t.routes) {
             CompiledRoute c;
             c.kind = r.target_kind;
-            if (r.target_kind == RouteTargetKind::network_interface) c.port = index_of(model.network_interfaces(), r.target_id);
+            if (r.target_kind == RouteTargetKind::network_interface) c.port = port_of(r.target_id);
             if (r.target_kind == RouteTargetKind::internet_gateway) c.gateway = index_of(model.internet_gateways(), r.target_id);
             entries.push_back({r.destination, static_cast<std::uint32_t>(compiled.routes.size())});
             compiled.routes.push_back(c);
@@ -60,10 +69,13 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
         compiled.lpm = LpmTable(std::move(entries));
         snap->route_tables_.push_back(std::move(compiled));
     }
-    for (std::size_t i = 0; i < model.network_interfaces().size(); ++i) {
-        const auto& e = model.network_interfaces()[i];
+    for (const NetworkInterface* eni : forwarding) {
+        const NetworkInterface& e = *eni;
+        const PortIndex i = e.port;
+        if (i < first_eni_port || i >= no_port) throw ApiError("InternalError", "network interface " + e.id + " has no valid port");
         const Subnet& s = model.subnet(e.subnet_id);
         PortInfo p;
+        p.present = true;
         p.mac = e.mac;
         p.ip = e.private_ip;
         p.vpc = index_of(model.vpcs(), e.vpc_id);
@@ -72,7 +84,9 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
         p.source_dest_check = e.source_dest_check;
         p.has_public_ip = e.public_ip.has_value();
         p.public_ip = e.public_ip.value_or(0);
-        snap->ports_.push_back(p);
+        if (snap->ports_.size() <= i) snap->ports_.resize(i + 1);
+        if (snap->ports_[i].present) throw ApiError("InternalError", "two network interfaces on port " + std::to_string(i));
+        snap->ports_[i] = p;
         snap->vpcs_[p.vpc].hosts.push_back((std::uint64_t{e.private_ip} << 32) | i);
         if (p.has_public_ip) snap->public_hosts_.push_back((std::uint64_t{p.public_ip} << 32) | i);
     }

@@ -13,7 +13,7 @@
 
 namespace vpclab::routing {
 
-using PortIndex = std::uint32_t;  // an ENI's index in VpcModel::network_interfaces()
+using PortIndex = PortId;  // a router port: region_port, resolver_port, or an ENI's NetworkInterface::port
 constexpr PortIndex no_port = 0xffffffff;
 
 // Where a packet goes, or why it does not.
@@ -41,6 +41,7 @@ struct Decision {
 };
 
 struct PortInfo {
+    bool present = false;  // an ENI of a pending or running instance holds this port
     wire::MacAddress mac;
     std::uint32_t ip = 0;
     std::uint32_t vpc = 0, subnet = 0, route_table = 0;
@@ -53,7 +54,7 @@ struct PortInfo {
 // ("the internet" and AWS public services, reached through internet gateways) and the namespace where the
 // VPC resolver's sockets live. Addresses and MACs are chosen by the router when it builds the lab.
 struct ServicePorts {
-    PortIndex region = no_port, resolver = no_port;
+    PortIndex region = region_port, resolver = resolver_port;  // no_port: not served (unit tests)
     wire::MacAddress region_mac, region_router_mac;      // the region's eth0, the router's side of that link
     wire::MacAddress resolver_mac, resolver_router_mac;
     Cidr region_link;                 // router .1, region .2
@@ -132,11 +133,13 @@ public:
     // ARP from the region or resolver namespace: the router answers for the addresses of its side of the link.
     const wire::MacAddress* service_arp_answer(PortIndex ingress, std::uint32_t target) const;
 
+    // Only for is_eni(p).
     const PortInfo& port(PortIndex p) const { return ports_[p]; }
-    // ENI ports only (the service ports come after them).
-    std::size_t port_count() const { return ports_.size(); }
+    // One past the highest port an ENI holds.
+    std::size_t port_limit() const { return ports_.size(); }
     const ServicePorts& service_ports() const { return service_; }
-    bool is_eni(PortIndex p) const { return p < ports_.size(); }
+    // Whether `p` is the port of an ENI that forwards (its instance pending or running).
+    bool is_eni(PortIndex p) const { return p < ports_.size() && ports_[p].present; }
     const SubnetInfo& subnet(std::uint32_t s) const { return subnets_[s]; }
     PortIndex port_by_address(std::uint32_t vpc, std::uint32_t address) const;
 
@@ -163,7 +166,7 @@ private:
     ServicePorts service_;
     std::vector<std::uint32_t> gateway_vpc_;   // per internet gateway: the VPC index it is attached to, or no_port
     std::vector<std::uint64_t> public_hosts_;  // (public IP << 32) | port, sorted
-    std::vector<PortInfo> ports_;
+    std::vector<PortInfo> ports_;  // indexed by port; holes (and the service ports) are not present
     std::vector<SubnetInfo> subnets_;
     std::vector<VpcInfo> vpcs_;
     std::vector<CompiledRouteTable> route_tables_;

@@ -21,6 +21,17 @@ struct Tag {
     std::string key, value;
 };
 
+// A router port: one TAP. The region and the resolver have fixed ports; every ENI gets the lowest free
+// number from first_eni_port up when it is created and keeps it until it is deleted, so creating or removing
+// one ENI never renumbers another (counters, epoll tags and the snapshot all use it).
+using PortId = std::uint32_t;
+constexpr PortId region_port = 0, resolver_port = 1, first_eni_port = 2;
+
+// EC2 instance states with the API's codes (EC2 API reference, "InstanceState").
+enum class InstanceState : std::uint8_t { pending, running, shutting_down, terminated, stopping, stopped };
+int code_of(InstanceState s);
+const char* name_of(InstanceState s);
+
 // Fields every resource shares: its ID, the template's logical ID (empty if made at runtime), its tags.
 struct ResourceBase {
     std::string id;
@@ -84,7 +95,12 @@ struct SecurityGroup : ResourceBase {
 };
 
 struct NetworkInterface : ResourceBase {
-    std::string subnet_id, vpc_id, instance_id;
+    std::string subnet_id, vpc_id;
+    std::string instance_id;    // empty while the ENI is not attached ("available")
+    std::string attachment_id;  // eni-attach-…, while attached
+    bool delete_on_termination = true;  // an instance's own ENIs; ENIs attached later keep false (AWS default)
+    PortId port = 0;
+    std::string description;
     int device_index = 0;
     std::uint32_t private_ip = 0;
     std::optional<std::uint32_t> public_ip;  // auto-assigned, or the Elastic IP associated with it
@@ -103,8 +119,15 @@ struct ElasticIp {
 
 struct Instance : ResourceBase {
     std::string instance_type, image_id, key_name;
-    std::vector<std::string> network_interface_ids;
+    std::vector<std::string> network_interface_ids;  // in device-index order of attachment; [0] is eth0
     bool has_user_data = false;
+    std::string user_data;  // base64, as given (kept for UserData emulation)
+    InstanceState state = InstanceState::running;
+    std::string state_transition_reason;  // e.g. "User initiated (2026-11-24 08:00:00 GMT)"
+    std::string launch_time;              // ISO 8601
+    std::string availability_zone;        // its subnet's, kept after termination
+    // The ENIs a running instance forwards on: in the snapshot while pending or running.
+    bool forwards() const { return state == InstanceState::pending || state == InstanceState::running; }
 };
 
 // What an instance launch asks for; mirrors RunInstances / AWS::EC2::Instance.
@@ -113,6 +136,9 @@ struct InstanceLaunch {
     std::vector<Tag> tags;
     std::string instance_type = "t2.micro", image_id, key_name;
     bool has_user_data = false;
+    std::string user_data;
+    InstanceState state = InstanceState::running;  // runtime launches start pending
+    std::string launch_time;
     struct Interface {
         int device_index = 0;
         std::string subnet_id;
@@ -148,8 +174,27 @@ public:
     Subnet& create_subnet(const std::string& logical_id, const std::string& vpc_id, const std::string& cidr_text,
                           const std::string& availability_zone, bool map_public_ip, std::vector<Tag> tags);
     RouteTable& create_route_table(const std::string& logical_id, const std::string& vpc_id, std::vector<Tag> tags);
-    void associate_route_table(const std::string& route_table_id, const std::string& subnet_id);
+    void delete_vpc(const std::string& vpc_id);
+    void delete_subnet(const std::string& subnet_id);
+    void modify_subnet_attribute(const std::string& subnet_id, bool map_public_ip_on_launch);
+    void delete_route_table(const std::string& route_table_id);
+    // Returns the association ID (rtbassoc-…).
+    std::string associate_route_table(const std::string& route_table_id, const std::string& subnet_id);
+    void disassociate_route_table(const std::string& association_id);
+    // A subnet's association moves to another table; the main association makes that table the VPC's main.
+    std::string replace_route_table_association(const std::string& association_id, const std::string& route_table_id);
+    // A table's association ID for a subnet, or for being main (subnet_id empty).
+    std::string association_id(const RouteTable& table, const std::string& subnet_id) const;
     InternetGateway& create_internet_gateway(const std::string& logical_id, std::vector<Tag> tags);
+    void delete_internet_gateway(const std::string& igw_id);
+    // CreateTags / DeleteTags on any taggable resource ID. delete_tags removes a key when `value` is
+    // nullopt, else only if the value matches (EC2 API reference, "DeleteTags").
+    void create_tags(const std::vector<std::string>& resource_ids, const std::vector<Tag>& tags);
+    struct TagToDelete {
+        std::string key;
+        std::optional<std::string> value;
+    };
+    void delete_tags(const std::vector<std::string>& resource_ids, const std::vector<TagToDelete>& tags);
     // ModifyVpcAttribute: either flag may be left unchanged (nullopt).
     void modify_vpc_attribute(const std::string& vpc_id, std::optional<bool> enable_dns_support,
                               std::optional<bool> enable_dns_hostnames);
@@ -168,6 +213,21 @@ public:
                                          std::vector<SecurityGroupRule> ingress,
                                          std::optional<std::vector<SecurityGroupRule>> egress, std::vector<Tag> tags);
     Instance& run_instance(const InstanceLaunch& launch);
+    void set_instance_state(const std::string& instance_id, InstanceState state, std::string reason = {});
+    // TerminateInstances: the instance goes shutting-down; its ENIs that delete on termination are deleted
+    // (routes to them become blackholes), the others detached; its public IP is released, an Elastic IP
+    // disassociated. Returns the state it had. Terminating a terminated instance changes nothing.
+    InstanceState terminate_instance(const std::string& instance_id, const std::string& reason);
+
+    NetworkInterface& create_network_interface(const std::string& logical_id, const std::string& subnet_id,
+                                               std::optional<std::uint32_t> private_ip,
+                                               std::vector<std::string> security_group_ids, std::string description,
+                                               std::vector<Tag> tags);
+    // Returns the attachment ID (eni-attach-…). AWS requires the instance and the ENI in one availability zone.
+    std::string attach_network_interface(const std::string& network_interface_id, const std::string& instance_id, int device_index);
+    void detach_network_interface(const std::string& attachment_id);
+    void delete_network_interface(const std::string& network_interface_id);
+    void modify_source_dest_check(const std::string& network_interface_id, bool check);
 
     // A route target, as the aws CLI names them: exactly one of the three is set.
     struct RouteTarget {
@@ -194,8 +254,10 @@ public:
     const std::vector<InternetGateway>& internet_gateways() const { return internet_gateways_; }
     const std::vector<SecurityGroup>& security_groups() const { return security_groups_; }
     const std::vector<Instance>& instances() const { return instances_; }
-    // Append-only: an ENI's index here is its port number on the router.
+    // In creation order; an ENI's port is NetworkInterface::port, not its index here.
     const std::vector<NetworkInterface>& network_interfaces() const { return network_interfaces_; }
+    // The ENI on a port, or nullptr.
+    const NetworkInterface* interface_on_port(PortId port) const;
     const std::vector<ElasticIp>& elastic_ips() const { return elastic_ips_; }
     // The VPC an internet gateway is attached to has it; a route to a detached gateway is a blackhole.
     bool route_is_blackhole(const RouteTable& table, const Route& route) const;
@@ -205,6 +267,13 @@ private:
     Subnet& subnet_mut(const std::string& id);
     RouteTable& route_table_mut(const std::string& id);
     InternetGateway& internet_gateway_mut(const std::string& id);
+    Instance& instance_mut(const std::string& id);
+    NetworkInterface& network_interface_mut(const std::string& id);
+    PortId free_port() const;
+    // An address for a new ENI in `s`: `wanted` if it is free and not reserved, else the first free one.
+    std::uint32_t choose_address(const Subnet& s, std::optional<std::uint32_t> wanted,
+                                 const std::vector<std::uint32_t>& also_taken) const;
+    ResourceBase* taggable(const std::string& id);
     Route resolve_route(const RouteTable& table, const std::string& destination_cidr, const RouteTarget& target) const;
     std::uint32_t next_public_ip();
     // Template resources are named by logical ID (deterministic); runtime ones by creation order.

@@ -1,8 +1,11 @@
 // vpclab ec2 COMMAND: aws CLI style options in, the EC2 API's JSON out, aws CLI style errors.
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "router/cli/commands.hpp"
 #include "router/cli/options.hpp"
+#include "router/cli/shorthand.hpp"
 #include "router/control/ec2_actions.hpp"
 
 namespace vpclab::router {
@@ -40,6 +43,18 @@ bool valid_utf8(const std::string& s) {
 
 // The aws CLI refuses a value it cannot send with "Parameter validation failed" and exit status 252.
 [[noreturn]] void invalid_parameter(const std::string& what) { throw UsageError("Parameter validation failed:\n" + what); }
+
+// The aws CLI reads a value given as file://PATH from that file (--user-data file://setup.sh).
+std::string string_value(const char* option, const std::string& text) {
+    if (text.rfind("file://", 0) != 0) return text;
+    std::ifstream in(text.substr(7), std::ios::binary);
+    if (!in) throw UsageError(std::string(option) + ": cannot read " + text.substr(7));
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (content.str().size() > 16 * 1024) throw UsageError(std::string(option) + ": " + text.substr(7) + " is larger than EC2's 16 KB user data limit");
+    if (!valid_utf8(content.str())) invalid_parameter(std::string("the file ") + text.substr(7) + " given to " + option + " is not UTF-8 text");
+    return content.str();
+}
 
 // The JSON form of --filters, checked for the shape the API takes: [{"Name": "…", "Values": ["…"]}].
 nlohmann::json checked_filters(nlohmann::json filters) {
@@ -112,7 +127,9 @@ std::string action_help(const ActionSpec& spec) {
             case ParamSpec::Kind::list: value = " VALUE …"; break;
             case ParamSpec::Kind::filters: value = " Name=NAME,Values=V1,V2 …"; break;
             case ParamSpec::Kind::flag: break;
-            case ParamSpec::Kind::attribute_boolean: value = " | --no-" + std::string(p.option).substr(2); break;
+            case ParamSpec::Kind::attribute_boolean:
+            case ParamSpec::Kind::boolean: value = " | --no-" + std::string(p.option).substr(2); break;
+            case ParamSpec::Kind::structures: value = " Key=value,… | JSON …"; break;
         }
         text += std::string("  ") + p.option + value + (p.required ? "   (required)" : "") + "\n";
     }
@@ -151,7 +168,10 @@ int command_ec2(const Args& args) {
         const std::string flag = std::string(p.option).substr(2);
         if (p.kind == ParamSpec::Kind::string) options.add_options()(flag.c_str(), po::value<std::string>(), p.name);
         else if (p.kind == ParamSpec::Kind::flag) options.add_options()(flag.c_str(), po::bool_switch(), p.name);
-        else if (p.kind == ParamSpec::Kind::attribute_boolean) {
+        else if (p.kind == ParamSpec::Kind::boolean) {
+            options.add_options()(flag.c_str(), po::bool_switch(), p.name);
+            options.add_options()(("no-" + flag).c_str(), po::bool_switch(), p.name);
+        } else if (p.kind == ParamSpec::Kind::attribute_boolean) {
             options.add_options()(flag.c_str(), po::value<std::string>()->implicit_value("true"), p.name);
             options.add_options()(("no-" + flag).c_str(), po::bool_switch(), p.name);
         } else options.add_options()(flag.c_str(), po::value<std::vector<std::string>>()->multitoken()->composing(), p.name);
@@ -173,6 +193,12 @@ int command_ec2(const Args& args) {
             if (vm[flag].as<bool>()) params[p.name] = true;
             continue;
         }
+        if (p.kind == ParamSpec::Kind::boolean) {
+            const bool yes = vm[flag].as<bool>(), no = vm["no-" + flag].as<bool>();
+            if (yes && no) throw UsageError(std::string(p.option) + " and --no-" + flag + " contradict each other");
+            if (yes || no) params[p.name] = yes;
+            continue;
+        }
         if (p.kind == ParamSpec::Kind::attribute_boolean) {
             if (vm["no-" + flag].as<bool>()) {
                 if (vm.count(flag)) throw UsageError(std::string(p.option) + " and --no-" + flag + " contradict each other");
@@ -187,7 +213,11 @@ int command_ec2(const Args& args) {
             continue;
         }
         if (p.kind == ParamSpec::Kind::string) {
-            params[p.name] = vm[flag].as<std::string>();
+            params[p.name] = string_value(p.option, vm[flag].as<std::string>());
+        } else if (p.kind == ParamSpec::Kind::structures) {
+            params[p.name] = nlohmann::json::array();
+            for (const auto& text : vm[flag].as<std::vector<std::string>>())
+                for (auto& one : parse_structures(p.option, text)) params[p.name].push_back(std::move(one));
         } else if (p.kind == ParamSpec::Kind::filters) {
             params[p.name] = nlohmann::json::array();
             for (const auto& f : vm[flag].as<std::vector<std::string>>())

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "router/control/ec2_actions.hpp"
 #include "routing/api_error.hpp"
 
 namespace vpclab::router {
@@ -24,29 +25,32 @@ const std::map<std::string_view, const char*, std::less<>>& member_filters() {
         {"prefix-list-id", "PrefixListId"}, {"prefix-list-name", "PrefixListName"}, {"owner-id", "OwnerId"},
         {"is-default", "IsDefault"}, {"default-for-az", "DefaultForAz"}, {"map-public-ip-on-launch", "MapPublicIpOnLaunch"},
         {"instance-type", "InstanceType"}, {"image-id", "ImageId"}, {"network-interface-id", "NetworkInterfaceId"},
-        {"domain", "Domain"}, {"description", "Description"}};
+        {"domain", "Domain"}, {"description", "Description"}, {"mac-address", "MacAddress"}, {"status", "Status"},
+        {"interface-type", "InterfaceType"}, {"requester-managed", "RequesterManaged"}, {"source-dest-check", "SourceDestCheck"},
+        {"key-name", "KeyName"}};
     return m;
+}
+
+// "destination-cidr-block" → "DestinationCidrBlock", the EC2 shapes' member names.
+std::string pascal_case(std::string_view kebab) {
+    std::string out;
+    bool upper = true;
+    for (char c : kebab) {
+        if (c == '-') {
+            upper = true;
+            continue;
+        }
+        out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+        upper = false;
+    }
+    return out;
 }
 
 }  // namespace
 
 const std::vector<std::string_view>* supported_filters(std::string_view action) {
-    // Per the EC2 API reference's filter list of each call, as far as vpclab's resources carry the field.
-    static const std::map<std::string_view, std::vector<std::string_view>, std::less<>> by_action = {
-        {"DescribeVpcs", {"vpc-id", "cidr", "cidr-block", "state", "is-default", "owner-id", "tag-key"}},
-        {"DescribeSubnets", {"subnet-id", "vpc-id", "cidr-block", "availability-zone", "state", "owner-id", "default-for-az",
-                             "map-public-ip-on-launch", "tag-key"}},
-        {"DescribeRouteTables", {"route-table-id", "vpc-id", "association.subnet-id", "association.main", "owner-id", "tag-key"}},
-        {"DescribeSecurityGroups", {"group-id", "group-name", "vpc-id", "owner-id", "description", "tag-key"}},
-        {"DescribeInternetGateways", {"internet-gateway-id", "attachment.vpc-id", "owner-id", "tag-key"}},
-        {"DescribeInstances", {"instance-id", "subnet-id", "vpc-id", "private-ip-address", "ip-address", "instance-state-name",
-                               "instance-type", "image-id", "tag-key"}},
-        {"DescribeAddresses", {"public-ip", "allocation-id", "association-id", "instance-id", "private-ip-address",
-                               "network-interface-id", "domain"}},  // Elastic IPs carry no tags here
-        {"DescribeManagedPrefixLists", {"prefix-list-id", "prefix-list-name", "owner-id"}},
-    };
-    auto it = by_action.find(action);
-    return it == by_action.end() ? nullptr : &it->second;
+    const ActionSpec* spec = find_action(action);
+    return spec && !spec->filters.empty() ? &spec->filters : nullptr;
 }
 
 void check_filters(std::string_view action, const std::string& key, const json& filters) {
@@ -88,6 +92,7 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
     auto add = [&](const nlohmann::ordered_json& v) {
         if (v.is_string()) out.push_back(v.get<std::string>());
         if (v.is_boolean()) out.push_back(v.get<bool>() ? "true" : "false");
+        if (v.is_number_integer()) out.push_back(std::to_string(v.get<std::int64_t>()));
     };
     auto each = [&](const char* list, auto&& f) {
         auto it = resource.find(list);
@@ -103,14 +108,26 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
     const auto& members = member_filters();
     if (auto m = members.find(filter); m != members.end()) {
         if (auto it = resource.find(m->second); it != resource.end()) add(*it);
-    } else if (filter == "association.subnet-id" || filter == "association.main") {
-        each("Associations", [&](const nlohmann::ordered_json& a) { add(filter == "association.main" ? a.value("Main", nlohmann::ordered_json()) : a.value("SubnetId", nlohmann::ordered_json())); });
-    } else if (filter == "attachment.vpc-id") {
-        each("Attachments", [&](const nlohmann::ordered_json& a) { add(a.value("VpcId", nlohmann::ordered_json())); });
+        // A network interface names its groups in Groups.
+        if (filter == "group-id") each("Groups", [&](const nlohmann::ordered_json& g) { add(g.value("GroupId", nlohmann::ordered_json())); });
     } else if (filter == "tag-key") {
         each("Tags", [&](const nlohmann::ordered_json& t) { add(t.value("Key", nlohmann::ordered_json())); });
-    } else if (filter == "instance-state-name") {
-        if (auto it = resource.find("State"); it != resource.end() && it->is_object()) add(it->value("Name", nlohmann::ordered_json()));
+        each("TagSet", [&](const nlohmann::ordered_json& t) { add(t.value("Key", nlohmann::ordered_json())); });
+    } else if (filter == "instance-state-name" || filter == "instance-state-code") {
+        if (auto it = resource.find("State"); it != resource.end() && it->is_object())
+            add(it->value(filter == "instance-state-name" ? "Name" : "Code", nlohmann::ordered_json()));
+    } else if (const auto dot = filter.find('.'); dot != std::string_view::npos) {
+        // "route.gateway-id", "association.subnet-id", "attachment.instance-id": a member (kebab-case to
+        // PascalCase) of each item of the list Routes / Associations / Attachments, or of the one object
+        // Association / Attachment.
+        const std::string item = pascal_case(filter.substr(0, dot)), member = pascal_case(filter.substr(dot + 1));
+        auto pick = [&](const nlohmann::ordered_json& o) {
+            if (auto m = o.find(member); m != o.end()) add(*m);
+        };
+        if (auto list = resource.find(item + "s"); list != resource.end() && list->is_array())
+            for (const auto& o : *list) pick(o);
+        else if (auto one = resource.find(item); one != resource.end() && one->is_object())
+            pick(*one);
     }
     return out;
 }

@@ -1,30 +1,57 @@
-// The EC2 actions vpclab serves, with the aws CLI's command and option names, shared by client and router.
+// The EC2 actions vpclab serves: the single registry of actions, with the aws CLI's command and option names
+// (for the client), the filters each describe call takes, and the router's handler. Each resource family
+// contributes its entries from router/control/ec2/<family>.cpp.
 #pragma once
 
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace vpclab::router {
+
+struct RouterState;
 
 struct ParamSpec {
     // flag: a switch (--allow-reassociation); attribute_boolean: EC2's AttributeBooleanValue, given as
-    // '{"Value":true}', 'Value=true', a bare --option (true) or --no-option (false), sent as {"Value": bool}.
-    enum class Kind { string, list, filters, flag, attribute_boolean };
+    // '{"Value":true}', 'Value=true', a bare --option (true) or --no-option (false), sent as {"Value": bool};
+    // boolean: a --option / --no-option pair sent as true/false; structures: one or more structures, each in
+    // the aws CLI's shorthand (Key=Name,Value=web) or as JSON, sent as a list of objects.
+    enum class Kind { string, list, filters, flag, attribute_boolean, boolean, structures };
     const char* option;  // aws CLI option, e.g. "--route-table-id"
     const char* name;    // EC2 API parameter, e.g. "RouteTableId"
     Kind kind;
     bool required;
 };
 
+// Serves one action on the router: `params` passed the spec's checks; changes go through state.commit().
+using Ec2Handler = nlohmann::ordered_json (*)(const nlohmann::json& params, RouterState& state);
+
 struct ActionSpec {
     const char* command;  // aws CLI command, e.g. "create-route"
     const char* action;   // EC2 API action, e.g. "CreateRoute"
     const char* summary;
     std::vector<ParamSpec> params;
+    Ec2Handler handler = nullptr;
+    // Describe calls: the filter names taken (the EC2 API reference's list, as far as vpclab's resources
+    // carry the field; tag:<key> is always accepted).
+    std::vector<std::string_view> filters = {};
 };
 
 const std::vector<ActionSpec>& ec2_actions();
 const ActionSpec* find_action_by_command(std::string_view command);
 const ActionSpec* find_action(std::string_view action);
+
+// Each family's entries (router/control/ec2/<family>.cpp), in the order `vpclab ec2 help` lists them.
+std::vector<ActionSpec> vpc_actions();
+std::vector<ActionSpec> subnet_actions();
+std::vector<ActionSpec> route_table_actions();
+std::vector<ActionSpec> internet_gateway_actions();
+std::vector<ActionSpec> address_actions();
+std::vector<ActionSpec> security_group_actions();
+std::vector<ActionSpec> instance_actions();
+std::vector<ActionSpec> network_interface_actions();
+std::vector<ActionSpec> prefix_list_actions();
+std::vector<ActionSpec> tag_actions();
 
 }  // namespace vpclab::router

@@ -18,6 +18,6 @@ struct PortCounters {
     std::uint64_t dropped(DropReason r) const { return drops[static_cast<std::size_t>(r)]; }
 };
 
-using Counters = std::vector<PortCounters>;  // indexed by PortIndex; sized once when the lab comes up
+using Counters = std::vector<PortCounters>;  // indexed by port; grown (never shrunk) as ENIs get ports
 
 }  // namespace vpclab::router

@@ -49,11 +49,13 @@ std::string what_frame(wire::ConstBytes frame, std::uint32_t* destination) {
 std::string describe_drop(const routing::VpcModel& model, const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress,
                           wire::ConstBytes frame, DropReason reason) {
     std::string where;
-    if (ingress < model.network_interfaces().size()) {
-        const auto& eni = model.network_interfaces()[ingress];
-        where = eni.id + " (" + model.instance(eni.instance_id).display_name() + ", " + routing::format_ipv4(eni.private_ip) + ")";
-    } else {
+    if (const routing::NetworkInterface* eni = model.interface_on_port(ingress)) {
+        where = eni->id + " (" + (eni->instance_id.empty() ? std::string("not attached") : model.instance(eni->instance_id).display_name()) +
+                ", " + routing::format_ipv4(eni->private_ip) + ")";
+    } else if (ingress == snapshot.service_ports().region || ingress == snapshot.service_ports().resolver) {
         where = ingress == snapshot.service_ports().region ? "the region port" : "the VPC resolver's port";
+    } else {
+        where = "port " + std::to_string(ingress);
     }
     std::uint32_t destination = 0;
     std::string line = "dropped on " + where + ": " + what_frame(frame, &destination) + ": " + name_of(reason);

@@ -41,7 +41,8 @@ namespace vpclab::router {
     X(dns_disabled, "to the VPC resolver while the VPC's enableDnsSupport is false")                   \
     X(resolver_unknown_destination, "resolver reply for an address no ENI holds")                      \
     X(not_from_region_range, "from the region port but not for a public IP of the lab")                \
-    X(transmit_failed, "write to the destination TAP failed")
+    X(transmit_failed, "write to the destination TAP failed (e.g. its instance is still pending)") \
+    X(interface_not_forwarding, "frame on a port whose instance is not running (terminated, its ENI detached)")
 
 enum class DropReason : std::uint8_t {
 #define VPCLAB_ENUM(name, text) name,

@@ -169,6 +169,9 @@ void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes byte
     if (wire::EthernetView::check(ethernet) != wire::WireError::none) return sink.drop(ingress, bytes, DropReason::frame_truncated);
     Frame f{bytes, wire::VnetHeader::read(bytes), wire::EthernetView(ethernet), {}};
     const auto& sp = snap.service_ports();
+    // A port no running instance holds (a TAP read after its instance stopped forwarding).
+    if (!snap.is_eni(ingress) && ingress != sp.region && ingress != sp.resolver)
+        return sink.drop(ingress, bytes, DropReason::interface_not_forwarding);
     const wire::MacAddress& expected_source = snap.is_eni(ingress) ? snap.port(ingress).mac
                                               : ingress == sp.region    ? sp.region_mac
                                                                         : sp.resolver_mac;

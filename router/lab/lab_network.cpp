@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <set>
 
 #include "endpoints/dns_zone.hpp"
@@ -31,20 +32,29 @@ std::string tap_name_for(const std::string& stack, const std::string& eni_id) {
 
 LabPlan LabPlan::of(const routing::VpcModel& model) {
     LabPlan plan;
-    std::set<std::string> names;
-    for (const auto& inst : model.instances()) {
-        std::string ns = namespace_name_for(model.stack_name(), inst.display_name());
-        // Two instances with the same Name tag: fall back to the logical ID, then the instance ID.
-        if (names.count(ns)) ns = namespace_name_for(model.stack_name(), inst.logical_id.empty() ? inst.id : inst.logical_id);
-        if (names.count(ns)) ns = namespace_name_for(model.stack_name(), inst.id);
-        names.insert(ns);
-        const auto& primary = model.network_interface(inst.network_interface_ids.front());
-        plan.instances.push_back({inst.id, inst.display_name(), ns, endpoints::instance_hostname(primary.private_ip)});
-    }
     // An instance named "region" would collide with the region: the suffix keeps lab plumbing apart.
+    std::set<std::string> names;
+    for (const auto& inst : model.instances()) names.insert(namespace_name_for(model.stack_name(), inst.display_name()));
     plan.region_netns = model.stack_name() + (names.count(model.stack_name() + "-region") ? "-region-ns" : "-region");
     plan.resolver_netns = model.stack_name() + (names.count(model.stack_name() + "-vpc-dns") ? "-vpc-dns-ns" : "-vpc-dns");
+    for (const auto& inst : model.instances()) plan.add_instance(model, inst);
     return plan;
+}
+
+const InstanceNamespace& LabPlan::add_instance(const routing::VpcModel& model, const routing::Instance& inst) {
+    const auto used = all_namespaces();
+    auto taken = [&](const std::string& ns) { return std::find(used.begin(), used.end(), ns) != used.end(); };
+    std::string ns = namespace_name_for(model.stack_name(), inst.display_name());
+    // Two instances with the same Name tag: fall back to the logical ID, then the instance ID.
+    if (taken(ns)) ns = namespace_name_for(model.stack_name(), inst.logical_id.empty() ? inst.id : inst.logical_id);
+    if (taken(ns)) ns = namespace_name_for(model.stack_name(), inst.id);
+    const auto& primary = model.network_interface(inst.network_interface_ids.front());
+    instances.push_back({inst.id, inst.display_name(), ns, endpoints::instance_hostname(primary.private_ip)});
+    return instances.back();
+}
+
+void LabPlan::remove_instance(const std::string& instance_id) {
+    std::erase_if(instances, [&](const InstanceNamespace& i) { return i.instance_id == instance_id; });
 }
 
 const InstanceNamespace* LabPlan::find(const std::string& instance_id) const {
@@ -56,8 +66,8 @@ const InstanceNamespace* LabPlan::find(const std::string& instance_id) const {
 std::vector<std::string> LabPlan::all_namespaces() const {
     std::vector<std::string> out;
     for (const auto& i : instances) out.push_back(i.netns);
-    out.push_back(region_netns);
-    out.push_back(resolver_netns);
+    if (!region_netns.empty()) out.push_back(region_netns);
+    if (!resolver_netns.empty()) out.push_back(resolver_netns);
     return out;
 }
 
@@ -110,18 +120,70 @@ void open_resolver_sockets(const std::string& netns, tap::UniqueFd& udp, tap::Un
 
 }  // namespace
 
+InterfaceSetup interface_setup(const routing::VpcModel& model, const routing::NetworkInterface& eni) {
+    const auto& subnet = model.subnet(eni.subnet_id);
+    InterfaceSetup out;
+    out.port = eni.port;
+    out.eni_id = eni.id;
+    out.spec.name = "eth" + std::to_string(eni.device_index);
+    out.spec.mac = eni.mac;
+    out.spec.address = eni.private_ip;
+    out.spec.prefix_length = subnet.cidr.prefix_length;
+    // Secondary ENIs get an address and so the route to their own subnet; the default route stays on eth0,
+    // as on an EC2 instance.
+    if (eni.device_index == 0) out.spec.routes.push_back({0, 0, subnet.router_address(), false});
+    return out;
+}
+
+InstanceSetup instance_setup(const routing::VpcModel& model, const InstanceNamespace& planned) {
+    const auto& inst = model.instance(planned.instance_id);
+    const auto& eni = model.network_interface(inst.network_interface_ids.front());
+    const std::string domain = endpoints::private_dns_domain(model.region());
+    InstanceSetup out;
+    out.instance_id = inst.id;
+    out.netns = planned.netns;
+    // The VPC resolver at base+2 of the VPC CIDR (VPC User Guide, "Amazon DNS server").
+    const std::uint32_t resolver = model.vpc(eni.vpc_id).cidr.network + 2;
+    out.etc_files = {
+        {"resolv.conf", "# written by vpclab: the VPC's Amazon-provided DNS server\nsearch " + domain + "\nnameserver " +
+                            format_ipv4(resolver) + "\noptions timeout:2 attempts:2\n"},
+        {"hostname", planned.hostname + "\n"},
+        {"hosts", "127.0.0.1   localhost localhost.localdomain\n" + format_ipv4(eni.private_ip) + "   " + planned.hostname + "." +
+                      domain + " " + planned.hostname + "\n"},
+    };
+    for (const auto& id : inst.network_interface_ids) out.interfaces.push_back(interface_setup(model, model.network_interface(id)));
+    return out;
+}
+
+tap::TapDevice build_interface(const std::string& stack, const std::string& netns, const InterfaceSetup& setup) {
+    return tap_into(stack, setup.eni_id, netns, setup.spec);
+}
+
+std::vector<PortTap> build_instance(const std::string& stack, const InstanceSetup& setup, Ledger& ledger) {
+    make_namespace(ledger, setup.netns);
+    try {
+        for (const auto& [file, content] : setup.etc_files) tap::write_netns_etc_file(setup.netns, file, content);
+        std::vector<PortTap> taps;
+        for (const auto& i : setup.interfaces) taps.emplace_back(i.port, build_interface(stack, setup.netns, i));
+        return taps;
+    } catch (...) {
+        tap::delete_named_netns(setup.netns);
+        throw;
+    }
+}
+
 routing::ServicePorts plan_service_ports(const routing::VpcModel& model, const endpoints::RegionCatalog& catalog) {
     const std::string& stack = model.stack_name();
     const auto& plan_addresses = catalog.plan();
     routing::ServicePorts sp;
-    sp.region = static_cast<routing::PortIndex>(model.network_interfaces().size());
+    sp.region = routing::region_port;
     sp.region_mac = mac_for(stack, "region");
     sp.region_router_mac = mac_for(stack, "region-router");
     sp.region_link = plan_addresses.router_link();
     sp.region_router_ip = plan_addresses.router_link_address();
     sp.public_pool = plan_addresses.instance_pool();
     sp.region_hosts = catalog.all_addresses();
-    sp.resolver = sp.region + 1;
+    sp.resolver = routing::resolver_port;
     sp.resolver_mac = mac_for(stack, "resolver");
     sp.resolver_router_mac = mac_for(stack, "resolver-router");
     sp.resolver_link = {resolver_link_network, 24};
@@ -133,35 +195,11 @@ routing::ServicePorts plan_service_ports(const routing::VpcModel& model, const e
 LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& plan, const endpoints::RegionCatalog& catalog,
                               Ledger& ledger) {
     const std::string& stack = model.stack_name();
-    const std::string domain = endpoints::private_dns_domain(model.region());
-    for (const auto& inst : plan.instances) {
-        make_namespace(ledger, inst.netns);
-        const auto& eni = model.network_interface(model.instance(inst.instance_id).network_interface_ids.front());
-        // The VPC resolver at base+2 of the VPC CIDR (VPC User Guide, "Amazon DNS server").
-        const std::uint32_t resolver = model.vpc(eni.vpc_id).cidr.network + 2;
-        tap::write_netns_etc_file(inst.netns, "resolv.conf",
-                                  "# written by vpclab: the VPC's Amazon-provided DNS server\nsearch " + domain +
-                                      "\nnameserver " + format_ipv4(resolver) + "\noptions timeout:2 attempts:2\n");
-        tap::write_netns_etc_file(inst.netns, "hostname", inst.hostname + "\n");
-        tap::write_netns_etc_file(inst.netns, "hosts",
-                                  "127.0.0.1   localhost localhost.localdomain\n" + format_ipv4(eni.private_ip) + "   " +
-                                      inst.hostname + "." + domain + " " + inst.hostname + "\n");
-    }
+    LabNetwork net;
+    for (const auto& inst : plan.instances)
+        for (auto& [port, tap] : build_instance(stack, instance_setup(model, inst), ledger)) net.install(port, std::move(tap));
     make_namespace(ledger, plan.region_netns);
     make_namespace(ledger, plan.resolver_netns);
-
-    LabNetwork net;
-    for (const auto& eni : model.network_interfaces()) {
-        const auto& subnet = model.subnet(eni.subnet_id);
-        tap::NamespaceInterface spec;
-        spec.name = "eth" + std::to_string(eni.device_index);
-        spec.mac = eni.mac;
-        spec.address = eni.private_ip;
-        spec.prefix_length = subnet.cidr.prefix_length;
-        // Secondary ENIs get an address only; the default route stays on eth0, as on an EC2 instance.
-        if (eni.device_index == 0) spec.routes.push_back({0, 0, subnet.router_address(), false});
-        net.taps_.push_back(tap_into(stack, eni.id, plan.find(eni.instance_id)->netns, spec));
-    }
 
     // The region: eth0 on the router link; the services' and hosts' addresses on lo; the lab's public IPs
     // reached back through the router (and between each other through the region's own forwarding, one
@@ -185,7 +223,7 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
         tap::write_netns_etc_file(plan.region_netns, "hosts", hosts);
         tap::write_netns_etc_file(plan.region_netns, "resolv.conf", "# the simulated region has no DNS server: names are in /etc/hosts\n");
         tap::write_netns_etc_file(plan.region_netns, "hostname", "region\n");
-        net.taps_.push_back(tap_into(stack, "region", plan.region_netns, spec));
+        net.install(sp.region, tap_into(stack, "region", plan.region_netns, spec));
     }
 
     // The resolver: one pair of link-local addresses per VPC on lo; replies go back through the router.
@@ -199,10 +237,29 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
             spec.loopback_addresses.push_back(sp.resolver_address(k, true));
         }
         spec.routes.push_back({0, 0, sp.resolver_router_ip, false});
-        net.taps_.push_back(tap_into(stack, "resolver", plan.resolver_netns, spec));
+        net.install(sp.resolver, tap_into(stack, "resolver", plan.resolver_netns, spec));
     }
     open_resolver_sockets(plan.resolver_netns, net.dns_udp_, net.dns_tcp_);
     return net;
+}
+
+void LabNetwork::install(routing::PortId port, tap::TapDevice tap) {
+    if (taps_.size() <= port) taps_.resize(port + 1);
+    taps_[port] = std::move(tap);
+}
+
+tap::TapDevice LabNetwork::release(routing::PortId port) {
+    if (port >= taps_.size()) return {};
+    tap::TapDevice out = std::move(taps_[port]);
+    taps_[port] = tap::TapDevice{};
+    return out;
+}
+
+std::vector<routing::PortId> LabNetwork::ports() const {
+    std::vector<routing::PortId> out;
+    for (std::size_t p = 0; p < taps_.size(); ++p)
+        if (taps_[p].fd() >= 0) out.push_back(static_cast<routing::PortId>(p));
+    return out;
 }
 
 }  // namespace vpclab::router

@@ -9,6 +9,7 @@
 #include "router/lab/stack_state.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "routing/vpc_model.hpp"
+#include "tap/link_config.hpp"
 #include "tap/tap_device.hpp"
 
 namespace vpclab::router {
@@ -17,14 +18,43 @@ struct InstanceNamespace {
     std::string instance_id, instance_name, netns, hostname;
 };
 
-// What `vpclab up` will create for a model, computed without touching the system (so names can be checked first).
+// What `vpclab up` will create for a model, computed without touching the system (so names can be checked
+// first); instances launched later are added with add_instance, terminated ones removed.
 struct LabPlan {
     std::vector<InstanceNamespace> instances;
     std::string region_netns, resolver_netns;
     static LabPlan of(const routing::VpcModel& model);
     const InstanceNamespace* find(const std::string& instance_id) const;
     std::vector<std::string> all_namespaces() const;
+    // The namespace an instance gets: <stack>-<Name tag>, else the logical ID, else the instance ID; never
+    // one the plan already uses (the region's and resolver's included).
+    const InstanceNamespace& add_instance(const routing::VpcModel& model, const routing::Instance& instance);
+    void remove_instance(const std::string& instance_id);
 };
+
+// One ENI's TAP: where it goes and how it is configured inside the instance (what the VPC's DHCP would give).
+struct InterfaceSetup {
+    routing::PortId port = 0;
+    std::string eni_id;
+    tap::NamespaceInterface spec;
+};
+
+// Everything one instance's namespace needs: computed on the event loop from the model (cheap, pure), carried
+// out by build_instance wherever it is slow enough to matter (the launcher thread at runtime).
+struct InstanceSetup {
+    std::string instance_id, netns;
+    std::vector<std::pair<std::string, std::string>> etc_files;  // /etc/netns/<netns>/<file>
+    std::vector<InterfaceSetup> interfaces;
+};
+InterfaceSetup interface_setup(const routing::VpcModel& model, const routing::NetworkInterface& eni);
+InstanceSetup instance_setup(const routing::VpcModel& model, const InstanceNamespace& planned);
+
+using PortTap = std::pair<routing::PortId, tap::TapDevice>;
+// Creates the namespace (recorded in the ledger first), writes its /etc files, creates and configures its
+// TAPs. On failure removes what it made, namespace included, and throws.
+std::vector<PortTap> build_instance(const std::string& stack, const InstanceSetup& setup, Ledger& ledger);
+// One more ENI's TAP into an existing instance namespace (AttachNetworkInterface).
+tap::TapDevice build_interface(const std::string& stack, const std::string& netns, const InterfaceSetup& setup);
 
 // The addresses of the resolver's namespace (link-local: no VPC may use 169.254.0.0/16).
 constexpr std::uint32_t resolver_link_network = 0xa9fefe00;  // 169.254.254.0/24: router .1, resolver .2
@@ -37,19 +67,25 @@ routing::ServicePorts plan_service_ports(const routing::VpcModel& model, const e
 class LabNetwork {
 public:
     // Creates every namespace and TAP, recording each namespace in the ledger first. On failure throws;
-    // the caller removes what the ledger lists. Ports: the ENIs in model order, then region, then resolver.
+    // the caller removes what the ledger lists. Ports: region_port, resolver_port, and each ENI's own.
     static LabNetwork create(const routing::VpcModel& model, const LabPlan& plan, const endpoints::RegionCatalog& catalog,
                              Ledger& ledger);
 
-    int fd_of(std::size_t port) const { return taps_[port].fd(); }
-    std::size_t port_count() const { return taps_.size(); }
+    // The TAP's fd on a port, or -1 if no TAP is there (yet, or any more).
+    int fd_of(routing::PortId port) const { return port < taps_.size() ? taps_[port].fd() : -1; }
+    // One past the highest port with a TAP.
+    std::size_t port_limit() const { return taps_.size(); }
+    std::vector<routing::PortId> ports() const;
+    void install(routing::PortId port, tap::TapDevice tap);
+    // Takes a TAP out (to be closed elsewhere: closing deletes the interface, which takes the kernel a while).
+    tap::TapDevice release(routing::PortId port);
     const routing::ServicePorts& service_ports() const { return service_ports_; }
     // The resolver's UDP and TCP sockets on port 53, living in the resolver namespace.
     int dns_udp_fd() const { return dns_udp_.get(); }
     int dns_tcp_fd() const { return dns_tcp_.get(); }
 
 private:
-    std::vector<tap::TapDevice> taps_;
+    std::vector<tap::TapDevice> taps_;  // indexed by port
     routing::ServicePorts service_ports_;
     tap::UniqueFd dns_udp_, dns_tcp_;
 };

@@ -137,12 +137,10 @@ void BM_FlowTable_Expire1M(benchmark::State& state) {
 void BM_Pipeline_Replay(benchmark::State& state) {
     test::TwoSubnetLab lab("bench");
     lab.add_default_route();
-    lab.launch(lab.pub, std::nullopt, true);
-    lab.launch(lab.priv);
+    const routing::PortIndex pub = lab.port_of(lab.launch(lab.pub, std::nullopt, true));
+    const routing::PortIndex priv = lab.port_of(lab.launch(lab.priv));
     const routing::VpcModel& m = lab.m;
     routing::ServicePorts sp;
-    sp.region = 2;
-    sp.resolver = 3;
     sp.region_mac = wire::MacAddress::locally_administered(1);
     sp.resolver_mac = wire::MacAddress::locally_administered(2);
     sp.public_pool = {0xc6130000, 16};
@@ -157,10 +155,10 @@ void BM_Pipeline_Replay(benchmark::State& state) {
         return f;
     };
     const std::vector<std::pair<routing::PortIndex, std::vector<std::uint8_t>>> originals = {
-        {0, frame(snap->port(0).mac, test::build_packet({6, 0x0a0a0004, 0x0a0a0104, 40000, 22}, 1400))},
-        {0, frame(snap->port(0).mac, test::build_packet({6, 0x0a0a0004, 0xc6120a0a, 40000, 80}, 1400))},
-        {2, frame(sp.region_mac, test::build_packet({6, 0xc6120a0a, 0xc613000a, 80, 40000}, 1400))},
-        {1, frame(snap->port(1).mac, test::build_packet({17, 0x0a0a0104, 0x0a0a0002, 5353, 53}, 40))},
+        {pub, frame(snap->port(pub).mac, test::build_packet({6, 0x0a0a0004, 0x0a0a0104, 40000, 22}, 1400))},
+        {pub, frame(snap->port(pub).mac, test::build_packet({6, 0x0a0a0004, 0xc6120a0a, 40000, 80}, 1400))},
+        {sp.region, frame(sp.region_mac, test::build_packet({6, 0xc6120a0a, 0xc613000a, 80, 40000}, 1400))},
+        {priv, frame(snap->port(priv).mac, test::build_packet({17, 0x0a0a0104, 0x0a0a0002, 5353, 53}, 40))},
     };
     auto frames = originals;
     std::vector<std::uint8_t> scratch(router::pipeline_scratch_size);
@@ -196,8 +194,8 @@ void BM_Pipeline_ReplayCapture(benchmark::State& state) {
     const routing::ServicePorts sp = router::plan_service_ports(*lab.model, catalog);
     const auto snap = routing::ForwardingSnapshot::compile(*lab.model, sp);
     auto port_of = [&](const std::string& name) {
-        for (std::size_t i = 0; i < lab.model->network_interfaces().size(); ++i)
-            if (lab.model->instance(lab.model->network_interfaces()[i].instance_id).display_name() == name) return static_cast<routing::PortIndex>(i);
+        for (const auto& eni : lab.model->network_interfaces())
+            if (lab.model->instance(eni.instance_id).display_name() == name) return eni.port;
         return sp.region;
     };
     std::vector<std::pair<routing::PortIndex, std::vector<std::uint8_t>>> originals;

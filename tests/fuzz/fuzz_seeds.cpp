@@ -56,7 +56,7 @@ wire::MacAddress router_mac(const Lab& lab, PortIndex p) {
 Packet framed(const Lab& lab, PortIndex port, const Packet& payload, const wire::VnetHeader& vnet = {},
               wire::EtherType type = wire::EtherType::ipv4, const wire::MacAddress* dst = nullptr) {
     Packet f(1 + wire::VnetHeader::length + 14 + payload.size(), 0);
-    f[0] = static_cast<std::uint8_t>(port);
+    f[0] = lab.slot_of(port);
     vnet.write(wire::Bytes(f).subspan(1));
     wire::EthernetView eth(wire::Bytes(f).subspan(1 + wire::VnetHeader::length));
     eth.set_destination(dst ? *dst : router_mac(lab, port));

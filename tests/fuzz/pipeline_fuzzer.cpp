@@ -1,4 +1,4 @@
-// Fuzzes the frame pipeline: byte 0 is the ingress port (modulo the lab's ports), the rest a TAP read (vnet header + Ethernet).
+// Fuzzes the frame pipeline: byte 0 is the ingress port's slot (PipelineLab::port_of_slot), the rest a TAP read (vnet header + Ethernet).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -76,14 +76,14 @@ struct CheckingSink final : router::FrameSink {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const test::PipelineLab lab;
     if (size < 1) return 0;
-    const auto ingress = static_cast<routing::PortIndex>(data[0] % lab.port_count());
+    const auto ingress = static_cast<routing::PortIndex>(lab.port_of_slot(data[0]));
     // Exactly-sized heap copies, so that ASan sees a read or write one byte past the frame or the scratch.
     const std::size_t frame_size = size - 1;
     std::unique_ptr<std::uint8_t[]> frame(new std::uint8_t[frame_size ? frame_size : 1]);
     if (frame_size) std::memcpy(frame.get(), data + 1, frame_size);
     std::unique_ptr<std::uint8_t[]> scratch(new std::uint8_t[router::pipeline_scratch_size]);
     CheckingSink sink;
-    sink.ports = lab.port_count();
+    sink.ports = lab.port_limit();
     sink.input_l4 = l4_checksum(wire::ConstBytes(frame.get(), frame_size));
     router::process_frame(*lab.snap, ingress, wire::Bytes(frame.get(), frame_size),
                           wire::Bytes(scratch.get(), router::pipeline_scratch_size), sink);

@@ -19,6 +19,7 @@
 #include "router/control/control_request.hpp"
 #include "router/control/control_server.hpp"
 #include "router/control/describe_filters.hpp"
+#include "router/control/ec2_actions.hpp"
 #include "router/template/template_loader.hpp"
 #include "router/control/control_socket.hpp"
 #include "tests/unit/pipeline_lab.hpp"
@@ -32,12 +33,13 @@ namespace {
 // A RouterState over the pipeline lab, as the router builds one (no namespaces, no fds).
 struct State {
     RouterState state;
+    routing::PortIndex priv_port = 0;  // the first private instance's
     State() {
         test::PipelineLab lab;
         state.model = std::make_unique<routing::VpcModel>(std::move(lab.m));
         state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
         state.service_ports = lab.sp;
-        state.counters.resize(lab.port_count());
+        priv_port = lab.priv_host;
         state.recompile();
     }
 };
@@ -367,9 +369,9 @@ TEST_CASE("a refused action leaves model, snapshot and zones as they were") {
 
 TEST_CASE("an action that fails after its change (compile, swap) changes nothing; the same action then succeeds") {
     State s;
-    // The main table: the private subnet's (port 1), which has no route out of the VPC yet.
+    // The main table: the private subnet's, which has no route out of the VPC yet.
     const std::string rtb = s.state.model->vpcs().front().main_route_table_id, igw = s.state.model->internet_gateways().front().id;
-    CHECK(s.state.snapshot->decide(1, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::drop_no_route);
+    CHECK(s.state.snapshot->decide(s.priv_port, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::drop_no_route);
     const std::string create = R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb +
                                R"(","DestinationCidrBlock":"10.99.0.0/16","GatewayId":")" + igw + "\"}}";
     const Observed before = observe(s.state);
@@ -377,7 +379,7 @@ TEST_CASE("an action that fails after its change (compile, swap) changes nothing
     const auto failed = reply_to(s.state, create);
     CHECK(failed["error"]["Code"] == "InternalError");
     CHECK(observe(s.state) == before);
-    CHECK(s.state.snapshot->decide(1, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::drop_no_route);
+    CHECK(s.state.snapshot->decide(s.priv_port, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::drop_no_route);
 
     s.state.fault_before_swap = nullptr;
     CHECK(reply_to(s.state, create)["ok"] == true);
@@ -385,7 +387,7 @@ TEST_CASE("an action that fails after its change (compile, swap) changes nothing
     CHECK(after.snapshot != before.snapshot);  // a new snapshot, swapped in with the model
     CHECK(after.described["DescribeRouteTables"].dump().find("10.99.0.0/16") != std::string::npos);
     // The new snapshot routes by the new model: 10.99.0.0/16 now leaves through the gateway.
-    CHECK(s.state.snapshot->decide(1, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::internet_gateway);
+    CHECK(s.state.snapshot->decide(s.priv_port, test::PipelineLab::priv_ip, 0x0a630001).outcome == routing::Outcome::internet_gateway);
 }
 
 // ---- Describe filters: names each call takes, wildcards. ----
@@ -417,8 +419,18 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     const std::string instance = s.state.model->instances().front().id;
     REQUIRE(reply_to(s.state, R"({"Action":"AssociateAddress","Params":{"AllocationId":")" + eip["result"]["AllocationId"].get<std::string>() +
                                   R"(","InstanceId":")" + instance + R"(","AllowReassociation":true}})")["ok"] == true);
-    for (const char* action : {"DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeSecurityGroups",
-                               "DescribeInternetGateways", "DescribeInstances", "DescribeAddresses", "DescribeManagedPrefixLists"}) {
+    // A route to an instance (route.instance-id, route.network-interface-id) and an instance with a key
+    // (key-name), so that every filter name has something to select.
+    const std::string rtb = s.state.model->vpcs().front().main_route_table_id;
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb +
+                                  R"(","DestinationCidrBlock":"10.98.0.0/16","InstanceId":")" + instance + "\"}}")["ok"] == true);
+    const std::string subnet = s.state.model->subnets().front().id;
+    REQUIRE(reply_to(s.state, R"({"Action":"RunInstances","Params":{"SubnetId":")" + subnet + R"(","KeyName":"lab-key"}})")["ok"] == true);
+    std::size_t describe_calls = 0;
+    for (const auto& spec : ec2_actions()) {
+        if (spec.filters.empty()) continue;
+        ++describe_calls;
+        const char* action = spec.action;
         const std::string action_name = action;
         CAPTURE(action_name);
         auto request = [&](const std::string& name, const std::string& value) {
@@ -436,11 +448,13 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             const auto all = reply_to(s.state, request(std::string(name), "*"));
             REQUIRE(all["ok"] == true);
             // The fixture's default security group and its instances were not made by a template: no tags.
-            const bool untagged = action_name == "DescribeSecurityGroups" || action_name == "DescribeInstances";
+            const bool untagged = action_name == "DescribeSecurityGroups" || action_name == "DescribeInstances" ||
+                                  action_name == "DescribeNetworkInterfaces";
             if (filter_name != "tag-key" || !untagged) CHECK(!all["result"].begin()->empty());
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
+    CHECK(describe_calls == 9);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");

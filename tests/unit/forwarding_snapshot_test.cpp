@@ -10,10 +10,12 @@ namespace {
 // Drawn from the seed's first lab: a public subnet whose table sends 0.0.0.0/0 to the IGW, and a private
 // subnet that uses the main table (local route only).
 struct SeedLab : vpclab::test::TwoSubnetLab {
-    PortIndex pub_host = 0, priv_host = 1, priv_host2 = 2;
+    PortIndex pub_host = 0, priv_host = 0, priv_host2 = 0;
     SeedLab() : TwoSubnetLab("seed") {
         add_default_route();
-        for (const auto& s : {pub, priv, priv}) launch(s);
+        pub_host = port_of(launch(pub));
+        priv_host = port_of(launch(priv));
+        priv_host2 = port_of(launch(priv));
     }
     std::shared_ptr<const ForwardingSnapshot> snap() const { return ForwardingSnapshot::compile(m); }
 };
@@ -50,7 +52,7 @@ TEST_CASE("main table fallback follows changes to the main table") {
 
 TEST_CASE("longest prefix wins, and a more specific route to an ENI beats the IGW default") {
     SeedLab lab;
-    const auto appliance = lab.m.network_interfaces()[lab.priv_host].id;
+    const auto appliance = lab.m.interface_on_port(lab.priv_host)->id;
     lab.m.create_route(lab.pub_rt, "198.18.10.0/24", {"", "", appliance});
     auto s = lab.snap();
     // The appliance still checks destinations: its source/dest check drops traffic not addressed to it.

@@ -1,9 +1,10 @@
 // Test fixture: the pipeline's lab as the router lays it out — the two-subnet VPC with three instances (the
-// public one first, with a public IP; two private ones), an IGW route, and the region (port 3) and resolver
-// (port 4) ports after the ENIs. Shared by the pipeline tests and the pipeline fuzz harness, so a saved fuzz
-// input (byte 0 the ingress port, then a TAP read) replays against the same ports, MACs and addresses.
+// public one first, with a public IP; two private ones), an IGW route, and the region and resolver ports.
+// Shared by the pipeline tests and the pipeline fuzz harness, so a saved fuzz input (byte 0 a port slot, then
+// a TAP read) replays against the same ports, MACs and addresses.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 
 #include "routing/forwarding_snapshot.hpp"
@@ -18,13 +19,13 @@ struct PipelineLab : TwoSubnetLab {
 
     routing::ServicePorts sp;
     std::shared_ptr<const routing::ForwardingSnapshot> snap;
-    routing::PortIndex pub_host = 0, priv_host = 1, priv2_host = 2, region = 3, resolver = 4;
+    routing::PortIndex pub_host = 0, priv_host = 0, priv2_host = 0, region = routing::region_port, resolver = routing::resolver_port;
 
     PipelineLab() : TwoSubnetLab("pipe") {
         add_default_route();
-        launch(pub, std::nullopt, true);
-        launch(priv);
-        launch(priv);
+        pub_host = port_of(launch(pub, std::nullopt, true));
+        priv_host = port_of(launch(priv));
+        priv2_host = port_of(launch(priv));
         sp.region = region;
         sp.resolver = resolver;
         sp.region_mac = wire::MacAddress::locally_administered(0x11);
@@ -44,7 +45,20 @@ struct PipelineLab : TwoSubnetLab {
     const wire::MacAddress& mac(routing::PortIndex p) const {
         return p == region ? sp.region_mac : p == resolver ? sp.resolver_mac : snap->port(p).mac;
     }
-    routing::PortIndex port_count() const { return resolver + 1; }
+    // The fuzz input's byte 0 names a slot: 0-2 the instances, 3 the region, 4 the resolver (the order the
+    // saved corpus was made in).
+    static constexpr std::size_t slot_count = 5;
+    routing::PortIndex port_of_slot(std::uint8_t b) const {
+        const routing::PortIndex slots[slot_count] = {pub_host, priv_host, priv2_host, region, resolver};
+        return slots[b % slot_count];
+    }
+    std::uint8_t slot_of(routing::PortIndex p) const {
+        for (std::uint8_t b = 0; b < slot_count; ++b)
+            if (port_of_slot(b) == p) return b;
+        return 0;
+    }
+    // One past the highest port in use.
+    routing::PortIndex port_limit() const { return std::max({pub_host, priv_host, priv2_host, region, resolver}) + 1; }
 };
 
 }  // namespace vpclab::test

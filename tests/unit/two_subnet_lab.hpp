@@ -31,6 +31,10 @@ struct TwoSubnetLab {
         l.interfaces.push_back({0, subnet, ip, public_ip, {}, true});
         return m.run_instance(l).id;
     }
+    // The router port of an instance's primary ENI.
+    routing::PortId port_of(const std::string& instance_id) const {
+        return m.network_interface(m.instance(instance_id).network_interface_ids.front()).port;
+    }
 };
 
 }  // namespace vpclab::test

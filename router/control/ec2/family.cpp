@@ -1,0 +1,105 @@
+// Parameter readers, tags and the tag-specification rules the EC2 families share.
+#include "router/control/ec2/family.hpp"
+
+namespace vpclab::router::ec2 {
+
+std::string string_param(const Request& params, const char* name) {
+    auto it = params.find(name);
+    return it != params.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::vector<std::string> list_param(const Request& params, const char* name) {
+    std::vector<std::string> out;
+    auto it = params.find(name);
+    if (it != params.end() && it->is_array())
+        for (const auto& v : *it)
+            if (v.is_string()) out.push_back(v.get<std::string>());
+    return out;
+}
+
+namespace {
+std::optional<bool> as_bool(const Request& v, const std::string& where) {
+    if (v.is_boolean()) return v.get<bool>();
+    if (v.is_string()) {
+        std::string s = v.get<std::string>();
+        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (s == "true") return true;
+        if (s == "false") return false;
+    }
+    throw ApiError("InvalidParameterValue", "Value for parameter " + where + " must be true or false", where);
+}
+}  // namespace
+
+std::optional<bool> bool_param(const Request& params, const char* name, const char* where) {
+    auto it = params.find(name);
+    if (it == params.end()) return std::nullopt;
+    return as_bool(*it, where ? where : name);
+}
+
+std::optional<std::uint32_t> ipv4_param(const Request& params, const char* name) {
+    const std::string text = string_param(params, name);
+    if (text.empty()) return std::nullopt;
+    std::string why;
+    const auto c = routing::Cidr::parse(text + "/32", &why);
+    if (!c) throw ApiError("InvalidParameterValue", "Value (" + text + ") for parameter " + name + " is not a valid IPv4 address", name);
+    return c->network;
+}
+
+const Request* structures_param(const Request& params, const char* name) {
+    auto it = params.find(name);
+    return it == params.end() ? nullptr : &*it;
+}
+
+std::vector<routing::Tag> tags_of(const Request& list, const char* parameter) {
+    std::vector<routing::Tag> out;
+    if (!list.is_array()) throw ApiError("InvalidParameterValue", std::string(parameter) + " must be a list of Key=…,Value=… tags", parameter);
+    for (const auto& t : list) {
+        if (!t.is_object()) throw ApiError("InvalidParameterValue", std::string(parameter) + ": each tag is Key=…,Value=…", parameter);
+        for (const auto& [k, v] : t.items())
+            if ((k != "Key" && k != "Value") || !v.is_string())
+                throw ApiError("InvalidParameterValue", std::string(parameter) + ": unknown or non-string member '" + k + "' (a tag has Key and Value)", parameter);
+        auto key = t.find("Key");
+        if (key == t.end()) throw ApiError("MissingParameter", std::string(parameter) + ": a tag needs a Key", parameter);
+        auto value = t.find("Value");
+        out.push_back({key->get<std::string>(), value == t.end() ? std::string() : value->get<std::string>()});
+    }
+    return out;
+}
+
+std::vector<routing::Tag> tags_for(const Request& params, const char* resource_type) {
+    const Request* specs = structures_param(params, "TagSpecifications");
+    std::vector<routing::Tag> out;
+    if (!specs) return out;
+    for (const auto& spec : *specs) {
+        for (const auto& [k, v] : spec.items())
+            if (k != "ResourceType" && k != "Tags")
+                throw ApiError("InvalidParameterValue", "TagSpecifications: unknown member '" + k + "' (ResourceType, Tags)", "TagSpecifications");
+        auto type = spec.find("ResourceType");
+        if (type == spec.end() || !type->is_string())
+            throw ApiError("InvalidParameterValue", "TagSpecifications: each specification needs a ResourceType", "TagSpecifications");
+        // vpclab tags only what it models; EC2 itself accepts e.g. volume for RunInstances.
+        if (type->get<std::string>() != resource_type)
+            throw ApiError("InvalidParameterValue", "'" + type->get<std::string>() + "' is not a valid taggable resource type for this operation (use " + resource_type + ")", "TagSpecifications");
+        auto tags = spec.find("Tags");
+        if (tags != spec.end())
+            for (auto& t : tags_of(*tags, "TagSpecifications.Tags")) out.push_back(std::move(t));
+    }
+    for (const auto& t : out)
+        if (t.key.rfind("aws:", 0) == 0) throw ApiError("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for AWS use", "TagSpecifications");
+    return out;
+}
+
+// CloudFormation adds aws:cloudformation:stack-name, stack-id and logical-id to every resource it creates
+// (CloudFormation User Guide, "Resource tag"), and so does vpclab for what a template made.
+json tags_json(const routing::VpcModel& m, const routing::ResourceBase& r) {
+    json out = json::array();
+    for (const auto& t : r.tags) out.push_back({{"Key", t.key}, {"Value", t.value}});
+    if (!r.logical_id.empty()) {
+        out.push_back({{"Key", "aws:cloudformation:stack-name"}, {"Value", m.stack_name()}});
+        out.push_back({{"Key", "aws:cloudformation:stack-id"}, {"Value", m.stack_id()}});
+        out.push_back({{"Key", "aws:cloudformation:logical-id"}, {"Value", r.logical_id}});
+    }
+    return out;
+}
+
+}  // namespace vpclab::router::ec2

@@ -1,0 +1,82 @@
+// What every EC2 resource family's file shares: reading parameters, the describe pattern, tags, and the JSON
+// shapes one family's reply borrows from another's (an instance shows its ENIs).
+#pragma once
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "router/control/describe_filters.hpp"
+#include "router/control/ec2_actions.hpp"
+#include "router/router_state.hpp"
+#include "routing/api_error.hpp"
+#include "routing/vpc_model.hpp"
+
+namespace vpclab::router::ec2 {
+
+// Replies keep the member order of the EC2 API's shapes; requests are read as parsed, never copied.
+using json = nlohmann::ordered_json;
+using Request = nlohmann::json;
+using routing::ApiError;
+using K = ParamSpec::Kind;
+
+constexpr const char* owner_id = "123456789012";
+
+std::string string_param(const Request& params, const char* name);
+std::vector<std::string> list_param(const Request& params, const char* name);
+// A boolean given as JSON true/false or as the shorthand's "true"/"false".
+std::optional<bool> bool_param(const Request& params, const char* name, const char* where = nullptr);
+std::optional<std::uint32_t> ipv4_param(const Request& params, const char* name);
+// The "structures" parameters: a list of objects (checked by check_params).
+const Request* structures_param(const Request& params, const char* name);
+
+// Tags as [{"Key": …, "Value": …}] (Tags of CreateTags / TagSpecifications).
+std::vector<routing::Tag> tags_of(const Request& list, const char* parameter);
+// The tags --tag-specifications gives a resource of `resource_type` (e.g. "vpc"); a specification for
+// another type is refused as EC2 refuses it.
+std::vector<routing::Tag> tags_for(const Request& params, const char* resource_type);
+
+// A resource's tags, with CloudFormation's aws:cloudformation:* tags on what a template made.
+json tags_json(const routing::VpcModel& m, const routing::ResourceBase& r);
+
+// The describe pattern: all resources of a kind, narrowed by IDs (unknown IDs are an error, as in EC2) and filters.
+template <class Items, class IdOf, class ToJson>
+json describe_by(const Items& items, const Request& params, const char* ids_param, const char* not_found_code,
+                 const char* what, IdOf id_of, ToJson to_json) {
+    const auto ids = list_param(params, ids_param);
+    for (const auto& id : ids) {
+        bool found = false;
+        for (const auto& item : items) found = found || id_of(item) == id;
+        if (!found) throw ApiError(not_found_code, std::string("The ") + what + " ID '" + id + "' does not exist", ids_param);
+    }
+    json out = json::array();
+    for (const auto& item : items) {
+        if (!ids.empty() && std::find(ids.begin(), ids.end(), id_of(item)) == ids.end()) continue;
+        json j = to_json(item);
+        if (matches_filters(j, params)) out.push_back(std::move(j));
+    }
+    return out;
+}
+
+// Resources named by their `id` member (VPCs, subnets, …).
+template <class Items, class ToJson>
+json describe(const Items& items, const Request& params, const char* ids_param, const char* not_found_code,
+              const char* what, ToJson to_json) {
+    return describe_by(items, params, ids_param, not_found_code, what, [](const auto& item) { return item.id; }, to_json);
+}
+
+// Shapes (EC2 API reference response shapes), each defined in its family's file.
+json vpc_json(const routing::VpcModel& m, const routing::Vpc& v);
+json subnet_json(const routing::VpcModel& m, const routing::Subnet& s);
+json route_table_json(const routing::VpcModel& m, const routing::RouteTable& t);
+json security_group_json(const routing::VpcModel& m, const routing::SecurityGroup& g);
+json internet_gateway_json(const routing::VpcModel& m, const routing::InternetGateway& g);
+json instance_json(const routing::VpcModel& m, const routing::Instance& i);
+json network_interface_json(const routing::VpcModel& m, const routing::NetworkInterface& e);
+json elastic_ip_json(const routing::VpcModel& m, const routing::ElasticIp& e);
+json managed_prefix_list_json(const std::string& region, const endpoints::RegionService& service);
+
+}  // namespace vpclab::router::ec2

@@ -1,0 +1,255 @@
+// The instance family of the EC2 API: RunInstances, TerminateInstances, DescribeInstances. Launching and
+// terminating commit the model at once (pending, shutting-down) and leave the namespace work to the lab
+// runtime, which reports back to the event loop (running, terminated): EC2's own lifecycle (EC2 User Guide,
+// "Amazon EC2 instance state changes").
+#include "router/control/ec2/family.hpp"
+
+#include <ctime>
+
+#include "endpoints/dns_zone.hpp"
+
+namespace vpclab::router::ec2 {
+
+namespace {
+
+json state_json(routing::InstanceState s) { return {{"Code", routing::code_of(s)}, {"Name", routing::name_of(s)}}; }
+
+json instance_interface_json(const routing::VpcModel& m, const routing::NetworkInterface& e) {
+    json groups = json::array();
+    for (const auto& sg : e.security_group_ids) groups.push_back({{"GroupName", m.security_group(sg).group_name}, {"GroupId", sg}});
+    json j = json::object();
+    if (e.public_ip) j["Association"] = {{"IpOwnerId", "amazon"}, {"PublicDnsName", ""}, {"PublicIp", routing::format_ipv4(*e.public_ip)}};
+    j["Attachment"] = {{"AttachmentId", e.attachment_id}, {"DeleteOnTermination", e.delete_on_termination},
+                       {"DeviceIndex", e.device_index}, {"Status", "attached"}};
+    j["Description"] = e.description;
+    j["Groups"] = groups;
+    j["MacAddress"] = e.mac.to_string();
+    j["NetworkInterfaceId"] = e.id;
+    j["OwnerId"] = owner_id;
+    j["PrivateDnsName"] = endpoints::private_dns_name(e.private_ip, m.region());
+    j["PrivateIpAddress"] = routing::format_ipv4(e.private_ip);
+    j["SourceDestCheck"] = e.source_dest_check;
+    j["Status"] = "in-use";
+    j["SubnetId"] = e.subnet_id;
+    j["VpcId"] = e.vpc_id;
+    j["InterfaceType"] = "interface";
+    return j;
+}
+
+}  // namespace
+
+// Member order of the EC2 API's Instance shape. A terminated instance has no interfaces, addresses or subnet.
+json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
+    const routing::NetworkInterface* primary = i.network_interface_ids.empty() ? nullptr : &m.network_interface(i.network_interface_ids.front());
+    json j = {{"AmiLaunchIndex", 0}, {"ImageId", i.image_id}, {"InstanceId", i.id}, {"InstanceType", i.instance_type}};
+    if (!i.key_name.empty()) j["KeyName"] = i.key_name;
+    if (!i.launch_time.empty()) j["LaunchTime"] = i.launch_time;
+    j["Placement"] = {{"AvailabilityZone", i.availability_zone}, {"GroupName", ""}, {"Tenancy", "default"}};
+    const bool hostnames = primary && m.vpc(primary->vpc_id).enable_dns_hostnames;
+    j["PrivateDnsName"] = primary ? endpoints::private_dns_name(primary->private_ip, m.region()) : "";
+    if (primary) j["PrivateIpAddress"] = routing::format_ipv4(primary->private_ip);
+    j["PublicDnsName"] = primary && primary->public_ip && hostnames ? endpoints::public_dns_name(*primary->public_ip, m.region()) : "";
+    if (primary && primary->public_ip) j["PublicIpAddress"] = routing::format_ipv4(*primary->public_ip);
+    j["State"] = state_json(i.state);
+    j["StateTransitionReason"] = i.state_transition_reason;
+    if (primary) {
+        j["SubnetId"] = primary->subnet_id;
+        j["VpcId"] = primary->vpc_id;
+    }
+    json enis = json::array(), groups = json::array();
+    for (const auto& id : i.network_interface_ids) enis.push_back(instance_interface_json(m, m.network_interface(id)));
+    if (primary)
+        for (const auto& sg : primary->security_group_ids) groups.push_back({{"GroupName", m.security_group(sg).group_name}, {"GroupId", sg}});
+    j["NetworkInterfaces"] = enis;
+    j["SecurityGroups"] = groups;
+    if (primary) j["SourceDestCheck"] = primary->source_dest_check;
+    j["Tags"] = tags_json(m, i);
+    return j;
+}
+
+namespace {
+
+std::string now_iso8601() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+    return buf;
+}
+
+std::string user_initiated() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "User initiated (%Y-%m-%d %H:%M:%S GMT)", &tm);
+    return buf;
+}
+
+// --count N or MIN:MAX (the aws CLI's form); vpclab launches MAX, all or nothing.
+int launch_count(const Request& params) {
+    constexpr int most_per_call = 64;
+    const std::string text = string_param(params, "Count");
+    if (text.empty()) return 1;
+    const auto colon = text.find(':');
+    const std::string max = colon == std::string::npos ? text : text.substr(colon + 1);
+    int n = 0;
+    for (char c : max) {
+        if (c < '0' || c > '9' || n > most_per_call) throw ApiError("InvalidParameterValue", "--count takes N or MIN:MAX (got '" + text + "')", "MaxCount");
+        n = n * 10 + (c - '0');
+    }
+    if (max.empty() || n < 1) throw ApiError("InvalidParameterValue", "--count takes N or MIN:MAX with N at least 1 (got '" + text + "')", "MaxCount");
+    if (n > most_per_call)
+        throw ApiError("InstanceLimitExceeded", "vpclab launches at most " + std::to_string(most_per_call) + " instances per call (asked for " + std::to_string(n) + ")", "MaxCount");
+    return n;
+}
+
+routing::InstanceLaunch launch_of(const Request& params) {
+    routing::InstanceLaunch launch;
+    launch.tags = tags_for(params, "instance");
+    launch.image_id = string_param(params, "ImageId");
+    if (auto t = string_param(params, "InstanceType"); !t.empty()) launch.instance_type = t;
+    launch.key_name = string_param(params, "KeyName");
+    launch.user_data = string_param(params, "UserData");
+    launch.state = routing::InstanceState::pending;
+    launch.launch_time = now_iso8601();
+    const auto top_public = bool_param(params, "AssociatePublicIpAddress");
+    if (const Request* nics = structures_param(params, "NetworkInterfaces")) {
+        // EC2 API reference, RunInstances: the subnet, address and groups go in the interface specification.
+        for (const char* p : {"SubnetId", "PrivateIpAddress", "SecurityGroupIds"})
+            if (params.contains(p))
+                throw ApiError("InvalidParameterCombination", std::string("Network interfaces and an instance-level ") + p + " may not be specified on the same request", p);
+        if (top_public)
+            throw ApiError("InvalidParameterCombination", "Give AssociatePublicIpAddress either inside --network-interfaces or as --associate-public-ip-address, not both", "AssociatePublicIpAddress");
+        for (const auto& nic : *nics) {
+            static const char* known[] = {"DeviceIndex", "SubnetId", "AssociatePublicIpAddress", "PrivateIpAddress", "Groups", "DeleteOnTermination", "Description"};
+            for (const auto& [k, v] : nic.items())
+                if (std::find_if(std::begin(known), std::end(known), [&](const char* n) { return k == n; }) == std::end(known))
+                    throw ApiError("InvalidParameterValue", "NetworkInterfaces: '" + k + "' is not supported by vpclab (it takes DeviceIndex, SubnetId, AssociatePublicIpAddress, PrivateIpAddress, Groups, DeleteOnTermination, Description)", "NetworkInterfaces");
+            routing::InstanceLaunch::Interface i;
+            const std::string index = nic.contains("DeviceIndex") ? (nic["DeviceIndex"].is_number_integer() ? std::to_string(nic["DeviceIndex"].get<int>()) : nic["DeviceIndex"].is_string() ? nic["DeviceIndex"].get<std::string>() : "?") : "0";
+            if (index.empty() || index.size() > 2 || !std::all_of(index.begin(), index.end(), ::isdigit))
+                throw ApiError("InvalidParameterValue", "NetworkInterfaces: DeviceIndex must be a number (got " + index + ")", "DeviceIndex");
+            i.device_index = std::stoi(index);
+            i.subnet_id = string_param(nic, "SubnetId");
+            if (i.subnet_id.empty()) throw ApiError("MissingParameter", "NetworkInterfaces: each interface needs a SubnetId", "SubnetId");
+            i.associate_public_ip = bool_param(nic, "AssociatePublicIpAddress", "NetworkInterfaces.AssociatePublicIpAddress");
+            i.private_ip = ipv4_param(nic, "PrivateIpAddress");
+            i.security_group_ids = list_param(nic, "Groups");
+            launch.interfaces.push_back(std::move(i));
+        }
+    } else {
+        routing::InstanceLaunch::Interface i;
+        i.subnet_id = string_param(params, "SubnetId");
+        if (i.subnet_id.empty()) throw ApiError("MissingParameter", "The request must contain --subnet-id or --network-interfaces (vpclab has no default VPC)", "SubnetId");
+        i.private_ip = ipv4_param(params, "PrivateIpAddress");
+        i.security_group_ids = list_param(params, "SecurityGroupIds");
+        i.associate_public_ip = top_public;
+        launch.interfaces.push_back(std::move(i));
+    }
+    std::sort(launch.interfaces.begin(), launch.interfaces.end(), [](const auto& a, const auto& b) { return a.device_index < b.device_index; });
+    if (launch.interfaces.front().device_index != 0)
+        throw ApiError("InvalidParameterValue", "An instance needs a network interface at DeviceIndex 0", "DeviceIndex");
+    return launch;
+}
+
+json run_instances(const Request& params, RouterState& state) {
+    const int count = launch_count(params);
+    const routing::InstanceLaunch launch = launch_of(params);
+    for (const auto& i : launch.interfaces)
+        if (i.private_ip && count > 1)
+            throw ApiError("InvalidParameterCombination", "A private IP address can only be given when launching one instance", "PrivateIpAddress");
+    LabPlan plan = state.plan;
+    std::vector<std::string> launched;
+    json instances = json::array();
+    state.commit([&](routing::VpcModel& next) {
+        for (int n = 0; n < count; ++n) {
+            const routing::Instance& inst = next.run_instance(launch);
+            launched.push_back(inst.id);
+            const auto& planned = plan.add_instance(next, inst);
+            if (state.runtime && state.runtime->namespace_exists(planned.netns))
+                throw ApiError("InvalidParameterValue", "A network namespace named '" + planned.netns + "' already exists on this machine; tag the instance with another Name", "TagSpecifications");
+            json j = instance_json(next, inst);
+            j["AmiLaunchIndex"] = n;
+            instances.push_back(std::move(j));
+        }
+        return 0;
+    });
+    state.plan = std::move(plan);
+    if (state.runtime)
+        for (const auto& id : launched) state.runtime->launch(instance_setup(*state.model, *state.plan.find(id)));
+    return {{"Groups", json::array()}, {"Instances", instances}, {"OwnerId", owner_id},
+            {"ReservationId", state.model->ids().make("r", launched.front())}};
+}
+
+json terminate_instances(const Request& params, RouterState& state) {
+    const auto ids = list_param(params, "InstanceIds");
+    if (ids.empty()) throw ApiError("MissingParameter", "The request must contain the parameter InstanceIds", "InstanceIds");
+    struct Released {
+        std::string instance_id, netns;
+        std::vector<routing::PortId> ports;
+    };
+    std::vector<Released> released;
+    json out = json::array();
+    const std::string reason = user_initiated();
+    state.commit([&](routing::VpcModel& next) {
+        for (const auto& id : ids) {
+            const routing::Instance& inst = next.instance(id);
+            Released r{id, "", {}};
+            for (const auto& eni : inst.network_interface_ids) r.ports.push_back(next.network_interface(eni).port);
+            if (const auto* ns = state.plan.find(id)) r.netns = ns->netns;
+            const routing::InstanceState before = next.terminate_instance(id, reason);
+            const bool changed = before != routing::InstanceState::shutting_down && before != routing::InstanceState::terminated;
+            if (changed) released.push_back(std::move(r));
+            out.push_back({{"CurrentState", state_json(next.instance(id).state)}, {"InstanceId", id}, {"PreviousState", state_json(before)}});
+        }
+        return 0;
+    });
+    for (const auto& r : released) {
+        state.plan.remove_instance(r.instance_id);
+        if (state.runtime) state.runtime->release(r.instance_id, r.netns, r.ports);
+    }
+    return {{"TerminatingInstances", out}};
+}
+
+json describe_instances(const Request& params, RouterState& state) {
+    const auto& m = *state.model;
+    json reservations = json::array();
+    for (auto& inst : describe(m.instances(), params, "InstanceIds", "InvalidInstanceID.NotFound", "instance", [&](const auto& i) { return instance_json(m, i); }))
+        reservations.push_back({{"Groups", json::array()}, {"Instances", json::array({inst})}, {"OwnerId", owner_id},
+                                {"ReservationId", m.ids().make("r", inst["InstanceId"].get<std::string>())}});
+    return {{"Reservations", reservations}};
+}
+
+}  // namespace
+}  // namespace vpclab::router::ec2
+
+namespace vpclab::router {
+
+std::vector<ActionSpec> instance_actions() {
+    using namespace ec2;
+    return {
+        {"describe-instances", "DescribeInstances", "list instances (terminated ones stay listed)",
+         {{"--instance-ids", "InstanceIds", K::list, false}, {"--filters", "Filters", K::filters, false}}, describe_instances,
+         {"instance-id", "subnet-id", "vpc-id", "private-ip-address", "ip-address", "instance-state-name", "instance-state-code",
+          "instance-type", "image-id", "key-name", "tag-key"}},
+        {"run-instances", "RunInstances", "launch instances: each gets a network namespace, pending until its interfaces are up",
+         {{"--image-id", "ImageId", K::string, false},
+          {"--instance-type", "InstanceType", K::string, false},
+          {"--key-name", "KeyName", K::string, false},
+          {"--subnet-id", "SubnetId", K::string, false},
+          {"--private-ip-address", "PrivateIpAddress", K::string, false},
+          {"--security-group-ids", "SecurityGroupIds", K::list, false},
+          {"--associate-public-ip-address", "AssociatePublicIpAddress", K::boolean, false},
+          {"--network-interfaces", "NetworkInterfaces", K::structures, false},
+          {"--tag-specifications", "TagSpecifications", K::structures, false},
+          {"--user-data", "UserData", K::string, false},
+          {"--count", "Count", K::string, false}},
+         run_instances},
+        {"terminate-instances", "TerminateInstances", "terminate instances: their namespaces and interfaces are removed",
+         {{"--instance-ids", "InstanceIds", K::list, true}}, terminate_instances},
+    };
+}
+
+}  // namespace vpclab::router

@@ -1,0 +1,140 @@
+// The network interface family of the EC2 API: create, attach (ethN inside the instance), detach, delete,
+// describe, and the source/destination check (EC2 User Guide, "Elastic network interfaces").
+#include "router/control/ec2/family.hpp"
+
+#include "endpoints/dns_zone.hpp"
+
+namespace vpclab::router::ec2 {
+
+// Member order of the EC2 API's NetworkInterface shape (its tags are "TagSet").
+json network_interface_json(const routing::VpcModel& m, const routing::NetworkInterface& e) {
+    json groups = json::array();
+    for (const auto& sg : e.security_group_ids) groups.push_back({{"GroupName", m.security_group(sg).group_name}, {"GroupId", sg}});
+    json j = json::object();
+    if (e.public_ip) j["Association"] = {{"IpOwnerId", "amazon"}, {"PublicDnsName", ""}, {"PublicIp", routing::format_ipv4(*e.public_ip)}};
+    if (!e.instance_id.empty())
+        j["Attachment"] = {{"AttachmentId", e.attachment_id}, {"DeleteOnTermination", e.delete_on_termination}, {"DeviceIndex", e.device_index},
+                           {"InstanceId", e.instance_id}, {"InstanceOwnerId", owner_id}, {"Status", "attached"}};
+    j["AvailabilityZone"] = m.subnet(e.subnet_id).availability_zone;
+    j["Description"] = e.description;
+    j["Groups"] = groups;
+    j["InterfaceType"] = "interface";
+    j["Ipv6Addresses"] = json::array();
+    j["MacAddress"] = e.mac.to_string();
+    j["NetworkInterfaceId"] = e.id;
+    j["OwnerId"] = owner_id;
+    j["PrivateDnsName"] = endpoints::private_dns_name(e.private_ip, m.region());
+    j["PrivateIpAddress"] = routing::format_ipv4(e.private_ip);
+    j["RequesterManaged"] = false;
+    j["SourceDestCheck"] = e.source_dest_check;
+    j["Status"] = e.instance_id.empty() ? "available" : "in-use";
+    j["SubnetId"] = e.subnet_id;
+    j["TagSet"] = tags_json(m, e);
+    j["VpcId"] = e.vpc_id;
+    return j;
+}
+
+namespace {
+
+json describe_network_interfaces(const Request& params, RouterState& state) {
+    const auto& m = *state.model;
+    return {{"NetworkInterfaces", describe(m.network_interfaces(), params, "NetworkInterfaceIds", "InvalidNetworkInterfaceID.NotFound",
+                                           "networkInterface", [&](const auto& e) { return network_interface_json(m, e); })}};
+}
+
+json create_network_interface(const Request& params, RouterState& state) {
+    const auto tags = tags_for(params, "network-interface");
+    const auto address = ipv4_param(params, "PrivateIpAddress");
+    return state.commit([&](routing::VpcModel& next) {
+        const auto& e = next.create_network_interface("", string_param(params, "SubnetId"), address, list_param(params, "Groups"),
+                                                      string_param(params, "Description"), tags);
+        return json{{"NetworkInterface", network_interface_json(next, e)}};
+    });
+}
+
+json attach_network_interface(const Request& params, RouterState& state) {
+    const std::string eni_id = string_param(params, "NetworkInterfaceId"), instance_id = string_param(params, "InstanceId");
+    const std::string index = string_param(params, "DeviceIndex");
+    if (index.empty() || index.size() > 2 || !std::all_of(index.begin(), index.end(), ::isdigit))
+        throw ApiError("InvalidParameterValue", "--device-index must be a number from 1 to 15 (got '" + index + "')", "DeviceIndex");
+    const std::string attachment = state.commit([&](routing::VpcModel& next) {
+        return next.attach_network_interface(eni_id, instance_id, std::stoi(index));
+    });
+    // The ENI forwards once its TAP is in the namespace (the loop installs it when the launcher is done).
+    if (state.runtime)
+        if (const auto* ns = state.plan.find(instance_id))
+            state.runtime->attach(instance_id, ns->netns, interface_setup(*state.model, state.model->network_interface(eni_id)));
+    return {{"AttachmentId", attachment}, {"NetworkCardIndex", 0}};
+}
+
+json detach_network_interface(const Request& params, RouterState& state) {
+    routing::PortId port = 0;
+    state.commit([&](routing::VpcModel& next) {
+        const std::string attachment = string_param(params, "AttachmentId");
+        for (const auto& e : next.network_interfaces())
+            if (e.attachment_id == attachment && !attachment.empty()) port = e.port;
+        next.detach_network_interface(attachment);
+        return 0;
+    });
+    if (state.runtime) state.runtime->release("", "", {port});
+    return json::object();
+}
+
+json delete_network_interface(const Request& params, RouterState& state) {
+    return state.commit([&](routing::VpcModel& next) {
+        next.delete_network_interface(string_param(params, "NetworkInterfaceId"));
+        return json::object();
+    });
+}
+
+json modify_network_interface_attribute(const Request& params, RouterState& state) {
+    auto it = params.find("SourceDestCheck");
+    // vpclab changes the one attribute its data path uses; EC2 also takes Description, Groups, Attachment.
+    if (it == params.end())
+        throw ApiError("MissingParameter", "Specify --source-dest-check or --no-source-dest-check (the attribute vpclab changes)", "SourceDestCheck");
+    const bool check = (*it)["Value"].get<bool>();
+    return state.commit([&](routing::VpcModel& next) {
+        next.modify_source_dest_check(string_param(params, "NetworkInterfaceId"), check);
+        return json::object();
+    });
+}
+
+}  // namespace
+}  // namespace vpclab::router::ec2
+
+namespace vpclab::router {
+
+std::vector<ActionSpec> network_interface_actions() {
+    using namespace ec2;
+    return {
+        {"describe-network-interfaces", "DescribeNetworkInterfaces", "list network interfaces (instances' included)",
+         {{"--network-interface-ids", "NetworkInterfaceIds", K::list, false}, {"--filters", "Filters", K::filters, false}},
+         describe_network_interfaces,
+         {"network-interface-id", "subnet-id", "vpc-id", "availability-zone", "private-ip-address", "mac-address", "status",
+          "description", "interface-type", "requester-managed", "source-dest-check", "owner-id", "attachment.attachment-id",
+          "attachment.instance-id", "attachment.device-index", "attachment.status", "association.public-ip", "group-id", "tag-key"}},
+        {"create-network-interface", "CreateNetworkInterface", "create a network interface in a subnet",
+         {{"--subnet-id", "SubnetId", K::string, true},
+          {"--private-ip-address", "PrivateIpAddress", K::string, false},
+          {"--groups", "Groups", K::list, false},
+          {"--description", "Description", K::string, false},
+          {"--tag-specifications", "TagSpecifications", K::structures, false}},
+         create_network_interface},
+        {"attach-network-interface", "AttachNetworkInterface", "attach a network interface to an instance (device index 1 is eth1)",
+         {{"--network-interface-id", "NetworkInterfaceId", K::string, true},
+          {"--instance-id", "InstanceId", K::string, true},
+          {"--device-index", "DeviceIndex", K::string, true}},
+         attach_network_interface},
+        {"detach-network-interface", "DetachNetworkInterface", "detach a network interface (not the primary one)",
+         {{"--attachment-id", "AttachmentId", K::string, true}, {"--force", "Force", K::flag, false}}, detach_network_interface},
+        {"delete-network-interface", "DeleteNetworkInterface", "delete a detached network interface",
+         {{"--network-interface-id", "NetworkInterfaceId", K::string, true}}, delete_network_interface},
+        {"modify-network-interface-attribute", "ModifyNetworkInterfaceAttribute",
+         "turn the source/destination check on or off (off: the interface may forward others' traffic, e.g. a NAT instance)",
+         {{"--network-interface-id", "NetworkInterfaceId", K::string, true},
+          {"--source-dest-check", "SourceDestCheck", K::attribute_boolean, false}},
+         modify_network_interface_attribute},
+    };
+}
+
+}  // namespace vpclab::router

@@ -1,0 +1,106 @@
+// The launcher thread: builds and removes instance namespaces and TAPs off the event loop.
+#include "router/lab/instance_launcher.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "tap/network_namespace.hpp"
+#include "tap/system_error.hpp"
+
+namespace vpclab::router {
+
+InstanceLauncher::InstanceLauncher(std::string stack, std::filesystem::path ledger)
+    : stack_(std::move(stack)), ledger_(std::move(ledger)), notify_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (!notify_) tap::throw_errno("eventfd");
+    worker_ = std::thread([this] { run(); });
+}
+
+InstanceLauncher::~InstanceLauncher() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        jobs_.clear();
+    }
+    wake_.notify_all();
+    worker_.join();
+}
+
+void InstanceLauncher::submit(LauncherJob job) {
+    {
+        std::lock_guard lock(mutex_);
+        jobs_.push_back(std::move(job));
+        ++in_flight_;
+    }
+    wake_.notify_one();
+}
+
+std::vector<LauncherResult> InstanceLauncher::take_results() {
+    std::uint64_t ignored;
+    [[maybe_unused]] const ssize_t n = ::read(notify_.get(), &ignored, sizeof ignored);
+    std::lock_guard lock(mutex_);
+    std::vector<LauncherResult> out;
+    out.swap(results_);
+    in_flight_ -= out.size();
+    return out;
+}
+
+std::size_t InstanceLauncher::busy() const {
+    std::lock_guard lock(mutex_);
+    return in_flight_;
+}
+
+void InstanceLauncher::run() {
+    while (true) {
+        LauncherJob job;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+            if (stopping_) return;
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        LauncherResult result = perform(job);
+        {
+            std::lock_guard lock(mutex_);
+            results_.push_back(std::move(result));
+        }
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const ssize_t n = ::write(notify_.get(), &one, sizeof one);
+    }
+}
+
+LauncherResult InstanceLauncher::perform(LauncherJob& job) {
+    LauncherResult r;
+    r.kind = job.kind;
+    r.instance_id = job.instance_id;
+    try {
+        switch (job.kind) {
+            case LauncherJob::Kind::launch:
+                r.taps = build_instance(stack_, job.setup, ledger_);
+                if (job.instance_id == fail_launch_of) {
+                    r.taps.clear();  // closing them deletes them
+                    tap::delete_named_netns(job.setup.netns);
+                    throw std::runtime_error("injected failure after the namespace was made (test hook)");
+                }
+                break;
+            case LauncherJob::Kind::attach:
+                r.eni_id = job.interface.eni_id;
+                r.taps.emplace_back(job.interface.port, build_interface(stack_, job.netns, job.interface));
+                break;
+            case LauncherJob::Kind::teardown:
+                job.to_close.clear();
+                // Kills what runs inside, unmounts, removes /run/netns/<ns> and /etc/netns/<ns>/.
+                if (!job.netns.empty()) tap::delete_named_netns(job.netns);
+                break;
+        }
+    } catch (const std::exception& e) {
+        r.error = e.what();
+        r.taps.clear();
+        spdlog::warn("launcher: {} of {} failed: {}", job.kind == LauncherJob::Kind::launch ? "launch" : "attach", job.instance_id, e.what());
+    }
+    return r;
+}
+
+}  // namespace vpclab::router

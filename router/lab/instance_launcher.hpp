@@ -1,0 +1,71 @@
+// The launcher: a worker thread that does the slow system work of runtime instances (namespaces, TAPs,
+// netlink; tearing them down again), so the event loop never waits for it and frames keep flowing
+// (DESIGN.md §3). The loop submits jobs and collects results when notify_fd() is readable; only the loop
+// touches the model.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "router/lab/lab_network.hpp"
+#include "router/lab/stack_state.hpp"
+#include "tap/unique_fd.hpp"
+
+namespace vpclab::router {
+
+struct LauncherJob {
+    enum class Kind { launch, attach, teardown };
+    Kind kind = Kind::launch;
+    std::string instance_id;
+    InstanceSetup setup;                  // launch
+    std::string netns;                    // attach: into this namespace; teardown: remove it ("" keeps it)
+    InterfaceSetup interface;             // attach
+    std::vector<tap::TapDevice> to_close;  // teardown: TAPs taken off the loop (closing deletes them)
+};
+
+struct LauncherResult {
+    LauncherJob::Kind kind = LauncherJob::Kind::launch;
+    std::string instance_id;
+    std::string eni_id;                // attach
+    std::string error;                 // empty: done
+    std::vector<PortTap> taps;         // launch, attach: to install
+};
+
+class InstanceLauncher {
+public:
+    InstanceLauncher(std::string stack, std::filesystem::path ledger);
+    // Finishes the job in hand, drops the queue (down removes what the ledger lists), joins.
+    ~InstanceLauncher();
+    InstanceLauncher(const InstanceLauncher&) = delete;
+    InstanceLauncher& operator=(const InstanceLauncher&) = delete;
+
+    void submit(LauncherJob job);
+    // Readable (an eventfd) while results wait to be taken.
+    int notify_fd() const { return notify_.get(); }
+    std::vector<LauncherResult> take_results();
+    // Jobs submitted and not yet taken as results.
+    std::size_t busy() const;
+    // Test hook: a launch of this instance fails after its namespace was made (as a netlink error would).
+    std::string fail_launch_of;
+
+private:
+    void run();
+    LauncherResult perform(LauncherJob& job);
+
+    std::string stack_;
+    Ledger ledger_;
+    tap::UniqueFd notify_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<LauncherJob> jobs_;
+    std::vector<LauncherResult> results_;
+    std::size_t in_flight_ = 0;
+    bool stopping_ = false;
+    std::thread worker_;
+};
+
+}  // namespace vpclab::router

@@ -1,0 +1,112 @@
+// The instance family of the model: launch, state changes, termination.
+#include "routing/vpc_model.hpp"
+
+#include <algorithm>
+
+#include "routing/model/model_rules.hpp"
+
+namespace vpclab::routing {
+
+Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
+    if (launch.interfaces.empty())
+        throw ApiError("MissingParameter", "An instance needs a SubnetId or a NetworkInterfaces entry", "SubnetId");
+    // Validate every interface, choosing addresses, before changing anything.
+    struct Planned {
+        const Subnet* subnet;
+        std::uint32_t ip;
+        bool public_ip;
+    };
+    std::vector<Planned> planned;
+    std::vector<std::uint32_t> taken_here;
+    std::vector<int> device_indexes;
+    for (const auto& spec : launch.interfaces) {
+        if (std::find(device_indexes.begin(), device_indexes.end(), spec.device_index) != device_indexes.end())
+            throw ApiError("InvalidParameterValue", "Each network interface requires a unique device index", "DeviceIndex");
+        device_indexes.push_back(spec.device_index);
+        const Subnet& s = subnet(spec.subnet_id);
+        if (!planned.empty() && planned.front().subnet->availability_zone != s.availability_zone)
+            throw ApiError("InvalidParameterValue", "All network interfaces of an instance must be in one availability zone", "SubnetId");
+        for (const auto& sg : spec.security_group_ids)
+            if (security_group(sg).vpc_id != s.vpc_id)
+                throw ApiError("InvalidParameter", "Security group " + sg + " and subnet " + s.id + " belong to different networks", "GroupSet");
+        const std::uint32_t ip = choose_address(s, spec.private_ip, taken_here);
+        taken_here.push_back(ip);
+        planned.push_back({&s, ip, spec.associate_public_ip.value_or(s.map_public_ip_on_launch)});
+    }
+    if (launch.interfaces.size() > 1)
+        for (const auto& spec : launch.interfaces)
+            if (spec.associate_public_ip.value_or(false))
+                throw ApiError("InvalidParameterCombination", "The associatePublicIPAddress parameter cannot be specified when launching with multiple network interfaces", "AssociatePublicIpAddress");
+
+    Instance inst;
+    inst.logical_id = launch.logical_id;
+    inst.id = ids_.make("i", launch.logical_id.empty() ? ids_.next("i") : launch.logical_id);
+    inst.tags = launch.tags;
+    inst.instance_type = launch.instance_type;
+    inst.image_id = launch.image_id;
+    inst.key_name = launch.key_name;
+    inst.has_user_data = launch.has_user_data || !launch.user_data.empty();
+    inst.user_data = launch.user_data;
+    inst.state = launch.state;
+    inst.launch_time = launch.launch_time;
+    inst.availability_zone = planned.front().subnet->availability_zone;
+    for (std::size_t i = 0; i < planned.size(); ++i) {
+        const auto& spec = launch.interfaces[i];
+        NetworkInterface e;
+        e.id = ids_.make("eni", inst.id + "/" + std::to_string(spec.device_index));
+        e.subnet_id = planned[i].subnet->id;
+        e.vpc_id = planned[i].subnet->vpc_id;
+        e.instance_id = inst.id;
+        e.attachment_id = ids_.make("eni-attach", e.id);
+        e.port = free_port();
+        e.device_index = spec.device_index;
+        e.private_ip = planned[i].ip;
+        e.mac = wire::MacAddress::locally_administered(stable_hash(e.id));
+        e.source_dest_check = spec.source_dest_check;
+        e.security_group_ids = spec.security_group_ids;
+        if (e.security_group_ids.empty()) e.security_group_ids.push_back(vpc(e.vpc_id).default_security_group_id);
+        if (planned[i].public_ip) e.public_ip = next_public_ip();
+        inst.network_interface_ids.push_back(e.id);
+        network_interfaces_.push_back(std::move(e));
+    }
+    instances_.push_back(std::move(inst));
+    return instances_.back();
+}
+
+void VpcModel::set_instance_state(const std::string& instance_id, InstanceState state, std::string reason) {
+    Instance& inst = instance_mut(instance_id);
+    inst.state = state;
+    inst.state_transition_reason = std::move(reason);
+}
+
+InstanceState VpcModel::terminate_instance(const std::string& instance_id, const std::string& reason) {
+    Instance& inst = instance_mut(instance_id);
+    const InstanceState before = inst.state;
+    if (before == InstanceState::terminated || before == InstanceState::shutting_down) return before;
+    // EC2 User Guide, "Terminate Amazon EC2 instances": ENIs created with the instance are deleted with it;
+    // ENIs attached later are detached and stay (DeleteOnTermination false). Its public IP is released
+    // and an Elastic IP disassociated (it stays allocated).
+    for (const auto& eni_id : inst.network_interface_ids) {
+        for (auto& eip : elastic_ips_)
+            if (eip.network_interface_id == eni_id) {
+                eip.association_id.clear();
+                eip.network_interface_id.clear();
+            }
+        auto it = std::find_if(network_interfaces_.begin(), network_interfaces_.end(), [&](const NetworkInterface& e) { return e.id == eni_id; });
+        if (it == network_interfaces_.end()) continue;
+        if (it->delete_on_termination) {
+            network_interfaces_.erase(it);
+        } else {
+            it->instance_id.clear();
+            it->attachment_id.clear();
+            it->public_ip.reset();
+        }
+    }
+    // describe-instances keeps showing where it was; the ENI IDs are gone.
+    inst.network_interface_ids.clear();
+    inst.state = InstanceState::shutting_down;
+    inst.state_transition_reason = reason;
+    return before;
+}
+
+}  // namespace vpclab::routing

@@ -1,0 +1,23 @@
+// Validation helpers the model's resource families share (internal to routing/).
+#pragma once
+
+#include <string>
+
+#include "routing/api_error.hpp"
+#include "routing/ipv4_cidr.hpp"
+
+namespace vpclab::routing {
+
+inline Cidr parse_cidr_or_throw(const std::string& text, const char* parameter) {
+    std::string why;
+    auto c = Cidr::parse(text, &why);
+    if (!c) throw ApiError("InvalidParameterValue", why, parameter);
+    return *c;
+}
+
+// EC2's refusal to delete a resource something still uses (EC2 API reference, "Error codes": DependencyViolation).
+[[noreturn]] inline void dependency_violation(const char* kind, const std::string& id, const std::string& why) {
+    throw ApiError("DependencyViolation", "The " + std::string(kind) + " '" + id + "' has dependencies and cannot be deleted: " + why);
+}
+
+}  // namespace vpclab::routing

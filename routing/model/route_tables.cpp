@@ -1,0 +1,204 @@
+// The route table family of the model: tables, their associations and their routes.
+#include "routing/vpc_model.hpp"
+
+#include "routing/model/model_rules.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace vpclab::routing {
+
+RouteTable& VpcModel::create_route_table(const std::string& logical_id, const std::string& vpc_id, std::vector<Tag> tags) {
+    const Vpc& v = vpc(vpc_id);
+    RouteTable t;
+    t.logical_id = logical_id;
+    t.id = new_id("rtb", logical_id);
+    t.tags = std::move(tags);
+    t.vpc_id = vpc_id;
+    t.routes.push_back(Route{v.cidr, RouteTargetKind::local, "local", "", "CreateRouteTable"});
+    route_tables_.push_back(std::move(t));
+    return route_tables_.back();
+}
+
+std::string VpcModel::associate_route_table(const std::string& route_table_id, const std::string& subnet_id) {
+    const RouteTable& t = route_table(route_table_id);
+    const Subnet& s = subnet(subnet_id);
+    if (t.vpc_id != s.vpc_id)
+        throw ApiError("InvalidParameterValue", "Route table " + route_table_id + " and subnet " + subnet_id + " belong to different networks", "SubnetId");
+    for (const auto& other : route_tables_)
+        for (const auto& sid : other.associated_subnet_ids)
+            if (sid == subnet_id)
+                throw ApiError("Resource.AlreadyAssociated", "The subnet " + subnet_id + " is already associated with route table " + other.id, "SubnetId");
+    RouteTable& table = route_table_mut(route_table_id);
+    table.associated_subnet_ids.push_back(subnet_id);
+    return association_id(table, subnet_id);
+}
+
+std::string VpcModel::association_id(const RouteTable& table, const std::string& subnet_id) const {
+    return ids_.make("rtbassoc", table.id + "/" + (subnet_id.empty() ? std::string("main") : subnet_id));
+}
+
+void VpcModel::delete_route_table(const std::string& route_table_id) {
+    const RouteTable& t = route_table(route_table_id);
+    // EC2 API reference, "DeleteRouteTable": a table with associations, or the main table, cannot be deleted.
+    if (t.main) dependency_violation("routeTable", t.id, "it is the main route table of " + t.vpc_id);
+    if (!t.associated_subnet_ids.empty()) dependency_violation("routeTable", t.id, "subnet " + t.associated_subnet_ids.front() + " is associated with it");
+    std::erase_if(route_tables_, [&](const RouteTable& x) { return x.id == route_table_id; });
+}
+
+namespace {
+struct AssociationRef {
+    std::size_t table;
+    std::string subnet_id;  // empty: the main association
+};
+
+std::optional<AssociationRef> find_association(const VpcModel& m, const std::string& association_id) {
+    for (std::size_t i = 0; i < m.route_tables().size(); ++i) {
+        const RouteTable& t = m.route_tables()[i];
+        if (t.main && m.association_id(t, "") == association_id) return AssociationRef{i, ""};
+        for (const auto& sid : t.associated_subnet_ids)
+            if (m.association_id(t, sid) == association_id) return AssociationRef{i, sid};
+    }
+    return std::nullopt;
+}
+}  // namespace
+
+void VpcModel::disassociate_route_table(const std::string& association_id) {
+    const auto found = find_association(*this, association_id);
+    if (!found) throw ApiError("InvalidAssociationID.NotFound", "The association ID '" + association_id + "' does not exist", "AssociationId");
+    // The main association can only be moved (ReplaceRouteTableAssociation), never removed.
+    if (found->subnet_id.empty())
+        throw ApiError("InvalidParameterValue", "Cannot disassociate the main route table association " + association_id, "AssociationId");
+    std::erase(route_tables_[found->table].associated_subnet_ids, found->subnet_id);
+}
+
+std::string VpcModel::replace_route_table_association(const std::string& association_id, const std::string& route_table_id) {
+    const auto found = find_association(*this, association_id);
+    if (!found) throw ApiError("InvalidAssociationID.NotFound", "The association ID '" + association_id + "' does not exist", "AssociationId");
+    const RouteTable& to = route_table(route_table_id);
+    RouteTable& from = route_tables_[found->table];
+    if (to.vpc_id != from.vpc_id)
+        throw ApiError("InvalidParameterValue", "Route table " + to.id + " is not in the VPC of association " + association_id, "RouteTableId");
+    if (found->subnet_id.empty()) {
+        // VPC User Guide, "Replace the main route table": the new table becomes main, the old one a custom table.
+        from.main = false;
+        RouteTable& next = route_table_mut(route_table_id);
+        next.main = true;
+        vpc_mut(next.vpc_id).main_route_table_id = next.id;
+        return this->association_id(next, "");
+    }
+    std::erase(from.associated_subnet_ids, found->subnet_id);
+    route_table_mut(route_table_id).associated_subnet_ids.push_back(found->subnet_id);
+    return this->association_id(to, found->subnet_id);
+}
+
+
+const RouteTable& VpcModel::effective_route_table(const Subnet& s) const {
+    for (const auto& t : route_tables_)
+        for (const auto& sid : t.associated_subnet_ids)
+            if (sid == s.id) return t;
+    return route_table(vpc(s.vpc_id).main_route_table_id);
+}
+
+Route VpcModel::resolve_route(const RouteTable& table, const std::string& destination_cidr, const RouteTarget& target) const {
+    const Cidr dest = parse_cidr_or_throw(destination_cidr, "DestinationCidrBlock");
+    const int targets = !target.gateway_id.empty() + !target.instance_id.empty() + !target.network_interface_id.empty();
+    if (targets != 1)
+        throw ApiError("InvalidParameterCombination", "Specify exactly one route target: --gateway-id, --instance-id or --network-interface-id", "GatewayId");
+    const Vpc& v = vpc(table.vpc_id);
+    Route r;
+    r.destination = dest;
+    r.origin = "CreateRoute";
+    if (!target.gateway_id.empty()) {
+        if (target.gateway_id == "local")
+            throw ApiError("InvalidParameterValue", "The local route is created with the route table and cannot be added", "GatewayId");
+        const InternetGateway* found = nullptr;
+        for (const auto& candidate : internet_gateways_)
+            if (candidate.id == target.gateway_id) found = &candidate;
+        if (!found) throw ApiError("InvalidGatewayID.NotFound", "The gateway ID '" + target.gateway_id + "' does not exist", "GatewayId");
+        const InternetGateway& g = *found;
+        if (g.attached_vpc_id != table.vpc_id)
+            throw ApiError("InvalidParameterValue", "route table " + table.id + " and network gateway " + g.id + " belong to different networks", "GatewayId");
+        // VPC User Guide, "Route priority": a route to a gateway may not be more specific than the local route.
+        if (v.cidr.contains(dest))
+            throw ApiError("InvalidParameterValue", "The destination " + dest.to_string() + " lies inside the VPC CIDR " + v.cidr.to_string() + "; only a network interface may be the target of a route inside the VPC", "DestinationCidrBlock");
+        r.target_kind = RouteTargetKind::internet_gateway;
+        r.target_id = g.id;
+    } else {
+        const NetworkInterface* eni = nullptr;
+        if (!target.instance_id.empty()) {
+            const Instance& inst = instance(target.instance_id);
+            if (inst.network_interface_ids.size() != 1)
+                throw ApiError("InvalidInstanceID", "Instance " + inst.id + " has more than one network interface; specify --network-interface-id", "InstanceId");
+            eni = &network_interface(inst.network_interface_ids.front());
+            r.instance_id = inst.id;
+        } else {
+            eni = &network_interface(target.network_interface_id);
+        }
+        if (eni->vpc_id != table.vpc_id)
+            throw ApiError("InvalidParameterValue", "route table " + table.id + " and network interface " + eni->id + " belong to different networks", "NetworkInterfaceId");
+        if (dest == v.cidr)
+            throw ApiError("InvalidParameterValue", "The destination " + dest.to_string() + " is the local route's; it cannot be added", "DestinationCidrBlock");
+        r.target_kind = RouteTargetKind::network_interface;
+        r.target_id = eni->id;
+    }
+    return r;
+}
+
+void VpcModel::create_route(const std::string& route_table_id, const std::string& destination_cidr, const RouteTarget& target) {
+    const RouteTable& t = route_table(route_table_id);
+    Route r = resolve_route(t, destination_cidr, target);
+    for (const auto& existing : t.routes)
+        if (existing.destination == r.destination)
+            throw ApiError("RouteAlreadyExists", "The route identified by " + r.destination.to_string() + " already exists in " + t.id, "DestinationCidrBlock");
+    route_table_mut(route_table_id).routes.push_back(std::move(r));
+}
+
+void VpcModel::replace_route(const std::string& route_table_id, const std::string& destination_cidr, const RouteTarget& target) {
+    const RouteTable& t = route_table(route_table_id);
+    Route r = resolve_route(t, destination_cidr, target);
+    for (auto& existing : route_table_mut(route_table_id).routes) {
+        if (!(existing.destination == r.destination)) continue;
+        if (existing.target_kind == RouteTargetKind::local)
+            throw ApiError("InvalidParameterValue", "The local route " + r.destination.to_string() + " cannot be replaced", "DestinationCidrBlock");
+        existing = std::move(r);
+        return;
+    }
+    throw ApiError("InvalidRoute.NotFound", "no route with destination-cidr-block " + r.destination.to_string() + " in route table " + t.id, "DestinationCidrBlock");
+}
+
+void VpcModel::delete_route(const std::string& route_table_id, const std::string& destination_cidr) {
+    const RouteTable& t = route_table(route_table_id);
+    const Cidr dest = parse_cidr_or_throw(destination_cidr, "DestinationCidrBlock");
+    auto& routes = route_table_mut(route_table_id).routes;
+    for (auto it = routes.begin(); it != routes.end(); ++it) {
+        if (!(it->destination == dest)) continue;
+        if (it->target_kind == RouteTargetKind::local)
+            throw ApiError("InvalidParameterValue", "cannot remove local route " + dest.to_string() + " in route table " + t.id, "DestinationCidrBlock");
+        routes.erase(it);
+        return;
+    }
+    throw ApiError("InvalidRoute.NotFound", "no route with destination-cidr-block " + dest.to_string() + " in route table " + t.id, "DestinationCidrBlock");
+}
+
+
+bool VpcModel::route_is_blackhole(const RouteTable& table, const Route& route) const {
+    if (route.target_kind == RouteTargetKind::internet_gateway) {
+        for (const auto& g : internet_gateways_)
+            if (g.id == route.target_id) return g.attached_vpc_id != table.vpc_id;
+        return true;
+    }
+    if (route.target_kind == RouteTargetKind::network_interface) {
+        // VPC User Guide, "Route table concepts": a route whose target is gone (a deleted ENI, a terminated
+        // instance) is a blackhole; so is one to an ENI that is not attached to a running instance.
+        for (const auto& e : network_interfaces_)
+            if (e.id == route.target_id) {
+                if (e.instance_id.empty()) return true;
+                return !instance(e.instance_id).forwards();
+            }
+        return true;
+    }
+    return false;
+}
+
+}  // namespace vpclab::routing

@@ -1,0 +1,72 @@
+// The VPC family of the model: create, delete and modify VPCs (EC2 API CreateVpc, DeleteVpc, ModifyVpcAttribute).
+#include "routing/vpc_model.hpp"
+
+#include "routing/model/model_rules.hpp"
+
+namespace vpclab::routing {
+
+Vpc& VpcModel::create_vpc(const std::string& logical_id, const std::string& cidr_text, std::vector<Tag> tags) {
+    const Cidr cidr = parse_cidr_or_throw(cidr_text, "CidrBlock");
+    // VPC User Guide, "VPC CIDR blocks": the allowed block size is between /16 and /28.
+    if (cidr.prefix_length < 16 || cidr.prefix_length > 28)
+        throw ApiError("InvalidVpc.Range", "The CIDR '" + cidr.to_string() + "' is invalid: a VPC CIDR block must be between /16 and /28", "CidrBlock");
+    Vpc v;
+    v.logical_id = logical_id;
+    v.id = new_id("vpc", logical_id);
+    v.tags = std::move(tags);
+    v.cidr = cidr;
+
+    // Every VPC comes with a main route table holding the local route, and a default security group.
+    RouteTable main;
+    main.id = ids_.make("rtb", v.id + "/main");
+    main.vpc_id = v.id;
+    main.main = true;
+    main.routes.push_back(Route{cidr, RouteTargetKind::local, "local", "", "CreateRouteTable"});
+    v.main_route_table_id = main.id;
+
+    SecurityGroup sg;
+    sg.id = ids_.make("sg", v.id + "/default");
+    sg.group_name = "default";
+    sg.description = "default VPC security group";
+    sg.vpc_id = v.id;
+    SecurityGroupRule all;
+    sg.egress.push_back(SecurityGroupRule{"-1", -1, -1, Cidr{0, 0}, "", ""});
+    all.source_group_id = sg.id;  // default SG: members may reach each other
+    sg.ingress.push_back(all);
+    v.default_security_group_id = sg.id;
+
+    route_tables_.push_back(std::move(main));
+    security_groups_.push_back(std::move(sg));
+    vpcs_.push_back(std::move(v));
+    return vpcs_.back();
+}
+
+
+void VpcModel::modify_vpc_attribute(const std::string& vpc_id, std::optional<bool> enable_dns_support,
+                                    std::optional<bool> enable_dns_hostnames) {
+    Vpc& v = vpc_mut(vpc_id);
+    if (enable_dns_support) v.enable_dns_support = *enable_dns_support;
+    if (enable_dns_hostnames) v.enable_dns_hostnames = *enable_dns_hostnames;
+}
+
+void VpcModel::delete_vpc(const std::string& vpc_id) {
+    const Vpc& v = vpc(vpc_id);
+    // EC2 API reference, "DeleteVpc": everything in the VPC must be deleted or detached first, except its
+    // main route table and default security group, which go with it.
+    for (const auto& s : subnets_)
+        if (s.vpc_id == v.id) dependency_violation("vpc", v.id, "subnet " + s.id + " is in it");
+    for (const auto& g : internet_gateways_)
+        if (g.attached_vpc_id == v.id) dependency_violation("vpc", v.id, "internet gateway " + g.id + " is attached to it");
+    for (const auto& e : network_interfaces_)
+        if (e.vpc_id == v.id) dependency_violation("vpc", v.id, "network interface " + e.id + " is in it");
+    for (const auto& t : route_tables_)
+        if (t.vpc_id == v.id && !t.main) dependency_violation("vpc", v.id, "route table " + t.id + " is in it");
+    for (const auto& g : security_groups_)
+        if (g.vpc_id == v.id && g.id != v.default_security_group_id) dependency_violation("vpc", v.id, "security group " + g.id + " is in it");
+    const std::string id = v.id;
+    std::erase_if(route_tables_, [&](const RouteTable& t) { return t.vpc_id == id; });
+    std::erase_if(security_groups_, [&](const SecurityGroup& g) { return g.vpc_id == id; });
+    std::erase_if(vpcs_, [&](const Vpc& x) { return x.id == id; });
+}
+
+}  // namespace vpclab::routing
