@@ -5,6 +5,7 @@
 
 #include "router/cli/commands.hpp"
 #include "router/cli/options.hpp"
+#include "router/cli/query.hpp"
 #include "router/cli/shorthand.hpp"
 #include "router/control/ec2_actions.hpp"
 
@@ -133,7 +134,8 @@ std::string action_help(const ActionSpec& spec) {
         }
         text += std::string("  ") + p.option + value + (p.required ? "   (required)" : "") + "\n";
     }
-    text += "  --stack-name N   the stack (default: the only running one)\n  --output json\n"
+    text += "  --stack-name N   the stack (default: the only running one)\n  --output json|text\n"
+            "  --query PATH     a JMESPath path: Vpc.VpcId, Subnets[0].SubnetId, Reservations[].Instances[].InstanceId\n"
             "  --region R       must be the stack's region; --profile P and --no-cli-pager are accepted and change nothing\n";
     return text;
 }
@@ -161,7 +163,8 @@ int command_ec2(const Args& args) {
     po::options_description options(std::string("vpclab ec2 ") + spec->command + " options");
     // The aws CLI's global options: --region must be the stack's; --profile and --no-cli-pager change
     // nothing here (there are no credentials and no pager), so a command copied from a real shell runs.
-    options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("json"), "json")(
+    options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("json"), "json or text")(
+        "query", po::value<std::string>(), "a JMESPath path, e.g. Vpc.VpcId")(
         "region", po::value<std::string>(), "must be the stack's region")("profile", po::value<std::string>(), "accepted, unused")(
         "no-cli-pager", po::bool_switch(), "accepted (vpclab never pages)");
     for (const auto& p : spec->params) {
@@ -182,8 +185,11 @@ int command_ec2(const Args& args) {
             invalid_parameter("the value of " + option + " is not valid UTF-8 text");
         }
     const auto vm = parse_options(Args(args.begin() + 1, args.end()), options);
-    if (vm["output"].as<std::string>() != "json")
-        throw UsageError("--output: vpclab prints json only (text and table come with the real aws CLI once vpclab speaks the EC2 protocol)");
+    const std::string output = vm["output"].as<std::string>();
+    if (output != "json" && output != "text")
+        throw UsageError("--output " + output + ": vpclab prints json or text (table comes with the real aws CLI once vpclab speaks the EC2 protocol)");
+    const auto query = optional_string(vm, "query");
+    if (query) apply_query(nlohmann::ordered_json::object(), *query);  // a bad path is refused before anything is sent
 
     nlohmann::json params = nlohmann::json::object();
     std::vector<std::string> missing;
@@ -245,7 +251,9 @@ int command_ec2(const Args& args) {
                   << " operation: " << reply["error"]["Message"].get<std::string>() << '\n';
         return exit_api_error;
     }
-    if (!reply["result"].empty()) std::cout << reply["result"].dump(4) << '\n';
+    const nlohmann::ordered_json shown = query ? apply_query(reply["result"], *query) : reply["result"];
+    if (output == "text") std::cout << text_output(shown);
+    else if (query || !shown.empty()) std::cout << shown.dump(4) << '\n';
     return 0;
 }
 

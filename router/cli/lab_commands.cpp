@@ -71,11 +71,15 @@ int command_up(const Args& args) {
         "parameter", po::value<std::vector<std::string>>()->composing(), "template parameter KEY=VALUE (repeatable)")(
         "strict", po::bool_switch(), "unsupported resource types or properties are an error")(
         "public-cidr", po::value<std::string>()->default_value("198.18.0.0/15"), "the simulated public range (a /15)")(
-        "foreground", po::bool_switch(), "keep the router attached to this terminal");
+        "foreground", po::bool_switch(), "keep the router attached to this terminal")(
+        "empty", po::bool_switch(), "no template: only the region and the resolver, to build a VPC with `vpclab ec2` commands");
     po::positional_options_description positional;
     positional.add("template", 1);
     const auto vm = parse_options(args, options, positional,
-                                  "vpclab up [TEMPLATE] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--foreground]");
+                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--foreground]");
+    const bool empty = vm["empty"].as<bool>();
+    if (empty && (vm.count("template") || vm.count("parameter") || vm["strict"].as<bool>()))
+        throw UsageError("--empty starts a lab with no template: it takes no TEMPLATE, --parameter or --strict");
 
     cfn::LoadOptions load;
     std::string text;
@@ -88,6 +92,9 @@ int command_up(const Args& args) {
         text = ss.str();
         load.file_name = path;
         load.stack_name = stack_name_from_file(path);
+    } else if (empty) {
+        load.file_name = "(empty lab)";
+        load.stack_name = "lab";
     } else {
         text = cfn::default_template_text;
         load.file_name = std::string("(built-in) ") + cfn::default_template_name;
@@ -111,7 +118,9 @@ int command_up(const Args& args) {
             load.parameters[kv.substr(0, eq)] = kv.substr(eq + 1);
         }
 
-    cfn::LoadedLab lab = cfn::load_template(text, load);
+    cfn::LoadedLab lab;
+    if (empty) lab.model = std::make_unique<routing::VpcModel>(load.stack_name, load.region, load.public_ips);
+    else lab = cfn::load_template(text, load);
     if (!lab.unsupported.empty()) {
         std::cerr << "vpclab: warning: " << lab.unsupported.size() << " part(s) of " << load.file_name
                   << " are not supported and were left out (--strict makes this an error):\n";
@@ -124,6 +133,11 @@ int command_up(const Args& args) {
     if (foreground) std::cerr << "vpclab: stack " << stack << " starting in the foreground (Ctrl-C stops it and removes the lab)\n";
     const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses});
     if (rc != 0 || foreground) return rc;
+    if (empty) {
+        std::cout << "stack " << stack << " is up with no VPC. Build one: vpclab ec2 create-vpc --cidr-block 10.0.0.0/16 --stack-name " << stack
+                  << "   ·   vpclab ec2 help   ·   vpclab down --stack-name " << stack << '\n';
+        return 0;
+    }
     print_instances({{stack, ok_result(call_stack(stack, "Vpclab.ListLab"))}});
     std::cout << "\nstack " << stack << " is up. Try: vpclab shell <NAME>   ·   vpclab ec2 describe-route-tables   ·   vpclab down --stack-name " << stack << '\n';
     return 0;

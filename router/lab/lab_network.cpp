@@ -232,7 +232,9 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
         spec.mac = sp.resolver_mac;
         spec.address = sp.resolver_link.network + 2;
         spec.prefix_length = sp.resolver_link.prefix_length;
-        for (std::uint32_t k = 0; k < model.vpcs().size(); ++k) {
+        // Every VPC number the lab may ever use, so VPCs created at runtime are served without touching
+        // this namespace again.
+        for (std::uint32_t k = 0; k < routing::ServicePorts::max_vpcs; ++k) {
             spec.loopback_addresses.push_back(sp.resolver_address(k, false));
             spec.loopback_addresses.push_back(sp.resolver_address(k, true));
         }
