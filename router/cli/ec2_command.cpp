@@ -1,5 +1,7 @@
 // vpclab ec2 COMMAND: aws CLI style options in, the EC2 API's JSON out, aws CLI style errors.
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <iostream>
 #include <sstream>
 
@@ -141,7 +143,8 @@ std::string action_help(const ActionSpec& spec) {
 }
 
 void print_ec2_help() {
-    std::cout << "usage: vpclab ec2 COMMAND [options] [--stack-name N]\n\ncommands:\n";
+    std::cout << "usage: vpclab ec2 COMMAND [options] [--stack-name N]\n\ncommands:\n"
+                 "  wait instance-running|instance-terminated --instance-ids ID …\n      poll until the instances are in that state\n";
     for (const auto& a : ec2_actions()) {
         std::cout << "  " << a.command << "\n      " << a.summary << "\n     ";
         for (const auto& p : a.params) std::cout << ' ' << (p.required ? "" : "[") << p.option << (p.required ? "" : "]");
@@ -151,11 +154,50 @@ void print_ec2_help() {
 
 }  // namespace
 
+// `vpclab ec2 wait instance-running|instance-terminated --instance-ids …`: the aws CLI's waiters, polling
+// describe-instances until every instance is in the state (at most `wait_seconds`).
+int command_ec2_wait(const Args& args) {
+    constexpr int wait_seconds = 60;
+    static const std::pair<const char*, const char*> waiters[] = {{"instance-running", "running"}, {"instance-terminated", "terminated"}};
+    if (args.size() < 2 || asks_for_help(Args(args.begin() + 1, args.end())))
+        throw HelpRequested("usage: vpclab ec2 wait instance-running|instance-terminated --instance-ids ID … [--stack-name N]\n\n"
+                            "Polls until every instance is in that state (at most " + std::to_string(wait_seconds) + " s), as the aws CLI's waiters do.\n");
+    const char* wanted = nullptr;
+    for (const auto& [name, state] : waiters)
+        if (args[1] == name) wanted = state;
+    if (!wanted) throw UsageError("ec2 wait: unknown waiter '" + args[1] + "' (instance-running, instance-terminated)");
+    po::options_description options("vpclab ec2 wait options");
+    options.add_options()("stack-name", po::value<std::string>(), "stack")("instance-ids", po::value<std::vector<std::string>>()->multitoken()->composing(), "instances")(
+        "region", po::value<std::string>(), "ignored")("profile", po::value<std::string>(), "ignored")("no-cli-pager", po::bool_switch(), "ignored");
+    const auto vm = parse_options(Args(args.begin() + 2, args.end()), options);
+    if (!vm.count("instance-ids")) throw UsageError("the following arguments are required: --instance-ids");
+    const std::string stack = resolve_stack(optional_string(vm, "stack-name"));
+    const nlohmann::json params = {{"InstanceIds", vm["instance-ids"].as<std::vector<std::string>>()}};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+    while (true) {
+        const auto reply = call_stack(stack, "DescribeInstances", params);
+        if (!reply.value("ok", false)) {
+            std::cerr << "\nWaiter " << args[1] << " failed: " << reply["error"]["Message"].get<std::string>() << '\n';
+            return 255;
+        }
+        bool all = true;
+        for (const auto& r : reply["result"]["Reservations"])
+            for (const auto& i : r["Instances"]) all = all && i["State"]["Name"] == wanted;
+        if (all) return 0;
+        if (std::chrono::steady_clock::now() > deadline) {
+            std::cerr << "\nWaiter " << args[1] << " failed: Max attempts exceeded (" << wait_seconds << " s)\n";
+            return 255;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the waiter's poll interval
+    }
+}
+
 int command_ec2(const Args& args) {
     if (args.empty() || args.front() == "help" || args.front() == "--help") {
         print_ec2_help();
         return args.empty() ? exit_usage : 0;
     }
+    if (args.front() == "wait") return command_ec2_wait(args);
     const ActionSpec* spec = find_action_by_command(args.front());
     if (!spec) throw UsageError("ec2: unknown command '" + args.front() + "' (see `vpclab ec2 help`)");
 

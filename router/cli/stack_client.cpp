@@ -71,8 +71,15 @@ InstanceLocation find_instance(const std::optional<std::string>& stack_name, con
     }
     if (found.size() == 1) return found.front();
     if (found.empty()) throw UsageError("no instance named '" + which + "' in " + (stack_name ? "stack " + *stack_name : std::string("any running stack")) + " (see `vpclab ls`)");
-    std::string where;
-    for (const auto& f : found) where += " " + f.stack;
+    std::string where, ids;
+    bool one_stack = true;
+    for (const auto& f : found) {
+        where += " " + f.stack;
+        ids += " " + f.instance.value("InstanceId", std::string()) + " (" + f.instance.value("Namespace", std::string()) + ")";
+        one_stack = one_stack && f.stack == found.front().stack;
+    }
+    if (one_stack)
+        throw UsageError("several instances are named '" + which + "' in stack " + found.front().stack + ":" + ids + "; name one by its instance ID or namespace");
     throw UsageError("instance '" + which + "' exists in several stacks (" + where.substr(1) + "); choose one with --stack-name");
 }
 

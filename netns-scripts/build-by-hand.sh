@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The second seed lab's section 1 ("게이트웨이 엔드포인트 기본구성"), built by hand as the blog does in the
+# console, one `vpclab ec2` command per click: VPC 10.0.0.0/16, a private subnet 10.0.1.0/24 in
+# ap-northeast-2a and a public one 10.0.0.0/24 in ap-northeast-2c, a route table for each, the internet
+# gateway, the two instances. Then the blog's check: the public instance pings S3 by name, the private
+# one cannot; the two reach each other. Then the blog's clean-up, in its order.
+# Interactive on a terminal (Enter moves on); straight through otherwise, so CI runs it as a test.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+VPCLAB=${VPCLAB:-$here/build/router/vpclab}
+stack=${DEMO_STACK:-byhand-$$}
+
+cleanup() { [ -d "/run/vpclab/$stack" ] && "$VPCLAB" down --stack-name "$stack" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+step() {
+    echo
+    echo "━━ $1"
+    if [ -t 0 ]; then read -r -p "   (Enter to run) " _; fi
+}
+# Shows the command as a user would type it (without --stack-name), runs it.
+ec2() {
+    echo "\$ vpclab ec2 $*" >&2
+    "$VPCLAB" ec2 "$@" --stack-name "$stack"
+}
+run() {
+    echo "\$ vpclab $*"
+    "$VPCLAB" "$1" --stack-name "$stack" "${@:2}"
+}
+named() { echo "ResourceType=$1,Tags=[{Key=Name,Value=$2}]"; }
+must_fail() {
+    if "$@"; then echo "expected this to fail" >&2; exit 1; fi
+}
+
+step "An empty lab: the simulated region and the VPC resolver, no VPC yet"
+"$VPCLAB" up --empty --stack-name "$stack"
+
+step "1. The VPC (서비스>VPC>VPC 생성): 10.0.0.0/16"
+vpc=$(ec2 create-vpc --cidr-block 10.0.0.0/16 --tag-specifications "$(named vpc endpoint-vpc)" --query Vpc.VpcId --output text)
+echo "$vpc"
+
+step "2. The subnets: endpoint-private-SN 10.0.1.0/24 in ap-northeast-2a, endpoint-public-SN 10.0.0.0/24 in ap-northeast-2c"
+private_sn=$(ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.1.0/24 --availability-zone ap-northeast-2a \
+    --tag-specifications "$(named subnet endpoint-private-SN)" --query Subnet.SubnetId --output text)
+public_sn=$(ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.0.0/24 --availability-zone ap-northeast-2c \
+    --tag-specifications "$(named subnet endpoint-public-SN)" --query Subnet.SubnetId --output text)
+echo "$private_sn $public_sn"
+
+step "3. The route tables, each associated with its subnet"
+public_rt=$(ec2 create-route-table --vpc-id "$vpc" --tag-specifications "$(named route-table Endpoint-public-RT)" --query RouteTable.RouteTableId --output text)
+private_rt=$(ec2 create-route-table --vpc-id "$vpc" --tag-specifications "$(named route-table Endpoint-private-RT)" --query RouteTable.RouteTableId --output text)
+ec2 associate-route-table --route-table-id "$public_rt" --subnet-id "$public_sn" --query AssociationId --output text
+ec2 associate-route-table --route-table-id "$private_rt" --subnet-id "$private_sn" --query AssociationId --output text
+
+step "4. The internet gateway Endpoint-IGW, attached to the VPC; the public table's 0.0.0.0/0 goes to it"
+igw=$(ec2 create-internet-gateway --tag-specifications "$(named internet-gateway Endpoint-IGW)" --query InternetGateway.InternetGatewayId --output text)
+ec2 attach-internet-gateway --internet-gateway-id "$igw" --vpc-id "$vpc"
+ec2 create-route --route-table-id "$public_rt" --destination-cidr-block 0.0.0.0/0 --gateway-id "$igw" --output text
+ec2 describe-route-tables --route-table-ids "$public_rt" "$private_rt" --output text
+
+step "5. The instances: Endpoint-public-EC2 (with a public IP) and Endpoint-private-EC2; each is pending until its namespace is up"
+public_ec2=$(ec2 run-instances --image-id ami-0c9c942bd7bf113a2 --instance-type t2.micro --subnet-id "$public_sn" \
+    --associate-public-ip-address --tag-specifications "$(named instance Endpoint-public-EC2)" \
+    --query 'Instances[0].InstanceId' --output text)
+private_ec2=$(ec2 run-instances --image-id ami-0c9c942bd7bf113a2 --instance-type t2.micro --subnet-id "$private_sn" \
+    --tag-specifications "$(named instance Endpoint-private-EC2)" --query 'Instances[0].InstanceId' --output text)
+ec2 wait instance-running --instance-ids "$public_ec2" "$private_ec2"
+run ls
+private_ip=$(ec2 describe-instances --instance-ids "$private_ec2" --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text)
+
+step "6. From Endpoint-public-EC2: ping S3 by name. Through the internet gateway it answers"
+run exec Endpoint-public-EC2 -- ping -c 3 -i 0.3 s3.ap-northeast-2.amazonaws.com
+
+step "6. From Endpoint-private-EC2 the same ping gets nothing: its table has no way out of the VPC (통신불가)"
+must_fail "$VPCLAB" exec Endpoint-private-EC2 --stack-name "$stack" -- ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com
+
+step "Inside the VPC the two reach each other (the local route)"
+run exec Endpoint-public-EC2 -- ping -c 2 -i 0.3 "$private_ip"
+
+step "Clean-up in the blog's order: instances, subnets, route tables, the gateway (detached first), the VPC"
+ec2 terminate-instances --instance-ids "$public_ec2" "$private_ec2" --query 'TerminatingInstances[].CurrentState.Name' --output text
+ec2 wait instance-terminated --instance-ids "$public_ec2" "$private_ec2"
+ec2 delete-subnet --subnet-id "$private_sn"
+ec2 delete-subnet --subnet-id "$public_sn"
+ec2 delete-route-table --route-table-id "$public_rt"
+ec2 delete-route-table --route-table-id "$private_rt"
+ec2 detach-internet-gateway --internet-gateway-id "$igw" --vpc-id "$vpc"
+ec2 delete-internet-gateway --internet-gateway-id "$igw"
+ec2 delete-vpc --vpc-id "$vpc"
+ec2 describe-vpcs --query 'Vpcs[].VpcId' --output text
+run down

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# A lab built and changed while it runs: instances launched and terminated under traffic, a second ENI as
+# eth1, a NAT instance (source/destination check off), 20 launches while a fast ping runs, refusals that
+# change nothing, and kill -9 of the router after runtime creations.
+source "$(dirname "$0")/lib.sh"
+
+s=$(new_stack rt)
+ec2() { "$VPCLAB" ec2 "$@" --stack-name "$s"; }
+on() { local who=$1; shift; "$VPCLAB" exec "$who" --stack-name "$s" -- "$@"; }
+named() { echo "ResourceType=$1,Tags=[{Key=Name,Value=$2}]"; }
+launch() {  # launch NAME SUBNET [options…]: prints the instance ID
+    local name=$1 subnet=$2; shift 2
+    ec2 run-instances --subnet-id "$subnet" --tag-specifications "$(named instance "$name")" "$@" --query 'Instances[0].InstanceId' --output text
+}
+state_of() { ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].State.Name' --output text; }
+ip_of() { ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text; }
+
+check "an empty stack comes up" "$VPCLAB" up --empty --stack-name "$s"
+vpc=$(ec2 create-vpc --cidr-block 10.0.0.0/16 --query Vpc.VpcId --output text)
+app=$(ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.1.0/24 --availability-zone ap-northeast-2a --query Subnet.SubnetId --output text)
+side=$(ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.2.0/24 --availability-zone ap-northeast-2a --query Subnet.SubnetId --output text)
+far=$(ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.3.0/24 --availability-zone ap-northeast-2c --query Subnet.SubnetId --output text)
+public=$(ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.0.0/24 --availability-zone ap-northeast-2a --query Subnet.SubnetId --output text)
+igw=$(ec2 create-internet-gateway --query InternetGateway.InternetGatewayId --output text)
+ec2 attach-internet-gateway --internet-gateway-id "$igw" --vpc-id "$vpc"
+public_rt=$(ec2 create-route-table --vpc-id "$vpc" --query RouteTable.RouteTableId --output text)
+ec2 associate-route-table --route-table-id "$public_rt" --subnet-id "$public" >/dev/null
+ec2 create-route --route-table-id "$public_rt" --destination-cidr-block 0.0.0.0/0 --gateway-id "$igw" >/dev/null
+check_contains "the VPC was built by commands" "10.0.0.0/24" "$(ec2 describe-subnets --filters "Name=vpc-id,Values=$vpc" --query 'Subnets[].CidrBlock' --output text)"
+
+a=$(launch a "$app"); b=$(launch b "$app"); c=$(launch c "$app"); d=$(launch d "$side")
+check_contains "run-instances answers at once with a pending instance" "pending" "$(ec2 describe-instances --instance-ids "$a" --query 'Reservations[0].Instances[0].State.Name' --output text) pending"
+check "the four instances turn running" ec2 wait instance-running --instance-ids "$a" "$b" "$c" "$d"
+check "a runtime instance has its namespace and /etc/netns entry" test -f "/etc/netns/$s-c/resolv.conf"
+check "a reaches b (same subnet)" on a ping -c 1 -W 2 "$(ip_of "$b")"
+check "the VPC resolver answers a runtime VPC" on a dig +short +time=2 +tries=1 s3.ap-northeast-2.amazonaws.com
+
+# terminate-instances while a and b ping each other: no loss, c's namespace and /etc/netns entry go.
+ping_log=$(mktemp)
+on a ping -c 300 -i 0.01 -q "$(ip_of "$b")" >"$ping_log" 2>&1 &
+pinger=$!
+background_pids+=($pinger)
+check "terminate-instances is accepted" ec2 terminate-instances --instance-ids "$c" --query 'TerminatingInstances[0].CurrentState.Name' --output text
+check "c turns terminated" ec2 wait instance-terminated --instance-ids "$c"
+check "c's namespace is gone" wait_until 5 sh -c "! ip netns list | grep -q '^$s-c '"
+check "c's /etc/netns entry is gone" test ! -e "/etc/netns/$s-c"
+wait "$pinger"
+check_contains "the ping between a and b lost nothing meanwhile" " 0% packet loss" "$(cat "$ping_log")"
+check_contains "terminated instances stay listed" "terminated" "$(state_of "$c")"
+
+# A second ENI: eth1 in d's subnet, attached to a (same AZ), carries traffic in that subnet; gone after detach.
+eni=$(ec2 create-network-interface --subnet-id "$side" --description "a's second leg" --query NetworkInterface.NetworkInterfaceId --output text)
+check_contains "a new ENI is available" "available" "$(ec2 describe-network-interfaces --network-interface-ids "$eni" --query 'NetworkInterfaces[0].Status' --output text)"
+check_contains "an ENI in another AZ is refused" "same availability zone" \
+    "$(ec2 attach-network-interface --network-interface-id "$(ec2 create-network-interface --subnet-id "$far" --query NetworkInterface.NetworkInterfaceId --output text)" --instance-id "$a" --device-index 1 2>&1)"
+attachment=$(ec2 attach-network-interface --network-interface-id "$eni" --instance-id "$a" --device-index 1 --query AttachmentId --output text)
+check "eth1 appears in a" wait_until 5 on a ip link show eth1
+eni_ip=$(ec2 describe-network-interfaces --network-interface-ids "$eni" --query 'NetworkInterfaces[0].PrivateIpAddress' --output text)
+check_contains "eth1 has the ENI's address" "$eni_ip/24" "$(on a ip -br addr show eth1)"
+check_contains "d's subnet is reached through eth1 (its own route)" "dev eth1" "$(on a ip route get "$(ip_of "$d")")"
+check "a reaches d over eth1" on a ping -q -c 2 -i 0.2 -W 2 -I eth1 "$(ip_of "$d")"
+check_contains "describe-network-interfaces shows the attachment" "$a" "$(ec2 describe-network-interfaces --network-interface-ids "$eni" --query 'NetworkInterfaces[0].Attachment.InstanceId' --output text)"
+check "detach is accepted" ec2 detach-network-interface --attachment-id "$attachment"
+check "eth1 is gone from a" wait_until 5 sh -c "! '$VPCLAB' exec a --stack-name '$s' -- ip link show eth1"
+check "the detached ENI can be deleted" ec2 delete-network-interface --network-interface-id "$eni"
+
+# A NAT instance: source/destination check off, forwarding and masquerade inside it; the private subnet's
+# default route goes to it.
+nat=$(launch nat "$public" --associate-public-ip-address)
+check "the NAT instance runs" ec2 wait instance-running --instance-ids "$nat"
+nat_eni=$(ec2 describe-instances --instance-ids "$nat" --query 'Reservations[0].Instances[0].NetworkInterfaces[0].NetworkInterfaceId' --output text)
+check "its source/destination check is turned off" ec2 modify-network-interface-attribute --network-interface-id "$nat_eni" --no-source-dest-check
+on nat sysctl -qw net.ipv4.ip_forward=1
+on nat nft -f - <<'NFT'
+table ip nat {
+    chain postrouting {
+        type nat hook postrouting priority srcnat;
+        oifname "eth0" ip saddr 10.0.1.0/24 masquerade
+    }
+}
+NFT
+main_rt=$(ec2 describe-route-tables --filters "Name=vpc-id,Values=$vpc" "Name=association.main,Values=true" --query 'RouteTables[0].RouteTableId' --output text)
+check "the main table's default route goes to the NAT instance" ec2 create-route --route-table-id "$main_rt" --destination-cidr-block 0.0.0.0/0 --instance-id "$nat"
+check "b (private) reaches S3 through the NAT instance" on b ping -c 2 -i 0.2 -W 2 s3.ap-northeast-2.amazonaws.com
+check "with the check back on, the NAT instance's forwarding is dropped" ec2 modify-network-interface-attribute --network-interface-id "$nat_eni" --source-dest-check
+check_not "… and b gets no reply" on b ping -c 1 -W 1 s3.ap-northeast-2.amazonaws.com
+
+# Refusals change nothing: a Name whose namespace exists on the host, an unknown subnet.
+before=$(ec2 describe-instances --query 'Reservations[].Instances[].InstanceId' --output text)
+ip netns add "$s-taken"
+check_contains "a launch that would take an existing namespace is refused" "already exists" "$(launch taken "$app" 2>&1)"
+ip netns del "$s-taken"
+check_contains "a launch into an unknown subnet is refused" "InvalidSubnetID.NotFound" "$(launch x subnet-00000000000000000 2>&1)"
+check_equal "… and no instance was added" "$before" "$(ec2 describe-instances --query 'Reservations[].Instances[].InstanceId' --output text)"
+check_contains "delete-vpc with subnets is a DependencyViolation" "DependencyViolation" "$(ec2 delete-vpc --vpc-id "$vpc" 2>&1)"
+
+# 20 launches while a pings b every 10 ms: namespace work never holds up frames.
+ping_log=$(mktemp)
+on a ping -c 400 -i 0.01 "$(ip_of "$b")" >"$ping_log" 2>&1 &
+pinger=$!
+background_pids+=($pinger)
+many=$(ec2 run-instances --subnet-id "$side" --count 20 --query 'Instances[].InstanceId' --output text)
+check_equal "run-instances --count 20 launches 20" "20" "$(wc -w <<<"$many")"
+# shellcheck disable=SC2086
+check "all 20 turn running" ec2 wait instance-running --instance-ids $many
+wait "$pinger"
+check_contains "no loss during the launches" " 0% packet loss" "$(cat "$ping_log")"
+worst=$(grep -o 'time=[0-9.]*' "$ping_log" | cut -d= -f2 | sort -n | tail -1)
+echo "# worst RTT during 20 launches: ${worst} ms"
+check "no RTT above 20 ms during the launches" awk -v w="$worst" 'BEGIN { exit !(w < 20) }'
+
+# kill -9 of the router after all this: down removes the runtime namespaces too.
+kill -9 "$(cat "/run/vpclab/$s/router.pid")"
+check "down after kill -9 succeeds" "$VPCLAB" down --stack-name "$s"
+check_equal "nothing of the stack is left (namespaces, /etc/netns, state)" "" "$(stack_leftovers "$s")"
+
+rm -f "$ping_log"
+echo "# $checks checks, $failures failed"
+[ "$failures" = 0 ]
