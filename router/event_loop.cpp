@@ -196,79 +196,21 @@ void EventLoop::release(const std::string& instance_id, const std::string& netns
 
 bool EventLoop::namespace_exists(const std::string& netns) const { return tap::named_netns_exists(netns); }
 
-void EventLoop::commit_or_log(const char* what, const std::function<void(routing::VpcModel&)>& change) {
-    try {
-        state_.commit([&](routing::VpcModel& next) {
-            change(next);
-            return 0;
-        });
-    } catch (const std::exception& e) {
-        spdlog::error("{}: {}", what, e.what());
-    }
-}
-
 void EventLoop::on_launcher_results() {
-    using routing::InstanceState;
-    for (LauncherResult& r : launcher_.take_results()) {
-        const routing::VpcModel& m = *state_.model;
-        const routing::Instance* inst = nullptr;
-        for (const auto& i : m.instances())
-            if (i.id == r.instance_id) inst = &i;
-        // TAPs nobody wants any more (the instance was terminated, the ENI detached meanwhile): closed off the loop.
-        auto discard = [&](std::vector<PortTap>& taps) {
+    struct LoopTaps final : TapSink {
+        EventLoop& loop;
+        explicit LoopTaps(EventLoop& l) : loop(l) {}
+        void install(routing::PortId port, tap::TapDevice tap) override { loop.install(port, std::move(tap)); }
+        void discard(std::vector<PortTap> taps) override {
             if (taps.empty()) return;
+            // Closing deletes the interface, which takes the kernel a while: off the loop too.
             LauncherJob job;
             job.kind = LauncherJob::Kind::teardown;
             for (auto& [port, tap] : taps) job.to_close.push_back(std::move(tap));
-            launcher_.submit(std::move(job));
-        };
-        switch (r.kind) {
-            case LauncherJob::Kind::launch:
-                if (!r.error.empty()) {
-                    // EC2 User Guide, "Instance terminates immediately": a launch that fails ends terminated,
-                    // with the reason; the launcher removed what it had made.
-                    spdlog::warn("instance {} failed to launch: {}", r.instance_id, r.error);
-                    state_.plan.remove_instance(r.instance_id);
-                    commit_or_log("recording a failed launch", [&](routing::VpcModel& next) {
-                        next.terminate_instance(r.instance_id, "Server.InternalError: " + r.error);
-                        next.set_instance_state(r.instance_id, InstanceState::terminated, "Server.InternalError: " + r.error);
-                    });
-                } else if (inst && inst->state == InstanceState::pending) {
-                    for (auto& [port, tap] : r.taps) install(port, std::move(tap));
-                    commit_or_log("marking an instance running", [&](routing::VpcModel& next) {
-                        next.set_instance_state(r.instance_id, InstanceState::running);
-                    });
-                    spdlog::info("instance {} running", r.instance_id);
-                } else {
-                    discard(r.taps);
-                }
-                break;
-            case LauncherJob::Kind::attach: {
-                const routing::NetworkInterface* eni = nullptr;
-                for (const auto& e : m.network_interfaces())
-                    if (e.id == r.eni_id) eni = &e;
-                const bool wanted = eni && inst && eni->instance_id == inst->id && inst->forwards();
-                if (r.error.empty() && wanted) {
-                    for (auto& [port, tap] : r.taps) install(port, std::move(tap));
-                } else if (!r.error.empty() && wanted) {
-                    spdlog::warn("attaching {} to {} failed: {}", r.eni_id, r.instance_id, r.error);
-                    const std::string attachment = eni->attachment_id;
-                    commit_or_log("undoing a failed attachment", [&](routing::VpcModel& next) { next.detach_network_interface(attachment); });
-                } else {
-                    discard(r.taps);
-                }
-                break;
-            }
-            case LauncherJob::Kind::teardown:
-                if (inst && inst->state == InstanceState::shutting_down) {
-                    const std::string reason = inst->state_transition_reason;
-                    commit_or_log("marking an instance terminated", [&](routing::VpcModel& next) {
-                        next.set_instance_state(r.instance_id, InstanceState::terminated, reason);
-                    });
-                }
-                break;
+            loop.launcher_.submit(std::move(job));
         }
-    }
+    } taps(*this);
+    for (LauncherResult& r : launcher_.take_results()) apply_launcher_result(state_, r, taps);
 }
 
 }  // namespace vpclab::router

@@ -11,6 +11,7 @@
 #include "router/data_path/pipeline.hpp"
 #include "router/dns_server.hpp"
 #include "router/lab/instance_launcher.hpp"
+#include "router/lab/launcher_results.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/router_state.hpp"
 #include "tap/unique_fd.hpp"
@@ -43,7 +44,6 @@ private:
     void install(routing::PortId port, tap::TapDevice tap);
     // What the launcher finished: TAPs to install, instances to mark running or terminated.
     void on_launcher_results();
-    void commit_or_log(const char* what, const std::function<void(routing::VpcModel&)>& change);
     // LabRuntime: the control plane's requests after a commit.
     void launch(const InstanceSetup& setup) override;
     void attach(const std::string& instance_id, const std::string& netns, const InterfaceSetup& interface) override;

@@ -4,6 +4,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <spdlog/spdlog.h>
 
 #include "tap/network_namespace.hpp"
@@ -14,6 +16,7 @@ namespace vpclab::router {
 InstanceLauncher::InstanceLauncher(std::string stack, std::filesystem::path ledger)
     : stack_(std::move(stack)), ledger_(std::move(ledger)), notify_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (!notify_) tap::throw_errno("eventfd");
+    if (const char* name = std::getenv("VPCLAB_TEST_FAIL_LAUNCH"); name && *name) failing_netns_ = stack_ + "-" + name;
     worker_ = std::thread([this] { run(); });
 }
 
@@ -78,12 +81,7 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
     try {
         switch (job.kind) {
             case LauncherJob::Kind::launch:
-                r.taps = build_instance(stack_, job.setup, ledger_);
-                if (job.instance_id == fail_launch_of) {
-                    r.taps.clear();  // closing them deletes them
-                    tap::delete_named_netns(job.setup.netns);
-                    throw std::runtime_error("injected failure after the namespace was made (test hook)");
-                }
+                r.taps = build_instance(stack_, job.setup, ledger_, !failing_netns_.empty() && job.setup.netns == failing_netns_);
                 break;
             case LauncherJob::Kind::attach:
                 r.eni_id = job.interface.eni_id;
@@ -92,7 +90,10 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
             case LauncherJob::Kind::teardown:
                 job.to_close.clear();
                 // Kills what runs inside, unmounts, removes /run/netns/<ns> and /etc/netns/<ns>/.
-                if (!job.netns.empty()) tap::delete_named_netns(job.netns);
+                if (!job.netns.empty()) {
+                    tap::delete_named_netns(job.netns);
+                    ledger_.forget_namespace(job.netns);
+                }
                 break;
         }
     } catch (const std::exception& e) {

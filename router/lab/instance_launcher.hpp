@@ -49,14 +49,16 @@ public:
     std::vector<LauncherResult> take_results();
     // Jobs submitted and not yet taken as results.
     std::size_t busy() const;
-    // Test hook: a launch of this instance fails after its namespace was made (as a netlink error would).
-    std::string fail_launch_of;
 
 private:
     void run();
     LauncherResult perform(LauncherJob& job);
 
     std::string stack_;
+    // Failpoint for tests (environment VPCLAB_TEST_FAIL_LAUNCH=NAME, read at start): the launch of the
+    // instance whose namespace is <stack>-NAME fails after its namespace and TAPs were made, as a netlink
+    // error halfway through would.
+    std::string failing_netns_;
     Ledger ledger_;
     tap::UniqueFd notify_;
     mutable std::mutex mutex_;

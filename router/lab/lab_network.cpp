@@ -159,15 +159,18 @@ tap::TapDevice build_interface(const std::string& stack, const std::string& netn
     return tap_into(stack, setup.eni_id, netns, setup.spec);
 }
 
-std::vector<PortTap> build_instance(const std::string& stack, const InstanceSetup& setup, Ledger& ledger) {
+std::vector<PortTap> build_instance(const std::string& stack, const InstanceSetup& setup, Ledger& ledger, bool fail_when_built) {
     make_namespace(ledger, setup.netns);
     try {
         for (const auto& [file, content] : setup.etc_files) tap::write_netns_etc_file(setup.netns, file, content);
         std::vector<PortTap> taps;
         for (const auto& i : setup.interfaces) taps.emplace_back(i.port, build_interface(stack, setup.netns, i));
+        if (fail_when_built) throw std::runtime_error("injected failure after the namespace and TAPs were made (VPCLAB_TEST_FAIL_LAUNCH)");
         return taps;
     } catch (...) {
+        // The TAPs made so far closed with `taps` above (which deletes them); now the namespace.
         tap::delete_named_netns(setup.netns);
+        ledger.forget_namespace(setup.netns);
         throw;
     }
 }

@@ -51,8 +51,9 @@ InstanceSetup instance_setup(const routing::VpcModel& model, const InstanceNames
 
 using PortTap = std::pair<routing::PortId, tap::TapDevice>;
 // Creates the namespace (recorded in the ledger first), writes its /etc files, creates and configures its
-// TAPs. On failure removes what it made, namespace included, and throws.
-std::vector<PortTap> build_instance(const std::string& stack, const InstanceSetup& setup, Ledger& ledger);
+// TAPs. On failure removes what it made, namespace included, and throws. `fail_when_built` (a test
+// failpoint) fails it once everything is made, as a netlink error at the last step would.
+std::vector<PortTap> build_instance(const std::string& stack, const InstanceSetup& setup, Ledger& ledger, bool fail_when_built = false);
 // One more ENI's TAP into an existing instance namespace (AttachNetworkInterface).
 tap::TapDevice build_interface(const std::string& stack, const std::string& netns, const InterfaceSetup& setup);
 

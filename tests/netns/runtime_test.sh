@@ -15,7 +15,8 @@ launch() {  # launch NAME SUBNET [options…]: prints the instance ID
 state_of() { ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].State.Name' --output text; }
 ip_of() { ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text; }
 
-check "an empty stack comes up" "$VPCLAB" up --empty --stack-name "$s"
+# The failpoint makes the launch of an instance named "doomed" fail once its namespace and TAPs exist.
+check "an empty stack comes up" env VPCLAB_TEST_FAIL_LAUNCH=doomed "$VPCLAB" up --empty --stack-name "$s"
 vpc=$(ec2 create-vpc --cidr-block 10.0.0.0/16 --query Vpc.VpcId --output text)
 app=$(ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.1.0/24 --availability-zone ap-northeast-2a --query Subnet.SubnetId --output text)
 side=$(ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.2.0/24 --availability-zone ap-northeast-2a --query Subnet.SubnetId --output text)
@@ -47,6 +48,17 @@ check "c's /etc/netns entry is gone" test ! -e "/etc/netns/$s-c"
 wait "$pinger"
 check_contains "the ping between a and b lost nothing meanwhile" " 0% packet loss" "$(cat "$ping_log")"
 check_contains "terminated instances stay listed" "terminated" "$(state_of "$c")"
+
+# A launch that fails halfway (the failpoint): the instance ends terminated with the reason, and what was
+# made for it is gone; its address is free again.
+doomed=$(launch doomed "$app")
+check "a failed launch ends terminated" ec2 wait instance-terminated --instance-ids "$doomed"
+check_contains "… with EC2's reason" "Server.InternalError" "$(ec2 describe-instances --instance-ids "$doomed" --query 'Reservations[0].Instances[0].StateTransitionReason' --output text)"
+check_equal "… its namespace and /etc/netns entry are gone" "" "$(ip netns list | grep "^$s-doomed "; ls /etc/netns | grep "^$s-doomed$")"
+again=$(launch again "$app")
+check "… and the next launch runs" ec2 wait instance-running --instance-ids "$again"
+check_equal "… with the address the failed one had" "10.0.1.6" "$(ip_of "$again")"
+ec2 terminate-instances --instance-ids "$again" >/dev/null
 
 # A second ENI: eth1 in d's subnet, attached to a (same AZ), carries traffic in that subnet; gone after detach.
 eni=$(ec2 create-network-interface --subnet-id "$side" --description "a's second leg" --query NetworkInterface.NetworkInterfaceId --output text)

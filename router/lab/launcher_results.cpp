@@ -1,0 +1,83 @@
+// Applies the launcher's results to the router's state: the second half of runtime instance actions.
+#include "router/lab/launcher_results.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace vpclab::router {
+
+namespace {
+
+template <class Change>
+void commit_or_log(RouterState& state, const char* what, Change&& change) noexcept {
+    try {
+        state.commit([&](routing::VpcModel& next) {
+            change(next);
+            return 0;
+        });
+    } catch (const std::exception& e) {
+        spdlog::error("{}: {}", what, e.what());
+    }
+}
+
+const routing::Instance* find_instance(const routing::VpcModel& m, const std::string& id) {
+    for (const auto& i : m.instances())
+        if (i.id == id) return &i;
+    return nullptr;
+}
+
+}  // namespace
+
+void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps) noexcept try {
+    using routing::InstanceState;
+    const routing::VpcModel& m = *state.model;
+    const routing::Instance* inst = find_instance(m, r.instance_id);
+    switch (r.kind) {
+        case LauncherJob::Kind::launch:
+            if (!r.error.empty()) {
+                // EC2 User Guide, "Troubleshoot instance launch issues" ("instance terminates immediately"):
+                // a launch that fails ends terminated, with the reason; the launcher removed what it had made.
+                spdlog::warn("instance {} failed to launch: {}", r.instance_id, r.error);
+                state.plan.remove_instance(r.instance_id);
+                const std::string reason = "Server.InternalError: " + r.error;
+                commit_or_log(state, "recording a failed launch", [&](routing::VpcModel& next) {
+                    next.terminate_instance(r.instance_id, reason);
+                    next.set_instance_state(r.instance_id, InstanceState::terminated, reason);
+                });
+            } else if (inst && inst->state == InstanceState::pending) {
+                for (auto& [port, tap] : r.taps) taps.install(port, std::move(tap));
+                commit_or_log(state, "marking an instance running",
+                              [&](routing::VpcModel& next) { next.set_instance_state(r.instance_id, InstanceState::running); });
+                spdlog::info("instance {} running", r.instance_id);
+            } else {
+                taps.discard(std::move(r.taps));  // terminated while it was being built
+            }
+            break;
+        case LauncherJob::Kind::attach: {
+            const routing::NetworkInterface* eni = nullptr;
+            for (const auto& e : m.network_interfaces())
+                if (e.id == r.eni_id) eni = &e;
+            const bool wanted = eni && inst && eni->instance_id == inst->id && inst->forwards();
+            if (r.error.empty() && wanted) {
+                for (auto& [port, tap] : r.taps) taps.install(port, std::move(tap));
+            } else if (!r.error.empty() && wanted) {
+                spdlog::warn("attaching {} to {} failed: {}", r.eni_id, r.instance_id, r.error);
+                const std::string attachment = eni->attachment_id;
+                commit_or_log(state, "undoing a failed attachment", [&](routing::VpcModel& next) { next.detach_network_interface(attachment); });
+            } else {
+                taps.discard(std::move(r.taps));  // detached or terminated meanwhile
+            }
+            break;
+        }
+        case LauncherJob::Kind::teardown:
+            if (inst && inst->state == InstanceState::shutting_down) {
+                const std::string reason = inst->state_transition_reason;
+                commit_or_log(state, "marking an instance terminated",
+                              [&](routing::VpcModel& next) { next.set_instance_state(r.instance_id, InstanceState::terminated, reason); });
+            }
+            break;
+    }
+} catch (const std::exception& e) {
+    spdlog::error("applying the launcher's result for {}: {}", r.instance_id, e.what());
+}
+
+}  // namespace vpclab::router
