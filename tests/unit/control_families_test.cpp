@@ -1,0 +1,524 @@
+// The EC2 families through the control API, without root: each action changes the model and the snapshot
+// as EC2 would, every refusal leaves model, snapshot, zones and plan as they were, and the runtime work an
+// action asks for (namespaces, TAPs) is recorded by a fake lab runtime instead of done.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "router/control/control_api.hpp"
+#include "router/control/control_request.hpp"
+#include "router/control/ec2_actions.hpp"
+#include "router/lab/launcher_results.hpp"
+#include "router/template/template_loader.hpp"
+
+using namespace vpclab;
+using namespace vpclab::router;
+using json = nlohmann::ordered_json;
+using routing::InstanceState;
+
+namespace {
+
+struct FakeRuntime final : LabRuntime {
+    std::vector<InstanceSetup> launched;
+    struct Attached {
+        std::string instance_id, netns;
+        InterfaceSetup interface;
+    };
+    std::vector<Attached> attached;
+    struct Released {
+        std::string instance_id, netns;
+        std::vector<routing::PortId> ports;
+    };
+    std::vector<Released> released;
+    std::set<std::string> host_namespaces;  // what "already exists" on the host
+
+    void launch(const InstanceSetup& setup) override { launched.push_back(setup); }
+    void attach(const std::string& instance_id, const std::string& netns, const InterfaceSetup& interface) override {
+        attached.push_back({instance_id, netns, interface});
+    }
+    void release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) override {
+        released.push_back({instance_id, netns, ports});
+    }
+    bool namespace_exists(const std::string& netns) const override { return host_namespaces.count(netns) != 0; }
+};
+
+// TAPs the results hand over: recorded (no fds in these tests).
+struct RecordingTaps final : TapSink {
+    std::vector<routing::PortId> installed;
+    std::size_t discarded = 0;
+    void install(routing::PortId port, tap::TapDevice) override { installed.push_back(port); }
+    void discard(std::vector<PortTap> taps) override { discarded += taps.size(); }
+};
+
+// An empty stack, as `vpclab up --empty` starts one.
+struct Lab {
+    RouterState state;
+    FakeRuntime runtime;
+    explicit Lab(const std::string& stack = "fam") {
+        state.model = std::make_unique<routing::VpcModel>(stack, "ap-northeast-2");
+        state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
+        state.service_ports = plan_service_ports(*state.model, *state.catalog);
+        state.plan = LabPlan::of(*state.model);
+        state.runtime = &runtime;
+        state.recompile();
+    }
+    // Through the router's front door, as the CLI's requests arrive.
+    json call(const std::string& action, const nlohmann::json& params = nlohmann::json::object()) {
+        const nlohmann::json request = {{"Action", action}, {"Params", params}};
+        return json::parse(serve_control_line(request.dump(), state));
+    }
+    // The result of an action that must succeed.
+    json ok(const std::string& action, const nlohmann::json& params = nlohmann::json::object()) {
+        const json reply = call(action, params);
+        INFO(action << " " << params.dump() << " → " << reply.dump());
+        REQUIRE(reply["ok"] == true);
+        return reply["result"];
+    }
+    std::string error_of(const std::string& action, const nlohmann::json& params) {
+        const json reply = call(action, params);
+        INFO(action << " " << params.dump() << " → " << reply.dump());
+        REQUIRE(reply["ok"] == false);
+        return reply["error"]["Code"].get<std::string>();
+    }
+    const routing::Instance& instance(const std::string& id) const { return state.model->instance(id); }
+    routing::PortId port_of(const std::string& instance_id) const {
+        return state.model->network_interface(instance(instance_id).network_interface_ids.front()).port;
+    }
+};
+
+nlohmann::json name_tag(const char* type, const char* name) {
+    return nlohmann::json::array({{{"ResourceType", type}, {"Tags", nlohmann::json::array({{{"Key", "Name"}, {"Value", name}}})}}});
+}
+
+// Everything a refusal must leave alone.
+struct Observed {
+    json described;
+    const void* snapshot;
+    std::size_t zones;
+    std::vector<std::string> namespaces;
+    std::size_t launches, attaches, releases;
+    bool operator==(const Observed&) const = default;
+};
+Observed observe(Lab& lab) {
+    json d = json::object();
+    for (const auto& spec : ec2_actions())
+        if (!spec.filters.empty()) d[spec.action] = lab.call(spec.action);
+    return {d, lab.state.snapshot.get(), lab.state.dns_zones.size(), lab.state.plan.all_namespaces(),
+            lab.runtime.launched.size(), lab.runtime.attached.size(), lab.runtime.released.size()};
+}
+
+// The seed's shape built by calls: a VPC, a subnet in each of two AZs, the public one with its own table
+// routing 0.0.0.0/0 to an attached internet gateway.
+struct Built {
+    std::string vpc, pub, priv, pub_rt, igw, association;
+};
+Built build_vpc(Lab& lab) {
+    Built b;
+    b.vpc = lab.ok("CreateVpc", {{"CidrBlock", "10.0.0.0/16"}, {"TagSpecifications", name_tag("vpc", "endpoint-vpc")}})["Vpc"]["VpcId"];
+    b.priv = lab.ok("CreateSubnet", {{"VpcId", b.vpc}, {"CidrBlock", "10.0.1.0/24"}, {"AvailabilityZone", "ap-northeast-2a"}})["Subnet"]["SubnetId"];
+    b.pub = lab.ok("CreateSubnet", {{"VpcId", b.vpc}, {"CidrBlock", "10.0.0.0/24"}, {"AvailabilityZone", "ap-northeast-2c"}})["Subnet"]["SubnetId"];
+    b.pub_rt = lab.ok("CreateRouteTable", {{"VpcId", b.vpc}})["RouteTable"]["RouteTableId"];
+    b.association = lab.ok("AssociateRouteTable", {{"RouteTableId", b.pub_rt}, {"SubnetId", b.pub}})["AssociationId"];
+    b.igw = lab.ok("CreateInternetGateway")["InternetGateway"]["InternetGatewayId"];
+    lab.ok("AttachInternetGateway", {{"InternetGatewayId", b.igw}, {"VpcId", b.vpc}});
+    lab.ok("CreateRoute", {{"RouteTableId", b.pub_rt}, {"DestinationCidrBlock", "0.0.0.0/0"}, {"GatewayId", b.igw}});
+    return b;
+}
+
+std::string run_one(Lab& lab, const std::string& subnet, const nlohmann::json& extra = nlohmann::json::object()) {
+    nlohmann::json params = {{"SubnetId", subnet}};
+    params.update(extra);
+    return lab.ok("RunInstances", params)["Instances"][0]["InstanceId"];
+}
+
+// Feeds the launcher's answer for the most recent launch of `instance_id`.
+void launched_ok(Lab& lab, const std::string& instance_id, RecordingTaps& taps) {
+    LauncherResult r;
+    r.kind = LauncherJob::Kind::launch;
+    r.instance_id = instance_id;
+    for (const auto& s : lab.runtime.launched)
+        if (s.instance_id == instance_id)
+            for (const auto& i : s.interfaces) r.taps.emplace_back(i.port, tap::TapDevice{});
+    apply_launcher_result(lab.state, r, taps);
+}
+
+}  // namespace
+
+TEST_CASE("the action table is the registry: every action has a handler, names and commands are unique") {
+    std::set<std::string> actions, commands;
+    for (const auto& spec : ec2_actions()) {
+        CAPTURE(spec.action);
+        CHECK(static_cast<bool>(spec.handler));
+        CHECK(actions.insert(spec.action).second);
+        CHECK(commands.insert(spec.command).second);
+        CHECK(find_action(spec.action) == &spec);
+        CHECK(find_action_by_command(spec.command) == &spec);
+        const bool takes_filters = std::any_of(spec.params.begin(), spec.params.end(), [](const ParamSpec& p) { return p.kind == ParamSpec::Kind::filters; });
+        CHECK(takes_filters == !spec.filters.empty());  // a describe call lists its filter names
+    }
+    for (const char* a : {"CreateVpc", "DeleteVpc", "CreateSubnet", "DeleteSubnet", "ModifySubnetAttribute", "CreateRouteTable",
+                          "DeleteRouteTable", "AssociateRouteTable", "DisassociateRouteTable", "ReplaceRouteTableAssociation",
+                          "DeleteInternetGateway", "CreateTags", "DeleteTags", "RunInstances", "TerminateInstances",
+                          "CreateNetworkInterface", "AttachNetworkInterface", "DetachNetworkInterface", "DeleteNetworkInterface",
+                          "DescribeNetworkInterfaces", "ModifyNetworkInterfaceAttribute"})
+        CHECK(actions.count(a) == 1);
+}
+
+TEST_CASE("VPCs: created with a main route table and a default security group, tagged; deleted with them") {
+    Lab lab;
+    const void* empty_snapshot = lab.state.snapshot.get();
+    const auto vpc = lab.ok("CreateVpc", {{"CidrBlock", "10.0.0.0/16"}, {"TagSpecifications", name_tag("vpc", "lab-vpc")}})["Vpc"];
+    CHECK(vpc["CidrBlock"] == "10.0.0.0/16");
+    CHECK(vpc["Tags"].dump() == R"([{"Key":"Name","Value":"lab-vpc"}])");
+    CHECK(lab.state.snapshot.get() != empty_snapshot);
+    CHECK(lab.state.dns_zones.size() == 1);
+    const std::string id = vpc["VpcId"];
+    CHECK(lab.ok("DescribeRouteTables", {{"Filters", {{{"Name", "vpc-id"}, {"Values", {id}}}}}})["RouteTables"].size() == 1);
+    CHECK(lab.ok("DescribeSecurityGroups", {{"Filters", {{{"Name", "group-name"}, {"Values", {"default"}}}}}})["SecurityGroups"].size() == 1);
+    CHECK(lab.error_of("CreateVpc", {{"CidrBlock", "10.0.0.0/8"}}) == "InvalidVpc.Range");
+    CHECK(lab.error_of("CreateVpc", {{"CidrBlock", "10.1.0.0/16"}, {"TagSpecifications", name_tag("subnet", "x")}}) == "InvalidParameterValue");
+    lab.ok("DeleteVpc", {{"VpcId", id}});
+    CHECK(lab.ok("DescribeVpcs")["Vpcs"].empty());
+    CHECK(lab.ok("DescribeRouteTables")["RouteTables"].empty());
+    CHECK(lab.ok("DescribeSecurityGroups")["SecurityGroups"].empty());
+    CHECK(lab.state.dns_zones.empty());
+}
+
+TEST_CASE("subnets: MapPublicIpOnLaunch decides an instance's public IP; a subnet in use cannot be deleted") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    CHECK(lab.ok("DescribeSubnets", {{"SubnetIds", {b.pub}}})["Subnets"][0]["MapPublicIpOnLaunch"] == false);
+    lab.ok("ModifySubnetAttribute", {{"SubnetId", b.pub}, {"MapPublicIpOnLaunch", {{"Value", true}}}});
+    CHECK(lab.ok("DescribeSubnets", {{"SubnetIds", {b.pub}}})["Subnets"][0]["MapPublicIpOnLaunch"] == true);
+    const std::string a = run_one(lab, b.pub);
+    CHECK(lab.state.model->network_interface(lab.instance(a).network_interface_ids.front()).public_ip.has_value());
+    const std::string p = run_one(lab, b.priv);
+    CHECK(!lab.state.model->network_interface(lab.instance(p).network_interface_ids.front()).public_ip.has_value());
+    // An explicit flag beats the subnet's default (the aws CLI's --[no-]associate-public-ip-address).
+    const std::string q = run_one(lab, b.pub, {{"AssociatePublicIpAddress", false}});
+    CHECK(!lab.state.model->network_interface(lab.instance(q).network_interface_ids.front()).public_ip.has_value());
+
+    CHECK(lab.error_of("DeleteSubnet", {{"SubnetId", b.priv}}) == "DependencyViolation");
+    CHECK(lab.error_of("DeleteVpc", {{"VpcId", b.vpc}}) == "DependencyViolation");
+    lab.ok("TerminateInstances", {{"InstanceIds", {p}}});
+    lab.ok("DeleteSubnet", {{"SubnetId", b.priv}});
+    CHECK(lab.ok("DescribeSubnets")["Subnets"].size() == 1);
+}
+
+TEST_CASE("route tables: an association decides a subnet's routes; the main association moves; in-use tables stay") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string a = run_one(lab, b.pub);
+    const auto decide = [&] { return lab.state.snapshot->decide(lab.port_of(a), 0x0a000004, 0x08080808, 1).outcome; };
+    CHECK(decide() == routing::Outcome::internet_gateway);
+    lab.ok("DisassociateRouteTable", {{"AssociationId", b.association}});
+    CHECK(decide() == routing::Outcome::drop_no_route);  // back on the main table: local only
+
+    const auto tables = lab.ok("DescribeRouteTables", {{"Filters", {{{"Name", "association.main"}, {"Values", {"true"}}}}}})["RouteTables"];
+    REQUIRE(tables.size() == 1);
+    const std::string main_association = tables[0]["Associations"][0]["RouteTableAssociationId"];
+    CHECK(lab.error_of("DisassociateRouteTable", {{"AssociationId", main_association}}) == "InvalidParameterValue");
+    const std::string moved = lab.ok("ReplaceRouteTableAssociation", {{"AssociationId", main_association}, {"RouteTableId", b.pub_rt}})["NewAssociationId"];
+    CHECK(!moved.empty());
+    CHECK(decide() == routing::Outcome::internet_gateway);  // the public table is now main
+    CHECK(lab.ok("DescribeRouteTables", {{"RouteTableIds", {b.pub_rt}}})["RouteTables"][0]["Associations"][0]["Main"] == true);
+    CHECK(lab.error_of("DeleteRouteTable", {{"RouteTableId", b.pub_rt}}) == "DependencyViolation");  // main
+    const std::string old_main = tables[0]["RouteTableId"];
+    lab.ok("DeleteRouteTable", {{"RouteTableId", old_main}});
+    CHECK(lab.error_of("DescribeRouteTables", {{"RouteTableIds", {old_main}}}) == "InvalidRouteTableID.NotFound");
+
+    // The route.* and association.* filters.
+    CHECK(lab.ok("DescribeRouteTables", {{"Filters", {{{"Name", "route.gateway-id"}, {"Values", {b.igw}}}}}})["RouteTables"].size() == 1);
+    CHECK(lab.ok("DescribeRouteTables", {{"Filters", {{{"Name", "route.destination-cidr-block"}, {"Values", {"0.0.0.0/?"}}}}}})["RouteTables"].size() == 1);
+    CHECK(lab.ok("DescribeRouteTables", {{"Filters", {{{"Name", "association.route-table-association-id"}, {"Values", {moved}}}}}})["RouteTables"].size() == 1);
+}
+
+TEST_CASE("internet gateways: deleted only once detached") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    CHECK(lab.error_of("DeleteInternetGateway", {{"InternetGatewayId", b.igw}}) == "DependencyViolation");
+    lab.ok("DetachInternetGateway", {{"InternetGatewayId", b.igw}, {"VpcId", b.vpc}});
+    // The route to it is now a blackhole, and shown as one.
+    CHECK(lab.ok("DescribeRouteTables", {{"Filters", {{{"Name", "route.state"}, {"Values", {"blackhole"}}}}}})["RouteTables"].size() == 1);
+    lab.ok("DeleteInternetGateway", {{"InternetGatewayId", b.igw}});
+    CHECK(lab.ok("DescribeInternetGateways")["InternetGateways"].empty());
+}
+
+TEST_CASE("tags: created, overwritten, deleted by key or by key and value; aws: keys and unknown IDs refused") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const auto tags = [&](const std::string& vpc) { return lab.ok("DescribeVpcs", {{"VpcIds", {vpc}}})["Vpcs"][0]["Tags"].dump(); };
+    lab.ok("CreateTags", {{"Resources", {b.vpc, b.pub}}, {"Tags", {{{"Key", "env"}, {"Value", "lab"}}, {{"Key", "Name"}, {"Value", "renamed"}}}}});
+    CHECK(tags(b.vpc) == R"([{"Key":"Name","Value":"renamed"},{"Key":"env","Value":"lab"}])");
+    CHECK(lab.ok("DescribeSubnets", {{"Filters", {{{"Name", "tag:env"}, {"Values", {"l?b"}}}}}})["Subnets"].size() == 1);
+    lab.ok("DeleteTags", {{"Resources", {b.vpc}}, {"Tags", {{{"Key", "env"}, {"Value", "other"}}}}});
+    CHECK(tags(b.vpc).find("env") != std::string::npos);  // the value did not match: kept
+    lab.ok("DeleteTags", {{"Resources", {b.vpc}}, {"Tags", {{{"Key", "env"}}}}});
+    CHECK(tags(b.vpc) == R"([{"Key":"Name","Value":"renamed"}])");
+    const Observed before = observe(lab);
+    CHECK(lab.error_of("CreateTags", {{"Resources", {b.vpc}}, {"Tags", {{{"Key", "aws:x"}, {"Value", "y"}}}}}) == "InvalidParameterValue");
+    CHECK(lab.error_of("CreateTags", {{"Resources", {b.vpc, "vpc-00000000000000000"}}, {"Tags", {{{"Key", "k"}, {"Value", "v"}}}}}) == "InvalidID");
+    CHECK(observe(lab) == before);  // all or nothing: the known VPC was not tagged either
+}
+
+TEST_CASE("instances: pending at once, a namespace asked of the runtime, running when it is built; ports never renumber") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const auto reply = lab.ok("RunInstances", {{"SubnetId", b.priv}, {"Count", "3"}, {"ImageId", "ami-1"}, {"KeyName", "k"},
+                                               {"TagSpecifications", name_tag("instance", "web")}});
+    REQUIRE(reply["Instances"].size() == 3);
+    std::vector<std::string> ids;
+    for (const auto& i : reply["Instances"]) {
+        CHECK(i["State"]["Name"] == "pending");
+        ids.push_back(i["InstanceId"]);
+    }
+    CHECK(reply["Instances"][2]["AmiLaunchIndex"] == 2);
+    REQUIRE(lab.runtime.launched.size() == 3);
+    // The first takes its Name; the others, with the same Name, fall back to their instance IDs.
+    CHECK(lab.runtime.launched[0].netns == "fam-web");
+    CHECK(lab.runtime.launched[1].netns == "fam-" + ids[1]);
+    std::set<routing::PortId> ports;
+    for (const auto& id : ids) {
+        CHECK(lab.state.snapshot->is_eni(lab.port_of(id)));  // pending instances forward (their TAP comes)
+        ports.insert(lab.port_of(id));
+    }
+    CHECK(ports.size() == 3);
+    CHECK(*ports.begin() == routing::first_eni_port);
+
+    RecordingTaps taps;
+    launched_ok(lab, ids[0], taps);
+    CHECK(lab.instance(ids[0]).state == InstanceState::running);
+    CHECK(taps.installed == std::vector<routing::PortId>{lab.port_of(ids[0])});
+
+    // Terminating the first: its port leaves the snapshot, the others keep theirs.
+    const routing::PortId first = lab.port_of(ids[0]), second = lab.port_of(ids[1]), third = lab.port_of(ids[2]);
+    const auto t = lab.ok("TerminateInstances", {{"InstanceIds", {ids[0]}}})["TerminatingInstances"][0];
+    CHECK(t["PreviousState"]["Name"] == "running");
+    CHECK(t["CurrentState"]["Name"] == "shutting-down");
+    REQUIRE(lab.runtime.released.size() == 1);
+    CHECK(lab.runtime.released[0].netns == "fam-web");
+    CHECK(lab.runtime.released[0].ports == std::vector<routing::PortId>{first});
+    CHECK(!lab.state.snapshot->is_eni(first));
+    CHECK(lab.port_of(ids[1]) == second);
+    CHECK(lab.port_of(ids[2]) == third);
+    CHECK(lab.state.snapshot->is_eni(second));
+    CHECK(lab.state.plan.find(ids[0]) == nullptr);
+    // The next instance reuses the free port without touching the others.
+    const std::string next = run_one(lab, b.priv);
+    CHECK(lab.port_of(next) == first);
+
+    LauncherResult done;
+    done.kind = LauncherJob::Kind::teardown;
+    done.instance_id = ids[0];
+    apply_launcher_result(lab.state, done, taps);
+    const auto described = lab.ok("DescribeInstances", {{"InstanceIds", {ids[0]}}})["Reservations"][0]["Instances"][0];
+    CHECK(described["State"]["Name"] == "terminated");
+    CHECK(described["StateTransitionReason"].get<std::string>().rfind("User initiated", 0) == 0);
+    CHECK(described["NetworkInterfaces"].empty());
+    CHECK(lab.ok("DescribeInstances", {{"Filters", {{{"Name", "instance-state-name"}, {"Values", {"terminated"}}}}}})["Reservations"].size() == 1);
+
+    // An instance terminated while its launch was under way: its TAPs are discarded when they arrive.
+    lab.ok("TerminateInstances", {{"InstanceIds", {ids[1]}}});
+    launched_ok(lab, ids[1], taps);
+    CHECK(taps.discarded == 1);
+    CHECK(lab.instance(ids[1]).state == InstanceState::shutting_down);
+}
+
+TEST_CASE("a launch the runtime could not build ends terminated with Server.InternalError, its address free again") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string id = run_one(lab, b.priv);
+    const auto address = lab.state.model->network_interface(lab.instance(id).network_interface_ids.front()).private_ip;
+    LauncherResult failed;
+    failed.kind = LauncherJob::Kind::launch;
+    failed.instance_id = id;
+    failed.error = "netlink: no such device";
+    RecordingTaps taps;
+    apply_launcher_result(lab.state, failed, taps);
+    CHECK(lab.instance(id).state == InstanceState::terminated);
+    CHECK(lab.instance(id).state_transition_reason == "Server.InternalError: netlink: no such device");
+    CHECK(lab.state.plan.find(id) == nullptr);
+    CHECK(lab.ok("DescribeNetworkInterfaces")["NetworkInterfaces"].empty());
+    const std::string again = run_one(lab, b.priv);
+    CHECK(lab.state.model->network_interface(lab.instance(again).network_interface_ids.front()).private_ip == address);
+}
+
+TEST_CASE("network interfaces: created available, attached as eth1 in the same AZ, detached, deleted") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string a = run_one(lab, b.priv);
+    RecordingTaps taps;
+    launched_ok(lab, a, taps);
+    const auto eni = lab.ok("CreateNetworkInterface", {{"SubnetId", b.priv}, {"Description", "second leg"}, {"PrivateIpAddress", "10.0.1.50"}})["NetworkInterface"];
+    CHECK(eni["Status"] == "available");
+    CHECK(eni["PrivateIpAddress"] == "10.0.1.50");
+    CHECK(eni["InterfaceType"] == "interface");
+    const std::string eni_id = eni["NetworkInterfaceId"];
+    const routing::PortId port = lab.state.model->network_interface(eni_id).port;
+    CHECK(!lab.state.snapshot->is_eni(port));  // not attached: carries nothing
+
+    const std::string other_az = lab.ok("CreateNetworkInterface", {{"SubnetId", b.pub}})["NetworkInterface"]["NetworkInterfaceId"];
+    const Observed before = observe(lab);
+    CHECK(lab.error_of("AttachNetworkInterface", {{"NetworkInterfaceId", other_az}, {"InstanceId", a}, {"DeviceIndex", "1"}}) == "InvalidParameterCombination");
+    CHECK(lab.error_of("AttachNetworkInterface", {{"NetworkInterfaceId", eni_id}, {"InstanceId", a}, {"DeviceIndex", "0"}}) == "InvalidParameterValue");
+    CHECK(observe(lab) == before);
+
+    const std::string attachment = lab.ok("AttachNetworkInterface", {{"NetworkInterfaceId", eni_id}, {"InstanceId", a}, {"DeviceIndex", "1"}})["AttachmentId"];
+    REQUIRE(lab.runtime.attached.size() == 1);
+    CHECK(lab.runtime.attached[0].interface.spec.name == "eth1");
+    CHECK(lab.runtime.attached[0].interface.spec.routes.empty());  // the default route stays on eth0
+    CHECK(lab.runtime.attached[0].netns == lab.state.plan.find(a)->netns);
+    CHECK(lab.state.snapshot->is_eni(port));
+    const auto described = lab.ok("DescribeNetworkInterfaces", {{"Filters", {{{"Name", "attachment.instance-id"}, {"Values", {a}}}}}})["NetworkInterfaces"];
+    CHECK(described.size() == 2);  // eth0 and eth1
+    CHECK(lab.error_of("DeleteNetworkInterface", {{"NetworkInterfaceId", eni_id}}) == "InvalidNetworkInterface.InUse");
+    const std::string primary_attachment = lab.state.model->network_interface(lab.instance(a).network_interface_ids.front()).attachment_id;
+    CHECK(lab.error_of("DetachNetworkInterface", {{"AttachmentId", primary_attachment}}) == "OperationNotPermitted");
+
+    lab.ok("DetachNetworkInterface", {{"AttachmentId", attachment}});
+    REQUIRE(lab.runtime.released.size() == 1);
+    CHECK(lab.runtime.released[0].ports == std::vector<routing::PortId>{port});
+    CHECK(lab.runtime.released[0].netns.empty());  // the instance's namespace stays
+    CHECK(!lab.state.snapshot->is_eni(port));
+    lab.ok("DeleteNetworkInterface", {{"NetworkInterfaceId", eni_id}});
+    CHECK(lab.error_of("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni_id}}}) == "InvalidNetworkInterfaceID.NotFound");
+}
+
+TEST_CASE("the source/destination check, switched off, lets an instance forward others' traffic (a NAT instance)") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string nat = run_one(lab, b.pub), inner = run_one(lab, b.priv);
+    const std::string nat_eni = lab.instance(nat).network_interface_ids.front();
+    const auto main_rt = lab.state.model->vpc(b.vpc).main_route_table_id;
+    lab.ok("CreateRoute", {{"RouteTableId", main_rt}, {"DestinationCidrBlock", "0.0.0.0/0"}, {"InstanceId", nat}});
+    // The inner instance's packet to the internet goes to the NAT instance, which checks: dropped.
+    CHECK(lab.state.snapshot->decide(lab.port_of(inner), 0x0a000104, 0x08080808, 1).outcome == routing::Outcome::drop_destination_check);
+    // The NAT instance forwarding it out (its source not its own): dropped too.
+    CHECK(lab.state.snapshot->decide(lab.port_of(nat), 0x0a000104, 0x08080808, 1).outcome == routing::Outcome::drop_source_check);
+    lab.ok("ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", nat_eni}, {"SourceDestCheck", {{"Value", false}}}});
+    CHECK(lab.state.snapshot->decide(lab.port_of(inner), 0x0a000104, 0x08080808, 1).outcome == routing::Outcome::deliver);
+    CHECK(lab.state.snapshot->decide(lab.port_of(nat), 0x0a000104, 0x08080808, 1).outcome == routing::Outcome::internet_gateway);
+    CHECK(lab.ok("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {nat_eni}}})["NetworkInterfaces"][0]["SourceDestCheck"] == false);
+    // Terminated, the NAT instance leaves a blackhole route behind (as AWS shows it).
+    lab.ok("TerminateInstances", {{"InstanceIds", {nat}}});
+    CHECK(lab.ok("DescribeRouteTables", {{"RouteTableIds", {main_rt}}})["RouteTables"][0]["Routes"][1]["State"] == "blackhole");
+    CHECK(lab.state.snapshot->decide(lab.port_of(inner), 0x0a000104, 0x08080808, 1).outcome == routing::Outcome::drop_no_route);
+}
+
+TEST_CASE("every refusal leaves model, snapshot, zones, plan and runtime as they were") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string a = run_one(lab, b.priv, {{"TagSpecifications", name_tag("instance", "a")}});
+    lab.runtime.host_namespaces.insert("fam-taken");
+    const Observed before = observe(lab);
+    const std::vector<std::pair<std::string, nlohmann::json>> refused = {
+        {"CreateVpc", {{"CidrBlock", "10.0.0.0/33"}}},
+        {"DeleteVpc", {{"VpcId", b.vpc}}},
+        {"CreateSubnet", {{"VpcId", b.vpc}, {"CidrBlock", "10.0.1.128/25"}}},
+        {"CreateSubnet", {{"VpcId", b.vpc}, {"CidrBlock", "10.0.9.0/24"}, {"AvailabilityZone", "us-east-1a"}}},
+        {"DeleteSubnet", {{"SubnetId", b.priv}}},
+        {"ModifySubnetAttribute", {{"SubnetId", "subnet-00000000000000000"}, {"MapPublicIpOnLaunch", {{"Value", true}}}}},
+        {"DeleteRouteTable", {{"RouteTableId", b.pub_rt}}},
+        {"AssociateRouteTable", {{"RouteTableId", b.pub_rt}, {"SubnetId", b.pub}}},
+        {"ReplaceRouteTableAssociation", {{"AssociationId", "rtbassoc-00000000000000000"}, {"RouteTableId", b.pub_rt}}},
+        {"DeleteInternetGateway", {{"InternetGatewayId", b.igw}}},
+        {"RunInstances", {{"SubnetId", "subnet-00000000000000000"}}},
+        {"RunInstances", {{"SubnetId", b.priv}, {"TagSpecifications", name_tag("instance", "taken")}}},
+        {"RunInstances", {{"SubnetId", b.priv}, {"PrivateIpAddress", "10.0.1.4"}}},
+        {"RunInstances", {{"SubnetId", b.priv}, {"Count", "2"}, {"PrivateIpAddress", "10.0.1.9"}}},
+        {"RunInstances", {{"SubnetId", b.priv}, {"Count", "65"}}},
+        {"RunInstances", {{"SubnetId", b.priv}, {"NetworkInterfaces", {{{"DeviceIndex", "0"}, {"SubnetId", b.priv}}}}}},
+        {"TerminateInstances", {{"InstanceIds", {a, "i-00000000000000000"}}}},
+        {"CreateNetworkInterface", {{"SubnetId", b.priv}, {"PrivateIpAddress", "10.0.1.3"}}},
+        {"DetachNetworkInterface", {{"AttachmentId", "eni-attach-00000000000000000"}}},
+        {"ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", "eni-00000000000000000"}, {"SourceDestCheck", {{"Value", false}}}}},
+        {"DeleteTags", {{"Resources", {"igw-00000000000000000"}}}},
+    };
+    for (const auto& [action, params] : refused) {
+        CAPTURE(action);
+        CAPTURE(params.dump());
+        CHECK(lab.call(action, params)["ok"] == false);
+        CHECK(observe(lab) == before);
+    }
+}
+
+TEST_CASE("a compile or swap failure in a runtime action changes nothing and asks nothing of the runtime") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const Observed before = observe(lab);
+    lab.state.fault_before_swap = [] { throw std::runtime_error("injected failure after compile"); };
+    CHECK(lab.call("RunInstances", {{"SubnetId", b.priv}, {"Count", "2"}})["error"]["Code"] == "InternalError");
+    CHECK(lab.call("CreateSubnet", {{"VpcId", b.vpc}, {"CidrBlock", "10.0.7.0/24"}})["error"]["Code"] == "InternalError");
+    CHECK(observe(lab) == before);
+    lab.state.fault_before_swap = nullptr;
+    CHECK(lab.call("RunInstances", {{"SubnetId", b.priv}, {"Count", "2"}})["ok"] == true);
+    CHECK(lab.runtime.launched.size() == 2);
+}
+
+TEST_CASE("a VPC made by a template and the same VPC made by calls are described alike") {
+    const std::string text = R"(
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16, Tags: [{Key: Name, Value: endpoint-vpc}]}
+  Private:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24, AvailabilityZone: ap-northeast-2a}
+  Public:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.0.0/24, AvailabilityZone: ap-northeast-2c}
+  PublicRT:
+    Type: AWS::EC2::RouteTable
+    Properties: {VpcId: !Ref Vpc}
+  PublicAssoc:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties: {RouteTableId: !Ref PublicRT, SubnetId: !Ref Public}
+  Igw:
+    Type: AWS::EC2::InternetGateway
+  Attach:
+    Type: AWS::EC2::VPCGatewayAttachment
+    Properties: {VpcId: !Ref Vpc, InternetGatewayId: !Ref Igw}
+  Default:
+    Type: AWS::EC2::Route
+    DependsOn: Attach
+    Properties: {RouteTableId: !Ref PublicRT, DestinationCidrBlock: 0.0.0.0/0, GatewayId: !Ref Igw}
+)";
+    cfn::LoadOptions options;
+    options.stack_name = "fam";
+    cfn::LoadedLab loaded = cfn::load_template(text, options);
+    Lab from_template;
+    from_template.state.model = std::move(loaded.model);
+    from_template.state.recompile();
+    Lab by_calls;
+    build_vpc(by_calls);
+
+    // IDs differ (a template names resources by logical ID, calls by creation order) and CloudFormation
+    // adds its aws:cloudformation:* tags: replace each ID by its kind and order of first appearance, drop
+    // those tags, and the two must read the same.
+    const auto normalized = [](Lab& lab) {
+        std::string all;
+        for (const char* action : {"DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeInternetGateways", "DescribeSecurityGroups"})
+            all += lab.ok(action).dump() + "\n";
+        all = std::regex_replace(all, std::regex(R"(,?\{"Key":"aws:cloudformation:[a-z-]+","Value":"[^"]*"\})"), "");
+        all = std::regex_replace(all, std::regex(R"(\[,)"), "[");
+        std::map<std::string, std::string> names;
+        std::string out;
+        const std::regex id(R"(\b(vpc-cidr-assoc|rtbassoc|vpc|subnet|rtb|igw|sg)-[0-9a-f]{17}\b)");
+        auto it = std::sregex_iterator(all.begin(), all.end(), id);
+        std::size_t at = 0;
+        for (; it != std::sregex_iterator(); ++it) {
+            const std::string found = it->str();
+            if (!names.count(found)) names[found] = (*it)[1].str() + "#" + std::to_string(names.size());
+            out += all.substr(at, static_cast<std::size_t>(it->position()) - at) + names[found];
+            at = static_cast<std::size_t>(it->position() + it->length());
+        }
+        out += all.substr(at);
+        // The subnets' ARNs name the subnet by ID too.
+        return out;
+    };
+    const std::string a = normalized(from_template), b = normalized(by_calls);
+    CHECK(a == b);
+    CHECK(a.find("endpoint-vpc") != std::string::npos);
+}
