@@ -1,4 +1,5 @@
-// Template loading: parameters, dependency order, and the handlers that turn resources into model calls.
+// Template loading: sections, parameters, dependency order; each resource handed to its family's handler
+// (router/template/resources/).
 #include "router/template/template_loader.hpp"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "router/template/intrinsics.hpp"
 #include "router/template/template_error.hpp"
 #include "router/template/template_node.hpp"
+#include "router/template/resource_handlers.hpp"
 
 namespace vpclab::cfn {
 
@@ -22,146 +24,6 @@ using routing::ApiError;
 using routing::VpcModel;
 
 constexpr const char* account_id = "123456789012";
-
-// Characters (code points) of UTF-8 text, as AWS counts lengths of tags and names.
-std::size_t utf8_length(const std::string& s) {
-    std::size_t n = 0;
-    for (const unsigned char c : s) n += (c & 0xc0) != 0x80;
-    return n;
-}
-
-// A resource's evaluated Properties, with bookkeeping of which keys a handler used.
-class Properties {
-public:
-    Properties(Node resolved, std::string file, std::string label, int resource_line)
-        : node_(std::move(resolved)), file_(std::move(file)), label_(std::move(label)), resource_line_(resource_line) {}
-
-    const Node* get(const std::string& key) {
-        used_.insert(key);
-        return node_.is_map() ? node_.find(key) : nullptr;
-    }
-
-    [[noreturn]] void fail(const std::string& property, const std::string& message) const {
-        const Located at = locate(property);
-        throw TemplateError(file_, at.line, label_, at.path, message);
-    }
-    [[noreturn]] void fail_at(const Node& n, const std::string& property, const std::string& message) const {
-        throw TemplateError(file_, n.where(), label_, property, message);
-    }
-    int line_of(const std::string& property) const { return locate(property).line; }
-
-    // Where a property is: a top-level key, else the first nested key of that name (e.g. PrivateIpAddress
-    // inside NetworkInterfaces), with its dotted path; else the resource itself.
-    struct Located {
-        int line;
-        std::string path;
-    };
-    Located locate(const std::string& property) const {
-        if (const Node* n = node_.is_map() ? node_.find(property) : nullptr) return {n->where(), property};
-        Located found{resource_line_, property};
-        std::function<bool(const Node&, const std::string&)> search = [&](const Node& n, const std::string& prefix) {
-            for (const auto& [k, v] : n.entries) {
-                const std::string path = prefix.empty() ? k : prefix + "." + k;
-                if (k == property) {
-                    found = {v.where(), path};
-                    return true;
-                }
-                if (search(v, path)) return true;
-            }
-            for (const auto& item : n.items)
-                if (search(item, prefix)) return true;
-            return false;
-        };
-        search(node_, "");
-        return found;
-    }
-    std::string string_of(const Node& n, const std::string& property) const {
-        if (!n.is_scalar()) fail_at(n, property, "expected a string");
-        return n.scalar;
-    }
-    std::string string(const std::string& key, bool required) {
-        const Node* n = get(key);
-        if (!n || n->is_null()) {
-            if (required) fail(key, "is required");
-            return {};
-        }
-        return string_of(*n, key);
-    }
-    bool boolean_of(const Node& n, const std::string& property) const {
-        std::string s = string_of(n, property);
-        std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-        if (s == "true") return true;
-        if (s == "false") return false;
-        fail_at(n, property, "expected true or false, got '" + n.scalar + "'");
-    }
-    std::optional<bool> boolean(const std::string& key) {
-        const Node* n = get(key);
-        if (!n || n->is_null()) return std::nullopt;
-        return boolean_of(*n, key);
-    }
-    int integer_of(const Node& n, const std::string& property) const {
-        const std::string s = string_of(n, property);
-        try {
-            std::size_t used = 0;
-            const int v = std::stoi(s, &used);
-            if (used == s.size()) return v;
-        } catch (const std::logic_error&) {
-        }
-        fail_at(n, property, "expected a whole number, got '" + s + "'");
-    }
-    std::vector<std::string> strings(const std::string& key) {
-        const Node* n = get(key);
-        if (!n || n->is_null()) return {};
-        if (!n->is_list()) fail(key, "expected a list");
-        std::vector<std::string> out;
-        for (const auto& item : n->items) out.push_back(string_of(item, key));
-        return out;
-    }
-    std::vector<routing::Tag> tags() {
-        const Node* n = get("Tags");
-        std::vector<routing::Tag> out;
-        if (!n || n->is_null()) return out;
-        if (!n->is_list()) fail("Tags", "expected a list of {Key, Value}");
-        for (const auto& t : n->items) {
-            const Node* k = t.is_map() ? t.find("Key") : nullptr;
-            const Node* v = t.is_map() ? t.find("Value") : nullptr;
-            if (!k || !v) fail("Tags", "each tag needs Key and Value");
-            routing::Tag tag{string_of(*k, "Tags"), string_of(*v, "Tags")};
-            // EC2 User Guide, "Tag restrictions": keys of 1 to 128 characters not starting with "aws:",
-            // values of at most 256 characters.
-            if (tag.key.empty() || utf8_length(tag.key) > 128)
-                fail_at(*k, "Tags", "a tag key must be 1 to 128 characters (InvalidParameterValue)");
-            if (tag.key.rfind("aws:", 0) == 0) fail_at(*k, "Tags", "tag keys starting with 'aws:' are reserved for AWS (InvalidParameterValue)");
-            if (utf8_length(tag.value) > 256)
-                fail_at(*v, "Tags", "the value of tag " + tag.key + " is " + std::to_string(utf8_length(tag.value)) +
-                                        " characters; at most 256 are allowed (InvalidParameterValue)");
-            out.push_back(std::move(tag));
-        }
-        return out;
-    }
-    std::vector<std::string> unused_keys() const {
-        std::vector<std::string> out;
-        if (node_.is_map())
-            for (const auto& [k, v] : node_.entries)
-                if (!used_.count(k)) out.push_back(k);
-        return out;
-    }
-    const Node& node() const { return node_; }
-
-private:
-    Node node_;
-    std::string file_, label_;
-    int resource_line_;
-    std::set<std::string> used_;
-};
-
-struct ResourceEntry {
-    std::string logical_id, type;
-    const Node* definition = nullptr;
-    int line = 0;
-    std::map<std::string, Node> attributes;  // "Ref" and Fn::GetAtt values, set once created
-    bool created = false;
-};
 
 class Loader {
 public:
@@ -374,73 +236,23 @@ private:
         Node resolved = raw_props ? evaluate(*raw_props, context_for(r), "") : Node{};
         if (!resolved.is_null() && !resolved.is_map()) fail(resolved.line, label(r), "Properties", "must be a map");
         Properties props(std::move(resolved), options_.file_name, label(r), r.line);
-        auto set_ref = [&](const std::string& v) { r.attributes["Ref"] = Node::make_scalar(v, r.line); };
-        auto set_att = [&](const std::string& k, const std::string& v) { r.attributes[k] = Node::make_scalar(v, r.line); };
-        VpcModel& m = *lab_.model;
+        const ResourceType* type = find_resource_type(r.type);
+        if (!type) {
+            unsupported(r.line, "resource " + r.logical_id + ": type " + r.type + " is not supported; it was not created");
+            // Keep Ref/GetAtt on it resolvable so that supported resources referring to it still load.
+            r.attributes["Ref"] = Node::make_scalar("unsupported-" + r.logical_id, r.line);
+            return;
+        }
+        ResourceContext context{r, props, *lab_.model, lab_, options_, instance_sites_};
         try {
-            if (r.type == "AWS::EC2::VPC") {
-                const auto& v = m.create_vpc(r.logical_id, props.string("CidrBlock", true), props.tags());
-                m.modify_vpc_attribute(v.id, props.boolean("EnableDnsSupport"), props.boolean("EnableDnsHostnames"));
-                if (props.string("InstanceTenancy", false) == "dedicated")
-                    unsupported(props.line_of("InstanceTenancy"), label(r) + ": InstanceTenancy dedicated has no effect in the lab");
-                set_ref(v.id);
-                set_att("VpcId", v.id);
-                set_att("CidrBlock", v.cidr.to_string());
-                set_att("DefaultSecurityGroup", v.default_security_group_id);
-            } else if (r.type == "AWS::EC2::Subnet") {
-                const auto& s = m.create_subnet(r.logical_id, props.string("VpcId", true), props.string("CidrBlock", true),
-                                                props.string("AvailabilityZone", false),
-                                                props.boolean("MapPublicIpOnLaunch").value_or(false), props.tags());
-                set_ref(s.id);
-                set_att("SubnetId", s.id);
-                set_att("VpcId", s.vpc_id);
-                set_att("AvailabilityZone", s.availability_zone);
-                set_att("CidrBlock", s.cidr.to_string());
-            } else if (r.type == "AWS::EC2::RouteTable") {
-                const auto& t = m.create_route_table(r.logical_id, props.string("VpcId", true), props.tags());
-                set_ref(t.id);
-                set_att("RouteTableId", t.id);
-            } else if (r.type == "AWS::EC2::SubnetRouteTableAssociation") {
-                m.associate_route_table(props.string("RouteTableId", true), props.string("SubnetId", true));
-                set_ref(m.ids().make("rtbassoc", r.logical_id));
-                set_att("Id", r.attributes["Ref"].scalar);
-            } else if (r.type == "AWS::EC2::InternetGateway") {
-                const auto& g = m.create_internet_gateway(r.logical_id, props.tags());
-                set_ref(g.id);
-                set_att("InternetGatewayId", g.id);
-            } else if (r.type == "AWS::EC2::VPCGatewayAttachment") {
-                if (props.get("VpnGatewayId")) {
-                    unsupported(props.line_of("VpnGatewayId"), label(r) + ": VPN gateways are not supported; attachment not made");
-                } else {
-                    m.attach_internet_gateway(props.string("InternetGatewayId", true), props.string("VpcId", true));
-                }
-                set_ref(m.ids().make("attach", r.logical_id));
-            } else if (r.type == "AWS::EC2::Route") {
-                create_route(r, props);
-            } else if (r.type == "AWS::EC2::SecurityGroup") {
-                create_security_group(r, props);
-            } else if (r.type == "AWS::EC2::Instance") {
-                create_instance(r, props);
-            } else {
-                unsupported(r.line, "resource " + r.logical_id + ": type " + r.type + " is not supported; it was not created");
-                // Keep Ref/GetAtt on it resolvable so that supported resources referring to it still load.
-                set_ref("unsupported-" + r.logical_id);
-                return;
-            }
+            type->handler(context);
         } catch (const ApiError& e) {
             const std::string why = real_cause(e);
             if (e.parameter().empty()) throw TemplateError(options_.file_name, r.line, label(r), "", why);
             props.fail(e.parameter(), why);
         }
-        static const std::map<std::string, std::set<std::string>> no_effect = {
-            {"AWS::EC2::Instance", {"InstanceType", "ImageId", "KeyName", "Monitoring", "EbsOptimized", "BlockDeviceMappings",
-                                    "DisableApiTermination", "CreditSpecification", "IamInstanceProfile", "InstanceInitiatedShutdownBehavior"}},
-        };
-        for (const auto& key : props.unused_keys()) {
-            auto it = no_effect.find(r.type);
-            if (it != no_effect.end() && it->second.count(key)) continue;
-            unsupported(props.line_of(key), label(r) + ": property " + key + " is not supported and was ignored");
-        }
+        for (const auto& key : props.unused_keys())
+            if (!type->no_effect.count(key)) unsupported(props.line_of(key), label(r) + ": property " + key + " is not supported and was ignored");
         r.created = true;
     }
 
@@ -461,159 +273,11 @@ private:
         return what + " (" + e.code() + ")";
     }
 
-    void create_route(ResourceEntry& r, Properties& props) {
-        for (const char* target : {"NatGatewayId", "TransitGatewayId", "VpcPeeringConnectionId", "EgressOnlyInternetGatewayId",
-                                   "CarrierGatewayId", "LocalGatewayId", "VpcEndpointId", "CoreNetworkArn"}) {
-            if (props.get(target)) {
-                unsupported(props.line_of(target), label(r) + ": route target " + target + " is not supported; the route was not created");
-                r.attributes["Ref"] = Node::make_scalar("unsupported-" + r.logical_id, r.line);
-                return;
-            }
-        }
-        if (props.get("DestinationIpv6CidrBlock") || props.get("DestinationPrefixListId")) {
-            unsupported(r.line, label(r) + ": only DestinationCidrBlock routes are supported here; the route was not created");
-            r.attributes["Ref"] = Node::make_scalar("unsupported-" + r.logical_id, r.line);
-            return;
-        }
-        VpcModel::RouteTarget target{props.string("GatewayId", false), props.string("InstanceId", false),
-                                     props.string("NetworkInterfaceId", false)};
-        lab_.model->create_route(props.string("RouteTableId", true), props.string("DestinationCidrBlock", true), target);
-        r.attributes["Ref"] = Node::make_scalar(lab_.model->ids().make("r", r.logical_id), r.line);
-    }
-
-    std::vector<routing::SecurityGroupRule> rules(const ResourceEntry& r, Properties& props, const std::string& key, bool ingress) {
-        std::vector<routing::SecurityGroupRule> out;
-        const Node* list = props.get(key);
-        if (!list || list->is_null()) return out;
-        if (!list->is_list()) props.fail(key, "expected a list of rules");
-        for (const auto& item : list->items) {
-            if (!item.is_map()) props.fail(key, "each rule must be a map");
-            routing::SecurityGroupRule rule;
-            for (const auto& [k, v] : item.entries) {
-                const std::string where = key;
-                if (k == "IpProtocol") {
-                    rule.ip_protocol = props.string_of(v, where);
-                    if (rule.ip_protocol == "-1" || rule.ip_protocol == "all") rule.ip_protocol = "-1";
-                } else if (k == "FromPort") rule.from_port = props.integer_of(v, where);
-                else if (k == "ToPort") rule.to_port = props.integer_of(v, where);
-                else if (k == "CidrIp") {
-                    std::string why;
-                    auto c = routing::Cidr::parse(props.string_of(v, where), &why);
-                    if (!c) throw TemplateError(options_.file_name, v.where(), label(r), key + ".CidrIp", why);
-                    rule.cidr = c;
-                } else if (k == (ingress ? "SourceSecurityGroupId" : "DestinationSecurityGroupId")) rule.source_group_id = props.string_of(v, where);
-                else if (k == "Description") rule.description = props.string_of(v, where);
-                else unsupported(v.where(), "security group rule key " + k + " is not supported and was ignored");
-            }
-            const std::string p = rule.ip_protocol;
-            if (p != "-1" && p != "tcp" && p != "udp" && p != "icmp" && p.find_first_not_of("0123456789") != std::string::npos)
-                throw TemplateError(options_.file_name, item.line, label(r), key + ".IpProtocol", "'" + p + "' is not tcp, udp, icmp, -1 or a protocol number");
-            if ((p == "tcp" || p == "udp") && (rule.from_port < 0 || rule.to_port > 65535 || rule.from_port > rule.to_port))
-                throw TemplateError(options_.file_name, item.line, label(r), key, "port range " + std::to_string(rule.from_port) + "-" + std::to_string(rule.to_port) + " is not valid for " + p);
-            out.push_back(std::move(rule));
-        }
-        return out;
-    }
-
-    void create_security_group(ResourceEntry& r, Properties& props) {
-        const std::string vpc = props.string("VpcId", false);
-        if (vpc.empty()) props.fail("VpcId", "is required: the lab has no default VPC");
-        auto ingress = rules(r, props, "SecurityGroupIngress", true);
-        std::optional<std::vector<routing::SecurityGroupRule>> egress;
-        if (props.get("SecurityGroupEgress")) egress = rules(r, props, "SecurityGroupEgress", false);
-        const auto& g = lab_.model->create_security_group(r.logical_id, vpc, props.string("GroupName", false),
-                                                          props.string("GroupDescription", true), std::move(ingress),
-                                                          std::move(egress), props.tags());
-        r.attributes["Ref"] = Node::make_scalar(g.id, r.line);
-        r.attributes["GroupId"] = Node::make_scalar(g.id, r.line);
-        r.attributes["VpcId"] = Node::make_scalar(g.vpc_id, r.line);
-    }
-
-    void create_instance(ResourceEntry& r, Properties& props) {
-        routing::InstanceLaunch launch;
-        launch.logical_id = r.logical_id;
-        launch.tags = props.tags();
-        launch.instance_type = props.string("InstanceType", false);
-        launch.image_id = props.string("ImageId", false);
-        launch.key_name = props.string("KeyName", false);
-        if (props.get("UserData")) {
-            launch.has_user_data = true;
-            lab_.skipped.push_back("UserData of " + r.logical_id + " was not run: vpclab never runs template code on the host");
-        }
-        const Node* nics = props.get("NetworkInterfaces");
-        const std::string subnet = props.string("SubnetId", false);
-        if (nics && !subnet.empty())
-            props.fail("NetworkInterfaces", "cannot be combined with SubnetId (InvalidParameterCombination)");
-        if (nics) {
-            if (!nics->is_list() || nics->items.empty()) props.fail("NetworkInterfaces", "expected a non-empty list");
-            for (const auto& nic : nics->items) {
-                if (!nic.is_map()) props.fail("NetworkInterfaces", "each entry must be a map");
-                routing::InstanceLaunch::Interface spec;
-                bool has_index = false;
-                for (const auto& [k, v] : nic.entries) {
-                    const std::string where = "NetworkInterfaces." + k;
-                    if (k == "DeviceIndex") {
-                        spec.device_index = props.integer_of(v, where);
-                        has_index = true;
-                    } else if (k == "SubnetId") spec.subnet_id = props.string_of(v, where);
-                    else if (k == "GroupSet") {
-                        if (!v.is_list()) throw TemplateError(options_.file_name, v.where(), label(r), where, "expected a list");
-                        for (const auto& g : v.items) spec.security_group_ids.push_back(props.string_of(g, where));
-                    } else if (k == "AssociatePublicIpAddress") spec.associate_public_ip = props.boolean_of(v, where);
-                    else if (k == "PrivateIpAddress") spec.private_ip = parse_address(props.string_of(v, where), v.where(), r, where);
-                    else if (k == "DeleteOnTermination" || k == "Description") continue;
-                    else unsupported(v.where(), label(r) + ": network interface property " + k + " is not supported and was ignored");
-                }
-                if (!has_index) throw TemplateError(options_.file_name, nic.line, label(r), "NetworkInterfaces.DeviceIndex", "is required");
-                if (spec.subnet_id.empty()) throw TemplateError(options_.file_name, nic.line, label(r), "NetworkInterfaces.SubnetId", "is required");
-                if (auto b = props.boolean("SourceDestCheck")) spec.source_dest_check = *b;
-                launch.interfaces.push_back(std::move(spec));
-            }
-        } else {
-            if (subnet.empty()) props.fail("SubnetId", "is required (the lab has no default VPC): give SubnetId or NetworkInterfaces");
-            routing::InstanceLaunch::Interface spec;
-            spec.subnet_id = subnet;
-            const std::string ip = props.string("PrivateIpAddress", false);
-            if (!ip.empty()) spec.private_ip = parse_address(ip, props.line_of("PrivateIpAddress"), r, "PrivateIpAddress");
-            spec.security_group_ids = props.strings("SecurityGroupIds");
-            if (auto b = props.boolean("SourceDestCheck")) spec.source_dest_check = *b;
-            launch.interfaces.push_back(std::move(spec));
-        }
-        if (props.get("SecurityGroups"))
-            props.fail("SecurityGroups", "security group names only work in a default VPC; use SecurityGroupIds");
-        const std::string az = props.string("AvailabilityZone", false);
-        const auto& inst = lab_.model->run_instance(launch);
-        instance_sites_[inst.id] = {props.node().find("Tags") ? props.line_of("Tags") : r.line, label(r), props.node().find("Tags") != nullptr};
-        const auto& eni = lab_.model->network_interface(inst.network_interface_ids.front());
-        const auto& s = lab_.model->subnet(eni.subnet_id);
-        if (!az.empty() && az != s.availability_zone)
-            props.fail("AvailabilityZone", az + " is not the zone of subnet " + s.id + " (" + s.availability_zone + ")");
-        r.attributes["Ref"] = Node::make_scalar(inst.id, r.line);
-        r.attributes["PrivateIp"] = Node::make_scalar(routing::format_ipv4(eni.private_ip), r.line);
-        r.attributes["PrivateDnsName"] = Node::make_scalar(endpoints::private_dns_name(eni.private_ip, options_.region), r.line);
-        r.attributes["AvailabilityZone"] = Node::make_scalar(s.availability_zone, r.line);
-        if (eni.public_ip) {
-            r.attributes["PublicIp"] = Node::make_scalar(routing::format_ipv4(*eni.public_ip), r.line);
-            r.attributes["PublicDnsName"] = Node::make_scalar(endpoints::public_dns_name(*eni.public_ip, options_.region), r.line);
-        }
-    }
-
-    std::uint32_t parse_address(const std::string& text, int line, const ResourceEntry& r, const std::string& property) {
-        auto a = routing::parse_ipv4(text);
-        if (!a) throw TemplateError(options_.file_name, line, label(r), property, "'" + text + "' is not an IPv4 address");
-        return *a;
-    }
-
     LoadOptions options_;
     Node root_;
     std::map<std::string, Node> parameters_;
     std::vector<ResourceEntry> resources_;
     LoadedLab lab_;
-    struct InstanceSite {
-        int line;           // of its Tags, else of the resource
-        std::string label;  // "LogicalId (AWS::EC2::Instance)"
-        bool tags;
-    };
     std::map<std::string, InstanceSite> instance_sites_;  // by instance ID
 };
 

@@ -1,0 +1,94 @@
+// AWS::EC2::Instance: an instance and its network interfaces, launched as RunInstances launches one.
+#include "router/template/resource_handlers.hpp"
+
+#include "endpoints/dns_zone.hpp"
+
+namespace vpclab::cfn {
+
+namespace {
+
+std::uint32_t parse_address(const ResourceContext& c, const std::string& text, int line, const std::string& property) {
+    auto a = routing::parse_ipv4(text);
+    if (!a) c.fail(line, property, "'" + text + "' is not an IPv4 address");
+    return *a;
+}
+
+void create_instance(ResourceContext& c) {
+    auto& props = c.props;
+    routing::InstanceLaunch launch;
+    launch.logical_id = c.resource.logical_id;
+    launch.tags = props.tags();
+    launch.instance_type = props.string("InstanceType", false);
+    launch.image_id = props.string("ImageId", false);
+    launch.key_name = props.string("KeyName", false);
+    if (props.get("UserData")) {
+        launch.has_user_data = true;
+        c.lab.skipped.push_back("UserData of " + c.resource.logical_id + " was not run: vpclab never runs template code on the host");
+    }
+    const Node* nics = props.get("NetworkInterfaces");
+    const std::string subnet = props.string("SubnetId", false);
+    if (nics && !subnet.empty())
+        props.fail("NetworkInterfaces", "cannot be combined with SubnetId (InvalidParameterCombination)");
+    if (nics) {
+        if (!nics->is_list() || nics->items.empty()) props.fail("NetworkInterfaces", "expected a non-empty list");
+        for (const auto& nic : nics->items) {
+            if (!nic.is_map()) props.fail("NetworkInterfaces", "each entry must be a map");
+            routing::InstanceLaunch::Interface spec;
+            bool has_index = false;
+            for (const auto& [k, v] : nic.entries) {
+                const std::string where = "NetworkInterfaces." + k;
+                if (k == "DeviceIndex") {
+                    spec.device_index = props.integer_of(v, where);
+                    has_index = true;
+                } else if (k == "SubnetId") spec.subnet_id = props.string_of(v, where);
+                else if (k == "GroupSet") {
+                    if (!v.is_list()) c.fail(v.where(), where, "expected a list");
+                    for (const auto& g : v.items) spec.security_group_ids.push_back(props.string_of(g, where));
+                } else if (k == "AssociatePublicIpAddress") spec.associate_public_ip = props.boolean_of(v, where);
+                else if (k == "PrivateIpAddress") spec.private_ip = parse_address(c, props.string_of(v, where), v.where(), where);
+                else if (k == "DeleteOnTermination" || k == "Description") continue;
+                else c.unsupported(v.where(), c.label() + ": network interface property " + k + " is not supported and was ignored");
+            }
+            if (!has_index) c.fail(nic.line, "NetworkInterfaces.DeviceIndex", "is required");
+            if (spec.subnet_id.empty()) c.fail(nic.line, "NetworkInterfaces.SubnetId", "is required");
+            if (auto b = props.boolean("SourceDestCheck")) spec.source_dest_check = *b;
+            launch.interfaces.push_back(std::move(spec));
+        }
+    } else {
+        if (subnet.empty()) props.fail("SubnetId", "is required (the lab has no default VPC): give SubnetId or NetworkInterfaces");
+        routing::InstanceLaunch::Interface spec;
+        spec.subnet_id = subnet;
+        const std::string ip = props.string("PrivateIpAddress", false);
+        if (!ip.empty()) spec.private_ip = parse_address(c, ip, props.line_of("PrivateIpAddress"), "PrivateIpAddress");
+        spec.security_group_ids = props.strings("SecurityGroupIds");
+        if (auto b = props.boolean("SourceDestCheck")) spec.source_dest_check = *b;
+        launch.interfaces.push_back(std::move(spec));
+    }
+    if (props.get("SecurityGroups"))
+        props.fail("SecurityGroups", "security group names only work in a default VPC; use SecurityGroupIds");
+    const std::string az = props.string("AvailabilityZone", false);
+    const auto& inst = c.model.run_instance(launch);
+    c.instance_sites[inst.id] = {props.node().find("Tags") ? props.line_of("Tags") : c.line(), c.label(), props.node().find("Tags") != nullptr};
+    const auto& eni = c.model.network_interface(inst.network_interface_ids.front());
+    const auto& s = c.model.subnet(eni.subnet_id);
+    if (!az.empty() && az != s.availability_zone)
+        props.fail("AvailabilityZone", az + " is not the zone of subnet " + s.id + " (" + s.availability_zone + ")");
+    c.set_ref(inst.id);
+    c.set_att("PrivateIp", routing::format_ipv4(eni.private_ip));
+    c.set_att("PrivateDnsName", endpoints::private_dns_name(eni.private_ip, c.options.region));
+    c.set_att("AvailabilityZone", s.availability_zone);
+    if (eni.public_ip) {
+        c.set_att("PublicIp", routing::format_ipv4(*eni.public_ip));
+        c.set_att("PublicDnsName", endpoints::public_dns_name(*eni.public_ip, c.options.region));
+    }
+}
+
+}  // namespace
+
+std::vector<ResourceType> instance_resource_types() {
+    return {{"AWS::EC2::Instance", create_instance,
+             {"InstanceType", "ImageId", "KeyName", "Monitoring", "EbsOptimized", "BlockDeviceMappings", "DisableApiTermination",
+              "CreditSpecification", "IamInstanceProfile", "InstanceInitiatedShutdownBehavior"}}};
+}
+
+}  // namespace vpclab::cfn

@@ -1,0 +1,38 @@
+// AWS::EC2::RouteTable, AWS::EC2::SubnetRouteTableAssociation and AWS::EC2::Route.
+#include "router/template/resource_handlers.hpp"
+
+namespace vpclab::cfn {
+
+namespace {
+void create_route_table(ResourceContext& c) {
+    const auto& t = c.model.create_route_table(c.resource.logical_id, c.props.string("VpcId", true), c.props.tags());
+    c.set_ref(t.id);
+    c.set_att("RouteTableId", t.id);
+}
+
+void associate(ResourceContext& c) {
+    const std::string table = c.props.string("RouteTableId", true), subnet = c.props.string("SubnetId", true);
+    const std::string id = c.model.associate_route_table(table, subnet);
+    c.set_ref(id);
+    c.set_att("Id", id);
+}
+
+void create_route(ResourceContext& c) {
+    auto& props = c.props;
+    for (const char* target : {"NatGatewayId", "TransitGatewayId", "VpcPeeringConnectionId", "EgressOnlyInternetGatewayId",
+                               "CarrierGatewayId", "LocalGatewayId", "VpcEndpointId", "CoreNetworkArn"})
+        if (props.get(target)) return c.leave_out(props.line_of(target), std::string("route target ") + target + " is not supported; the route was not created");
+    if (props.get("DestinationIpv6CidrBlock") || props.get("DestinationPrefixListId"))
+        return c.leave_out(c.line(), "only DestinationCidrBlock routes are supported here; the route was not created");
+    const routing::VpcModel::RouteTarget target{props.string("GatewayId", false), props.string("InstanceId", false),
+                                                props.string("NetworkInterfaceId", false)};
+    c.model.create_route(props.string("RouteTableId", true), props.string("DestinationCidrBlock", true), target);
+    c.set_ref(c.model.ids().make("r", c.resource.logical_id));
+}
+}  // namespace
+
+std::vector<ResourceType> route_table_resource_types() {
+    return {{"AWS::EC2::RouteTable", create_route_table}, {"AWS::EC2::SubnetRouteTableAssociation", associate}, {"AWS::EC2::Route", create_route}};
+}
+
+}  // namespace vpclab::cfn
