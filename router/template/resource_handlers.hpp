@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -65,5 +66,10 @@ std::vector<ResourceType> instance_resource_types();
 
 // The registry: the handler of a type vpclab creates, or nullptr.
 const ResourceType* find_resource_type(std::string_view type);
+// A type AWS has that vpclab leaves out (with a warning).
+bool is_known_unmodelled_type(std::string_view type);
+// For a type that is neither: the known type it is at most two edits from (AWS::EC2::Subnett →
+// AWS::EC2::Subnet), i.e. what was surely meant; nullopt if none is that close.
+std::optional<std::string> likely_typo_of(std::string_view type);
 
 }  // namespace vpclab::cfn

@@ -1,6 +1,9 @@
 // The registry of resource types the template loader creates: every family's entries.
 #include "router/template/resource_handlers.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace vpclab::cfn {
 
 const ResourceType* find_resource_type(std::string_view type) {
@@ -14,6 +17,66 @@ const ResourceType* find_resource_type(std::string_view type) {
     for (const auto& t : all)
         if (type == t.type) return &t;
     return nullptr;
+}
+
+namespace {
+
+// AWS types vpclab does not model but a VPC template commonly holds (CloudFormation User Guide, "AWS
+// resource and property types reference"): these stay warnings, and are candidates for "did you mean".
+constexpr std::string_view known_unmodelled[] = {
+    "AWS::EC2::EIP", "AWS::EC2::EIPAssociation", "AWS::EC2::NatGateway", "AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry",
+    "AWS::EC2::SubnetNetworkAclAssociation", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::NetworkInterface", "AWS::EC2::NetworkInterfaceAttachment", "AWS::EC2::VPCEndpoint", "AWS::EC2::VPCEndpointService",
+    "AWS::EC2::VPCEndpointServicePermissions", "AWS::EC2::VPCEndpointConnectionNotification", "AWS::EC2::PrefixList",
+    "AWS::EC2::TransitGateway", "AWS::EC2::TransitGatewayAttachment", "AWS::EC2::TransitGatewayRouteTable",
+    "AWS::EC2::TransitGatewayRoute", "AWS::EC2::VPCPeeringConnection", "AWS::EC2::VPNGateway", "AWS::EC2::VPNGatewayRoutePropagation",
+    "AWS::EC2::CustomerGateway", "AWS::EC2::VPNConnection", "AWS::EC2::DHCPOptions", "AWS::EC2::VPCDHCPOptionsAssociation",
+    "AWS::EC2::EgressOnlyInternetGateway", "AWS::EC2::FlowLog", "AWS::EC2::KeyPair", "AWS::EC2::LaunchTemplate",
+    "AWS::EC2::Volume", "AWS::EC2::VolumeAttachment", "AWS::EC2::SubnetCidrBlock", "AWS::EC2::VPCCidrBlock",
+    "AWS::EC2::CarrierGateway", "AWS::EC2::GatewayRouteTableAssociation", "AWS::EC2::PlacementGroup", "AWS::EC2::Host",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::IAM::Role", "AWS::IAM::InstanceProfile", "AWS::IAM::Policy",
+    "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::DynamoDB::Table", "AWS::Route53::HostedZone", "AWS::Route53::RecordSet",
+    "AWS::AutoScaling::AutoScalingGroup", "AWS::CloudFormation::WaitCondition", "AWS::CloudFormation::WaitConditionHandle",
+};
+
+// Levenshtein distance, case-insensitive (AWS types are case-sensitive: a wrong case is a typo too).
+std::size_t distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+bool is_known_unmodelled_type(std::string_view type) {
+    return std::find(std::begin(known_unmodelled), std::end(known_unmodelled), type) != std::end(known_unmodelled);
+}
+
+std::optional<std::string> likely_typo_of(std::string_view type) {
+    if (find_resource_type(type) || is_known_unmodelled_type(type)) return std::nullopt;
+    std::string best;
+    std::size_t best_distance = 3;  // at most two edits: farther than that it may be a real type vpclab does not list
+    auto consider = [&](std::string_view candidate) {
+        const std::size_t d = distance(type, candidate);
+        if (d < best_distance) best_distance = d, best = candidate;
+    };
+    for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types,
+                        security_group_resource_types, instance_resource_types})
+        for (const auto& t : family()) consider(t.type);
+    for (const auto t : known_unmodelled) consider(t);
+    if (best.empty()) return std::nullopt;
+    return best;
 }
 
 }  // namespace vpclab::cfn

@@ -134,7 +134,13 @@ private:
                 if (key == "Condition") unsupported(value.where(), "resource " + logical_id + ": Condition is not supported; the resource is always created");
                 else if (!attrs.count(key)) fail(value.where(), logical_id, "", "unknown resource attribute '" + key + "'");
             }
-            resources_.push_back(ResourceEntry{logical_id, type->scalar, &def, def.where(), {}, false});
+            // CloudFormation rejects a type it does not know; a near miss of a known one is surely a typo.
+            const std::string& t = type->scalar;
+            if (t.rfind("AWS::", 0) != 0 && t.rfind("Custom::", 0) != 0 && t.rfind("Alexa::", 0) != 0)
+                fail(type->where(), logical_id, "Type", "'" + t + "' is not a resource type (expected AWS::Service::Resource, e.g. AWS::EC2::Subnet)");
+            if (const auto meant = likely_typo_of(t))
+                fail(type->where(), logical_id, "Type", "unknown resource type '" + t + "': did you mean " + *meant + "?");
+            resources_.push_back(ResourceEntry{logical_id, t, &def, def.where(), {}, false});
         }
     }
 

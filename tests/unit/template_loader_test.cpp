@@ -329,3 +329,23 @@ TEST_CASE("a reference to a resource vpclab does not create names that as the ca
     CHECK(error_of(text) == "lab.yaml:11: resource Table (AWS::EC2::RouteTable): property VpcId: refers to Gateway, whose type "
                             "AWS::EC2::TransitGateway vpclab does not support, so it was not created");
 }
+
+TEST_CASE("a misspelt resource type is an error naming the line and the type meant; a real type vpclab lacks is a warning") {
+    const auto with_type = [](const std::string& type) {
+        return "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n  Thing:\n    Type: " + type +
+               "\n    Properties:\n      VpcId: !Ref Vpc\n      CidrBlock: 10.0.1.0/24\n";
+    };
+    CHECK(error_of(with_type("AWS::EC2::Subnett")) ==
+          "lab.yaml:7: resource Thing: property Type: unknown resource type 'AWS::EC2::Subnett': did you mean AWS::EC2::Subnet?");
+    CHECK(error_of(with_type("AWS::EC2::subnet")).find("did you mean AWS::EC2::Subnet?") != std::string::npos);
+    CHECK(error_of(with_type("AWS::EC2::NatGatway")).find("did you mean AWS::EC2::NatGateway?") != std::string::npos);
+    CHECK(error_of(with_type("EC2::Subnet")).find("is not a resource type") != std::string::npos);
+    // Real types vpclab does not model, listed or not, load with a warning.
+    for (const char* real : {"AWS::EC2::NatGateway", "AWS::EC2::IPAM", "AWS::Lambda::Function"}) {
+        CAPTURE(real);
+        const auto lab = load_template(with_type(real), options());
+        REQUIRE(lab.unsupported.size() == 1);
+        CHECK(lab.unsupported[0].find(std::string("type ") + real + " is not supported") != std::string::npos);
+    }
+    CHECK(load_template(with_type("AWS::EC2::Subnet"), options()).model->subnets().size() == 1);
+}
