@@ -171,8 +171,10 @@ void EventLoop::launch(const InstanceSetup& setup) {
     launcher_.submit(std::move(job));
 }
 
-void EventLoop::attach(const std::string& instance_id, const std::string& netns, const InterfaceSetup& interface) {
+void EventLoop::attach(const std::string& instance_id, const std::string& attachment_id, const std::string& netns,
+                       const InterfaceSetup& interface) {
     LauncherJob job;
+    job.attachment_id = attachment_id;
     job.kind = LauncherJob::Kind::attach;
     job.instance_id = instance_id;
     job.netns = netns;

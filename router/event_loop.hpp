@@ -46,7 +46,8 @@ private:
     void on_launcher_results();
     // LabRuntime: the control plane's requests after a commit.
     void launch(const InstanceSetup& setup) override;
-    void attach(const std::string& instance_id, const std::string& netns, const InterfaceSetup& interface) override;
+    void attach(const std::string& instance_id, const std::string& attachment_id, const std::string& netns,
+                const InterfaceSetup& interface) override;
     void release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) override;
     bool namespace_exists(const std::string& netns) const override;
     // FrameSink: writes to the destination TAP, counts per port.

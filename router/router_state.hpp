@@ -25,7 +25,8 @@ public:
     // (or terminated, with Server.InternalError, if that fails: EC2 User Guide, "Instance terminates immediately").
     virtual void launch(const InstanceSetup& setup) = 0;
     // An ENI's TAP into a running instance's namespace (AttachNetworkInterface).
-    virtual void attach(const std::string& instance_id, const std::string& netns, const InterfaceSetup& interface) = 0;
+    virtual void attach(const std::string& instance_id, const std::string& attachment_id, const std::string& netns,
+                        const InterfaceSetup& interface) = 0;
     // Takes the ports' TAPs off the data path and deletes them, then the namespace if one is named; an
     // instance named turns terminated once that is done.
     virtual void release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) = 0;

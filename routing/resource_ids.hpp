@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -15,13 +16,18 @@ public:
     explicit ResourceIds(std::string stack_name) : stack_(std::move(stack_name)) {}
     // `prefix` is "vpc", "subnet", …; the same (stack, prefix, key) always gives the same ID.
     std::string make(std::string_view prefix, std::string_view key) const;
-    // For resources created at runtime: numbered in creation order, so replaying the same calls repeats IDs.
-    std::string next(std::string_view prefix) { return make(prefix, "#runtime-" + std::to_string(++runtime_counter_)); }
+    // For resources created at runtime: numbered in creation order per prefix, so replaying the same calls
+    // repeats IDs, and a new kind of ID (rtbassoc-, eni-attach-) never shifts the others.
+    std::string next(std::string_view prefix) {
+        auto it = counters_.find(prefix);
+        if (it == counters_.end()) it = counters_.emplace(std::string(prefix), 0).first;
+        return make(prefix, "#runtime-" + std::to_string(++it->second));
+    }
     const std::string& stack_name() const { return stack_; }
 
 private:
     std::string stack_;
-    std::uint64_t runtime_counter_ = 0;
+    std::map<std::string, std::uint64_t, std::less<>> counters_;
 };
 
 }  // namespace vpclab::routing

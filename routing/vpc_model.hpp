@@ -75,6 +75,16 @@ struct RouteTable : ResourceBase {
     bool main = false;
     std::vector<Route> routes;
     std::vector<std::string> associated_subnet_ids;  // explicit associations
+    std::vector<std::string> association_ids;        // rtbassoc-… of each, same order
+    std::string main_association_id;                 // while main
+    void remove_association(const std::string& subnet_id) {
+        for (std::size_t i = 0; i < associated_subnet_ids.size(); ++i)
+            if (associated_subnet_ids[i] == subnet_id) {
+                associated_subnet_ids.erase(associated_subnet_ids.begin() + static_cast<std::ptrdiff_t>(i));
+                association_ids.erase(association_ids.begin() + static_cast<std::ptrdiff_t>(i));
+                return;
+            }
+    }
 };
 
 struct InternetGateway : ResourceBase {
@@ -146,6 +156,8 @@ struct InstanceLaunch {
         std::optional<bool> associate_public_ip;  // unset: the subnet's MapPublicIpOnLaunch decides
         std::vector<std::string> security_group_ids;
         bool source_dest_check = true;
+        bool delete_on_termination = true;
+        std::string description;
     };
     std::vector<Interface> interfaces;
 };
@@ -183,7 +195,8 @@ public:
     void disassociate_route_table(const std::string& association_id);
     // A subnet's association moves to another table; the main association makes that table the VPC's main.
     std::string replace_route_table_association(const std::string& association_id, const std::string& route_table_id);
-    // A table's association ID for a subnet, or for being main (subnet_id empty).
+    // A table's association ID for a subnet, or for being main (subnet_id empty). Each association gets a
+    // new ID, as on AWS: an ID from before a disassociation never names a later association.
     std::string association_id(const RouteTable& table, const std::string& subnet_id) const;
     InternetGateway& create_internet_gateway(const std::string& logical_id, std::vector<Tag> tags);
     void delete_internet_gateway(const std::string& igw_id);
@@ -214,10 +227,12 @@ public:
                                          std::optional<std::vector<SecurityGroupRule>> egress, std::vector<Tag> tags);
     Instance& run_instance(const InstanceLaunch& launch);
     void set_instance_state(const std::string& instance_id, InstanceState state, std::string reason = {});
-    // TerminateInstances: the instance goes shutting-down; its ENIs that delete on termination are deleted
-    // (routes to them become blackholes), the others detached; its public IP is released, an Elastic IP
-    // disassociated. Returns the state it had. Terminating a terminated instance changes nothing.
+    // TerminateInstances: the instance goes shutting-down (its ENIs stop forwarding; routes to them are
+    // blackholes). Returns the state it had. Terminating a shutting-down or terminated instance changes nothing.
     InstanceState terminate_instance(const std::string& instance_id, const std::string& reason);
+    // Once its namespace is gone: terminated. Its ENIs that delete on termination are deleted (their
+    // addresses and ports free, an Elastic IP on them disassociated), the others detached and kept.
+    void finish_termination(const std::string& instance_id);
 
     NetworkInterface& create_network_interface(const std::string& logical_id, const std::string& subnet_id,
                                                std::optional<std::uint32_t> private_ip,

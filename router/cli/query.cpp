@@ -52,6 +52,7 @@ std::vector<Step> parse(const std::string& e) {
                 for (; k < inside.size(); ++k)
                     if (!std::isdigit(static_cast<unsigned char>(inside[k])))
                         unsupported(e, "'[" + inside + "]' (filters and multi-select) is not supported");
+                if (inside.size() > 9) unsupported(e, "'[" + inside + "]' is not an index vpclab takes");
                 steps.push_back({Step::Kind::index, "", std::stol(inside)});
             }
             i = close + 1;
@@ -83,36 +84,49 @@ json apply_step(const Step& s, const json& v) {
 
 }  // namespace
 
-json apply_query(const json& document, const std::string& expression) {
-    json value = document;
-    bool projecting = false;
-    for (const Step& s : parse(expression)) {
+namespace {
+
+// Steps [from, to) on `value`. A projection ([*] or []) applies the steps after it to each element, up to
+// the next flatten, which then flattens the projected results (JMESPath: a[].b[].c is one flat list,
+// a[*].b[*].c a list of lists); elements that give null are left out.
+json evaluate(const std::vector<Step>& steps, std::size_t from, std::size_t to, json value) {
+    for (std::size_t i = from; i < to; ++i) {
+        const Step& s = steps[i];
+        if (s.kind == Step::Kind::field || s.kind == Step::Kind::index) {
+            value = apply_step(s, value);
+            if (value.is_null()) return value;
+            continue;
+        }
+        if (!value.is_array()) return nullptr;
+        json elements = json::array();
         if (s.kind == Step::Kind::flatten) {
-            if (!value.is_array()) return nullptr;
-            json flat = json::array();
             for (auto& item : value) {
                 if (item.is_array())
-                    for (auto& inner : item) flat.push_back(inner);
+                    for (auto& inner : item) elements.push_back(std::move(inner));
                 else if (!item.is_null())
-                    flat.push_back(item);
+                    elements.push_back(std::move(item));
             }
-            value = std::move(flat);
-            projecting = true;
-        } else if (s.kind == Step::Kind::project && !projecting) {
-            if (!value.is_array()) return nullptr;
-            projecting = true;
-        } else if (projecting) {
-            json out = json::array();
-            for (const auto& item : value) {
-                json r = apply_step(s, item);
-                if (!r.is_null()) out.push_back(std::move(r));
-            }
-            value = std::move(out);
         } else {
-            value = apply_step(s, value);
+            elements = std::move(value);
         }
+        std::size_t end = i + 1;
+        while (end < to && steps[end].kind != Step::Kind::flatten) ++end;
+        json projected = json::array();
+        for (auto& e : elements) {
+            json r = evaluate(steps, i + 1, end, std::move(e));
+            if (!r.is_null()) projected.push_back(std::move(r));
+        }
+        value = std::move(projected);
+        i = end - 1;  // the loop's ++i lands on the next flatten, if any
     }
     return value;
+}
+
+}  // namespace
+
+json apply_query(const json& document, const std::string& expression) {
+    const std::vector<Step> steps = parse(expression);
+    return evaluate(steps, 0, steps.size(), document);
 }
 
 namespace {

@@ -20,13 +20,13 @@ public:
             if (name.empty()) fail("a key before '='");
             expect('=');
             if (out.contains(name)) fail("'" + name + "' given once (it appears twice)");
-            out[name] = value(closing);
+            out[name] = value();
             // "Values=a,b": after a scalar, a comma followed by no "key=" continues that key's list.
             while (at(',') && !next_is_key()) {
                 ++i_;
                 nlohmann::json& v = out[name];
                 if (!v.is_array()) v = nlohmann::json::array({v});
-                v.push_back(scalar(closing));
+                v.push_back(scalar());
             }
             if (closing ? at(closing) : i_ == s_.size()) return out;
             expect(',');
@@ -38,19 +38,19 @@ public:
     }
 
 private:
-    nlohmann::json value(char closing) {
+    nlohmann::json value() {
         if (at('[')) {
             ++i_;
             nlohmann::json list = nlohmann::json::array();
             if (at(']')) return ++i_, list;
             while (true) {
-                list.push_back(at('{') ? (++i_, braced()) : scalar(']'));
+                list.push_back(at('{') ? (++i_, braced()) : scalar());
                 if (at(']')) return ++i_, list;
                 expect(',');
             }
         }
         if (at('{')) return ++i_, braced();
-        return scalar(closing);
+        return scalar();
     }
 
     nlohmann::json braced() {
@@ -60,9 +60,10 @@ private:
     }
 
     // A scalar runs to the next comma or closing bracket; "\," and "\]" are literal.
-    nlohmann::json scalar(char closing) {
+    nlohmann::json scalar() {
         std::string out;
-        while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != closing && !(closing == '}' && s_[i_] == ']')) {
+        // A closing bracket always ends a value (one that closes nothing is then an error); escape it to keep it.
+        while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != ']' && s_[i_] != '}') {
             if (s_[i_] == '\\' && i_ + 1 < s_.size()) ++i_;
             out += s_[i_++];
         }

@@ -69,7 +69,13 @@ InstanceLocation find_instance(const std::optional<std::string>& stack_name, con
         if (which == "region" || which == region_ns)
             found.push_back({stack, {{"Name", "region"}, {"InstanceId", "-"}, {"PrivateIpAddress", "-"}, {"Namespace", region_ns}, {"Hostname", "region"}}});
     }
-    if (found.size() == 1) return found.front();
+    if (found.size() == 1) {
+        // A pending instance's namespace is still being made.
+        if (found.front().instance.value("State", std::string()) == "pending")
+            throw UsageError("instance '" + which + "' is pending (its namespace is being made); `vpclab ec2 wait instance-running --instance-ids " +
+                             found.front().instance.value("InstanceId", std::string()) + "` waits for it");
+        return found.front();
+    }
     if (found.empty()) throw UsageError("no instance named '" + which + "' in " + (stack_name ? "stack " + *stack_name : std::string("any running stack")) + " (see `vpclab ls`)");
     std::string where, ids;
     bool one_stack = true;

@@ -1,6 +1,8 @@
 // The launcher thread: builds and removes instance namespaces and TAPs off the event loop.
 #include "router/lab/instance_launcher.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -17,7 +19,19 @@ InstanceLauncher::InstanceLauncher(std::string stack, std::filesystem::path ledg
     : stack_(std::move(stack)), ledger_(std::move(ledger)), notify_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (!notify_) tap::throw_errno("eventfd");
     if (const char* name = std::getenv("VPCLAB_TEST_FAIL_LAUNCH"); name && *name) failing_netns_ = stack_ + "-" + name;
-    worker_ = std::thread([this] { run(); });
+    // The worker blocks every signal (it inherits the mask at creation): SIGTERM and SIGINT must reach the
+    // event loop's signalfd, and a thread that does not block them would take them instead (and, with the
+    // SIGINT of a background job ignored, lose them).
+    sigset_t all, previous;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &previous);
+    try {
+        worker_ = std::thread([this] { run(); });
+    } catch (...) {
+        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        throw;
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 InstanceLauncher::~InstanceLauncher() {
@@ -85,6 +99,7 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
                 break;
             case LauncherJob::Kind::attach:
                 r.eni_id = job.interface.eni_id;
+                r.attachment_id = job.attachment_id;
                 r.taps.emplace_back(job.interface.port, build_interface(stack_, job.netns, job.interface));
                 break;
             case LauncherJob::Kind::teardown:

@@ -24,6 +24,7 @@ struct LauncherJob {
     InstanceSetup setup;                  // launch
     std::string netns;                    // attach: into this namespace; teardown: remove it ("" keeps it)
     InterfaceSetup interface;             // attach
+    std::string attachment_id;            // attach: the attachment this TAP is for
     std::vector<tap::TapDevice> to_close;  // teardown: TAPs taken off the loop (closing deletes them)
 };
 
@@ -31,6 +32,7 @@ struct LauncherResult {
     LauncherJob::Kind kind = LauncherJob::Kind::launch;
     std::string instance_id;
     std::string eni_id;                // attach
+    std::string attachment_id;         // attach
     std::string error;                 // empty: done
     std::vector<PortTap> taps;         // launch, attach: to install
 };

@@ -35,16 +35,24 @@ void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps)
         case LauncherJob::Kind::launch:
             if (!r.error.empty()) {
                 // EC2 User Guide, "Troubleshoot instance launch issues" ("instance terminates immediately"):
-                // a launch that fails ends terminated, with the reason; the launcher removed what it had made.
+                // a launch that fails ends terminated, with the reason (unless the user terminated it first);
+                // the launcher removed what it had made.
                 spdlog::warn("instance {} failed to launch: {}", r.instance_id, r.error);
-                state.plan.remove_instance(r.instance_id);
                 const std::string reason = "Server.InternalError: " + r.error;
                 commit_or_log(state, "recording a failed launch", [&](routing::VpcModel& next) {
                     next.terminate_instance(r.instance_id, reason);
-                    next.set_instance_state(r.instance_id, InstanceState::terminated, reason);
+                    next.finish_termination(r.instance_id);
                 });
+                state.plan.remove_instance(r.instance_id);
             } else if (inst && inst->state == InstanceState::pending) {
-                for (auto& [port, tap] : r.taps) taps.install(port, std::move(tap));
+                // Only the TAPs of ENIs still attached to it (one may have been detached meanwhile).
+                std::vector<PortTap> unwanted;
+                for (auto& [port, tap] : r.taps) {
+                    const routing::NetworkInterface* eni = m.interface_on_port(port);
+                    if (eni && eni->instance_id == inst->id) taps.install(port, std::move(tap));
+                    else unwanted.emplace_back(port, std::move(tap));
+                }
+                taps.discard(std::move(unwanted));
                 commit_or_log(state, "marking an instance running",
                               [&](routing::VpcModel& next) { next.set_instance_state(r.instance_id, InstanceState::running); });
                 spdlog::info("instance {} running", r.instance_id);
@@ -53,9 +61,10 @@ void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps)
             }
             break;
         case LauncherJob::Kind::attach: {
+            // The attachment this TAP was made for, still in place (not detached, or attached anew, meanwhile).
             const routing::NetworkInterface* eni = nullptr;
             for (const auto& e : m.network_interfaces())
-                if (e.id == r.eni_id) eni = &e;
+                if (e.id == r.eni_id && !e.attachment_id.empty() && e.attachment_id == r.attachment_id) eni = &e;
             const bool wanted = eni && inst && eni->instance_id == inst->id && inst->forwards();
             if (r.error.empty() && wanted) {
                 for (auto& [port, tap] : r.taps) taps.install(port, std::move(tap));
@@ -64,15 +73,14 @@ void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps)
                 const std::string attachment = eni->attachment_id;
                 commit_or_log(state, "undoing a failed attachment", [&](routing::VpcModel& next) { next.detach_network_interface(attachment); });
             } else {
-                taps.discard(std::move(r.taps));  // detached or terminated meanwhile
+                taps.discard(std::move(r.taps));
             }
             break;
         }
         case LauncherJob::Kind::teardown:
             if (inst && inst->state == InstanceState::shutting_down) {
-                const std::string reason = inst->state_transition_reason;
-                commit_or_log(state, "marking an instance terminated",
-                              [&](routing::VpcModel& next) { next.set_instance_state(r.instance_id, InstanceState::terminated, reason); });
+                commit_or_log(state, "marking an instance terminated", [&](routing::VpcModel& next) { next.finish_termination(r.instance_id); });
+                state.plan.remove_instance(r.instance_id);  // its namespace name is free again
             }
             break;
     }

@@ -31,6 +31,8 @@ std::string VpcModel::associate_address(const std::string& allocation_id, const 
         throw ApiError("InvalidAllocationID.NotFound", "The allocation ID '" + allocation_id + "' does not exist", "AllocationId");
     if (instance_id.empty() == network_interface_id.empty())
         throw ApiError("InvalidParameterCombination", "Specify either --instance-id or --network-interface-id", "InstanceId");
+    if (!instance_id.empty() && !instance(instance_id).forwards())
+        throw ApiError("IncorrectInstanceState", "The instance '" + instance_id + "' is not in a valid state for this operation: it is " + name_of(instance(instance_id).state), "InstanceId");
     const std::string eni_id = instance_id.empty() ? network_interface_id : instance(instance_id).network_interface_ids.front();
     const NetworkInterface& target = network_interface(eni_id);
     bool attached = false;

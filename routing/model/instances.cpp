@@ -31,7 +31,9 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
                 throw ApiError("InvalidParameter", "Security group " + sg + " and subnet " + s.id + " belong to different networks", "GroupSet");
         const std::uint32_t ip = choose_address(s, spec.private_ip, taken_here);
         taken_here.push_back(ip);
-        planned.push_back({&s, ip, spec.associate_public_ip.value_or(s.map_public_ip_on_launch)});
+        // A subnet's MapPublicIpOnLaunch applies to a launch with one interface only (EC2 User Guide,
+        // "Assign a public IPv4 address during instance launch").
+        planned.push_back({&s, ip, spec.associate_public_ip.value_or(launch.interfaces.size() == 1 && s.map_public_ip_on_launch)});
     }
     if (launch.interfaces.size() > 1)
         for (const auto& spec : launch.interfaces)
@@ -63,6 +65,8 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
         e.private_ip = planned[i].ip;
         e.mac = wire::MacAddress::locally_administered(stable_hash(e.id));
         e.source_dest_check = spec.source_dest_check;
+        e.delete_on_termination = spec.delete_on_termination;
+        e.description = spec.description;
         e.security_group_ids = spec.security_group_ids;
         if (e.security_group_ids.empty()) e.security_group_ids.push_back(vpc(e.vpc_id).default_security_group_id);
         if (planned[i].public_ip) e.public_ip = next_public_ip();
@@ -83,30 +87,34 @@ InstanceState VpcModel::terminate_instance(const std::string& instance_id, const
     Instance& inst = instance_mut(instance_id);
     const InstanceState before = inst.state;
     if (before == InstanceState::terminated || before == InstanceState::shutting_down) return before;
-    // EC2 User Guide, "Terminate Amazon EC2 instances": ENIs created with the instance are deleted with it;
-    // ENIs attached later are detached and stay (DeleteOnTermination false). Its public IP is released
-    // and an Elastic IP disassociated (it stays allocated).
+    inst.state = InstanceState::shutting_down;
+    inst.state_transition_reason = reason;
+    return before;
+}
+
+void VpcModel::finish_termination(const std::string& instance_id) {
+    Instance& inst = instance_mut(instance_id);
+    // EC2 User Guide, "Terminate Amazon EC2 instances": ENIs created with the instance are deleted with it
+    // (their auto-assigned public IP released, an Elastic IP disassociated but kept allocated); ENIs
+    // attached later are detached and stay, with their Elastic IP.
     for (const auto& eni_id : inst.network_interface_ids) {
-        for (auto& eip : elastic_ips_)
-            if (eip.network_interface_id == eni_id) {
-                eip.association_id.clear();
-                eip.network_interface_id.clear();
-            }
         auto it = std::find_if(network_interfaces_.begin(), network_interfaces_.end(), [&](const NetworkInterface& e) { return e.id == eni_id; });
         if (it == network_interfaces_.end()) continue;
         if (it->delete_on_termination) {
+            for (auto& eip : elastic_ips_)
+                if (eip.network_interface_id == eni_id) {
+                    eip.association_id.clear();
+                    eip.network_interface_id.clear();
+                }
             network_interfaces_.erase(it);
         } else {
             it->instance_id.clear();
             it->attachment_id.clear();
-            it->public_ip.reset();
         }
     }
-    // describe-instances keeps showing where it was; the ENI IDs are gone.
+    // describe-instances keeps showing where it was (its zone); the ENIs are no longer its.
     inst.network_interface_ids.clear();
-    inst.state = InstanceState::shutting_down;
-    inst.state_transition_reason = reason;
-    return before;
+    inst.state = InstanceState::terminated;
 }
 
 }  // namespace vpclab::routing

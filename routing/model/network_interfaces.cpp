@@ -66,6 +66,9 @@ void VpcModel::detach_network_interface(const std::string& attachment_id) {
         throw ApiError("InvalidAttachmentID.NotFound", "Interface attachment '" + attachment_id + "' does not exist", "AttachmentId");
     if (it->device_index == 0)
         throw ApiError("OperationNotPermitted", "The network interface at device index 0 cannot be detached.", "AttachmentId");
+    const Instance& inst = instance(it->instance_id);
+    if (inst.state != InstanceState::running && inst.state != InstanceState::stopped)
+        throw ApiError("IncorrectInstanceState", "The instance '" + inst.id + "' is not in a valid state for this operation: it is " + name_of(inst.state), "AttachmentId");
     auto& ids = instance_mut(it->instance_id).network_interface_ids;
     ids.erase(std::remove(ids.begin(), ids.end(), it->id), ids.end());
     it->instance_id.clear();

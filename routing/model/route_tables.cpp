@@ -31,11 +31,15 @@ std::string VpcModel::associate_route_table(const std::string& route_table_id, c
                 throw ApiError("Resource.AlreadyAssociated", "The subnet " + subnet_id + " is already associated with route table " + other.id, "SubnetId");
     RouteTable& table = route_table_mut(route_table_id);
     table.associated_subnet_ids.push_back(subnet_id);
-    return association_id(table, subnet_id);
+    table.association_ids.push_back(ids_.next("rtbassoc"));
+    return table.association_ids.back();
 }
 
 std::string VpcModel::association_id(const RouteTable& table, const std::string& subnet_id) const {
-    return ids_.make("rtbassoc", table.id + "/" + (subnet_id.empty() ? std::string("main") : subnet_id));
+    if (subnet_id.empty()) return table.main_association_id;
+    for (std::size_t i = 0; i < table.associated_subnet_ids.size(); ++i)
+        if (table.associated_subnet_ids[i] == subnet_id) return table.association_ids[i];
+    return {};
 }
 
 void VpcModel::delete_route_table(const std::string& route_table_id) {
@@ -69,7 +73,7 @@ void VpcModel::disassociate_route_table(const std::string& association_id) {
     // The main association can only be moved (ReplaceRouteTableAssociation), never removed.
     if (found->subnet_id.empty())
         throw ApiError("InvalidParameterValue", "Cannot disassociate the main route table association " + association_id, "AssociationId");
-    std::erase(route_tables_[found->table].associated_subnet_ids, found->subnet_id);
+    route_tables_[found->table].remove_association(found->subnet_id);
 }
 
 std::string VpcModel::replace_route_table_association(const std::string& association_id, const std::string& route_table_id) {
@@ -82,14 +86,19 @@ std::string VpcModel::replace_route_table_association(const std::string& associa
     if (found->subnet_id.empty()) {
         // VPC User Guide, "Replace the main route table": the new table becomes main, the old one a custom table.
         from.main = false;
+        from.main_association_id.clear();
         RouteTable& next = route_table_mut(route_table_id);
         next.main = true;
+        next.main_association_id = ids_.next("rtbassoc");
         vpc_mut(next.vpc_id).main_route_table_id = next.id;
-        return this->association_id(next, "");
+        return next.main_association_id;
     }
-    std::erase(from.associated_subnet_ids, found->subnet_id);
-    route_table_mut(route_table_id).associated_subnet_ids.push_back(found->subnet_id);
-    return this->association_id(to, found->subnet_id);
+    const std::string subnet = found->subnet_id;
+    from.remove_association(subnet);
+    RouteTable& next = route_table_mut(route_table_id);
+    next.associated_subnet_ids.push_back(subnet);
+    next.association_ids.push_back(ids_.next("rtbassoc"));
+    return next.association_ids.back();
 }
 
 
@@ -128,6 +137,8 @@ Route VpcModel::resolve_route(const RouteTable& table, const std::string& destin
         const NetworkInterface* eni = nullptr;
         if (!target.instance_id.empty()) {
             const Instance& inst = instance(target.instance_id);
+            if (inst.network_interface_ids.empty())
+                throw ApiError("IncorrectInstanceState", "The instance '" + inst.id + "' is " + name_of(inst.state) + ": it has no network interface", "InstanceId");
             if (inst.network_interface_ids.size() != 1)
                 throw ApiError("InvalidInstanceID", "Instance " + inst.id + " has more than one network interface; specify --network-interface-id", "InstanceId");
             eni = &network_interface(inst.network_interface_ids.front());

@@ -37,7 +37,7 @@ void VpcModel::delete_subnet(const std::string& subnet_id) {
     for (const auto& e : network_interfaces_)
         if (e.subnet_id == s.id) dependency_violation("subnet", s.id, "network interface " + e.id + " is in it");
     const std::string id = s.id;
-    for (auto& t : route_tables_) std::erase(t.associated_subnet_ids, id);  // its associations go with it
+    for (auto& t : route_tables_) t.remove_association(id);  // its associations go with it
     std::erase_if(subnets_, [&](const Subnet& x) { return x.id == id; });
 }
 

@@ -23,6 +23,7 @@ Vpc& VpcModel::create_vpc(const std::string& logical_id, const std::string& cidr
     main.main = true;
     main.routes.push_back(Route{cidr, RouteTargetKind::local, "local", "", "CreateRouteTable"});
     v.main_route_table_id = main.id;
+    main.main_association_id = ids_.make("rtbassoc", v.id + "/main");
 
     SecurityGroup sg;
     sg.id = ids_.make("sg", v.id + "/default");

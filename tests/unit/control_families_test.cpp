@@ -23,7 +23,7 @@ namespace {
 struct FakeRuntime final : LabRuntime {
     std::vector<InstanceSetup> launched;
     struct Attached {
-        std::string instance_id, netns;
+        std::string instance_id, attachment_id, netns;
         InterfaceSetup interface;
     };
     std::vector<Attached> attached;
@@ -35,8 +35,9 @@ struct FakeRuntime final : LabRuntime {
     std::set<std::string> host_namespaces;  // what "already exists" on the host
 
     void launch(const InstanceSetup& setup) override { launched.push_back(setup); }
-    void attach(const std::string& instance_id, const std::string& netns, const InterfaceSetup& interface) override {
-        attached.push_back({instance_id, netns, interface});
+    void attach(const std::string& instance_id, const std::string& attachment_id, const std::string& netns,
+                const InterfaceSetup& interface) override {
+        attached.push_back({instance_id, attachment_id, netns, interface});
     }
     void release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) override {
         released.push_back({instance_id, netns, ports});
@@ -203,6 +204,13 @@ TEST_CASE("subnets: MapPublicIpOnLaunch decides an instance's public IP; a subne
     CHECK(lab.error_of("DeleteSubnet", {{"SubnetId", b.priv}}) == "DependencyViolation");
     CHECK(lab.error_of("DeleteVpc", {{"VpcId", b.vpc}}) == "DependencyViolation");
     lab.ok("TerminateInstances", {{"InstanceIds", {p}}});
+    // Shutting down, it still holds its interface (and address): AWS frees them once it is terminated.
+    CHECK(lab.error_of("DeleteSubnet", {{"SubnetId", b.priv}}) == "DependencyViolation");
+    LauncherResult gone;
+    gone.kind = LauncherJob::Kind::teardown;
+    gone.instance_id = p;
+    RecordingTaps taps;
+    apply_launcher_result(lab.state, gone, taps);
     lab.ok("DeleteSubnet", {{"SubnetId", b.priv}});
     CHECK(lab.ok("DescribeSubnets")["Subnets"].size() == 1);
 }
@@ -304,15 +312,20 @@ TEST_CASE("instances: pending at once, a namespace asked of the runtime, running
     CHECK(lab.port_of(ids[1]) == second);
     CHECK(lab.port_of(ids[2]) == third);
     CHECK(lab.state.snapshot->is_eni(second));
-    CHECK(lab.state.plan.find(ids[0]) == nullptr);
-    // The next instance reuses the free port without touching the others.
-    const std::string next = run_one(lab, b.priv);
-    CHECK(lab.port_of(next) == first);
+    // Until its namespace is gone, its name, address and port stay taken (as AWS frees them at terminated).
+    CHECK(lab.state.plan.find(ids[0]) != nullptr);
+    const std::string meanwhile = run_one(lab, b.priv, {{"TagSpecifications", name_tag("instance", "web")}});
+    CHECK(lab.state.plan.find(meanwhile)->netns == "fam-" + meanwhile);  // "fam-web" is still being removed
+    CHECK(lab.port_of(meanwhile) != first);
 
     LauncherResult done;
     done.kind = LauncherJob::Kind::teardown;
     done.instance_id = ids[0];
     apply_launcher_result(lab.state, done, taps);
+    CHECK(lab.state.plan.find(ids[0]) == nullptr);
+    // The next instance reuses the freed port without touching the others.
+    const std::string next = run_one(lab, b.priv);
+    CHECK(lab.port_of(next) == first);
     const auto described = lab.ok("DescribeInstances", {{"InstanceIds", {ids[0]}}})["Reservations"][0]["Instances"][0];
     CHECK(described["State"]["Name"] == "terminated");
     CHECK(described["StateTransitionReason"].get<std::string>().rfind("User initiated", 0) == 0);
@@ -370,6 +383,7 @@ TEST_CASE("network interfaces: created available, attached as eth1 in the same A
     CHECK(lab.runtime.attached[0].interface.spec.name == "eth1");
     CHECK(lab.runtime.attached[0].interface.spec.routes.empty());  // the default route stays on eth0
     CHECK(lab.runtime.attached[0].netns == lab.state.plan.find(a)->netns);
+    CHECK(lab.runtime.attached[0].attachment_id == attachment);
     CHECK(lab.state.snapshot->is_eni(port));
     const auto described = lab.ok("DescribeNetworkInterfaces", {{"Filters", {{{"Name", "attachment.instance-id"}, {"Values", {a}}}}}})["NetworkInterfaces"];
     CHECK(described.size() == 2);  // eth0 and eth1
@@ -521,4 +535,80 @@ Resources:
     const std::string a = normalized(from_template), b = normalized(by_calls);
     CHECK(a == b);
     CHECK(a.find("endpoint-vpc") != std::string::npos);
+}
+
+TEST_CASE("review fixes: terminated instances, stale attachments, interfaces that outlive their instance, fresh association IDs") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    RecordingTaps taps;
+    const auto finish = [&](const std::string& id) {
+        LauncherResult gone;
+        gone.kind = LauncherJob::Kind::teardown;
+        gone.instance_id = id;
+        apply_launcher_result(lab.state, gone, taps);
+    };
+
+    // An Elastic IP cannot go to a terminated instance (it has no interface): refused, no crash.
+    const std::string t = run_one(lab, b.pub);
+    lab.ok("TerminateInstances", {{"InstanceIds", {t}}});
+    finish(t);
+    const std::string eip = lab.ok("AllocateAddress")["AllocationId"];
+    CHECK(lab.error_of("AssociateAddress", {{"AllocationId", eip}, {"InstanceId", t}}) == "IncorrectInstanceState");
+    CHECK(lab.error_of("CreateRoute", {{"RouteTableId", b.pub_rt}, {"DestinationCidrBlock", "10.9.0.0/16"}, {"InstanceId", t}}) == "IncorrectInstanceState");
+
+    // A second interface of a pending instance cannot be detached before the instance runs.
+    const auto two = lab.ok("RunInstances", {{"NetworkInterfaces", {{{"DeviceIndex", "0"}, {"SubnetId", b.priv}},
+                                                                     {{"DeviceIndex", "1"}, {"SubnetId", b.priv}, {"DeleteOnTermination", "false"}, {"Description", "kept"}}}}})["Instances"][0];
+    const std::string two_id = two["InstanceId"];
+    CHECK(two["NetworkInterfaces"].size() == 2);
+    CHECK(!two.contains("PublicIpAddress"));
+    const std::string second_attachment = two["NetworkInterfaces"][1]["Attachment"]["AttachmentId"];
+    CHECK(lab.error_of("DetachNetworkInterface", {{"AttachmentId", second_attachment}}) == "IncorrectInstanceState");
+    launched_ok(lab, two_id, taps);
+    // Its second interface (DeleteOnTermination false) outlives it, with its Elastic IP.
+    const std::string kept = two["NetworkInterfaces"][1]["NetworkInterfaceId"];
+    lab.ok("AssociateAddress", {{"AllocationId", eip}, {"NetworkInterfaceId", kept}});
+    lab.ok("TerminateInstances", {{"InstanceIds", {two_id}}});
+    finish(two_id);
+    const auto survivor = lab.ok("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {kept}}})["NetworkInterfaces"][0];
+    CHECK(survivor["Status"] == "available");
+    CHECK(survivor["Description"] == "kept");
+    CHECK(survivor.contains("Association"));
+    CHECK(lab.ok("DescribeNetworkInterfaces")["NetworkInterfaces"].size() == 1);
+
+    // An attach result for an attachment that was undone and made again is not installed.
+    const std::string a = run_one(lab, b.priv);
+    launched_ok(lab, a, taps);
+    const std::string first = lab.ok("AttachNetworkInterface", {{"NetworkInterfaceId", kept}, {"InstanceId", a}, {"DeviceIndex", "1"}})["AttachmentId"];
+    lab.ok("DetachNetworkInterface", {{"AttachmentId", first}});
+    const std::string again = lab.ok("AttachNetworkInterface", {{"NetworkInterfaceId", kept}, {"InstanceId", a}, {"DeviceIndex", "1"}})["AttachmentId"];
+    CHECK(again != first);
+    const routing::PortId port = lab.state.model->network_interface(kept).port;
+    LauncherResult stale;
+    stale.kind = LauncherJob::Kind::attach;
+    stale.instance_id = a;
+    stale.eni_id = kept;
+    stale.attachment_id = first;
+    stale.taps.emplace_back(port, tap::TapDevice{});
+    const std::size_t installed = taps.installed.size(), discarded = taps.discarded;
+    apply_launcher_result(lab.state, stale, taps);
+    CHECK(taps.installed.size() == installed);
+    CHECK(taps.discarded == discarded + 1);
+    LauncherResult current = std::move(stale);
+    current.attachment_id = again;
+    current.taps.emplace_back(port, tap::TapDevice{});
+    apply_launcher_result(lab.state, current, taps);
+    CHECK(taps.installed.back() == port);
+
+    // Association IDs are never reused: one from before a disassociation names nothing afterwards.
+    const std::string assoc2 = lab.ok("AssociateRouteTable", {{"RouteTableId", b.pub_rt}, {"SubnetId", b.priv}})["AssociationId"];
+    lab.ok("DisassociateRouteTable", {{"AssociationId", assoc2}});
+    const std::string assoc3 = lab.ok("AssociateRouteTable", {{"RouteTableId", b.pub_rt}, {"SubnetId", b.priv}})["AssociationId"];
+    CHECK(assoc3 != assoc2);
+    CHECK(lab.error_of("DisassociateRouteTable", {{"AssociationId", assoc2}}) == "InvalidAssociationID.NotFound");
+
+    // Inside a structure, a lone value is a one-item list (the shorthand's Groups=sg-1).
+    const std::string sg = lab.state.model->vpc(b.vpc).default_security_group_id;
+    const auto one_group = lab.ok("RunInstances", {{"NetworkInterfaces", {{{"DeviceIndex", "0"}, {"SubnetId", b.priv}, {"Groups", sg}}}}})["Instances"][0];
+    CHECK(one_group["SecurityGroups"][0]["GroupId"] == sg);
 }

@@ -11,9 +11,14 @@ std::string string_param(const Request& params, const char* name) {
 std::vector<std::string> list_param(const Request& params, const char* name) {
     std::vector<std::string> out;
     auto it = params.find(name);
-    if (it != params.end() && it->is_array())
-        for (const auto& v : *it)
-            if (v.is_string()) out.push_back(v.get<std::string>());
+    if (it == params.end()) return out;
+    // Inside a shorthand structure a lone value ("Groups=sg-1") is a one-item list, as the aws CLI reads it.
+    if (it->is_string()) return {it->get<std::string>()};
+    if (!it->is_array()) throw ApiError("InvalidParameterValue", std::string(name) + " must be a list of strings", name);
+    for (const auto& v : *it) {
+        if (!v.is_string()) throw ApiError("InvalidParameterValue", std::string(name) + " must be a list of strings", name);
+        out.push_back(v.get<std::string>());
+    }
     return out;
 }
 

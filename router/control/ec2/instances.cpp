@@ -5,6 +5,7 @@
 #include "router/control/ec2/family.hpp"
 
 #include <ctime>
+#include <set>
 
 #include "endpoints/dns_zone.hpp"
 
@@ -123,9 +124,9 @@ routing::InstanceLaunch launch_of(const Request& params) {
         if (top_public)
             throw ApiError("InvalidParameterCombination", "Give AssociatePublicIpAddress either inside --network-interfaces or as --associate-public-ip-address, not both", "AssociatePublicIpAddress");
         for (const auto& nic : *nics) {
-            static const char* known[] = {"DeviceIndex", "SubnetId", "AssociatePublicIpAddress", "PrivateIpAddress", "Groups", "DeleteOnTermination", "Description"};
-            for (const auto& [k, v] : nic.items())
-                if (std::find_if(std::begin(known), std::end(known), [&](const char* n) { return k == n; }) == std::end(known))
+            static const std::set<std::string> known = {"DeviceIndex", "SubnetId", "AssociatePublicIpAddress", "PrivateIpAddress", "Groups", "DeleteOnTermination", "Description"};
+            for (auto it = nic.begin(); it != nic.end(); ++it)
+                if (const std::string& k = it.key(); !known.count(k))
                     throw ApiError("InvalidParameterValue", "NetworkInterfaces: '" + k + "' is not supported by vpclab (it takes DeviceIndex, SubnetId, AssociatePublicIpAddress, PrivateIpAddress, Groups, DeleteOnTermination, Description)", "NetworkInterfaces");
             routing::InstanceLaunch::Interface i;
             const std::string index = nic.contains("DeviceIndex") ? (nic["DeviceIndex"].is_number_integer() ? std::to_string(nic["DeviceIndex"].get<int>()) : nic["DeviceIndex"].is_string() ? nic["DeviceIndex"].get<std::string>() : "?") : "0";
@@ -137,6 +138,8 @@ routing::InstanceLaunch launch_of(const Request& params) {
             i.associate_public_ip = bool_param(nic, "AssociatePublicIpAddress", "NetworkInterfaces.AssociatePublicIpAddress");
             i.private_ip = ipv4_param(nic, "PrivateIpAddress");
             i.security_group_ids = list_param(nic, "Groups");
+            i.delete_on_termination = bool_param(nic, "DeleteOnTermination", "NetworkInterfaces.DeleteOnTermination").value_or(true);
+            i.description = string_param(nic, "Description");
             launch.interfaces.push_back(std::move(i));
         }
     } else {
@@ -206,10 +209,9 @@ json terminate_instances(const Request& params, RouterState& state) {
         }
         return 0;
     });
-    for (const auto& r : released) {
-        state.plan.remove_instance(r.instance_id);
+    // The namespace stays in the plan (its name taken) until the runtime has removed it.
+    for (const auto& r : released)
         if (state.runtime) state.runtime->release(r.instance_id, r.netns, r.ports);
-    }
     return {{"TerminatingInstances", out}};
 }
 

@@ -63,7 +63,7 @@ json attach_network_interface(const Request& params, RouterState& state) {
     // The ENI forwards once its TAP is in the namespace (the loop installs it when the launcher is done).
     if (state.runtime)
         if (const auto* ns = state.plan.find(instance_id))
-            state.runtime->attach(instance_id, ns->netns, interface_setup(*state.model, state.model->network_interface(eni_id)));
+            state.runtime->attach(instance_id, attachment, ns->netns, interface_setup(*state.model, state.model->network_interface(eni_id)));
     return {{"AttachmentId", attachment}, {"NetworkCardIndex", 0}};
 }
 
