@@ -2,7 +2,9 @@
 #include "router/event_loop.hpp"
 
 #include <signal.h>
+#include <linux/if_tun.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 
 #include "router/control/control_request.hpp"
@@ -197,6 +200,25 @@ void EventLoop::release(const std::string& instance_id, const std::string& netns
 }
 
 bool EventLoop::namespace_exists(const std::string& netns) const { return tap::named_netns_exists(netns); }
+
+void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool on) {
+    for (const routing::PortId port : ports) {
+        const int fd = network_.fd_of(port);
+        if (fd < 0) continue;
+        if (on) {
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.u64 = port;
+            if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0 && errno != EEXIST)
+                spdlog::warn("port {}: epoll_ctl: {}", port, std::strerror(errno));
+        } else {
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+        }
+        // The link the instance sees: NO-CARRIER while stopped (TUNSETCARRIER, Linux 4.12+).
+        int carrier = on ? 1 : 0;
+        if (::ioctl(fd, TUNSETCARRIER, &carrier) != 0) spdlog::warn("port {}: TUNSETCARRIER: {}", port, std::strerror(errno));
+    }
+}
 
 void EventLoop::on_launcher_results() {
     struct LoopTaps final : TapSink {

@@ -50,6 +50,7 @@ private:
                 const InterfaceSetup& interface) override;
     void release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) override;
     bool namespace_exists(const std::string& netns) const override;
+    void set_forwarding(const std::vector<routing::PortId>& ports, bool on) override;
     // FrameSink: writes to the destination TAP, counts per port.
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
     void drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept override;

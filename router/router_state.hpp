@@ -30,6 +30,9 @@ public:
     // Takes the ports' TAPs off the data path and deletes them, then the namespace if one is named; an
     // instance named turns terminated once that is done.
     virtual void release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) = 0;
+    // Takes the ports' TAPs off the data path with their carrier down (the instance sees NO-CARRIER), or
+    // puts them back with carrier up: StopInstances / StartInstances. Quick: done on the loop.
+    virtual void set_forwarding(const std::vector<routing::PortId>& ports, bool on) = 0;
     // Whether a network namespace of that name already exists on the host (a launch must not take it).
     virtual bool namespace_exists(const std::string& netns) const = 0;
 

@@ -109,6 +109,7 @@ struct NetworkInterface : ResourceBase {
     std::string instance_id;    // empty while the ENI is not attached ("available")
     std::string attachment_id;  // eni-attach-…, while attached
     bool delete_on_termination = true;  // an instance's own ENIs; ENIs attached later keep false (AWS default)
+    bool auto_public_ip = false;        // its public IP was auto-assigned at launch (a new one after a stop)
     PortId port = 0;
     std::string description;
     int device_index = 0;
@@ -233,6 +234,14 @@ public:
     // Once its namespace is gone: terminated. Its ENIs that delete on termination are deleted (their
     // addresses and ports free, an Elastic IP on them disassociated), the others detached and kept.
     void finish_termination(const std::string& instance_id);
+    // StopInstances / StartInstances (EC2 User Guide, "Stop and start Amazon EC2 instances"): a running
+    // instance goes stopping (its ENIs stop forwarding, an auto-assigned public IP is released, an Elastic
+    // IP kept), then stopped; a stopped one goes pending (a new public IP if it had an auto-assigned one),
+    // then running. Return the state it had; an instance already on its way changes nothing; others are
+    // refused with IncorrectInstanceState.
+    InstanceState stop_instance(const std::string& instance_id, const std::string& reason);
+    InstanceState start_instance(const std::string& instance_id);
+    void finish_stop(const std::string& instance_id);  // stopping → stopped
 
     NetworkInterface& create_network_interface(const std::string& logical_id, const std::string& subnet_id,
                                                std::optional<std::uint32_t> private_ip,

@@ -70,6 +70,7 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
         e.security_group_ids = spec.security_group_ids;
         if (e.security_group_ids.empty()) e.security_group_ids.push_back(vpc(e.vpc_id).default_security_group_id);
         if (planned[i].public_ip) e.public_ip = next_public_ip();
+        e.auto_public_ip = planned[i].public_ip;
         inst.network_interface_ids.push_back(e.id);
         network_interfaces_.push_back(std::move(e));
     }
@@ -115,6 +116,53 @@ void VpcModel::finish_termination(const std::string& instance_id) {
     // describe-instances keeps showing where it was (its zone); the ENIs are no longer its.
     inst.network_interface_ids.clear();
     inst.state = InstanceState::terminated;
+}
+
+namespace {
+[[noreturn]] void incorrect_state(const Instance& inst, const char* action) {
+    throw ApiError("IncorrectInstanceState", "The instance '" + inst.id + "' is not in a state from which it can be " + action + ": it is " + name_of(inst.state), "InstanceId");
+}
+bool has_elastic_ip(const std::vector<ElasticIp>& eips, const std::string& eni_id) {
+    return std::any_of(eips.begin(), eips.end(), [&](const ElasticIp& e) { return e.network_interface_id == eni_id; });
+}
+}  // namespace
+
+InstanceState VpcModel::stop_instance(const std::string& instance_id, const std::string& reason) {
+    Instance& inst = instance_mut(instance_id);
+    const InstanceState before = inst.state;
+    if (before == InstanceState::stopping || before == InstanceState::stopped) return before;
+    if (before != InstanceState::running) incorrect_state(inst, "stopped");
+    for (const auto& eni_id : inst.network_interface_ids) {
+        NetworkInterface& e = network_interface_mut(eni_id);
+        if (e.auto_public_ip && !has_elastic_ip(elastic_ips_, e.id)) e.public_ip.reset();
+    }
+    inst.state = InstanceState::stopping;
+    inst.state_transition_reason = reason;
+    return before;
+}
+
+InstanceState VpcModel::start_instance(const std::string& instance_id) {
+    Instance& inst = instance_mut(instance_id);
+    const InstanceState before = inst.state;
+    if (before == InstanceState::pending || before == InstanceState::running) return before;
+    if (before != InstanceState::stopped) incorrect_state(inst, "started");
+    // Validate (the pool may be exhausted) before changing anything.
+    std::vector<NetworkInterface*> renumber;
+    for (const auto& eni_id : inst.network_interface_ids) {
+        NetworkInterface& e = network_interface_mut(eni_id);
+        if (e.auto_public_ip && !e.public_ip) renumber.push_back(&e);
+    }
+    std::vector<std::uint32_t> addresses;
+    for (std::size_t i = 0; i < renumber.size(); ++i) addresses.push_back(next_public_ip());
+    for (std::size_t i = 0; i < renumber.size(); ++i) renumber[i]->public_ip = addresses[i];
+    inst.state = InstanceState::pending;
+    inst.state_transition_reason.clear();
+    return before;
+}
+
+void VpcModel::finish_stop(const std::string& instance_id) {
+    Instance& inst = instance_mut(instance_id);
+    if (inst.state == InstanceState::stopping) inst.state = InstanceState::stopped;
 }
 
 }  // namespace vpclab::routing

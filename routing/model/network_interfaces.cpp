@@ -38,8 +38,9 @@ std::string VpcModel::attach_network_interface(const std::string& network_interf
     const Instance& inst = instance(instance_id);
     if (!e.instance_id.empty())
         throw ApiError("InvalidNetworkInterface.InUse", "Interface: [" + e.id + "] in use by " + e.instance_id, "NetworkInterfaceId");
-    if (inst.state != InstanceState::running && inst.state != InstanceState::stopped)
-        throw ApiError("IncorrectInstanceState", "The instance '" + inst.id + "' is not in a valid state for this operation: it is " + name_of(inst.state), "InstanceId");
+    // AWS also attaches to a stopped instance; vpclab makes the TAP of a running one only.
+    if (inst.state != InstanceState::running)
+        throw ApiError("IncorrectInstanceState", "The instance '" + inst.id + "' is " + name_of(inst.state) + ": vpclab attaches interfaces to running instances", "InstanceId");
     if (device_index < 1 || device_index > 15)
         throw ApiError("InvalidParameterValue", "Device index " + std::to_string(device_index) + " is not valid: use 1 to 15 (0 is the primary interface)", "DeviceIndex");
     const NetworkInterface& primary = network_interface(inst.network_interface_ids.front());
@@ -67,8 +68,8 @@ void VpcModel::detach_network_interface(const std::string& attachment_id) {
     if (it->device_index == 0)
         throw ApiError("OperationNotPermitted", "The network interface at device index 0 cannot be detached.", "AttachmentId");
     const Instance& inst = instance(it->instance_id);
-    if (inst.state != InstanceState::running && inst.state != InstanceState::stopped)
-        throw ApiError("IncorrectInstanceState", "The instance '" + inst.id + "' is not in a valid state for this operation: it is " + name_of(inst.state), "AttachmentId");
+    if (inst.state != InstanceState::running)
+        throw ApiError("IncorrectInstanceState", "The instance '" + inst.id + "' is " + name_of(inst.state) + ": vpclab detaches interfaces from running instances", "AttachmentId");
     auto& ids = instance_mut(it->instance_id).network_interface_ids;
     ids.erase(std::remove(ids.begin(), ids.end(), it->id), ids.end());
     it->instance_id.clear();

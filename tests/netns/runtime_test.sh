@@ -60,6 +60,17 @@ check "… and the next launch runs" ec2 wait instance-running --instance-ids "$
 check_equal "… with the address the failed one had" "10.0.1.6" "$(ip_of "$again")"
 ec2 terminate-instances --instance-ids "$again" >/dev/null
 
+# stop-instances / start-instances: links down and up, the address kept.
+d_ip=$(ip_of "$d")
+check "stop-instances is accepted" ec2 stop-instances --instance-ids "$d"
+check_contains "d is stopped" "stopped" "$(state_of "$d")"
+check_contains "d's eth0 has no carrier" "NO-CARRIER" "$("$VPCLAB" exec d --stack-name "$s" -- ip link show eth0 2>&1 || ip netns exec "$s-d" ip link show eth0)"
+check_not "a gets no reply from stopped d" on a ping -c 1 -W 1 "$d_ip"
+check "start-instances is accepted" ec2 start-instances --instance-ids "$d"
+check "d runs again" ec2 wait instance-running --instance-ids "$d"
+check_equal "… with the same private address" "$d_ip" "$(ip_of "$d")"
+check "a reaches d again" wait_until 5 on a ping -c 1 -W 1 "$d_ip"
+
 # A second ENI: eth1 in d's subnet, attached to a (same AZ), carries traffic in that subnet; gone after detach.
 eni=$(ec2 create-network-interface --subnet-id "$side" --description "a's second leg" --query NetworkInterface.NetworkInterfaceId --output text)
 check_contains "a new ENI is available" "available" "$(ec2 describe-network-interfaces --network-interface-ids "$eni" --query 'NetworkInterfaces[0].Status' --output text)"
@@ -120,6 +131,17 @@ check_contains "no loss during the launches" " 0% packet loss" "$(cat "$ping_log
 worst=$(grep -o 'time=[0-9.]*' "$ping_log" | cut -d= -f2 | sort -n | tail -1)
 echo "# worst RTT during 20 launches: ${worst} ms"
 check "no RTT above 20 ms during the launches" awk -v w="$worst" 'BEGIN { exit !(w < 20) }'
+
+# A plain down with runtime instances still running removes them too.
+s2=$(new_stack rt2)
+"$VPCLAB" up --empty --stack-name "$s2" >/dev/null
+v2=$("$VPCLAB" ec2 create-vpc --cidr-block 10.5.0.0/16 --stack-name "$s2" --query Vpc.VpcId --output text)
+n2=$("$VPCLAB" ec2 create-subnet --vpc-id "$v2" --cidr-block 10.5.1.0/24 --stack-name "$s2" --query Subnet.SubnetId --output text)
+i2=$("$VPCLAB" ec2 run-instances --subnet-id "$n2" --count 2 --stack-name "$s2" --query 'Instances[].InstanceId' --output text)
+# shellcheck disable=SC2086
+check "a second stack's runtime instances run" "$VPCLAB" ec2 wait instance-running --instance-ids $i2 --stack-name "$s2"
+check "down of a stack with runtime instances" "$VPCLAB" down --stack-name "$s2"
+check_equal "nothing of it is left" "" "$(stack_leftovers "$s2")"
 
 # kill -9 of the router after all this: down removes the runtime namespaces too.
 kill -9 "$(cat "/run/vpclab/$s/router.pid")"

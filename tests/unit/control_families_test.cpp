@@ -43,6 +43,8 @@ struct FakeRuntime final : LabRuntime {
         released.push_back({instance_id, netns, ports});
     }
     bool namespace_exists(const std::string& netns) const override { return host_namespaces.count(netns) != 0; }
+    std::vector<std::pair<std::vector<routing::PortId>, bool>> forwarding;
+    void set_forwarding(const std::vector<routing::PortId>& ports, bool on) override { forwarding.emplace_back(ports, on); }
 };
 
 // TAPs the results hand over: recorded (no fds in these tests).
@@ -163,7 +165,7 @@ TEST_CASE("the action table is the registry: every action has a handler, names a
                           "DeleteRouteTable", "AssociateRouteTable", "DisassociateRouteTable", "ReplaceRouteTableAssociation",
                           "DeleteInternetGateway", "CreateTags", "DeleteTags", "RunInstances", "TerminateInstances",
                           "CreateNetworkInterface", "AttachNetworkInterface", "DetachNetworkInterface", "DeleteNetworkInterface",
-                          "DescribeNetworkInterfaces", "ModifyNetworkInterfaceAttribute"})
+                          "DescribeNetworkInterfaces", "ModifyNetworkInterfaceAttribute", "StopInstances", "StartInstances"})
         CHECK(actions.count(a) == 1);
 }
 
@@ -450,7 +452,9 @@ TEST_CASE("every refusal leaves model, snapshot, zones, plan and runtime as they
         {"ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", "eni-00000000000000000"}, {"SourceDestCheck", {{"Value", false}}}}},
         {"DeleteTags", {{"Resources", {"igw-00000000000000000"}}}},
     };
-    for (const auto& [action, params] : refused) {
+    for (const auto& entry : refused) {
+        const std::string& action = entry.first;
+        const nlohmann::json& params = entry.second;
         CAPTURE(action);
         CAPTURE(params.dump());
         CHECK(lab.call(action, params)["ok"] == false);
@@ -611,4 +615,46 @@ TEST_CASE("review fixes: terminated instances, stale attachments, interfaces tha
     const std::string sg = lab.state.model->vpc(b.vpc).default_security_group_id;
     const auto one_group = lab.ok("RunInstances", {{"NetworkInterfaces", {{{"DeviceIndex", "0"}, {"SubnetId", b.priv}, {"Groups", sg}}}}})["Instances"][0];
     CHECK(one_group["SecurityGroups"][0]["GroupId"] == sg);
+}
+
+TEST_CASE("stop and start: links off the data path and back, addresses kept, an auto-assigned public IP renewed") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    RecordingTaps taps;
+    const std::string a = run_one(lab, b.pub, {{"AssociatePublicIpAddress", true}});
+    const std::string e = run_one(lab, b.pub);
+    CHECK(lab.error_of("StopInstances", {{"InstanceIds", {a}}}) == "IncorrectInstanceState");  // still pending
+    launched_ok(lab, a, taps);
+    launched_ok(lab, e, taps);
+    const std::string eip = lab.ok("AllocateAddress")["AllocationId"];
+    lab.ok("AssociateAddress", {{"AllocationId", eip}, {"InstanceId", e}});
+    const auto describe = [&](const std::string& id) { return lab.ok("DescribeInstances", {{"InstanceIds", {id}}})["Reservations"][0]["Instances"][0]; };
+    const std::string private_ip = describe(a)["PrivateIpAddress"], public_ip = describe(a)["PublicIpAddress"], elastic = describe(e)["PublicIpAddress"];
+
+    const auto stopped = lab.ok("StopInstances", {{"InstanceIds", {a, e}}})["StoppingInstances"];
+    CHECK(stopped[0]["PreviousState"]["Name"] == "running");
+    CHECK(stopped[0]["CurrentState"]["Name"] == "stopping");
+    CHECK(describe(a)["State"]["Name"] == "stopped");
+    CHECK(!describe(a).contains("PublicIpAddress"));   // released
+    CHECK(describe(e)["PublicIpAddress"] == elastic);  // an Elastic IP stays
+    CHECK(describe(a)["PrivateIpAddress"] == private_ip);
+    CHECK(!lab.state.snapshot->is_eni(lab.port_of(a)));
+    REQUIRE(lab.runtime.forwarding.size() == 1);
+    CHECK(lab.runtime.forwarding[0] == std::pair{std::vector<routing::PortId>{lab.port_of(a), lab.port_of(e)}, false});
+    CHECK(lab.ok("StopInstances", {{"InstanceIds", {a}}})["StoppingInstances"][0]["PreviousState"]["Name"] == "stopped");  // no change
+    CHECK(lab.error_of("AttachNetworkInterface", {{"NetworkInterfaceId", lab.ok("CreateNetworkInterface", {{"SubnetId", b.pub}})["NetworkInterface"]["NetworkInterfaceId"]},
+                                                  {"InstanceId", a}, {"DeviceIndex", "1"}}) == "IncorrectInstanceState");
+
+    const auto started = lab.ok("StartInstances", {{"InstanceIds", {a}}})["StartingInstances"];
+    CHECK(started[0]["PreviousState"]["Name"] == "stopped");
+    CHECK(started[0]["CurrentState"]["Name"] == "pending");
+    CHECK(describe(a)["State"]["Name"] == "running");
+    CHECK(describe(a).contains("PublicIpAddress"));
+    CHECK(describe(a)["PublicIpAddress"] != public_ip);  // a new one, as on AWS
+    CHECK(lab.state.snapshot->is_eni(lab.port_of(a)));
+    CHECK(lab.runtime.forwarding.back() == std::pair{std::vector<routing::PortId>{lab.port_of(a)}, true});
+    CHECK(lab.ok("StartInstances", {{"InstanceIds", {a}}})["StartingInstances"][0]["PreviousState"]["Name"] == "running");
+    // A stopped instance can be terminated.
+    lab.ok("TerminateInstances", {{"InstanceIds", {e}}});
+    CHECK(describe(e)["State"]["Name"] == "shutting-down");
 }

@@ -215,6 +215,42 @@ json terminate_instances(const Request& params, RouterState& state) {
     return {{"TerminatingInstances", out}};
 }
 
+// StopInstances / StartInstances. The lab's instance stops at once: its TAPs leave the data path with
+// carrier down (processes inside keep running: there is no guest to power off), its auto-assigned public
+// IP goes; starting brings the links back with a new public IP. The reply shows the transition
+// (stopping, pending) as EC2's does; describe-instances then shows stopped, running.
+json stop_or_start(const Request& params, RouterState& state, bool stop) {
+    const auto ids = list_param(params, "InstanceIds");
+    if (ids.empty()) throw ApiError("MissingParameter", "The request must contain the parameter InstanceIds", "InstanceIds");
+    std::vector<routing::PortId> ports;
+    json out = json::array();
+    const std::string reason = user_initiated();
+    state.commit([&](routing::VpcModel& next) {
+        for (const auto& id : ids) {
+            const routing::InstanceState before = stop ? next.stop_instance(id, reason) : next.start_instance(id);
+            const routing::Instance& inst = next.instance(id);
+            const bool changed = stop ? before == routing::InstanceState::running : before == routing::InstanceState::stopped;
+            if (changed)
+                for (const auto& eni : inst.network_interface_ids) ports.push_back(next.network_interface(eni).port);
+            out.push_back({{"CurrentState", state_json(inst.state)}, {"InstanceId", id}, {"PreviousState", state_json(before)}});
+        }
+        return 0;
+    });
+    if (state.runtime) state.runtime->set_forwarding(ports, !stop);
+    // The second half of the transition (stopped, running), committed at once: nothing slow happens between.
+    state.commit([&](routing::VpcModel& next) {
+        for (const auto& id : ids) {
+            if (stop) next.finish_stop(id);
+            else if (next.instance(id).state == routing::InstanceState::pending) next.set_instance_state(id, routing::InstanceState::running);
+        }
+        return 0;
+    });
+    return {{stop ? "StoppingInstances" : "StartingInstances", out}};
+}
+
+json stop_instances(const Request& params, RouterState& state) { return stop_or_start(params, state, true); }
+json start_instances(const Request& params, RouterState& state) { return stop_or_start(params, state, false); }
+
 json describe_instances(const Request& params, RouterState& state) {
     const auto& m = *state.model;
     json reservations = json::array();
@@ -251,6 +287,10 @@ std::vector<ActionSpec> instance_actions() {
          run_instances},
         {"terminate-instances", "TerminateInstances", "terminate instances: their namespaces and interfaces are removed",
          {{"--instance-ids", "InstanceIds", K::list, true}}, terminate_instances},
+        {"stop-instances", "StopInstances", "stop instances: their links go down (NO-CARRIER), addresses are kept, an auto-assigned public IP released",
+         {{"--instance-ids", "InstanceIds", K::list, true}, {"--force", "Force", K::flag, false}}, stop_instances},
+        {"start-instances", "StartInstances", "start stopped instances: links up again, a new public IP if they had one",
+         {{"--instance-ids", "InstanceIds", K::list, true}}, start_instances},
     };
 }
 
