@@ -5,19 +5,8 @@
 # gateway, the two instances. Then the blog's check: the public instance pings S3 by name, the private
 # one cannot; the two reach each other. Then the blog's clean-up, in its order.
 # Interactive on a terminal (Enter moves on); straight through otherwise, so CI runs it as a test.
-set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
-VPCLAB=${VPCLAB:-$here/build/router/vpclab}
-stack=${DEMO_STACK:-byhand-$$}
-
-cleanup() { [ -d "/run/vpclab/$stack" ] && "$VPCLAB" down --stack-name "$stack" >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-
-step() {
-    echo
-    echo "━━ $1"
-    if [ -t 0 ]; then read -r -p "   (Enter to run) " _; fi
-}
+stack_prefix=byhand
+source "$(dirname "$0")/walkthrough.sh"
 # Shows the command as a user would type it (without --stack-name), runs it.
 ec2() {
     echo "\$ vpclab ec2 $*" >&2
@@ -72,6 +61,7 @@ step "6. From Endpoint-public-EC2: ping S3 by name. Through the internet gateway
 run exec Endpoint-public-EC2 -- ping -c 3 -i 0.3 s3.ap-northeast-2.amazonaws.com
 
 step "6. From Endpoint-private-EC2 the same ping gets nothing: its table has no way out of the VPC (통신불가)"
+echo "\$ vpclab exec Endpoint-private-EC2 -- ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com"
 must_fail "$VPCLAB" exec Endpoint-private-EC2 --stack-name "$stack" -- ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com
 
 step "Inside the VPC the two reach each other (the local route)"

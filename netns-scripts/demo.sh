@@ -5,19 +5,8 @@
 #
 #   jh-test-Public-EC2  10.10.0.4  public subnet 10.10.0.0/24   (route 0.0.0.0/0 → IGW)
 #   jh-test-Private-EC2 10.10.1.4  private subnet 10.10.1.0/24  (local route only)
-set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
-VPCLAB=${VPCLAB:-$here/build/router/vpclab}
-stack=${DEMO_STACK:-demo-$$}
-
-cleanup() { [ -d "/run/vpclab/$stack" ] && "$VPCLAB" down --stack-name "$stack" >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-
-step() {
-    echo
-    echo "━━ $1"
-    if [ -t 0 ]; then read -r -p "   (Enter to run) " _; fi
-}
+stack_prefix=demo
+source "$(dirname "$0")/walkthrough.sh"
 run() {
     echo "\$ vpclab $*" | sed "s| --stack-name $stack||"
     "$VPCLAB" "$@"

@@ -137,6 +137,7 @@ struct Instance : ResourceBase {
     std::string state_transition_reason;  // e.g. "User initiated (2026-11-24 08:00:00 GMT)"
     std::string launch_time;              // ISO 8601
     std::string availability_zone;        // its subnet's, kept after termination
+    std::int64_t terminated_at = 0;       // seconds since the epoch, once terminated
     // The ENIs a running instance forwards on: in the snapshot while pending or running.
     bool forwards() const { return state == InstanceState::pending || state == InstanceState::running; }
 };
@@ -231,9 +232,12 @@ public:
     // TerminateInstances: the instance goes shutting-down (its ENIs stop forwarding; routes to them are
     // blackholes). Returns the state it had. Terminating a shutting-down or terminated instance changes nothing.
     InstanceState terminate_instance(const std::string& instance_id, const std::string& reason);
-    // Once its namespace is gone: terminated. Its ENIs that delete on termination are deleted (their
-    // addresses and ports free, an Elastic IP on them disassociated), the others detached and kept.
-    void finish_termination(const std::string& instance_id);
+    // Once its namespace is gone: terminated (at `now`, seconds since the epoch). Its ENIs that delete on
+    // termination are deleted (their addresses and ports free, an Elastic IP on them disassociated), the
+    // others detached and kept. Instances terminated over an hour before `now` are forgotten: EC2 lists a
+    // terminated instance "for a short while" (EC2 User Guide, "Terminate Amazon EC2 instances"), about an hour.
+    void finish_termination(const std::string& instance_id, std::int64_t now);
+    static constexpr std::int64_t terminated_listed_seconds = 3600;
     // StopInstances / StartInstances (EC2 User Guide, "Stop and start Amazon EC2 instances"): a running
     // instance goes stopping (its ENIs stop forwarding, an auto-assigned public IP is released, an Elastic
     // IP kept), then stopped; a stopped one goes pending (a new public IP if it had an auto-assigned one),

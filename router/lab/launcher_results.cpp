@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <ctime>
+
 namespace vpclab::router {
 
 namespace {
@@ -41,7 +43,7 @@ void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps)
                 const std::string reason = "Server.InternalError: " + r.error;
                 commit_or_log(state, "recording a failed launch", [&](routing::VpcModel& next) {
                     next.terminate_instance(r.instance_id, reason);
-                    next.finish_termination(r.instance_id);
+                    next.finish_termination(r.instance_id, std::time(nullptr));
                 });
                 state.plan.remove_instance(r.instance_id);
             } else if (inst && inst->state == InstanceState::pending) {
@@ -79,7 +81,7 @@ void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps)
         }
         case LauncherJob::Kind::teardown:
             if (inst && inst->state == InstanceState::shutting_down) {
-                commit_or_log(state, "marking an instance terminated", [&](routing::VpcModel& next) { next.finish_termination(r.instance_id); });
+                commit_or_log(state, "marking an instance terminated", [&](routing::VpcModel& next) { next.finish_termination(r.instance_id, std::time(nullptr)); });
                 state.plan.remove_instance(r.instance_id);  // its namespace name is free again
             }
             break;

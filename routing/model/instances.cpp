@@ -93,7 +93,7 @@ InstanceState VpcModel::terminate_instance(const std::string& instance_id, const
     return before;
 }
 
-void VpcModel::finish_termination(const std::string& instance_id) {
+void VpcModel::finish_termination(const std::string& instance_id, std::int64_t now) {
     Instance& inst = instance_mut(instance_id);
     // EC2 User Guide, "Terminate Amazon EC2 instances": ENIs created with the instance are deleted with it
     // (their auto-assigned public IP released, an Elastic IP disassociated but kept allocated); ENIs
@@ -116,6 +116,10 @@ void VpcModel::finish_termination(const std::string& instance_id) {
     // describe-instances keeps showing where it was (its zone); the ENIs are no longer its.
     inst.network_interface_ids.clear();
     inst.state = InstanceState::terminated;
+    inst.terminated_at = now;
+    std::erase_if(instances_, [&](const Instance& i) {
+        return i.state == InstanceState::terminated && i.terminated_at + terminated_listed_seconds < now;
+    });
 }
 
 namespace {

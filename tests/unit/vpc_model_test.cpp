@@ -181,3 +181,21 @@ TEST_CASE("a route to a detached gateway is a blackhole") {
     lab.m.detach_internet_gateway(lab.igw, lab.vpc);
     CHECK(lab.m.route_is_blackhole(table, lab.m.route_table(lab.pub_rt).routes.back()));
 }
+
+TEST_CASE("terminated instances stay listed for an hour, then are forgotten; their interfaces go at once") {
+    vpclab::test::TwoSubnetLab lab;
+    const std::string old_one = lab.launch(lab.priv), young = lab.launch(lab.priv), kept = lab.launch(lab.priv);
+    lab.m.terminate_instance(old_one, "User initiated");
+    lab.m.finish_termination(old_one, 1000);
+    CHECK(lab.m.instance(old_one).state == InstanceState::terminated);
+    CHECK(lab.m.instance(old_one).network_interface_ids.empty());
+    CHECK(lab.m.network_interfaces().size() == 2);
+    lab.m.terminate_instance(young, "User initiated");
+    lab.m.finish_termination(young, 1000 + VpcModel::terminated_listed_seconds);  // exactly an hour: still listed
+    CHECK(lab.m.instances().size() == 3);
+    lab.m.terminate_instance(kept, "User initiated");
+    lab.m.finish_termination(kept, 1001 + VpcModel::terminated_listed_seconds);
+    CHECK(lab.m.instances().size() == 2);  // the first is gone
+    CHECK_THROWS_AS(lab.m.instance(old_one), ApiError);
+    CHECK(lab.m.instance(young).state == InstanceState::terminated);
+}
