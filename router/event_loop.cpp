@@ -2,9 +2,8 @@
 #include "router/event_loop.hpp"
 
 #include <signal.h>
-#include <linux/if_tun.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
+#include <fcntl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -202,6 +201,11 @@ void EventLoop::release(const std::string& instance_id, const std::string& netns
 bool EventLoop::namespace_exists(const std::string& netns) const { return tap::named_netns_exists(netns); }
 
 void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool on) {
+    // The carrier changes on the launcher thread (TUNSETCARRIER waits for the kernel's RTNL lock, which
+    // namespace work holds), through dups of the fds; the loop only changes what it watches.
+    LauncherJob job;
+    job.kind = LauncherJob::Kind::carrier;
+    job.carrier_on = on;
     for (const routing::PortId port : ports) {
         const int fd = network_.fd_of(port);
         if (fd < 0) continue;
@@ -214,10 +218,10 @@ void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool o
         } else {
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
         }
-        // The link the instance sees: NO-CARRIER while stopped (TUNSETCARRIER, Linux 4.12+).
-        int carrier = on ? 1 : 0;
-        if (::ioctl(fd, TUNSETCARRIER, &carrier) != 0) spdlog::warn("port {}: TUNSETCARRIER: {}", port, std::strerror(errno));
+        tap::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+        if (copy) job.carrier_fds.push_back(std::move(copy));
     }
+    launcher_.submit(std::move(job));
 }
 
 void EventLoop::on_launcher_results() {

@@ -5,6 +5,8 @@
 #include "routing/model/model_rules.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 
 namespace vpclab::routing {
 
@@ -21,21 +23,33 @@ std::string VpcModel::stack_id() const {
 VpcModel::VpcModel(std::string stack_name, std::string region, PublicIpPool pool)
     : region_(std::move(region)), ids_(std::move(stack_name)), pool_(pool) {}
 
-#define VPCLAB_LOOKUP(Type, name, member, code, what, param)                                      \
+namespace {
+// EC2 tells an ID that cannot be one (InvalidXID.Malformed, 'Invalid id: "bogus"') from one that names
+// nothing (InvalidXID.NotFound): an ID is the prefix, a dash and 8 or 17 hex digits.
+bool well_formed(const std::string& id, std::string_view prefix) {
+    if (id.size() <= prefix.size() + 1 || id.compare(0, prefix.size(), prefix) != 0 || id[prefix.size()] != '-') return false;
+    const std::string_view digits = std::string_view(id).substr(prefix.size() + 1);
+    return (digits.size() == 8 || digits.size() == 17) &&
+           std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f'); });
+}
+}  // namespace
+
+#define VPCLAB_LOOKUP(Type, name, member, prefix, code, malformed, what, param)                     \
     const Type& VpcModel::name(const std::string& id) const {                                      \
         for (const auto& item : member)                                                             \
             if (item.id == id) return item;                                                         \
+        if (!well_formed(id, prefix)) throw ApiError(malformed, "Invalid id: \"" + id + "\" (expecting \"" prefix "-...\")", param); \
         throw ApiError(code, "The " what " ID '" + id + "' does not exist", param);                \
     }
-VPCLAB_LOOKUP(Vpc, vpc, vpcs_, "InvalidVpcID.NotFound", "vpc", "VpcId")
-VPCLAB_LOOKUP(Subnet, subnet, subnets_, "InvalidSubnetID.NotFound", "subnet", "SubnetId")
-VPCLAB_LOOKUP(RouteTable, route_table, route_tables_, "InvalidRouteTableID.NotFound", "routeTable", "RouteTableId")
-VPCLAB_LOOKUP(InternetGateway, internet_gateway, internet_gateways_, "InvalidInternetGatewayID.NotFound",
-              "internetGateway", "InternetGatewayId")
-VPCLAB_LOOKUP(SecurityGroup, security_group, security_groups_, "InvalidGroup.NotFound", "security group", "GroupId")
-VPCLAB_LOOKUP(Instance, instance, instances_, "InvalidInstanceID.NotFound", "instance", "InstanceId")
-VPCLAB_LOOKUP(NetworkInterface, network_interface, network_interfaces_, "InvalidNetworkInterfaceID.NotFound",
-              "networkInterface", "NetworkInterfaceId")
+VPCLAB_LOOKUP(Vpc, vpc, vpcs_, "vpc", "InvalidVpcID.NotFound", "InvalidVpcID.Malformed", "vpc", "VpcId")
+VPCLAB_LOOKUP(Subnet, subnet, subnets_, "subnet", "InvalidSubnetID.NotFound", "InvalidSubnetID.Malformed", "subnet", "SubnetId")
+VPCLAB_LOOKUP(RouteTable, route_table, route_tables_, "rtb", "InvalidRouteTableID.NotFound", "InvalidRouteTableID.Malformed", "routeTable", "RouteTableId")
+VPCLAB_LOOKUP(InternetGateway, internet_gateway, internet_gateways_, "igw", "InvalidInternetGatewayID.NotFound",
+              "InvalidInternetGatewayID.Malformed", "internetGateway", "InternetGatewayId")
+VPCLAB_LOOKUP(SecurityGroup, security_group, security_groups_, "sg", "InvalidGroup.NotFound", "InvalidGroupId.Malformed", "security group", "GroupId")
+VPCLAB_LOOKUP(Instance, instance, instances_, "i", "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed", "instance", "InstanceId")
+VPCLAB_LOOKUP(NetworkInterface, network_interface, network_interfaces_, "eni", "InvalidNetworkInterfaceID.NotFound",
+              "InvalidNetworkInterfaceID.Malformed", "networkInterface", "NetworkInterfaceId")
 #undef VPCLAB_LOOKUP
 
 std::string VpcModel::new_id(const char* prefix, const std::string& logical_id) {

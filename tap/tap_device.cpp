@@ -46,4 +46,11 @@ TapDevice TapDevice::create(const std::string& name) {
     return dev;
 }
 
+void TapDevice::set_carrier(bool on) const { set_tap_carrier(fd_.get(), on); }
+
+void set_tap_carrier(int fd, bool on) {
+    int carrier = on ? 1 : 0;
+    if (::ioctl(fd, TUNSETCARRIER, &carrier) != 0) throw_errno("TUNSETCARRIER");
+}
+
 }  // namespace vpclab::tap

@@ -17,6 +17,9 @@ public:
     const std::string& name() const { return name_; }
     // The offloads the kernel accepted (TUN_F_* bits): it may hand us GSO frames and partial checksums of these kinds.
     unsigned offloads() const { return offloads_; }
+    // Carrier on or off (TUNSETCARRIER): the interface inside reads UP or NO-CARRIER. Takes the kernel's
+    // RTNL lock, so never call it where waiting for namespace work would hold up frames.
+    void set_carrier(bool on) const;
     void close() { fd_.reset(); }
 
 private:
@@ -24,5 +27,8 @@ private:
     std::string name_;
     unsigned offloads_ = 0;
 };
+
+// The same on any fd of a TAP (a dup of one the event loop holds, say).
+void set_tap_carrier(int fd, bool on);
 
 }  // namespace vpclab::tap

@@ -1,4 +1,5 @@
 // vpclab ec2 COMMAND: aws CLI style options in, the EC2 API's JSON out, aws CLI style errors.
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -119,6 +120,22 @@ bool parse_attribute_boolean(const char* option, std::string text) {
     throw UsageError(std::string(option) + " takes '{\"Value\":true}', 'Value=true' or true/false (got '" + text + "')");
 }
 
+// Levenshtein distance: how far a mistyped command is from a real one.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
 // `vpclab ec2 COMMAND help` (the aws CLI's form) or `--help`: the action's synopsis and options.
 std::string action_help(const ActionSpec& spec) {
     std::string text = std::string("usage: vpclab ec2 ") + spec.command + " [options] [--stack-name N]\n\n" + spec.summary +
@@ -198,8 +215,17 @@ int command_ec2(const Args& args) {
         return args.empty() ? exit_usage : 0;
     }
     if (args.front() == "wait") return command_ec2_wait(args);
+    if (args.front().rfind("-", 0) == 0)
+        throw UsageError("ec2: the command comes first: vpclab ec2 COMMAND [options] (got '" + args.front() + "'; see `vpclab ec2 help`)");
     const ActionSpec* spec = find_action_by_command(args.front());
-    if (!spec) throw UsageError("ec2: unknown command '" + args.front() + "' (see `vpclab ec2 help`)");
+    if (!spec) {
+        std::vector<std::string> close;
+        for (const auto& a : ec2_actions())
+            if (edit_distance(args.front(), a.command) <= 3) close.push_back(a.command);
+        std::string hint;
+        for (const auto& c : close) hint += (hint.empty() ? "; did you mean " : " or ") + c;
+        throw UsageError("ec2: unknown command '" + args.front() + "'" + (hint.empty() ? "" : hint + "?") + " (see `vpclab ec2 help`)");
+    }
 
     if (asks_for_help(Args(args.begin() + 1, args.end()))) throw HelpRequested(action_help(*spec));
     po::options_description options(std::string("vpclab ec2 ") + spec->command + " options");
@@ -229,7 +255,8 @@ int command_ec2(const Args& args) {
     const auto vm = parse_options(Args(args.begin() + 1, args.end()), options);
     const std::string output = vm["output"].as<std::string>();
     if (output != "json" && output != "text")
-        throw UsageError("--output " + output + ": vpclab prints json or text (table comes with the real aws CLI once vpclab speaks the EC2 protocol)");
+        throw UsageError("--output " + output + ": vpclab prints json or text" +
+                         (output == "table" ? std::string(" (table comes with the real aws CLI once vpclab speaks the EC2 protocol)") : std::string()));
     const auto query = optional_string(vm, "query");
     if (query) apply_query(nlohmann::ordered_json::object(), *query);  // a bad path is refused before anything is sent
 

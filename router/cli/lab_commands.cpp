@@ -38,12 +38,13 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
 }
 
 void print_instances(const std::vector<std::pair<std::string, nlohmann::json>>& listings) {
-    std::vector<std::vector<std::string>> rows{{"STACK", "NAME", "INSTANCE ID", "SUBNET", "PRIVATE IP", "PUBLIC IP", "NAMESPACE"}};
+    std::vector<std::vector<std::string>> rows{{"STACK", "NAME", "INSTANCE ID", "SUBNET", "PRIVATE IP", "PUBLIC IP", "NAMESPACE", "STATE"}};
     for (const auto& [stack, listing] : listings)
         for (const auto& i : listing["Instances"]) {
             const std::string pub = i["PublicIpAddress"];
-            rows.push_back({stack, i["Name"], i["InstanceId"], i["SubnetName"].get<std::string>() + " (" + i["SubnetId"].get<std::string>() + ")",
-                            i["PrivateIpAddress"], pub.empty() ? "-" : pub, i["Namespace"]});
+            const std::string subnet_name = i["SubnetName"], subnet_id = i["SubnetId"];
+            rows.push_back({stack, i["Name"], i["InstanceId"], (subnet_name == subnet_id ? std::string("-") : subnet_name) + " (" + subnet_id + ")",
+                            i["PrivateIpAddress"], pub.empty() ? "-" : pub, i["Namespace"], i.value("State", std::string("running"))});
         }
     print_table(rows);
 }

@@ -24,6 +24,13 @@ inline po::variables_map parse_options(const Args& args, const po::options_descr
     try {
         po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
         po::notify(vm);
+    } catch (const po::too_many_positional_options_error&) {
+        // Usually an option whose value went missing (`--vpc-id $vpc` with $vpc empty): say which word is extra.
+        std::string stray;
+        for (std::size_t i = 0; i < args.size(); ++i)
+            if (args[i].rfind("--", 0) != 0 && (i == 0 || args[i - 1].rfind("--", 0) != 0)) stray = args[i];
+        throw UsageError("unexpected argument" + (stray.empty() ? std::string() : " '" + stray + "'") +
+                         ": every value follows its option (--name VALUE); is a variable in the command empty?");
     } catch (const po::error& e) {
         throw UsageError(e.what());
     }

@@ -51,7 +51,8 @@ json lab_listing(const RouterState& state) {
         const auto& inst = m.instance(ns.instance_id);
         if (inst.network_interface_ids.empty()) continue;
         const auto& eni = m.network_interface(inst.network_interface_ids.front());
-        instances.push_back({{"Name", ns.instance_name}, {"InstanceId", inst.id}, {"State", routing::name_of(inst.state)},
+        // The Name tag as it is now (create-tags may have renamed it); the namespace keeps its first name.
+        instances.push_back({{"Name", inst.display_name()}, {"InstanceId", inst.id}, {"State", routing::name_of(inst.state)},
                              {"SubnetId", eni.subnet_id}, {"SubnetName", m.subnet(eni.subnet_id).display_name()},
                              {"PrivateIpAddress", routing::format_ipv4(eni.private_ip)},
                              {"PublicIpAddress", eni.public_ip ? routing::format_ipv4(*eni.public_ip) : ""},

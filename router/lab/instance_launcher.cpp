@@ -102,6 +102,9 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
                 r.attachment_id = job.attachment_id;
                 r.taps.emplace_back(job.interface.port, build_interface(stack_, job.netns, job.interface));
                 break;
+            case LauncherJob::Kind::carrier:
+                for (const auto& fd : job.carrier_fds) tap::set_tap_carrier(fd.get(), job.carrier_on);
+                break;
             case LauncherJob::Kind::teardown:
                 job.to_close.clear();
                 // Kills what runs inside, unmounts, removes /run/netns/<ns> and /etc/netns/<ns>/.
@@ -114,7 +117,8 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
     } catch (const std::exception& e) {
         r.error = e.what();
         r.taps.clear();
-        spdlog::warn("launcher: {} of {} failed: {}", job.kind == LauncherJob::Kind::launch ? "launch" : "attach", job.instance_id, e.what());
+        static constexpr const char* kinds[] = {"launch", "attach", "teardown", "carrier change"};
+        spdlog::warn("launcher: {} of {} failed: {}", kinds[static_cast<int>(job.kind)], job.instance_id, e.what());
     }
     return r;
 }

@@ -18,7 +18,7 @@
 namespace vpclab::router {
 
 struct LauncherJob {
-    enum class Kind { launch, attach, teardown };
+    enum class Kind { launch, attach, teardown, carrier };
     Kind kind = Kind::launch;
     std::string instance_id;
     InstanceSetup setup;                  // launch
@@ -26,6 +26,8 @@ struct LauncherJob {
     InterfaceSetup interface;             // attach
     std::string attachment_id;            // attach: the attachment this TAP is for
     std::vector<tap::TapDevice> to_close;  // teardown: TAPs taken off the loop (closing deletes them)
+    std::vector<tap::UniqueFd> carrier_fds;  // carrier: dups of TAP fds the loop keeps
+    bool carrier_on = false;
 };
 
 struct LauncherResult {

@@ -82,6 +82,7 @@ tap::TapDevice tap_into(const std::string& stack, const std::string& key, const 
     spec.tap_name = dev.name();
     tap::UniqueFd ns = tap::open_named_netns(netns);
     tap::configure_namespace_interface(ns.get(), spec);
+    dev.set_carrier(true);  // the interface inside reads UP
     return dev;
 }
 

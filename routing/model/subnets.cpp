@@ -35,7 +35,8 @@ void VpcModel::delete_subnet(const std::string& subnet_id) {
     const Subnet& s = subnet(subnet_id);
     // EC2 API reference, "DeleteSubnet": terminate the instances and delete the ENIs in it first.
     for (const auto& e : network_interfaces_)
-        if (e.subnet_id == s.id) dependency_violation("subnet", s.id, "network interface " + e.id + " is in it");
+        if (e.subnet_id == s.id)
+            dependency_violation("subnet", s.id, "network interface " + e.id + (e.instance_id.empty() ? "" : " of instance " + e.instance_id) + " is in it");
     const std::string id = s.id;
     for (auto& t : route_tables_) t.remove_association(id);  // its associations go with it
     std::erase_if(subnets_, [&](const Subnet& x) { return x.id == id; });

@@ -64,11 +64,12 @@ ec2 terminate-instances --instance-ids "$again" >/dev/null
 d_ip=$(ip_of "$d")
 check "stop-instances is accepted" ec2 stop-instances --instance-ids "$d"
 check_contains "d is stopped" "stopped" "$(state_of "$d")"
-check_contains "d's eth0 has no carrier" "NO-CARRIER" "$("$VPCLAB" exec d --stack-name "$s" -- ip link show eth0 2>&1 || ip netns exec "$s-d" ip link show eth0)"
+check "d's eth0 loses its carrier (NO-CARRIER inside)" wait_until 5 sh -c "ip netns exec '$s-d' ip link show eth0 | grep -q NO-CARRIER"
 check_not "a gets no reply from stopped d" on a ping -c 1 -W 1 "$d_ip"
 check "start-instances is accepted" ec2 start-instances --instance-ids "$d"
 check "d runs again" ec2 wait instance-running --instance-ids "$d"
 check_equal "… with the same private address" "$d_ip" "$(ip_of "$d")"
+check "d's eth0 has its carrier back" wait_until 5 sh -c "! ip netns exec '$s-d' ip link show eth0 | grep -q NO-CARRIER"
 check "a reaches d again" wait_until 5 on a ping -c 1 -W 1 "$d_ip"
 
 # A second ENI: eth1 in d's subnet, attached to a (same AZ), carries traffic in that subnet; gone after detach.
@@ -131,6 +132,18 @@ check_contains "no loss during the launches" " 0% packet loss" "$(cat "$ping_log
 worst=$(grep -o 'time=[0-9.]*' "$ping_log" | cut -d= -f2 | sort -n | tail -1)
 echo "# worst RTT during 20 launches: ${worst} ms"
 check "no RTT above 20 ms during the launches" awk -v w="$worst" 'BEGIN { exit !(w < 20) }'
+
+# What a student types wrong, and a rename.
+check_contains "a mistyped command gets a suggestion" "did you mean describe-instances" "$(ec2 describe-instance 2>&1)"
+check_contains "an option whose value went missing (an empty variable) is named" "is a variable in the command empty" \
+    "$("$VPCLAB" ec2 create-subnet --vpc-id --cidr-block 10.0.9.0/24 --stack-name "$s" 2>&1)"
+check_contains "options before the command are explained" "the command comes first" "$("$VPCLAB" ec2 --stack-name "$s" 2>&1)"
+check_contains "an ID that cannot be one is Malformed" "InvalidInstanceID.Malformed" "$(ec2 stop-instances --instance-ids bogus 2>&1)"
+ec2 create-tags --resources "$b" --tags Key=Name,Value=renamed >/dev/null
+check "after create-tags, exec finds the instance by its new Name" on renamed true
+check_contains "ls shows each instance's state" "running" "$("$VPCLAB" ls --stack-name "$s" | awk '$2 == "renamed" {print $9}')"
+check_contains "multi-select --query with --output text, as aws CLI scripts use it" "$b	running" \
+    "$(ec2 describe-instances --instance-ids "$b" --query 'Reservations[].Instances[].[InstanceId,State.Name]' --output text)"
 
 # A plain down with runtime instances still running removes them too.
 s2=$(new_stack rt2)

@@ -40,17 +40,29 @@ TEST_CASE("--query: fields, indexes, projections that nest, flattens that flatte
     CHECK(apply_query(doc, "Vpc.Missing").is_null());
     CHECK(apply_query(doc, "Reservations[7]").is_null());
     CHECK(apply_query(doc, "Empty[]").dump() == "[]");
-    for (const std::string bad : {"Reservations[?State]", "Vpc.{a:b}", "length(Vpc)", "Vpc.", "", "Reservations[99999999999]"}) {
+    // Multi-select, as aws CLI users write it.
+    CHECK(apply_query(doc, "Reservations[].Instances[].[InstanceId, State.Name]").dump() == R"([["i-1","running"],["i-2",null],["i-3",null]])");
+    CHECK(apply_query(doc, "Reservations[0].Instances[].{Id: InstanceId, S: State.Name}").dump() ==
+          R"([{"Id":"i-1","S":"running"},{"Id":"i-2","S":null}])");
+    CHECK(apply_query(doc, "[Vpc.VpcId, Empty]").dump() == R"(["vpc-1",[]])");
+    CHECK(text_output(apply_query(doc, "Reservations[].Instances[].[InstanceId,State.Name]")) == "i-1\trunning\ni-2\tNone\ni-3\tNone\n");
+    for (const std::string bad : {"Reservations[?State]", "Vpc.{a}", "length(Vpc)", "Vpc.", "", "Reservations[99999999999]", "[a,b"}) {
         CAPTURE(bad);
         CHECK_THROWS_AS(apply_query(doc, bad), UsageError);
     }
 }
 
-TEST_CASE("--output text lays values out as the aws CLI does") {
+TEST_CASE("--output text lays values out as the aws CLI does (awscli's text formatter)") {
     CHECK(text_output(ojson("vpc-1")) == "vpc-1\n");
     CHECK(text_output(ojson::parse(R"(["a","b"])")) == "a\tb\n");
     CHECK(text_output(ojson::parse(R"([["a","b"],["c"]])")) == "a\tb\nc\n");
-    CHECK(text_output(ojson::parse(R"({"RouteTables":[{"RouteTableId":"rtb-1","Routes":[{"DestinationCidrBlock":"10.0.0.0/16","GatewayId":"local"}]}]})")) ==
-          "ROUTETABLES\trtb-1\nROUTES\t10.0.0.0/16\tlocal\n");
+    // Scalar members in key order, headed by the member name in capitals; nested members after, in key order.
+    CHECK(text_output(ojson::parse(R"({"RouteTables":[{"RouteTableId":"rtb-1","VpcId":"vpc-1","OwnerId":"1",
+                                         "Routes":[{"GatewayId":"local","DestinationCidrBlock":"10.0.0.0/16"}],"Associations":[]}]})")) ==
+          "ROUTETABLES\t1\trtb-1\tvpc-1\nROUTES\t10.0.0.0/16\tlocal\n");
+    // Objects of one list share the union of their scalar keys; a missing one prints empty.
+    CHECK(text_output(ojson::parse(R"({"Items":[{"A":"1","B":"2"},{"B":"3"}]})")) == "ITEMS\t1\t2\nITEMS\t\t3\n");
+    // A list of scalars inside an object: one headed line per item.
+    CHECK(text_output(ojson::parse(R"({"Ids":["a","b"]})")) == "IDS\ta\nIDS\tb\n");
     CHECK(text_output(ojson::parse(R"({"Flag":true,"N":3,"None":null})")) == "True\t3\tNone\n");
 }

@@ -51,7 +51,7 @@ TEST_CASE("VPC and subnet validation") {
     CHECK(error_code_of([&] { lab.m.create_subnet("S", lab.vpc, "10.10.2.0/29", "", false, {}); }) == "InvalidSubnet.Range/CidrBlock");
     CHECK(error_code_of([&] { lab.m.create_subnet("S", lab.vpc, "10.11.0.0/24", "", false, {}); }) == "InvalidSubnet.Range/CidrBlock");
     CHECK(error_code_of([&] { lab.m.create_subnet("S", lab.vpc, "10.10.0.128/25", "", false, {}); }) == "InvalidSubnet.Conflict/CidrBlock");
-    CHECK(error_code_of([&] { lab.m.create_subnet("S", "vpc-0000", "10.10.9.0/24", "", false, {}); }) == "InvalidVpcID.NotFound/VpcId");
+    CHECK(error_code_of([&] { lab.m.create_subnet("S", "vpc-00000000000000000", "10.10.9.0/24", "", false, {}); }) == "InvalidVpcID.NotFound/VpcId");
     CHECK(error_code_of([&] { lab.m.create_subnet("S", lab.vpc, "10.10.9.0/24", "us-east-1a", false, {}); }) == "InvalidParameterValue/AvailabilityZone");
     CHECK(error_code_of([&] { lab.m.create_subnet("S", lab.vpc, "10.10.9.0/28", "", false, {}); }) == "no error");
 }
@@ -68,7 +68,7 @@ TEST_CASE("instance addresses: base+4 up, or as given but not reserved or taken"
         CHECK(error_code_of([&] { lab.launch(lab.priv, reserved); }) == "InvalidParameterValue/PrivateIpAddress");
     CHECK(error_code_of([&] { lab.launch(lab.priv, 0x0a0a0104); }) == "InvalidIPAddress.InUse/PrivateIpAddress");
     CHECK(error_code_of([&] { lab.launch(lab.priv, 0x0a0a0004); }) == "InvalidParameterValue/PrivateIpAddress");
-    CHECK(error_code_of([&] { lab.launch("subnet-nope"); }) == "InvalidSubnetID.NotFound/SubnetId");
+    CHECK(error_code_of([&] { lab.launch("subnet-00000000"); }) == "InvalidSubnetID.NotFound/SubnetId");
 }
 
 TEST_CASE("a full /28 runs out of addresses after 11 instances") {
@@ -101,7 +101,7 @@ TEST_CASE("routes: create, replace, delete, and the rules AWS enforces") {
     CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "10.10.0.0/16", to_nat); }) == "InvalidParameterValue/DestinationCidrBlock");
     CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "1.2.3.0/24", {"igw-nope", "", ""}); }) == "InvalidGatewayID.NotFound/GatewayId");
     CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "1.2.3.0/24", {}); }) == "InvalidParameterCombination/GatewayId");
-    CHECK(error_code_of([&] { lab.m.create_route("rtb-nope", "1.2.3.0/24", to_igw); }) == "InvalidRouteTableID.NotFound/RouteTableId");
+    CHECK(error_code_of([&] { lab.m.create_route("rtb-nope", "1.2.3.0/24", to_igw); }) == "InvalidRouteTableID.Malformed/RouteTableId");
     CHECK(error_code_of([&] { lab.m.create_route(lab.pub_rt, "1.2.3.0/33", to_igw); }) == "InvalidParameterValue/DestinationCidrBlock");
     CHECK(error_code_of([&] { lab.m.delete_route(lab.pub_rt, "10.10.0.0/16"); }) == "InvalidParameterValue/DestinationCidrBlock");
     CHECK(error_code_of([&] { lab.m.replace_route(lab.pub_rt, "10.10.0.0/16", to_nat); }) == "InvalidParameterValue/DestinationCidrBlock");
@@ -136,7 +136,7 @@ TEST_CASE("security groups: default egress, duplicates, rule sources") {
     CHECK(sg.egress[0].ip_protocol == "-1");
     CHECK(error_code_of([&] { lab.m.create_security_group("SG2", lab.vpc, sg.group_name, "x", {}, std::nullopt, {}); }) == "InvalidGroup.Duplicate/GroupName");
     CHECK(error_code_of([&] { lab.m.create_security_group("SG3", lab.vpc, "n", "", {}, std::nullopt, {}); }) == "MissingParameter/GroupDescription");
-    CHECK(error_code_of([&] { lab.m.create_security_group("SG4", lab.vpc, "m", "x", {SecurityGroupRule{"tcp", 1, 2, std::nullopt, "sg-nope", ""}}, std::nullopt, {}); }) == "InvalidGroup.NotFound/GroupId");
+    CHECK(error_code_of([&] { lab.m.create_security_group("SG4", lab.vpc, "m", "x", {SecurityGroupRule{"tcp", 1, 2, std::nullopt, "sg-0000000000000000a", ""}}, std::nullopt, {}); }) == "InvalidGroup.NotFound/GroupId");
 }
 
 TEST_CASE("Elastic IPs: allocate, associate (replacing an auto-assigned IP), disassociate, release") {
@@ -198,4 +198,23 @@ TEST_CASE("terminated instances stay listed for an hour, then are forgotten; the
     CHECK(lab.m.instances().size() == 2);  // the first is gone
     CHECK_THROWS_AS(lab.m.instance(old_one), ApiError);
     CHECK(lab.m.instance(young).state == InstanceState::terminated);
+}
+
+TEST_CASE("an ID that cannot be one is Malformed, one that names nothing NotFound (as EC2 tells them apart)") {
+    vpclab::test::TwoSubnetLab lab;
+    const auto code = [](auto f) {
+        try {
+            f();
+        } catch (const ApiError& e) {
+            return e.code();
+        }
+        return std::string("none");
+    };
+    CHECK(code([&] { lab.m.instance("bogus"); }) == "InvalidInstanceID.Malformed");
+    CHECK(code([&] { lab.m.instance("i-123"); }) == "InvalidInstanceID.Malformed");
+    CHECK(code([&] { lab.m.instance("i-0123456789abcdef0"); }) == "InvalidInstanceID.NotFound");
+    CHECK(code([&] { lab.m.instance("i-01234567"); }) == "InvalidInstanceID.NotFound");
+    CHECK(code([&] { lab.m.vpc("vpc-0123456789ABCDEF0"); }) == "InvalidVpcID.Malformed");
+    CHECK(code([&] { lab.m.security_group("sg-x"); }) == "InvalidGroupId.Malformed");
+    CHECK(code([&] { lab.m.network_interface("eni-00000000000000000"); }) == "InvalidNetworkInterfaceID.NotFound");
 }
