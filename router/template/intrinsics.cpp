@@ -1,6 +1,8 @@
 // The intrinsic function evaluator (CloudFormation User Guide, "Intrinsic function reference").
 #include "router/template/intrinsics.hpp"
 
+#include "instance/base64.hpp"
+
 #include "router/template/template_error.hpp"
 
 namespace vpclab::cfn {
@@ -130,7 +132,7 @@ Node call(const std::string& fn, const Node& arg, int line, const EvalContext& c
         return Node::make_scalar(out, line);
     }
     if (fn == "Fn::Base64") {
-        return Node::make_scalar(base64_encode(as_string(evaluate(arg, ctx, property), ctx, property, "Fn::Base64's argument")), line);
+        return Node::make_scalar(instance::base64_encode(as_string(evaluate(arg, ctx, property), ctx, property, "Fn::Base64's argument")), line);
     }
     fail(ctx, line, property, fn + " is not supported by vpclab (supported: Ref, Fn::GetAtt, Fn::Select, Fn::GetAZs, Fn::Sub, Fn::Join, Fn::Base64)");
 }
@@ -187,26 +189,6 @@ void collect_references(const Node& node, std::map<std::string, int>& names) {
 
 std::vector<std::string> availability_zones(const std::string& region) {
     return {region + "a", region + "b", region + "c", region + "d"};
-}
-
-std::string base64_encode(const std::string& data) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < data.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
-                           static_cast<unsigned char>(data[i + 2]);
-        for (int s = 18; s >= 0; s -= 6) out += alphabet[(v >> s) & 63];
-    }
-    if (i < data.size()) {
-        unsigned v = static_cast<unsigned char>(data[i]) << 16;
-        if (i + 1 < data.size()) v |= static_cast<unsigned char>(data[i + 1]) << 8;
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += i + 1 < data.size() ? alphabet[(v >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
 }
 
 }  // namespace vpclab::cfn

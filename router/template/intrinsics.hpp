@@ -32,6 +32,5 @@ void collect_references(const Node& node, std::map<std::string, int>& names);
 // Availability zones of a region: <region>a … <region>d (enough for any lab; the seeds use a and c).
 std::vector<std::string> availability_zones(const std::string& region);
 
-std::string base64_encode(const std::string& data);
 
 }  // namespace vpclab::cfn

@@ -11,7 +11,8 @@ stack=$(new_stack seed)
 out=$("$VPCLAB" up "$SOURCE_DIR/labs/endpoints-lab.yaml" --stack-name "$stack" --strict 2>&1)
 check "the seed template comes up verbatim (even with --strict)" test $? = 0
 check_contains "up lists the instances" "jh-test-Private-EC2" "$out"
-check_contains "up reports the UserData it did not run" "UserData of jhPrivateEC2 was not run" "$out"
+check_contains "up reports the UserData it did not run" "UserData of jhPrivateEC2 is never run as a script" "$out"
+check_contains "… and what it read in it, line by line" "line 2: set root's password" "$out"
 
 pub="$VPCLAB exec --stack-name $stack jh-test-Public-EC2 --"
 priv="$VPCLAB exec --stack-name $stack jh-test-Private-EC2 --"

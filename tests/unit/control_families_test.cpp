@@ -165,7 +165,7 @@ TEST_CASE("the action table is the registry: every action has a handler, names a
                           "DeleteRouteTable", "AssociateRouteTable", "DisassociateRouteTable", "ReplaceRouteTableAssociation",
                           "DeleteInternetGateway", "CreateTags", "DeleteTags", "RunInstances", "TerminateInstances",
                           "CreateNetworkInterface", "AttachNetworkInterface", "DetachNetworkInterface", "DeleteNetworkInterface",
-                          "DescribeNetworkInterfaces", "ModifyNetworkInterfaceAttribute", "StopInstances", "StartInstances"})
+                          "DescribeNetworkInterfaces", "ModifyNetworkInterfaceAttribute", "StopInstances", "StartInstances", "DescribeInstanceAttribute"})
         CHECK(actions.count(a) == 1);
 }
 
@@ -657,4 +657,19 @@ TEST_CASE("stop and start: links off the data path and back, addresses kept, an 
     // A stopped instance can be terminated.
     lab.ok("TerminateInstances", {{"InstanceIds", {e}}});
     CHECK(describe(e)["State"]["Name"] == "shutting-down");
+}
+
+TEST_CASE("UserData: run-instances keeps it base64 as EC2 does; describe-instance-attribute returns it") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string script = "#!/bin/bash\necho hi > /var/www/html/index.html\n";
+    const std::string a = run_one(lab, b.priv, {{"UserData", script}});
+    const auto attribute = lab.ok("DescribeInstanceAttribute", {{"InstanceId", a}, {"Attribute", "userData"}});
+    CHECK(attribute["InstanceId"] == a);
+    CHECK(attribute["UserData"]["Value"] == "IyEvYmluL2Jhc2gKZWNobyBoaSA+IC92YXIvd3d3L2h0bWwvaW5kZXguaHRtbAo=");
+    const std::string none = run_one(lab, b.priv);
+    CHECK(lab.ok("DescribeInstanceAttribute", {{"InstanceId", none}, {"Attribute", "userData"}})["UserData"].empty());
+    CHECK(lab.ok("DescribeInstanceAttribute", {{"InstanceId", none}, {"Attribute", "instanceType"}})["InstanceType"]["Value"] == "t2.micro");
+    CHECK(lab.error_of("DescribeInstanceAttribute", {{"InstanceId", none}, {"Attribute", "kernel"}}) == "InvalidParameterValue");
+    CHECK(lab.error_of("RunInstances", {{"SubnetId", b.priv}, {"UserData", std::string(16385, 'x')}}) == "InvalidParameterValue");
 }

@@ -10,6 +10,7 @@
 #include "router/lab/stack_state.hpp"
 #include "router/template/intrinsics.hpp"
 #include "router/template/template_error.hpp"
+#include "instance/base64.hpp"
 #include "router/template/template_loader.hpp"
 
 using namespace vpclab;
@@ -236,9 +237,6 @@ TEST_CASE("intrinsics in long and short form, and a JSON template") {
     auto lab = cfn::load_template(yaml, options());
     CHECK(lab.model->subnets()[0].cidr.to_string() == "10.2.3.0/24");
     CHECK(lab.model->subnets()[0].display_name() == lab.model->vpcs()[0].id + "-x");
-    CHECK(cfn::base64_encode("ab") == "YWI=");
-    CHECK(cfn::base64_encode("abc") == "YWJj");
-    CHECK(cfn::base64_encode("a") == "YQ==");
 }
 
 TEST_CASE("unsupported properties are listed with their lines; --strict refuses them") {
@@ -348,4 +346,16 @@ TEST_CASE("a misspelt resource type is an error naming the line and the type mea
         CHECK(lab.unsupported[0].find(std::string("type ") + real + " is not supported") != std::string::npos);
     }
     CHECK(load_template(with_type("AWS::EC2::Subnet"), options()).model->subnets().size() == 1);
+}
+
+TEST_CASE("UserData is kept base64 as CloudFormation passes it, and reported as what vpclab reads in it, never run") {
+    const auto lab = load_template(read_lab("endpoints-lab.yaml"), options());
+    const auto& inst = instance_named(*lab.model, "jh-test-Private-EC2");
+    const auto script = instance::base64_decode(inst.user_data);
+    REQUIRE(script);
+    CHECK(script->rfind("#!/bin/bash\n(\necho \"qwe123\"", 0) == 0);
+    REQUIRE(lab.skipped.size() == 1);
+    CHECK(lab.skipped[0].find("UserData of jhPrivateEC2 is never run as a script") == 0);
+    CHECK(lab.skipped[0].find("line 2: set root's password") != std::string::npos);
+    CHECK(lab.skipped[0].find("line 8: start sshd") != std::string::npos);
 }

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "endpoints/dns_zone.hpp"
+#include "instance/base64.hpp"
+#include "instance/userdata_script.hpp"
 
 namespace vpclab::router::ec2 {
 
@@ -112,7 +114,12 @@ routing::InstanceLaunch launch_of(const Request& params) {
     launch.image_id = string_param(params, "ImageId");
     if (auto t = string_param(params, "InstanceType"); !t.empty()) launch.instance_type = t;
     launch.key_name = string_param(params, "KeyName");
-    launch.user_data = string_param(params, "UserData");
+    // The aws CLI base64-encodes --user-data for RunInstances; EC2 keeps it so (DescribeInstanceAttribute).
+    if (const std::string text = string_param(params, "UserData"); !text.empty()) {
+        if (text.size() > instance::max_user_data_bytes)
+            throw ApiError("InvalidParameterValue", "User data is limited to 16384 bytes", "UserData");
+        launch.user_data = instance::base64_encode(text);
+    }
     launch.state = routing::InstanceState::pending;
     launch.launch_time = now_iso8601();
     const auto top_public = bool_param(params, "AssociatePublicIpAddress");
@@ -251,6 +258,25 @@ json stop_or_start(const Request& params, RouterState& state, bool stop) {
 json stop_instances(const Request& params, RouterState& state) { return stop_or_start(params, state, true); }
 json start_instances(const Request& params, RouterState& state) { return stop_or_start(params, state, false); }
 
+// DescribeInstanceAttribute for the attributes vpclab keeps.
+json describe_instance_attribute(const Request& params, RouterState& state) {
+    const auto& m = *state.model;
+    const routing::Instance& inst = m.instance(string_param(params, "InstanceId"));
+    const std::string attribute = string_param(params, "Attribute");
+    json out = {{"InstanceId", inst.id}};
+    if (attribute == "userData") {
+        out["UserData"] = inst.user_data.empty() ? json::object() : json{{"Value", inst.user_data}};
+    } else if (attribute == "instanceType") {
+        out["InstanceType"] = {{"Value", inst.instance_type}};
+    } else if (attribute == "sourceDestCheck") {
+        if (inst.network_interface_ids.empty()) out["SourceDestCheck"] = json::object();
+        else out["SourceDestCheck"] = {{"Value", m.network_interface(inst.network_interface_ids.front()).source_dest_check}};
+    } else {
+        throw ApiError("InvalidParameterValue", "Value (" + attribute + ") for parameter attribute is invalid: vpclab answers userData, instanceType and sourceDestCheck", "Attribute");
+    }
+    return out;
+}
+
 json describe_instances(const Request& params, RouterState& state) {
     const auto& m = *state.model;
     json reservations = json::array();
@@ -285,6 +311,8 @@ std::vector<ActionSpec> instance_actions() {
           {"--user-data", "UserData", K::string, false},
           {"--count", "Count", K::string, false}},
          run_instances},
+        {"describe-instance-attribute", "DescribeInstanceAttribute", "show an instance's userData (base64, as EC2 keeps it), instanceType or sourceDestCheck",
+         {{"--instance-id", "InstanceId", K::string, true}, {"--attribute", "Attribute", K::string, true}}, describe_instance_attribute},
         {"terminate-instances", "TerminateInstances", "terminate instances: their namespaces and interfaces are removed",
          {{"--instance-ids", "InstanceIds", K::list, true}}, terminate_instances},
         {"stop-instances", "StopInstances", "stop instances: their links go down (NO-CARRIER), addresses are kept, an auto-assigned public IP released",

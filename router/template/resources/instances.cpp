@@ -2,10 +2,25 @@
 #include "router/template/resource_handlers.hpp"
 
 #include "endpoints/dns_zone.hpp"
+#include "instance/base64.hpp"
+#include "instance/userdata_script.hpp"
 
 namespace vpclab::cfn {
 
 namespace {
+
+// What `vpclab up` says of an instance's UserData: never run as a script; read line by line.
+std::string user_data_note(const std::string& logical_id, const std::string& encoded) {
+    const auto script = instance::base64_decode(encoded);
+    if (!script)
+        return "UserData of " + logical_id + " is not base64 (CloudFormation takes Fn::Base64 of the script): kept, not read";
+    std::string note = "UserData of " + logical_id +
+                       " is never run as a script; vpclab reads it as follows (not yet carried out inside the instance):";
+    const auto lines = instance::report(instance::parse_user_data(*script));
+    for (const auto& l : lines) note += "\n    " + l;
+    if (lines.empty()) note += "\n    (nothing but comments)";
+    return note;
+}
 
 std::uint32_t parse_address(const ResourceContext& c, const std::string& text, int line, const std::string& property) {
     auto a = routing::parse_ipv4(text);
@@ -22,8 +37,10 @@ void create_instance(ResourceContext& c) {
     launch.image_id = props.string("ImageId", false);
     launch.key_name = props.string("KeyName", false);
     if (props.get("UserData")) {
+        // CloudFormation passes UserData base64-encoded (Fn::Base64), and so does EC2's API: kept as given.
+        launch.user_data = props.string("UserData", false);
         launch.has_user_data = true;
-        c.lab.skipped.push_back("UserData of " + c.resource.logical_id + " was not run: vpclab never runs template code on the host");
+        c.lab.skipped.push_back(user_data_note(c.resource.logical_id, launch.user_data));
     }
     const Node* nics = props.get("NetworkInterfaces");
     const std::string subnet = props.string("SubnetId", false);

@@ -1,0 +1,451 @@
+// The UserData parser: lines → words (quotes honoured, expansion refused) → the subset's commands.
+#include "instance/userdata_script.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace vpclab::instance {
+
+namespace {
+
+struct Token {
+    enum class Kind { word, and_then, pipe, write, append, heredoc, open_group, close_group } kind;
+    std::string text;
+};
+
+struct Refusal {
+    std::string why;
+};
+
+// Splits one line into words and operators. Quotes make one word; nothing is expanded: a $, a backtick or
+// a glob makes the line one the parser will not read (it would mean something only a shell knows).
+std::optional<std::vector<Token>> tokenize(std::string_view line, std::string& why) {
+    std::vector<Token> out;
+    std::size_t i = 0;
+    auto word_char_ok = [&](char c) {
+        if (c == '$' || c == '`') {
+            why = "uses shell expansion ($ or `)";
+            return false;
+        }
+        return true;
+    };
+    while (i < line.size()) {
+        const char c = line[i];
+        if (c == ' ' || c == '\t') {
+            ++i;
+            continue;
+        }
+        if (c == '#') break;  // a comment to the end of the line
+        if (line.substr(i, 2) == "&&") {
+            out.push_back({Token::Kind::and_then, "&&"});
+            i += 2;
+            continue;
+        }
+        if (line.substr(i, 2) == ">>") {
+            out.push_back({Token::Kind::append, ">>"});
+            i += 2;
+            continue;
+        }
+        if (line.substr(i, 2) == "<<") {
+            out.push_back({Token::Kind::heredoc, "<<"});
+            i += 2;
+            continue;
+        }
+        if (c == '>') {
+            out.push_back({Token::Kind::write, ">"});
+            ++i;
+            continue;
+        }
+        if (c == '|') {
+            if (line.substr(i, 2) == "||") {
+                why = "uses || (a shell's control flow)";
+                return std::nullopt;
+            }
+            out.push_back({Token::Kind::pipe, "|"});
+            ++i;
+            continue;
+        }
+        if (c == '(' || c == ')') {
+            out.push_back({c == '(' ? Token::Kind::open_group : Token::Kind::close_group, std::string(1, c)});
+            ++i;
+            continue;
+        }
+        if (c == ';' || c == '&' || c == '<' || c == '{' || c == '}') {
+            why = std::string("uses '") + c + "' (a shell's control flow or redirection)";
+            return std::nullopt;
+        }
+        std::string word;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '|' && line[i] != '&' && line[i] != '>' &&
+               line[i] != '<' && line[i] != ';' && line[i] != '(' && line[i] != ')') {
+            const char q = line[i];
+            if (q == '"' || q == '\'') {
+                const auto close = line.find(q, i + 1);
+                if (close == std::string_view::npos) {
+                    why = "has an unterminated quote";
+                    return std::nullopt;
+                }
+                for (std::size_t k = i + 1; k < close; ++k) {
+                    if (q == '"' && !word_char_ok(line[k])) return std::nullopt;
+                    if (q == '"' && line[k] == '\\' && k + 1 < close) ++k;  // \" \\ inside double quotes
+                    word += line[k];
+                }
+                i = close + 1;
+                continue;
+            }
+            if (!word_char_ok(q)) return std::nullopt;
+            if (q == '*' || q == '?' || q == '[' || q == '~') {
+                why = std::string("uses '") + q + "' (a shell's pattern or home expansion)";
+                return std::nullopt;
+            }
+            if (q == '\\' && i + 1 < line.size()) ++i;
+            word += line[i++];
+        }
+        out.push_back({Token::Kind::word, std::move(word)});
+    }
+    return out;
+}
+
+bool is_word(const std::vector<Token>& t, std::size_t i) { return i < t.size() && t[i].kind == Token::Kind::word; }
+
+// Files an instance has of its own (the rest of its view is the host's, read-only in spirit).
+bool instance_path(const std::string& path) {
+    if (path.empty() || path[0] != '/' || path.find("/../") != std::string::npos || (path.size() >= 3 && path.substr(path.size() - 3) == "/.."))
+        return false;
+    for (const char* prefix : {"/var/www/html/", "/tmp/", "/root/", "/home/"})
+        if (path.rfind(prefix, 0) == 0 && path.size() > std::string(prefix).size()) return true;
+    for (const char* file : {"/etc/ssh/sshd_config", "/etc/hostname", "/etc/hosts", "/etc/motd", "/var/www/html", "/tmp", "/root"})
+        if (path == file) return true;
+    return false;
+}
+
+std::string service_name(std::string name) {
+    if (name.size() > 8 && name.substr(name.size() - 8) == ".service") name.resize(name.size() - 8);
+    if (name == "ssh") name = "sshd";
+    return name;
+}
+
+bool known_service(const std::string& name) { return name == "sshd" || name == "httpd" || name == "nginx" || name == "apache2"; }
+
+// A sed substitution "s/PATTERN/REPLACEMENT/[g]" (any delimiter) whose pattern is literal text with an
+// optional ^; nullopt (with why) for anything a literal match would get wrong.
+bool parse_substitution(const std::string& expr, UserDataAction& a, std::string& why) {
+    if (expr.size() < 4 || expr[0] != 's') return why = "is not an s/…/…/ substitution", false;
+    const char d = expr[1];
+    std::vector<std::string> parts(1);
+    for (std::size_t i = 2; i < expr.size(); ++i) {
+        if (expr[i] == '\\' && i + 1 < expr.size() && expr[i + 1] == d) {
+            parts.back() += d;
+            ++i;
+        } else if (expr[i] == d) {
+            parts.emplace_back();
+        } else {
+            parts.back() += expr[i];
+        }
+    }
+    if (parts.size() != 3) return why = "is not an s/…/…/ substitution", false;
+    if (parts[2] != "" && parts[2] != "g") return why = "uses sed flags other than g", false;
+    std::string pattern = parts[0];
+    const bool anchored = !pattern.empty() && pattern[0] == '^';
+    const std::string body = anchored ? pattern.substr(1) : pattern;
+    if (body.empty() || body.find_first_of(".*[]$\\+?(){}|") != std::string::npos)
+        return why = "uses a regular expression beyond literal text (vpclab matches literal text and ^)", false;
+    if (parts[1].find_first_of("&\\") != std::string::npos) return why = "uses & or \\ in the replacement", false;
+    a.pattern = pattern;
+    a.value = parts[1];
+    a.global = parts[2] == "g";
+    return true;
+}
+
+struct Parser {
+    UserDataScript out;
+
+    void skip(int line, std::string_view text, std::string why) { out.skipped.push_back({line, std::string(text), std::move(why)}); }
+
+    // One command (a run of tokens between && operators). Appends its actions, or returns why not.
+    std::optional<std::string> command(const std::vector<Token>& t, int line, std::vector<UserDataAction>& actions) {
+        if (t.empty() || t[0].kind != Token::Kind::word) return "does not start with a command";
+        const std::string& cmd = t[0].text;
+        auto words_until_op = [&](std::size_t from) {
+            std::vector<std::string> w;
+            for (std::size_t i = from; i < t.size() && t[i].kind == Token::Kind::word; ++i) w.push_back(t[i].text);
+            return w;
+        };
+        if (cmd == "echo") {
+            std::vector<std::string> args = words_until_op(1);
+            bool newline = true;
+            if (!args.empty() && args[0] == "-n") newline = false, args.erase(args.begin());
+            if (!args.empty() && args[0].size() > 1 && args[0][0] == '-') return "uses an echo option vpclab does not emulate";
+            std::string text;
+            for (const auto& a : args) text += (text.empty() ? "" : " ") + a;
+            const std::size_t at = 1 + words_until_op(1).size();
+            if (at >= t.size()) return "echo to the console: nothing to emulate";
+            if ((t[at].kind == Token::Kind::write || t[at].kind == Token::Kind::append) && is_word(t, at + 1) && at + 2 == t.size()) {
+                if (!instance_path(t[at + 1].text)) return "writes " + t[at + 1].text + ", outside the files vpclab gives an instance";
+                actions.push_back({UserDataAction::Kind::write_file, t[at + 1].text, text + (newline ? "\n" : ""), "",
+                                   t[at].kind == Token::Kind::append, false, line});
+                return std::nullopt;
+            }
+            if (t[at].kind == Token::Kind::pipe && is_word(t, at + 1)) {
+                const auto rest = words_until_op(at + 1);
+                if (at + 1 + rest.size() != t.size()) return "pipes into more than one command";
+                if (rest.size() == 3 && rest[0] == "passwd" && rest[1] == "--stdin") {
+                    actions.push_back({UserDataAction::Kind::set_password, rest[2], text, "", false, false, line});
+                    return std::nullopt;
+                }
+                if (rest.size() == 1 && rest[0] == "chpasswd") {
+                    const auto colon = text.find(':');
+                    if (colon == std::string::npos || colon == 0) return "feeds chpasswd something that is not user:password";
+                    actions.push_back({UserDataAction::Kind::set_password, text.substr(0, colon), text.substr(colon + 1), "", false, false, line});
+                    return std::nullopt;
+                }
+            }
+            return "pipes or redirects echo in a way vpclab does not emulate";
+        }
+        const auto words = words_until_op(0);
+        if (words.size() != t.size()) return "uses a pipe or redirection vpclab does not emulate here";
+        if (cmd == "sed") {
+            // sed -i [-e] EXPR FILE
+            std::size_t i = 1;
+            if (i >= words.size() || words[i] != "-i") return "sed without -i changes no file";
+            ++i;
+            if (i < words.size() && words[i] == "-e") ++i;
+            if (i + 2 != words.size()) return "sed takes one expression and one file here";
+            UserDataAction a{UserDataAction::Kind::edit_file, words[i + 1], "", "", false, false, line};
+            std::string why;
+            if (!parse_substitution(words[i], a, why)) return "sed expression " + why;
+            if (!instance_path(a.subject)) return "edits " + a.subject + ", outside the files vpclab gives an instance";
+            actions.push_back(std::move(a));
+            return std::nullopt;
+        }
+        if (cmd == "service") {
+            if (words.size() != 3) return "service takes NAME start|restart here";
+            const std::string name = service_name(words[1]);
+            if (!known_service(name)) return "service " + words[1] + " is not one vpclab provides (sshd, httpd, nginx, apache2)";
+            if (words[2] != "start" && words[2] != "restart") return "service " + words[2] + " is not emulated (start, restart)";
+            actions.push_back({UserDataAction::Kind::start_service, name, "", "", false, false, line});
+            return std::nullopt;
+        }
+        if (cmd == "systemctl") {
+            std::size_t i = 1;
+            if (i >= words.size()) return "systemctl without a verb";
+            const std::string verb = words[i++];
+            bool now = false;
+            if (i < words.size() && words[i] == "--now") now = true, ++i;
+            if (i >= words.size()) return "systemctl " + verb + " names no unit";
+            if (verb != "start" && verb != "restart" && verb != "enable") return "systemctl " + verb + " is not emulated (start, restart, enable)";
+            for (; i < words.size(); ++i) {
+                const std::string name = service_name(words[i]);
+                if (!known_service(name)) return "service " + words[i] + " is not one vpclab provides (sshd, httpd, nginx, apache2)";
+                if (verb == "enable") {
+                    actions.push_back({UserDataAction::Kind::enable_service, name, "", "", false, false, line});
+                    if (now) actions.push_back({UserDataAction::Kind::start_service, name, "", "", false, false, line});
+                } else {
+                    actions.push_back({UserDataAction::Kind::start_service, name, "", "", false, false, line});
+                }
+            }
+            return std::nullopt;
+        }
+        if (cmd == "yum" || cmd == "dnf" || cmd == "apt-get" || cmd == "apt") {
+            std::vector<std::string> packages;
+            bool install = false, yes = false;
+            for (std::size_t i = 1; i < words.size(); ++i) {
+                if (words[i] == "install") install = true;
+                else if (words[i] == "-y" || words[i] == "--yes" || words[i] == "-q" || words[i] == "-qq") yes = yes || words[i] != "-q";
+                else if (words[i][0] == '-') return cmd + " option " + words[i] + " is not emulated";
+                else if (install) packages.push_back(words[i]);
+                else return cmd + " " + words[i] + " is not emulated (install -y PACKAGE)";
+            }
+            if (!install || packages.empty()) return cmd + " without install PACKAGE is not emulated";
+            if (!yes) return cmd + " install without -y would wait for an answer";
+            for (const auto& p : packages) actions.push_back({UserDataAction::Kind::install_package, p, "", "", false, false, line});
+            return std::nullopt;
+        }
+        if (cmd == "mkdir") {
+            std::size_t i = 1;
+            if (i < words.size() && words[i] == "-p") ++i;
+            if (i >= words.size()) return "mkdir names no directory";
+            for (; i < words.size(); ++i) {
+                if (!instance_path(words[i])) return "makes " + words[i] + ", outside the files vpclab gives an instance";
+                actions.push_back({UserDataAction::Kind::make_directory, words[i], "", "", false, false, line});
+            }
+            return std::nullopt;
+        }
+        return "'" + cmd + "' is not in the subset vpclab emulates";
+    }
+
+    void run(std::string_view script) {
+        if (script.size() > max_user_data_bytes) {
+            skip(0, "", "UserData is " + std::to_string(script.size()) + " bytes; EC2 takes at most 16384");
+            return;
+        }
+        std::vector<std::string_view> lines;
+        for (std::size_t at = 0; at <= script.size();) {
+            const auto end = script.find('\n', at);
+            std::string_view l = script.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+            if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+            lines.push_back(l);
+            if (end == std::string_view::npos) break;
+            at = end + 1;
+        }
+        for (std::size_t n = 0; n < lines.size(); ++n) {
+            const int line = static_cast<int>(n) + 1;
+            const std::string_view text = lines[n];
+            std::string why;
+            const auto tokens = tokenize(text, why);
+            if (!tokens) {
+                skip(line, text, why);
+                continue;
+            }
+            if (tokens->empty()) continue;  // blank, a comment, #!/bin/bash
+            // The seeds' password block: "(", echo lines, ") | passwd --stdin USER" (or "| chpasswd").
+            if (tokens->size() == 1 && (*tokens)[0].kind == Token::Kind::open_group) {
+                n = group(lines, n);
+                continue;
+            }
+            // A heredoc: cat > FILE <<MARK … MARK
+            if (tokens->size() == 5 && is_word(*tokens, 0) && (*tokens)[0].text == "cat" &&
+                ((*tokens)[1].kind == Token::Kind::write || (*tokens)[1].kind == Token::Kind::append) && is_word(*tokens, 2) &&
+                (*tokens)[3].kind == Token::Kind::heredoc && is_word(*tokens, 4)) {
+                n = heredoc(lines, n, *tokens, text);
+                continue;
+            }
+            // Commands joined by &&: all understood, or the line is skipped whole.
+            std::vector<UserDataAction> actions;
+            std::vector<Token> one;
+            std::optional<std::string> refusal;
+            for (std::size_t i = 0; i <= tokens->size() && !refusal; ++i) {
+                if (i == tokens->size() || (*tokens)[i].kind == Token::Kind::and_then) {
+                    refusal = command(one, line, actions);
+                    one.clear();
+                } else {
+                    one.push_back((*tokens)[i]);
+                }
+            }
+            if (refusal) skip(line, text, *refusal);
+            else for (auto& a : actions) out.actions.push_back(std::move(a));
+        }
+    }
+
+    std::size_t group(const std::vector<std::string_view>& lines, std::size_t open) {
+        const int line = static_cast<int>(open) + 1;
+        std::vector<std::string> fed;
+        for (std::size_t n = open + 1; n < lines.size(); ++n) {
+            std::string why;
+            const auto t = tokenize(lines[n], why);
+            if (!t) break;
+            if (!t->empty() && (*t)[0].kind == Token::Kind::close_group) {
+                // ) | passwd --stdin USER   or   ) | chpasswd
+                const bool passwd = t->size() == 5 && (*t)[1].kind == Token::Kind::pipe && is_word(*t, 2) && (*t)[2].text == "passwd" &&
+                                    is_word(*t, 3) && (*t)[3].text == "--stdin" && is_word(*t, 4);
+                const bool chpasswd = t->size() == 3 && (*t)[1].kind == Token::Kind::pipe && is_word(*t, 2) && (*t)[2].text == "chpasswd";
+                if (passwd && !fed.empty() && std::all_of(fed.begin(), fed.end(), [&](const std::string& f) { return f == fed.front(); })) {
+                    out.actions.push_back({UserDataAction::Kind::set_password, (*t)[4].text, fed.front(), "", false, false, line});
+                    return n;
+                }
+                if (chpasswd && !fed.empty()) {
+                    std::vector<UserDataAction> actions;
+                    for (const auto& f : fed) {
+                        const auto colon = f.find(':');
+                        if (colon == std::string::npos || colon == 0) break;
+                        actions.push_back({UserDataAction::Kind::set_password, f.substr(0, colon), f.substr(colon + 1), "", false, false, line});
+                    }
+                    if (actions.size() == fed.size()) {
+                        for (auto& a : actions) out.actions.push_back(std::move(a));
+                        return n;
+                    }
+                }
+                break;
+            }
+            if (t->size() == 2 && is_word(*t, 0) && (*t)[0].text == "echo" && is_word(*t, 1)) {
+                fed.push_back((*t)[1].text);
+                continue;
+            }
+            break;
+        }
+        // Not the shape it understands: report the opening line; the lines after it are read on their own.
+        skip(line, lines[open], "a ( … ) group other than echo lines piped into passwd --stdin or chpasswd");
+        return open;
+    }
+
+    std::size_t heredoc(const std::vector<std::string_view>& lines, std::size_t at, const std::vector<Token>& t, std::string_view text) {
+        const int line = static_cast<int>(at) + 1;
+        const std::string& marker = t[4].text;
+        // Quoting the marker (<<'EOF') turns expansion off; unquoted, a $ or ` in the body needs a shell.
+        const bool quoted = text.find("'" + marker + "'") != std::string_view::npos || text.find("\"" + marker + "\"") != std::string_view::npos;
+        std::string body;
+        for (std::size_t n = at + 1; n < lines.size(); ++n) {
+            if (lines[n] == marker) {
+                if (!quoted && body.find_first_of("$`") != std::string::npos) {
+                    skip(line, text, "the here-document uses shell expansion ($ or `); quote its marker (<<'" + marker + "') to write it as is");
+                    return n;
+                }
+                if (!instance_path(t[2].text)) {
+                    skip(line, text, "writes " + t[2].text + ", outside the files vpclab gives an instance");
+                    return n;
+                }
+                out.actions.push_back({UserDataAction::Kind::write_file, t[2].text, body, "", t[1].kind == Token::Kind::append, false, line});
+                return n;
+            }
+            body += std::string(lines[n]) + "\n";
+        }
+        skip(line, text, "the here-document has no closing " + marker + " line");
+        return lines.size() - 1;
+    }
+};
+
+}  // namespace
+
+UserDataScript parse_user_data(std::string_view script) {
+    Parser p;
+    p.run(script);
+    return std::move(p.out);
+}
+
+std::string describe(const UserDataAction& a) {
+    switch (a.kind) {
+        case UserDataAction::Kind::set_password: return "set " + a.subject + "'s password";
+        case UserDataAction::Kind::edit_file: return "in " + a.subject + ": " + a.pattern + " → " + a.value + (a.global ? " (every match)" : "");
+        case UserDataAction::Kind::start_service: return "start " + a.subject;
+        case UserDataAction::Kind::enable_service: return "enable " + a.subject;
+        case UserDataAction::Kind::install_package: return "install " + a.subject + " (vpclab provides the server)";
+        case UserDataAction::Kind::write_file: return (a.append ? "append to " : "write ") + a.subject;
+        case UserDataAction::Kind::make_directory: return "make directory " + a.subject;
+    }
+    return "";
+}
+
+std::vector<std::string> report(const UserDataScript& script) {
+    std::vector<std::string> out;
+    for (const auto& a : script.actions) out.push_back("line " + std::to_string(a.line) + ": " + describe(a));
+    for (const auto& s : script.skipped)
+        out.push_back("line " + std::to_string(s.line) + " skipped" + (s.text.empty() ? "" : " (" + s.text + ")") + ": " + s.why);
+    return out;
+}
+
+std::string apply_edit(const UserDataAction& a, const std::string& text) {
+    const bool anchored = !a.pattern.empty() && a.pattern[0] == '^';
+    const std::string literal = anchored ? a.pattern.substr(1) : a.pattern;
+    std::string out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const auto end = text.find('\n', at);
+        std::string line = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        if (anchored) {
+            if (line.rfind(literal, 0) == 0) line = a.value + line.substr(literal.size());
+        } else {
+            std::size_t from = 0;
+            while ((from = line.find(literal, from)) != std::string::npos) {
+                line.replace(from, literal.size(), a.value);
+                from += a.value.size();
+                if (!a.global) break;
+            }
+        }
+        out += line;
+        if (end == std::string::npos) break;
+        out += '\n';
+        at = end + 1;
+    }
+    return out;
+}
+
+}  // namespace vpclab::instance
