@@ -58,6 +58,8 @@ std::optional<std::string> base64_decode(std::string_view text) {
             v[k] = value_of(c);
             if (v[k] < 0) return std::nullopt;
         }
+        // RFC 4648 §3.5: the bits a padded group does not use must be zero ("QR==" is not "QQ==").
+        if ((padding == 1 && (v[2] & 3) != 0) || (padding == 2 && (v[1] & 15) != 0)) return std::nullopt;
         const unsigned n = (static_cast<unsigned>(v[0]) << 18) | (static_cast<unsigned>(v[1]) << 12) | (static_cast<unsigned>(v[2]) << 6) |
                            static_cast<unsigned>(v[3]);
         out += static_cast<char>((n >> 16) & 0xff);

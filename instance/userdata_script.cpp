@@ -2,6 +2,7 @@
 #include "instance/userdata_script.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 namespace vpclab::instance {
@@ -11,6 +12,7 @@ namespace {
 struct Token {
     enum class Kind { word, and_then, pipe, write, append, heredoc, open_group, close_group } kind;
     std::string text;
+    bool quoted = false;  // a word with quotes in it ('EOF' as a here-document marker turns expansion off)
 };
 
 struct Refusal {
@@ -75,48 +77,94 @@ std::optional<std::vector<Token>> tokenize(std::string_view line, std::string& w
             return std::nullopt;
         }
         std::string word;
+        bool quoted = false;
         while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '|' && line[i] != '&' && line[i] != '>' &&
                line[i] != '<' && line[i] != ';' && line[i] != '(' && line[i] != ')') {
             const char q = line[i];
-            if (q == '"' || q == '\'') {
+            if (q == '\'') {  // single quotes: everything literal up to the next '
                 const auto close = line.find(q, i + 1);
                 if (close == std::string_view::npos) {
-                    why = "has an unterminated quote";
+                    why = "has an unterminated quote (vpclab reads one line at a time)";
                     return std::nullopt;
                 }
-                for (std::size_t k = i + 1; k < close; ++k) {
-                    if (q == '"' && !word_char_ok(line[k])) return std::nullopt;
-                    if (q == '"' && line[k] == '\\' && k + 1 < close) ++k;  // \" \\ inside double quotes
+                word.append(line.substr(i + 1, close - i - 1));
+                i = close + 1;
+                quoted = true;
+                continue;
+            }
+            if (q == '"') {
+                // Double quotes: a backslash escapes only $ ` " \ (bash), so scan pairs, not for the next ".
+                std::size_t k = i + 1;
+                for (; k < line.size() && line[k] != '"'; ++k) {
+                    if (!word_char_ok(line[k])) return std::nullopt;
+                    if (line[k] == '\\' && k + 1 < line.size() && std::strchr("$`\"\\", line[k + 1])) ++k;
                     word += line[k];
                 }
-                i = close + 1;
+                if (k >= line.size()) {
+                    why = "has an unterminated quote (vpclab reads one line at a time)";
+                    return std::nullopt;
+                }
+                i = k + 1;
+                quoted = true;
                 continue;
             }
             if (!word_char_ok(q)) return std::nullopt;
-            if (q == '*' || q == '?' || q == '[' || q == '~') {
-                why = std::string("uses '") + q + "' (a shell's pattern or home expansion)";
+            if (q == '*' || q == '?' || q == '[' || q == '~' || q == '{' || q == '}') {
+                why = std::string("uses '") + q + "' (a shell's pattern, brace or home expansion)";
                 return std::nullopt;
             }
-            if (q == '\\' && i + 1 < line.size()) ++i;
+            if (q == '\\') {
+                if (i + 1 >= line.size()) {
+                    why = "continues on the next line (\\): vpclab reads one line at a time";
+                    return std::nullopt;
+                }
+                ++i;
+            }
             word += line[i++];
         }
-        out.push_back({Token::Kind::word, std::move(word)});
+        // "2>" and "1>": a file descriptor number before a redirection, which echo's words would swallow.
+        if (!quoted && !word.empty() && word.find_first_not_of("0123456789") == std::string::npos && i < line.size() &&
+            (line[i] == '>' || line[i] == '<')) {
+            why = "redirects a numbered file descriptor (" + word + line[i] + ")";
+            return std::nullopt;
+        }
+        out.push_back({Token::Kind::word, std::move(word), quoted});
     }
     return out;
 }
 
 bool is_word(const std::vector<Token>& t, std::size_t i) { return i < t.size() && t[i].kind == Token::Kind::word; }
 
-// Files an instance has of its own (the rest of its view is the host's, read-only in spirit).
-bool instance_path(const std::string& path) {
-    if (path.empty() || path[0] != '/' || path.find("/../") != std::string::npos || (path.size() >= 3 && path.substr(path.size() - 3) == "/.."))
-        return false;
+// Paths an instance has of its own (the rest of its view is the host's). A path with ., .. or // in it is
+// refused rather than resolved. Files may be written in these directories, or be one of these files;
+// directories may be made in these directories.
+bool clean_absolute(const std::string& path) {
+    if (path.empty() || path[0] != '/' || path.find("//") != std::string::npos) return false;
+    std::size_t at = 1;
+    while (at <= path.size()) {
+        const auto end = path.find('/', at);
+        const std::string part = path.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        if (part == "." || part == "..") return false;
+        if (end == std::string::npos) break;
+        at = end + 1;
+    }
+    return path.back() != '/';
+}
+
+bool inside_instance_directory(const std::string& path) {
     for (const char* prefix : {"/var/www/html/", "/tmp/", "/root/", "/home/"})
         if (path.rfind(prefix, 0) == 0 && path.size() > std::string(prefix).size()) return true;
-    for (const char* file : {"/etc/ssh/sshd_config", "/etc/hostname", "/etc/hosts", "/etc/motd", "/var/www/html", "/tmp", "/root"})
-        if (path == file) return true;
     return false;
 }
+
+bool instance_file(const std::string& path) {
+    if (!clean_absolute(path)) return false;
+    for (const char* file : {"/etc/ssh/sshd_config", "/etc/hostname", "/etc/hosts", "/etc/motd"})
+        if (path == file) return true;
+    return inside_instance_directory(path);
+}
+
+bool instance_directory(const std::string& path) { return clean_absolute(path) && inside_instance_directory(path); }
 
 std::string service_name(std::string name) {
     if (name.size() > 8 && name.substr(name.size() - 8) == ".service") name.resize(name.size() - 8);
@@ -180,7 +228,7 @@ struct Parser {
             const std::size_t at = 1 + words_until_op(1).size();
             if (at >= t.size()) return "echo to the console: nothing to emulate";
             if ((t[at].kind == Token::Kind::write || t[at].kind == Token::Kind::append) && is_word(t, at + 1) && at + 2 == t.size()) {
-                if (!instance_path(t[at + 1].text)) return "writes " + t[at + 1].text + ", outside the files vpclab gives an instance";
+                if (!instance_file(t[at + 1].text)) return "writes " + t[at + 1].text + ", outside the files vpclab gives an instance";
                 actions.push_back({UserDataAction::Kind::write_file, t[at + 1].text, text + (newline ? "\n" : ""), "",
                                    t[at].kind == Token::Kind::append, false, line});
                 return std::nullopt;
@@ -213,7 +261,7 @@ struct Parser {
             UserDataAction a{UserDataAction::Kind::edit_file, words[i + 1], "", "", false, false, line};
             std::string why;
             if (!parse_substitution(words[i], a, why)) return "sed expression " + why;
-            if (!instance_path(a.subject)) return "edits " + a.subject + ", outside the files vpclab gives an instance";
+            if (!instance_file(a.subject)) return "edits " + a.subject + ", outside the files vpclab gives an instance";
             actions.push_back(std::move(a));
             return std::nullopt;
         }
@@ -265,7 +313,7 @@ struct Parser {
             if (i < words.size() && words[i] == "-p") ++i;
             if (i >= words.size()) return "mkdir names no directory";
             for (; i < words.size(); ++i) {
-                if (!instance_path(words[i])) return "makes " + words[i] + ", outside the files vpclab gives an instance";
+                if (!instance_directory(words[i])) return "makes " + words[i] + ", outside the files vpclab gives an instance";
                 actions.push_back({UserDataAction::Kind::make_directory, words[i], "", "", false, false, line});
             }
             return std::nullopt;
@@ -292,8 +340,11 @@ struct Parser {
             const std::string_view text = lines[n];
             std::string why;
             const auto tokens = tokenize(text, why);
+            const bool has_heredoc = tokens ? std::any_of(tokens->begin(), tokens->end(), [](const Token& t) { return t.kind == Token::Kind::heredoc; })
+                                            : heredoc_marker(text).has_value();
             if (!tokens) {
                 skip(line, text, why);
+                n = skip_continuation(lines, n, text, has_heredoc);
                 continue;
             }
             if (tokens->empty()) continue;  // blank, a comment, #!/bin/bash
@@ -305,8 +356,13 @@ struct Parser {
             // A heredoc: cat > FILE <<MARK … MARK
             if (tokens->size() == 5 && is_word(*tokens, 0) && (*tokens)[0].text == "cat" &&
                 ((*tokens)[1].kind == Token::Kind::write || (*tokens)[1].kind == Token::Kind::append) && is_word(*tokens, 2) &&
-                (*tokens)[3].kind == Token::Kind::heredoc && is_word(*tokens, 4)) {
+                (*tokens)[3].kind == Token::Kind::heredoc && is_word(*tokens, 4) && (*tokens)[4].text.rfind('-', 0) != 0) {
                 n = heredoc(lines, n, *tokens, text);
+                continue;
+            }
+            if (has_heredoc) {  // any other shape: neither the line nor its body is read
+                skip(line, text, "a here-document in a form vpclab does not read (it reads cat > FILE <<MARK)");
+                n = skip_continuation(lines, n, text, true);
                 continue;
             }
             // Commands joined by &&: all understood, or the line is skipped whole.
@@ -324,6 +380,57 @@ struct Parser {
             if (refusal) skip(line, text, *refusal);
             else for (auto& a : actions) out.actions.push_back(std::move(a));
         }
+    }
+
+    // The marker of a here-document on a raw line (<<EOF, <<'EOF', <<-EOF), if there is one.
+    static std::optional<std::string> heredoc_marker(std::string_view text) {
+        const auto at = text.find("<<");
+        if (at == std::string_view::npos) return std::nullopt;
+        std::size_t i = at + 2;
+        if (i < text.size() && text[i] == '-') ++i;
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+        std::string marker;
+        for (; i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '>' && text[i] != '|' && text[i] != '&' && text[i] != ';'; ++i)
+            if (text[i] != '\'' && text[i] != '"' && text[i] != '\\') marker += text[i];
+        if (marker.empty()) return std::nullopt;
+        return marker;
+    }
+
+    // After a line that is not read: the lines that belong to it are not read either, and are reported
+    // (a here-document's body up to its marker, lines continued with \, the rest of a quote that spans
+    // lines). Returns the index of the last line that belongs to it.
+    std::size_t skip_continuation(const std::vector<std::string_view>& lines, std::size_t at, std::string_view text, bool heredoc) {
+        auto strip_tabs = [](std::string_view l) {
+            while (!l.empty() && l.front() == '\t') l.remove_prefix(1);
+            return l;
+        };
+        if (heredoc) {
+            const auto marker = heredoc_marker(text);
+            if (!marker) return at;
+            for (std::size_t n = at + 1; n < lines.size(); ++n) {
+                if (strip_tabs(lines[n]) == *marker) return n;
+                skip(static_cast<int>(n) + 1, lines[n], "inside a here-document vpclab does not read");
+            }
+            return lines.size() - 1;
+        }
+        if (!text.empty() && text.back() == '\\') {
+            std::size_t n = at + 1;
+            for (; n < lines.size(); ++n) {
+                skip(static_cast<int>(n) + 1, lines[n], "continues the line before (\\)");
+                if (lines[n].empty() || lines[n].back() != '\\') break;
+            }
+            return std::min(n, lines.size() - 1);
+        }
+        // An odd number of one kind of quote: the string runs on to the line that closes it.
+        for (const char q : {'\'', '"'}) {
+            if (std::count(text.begin(), text.end(), q) % 2 == 0) continue;
+            for (std::size_t n = at + 1; n < lines.size(); ++n) {
+                skip(static_cast<int>(n) + 1, lines[n], "inside a quoted string that spans lines");
+                if (std::count(lines[n].begin(), lines[n].end(), q) % 2 == 1) return n;
+            }
+            return lines.size() - 1;
+        }
+        return at;
     }
 
     std::size_t group(const std::vector<std::string_view>& lines, std::size_t open) {
@@ -370,16 +477,16 @@ struct Parser {
     std::size_t heredoc(const std::vector<std::string_view>& lines, std::size_t at, const std::vector<Token>& t, std::string_view text) {
         const int line = static_cast<int>(at) + 1;
         const std::string& marker = t[4].text;
-        // Quoting the marker (<<'EOF') turns expansion off; unquoted, a $ or ` in the body needs a shell.
-        const bool quoted = text.find("'" + marker + "'") != std::string_view::npos || text.find("\"" + marker + "\"") != std::string_view::npos;
+        // Quoting the marker (<<'EOF') turns expansion off; unquoted, a $, ` or \ in the body needs a shell.
+        const bool quoted = t[4].quoted;
         std::string body;
         for (std::size_t n = at + 1; n < lines.size(); ++n) {
             if (lines[n] == marker) {
-                if (!quoted && body.find_first_of("$`") != std::string::npos) {
-                    skip(line, text, "the here-document uses shell expansion ($ or `); quote its marker (<<'" + marker + "') to write it as is");
+                if (!quoted && body.find_first_of("$`\\") != std::string::npos) {
+                    skip(line, text, "the here-document uses shell expansion ($, ` or \\); quote its marker (<<'" + marker + "') to write it as is");
                     return n;
                 }
-                if (!instance_path(t[2].text)) {
+                if (!instance_file(t[2].text)) {
                     skip(line, text, "writes " + t[2].text + ", outside the files vpclab gives an instance");
                     return n;
                 }

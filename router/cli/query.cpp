@@ -102,6 +102,10 @@ std::vector<Step> parse(const std::string& e) {
             const auto close = closing(e, i);
             if (close == std::string::npos) unsupported(e, "'[' without ']'");
             const std::string inside = e.substr(i + 1, close - i - 1);
+            const bool select = !inside.empty() && (std::isalpha(static_cast<unsigned char>(trimmed(inside)[0])) ||
+                                                    trimmed(inside)[0] == '_' || trimmed(inside)[0] == '{');
+            // After a '.', only a multi-select: a.[0] and a.[*] are not JMESPath.
+            if (need_field && !steps.empty() && !select) unsupported(e, "'.[" + inside + "]': after '.' comes a name or a multi-select");
             if (inside.empty()) steps.push_back({Step::Kind::flatten, ""});
             else if (inside == "*") steps.push_back({Step::Kind::project, ""});
             else if (inside[0] == '?') unsupported(e, "'[" + inside + "]' (a filter expression) is not supported");

@@ -46,7 +46,7 @@ TEST_CASE("--query: fields, indexes, projections that nest, flattens that flatte
           R"([{"Id":"i-1","S":"running"},{"Id":"i-2","S":null}])");
     CHECK(apply_query(doc, "[Vpc.VpcId, Empty]").dump() == R"(["vpc-1",[]])");
     CHECK(text_output(apply_query(doc, "Reservations[].Instances[].[InstanceId,State.Name]")) == "i-1\trunning\ni-2\tNone\ni-3\tNone\n");
-    for (const std::string bad : {"Reservations[?State]", "Vpc.{a}", "length(Vpc)", "Vpc.", "", "Reservations[99999999999]", "[a,b"}) {
+    for (const std::string bad : {"Reservations[?State]", "Vpc.{a}", "length(Vpc)", "Vpc.", "", "Reservations[99999999999]", "[a,b", "Vpc.[0]", "Reservations.[*]"}) {
         CAPTURE(bad);
         CHECK_THROWS_AS(apply_query(doc, bad), UsageError);
     }

@@ -38,7 +38,7 @@ TEST_CASE("base64: round trips, EC2's padding, refuses what is not base64") {
         REQUIRE(base64_decode(base64_encode(s)) == s);
     }
     CHECK(base64_decode("YWJj\nYQ==") == "abca");
-    for (const char* bad : {"YWJ", "YW=j", "Y===", "YQ==YQ==", "YW J!", "===="}) {
+    for (const char* bad : {"YWJ", "YW=j", "Y===", "YQ==YQ==", "YW J!", "====", "QR==", "YWK="}) {
         CAPTURE(bad);
         CHECK(!base64_decode(bad));
     }
@@ -136,4 +136,38 @@ TEST_CASE("nothing breaks the parser: over 16 KiB, random bytes, mutated seeds (
         const auto s = parse_user_data(input);
         for (const auto& a : s.actions) CHECK(a.line >= 1);
     }
+}
+
+TEST_CASE("what only a shell could read is skipped, with what belongs to it (review findings)") {
+    const auto s = parse_user_data(
+        "echo \"a\\\" '$HOME' \"\" > /tmp/f\n"                 // 1: a $ inside double quotes, behind an escaped quote
+        "echo \"C:\\path\" > /tmp/g\n"                           // 2: the backslash stays (bash keeps \p)
+        "mkdir -p /tmp/{..,x}/etc\n"                                // 3: brace expansion
+        "echo pw 2>/tmp/h\n"                                        // 4: a numbered descriptor
+        "yum install -y \\\n"                                      // 5: continued…
+        "  httpd\n"                                                 // 6: …here
+        "cat <<EOF > /etc/motd\n"                                   // 7: another heredoc shape…
+        "echo x > /var/www/html/index.html\n"                       // 8: …whose body is not read
+        "EOF\n"                                                     // 9
+        "cat > /tmp/'EOF' <<EOF\n"                                  // 10: the marker itself is unquoted
+        "$(id)\n"                                                   // 11
+        "EOF\n"                                                     // 12
+        "cat > /tmp/k <<-END\n"                                     // 13: <<- is not read…
+        "\tbody\n"                                                  // 14
+        "\tEND\n"                                                   // 15
+        "echo \"spans\n"                                            // 16: a quote that spans lines…
+        "echo x > /var/www/html/x\n"                                // 17: …is not read inside
+        "end\" > /tmp/q\n"                                          // 18
+        "echo done > /tmp/./x\n"                                    // 19: a . component
+        "echo written > /var/www/html\n"                            // 20: a directory, not a file
+        "service sshd restart\n");                                  // 21: read
+    REQUIRE(s.actions.size() == 2);
+    CHECK(s.actions[0].kind == Kind::write_file);
+    CHECK(s.actions[0].value == "C:\\path\n");
+    CHECK(s.actions[0].line == 2);
+    CHECK(s.actions[1].line == 21);
+    std::vector<int> lines;
+    for (const auto& k : s.skipped) lines.push_back(k.line);
+    // (the end markers of skipped here-documents, lines 9, 12 and 15, are not reported; the body of 10 goes with it)
+    CHECK(lines == std::vector<int>{1, 3, 4, 5, 6, 7, 8, 10, 13, 14, 16, 17, 18, 19, 20});
 }
