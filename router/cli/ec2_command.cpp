@@ -8,6 +8,7 @@
 
 #include "router/cli/commands.hpp"
 #include "router/cli/options.hpp"
+#include "router/edit_distance.hpp"
 #include "router/cli/query.hpp"
 #include "router/cli/shorthand.hpp"
 #include "router/control/ec2_actions.hpp"
@@ -118,22 +119,6 @@ bool parse_attribute_boolean(const char* option, std::string text) {
     if (compact == "true" || compact == "value=true" || compact == "{\"value\":true}") return true;
     if (compact == "false" || compact == "value=false" || compact == "{\"value\":false}") return false;
     throw UsageError(std::string(option) + " takes '{\"Value\":true}', 'Value=true' or true/false (got '" + text + "')");
-}
-
-// Levenshtein distance: how far a mistyped command is from a real one.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
 }
 
 // `vpclab ec2 COMMAND help` (the aws CLI's form) or `--help`: the action's synopsis and options.

@@ -1,5 +1,6 @@
 // The registry of resource types the template loader creates: every family's entries.
 #include "router/template/resource_handlers.hpp"
+#include "router/edit_distance.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -40,23 +41,6 @@ constexpr std::string_view known_unmodelled[] = {
     "AWS::AutoScaling::AutoScalingGroup", "AWS::CloudFormation::WaitCondition", "AWS::CloudFormation::WaitConditionHandle",
 };
 
-// Levenshtein distance, case-insensitive (AWS types are case-sensitive: a wrong case is a typo too).
-std::size_t distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 }  // namespace
 
 bool is_known_unmodelled_type(std::string_view type) {
@@ -68,7 +52,7 @@ std::optional<std::string> likely_typo_of(std::string_view type) {
     std::string best;
     std::size_t best_distance = 3;  // at most two edits: farther than that it may be a real type vpclab does not list
     auto consider = [&](std::string_view candidate) {
-        const std::size_t d = distance(type, candidate);
+        const std::size_t d = router::edit_distance(type, candidate, true);  // a wrong case is a typo too
         if (d < best_distance) best_distance = d, best = candidate;
     };
     for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types,
