@@ -131,8 +131,7 @@ struct ElasticIp {
 struct Instance : ResourceBase {
     std::string instance_type, image_id, key_name;
     std::vector<std::string> network_interface_ids;  // in device-index order of attachment; [0] is eth0
-    bool has_user_data = false;
-    std::string user_data;  // base64, as given (kept for UserData emulation)
+    std::string user_data;  // base64, as given (kept for UserData emulation); empty: none
     InstanceState state = InstanceState::running;
     std::string state_transition_reason;  // e.g. "User initiated (2026-11-24 08:00:00 GMT)"
     std::string launch_time;              // ISO 8601
@@ -147,8 +146,7 @@ struct InstanceLaunch {
     std::string logical_id;
     std::vector<Tag> tags;
     std::string instance_type = "t2.micro", image_id, key_name;
-    bool has_user_data = false;
-    std::string user_data;
+    std::string user_data;  // base64
     InstanceState state = InstanceState::running;  // runtime launches start pending
     std::string launch_time;
     struct Interface {

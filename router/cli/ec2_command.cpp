@@ -95,20 +95,15 @@ nlohmann::json parse_filter(const std::string& text) {
         }
         return checked_filters(std::move(j));
     }
-    const auto name_at = text.find("Name=");
-    const auto values_at = text.find(",Values=");
-    if (name_at != 0 || values_at == std::string::npos)
+    // The shorthand, read as every structure option is: a lone value is a one-item list.
+    nlohmann::json f;
+    try {
+        f = parse_shorthand(text);
+    } catch (const UsageError&) {
         throw UsageError("--filters takes Name=NAME,Values=V1,V2 (got '" + text + "')");
-    nlohmann::json f = {{"Name", text.substr(5, values_at - 5)}, {"Values", nlohmann::json::array()}};
-    std::string rest = text.substr(values_at + 8);
-    std::size_t start = 0;
-    while (true) {
-        const auto comma = rest.find(',', start);
-        f["Values"].push_back(rest.substr(start, comma - start));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
     }
-    return nlohmann::json::array({f});
+    if (f.contains("Values") && f["Values"].is_string()) f["Values"] = nlohmann::json::array({f["Values"]});
+    return checked_filters(std::move(f));
 }
 
 // EC2's AttributeBooleanValue as the aws CLI takes it: '{"Value":true}', 'Value=true', or true/false.

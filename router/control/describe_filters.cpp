@@ -2,7 +2,6 @@
 #include "router/control/describe_filters.hpp"
 
 #include <algorithm>
-#include <map>
 
 #include "router/control/ec2_actions.hpp"
 #include "routing/api_error.hpp"
@@ -13,23 +12,6 @@ using nlohmann::json;
 using routing::ApiError;
 
 namespace {
-
-// Filter names that select one top-level member of a resource's JSON.
-const std::map<std::string_view, const char*, std::less<>>& member_filters() {
-    static const std::map<std::string_view, const char*, std::less<>> m = {
-        {"vpc-id", "VpcId"}, {"subnet-id", "SubnetId"}, {"cidr-block", "CidrBlock"}, {"cidr", "CidrBlock"},
-        {"availability-zone", "AvailabilityZone"}, {"route-table-id", "RouteTableId"}, {"instance-id", "InstanceId"},
-        {"group-id", "GroupId"}, {"group-name", "GroupName"}, {"private-ip-address", "PrivateIpAddress"},
-        {"ip-address", "PublicIpAddress"}, {"internet-gateway-id", "InternetGatewayId"}, {"state", "State"},
-        {"public-ip", "PublicIp"}, {"allocation-id", "AllocationId"}, {"association-id", "AssociationId"},
-        {"prefix-list-id", "PrefixListId"}, {"prefix-list-name", "PrefixListName"}, {"owner-id", "OwnerId"},
-        {"is-default", "IsDefault"}, {"default-for-az", "DefaultForAz"}, {"map-public-ip-on-launch", "MapPublicIpOnLaunch"},
-        {"instance-type", "InstanceType"}, {"image-id", "ImageId"}, {"network-interface-id", "NetworkInterfaceId"},
-        {"domain", "Domain"}, {"description", "Description"}, {"mac-address", "MacAddress"}, {"status", "Status"},
-        {"interface-type", "InterfaceType"}, {"requester-managed", "RequesterManaged"}, {"source-dest-check", "SourceDestCheck"},
-        {"key-name", "KeyName"}};
-    return m;
-}
 
 // "destination-cidr-block" → "DestinationCidrBlock", the EC2 shapes' member names.
 std::string pascal_case(std::string_view kebab) {
@@ -105,12 +87,7 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
         });
         return out;
     }
-    const auto& members = member_filters();
-    if (auto m = members.find(filter); m != members.end()) {
-        if (auto it = resource.find(m->second); it != resource.end()) add(*it);
-        // A network interface names its groups in Groups.
-        if (filter == "group-id") each("Groups", [&](const nlohmann::ordered_json& g) { add(g.value("GroupId", nlohmann::ordered_json())); });
-    } else if (filter == "tag-key") {
+    if (filter == "tag-key") {
         each("Tags", [&](const nlohmann::ordered_json& t) { add(t.value("Key", nlohmann::ordered_json())); });
         each("TagSet", [&](const nlohmann::ordered_json& t) { add(t.value("Key", nlohmann::ordered_json())); });
     } else if (filter == "instance-state-name" || filter == "instance-state-code") {
@@ -128,6 +105,13 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
             for (const auto& o : *list) pick(o);
         else if (auto one = resource.find(item); one != resource.end() && one->is_object())
             pick(*one);
+    } else {
+        // A top-level member, named as the filter in PascalCase ("vpc-id" → VpcId), but for the two names
+        // EC2 chose otherwise. Which names a call takes is its ActionSpec's list; this only reads them.
+        const std::string member = filter == "cidr" ? "CidrBlock" : filter == "ip-address" ? "PublicIpAddress" : pascal_case(filter);
+        if (auto it = resource.find(member); it != resource.end()) add(*it);
+        // A network interface names its groups in Groups.
+        if (filter == "group-id") each("Groups", [&](const nlohmann::ordered_json& g) { add(g.value("GroupId", nlohmann::ordered_json())); });
     }
     return out;
 }

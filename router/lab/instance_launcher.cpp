@@ -48,7 +48,6 @@ void InstanceLauncher::submit(LauncherJob job) {
     {
         std::lock_guard lock(mutex_);
         jobs_.push_back(std::move(job));
-        ++in_flight_;
     }
     wake_.notify_one();
 }
@@ -59,13 +58,7 @@ std::vector<LauncherResult> InstanceLauncher::take_results() {
     std::lock_guard lock(mutex_);
     std::vector<LauncherResult> out;
     out.swap(results_);
-    in_flight_ -= out.size();
     return out;
-}
-
-std::size_t InstanceLauncher::busy() const {
-    std::lock_guard lock(mutex_);
-    return in_flight_;
 }
 
 void InstanceLauncher::run() {

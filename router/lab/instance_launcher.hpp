@@ -51,8 +51,6 @@ public:
     // Readable (an eventfd) while results wait to be taken.
     int notify_fd() const { return notify_.get(); }
     std::vector<LauncherResult> take_results();
-    // Jobs submitted and not yet taken as results.
-    std::size_t busy() const;
 
 private:
     void run();
@@ -69,7 +67,6 @@ private:
     std::condition_variable wake_;
     std::deque<LauncherJob> jobs_;
     std::vector<LauncherResult> results_;
-    std::size_t in_flight_ = 0;
     bool stopping_ = false;
     std::thread worker_;
 };

@@ -49,7 +49,7 @@ const InstanceNamespace& LabPlan::add_instance(const routing::VpcModel& model, c
     if (taken(ns)) ns = namespace_name_for(model.stack_name(), inst.logical_id.empty() ? inst.id : inst.logical_id);
     if (taken(ns)) ns = namespace_name_for(model.stack_name(), inst.id);
     const auto& primary = model.network_interface(inst.network_interface_ids.front());
-    instances.push_back({inst.id, inst.display_name(), ns, endpoints::instance_hostname(primary.private_ip)});
+    instances.push_back({inst.id, ns, endpoints::instance_hostname(primary.private_ip)});
     return instances.back();
 }
 

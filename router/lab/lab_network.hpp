@@ -15,7 +15,7 @@
 namespace vpclab::router {
 
 struct InstanceNamespace {
-    std::string instance_id, instance_name, netns, hostname;
+    std::string instance_id, netns, hostname;
 };
 
 // What `vpclab up` will create for a model, computed without touching the system (so names can be checked

@@ -47,7 +47,6 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
     inst.instance_type = launch.instance_type;
     inst.image_id = launch.image_id;
     inst.key_name = launch.key_name;
-    inst.has_user_data = launch.has_user_data || !launch.user_data.empty();
     inst.user_data = launch.user_data;
     inst.state = launch.state;
     inst.launch_time = launch.launch_time;

@@ -68,6 +68,9 @@ json describe(const Items& items, const Request& params, const char* ids_param, 
     return describe_by(items, params, ids_param, not_found_code, what, [](const auto& item) { return item.id; }, to_json);
 }
 
+// An interface's security groups as the EC2 shapes name them: [{GroupName, GroupId}].
+json groups_json(const routing::VpcModel& m, const routing::NetworkInterface& e);
+
 // Shapes (EC2 API reference response shapes), each defined in its family's file.
 json vpc_json(const routing::VpcModel& m, const routing::Vpc& v);
 json subnet_json(const routing::VpcModel& m, const routing::Subnet& s);

@@ -18,14 +18,12 @@ namespace {
 json state_json(routing::InstanceState s) { return {{"Code", routing::code_of(s)}, {"Name", routing::name_of(s)}}; }
 
 json instance_interface_json(const routing::VpcModel& m, const routing::NetworkInterface& e) {
-    json groups = json::array();
-    for (const auto& sg : e.security_group_ids) groups.push_back({{"GroupName", m.security_group(sg).group_name}, {"GroupId", sg}});
     json j = json::object();
     if (e.public_ip) j["Association"] = {{"IpOwnerId", "amazon"}, {"PublicDnsName", ""}, {"PublicIp", routing::format_ipv4(*e.public_ip)}};
     j["Attachment"] = {{"AttachmentId", e.attachment_id}, {"DeleteOnTermination", e.delete_on_termination},
                        {"DeviceIndex", e.device_index}, {"Status", "attached"}};
     j["Description"] = e.description;
-    j["Groups"] = groups;
+    j["Groups"] = groups_json(m, e);
     j["MacAddress"] = e.mac.to_string();
     j["NetworkInterfaceId"] = e.id;
     j["OwnerId"] = owner_id;
@@ -59,12 +57,10 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
         j["SubnetId"] = primary->subnet_id;
         j["VpcId"] = primary->vpc_id;
     }
-    json enis = json::array(), groups = json::array();
+    json enis = json::array();
     for (const auto& id : i.network_interface_ids) enis.push_back(instance_interface_json(m, m.network_interface(id)));
-    if (primary)
-        for (const auto& sg : primary->security_group_ids) groups.push_back({{"GroupName", m.security_group(sg).group_name}, {"GroupId", sg}});
     j["NetworkInterfaces"] = enis;
-    j["SecurityGroups"] = groups;
+    j["SecurityGroups"] = primary ? groups_json(m, *primary) : json::array();
     if (primary) j["SourceDestCheck"] = primary->source_dest_check;
     j["Tags"] = tags_json(m, i);
     return j;

@@ -7,9 +7,13 @@
 namespace vpclab::router::ec2 {
 
 // Member order of the EC2 API's NetworkInterface shape (its tags are "TagSet").
-json network_interface_json(const routing::VpcModel& m, const routing::NetworkInterface& e) {
+json groups_json(const routing::VpcModel& m, const routing::NetworkInterface& e) {
     json groups = json::array();
     for (const auto& sg : e.security_group_ids) groups.push_back({{"GroupName", m.security_group(sg).group_name}, {"GroupId", sg}});
+    return groups;
+}
+
+json network_interface_json(const routing::VpcModel& m, const routing::NetworkInterface& e) {
     json j = json::object();
     if (e.public_ip) j["Association"] = {{"IpOwnerId", "amazon"}, {"PublicDnsName", ""}, {"PublicIp", routing::format_ipv4(*e.public_ip)}};
     if (!e.instance_id.empty())
@@ -17,7 +21,7 @@ json network_interface_json(const routing::VpcModel& m, const routing::NetworkIn
                            {"InstanceId", e.instance_id}, {"InstanceOwnerId", owner_id}, {"Status", "attached"}};
     j["AvailabilityZone"] = m.subnet(e.subnet_id).availability_zone;
     j["Description"] = e.description;
-    j["Groups"] = groups;
+    j["Groups"] = groups_json(m, e);
     j["InterfaceType"] = "interface";
     j["Ipv6Addresses"] = json::array();
     j["MacAddress"] = e.mac.to_string();

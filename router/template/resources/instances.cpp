@@ -39,7 +39,6 @@ void create_instance(ResourceContext& c) {
     if (props.get("UserData")) {
         // CloudFormation passes UserData base64-encoded (Fn::Base64), and so does EC2's API: kept as given.
         launch.user_data = props.string("UserData", false);
-        launch.has_user_data = true;
         c.lab.skipped.push_back(user_data_note(c.resource.logical_id, launch.user_data));
     }
     const Node* nics = props.get("NetworkInterfaces");
