@@ -145,6 +145,14 @@ check_contains "ls shows each instance's state" "running" "$("$VPCLAB" ls --stac
 check_contains "multi-select --query with --output text, as aws CLI scripts use it" "$b	running" \
     "$(ec2 describe-instances --instance-ids "$b" --query 'Reservations[].Instances[].[InstanceId,State.Name]' --output text)"
 
+# --user-data file://: read by the CLI, kept base64 as EC2 keeps it, never run.
+script=$(mktemp)
+printf '#!/bin/bash\necho hi > /var/www/html/index.html\n' >"$script"
+ud=$(launch ud "$side" --user-data "file://$script")
+check_equal "--user-data file:// is kept base64 (describe-instance-attribute)" "$(base64 -w0 <"$script")" \
+    "$(ec2 describe-instance-attribute --instance-id "$ud" --attribute userData --query UserData.Value --output text)"
+rm -f "$script"
+
 # A plain down with runtime instances still running removes them too.
 s2=$(new_stack rt2)
 "$VPCLAB" up --empty --stack-name "$s2" >/dev/null

@@ -673,3 +673,24 @@ TEST_CASE("UserData: run-instances keeps it base64 as EC2 does; describe-instanc
     CHECK(lab.error_of("DescribeInstanceAttribute", {{"InstanceId", none}, {"Attribute", "kernel"}}) == "InvalidParameterValue");
     CHECK(lab.error_of("RunInstances", {{"SubnetId", b.priv}, {"UserData", std::string(16385, 'x')}}) == "InvalidParameterValue");
 }
+
+TEST_CASE("an attachment the runtime could not make is undone: the interface is available again") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    RecordingTaps taps;
+    const std::string a = run_one(lab, b.priv);
+    launched_ok(lab, a, taps);
+    const std::string eni = lab.ok("CreateNetworkInterface", {{"SubnetId", b.priv}})["NetworkInterface"]["NetworkInterfaceId"];
+    const std::string attachment = lab.ok("AttachNetworkInterface", {{"NetworkInterfaceId", eni}, {"InstanceId", a}, {"DeviceIndex", "1"}})["AttachmentId"];
+    CHECK(lab.state.snapshot->is_eni(lab.state.model->network_interface(eni).port));
+    LauncherResult failed;
+    failed.kind = LauncherJob::Kind::attach;
+    failed.instance_id = a;
+    failed.eni_id = eni;
+    failed.attachment_id = attachment;
+    failed.error = "netlink: file exists";
+    apply_launcher_result(lab.state, failed, taps);
+    CHECK(lab.ok("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni}}})["NetworkInterfaces"][0]["Status"] == "available");
+    CHECK(lab.instance(a).network_interface_ids.size() == 1);
+    CHECK(!lab.state.snapshot->is_eni(lab.state.model->network_interface(eni).port));
+}
