@@ -1,0 +1,174 @@
+// An instance's own files: Amazon Linux's defaults, the seeds' UserData carried out on them (passwords,
+// sshd_config, a web server and its page), what fails as it would on the instance, and sshd_config as
+// OpenSSH reads it.
+#include <doctest/doctest.h>
+
+#include "instance/instance_files.hpp"
+#include "instance/password_hash.hpp"
+
+using namespace vpclab::instance;
+
+namespace {
+
+constexpr const char* host_passwd = "root:x:0:0:root:/root:/bin/bash\n"
+                                    "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                                    "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n";
+constexpr const char* host_group = "root:x:0:\nalice:x:1000:\n";
+
+constexpr const char* seed_web = R"(#!/bin/bash
+(
+echo "qwe123"
+echo "qwe123"
+) | passwd --stdin root
+sed -i "s/^PasswordAuthentication no/PasswordAuthentication yes/g" /etc/ssh/sshd_config
+sed -i "s/^#PermitRootLogin yes/PermitRootLogin yes/g" /etc/ssh/sshd_config
+service sshd restart
+yum install -y httpd
+systemctl start httpd && systemctl enable httpd
+echo "<html><h1>Endpoint Service Lab - CloudNeta Web Server 1</h1></html>" > /var/www/html/index.html
+)";
+
+std::string fake_hash(const std::string& password) { return "HASH(" + password + ")"; }
+bool host_has(const std::string& dir) { return dir == "/" || dir == "/etc" || dir == "/var"; }
+
+InstanceFiles fresh(const std::string& key = "") {
+    InstanceIdentity id;
+    id.hostname = "ip-10-10-1-4";
+    id.etc_files = {{"hostname", "ip-10-10-1-4\n"}, {"hosts", "127.0.0.1 localhost\n"}};
+    id.authorized_key = key;
+    return amazon_linux_files(id, accounts_with_ec2_user(host_passwd, host_group));
+}
+
+InstanceFiles after(const std::string& script) {
+    InstanceFiles f = fresh();
+    carry_out(f, parse_user_data(script), 20000, fake_hash, host_has);
+    return f;
+}
+
+std::string shadow_line(const InstanceFiles& f, const std::string& user) {
+    const std::string& s = f.files.at("/etc/shadow").content;
+    const auto at = s.find(user + ":");
+    REQUIRE(at != std::string::npos);
+    return s.substr(at, s.find('\n', at) - at);
+}
+
+}  // namespace
+
+TEST_CASE("instance files: Amazon Linux defaults, every account locked, no host password hash copied") {
+    const InstanceFiles f = fresh("ssh-ed25519 AAAAC3Nz lab-key");
+    CHECK(f.files.at("/etc/hostname").content == "ip-10-10-1-4\n");
+    CHECK(shadow_line(f, "root") == "root:*LOCK*:14600::::::");
+    CHECK(shadow_line(f, "alice").find(":!!:") != std::string::npos);
+    CHECK(shadow_line(f, "ec2-user").find(":!!:") != std::string::npos);
+    // ec2-user takes the first uid and gid the host does not use.
+    CHECK(f.files.at("/etc/passwd").content.find("ec2-user:x:1001:1001:EC2 Default User:/home/ec2-user:/bin/bash\n") != std::string::npos);
+    CHECK(f.files.at("/etc/group").content.find("ec2-user:x:1001:\n") != std::string::npos);
+    CHECK(f.files.at("/home/ec2-user/.ssh/authorized_keys").uid == 1001);
+    CHECK(f.files.at("/root/.ssh/authorized_keys").content == "ssh-ed25519 AAAAC3Nz lab-key\n");
+    CHECK(f.files.at("/root/.bashrc").content.find("PS1='[\\u@\\h \\W]\\$ '") != std::string::npos);
+    CHECK(f.directories.at("/tmp").mode == 01777);
+    CHECK(f.web.package.empty());
+    CHECK_FALSE(f.directories.count("/var/www/html"));
+    // As the AMI ships it: no password logins; root may log in (RHEL 7's build default).
+    const SshdSettings s = read_sshd_config(f.files.at("/etc/ssh/sshd_config").content);
+    CHECK_FALSE(s.password_authentication);
+    CHECK(s.permit_root_login == SshdSettings::RootLogin::yes);
+    CHECK(dropbear_options(s) == std::vector<std::string>{"-s"});
+    // No key: no authorized_keys anywhere.
+    CHECK_FALSE(fresh().has_file("/root/.ssh/authorized_keys"));
+}
+
+TEST_CASE("instance files: a host that already has ec2-user keeps its own line") {
+    const Accounts a = accounts_with_ec2_user("root:x:0:0::/root:/bin/bash\nec2-user:x:500:500::/home/ec2-user:/bin/sh\n", "ec2-user:x:500:\n");
+    CHECK(a.passwd == "root:x:0:0::/root:/bin/bash\nec2-user:x:500:500::/home/ec2-user:/bin/sh\n");
+    CHECK(a.group == "ec2-user:x:500:\n");
+}
+
+TEST_CASE("instance files: the seed's web server script sets the password, opens password login, serves the page") {
+    const InstanceFiles f = after(seed_web);
+    CHECK(shadow_line(f, "root") == "root:HASH(qwe123):20000:0:99999:7:::");
+    CHECK(shadow_line(f, "alice").find("HASH") == std::string::npos);
+    const SshdSettings s = read_sshd_config(f.files.at("/etc/ssh/sshd_config").content);
+    CHECK(s.password_authentication);
+    CHECK(dropbear_options(s).empty());
+    CHECK(f.web.package == "httpd");
+    CHECK(f.web.running);
+    CHECK(f.web.access_log == "/var/log/httpd/access_log");
+    CHECK(f.files.at("/var/www/html/index.html").content == "<html><h1>Endpoint Service Lab - CloudNeta Web Server 1</h1></html>\n");
+    for (const auto& line : f.outcome) CHECK(line.find("failed") == std::string::npos);
+    CHECK(f.outcome.size() == 8);  // passwd, 2 sed, service, yum, start, enable, echo
+}
+
+TEST_CASE("instance files: without the sed lines, password login stays off") {
+    const InstanceFiles f = after("(\necho \"qwe123\"\necho \"qwe123\"\n) | passwd --stdin root\nservice sshd restart\n");
+    CHECK(shadow_line(f, "root").find("HASH(qwe123)") != std::string::npos);
+    CHECK(dropbear_options(read_sshd_config(f.files.at("/etc/ssh/sshd_config").content)) == std::vector<std::string>{"-s"});
+}
+
+TEST_CASE("instance files: what would fail on the instance fails here, and changes nothing") {
+    SUBCASE("a page written before any web server is installed") {
+        const InstanceFiles f = after("echo hi > /var/www/html/index.html\n");
+        CHECK_FALSE(f.has_file("/var/www/html/index.html"));
+        REQUIRE(f.outcome.size() == 1);
+        CHECK(f.outcome[0] == "line 1 failed: /var/www/html/index.html: No such file or directory");
+    }
+    SUBCASE("a service never installed") {
+        const InstanceFiles f = after("systemctl start httpd\n");
+        CHECK_FALSE(f.web.running);
+        CHECK(f.outcome.at(0).find("line 1 failed: Failed to start httpd.service: Unit httpd.service not found") == 0);
+    }
+    SUBCASE("enabled but not started: runs from the next boot") {
+        const InstanceFiles f = after("yum install -y httpd\nsystemctl enable httpd\n");
+        CHECK(f.web.package == "httpd");
+        CHECK_FALSE(f.web.running);
+    }
+    SUBCASE("a password for a user the instance does not have") {
+        const InstanceFiles before = fresh();
+        const InstanceFiles f = after("echo 'nobody2:pw' | chpasswd\n");
+        CHECK(f.files.at("/etc/shadow").content == before.files.at("/etc/shadow").content);
+        CHECK(f.outcome.at(0) == "line 1 failed: passwd: Unknown user name 'nobody2'.");
+    }
+    SUBCASE("a package vpclab does not provide, and a second web server") {
+        const InstanceFiles f = after("yum install -y php\napt-get install -y nginx\napt-get install -y apache2\n");
+        CHECK(f.outcome.at(0).find("line 1 failed: No package php") == 0);
+        CHECK(f.web.package == "nginx");
+        CHECK(f.outcome.at(2).find("line 3 failed: apache2: the instance already has nginx") == 0);
+    }
+    SUBCASE("an edit of a file that is not there") {
+        const InstanceFiles f = after("sed -i 's/a/b/' /root/notes.txt\n");
+        CHECK(f.outcome.at(0) == "line 1 failed: sed: can't read /root/notes.txt: No such file or directory");
+    }
+}
+
+TEST_CASE("instance files: mkdir -p makes the parents; files append; apt's web servers log where Debian logs") {
+    const InstanceFiles f = after("mkdir -p /root/a/b\necho one > /root/a/b/f\necho two >> /root/a/b/f\napt-get install -y nginx\n"
+                                  "systemctl start nginx\n");
+    CHECK(f.directories.count("/root/a"));
+    CHECK(f.directories.count("/root/a/b"));
+    CHECK(f.files.at("/root/a/b/f").content == "one\ntwo\n");
+    CHECK(f.web.running);
+    CHECK(f.web.access_log == "/var/log/nginx/access.log");
+    CHECK(f.has_file("/var/log/nginx/access.log"));
+}
+
+TEST_CASE("sshd_config read as OpenSSH reads it: first value wins, any case, Match ends the global part") {
+    CHECK_FALSE(read_sshd_config("PasswordAuthentication no\nPasswordAuthentication yes\n").password_authentication);
+    CHECK(read_sshd_config("passwordauthentication YES\n").password_authentication);
+    CHECK(read_sshd_config("").password_authentication);  // OpenSSH's default
+    CHECK(read_sshd_config("PermitRootLogin no\n").permit_root_login == SshdSettings::RootLogin::no);
+    CHECK(read_sshd_config("PermitRootLogin without-password\n").permit_root_login == SshdSettings::RootLogin::prohibit_password);
+    CHECK(read_sshd_config("Match User bob\nPasswordAuthentication no\n").password_authentication);
+    CHECK(dropbear_options({false, SshdSettings::RootLogin::prohibit_password}) == std::vector<std::string>{"-s", "-g"});
+    CHECK(dropbear_options({true, SshdSettings::RootLogin::no}) == std::vector<std::string>{"-w"});
+}
+
+TEST_CASE("password hashes: SHA-512 crypt as passwd writes them, salted afresh each time") {
+    // The same hash Python's crypt.crypt("qwe123", "$6$vpclabsalt") gives (glibc/libxcrypt SHA-crypt).
+    CHECK(hash_password_with_salt("qwe123", "$6$vpclabsalt") ==
+          "$6$vpclabsalt$BQhzTX1Wu9I0Me2Z73894YAz3CY3WRiHl9tSnPue9WnzZMrdHjWH0U7WGD4RODOPDQb76FzVhGhBgGlCw6l6e/");
+    const std::string a = hash_password("qwe123"), b = hash_password("qwe123");
+    CHECK(a.rfind("$6$", 0) == 0);
+    CHECK(a != b);
+    CHECK(hash_password_with_salt("qwe123", a) == a);  // the hash carries its salt: checking a password
+    CHECK(hash_password_with_salt("wrong", a) != a);
+}
