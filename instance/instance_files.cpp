@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <sstream>
 
 namespace vpclab::instance {
@@ -313,6 +314,17 @@ void carry_out(InstanceFiles& files, const UserDataScript& script, long days_sin
     Emulator emulator(files, days_since_epoch, hash_password, directory_exists_on_host);
     // Actions run in the script's order; skipped lines are reported by report(), not here.
     for (const auto& a : script.actions) emulator.run(a);
+}
+
+std::vector<std::string> what_became_of(const InstanceFiles& files, const UserDataScript& script) {
+    std::vector<std::pair<int, std::string>> lines;
+    auto number = [](const std::string& s) { return std::atoi(s.c_str() + 5); };  // "line N…"
+    for (const auto& o : files.outcome) lines.emplace_back(number(o), o);
+    for (const auto& r : report(UserDataScript{{}, script.skipped})) lines.emplace_back(number(r), r);
+    std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> out;
+    for (auto& [n, text] : lines) out.push_back(std::move(text));
+    return out;
 }
 
 SshdSettings read_sshd_config(std::string_view text) {

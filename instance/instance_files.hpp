@@ -71,6 +71,9 @@ void carry_out(InstanceFiles& files, const UserDataScript& script, long days_sin
                const std::function<std::string(const std::string&)>& hash_password,
                const std::function<bool(const std::string&)>& directory_exists_on_host);
 
+// What became of a script, in line order: each action's outcome (done or failed) and each skipped line.
+std::vector<std::string> what_became_of(const InstanceFiles& files, const UserDataScript& script);
+
 // The sshd_config settings vpclab's SSH server honours, read as OpenSSH reads them: keywords in any case,
 // the first occurrence wins, defaults when absent (sshd_config(5): PasswordAuthentication yes,
 // PermitRootLogin prohibit-password).

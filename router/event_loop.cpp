@@ -168,7 +168,7 @@ void EventLoop::install(routing::PortId port, tap::TapDevice tap) {
 void EventLoop::launch(const InstanceSetup& setup) {
     LauncherJob job;
     job.kind = LauncherJob::Kind::launch;
-    job.instance_id = setup.instance_id;
+    job.instance_id = setup.view.instance_id;
     job.setup = setup;
     launcher_.submit(std::move(job));
 }

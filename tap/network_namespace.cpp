@@ -2,12 +2,13 @@
 #include "tap/network_namespace.hpp"
 
 #include <dirent.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -103,6 +104,13 @@ void delete_named_netns(const std::string& name) noexcept try {
     // Processes left in the namespace (a listener started with `vpclab exec … &`) would keep it alive unseen.
     for (pid_t pid : pids_in_netns(name))
         if (pid != ::getpid()) ::kill(pid, SIGKILL);
+    // SIGKILL lands at once but a process leaves its namespaces (and an instance's overlays are released)
+    // only as it exits: wait for that, briefly, so what follows removes files nothing uses.
+    for (int tries = 0; tries < 200; ++tries) {
+        const auto left = pids_in_netns(name);
+        if (left.empty() || (left.size() == 1 && left.front() == ::getpid())) break;
+        ::usleep(10'000);
+    }
     const std::string path = run_path(name);
     ::umount2(path.c_str(), MNT_DETACH);
     ::unlink(path.c_str());

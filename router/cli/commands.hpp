@@ -17,6 +17,7 @@ int command_shell(const Args& args);
 int command_ec2(const Args& args);
 // Internal: the region's web server, started by the router inside the region namespace.
 int command_region_http(const Args& args);
+int command_instance_init(const Args& args);
 
 // Exit statuses, as the aws CLI uses them: 252 bad usage, 254 the service refused the request.
 constexpr int exit_usage = 252;

@@ -1,4 +1,5 @@
-// Entering an instance: setns into its network namespace, new mount and UTS namespaces, /etc/netns binds.
+// Entering an instance: setns into its init's network, mount and UTS namespaces (or, for the region, into
+// its network namespace with new mount and UTS namespaces and the /etc/netns binds).
 #include "router/cli/instance_exec.hpp"
 
 #include <dirent.h>
@@ -28,6 +29,18 @@ void bind_etc_files(const std::string& netns) {
     }
     ::closedir(d);
 }
+
+// Sets the environment and replaces this process with the command; returns only on failure.
+int run(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& environment) {
+    for (const auto& [k, v] : environment) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    const int err = errno;
+    std::cerr << "vpclab: " << argv[0] << ": " << std::strerror(err) << '\n';
+    return err == ENOENT ? 127 : 126;
+}
 }  // namespace
 
 int exec_in_instance(const InstanceContext& ctx, const std::vector<std::string>& argv,
@@ -40,6 +53,23 @@ int exec_in_instance(const InstanceContext& ctx, const std::vector<std::string>&
         std::cerr << "vpclab: no command given\n";
         return 126;
     }
+    char cwd[4096];
+    const bool have_cwd = ::getcwd(cwd, sizeof cwd) != nullptr;
+    if (ctx.init_pid > 0) {
+        // All three opened first: once in the mount namespace, /proc may be another.
+        const std::string base = "/proc/" + std::to_string(ctx.init_pid) + "/ns/";
+        tap::UniqueFd net(::open((base + "net").c_str(), O_RDONLY | O_CLOEXEC));
+        tap::UniqueFd uts(::open((base + "uts").c_str(), O_RDONLY | O_CLOEXEC));
+        tap::UniqueFd mnt(::open((base + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
+        if (!net || !uts || !mnt) return fail("open the namespaces of the instance's init (PID " + std::to_string(ctx.init_pid) + ")");
+        if (::setns(net.get(), CLONE_NEWNET) != 0) return fail("setns into " + ctx.netns);
+        if (::setns(uts.get(), CLONE_NEWUTS) != 0) return fail("setns into the instance's UTS namespace");
+        if (::setns(mnt.get(), CLONE_NEWNS) != 0) return fail("setns into the instance's mount namespace");
+        // setns put us at the namespace's root: back to the same path, or the requested one.
+        const std::string where = !ctx.working_directory.empty() ? ctx.working_directory : have_cwd ? cwd : "/";
+        if (::chdir(where.c_str()) != 0 && ::chdir("/") != 0) return fail("chdir /");
+        return run(argv, environment);
+    }
     tap::UniqueFd ns = tap::open_named_netns(ctx.netns);
     if (::setns(ns.get(), CLONE_NEWNET) != 0) return fail("setns into " + ctx.netns);
     if (::unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0) return fail("unshare mount/UTS namespaces");
@@ -49,15 +79,8 @@ int exec_in_instance(const InstanceContext& ctx, const std::vector<std::string>&
     if (::mount(ctx.netns.c_str(), "/sys", "sysfs", 0, nullptr) != 0) return fail("mount /sys");
     bind_etc_files(ctx.netns);
     if (::sethostname(ctx.hostname.data(), ctx.hostname.size()) != 0) return fail("sethostname");
-    for (const auto& [k, v] : environment) ::setenv(k.c_str(), v.c_str(), 1);
     if (!ctx.working_directory.empty() && ::chdir(ctx.working_directory.c_str()) != 0) return fail("chdir " + ctx.working_directory);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    const int err = errno;
-    std::cerr << "vpclab: " << argv[0] << ": " << std::strerror(err) << '\n';
-    return err == ENOENT ? 127 : 126;
+    return run(argv, environment);
 }
 
 }  // namespace vpclab::router

@@ -8,12 +8,14 @@ namespace vpclab::router {
 
 struct InstanceContext {
     std::string netns, hostname;
-    std::string working_directory;  // empty: stay where the caller is
+    std::string working_directory;  // empty: stay where the caller is (the same path in the instance's view)
+    int init_pid = 0;               // the instance's init (instance_view.hpp): enter its namespaces; 0: make fresh ones
 };
 
-// Replaces the current process (execvp), so exit status and stdio pass straight through. Does what
-// `ip netns exec` does (iproute2 ip/ipnetns.c) plus a UTS namespace for the instance's hostname. Returns
-// only on failure, with an exit status (127 command not found, 126 other).
+// Replaces the current process (execvp), so exit status and stdio pass straight through. With an init,
+// enters the instance's network, mount and UTS namespaces (its own files and hostname); without one (the
+// region), does what `ip netns exec` does (iproute2 ip/ipnetns.c) plus a UTS namespace for the hostname.
+// Returns only on failure, with an exit status (127 command not found, 126 other).
 int exec_in_instance(const InstanceContext& ctx, const std::vector<std::string>& argv,
                      const std::vector<std::pair<std::string, std::string>>& environment = {});
 

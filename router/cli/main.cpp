@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
         if (command == "shell") return command_shell(args);
         if (command == "ec2") return command_ec2(args);
         if (command == "__region-http") return command_region_http(args);
+        if (command == "__instance-init") return command_instance_init(args);
         throw UsageError("unknown command '" + command + "' (see `vpclab --help`)");
     } catch (const HelpRequested& help) {
         std::cout << help.what();

@@ -88,7 +88,7 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
     try {
         switch (job.kind) {
             case LauncherJob::Kind::launch:
-                r.taps = build_instance(stack_, job.setup, ledger_, !failing_netns_.empty() && job.setup.netns == failing_netns_);
+                r.taps = build_instance(stack_, job.setup, ledger_, !failing_netns_.empty() && job.setup.view.netns == failing_netns_);
                 break;
             case LauncherJob::Kind::attach:
                 r.eni_id = job.interface.eni_id;
@@ -104,6 +104,8 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
                 if (!job.netns.empty()) {
                     tap::delete_named_netns(job.netns);
                     ledger_.forget_namespace(job.netns);
+                    // Terminated: its files go too, as an EC2 instance's root volume does (DeleteOnTermination).
+                    remove_instance_view(InstanceViewPaths::of(stack_, job.instance_id));
                 }
                 break;
         }

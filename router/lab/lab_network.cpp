@@ -8,6 +8,7 @@
 #include <set>
 
 #include "endpoints/dns_zone.hpp"
+#include "instance/base64.hpp"
 #include "tap/link_config.hpp"
 #include "tap/network_namespace.hpp"
 #include "tap/system_error.hpp"
@@ -141,11 +142,15 @@ InstanceSetup instance_setup(const routing::VpcModel& model, const InstanceNames
     const auto& eni = model.network_interface(inst.network_interface_ids.front());
     const std::string domain = endpoints::private_dns_domain(model.region());
     InstanceSetup out;
-    out.instance_id = inst.id;
-    out.netns = planned.netns;
+    out.view.stack = model.stack_name();
+    out.view.instance_id = inst.id;
+    out.view.netns = planned.netns;
+    out.view.hostname = planned.hostname;
+    // Kept base64 as EC2 keeps it; undecodable UserData was reported by whoever accepted it and is not read.
+    if (auto script = instance::base64_decode(inst.user_data)) out.view.user_data = std::move(*script);
     // The VPC resolver at base+2 of the VPC CIDR (VPC User Guide, "Amazon DNS server").
     const std::uint32_t resolver = model.vpc(eni.vpc_id).cidr.network + 2;
-    out.etc_files = {
+    out.view.etc_files = {
         {"resolv.conf", "# written by vpclab: the VPC's Amazon-provided DNS server\nsearch " + domain + "\nnameserver " +
                             format_ipv4(resolver) + "\noptions timeout:2 attempts:2\n"},
         {"hostname", planned.hostname + "\n"},
@@ -161,17 +166,21 @@ tap::TapDevice build_interface(const std::string& stack, const std::string& netn
 }
 
 std::vector<PortTap> build_instance(const std::string& stack, const InstanceSetup& setup, Ledger& ledger, bool fail_when_built) {
-    make_namespace(ledger, setup.netns);
+    const auto& netns = setup.view.netns;
+    make_namespace(ledger, netns);
     try {
-        for (const auto& [file, content] : setup.etc_files) tap::write_netns_etc_file(setup.netns, file, content);
+        for (const auto& [file, content] : setup.view.etc_files) tap::write_netns_etc_file(netns, file, content);
         std::vector<PortTap> taps;
-        for (const auto& i : setup.interfaces) taps.emplace_back(i.port, build_interface(stack, setup.netns, i));
-        if (fail_when_built) throw std::runtime_error("injected failure after the namespace and TAPs were made (VPCLAB_TEST_FAIL_LAUNCH)");
+        for (const auto& i : setup.interfaces) taps.emplace_back(i.port, build_interface(stack, netns, i));
+        make_instance_view(setup.view);
+        if (fail_when_built) throw std::runtime_error("injected failure after the namespace, TAPs and init were made (VPCLAB_TEST_FAIL_LAUNCH)");
         return taps;
     } catch (...) {
-        // The TAPs made so far closed with `taps` above (which deletes them); now the namespace.
-        tap::delete_named_netns(setup.netns);
-        ledger.forget_namespace(setup.netns);
+        // The TAPs made so far closed with `taps` above (which deletes them); now the namespace and what
+        // runs in it (the init included), then the view's files.
+        tap::delete_named_netns(netns);
+        ledger.forget_namespace(netns);
+        remove_instance_view(InstanceViewPaths::of(stack, setup.view.instance_id));
         throw;
     }
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "endpoints/region_catalog.hpp"
+#include "router/lab/instance_view.hpp"
 #include "router/lab/stack_state.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "routing/vpc_model.hpp"
@@ -42,8 +43,7 @@ struct InterfaceSetup {
 // Everything one instance's namespace needs: computed on the event loop from the model (cheap, pure), carried
 // out by build_instance wherever it is slow enough to matter (the launcher thread at runtime).
 struct InstanceSetup {
-    std::string instance_id, netns;
-    std::vector<std::pair<std::string, std::string>> etc_files;  // /etc/netns/<netns>/<file>
+    InstanceViewSpec view;  // names, /etc/netns/<netns>/<file>s, UserData: the instance's own view of files
     std::vector<InterfaceSetup> interfaces;
 };
 InterfaceSetup interface_setup(const routing::VpcModel& model, const routing::NetworkInterface& eni);
@@ -51,7 +51,8 @@ InstanceSetup instance_setup(const routing::VpcModel& model, const InstanceNames
 
 using PortTap = std::pair<routing::PortId, tap::TapDevice>;
 // Creates the namespace (recorded in the ledger first), writes its /etc files, creates and configures its
-// TAPs. On failure removes what it made, namespace included, and throws. `fail_when_built` (a test
+// TAPs, makes its view and starts its init (instance_view.hpp). On failure removes what it made, namespace
+// and view included, and throws. `fail_when_built` (a test
 // failpoint) fails it once everything is made, as a netlink error at the last step would.
 std::vector<PortTap> build_instance(const std::string& stack, const InstanceSetup& setup, Ledger& ledger, bool fail_when_built = false);
 // One more ENI's TAP into an existing instance namespace (AttachNetworkInterface).

@@ -142,7 +142,7 @@ void launched_ok(Lab& lab, const std::string& instance_id, RecordingTaps& taps) 
     r.kind = LauncherJob::Kind::launch;
     r.instance_id = instance_id;
     for (const auto& s : lab.runtime.launched)
-        if (s.instance_id == instance_id)
+        if (s.view.instance_id == instance_id)
             for (const auto& i : s.interfaces) r.taps.emplace_back(i.port, tap::TapDevice{});
     apply_launcher_result(lab.state, r, taps);
 }
@@ -287,8 +287,8 @@ TEST_CASE("instances: pending at once, a namespace asked of the runtime, running
     CHECK(reply["Instances"][2]["AmiLaunchIndex"] == 2);
     REQUIRE(lab.runtime.launched.size() == 3);
     // The first takes its Name; the others, with the same Name, fall back to their instance IDs.
-    CHECK(lab.runtime.launched[0].netns == "fam-web");
-    CHECK(lab.runtime.launched[1].netns == "fam-" + ids[1]);
+    CHECK(lab.runtime.launched[0].view.netns == "fam-web");
+    CHECK(lab.runtime.launched[1].view.netns == "fam-" + ids[1]);
     std::set<routing::PortId> ports;
     for (const auto& id : ids) {
         CHECK(lab.state.snapshot->is_eni(lab.port_of(id)));  // pending instances forward (their TAP comes)
