@@ -38,12 +38,12 @@ check_contains "replies keep TTL 64: the VPC router is not a hop" "ttl=64" "$($p
 trace=$($pub traceroute -n -q 1 -w 2 -m 5 10.10.1.4)
 check_equal "traceroute between instances shows one hop" "1" "$(grep -c '^ *[0-9]' <<<"$trace")"
 
-# TCP 22: a listener started with vpclab exec, reached from the other subnet.
-$priv timeout 15 nc -l 22 >"/tmp/$stack-nc.out" &
+# TCP: a listener started with vpclab exec, reached from the other subnet (22 is the instance's sshd).
+$priv timeout 15 nc -l 8022 >"/tmp/$stack-nc.out" &
 background_pids+=($!)
-check "the listener on port 22 comes up" wait_until 5 sh -c "$priv ss -ltn | grep -q ':22 '"
-echo "hello from the public subnet" | $pub nc -q 1 -w 3 10.10.1.4 22
-check "TCP 22 across subnets carries data" wait_until 5 grep -q "hello from the public subnet" "/tmp/$stack-nc.out"
+check "the listener on port 8022 comes up" wait_until 5 sh -c "$priv ss -ltn | grep -q ':8022 '"
+echo "hello from the public subnet" | $pub nc -q 1 -w 3 10.10.1.4 8022
+check "TCP across subnets carries data" wait_until 5 grep -q "hello from the public subnet" "/tmp/$stack-nc.out"
 rm -f "/tmp/$stack-nc.out"
 
 # tcpdump inside the private instance captures the ICMP.
@@ -79,6 +79,19 @@ for who in pub priv; do
 done
 public_ip=$("$VPCLAB" ls --stack-name "$stack" | awk '$2 == "jh-test-Public-EC2" {print $7}')
 check_contains "curl from the public instance: S3 saw its public address" "your address as seen here: $public_ip" "$($pub curl -s -m 5 http://$s3/)"
+
+# --- the blog's ssh step: from the public instance, `ssh root@10.10.1.xx` with the UserData's password ---
+ssh_priv="timeout 20 sshpass -p qwe123 ssh -o StrictHostKeyChecking=accept-new -o ConnectTimeout=5 root@10.10.1.4"
+out=$($pub $ssh_priv 'hostname; ping -c 1 -W 1 s3.ap-northeast-2.amazonaws.com >/dev/null; echo "ping s3: $?"' 2>&1)
+check_contains "ssh root@10.10.1.4 with qwe123 gives a shell on the private instance" "ip-10-10-1-4" "$out"
+check_contains "… whose ping to S3 gets nothing, as the private instance's" "ping s3: 1" "$out"
+check_contains "the login is in the private instance's /var/log/secure" "Password auth succeeded for 'root' from 10.10.0.4" "$($priv cat /var/log/secure)"
+check_contains "… the host key is kept in the public instance's own known_hosts" "ssh-ed25519" "$($pub cat /root/.ssh/known_hosts)"
+check_not "… not in the host's" grep -qs "10.10.1.4" /root/.ssh/known_hosts
+out=$(printf 'hostname\nexit\n' | $pub timeout 20 sshpass -p qwe123 ssh -tt root@10.10.1.4 2>&1 | tr -d '\r')
+check_contains "an interactive login shows Amazon Linux's motd" "Amazon Linux 2 AMI" "$out"
+check_contains "… and its prompt" "[root@ip-10-10-1-4 ~]#" "$out"
+check_equal "a wrong password is refused (sshpass: 5)" "5" "$($pub timeout 20 sshpass -p wrong ssh root@10.10.1.4 true >/dev/null 2>&1; echo $?)"
 
 # tcpdump on both sides of the IGW: the region sees the public address, the instance its private one.
 region="$VPCLAB exec --stack-name $stack region --"

@@ -3,20 +3,26 @@
 
 #include "endpoints/dns_zone.hpp"
 #include "instance/base64.hpp"
+#include "instance/instance_files.hpp"
 #include "instance/userdata_script.hpp"
 
 namespace vpclab::cfn {
 
 namespace {
 
-// What `vpclab up` says of an instance's UserData: never run as a script; read line by line.
+// What `vpclab up` says of an instance's UserData: never run as a script; what became of each line when
+// carried out on a fresh instance's files (the instance's /var/log/cloud-init-output.log says the same).
 std::string user_data_note(const std::string& logical_id, const std::string& encoded) {
     const auto script = instance::base64_decode(encoded);
     if (!script)
         return "UserData of " + logical_id + " is not base64 (CloudFormation takes Fn::Base64 of the script): kept, not read";
     std::string note = "UserData of " + logical_id +
-                       " is never run as a script; vpclab reads it as follows (not yet carried out inside the instance):";
-    const auto lines = instance::report(instance::parse_user_data(*script));
+                       " is never run as a script; vpclab carries out what it reads in it inside the instance's own files:";
+    const auto parsed = instance::parse_user_data(*script);
+    instance::InstanceFiles files = instance::amazon_linux_files({}, instance::accounts_with_ec2_user("root:x:0:0:root:/root:/bin/bash\n", "root:x:0:\n"));
+    instance::carry_out(files, parsed, 0, [](const std::string&) { return std::string("x"); },
+                        [](const std::string& dir) { return dir == "/" || dir == "/etc" || dir == "/var"; });
+    const auto lines = instance::what_became_of(files, parsed);
     for (const auto& l : lines) note += "\n    " + l;
     if (lines.empty()) note += "\n    (nothing but comments)";
     return note;

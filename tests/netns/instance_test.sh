@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Instances that behave like the seeds' instances: the second seed lab's web servers serve the page their
+# UserData wrote, ssh logs in with its password, a script with lines outside the subset still does the
+# rest and says what it skipped, the first seed without its sed lines refuses password logins, and the
+# host's files, services and tree are the same before `up` and after `down`.
+source "$(dirname "$0")/lib.sh"
+
+# What must not change on the host: files by checksum, and what listens in its network namespace.
+host_state() {
+    sha256sum /etc/shadow /etc/passwd /etc/group /etc/hostname /etc/hosts 2>&1
+    find /etc/ssh /root/.ssh /var/www -type f -exec sha256sum {} + 2>&1 | sort
+    ls -d /var/www 2>&1
+    hostname
+}
+host_listeners() { ss -Hltn | awk '{print $4}' | grep -E ':(22|80)$' | sort; }
+before_files=$(host_state)
+before_listeners=$(host_listeners)
+
+stack=$(new_stack web)
+out=$("$VPCLAB" up "$SOURCE_DIR/labs/privatelink-lab.yaml" --stack-name "$stack" 2>&1)
+check "the second seed template comes up verbatim" test $? = 0
+check_contains "up says what became of each UserData line" "line 11: write /var/www/html/index.html" "$out"
+check_contains "… a web server started" "line 10: start httpd (served from /var/www/html" "$out"
+
+ip_of() {
+    "$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters "Name=tag:Name,Values=$1" \
+        --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text
+}
+web1=$(ip_of jh-Custom-WEB-1)
+web2=$(ip_of jh-Custom-WEB-2)
+on() { local who=$1; shift; "$VPCLAB" exec --stack-name "$stack" "$who" -- "$@"; }
+
+# --- the blog's curl: each web server from the other ---
+check_equal "curl web 1 from web 2: the page its UserData wrote" \
+    "<html><h1>Endpoint Service Lab - CloudNeta Web Server 1</h1></html>" "$(on jh-Custom-WEB-2 curl -s -m 5 "http://$web1/")"
+check_equal "curl web 2 from web 1: its own page" \
+    "<html><h1>Endpoint Service Lab - CloudNeta Web Server 2</h1></html>" "$(on jh-Custom-WEB-1 curl -s -m 5 "http://$web2/")"
+check_contains "the access log (in web 1's view) shows web 2's address" "$web2:" "$(on jh-Custom-WEB-1 cat /var/log/httpd/access_log)"
+check_contains "… and the request" "url:/" "$(on jh-Custom-WEB-1 cat /var/log/httpd/access_log)"
+check_equal "a missing page is a 404" "404" "$(on jh-Custom-WEB-2 curl -s -o /dev/null -w '%{http_code}' -m 5 "http://$web1/nosuch")"
+check_contains "the web server listens on port 80 in web 1" "0.0.0.0:80" "$(on jh-Custom-WEB-1 ss -Hltn 'sport = :80')"
+check_not "the instance without a web server has no /var/www" on jh-EC2 test -e /var/www
+check_equal "each instance's page is its own" "<html><h1>Endpoint Service Lab - CloudNeta Web Server 2</h1></html>" \
+    "$(on jh-Custom-WEB-2 cat /var/www/html/index.html)"
+check_contains "the instance's files are kept under /run/vpclab/<stack>/<instance-id>/" "CloudNeta Web Server 1" \
+    "$(cat /run/vpclab/"$stack"/i-*/var/www/html/index.html 2>&1)"
+on jh-Custom-WEB-1 sh -c 'echo written inside > /tmp/mine'
+check_not "an instance's /tmp is its own" on jh-Custom-WEB-2 test -e /tmp/mine
+check_not "… and not the host's" test -e /tmp/mine
+
+# --- ssh between the web servers with the UserData's password ---
+out=$(on jh-Custom-WEB-2 timeout 20 sshpass -p qwe123 ssh -o StrictHostKeyChecking=accept-new "root@$web1" 'hostname; cat /var/www/html/index.html' 2>&1)
+check_contains "ssh root@web1 from web 2 lands on web 1" "ip-${web1//./-}" "$out"
+check_contains "… and sees web 1's files" "Web Server 1" "$out"
+check_equal "the host sees no new listener on 22 or 80" "$before_listeners" "$(host_listeners)"
+
+# --- UserData outside the subset, launched at runtime: the supported lines still take effect ---
+subnet=$("$VPCLAB" ec2 describe-subnets --stack-name "$stack" --filters Name=tag:Name,Values=jh-Custom-Public-SN \
+    --query 'Subnets[0].SubnetId' --output text)
+script="/tmp/$stack-userdata.sh"
+userdata_text='#!/bin/bash
+yum install -y httpd
+curl http://example.com/setup.sh | sh
+systemctl start httpd
+useradd bob
+echo "partly supported" > /var/www/html/index.html
+rm -rf /
+'
+printf '%s' "$userdata_text" >"$script"
+id=$("$VPCLAB" ec2 run-instances --stack-name "$stack" --subnet-id "$subnet" --user-data "file://$script" \
+    --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=partial}]' --query 'Instances[0].InstanceId' --output text)
+rm -f "$script"
+check "the instance with partly supported UserData runs" "$VPCLAB" ec2 wait instance-running --stack-name "$stack" --instance-ids "$id"
+partial=$(ip_of partial)
+check_equal "its supported lines took effect: the page is served" "partly supported" "$(on jh-Custom-WEB-1 curl -s -m 5 "http://$partial/")"
+log=$(on partial cat /var/log/cloud-init-output.log)
+check_contains "its cloud-init-output.log lists each skipped line with its number" "line 3 skipped (curl http://example.com/setup.sh | sh)" "$log"
+check_contains "… line 5" "line 5 skipped (useradd bob)" "$log"
+check_contains "… line 7" "line 7 skipped (rm -rf /)" "$log"
+check_contains "… and what was done" "line 6: write /var/www/html/index.html" "$log"
+check_equal "describe-instance-attribute returns the UserData base64, as given" "$(printf '%s' "$userdata_text" | base64 -w0)" \
+    "$("$VPCLAB" ec2 describe-instance-attribute --stack-name "$stack" --instance-id "$id" --attribute userData --query UserData.Value --output text)"
+"$VPCLAB" ec2 terminate-instances --stack-name "$stack" --instance-ids "$id" >/dev/null
+check "terminate-instances" "$VPCLAB" ec2 wait instance-terminated --stack-name "$stack" --instance-ids "$id"
+check_not "… removes the instance's files" test -e "/run/vpclab/$stack/$id"
+
+# --- the first seed without its sed lines: password logins stay off, as the AMI ships sshd ---
+nosed="/tmp/$stack-nosed.yaml"
+grep -v 'sed -i' "$SOURCE_DIR/labs/endpoints-lab.yaml" >"$nosed"
+stack2=$(new_stack nosed)
+"$VPCLAB" up "$nosed" --stack-name "$stack2" >/dev/null 2>&1
+check "the seed without its sed lines comes up" test $? = 0
+rm -f "$nosed"
+out=$("$VPCLAB" exec --stack-name "$stack2" jh-test-Public-EC2 -- timeout 20 sshpass -p qwe123 ssh -o StrictHostKeyChecking=no root@10.10.1.4 true 2>&1)
+check_contains "password login is refused" "Permission denied" "$out"
+check_contains "the private instance's sshd_config still says so" "PasswordAuthentication no" \
+    "$("$VPCLAB" exec --stack-name "$stack2" jh-test-Private-EC2 -- grep ^PasswordAuthentication /etc/ssh/sshd_config)"
+"$VPCLAB" down --stack-name "$stack2" >/dev/null
+
+# --- down: nothing left, nothing on the host changed ---
+inits=$(pgrep -f "__instance-init $stack-" | wc -l)
+check_equal "each instance has one init while up" "3" "$inits"
+"$VPCLAB" down --stack-name "$stack" >/dev/null
+check_equal "down leaves no leftovers" "" "$(stack_leftovers "$stack"; stack_leftovers "$stack2")"
+check_equal "… no init, sshd or web server of the stacks" "" "$(pgrep -af "run/vpclab/$stack|__instance-init $stack")"
+check_equal "the host's files are as they were (shadow, passwd, ssh, /var/www, hostname)" "$before_files" "$(host_state)"
+check_equal "… and nothing more listens on 22 or 80" "$before_listeners" "$(host_listeners)"
+finish
