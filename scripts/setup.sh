@@ -11,7 +11,11 @@ packages=(
     libnl-3-dev libnl-route-3-dev libboost-program-options-dev libspdlog-dev doctest-dev libyaml-cpp-dev nlohmann-json3-dev libldns-dev
     libbenchmark-dev
     # tools the labs and tests run inside the namespaces
-    iproute2 iputils-ping netcat-openbsd tcpdump traceroute dnsutils curl procps
+    iproute2 iputils-ping netcat-openbsd tcpdump traceroute dnsutils curl procps openssh-client sshpass
+    # the instances' servers (README, "Inside an instance"): packages of the binaries alone, which start
+    # and enable no service on the host (unlike openssh-server, apache2, nginx or lighttpd); libcrypt for
+    # the password hashes UserData sets
+    dropbear-bin busybox libcrypt-dev
     # the forwarding benchmark (its kernel comparison uses nftables NAT)
     iperf3 nftables
     # the sanitizer and fuzzing build (scripts/test.sh, build-sanitize/): clang, its ASan/UBSan/libFuzzer
