@@ -137,7 +137,7 @@ ResourceBase* VpcModel::taggable(const std::string& id) {
         return nullptr;
     };
     for (ResourceBase* r : {in(vpcs_), in(subnets_), in(route_tables_), in(internet_gateways_), in(security_groups_),
-                            in(instances_), in(network_interfaces_)})
+                            in(instances_), in(network_interfaces_), in(key_pairs_)})
         if (r) return r;
     return nullptr;
 }

@@ -91,6 +91,16 @@ struct InternetGateway : ResourceBase {
     std::string attached_vpc_id;  // empty when detached
 };
 
+// A key pair (EC2 User Guide, "Amazon EC2 key pairs and Amazon EC2 instances"): its public half, which
+// instances launched with it get in authorized_keys. The private half is handed out once, never kept.
+struct KeyPair : ResourceBase {
+    std::string key_name;
+    std::string key_type = "rsa";  // rsa | ed25519
+    std::string fingerprint;
+    std::string public_key;        // OpenSSH line; empty until made (a template's KeyName: at `vpclab up`)
+    std::string create_time;       // ISO 8601
+};
+
 struct SecurityGroupRule {
     std::string ip_protocol = "-1";  // "-1" all, "tcp", "udp", "icmp" or a number
     int from_port = -1, to_port = -1;
@@ -199,6 +209,12 @@ public:
     // new ID, as on AWS: an ID from before a disassociation never names a later association.
     std::string association_id(const RouteTable& table, const std::string& subnet_id) const;
     InternetGateway& create_internet_gateway(const std::string& logical_id, std::vector<Tag> tags);
+    // CreateKeyPair / ImportKeyPair: `key` names the pair and carries its public half (IDs are the model's);
+    // InvalidKeyPair.Duplicate when the name is taken. DeleteKeyPair by ID.
+    KeyPair& create_key_pair(const std::string& logical_id, KeyPair key);
+    void delete_key_pair(const std::string& key_pair_id);
+    const KeyPair* find_key_pair(const std::string& key_name) const;
+    KeyPair& key_pair_mut(const std::string& key_pair_id);
     void delete_internet_gateway(const std::string& igw_id);
     // CreateTags / DeleteTags on any taggable resource ID. delete_tags removes a key when `value` is
     // nullopt, else only if the value matches (EC2 API reference, "DeleteTags").
@@ -278,6 +294,7 @@ public:
     const std::vector<Subnet>& subnets() const { return subnets_; }
     const std::vector<RouteTable>& route_tables() const { return route_tables_; }
     const std::vector<InternetGateway>& internet_gateways() const { return internet_gateways_; }
+    const std::vector<KeyPair>& key_pairs() const { return key_pairs_; }
     const std::vector<SecurityGroup>& security_groups() const { return security_groups_; }
     const std::vector<Instance>& instances() const { return instances_; }
     // In creation order; an ENI's port is NetworkInterface::port, not its index here.
@@ -313,6 +330,7 @@ private:
     std::vector<Subnet> subnets_;
     std::vector<RouteTable> route_tables_;
     std::vector<InternetGateway> internet_gateways_;
+    std::vector<KeyPair> key_pairs_;
     std::vector<SecurityGroup> security_groups_;
     std::vector<Instance> instances_;
     std::vector<NetworkInterface> network_interfaces_;

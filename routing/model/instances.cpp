@@ -35,6 +35,8 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
         // "Assign a public IPv4 address during instance launch").
         planned.push_back({&s, ip, spec.associate_public_ip.value_or(launch.interfaces.size() == 1 && s.map_public_ip_on_launch)});
     }
+    if (!launch.key_name.empty() && !find_key_pair(launch.key_name))
+        throw ApiError("InvalidKeyPair.NotFound", "The key pair '" + launch.key_name + "' does not exist", "KeyName");
     if (launch.interfaces.size() > 1)
         for (const auto& spec : launch.interfaces)
             if (spec.associate_public_ip.value_or(false))
