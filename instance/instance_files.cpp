@@ -3,8 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
-#include <sstream>
 
 namespace vpclab::instance {
 
@@ -105,22 +103,6 @@ std::string field(const std::string& line, int index) {
     return line.substr(at, line.find(':', at) - at);
 }
 
-std::set<unsigned> ids_in(std::string_view colon_file, int index) {
-    std::set<unsigned> ids;
-    for (const auto& line : split_lines(colon_file)) {
-        const std::string f = field(line, index);
-        if (!f.empty() && std::all_of(f.begin(), f.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) && f.size() < 10)
-            ids.insert(static_cast<unsigned>(std::stoul(f)));
-    }
-    return ids;
-}
-
-bool has_entry(std::string_view colon_file, const std::string& name) {
-    for (const auto& line : split_lines(colon_file))
-        if (field(line, 0) == name) return true;
-    return false;
-}
-
 std::string with_newline(std::string_view text) {
     std::string s(text);
     if (!s.empty() && s.back() != '\n') s += '\n';
@@ -146,21 +128,27 @@ void add_home(InstanceFiles& f, const std::string& home, unsigned uid, unsigned 
     f.files[home + "/.bash_profile"] = {bash_profile, 0644, uid, gid};
     if (!key.empty()) {
         f.directories[home + "/.ssh"] = {0700, uid, gid};
-        f.files[home + "/.ssh/authorized_keys"] = {with_newline(key), 0600, uid, gid};
+        // cloud-init's disable_root on Amazon Linux: root's copy of the key only says whom to log in as.
+        const std::string options = home != "/root" ? ""
+                                                    : "no-port-forwarding,no-agent-forwarding,no-X11-forwarding,command=\"echo 'Please login as "
+                                                      "the user \\\"ec2-user\\\" rather than the user \\\"root\\\".';echo;sleep 10;exit 142\" ";
+        f.files[home + "/.ssh/authorized_keys"] = {options + with_newline(key), 0600, uid, gid};
     }
 }
 
-std::string web_log_of(const std::string& package) {
+}  // namespace
+
+std::string web_access_log_of(const std::string& package) {
     return package == "httpd" ? "/var/log/httpd/access_log" : "/var/log/" + package + "/access.log";
 }
+
+namespace {
 
 bool web_package(const std::string& p) { return p == "httpd" || p == "apache2" || p == "nginx"; }
 
 class Emulator {
 public:
-    Emulator(InstanceFiles& f, long days, const std::function<std::string(const std::string&)>& hash,
-             const std::function<bool(const std::string&)>& on_host)
-        : f_(f), days_(days), hash_(hash), on_host_(on_host) {}
+    Emulator(InstanceFiles& f, long days, const std::function<std::string(const std::string&)>& hash) : f_(f), days_(days), hash_(hash) {}
 
     void run(const UserDataAction& a) {
         using K = UserDataAction::Kind;
@@ -177,13 +165,14 @@ public:
 
 private:
     void done(const UserDataAction& a, const std::string& what = "") {
-        f_.outcome.push_back("line " + std::to_string(a.line) + ": " + (what.empty() ? describe(a) : what));
+        f_.outcome.emplace_back(a.line, "line " + std::to_string(a.line) + ": " + (what.empty() ? describe(a) : what));
     }
     void failed(const UserDataAction& a, const std::string& why) {
-        f_.outcome.push_back("line " + std::to_string(a.line) + " failed: " + why);
+        f_.outcome.emplace_back(a.line, "line " + std::to_string(a.line) + " failed: " + why);
     }
 
-    bool directory_exists(const std::string& dir) const { return f_.directories.count(dir) || on_host_(dir); }
+    // Its own directories, and the tops every instance has (where the allow-listed /etc files live).
+    bool directory_exists(const std::string& dir) const { return f_.directories.count(dir) || dir == "/" || dir == "/etc" || dir == "/var"; }
 
     void set_password(const UserDataAction& a) {
         auto& shadow = f_.files["/etc/shadow"];
@@ -232,9 +221,9 @@ private:
         if (!f_.web.package.empty() && f_.web.package != a.subject)
             return failed(a, a.subject + ": the instance already has " + f_.web.package + " (vpclab runs one web server an instance)");
         f_.web.package = a.subject;
-        f_.web.access_log = web_log_of(a.subject);
-        for (const std::string dir : {"/var/www", "/var/www/html"}) f_.directories.try_emplace(dir, DirectoryEntry{0755, 0, 0});
-        f_.directories.try_emplace(parent_of(f_.web.access_log), DirectoryEntry{0700, 0, 0});
+        f_.web.access_log = web_access_log_of(a.subject);
+        for (const std::string dir : {"/var/www", "/var/www/html"}) f_.directories.try_emplace(dir, DirectoryEntry{0755, 0, 0, true});
+        f_.directories.try_emplace(parent_of(f_.web.access_log), DirectoryEntry{0700, 0, 0, true});
         f_.files.try_emplace(f_.web.access_log, FileEntry{"", 0644, 0, 0});
         done(a);
     }
@@ -261,7 +250,6 @@ private:
     InstanceFiles& f_;
     long days_;
     const std::function<std::string(const std::string&)>& hash_;
-    const std::function<bool(const std::string&)>& on_host_;
 };
 
 std::string lower(std::string s) {
@@ -273,16 +261,20 @@ std::string lower(std::string s) {
 
 Accounts accounts_with_ec2_user(std::string_view host_passwd, std::string_view host_group) {
     Accounts out;
-    out.passwd = with_newline(host_passwd);
-    out.group = with_newline(host_group);
-    const auto uids = ids_in(host_passwd, 2);
-    const auto gids = ids_in(host_group, 2);
-    while (uids.count(out.ec2_user_uid)) ++out.ec2_user_uid;
-    while (gids.count(out.ec2_user_gid)) ++out.ec2_user_gid;
-    if (!has_entry(host_passwd, "ec2-user"))
-        out.passwd += "ec2-user:x:" + std::to_string(out.ec2_user_uid) + ":" + std::to_string(out.ec2_user_gid) +
-                      ":EC2 Default User:/home/ec2-user:/bin/bash\n";
-    if (!has_entry(host_group, "ec2-user")) out.group += "ec2-user:x:" + std::to_string(out.ec2_user_gid) + ":\n";
+    auto system_lines = [](std::string_view file) {
+        std::string kept;
+        for (const auto& line : split_lines(file)) {
+            const std::string id = field(line, 2);
+            if (line.empty() || line[0] == '#' || field(line, 0) == "ec2-user" || id.empty() || id.size() > 9 ||
+                !std::all_of(id.begin(), id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+                continue;
+            const unsigned long n = std::stoul(id);
+            if (n < 1000 || n == 65534) kept += line + "\n";
+        }
+        return kept;
+    };
+    out.passwd = system_lines(host_passwd) + "ec2-user:x:1000:1000:EC2 Default User:/home/ec2-user:/bin/bash\n";
+    out.group = system_lines(host_group) + "ec2-user:x:1000:\n";
     return out;
 }
 
@@ -296,31 +288,32 @@ InstanceFiles amazon_linux_files(const InstanceIdentity& identity, const Account
     std::string shadow;
     for (const auto& name : account_names(accounts.passwd)) shadow += name + (name == "root" ? ":*LOCK*:14600::::::\n" : ":!!:14600:0:99999:7:::\n");
     f.files["/etc/shadow"] = {shadow, 0000, 0, 0};
-    f.directories["/etc/ssh"] = {0755, 0, 0};
+    // The host's backups and group passwords would show its hashes; its TLS private keys are its own.
+    f.hidden = {"/etc/shadow-", "/etc/passwd-", "/etc/group-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssl/private"};
+    f.directories["/etc/ssh"] = {0755, 0, 0, true};  // the host's host keys and ssh_config are not the instance's
     f.files["/etc/ssh/sshd_config"] = {amazon_linux_sshd_config, 0600, 0, 0};
     f.files["/etc/motd"] = {amazon_linux_motd, 0644, 0, 0};
     f.directories["/tmp"] = {01777, 0, 0};
     f.directories["/home"] = {0755, 0, 0};
-    f.directories["/var/log"] = {0755, 0, 0};
+    f.directories["/var/log"] = {0755, 0, 0, true};
+    f.files["/var/log/cloud-init-output.log"] = {"", 0644, 0, 0};
     add_home(f, "/root", 0, 0, identity.authorized_key);
-    add_home(f, "/home/ec2-user", accounts.ec2_user_uid, accounts.ec2_user_gid, identity.authorized_key);
+    add_home(f, "/home/ec2-user", Accounts::ec2_user_uid, Accounts::ec2_user_gid, identity.authorized_key);
     f.directories["/root"].mode = 0550;  // as Amazon Linux has it
     return f;
 }
 
 void carry_out(InstanceFiles& files, const UserDataScript& script, long days_since_epoch,
-               const std::function<std::string(const std::string&)>& hash_password,
-               const std::function<bool(const std::string&)>& directory_exists_on_host) {
-    Emulator emulator(files, days_since_epoch, hash_password, directory_exists_on_host);
+               const std::function<std::string(const std::string&)>& hash_password) {
+    Emulator emulator(files, days_since_epoch, hash_password);
     // Actions run in the script's order; skipped lines are reported by report(), not here.
     for (const auto& a : script.actions) emulator.run(a);
 }
 
 std::vector<std::string> what_became_of(const InstanceFiles& files, const UserDataScript& script) {
-    std::vector<std::pair<int, std::string>> lines;
-    auto number = [](const std::string& s) { return std::atoi(s.c_str() + 5); };  // "line N…"
-    for (const auto& o : files.outcome) lines.emplace_back(number(o), o);
-    for (const auto& r : report(UserDataScript{{}, script.skipped})) lines.emplace_back(number(r), r);
+    std::vector<std::pair<int, std::string>> lines = files.outcome;
+    const auto skipped = report(UserDataScript{{}, script.skipped});
+    for (std::size_t i = 0; i < skipped.size(); ++i) lines.emplace_back(script.skipped[i].line, skipped[i]);
     std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> out;
     for (auto& [n, text] : lines) out.push_back(std::move(text));
@@ -334,10 +327,17 @@ SshdSettings read_sshd_config(std::string_view text) {
     s.permit_root_login = SshdSettings::RootLogin::yes;
     bool seen_password = false, seen_root = false;
     for (const auto& raw : split_lines(text)) {
-        std::istringstream words(raw);
-        std::string keyword, value;
-        if (!(words >> keyword) || keyword[0] == '#') continue;
-        words >> value;
+        // "Keyword value", "Keyword=value" or "Keyword = value" (sshd_config(5): "Arguments may optionally be
+        // separated from the keyword by =").
+        std::size_t at = raw.find_first_not_of(" \t");
+        if (at == std::string::npos || raw[at] == '#') continue;
+        const std::size_t keyword_end = raw.find_first_of(" \t=", at);
+        std::string keyword = raw.substr(at, keyword_end - at), value;
+        if (keyword_end != std::string::npos) {
+            at = raw.find_first_not_of(" \t", keyword_end);
+            if (at != std::string::npos && raw[at] == '=') at = raw.find_first_not_of(" \t", at + 1);
+            if (at != std::string::npos) value = raw.substr(at, raw.find_first_of(" \t", at) - at);
+        }
         keyword = lower(keyword);
         value = lower(value);
         // sshd_config(5): "For each keyword, the first obtained value will be used."

@@ -4,7 +4,6 @@
 
 #include <functional>
 #include <map>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,14 +21,13 @@ struct FileEntry {
 struct DirectoryEntry {
     unsigned mode = 0755;
     unsigned uid = 0, gid = 0;
+    bool opaque = false;  // under /etc or /var: the instance's alone, the host's directory of that name hidden
 };
 
-// What differs between instances: their names and the lab's key (OpenSSH public key line, or empty).
+// What differs between instances: their /etc names and their key pair's public key (or empty).
 struct InstanceIdentity {
-    std::string hostname;                             // ip-10-10-1-4
     std::map<std::string, std::string> etc_files;     // hostname, hosts, resolv.conf: as /etc/netns/<ns>/ has them
-    std::string authorized_key;                       // KeyName's public key, installed for ec2-user and root
-    long days_since_epoch = 0;                        // shadow's "last changed" field for a password set now
+    std::string authorized_key;                       // KeyName's public key (OpenSSH line), for ec2-user and root
 };
 
 // The web servers a script may install; vpclab provides one server for all of them (README: busybox httpd).
@@ -42,19 +40,21 @@ struct WebServer {
 struct InstanceFiles {
     std::map<std::string, FileEntry> files;             // absolute path in the instance → content
     std::map<std::string, DirectoryEntry> directories;  // absolute paths that exist in the instance's own view
+    std::vector<std::string> hidden;                    // host paths under /etc the instance must not see (host secrets)
     WebServer web;
-    // What became of each action, a line each: "line 2: set root's password", and actions that failed as
-    // they would have on the instance: "line 9 failed: /var/www/html/index.html: No such file or directory".
-    std::vector<std::string> outcome;
+    // What became of each action: (line, "line 2: set root's password"), and actions that failed as they
+    // would have on the instance: (9, "line 9 failed: /var/www/html/index.html: No such file or directory").
+    std::vector<std::pair<int, std::string>> outcome;
 
     bool has_file(const std::string& path) const { return files.count(path) != 0; }
 };
 
-// Users of the instance (its /etc/passwd): the host's lines as they are (so files keep their owners' names)
-// plus ec2-user, as on every Amazon Linux AMI, with the first uid and gid from 1000 the host does not use.
+// Users of the instance (its /etc/passwd and /etc/group): the host's system accounts (uid and gid below
+// 1000, and nobody), so the host's files keep their owners' names, and ec2-user as on every Amazon Linux
+// AMI, uid and gid 1000. The host's own users are not the instance's.
 struct Accounts {
     std::string passwd, group;
-    unsigned ec2_user_uid = 1000, ec2_user_gid = 1000;
+    static constexpr unsigned ec2_user_uid = 1000, ec2_user_gid = 1000;
 };
 Accounts accounts_with_ec2_user(std::string_view host_passwd, std::string_view host_group);
 
@@ -65,11 +65,14 @@ Accounts accounts_with_ec2_user(std::string_view host_passwd, std::string_view h
 InstanceFiles amazon_linux_files(const InstanceIdentity& identity, const Accounts& accounts);
 
 // Carries out what UserData asked, in order, on the instance's files. `hash_password` turns a password into a
-// crypt(3) hash (random salt in the router, fixed in tests). `directory_exists_on_host` answers for
-// directories the instance reads from the host's tree (/etc, /var, …), which are not in `files`.
+// crypt(3) hash (random salt in the router, fixed in tests). A file may be written in a directory of the
+// instance's own, or in /etc or /var, which every instance has.
 void carry_out(InstanceFiles& files, const UserDataScript& script, long days_since_epoch,
-               const std::function<std::string(const std::string&)>& hash_password,
-               const std::function<bool(const std::string&)>& directory_exists_on_host);
+               const std::function<std::string(const std::string&)>& hash_password);
+
+// Where each web server package logs its requests in the instance: /var/log/httpd/access_log (httpd),
+// /var/log/apache2/access.log, /var/log/nginx/access.log.
+std::string web_access_log_of(const std::string& package);
 
 // What became of a script, in line order: each action's outcome (done or failed) and each skipped line.
 std::vector<std::string> what_became_of(const InstanceFiles& files, const UserDataScript& script);

@@ -58,6 +58,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     watch(signals_.get(), signal_tag);
     watch(launcher_.notify_fd(), launcher_tag);
     state_.runtime = this;
+    for (const char* type : {"rsa", "ed25519"}) make_key_ahead(type);
     watch(network_.dns_udp_fd(), dns_udp_tag);
     watch(network_.dns_tcp_fd(), dns_listen_tag);
 }
@@ -200,6 +201,26 @@ void EventLoop::release(const std::string& instance_id, const std::string& netns
 
 bool EventLoop::namespace_exists(const std::string& netns) const { return tap::named_netns_exists(netns); }
 
+void EventLoop::make_key_ahead(const std::string& key_type) {
+    LauncherJob job;
+    job.kind = LauncherJob::Kind::make_key;
+    job.key_type = key_type;
+    launcher_.submit(std::move(job));
+}
+
+instance::KeyMaterial EventLoop::key_material(const std::string& key_type) {
+    auto& ready = keys_ahead_[key_type];
+    if (ready.empty()) {
+        // Two calls in a row: the next key is still being made. Make this one here (RSA: ~0.1 s on the loop).
+        spdlog::info("no {} key made ahead yet: making one on the event loop", key_type);
+        return instance::make_key_material(key_type);
+    }
+    instance::KeyMaterial key = std::move(ready.back());
+    ready.pop_back();
+    make_key_ahead(key_type);
+    return key;
+}
+
 void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool on) {
     // The carrier changes on the launcher thread (TUNSETCARRIER waits for the kernel's RTNL lock, which
     // namespace work holds), through dups of the fds; the loop only changes what it watches.
@@ -238,7 +259,13 @@ void EventLoop::on_launcher_results() {
             loop.launcher_.submit(std::move(job));
         }
     } taps(*this);
-    for (LauncherResult& r : launcher_.take_results()) apply_launcher_result(state_, r, taps);
+    for (LauncherResult& r : launcher_.take_results()) {
+        if (r.kind == LauncherJob::Kind::make_key) {
+            if (r.error.empty()) keys_ahead_[r.key_type].push_back(std::move(r.key));
+            continue;
+        }
+        apply_launcher_result(state_, r, taps);
+    }
 }
 
 }  // namespace vpclab::router

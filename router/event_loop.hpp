@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "router/control/control_server.hpp"
@@ -51,6 +52,8 @@ private:
     void release(const std::string& instance_id, const std::string& netns, const std::vector<routing::PortId>& ports) override;
     bool namespace_exists(const std::string& netns) const override;
     void set_forwarding(const std::vector<routing::PortId>& ports, bool on) override;
+    instance::KeyMaterial key_material(const std::string& key_type) override;
+    void make_key_ahead(const std::string& key_type);
     // FrameSink: writes to the destination TAP, counts per port.
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
     void drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept override;
@@ -65,6 +68,8 @@ private:
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
     LogBudget drop_log_budget_{drop_log_lines_per_second};
     InstanceLauncher launcher_;
+    // One key of each type made ahead on the launcher thread, so CreateKeyPair answers at once.
+    std::map<std::string, std::vector<instance::KeyMaterial>> keys_ahead_;
 };
 
 }  // namespace vpclab::router

@@ -13,12 +13,16 @@
 
 #include <chrono>
 #include <fstream>
+#include <regex>
 #include <iostream>
 #include <thread>
 
+#include "instance/key_pair.hpp"
 #include "router/control/control_socket.hpp"
 #include "router/event_loop.hpp"
 #include "router/lab/lab_network.hpp"
+#include "router/control/ec2/family.hpp"
+#include "router/lab/process_spawn.hpp"
 #include "router/lab/stack_state.hpp"
 #include "tap/network_namespace.hpp"
 
@@ -51,24 +55,57 @@ void preflight(const routing::VpcModel& model, const LabPlan& plan) {
 // The region's web server: this binary again, in its serving mode, so that it holds none of the router's
 // TAP fds (a TAP must vanish with the router) and dies with it (PR_SET_PDEATHSIG, set by the server).
 pid_t start_region_http_server(const std::string& netns, const endpoints::RegionCatalog& catalog, const fs::path& log) {
-    const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        // Never hold the caller's terminal or pipes: `out=$(vpclab up)` must see EOF when up returns.
-        const int null_fd = ::open("/dev/null", O_RDWR);
-        const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        ::dup2(null_fd, 0);
-        ::dup2(null_fd, 1);
-        ::dup2(log_fd >= 0 ? log_fd : null_fd, 2);
-        const std::string cidr = catalog.plan().range.to_string();
-        ::execl("/proc/self/exe", "vpclab", "__region-http", netns.c_str(), catalog.region().c_str(), cidr.c_str(), nullptr);
-        ::_exit(127);
-    }
+    // Never hold the caller's terminal or pipes: `out=$(vpclab up)` must see EOF when up returns.
+    const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    const pid_t pid = spawn_process("/proc/self/exe", {"vpclab", "__region-http", netns, catalog.region(), catalog.plan().range.to_string()}, -1, log_fd);
+    if (log_fd >= 0) ::close(log_fd);
     return pid;
 }
 
+// A private key the stack hands out: a template's KeyName pair, made at `vpclab up`.
+struct PrivateKeyFile {
+    std::string key_name, file_name, pem;
+};
+
+// The key pairs a template's KeyName asked for are made before the router starts (ssh-keygen, once each):
+// their public halves go into the model, their private keys to the stack's directory (serve writes them).
+std::vector<PrivateKeyFile> make_template_keys(routing::VpcModel& model) {
+    static const std::regex safe_file_name("[A-Za-z0-9_][A-Za-z0-9._-]{0,200}");
+    std::vector<PrivateKeyFile> out;
+    for (const auto& k : model.key_pairs()) {
+        if (!k.public_key.empty()) continue;
+        const instance::KeyMaterial material = instance::make_key_material(k.key_type);
+        routing::KeyPair& made = model.key_pair_mut(k.id);
+        made.fingerprint = material.fingerprint;
+        made.public_key = material.public_key + " " + k.key_name;
+        made.create_time = router::ec2::now_iso8601();
+        out.push_back({k.key_name, (std::regex_match(k.key_name, safe_file_name) ? k.key_name : k.id) + ".pem", material.private_key});
+    }
+    return out;
+}
+
+void write_private_keys(const StackPaths& paths, const std::vector<PrivateKeyFile>& keys) {
+    for (const auto& k : keys) {
+        const fs::path file = paths.dir / k.file_name;
+        const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);  // ssh -i refuses keys others can read
+        if (fd < 0 || ::write(fd, k.pem.data(), k.pem.size()) != static_cast<ssize_t>(k.pem.size()))
+            throw std::runtime_error("cannot write the private key " + file.string() + ": " + std::strerror(errno));
+        ::close(fd);
+    }
+}
+
+void print_key_notes(const std::string& stack, const std::vector<PrivateKeyFile>& keys) {
+    for (const auto& k : keys) {
+        const fs::path file = StackPaths::of(stack).dir / k.file_name;
+        std::cerr << "vpclab: key pair " << k.key_name << " (the template's KeyName) was made for this lab; its private key is " << file.string()
+                  << "\n    from the internet, as from your laptop: vpclab exec region --stack-name " << stack << " -- ssh -i " << file.string()
+                  << " ec2-user@<public IP>\n";
+    }
+}
+
 // Runs in the router process. `ready_fd` (or -1 in the foreground) hears "ready" or "error: …".
-int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddressPlan& addresses, int ready_fd, bool foreground) {
+int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddressPlan& addresses, const std::vector<PrivateKeyFile>& keys,
+          int ready_fd, bool foreground) {
     ::prctl(PR_SET_NAME, router_process_name, 0, 0, 0);
     const std::string stack = lab.model->stack_name();
     const StackPaths paths = StackPaths::of(stack);
@@ -80,6 +117,8 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddres
         if (::mkdir(paths.dir.c_str(), 0700) != 0) throw std::runtime_error("cannot create " + paths.dir.string() + ": " + std::strerror(errno));
         owns_state_dir = true;
         std::ofstream(paths.pid_file) << ::getpid() << '\n';
+        write_private_keys(paths, keys);
+        fs::create_directories(paths.dir / "region-root");  // the region's own /root (its ~/.ssh/known_hosts)
         Ledger ledger(paths.ledger);
         state.catalog = std::make_unique<endpoints::RegionCatalog>(lab.model->region(), addresses);
         LabNetwork network = LabNetwork::create(*lab.model, plan, *state.catalog, ledger);
@@ -134,7 +173,11 @@ int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
     const LabPlan plan = LabPlan::of(*lab.model);
     const auto& addresses = options.public_addresses;
     preflight(*lab.model, plan);
-    if (options.foreground) return serve(std::move(lab), plan, addresses, -1, true);
+    const std::vector<PrivateKeyFile> keys = make_template_keys(*lab.model);
+    if (options.foreground) {
+        print_key_notes(stack, keys);
+        return serve(std::move(lab), plan, addresses, keys, -1, true);
+    }
 
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
@@ -147,7 +190,7 @@ int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
         const pid_t grandchild = ::fork();
         if (grandchild != 0) ::_exit(grandchild < 0 ? 1 : 0);
         if (::chdir("/") != 0) ::_exit(1);
-        ::_exit(serve(std::move(lab), plan, addresses, pipe_fds[1], false));
+        ::_exit(serve(std::move(lab), plan, addresses, keys, pipe_fds[1], false));
     }
     ::close(pipe_fds[1]);
     ::waitpid(child, nullptr, 0);
@@ -170,6 +213,7 @@ int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
         std::cerr << "vpclab: the router started but does not answer: " << reply.dump() << '\n';
         return 1;
     }
+    print_key_notes(stack, keys);
     return 0;
 }
 

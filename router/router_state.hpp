@@ -10,6 +10,7 @@
 
 #include "endpoints/dns_zone.hpp"
 #include "endpoints/region_catalog.hpp"
+#include "instance/key_pair.hpp"
 #include "router/data_path/counters.hpp"
 #include "router/lab/lab_network.hpp"
 #include "routing/forwarding_snapshot.hpp"
@@ -35,6 +36,9 @@ public:
     virtual void set_forwarding(const std::vector<routing::PortId>& ports, bool on) = 0;
     // Whether a network namespace of that name already exists on the host (a launch must not take it).
     virtual bool namespace_exists(const std::string& netns) const = 0;
+    // A new key (CreateKeyPair), "rsa" or "ed25519": from keys made ahead on the launcher thread when one is
+    // ready, so that making one (ssh-keygen, ~0.1 s for RSA) does not hold up forwarding.
+    virtual instance::KeyMaterial key_material(const std::string& key_type) = 0;
 
 protected:
     ~LabRuntime() = default;

@@ -212,6 +212,8 @@ public:
     // CreateKeyPair / ImportKeyPair: `key` names the pair and carries its public half (IDs are the model's);
     // InvalidKeyPair.Duplicate when the name is taken. DeleteKeyPair by ID.
     KeyPair& create_key_pair(const std::string& logical_id, KeyPair key);
+    // What create_key_pair checks (name, type, not taken), to ask before a key is made.
+    void check_new_key_pair(const KeyPair& key) const;
     void delete_key_pair(const std::string& key_pair_id);
     const KeyPair* find_key_pair(const std::string& key_name) const;
     KeyPair& key_pair_mut(const std::string& key_pair_id);

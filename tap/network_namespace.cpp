@@ -99,16 +99,24 @@ std::vector<pid_t> pids_in_netns(const std::string& name) {
     return pids;
 }
 
+bool process_in_netns(pid_t pid, const std::string& name) {
+    const ino_t target = valid_netns_name(name) ? netns_inode_of(run_path(name)) : 0;
+    return target != 0 && netns_inode_of("/proc/" + std::to_string(pid) + "/ns/net") == target;
+}
+
 void delete_named_netns(const std::string& name) noexcept try {
     if (!valid_netns_name(name)) return;
     // Processes left in the namespace (a listener started with `vpclab exec … &`) would keep it alive unseen.
-    for (pid_t pid : pids_in_netns(name))
-        if (pid != ::getpid()) ::kill(pid, SIGKILL);
-    // SIGKILL lands at once but a process leaves its namespaces (and an instance's overlays are released)
-    // only as it exits: wait for that, briefly, so what follows removes files nothing uses.
+    // Again and again, until none is left (or 2 s passed): a process may fork while it is being killed,
+    // and a killed one leaves its namespaces (and an instance's overlays are released) only as it exits.
     for (int tries = 0; tries < 200; ++tries) {
-        const auto left = pids_in_netns(name);
-        if (left.empty() || (left.size() == 1 && left.front() == ::getpid())) break;
+        bool left = false;
+        for (pid_t pid : pids_in_netns(name))
+            if (pid != ::getpid()) {
+                ::kill(pid, SIGKILL);
+                left = true;
+            }
+        if (!left) break;
         ::usleep(10'000);
     }
     const std::string path = run_path(name);

@@ -29,6 +29,9 @@ UniqueFd open_named_netns(const std::string& name);
 // own network namespace (this process's or init's).
 std::vector<pid_t> pids_in_netns(const std::string& name);
 
+// Whether a process's network namespace is the named one.
+bool process_in_netns(pid_t pid, const std::string& name);
+
 // Enters a network namespace for the lifetime of the guard, then returns to the one the thread had.
 class NetnsGuard {
 public:

@@ -1,15 +1,15 @@
 // vpclab exec and vpclab shell.
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "router/cli/commands.hpp"
 #include "router/cli/instance_exec.hpp"
 #include "router/cli/options.hpp"
-#include "router/lab/instance_view.hpp"
+#include "router/lab/instance_init.hpp"
 #include "router/lab/stack_state.hpp"
 #include "router/region_http_server.hpp"
-#include "tap/network_namespace.hpp"
 
 namespace vpclab::router {
 
@@ -22,13 +22,6 @@ struct InstanceArgs {
 
 // [--stack-name S] INSTANCE [--stack-name S] [--] COMMAND…: --stack-name may come before or after the
 // instance; what follows `--` (or, without one, the first other word after the instance) is the command.
-// The instance's init, when it has one (the region does not).
-int init_of(const InstanceLocation& where) {
-    const std::string id = where.instance.value("InstanceId", std::string());
-    if (id.rfind("i-", 0) != 0) return 0;
-    return live_instance_init(InstanceViewPaths::of(where.stack, id), where.instance["Namespace"]);
-}
-
 InstanceArgs split_instance_args(const Args& args, bool want_command) {
     const char* usage = want_command ? "usage: vpclab exec [--stack-name S] INSTANCE [--stack-name S] -- COMMAND…\n"
                                        "  INSTANCE: a Name tag, instance ID or namespace (see `vpclab ls`), or \"region\"\n"
@@ -64,12 +57,32 @@ InstanceArgs split_instance_args(const Args& args, bool want_command) {
     if (!want_command && !out.command.empty()) throw UsageError("vpclab shell takes no command; use vpclab exec");
     return out;
 }
+
+// The instance's init (0 for the region, which has none). An instance whose init is gone is refused, never
+// entered with the host's files in place of its own.
+int init_of(const InstanceLocation& where) {
+    const std::string id = where.instance.value("InstanceId", std::string());
+    if (id.rfind("i-", 0) != 0) return 0;
+    const pid_t pid = live_instance_init(InstanceViewPaths::of(where.stack, id), where.instance["Namespace"]);
+    if (pid == 0)
+        throw std::runtime_error("instance " + id + " has no running init (process vpclab-instance), so none of its own files: "
+                                 "was it killed? `vpclab ec2 terminate-instances` and run it again, or `vpclab down` and `up`");
+    return pid;
+}
+
+// The region's own /root, made by the router (its known_hosts stays in the lab).
+std::string own_root_of(const InstanceLocation& where) {
+    if (where.instance.value("InstanceId", std::string()).rfind("i-", 0) == 0) return "";
+    const auto dir = StackPaths::of(where.stack).dir / "region-root";
+    return std::filesystem::is_directory(dir) ? dir.string() : "";
+}
+
 }  // namespace
 
 int command_exec(const Args& args) {
     const InstanceArgs a = split_instance_args(args, true);
     const InstanceLocation where = find_instance(a.stack, a.instance);
-    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"], "", init_of(where)}, a.command);
+    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"], "", init_of(where), own_root_of(where)}, a.command);
 }
 
 int command_shell(const Args& args) {
@@ -81,7 +94,7 @@ int command_shell(const Args& args) {
     // The prompt shows the EC2-style hostname, as on the instance, and the instance's name.
     // A login lands in root's home, so the prompt reads [root@ip-10-10-1-4 … ~]# as in the seed's blog.
     const char* home = std::getenv("HOME");
-    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"], home && *home ? home : "/root", init_of(where)},
+    return exec_in_instance({where.instance["Namespace"], where.instance["Hostname"], home && *home ? home : "/root", init_of(where), own_root_of(where)},
                             {"bash", "--norc", "--noprofile", "-i"},
                             {{"PS1", "[root@\\h " + name + " \\W]\\$ "}, {"VPCLAB_INSTANCE", name}, {"VPCLAB_STACK", where.stack}});
 }
@@ -96,27 +109,13 @@ int command_region_http(const Args& args) {
     return run_region_http_server(args[0], catalog);
 }
 
-// Started by the router (instance_view.cpp), never by hand: every argument is the router's own making,
-// checked again here before anything is mounted.
+// Started by the router (instance_init.cpp), never by hand; its arguments are checked again here.
 int command_instance_init(const Args& args) {
-    const char* usage = "__instance-init NETNS HOSTNAME DIR HOST_KEY|- ACCESS_LOG|- [-s] [-g] [-w] (started by the router)";
-    if (args.size() < 5) throw UsageError(usage);
-    InstanceInit init;
-    init.netns = args[0];
-    init.hostname = args[1];
-    init.paths.dir = args[2];
-    init.host_key = args[3] == "-" ? "" : args[3];
-    init.web_access_log = args[4] == "-" ? "" : args[4];
-    if (!tap::valid_netns_name(init.netns)) throw UsageError("__instance-init: bad namespace name");
-    if (init.hostname.empty() || init.hostname.size() > 64) throw UsageError("__instance-init: bad hostname");
-    if (init.paths.dir.parent_path().parent_path() != state_root || init.paths.dir.filename().string().rfind("i-", 0) != 0)
-        throw UsageError("__instance-init: DIR must be /run/vpclab/<stack>/<instance-id>");
-    if (!init.web_access_log.empty() && init.web_access_log.rfind("/var/log/", 0) != 0) throw UsageError("__instance-init: bad access log");
-    for (std::size_t i = 5; i < args.size(); ++i) {
-        if (args[i] != "-s" && args[i] != "-g" && args[i] != "-w") throw UsageError(usage);
-        init.sshd_options.push_back(args[i]);
+    try {
+        return run_instance_init(parse_instance_init_arguments(args));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("__instance-init (started by the router): ") + e.what());
     }
-    return run_instance_init(init);
 }
 
 }  // namespace vpclab::router

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -56,15 +57,11 @@ int exec_in_instance(const InstanceContext& ctx, const std::vector<std::string>&
     char cwd[4096];
     const bool have_cwd = ::getcwd(cwd, sizeof cwd) != nullptr;
     if (ctx.init_pid > 0) {
-        // All three opened first: once in the mount namespace, /proc may be another.
-        const std::string base = "/proc/" + std::to_string(ctx.init_pid) + "/ns/";
-        tap::UniqueFd net(::open((base + "net").c_str(), O_RDONLY | O_CLOEXEC));
-        tap::UniqueFd uts(::open((base + "uts").c_str(), O_RDONLY | O_CLOEXEC));
-        tap::UniqueFd mnt(::open((base + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
-        if (!net || !uts || !mnt) return fail("open the namespaces of the instance's init (PID " + std::to_string(ctx.init_pid) + ")");
-        if (::setns(net.get(), CLONE_NEWNET) != 0) return fail("setns into " + ctx.netns);
-        if (::setns(uts.get(), CLONE_NEWUTS) != 0) return fail("setns into the instance's UTS namespace");
-        if (::setns(mnt.get(), CLONE_NEWNS) != 0) return fail("setns into the instance's mount namespace");
+        // One pidfd, one setns for all three namespaces (setns(2), Linux 5.8): a PID reused meanwhile names
+        // another process, whose pidfd this is not.
+        tap::UniqueFd init(static_cast<int>(::syscall(SYS_pidfd_open, ctx.init_pid, 0)));
+        if (!init) return fail("open the instance's init (PID " + std::to_string(ctx.init_pid) + ")");
+        if (::setns(init.get(), CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWNS) != 0) return fail("enter the instance's namespaces");
         // setns put us at the namespace's root: back to the same path, or the requested one.
         const std::string where = !ctx.working_directory.empty() ? ctx.working_directory : have_cwd ? cwd : "/";
         if (::chdir(where.c_str()) != 0 && ::chdir("/") != 0) return fail("chdir /");
@@ -78,6 +75,8 @@ int exec_in_instance(const InstanceContext& ctx, const std::vector<std::string>&
     ::umount2("/sys", MNT_DETACH);
     if (::mount(ctx.netns.c_str(), "/sys", "sysfs", 0, nullptr) != 0) return fail("mount /sys");
     bind_etc_files(ctx.netns);
+    // The region is the internet, your laptop: its ~/.ssh/known_hosts is its own, not the host's.
+    if (!ctx.own_root.empty() && ::mount(ctx.own_root.c_str(), "/root", nullptr, MS_BIND, nullptr) != 0) return fail("bind " + ctx.own_root + " over /root");
     if (::sethostname(ctx.hostname.data(), ctx.hostname.size()) != 0) return fail("sethostname");
     if (!ctx.working_directory.empty() && ::chdir(ctx.working_directory.c_str()) != 0) return fail("chdir " + ctx.working_directory);
     return run(argv, environment);

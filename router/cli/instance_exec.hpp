@@ -9,7 +9,8 @@ namespace vpclab::router {
 struct InstanceContext {
     std::string netns, hostname;
     std::string working_directory;  // empty: stay where the caller is (the same path in the instance's view)
-    int init_pid = 0;               // the instance's init (instance_view.hpp): enter its namespaces; 0: make fresh ones
+    int init_pid = 0;               // the instance's init (instance_init.hpp): enter its namespaces; 0: make fresh ones
+    std::string own_root;           // without an init: a directory bound over /root (the region's), "" for none
 };
 
 // Replaces the current process (execvp), so exit status and stdio pass straight through. With an init,

@@ -106,9 +106,12 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
         else if (auto one = resource.find(item); one != resource.end() && one->is_object())
             pick(*one);
     } else {
-        // A top-level member, named as the filter in PascalCase ("vpc-id" → VpcId), but for the two names
+        // A top-level member, named as the filter in PascalCase ("vpc-id" → VpcId), but for the three names
         // EC2 chose otherwise. Which names a call takes is its ActionSpec's list; this only reads them.
-        const std::string member = filter == "cidr" ? "CidrBlock" : filter == "ip-address" ? "PublicIpAddress" : pascal_case(filter);
+        const std::string member = filter == "cidr"          ? "CidrBlock"
+                                   : filter == "ip-address"  ? "PublicIpAddress"
+                                   : filter == "fingerprint" ? "KeyFingerprint"
+                                                             : pascal_case(filter);
         if (auto it = resource.find(member); it != resource.end()) add(*it);
         // A network interface names its groups in Groups.
         if (filter == "group-id") each("Groups", [&](const nlohmann::ordered_json& g) { add(g.value("GroupId", nlohmann::ordered_json())); });

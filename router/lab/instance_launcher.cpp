@@ -98,21 +98,25 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
             case LauncherJob::Kind::carrier:
                 for (const auto& fd : job.carrier_fds) tap::set_tap_carrier(fd.get(), job.carrier_on);
                 break;
+            case LauncherJob::Kind::make_key:
+                r.key_type = job.key_type;
+                r.key = instance::make_key_material(job.key_type);
+                break;
             case LauncherJob::Kind::teardown:
                 job.to_close.clear();
                 // Kills what runs inside, unmounts, removes /run/netns/<ns> and /etc/netns/<ns>/.
                 if (!job.netns.empty()) {
                     tap::delete_named_netns(job.netns);
-                    ledger_.forget_namespace(job.netns);
                     // Terminated: its files go too, as an EC2 instance's root volume does (DeleteOnTermination).
                     remove_instance_view(InstanceViewPaths::of(stack_, job.instance_id));
+                    ledger_.forget_namespace(job.netns);
                 }
                 break;
         }
     } catch (const std::exception& e) {
         r.error = e.what();
         r.taps.clear();
-        static constexpr const char* kinds[] = {"launch", "attach", "teardown", "carrier change"};
+        static constexpr const char* kinds[] = {"launch", "attach", "teardown", "carrier change", "key making"};
         spdlog::warn("launcher: {} of {} failed: {}", kinds[static_cast<int>(job.kind)], job.instance_id, e.what());
     }
     return r;

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "instance/key_pair.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/lab/stack_state.hpp"
 #include "tap/unique_fd.hpp"
@@ -18,7 +19,7 @@
 namespace vpclab::router {
 
 struct LauncherJob {
-    enum class Kind { launch, attach, teardown, carrier };
+    enum class Kind { launch, attach, teardown, carrier, make_key };
     Kind kind = Kind::launch;
     std::string instance_id;
     InstanceSetup setup;                  // launch
@@ -28,6 +29,7 @@ struct LauncherJob {
     std::vector<tap::TapDevice> to_close;  // teardown: TAPs taken off the loop (closing deletes them)
     std::vector<tap::UniqueFd> carrier_fds;  // carrier: dups of TAP fds the loop keeps
     bool carrier_on = false;
+    std::string key_type;                 // make_key: "rsa" or "ed25519"
 };
 
 struct LauncherResult {
@@ -37,6 +39,8 @@ struct LauncherResult {
     std::string attachment_id;         // attach
     std::string error;                 // empty: done
     std::vector<PortTap> taps;         // launch, attach: to install
+    std::string key_type;              // make_key
+    instance::KeyMaterial key;         // make_key: a key made ahead for CreateKeyPair
 };
 
 class InstanceLauncher {

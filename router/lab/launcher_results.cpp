@@ -81,6 +81,8 @@ void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps)
         }
         case LauncherJob::Kind::carrier:
             break;  // nothing to apply: the links inside changed
+        case LauncherJob::Kind::make_key:
+            break;  // the loop keeps keys made ahead (EventLoop::key_material)
         case LauncherJob::Kind::teardown:
             if (inst && inst->state == InstanceState::shutting_down) {
                 commit_or_log(state, "marking an instance terminated", [&](routing::VpcModel& next) { next.finish_termination(r.instance_id, std::time(nullptr)); });

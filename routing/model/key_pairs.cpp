@@ -8,7 +8,7 @@
 
 namespace vpclab::routing {
 
-KeyPair& VpcModel::create_key_pair(const std::string& logical_id, KeyPair key) {
+void VpcModel::check_new_key_pair(const KeyPair& key) const {
     // "Constraints: Up to 255 ASCII characters" (CreateKeyPair, KeyName).
     if (key.key_name.empty() || key.key_name.size() > 255 ||
         !std::all_of(key.key_name.begin(), key.key_name.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
@@ -17,6 +17,10 @@ KeyPair& VpcModel::create_key_pair(const std::string& logical_id, KeyPair key) {
     if (key.key_type != "rsa" && key.key_type != "ed25519")
         throw ApiError("InvalidParameterValue", "Value (" + key.key_type + ") for parameter KeyType is invalid: rsa or ed25519", "KeyType");
     if (find_key_pair(key.key_name)) throw ApiError("InvalidKeyPair.Duplicate", "The keypair '" + key.key_name + "' already exists.", "KeyName");
+}
+
+KeyPair& VpcModel::create_key_pair(const std::string& logical_id, KeyPair key) {
+    check_new_key_pair(key);
     key.logical_id = logical_id;
     key.id = new_id("key", logical_id);
     key_pairs_.push_back(std::move(key));

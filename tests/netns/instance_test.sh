@@ -48,6 +48,15 @@ on jh-Custom-WEB-1 sh -c 'echo written inside > /tmp/mine'
 check_not "an instance's /tmp is its own" on jh-Custom-WEB-2 test -e /tmp/mine
 check_not "… and not the host's" test -e /tmp/mine
 
+# --- what a command typed in an instance can and cannot change ---
+check_not "the host's tree is read-only in an instance" on jh-EC2 touch /usr/vpclab-test
+check "… its own files are writable" on jh-EC2 sh -c 'echo 1.2.3.4 extra >> /etc/hosts'
+check_not "… and the host's /etc/hosts did not change" grep -q "1.2.3.4 extra" /etc/hosts
+check_not "systemctl in an instance cannot reach the host's systemd" on jh-EC2 systemctl restart ssh
+check_equal "the instance's /etc/ssh is its own (the host's keys are not in it)" "ssh_host_ed25519_key sshd_config" \
+    "$(on jh-EC2 ls /etc/ssh | tr '\n' ' ' | sed 's/ $//')"
+check_not "… nor the host's shadow backups" on jh-EC2 test -e /etc/shadow-
+
 # --- ssh between the web servers with the UserData's password ---
 out=$(on jh-Custom-WEB-2 timeout 20 sshpass -p qwe123 ssh -o StrictHostKeyChecking=accept-new "root@$web1" 'hostname; cat /var/www/html/index.html' 2>&1)
 check_contains "ssh root@web1 from web 2 lands on web 1" "ip-${web1//./-}" "$out"
@@ -98,11 +107,19 @@ check_contains "the private instance's sshd_config still says so" "PasswordAuthe
 "$VPCLAB" down --stack-name "$stack2" >/dev/null
 
 # --- down: nothing left, nothing on the host changed ---
-inits=$(pgrep -f "__instance-init $stack-" | wc -l)
-check_equal "each instance has one init while up" "3" "$inits"
+check_equal "each instance has one init while up" "3" "$(pgrep -f "__instance-init $stack " | wc -l)"
+ec2_id=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters Name=tag:Name,Values=jh-EC2 \
+    --query 'Reservations[0].Instances[0].InstanceId' --output text)
+kill -9 "$(cat "/run/vpclab/$stack/$ec2_id/init.pid")"
+out=$(on jh-EC2 true 2>&1)
+check_contains "an instance whose init was killed is refused, never entered with the host's files" "has no running init" "$out"
+pids=$(for ns in $(ip netns list | awk '{print $1}' | grep "^$stack-"); do ip netns pids "$ns"; done)
+check_contains "… and sshd and httpd run in the instances" "httpd" "$(for p in $pids; do cat /proc/$p/cmdline | tr '\0' ' '; echo; done)"
 "$VPCLAB" down --stack-name "$stack" >/dev/null
 check_equal "down leaves no leftovers" "" "$(stack_leftovers "$stack"; stack_leftovers "$stack2")"
-check_equal "… no init, sshd or web server of the stacks" "" "$(pgrep -af "run/vpclab/$stack|__instance-init $stack")"
+left=""
+for p in $pids; do [ -e "/proc/$p/ns/net" ] && left="$left $p"; done  # a zombie has no namespaces left
+check_equal "… and no process that ran in its instances (inits, sshd, httpd)" "" "$left"
 check_equal "the host's files are as they were (shadow, passwd, ssh, /var/www, hostname)" "$before_files" "$(host_state)"
 check_equal "… and nothing more listens on 22 or 80" "$before_listeners" "$(host_listeners)"
 finish

@@ -15,18 +15,18 @@ if [ "$(id -u)" != 0 ]; then
     exit 77
 fi
 
-# A stack name unique to this test run, so tests can run side by side and never meet a leftover.
+# A stack name unique to this test run, so tests can run side by side and never meet a leftover. Called as
+# stack=$(new_stack NAME), in a subshell: cleanup finds the run's stacks by their prefix, not by a list.
+stack_prefix="t$(printf '%04x' $$)-"
 new_stack() {
-    local name="t$(printf '%04x' $$)-$1"
-    stacks_to_remove+=("$name")
-    echo "$name"
+    echo "$stack_prefix$1"
 }
 
 cleanup() {
-    local pid stack
+    local pid dir
     for pid in "${background_pids[@]}"; do kill "$pid" 2>/dev/null; done
-    for stack in "${stacks_to_remove[@]}"; do
-        [ -d "/run/vpclab/$stack" ] && "$VPCLAB" down --stack-name "$stack" >/dev/null 2>&1
+    for dir in /run/vpclab/"$stack_prefix"*; do
+        [ -d "$dir" ] && "$VPCLAB" down --stack-name "$(basename "$dir")" >/dev/null 2>&1
     done
     wait 2>/dev/null
 }

@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 stack=$(new_stack seed)
 out=$("$VPCLAB" up "$SOURCE_DIR/labs/endpoints-lab.yaml" --stack-name "$stack" --strict 2>&1)
+up_out=$out
 check "the seed template comes up verbatim (even with --strict)" test $? = 0
 check_contains "up lists the instances" "jh-test-Private-EC2" "$out"
 check_contains "up reports the UserData it did not run" "UserData of jhPrivateEC2 is never run as a script" "$out"
@@ -86,12 +87,26 @@ out=$($pub $ssh_priv 'hostname; ping -c 1 -W 1 s3.ap-northeast-2.amazonaws.com >
 check_contains "ssh root@10.10.1.4 with qwe123 gives a shell on the private instance" "ip-10-10-1-4" "$out"
 check_contains "… whose ping to S3 gets nothing, as the private instance's" "ping s3: 1" "$out"
 check_contains "the login is in the private instance's /var/log/secure" "Password auth succeeded for 'root' from 10.10.0.4" "$($priv cat /var/log/secure)"
-check_contains "… the host key is kept in the public instance's own known_hosts" "ssh-ed25519" "$($pub cat /root/.ssh/known_hosts)"
+check_contains "… the host key is kept in the public instance's own known_hosts" "10.10.1.4 ssh-ed25519" "$($pub cat /root/.ssh/known_hosts)"
 check_not "… not in the host's" grep -qs "10.10.1.4" /root/.ssh/known_hosts
 out=$(printf 'hostname\nexit\n' | $pub timeout 20 sshpass -p qwe123 ssh -tt root@10.10.1.4 2>&1 | tr -d '\r')
 check_contains "an interactive login shows Amazon Linux's motd" "Amazon Linux 2 AMI" "$out"
 check_contains "… and its prompt" "[root@ip-10-10-1-4 ~]#" "$out"
 check_equal "a wrong password is refused (sshpass: 5)" "5" "$($pub timeout 20 sshpass -p wrong ssh root@10.10.1.4 true >/dev/null 2>&1; echo $?)"
+
+# The blog's whole path: from outside (the region: the internet, the reader's laptop) `ssh -i KEY.pem
+# ec2-user@<public IP>` with the template's KeyName pair, then from there `ssh root@10.10.1.xx`.
+key="/run/vpclab/$stack/vpclab-KeyName.pem"
+check_contains "up said where the KeyName pair's private key is" "its private key is $key" "$up_out"
+check "… a private key only root reads" test "$(stat -c %a "$key")" = 600
+region="$VPCLAB exec --stack-name $stack region --"
+out=$($region timeout 30 ssh -i "$key" -o StrictHostKeyChecking=accept-new -o ConnectTimeout=5 "ec2-user@$public_ip" \
+    "id -un; hostname; timeout 20 sshpass -p qwe123 ssh -o StrictHostKeyChecking=accept-new root@10.10.1.4 hostname" 2>&1)
+check_contains "ssh -i the key ec2-user@<public IP> from the internet lands on the public instance" "ec2-user
+ip-10-10-0-4" "$out"
+check_contains "… and ssh root@10.10.1.4 from there on the private one" "ip-10-10-1-4" "$out"
+check_contains "the key pair is listed, with its public key" "ssh-rsa" \
+    "$("$VPCLAB" ec2 describe-key-pairs --stack-name "$stack" --key-names vpclab-KeyName --include-public-key --query 'KeyPairs[0].PublicKey' --output text)"
 
 # tcpdump on both sides of the IGW: the region sees the public address, the instance its private one.
 region="$VPCLAB exec --stack-name $stack region --"

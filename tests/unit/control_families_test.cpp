@@ -7,6 +7,8 @@
 #include <regex>
 #include <set>
 
+#include "instance/base64.hpp"
+#include "instance/key_pair.hpp"
 #include "router/control/control_api.hpp"
 #include "router/control/control_request.hpp"
 #include "router/control/ec2_actions.hpp"
@@ -45,6 +47,12 @@ struct FakeRuntime final : LabRuntime {
     bool namespace_exists(const std::string& netns) const override { return host_namespaces.count(netns) != 0; }
     std::vector<std::pair<std::vector<routing::PortId>, bool>> forwarding;
     void set_forwarding(const std::vector<routing::PortId>& ports, bool on) override { forwarding.emplace_back(ports, on); }
+    std::vector<std::string> keys_made;  // key types, in order
+    instance::KeyMaterial key_material(const std::string& key_type) override {
+        keys_made.push_back(key_type);
+        return {"-----BEGIN FAKE " + key_type + " KEY " + std::to_string(keys_made.size()) + "-----\n",
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBSIFJqju2RnlkS70sErstHXQWP43Eer1v6fP1xt90N3", "fp-" + std::to_string(keys_made.size())};
+    }
 };
 
 // TAPs the results hand over: recorded (no fds in these tests).
@@ -276,6 +284,7 @@ TEST_CASE("tags: created, overwritten, deleted by key or by key and value; aws: 
 TEST_CASE("instances: pending at once, a namespace asked of the runtime, running when it is built; ports never renumber") {
     Lab lab;
     const Built b = build_vpc(lab);
+    lab.ok("CreateKeyPair", {{"KeyName", "k"}});
     const auto reply = lab.ok("RunInstances", {{"SubnetId", b.priv}, {"Count", "3"}, {"ImageId", "ami-1"}, {"KeyName", "k"},
                                                {"TagSpecifications", name_tag("instance", "web")}});
     REQUIRE(reply["Instances"].size() == 3);
@@ -693,4 +702,60 @@ TEST_CASE("an attachment the runtime could not make is undone: the interface is 
     CHECK(lab.ok("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni}}})["NetworkInterfaces"][0]["Status"] == "available");
     CHECK(lab.instance(a).network_interface_ids.size() == 1);
     CHECK(!lab.state.snapshot->is_eni(lab.state.model->network_interface(eni).port));
+}
+
+TEST_CASE("key pairs: made on the runtime, the private key returned once, imported, described, deleted; instances get the public key") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const auto made = lab.ok("CreateKeyPair", {{"KeyName", "sandbox-jh"}, {"TagSpecifications", name_tag("key-pair", "lab key")}});
+    CHECK(made["KeyMaterial"] == "-----BEGIN FAKE rsa KEY 1-----\n");  // RSA unless asked: EC2's default
+    CHECK(made["KeyFingerprint"] == "fp-1");
+    CHECK(made["KeyName"] == "sandbox-jh");
+    CHECK(made["KeyPairId"].get<std::string>().rfind("key-", 0) == 0);
+    CHECK(made["Tags"][0]["Value"] == "lab key");
+    CHECK(lab.runtime.keys_made == std::vector<std::string>{"rsa"});
+
+    // Refusals change nothing, and make no key.
+    const Observed before = observe(lab);
+    CHECK(lab.error_of("CreateKeyPair", {{"KeyName", "sandbox-jh"}}) == "InvalidKeyPair.Duplicate");
+    CHECK(lab.error_of("CreateKeyPair", {{"KeyName", "x"}, {"KeyType", "dsa"}}) == "InvalidParameterValue");
+    CHECK(lab.error_of("CreateKeyPair", {{"KeyName", "x"}, {"KeyFormat", "ppk"}}) == "InvalidParameterValue");
+    CHECK(lab.error_of("CreateKeyPair", {{"KeyName", std::string(256, 'k')}}) == "InvalidParameterValue");
+    CHECK(lab.error_of("ImportKeyPair", {{"KeyName", "mine"}, {"PublicKeyMaterial", "ssh-rsa not-a-key"}}) == "InvalidKey.Format");
+    CHECK(lab.error_of("RunInstances", {{"SubnetId", b.priv}, {"KeyName", "nosuch"}}) == "InvalidKeyPair.NotFound");
+    CHECK(lab.error_of("DeleteKeyPair", {{"KeyPairId", "key-00000000000000000"}}) == "InvalidKeyPair.NotFound");
+    CHECK(lab.error_of("DeleteKeyPair", nlohmann::json::object()) == "MissingParameter");
+    CHECK(observe(lab) == before);
+    CHECK(lab.runtime.keys_made.size() == 1);
+
+    // Imported: the key line base64-encoded (as the API takes it) or as it is; EC2's fingerprint of an import.
+    const std::string line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBSIFJqju2RnlkS70sErstHXQWP43Eer1v6fP1xt90N3";
+    const auto imported = lab.ok("ImportKeyPair", {{"KeyName", "mine"}, {"PublicKeyMaterial", instance::base64_encode(line + " me@laptop\n")}});
+    CHECK(imported["KeyFingerprint"] == instance::imported_key_fingerprint(*instance::parse_public_key(line)));
+    CHECK_FALSE(imported.contains("KeyMaterial"));
+    CHECK_FALSE(imported.contains("Tags"));
+    CHECK(lab.ok("ImportKeyPair", {{"KeyName", "mine2"}, {"PublicKeyMaterial", line}})["KeyName"] == "mine2");
+
+    const auto all = lab.ok("DescribeKeyPairs");
+    REQUIRE(all["KeyPairs"].size() == 3);
+    CHECK_FALSE(all["KeyPairs"][0].contains("PublicKey"));
+    const auto one = lab.ok("DescribeKeyPairs", {{"KeyNames", {"sandbox-jh"}}, {"IncludePublicKey", true}});
+    REQUIRE(one["KeyPairs"].size() == 1);
+    CHECK(one["KeyPairs"][0]["PublicKey"] == line + " sandbox-jh");
+    CHECK(one["KeyPairs"][0]["KeyType"] == "rsa");
+    CHECK(lab.ok("DescribeKeyPairs", {{"Filters", {{{"Name", "key-type"}, {"Values", {"ed25519"}}}}}})["KeyPairs"].size() == 2);
+    CHECK(lab.ok("DescribeKeyPairs", {{"Filters", {{{"Name", "fingerprint"}, {"Values", {"fp-1"}}}}}})["KeyPairs"].size() == 1);
+    CHECK(lab.ok("DescribeKeyPairs", {{"Filters", {{{"Name", "tag:Name"}, {"Values", {"lab*"}}}}}})["KeyPairs"].size() == 1);
+    CHECK(lab.error_of("DescribeKeyPairs", {{"KeyNames", {"nosuch"}}}) == "InvalidKeyPair.NotFound");
+
+    // An instance launched with the key gets its public half; deleting the pair later leaves the instance's.
+    const auto run = lab.ok("RunInstances", {{"SubnetId", b.priv}, {"KeyName", "sandbox-jh"}});
+    REQUIRE(lab.runtime.launched.size() == 1);
+    CHECK(lab.runtime.launched[0].view.authorized_key == line + " sandbox-jh");
+    const auto deleted = lab.ok("DeleteKeyPair", {{"KeyName", "sandbox-jh"}});
+    CHECK(deleted["Return"] == true);
+    CHECK(deleted["KeyPairId"] == made["KeyPairId"]);
+    CHECK(lab.ok("DeleteKeyPair", {{"KeyName", "sandbox-jh"}}) == json{{"Return", true}});  // EC2: deleting again succeeds
+    const auto described = lab.ok("DescribeInstances", {{"InstanceIds", {run["Instances"][0]["InstanceId"]}}});
+    CHECK(described["Reservations"][0]["Instances"][0]["KeyName"] == "sandbox-jh");
 }

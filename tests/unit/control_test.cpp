@@ -425,6 +425,9 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     REQUIRE(reply_to(s.state, R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb +
                                   R"(","DestinationCidrBlock":"10.98.0.0/16","InstanceId":")" + instance + "\"}}")["ok"] == true);
     const std::string subnet = s.state.model->subnets().front().id;
+    REQUIRE(reply_to(s.state, R"({"Action":"ImportKeyPair","Params":{"KeyName":"lab-key","PublicKeyMaterial":)"
+                               R"("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBSIFJqju2RnlkS70sErstHXQWP43Eer1v6fP1xt90N3",)"
+                               R"("TagSpecifications":[{"ResourceType":"key-pair","Tags":[{"Key":"Name","Value":"lab"}]}]}})")["ok"] == true);
     REQUIRE(reply_to(s.state, R"({"Action":"RunInstances","Params":{"SubnetId":")" + subnet + R"(","KeyName":"lab-key"}})")["ok"] == true);
     std::size_t describe_calls = 0;
     for (const auto& spec : ec2_actions()) {
@@ -454,7 +457,7 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
-    CHECK(describe_calls == 9);   // every describe call of the registry was tried
+    CHECK(describe_calls == 10);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");

@@ -3,6 +3,8 @@
 // OpenSSH reads it.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "instance/instance_files.hpp"
 #include "instance/password_hash.hpp"
 
@@ -29,11 +31,9 @@ echo "<html><h1>Endpoint Service Lab - CloudNeta Web Server 1</h1></html>" > /va
 )";
 
 std::string fake_hash(const std::string& password) { return "HASH(" + password + ")"; }
-bool host_has(const std::string& dir) { return dir == "/" || dir == "/etc" || dir == "/var"; }
 
 InstanceFiles fresh(const std::string& key = "") {
     InstanceIdentity id;
-    id.hostname = "ip-10-10-1-4";
     id.etc_files = {{"hostname", "ip-10-10-1-4\n"}, {"hosts", "127.0.0.1 localhost\n"}};
     id.authorized_key = key;
     return amazon_linux_files(id, accounts_with_ec2_user(host_passwd, host_group));
@@ -41,7 +41,7 @@ InstanceFiles fresh(const std::string& key = "") {
 
 InstanceFiles after(const std::string& script) {
     InstanceFiles f = fresh();
-    carry_out(f, parse_user_data(script), 20000, fake_hash, host_has);
+    carry_out(f, parse_user_data(script), 20000, fake_hash);
     return f;
 }
 
@@ -58,13 +58,24 @@ TEST_CASE("instance files: Amazon Linux defaults, every account locked, no host 
     const InstanceFiles f = fresh("ssh-ed25519 AAAAC3Nz lab-key");
     CHECK(f.files.at("/etc/hostname").content == "ip-10-10-1-4\n");
     CHECK(shadow_line(f, "root") == "root:*LOCK*:14600::::::");
-    CHECK(shadow_line(f, "alice").find(":!!:") != std::string::npos);
+    CHECK(shadow_line(f, "daemon").find(":!!:") != std::string::npos);
     CHECK(shadow_line(f, "ec2-user").find(":!!:") != std::string::npos);
-    // ec2-user takes the first uid and gid the host does not use.
-    CHECK(f.files.at("/etc/passwd").content.find("ec2-user:x:1001:1001:EC2 Default User:/home/ec2-user:/bin/bash\n") != std::string::npos);
-    CHECK(f.files.at("/etc/group").content.find("ec2-user:x:1001:\n") != std::string::npos);
-    CHECK(f.files.at("/home/ec2-user/.ssh/authorized_keys").uid == 1001);
-    CHECK(f.files.at("/root/.ssh/authorized_keys").content == "ssh-ed25519 AAAAC3Nz lab-key\n");
+    // The host's system accounts and ec2-user at 1000, as on Amazon Linux; the host's own users are not the instance's.
+    CHECK(f.files.at("/etc/passwd").content ==
+          "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+          "ec2-user:x:1000:1000:EC2 Default User:/home/ec2-user:/bin/bash\n");
+    CHECK(f.files.at("/etc/group").content == "root:x:0:\nec2-user:x:1000:\n");
+    CHECK(f.files.at("/etc/shadow").content.find("alice") == std::string::npos);
+    CHECK(f.files.at("/home/ec2-user/.ssh/authorized_keys").uid == 1000);
+    // The host's secrets under /etc stay hidden: its sshd keys (an opaque /etc/ssh), its shadow backups.
+    CHECK(f.directories.at("/etc/ssh").opaque);
+    CHECK(std::count(f.hidden.begin(), f.hidden.end(), "/etc/gshadow") == 1);
+    CHECK(std::count(f.hidden.begin(), f.hidden.end(), "/etc/shadow-") == 1);
+    CHECK(f.files.at("/home/ec2-user/.ssh/authorized_keys").content == "ssh-ed25519 AAAAC3Nz lab-key\n");
+    // Root's copy, as cloud-init leaves it on Amazon Linux: it tells you to log in as ec2-user.
+    CHECK(f.files.at("/root/.ssh/authorized_keys").content ==
+          "no-port-forwarding,no-agent-forwarding,no-X11-forwarding,command=\"echo 'Please login as the user \\\"ec2-user\\\" rather than "
+          "the user \\\"root\\\".';echo;sleep 10;exit 142\" ssh-ed25519 AAAAC3Nz lab-key\n");
     CHECK(f.files.at("/root/.bashrc").content.find("PS1='[\\u@\\h \\W]\\$ '") != std::string::npos);
     CHECK(f.directories.at("/tmp").mode == 01777);
     CHECK(f.web.package.empty());
@@ -78,16 +89,19 @@ TEST_CASE("instance files: Amazon Linux defaults, every account locked, no host 
     CHECK_FALSE(fresh().has_file("/root/.ssh/authorized_keys"));
 }
 
-TEST_CASE("instance files: a host that already has ec2-user keeps its own line") {
-    const Accounts a = accounts_with_ec2_user("root:x:0:0::/root:/bin/bash\nec2-user:x:500:500::/home/ec2-user:/bin/sh\n", "ec2-user:x:500:\n");
-    CHECK(a.passwd == "root:x:0:0::/root:/bin/bash\nec2-user:x:500:500::/home/ec2-user:/bin/sh\n");
-    CHECK(a.group == "ec2-user:x:500:\n");
+TEST_CASE("instance files: the instance's ec2-user is Amazon Linux's, whatever the host has") {
+    const Accounts a = accounts_with_ec2_user("root:x:0:0::/root:/bin/bash\nec2-user:x:500:500::/home/ec2-user:/bin/sh\n"
+                                              "nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n# comment\nbroken line\n",
+                                              "ec2-user:x:500:\n");
+    CHECK(a.passwd == "root:x:0:0::/root:/bin/bash\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n"
+                      "ec2-user:x:1000:1000:EC2 Default User:/home/ec2-user:/bin/bash\n");
+    CHECK(a.group == "ec2-user:x:1000:\n");
 }
 
 TEST_CASE("instance files: the seed's web server script sets the password, opens password login, serves the page") {
     const InstanceFiles f = after(seed_web);
     CHECK(shadow_line(f, "root") == "root:HASH(qwe123):20000:0:99999:7:::");
-    CHECK(shadow_line(f, "alice").find("HASH") == std::string::npos);
+    CHECK(shadow_line(f, "daemon").find("HASH") == std::string::npos);
     const SshdSettings s = read_sshd_config(f.files.at("/etc/ssh/sshd_config").content);
     CHECK(s.password_authentication);
     CHECK(dropbear_options(s).empty());
@@ -95,7 +109,7 @@ TEST_CASE("instance files: the seed's web server script sets the password, opens
     CHECK(f.web.running);
     CHECK(f.web.access_log == "/var/log/httpd/access_log");
     CHECK(f.files.at("/var/www/html/index.html").content == "<html><h1>Endpoint Service Lab - CloudNeta Web Server 1</h1></html>\n");
-    for (const auto& line : f.outcome) CHECK(line.find("failed") == std::string::npos);
+    for (const auto& [line, text] : f.outcome) CHECK(text.find("failed") == std::string::npos);
     CHECK(f.outcome.size() == 8);  // passwd, 2 sed, service, yum, start, enable, echo
 }
 
@@ -110,12 +124,12 @@ TEST_CASE("instance files: what would fail on the instance fails here, and chang
         const InstanceFiles f = after("echo hi > /var/www/html/index.html\n");
         CHECK_FALSE(f.has_file("/var/www/html/index.html"));
         REQUIRE(f.outcome.size() == 1);
-        CHECK(f.outcome[0] == "line 1 failed: /var/www/html/index.html: No such file or directory");
+        CHECK(f.outcome[0].second == "line 1 failed: /var/www/html/index.html: No such file or directory");
     }
     SUBCASE("a service never installed") {
         const InstanceFiles f = after("systemctl start httpd\n");
         CHECK_FALSE(f.web.running);
-        CHECK(f.outcome.at(0).find("line 1 failed: Failed to start httpd.service: Unit httpd.service not found") == 0);
+        CHECK(f.outcome.at(0).second.find("line 1 failed: Failed to start httpd.service: Unit httpd.service not found") == 0);
     }
     SUBCASE("enabled but not started: runs from the next boot") {
         const InstanceFiles f = after("yum install -y httpd\nsystemctl enable httpd\n");
@@ -126,17 +140,17 @@ TEST_CASE("instance files: what would fail on the instance fails here, and chang
         const InstanceFiles before = fresh();
         const InstanceFiles f = after("echo 'nobody2:pw' | chpasswd\n");
         CHECK(f.files.at("/etc/shadow").content == before.files.at("/etc/shadow").content);
-        CHECK(f.outcome.at(0) == "line 1 failed: passwd: Unknown user name 'nobody2'.");
+        CHECK(f.outcome.at(0).second == "line 1 failed: passwd: Unknown user name 'nobody2'.");
     }
     SUBCASE("a package vpclab does not provide, and a second web server") {
         const InstanceFiles f = after("yum install -y php\napt-get install -y nginx\napt-get install -y apache2\n");
-        CHECK(f.outcome.at(0).find("line 1 failed: No package php") == 0);
+        CHECK(f.outcome.at(0).second.find("line 1 failed: No package php") == 0);
         CHECK(f.web.package == "nginx");
-        CHECK(f.outcome.at(2).find("line 3 failed: apache2: the instance already has nginx") == 0);
+        CHECK(f.outcome.at(2).second.find("line 3 failed: apache2: the instance already has nginx") == 0);
     }
     SUBCASE("an edit of a file that is not there") {
         const InstanceFiles f = after("sed -i 's/a/b/' /root/notes.txt\n");
-        CHECK(f.outcome.at(0) == "line 1 failed: sed: can't read /root/notes.txt: No such file or directory");
+        CHECK(f.outcome.at(0).second == "line 1 failed: sed: can't read /root/notes.txt: No such file or directory");
     }
 }
 
@@ -158,6 +172,10 @@ TEST_CASE("sshd_config read as OpenSSH reads it: first value wins, any case, Mat
     CHECK(read_sshd_config("PermitRootLogin no\n").permit_root_login == SshdSettings::RootLogin::no);
     CHECK(read_sshd_config("PermitRootLogin without-password\n").permit_root_login == SshdSettings::RootLogin::prohibit_password);
     CHECK(read_sshd_config("Match User bob\nPasswordAuthentication no\n").password_authentication);
+    // "Arguments may optionally be separated from the keyword by =".
+    CHECK_FALSE(read_sshd_config("PasswordAuthentication=no\n").password_authentication);
+    CHECK_FALSE(read_sshd_config("  PasswordAuthentication = no\n").password_authentication);
+    CHECK(read_sshd_config("PermitRootLogin=no\n").permit_root_login == SshdSettings::RootLogin::no);
     CHECK(dropbear_options({false, SshdSettings::RootLogin::prohibit_password}) == std::vector<std::string>{"-s", "-g"});
     CHECK(dropbear_options({true, SshdSettings::RootLogin::no}) == std::vector<std::string>{"-w"});
 }

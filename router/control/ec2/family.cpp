@@ -1,7 +1,18 @@
-// Parameter readers, tags and the tag-specification rules the EC2 families share.
+// Parameter readers, timestamps, tags and the tag-specification rules the EC2 families share.
 #include "router/control/ec2/family.hpp"
 
+#include <ctime>
+
 namespace vpclab::router::ec2 {
+
+std::string now_iso8601() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+    return buf;
+}
 
 std::string string_param(const Request& params, const char* name) {
     auto it = params.find(name);

@@ -33,6 +33,9 @@ std::optional<std::uint32_t> ipv4_param(const Request& params, const char* name)
 // The "structures" parameters: a list of objects (checked by check_params).
 const Request* structures_param(const Request& params, const char* name);
 
+// The time now as EC2's timestamps give it: 2026-11-24T08:00:00+00:00.
+std::string now_iso8601();
+
 // Tags as [{"Key": …, "Value": …}] (Tags of CreateTags / TagSpecifications).
 std::vector<routing::Tag> tags_of(const Request& list, const char* parameter);
 // The tags --tag-specifications gives a resource of `resource_type` (e.g. "vpc"); a specification for

@@ -68,15 +68,6 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
 
 namespace {
 
-std::string now_iso8601() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-    return buf;
-}
-
 std::string user_initiated() {
     const std::time_t t = std::time(nullptr);
     std::tm tm{};

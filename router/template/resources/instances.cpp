@@ -20,8 +20,7 @@ std::string user_data_note(const std::string& logical_id, const std::string& enc
                        " is never run as a script; vpclab carries out what it reads in it inside the instance's own files:";
     const auto parsed = instance::parse_user_data(*script);
     instance::InstanceFiles files = instance::amazon_linux_files({}, instance::accounts_with_ec2_user("root:x:0:0:root:/root:/bin/bash\n", "root:x:0:\n"));
-    instance::carry_out(files, parsed, 0, [](const std::string&) { return std::string("x"); },
-                        [](const std::string& dir) { return dir == "/" || dir == "/etc" || dir == "/var"; });
+    instance::carry_out(files, parsed, 0, [](const std::string&) { return std::string("x"); });
     const auto lines = instance::what_became_of(files, parsed);
     for (const auto& l : lines) note += "\n    " + l;
     if (lines.empty()) note += "\n    (nothing but comments)";
@@ -89,6 +88,13 @@ void create_instance(ResourceContext& c) {
     if (props.get("SecurityGroups"))
         props.fail("SecurityGroups", "security group names only work in a default VPC; use SecurityGroupIds");
     const std::string az = props.string("AvailabilityZone", false);
+    // A template's KeyName names a key pair the lab makes (or one of the stack already made): vpclab up makes
+    // its keys and says where each private key is (on AWS it would have to exist beforehand).
+    if (!launch.key_name.empty() && !c.model.find_key_pair(launch.key_name)) {
+        routing::KeyPair key;
+        key.key_name = launch.key_name;
+        c.model.create_key_pair("KeyName:" + launch.key_name, key);  // an ApiError names KeyName, so the loader points there
+    }
     const auto& inst = c.model.run_instance(launch);
     c.instance_sites[inst.id] = {props.node().find("Tags") ? props.line_of("Tags") : c.line(), c.label(), props.node().find("Tags") != nullptr};
     const auto& eni = c.model.network_interface(inst.network_interface_ids.front());
@@ -109,7 +115,7 @@ void create_instance(ResourceContext& c) {
 
 std::vector<ResourceType> instance_resource_types() {
     return {{"AWS::EC2::Instance", create_instance,
-             {"InstanceType", "ImageId", "KeyName", "Monitoring", "EbsOptimized", "BlockDeviceMappings", "DisableApiTermination",
+             {"InstanceType", "ImageId", "Monitoring", "EbsOptimized", "BlockDeviceMappings", "DisableApiTermination",
               "CreditSpecification", "IamInstanceProfile", "InstanceInitiatedShutdownBehavior"}}};
 }
 
