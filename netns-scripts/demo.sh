@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The guided demo: the first seed lab (built into vpclab) through its section 2.1 ("basic environment"),
-# with the blog's own commands: ping and dig +short to S3 and CloudFormation, from both instances.
+# with the blog's own commands: ssh to the public instance with the key, on to the private one with the
+# UserData's password, ping and dig +short to S3 and CloudFormation, from both instances.
 # Interactive on a terminal (Enter moves on); straight through otherwise, so CI runs it as a test.
 #
 #   jh-test-Public-EC2  10.10.0.4  public subnet 10.10.0.0/24   (route 0.0.0.0/0 → IGW)
@@ -31,8 +32,20 @@ echo "\$ vpclab ec2 describe-route-tables   (condensed: one line per route)"
 step "2.1.3 — From the public instance, ping S3 by name: it goes out through the internet gateway"
 run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 3 -i 0.3 s3.ap-northeast-2.amazonaws.com
 
-step "2.1.3 — From the private instance, the same ping just hangs: its route table has no way out"
-run exec --stack-name "$stack" jh-test-Private-EC2 -- ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com || true
+public_ip=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters Name=tag:Name,Values=jh-test-Public-EC2 \
+    --query 'Reservations[0].Instances[0].PublicIpAddress' --output text)
+key="/run/vpclab/$stack/vpclab-KeyName.pem"
+step "2.1.3 — As the blog: from your laptop (here the region, the lab's internet) ssh -i the key to ec2-user@$public_ip,
+then ssh root@10.10.1.4 with the password the UserData set (qwe123; sshpass types it here), and ping S3 from the private instance:
+it just hangs, its route table has no way out"
+echo "\$ vpclab exec region -- ssh -i $key ec2-user@$public_ip"
+echo "[ec2-user@ip-10-10-0-4 ~]\$ ssh root@10.10.1.4"
+echo "[root@ip-10-10-1-4 ~]# ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com"
+rc=0
+"$VPCLAB" exec --stack-name "$stack" region -- ssh -i "$key" -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR "ec2-user@$public_ip" \
+    "sshpass -p qwe123 ssh -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR root@10.10.1.4 'ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com'" || rc=$?
+# ping's own status (1: no reply) came back through both ssh hops; anything else means a hop failed.
+[ "$rc" = 1 ] || { echo "expected ping's exit status 1 through both ssh logins, got $rc" >&2; exit 1; }
 
 step "The router counted why: no_route, on the private instance's ENI"
 run stats --stack-name "$stack"
@@ -48,13 +61,9 @@ run exec --stack-name "$stack" jh-test-Public-EC2 -- curl -s http://s3.ap-northe
 step "Inside the VPC: the public instance pings the private one across subnets (TTL stays 64: the VPC router is not a hop)"
 run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 2 -i 0.3 10.10.1.4
 
-step "SSH's port across subnets: a listener on the private instance, a client on the public one"
-"$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- timeout 10 nc -l 22 &
-listener=$!
-for _ in $(seq 100); do "$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- ss -ltn | grep -q ':22 ' && break; sleep 0.05; done
-echo "\$ echo 'SSH-2.0-hello' | vpclab exec jh-test-Public-EC2 -- nc 10.10.1.4 22"
-echo "SSH-2.0-hello" | "$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- nc -q 1 -w 3 10.10.1.4 22
-wait "$listener" || true
+step "The private instance's own files: what its UserData did (never run as a script: read and carried out)"
+run exec --stack-name "$stack" jh-test-Private-EC2 -- cat /var/log/cloud-init-output.log
+run exec --stack-name "$stack" jh-test-Private-EC2 -- grep -E '^(PasswordAuthentication|PermitRootLogin)' /etc/ssh/sshd_config
 
 step "Tear it all down: namespaces, /etc/netns entries, sockets"
 run down --stack-name "$stack"

@@ -16,6 +16,8 @@ packages=(
     # and enable no service on the host (unlike openssh-server, apache2, nginx or lighttpd); libcrypt for
     # the password hashes UserData sets
     dropbear-bin busybox libcrypt-dev
+    # key pairs' fingerprints (OpenSSL's digests; libldns-dev pulls it in too)
+    libssl-dev
     # the forwarding benchmark (its kernel comparison uses nftables NAT)
     iperf3 nftables
     # the sanitizer and fuzzing build (scripts/test.sh, build-sanitize/): clang, its ASan/UBSan/libFuzzer
