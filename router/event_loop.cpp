@@ -30,6 +30,8 @@ constexpr std::uint64_t dns_udp_tag = 3ULL << 40;
 constexpr std::uint64_t dns_listen_tag = 4ULL << 40;
 constexpr std::uint64_t dns_client_tag = 5ULL << 40;  // + slot
 constexpr std::uint64_t launcher_tag = 6ULL << 40;
+constexpr std::uint64_t metadata_listen_tag = 7ULL << 40;
+constexpr std::uint64_t metadata_client_tag = 8ULL << 40;  // + slot
 // Largest frame a TAP hands us: virtio-net header + 64 KiB GSO super-frame + Ethernet header.
 constexpr std::size_t frame_capacity = wire::VnetHeader::length + 65536 + 64;
 }  // namespace
@@ -43,7 +45,8 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
       dns_(network.dns_udp_fd(), network.dns_tcp_fd(), state.service_ports, state.dns_zones, state.dns_queries_answered),
       frame_buffer_(frame_capacity),
       scratch_(pipeline_scratch_size),
-      launcher_(state.model->stack_name(), ledger) {
+      launcher_(state.model->stack_name(), ledger),
+      metadata_(network.metadata_fd(), state) {
     if (!epoll_) tap::throw_errno("epoll_create1");
     sigset_t mask;
     sigemptyset(&mask);
@@ -61,6 +64,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     for (const char* type : {"rsa", "ed25519"}) make_key_ahead(type);
     watch(network_.dns_udp_fd(), dns_udp_tag);
     watch(network_.dns_tcp_fd(), dns_listen_tag);
+    watch(network_.metadata_fd(), metadata_listen_tag);
 }
 
 EventLoop::~EventLoop() { state_.runtime = nullptr; }
@@ -93,6 +97,10 @@ void EventLoop::run() {
             else if (tag == dns_udp_tag) dns_.on_udp_readable();
             else if (tag == dns_listen_tag) {
                 for (const auto& [fd, slot] : dns_.on_tcp_acceptable()) watch(fd, dns_client_tag + slot);
+            } else if (tag == metadata_listen_tag) {
+                for (const auto& [fd, slot] : metadata_.on_acceptable()) watch(fd, metadata_client_tag + slot);
+            } else if (tag >= metadata_client_tag && tag < metadata_client_tag + MetadataServer::max_clients) {
+                metadata_.on_readable(static_cast<std::size_t>(tag - metadata_client_tag));
             } else if (tag >= dns_client_tag && tag < dns_client_tag + DnsServer::max_tcp_clients) {
                 dns_.on_tcp_readable(static_cast<std::size_t>(tag - dns_client_tag));
             } else if (tag == launcher_tag) {

@@ -13,6 +13,7 @@
 #include "router/dns_server.hpp"
 #include "router/lab/instance_launcher.hpp"
 #include "router/lab/launcher_results.hpp"
+#include "router/metadata_server.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/router_state.hpp"
 #include "tap/unique_fd.hpp"
@@ -68,6 +69,7 @@ private:
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
     LogBudget drop_log_budget_{drop_log_lines_per_second};
     InstanceLauncher launcher_;
+    MetadataServer metadata_;
     // One key of each type made ahead on the launcher thread, so CreateKeyPair answers at once.
     std::map<std::string, std::vector<instance::KeyMaterial>> keys_ahead_;
 };

@@ -114,7 +114,9 @@ ResolverReply ForwardingSnapshot::from_resolver(std::uint32_t source, std::uint3
     if (r.port == no_port) return r;
     r.ok = true;
     r.from = source;
-    r.to = ServicePorts::asked_link_local(source) ? amazon_dns_link_local : vpcs_[vpc].dns_address;
+    r.to = ServicePorts::is_metadata(source)        ? instance_metadata_link_local
+           : ServicePorts::asked_link_local(source) ? amazon_dns_link_local
+                                                    : vpcs_[vpc].dns_address;
     return r;
 }
 
@@ -170,6 +172,14 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
         if (!vpc.dns_support) return d.outcome = Outcome::drop_dns_disabled, d;
         d.outcome = Outcome::to_resolver;
         d.resolver_address = service_.resolver_address(in.vpc, destination == amazon_dns_link_local);
+        return d;
+    }
+    // The instance metadata service answers every instance, on HTTP, whatever its security groups say
+    // (EC2 User Guide, "Instance metadata"); the resolver namespace's server tells instances apart by VPC
+    // (the address the router translates to) and private address.
+    if (destination == instance_metadata_link_local && protocol == 6 && destination_port == 80 && service_.resolver != no_port) {
+        d.outcome = Outcome::to_resolver;
+        d.resolver_address = service_.metadata_address(in.vpc);
         return d;
     }
     if (destination == 0xffffffff || (destination >> 28) == 0xe) return d.outcome = Outcome::drop_broadcast, d;

@@ -27,7 +27,8 @@ enum class Outcome : std::uint8_t {
     drop_reserved_address,    // to the subnet router / DNS / reserved addresses (not served here)
     drop_broadcast,           // broadcast and multicast are not supported in a VPC
     drop_link_local,          // 169.254.0.0/16 services other than DNS (metadata) are not served here
-    to_resolver,              // DNS for the VPC resolver: on to `resolver_address` in the resolver namespace
+    to_resolver,              // DNS for the VPC resolver, or HTTP for the instance metadata service: on to
+                              // `resolver_address` in the resolver namespace
     drop_dns_disabled,        // DNS for the VPC resolver while the VPC's enableDnsSupport is false
 };
 const char* to_string(Outcome o);
@@ -68,21 +69,26 @@ struct ServicePorts {
     std::uint32_t resolver_base = 0;
 
     // VPC number k's resolver answers at resolver_base + k*256 + 2 (asked at the VPC's base+2) and + 253
-    // (asked at 169.254.169.253): the address alone tells which VPC asked and which address it asked.
+    // (asked at 169.254.169.253), its instance metadata service at + 254 (asked at 169.254.169.254): the
+    // address alone tells which VPC asked and which address it asked.
     static constexpr std::uint32_t max_vpcs = 250;
     std::uint32_t resolver_address(std::uint32_t vpc, bool asked_link_local) const {
         return resolver_base + (vpc << 8) + (asked_link_local ? 253 : 2);
     }
-    // The VPC number a resolver address belongs to, or no_port if it is none of them.
+    std::uint32_t metadata_address(std::uint32_t vpc) const { return resolver_base + (vpc << 8) + 254; }
+    // The VPC number a resolver or metadata address belongs to, or no_port if it is none of them.
     std::uint32_t resolver_vpc(std::uint32_t address) const {
         const std::uint32_t entry = address & 0xff, vpc = (address - resolver_base) >> 8;
-        return address >= resolver_base && vpc < max_vpcs && (entry == 2 || entry == 253) ? vpc : no_port;
+        return address >= resolver_base && vpc < max_vpcs && (entry == 2 || entry == 253 || entry == 254) ? vpc : no_port;
     }
     static bool asked_link_local(std::uint32_t resolver_address) { return (resolver_address & 0xff) == 253; }
+    static bool is_metadata(std::uint32_t resolver_address) { return (resolver_address & 0xff) == 254; }
 };
 
 // The Amazon-provided DNS server's fixed address (VPC User Guide, "Amazon DNS server").
 constexpr std::uint32_t amazon_dns_link_local = 0xa9fea9fd;  // 169.254.169.253
+// The instance metadata service's (EC2 User Guide, "Access instance metadata for an EC2 instance").
+constexpr std::uint32_t instance_metadata_link_local = 0xa9fea9fe;  // 169.254.169.254
 
 // An internet gateway's verdict on a packet crossing it.
 struct GatewayDecision {

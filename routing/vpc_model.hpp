@@ -142,6 +142,10 @@ struct Instance : ResourceBase {
     std::string instance_type, image_id, key_name;
     std::vector<std::string> network_interface_ids;  // in device-index order of attachment; [0] is eth0
     std::string user_data;  // base64, as given (kept for UserData emulation); empty: none
+    // MetadataOptions (EC2 API reference, "InstanceMetadataOptionsRequest"): IMDSv1 allowed unless tokens are
+    // required; the token's reply's IP TTL.
+    std::string metadata_http_tokens = "optional";
+    int metadata_hop_limit = 1;
     InstanceState state = InstanceState::running;
     std::string state_transition_reason;  // e.g. "User initiated (2026-11-24 08:00:00 GMT)"
     std::string launch_time;              // ISO 8601
@@ -157,6 +161,8 @@ struct InstanceLaunch {
     std::vector<Tag> tags;
     std::string instance_type = "t2.micro", image_id, key_name;
     std::string user_data;  // base64
+    std::string metadata_http_tokens = "optional";  // or "required"
+    int metadata_hop_limit = 1;                     // 1 to 64
     InstanceState state = InstanceState::running;  // runtime launches start pending
     std::string launch_time;
     struct Interface {
@@ -244,6 +250,10 @@ public:
                                          std::vector<SecurityGroupRule> ingress,
                                          std::optional<std::vector<SecurityGroupRule>> egress, std::vector<Tag> tags);
     Instance& run_instance(const InstanceLaunch& launch);
+    // ModifyInstanceMetadataOptions: HttpTokens optional|required, HttpPutResponseHopLimit 1–64 (unset: kept).
+    void modify_metadata_options(const std::string& instance_id, const std::optional<std::string>& http_tokens,
+                                 std::optional<int> hop_limit);
+    static void check_metadata_options(const std::string& http_tokens, int hop_limit);
     void set_instance_state(const std::string& instance_id, InstanceState state, std::string reason = {});
     // TerminateInstances: the instance goes shutting-down (its ENIs stop forwarding; routes to them are
     // blackholes). Returns the state it had. Terminating a shutting-down or terminated instance changes nothing.

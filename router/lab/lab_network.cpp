@@ -101,7 +101,7 @@ void make_namespace(Ledger& ledger, const std::string& netns) {
 
 // The resolver's sockets are created inside its namespace and stay there (a socket keeps the namespace it
 // was made in), while the router process itself stays in the root namespace.
-void open_resolver_sockets(const std::string& netns, tap::UniqueFd& udp, tap::UniqueFd& tcp) {
+void open_resolver_sockets(const std::string& netns, tap::UniqueFd& udp, tap::UniqueFd& tcp, tap::UniqueFd& metadata) {
     tap::UniqueFd ns = tap::open_named_netns(netns);
     tap::NetnsGuard inside(ns.get());
     sockaddr_in any{};
@@ -118,6 +118,14 @@ void open_resolver_sockets(const std::string& netns, tap::UniqueFd& udp, tap::Un
     ::setsockopt(tcp.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
     if (::bind(tcp.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0) tap::throw_errno("bind resolver TCP 53");
     if (::listen(tcp.get(), 64) != 0) tap::throw_errno("listen resolver TCP 53");
+    // The instance metadata service: HTTP on port 80 of every VPC's 169.254.k.254.
+    sockaddr_in http = any;
+    http.sin_port = htons(80);
+    metadata = tap::UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!metadata) tap::throw_errno("metadata TCP socket");
+    ::setsockopt(metadata.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (::bind(metadata.get(), reinterpret_cast<sockaddr*>(&http), sizeof http) != 0) tap::throw_errno("bind metadata TCP 80");
+    if (::listen(metadata.get(), 64) != 0) tap::throw_errno("listen metadata TCP 80");
 }
 
 }  // namespace
@@ -252,11 +260,12 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
         for (std::uint32_t k = 0; k < routing::ServicePorts::max_vpcs; ++k) {
             spec.loopback_addresses.push_back(sp.resolver_address(k, false));
             spec.loopback_addresses.push_back(sp.resolver_address(k, true));
+            spec.loopback_addresses.push_back(sp.metadata_address(k));
         }
         spec.routes.push_back({0, 0, sp.resolver_router_ip, false});
         net.install(sp.resolver, tap_into(stack, "resolver", plan.resolver_netns, spec));
     }
-    open_resolver_sockets(plan.resolver_netns, net.dns_udp_, net.dns_tcp_);
+    open_resolver_sockets(plan.resolver_netns, net.dns_udp_, net.dns_tcp_, net.metadata_tcp_);
     return net;
 }
 

@@ -85,11 +85,13 @@ public:
     // The resolver's UDP and TCP sockets on port 53, living in the resolver namespace.
     int dns_udp_fd() const { return dns_udp_.get(); }
     int dns_tcp_fd() const { return dns_tcp_.get(); }
+    // The instance metadata service's TCP listener on port 80, in the resolver namespace.
+    int metadata_fd() const { return metadata_tcp_.get(); }
 
 private:
     std::vector<tap::TapDevice> taps_;  // indexed by port
     routing::ServicePorts service_ports_;
-    tap::UniqueFd dns_udp_, dns_tcp_;
+    tap::UniqueFd dns_udp_, dns_tcp_, metadata_tcp_;
 };
 
 // Names derived from the model: stable, and legal as namespace / interface names.

@@ -35,6 +35,7 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
         // "Assign a public IPv4 address during instance launch").
         planned.push_back({&s, ip, spec.associate_public_ip.value_or(launch.interfaces.size() == 1 && s.map_public_ip_on_launch)});
     }
+    check_metadata_options(launch.metadata_http_tokens, launch.metadata_hop_limit);
     if (!launch.key_name.empty() && !find_key_pair(launch.key_name))
         throw ApiError("InvalidKeyPair.NotFound", "The key pair '" + launch.key_name + "' does not exist", "KeyName");
     if (launch.interfaces.size() > 1)
@@ -50,6 +51,8 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
     inst.image_id = launch.image_id;
     inst.key_name = launch.key_name;
     inst.user_data = launch.user_data;
+    inst.metadata_http_tokens = launch.metadata_http_tokens;
+    inst.metadata_hop_limit = launch.metadata_hop_limit;
     inst.state = launch.state;
     inst.launch_time = launch.launch_time;
     inst.availability_zone = planned.front().subnet->availability_zone;
@@ -92,6 +95,24 @@ InstanceState VpcModel::terminate_instance(const std::string& instance_id, const
     inst.state = InstanceState::shutting_down;
     inst.state_transition_reason = reason;
     return before;
+}
+
+void VpcModel::check_metadata_options(const std::string& http_tokens, int hop_limit) {
+    if (http_tokens != "optional" && http_tokens != "required")
+        throw ApiError("InvalidParameterValue", "Value (" + http_tokens + ") for parameter HttpTokens is invalid: optional or required", "HttpTokens");
+    if (hop_limit < 1 || hop_limit > 64)
+        throw ApiError("InvalidParameterValue", "Value (" + std::to_string(hop_limit) + ") for parameter HttpPutResponseHopLimit is invalid: 1 to 64",
+                       "HttpPutResponseHopLimit");
+}
+
+void VpcModel::modify_metadata_options(const std::string& instance_id, const std::optional<std::string>& http_tokens,
+                                       std::optional<int> hop_limit) {
+    Instance& inst = instance_mut(instance_id);
+    if (inst.state == InstanceState::terminated || inst.state == InstanceState::shutting_down)
+        throw ApiError("IncorrectInstanceState", "The instance '" + instance_id + "' is not in a state from which it can be modified", "InstanceId");
+    check_metadata_options(http_tokens.value_or(inst.metadata_http_tokens), hop_limit.value_or(inst.metadata_hop_limit));
+    if (http_tokens) inst.metadata_http_tokens = *http_tokens;
+    if (hop_limit) inst.metadata_hop_limit = *hop_limit;
 }
 
 void VpcModel::finish_termination(const std::string& instance_id, std::int64_t now) {

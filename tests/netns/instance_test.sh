@@ -48,6 +48,38 @@ on jh-Custom-WEB-1 sh -c 'echo written inside > /tmp/mine'
 check_not "an instance's /tmp is its own" on jh-Custom-WEB-2 test -e /tmp/mine
 check_not "… and not the host's" test -e /tmp/mine
 
+# --- instance metadata at 169.254.169.254: each instance's own answers, IMDSv1 and v2 ---
+imds=http://169.254.169.254/latest
+for who in jh-EC2 jh-Custom-WEB-1 jh-Custom-WEB-2; do
+    id=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters "Name=tag:Name,Values=$who" \
+        --query 'Reservations[0].Instances[0].[InstanceId,PrivateIpAddress,PublicIpAddress,Placement.AvailabilityZone]' --output text)
+    read -r want_id want_ip want_public want_az <<<"$id"
+    check_equal "IMDSv1 from $who: its instance-id" "$want_id" "$(on "$who" curl -s -m 5 "$imds/meta-data/instance-id")"
+    token=$(on "$who" curl -s -m 5 -X PUT "$imds/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 21600")
+    v2() { on "$who" curl -s -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/$1"; }
+    check_equal "IMDSv2 from $who: its local-ipv4" "$want_ip" "$(v2 local-ipv4)"
+    check_equal "… its public-ipv4" "$want_public" "$(v2 public-ipv4)"
+    check_equal "… its placement/availability-zone" "$want_az" "$(v2 placement/availability-zone)"
+    check_equal "… its mac, eth0's" "$(on "$who" cat /sys/class/net/eth0/address)" "$(v2 mac)"
+    check_equal "… its local-hostname" "ip-${want_ip//./-}.ap-northeast-2.compute.internal" "$(v2 local-hostname)"
+    check_contains "… its network/interfaces/macs/ entry" "$(v2 mac)/" "$(v2 network/interfaces/macs/)"
+done
+check_contains "user-data from web 1: its script" "CloudNeta Web Server 1" "$(on jh-Custom-WEB-1 curl -s -m 5 "$imds/user-data")"
+check_equal "a token from another instance is refused (401)" "401" \
+    "$(on jh-Custom-WEB-1 curl -s -o /dev/null -w '%{http_code}' -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/instance-id")"
+# The token's reply leaves the service with the hop limit (1) as its IP TTL.
+on jh-EC2 timeout 15 tcpdump -l -n -v -i eth0 'tcp and src host 169.254.169.254' >"/tmp/$stack-imds.out" 2>"/tmp/$stack-imds.err" &
+background_pids+=($!)
+check "tcpdump on jh-EC2 starts" wait_until 5 grep -q listening "/tmp/$stack-imds.err"
+on jh-EC2 curl -s -m 5 -X PUT "$imds/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 60" >/dev/null
+check "the token's reply reaches the instance with TTL 1 (HttpPutResponseHopLimit)" wait_until 5 grep -q "ttl 1," "/tmp/$stack-imds.out"
+rm -f "/tmp/$stack-imds.out" "/tmp/$stack-imds.err"
+ec2=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters Name=tag:Name,Values=jh-EC2 --query 'Reservations[0].Instances[0].InstanceId' --output text)
+"$VPCLAB" ec2 modify-instance-metadata-options --stack-name "$stack" --instance-id "$ec2" --http-tokens required >/dev/null
+check_equal "HttpTokens required: IMDSv1 gets 401" "401" "$(on jh-EC2 curl -s -o /dev/null -w '%{http_code}' -m 5 "$imds/meta-data/instance-id")"
+token=$(on jh-EC2 curl -s -m 5 -X PUT "$imds/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 60")
+check_equal "… IMDSv2 still answers" "$ec2" "$(on jh-EC2 curl -s -m 5 -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/instance-id")"
+
 # --- what a command typed in an instance can and cannot change ---
 check_not "the host's tree is read-only in an instance" on jh-EC2 touch /usr/vpclab-test
 check "… its own files are writable" on jh-EC2 sh -c 'echo 1.2.3.4 extra >> /etc/hosts'
@@ -76,7 +108,7 @@ echo "partly supported" > /var/www/html/index.html
 rm -rf /
 '
 printf '%s' "$userdata_text" >"$script"
-id=$("$VPCLAB" ec2 run-instances --stack-name "$stack" --subnet-id "$subnet" --user-data "file://$script" \
+id=$("$VPCLAB" ec2 run-instances --stack-name "$stack" --subnet-id "$subnet" --user-data "file://$script" --metadata-options HttpTokens=required \
     --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=partial}]' --query 'Instances[0].InstanceId' --output text)
 rm -f "$script"
 check "the instance with partly supported UserData runs" "$VPCLAB" ec2 wait instance-running --stack-name "$stack" --instance-ids "$id"
@@ -87,6 +119,8 @@ check_contains "its cloud-init-output.log lists each skipped line with its numbe
 check_contains "… line 5" "line 5 skipped (useradd bob)" "$log"
 check_contains "… line 7" "line 7 skipped (rm -rf /)" "$log"
 check_contains "… and what was done" "line 6: write /var/www/html/index.html" "$log"
+check_equal "run-instances --metadata-options HttpTokens=required: IMDSv1 refused" "401" \
+    "$(on partial curl -s -o /dev/null -w '%{http_code}' -m 5 http://169.254.169.254/latest/meta-data/instance-id)"
 check_equal "describe-instance-attribute returns the UserData base64, as given" "$(printf '%s' "$userdata_text" | base64 -w0)" \
     "$("$VPCLAB" ec2 describe-instance-attribute --stack-name "$stack" --instance-id "$id" --attribute userData --query UserData.Value --output text)"
 "$VPCLAB" ec2 terminate-instances --stack-name "$stack" --instance-ids "$id" >/dev/null

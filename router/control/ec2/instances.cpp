@@ -39,6 +39,12 @@ json instance_interface_json(const routing::VpcModel& m, const routing::NetworkI
 
 }  // namespace
 
+// InstanceMetadataOptionsResponse: what the instance metadata service (endpoints/instance_metadata) honours.
+json metadata_options_json(const routing::Instance& i, const char* state) {
+    return {{"State", state}, {"HttpTokens", i.metadata_http_tokens}, {"HttpPutResponseHopLimit", i.metadata_hop_limit},
+            {"HttpEndpoint", "enabled"}, {"HttpProtocolIpv6", "disabled"}, {"InstanceMetadataTags", "disabled"}};
+}
+
 // Member order of the EC2 API's Instance shape. A terminated instance has no interfaces, addresses or subnet.
 json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
     const routing::NetworkInterface* primary = i.network_interface_ids.empty() ? nullptr : &m.network_interface(i.network_interface_ids.front());
@@ -63,6 +69,7 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
     j["SecurityGroups"] = primary ? groups_json(m, *primary) : json::array();
     if (primary) j["SourceDestCheck"] = primary->source_dest_check;
     j["Tags"] = tags_json(m, i);
+    j["MetadataOptions"] = metadata_options_json(i, "applied");
     return j;
 }
 
@@ -95,6 +102,26 @@ int launch_count(const Request& params) {
     return n;
 }
 
+// HttpTokens, HttpPutResponseHopLimit, HttpEndpoint (enabled only: vpclab's metadata service cannot be
+// turned off), as in --metadata-options and ModifyInstanceMetadataOptions.
+void read_metadata_options(const Request& o, std::string& tokens, int& hop_limit) {
+    if (!o.is_object()) throw ApiError("InvalidParameterValue", "MetadataOptions: expected HttpTokens=…,HttpPutResponseHopLimit=…", "MetadataOptions");
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        const std::string& k = it.key();
+        const std::string v = it->is_string() ? it->get<std::string>() : it->is_number_integer() ? std::to_string(it->get<int>()) : "";
+        if (k == "HttpTokens") tokens = v;
+        else if (k == "HttpPutResponseHopLimit") {
+            if (v.empty() || v.size() > 3 || !std::all_of(v.begin(), v.end(), ::isdigit))
+                throw ApiError("InvalidParameterValue", "HttpPutResponseHopLimit must be a number from 1 to 64", "HttpPutResponseHopLimit");
+            hop_limit = std::stoi(v);
+        } else if (k == "HttpEndpoint") {
+            if (v != "enabled") throw ApiError("InvalidParameterValue", "HttpEndpoint: vpclab's instance metadata service is always enabled", "HttpEndpoint");
+        } else {
+            throw ApiError("InvalidParameterValue", "MetadataOptions: '" + k + "' is not supported by vpclab (HttpTokens, HttpPutResponseHopLimit, HttpEndpoint)", "MetadataOptions");
+        }
+    }
+}
+
 routing::InstanceLaunch launch_of(const Request& params) {
     routing::InstanceLaunch launch;
     launch.tags = tags_for(params, "instance");
@@ -106,6 +133,10 @@ routing::InstanceLaunch launch_of(const Request& params) {
         if (text.size() > instance::max_user_data_bytes)
             throw ApiError("InvalidParameterValue", "User data is limited to 16384 bytes", "UserData");
         launch.user_data = instance::base64_encode(text);
+    }
+    if (const Request* options = structures_param(params, "MetadataOptions")) {
+        const Request& o = options->is_array() && options->size() == 1 ? options->front() : *options;
+        read_metadata_options(o, launch.metadata_http_tokens, launch.metadata_hop_limit);
     }
     launch.state = routing::InstanceState::pending;
     launch.launch_time = now_iso8601();
@@ -273,6 +304,24 @@ json describe_instances(const Request& params, RouterState& state) {
     return {{"Reservations", reservations}};
 }
 
+
+json modify_instance_metadata_options(const Request& params, RouterState& state) {
+    const std::string id = string_param(params, "InstanceId");
+    std::optional<std::string> tokens;
+    std::optional<int> hop_limit;
+    Request o = Request::object();
+    for (const char* k : {"HttpTokens", "HttpPutResponseHopLimit", "HttpEndpoint"})
+        if (params.contains(k)) o[k] = params[k];
+    std::string t = state.model->instance(id).metadata_http_tokens;
+    int h = state.model->instance(id).metadata_hop_limit;
+    read_metadata_options(o, t, h);
+    if (o.contains("HttpTokens")) tokens = t;
+    if (o.contains("HttpPutResponseHopLimit")) hop_limit = h;
+    return state.commit([&](routing::VpcModel& next) {
+        next.modify_metadata_options(id, tokens, hop_limit);
+        return json{{"InstanceId", id}, {"InstanceMetadataOptions", metadata_options_json(next.instance(id), "pending")}};
+    });
+}
 }  // namespace
 }  // namespace vpclab::router::ec2
 
@@ -296,8 +345,14 @@ std::vector<ActionSpec> instance_actions() {
           {"--network-interfaces", "NetworkInterfaces", K::structures, false},
           {"--tag-specifications", "TagSpecifications", K::structures, false},
           {"--user-data", "UserData", K::string, false},
+          {"--metadata-options", "MetadataOptions", K::structures, false},
           {"--count", "Count", K::string, false}},
          run_instances},
+        {"modify-instance-metadata-options", "ModifyInstanceMetadataOptions",
+         "IMDSv2 only (--http-tokens required) or v1 too (optional); the token reply's hop limit",
+         {{"--instance-id", "InstanceId", K::string, true}, {"--http-tokens", "HttpTokens", K::string, false},
+          {"--http-put-response-hop-limit", "HttpPutResponseHopLimit", K::string, false}, {"--http-endpoint", "HttpEndpoint", K::string, false}},
+         modify_instance_metadata_options},
         {"describe-instance-attribute", "DescribeInstanceAttribute", "show an instance's userData (base64, as EC2 keeps it), instanceType or sourceDestCheck",
          {{"--instance-id", "InstanceId", K::string, true}, {"--attribute", "Attribute", K::string, true}}, describe_instance_attribute},
         {"terminate-instances", "TerminateInstances", "terminate instances: their namespaces and interfaces are removed",

@@ -46,6 +46,17 @@ void create_instance(ResourceContext& c) {
         launch.user_data = props.string("UserData", false);
         c.lab.skipped.push_back(user_data_note(c.resource.logical_id, launch.user_data));
     }
+    if (const Node* options = props.get("MetadataOptions")) {
+        if (!options->is_map()) props.fail("MetadataOptions", "expected a map (HttpTokens, HttpPutResponseHopLimit, HttpEndpoint)");
+        for (const auto& [k, v] : options->entries) {
+            const std::string where = "MetadataOptions." + k;
+            if (k == "HttpTokens") launch.metadata_http_tokens = props.string_of(v, where);
+            else if (k == "HttpPutResponseHopLimit") launch.metadata_hop_limit = props.integer_of(v, where);
+            else if (k == "HttpEndpoint") {
+                if (props.string_of(v, where) != "enabled") c.fail(v.where(), where, "vpclab's instance metadata service is always enabled");
+            } else c.unsupported(v.where(), c.label() + ": metadata option " + k + " is not supported and was ignored");
+        }
+    }
     const Node* nics = props.get("NetworkInterfaces");
     const std::string subnet = props.string("SubnetId", false);
     if (nics && !subnet.empty())
