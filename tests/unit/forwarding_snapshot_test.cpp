@@ -113,6 +113,26 @@ TEST_CASE("DNS to base+2 or 169.254.169.253 goes to the resolver whatever the ro
     CHECK(ForwardingSnapshot::compile(lab.m, sp)->decide(lab.priv_host, priv_ip, 0x0a0a0002, 17, 53).outcome == Outcome::drop_dns_disabled);
 }
 
+TEST_CASE("HTTP to 169.254.169.254 goes to the metadata service whatever the routes say; its replies come back from that address") {
+    SeedLab lab;
+    ServicePorts sp;
+    sp.resolver = 4;
+    sp.resolver_base = 0xa9fe0000;
+    auto snap = ForwardingSnapshot::compile(lab.m, sp);
+    const auto d = snap->decide(lab.priv_host, priv_ip, instance_metadata_link_local, 6, 80);
+    CHECK(d.outcome == Outcome::to_resolver);
+    CHECK(d.resolver_address == sp.metadata_address(0));
+    // Only TCP port 80 is the service; anything else to that address is link-local traffic, dropped.
+    CHECK(snap->decide(lab.priv_host, priv_ip, instance_metadata_link_local, 6, 443).outcome == Outcome::drop_link_local);
+    CHECK(snap->decide(lab.priv_host, priv_ip, instance_metadata_link_local, 17, 80).outcome == Outcome::drop_link_local);
+    CHECK(snap->decide(lab.priv_host, 0x0a0a0163, instance_metadata_link_local, 6, 80).outcome == Outcome::drop_source_check);
+    const auto reply = snap->from_resolver(sp.metadata_address(0), priv_ip);
+    CHECK(reply.ok);
+    CHECK(reply.port == lab.priv_host);
+    CHECK(reply.to == instance_metadata_link_local);
+    CHECK_FALSE(snap->from_resolver(sp.metadata_address(0), 0x0a0a0163).ok);  // no such instance in that VPC
+}
+
 TEST_CASE("resolver addresses: what a VPC is given decodes back to that VPC and the address it asked") {
     ServicePorts sp;
     sp.resolver_base = 0xa9fe0000;
@@ -122,6 +142,11 @@ TEST_CASE("resolver addresses: what a VPC is given decodes back to that VPC and 
             CHECK(sp.resolver_vpc(a) == vpc);
             CHECK(ServicePorts::asked_link_local(a) == link_local);
         }
+    }
+    for (std::uint32_t vpc : {0u, 7u, ServicePorts::max_vpcs - 1}) {
+        CHECK(sp.resolver_vpc(sp.metadata_address(vpc)) == vpc);
+        CHECK(ServicePorts::is_metadata(sp.metadata_address(vpc)));
+        CHECK_FALSE(ServicePorts::is_metadata(sp.resolver_address(vpc, true)));
     }
     CHECK(sp.resolver_vpc(0xa9fefe02) == no_port);  // the resolver link, not a VPC's address
     CHECK(sp.resolver_vpc(0xa9fe0003) == no_port);
