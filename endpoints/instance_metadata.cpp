@@ -129,6 +129,8 @@ InstanceFacts instance_facts(const routing::VpcModel& model, const routing::Inst
     f.launch_time = instance.launch_time;
     if (!instance.user_data.empty()) f.user_data = instance::base64_decode(instance.user_data);
     f.tokens_required = instance.metadata_http_tokens == "required";
+    f.key_name = instance.key_name;
+    if (const routing::KeyPair* key = model.find_key_pair(instance.key_name)) f.public_key = key->public_key;
     f.hop_limit = instance.metadata_hop_limit;
     for (const auto& eni_id : instance.network_interface_ids) {
         const auto& eni = model.network_interface(eni_id);
@@ -167,6 +169,7 @@ std::map<std::string, std::string> metadata_tree(const InstanceFacts& f) {
     t[md + "instance-type"] = f.instance_type;
     t[md + "placement/availability-zone"] = f.availability_zone;
     t[md + "placement/region"] = f.region;
+    if (!f.public_key.empty()) t[md + "public-keys/0/openssh-key"] = f.public_key;
     t[md + "services/domain"] = "amazonaws.com";
     t[md + "services/partition"] = "aws";
     if (!f.interfaces.empty()) {
@@ -202,8 +205,8 @@ std::map<std::string, std::string> metadata_tree(const InstanceFacts& f) {
     t["dynamic/instance-identity/document"] =
         "{\n  \"accountId\" : \"" + std::string(owner_id) + "\",\n  \"architecture\" : \"x86_64\",\n  \"availabilityZone\" : \"" +
         f.availability_zone + "\",\n  \"imageId\" : \"" + f.ami_id + "\",\n  \"instanceId\" : \"" + f.instance_id +
-        "\",\n  \"instanceType\" : \"" + f.instance_type + "\",\n  \"pendingTime\" : \"" + f.launch_time + "\",\n  \"privateIp\" : \"" +
-        private_ip + "\",\n  \"region\" : \"" + f.region + "\",\n  \"version\" : \"2017-09-30\"\n}";
+        "\",\n  \"instanceType\" : \"" + f.instance_type + "\",\n" + (f.launch_time.empty() ? "" : "  \"pendingTime\" : \"" + f.launch_time + "\",\n") +
+        "  \"privateIp\" : \"" + private_ip + "\",\n  \"region\" : \"" + f.region + "\",\n  \"version\" : \"2017-09-30\"\n}";
     if (f.user_data) t["user-data"] = *f.user_data;
     return t;
 }
@@ -254,7 +257,9 @@ HttpResponse answer_metadata(const HttpRequest& request, const InstanceFacts& fa
         r.body = "latest";
     } else if (path.rfind("/latest", 0) == 0 && (path.size() == 7 || path[7] == '/')) {
         const std::string inner = path.size() > 8 ? path.substr(8) : "";
-        if (auto leaf = tree.find(inner); leaf != tree.end()) r.body = leaf->second;
+        // public-keys/ lists "0=<key name>" (its entry is 0/): EC2's own form for this one directory.
+        if (inner == "meta-data/public-keys" && !facts.public_key.empty()) r.body = "0=" + facts.key_name;
+        else if (auto leaf = tree.find(inner); leaf != tree.end()) r.body = leaf->second;
         else if (auto dir = listing(tree, inner)) r.body = *dir;
         else return error_page(404);
     } else {

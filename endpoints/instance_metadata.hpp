@@ -42,6 +42,7 @@ struct InterfaceFacts {
 struct InstanceFacts {
     std::string instance_id, instance_type, ami_id, region, availability_zone, launch_time;
     std::optional<std::string> user_data;  // decoded; nullopt: the instance has none
+    std::string key_name, public_key;      // its key pair's, as launched (empty: none)
     bool tokens_required = false;          // MetadataOptions.HttpTokens = required: IMDSv2 only
     int hop_limit = 1;                     // MetadataOptions.HttpPutResponseHopLimit
     std::vector<InterfaceFacts> interfaces;  // eth0 first: the instance's own answers are eth0's

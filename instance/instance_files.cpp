@@ -128,10 +128,12 @@ void add_home(InstanceFiles& f, const std::string& home, unsigned uid, unsigned 
     f.files[home + "/.bash_profile"] = {bash_profile, 0644, uid, gid};
     if (!key.empty()) {
         f.directories[home + "/.ssh"] = {0700, uid, gid};
-        // cloud-init's disable_root on Amazon Linux: root's copy of the key only says whom to log in as.
+        // cloud-init's disable_root on Amazon Linux: root's copy of the key only says whom to log in as. Its
+        // message has double quotes, which Amazon Linux escapes as \" for OpenSSH; Dropbear passes backslashes
+        // through, so printf's octal \042 makes them here.
         const std::string options = home != "/root" ? ""
-                                                    : "no-port-forwarding,no-agent-forwarding,no-X11-forwarding,command=\"echo 'Please login as "
-                                                      "the user \\\"ec2-user\\\" rather than the user \\\"root\\\".';echo;sleep 10;exit 142\" ";
+                                                    : "no-port-forwarding,no-agent-forwarding,no-X11-forwarding,command=\"printf 'Please login as "
+                                                      "the user \\042ec2-user\\042 rather than the user \\042root\\042.\\n';echo;sleep 10;exit 142\" ";
         f.files[home + "/.ssh/authorized_keys"] = {options + with_newline(key), 0600, uid, gid};
     }
 }
@@ -297,6 +299,10 @@ InstanceFiles amazon_linux_files(const InstanceIdentity& identity, const Account
     f.directories["/home"] = {0755, 0, 0};
     f.directories["/var/log"] = {0755, 0, 0, true};
     f.files["/var/log/cloud-init-output.log"] = {"", 0644, 0, 0};
+    // Where logins are recorded (the SSH server writes them; without the files it complains in /var/log/secure).
+    f.files["/var/log/lastlog"] = {"", 0644, 0, 0};
+    f.files["/var/log/wtmp"] = {"", 0664, 0, 0};
+    f.files["/var/log/btmp"] = {"", 0600, 0, 0};
     add_home(f, "/root", 0, 0, identity.authorized_key);
     add_home(f, "/home/ec2-user", Accounts::ec2_user_uid, Accounts::ec2_user_gid, identity.authorized_key);
     f.directories["/root"].mode = 0550;  // as Amazon Linux has it

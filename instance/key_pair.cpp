@@ -159,6 +159,8 @@ KeyMaterial make_key_material(const std::string& key_type) {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("ssh-keygen failed to make a " + key_type + " key");
     KeyMaterial out;
     out.private_key = read_file(file);
+    // EC2's KeyMaterial ends with the END line, no newline (`--output text > k.pem` adds one).
+    while (!out.private_key.empty() && out.private_key.back() == '\n') out.private_key.pop_back();
     const auto pub = parse_public_key(read_file(file.string() + ".pub"));
     if (out.private_key.empty() || !pub) throw std::runtime_error("ssh-keygen made no usable " + key_type + " key");
     out.public_key = pub->line;

@@ -88,7 +88,8 @@ void write_private_keys(const StackPaths& paths, const std::vector<PrivateKeyFil
     for (const auto& k : keys) {
         const fs::path file = paths.dir / k.file_name;
         const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);  // ssh -i refuses keys others can read
-        if (fd < 0 || ::write(fd, k.pem.data(), k.pem.size()) != static_cast<ssize_t>(k.pem.size()))
+        const std::string text = k.pem + "\n";  // as `--query KeyMaterial --output text > k.pem` writes it
+        if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
             throw std::runtime_error("cannot write the private key " + file.string() + ": " + std::strerror(errno));
         ::close(fd);
     }

@@ -49,15 +49,18 @@ bool valid_utf8(const std::string& s) {
 // The aws CLI refuses a value it cannot send with "Parameter validation failed" and exit status 252.
 [[noreturn]] void invalid_parameter(const std::string& what) { throw UsageError("Parameter validation failed:\n" + what); }
 
-// The aws CLI reads a value given as file://PATH from that file (--user-data file://setup.sh).
+// The aws CLI reads a value given as file://PATH (text) or fileb://PATH (bytes) from that file
+// (--user-data file://setup.sh, --public-key-material fileb://~/.ssh/id_ed25519.pub).
 std::string string_value(const char* option, const std::string& text) {
-    if (text.rfind("file://", 0) != 0) return text;
-    std::ifstream in(text.substr(7), std::ios::binary);
-    if (!in) throw UsageError(std::string(option) + ": cannot read " + text.substr(7));
+    const bool bytes = text.rfind("fileb://", 0) == 0;
+    if (!bytes && text.rfind("file://", 0) != 0) return text;
+    const std::string path = text.substr(bytes ? 8 : 7);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw UsageError(std::string(option) + ": cannot read " + path);
     std::ostringstream content;
     content << in.rdbuf();
-    if (content.str().size() > 16 * 1024) throw UsageError(std::string(option) + ": " + text.substr(7) + " is larger than EC2's 16 KB user data limit");
-    if (!valid_utf8(content.str())) invalid_parameter(std::string("the file ") + text.substr(7) + " given to " + option + " is not UTF-8 text");
+    if (content.str().size() > 16 * 1024) throw UsageError(std::string(option) + ": " + path + " is larger than 16 KB (EC2's limit for user data)");
+    if (!bytes && !valid_utf8(content.str())) invalid_parameter(std::string("the file ") + path + " given to " + option + " is not UTF-8 text (fileb:// sends bytes)");
     return content.str();
 }
 

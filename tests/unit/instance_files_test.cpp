@@ -74,8 +74,8 @@ TEST_CASE("instance files: Amazon Linux defaults, every account locked, no host 
     CHECK(f.files.at("/home/ec2-user/.ssh/authorized_keys").content == "ssh-ed25519 AAAAC3Nz lab-key\n");
     // Root's copy, as cloud-init leaves it on Amazon Linux: it tells you to log in as ec2-user.
     CHECK(f.files.at("/root/.ssh/authorized_keys").content ==
-          "no-port-forwarding,no-agent-forwarding,no-X11-forwarding,command=\"echo 'Please login as the user \\\"ec2-user\\\" rather than "
-          "the user \\\"root\\\".';echo;sleep 10;exit 142\" ssh-ed25519 AAAAC3Nz lab-key\n");
+          "no-port-forwarding,no-agent-forwarding,no-X11-forwarding,command=\"printf 'Please login as the user \\042ec2-user\\042 rather than "
+          "the user \\042root\\042.\\n';echo;sleep 10;exit 142\" ssh-ed25519 AAAAC3Nz lab-key\n");
     CHECK(f.files.at("/root/.bashrc").content.find("PS1='[\\u@\\h \\W]\\$ '") != std::string::npos);
     CHECK(f.directories.at("/tmp").mode == 01777);
     CHECK(f.web.package.empty());

@@ -70,6 +70,7 @@ TEST_CASE("metadata: each instance's own answers, as the EC2 metadata tree gives
     CHECK(md.get(md.priv, at + "vpc-id") == md.lab.vpc);
     CHECK(md.get(md.priv, at + "device-number") == "0");
     CHECK(md.get(md.priv, "/latest/dynamic/instance-identity/document").find("\"instanceId\" : \"" + md.priv + "\"") != std::string::npos);
+    CHECK(md.ask(md.priv, "GET", "/latest/meta-data/public-keys/").status == 404);  // launched without a key
     CHECK(md.ask(md.priv, "GET", "/latest/meta-data/nosuch").status == 404);
     CHECK(md.ask(md.priv, "GET", "/nosuch").status == 404);
     CHECK(md.ask(md.priv, "POST", "/latest/meta-data/").status == 405);
@@ -128,4 +129,20 @@ TEST_CASE("metadata: HTTP requests parsed as curl sends them; responses as the E
     HttpResponse ok;
     ok.body = "i-1";
     CHECK(render_http(ok) == "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\nServer: EC2ws\r\n\r\ni-1");
+}
+
+TEST_CASE("metadata: an instance launched with a key pair lists it under public-keys, as EC2 does") {
+    Metadata md;
+    routing::KeyPair key;
+    key.key_name = "sandbox-jh";
+    key.public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBSIFJqju2RnlkS70sErstHXQWP43Eer1v6fP1xt90N3 sandbox-jh";
+    md.lab.m.create_key_pair("", key);
+    routing::InstanceLaunch l;
+    l.interfaces.push_back({0, md.lab.pub, {}, {}, {}, true});
+    l.key_name = "sandbox-jh";
+    const std::string id = md.lab.m.run_instance(l).id;
+    CHECK(md.get(id, "/latest/meta-data/public-keys/") == "0=sandbox-jh");
+    CHECK(md.get(id, "/latest/meta-data/public-keys/0/") == "openssh-key");
+    CHECK(md.get(id, "/latest/meta-data/public-keys/0/openssh-key") == key.public_key);
+    CHECK(md.get(id, "/latest/meta-data/").find("public-keys/") != std::string::npos);
 }
