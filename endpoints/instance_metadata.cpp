@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "endpoints/dns_zone.hpp"
@@ -130,7 +131,7 @@ InstanceFacts instance_facts(const routing::VpcModel& model, const routing::Inst
     if (!instance.user_data.empty()) f.user_data = instance::base64_decode(instance.user_data);
     f.tokens_required = instance.metadata_http_tokens == "required";
     f.key_name = instance.key_name;
-    if (const routing::KeyPair* key = model.find_key_pair(instance.key_name)) f.public_key = key->public_key;
+    f.public_key = instance.public_key;
     f.hop_limit = instance.metadata_hop_limit;
     for (const auto& eni_id : instance.network_interface_ids) {
         const auto& eni = model.network_interface(eni_id);
@@ -201,18 +202,23 @@ std::map<std::string, std::string> metadata_tree(const InstanceFacts& f) {
         t[at + "vpc-ipv4-cidr-block"] = i.vpc_cidr;
         t[at + "vpc-ipv4-cidr-blocks"] = i.vpc_cidr;
     }
-    const std::string private_ip = f.interfaces.empty() ? "" : f.interfaces.front().local_ipv4;
-    t["dynamic/instance-identity/document"] =
-        "{\n  \"accountId\" : \"" + std::string(owner_id) + "\",\n  \"architecture\" : \"x86_64\",\n  \"availabilityZone\" : \"" +
-        f.availability_zone + "\",\n  \"imageId\" : \"" + f.ami_id + "\",\n  \"instanceId\" : \"" + f.instance_id +
-        "\",\n  \"instanceType\" : \"" + f.instance_type + "\",\n" + (f.launch_time.empty() ? "" : "  \"pendingTime\" : \"" + f.launch_time + "\",\n") +
-        "  \"privateIp\" : \"" + private_ip + "\",\n  \"region\" : \"" + f.region + "\",\n  \"version\" : \"2017-09-30\"\n}";
+    nlohmann::ordered_json document{{"accountId", owner_id}, {"architecture", "x86_64"}, {"availabilityZone", f.availability_zone},
+                                    {"imageId", f.ami_id}, {"instanceId", f.instance_id}, {"instanceType", f.instance_type}};
+    if (!f.launch_time.empty()) document["pendingTime"] = f.launch_time;
+    document["privateIp"] = f.interfaces.empty() ? "" : f.interfaces.front().local_ipv4;
+    document["region"] = f.region;
+    document["version"] = "2017-09-30";
+    t["dynamic/instance-identity/document"] = document.dump(2);
     if (f.user_data) t["user-data"] = *f.user_data;
     return t;
 }
 
 void MetadataTokens::issue(const std::string& token, const std::string& instance_id, std::int64_t expires_at) {
-    if (entries_.size() >= capacity) entries_.erase(entries_.begin());
+    const auto own = std::count_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.instance_id == instance_id; });
+    if (static_cast<std::size_t>(own) >= per_instance)
+        entries_.erase(std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.instance_id == instance_id; }));
+    else if (entries_.size() >= capacity)
+        entries_.erase(entries_.begin());
     entries_.push_back({token, instance_id, expires_at});
 }
 

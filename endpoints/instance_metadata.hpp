@@ -52,11 +52,12 @@ InstanceFacts instance_facts(const routing::VpcModel& model, const routing::Inst
 // The metadata tree of an instance: every leaf by its path under /latest/ ("meta-data/instance-id").
 std::map<std::string, std::string> metadata_tree(const InstanceFacts& facts);
 
-// IMDSv2's session tokens: issued to one instance for 1 to 21600 s; at most `capacity` live at once (the
-// oldest goes first).
+// IMDSv2's session tokens: issued to one instance for 1 to 21600 s; at most `per_instance` live for one
+// instance and `capacity` in all, the oldest going first (an instance asking for thousands of tokens
+// evicts only its own).
 class MetadataTokens {
 public:
-    static constexpr std::size_t capacity = 4096;
+    static constexpr std::size_t capacity = 4096, per_instance = 64;
     void issue(const std::string& token, const std::string& instance_id, std::int64_t expires_at);
     bool valid(const std::string& token, const std::string& instance_id, std::int64_t now) const;
     std::size_t size() const { return entries_.size(); }

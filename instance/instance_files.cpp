@@ -291,7 +291,9 @@ InstanceFiles amazon_linux_files(const InstanceIdentity& identity, const Account
     for (const auto& name : account_names(accounts.passwd)) shadow += name + (name == "root" ? ":*LOCK*:14600::::::\n" : ":!!:14600:0:99999:7:::\n");
     f.files["/etc/shadow"] = {shadow, 0000, 0, 0};
     // The host's backups and group passwords would show its hashes; its TLS private keys are its own.
-    f.hidden = {"/etc/shadow-", "/etc/passwd-", "/etc/group-", "/etc/gshadow", "/etc/gshadow-", "/etc/ssl/private"};
+    f.hidden = {"/etc/shadow-",     "/etc/passwd-",          "/etc/group-",      "/etc/gshadow",
+                "/etc/gshadow-",    "/etc/ssl/private",      "/etc/letsencrypt", "/etc/wireguard",
+                "/var/backups/shadow.bak", "/var/backups/gshadow.bak", "/var/backups/passwd.bak", "/var/backups/group.bak"};
     f.directories["/etc/ssh"] = {0755, 0, 0, true};  // the host's host keys and ssh_config are not the instance's
     f.files["/etc/ssh/sshd_config"] = {amazon_linux_sshd_config, 0600, 0, 0};
     f.files["/etc/motd"] = {amazon_linux_motd, 0644, 0, 0};

@@ -57,6 +57,33 @@ std::string pkcs8_of_rsa(const std::string& pkcs1) {
     return "\x30" + der_length(inner.size()) + inner;
 }
 
+// RFC 4251 §5 "string": a uint32 length, then the bytes.
+std::optional<std::string> ssh_string(const std::string& blob, std::size_t at) {
+    if (at + 4 > blob.size()) return std::nullopt;
+    const std::size_t n = (static_cast<unsigned char>(blob[at]) << 24) | (static_cast<unsigned char>(blob[at + 1]) << 16) |
+                          (static_cast<unsigned char>(blob[at + 2]) << 8) | static_cast<unsigned char>(blob[at + 3]);
+    if (n > blob.size() - at - 4) return std::nullopt;
+    return blob.substr(at + 4, n);
+}
+
+// An ssh-rsa blob (RFC 4253 §6.6: "ssh-rsa", mpint e, mpint n) as X.509 SubjectPublicKeyInfo DER
+// (RFC 3279 §2.3.1): what `openssl pkey -pubout -outform DER` writes. SSH's mpints are already DER's
+// INTEGER contents (two's complement, minimal).
+std::optional<std::string> rsa_public_key_der(const std::string& blob) {
+    const auto name = ssh_string(blob, 0);
+    if (!name) return std::nullopt;
+    const auto e = ssh_string(blob, 4 + name->size());
+    if (!e) return std::nullopt;
+    const auto n = ssh_string(blob, 8 + name->size() + e->size());
+    if (!n || e->empty() || n->empty()) return std::nullopt;
+    const std::string integers = "\x02" + der_length(n->size()) + *n + "\x02" + der_length(e->size()) + *e;
+    const std::string rsa_public_key = "\x30" + der_length(integers.size()) + integers;
+    static const std::string rsa_encryption("\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01\x05\x00", 15);
+    const std::string bits = std::string(1, '\0') + rsa_public_key;  // no unused bits
+    const std::string inner = rsa_encryption + "\x03" + der_length(bits.size()) + bits;
+    return "\x30" + der_length(inner.size()) + inner;
+}
+
 std::optional<std::string> pem_body(const std::string& pem, const std::string& label) {
     const std::string begin = "-----BEGIN " + label + "-----", end = "-----END " + label + "-----";
     const auto b = pem.find(begin), e = pem.find(end);
@@ -65,15 +92,6 @@ std::optional<std::string> pem_body(const std::string& pem, const std::string& l
     for (std::size_t i = b + begin.size(); i < e; ++i)
         if (pem[i] != '\n' && pem[i] != '\r') text += pem[i];
     return base64_decode(text);
-}
-
-// RFC 4251 §5 "string": a uint32 length, then the bytes.
-std::optional<std::string> ssh_string(const std::string& blob, std::size_t at) {
-    if (at + 4 > blob.size()) return std::nullopt;
-    const std::size_t n = (static_cast<unsigned char>(blob[at]) << 24) | (static_cast<unsigned char>(blob[at + 1]) << 16) |
-                          (static_cast<unsigned char>(blob[at + 2]) << 8) | static_cast<unsigned char>(blob[at + 3]);
-    if (n > blob.size() - at - 4) return std::nullopt;
-    return blob.substr(at + 4, n);
 }
 
 std::string read_file(const std::filesystem::path& p) {
@@ -117,14 +135,19 @@ std::string created_key_fingerprint(const std::string& key_type, const std::stri
 
 std::string imported_key_fingerprint(const PublicKey& public_key) {
     if (public_key.key_type == "ed25519") return base64_encode(digest(EVP_sha256(), public_key.blob));
-    return colon_hex(digest(EVP_md5(), public_key.blob));
+    // The API reference names RFC 4716's MD5 of the key blob, but EC2 shows (and its User Guide checks with
+    // `openssl pkey -pubout -outform DER | openssl md5 -c`) the MD5 of the DER public key: that is what we give.
+    const auto der = rsa_public_key_der(public_key.blob);
+    return der ? colon_hex(digest(EVP_md5(), *der)) : "";
 }
 
-KeyMaterial make_key_material(const std::string& key_type) {
+KeyMaterial make_key_material(const std::string& key_type, const std::string& work_dir) {
     if (key_type != "rsa" && key_type != "ed25519") throw std::invalid_argument("key type " + key_type);
-    char dir_template[] = "/tmp/vpclab-key-XXXXXX";
-    const char* dir = ::mkdtemp(dir_template);  // 0700: only root reads the key meanwhile
-    if (!dir) throw std::runtime_error("mkdtemp for ssh-keygen failed");
+    std::error_code ec;
+    std::filesystem::create_directories(work_dir, ec);
+    std::string dir_template = work_dir + "/.keygen-XXXXXX";
+    const char* dir = ::mkdtemp(dir_template.data());  // 0700: only root reads the key meanwhile
+    if (!dir) throw std::runtime_error("cannot make a directory for ssh-keygen in " + work_dir);
     const std::filesystem::path file = std::filesystem::path(dir) / "key";
     struct Cleanup {
         std::filesystem::path dir;

@@ -16,8 +16,9 @@ struct KeyMaterial {
 };
 
 // A new key: "rsa" (2048 bits, "-----BEGIN RSA PRIVATE KEY-----") or "ed25519". Runs ssh-keygen (openssh-
-// client) in a private temporary directory, removed before returning. Throws std::runtime_error if it cannot.
-KeyMaterial make_key_material(const std::string& key_type);
+// client) in a private (0700) temporary directory made in `work_dir`, removed before returning. Throws
+// std::runtime_error if it cannot.
+KeyMaterial make_key_material(const std::string& key_type, const std::string& work_dir = "/run/vpclab");
 
 // An OpenSSH public key line, read: its type as EC2 names it ("rsa", "ed25519") and the decoded key blob.
 struct PublicKey {
@@ -32,7 +33,7 @@ std::optional<PublicKey> parse_public_key(std::string_view text);
 // For a key EC2 created: RSA, the SHA-1 digest of the private key in PKCS#8 DER; ED25519, the base64 SHA-256
 // of the public key blob (OpenSSH's own fingerprint, with base64's padding).
 std::string created_key_fingerprint(const std::string& key_type, const std::string& private_key_pem, const PublicKey& public_key);
-// For an imported key: RSA, the MD5 of the public key blob (RFC 4716 §4); ED25519 as above.
+// For an imported key: RSA, the MD5 of the DER public key (as EC2 shows it); ED25519 as above.
 std::string imported_key_fingerprint(const PublicKey& public_key);
 
 }  // namespace vpclab::instance

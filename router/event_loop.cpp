@@ -61,7 +61,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     watch(signals_.get(), signal_tag);
     watch(launcher_.notify_fd(), launcher_tag);
     state_.runtime = this;
-    for (const char* type : {"rsa", "ed25519"}) make_key_ahead(type);
+    for (const char* type : {"rsa", "rsa", "ed25519", "ed25519"}) make_key_ahead(type);  // two of each ahead
     watch(network_.dns_udp_fd(), dns_udp_tag);
     watch(network_.dns_tcp_fd(), dns_listen_tag);
     watch(network_.metadata_fd(), metadata_listen_tag);
@@ -269,6 +269,8 @@ void EventLoop::on_launcher_results() {
     } taps(*this);
     for (LauncherResult& r : launcher_.take_results()) {
         if (r.kind == LauncherJob::Kind::make_key) {
+            // A failure (ssh-keygen missing) is not retried: CreateKeyPair then makes its key itself and
+            // reports the failure to the caller.
             if (r.error.empty()) keys_ahead_[r.key_type].push_back(std::move(r.key));
             continue;
         }

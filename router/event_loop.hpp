@@ -70,7 +70,8 @@ private:
     LogBudget drop_log_budget_{drop_log_lines_per_second};
     InstanceLauncher launcher_;
     MetadataServer metadata_;
-    // One key of each type made ahead on the launcher thread, so CreateKeyPair answers at once.
+    // Two keys of each type made ahead on the launcher thread (ahead of queued launches), so CreateKeyPair
+    // answers at once.
     std::map<std::string, std::vector<instance::KeyMaterial>> keys_ahead_;
 };
 

@@ -75,10 +75,7 @@ std::vector<PrivateKeyFile> make_template_keys(routing::VpcModel& model) {
     for (const auto& k : model.key_pairs()) {
         if (!k.public_key.empty()) continue;
         const instance::KeyMaterial material = instance::make_key_material(k.key_type);
-        routing::KeyPair& made = model.key_pair_mut(k.id);
-        made.fingerprint = material.fingerprint;
-        made.public_key = material.public_key + " " + k.key_name;
-        made.create_time = router::ec2::now_iso8601();
+        model.complete_key_pair(k.id, material.fingerprint, material.public_key + " " + k.key_name, router::ec2::now_iso8601());
         out.push_back({k.key_name, (std::regex_match(k.key_name, safe_file_name) ? k.key_name : k.id) + ".pem", material.private_key});
     }
     return out;
@@ -89,9 +86,10 @@ void write_private_keys(const StackPaths& paths, const std::vector<PrivateKeyFil
         const fs::path file = paths.dir / k.file_name;
         const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);  // ssh -i refuses keys others can read
         const std::string text = k.pem + "\n";  // as `--query KeyMaterial --output text > k.pem` writes it
-        if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-            throw std::runtime_error("cannot write the private key " + file.string() + ": " + std::strerror(errno));
-        ::close(fd);
+        const bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        const int error = errno;
+        if (fd >= 0) ::close(fd);
+        if (!written) throw std::runtime_error("cannot write the private key " + file.string() + ": " + std::strerror(error));
     }
 }
 

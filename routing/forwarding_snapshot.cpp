@@ -103,7 +103,8 @@ PortIndex ForwardingSnapshot::find_in(const std::vector<std::uint64_t>& sorted, 
 }
 
 PortIndex ForwardingSnapshot::port_by_address(std::uint32_t vpc, std::uint32_t address) const {
-    return find_in(vpcs_[vpc].hosts, address);
+    // The metadata server asks with a VPC number read off an address: it may name no VPC of this snapshot.
+    return vpc < vpcs_.size() ? find_in(vpcs_[vpc].hosts, address) : no_port;
 }
 
 ResolverReply ForwardingSnapshot::from_resolver(std::uint32_t source, std::uint32_t destination) const {

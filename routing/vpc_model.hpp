@@ -140,6 +140,7 @@ struct ElasticIp {
 
 struct Instance : ResourceBase {
     std::string instance_type, image_id, key_name;
+    std::string public_key;  // key_name's public half at launch: the instance keeps it whatever befalls the pair
     std::vector<std::string> network_interface_ids;  // in device-index order of attachment; [0] is eth0
     std::string user_data;  // base64, as given (kept for UserData emulation); empty: none
     // MetadataOptions (EC2 API reference, "InstanceMetadataOptionsRequest"): IMDSv1 allowed unless tokens are
@@ -222,7 +223,10 @@ public:
     void check_new_key_pair(const KeyPair& key) const;
     void delete_key_pair(const std::string& key_pair_id);
     const KeyPair* find_key_pair(const std::string& key_name) const;
-    KeyPair& key_pair_mut(const std::string& key_pair_id);
+    // A template's KeyName pair, made after the template was loaded: its key, given to the instances that
+    // were launched with it meanwhile.
+    void complete_key_pair(const std::string& key_pair_id, const std::string& fingerprint, const std::string& public_key,
+                           const std::string& create_time);
     void delete_internet_gateway(const std::string& igw_id);
     // CreateTags / DeleteTags on any taggable resource ID. delete_tags removes a key when `value` is
     // nullopt, else only if the value matches (EC2 API reference, "DeleteTags").
@@ -322,6 +326,7 @@ private:
     Subnet& subnet_mut(const std::string& id);
     RouteTable& route_table_mut(const std::string& id);
     InternetGateway& internet_gateway_mut(const std::string& id);
+    KeyPair& key_pair_mut(const std::string& id);
     Instance& instance_mut(const std::string& id);
     NetworkInterface& network_interface_mut(const std::string& id);
     PortId free_port() const;

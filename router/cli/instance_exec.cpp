@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "router/lab/instance_init.hpp"
 #include "tap/network_namespace.hpp"
 
 namespace vpclab::router {
@@ -61,6 +62,11 @@ int exec_in_instance(const InstanceContext& ctx, const std::vector<std::string>&
         // another process, whose pidfd this is not.
         tap::UniqueFd init(static_cast<int>(::syscall(SYS_pidfd_open, ctx.init_pid, 0)));
         if (!init) return fail("open the instance's init (PID " + std::to_string(ctx.init_pid) + ")");
+        // Checked again now the pidfd holds the process: what the PID names is still the instance's init.
+        if (!is_instance_init(ctx.init_pid, ctx.netns)) {
+            errno = ESRCH;
+            return fail("the instance's init (PID " + std::to_string(ctx.init_pid) + ") is gone");
+        }
         if (::setns(init.get(), CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWNS) != 0) return fail("enter the instance's namespaces");
         // setns put us at the namespace's root: back to the same path, or the requested one.
         const std::string where = !ctx.working_directory.empty() ? ctx.working_directory : have_cwd ? cwd : "/";

@@ -103,6 +103,12 @@ void make_namespaces(const InstanceInit& init) {
     must(::mkdir("/run/lock", 01777) == 0 || errno == EEXIST, "mkdir /run/lock");
     must(set_read_only("/", true), "make the host's tree read-only in the instance");
     for (const char* d : writable_in_instance) must(set_read_only(d, false), std::string("keep ") + d + " writable");
+    // The kernel's settings are the machine's, but for the network namespace's own (net.*: ip_forward for a
+    // NAT instance): /proc/sys read-only, /proc/sys/net bound over itself writable.
+    must(::mount("/proc/sys", "/proc/sys", nullptr, MS_BIND, nullptr) == 0, "bind /proc/sys");
+    must(set_read_only("/proc/sys", true), "make /proc/sys read-only");
+    must(::mount("/proc/sys/net", "/proc/sys/net", nullptr, MS_BIND, nullptr) == 0, "bind /proc/sys/net");
+    must(set_read_only("/proc/sys/net", false), "keep /proc/sys/net writable");
 }
 
 [[noreturn]] void reap_forever() {
@@ -157,15 +163,18 @@ InstanceInit parse_instance_init_arguments(const std::vector<std::string>& args)
     return init;
 }
 
-pid_t live_instance_init(const InstanceViewPaths& paths, const std::string& netns) {
-    std::ifstream in(paths.init_pid());
-    long pid = 0;
-    if (!(in >> pid) || pid <= 1) return 0;
+bool is_instance_init(pid_t pid, const std::string& netns) {
     std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
     std::string name;
     std::getline(comm, name);
-    if (name != instance_init_process_name || !tap::process_in_netns(static_cast<pid_t>(pid), netns)) return 0;
-    return static_cast<pid_t>(pid);
+    return name == instance_init_process_name && tap::process_in_netns(pid, netns);
+}
+
+pid_t live_instance_init(const InstanceViewPaths& paths, const std::string& netns) {
+    std::ifstream in(paths.init_pid());
+    long pid = 0;
+    if (!(in >> pid) || pid <= 1 || pid > 1L << 30) return 0;
+    return is_instance_init(static_cast<pid_t>(pid), netns) ? static_cast<pid_t>(pid) : 0;
 }
 
 pid_t start_instance_init(const InstanceInit& init) {

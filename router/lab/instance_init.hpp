@@ -42,5 +42,6 @@ inline constexpr const char* instance_init_process_name = "vpclab-instance";
 // The PID of the instance's live init, or 0: paths.init_pid() names a process called vpclab-instance
 // whose network namespace is `netns`'s.
 pid_t live_instance_init(const InstanceViewPaths& paths, const std::string& netns);
+bool is_instance_init(pid_t pid, const std::string& netns);
 
 }  // namespace vpclab::router

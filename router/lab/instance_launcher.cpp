@@ -47,7 +47,9 @@ InstanceLauncher::~InstanceLauncher() {
 void InstanceLauncher::submit(LauncherJob job) {
     {
         std::lock_guard lock(mutex_);
-        jobs_.push_back(std::move(job));
+        // A key made ahead is what CreateKeyPair waits for, on the loop: it goes before queued launches.
+        if (job.kind == LauncherJob::Kind::make_key) jobs_.push_front(std::move(job));
+        else jobs_.push_back(std::move(job));
     }
     wake_.notify_one();
 }

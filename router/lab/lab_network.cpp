@@ -156,8 +156,7 @@ InstanceSetup instance_setup(const routing::VpcModel& model, const InstanceNames
     out.view.hostname = planned.hostname;
     // Kept base64 as EC2 keeps it; undecodable UserData was reported by whoever accepted it and is not read.
     if (auto script = instance::base64_decode(inst.user_data)) out.view.user_data = std::move(*script);
-    // The key pair as it is at launch (deleting the pair later leaves the instance's key, as on EC2).
-    if (const routing::KeyPair* key = model.find_key_pair(inst.key_name)) out.view.authorized_key = key->public_key;
+    out.view.authorized_key = inst.public_key;
     // The VPC resolver at base+2 of the VPC CIDR (VPC User Guide, "Amazon DNS server").
     const std::uint32_t resolver = model.vpc(eni.vpc_id).cidr.network + 2;
     out.view.etc_files = {

@@ -50,6 +50,7 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
     inst.instance_type = launch.instance_type;
     inst.image_id = launch.image_id;
     inst.key_name = launch.key_name;
+    if (const KeyPair* key = find_key_pair(launch.key_name)) inst.public_key = key->public_key;
     inst.user_data = launch.user_data;
     inst.metadata_http_tokens = launch.metadata_http_tokens;
     inst.metadata_hop_limit = launch.metadata_hop_limit;

@@ -19,6 +19,11 @@ void VpcModel::check_new_key_pair(const KeyPair& key) const {
     if (find_key_pair(key.key_name)) throw ApiError("InvalidKeyPair.Duplicate", "The keypair '" + key.key_name + "' already exists.", "KeyName");
 }
 
+void VpcModel::delete_key_pair(const std::string& key_pair_id) {
+    key_pair_mut(key_pair_id);
+    std::erase_if(key_pairs_, [&](const KeyPair& k) { return k.id == key_pair_id; });
+}
+
 KeyPair& VpcModel::create_key_pair(const std::string& logical_id, KeyPair key) {
     check_new_key_pair(key);
     key.logical_id = logical_id;
@@ -27,15 +32,20 @@ KeyPair& VpcModel::create_key_pair(const std::string& logical_id, KeyPair key) {
     return key_pairs_.back();
 }
 
-void VpcModel::delete_key_pair(const std::string& key_pair_id) {
-    key_pair_mut(key_pair_id);
-    std::erase_if(key_pairs_, [&](const KeyPair& k) { return k.id == key_pair_id; });
-}
-
 const KeyPair* VpcModel::find_key_pair(const std::string& key_name) const {
     for (const auto& k : key_pairs_)
         if (k.key_name == key_name) return &k;
     return nullptr;
+}
+
+void VpcModel::complete_key_pair(const std::string& key_pair_id, const std::string& fingerprint, const std::string& public_key,
+                                 const std::string& create_time) {
+    KeyPair& k = key_pair_mut(key_pair_id);
+    k.fingerprint = fingerprint;
+    k.public_key = public_key;
+    k.create_time = create_time;
+    for (auto& inst : instances_)
+        if (inst.key_name == k.key_name && inst.public_key.empty()) inst.public_key = public_key;
 }
 
 KeyPair& VpcModel::key_pair_mut(const std::string& key_pair_id) {

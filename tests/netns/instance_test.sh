@@ -84,10 +84,13 @@ check_equal "… IMDSv2 still answers" "$ec2" "$(on jh-EC2 curl -s -m 5 -H "X-aw
 check_not "the host's tree is read-only in an instance" on jh-EC2 touch /usr/vpclab-test
 check "… its own files are writable" on jh-EC2 sh -c 'echo 1.2.3.4 extra >> /etc/hosts'
 check_not "… and the host's /etc/hosts did not change" grep -q "1.2.3.4 extra" /etc/hosts
-check_not "systemctl in an instance cannot reach the host's systemd" on jh-EC2 systemctl restart ssh
+check_equal "an instance's /run is its own: no host daemon's socket (systemd's) in it" "lock sshd.pid" "$(on jh-EC2 ls /run | tr '\n' ' ' | sed 's/ $//')"
+check_not "the kernel's settings are read-only in an instance" on jh-EC2 sh -c 'echo 1 > /proc/sys/vm/drop_caches'
+check "… but for its network namespace's own" on jh-EC2 sysctl -qw net.ipv4.conf.eth0.forwarding=1
 check_equal "the instance's /etc/ssh is its own (the host's keys are not in it)" "ssh_host_ed25519_key sshd_config" \
     "$(on jh-EC2 ls /etc/ssh | tr '\n' ' ' | sed 's/ $//')"
-check_not "… nor the host's shadow backups" on jh-EC2 test -e /etc/shadow-
+check "the host has /etc/gshadow" test -e /etc/gshadow
+check_not "… the instance does not see it" on jh-EC2 test -e /etc/gshadow
 
 # --- ssh between the web servers with the UserData's password ---
 out=$(on jh-Custom-WEB-2 timeout 20 sshpass -p qwe123 ssh -o StrictHostKeyChecking=accept-new "root@$web1" 'hostname; cat /var/www/html/index.html' 2>&1)
@@ -108,7 +111,10 @@ echo "partly supported" > /var/www/html/index.html
 rm -rf /
 '
 printf '%s' "$userdata_text" >"$script"
-id=$("$VPCLAB" ec2 run-instances --stack-name "$stack" --subnet-id "$subnet" --user-data "file://$script" --metadata-options HttpTokens=required \
+# A key pair made at runtime; its private key printed once, as EC2 does.
+"$VPCLAB" ec2 create-key-pair --stack-name "$stack" --key-name runtime-key --query KeyMaterial --output text >"/tmp/$stack-key.pem"
+check_contains "create-key-pair prints the private key once (RSA PEM, EC2's default)" "-----BEGIN RSA PRIVATE KEY-----" "$(head -1 "/tmp/$stack-key.pem")"
+id=$("$VPCLAB" ec2 run-instances --stack-name "$stack" --subnet-id "$subnet" --user-data "file://$script" --metadata-options HttpTokens=required --key-name runtime-key \
     --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=partial}]' --query 'Instances[0].InstanceId' --output text)
 rm -f "$script"
 check "the instance with partly supported UserData runs" "$VPCLAB" ec2 wait instance-running --stack-name "$stack" --instance-ids "$id"
@@ -119,6 +125,17 @@ check_contains "its cloud-init-output.log lists each skipped line with its numbe
 check_contains "… line 5" "line 5 skipped (useradd bob)" "$log"
 check_contains "… line 7" "line 7 skipped (rm -rf /)" "$log"
 check_contains "… and what was done" "line 6: write /var/www/html/index.html" "$log"
+on jh-Custom-WEB-1 sh -c 'umask 077; cat > /root/runtime-key.pem' <"/tmp/$stack-key.pem"
+rm -f "/tmp/$stack-key.pem"
+check_equal "ssh -i the runtime key ec2-user@ the instance launched with it" "ec2-user" \
+    "$(on jh-Custom-WEB-1 timeout 20 ssh -i /root/runtime-key.pem -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR -o BatchMode=yes "ec2-user@$partial" id -un 2>&1)"
+check_contains "… whose metadata lists the key" "0=runtime-key" "$(on partial sh -c 'T=$(curl -s -m 5 -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60"); curl -s -m 5 -H "X-aws-ec2-metadata-token: $T" http://169.254.169.254/latest/meta-data/public-keys/')"
+ssh-keygen -q -t ed25519 -N "" -C "" -f "/tmp/$stack-import"
+check_equal "import-key-pair --public-key-material fileb://… (the aws CLI's form)" "imported" \
+    "$("$VPCLAB" ec2 import-key-pair --stack-name "$stack" --key-name imported --public-key-material "fileb:///tmp/$stack-import.pub" --query KeyName --output text)"
+check_equal "… its fingerprint is OpenSSH's SHA-256, as EC2 gives it" "$(ssh-keygen -l -E sha256 -f "/tmp/$stack-import.pub" | awk '{print $2}' | sed 's/^SHA256://')=" \
+    "$("$VPCLAB" ec2 describe-key-pairs --stack-name "$stack" --key-names imported --query 'KeyPairs[0].KeyFingerprint' --output text)"
+rm -f "/tmp/$stack-import" "/tmp/$stack-import.pub"
 check_equal "run-instances --metadata-options HttpTokens=required: IMDSv1 refused" "401" \
     "$(on partial curl -s -o /dev/null -w '%{http_code}' -m 5 http://169.254.169.254/latest/meta-data/instance-id)"
 check_equal "describe-instance-attribute returns the UserData base64, as given" "$(printf '%s' "$userdata_text" | base64 -w0)" \

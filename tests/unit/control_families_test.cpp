@@ -50,8 +50,11 @@ struct FakeRuntime final : LabRuntime {
     std::vector<std::string> keys_made;  // key types, in order
     instance::KeyMaterial key_material(const std::string& key_type) override {
         keys_made.push_back(key_type);
-        return {"-----BEGIN FAKE " + key_type + " KEY " + std::to_string(keys_made.size()) + "-----\n",
-                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBSIFJqju2RnlkS70sErstHXQWP43Eer1v6fP1xt90N3", "fp-" + std::to_string(keys_made.size())};
+        static const std::string rsa_line = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC4cDZHmPLFr/0bzAvGqbRv6ITzOgJbrkvuSPq0DC2FH+mFlsUbAAJbROTlwHKyrxPSrdR+"
+                                            "LhV4ReJ64bRd2HUPzeNGi3sI7B9Z2nw9zI1exw4DibNctM8LFMdJEAkRaYEmcm0VTDP3KOUKMRTl5xZVS0k5Jj/S6WPT6sa6uDZYNw==";
+        static const std::string ed25519_line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBSIFJqju2RnlkS70sErstHXQWP43Eer1v6fP1xt90N3";
+        return {"-----BEGIN FAKE " + key_type + " KEY " + std::to_string(keys_made.size()) + "-----",
+                key_type == "rsa" ? rsa_line : ed25519_line, "fp-" + std::to_string(keys_made.size())};
     }
 };
 
@@ -708,7 +711,7 @@ TEST_CASE("key pairs: made on the runtime, the private key returned once, import
     Lab lab;
     const Built b = build_vpc(lab);
     const auto made = lab.ok("CreateKeyPair", {{"KeyName", "sandbox-jh"}, {"TagSpecifications", name_tag("key-pair", "lab key")}});
-    CHECK(made["KeyMaterial"] == "-----BEGIN FAKE rsa KEY 1-----\n");  // RSA unless asked: EC2's default
+    CHECK(made["KeyMaterial"] == "-----BEGIN FAKE rsa KEY 1-----");  // RSA unless asked: EC2's default
     CHECK(made["KeyFingerprint"] == "fp-1");
     CHECK(made["KeyName"] == "sandbox-jh");
     CHECK(made["KeyPairId"].get<std::string>().rfind("key-", 0) == 0);
@@ -741,7 +744,10 @@ TEST_CASE("key pairs: made on the runtime, the private key returned once, import
     CHECK_FALSE(all["KeyPairs"][0].contains("PublicKey"));
     const auto one = lab.ok("DescribeKeyPairs", {{"KeyNames", {"sandbox-jh"}}, {"IncludePublicKey", true}});
     REQUIRE(one["KeyPairs"].size() == 1);
-    CHECK(one["KeyPairs"][0]["PublicKey"] == line + " sandbox-jh");
+    CHECK(one["KeyPairs"][0]["PublicKey"].get<std::string>().rfind("ssh-rsa AAAAB3", 0) == 0);
+    CHECK(one["KeyPairs"][0]["PublicKey"].get<std::string>().size() > 20);
+    const std::string sandbox_key = one["KeyPairs"][0]["PublicKey"];
+    CHECK(sandbox_key.substr(sandbox_key.size() - 11) == " sandbox-jh");
     CHECK(one["KeyPairs"][0]["KeyType"] == "rsa");
     CHECK(lab.ok("DescribeKeyPairs", {{"Filters", {{{"Name", "key-type"}, {"Values", {"ed25519"}}}}}})["KeyPairs"].size() == 2);
     CHECK(lab.ok("DescribeKeyPairs", {{"Filters", {{{"Name", "fingerprint"}, {"Values", {"fp-1"}}}}}})["KeyPairs"].size() == 1);
@@ -751,11 +757,14 @@ TEST_CASE("key pairs: made on the runtime, the private key returned once, import
     // An instance launched with the key gets its public half; deleting the pair later leaves the instance's.
     const auto run = lab.ok("RunInstances", {{"SubnetId", b.priv}, {"KeyName", "sandbox-jh"}});
     REQUIRE(lab.runtime.launched.size() == 1);
-    CHECK(lab.runtime.launched[0].view.authorized_key == line + " sandbox-jh");
+    CHECK(lab.runtime.launched[0].view.authorized_key == sandbox_key);
     const auto deleted = lab.ok("DeleteKeyPair", {{"KeyName", "sandbox-jh"}});
     CHECK(deleted["Return"] == true);
     CHECK(deleted["KeyPairId"] == made["KeyPairId"]);
     CHECK(lab.ok("DeleteKeyPair", {{"KeyName", "sandbox-jh"}}) == json{{"Return", true}});  // EC2: deleting again succeeds
     const auto described = lab.ok("DescribeInstances", {{"InstanceIds", {run["Instances"][0]["InstanceId"]}}});
     CHECK(described["Reservations"][0]["Instances"][0]["KeyName"] == "sandbox-jh");
+    // A new pair under the old name does not change the key the instance was launched with.
+    lab.ok("ImportKeyPair", {{"KeyName", "sandbox-jh"}, {"PublicKeyMaterial", line}});
+    CHECK(lab.state.model->instance(run["Instances"][0]["InstanceId"]).public_key == sandbox_key);
 }

@@ -69,7 +69,7 @@ TEST_CASE("metadata: each instance's own answers, as the EC2 metadata tree gives
     CHECK(md.get(md.priv, at + "subnet-ipv4-cidr-block") == "10.10.1.0/24");
     CHECK(md.get(md.priv, at + "vpc-id") == md.lab.vpc);
     CHECK(md.get(md.priv, at + "device-number") == "0");
-    CHECK(md.get(md.priv, "/latest/dynamic/instance-identity/document").find("\"instanceId\" : \"" + md.priv + "\"") != std::string::npos);
+    CHECK(md.get(md.priv, "/latest/dynamic/instance-identity/document").find("\"instanceId\": \"" + md.priv + "\"") != std::string::npos);
     CHECK(md.ask(md.priv, "GET", "/latest/meta-data/public-keys/").status == 404);  // launched without a key
     CHECK(md.ask(md.priv, "GET", "/latest/meta-data/nosuch").status == 404);
     CHECK(md.ask(md.priv, "GET", "/nosuch").status == 404);
@@ -107,13 +107,19 @@ TEST_CASE("metadata: IMDSv2 tokens: issued for a TTL to one instance, with the h
     CHECK(md.lab.m.instance(md.priv).metadata_hop_limit == 2);  // a refused change changed nothing
 }
 
-TEST_CASE("metadata: the token table is bounded, the oldest going first") {
+TEST_CASE("metadata: the token table is bounded, per instance and in all, the oldest going first") {
     MetadataTokens tokens;
-    for (std::size_t i = 0; i <= MetadataTokens::capacity; ++i) tokens.issue("t" + std::to_string(i), "i-1", 100);
-    CHECK(tokens.size() == MetadataTokens::capacity);
-    CHECK_FALSE(tokens.valid("t0", "i-1", 1));
+    tokens.issue("other", "i-2", 100);
+    for (std::size_t i = 0; i <= MetadataTokens::per_instance; ++i) tokens.issue("t" + std::to_string(i), "i-1", 100);
+    CHECK(tokens.size() == MetadataTokens::per_instance + 1);
+    CHECK_FALSE(tokens.valid("t0", "i-1", 1));  // i-1's oldest made room for its newest
     CHECK(tokens.valid("t1", "i-1", 1));
-    CHECK(tokens.valid("t" + std::to_string(MetadataTokens::capacity), "i-1", 1));
+    CHECK(tokens.valid("other", "i-2", 1));    // another instance's token survives a flood
+    for (std::size_t i = 0; tokens.size() < MetadataTokens::capacity; ++i) tokens.issue("x" + std::to_string(i), "i-" + std::to_string(10 + i), 100);
+    tokens.issue("last", "i-9999", 100);
+    CHECK(tokens.size() == MetadataTokens::capacity);
+    CHECK_FALSE(tokens.valid("other", "i-2", 1));  // full: the oldest of all went
+    CHECK(tokens.valid("last", "i-9999", 1));
 }
 
 TEST_CASE("metadata: HTTP requests parsed as curl sends them; responses as the EC2 service sends them") {

@@ -2,6 +2,9 @@
 // ssh-keygen's own answers for a fixed test key), OpenSSH public key lines read strictly, and keys made.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <stdexcept>
 
 #include "instance/base64.hpp"
@@ -38,8 +41,9 @@ TEST_CASE("key fingerprints as EC2 gives them") {
     // `openssl pkcs8 -in key -inform PEM -outform DER -topk8 -nocrypt | openssl sha1 -c`: the command the EC2
     // User Guide gives to check a fingerprint of a key EC2 created.
     CHECK(created_key_fingerprint("rsa", test_rsa_pem, *rsa) == "7e:57:a9:5c:56:11:59:7c:79:67:b3:18:f4:6e:c9:3c:61:32:52:7c");
-    // `ssh-keygen -l -E md5 -f key.pub`: the fingerprint of an imported RSA key.
-    CHECK(imported_key_fingerprint(*rsa) == "12:cc:9a:c6:41:3f:4f:22:06:10:bb:df:e2:63:16:b7");
+    // `openssl pkey -in key -pubout -outform DER | openssl md5 -c`: the fingerprint EC2 shows for an imported
+    // RSA key (not ssh-keygen -E md5's 12:cc:9a:…, the MD5 of the SSH blob).
+    CHECK(imported_key_fingerprint(*rsa) == "ad:78:4f:91:12:34:30:94:f3:ba:53:63:e2:1b:fc:69");
     const auto ed = parse_public_key(test_ed25519_pub);
     REQUIRE(ed);
     CHECK(ed->key_type == "ed25519");
@@ -61,14 +65,17 @@ TEST_CASE("OpenSSH public key lines are read strictly") {
 }
 
 TEST_CASE("keys made with ssh-keygen: EC2's formats, fingerprints of what was made, a new key each time") {
-    const KeyMaterial rsa = make_key_material("rsa");
+    const std::string work = "/tmp/vpclab-key-test-" + std::to_string(::getpid());
+    const KeyMaterial rsa = make_key_material("rsa", work);
     CHECK(rsa.private_key.rfind("-----BEGIN RSA PRIVATE KEY-----", 0) == 0);
     REQUIRE(parse_public_key(rsa.public_key));
     CHECK(rsa.fingerprint == created_key_fingerprint("rsa", rsa.private_key, *parse_public_key(rsa.public_key)));
     CHECK(rsa.fingerprint.size() == 59);  // 20 bytes, colon hex
-    const KeyMaterial ed = make_key_material("ed25519");
+    const KeyMaterial ed = make_key_material("ed25519", work);
     CHECK(ed.private_key.rfind("-----BEGIN OPENSSH PRIVATE KEY-----", 0) == 0);
     CHECK(ed.public_key.rfind("ssh-ed25519 ", 0) == 0);
-    CHECK(ed.public_key != make_key_material("ed25519").public_key);
-    CHECK_THROWS_AS(make_key_material("dsa"), std::invalid_argument);
+    CHECK(ed.public_key != make_key_material("ed25519", work).public_key);
+    CHECK_THROWS_AS(make_key_material("dsa", work), std::invalid_argument);
+    CHECK(std::filesystem::is_empty(work));  // no key left behind in the work directory
+    std::filesystem::remove(work);
 }
