@@ -2,6 +2,7 @@
 #include "router/lab/instance_view.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -71,6 +72,15 @@ std::string ensure_stack_host_key(const fs::path& stack_dir) {
     return key.string();
 }
 
+void mount_instance_storage(const InstanceViewPaths& paths) {
+    std::error_code ec;
+    fs::create_directories(paths.dir, ec);
+    if (ec) throw std::runtime_error("cannot create " + paths.dir.string() + ": " + ec.message());
+    const std::string options = std::string("mode=0755,size=") + instance_storage_size;
+    if (::mount("vpclab-instance", paths.dir.c_str(), "tmpfs", MS_NOSUID, options.c_str()) != 0)
+        throw std::runtime_error("cannot mount the instance's storage on " + paths.dir.string() + ": " + std::strerror(errno));
+}
+
 void write_instance_files(const InstanceViewPaths& paths, const instance::InstanceFiles& files) {
     std::error_code ec;
     fs::create_directories(paths.dir, ec);
@@ -131,6 +141,7 @@ void make_instance_view(const InstanceViewSpec& spec) {
     const std::string host_key = ensure_stack_host_key(StackPaths::of(spec.stack).dir);
     if (host_key.empty()) spdlog::warn("{}: no SSH server (Dropbear is not installed; scripts/setup.sh installs dropbear-bin)", spec.instance_id);
     else files.files["/etc/ssh/ssh_host_ed25519_key"] = {read_file(host_key), 0600, 0, 0};
+    mount_instance_storage(paths);
     write_instance_files(paths, files);
 
     InstanceInit init;
@@ -148,6 +159,7 @@ void make_instance_view(const InstanceViewSpec& spec) {
 }
 
 void remove_instance_view(const InstanceViewPaths& paths) noexcept {
+    ::umount2(paths.dir.c_str(), MNT_DETACH);  // not mounted (a launch that failed early): EINVAL, nothing to do
     std::error_code ec;
     fs::remove_all(paths.dir, ec);
 }

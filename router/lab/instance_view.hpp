@@ -35,6 +35,11 @@ std::string ensure_stack_host_key(const std::filesystem::path& stack_dir);
 std::string dropbear_path();
 std::string busybox_path();
 
+// The instance's own files live on a tmpfs of their own, of this size, mounted at paths.dir: what an instance
+// writes (its /tmp, logs, copies of /etc) can fill that, never the host's /run.
+inline constexpr const char* instance_storage_size = "256m";
+void mount_instance_storage(const InstanceViewPaths& paths);
+
 // Writes the files under paths.dir with their modes and owners; opaque directories and whiteouts (overlayfs's
 // own markers) hide the host's entries they name. Throws std::runtime_error naming the path.
 void write_instance_files(const InstanceViewPaths& paths, const instance::InstanceFiles& files);
@@ -53,7 +58,8 @@ struct InstanceViewSpec {
 // the directory for remove_instance_view.
 void make_instance_view(const InstanceViewSpec& spec);
 
-// Removes the instance's directory (its processes must be gone: delete_named_netns kills them). Never throws.
+// Unmounts and removes the instance's directory (its processes must be gone: delete_named_netns kills
+// them). Never throws.
 void remove_instance_view(const InstanceViewPaths& paths) noexcept;
 
 }  // namespace vpclab::router

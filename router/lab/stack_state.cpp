@@ -2,6 +2,7 @@
 #include "router/lab/stack_state.hpp"
 
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <algorithm>
 #include <fstream>
@@ -116,9 +117,14 @@ std::vector<std::string> remove_stack_leftovers(const std::string& stack) noexce
             if (tap::named_netns_exists(netns) || fs::exists(fs::path(tap::netns_etc_dir) / netns, ec)) removed.push_back(netns);
             tap::delete_named_netns(netns);
         }
-        // Only the stack's own directory: /run/vpclab/<valid name>, a real directory and not a symlink.
+        // Only the stack's own directory: /run/vpclab/<valid name>, a real directory and not a symlink. Its
+        // instances' storage (a tmpfs each, at i-…/) is unmounted first: their processes died with their namespaces.
         std::error_code ec;
-        if (fs::symlink_status(paths.dir, ec).type() == fs::file_type::directory) fs::remove_all(paths.dir, ec);
+        if (fs::symlink_status(paths.dir, ec).type() == fs::file_type::directory) {
+            for (const auto& entry : fs::directory_iterator(paths.dir, ec))
+                if (entry.path().filename().string().rfind("i-", 0) == 0) ::umount2(entry.path().c_str(), MNT_DETACH);
+            fs::remove_all(paths.dir, ec);
+        }
     } catch (...) {
         // Removal is best effort and idempotent: whatever is left, a second `down` tries again.
     }

@@ -89,6 +89,9 @@ check_not "the kernel's settings are read-only in an instance" on jh-EC2 sh -c '
 check "… but for its network namespace's own" on jh-EC2 sysctl -qw net.ipv4.conf.eth0.forwarding=1
 check_equal "the instance's /etc/ssh is its own (the host's keys are not in it)" "ssh_host_ed25519_key sshd_config" \
     "$(on jh-EC2 ls /etc/ssh | tr '\n' ' ' | sed 's/ $//')"
+out=$(on jh-EC2 dd if=/dev/zero of=/tmp/fill bs=1M count=300 2>&1)
+check_contains "what an instance writes fills its own 256 MiB, not the host's /run" "No space left on device" "$out"
+on jh-EC2 rm -f /tmp/fill
 check "the host has /etc/gshadow" test -e /etc/gshadow
 check_not "… the instance does not see it" on jh-EC2 test -e /etc/gshadow
 
@@ -168,6 +171,7 @@ pids=$(for ns in $(ip netns list | awk '{print $1}' | grep "^$stack-"); do ip ne
 check_contains "… and sshd and httpd run in the instances" "httpd" "$(for p in $pids; do cat /proc/$p/cmdline | tr '\0' ' '; echo; done)"
 "$VPCLAB" down --stack-name "$stack" >/dev/null
 check_equal "down leaves no leftovers" "" "$(stack_leftovers "$stack"; stack_leftovers "$stack2")"
+check_equal "… and no mount of theirs" "" "$(grep -E "/run/vpclab/($stack|$stack2)/" /proc/self/mountinfo)"
 left=""
 for p in $pids; do [ -e "/proc/$p/ns/net" ] && left="$left $p"; done  # a zombie has no namespaces left
 check_equal "… and no process that ran in its instances (inits, sshd, httpd)" "" "$left"
