@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "endpoints/dns_answer.hpp"
+#include "router/client_slots.hpp"
 
 namespace vpclab::router {
 
@@ -87,14 +88,7 @@ std::vector<std::pair<int, std::size_t>> DnsServer::on_tcp_acceptable() {
         }
         // A free slot, else the oldest connection makes room (a resolver may close idle connections,
         // RFC 7766 §6.2.3).
-        std::size_t slot = 0;
-        for (std::size_t i = 0; i < clients_.size(); ++i) {
-            if (!clients_[i].fd) {
-                slot = i;
-                break;
-            }
-            if (clients_[i].accepted_order < clients_[slot].accepted_order) slot = i;
-        }
+        const std::size_t slot = free_or_oldest_slot(clients_);
         TcpClient& c = clients_[slot];
         c.fd = tap::UniqueFd(fd);
         c.vpc = ports_.resolver_vpc(ntohl(local.sin_addr.s_addr));

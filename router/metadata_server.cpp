@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "instance/base64.hpp"
+#include "router/client_slots.hpp"
 
 namespace vpclab::router {
 
@@ -50,16 +51,7 @@ std::vector<std::pair<int, std::size_t>> MetadataServer::on_acceptable() {
             ::close(fd);
             continue;
         }
-        // A free slot, else the oldest connection makes room: a client that never finishes its request
-        // holds a slot only until 64 others came.
-        std::size_t slot = 0;
-        for (std::size_t i = 0; i < clients_.size(); ++i) {
-            if (!clients_[i].fd) {
-                slot = i;
-                break;
-            }
-            if (clients_[i].accepted_order < clients_[slot].accepted_order) slot = i;
-        }
+        const std::size_t slot = free_or_oldest_slot(clients_);
         Client& c = clients_[slot];
         c.fd = tap::UniqueFd(fd);
         c.instance_id = std::move(instance_id);

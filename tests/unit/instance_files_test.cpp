@@ -7,6 +7,7 @@
 
 #include "instance/instance_files.hpp"
 #include "instance/password_hash.hpp"
+#include "seed_scripts.hpp"
 
 using namespace vpclab::instance;
 
@@ -17,18 +18,7 @@ constexpr const char* host_passwd = "root:x:0:0:root:/root:/bin/bash\n"
                                     "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n";
 constexpr const char* host_group = "root:x:0:\nalice:x:1000:\n";
 
-constexpr const char* seed_web = R"(#!/bin/bash
-(
-echo "qwe123"
-echo "qwe123"
-) | passwd --stdin root
-sed -i "s/^PasswordAuthentication no/PasswordAuthentication yes/g" /etc/ssh/sshd_config
-sed -i "s/^#PermitRootLogin yes/PermitRootLogin yes/g" /etc/ssh/sshd_config
-service sshd restart
-yum install -y httpd
-systemctl start httpd && systemctl enable httpd
-echo "<html><h1>Endpoint Service Lab - CloudNeta Web Server 1</h1></html>" > /var/www/html/index.html
-)";
+constexpr const char* seed_web = vpclab::test::seed_web_user_data;
 
 std::string fake_hash(const std::string& password) { return "HASH(" + password + ")"; }
 

@@ -6,24 +6,13 @@
 
 #include "instance/base64.hpp"
 #include "instance/userdata_script.hpp"
+#include "seed_scripts.hpp"
 
 using namespace vpclab::instance;
 using Kind = UserDataAction::Kind;
 
 namespace {
-// The second seed lab's web server UserData, verbatim (labs/privatelink-lab.yaml).
-constexpr const char* seed_web = R"(#!/bin/bash
-(
-echo "qwe123"
-echo "qwe123"
-) | passwd --stdin root
-sed -i "s/^PasswordAuthentication no/PasswordAuthentication yes/g" /etc/ssh/sshd_config
-sed -i "s/^#PermitRootLogin yes/PermitRootLogin yes/g" /etc/ssh/sshd_config
-service sshd restart
-yum install -y httpd
-systemctl start httpd && systemctl enable httpd
-echo "<html><h1>Endpoint Service Lab - CloudNeta Web Server 1</h1></html>" > /var/www/html/index.html
-)";
+constexpr const char* seed_web = vpclab::test::seed_web_user_data;
 }  // namespace
 
 TEST_CASE("base64: round trips, EC2's padding, refuses what is not base64") {
