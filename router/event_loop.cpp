@@ -210,6 +210,7 @@ void EventLoop::release(const std::string& instance_id, const std::string& netns
 bool EventLoop::namespace_exists(const std::string& netns) const { return tap::named_netns_exists(netns); }
 
 void EventLoop::make_key_ahead(const std::string& key_type) {
+    ++keys_in_flight_[key_type];
     LauncherJob job;
     job.kind = LauncherJob::Kind::make_key;
     job.key_type = key_type;
@@ -218,15 +219,22 @@ void EventLoop::make_key_ahead(const std::string& key_type) {
 
 instance::KeyMaterial EventLoop::key_material(const std::string& key_type) {
     auto& ready = keys_ahead_[key_type];
-    if (ready.empty()) {
-        // Two calls in a row: the next key is still being made. Make this one here (RSA: ~0.1 s on the loop).
-        spdlog::info("no {} key made ahead yet: making one on the event loop", key_type);
-        return instance::make_key_material(key_type);
+    if (!ready.empty()) {
+        instance::KeyMaterial key = std::move(ready.back());
+        ready.pop_back();
+        make_key_ahead(key_type);
+        return key;
     }
-    instance::KeyMaterial key = std::move(ready.back());
-    ready.pop_back();
-    make_key_ahead(key_type);
-    return key;
+    // Never made on the loop (an RSA key takes ssh-keygen up to half a second): the caller is throttled,
+    // as EC2 throttles, and the CLI retries once the launcher has made one.
+    if (!key_error_.empty()) {
+        const std::string why = std::move(key_error_);
+        key_error_.clear();
+        if (keys_in_flight_[key_type] == 0) make_key_ahead(key_type);
+        throw routing::ApiError("InternalError", "vpclab could not make a " + key_type + " key: " + why);
+    }
+    if (keys_in_flight_[key_type] == 0) make_key_ahead(key_type);
+    throw routing::ApiError("RequestLimitExceeded", "Request limit exceeded: the next " + key_type + " key is still being made (the CLI retries)");
 }
 
 void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool on) {
@@ -269,9 +277,10 @@ void EventLoop::on_launcher_results() {
     } taps(*this);
     for (LauncherResult& r : launcher_.take_results()) {
         if (r.kind == LauncherJob::Kind::make_key) {
-            // A failure (ssh-keygen missing) is not retried: CreateKeyPair then makes its key itself and
-            // reports the failure to the caller.
+            // A failure (ssh-keygen missing) is reported to the next CreateKeyPair, which tries again.
+            --keys_in_flight_[r.key_type];
             if (r.error.empty()) keys_ahead_[r.key_type].push_back(std::move(r.key));
+            else key_error_ = r.error;
             continue;
         }
         apply_launcher_result(state_, r, taps);

@@ -73,6 +73,8 @@ private:
     // Two keys of each type made ahead on the launcher thread (ahead of queued launches), so CreateKeyPair
     // answers at once.
     std::map<std::string, std::vector<instance::KeyMaterial>> keys_ahead_;
+    std::map<std::string, int> keys_in_flight_;
+    std::string key_error_;  // the last key that could not be made, told to the next CreateKeyPair
 };
 
 }  // namespace vpclab::router

@@ -36,8 +36,9 @@ public:
     virtual void set_forwarding(const std::vector<routing::PortId>& ports, bool on) = 0;
     // Whether a network namespace of that name already exists on the host (a launch must not take it).
     virtual bool namespace_exists(const std::string& netns) const = 0;
-    // A new key (CreateKeyPair), "rsa" or "ed25519": from keys made ahead on the launcher thread when one is
-    // ready, so that making one (ssh-keygen, ~0.1 s for RSA) does not hold up forwarding.
+    // A new key (CreateKeyPair), "rsa" or "ed25519", from keys made ahead on the launcher thread: making one
+    // (ssh-keygen, up to half a second for RSA) never holds up forwarding. None ready: ApiError
+    // RequestLimitExceeded (the CLI retries, as the aws CLI retries throttling).
     virtual instance::KeyMaterial key_material(const std::string& key_type) = 0;
 
 protected:

@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <thread>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "router/cli/commands.hpp"
 #include "router/cli/options.hpp"
@@ -297,7 +297,13 @@ int command_ec2(const Args& args) {
         if (*region != stack_region)
             throw UsageError("--region " + *region + ": stack " + stack + " imitates " + stack_region + " (vpclab up --region chooses it)");
     }
-    const auto reply = call_stack(stack, spec->action, params);
+    // Throttled calls are retried, as the aws CLI retries them (its "legacy" retry mode: up to 5 attempts,
+    // growing waits). vpclab throttles CreateKeyPair while the next key is still being made.
+    auto reply = call_stack(stack, spec->action, params);
+    for (int attempt = 1; attempt < 5 && !reply.value("ok", false) && reply["error"].value("Code", "") == "RequestLimitExceeded"; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200 << (attempt - 1)));
+        reply = call_stack(stack, spec->action, params);
+    }
     if (!reply.value("ok", false)) {
         std::cerr << "\nAn error occurred (" << reply["error"]["Code"].get<std::string>() << ") when calling the " << spec->action
                   << " operation: " << reply["error"]["Message"].get<std::string>() << '\n';
