@@ -100,7 +100,7 @@ void make_namespaces(const InstanceInit& init) {
     }
     // A /run of its own: no host daemon's socket (systemd's, dbus's) is reachable from the instance.
     must(::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") == 0, "mount /run");
-    must(::mkdir("/run/lock", 01777) == 0 || errno == EEXIST, "mkdir /run/lock");
+    must((::mkdir("/run/lock", 01777) == 0 || errno == EEXIST) && ::chmod("/run/lock", 01777) == 0, "make /run/lock");
     must(set_read_only("/", true), "make the host's tree read-only in the instance");
     for (const char* d : writable_in_instance) must(set_read_only(d, false), std::string("keep ") + d + " writable");
     // The kernel's settings are the machine's, but for the network namespace's own (net.*: ip_forward for a
