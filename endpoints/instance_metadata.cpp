@@ -35,6 +35,7 @@ std::string reason_of(int status) {
         case 403: return "Forbidden";
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";
+        case 500: return "Internal Server Error";
     }
     return "Error";
 }

@@ -84,8 +84,14 @@ void MetadataServer::on_readable(std::size_t slot) {
         if (!request || !inst) {
             response.status = 400;
         } else {
-            response = endpoints::answer_metadata(*request, endpoints::instance_facts(*state_.model, *inst), tokens_,
-                                                  static_cast<std::int64_t>(std::time(nullptr)), new_token);
+            // Nothing may escape into the event loop: a fault here is this request's 500, not the router's end.
+            try {
+                response = endpoints::answer_metadata(*request, endpoints::instance_facts(*state_.model, *inst), tokens_,
+                                                      static_cast<std::int64_t>(std::time(nullptr)), new_token);
+            } catch (const std::exception&) {
+                response = endpoints::HttpResponse{};
+                response.status = 500;
+            }
         }
         if (response.ip_ttl > 0) ::setsockopt(c.fd.get(), IPPROTO_IP, IP_TTL, &response.ip_ttl, sizeof response.ip_ttl);
         const std::string bytes = endpoints::render_http(response);
