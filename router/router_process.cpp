@@ -13,15 +13,15 @@
 
 #include <chrono>
 #include <fstream>
-#include <regex>
 #include <iostream>
+#include <regex>
 #include <thread>
 
 #include "instance/key_pair.hpp"
 #include "router/control/control_socket.hpp"
+#include "router/control/ec2/family.hpp"
 #include "router/event_loop.hpp"
 #include "router/lab/lab_network.hpp"
-#include "router/control/ec2/family.hpp"
 #include "router/lab/process_spawn.hpp"
 #include "router/lab/stack_state.hpp"
 #include "tap/network_namespace.hpp"
