@@ -54,6 +54,7 @@ InstanceLocation find_instance(const std::optional<std::string>& stack_name, con
     std::vector<std::string> stacks = stack_name ? std::vector<std::string>{resolve_stack(stack_name)} : running_stacks();
     if (stacks.empty()) throw UsageError("no stack is running (start one with `vpclab up`)");
     std::vector<InstanceLocation> found;
+    std::string terminated;  // a terminated instance of that name or ID, for the message when nothing runs
     for (const auto& stack : stacks) {
         nlohmann::json reply;
         try {
@@ -64,6 +65,9 @@ InstanceLocation find_instance(const std::optional<std::string>& stack_name, con
         }
         for (const auto& inst : reply["result"]["Instances"])
             if (inst["Name"] == which || inst["InstanceId"] == which || inst["Namespace"] == which) found.push_back({stack, inst});
+        for (const auto& inst : reply["result"].value("Terminated", nlohmann::json::array()))
+            if (inst["Name"] == which || inst["InstanceId"] == which)
+                terminated = inst["InstanceId"].get<std::string>() + " in stack " + stack;
         // "region" is the simulated internet itself: tcpdump there shows what leaves through the IGW.
         const std::string region_ns = reply["result"].value("RegionNamespace", "");
         if (which == "region" || which == region_ns)
@@ -76,6 +80,8 @@ InstanceLocation find_instance(const std::optional<std::string>& stack_name, con
                              found.front().instance.value("InstanceId", std::string()) + "` waits for it");
         return found.front();
     }
+    if (found.empty() && !terminated.empty())
+        throw UsageError("instance '" + which + "' (" + terminated + ") is terminated: its namespace and files are gone (EC2 lists it for an hour)");
     if (found.empty()) throw UsageError("no instance named '" + which + "' in " + (stack_name ? "stack " + *stack_name : std::string("any running stack")) + " (see `vpclab ls`)");
     std::string where, ids;
     bool one_stack = true;

@@ -58,8 +58,12 @@ json lab_listing(const RouterState& state) {
                              {"PublicIpAddress", eni.public_ip ? routing::format_ipv4(*eni.public_ip) : ""},
                              {"Namespace", ns.netns}, {"Hostname", ns.hostname}});
     }
+    // Terminated instances (still described for an hour) by name and ID: exec can say why it cannot enter one.
+    json terminated = json::array();
+    for (const auto& inst : m.instances())
+        if (inst.state == routing::InstanceState::terminated) terminated.push_back({{"Name", inst.display_name()}, {"InstanceId", inst.id}});
     return {{"StackName", m.stack_name()}, {"Region", m.region()}, {"Instances", instances},
-            {"RegionNamespace", state.plan.region_netns}};
+            {"RegionNamespace", state.plan.region_netns}, {"Terminated", terminated}};
 }
 
 json stats(const RouterState& state) {

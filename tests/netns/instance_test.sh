@@ -151,6 +151,7 @@ check_equal "describe-instance-attribute returns the UserData base64, as given" 
 "$VPCLAB" ec2 terminate-instances --stack-name "$stack" --instance-ids "$id" >/dev/null
 check "terminate-instances" "$VPCLAB" ec2 wait instance-terminated --stack-name "$stack" --instance-ids "$id"
 check_not "… removes the instance's files" test -e "/run/vpclab/$stack/$id"
+check_contains "exec on it says it is terminated" "is terminated" "$(on partial true 2>&1)"
 
 # --- the first seed without its sed lines: password logins stay off, as the AMI ships sshd ---
 nosed="/tmp/$stack-nosed.yaml"
