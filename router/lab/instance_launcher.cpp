@@ -102,7 +102,8 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
                 break;
             case LauncherJob::Kind::make_key:
                 r.key_type = job.key_type;
-                r.key = instance::make_key_material(job.key_type);
+                // In the stack's own directory: a router killed meanwhile leaves nothing `down` does not remove.
+                r.key = instance::make_key_material(job.key_type, StackPaths::of(stack_).dir.string());
                 break;
             case LauncherJob::Kind::teardown:
                 job.to_close.clear();

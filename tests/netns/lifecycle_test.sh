@@ -44,6 +44,8 @@ check "the router is gone" wait_until 5 sh -c "! kill -0 $pid"
 check_contains "ls reports A's leftovers" "leftovers" "$("$VPCLAB" ls 2>&1)"
 check "down after kill -9 succeeds" "$VPCLAB" down --stack-name "$a"
 check_equal "nothing of A is left" "" "$(stack_leftovers "$a")"
+# (The router makes keys ahead from its start: a kill -9 meanwhile leaves its work directory, in the stack's.)
+check_equal "… nor a key being made when it was killed" "" "$(ls -A /run/vpclab 2>/dev/null | grep keygen)"
 check "the process left running inside A was stopped by down" wait_until 5 sh -c "! kill -0 $sleeper 2>/dev/null"
 check "B was not disturbed" "$VPCLAB" exec --stack-name "$b" jh-test-Private-EC2 -- ping -c 1 -W 2 10.10.0.4
 check "down B" "$VPCLAB" down --stack-name "$b"
