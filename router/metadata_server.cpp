@@ -98,7 +98,6 @@ void MetadataServer::on_readable(std::size_t slot) {
         // Replies are small (user data is at most 16 KB): one send fits the socket's buffer.
         if (::send(c.fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) != static_cast<ssize_t>(bytes.size()))
             return c.fd.reset();
-        ++answered_;
         ::shutdown(c.fd.get(), SHUT_WR);  // the client sees the end; the slot frees when it closes
         c.answered = true;
         c.buffer.clear();

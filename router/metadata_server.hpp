@@ -27,7 +27,6 @@ public:
     std::vector<std::pair<int, std::size_t>> on_acceptable();
     // Reads a request; once its head is complete, answers it and closes the connection.
     void on_readable(std::size_t slot);
-    std::uint64_t answered() const { return answered_; }
 
 private:
     struct Client {
@@ -44,7 +43,7 @@ private:
     RouterState& state_;
     endpoints::MetadataTokens tokens_;
     std::array<Client, max_clients> clients_;
-    std::uint64_t accepted_ = 0, answered_ = 0;
+    std::uint64_t accepted_ = 0;
 };
 
 }  // namespace vpclab::router

@@ -5,13 +5,12 @@
 
 namespace vpclab::router::ec2 {
 
-std::string now_iso8601() {
+std::string utc_now(const char* format) {
     const std::time_t t = std::time(nullptr);
     std::tm tm{};
     ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-    return buf;
+    char buf[96];
+    return std::strftime(buf, sizeof buf, format, &tm) ? buf : "";
 }
 
 std::string string_param(const Request& params, const char* name) {

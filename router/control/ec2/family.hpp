@@ -33,8 +33,10 @@ std::optional<std::uint32_t> ipv4_param(const Request& params, const char* name)
 // The "structures" parameters: a list of objects (checked by check_params).
 const Request* structures_param(const Request& params, const char* name);
 
+// The time now in UTC, formatted by strftime(3) `format`.
+std::string utc_now(const char* format);
 // The time now as EC2's timestamps give it: 2026-11-24T08:00:00+00:00.
-std::string now_iso8601();
+inline std::string now_iso8601() { return utc_now("%Y-%m-%dT%H:%M:%S+00:00"); }
 
 // Tags as [{"Key": …, "Value": …}] (Tags of CreateTags / TagSpecifications).
 std::vector<routing::Tag> tags_of(const Request& list, const char* parameter);

@@ -75,14 +75,7 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
 
 namespace {
 
-std::string user_initiated() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "User initiated (%Y-%m-%d %H:%M:%S GMT)", &tm);
-    return buf;
-}
+std::string user_initiated() { return utc_now("User initiated (%Y-%m-%d %H:%M:%S GMT)"); }
 
 // --count N or MIN:MAX (the aws CLI's form); vpclab launches MAX, all or nothing.
 int launch_count(const Request& params) {
