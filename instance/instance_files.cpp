@@ -173,6 +173,12 @@ private:
         f_.outcome.emplace_back(a.line, "line " + std::to_string(a.line) + " failed: " + why);
     }
 
+    // A directory the script made (or a package it installed): the instance's own, no longer hidden.
+    void make_own(const std::string& dir, unsigned mode) {
+        f_.directories.try_emplace(dir, DirectoryEntry{mode, 0, 0, true});
+        std::erase(f_.hidden, dir);
+    }
+
     // Its own directories, and the tops every instance has (where the allow-listed /etc files live).
     bool directory_exists(const std::string& dir) const { return f_.directories.count(dir) || dir == "/" || dir == "/etc" || dir == "/var"; }
 
@@ -224,8 +230,8 @@ private:
             return failed(a, a.subject + ": the instance already has " + f_.web.package + " (vpclab runs one web server an instance)");
         f_.web.package = a.subject;
         f_.web.access_log = web_access_log_of(a.subject);
-        for (const std::string dir : {"/var/www", "/var/www/html"}) f_.directories.try_emplace(dir, DirectoryEntry{0755, 0, 0, true});
-        f_.directories.try_emplace(parent_of(f_.web.access_log), DirectoryEntry{0700, 0, 0, true});
+        for (const std::string dir : {"/var/www", "/var/www/html"}) make_own(dir, 0755);
+        make_own(parent_of(f_.web.access_log), 0700);
         f_.files.try_emplace(f_.web.access_log, FileEntry{"", 0644, 0, 0});
         done(a);
     }
@@ -244,7 +250,7 @@ private:
         // mkdir -p: every missing parent too.
         for (std::string dir = a.subject; dir != "/" && !directory_exists(dir); dir = parent_of(dir)) {
             if (f_.files.count(dir)) return failed(a, "mkdir: cannot create directory '" + dir + "': Not a directory");
-            f_.directories[dir] = {0755, 0, 0};
+            make_own(dir, 0755);  // new: nothing of the host's of that name shows through
         }
         done(a);
     }
@@ -293,7 +299,8 @@ InstanceFiles amazon_linux_files(const InstanceIdentity& identity, const Account
     // The host's backups and group passwords would show its hashes; its TLS private keys are its own.
     f.hidden = {"/etc/shadow-",     "/etc/passwd-",          "/etc/group-",      "/etc/gshadow",
                 "/etc/gshadow-",    "/etc/ssl/private",      "/etc/letsencrypt", "/etc/wireguard",
-                "/var/backups/shadow.bak", "/var/backups/gshadow.bak", "/var/backups/passwd.bak", "/var/backups/group.bak"};
+                "/var/backups/shadow.bak", "/var/backups/gshadow.bak", "/var/backups/passwd.bak", "/var/backups/group.bak",
+                "/var/www"};  // a fresh AMI has none: the host's web pages are not the instance's
     f.directories["/etc/ssh"] = {0755, 0, 0, true};  // the host's host keys and ssh_config are not the instance's
     f.files["/etc/ssh/sshd_config"] = {amazon_linux_sshd_config, 0600, 0, 0};
     f.files["/etc/motd"] = {amazon_linux_motd, 0644, 0, 0};

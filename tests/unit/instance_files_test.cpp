@@ -61,6 +61,7 @@ TEST_CASE("instance files: Amazon Linux defaults, every account locked, no host 
     CHECK(f.directories.at("/etc/ssh").opaque);
     CHECK(std::count(f.hidden.begin(), f.hidden.end(), "/etc/gshadow") == 1);
     CHECK(std::count(f.hidden.begin(), f.hidden.end(), "/etc/shadow-") == 1);
+    CHECK(std::count(f.hidden.begin(), f.hidden.end(), "/var/www") == 1);  // no web server: not even the host's pages
     CHECK(f.files.at("/home/ec2-user/.ssh/authorized_keys").content == "ssh-ed25519 AAAAC3Nz lab-key\n");
     // Root's copy, as cloud-init leaves it on Amazon Linux: it tells you to log in as ec2-user.
     CHECK(f.files.at("/root/.ssh/authorized_keys").content ==
@@ -98,6 +99,8 @@ TEST_CASE("instance files: the seed's web server script sets the password, opens
     CHECK(f.web.package == "httpd");
     CHECK(f.web.running);
     CHECK(f.web.access_log == "/var/log/httpd/access_log");
+    CHECK(std::count(f.hidden.begin(), f.hidden.end(), "/var/www") == 0);  // installed: the instance's own now
+    CHECK(f.directories.at("/var/www").opaque);
     CHECK(f.files.at("/var/www/html/index.html").content == "<html><h1>Endpoint Service Lab - CloudNeta Web Server 1</h1></html>\n");
     for (const auto& [line, text] : f.outcome) CHECK(text.find("failed") == std::string::npos);
     CHECK(f.outcome.size() == 8);  // passwd, 2 sed, service, yum, start, enable, echo
@@ -148,6 +151,7 @@ TEST_CASE("instance files: mkdir -p makes the parents; files append; apt's web s
     const InstanceFiles f = after("mkdir -p /root/a/b\necho one > /root/a/b/f\necho two >> /root/a/b/f\napt-get install -y nginx\n"
                                   "systemctl start nginx\n");
     CHECK(f.directories.count("/root/a"));
+    CHECK(f.directories.at("/root/a").opaque);  // made by the script: nothing of the host's shows through
     CHECK(f.directories.count("/root/a/b"));
     CHECK(f.files.at("/root/a/b/f").content == "one\ntwo\n");
     CHECK(f.web.running);
