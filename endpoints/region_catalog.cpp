@@ -79,3 +79,14 @@ std::vector<std::uint32_t> RegionCatalog::all_addresses() const {
 }
 
 }  // namespace vpclab::endpoints
+
+namespace vpclab::endpoints {
+
+std::vector<routing::ServiceOffer> RegionCatalog::service_offers() const {
+    std::vector<routing::ServiceOffer> out;
+    for (const auto& s : services_)
+        out.push_back({s.service_name, s.endpoint_type == EndpointType::gateway, s.prefix_list_id, s.block});
+    return out;
+}
+
+}  // namespace vpclab::endpoints

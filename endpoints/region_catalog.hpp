@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "routing/ipv4_cidr.hpp"
+#include "routing/vpc_model.hpp"
 
 namespace vpclab::endpoints {
 
@@ -16,6 +17,7 @@ namespace vpclab::endpoints {
 //   first /16, x.x.0.0/24   the link between the router and the region namespace (.1 router, .2 region)
 //   first /16, x.x.10+.0/24 one /24 per AWS service; gateway services publish it as their prefix list
 //   first /16, x.x.100.0/24 plain "internet" hosts (example.com)
+//   first /16, x.x.128.0/17 gateway endpoints: each has its own copy of a service's /24 (ServicePorts)
 //   second /16              public IPs of instances and Elastic IPs
 struct PublicAddressPlan {
     routing::Cidr range{0xc6120000, 15};
@@ -28,6 +30,7 @@ struct PublicAddressPlan {
     routing::Cidr router_link() const { return {first_16(), 24}; }
     routing::Cidr service_block(unsigned index) const { return {first_16() + ((10 + index) << 8), 24}; }
     routing::Cidr internet_block() const { return {first_16() + (100 << 8), 24}; }
+    routing::Cidr endpoint_block() const { return {first_16() + 0x8000, 17}; }
     routing::Cidr instance_pool() const { return {first_16() + 0x10000, 16}; }
 };
 
@@ -63,6 +66,8 @@ public:
     std::string describe_address(std::uint32_t address) const;
     // Every address the region namespace holds (services and internet hosts).
     std::vector<std::uint32_t> all_addresses() const;
+    // What the VPC model needs to know of the region's services (DescribeVpcEndpointServices).
+    std::vector<routing::ServiceOffer> service_offers() const;
 
 private:
     std::string region_;

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <sys/epoll.h>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -124,6 +125,11 @@ void EventLoop::drain_tap(std::uint32_t port) {
     const routing::ForwardingSnapshot& snapshot = *state_.snapshot;
     PortCounters& in = state_.counters[port];
     std::size_t bytes = 0;
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    endpoint_flows_.now = static_cast<std::uint32_t>(now.tv_sec);
+    // Expiry a few slots per batch: idle flows are reclaimed without a pause in forwarding.
+    endpoint_flows_.table.expire(endpoint_flows_.now, EndpointFlows::idle_timeout_seconds, 64);
     for (int i = 0; i < batch_limit && bytes < batch_bytes; ++i) {
         const ssize_t len = ::read(fd, frame_buffer_.data(), frame_buffer_.size());
         if (len < 0) {
@@ -133,7 +139,7 @@ void EventLoop::drain_tap(std::uint32_t port) {
         in.rx_frames++;
         in.rx_bytes += static_cast<std::uint64_t>(len);
         bytes += static_cast<std::size_t>(len);
-        process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)), scratch_, *this);
+        process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)), scratch_, *this, endpoint_flows_);
     }
 }
 

@@ -67,6 +67,7 @@ private:
     DnsServer dns_;
     std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
+    EndpointFlows endpoint_flows_;            // gateway-endpoint connections (bounded, expiring)
     LogBudget drop_log_budget_{drop_log_lines_per_second};
     InstanceLauncher launcher_;
     MetadataServer metadata_;

@@ -11,6 +11,9 @@
 
 #include <csignal>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <vector>
 
 #include "tap/network_namespace.hpp"
@@ -21,11 +24,18 @@ namespace vpclab::router {
 using routing::format_ipv4;
 
 HttpAnswer answer_http(const std::string& method, const std::string& path, std::size_t body_received,
-                       std::uint32_t local, std::uint32_t peer, const endpoints::RegionCatalog& catalog) {
+                       std::uint32_t local, std::uint32_t peer, const endpoints::RegionCatalog& catalog, const PublishedEndpoint* via) {
     HttpAnswer a;
-    const std::string who = catalog.describe_address(local);
-    std::string text = who + " at " + format_ipv4(local) + " answered " + method + " " + path + "\n" +
+    const routing::Cidr endpoint_block = catalog.plan().endpoint_block();
+    const bool through_endpoint = endpoint_block.contains(local);
+    std::uint32_t asked = local;
+    if (through_endpoint && via)
+        if (const auto* svc = catalog.find_by_service_name(via->service_name)) asked = svc->block.network + (local & 0xff);
+    std::string text = catalog.describe_address(asked) + " at " + format_ipv4(asked) + " answered " + method + " " + path + "\n" +
                        "your address as seen here: " + format_ipv4(peer) + "\n";
+    if (through_endpoint)
+        text += via ? "through gateway endpoint " + via->endpoint_id + " of " + via->vpc_id + " (no internet gateway, no public address)\n"
+                    : "through a gateway endpoint that no longer exists\n";
     if (method == "POST" || method == "PUT") text += "received " + std::to_string(body_received) + " bytes\n";
     if (method != "GET" && method != "HEAD" && method != "POST" && method != "PUT") {
         a.status = 405;
@@ -48,6 +58,7 @@ namespace {
 
 struct Client {
     int fd = -1;
+    std::optional<PublishedEndpoint> via;  // the gateway endpoint the connection came through
     std::uint32_t local = 0, peer = 0;
     std::string request;         // headers as received
     std::size_t body_expected = 0, body_received = 0;
@@ -66,7 +77,7 @@ void start_response(Client& c, const endpoints::RegionCatalog& catalog) {
     const auto sp1 = request_line.find(' '), sp2 = request_line.find(' ', sp1 + 1);
     const std::string method = sp1 == std::string::npos ? "" : request_line.substr(0, sp1);
     const std::string path = sp2 == std::string::npos ? "/" : request_line.substr(sp1 + 1, sp2 - sp1 - 1);
-    HttpAnswer a = answer_http(method, path, c.body_received, c.local, c.peer, catalog);
+    HttpAnswer a = answer_http(method, path, c.body_received, c.local, c.peer, catalog, c.via ? &*c.via : nullptr);
     const char* reason = a.status == 200 ? "OK" : a.status == 400 ? "Bad Request" : "Method Not Allowed";
     c.out = "HTTP/1.1 " + std::to_string(a.status) + " " + reason + "\r\nServer: vpclab-region\r\nContent-Type: text/plain\r\n" +
             "Content-Length: " + std::to_string(a.head_text.size() + a.filler_bytes) + "\r\nConnection: close\r\n\r\n";
@@ -125,9 +136,18 @@ bool write_client(Client& c) {
     return false;
 }
 
+std::optional<PublishedEndpoint> endpoint_behind(std::uint32_t local, const endpoints::RegionCatalog& catalog, const std::string& table_file) {
+    const routing::Cidr block = catalog.plan().endpoint_block();
+    if (!block.contains(local)) return std::nullopt;
+    std::ifstream in(table_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return find_published_endpoint(text.str(), (local - block.network) >> 8);
+}
+
 }  // namespace
 
-int run_region_http_server(const std::string& netns, const endpoints::RegionCatalog& catalog) {
+int run_region_http_server(const std::string& netns, const endpoints::RegionCatalog& catalog, const std::string& endpoints_table) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::prctl(PR_SET_NAME, "vpclab-region", 0, 0, 0);
     tap::UniqueFd ns = tap::open_named_netns(netns);
@@ -169,6 +189,7 @@ int run_region_http_server(const std::string& netns, const endpoints::RegionCata
                 slot->fd = fd;
                 slot->local = ntohl(local.sin_addr.s_addr);
                 slot->peer = ntohl(peer.sin_addr.s_addr);
+                slot->via = endpoint_behind(slot->local, catalog, endpoints_table);
             }
         }
         for (std::size_t i = 1; i < fds.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "endpoints/region_catalog.hpp"
+#include "router/gateway_endpoint_table.hpp"
 
 namespace vpclab::router {
 
@@ -16,10 +17,14 @@ struct HttpAnswer {
     std::string head_text;          // the explanatory text (body, or the body's start)
     std::size_t filler_bytes = 0;   // further body bytes ('.' characters and newlines)
 };
+// A request that arrived at a gateway endpoint's address (ServicePorts::endpoint_address) names the service
+// address it stands for and the endpoint (`via`; nullptr if the table has no entry for it).
 HttpAnswer answer_http(const std::string& method, const std::string& path, std::size_t body_received,
-                       std::uint32_t local_address, std::uint32_t peer_address, const endpoints::RegionCatalog& catalog);
+                       std::uint32_t local_address, std::uint32_t peer_address, const endpoints::RegionCatalog& catalog,
+                       const PublishedEndpoint* via = nullptr);
 
-// Serves until killed (the router stops it, and it dies with the router: PR_SET_PDEATHSIG).
-int run_region_http_server(const std::string& netns, const endpoints::RegionCatalog& catalog);
+// Serves until killed (the router stops it, and it dies with the router: PR_SET_PDEATHSIG). Requests at a
+// gateway endpoint's address are looked up in `endpoints_table` (written by the router).
+int run_region_http_server(const std::string& netns, const endpoints::RegionCatalog& catalog, const std::string& endpoints_table);
 
 }  // namespace vpclab::router

@@ -54,10 +54,11 @@ void preflight(const routing::VpcModel& model, const LabPlan& plan) {
 
 // The region's web server: this binary again, in its serving mode, so that it holds none of the router's
 // TAP fds (a TAP must vanish with the router) and dies with it (PR_SET_PDEATHSIG, set by the server).
-pid_t start_region_http_server(const std::string& netns, const endpoints::RegionCatalog& catalog, const fs::path& log) {
+pid_t start_region_http_server(const std::string& netns, const endpoints::RegionCatalog& catalog, const fs::path& log,
+                               const fs::path& endpoints_table) {
     // Never hold the caller's terminal or pipes: `out=$(vpclab up)` must see EOF when up returns.
     const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    const pid_t pid = spawn_process("/proc/self/exe", {"vpclab", "__region-http", netns, catalog.region(), catalog.plan().range.to_string()}, -1, log_fd);
+    const pid_t pid = spawn_process("/proc/self/exe", {"vpclab", "__region-http", netns, catalog.region(), catalog.plan().range.to_string(), endpoints_table.string()}, -1, log_fd);
     if (log_fd >= 0) ::close(log_fd);
     return pid;
 }
@@ -125,9 +126,10 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddres
         state.model = std::move(lab.model);
         state.plan = plan;
         state.service_ports = network.service_ports();
+        state.gateway_endpoints_file = paths.gateway_endpoints;
         state.recompile();
         EventLoop loop(state, network, std::move(control), paths.ledger);
-        region_server = start_region_http_server(plan.region_netns, *state.catalog, paths.log);
+        region_server = start_region_http_server(plan.region_netns, *state.catalog, paths.log, paths.gateway_endpoints);
         if (!foreground) {
             // From here on the router is a daemon: its log goes to the stack's directory.
             auto logger = spdlog::basic_logger_mt("router", paths.log.string());

@@ -12,6 +12,7 @@
 #include "endpoints/region_catalog.hpp"
 #include "instance/key_pair.hpp"
 #include "router/data_path/counters.hpp"
+#include "router/gateway_endpoint_table.hpp"
 #include "router/lab/lab_network.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "routing/vpc_model.hpp"
@@ -57,6 +58,9 @@ struct RouterState {
     bool shutdown_requested = false;
     LabRuntime* runtime = nullptr;  // the event loop's; none: instances launched at runtime stay pending
 
+    // Where the region's web server reads the gateway endpoints (empty: not published, as in unit tests).
+    std::filesystem::path gateway_endpoints_file;
+
     // Test hook: called after a commit's compile, just before the swap; a throw here must change nothing.
     std::function<void()> fault_before_swap;
 
@@ -68,24 +72,29 @@ struct RouterState {
     auto commit(Change&& change) {
         auto next = std::make_unique<routing::VpcModel>(*model);
         auto result = change(*next);
-        auto next_snapshot = routing::ForwardingSnapshot::compile(*next, service_ports);
+        auto next_snapshot = routing::ForwardingSnapshot::compile(*next, service_ports, snapshot.get());
         auto next_zones = zones_of(*next);
         if (fault_before_swap) fault_before_swap();
         if (counters.size() < next_snapshot->port_limit()) counters.resize(next_snapshot->port_limit());
         model = std::move(next);  // nothing below throws
         snapshot = std::move(next_snapshot);
         dns_zones.swap(next_zones);
+        publish();
         return result;
     }
 
     // Compiles the model as it is (at start-up, before the data path runs).
     void recompile() {
-        snapshot = routing::ForwardingSnapshot::compile(*model, service_ports);
+        snapshot = routing::ForwardingSnapshot::compile(*model, service_ports, snapshot.get());
         dns_zones = zones_of(*model);
         if (counters.size() < snapshot->port_limit()) counters.resize(snapshot->port_limit());
+        publish();
     }
 
 private:
+    void publish() noexcept {
+        if (!gateway_endpoints_file.empty()) publish_gateway_endpoints(gateway_endpoints_file, *model);
+    }
     std::vector<endpoints::DnsZone> zones_of(const routing::VpcModel& m) const {
         std::vector<endpoints::DnsZone> zones(m.vpcs().size());
         for (std::size_t i = 0; i < zones.size(); ++i) zones[i] = endpoints::build_zone(m, *catalog, i);

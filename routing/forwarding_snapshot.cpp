@@ -18,6 +18,7 @@ const char* to_string(Outcome o) {
         case Outcome::drop_link_local: return "link_local_service";
         case Outcome::to_resolver: return "to_resolver";
         case Outcome::drop_dns_disabled: return "dns_disabled";
+        case Outcome::gateway_endpoint: return "gateway_endpoint";
     }
     return "unknown";
 }
@@ -31,7 +32,30 @@ std::uint32_t index_of(const std::vector<T>& items, const std::string& id) {
 }
 }  // namespace
 
-std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcModel& model, const ServicePorts& service_ports) {
+std::vector<LpmTable::Entry> route_destinations(const VpcModel& model, const RouteTable& table) {
+    std::vector<LpmTable::Entry> entries;
+    for (std::size_t i = 0; i < table.routes.size(); ++i)
+        if (!table.routes[i].to_prefix_list()) entries.push_back({table.routes[i].destination, static_cast<std::uint32_t>(i)});
+    Cidr vpc_cidr{};
+    for (const auto& v : model.vpcs())
+        if (v.id == table.vpc_id) vpc_cidr = v.cidr;
+    for (std::size_t i = 0; i < table.routes.size(); ++i) {
+        const Route& r = table.routes[i];
+        if (!r.to_prefix_list()) continue;
+        for (const auto& l : model.prefix_lists()) {
+            if (l.id != r.destination_prefix_list_id) continue;
+            for (const auto& e : l.entries) {
+                const bool inside_vpc = vpc_cidr.prefix_length > 0 && vpc_cidr.contains(e.cidr);
+                if (inside_vpc && r.target_kind != RouteTargetKind::network_interface) continue;
+                entries.push_back({e.cidr, static_cast<std::uint32_t>(i)});
+            }
+        }
+    }
+    return entries;
+}
+
+std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcModel& model, const ServicePorts& service_ports,
+                                                                      const ForwardingSnapshot* previous) {
     auto snap = std::make_shared<ForwardingSnapshot>();
     snap->service_ = service_ports;
     std::sort(snap->service_.region_hosts.begin(), snap->service_.region_hosts.end());
@@ -55,18 +79,40 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
             if (e->id == eni_id) return e->port;
         return no_port;  // deleted, detached or its instance gone: the route is a blackhole
     };
+    for (const auto& e : model.vpc_endpoints()) {
+        if (snap->endpoints_.size() <= e.slot) snap->endpoints_.resize(e.slot + 1);
+        const ServiceOffer* service = model.find_service(e.service_name);
+        snap->endpoints_[e.slot] = EndpointInfo{index_of(model.vpcs(), e.vpc_id), service ? service->block : Cidr{}};
+    }
+    auto slot_of = [&](const std::string& endpoint_id) {
+        for (const auto& e : model.vpc_endpoints())
+            if (e.id == endpoint_id) return e.slot;
+        return no_port;
+    };
     for (const auto& t : model.route_tables()) {
         CompiledRouteTable compiled;
-        std::vector<LpmTable::Entry> entries;
+        compiled.id = t.id;
         for (const auto& r : t.routes) {
             CompiledRoute c;
             c.kind = r.target_kind;
             if (r.target_kind == RouteTargetKind::network_interface) c.port = port_of(r.target_id);
             if (r.target_kind == RouteTargetKind::internet_gateway) c.gateway = index_of(model.internet_gateways(), r.target_id);
-            entries.push_back({r.destination, static_cast<std::uint32_t>(compiled.routes.size())});
+            if (r.target_kind == RouteTargetKind::gateway_endpoint) c.endpoint = slot_of(r.target_id);
             compiled.routes.push_back(c);
         }
-        compiled.lpm = LpmTable(std::move(entries));
+        compiled.entries = route_destinations(model, t);
+        // Rebuilt only when the destinations changed: a 1,000-entry prefix list is not re-sorted because an
+        // instance started.
+        if (previous)
+            for (const auto& before : previous->route_tables_)
+                if (before.id == t.id && before.entries.size() == compiled.entries.size() &&
+                    std::equal(before.entries.begin(), before.entries.end(), compiled.entries.begin(),
+                               [](const LpmTable::Entry& a, const LpmTable::Entry& b) { return a.prefix == b.prefix && a.value == b.value; }))
+                    compiled.lpm = before.lpm;
+        if (!compiled.lpm) {
+            compiled.lpm = std::make_shared<const LpmTable>(compiled.entries);
+            ++snap->lpm_builds_;
+        }
         snap->route_tables_.push_back(std::move(compiled));
     }
     for (const NetworkInterface* eni : forwarding) {
@@ -118,6 +164,20 @@ ResolverReply ForwardingSnapshot::from_resolver(std::uint32_t source, std::uint3
     r.to = ServicePorts::is_metadata(source)        ? instance_metadata_link_local
            : ServicePorts::asked_link_local(source) ? amazon_dns_link_local
                                                     : vpcs_[vpc].dns_address;
+    return r;
+}
+
+EndpointReturn ForwardingSnapshot::endpoint_return(std::uint32_t source, std::uint32_t destination) const {
+    EndpointReturn r;
+    if (service_.endpoint_block.prefix_length == 0 || !service_.endpoint_block.contains(source)) return r;
+    const std::uint32_t slot = (source - service_.endpoint_block.network) >> 8;
+    if (slot >= endpoints_.size() || endpoints_[slot].vpc == no_port) return r;
+    const EndpointInfo& e = endpoints_[slot];
+    r.port = port_by_address(e.vpc, destination);
+    if (r.port == no_port) return r;
+    r.ok = true;
+    r.endpoint = slot;
+    r.service_address = e.service_block.network + (source & 0xff);
     return r;
 }
 
@@ -187,7 +247,7 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
     if ((destination >> 16) == 0xa9fe) return d.outcome = Outcome::drop_link_local, d;  // 169.254.0.0/16
 
     const CompiledRouteTable& table = route_tables_[in.route_table];
-    const std::uint32_t route = table.lpm.lookup(destination);
+    const std::uint32_t route = table.lpm->lookup(destination);
     if (route == LpmTable::no_match) return d.outcome = Outcome::drop_no_route, d;
     const CompiledRoute& r = table.routes[route];
     switch (r.kind) {
@@ -216,6 +276,14 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
         case RouteTargetKind::internet_gateway:
             d.outcome = Outcome::internet_gateway;
             d.gateway = r.gateway;
+            return d;
+        case RouteTargetKind::gateway_endpoint:
+            // The endpoint's route reaches only its service's addresses (its prefix list); gone: a blackhole.
+            if (r.endpoint >= endpoints_.size() || endpoints_[r.endpoint].vpc != in.vpc || service_.endpoint_block.prefix_length == 0 ||
+                service_.region == no_port || !endpoints_[r.endpoint].service_block.contains(destination))
+                return d.outcome = Outcome::drop_no_route, d;
+            d.outcome = Outcome::gateway_endpoint;
+            d.endpoint = r.endpoint;
             return d;
     }
     return d;

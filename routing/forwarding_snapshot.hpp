@@ -30,6 +30,7 @@ enum class Outcome : std::uint8_t {
     to_resolver,              // DNS for the VPC resolver, or HTTP for the instance metadata service: on to
                               // `resolver_address` in the resolver namespace
     drop_dns_disabled,        // DNS for the VPC resolver while the VPC's enableDnsSupport is false
+    gateway_endpoint,         // through the gateway endpoint in slot `endpoint` to its service in the region
 };
 const char* to_string(Outcome o);
 
@@ -39,6 +40,7 @@ struct Decision {
     std::uint32_t gateway = 0;  // index into VpcModel::internet_gateways()
     bool same_subnet = false;   // delivered within the sender's subnet: the frame keeps the sender's MAC
     std::uint32_t resolver_address = 0;  // to_resolver: the asking VPC's address in the resolver namespace
+    std::uint32_t endpoint = 0;          // gateway_endpoint: the endpoint's slot (VpcEndpoint::slot)
 };
 
 struct PortInfo {
@@ -82,6 +84,15 @@ struct ServicePorts {
         return address >= resolver_base && vpc < max_vpcs && (entry == 2 || entry == 253 || entry == 254) ? vpc : no_port;
     }
     static bool asked_link_local(std::uint32_t resolver_address) { return (resolver_address & 0xff) == 253; }
+
+    // Gateway endpoints: the region sees traffic through endpoint slot k at its own copy of the service's
+    // /24, endpoint_block + k*256 + the service address's last octet. So two VPCs with the same CIDR (even
+    // the same private address) reach S3 as different connections, and the region's web server can say
+    // which endpoint a request came through. The region routes these addresses' replies back to the router.
+    Cidr endpoint_block;  // a /17 of the region's first /16 (empty: no gateway endpoints served)
+    std::uint32_t endpoint_address(std::uint32_t slot, std::uint32_t service_address) const {
+        return endpoint_block.network + (slot << 8) + (service_address & 0xff);
+    }
     static bool is_metadata(std::uint32_t resolver_address) { return (resolver_address & 0xff) == 254; }
 };
 
@@ -95,6 +106,14 @@ struct GatewayDecision {
     enum class Kind : std::uint8_t { translate, no_public_ip, detached, no_such_public_ip } kind = Kind::no_such_public_ip;
     PortIndex port = no_port;   // inbound: the ENI holding the public IP
     std::uint32_t from = 0, to = 0;  // the address to rewrite: private→public outbound, public→private inbound
+};
+
+// A packet from the region at a gateway endpoint's address: whose it is, and the service address it stands for.
+struct EndpointReturn {
+    bool ok = false;
+    std::uint32_t endpoint = 0;         // slot
+    std::uint32_t service_address = 0;  // what the instance asked for (the source to restore)
+    PortIndex port = no_port;           // the ENI in the endpoint's VPC holding the destination
 };
 
 // A reply from the resolver namespace, mapped back into its VPC.
@@ -111,9 +130,24 @@ struct SubnetInfo {
     std::uint32_t router_address() const { return cidr.network + 1; }  // base+1: the VPC router
 };
 
+// A route table's destinations for longest-prefix match, each entry's value the index of its route in
+// `table.routes` (VPC User Guide, "How route priority works"):
+//   - CIDR routes first, then every entry of every prefix-list route, so on the same prefix the static
+//     route wins (LpmTable keeps the first of duplicated prefixes);
+//   - prefix-list routes in the table's order: where two lists hold the same prefix with different targets
+//     (AWS picks one at random and keeps it), the route added first wins, a choice that never changes;
+//   - a prefix-list entry inside the VPC's CIDR is left out unless the route goes to a network interface:
+//     only a network interface may take traffic more specific than the local route (as for CIDR routes).
+std::vector<LpmTable::Entry> route_destinations(const VpcModel& model, const RouteTable& table);
+
 class ForwardingSnapshot {
 public:
-    static std::shared_ptr<const ForwardingSnapshot> compile(const VpcModel& model, const ServicePorts& service_ports = {});
+    // `previous`, when given, lends its compiled route tables: a table whose destinations (CIDRs and
+    // prefix-list entries) did not change keeps its LPM structure instead of building it again.
+    static std::shared_ptr<const ForwardingSnapshot> compile(const VpcModel& model, const ServicePorts& service_ports = {},
+                                                             const ForwardingSnapshot* previous = nullptr);
+    // How many route tables' LPM structures this compile built (the others were reused).
+    std::size_t lpm_builds() const { return lpm_builds_; }
 
     // Routing decision for an IPv4 packet that entered on `ingress` (VPC User Guide, "Route tables":
     // the source subnet's table, longest prefix wins; the VPC router does not decrement TTL). UDP/TCP to
@@ -133,6 +167,10 @@ public:
     // Arriving from the region for a public IP: the ENI holding it, if its VPC has an IGW attached.
     GatewayDecision internet_ingress(std::uint32_t destination) const;
     ResolverReply from_resolver(std::uint32_t source, std::uint32_t destination) const;
+    // From the region at `source` (a gateway endpoint's address) to `destination` (a private address).
+    EndpointReturn endpoint_return(std::uint32_t source, std::uint32_t destination) const;
+    // The VPC a gateway endpoint slot serves, or no_port if no endpoint holds it.
+    std::uint32_t endpoint_vpc(std::uint32_t slot) const { return slot < endpoints_.size() ? endpoints_[slot].vpc : no_port; }
     // Whether something beyond an internet gateway answers at `destination`: a region host, the region's
     // link, or a public IP of the lab (hairpin). Anything else would vanish in the region unseen.
     bool region_serves(std::uint32_t destination) const;
@@ -154,10 +192,17 @@ private:
         RouteTargetKind kind = RouteTargetKind::local;
         PortIndex port = no_port;
         std::uint32_t gateway = 0;
+        std::uint32_t endpoint = 0;  // gateway_endpoint: the slot
     };
     struct CompiledRouteTable {
-        LpmTable lpm;
+        std::string id;                          // the model's rtb-…, to find it in the next compile
+        std::vector<LpmTable::Entry> entries;    // what `lpm` was built from (values index `routes`)
+        std::shared_ptr<const LpmTable> lpm;
         std::vector<CompiledRoute> routes;
+    };
+    struct EndpointInfo {
+        std::uint32_t vpc = no_port;  // no_port: no endpoint in this slot
+        Cidr service_block;
     };
     struct VpcInfo {
         Cidr cidr;
@@ -176,6 +221,8 @@ private:
     std::vector<SubnetInfo> subnets_;
     std::vector<VpcInfo> vpcs_;
     std::vector<CompiledRouteTable> route_tables_;
+    std::vector<EndpointInfo> endpoints_;  // by slot
+    std::size_t lpm_builds_ = 0;
 };
 
 }  // namespace vpclab::routing

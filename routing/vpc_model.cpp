@@ -50,6 +50,10 @@ VPCLAB_LOOKUP(SecurityGroup, security_group, security_groups_, "sg", "InvalidGro
 VPCLAB_LOOKUP(Instance, instance, instances_, "i", "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed", "instance", "InstanceId")
 VPCLAB_LOOKUP(NetworkInterface, network_interface, network_interfaces_, "eni", "InvalidNetworkInterfaceID.NotFound",
               "InvalidNetworkInterfaceID.Malformed", "networkInterface", "NetworkInterfaceId")
+VPCLAB_LOOKUP(ManagedPrefixList, prefix_list, prefix_lists_, "pl", "InvalidPrefixListID.NotFound", "InvalidPrefixListID.Malformed",
+              "prefix list", "PrefixListId")
+VPCLAB_LOOKUP(VpcEndpoint, vpc_endpoint, vpc_endpoints_, "vpce", "InvalidVpcEndpointId.NotFound", "InvalidVpcEndpointId.Malformed",
+              "VPC endpoint", "VpcEndpointId")
 #undef VPCLAB_LOOKUP
 
 std::string VpcModel::new_id(const char* prefix, const std::string& logical_id) {
@@ -66,6 +70,8 @@ Instance& VpcModel::instance_mut(const std::string& id) { return const_cast<Inst
 NetworkInterface& VpcModel::network_interface_mut(const std::string& id) {
     return const_cast<NetworkInterface&>(network_interface(id));
 }
+ManagedPrefixList& VpcModel::prefix_list_mut(const std::string& id) { return const_cast<ManagedPrefixList&>(prefix_list(id)); }
+VpcEndpoint& VpcModel::vpc_endpoint_mut(const std::string& id) { return const_cast<VpcEndpoint&>(vpc_endpoint(id)); }
 
 int code_of(InstanceState s) {
     switch (s) {
@@ -137,8 +143,11 @@ ResourceBase* VpcModel::taggable(const std::string& id) {
         return nullptr;
     };
     for (ResourceBase* r : {in(vpcs_), in(subnets_), in(route_tables_), in(internet_gateways_), in(security_groups_),
-                            in(instances_), in(network_interfaces_), in(key_pairs_)})
+                            in(instances_), in(network_interfaces_), in(key_pairs_), in(vpc_endpoints_)})
         if (r) return r;
+    // AWS-managed prefix lists belong to AWS: they cannot be tagged.
+    for (auto& l : prefix_lists_)
+        if (l.id == id && !l.aws_managed) return &l;
     return nullptr;
 }
 

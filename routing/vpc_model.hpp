@@ -60,14 +60,18 @@ struct Subnet : ResourceBase {
     bool is_reserved(std::uint32_t a) const { return a - cidr.network < 4 || a == cidr.last(); }
 };
 
-enum class RouteTargetKind { local, internet_gateway, network_interface };
+enum class RouteTargetKind { local, internet_gateway, network_interface, gateway_endpoint };
 
 struct Route {
-    Cidr destination;
+    Cidr destination;                      // unused when the destination is a prefix list
+    std::string destination_prefix_list_id;  // pl-…: every entry of the list is a destination of the route
     RouteTargetKind target_kind = RouteTargetKind::local;
-    std::string target_id;  // "local", igw-…, or eni-…
+    std::string target_id;  // "local", igw-…, eni-… or vpce-…
     std::string instance_id;  // set when the route was created with --instance-id (shown by describe)
     std::string origin;       // "CreateRouteTable" (local) or "CreateRoute"
+    bool to_prefix_list() const { return !destination_prefix_list_id.empty(); }
+    // "10.0.0.0/16" or "pl-…": how the aws CLI names the route's destination.
+    std::string destination_text() const { return to_prefix_list() ? destination_prefix_list_id : destination.to_string(); }
 };
 
 struct RouteTable : ResourceBase {
@@ -86,6 +90,51 @@ struct RouteTable : ResourceBase {
             }
     }
 };
+
+// A service of the region a VPC endpoint can reach (DescribeVpcEndpointServices): the router fills the
+// model's list from the region's catalog. Gateway services publish their addresses as an AWS-managed
+// prefix list (VPC User Guide, "Gateway endpoints": S3 and DynamoDB).
+struct ServiceOffer {
+    std::string service_name;   // com.amazonaws.<region>.s3
+    bool gateway = false;       // takes Gateway endpoints (else Interface)
+    std::string prefix_list_id; // gateway services: their AWS-managed list
+    Cidr block;                 // the addresses the service answers at
+};
+
+struct PrefixListEntry {
+    Cidr cidr;
+    std::string description;
+    friend bool operator==(const PrefixListEntry& a, const PrefixListEntry& b) { return a.cidr == b.cidr; }
+};
+
+// A managed prefix list (VPC User Guide, "Managed prefix lists"): AWS-managed (a gateway service's, read-only)
+// or customer-managed (pl- + 17 hex, versioned: every change of entries is a new version).
+struct ManagedPrefixList : ResourceBase {
+    std::string name;
+    bool aws_managed = false;
+    int max_entries = 0;
+    int version = 1;
+    std::vector<PrefixListEntry> entries;
+    std::vector<std::vector<PrefixListEntry>> earlier_versions;  // [v-1] is version v's entries (GetManagedPrefixListEntries --target-version)
+};
+
+// A gateway VPC endpoint (VPC User Guide, "Gateway endpoints"): routes to its service's prefix list in the
+// tables it is associated with. `slot` numbers it for the data path (the region sees each endpoint's traffic
+// at its own addresses), lowest free at creation, kept until deletion.
+struct VpcEndpoint : ResourceBase {
+    std::string vpc_id, service_name, prefix_list_id;
+    std::string endpoint_type = "Gateway";
+    std::string policy_document;  // JSON text, as given (or the default full-access policy)
+    std::vector<std::string> route_table_ids;
+    std::string creation_timestamp;  // ISO 8601
+    std::uint32_t slot = 0;
+};
+
+// The policy a gateway endpoint gets when none is given: full access (VPC User Guide, "Control access to
+// VPC endpoints using endpoint policies").
+inline const char* default_endpoint_policy =
+    "{\"Version\":\"2008-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
+constexpr std::uint32_t max_gateway_endpoints = 128;  // slots: the region's endpoint address block holds 128 /24s
 
 struct InternetGateway : ResourceBase {
     std::string attached_vpc_id;  // empty when detached
@@ -291,9 +340,43 @@ public:
     struct RouteTarget {
         std::string gateway_id, instance_id, network_interface_id;
     };
-    void create_route(const std::string& route_table_id, const std::string& destination_cidr, const RouteTarget& target);
-    void replace_route(const std::string& route_table_id, const std::string& destination_cidr, const RouteTarget& target);
-    void delete_route(const std::string& route_table_id, const std::string& destination_cidr);
+    // A route's destination: exactly one of --destination-cidr-block and --destination-prefix-list-id.
+    struct RouteDestination {
+        std::string cidr, prefix_list_id;
+        RouteDestination(std::string cidr_text = {}, std::string prefix_list = {}) : cidr(std::move(cidr_text)), prefix_list_id(std::move(prefix_list)) {}
+        RouteDestination(const char* cidr_text) : cidr(cidr_text) {}
+        static RouteDestination prefix_list(std::string id) { return {"", std::move(id)}; }
+    };
+    void create_route(const std::string& route_table_id, const RouteDestination& destination, const RouteTarget& target);
+    void replace_route(const std::string& route_table_id, const RouteDestination& destination, const RouteTarget& target);
+    void delete_route(const std::string& route_table_id, const RouteDestination& destination);
+
+    // --- region services, prefix lists and VPC endpoints ---
+    // The services the region offers; their AWS-managed prefix lists become part of the model.
+    void offer_services(const std::vector<ServiceOffer>& services);
+    const std::vector<ServiceOffer>& services() const { return services_; }
+    const ServiceOffer* find_service(const std::string& service_name) const;
+    // CreateManagedPrefixList (customer-managed, IPv4): name, max entries 1–1000, entries within it.
+    ManagedPrefixList& create_managed_prefix_list(const std::string& logical_id, const std::string& name, int max_entries,
+                                                  std::vector<PrefixListEntry> entries, std::vector<Tag> tags);
+    // ModifyManagedPrefixList: entries added and removed in one new version; `current_version`, when given,
+    // must be the list's version (optimistic locking, as EC2 checks it).
+    const ManagedPrefixList& modify_managed_prefix_list(const std::string& prefix_list_id, std::optional<int> current_version,
+                                                        const std::vector<PrefixListEntry>& add, const std::vector<Cidr>& remove,
+                                                        const std::optional<std::string>& name, std::optional<int> max_entries);
+    void delete_managed_prefix_list(const std::string& prefix_list_id);
+    // CreateVpcEndpoint, type Gateway: a route to the service's prefix list in each table.
+    VpcEndpoint& create_gateway_endpoint(const std::string& logical_id, const std::string& vpc_id, const std::string& service_name,
+                                         const std::vector<std::string>& route_table_ids, const std::string& policy_document,
+                                         std::vector<Tag> tags, std::string creation_timestamp);
+    // ModifyVpcEndpoint: tables added and removed (their routes with them), the policy replaced or reset.
+    void modify_gateway_endpoint(const std::string& endpoint_id, const std::vector<std::string>& add_route_tables,
+                                 const std::vector<std::string>& remove_route_tables,
+                                 const std::optional<std::string>& policy_document, bool reset_policy);
+    void delete_vpc_endpoint(const std::string& endpoint_id);
+    // An endpoint policy must be a JSON object of at most 20,480 characters (VPC User Guide, "Endpoint
+    // policies"); throws MalformedPolicyDocument naming what is wrong.
+    static void check_policy_document(const std::string& policy_document);
 
     // --- lookups (throw ApiError with the EC2 NotFound code) ---
     const Vpc& vpc(const std::string& id) const;
@@ -303,6 +386,8 @@ public:
     const SecurityGroup& security_group(const std::string& id) const;
     const Instance& instance(const std::string& id) const;
     const NetworkInterface& network_interface(const std::string& id) const;
+    const ManagedPrefixList& prefix_list(const std::string& id) const;
+    const VpcEndpoint& vpc_endpoint(const std::string& id) const;
     // The table a subnet uses: its explicit association, else its VPC's main table.
     const RouteTable& effective_route_table(const Subnet& subnet) const;
 
@@ -318,6 +403,8 @@ public:
     // The ENI on a port, or nullptr.
     const NetworkInterface* interface_on_port(PortId port) const;
     const std::vector<ElasticIp>& elastic_ips() const { return elastic_ips_; }
+    const std::vector<ManagedPrefixList>& prefix_lists() const { return prefix_lists_; }
+    const std::vector<VpcEndpoint>& vpc_endpoints() const { return vpc_endpoints_; }
     // The VPC an internet gateway is attached to has it; a route to a detached gateway is a blackhole.
     bool route_is_blackhole(const RouteTable& table, const Route& route) const;
 
@@ -334,7 +421,11 @@ private:
     std::uint32_t choose_address(const Subnet& s, std::optional<std::uint32_t> wanted,
                                  const std::vector<std::uint32_t>& also_taken) const;
     ResourceBase* taggable(const std::string& id);
-    Route resolve_route(const RouteTable& table, const std::string& destination_cidr, const RouteTarget& target) const;
+    Route resolve_route(const RouteTable& table, const RouteDestination& destination, const RouteTarget& target) const;
+    ManagedPrefixList& prefix_list_mut(const std::string& id);
+    VpcEndpoint& vpc_endpoint_mut(const std::string& id);
+    // The gateway endpoint route of `endpoint` in `table` (checked first: one per prefix list per table).
+    void add_endpoint_route(RouteTable& table, const VpcEndpoint& endpoint);
     std::uint32_t next_public_ip();
     // Template resources are named by logical ID (deterministic); runtime ones by creation order.
     std::string new_id(const char* prefix, const std::string& logical_id);
@@ -352,6 +443,9 @@ private:
     std::vector<Instance> instances_;
     std::vector<NetworkInterface> network_interfaces_;
     std::vector<ElasticIp> elastic_ips_;
+    std::vector<ServiceOffer> services_;
+    std::vector<ManagedPrefixList> prefix_lists_;
+    std::vector<VpcEndpoint> vpc_endpoints_;
 };
 
 }  // namespace vpclab::routing

@@ -7,6 +7,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
+#include <netlink/route/rule.h>
 
 #include <fstream>
 #include <memory>
@@ -91,6 +92,33 @@ void add_route(nl_sock* sk, int ifindex, const RouteSpec& r, const std::string& 
     check(err, "add route " + std::to_string(r.prefix_length) + "-bit route in " + where);
 }
 
+void add_source_route(nl_sock* sk, int ifindex, const SourceRoutedPrefix& p, const std::string& where) {
+    rtnl_route* route = rtnl_route_alloc();
+    rtnl_route_set_family(route, AF_INET);
+    rtnl_route_set_table(route, p.table);
+    Addr any = ipv4_addr(0, 0);
+    rtnl_route_set_dst(route, any.get());
+    rtnl_nexthop* hop = rtnl_route_nh_alloc();
+    rtnl_route_nh_set_ifindex(hop, ifindex);
+    Addr gateway = ipv4_addr(p.gateway, 32);
+    rtnl_route_nh_set_gateway(hop, gateway.get());
+    rtnl_route_add_nexthop(route, hop);
+    int err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+    rtnl_route_put(route);
+    check(err, "add default route in table " + std::to_string(p.table) + " in " + where);
+
+    rtnl_rule* rule = rtnl_rule_alloc();
+    rtnl_rule_set_family(rule, AF_INET);
+    Addr source = ipv4_addr(p.prefix, p.prefix_length);
+    rtnl_rule_set_src(rule, source.get());
+    rtnl_rule_set_table(rule, p.table);
+    rtnl_rule_set_action(rule, FR_ACT_TO_TBL);
+    rtnl_rule_set_prio(rule, 100);
+    err = rtnl_rule_add(sk, rule, NLM_F_CREATE | NLM_F_EXCL);
+    rtnl_rule_put(rule);
+    check(err, "add rule from " + std::to_string(p.prefix_length) + "-bit prefix in " + where);
+}
+
 void add_address(nl_sock* sk, int ifindex, std::uint32_t address, std::uint8_t prefix_length, const std::string& where) {
     rtnl_addr* a = rtnl_addr_alloc();
     rtnl_addr_set_ifindex(a, ifindex);
@@ -128,6 +156,10 @@ void configure_namespace_interface(int netns_fd, const NamespaceInterface& spec)
     for (std::uint32_t a : spec.loopback_addresses) add_address(sk.get(), lo, a, 32, "lo");
     for (const auto& r : spec.routes)
         if (r.blackhole || r.gateway != 0) add_route(sk.get(), ifindex, r, spec.name);
+    for (const auto& p : spec.source_routed) {
+        add_address(sk.get(), lo, p.prefix, p.prefix_length, "lo");
+        add_source_route(sk.get(), ifindex, p, spec.name);
+    }
 }
 
 }  // namespace vpclab::tap

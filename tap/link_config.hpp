@@ -17,6 +17,16 @@ struct RouteSpec {
     bool blackhole = false;     // silently discard (RTN_BLACKHOLE): "no route" without ICMP errors
 };
 
+// A prefix local to the namespace as a whole (an address with its prefix on `lo` makes every address in
+// it local, as 127.0.0.0/8 is), whose replies leave by `gateway` whatever the destination: a policy rule
+// "from <prefix> lookup <table>" and a default route in that table (ip-rule(8)).
+struct SourceRoutedPrefix {
+    std::uint32_t prefix = 0;
+    std::uint8_t prefix_length = 0;
+    std::uint32_t gateway = 0;
+    std::uint32_t table = 0;
+};
+
 struct NamespaceInterface {
     std::string tap_name;        // the TAP's name in the root namespace before the move
     std::string name = "eth0";   // its name inside the namespace
@@ -27,6 +37,7 @@ struct NamespaceInterface {
     std::vector<RouteSpec> routes;                 // e.g. default via the subnet router (base+1)
     std::vector<std::uint32_t> loopback_addresses;  // /32s on lo (the region's services, resolver addresses)
     bool ip_forward = false;                       // the region forwards between public addresses
+    std::vector<SourceRoutedPrefix> source_routed;  // the region's gateway-endpoint addresses
 };
 
 // Moves `spec.tap_name` (in the caller's namespace) into the namespace behind `netns_fd`, then, inside it:

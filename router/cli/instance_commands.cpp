@@ -104,9 +104,9 @@ int command_shell(const Args& args) {
 namespace vpclab::router {
 
 int command_region_http(const Args& args) {
-    if (args.size() != 3) throw UsageError("__region-http NETNS REGION PUBLIC_CIDR (started by the router)");
+    if (args.size() != 4) throw UsageError("__region-http NETNS REGION PUBLIC_CIDR ENDPOINTS_TABLE (started by the router)");
     const endpoints::RegionCatalog catalog(args[1], endpoints::PublicAddressPlan::from(args[2]));
-    return run_region_http_server(args[0], catalog);
+    return run_region_http_server(args[0], catalog, args[3]);
 }
 
 // Started by the router (instance_init.cpp), never by hand; its arguments are checked again here.

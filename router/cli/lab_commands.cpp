@@ -111,6 +111,7 @@ int command_up(const Args& args) {
         throw UsageError(e.what());
     }
     load.public_ips.pool = public_addresses.instance_pool();
+    load.services = endpoints::RegionCatalog(load.region, public_addresses).service_offers();
     load.strict = vm["strict"].as<bool>();
     if (vm.count("parameter"))
         for (const auto& kv : vm["parameter"].as<std::vector<std::string>>()) {
@@ -120,7 +121,10 @@ int command_up(const Args& args) {
         }
 
     cfn::LoadedLab lab;
-    if (empty) lab.model = std::make_unique<routing::VpcModel>(load.stack_name, load.region, load.public_ips);
+    if (empty) {
+        lab.model = std::make_unique<routing::VpcModel>(load.stack_name, load.region, load.public_ips);
+        lab.model->offer_services(load.services);
+    }
     else lab = cfn::load_template(text, load);
     if (!lab.unsupported.empty()) {
         std::cerr << "vpclab: warning: " << lab.unsupported.size() << " part(s) of " << load.file_name

@@ -93,6 +93,10 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
     } else if (filter == "instance-state-name" || filter == "instance-state-code") {
         if (auto it = resource.find("State"); it != resource.end() && it->is_object())
             add(it->value(filter == "instance-state-name" ? "Name" : "Code", nlohmann::ordered_json()));
+    } else if (filter == "vpc-endpoint-state") {
+        if (auto it = resource.find("State"); it != resource.end()) add(*it);
+    } else if (filter == "service-type") {
+        each("ServiceType", [&](const nlohmann::ordered_json& t) { add(t.value("ServiceType", nlohmann::ordered_json())); });
     } else if (const auto dot = filter.find('.'); dot != std::string_view::npos) {
         // "route.gateway-id", "association.subnet-id", "attachment.instance-id": a member (kebab-case to
         // PascalCase) of each item of the list Routes / Associations / Attachments, or of the one object

@@ -53,6 +53,7 @@ std::vector<ActionSpec> security_group_actions();
 std::vector<ActionSpec> instance_actions();
 std::vector<ActionSpec> network_interface_actions();
 std::vector<ActionSpec> prefix_list_actions();
+std::vector<ActionSpec> vpc_endpoint_actions();
 std::vector<ActionSpec> tag_actions();
 
 }  // namespace vpclab::router

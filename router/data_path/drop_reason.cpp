@@ -49,6 +49,7 @@ DropReason drop_reason_for(routing::Outcome o) {
         case Outcome::internet_gateway: return DropReason::internet_gateway_detached;
         case Outcome::drop_dns_disabled: return DropReason::dns_disabled;
         case Outcome::to_resolver: break;
+        case Outcome::gateway_endpoint: break;
         case Outcome::deliver: break;
     }
     return DropReason::no_route;

@@ -41,6 +41,9 @@ namespace vpclab::router {
     X(dns_disabled, "to the VPC resolver while the VPC's enableDnsSupport is false")                   \
     X(resolver_unknown_destination, "resolver reply for an address no ENI holds")                      \
     X(not_from_region_range, "from the region port but not for a public IP of the lab")                \
+    X(endpoint_flow_table_full, "through a gateway endpoint while its connection table is full (new flow refused)") \
+    X(endpoint_no_flow, "from the region at a gateway endpoint's address but no flow from the VPC asked for it (unsolicited or expired)") \
+    X(endpoint_unknown_destination, "from the region at a gateway endpoint's address for an address no ENI of its VPC holds") \
     X(transmit_failed, "write to the destination TAP failed (e.g. its instance is still pending)") \
     X(interface_not_forwarding, "frame on a port whose instance is not running (terminated, its ENI detached)")
 

@@ -35,6 +35,7 @@ struct Context {
     wire::ConstBytes frame;  // the frame as it arrived, for the sink's drop log
     Bytes scratch;
     FrameSink& sink;
+    EndpointFlows& flows;
 };
 
 void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& destination, const wire::MacAddress& source) {
@@ -110,6 +111,38 @@ std::uint16_t destination_port_of(const wire::Ipv4View& ip) {
     return l4.size() >= 4 ? wire::load_be16(l4.data() + 2) : 0;
 }
 
+// VPC User Guide, "Gateway endpoints": the packet reaches the service with the instance's private source
+// address, no public IP and no internet gateway involved. In the region it is addressed to the endpoint's
+// copy of the service address (ServicePorts::endpoint_address), and its flow is recorded so that only
+// replies come back, to the instance that asked.
+void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) {
+    const auto& sp = c.snap.service_ports();
+    const std::uint32_t service_address = f.ip.destination();
+    if (!c.snap.region_serves(service_address)) return c.sink.drop(c.ingress, c.frame, DropReason::no_internet_host);
+    const std::uint32_t endpoint_address = sp.endpoint_address(d.endpoint, service_address);
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, service_address, endpoint_address, f.vnet.needs_checksum());
+    if (const auto key = endpoint_flow_key(f.ip, true)) {
+        if (!c.flows.table.upsert(*key, c.ingress, c.flows.now)) {
+            // Full: reclaim what has expired nearby, then refuse the new flow if still full.
+            c.flows.table.expire(c.flows.now, EndpointFlows::idle_timeout_seconds, 256);
+            if (!c.flows.table.upsert(*key, c.ingress, c.flows.now)) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
+        }
+    }
+    send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
+}
+
+// A reply from the region at a gateway endpoint's address: to the instance whose flow it answers.
+void back_through_gateway_endpoint(Context& c, Frame& f) {
+    const auto r = c.snap.endpoint_return(f.ip.source(), f.ip.destination());
+    if (!r.ok) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_unknown_destination);
+    const auto key = endpoint_flow_key(f.ip, false);
+    const std::uint32_t* opened_by = key ? c.flows.table.find(*key, c.flows.now) : nullptr;
+    if (!opened_by || *opened_by != r.port) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_no_flow);
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), r.service_address, f.vnet.needs_checksum());
+    const routing::PortInfo& to = c.snap.port(r.port);
+    send(c, r.port, f, to.mac, c.snap.subnet(to.subnet).router_mac);
+}
+
 void from_eni(Context& c, Frame& f) {
     const routing::PortInfo& in = c.snap.port(c.ingress);
     const bool partial = f.vnet.needs_checksum();
@@ -125,6 +158,7 @@ void from_eni(Context& c, Frame& f) {
         const routing::PortInfo& to = c.snap.port(d.port);
         return send(c, d.port, f, to.mac, d.same_subnet ? f.eth.source() : c.snap.subnet(to.subnet).router_mac);
     }
+    if (d.outcome == routing::Outcome::gateway_endpoint) return through_gateway_endpoint(c, f, d);
     if (d.outcome != routing::Outcome::internet_gateway) return c.sink.drop(c.ingress, c.frame, drop_reason_for(d.outcome));
 
     const auto g = c.snap.internet_egress(c.ingress, d);
@@ -141,6 +175,7 @@ void from_eni(Context& c, Frame& f) {
 
 void from_region(Context& c, Frame& f) {
     const auto& sp = c.snap.service_ports();
+    if (sp.endpoint_block.prefix_length && sp.endpoint_block.contains(f.ip.source())) return back_through_gateway_endpoint(c, f);
     if (!sp.public_pool.contains(f.ip.destination())) return c.sink.drop(c.ingress, c.frame, DropReason::not_from_region_range);
     const auto g = c.snap.internet_ingress(f.ip.destination());
     if (g.kind == routing::GatewayDecision::Kind::detached) return c.sink.drop(c.ingress, c.frame, DropReason::internet_gateway_detached);
@@ -162,8 +197,9 @@ void from_resolver(Context& c, Frame& f) {
 
 }  // namespace
 
-void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink) noexcept {
-    Context c{snap, ingress, bytes, scratch, sink};
+void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink,
+                   EndpointFlows& flows) noexcept {
+    Context c{snap, ingress, bytes, scratch, sink, flows};
     if (wire::VnetHeader::check(bytes) != wire::WireError::none) return sink.drop(ingress, bytes, DropReason::vnet_header_truncated);
     const Bytes ethernet = bytes.subspan(wire::VnetHeader::length);
     if (wire::EthernetView::check(ethernet) != wire::WireError::none) return sink.drop(ingress, bytes, DropReason::frame_truncated);

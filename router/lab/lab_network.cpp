@@ -205,6 +205,7 @@ routing::ServicePorts plan_service_ports(const routing::VpcModel& model, const e
     sp.region_router_ip = plan_addresses.router_link_address();
     sp.public_pool = plan_addresses.instance_pool();
     sp.region_hosts = catalog.all_addresses();
+    sp.endpoint_block = plan_addresses.endpoint_block();
     sp.resolver = routing::resolver_port;
     sp.resolver_mac = mac_for(stack, "resolver");
     sp.resolver_router_mac = mac_for(stack, "resolver-router");
@@ -237,6 +238,9 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
         spec.loopback_addresses = catalog.all_addresses();
         spec.routes.push_back({sp.public_pool.network, sp.public_pool.prefix_length, sp.region_router_ip, false});
         spec.routes.push_back({0, 0, 0, true});
+        // Gateway endpoints' addresses: local to the region, their replies back through the router to the
+        // private addresses that asked (the router lets through only replies to flows it saw leave).
+        spec.source_routed.push_back({sp.endpoint_block.network, sp.endpoint_block.prefix_length, sp.region_router_ip, 100});
         spec.ip_forward = true;
         std::string hosts = "127.0.0.1   localhost\n";
         for (const auto& s : catalog.services()) hosts += format_ipv4(s.addresses.front()) + "   " + s.dns_name + "\n";

@@ -34,6 +34,7 @@ StackPaths StackPaths::of(const std::string& stack) {
     p.pid_file = p.dir / "router.pid";
     p.ledger = p.dir / "created";
     p.log = p.dir / "router.log";
+    p.gateway_endpoints = p.dir / "gateway-endpoints";
     return p;
 }
 

@@ -63,6 +63,7 @@ std::vector<ResourceType> route_table_resource_types();
 std::vector<ResourceType> internet_gateway_resource_types();
 std::vector<ResourceType> security_group_resource_types();
 std::vector<ResourceType> instance_resource_types();
+std::vector<ResourceType> vpc_endpoint_resource_types();
 
 // The registry: the handler of a type vpclab creates, or nullptr.
 const ResourceType* find_resource_type(std::string_view type);

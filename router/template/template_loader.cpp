@@ -36,6 +36,7 @@ public:
         read_parameters();
         read_resources();
         lab_.model = std::make_unique<VpcModel>(options_.stack_name, options_.region, options_.public_ips);
+        lab_.model->offer_services(options_.services);
         for (ResourceEntry* r : creation_order()) create(*r);
         check_namespace_names();
         if (options_.strict && !lab_.unsupported.empty()) {

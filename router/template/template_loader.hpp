@@ -17,6 +17,7 @@ struct LoadOptions {
     std::map<std::string, std::string> parameters;  // --parameter Key=Value overrides
     bool strict = false;                     // unsupported types/properties are an error instead of a warning
     routing::PublicIpPool public_ips;        // where AssociatePublicIpAddress draws from
+    std::vector<routing::ServiceOffer> services;  // the region's services (VPCEndpoint ServiceName)
 };
 
 struct LoadedLab {

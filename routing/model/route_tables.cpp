@@ -15,7 +15,7 @@ RouteTable& VpcModel::create_route_table(const std::string& logical_id, const st
     t.id = new_id("rtb", logical_id);
     t.tags = std::move(tags);
     t.vpc_id = vpc_id;
-    t.routes.push_back(Route{v.cidr, RouteTargetKind::local, "local", "", "CreateRouteTable"});
+    t.routes.push_back(Route{v.cidr, "", RouteTargetKind::local, "local", "", "CreateRouteTable"});
     route_tables_.push_back(std::move(t));
     return route_tables_.back();
 }
@@ -47,6 +47,8 @@ void VpcModel::delete_route_table(const std::string& route_table_id) {
     // EC2 API reference, "DeleteRouteTable": a table with associations, or the main table, cannot be deleted.
     if (t.main) dependency_violation("routeTable", t.id, "it is the main route table of " + t.vpc_id);
     if (!t.associated_subnet_ids.empty()) dependency_violation("routeTable", t.id, "subnet " + t.associated_subnet_ids.front() + " is associated with it");
+    // A gateway endpoint simply stops naming a deleted table.
+    for (auto& e : vpc_endpoints_) std::erase(e.route_table_ids, route_table_id);
     std::erase_if(route_tables_, [&](const RouteTable& x) { return x.id == route_table_id; });
 }
 
@@ -109,18 +111,53 @@ const RouteTable& VpcModel::effective_route_table(const Subnet& s) const {
     return route_table(vpc(s.vpc_id).main_route_table_id);
 }
 
-Route VpcModel::resolve_route(const RouteTable& table, const std::string& destination_cidr, const RouteTarget& target) const {
-    const Cidr dest = parse_cidr_or_throw(destination_cidr, "DestinationCidrBlock");
+namespace {
+// The destination a call names, as a route holds it: a CIDR, or a prefix list (one of the two).
+struct NamedDestination {
+    std::optional<Cidr> cidr;
+    std::string prefix_list_id;
+    bool matches(const Route& r) const {
+        return cidr ? !r.to_prefix_list() && r.destination == *cidr : r.destination_prefix_list_id == prefix_list_id;
+    }
+    std::string text() const { return cidr ? cidr->to_string() : prefix_list_id; }
+    const char* parameter() const { return cidr ? "DestinationCidrBlock" : "DestinationPrefixListId"; }
+};
+
+NamedDestination name_destination(const VpcModel::RouteDestination& d) {
+    if (d.cidr.empty() == d.prefix_list_id.empty())
+        throw ApiError("InvalidParameterCombination", "Specify exactly one destination: --destination-cidr-block or --destination-prefix-list-id",
+                       "DestinationCidrBlock");
+    if (!d.prefix_list_id.empty()) return {std::nullopt, d.prefix_list_id};
+    return {parse_cidr_or_throw(d.cidr, "DestinationCidrBlock"), ""};
+}
+
+std::string endpoint_of_route(const Route& r) { return r.target_kind == RouteTargetKind::gateway_endpoint ? r.target_id : ""; }
+}  // namespace
+
+Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& destination, const RouteTarget& target) const {
+    const NamedDestination named = name_destination(destination);
     const int targets = !target.gateway_id.empty() + !target.instance_id.empty() + !target.network_interface_id.empty();
     if (targets != 1)
         throw ApiError("InvalidParameterCombination", "Specify exactly one route target: --gateway-id, --instance-id or --network-interface-id", "GatewayId");
     const Vpc& v = vpc(table.vpc_id);
     Route r;
-    r.destination = dest;
+    if (named.cidr) {
+        r.destination = *named.cidr;
+    } else {
+        const ManagedPrefixList& l = prefix_list(named.prefix_list_id);
+        // An AWS-managed list of a gateway service is routed by that service's gateway endpoint only.
+        if (l.aws_managed)
+            throw ApiError("InvalidParameterValue", "The prefix list " + l.id + " (" + l.name + ") is AWS-managed: routes to it are made by a gateway VPC endpoint (create-vpc-endpoint --route-table-ids)",
+                           "DestinationPrefixListId");
+        r.destination_prefix_list_id = l.id;
+    }
     r.origin = "CreateRoute";
     if (!target.gateway_id.empty()) {
         if (target.gateway_id == "local")
             throw ApiError("InvalidParameterValue", "The local route is created with the route table and cannot be added", "GatewayId");
+        if (target.gateway_id.rfind("vpce-", 0) == 0)
+            throw ApiError("InvalidParameterValue", "Routes to the gateway VPC endpoint " + target.gateway_id +
+                                                        " are made by the endpoint: modify-vpc-endpoint --add-route-table-ids", "GatewayId");
         const InternetGateway* found = nullptr;
         for (const auto& candidate : internet_gateways_)
             if (candidate.id == target.gateway_id) found = &candidate;
@@ -129,8 +166,8 @@ Route VpcModel::resolve_route(const RouteTable& table, const std::string& destin
         if (g.attached_vpc_id != table.vpc_id)
             throw ApiError("InvalidParameterValue", "route table " + table.id + " and network gateway " + g.id + " belong to different networks", "GatewayId");
         // VPC User Guide, "Route priority": a route to a gateway may not be more specific than the local route.
-        if (v.cidr.contains(dest))
-            throw ApiError("InvalidParameterValue", "The destination " + dest.to_string() + " lies inside the VPC CIDR " + v.cidr.to_string() + "; only a network interface may be the target of a route inside the VPC", "DestinationCidrBlock");
+        if (named.cidr && v.cidr.contains(*named.cidr))
+            throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " lies inside the VPC CIDR " + v.cidr.to_string() + "; only a network interface may be the target of a route inside the VPC", "DestinationCidrBlock");
         r.target_kind = RouteTargetKind::internet_gateway;
         r.target_id = g.id;
     } else {
@@ -148,50 +185,60 @@ Route VpcModel::resolve_route(const RouteTable& table, const std::string& destin
         }
         if (eni->vpc_id != table.vpc_id)
             throw ApiError("InvalidParameterValue", "route table " + table.id + " and network interface " + eni->id + " belong to different networks", "NetworkInterfaceId");
-        if (dest == v.cidr)
-            throw ApiError("InvalidParameterValue", "The destination " + dest.to_string() + " is the local route's; it cannot be added", "DestinationCidrBlock");
+        if (named.cidr && *named.cidr == v.cidr)
+            throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " is the local route's; it cannot be added", "DestinationCidrBlock");
         r.target_kind = RouteTargetKind::network_interface;
         r.target_id = eni->id;
     }
     return r;
 }
 
-void VpcModel::create_route(const std::string& route_table_id, const std::string& destination_cidr, const RouteTarget& target) {
+void VpcModel::create_route(const std::string& route_table_id, const RouteDestination& destination, const RouteTarget& target) {
     const RouteTable& t = route_table(route_table_id);
-    Route r = resolve_route(t, destination_cidr, target);
+    Route r = resolve_route(t, destination, target);
+    const NamedDestination named = name_destination(destination);
     for (const auto& existing : t.routes)
-        if (existing.destination == r.destination)
-            throw ApiError("RouteAlreadyExists", "The route identified by " + r.destination.to_string() + " already exists in " + t.id, "DestinationCidrBlock");
+        if (named.matches(existing))
+            throw ApiError("RouteAlreadyExists", "The route identified by " + named.text() + " already exists in " + t.id, named.parameter());
     route_table_mut(route_table_id).routes.push_back(std::move(r));
 }
 
-void VpcModel::replace_route(const std::string& route_table_id, const std::string& destination_cidr, const RouteTarget& target) {
+void VpcModel::replace_route(const std::string& route_table_id, const RouteDestination& destination, const RouteTarget& target) {
     const RouteTable& t = route_table(route_table_id);
-    Route r = resolve_route(t, destination_cidr, target);
+    const NamedDestination named = name_destination(destination);
+    for (const auto& existing : t.routes)
+        if (named.matches(existing) && !endpoint_of_route(existing).empty())
+            throw ApiError("InvalidParameterValue", "The route to " + named.text() + " in " + t.id + " belongs to the VPC endpoint " + existing.target_id +
+                                                        "; change it with modify-vpc-endpoint", named.parameter());
+    Route r = resolve_route(t, destination, target);
     for (auto& existing : route_table_mut(route_table_id).routes) {
-        if (!(existing.destination == r.destination)) continue;
+        if (!named.matches(existing)) continue;
         if (existing.target_kind == RouteTargetKind::local)
-            throw ApiError("InvalidParameterValue", "The local route " + r.destination.to_string() + " cannot be replaced", "DestinationCidrBlock");
+            throw ApiError("InvalidParameterValue", "The local route " + named.text() + " cannot be replaced", named.parameter());
         existing = std::move(r);
         return;
     }
-    throw ApiError("InvalidRoute.NotFound", "no route with destination-cidr-block " + r.destination.to_string() + " in route table " + t.id, "DestinationCidrBlock");
+    throw ApiError("InvalidRoute.NotFound", "no route with destination " + named.text() + " in route table " + t.id, named.parameter());
 }
 
-void VpcModel::delete_route(const std::string& route_table_id, const std::string& destination_cidr) {
+void VpcModel::delete_route(const std::string& route_table_id, const RouteDestination& destination) {
     const RouteTable& t = route_table(route_table_id);
-    const Cidr dest = parse_cidr_or_throw(destination_cidr, "DestinationCidrBlock");
+    const NamedDestination named = name_destination(destination);
     auto& routes = route_table_mut(route_table_id).routes;
     for (auto it = routes.begin(); it != routes.end(); ++it) {
-        if (!(it->destination == dest)) continue;
+        if (!named.matches(*it)) continue;
         if (it->target_kind == RouteTargetKind::local)
-            throw ApiError("InvalidParameterValue", "cannot remove local route " + dest.to_string() + " in route table " + t.id, "DestinationCidrBlock");
+            throw ApiError("InvalidParameterValue", "cannot remove local route " + named.text() + " in route table " + t.id, named.parameter());
+        // VPC User Guide, "Gateway endpoints": the endpoint's routes go with the endpoint or its route tables.
+        if (!endpoint_of_route(*it).empty())
+            throw ApiError("InvalidParameterValue", "The route to " + named.text() + " in " + t.id + " belongs to the VPC endpoint " + it->target_id +
+                                                        "; remove it with modify-vpc-endpoint --remove-route-table-ids or delete-vpc-endpoints",
+                           named.parameter());
         routes.erase(it);
         return;
     }
-    throw ApiError("InvalidRoute.NotFound", "no route with destination-cidr-block " + dest.to_string() + " in route table " + t.id, "DestinationCidrBlock");
+    throw ApiError("InvalidRoute.NotFound", "no route with destination " + named.text() + " in route table " + t.id, named.parameter());
 }
-
 
 bool VpcModel::route_is_blackhole(const RouteTable& table, const Route& route) const {
     if (route.target_kind == RouteTargetKind::internet_gateway) {
@@ -209,6 +256,7 @@ bool VpcModel::route_is_blackhole(const RouteTable& table, const Route& route) c
             }
         return true;
     }
+    // A gateway endpoint's routes go with it: while there is one, it is active.
     return false;
 }
 

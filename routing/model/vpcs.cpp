@@ -21,7 +21,7 @@ Vpc& VpcModel::create_vpc(const std::string& logical_id, const std::string& cidr
     main.id = ids_.make("rtb", v.id + "/main");
     main.vpc_id = v.id;
     main.main = true;
-    main.routes.push_back(Route{cidr, RouteTargetKind::local, "local", "", "CreateRouteTable"});
+    main.routes.push_back(Route{cidr, "", RouteTargetKind::local, "local", "", "CreateRouteTable"});
     v.main_route_table_id = main.id;
     main.main_association_id = ids_.make("rtbassoc", v.id + "/main");
 
@@ -62,6 +62,8 @@ void VpcModel::delete_vpc(const std::string& vpc_id) {
         if (e.vpc_id == v.id) dependency_violation("vpc", v.id, "network interface " + e.id + " is in it");
     for (const auto& t : route_tables_)
         if (t.vpc_id == v.id && !t.main) dependency_violation("vpc", v.id, "route table " + t.id + " is in it");
+    for (const auto& e : vpc_endpoints_)
+        if (e.vpc_id == v.id) dependency_violation("vpc", v.id, "VPC endpoint " + e.id + " is in it");
     for (const auto& g : security_groups_)
         if (g.vpc_id == v.id && g.id != v.default_security_group_id) dependency_violation("vpc", v.id, "security group " + g.id + " is in it");
     const std::string id = v.id;

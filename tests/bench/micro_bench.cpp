@@ -162,6 +162,7 @@ void BM_Pipeline_Replay(benchmark::State& state) {
     };
     auto frames = originals;
     std::vector<std::uint8_t> scratch(router::pipeline_scratch_size);
+    router::EndpointFlows flows(1024);
     struct Sink final : router::FrameSink {
         std::size_t sent = 0;
         void transmit(routing::PortIndex, wire::ConstBytes) noexcept override { ++sent; }
@@ -172,7 +173,7 @@ void BM_Pipeline_Replay(benchmark::State& state) {
         auto& [port, f] = frames[k];
         // Restore the 58 bytes of headers the pipeline may rewrite (vnet + Ethernet + IP + ports).
         std::memcpy(f.data(), originals[k].second.data(), 24 + 20 + 24);
-        router::process_frame(*snap, port, f, scratch, sink);
+        router::process_frame(*snap, port, f, scratch, sink, flows);
         k = (k + 1) % frames.size();
     }
     benchmark::DoNotOptimize(sink.sent);
@@ -207,6 +208,7 @@ void BM_Pipeline_ReplayCapture(benchmark::State& state) {
         }
     auto frames = originals;
     std::vector<std::uint8_t> scratch(router::pipeline_scratch_size);
+    router::EndpointFlows flows(1024);
     struct Sink final : router::FrameSink {
         std::size_t sent = 0, dropped = 0;
         void transmit(routing::PortIndex, wire::ConstBytes) noexcept override { ++sent; }
@@ -217,7 +219,7 @@ void BM_Pipeline_ReplayCapture(benchmark::State& state) {
         auto& [port, f] = frames[k];
         // Restore what the pipeline may rewrite (headers up to the L4 checksum) before replaying a frame again.
         std::memcpy(f.data(), originals[k].second.data(), std::min<std::size_t>(f.size(), 10 + 14 + 60 + 20));
-        router::process_frame(*snap, port, f, scratch, sink);
+        router::process_frame(*snap, port, f, scratch, sink, flows);
         k = (k + 1) % frames.size();
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));

@@ -74,7 +74,7 @@ struct CheckingSink final : router::FrameSink {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const test::PipelineLab lab;
+    static const test::PipelineLab lab(true);
     if (size < 1) return 0;
     const auto ingress = static_cast<routing::PortIndex>(lab.port_of_slot(data[0]));
     // Exactly-sized heap copies, so that ASan sees a read or write one byte past the frame or the scratch.
@@ -86,6 +86,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     sink.ports = lab.port_limit();
     sink.input_l4 = l4_checksum(wire::ConstBytes(frame.get(), frame_size));
     router::process_frame(*lab.snap, ingress, wire::Bytes(frame.get(), frame_size),
-                          wire::Bytes(scratch.get(), router::pipeline_scratch_size), sink);
+                          wire::Bytes(scratch.get(), router::pipeline_scratch_size), sink, lab.flows);
     return 0;
 }

@@ -38,6 +38,7 @@ struct State {
         test::PipelineLab lab;
         state.model = std::make_unique<routing::VpcModel>(std::move(lab.m));
         state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
+        state.model->offer_services(state.catalog->service_offers());  // as the router offers them
         state.service_ports = lab.sp;
         priv_port = lab.priv_host;
         state.recompile();
@@ -429,6 +430,17 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
                                R"("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBSIFJqju2RnlkS70sErstHXQWP43Eer1v6fP1xt90N3",)"
                                R"("TagSpecifications":[{"ResourceType":"key-pair","Tags":[{"Key":"Name","Value":"lab"}]}]}})")["ok"] == true);
     REQUIRE(reply_to(s.state, R"({"Action":"RunInstances","Params":{"SubnetId":")" + subnet + R"(","KeyName":"lab-key"}})")["ok"] == true);
+    // A gateway endpoint and a customer-managed prefix list, tagged, with a route to the list.
+    const std::string vpc = s.state.model->vpcs().front().id;
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateVpcEndpoint","Params":{"VpcId":")" + vpc +
+                                  R"(","ServiceName":"com.amazonaws.ap-northeast-2.s3","RouteTableIds":[")" + rtb +
+                                  R"("],"TagSpecifications":[{"ResourceType":"vpc-endpoint","Tags":[{"Key":"Name","Value":"s3"}]}]}})")["ok"] == true);
+    const auto list = reply_to(s.state, R"({"Action":"CreateManagedPrefixList","Params":{"PrefixListName":"office","MaxEntries":"5",)"
+                                        R"("AddressFamily":"IPv4","Entries":[{"Cidr":"203.0.113.0/24"}],)"
+                                        R"("TagSpecifications":[{"ResourceType":"prefix-list","Tags":[{"Key":"Name","Value":"office"}]}]}})");
+    REQUIRE(list["ok"] == true);
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationPrefixListId":")" +
+                                  list["result"]["PrefixList"]["PrefixListId"].get<std::string>() + R"(","InstanceId":")" + instance + "\"}}")["ok"] == true);
     std::size_t describe_calls = 0;
     for (const auto& spec : ec2_actions()) {
         if (spec.filters.empty()) continue;
@@ -457,7 +469,7 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
-    CHECK(describe_calls == 10);   // every describe call of the registry was tried
+    CHECK(describe_calls == 12);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");

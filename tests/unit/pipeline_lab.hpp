@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "router/data_path/endpoint_flows.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "tests/unit/two_subnet_lab.hpp"
 
@@ -20,8 +21,12 @@ struct PipelineLab : TwoSubnetLab {
     routing::ServicePorts sp;
     std::shared_ptr<const routing::ForwardingSnapshot> snap;
     routing::PortIndex pub_host = 0, priv_host = 0, priv2_host = 0, region = routing::region_port, resolver = routing::resolver_port;
+    // The data path's connection state (gateway endpoints), kept across the frames a test sends.
+    mutable router::EndpointFlows flows{256};
+    std::string s3_endpoint;  // vpce-…, with gateway_endpoint
 
-    PipelineLab() : TwoSubnetLab("pipe") {
+    // with_gateway_endpoint: an S3 gateway endpoint on the private subnet's table (the fuzz harness's lab).
+    explicit PipelineLab(bool with_gateway_endpoint = false) : TwoSubnetLab("pipe") {
         add_default_route();
         pub_host = port_of(launch(pub, std::nullopt, true));
         priv_host = port_of(launch(priv));
@@ -39,9 +44,14 @@ struct PipelineLab : TwoSubnetLab {
         sp.resolver_link = {0xa9fefe00, 24};
         sp.resolver_router_ip = 0xa9fefe01;
         sp.resolver_base = 0xa9fe0000;
+        sp.endpoint_block = {0xc6128000, 17};  // 198.18.128.0/17
+        if (with_gateway_endpoint) add_s3_endpoint({priv_rt()});
         recompile();
     }
     void recompile() { snap = routing::ForwardingSnapshot::compile(m, sp); }
+    void add_s3_endpoint(const std::vector<std::string>& tables) {
+        s3_endpoint = m.create_gateway_endpoint("S3Endpoint", vpc, "com.amazonaws.ap-northeast-2.s3", tables, "", {}, "2026-11-24T00:00:00+00:00").id;
+    }
     const wire::MacAddress& mac(routing::PortIndex p) const {
         return p == region ? sp.region_mac : p == resolver ? sp.resolver_mac : snap->port(p).mac;
     }

@@ -63,7 +63,7 @@ struct RecordingSink final : FrameSink {
 RecordingSink run(const Lab& lab, PortIndex ingress, std::vector<std::uint8_t>& frame) {
     RecordingSink sink;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
-    process_frame(*lab.snap, ingress, frame, scratch, sink);
+    process_frame(*lab.snap, ingress, frame, scratch, sink, lab.flows);
     return sink;
 }
 
@@ -375,7 +375,7 @@ TEST_CASE("random and mutated frames never crash, on every kind of port") {
             for (int k = 0; k < 3; ++k) f[rng() % f.size()] ^= static_cast<std::uint8_t>(1 + rng() % 255);
             if (rng() % 4 == 0) f.resize(rng() % f.size());
         }
-        process_frame(*lab.snap, ingress, f, scratch, sink);
+        process_frame(*lab.snap, ingress, f, scratch, sink, lab.flows);
     }
     outputs = sink.sent;
     drops = sink.dropped;
@@ -421,7 +421,7 @@ TEST_CASE("no heap allocation per frame, on every path") {
         for (std::size_t k = 0; k < frames.size(); ++k) {
             // The pipeline rewrites in place: start each round from the frames as they were sent.
             std::memcpy(frames[k].second.data(), starts[k].second.data(), frames[k].second.size());
-            process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink);
+            process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows);
         }
     CHECK(allocations.load() - before == 0);
     CHECK(sink.sent == 5000u * (1 + 1 + 0 + 1 + 1 + 1 + 3 + 1 + 0 + 0));

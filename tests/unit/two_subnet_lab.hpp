@@ -10,11 +10,20 @@
 
 namespace vpclab::test {
 
+// The region's services as the router's catalog lays them out (endpoints/region_catalog.cpp), for tests of
+// the model and the snapshot that do not link the catalog: S3 and DynamoDB take gateway endpoints.
+inline std::vector<routing::ServiceOffer> test_services() {
+    return {{"com.amazonaws.ap-northeast-2.s3", true, "pl-78a54011", {0xc6120a00, 24}},
+            {"com.amazonaws.ap-northeast-2.dynamodb", true, "pl-02cd2c6b", {0xc6120b00, 24}},
+            {"com.amazonaws.ap-northeast-2.cloudformation", false, "", {0xc6120c00, 24}}};
+}
+
 struct TwoSubnetLab {
     routing::VpcModel m;
     std::string vpc, pub, priv, pub_rt, igw;
 
     explicit TwoSubnetLab(const std::string& stack = "test-stack") : m(stack, "ap-northeast-2") {
+        m.offer_services(test_services());
         vpc = m.create_vpc("V", "10.10.0.0/16", {}).id;
         pub = m.create_subnet("Pub", vpc, "10.10.0.0/24", "ap-northeast-2a", false, {}).id;
         priv = m.create_subnet("Priv", vpc, "10.10.1.0/24", "ap-northeast-2c", false, {}).id;
@@ -31,6 +40,8 @@ struct TwoSubnetLab {
         l.interfaces.push_back({0, subnet, ip, public_ip, {}, true});
         return m.run_instance(l).id;
     }
+    // The private subnet's table (the VPC's main table).
+    std::string priv_rt() const { return m.vpc(vpc).main_route_table_id; }
     // The router port of an instance's primary ENI.
     routing::PortId port_of(const std::string& instance_id) const {
         return m.network_interface(m.instance(instance_id).network_interface_ids.front()).port;

@@ -73,6 +73,22 @@ json describe(const Items& items, const Request& params, const char* ids_param, 
     return describe_by(items, params, ids_param, not_found_code, what, [](const auto& item) { return item.id; }, to_json);
 }
 
+// vpclab's convenience where the aws CLI takes an ID (`prefix`-…): a resource's Name tag, if exactly one
+// resource has it. Anything else is returned as given, for the lookup to refuse as EC2 would.
+template <class Items>
+std::string id_or_name(const Items& items, const std::string& reference, const char* prefix, const char* parameter) {
+    if (reference.rfind(std::string(prefix) + "-", 0) == 0) return reference;
+    std::string found;
+    for (const auto& item : items)
+        for (const auto& t : item.tags)
+            if (t.key == "Name" && t.value == reference) {
+                if (!found.empty())
+                    throw ApiError("InvalidParameterValue", "More than one resource is named '" + reference + "'; give its ID (" + prefix + "-…)", parameter);
+                found = item.id;
+            }
+    return found.empty() ? reference : found;
+}
+
 // An interface's security groups as the EC2 shapes name them: [{GroupName, GroupId}].
 json groups_json(const routing::VpcModel& m, const routing::NetworkInterface& e);
 
@@ -85,6 +101,7 @@ json internet_gateway_json(const routing::VpcModel& m, const routing::InternetGa
 json instance_json(const routing::VpcModel& m, const routing::Instance& i);
 json network_interface_json(const routing::VpcModel& m, const routing::NetworkInterface& e);
 json elastic_ip_json(const routing::VpcModel& m, const routing::ElasticIp& e);
-json managed_prefix_list_json(const std::string& region, const endpoints::RegionService& service);
+json managed_prefix_list_json(const routing::VpcModel& m, const routing::ManagedPrefixList& l);
+json vpc_endpoint_json(const routing::VpcModel& m, const routing::VpcEndpoint& e);
 
 }  // namespace vpclab::router::ec2

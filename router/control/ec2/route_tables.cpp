@@ -6,10 +6,14 @@ namespace vpclab::router::ec2 {
 json route_table_json(const routing::VpcModel& m, const routing::RouteTable& t) {
     json routes = json::array();
     for (const auto& r : t.routes) {
-        json j = {{"DestinationCidrBlock", r.destination.to_string()}};
+        // A prefix-list route names its list instead of a CIDR (DestinationPrefixListId), as AWS shows a
+        // gateway endpoint's route: {"DestinationPrefixListId": "pl-…", "GatewayId": "vpce-…"}.
+        json j = r.to_prefix_list() ? json{{"DestinationPrefixListId", r.destination_prefix_list_id}}
+                                    : json{{"DestinationCidrBlock", r.destination.to_string()}};
         switch (r.target_kind) {
             case routing::RouteTargetKind::local: j["GatewayId"] = "local"; break;
             case routing::RouteTargetKind::internet_gateway: j["GatewayId"] = r.target_id; break;
+            case routing::RouteTargetKind::gateway_endpoint: j["GatewayId"] = r.target_id; break;
             case routing::RouteTargetKind::network_interface:
                 if (!r.instance_id.empty()) {
                     j["InstanceId"] = r.instance_id;
@@ -76,34 +80,39 @@ json replace_route_table_association(const Request& params, RouterState& state) 
     });
 }
 
+routing::VpcModel::RouteDestination destination_of(const Request& params) {
+    return {string_param(params, "DestinationCidrBlock"), string_param(params, "DestinationPrefixListId")};
+}
+
 routing::VpcModel::RouteTarget target_of(const Request& params) {
     return {string_param(params, "GatewayId"), string_param(params, "InstanceId"), string_param(params, "NetworkInterfaceId")};
 }
 
 json create_route(const Request& params, RouterState& state) {
     return state.commit([&](routing::VpcModel& next) {
-        next.create_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"), target_of(params));
+        next.create_route(string_param(params, "RouteTableId"), destination_of(params), target_of(params));
         return json{{"Return", true}};
     });
 }
 
 json replace_route(const Request& params, RouterState& state) {
     return state.commit([&](routing::VpcModel& next) {
-        next.replace_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"), target_of(params));
+        next.replace_route(string_param(params, "RouteTableId"), destination_of(params), target_of(params));
         return json::object();
     });
 }
 
 json delete_route(const Request& params, RouterState& state) {
     return state.commit([&](routing::VpcModel& next) {
-        next.delete_route(string_param(params, "RouteTableId"), string_param(params, "DestinationCidrBlock"));
+        next.delete_route(string_param(params, "RouteTableId"), destination_of(params));
         return json::object();
     });
 }
 
 const std::vector<ParamSpec> route_params = {
     {"--route-table-id", "RouteTableId", K::string, true},
-    {"--destination-cidr-block", "DestinationCidrBlock", K::string, true},
+    {"--destination-cidr-block", "DestinationCidrBlock", K::string, false},
+    {"--destination-prefix-list-id", "DestinationPrefixListId", K::string, false},
     {"--gateway-id", "GatewayId", K::string, false},
     {"--instance-id", "InstanceId", K::string, false},
     {"--network-interface-id", "NetworkInterfaceId", K::string, false},
@@ -120,7 +129,7 @@ std::vector<ActionSpec> route_table_actions() {
         {"describe-route-tables", "DescribeRouteTables", "list route tables with their routes and associations",
          {{"--route-table-ids", "RouteTableIds", K::list, false}, {"--filters", "Filters", K::filters, false}}, describe_route_tables,
          {"route-table-id", "vpc-id", "association.route-table-association-id", "association.route-table-id", "association.subnet-id",
-          "association.main", "route.destination-cidr-block", "route.gateway-id", "route.instance-id", "route.network-interface-id",
+          "association.main", "route.destination-cidr-block", "route.destination-prefix-list-id", "route.gateway-id", "route.instance-id", "route.network-interface-id",
           "route.origin", "route.state", "owner-id", "tag-key"}},
         {"create-route-table", "CreateRouteTable", "create a route table in a VPC (it holds the local route)",
          {{"--vpc-id", "VpcId", K::string, true}, {"--tag-specifications", "TagSpecifications", K::structures, false}}, create_route_table},
@@ -137,7 +146,9 @@ std::vector<ActionSpec> route_table_actions() {
         {"create-route", "CreateRoute", "add a route to a route table", route_params, create_route},
         {"replace-route", "ReplaceRoute", "change the target of a route", route_params, replace_route},
         {"delete-route", "DeleteRoute", "remove a route from a route table",
-         {{"--route-table-id", "RouteTableId", K::string, true}, {"--destination-cidr-block", "DestinationCidrBlock", K::string, true}},
+         {{"--route-table-id", "RouteTableId", K::string, true},
+          {"--destination-cidr-block", "DestinationCidrBlock", K::string, false},
+          {"--destination-prefix-list-id", "DestinationPrefixListId", K::string, false}},
          delete_route},
     };
 }

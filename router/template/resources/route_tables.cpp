@@ -22,11 +22,15 @@ void create_route(ResourceContext& c) {
     for (const char* target : {"NatGatewayId", "TransitGatewayId", "VpcPeeringConnectionId", "EgressOnlyInternetGatewayId",
                                "CarrierGatewayId", "LocalGatewayId", "VpcEndpointId", "CoreNetworkArn"})
         if (props.get(target)) return c.leave_out(props.line_of(target), std::string("route target ") + target + " is not supported; the route was not created");
-    if (props.get("DestinationIpv6CidrBlock") || props.get("DestinationPrefixListId"))
-        return c.leave_out(c.line(), "only DestinationCidrBlock routes are supported here; the route was not created");
+    if (props.get("DestinationIpv6CidrBlock"))
+        return c.leave_out(c.line(), "IPv6 routes are not supported (the lab has no IPv6); the route was not created");
     const routing::VpcModel::RouteTarget target{props.string("GatewayId", false), props.string("InstanceId", false),
                                                 props.string("NetworkInterfaceId", false)};
-    c.model.create_route(props.string("RouteTableId", true), props.string("DestinationCidrBlock", true), target);
+    const routing::VpcModel::RouteDestination destination{props.string("DestinationCidrBlock", false),
+                                                          props.string("DestinationPrefixListId", false)};
+    if (destination.cidr.empty() && destination.prefix_list_id.empty())
+        props.fail("DestinationCidrBlock", "is required (or DestinationPrefixListId)");
+    c.model.create_route(props.string("RouteTableId", true), destination, target);
     c.set_ref(c.model.ids().make("r", c.resource.logical_id));
 }
 }  // namespace
