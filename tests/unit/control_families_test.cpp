@@ -73,6 +73,7 @@ struct Lab {
     explicit Lab(const std::string& stack = "fam") {
         state.model = std::make_unique<routing::VpcModel>(stack, "ap-northeast-2");
         state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
+        state.model->offer_services(state.catalog->service_offers());
         state.service_ports = plan_service_ports(*state.model, *state.catalog);
         state.plan = LabPlan::of(*state.model);
         state.runtime = &runtime;
@@ -463,6 +464,13 @@ TEST_CASE("every refusal leaves model, snapshot, zones, plan and runtime as they
         {"DetachNetworkInterface", {{"AttachmentId", "eni-attach-00000000000000000"}}},
         {"ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", "eni-00000000000000000"}, {"SourceDestCheck", {{"Value", false}}}}},
         {"DeleteTags", {{"Resources", {"igw-00000000000000000"}}}},
+        {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.s3x"}, {"RouteTableIds", {b.pub_rt}}}},
+        {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.cloudformation"}, {"RouteTableIds", {b.pub_rt}}}},
+        {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.s3"}, {"RouteTableIds", {"rtb-00000000000000000"}}}},
+        {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.s3"}, {"VpcEndpointType", "Interface"}}},
+        {"CreateManagedPrefixList", {{"PrefixListName", "x"}, {"MaxEntries", "0"}, {"AddressFamily", "IPv4"}}},
+        {"CreateManagedPrefixList", {{"PrefixListName", "x"}, {"MaxEntries", "5"}, {"AddressFamily", "IPv6"}}},
+        {"CreateRoute", {{"RouteTableId", b.pub_rt}, {"DestinationPrefixListId", "pl-00000000000000000"}, {"GatewayId", b.igw}}},
     };
     for (const auto& entry : refused) {
         const std::string& action = entry.first;
@@ -767,4 +775,69 @@ TEST_CASE("key pairs: made on the runtime, the private key returned once, import
     // A new pair under the old name does not change the key the instance was launched with.
     lab.ok("ImportKeyPair", {{"KeyName", "sandbox-jh"}, {"PublicKeyMaterial", line}});
     CHECK(lab.state.model->instance(run["Instances"][0]["InstanceId"]).public_key == sandbox_key);
+}
+
+TEST_CASE("gateway endpoints by calls: the pl-… → vpce-… route as describe-route-tables shows it, tables added and removed, deleted") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string main_rt = lab.state.model->vpc(b.vpc).main_route_table_id;
+    const json services = lab.ok("DescribeVpcEndpointServices", {{"Filters", {{{"Name", "service-type"}, {"Values", {"Gateway"}}}}}});
+    CHECK(services["ServiceNames"] == json::array({"com.amazonaws.ap-northeast-2.s3", "com.amazonaws.ap-northeast-2.dynamodb"}));
+    // Route tables named by their Name tag, a vpclab convenience beside the IDs the aws CLI takes.
+    lab.ok("CreateTags", {{"Resources", {b.pub_rt}}, {"Tags", {{{"Key", "Name"}, {"Value", "Endpoint-public-RT"}}}}});
+    const json e = lab.ok("CreateVpcEndpoint", {{"VpcId", "endpoint-vpc"}, {"ServiceName", "com.amazonaws.ap-northeast-2.s3"},
+                                                {"RouteTableIds", {"Endpoint-public-RT", main_rt}}})["VpcEndpoint"];
+    const std::string id = e["VpcEndpointId"];
+    CHECK(e["VpcEndpointType"] == "Gateway");
+    CHECK(e["VpcId"] == b.vpc);
+    CHECK(e["State"] == "available");
+    CHECK(e["RouteTableIds"] == json::array({b.pub_rt, main_rt}));
+    CHECK(json::parse(e["PolicyDocument"].get<std::string>())["Statement"][0]["Effect"] == "Allow");
+    const std::string pl = lab.ok("DescribeManagedPrefixLists", {{"Filters", {{{"Name", "prefix-list-name"}, {"Values", {"com.amazonaws.ap-northeast-2.s3"}}}}}})
+                               ["PrefixLists"][0]["PrefixListId"];
+    const json route = lab.ok("DescribeRouteTables", {{"RouteTableIds", {b.pub_rt}}})["RouteTables"][0]["Routes"].back();
+    CHECK(route == json{{"DestinationPrefixListId", pl}, {"GatewayId", id}, {"Origin", "CreateRoute"}, {"State", "active"}});
+    CHECK(lab.ok("DescribeRouteTables", {{"Filters", {{{"Name", "route.destination-prefix-list-id"}, {"Values", {pl}}}}}})["RouteTables"].size() == 2);
+    CHECK(lab.error_of("DeleteRoute", {{"RouteTableId", b.pub_rt}, {"DestinationPrefixListId", pl}}) == "InvalidParameterValue");
+    // A second endpoint for the same service in a table that has one: refused.
+    CHECK(lab.error_of("CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.s3"}, {"RouteTableIds", {b.pub_rt}}}) ==
+          "RouteAlreadyExists");
+    lab.ok("ModifyVpcEndpoint", {{"VpcEndpointId", id}, {"RemoveRouteTableIds", {main_rt}},
+                                 {"PolicyDocument", R"({"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"*"}]})"}});
+    CHECK(lab.state.model->route_table(main_rt).routes.size() == 1);
+    const json after = lab.ok("DescribeVpcEndpoints", {{"VpcEndpointIds", {id}}})["VpcEndpoints"][0];
+    CHECK(after["RouteTableIds"] == json::array({b.pub_rt}));
+    CHECK(after["PolicyDocument"].get<std::string>().find("Deny") != std::string::npos);
+    const json deleted = lab.ok("DeleteVpcEndpoints", {{"VpcEndpointIds", {id, "vpce-00000000000000000"}}});
+    CHECK(deleted["Unsuccessful"].size() == 1);
+    CHECK(deleted["Unsuccessful"][0]["ResourceId"] == "vpce-00000000000000000");
+    CHECK(deleted["Unsuccessful"][0]["Error"]["Code"] == "InvalidVpcEndpointId.NotFound");
+    CHECK(lab.ok("DescribeVpcEndpoints")["VpcEndpoints"].empty());
+    CHECK(lab.state.model->route_table(b.pub_rt).routes.size() == 2);  // local and 0.0.0.0/0
+}
+
+TEST_CASE("customer-managed prefix lists by calls: versions, entries at a version, routes to them") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const json l = lab.ok("CreateManagedPrefixList", {{"PrefixListName", "office"}, {"MaxEntries", "10"}, {"AddressFamily", "IPv4"},
+                                                      {"Entries", {{{"Cidr", "203.0.113.0/24"}, {"Description", "HQ"}}}}})["PrefixList"];
+    const std::string id = l["PrefixListId"];
+    CHECK(id.size() == 3 + 17);
+    CHECK(l["Version"] == 1);
+    CHECK(l["OwnerId"] == "123456789012");
+    lab.ok("CreateRoute", {{"RouteTableId", b.pub_rt}, {"DestinationPrefixListId", id}, {"GatewayId", b.igw}});
+    CHECK(lab.error_of("ModifyManagedPrefixList", {{"PrefixListId", id}, {"CurrentVersion", "3"}, {"AddEntries", {{{"Cidr", "198.51.100.0/24"}}}}}) ==
+          "PrefixListVersionMismatch");
+    const json v2 = lab.ok("ModifyManagedPrefixList", {{"PrefixListId", id}, {"CurrentVersion", "1"}, {"AddEntries", {{{"Cidr", "198.51.100.0/24"}}}}});
+    CHECK(v2["PrefixList"]["Version"] == 2);
+    CHECK(lab.ok("GetManagedPrefixListEntries", {{"PrefixListId", id}})["Entries"].size() == 2);
+    CHECK(lab.ok("GetManagedPrefixListEntries", {{"PrefixListId", id}, {"TargetVersion", "1"}})["Entries"] ==
+          json::array({{{"Cidr", "203.0.113.0/24"}, {"Description", "HQ"}}}));
+    const json route = lab.ok("DescribeRouteTables", {{"RouteTableIds", {b.pub_rt}}})["RouteTables"][0]["Routes"].back();
+    CHECK(route == json{{"DestinationPrefixListId", id}, {"GatewayId", b.igw}, {"Origin", "CreateRoute"}, {"State", "active"}});
+    CHECK(lab.error_of("DeleteManagedPrefixList", {{"PrefixListId", id}}) == "DependencyViolation");
+    lab.ok("DeleteRoute", {{"RouteTableId", b.pub_rt}, {"DestinationPrefixListId", id}});
+    CHECK(lab.ok("DeleteManagedPrefixList", {{"PrefixListId", id}})["PrefixList"]["State"] == "delete-complete");
+    // AWS-managed lists stay: S3's and DynamoDB's.
+    CHECK(lab.ok("DescribeManagedPrefixLists")["PrefixLists"].size() == 2);
 }

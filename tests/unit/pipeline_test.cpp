@@ -385,7 +385,7 @@ TEST_CASE("random and mutated frames never crash, on every kind of port") {
 }
 
 TEST_CASE("no heap allocation per frame, on every path") {
-    Lab lab;
+    Lab lab(true);  // with an S3 gateway endpoint on the private subnet's table
     struct CountingSink final : FrameSink {
         std::size_t sent = 0;
         void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
@@ -394,7 +394,9 @@ TEST_CASE("no heap allocation per frame, on every path") {
     const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
         {lab.pub_host, ipv4_frame(lab.mac(lab.pub_host), pub_ip, priv_ip)},
         {lab.priv_host, arp_request(lab.mac(lab.priv_host), priv_ip, 0x0a0a0101)},
-        {lab.priv_host, ipv4_frame(lab.mac(lab.priv_host), priv_ip, s3)},                                           // dropped
+        {lab.priv_host, ipv4_frame(lab.mac(lab.priv_host), priv_ip, s3)},                                           // gateway endpoint
+        {lab.priv_host, frame_of(lab.mac(lab.priv_host), test::build_packet({6, priv_ip, s3, 40000, 80}, 100))},    // a flow out…
+        {lab.region, frame_of(lab.sp.region_mac, test::build_packet({6, 0xc612800a, priv_ip, 80, 40000}, 100))},   // …its reply
         {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 100))},       // IGW out
         {lab.region, frame_of(lab.sp.region_mac, test::build_packet({6, s3, public_ip, 80, 40000}, 100))},  // IGW in
         {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000))},      // ICMP error
@@ -424,7 +426,7 @@ TEST_CASE("no heap allocation per frame, on every path") {
             process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows);
         }
     CHECK(allocations.load() - before == 0);
-    CHECK(sink.sent == 5000u * (1 + 1 + 0 + 1 + 1 + 1 + 3 + 1 + 0 + 0));
+    CHECK(sink.sent == 5000u * (1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 1 + 0 + 0));
 }
 
 // ---- Hardening regressions (issue 7): offload fields and fragment offsets are checked at the edge. ----
@@ -654,4 +656,123 @@ TEST_CASE("an offloaded checksum completed before fragmenting covers the packet,
     wire::Ipv4View(wire::Bytes(whole)).fill_header_checksum();
     CHECK(wire::load_be32(whole.data() + 12) == public_ip);
     CHECK(test::verify_checksums(whole) == "");
+}
+
+// --- gateway endpoints (VPC User Guide, "Gateway endpoints") ---
+
+namespace {
+constexpr std::uint32_t endpoint_block = 0xc6128000;  // 198.18.128.0/17: slot k's copy of S3 is 198.18.(128+k).10
+}
+
+TEST_CASE("gateway endpoint: out with the private source to the endpoint's copy of the service address, the reply back") {
+    Lab lab;
+    lab.add_s3_endpoint({lab.priv_rt(), lab.pub_rt});
+    lab.recompile();
+    const std::uint32_t s3_at_endpoint = endpoint_block + 10;  // slot 0
+    for (const PortIndex host : {lab.priv_host, lab.pub_host}) {
+        const std::uint32_t ip = host == lab.pub_host ? pub_ip : priv_ip;
+        CAPTURE(ip);
+        auto f = frame_of(lab.mac(host), test::build_packet({6, ip, s3, 40000, 80}, 100));
+        auto out = run(lab, host, f);
+        REQUIRE(out.sent.size() == 1);
+        CHECK(out.sent[0].port == lab.region);
+        CHECK(out.sent[0].eth().destination() == lab.sp.region_mac);
+        // The private address, even from the public instance: the endpoint route beats 0.0.0.0/0 → IGW.
+        CHECK(test::tuple_of(out.sent[0].packet()) == test::FiveTuple{6, ip, s3_at_endpoint, 40000, 80});
+        CHECK(test::verify_checksums(out.sent[0].packet()) == "");
+        auto reply = frame_of(lab.sp.region_mac, test::build_packet({6, s3_at_endpoint, ip, 80, 40000}, 100));
+        auto back = run(lab, lab.region, reply);
+        REQUIRE(back.sent.size() == 1);
+        CHECK(back.sent[0].port == host);
+        CHECK(back.sent[0].eth().destination() == lab.mac(host));
+        CHECK(test::tuple_of(back.sent[0].packet()) == test::FiveTuple{6, s3, ip, 80, 40000});
+        CHECK(test::verify_checksums(back.sent[0].packet()) == "");
+    }
+    // ping: the echo identifier is the flow.
+    auto echo = frame_of(lab.mac(lab.priv_host), test::build_packet({1, priv_ip, s3, 77, 0}));
+    REQUIRE(run(lab, lab.priv_host, echo).sent.size() == 1);
+    auto echo_reply = test::build_packet({1, s3_at_endpoint, priv_ip, 77, 0});
+    echo_reply[20] = 0;  // type 0: echo reply
+    wire::store_be16(echo_reply.data() + 22, 0);
+    wire::store_be16(echo_reply.data() + 22, wire::internet_checksum(wire::ConstBytes(echo_reply.data() + 20, echo_reply.size() - 20)));
+    auto echo_back = frame_of(lab.sp.region_mac, echo_reply);
+    auto pong = run(lab, lab.region, echo_back);
+    REQUIRE(pong.sent.size() == 1);
+    CHECK(pong.sent[0].port == lab.priv_host);
+}
+
+TEST_CASE("gateway endpoint: only replies come in — unsolicited, other ports, expired flows and other addresses are dropped") {
+    Lab lab;
+    lab.add_s3_endpoint({lab.priv_rt()});
+    lab.recompile();
+    const std::uint32_t s3_at_endpoint = endpoint_block + 10;
+    auto unsolicited = frame_of(lab.sp.region_mac, test::build_packet({6, s3_at_endpoint, priv_ip, 80, 40000}));
+    CHECK(only_drop(run(lab, lab.region, unsolicited)) == DropReason::endpoint_no_flow);
+    lab.flows.now = 1000;
+    auto out = frame_of(lab.mac(lab.priv_host), test::build_packet({6, priv_ip, s3, 40000, 80}));
+    REQUIRE(run(lab, lab.priv_host, out).sent.size() == 1);
+    auto wrong_port = frame_of(lab.sp.region_mac, test::build_packet({6, s3_at_endpoint, priv_ip, 80, 40001}));
+    CHECK(only_drop(run(lab, lab.region, wrong_port)) == DropReason::endpoint_no_flow);
+    // To the other private instance, which never asked.
+    auto other_host = frame_of(lab.sp.region_mac, test::build_packet({6, s3_at_endpoint, priv2_ip, 80, 40000}));
+    CHECK(only_drop(run(lab, lab.region, other_host)) == DropReason::endpoint_no_flow);
+    // An endpoint slot no endpoint holds.
+    auto no_endpoint = frame_of(lab.sp.region_mac, test::build_packet({6, endpoint_block + 0x500 + 10, priv_ip, 80, 40000}));
+    CHECK(only_drop(run(lab, lab.region, no_endpoint)) == DropReason::endpoint_unknown_destination);
+    // Idle past the timeout: expired, and the late reply is dropped.
+    lab.flows.now += EndpointFlows::idle_timeout_seconds + 1;
+    CHECK(lab.flows.table.expire(lab.flows.now, EndpointFlows::idle_timeout_seconds, 1 << 20) == 1);
+    auto late = frame_of(lab.sp.region_mac, test::build_packet({6, s3_at_endpoint, priv_ip, 80, 40000}));
+    CHECK(only_drop(run(lab, lab.region, late)) == DropReason::endpoint_no_flow);
+    // The endpoint reaches only its service's addresses; beyond them the private table has no route.
+    auto elsewhere = ipv4_frame(lab.mac(lab.priv_host), priv_ip, 0xc6126410);  // example.com's block
+    CHECK(only_drop(run(lab, lab.priv_host, elsewhere)) == DropReason::no_route);
+    // An address in the service's block that nothing answers at.
+    auto nobody = ipv4_frame(lab.mac(lab.priv_host), priv_ip, s3 + 1);
+    CHECK(only_drop(run(lab, lab.priv_host, nobody)) == DropReason::no_internet_host);
+}
+
+TEST_CASE("gateway endpoint: the connection table is bounded; a new flow is refused when it is full, an existing one passes") {
+    Lab lab;
+    lab.add_s3_endpoint({lab.priv_rt()});
+    lab.recompile();
+    lab.flows = EndpointFlows(2);
+    for (std::uint16_t port : {40000, 40001}) {
+        auto f = frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, s3, port, 53}));
+        CHECK(run(lab, lab.priv_host, f).sent.size() == 1);
+    }
+    auto third = frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, s3, 40002, 53}));
+    CHECK(only_drop(run(lab, lab.priv_host, third)) == DropReason::endpoint_flow_table_full);
+    auto again = frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, s3, 40000, 53}));
+    CHECK(run(lab, lab.priv_host, again).sent.size() == 1);
+    CHECK(lab.flows.table.size() == 2);
+}
+
+TEST_CASE("gateway endpoints of two VPCs with the same CIDR: the same private address, the same ports, each reply to its own instance") {
+    Lab lab;
+    lab.add_s3_endpoint({lab.priv_rt()});
+    // A second VPC, 10.10.0.0/16 again, with an instance at 10.10.1.4 like the first VPC's private one.
+    const std::string vpc2 = lab.m.create_vpc("V2", "10.10.0.0/16", {}).id;
+    const std::string subnet2 = lab.m.create_subnet("Priv2", vpc2, "10.10.1.0/24", "ap-northeast-2a", false, {}).id;
+    const PortIndex twin = lab.port_of(lab.launch(subnet2, priv_ip));
+    lab.m.create_gateway_endpoint("S3Endpoint2", vpc2, "com.amazonaws.ap-northeast-2.s3", {lab.m.vpc(vpc2).main_route_table_id}, "", {}, "");
+    lab.recompile();
+    REQUIRE(lab.snap->port(twin).ip == priv_ip);
+    std::vector<std::uint32_t> seen;
+    for (const PortIndex host : {lab.priv_host, twin}) {
+        auto f = frame_of(lab.mac(host), test::build_packet({6, priv_ip, s3, 40000, 80}));
+        auto out = run(lab, host, f);
+        REQUIRE(out.sent.size() == 1);
+        seen.push_back(test::tuple_of(out.sent[0].packet()).destination);
+    }
+    // Two connections to the region, told apart by the endpoint each went through.
+    CHECK(seen[0] == endpoint_block + 10);
+    CHECK(seen[1] == endpoint_block + 0x100 + 10);
+    for (std::size_t k = 0; k < 2; ++k) {
+        auto reply = frame_of(lab.sp.region_mac, test::build_packet({6, seen[k], priv_ip, 80, 40000}));
+        auto back = run(lab, lab.region, reply);
+        REQUIRE(back.sent.size() == 1);
+        CHECK(back.sent[0].port == (k == 0 ? lab.priv_host : twin));
+        CHECK(test::tuple_of(back.sent[0].packet()).source == s3);
+    }
 }

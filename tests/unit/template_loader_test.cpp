@@ -12,6 +12,8 @@
 #include "router/template/template_error.hpp"
 #include "instance/base64.hpp"
 #include "router/template/template_loader.hpp"
+#include "tests/unit/two_subnet_lab.hpp"
+#include <nlohmann/json.hpp>
 
 using namespace vpclab;
 using cfn::LoadOptions;
@@ -359,4 +361,67 @@ TEST_CASE("UserData is kept base64 as CloudFormation passes it, and reported as 
     CHECK(lab.skipped[0].find("line 2: set root's password") != std::string::npos);
     CHECK(lab.skipped[0].find("line 8: sshd restarted: it reads the sshd_config as it is after the script") != std::string::npos);
     CHECK(lab.skipped[0].find("failed") == std::string::npos);
+}
+
+TEST_CASE("gateway endpoints and prefix lists from a template: routes to the service's list, policy kept, routes to a customer list") {
+    LoadOptions o = options();
+    o.services = test::test_services();
+    const std::string text = read_lab("endpoints-lab.yaml") + R"(  S3Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref jhVPC
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.s3
+      RouteTableIds: [!Ref jhPublicRT, !Ref jhPrivateRT]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: ["s3:GetObject"]
+            Resource: ["arn:aws:s3:::lab-bucket/*"]
+  Office:
+    Type: AWS::EC2::PrefixList
+    Properties:
+      PrefixListName: office
+      AddressFamily: IPv4
+      MaxEntries: 5
+      Entries:
+        - Cidr: 203.0.113.0/24
+          Description: HQ
+  OfficeRoute:
+    Type: AWS::EC2::Route
+    Properties:
+      RouteTableId: !Ref jhPublicRT
+      DestinationPrefixListId: !GetAtt Office.PrefixListId
+      GatewayId: !Ref jhIGW
+)";
+    const auto lab = cfn::load_template(text, o);
+    CHECK(lab.unsupported.empty());
+    const auto& m = *lab.model;
+    REQUIRE(m.vpc_endpoints().size() == 1);
+    const auto& e = m.vpc_endpoints()[0];
+    CHECK(e.service_name == "com.amazonaws.ap-northeast-2.s3");
+    CHECK(e.route_table_ids.size() == 2);
+    CHECK(nlohmann::json::parse(e.policy_document)["Statement"][0]["Resource"][0] == "arn:aws:s3:::lab-bucket/*");
+    for (const auto& id : e.route_table_ids) {
+        const auto& routes = m.route_table(id).routes;
+        CHECK(std::count_if(routes.begin(), routes.end(), [&](const routing::Route& r) {
+                  return r.destination_prefix_list_id == "pl-78a54011" && r.target_id == e.id;
+              }) == 1);
+    }
+    bool office_route = false;
+    for (const auto& t : m.route_tables())
+        for (const auto& r : t.routes) office_route = office_route || (r.to_prefix_list() && r.target_kind == routing::RouteTargetKind::internet_gateway);
+    CHECK(office_route);
+    // An Interface endpoint is left out with a warning until interface endpoints exist; a bad service is an error.
+    const auto interface = cfn::load_template(read_lab("endpoints-lab.yaml") + ("  Cfn:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      VpcId: !Ref jhVPC\n"
+                                                                    "      VpcEndpointType: Interface\n      ServiceName: com.amazonaws.ap-northeast-2.cloudformation\n"),
+                                              o);
+    CHECK(interface.unsupported.size() == 1);
+    CHECK(interface.model->vpc_endpoints().empty());
+    const std::string bad = error_of(read_lab("endpoints-lab.yaml") + ("  S3:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      VpcId: !Ref jhVPC\n"
+                                                           "      ServiceName: com.amazonaws.ap-northeast-2.s4\n      RouteTableIds: [!Ref jhPublicRT]\n"),
+                                     o);
+    CHECK(bad.find("InvalidServiceName") != std::string::npos);
+    CHECK(bad.find("com.amazonaws.ap-northeast-2.s4") != std::string::npos);
 }

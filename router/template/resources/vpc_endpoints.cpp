@@ -33,8 +33,10 @@ void create_vpc_endpoint(ResourceContext& c) {
     auto& props = c.props;
     // CloudFormation's default VpcEndpointType is Gateway (AWS::EC2::VPCEndpoint, "VpcEndpointType").
     const std::string type = props.string("VpcEndpointType", false);
-    if (!type.empty() && type != "Gateway")
+    if (!type.empty() && type != "Gateway") {
+        for (const auto& key : props.unused_keys()) props.get(key);  // one warning for the resource, not one per property
         return c.leave_out(props.line_of("VpcEndpointType"), "VpcEndpointType " + type + " is not supported yet (Gateway endpoints are); the endpoint was not created");
+    }
     std::string policy;
     if (const Node* p = props.get("PolicyDocument"); p && !p->is_null()) {
         policy = p->is_scalar() ? p->scalar : to_json(*p).dump();
