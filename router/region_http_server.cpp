@@ -64,7 +64,7 @@ struct Client {
     std::size_t body_expected = 0, body_received = 0;
     bool headers_done = false, responding = false;
     std::string out;             // what remains of the head and text
-    std::size_t filler_left = 0;
+    std::size_t filler_left = 0, filler_sent = 0;
 };
 
 void close_client(Client& c) {
@@ -126,12 +126,19 @@ bool write_client(Client& c) {
         return f;
     }();
     while (!c.out.empty() || c.filler_left) {
-        const char* data = c.out.empty() ? filler.data() : c.out.data();
-        const std::size_t len = c.out.empty() ? std::min(c.filler_left, filler.size()) : c.out.size();
+        // The filler continues where the last partial send stopped (its lines are 64 bytes), so the body is
+        // the same bytes however the socket takes them: downloads can be compared by checksum.
+        const std::size_t at = c.filler_sent % 64;
+        const char* data = c.out.empty() ? filler.data() + at : c.out.data();
+        const std::size_t len = c.out.empty() ? std::min(c.filler_left, filler.size() - at) : c.out.size();
         const ssize_t n = ::send(c.fd, data, len, MSG_NOSIGNAL);
         if (n < 0) return errno == EAGAIN || errno == EINTR;
-        if (c.out.empty()) c.filler_left -= static_cast<std::size_t>(n);
-        else c.out.erase(0, static_cast<std::size_t>(n));
+        if (c.out.empty()) {
+            c.filler_left -= static_cast<std::size_t>(n);
+            c.filler_sent += static_cast<std::size_t>(n);
+        } else {
+            c.out.erase(0, static_cast<std::size_t>(n));
+        }
     }
     return false;
 }

@@ -163,8 +163,59 @@ check "delete-route succeeds" "$VPCLAB" ec2 delete-route --stack-name "$stack" -
 err=$("$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 10.10.0.0/16 2>&1)
 check_equal "deleting the local route is refused with the aws CLI's exit status" "254" "$("$VPCLAB" ec2 delete-route --stack-name "$stack" --route-table-id "$private_rt" --destination-cidr-block 10.10.0.0/16 >/dev/null 2>&1; echo $?)"
 check_contains "… and the aws CLI's message" "An error occurred (InvalidParameterValue) when calling the DeleteRoute operation" "$err"
-check_equal "a missing required option is a usage error (252)" "252" "$("$VPCLAB" ec2 create-route --stack-name "$stack" --route-table-id "$private_rt" >/dev/null 2>&1; echo $?)"
+check_equal "a missing required option is a usage error (252)" "252" "$("$VPCLAB" ec2 create-route --stack-name "$stack" --destination-cidr-block 0.0.0.0/0 --gateway-id "$igw" >/dev/null 2>&1; echo $?)"
 check "cross-subnet traffic still flows after the changes" $pub ping -c 1 -W 2 10.10.1.4
+
+# --- the blog's section 2.2: a gateway endpoint to S3 on both route tables ---
+ec2() { "$VPCLAB" ec2 "$@" --stack-name "$stack"; }
+vpc=$(ec2 describe-vpcs --query 'Vpcs[0].VpcId' --output text)
+public_rt=$(ec2 describe-route-tables --filters Name=tag:Name,Values=jh-test-Public-RT --query 'RouteTables[0].RouteTableId' --output text)
+check_contains "S3 takes a Gateway endpoint (describe-vpc-endpoint-services)" "com.amazonaws.ap-northeast-2.s3	Gateway" \
+    "$(ec2 describe-vpc-endpoint-services --query 'ServiceDetails[].[ServiceName,ServiceType[0].ServiceType]' --output text)"
+endpoint=$(ec2 create-vpc-endpoint --vpc-id "$vpc" --vpc-endpoint-type Gateway --service-name com.amazonaws.ap-northeast-2.s3 \
+    --route-table-ids "$public_rt" "$private_rt" --query VpcEndpoint.VpcEndpointId --output text)
+check_contains "create-vpc-endpoint makes a vpce-…" "vpce-" "$endpoint"
+s3_pl=$(ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.ap-northeast-2.s3 --query 'PrefixLists[0].PrefixListId' --output text)
+for rt in "$public_rt" "$private_rt"; do
+    check_equal "describe-route-tables: $rt has the route $s3_pl → $endpoint" "$s3_pl	$endpoint" \
+        "$(ec2 describe-route-tables --route-table-ids "$rt" --query 'RouteTables[0].Routes[-1].[DestinationPrefixListId,GatewayId]' --output text)"
+done
+check_contains "describe-vpc-endpoints shows it available with both tables" "available" "$(ec2 describe-vpc-endpoints --vpc-endpoint-ids "$endpoint" --query 'VpcEndpoints[0].State' --output text)"
+out=$($priv ping -c 3 -W 2 -i 0.3 $s3)
+check_contains "private → S3 now gets replies (2.2.2)" "3 packets transmitted, 3 received" "$out"
+check_contains "… from S3's name and address, as in the blog" "64 bytes from s3.ap-northeast-2.amazonaws.com (198.18.10.10)" "$out"
+check_contains "public → S3 too" "3 packets transmitted, 3 received" "$($pub ping -c 3 -W 2 -i 0.3 $s3)"
+out=$($pub curl -s -m 5 http://$s3/)
+check_contains "curl from the public instance: S3 now sees its private address (the endpoint beats 0.0.0.0/0 → IGW)" "your address as seen here: 10.10.0.4" "$out"
+check_contains "… and says which endpoint it came through" "through gateway endpoint $endpoint" "$out"
+check_contains "curl from the private instance: its private address" "your address as seen here: 10.10.1.4" "$($priv curl -s -m 5 http://$s3/)"
+$region timeout 15 tcpdump -l -n -c 1 -i eth0 icmp >"/tmp/$stack-r.out" 2>"/tmp/$stack-r.err" &
+background_pids+=($!)
+check "the region's capture starts" wait_until 5 grep -q listening "/tmp/$stack-r.err"
+$priv ping -c 1 -W 2 $s3 >/dev/null
+check "in the region, the packet comes from the private address (no IGW, no public IP)" wait_until 5 grep -q "IP 10.10.1.4 > 198.18.128.10: ICMP echo request" "/tmp/$stack-r.out"
+rm -f /tmp/$stack-r.out /tmp/$stack-r.err
+before=$(drop_count "$stack" endpoint_no_flow)
+check_not "the region cannot reach the private instance through the endpoint unasked" $region ping -c 1 -W 1 -I 198.18.128.10 10.10.1.4
+check "… it is dropped as no flow asked for it" test "$(drop_count "$stack" endpoint_no_flow)" -eq $((before + 1))
+err=$(ec2 delete-route --route-table-id "$private_rt" --destination-prefix-list-id "$s3_pl" 2>&1)
+check_contains "the endpoint's route cannot be deleted with delete-route" "(InvalidParameterValue) when calling the DeleteRoute operation" "$err"
+err=$(ec2 create-vpc-endpoint --vpc-id "$vpc" --service-name com.amazonaws.ap-northeast-2.s3 --route-table-ids "$private_rt" 2>&1)
+check_contains "a second S3 endpoint on a table that has one is refused" "(RouteAlreadyExists)" "$err"
+err=$(ec2 create-vpc-endpoint --vpc-id "$vpc" --vpc-endpoint-type Gateway --service-name com.amazonaws.ap-northeast-2.cloudformation --route-table-ids "$private_rt" 2>&1)
+check_contains "an Interface-only service as Gateway is refused as AWS refuses it" "Endpoint type (Gateway) does not match available service types ([Interface])." "$err"
+check_equal "… and nothing changed: one endpoint" "$endpoint" "$(ec2 describe-vpc-endpoints --query 'VpcEndpoints[].VpcEndpointId' --output text)"
+# DynamoDB the same way, its route tables named by their Name tags.
+dynamo=dynamodb.ap-northeast-2.amazonaws.com
+check_not "private → DynamoDB: no reply before its endpoint" $priv ping -c 1 -W 1 $dynamo
+dynamo_endpoint=$(ec2 create-vpc-endpoint --vpc-id "$vpc" --service-name com.amazonaws.ap-northeast-2.dynamodb \
+    --route-table-ids jh-test-Public-RT jh-test-Private-RT --query VpcEndpoint.VpcEndpointId --output text)
+check "private → DynamoDB through its endpoint" $priv ping -c 1 -W 2 $dynamo
+check_contains "DynamoDB sees the private address and its endpoint" "through gateway endpoint $dynamo_endpoint" "$($priv curl -s -m 5 http://$dynamo/)"
+check "delete-vpc-endpoints" ec2 delete-vpc-endpoints --vpc-endpoint-ids "$endpoint" "$dynamo_endpoint"
+check_not "after delete-vpc-endpoints the private instance gets no reply again" $priv ping -c 2 -W 1 -i 0.2 $s3
+check_contains "… and the public one is back on the IGW with its public address" "your address as seen here: $public_ip" "$($pub curl -s -m 5 http://$s3/)"
+check_equal "… the routes went with the endpoints" "" "$(ec2 describe-route-tables --query 'RouteTables[].Routes[].DestinationPrefixListId' --output text)"
 
 stats=$("$VPCLAB" stats --stack-name "$stack")
 check_contains "stats prints per-ENI counters" "jh-test-Private-EC2" "$stats"
