@@ -3,7 +3,9 @@
 # console, one `vpclab ec2` command per click: VPC 10.0.0.0/16, a private subnet 10.0.1.0/24 in
 # ap-northeast-2a and a public one 10.0.0.0/24 in ap-northeast-2c, a route table for each, the internet
 # gateway, the two instances. Then the blog's check: the public instance pings S3 by name, the private
-# one cannot; the two reach each other. Then the blog's clean-up, in its order.
+# one cannot; the two reach each other. Then the blog's gateway endpoint (its steps 6–10): created for S3 on
+# both route tables, checked, its routes shown, and both instances reach S3 privately. Then the blog's
+# clean-up, in its order (the endpoint first).
 # Interactive on a terminal (Enter moves on); straight through otherwise, so CI runs it as a test.
 stack_prefix=byhand
 source "$(dirname "$0")/walkthrough.sh"
@@ -67,7 +69,30 @@ must_fail "$VPCLAB" exec Endpoint-private-EC2 --stack-name "$stack" -- ping -c 2
 step "Inside the VPC the two reach each other (the local route)"
 run exec Endpoint-public-EC2 -- ping -c 2 -i 0.3 "$private_ip"
 
-step "Clean-up in the blog's order: instances, subnets, route tables, the gateway (detached first), the VPC"
+step "6. 엔드포인트 생성: the S3 gateway endpoint in endpoint-vpc, on Endpoint-private-RT and Endpoint-public-RT
+   (the console's table names work here too, where the aws CLI wants IDs)"
+endpoint=$(ec2 create-vpc-endpoint --vpc-id "$vpc" --vpc-endpoint-type Gateway --service-name com.amazonaws.ap-northeast-2.s3 \
+    --route-table-ids Endpoint-private-RT Endpoint-public-RT --query VpcEndpoint.VpcEndpointId --output text)
+echo "$endpoint"
+
+step "7. 엔드포인트 생성확인: attached to endpoint-vpc, service com.amazonaws.ap-northeast-2.s3, type Gateway"
+ec2 describe-vpc-endpoints --vpc-endpoint-ids "$endpoint" --query 'VpcEndpoints[0].[VpcId,ServiceName,VpcEndpointType,State]' --output text
+
+step "8. 라우팅테이블 확인: each table now has a route from S3's prefix list (pl-…) to the endpoint (vpce-…)"
+ec2 describe-route-tables --route-table-ids "$public_rt" "$private_rt" \
+    --query 'RouteTables[].Routes[].[DestinationCidrBlock,DestinationPrefixListId,GatewayId]' --output text
+ec2 get-managed-prefix-list-entries --prefix-list-id \
+    "$(ec2 describe-route-tables --route-table-ids "$private_rt" --query 'RouteTables[0].Routes[-1].DestinationPrefixListId' --output text)"
+
+step "9–10. 통신확인: both instances reach S3 now, the private one too, through the endpoint"
+run exec Endpoint-public-EC2 -- ping -c 2 -i 0.3 s3.ap-northeast-2.amazonaws.com
+run exec Endpoint-private-EC2 -- ping -c 2 -i 0.3 s3.ap-northeast-2.amazonaws.com
+echo "S3 sees the private addresses, and the endpoint they came through:"
+run exec Endpoint-private-EC2 -- curl -s http://s3.ap-northeast-2.amazonaws.com/
+run exec Endpoint-public-EC2 -- curl -s http://s3.ap-northeast-2.amazonaws.com/
+
+step "Clean-up in the blog's order (엔드포인트삭제 first): the endpoint, instances, subnets, route tables, the gateway (detached first), the VPC"
+ec2 delete-vpc-endpoints --vpc-endpoint-ids "$endpoint" --query 'Unsuccessful' --output text
 ec2 terminate-instances --instance-ids "$public_ec2" "$private_ec2" --query 'TerminatingInstances[].CurrentState.Name' --output text
 ec2 wait instance-terminated --instance-ids "$public_ec2" "$private_ec2"
 ec2 delete-subnet --subnet-id "$private_sn"

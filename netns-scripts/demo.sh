@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The guided demo: the first seed lab (built into vpclab) through its section 2.1 ("basic environment"),
-# with the blog's own commands: ssh to the public instance with the key, on to the private one with the
-# UserData's password, ping and dig +short to S3 and CloudFormation, from both instances.
+# The guided demo: the first seed lab (built into vpclab) through its sections 2.1 ("basic environment")
+# and 2.2 (the S3 gateway endpoint), with the blog's own commands: ssh to the public instance with the key,
+# on to the private one with the UserData's password, ping and dig +short to S3 and CloudFormation, from
+# both instances; then the gateway endpoint the blog makes in the console, made with `vpclab ec2`.
 # Interactive on a terminal (Enter moves on); straight through otherwise, so CI runs it as a test.
 #
 #   jh-test-Public-EC2  10.10.0.4  public subnet 10.10.0.0/24   (route 0.0.0.0/0 → IGW)
@@ -60,6 +61,27 @@ run exec --stack-name "$stack" jh-test-Public-EC2 -- curl -s http://s3.ap-northe
 
 step "Inside the VPC: the public instance pings the private one across subnets (TTL stays 64: the VPC router is not a hop)"
 run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 2 -i 0.3 10.10.1.4
+
+step "2.2.1 — The gateway endpoint (console: [VPC] - [Endpoints] - Create endpoint): S3, on both route tables"
+vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$stack" --query 'Vpcs[0].VpcId' --output text)
+echo "\$ vpclab ec2 create-vpc-endpoint --vpc-id $vpc --vpc-endpoint-type Gateway --service-name com.amazonaws.ap-northeast-2.s3 --route-table-ids jh-test-Public-RT jh-test-Private-RT"
+endpoint=$("$VPCLAB" ec2 create-vpc-endpoint --stack-name "$stack" --vpc-id "$vpc" --vpc-endpoint-type Gateway \
+    --service-name com.amazonaws.ap-northeast-2.s3 --route-table-ids jh-test-Public-RT jh-test-Private-RT --query VpcEndpoint.VpcEndpointId --output text)
+echo "$endpoint"
+echo "Destination pl-… is S3 (its prefix list), target vpce-… the endpoint, in both tables:"
+run ec2 describe-route-tables --stack-name "$stack" --query 'RouteTables[].Routes[].[DestinationCidrBlock,DestinationPrefixListId,GatewayId]' --output text
+
+step "2.2.2 — Now the private instance reaches S3, and the public one reaches it privately too (the endpoint route beats 0.0.0.0/0 → IGW)"
+run exec --stack-name "$stack" jh-test-Private-EC2 -- ping -c 2 -i 0.3 s3.ap-northeast-2.amazonaws.com
+run exec --stack-name "$stack" jh-test-Public-EC2 -- curl -s http://s3.ap-northeast-2.amazonaws.com/
+
+step "Delete the endpoint: its routes go with it, and the private instance is cut off from S3 again"
+run ec2 delete-vpc-endpoints --stack-name "$stack" --vpc-endpoint-ids "$endpoint" --query Unsuccessful --output text
+echo "\$ vpclab exec jh-test-Private-EC2 -- ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com"
+if "$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com; then
+    echo "expected no reply once the endpoint is gone" >&2
+    exit 1
+fi
 
 step "The private instance's own files: what its UserData did (never run as a script: read and carried out)"
 run exec --stack-name "$stack" jh-test-Private-EC2 -- cat /var/log/cloud-init-output.log

@@ -2,6 +2,7 @@
 // nothing here asserts a speed. Run: build/tests/bench/micro_bench
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -13,6 +14,7 @@
 #include "router/template/template_loader.hpp"
 #include "tests/bench/pcap_file.hpp"
 #include "routing/flow_table.hpp"
+#include "routing/forwarding_snapshot.hpp"
 #include "routing/lpm_table.hpp"
 #include "tests/unit/packet_builder.hpp"
 #include "tests/unit/two_subnet_lab.hpp"
@@ -229,9 +231,57 @@ void BM_Pipeline_ReplayCapture(benchmark::State& state) {
 
 }  // namespace
 
+// A commit's compile with a 1,000-entry customer-managed list routed from the public table: after a change
+// that leaves destinations alone (an instance launched) the LPMs are reused; after a change of the list
+// the one table routing to it is rebuilt.
+struct PrefixListLab : test::TwoSubnetLab {
+    std::string list;
+    PrefixListLab() : TwoSubnetLab("bench") {
+        add_default_route();
+        launch(pub);
+        std::mt19937 rng(9);
+        std::vector<routing::PrefixListEntry> entries;
+        while (entries.size() < 999) {  // room for the one the benchmark adds and removes
+            const std::uint8_t len = static_cast<std::uint8_t>(14 + rng() % 11);
+            const routing::Cidr c{static_cast<std::uint32_t>(rng()) & routing::Cidr::mask_of(len), len};
+            if (c.overlaps(m.vpc(vpc).cidr) || std::any_of(entries.begin(), entries.end(), [&](const auto& e) { return e.cidr == c; })) continue;
+            entries.push_back({c, ""});
+        }
+        list = m.create_managed_prefix_list("", "big", 1000, std::vector<routing::PrefixListEntry>(entries.begin(), entries.begin() + 100), {}).id;
+        for (std::size_t k = 100; k < entries.size(); k += 100)
+            m.modify_managed_prefix_list(list, {}, std::vector<routing::PrefixListEntry>(entries.begin() + static_cast<std::ptrdiff_t>(k), entries.begin() + static_cast<std::ptrdiff_t>(std::min(k + 100, entries.size()))), {}, {}, {});
+        m.create_route(pub_rt, routing::VpcModel::RouteDestination::prefix_list(list), {igw, "", ""});
+    }
+};
+void BM_Compile_PrefixList1000_Unchanged(benchmark::State& state) {
+    PrefixListLab lab;
+    const auto first = routing::ForwardingSnapshot::compile(lab.m);
+    std::size_t builds = 0;
+    for (auto _ : state) builds += routing::ForwardingSnapshot::compile(lab.m, {}, first.get())->lpm_builds();
+    state.counters["lpm_builds"] = static_cast<double>(builds) / static_cast<double>(state.iterations());
+}
+void BM_Compile_PrefixList1000_ListChanged(benchmark::State& state) {
+    PrefixListLab lab;
+    auto previous = routing::ForwardingSnapshot::compile(lab.m);
+    std::size_t builds = 0;
+    bool add = true;
+    for (auto _ : state) {
+        state.PauseTiming();
+        lab.m.modify_managed_prefix_list(lab.list, {}, add ? std::vector<routing::PrefixListEntry>{{{0xcb007100, 24}, ""}} : std::vector<routing::PrefixListEntry>{},
+                                         add ? std::vector<routing::Cidr>{} : std::vector<routing::Cidr>{{0xcb007100, 24}}, {}, {});
+        add = !add;
+        state.ResumeTiming();
+        previous = routing::ForwardingSnapshot::compile(lab.m, {}, previous.get());
+        builds += previous->lpm_builds();
+    }
+    state.counters["lpm_builds"] = static_cast<double>(builds) / static_cast<double>(state.iterations());
+}
+
 BENCHMARK(BM_RouteLookup_Vpc50);
 BENCHMARK(BM_RouteLookup_PrefixList1000);
 BENCHMARK(BM_RouteLookup_Random100k);
+BENCHMARK(BM_Compile_PrefixList1000_Unchanged)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Compile_PrefixList1000_ListChanged)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_FlowTable_Insert1M)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlowTable_Lookup1M);
 BENCHMARK(BM_FlowTable_Expire1M)->Unit(benchmark::kMillisecond);
