@@ -120,14 +120,17 @@ void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) 
     const std::uint32_t service_address = f.ip.destination();
     if (!c.snap.region_serves(service_address)) return c.sink.drop(c.ingress, c.frame, DropReason::no_internet_host);
     const std::uint32_t endpoint_address = sp.endpoint_address(d.endpoint, service_address);
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, service_address, endpoint_address, f.vnet.needs_checksum());
-    if (const auto key = endpoint_flow_key(f.ip, true)) {
+    // The flow is keyed as the region will answer it (to the endpoint's address), recorded before the
+    // frame is rewritten, so that a refusal logs the packet as the instance sent it.
+    if (auto key = endpoint_flow_key(f.ip, true)) {
+        key->destination = endpoint_address;
         if (!c.flows.table.upsert(*key, c.ingress, c.flows.now)) {
             // Full: reclaim what has expired nearby, then refuse the new flow if still full.
             c.flows.table.expire(c.flows.now, EndpointFlows::idle_timeout_seconds, 256);
             if (!c.flows.table.upsert(*key, c.ingress, c.flows.now)) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
         }
     }
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, service_address, endpoint_address, f.vnet.needs_checksum());
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
 }
 
@@ -137,7 +140,10 @@ void back_through_gateway_endpoint(Context& c, Frame& f) {
     if (!r.ok) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_unknown_destination);
     const auto key = endpoint_flow_key(f.ip, false);
     const std::uint32_t* opened_by = key ? c.flows.table.find(*key, c.flows.now) : nullptr;
-    if (!opened_by || *opened_by != r.port) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_no_flow);
+    // The flow was opened from this endpoint's VPC (perhaps through an appliance ENI that forwarded it):
+    // the reply goes to whoever holds the address, by the local route, as on AWS.
+    if (!opened_by || !c.snap.is_eni(*opened_by) || c.snap.port(*opened_by).vpc != c.snap.endpoint_vpc(r.endpoint))
+        return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_no_flow);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), r.service_address, f.vnet.needs_checksum());
     const routing::PortInfo& to = c.snap.port(r.port);
     send(c, r.port, f, to.mac, c.snap.subnet(to.subnet).router_mac);

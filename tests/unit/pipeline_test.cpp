@@ -776,3 +776,17 @@ TEST_CASE("gateway endpoints of two VPCs with the same CIDR: the same private ad
         CHECK(test::tuple_of(back.sent[0].packet()).source == s3);
     }
 }
+
+TEST_CASE("gateway endpoint: a flow forwarded by an appliance in the VPC gets its reply at the instance, by the local route") {
+    Lab lab;
+    lab.add_s3_endpoint({lab.pub_rt});
+    // The public instance is an appliance: its check off, it forwards the private instance's packets.
+    lab.m.modify_source_dest_check(lab.m.interface_on_port(lab.pub_host)->id, false);
+    lab.recompile();
+    auto forwarded = frame_of(lab.mac(lab.pub_host), test::build_packet({6, priv_ip, s3, 40000, 80}));
+    REQUIRE(run(lab, lab.pub_host, forwarded).sent.size() == 1);
+    auto reply = frame_of(lab.sp.region_mac, test::build_packet({6, endpoint_block + 10, priv_ip, 80, 40000}));
+    auto back = run(lab, lab.region, reply);
+    REQUIRE(back.sent.size() == 1);
+    CHECK(back.sent[0].port == lab.priv_host);
+}
