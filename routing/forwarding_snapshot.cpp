@@ -79,7 +79,11 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
             if (e->id == eni_id) return e->port;
         return no_port;  // deleted, detached or its instance gone: the route is a blackhole
     };
+    // Gateway endpoints are served only where the region and the endpoint block are (not in some unit tests):
+    // decided here once, so the per-packet check is the slot's alone.
+    const bool endpoints_served = service_ports.endpoint_block.prefix_length != 0 && service_ports.region != no_port;
     for (const auto& e : model.vpc_endpoints()) {
+        if (!endpoints_served) break;
         if (snap->endpoints_.size() <= e.slot) snap->endpoints_.resize(e.slot + 1);
         const ServiceOffer* service = model.find_service(e.service_name);
         snap->endpoints_[e.slot] = EndpointInfo{index_of(model.vpcs(), e.vpc_id), service ? service->block : Cidr{}};
@@ -279,8 +283,7 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
             return d;
         case RouteTargetKind::gateway_endpoint:
             // The endpoint's route reaches only its service's addresses (its prefix list); gone: a blackhole.
-            if (r.endpoint >= endpoints_.size() || endpoints_[r.endpoint].vpc != in.vpc || service_.endpoint_block.prefix_length == 0 ||
-                service_.region == no_port || !endpoints_[r.endpoint].service_block.contains(destination))
+            if (r.endpoint >= endpoints_.size() || endpoints_[r.endpoint].vpc != in.vpc || !endpoints_[r.endpoint].service_block.contains(destination))
                 return d.outcome = Outcome::drop_no_route, d;
             d.outcome = Outcome::gateway_endpoint;
             d.endpoint = r.endpoint;

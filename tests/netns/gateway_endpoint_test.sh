@@ -72,7 +72,7 @@ check_contains "a change against an old version is refused" "(PrefixListVersionM
 check "… nothing changed: example.com still reached" on a curl -s -m 5 $example/
 ec2 modify-managed-prefix-list --prefix-list-id "$pl" --current-version 2 --remove-entries Cidr=198.18.100.10/32 >/dev/null
 check_not "example.com removed from the list: no route at once" on a curl -s -m 2 $example/
-check_contains "S3 is still through the endpoint (its route beats nothing else here)" "through gateway endpoint $endpoint_a" "$(on a curl -s -m 5 $s3/)"
+check_contains "S3 is still reached through the endpoint meanwhile" "through gateway endpoint $endpoint_a" "$(on a curl -s -m 5 $s3/)"
 
 check "down succeeds" "$VPCLAB" down --stack-name "$s"
 check_equal "no namespace, /etc/netns entry or state is left" "" "$(stack_leftovers "$s")"

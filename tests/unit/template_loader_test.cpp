@@ -423,5 +423,10 @@ TEST_CASE("gateway endpoints and prefix lists from a template: routes to the ser
                                                            "      ServiceName: com.amazonaws.ap-northeast-2.s4\n      RouteTableIds: [!Ref jhPublicRT]\n"),
                                      o);
     CHECK(bad.find("InvalidServiceName") != std::string::npos);
+    const std::string bad_policy = error_of(read_lab("endpoints-lab.yaml") + ("  S3:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      VpcId: !Ref jhVPC\n"
+                                                                           "      ServiceName: com.amazonaws.ap-northeast-2.s3\n      PolicyDocument: '{not json'\n"),
+                                            o);
+    CHECK(bad_policy.find("property PolicyDocument") != std::string::npos);
+    CHECK(bad_policy.find("not a JSON object") != std::string::npos);
     CHECK(bad.find("com.amazonaws.ap-northeast-2.s4") != std::string::npos);
 }

@@ -51,6 +51,21 @@ std::optional<bool> bool_param(const Request& params, const char* name, const ch
     return as_bool(*it, where ? where : name);
 }
 
+std::optional<int> int_param(const Request& params, const char* name) {
+    const auto it = params.find(name);
+    if (it == params.end()) return std::nullopt;
+    if (it->is_number_integer()) {
+        const auto v = it->get<std::int64_t>();
+        if (v < 0 || v > 999'999'999)
+            throw ApiError("InvalidParameterValue", "Value (" + std::to_string(v) + ") for parameter " + name + " is out of range", name);
+        return static_cast<int>(v);
+    }
+    const std::string text = it->is_string() ? it->get<std::string>() : "";
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
+        throw ApiError("InvalidParameterValue", "Value (" + (it->is_string() ? text : it->dump()) + ") for parameter " + name + " is not a whole number", name);
+    return std::stoi(text);
+}
+
 std::optional<std::uint32_t> ipv4_param(const Request& params, const char* name) {
     const std::string text = string_param(params, name);
     if (text.empty()) return std::nullopt;

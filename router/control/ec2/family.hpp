@@ -30,6 +30,8 @@ std::vector<std::string> list_param(const Request& params, const char* name);
 // A boolean given as JSON true/false or as the shorthand's "true"/"false".
 std::optional<bool> bool_param(const Request& params, const char* name, const char* where = nullptr);
 std::optional<std::uint32_t> ipv4_param(const Request& params, const char* name);
+// A whole number given as JSON or as the CLI's text (0 to 999,999,999); nullopt when absent.
+std::optional<int> int_param(const Request& params, const char* name);
 // The "structures" parameters: a list of objects (checked by check_params).
 const Request* structures_param(const Request& params, const char* name);
 

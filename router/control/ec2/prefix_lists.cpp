@@ -19,21 +19,6 @@ json managed_prefix_list_json(const routing::VpcModel& m, const routing::Managed
 
 namespace {
 
-std::optional<int> int_param(const Request& params, const char* name) {
-    const auto it = params.find(name);
-    if (it == params.end()) return std::nullopt;
-    if (it->is_number_integer()) {
-        const auto v = it->get<std::int64_t>();
-        if (v < 0 || v > 999'999'999)
-            throw ApiError("InvalidParameterValue", "Value (" + std::to_string(v) + ") for parameter " + name + " is out of range", name);
-        return static_cast<int>(v);
-    }
-    const std::string text = it->is_string() ? it->get<std::string>() : "";
-    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
-        throw ApiError("InvalidParameterValue", "Value (" + (it->is_string() ? text : it->dump()) + ") for parameter " + name + " is not a whole number", name);
-    return std::stoi(text);
-}
-
 routing::Cidr cidr_of(const std::string& text, const char* parameter) {
     std::string why;
     const auto c = routing::Cidr::parse(text, &why);
