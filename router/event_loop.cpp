@@ -46,6 +46,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
       dns_(network.dns_udp_fd(), network.dns_tcp_fd(), state.service_ports, state.dns_zones, state.dns_queries_answered),
       frame_buffer_(frame_capacity),
       scratch_(pipeline_scratch_size),
+      flows_(EndpointFlows::default_max_flows, state.max_tracked_connections),
       launcher_(state.model->stack_name(), ledger),
       metadata_(network.metadata_fd(), state) {
     if (!epoll_) tap::throw_errno("epoll_create1");
@@ -127,9 +128,9 @@ void EventLoop::drain_tap(std::uint32_t port) {
     std::size_t bytes = 0;
     timespec now{};
     ::clock_gettime(CLOCK_MONOTONIC, &now);
-    endpoint_flows_.now = static_cast<std::uint32_t>(now.tv_sec);
+    flows_.now = static_cast<std::uint32_t>(now.tv_sec);
     // Expiry a few slots per batch: idle flows are reclaimed without a pause in forwarding.
-    endpoint_flows_.table.expire(endpoint_flows_.now, EndpointFlows::idle_timeout_seconds, 64);
+    flows_.expire_some(64);
     for (int i = 0; i < batch_limit && bytes < batch_bytes; ++i) {
         const ssize_t len = ::read(fd, frame_buffer_.data(), frame_buffer_.size());
         if (len < 0) {
@@ -139,8 +140,15 @@ void EventLoop::drain_tap(std::uint32_t port) {
         in.rx_frames++;
         in.rx_bytes += static_cast<std::uint64_t>(len);
         bytes += static_cast<std::size_t>(len);
-        process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)), scratch_, *this, endpoint_flows_);
+        process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)), scratch_, *this, flows_);
     }
+    const auto& table = flows_.connections.table;
+    state_.connection_tracking = {table.size(), table.capacity(), table.memory_bytes(), flows_.connections.refused};
+}
+
+void EventLoop::network_acl_denied(routing::PortIndex port, bool inbound, std::uint32_t acl, std::uint16_t rule_number) noexcept {
+    if (port < state_.counters.size()) state_.counters[port].count_acl_rule(acl, inbound, rule_number);
+    last_acl_denial_ = {acl, rule_number, inbound};
 }
 
 void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept {
@@ -157,6 +165,7 @@ void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexce
 
 void EventLoop::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept {
     if (ingress < state_.counters.size()) state_.counters[ingress].count_drop(reason);
+    const bool by_acl = reason == DropReason::network_acl_inbound || reason == DropReason::network_acl_outbound;
     // With -v: who dropped what and why, at most drop_log_lines_per_second lines (formatting allocates, so
     // only when asked for).
     if (!spdlog::should_log(spdlog::level::debug)) return;
@@ -164,7 +173,10 @@ void EventLoop::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropRea
     if (!drop_log_budget_.take(LogBudget::Clock::now(), suppressed)) return;
     try {
         if (suppressed) spdlog::debug("({} more drops not logged: at most {} lines a second)", suppressed, drop_log_lines_per_second);
-        spdlog::debug("{}", describe_drop(*state_.model, *state_.snapshot, ingress, frame, reason));
+        std::string line = describe_drop(*state_.model, *state_.snapshot, ingress, frame, reason);
+        if (by_acl && last_acl_denial_.acl < state_.model->network_acls().size())
+            line += " (" + acl_rule_name(state_.model->network_acls()[last_acl_denial_.acl], last_acl_denial_.rule_number) + ")";
+        spdlog::debug("{}", line);
     } catch (...) {
         // Out of memory while logging: the drop is counted all the same.
     }

@@ -57,7 +57,8 @@ private:
     void make_key_ahead(const std::string& key_type);
     // FrameSink: writes to the destination TAP, counts per port.
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
-    void drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept override;
+    void drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason) noexcept override;
+    void network_acl_denied(routing::PortIndex port, bool inbound, std::uint32_t acl, std::uint16_t rule_number) noexcept override;
 
     RouterState& state_;
     LabNetwork& network_;
@@ -67,7 +68,12 @@ private:
     DnsServer dns_;
     std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
-    EndpointFlows endpoint_flows_;            // gateway-endpoint connections (bounded, expiring)
+    FlowState flows_;                         // connection tables (bounded, expiring)
+    struct {
+        std::uint32_t acl = 0;
+        std::uint16_t rule_number = 0;
+        bool inbound = false;
+    } last_acl_denial_;  // for the drop log line that follows network_acl_denied
     LogBudget drop_log_budget_{drop_log_lines_per_second};
     InstanceLauncher launcher_;
     MetadataServer metadata_;

@@ -104,12 +104,14 @@ void print_key_notes(const std::string& stack, const std::vector<PrivateKeyFile>
 }
 
 // Runs in the router process. `ready_fd` (or -1 in the foreground) hears "ready" or "error: …".
-int serve(cfn::LoadedLab lab, const LabPlan& plan, const endpoints::PublicAddressPlan& addresses, const std::vector<PrivateKeyFile>& keys,
+int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, const std::vector<PrivateKeyFile>& keys,
           int ready_fd, bool foreground) {
     ::prctl(PR_SET_NAME, router_process_name, 0, 0, 0);
     const std::string stack = lab.model->stack_name();
     const StackPaths paths = StackPaths::of(stack);
     RouterState state;
+    state.max_tracked_connections = options.max_tracked_connections;
+    const endpoints::PublicAddressPlan& addresses = options.public_addresses;
     pid_t region_server = 0;
     bool owns_state_dir = false;  // never clean up a directory another `vpclab up` of the same stack won
     try {
@@ -177,7 +179,7 @@ int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
     const std::vector<PrivateKeyFile> keys = make_template_keys(*lab.model);
     if (options.foreground) {
         print_key_notes(stack, keys);
-        return serve(std::move(lab), plan, addresses, keys, -1, true);
+        return serve(std::move(lab), plan, options, keys, -1, true);
     }
 
     int pipe_fds[2];
@@ -191,7 +193,7 @@ int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
         const pid_t grandchild = ::fork();
         if (grandchild != 0) ::_exit(grandchild < 0 ? 1 : 0);
         if (::chdir("/") != 0) ::_exit(1);
-        ::_exit(serve(std::move(lab), plan, addresses, keys, pipe_fds[1], false));
+        ::_exit(serve(std::move(lab), plan, options, keys, pipe_fds[1], false));
     }
     ::close(pipe_fds[1]);
     ::waitpid(child, nullptr, 0);

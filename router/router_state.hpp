@@ -58,6 +58,14 @@ struct RouterState {
     bool shutdown_requested = false;
     LabRuntime* runtime = nullptr;  // the event loop's; none: instances launched at runtime stay pending
 
+    // Security group connection tracking: the table's size (vpclab up --max-tracked-connections), and how
+    // full it is as of the event loop's last batch (for `vpclab stats`).
+    std::size_t max_tracked_connections = 131072;
+    struct ConnectionTrackingStats {
+        std::size_t flows = 0, max_flows = 0, memory_bytes = 0;
+        std::uint64_t refused = 0;
+    } connection_tracking;
+
     // Where the region's web server reads the gateway endpoints (empty: not published, as in unit tests).
     std::filesystem::path gateway_endpoints_file;
 

@@ -36,28 +36,32 @@ std::size_t FlowTable::find_slot(const FlowKey& key) const noexcept {
     }
 }
 
-bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now) noexcept {
+bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
     for (std::size_t i = home_of(key);; i = (i + 1) & mask_) {
         Slot& s = slots_[i];
         if (s.used && s.key == key) {
-            s.value = value;
+            s.entry = Entry{value, idle_timeout};
             s.last_seen = now;
             return true;
         }
         if (!s.used) {
             if (size_ >= max_flows_) return false;
-            s = Slot{key, value, now, true};
+            s = Slot{key, Entry{value, idle_timeout}, now, true};
             ++size_;
             return true;
         }
     }
 }
 
-const std::uint32_t* FlowTable::find(const FlowKey& key, std::uint32_t now) noexcept {
+FlowTable::Entry* FlowTable::find(const FlowKey& key, std::uint32_t now) noexcept {
     const std::size_t i = find_slot(key);
     if (i == npos) return nullptr;
+    if (slots_[i].expired(now)) {
+        erase_at(i);
+        return nullptr;
+    }
     slots_[i].last_seen = now;
-    return &slots_[i].value;
+    return &slots_[i].entry;
 }
 
 bool FlowTable::erase(const FlowKey& key) noexcept {
@@ -83,11 +87,11 @@ void FlowTable::erase_at(std::size_t hole) noexcept {
     }
 }
 
-std::size_t FlowTable::expire(std::uint32_t now, std::uint32_t idle_timeout, std::size_t max_slots) noexcept {
+std::size_t FlowTable::expire(std::uint32_t now, std::size_t max_slots) noexcept {
     std::size_t removed = 0;
     for (std::size_t advanced = 0; advanced < max_slots && advanced < slots_.size();) {
         Slot& s = slots_[hand_];
-        if (s.used && now - s.last_seen > idle_timeout) {
+        if (s.used && s.expired(now)) {
             // Erasing may shift a later entry into this slot: look at it again before moving on.
             erase_at(hand_);
             ++removed;

@@ -1,6 +1,7 @@
 // A fixed-capacity connection table keyed by 5-tuple, for stateful decisions (security groups track
 // connections, EC2 User Guide "Security group connection tracking"). Open addressing with linear probing
-// and backward-shift deletion (no tombstones), sized once: insert, find and expire never allocate.
+// and backward-shift deletion (no tombstones), sized once: insert, find and expire never allocate. Each
+// flow carries its own idle timeout (a UDP flow 30 s, an established TCP connection 5 days).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@ struct FlowKey {
     std::uint32_t source = 0, destination = 0;
     std::uint16_t source_port = 0, destination_port = 0;
     std::uint8_t protocol = 0;
-    std::uint8_t zone = 0;  // e.g. the VPC, so overlapping address spaces do not collide
+    std::uint16_t zone = 0;  // e.g. the VPC or the ENI's port, so overlapping address spaces do not collide
     friend bool operator==(const FlowKey&, const FlowKey&) = default;
 };
 
@@ -21,25 +22,33 @@ public:
     // Room for `max_flows` flows; the slot array is twice that (load at most 1/2 keeps probes short).
     explicit FlowTable(std::size_t max_flows);
 
+    // What a flow holds: the caller's value, and how long it may stay idle (the caller may change both).
+    struct Entry {
+        std::uint32_t value = 0;
+        std::uint32_t idle_timeout = 0;  // seconds
+    };
+
     // Adds or refreshes a flow. Returns false only when the table is full.
-    bool upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now) noexcept;
-    // The flow's value (refreshing its last-seen time), or nullptr.
-    const std::uint32_t* find(const FlowKey& key, std::uint32_t now) noexcept;
+    bool upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept;
+    // The flow (refreshing its last-seen time), or nullptr. A flow idle longer than its timeout is gone
+    // (removed here if the expiry hand has not reached it yet).
+    Entry* find(const FlowKey& key, std::uint32_t now) noexcept;
     bool erase(const FlowKey& key) noexcept;
-    // Removes flows idle longer than `idle_timeout`, examining at most `max_slots` slots from where the
-    // last call stopped (a clock hand), so the data path can expire a little per batch. Returns removed count.
-    std::size_t expire(std::uint32_t now, std::uint32_t idle_timeout, std::size_t max_slots) noexcept;
+    // Removes flows idle longer than their timeout, examining at most `max_slots` slots from where the last
+    // call stopped (a clock hand), so the data path can expire a little per batch. Returns removed count.
+    std::size_t expire(std::uint32_t now, std::size_t max_slots) noexcept;
 
     std::size_t size() const { return size_; }
     std::size_t capacity() const { return max_flows_; }
     std::size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
 
 private:
-    struct Slot {
+    struct Slot {  // 32 bytes
         FlowKey key;
-        std::uint32_t value = 0;
+        Entry entry;
         std::uint32_t last_seen = 0;
         bool used = false;
+        bool expired(std::uint32_t now) const { return now - last_seen > entry.idle_timeout; }
     };
     std::size_t home_of(const FlowKey& key) const noexcept;
     std::size_t find_slot(const FlowKey& key) const noexcept;  // slot index or npos

@@ -67,9 +67,10 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
         snap->gateway_vpc_.push_back(vpc);
         if (vpc != no_port) snap->vpcs_[vpc].internet_gateway_attached = true;
     }
+    for (std::uint32_t a = 0; a < model.network_acls().size(); ++a) snap->network_acls_.push_back(compile_network_acl(model, a));
     for (const auto& s : model.subnets())
         snap->subnets_.push_back(SubnetInfo{s.cidr, wire::MacAddress::locally_administered(stable_hash(s.id + "/router")),
-                                            index_of(model.vpcs(), s.vpc_id)});
+                                            index_of(model.vpcs(), s.vpc_id), index_of(model.network_acls(), model.network_acl_of(s.id).id)});
     // The ENIs that forward: attached to a pending or running instance.
     std::vector<const NetworkInterface*> forwarding;
     for (const auto& e : model.network_interfaces())
@@ -119,6 +120,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
         }
         snap->route_tables_.push_back(std::move(compiled));
     }
+    std::vector<std::vector<std::string>> set_keys;  // the group IDs of each compiled set, sorted
     for (const NetworkInterface* eni : forwarding) {
         const NetworkInterface& e = *eni;
         const PortIndex i = e.port;
@@ -134,6 +136,17 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
         p.source_dest_check = e.source_dest_check;
         p.has_public_ip = e.public_ip.has_value();
         p.public_ip = e.public_ip.value_or(0);
+        p.tracking = e.connection_tracking;
+        // ENIs with the same groups share one compiled set (most ENIs of a lab carry one or two groups).
+        std::vector<std::string> groups = e.security_group_ids;
+        std::sort(groups.begin(), groups.end());
+        auto known = std::find(set_keys.begin(), set_keys.end(), groups);
+        if (known == set_keys.end()) {
+            snap->security_group_sets_.push_back(compile_security_groups(model, groups));
+            set_keys.push_back(groups);
+            known = set_keys.end() - 1;
+        }
+        p.security_groups = static_cast<std::uint32_t>(known - set_keys.begin());
         if (snap->ports_.size() <= i) snap->ports_.resize(i + 1);
         if (snap->ports_[i].present) throw ApiError("InternalError", "two network interfaces on port " + std::to_string(i));
         snap->ports_[i] = p;

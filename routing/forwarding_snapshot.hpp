@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "routing/lpm_table.hpp"
+#include "routing/security_rules.hpp"
 #include "routing/vpc_model.hpp"
 
 namespace vpclab::routing {
@@ -51,6 +52,8 @@ struct PortInfo {
     bool source_dest_check = true;
     bool has_public_ip = false;
     std::uint32_t public_ip = 0;
+    std::uint32_t security_groups = 0;  // index of its groups' compiled rules (security_groups_of)
+    ConnectionTrackingTimeouts tracking;
 };
 
 // The two ports beyond the VPCs (DESIGN.md §2), joined to the router like instances: the region namespace
@@ -127,6 +130,7 @@ struct SubnetInfo {
     Cidr cidr;
     wire::MacAddress router_mac;
     std::uint32_t vpc = 0;
+    std::uint32_t network_acl = 0;  // index of its ACL's compiled rules (network_acl)
     std::uint32_t router_address() const { return cidr.network + 1; }  // base+1: the VPC router
 };
 
@@ -185,6 +189,10 @@ public:
     // Whether `p` is the port of an ENI that forwards (its instance pending or running).
     bool is_eni(PortIndex p) const { return p < ports_.size() && ports_[p].present; }
     const SubnetInfo& subnet(std::uint32_t s) const { return subnets_[s]; }
+    // The union of an ENI's security groups' rules (only for is_eni(p)).
+    const CompiledSecurityGroups& security_groups_of(PortIndex p) const { return security_group_sets_[ports_[p].security_groups]; }
+    // A subnet's network ACL.
+    const CompiledNetworkAcl& network_acl(std::uint32_t subnet) const { return network_acls_[subnets_[subnet].network_acl]; }
     PortIndex port_by_address(std::uint32_t vpc, std::uint32_t address) const;
 
 private:
@@ -222,6 +230,8 @@ private:
     std::vector<VpcInfo> vpcs_;
     std::vector<CompiledRouteTable> route_tables_;
     std::vector<EndpointInfo> endpoints_;  // by slot
+    std::vector<CompiledSecurityGroups> security_group_sets_;  // one per distinct set of groups ENIs carry
+    std::vector<CompiledNetworkAcl> network_acls_;             // one per model ACL, in model order
     std::size_t lpm_builds_ = 0;
 };
 

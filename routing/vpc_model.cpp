@@ -54,6 +54,8 @@ VPCLAB_LOOKUP(ManagedPrefixList, prefix_list, prefix_lists_, "pl", "InvalidPrefi
               "prefix list", "PrefixListId")
 VPCLAB_LOOKUP(VpcEndpoint, vpc_endpoint, vpc_endpoints_, "vpce", "InvalidVpcEndpointId.NotFound", "InvalidVpcEndpointId.Malformed",
               "VPC endpoint", "VpcEndpointId")
+VPCLAB_LOOKUP(NetworkAcl, network_acl, network_acls_, "acl", "InvalidNetworkAclID.NotFound", "InvalidNetworkAclID.Malformed",
+              "network ACL", "NetworkAclId")
 #undef VPCLAB_LOOKUP
 
 std::string VpcModel::new_id(const char* prefix, const std::string& logical_id) {
@@ -72,6 +74,8 @@ NetworkInterface& VpcModel::network_interface_mut(const std::string& id) {
 }
 ManagedPrefixList& VpcModel::prefix_list_mut(const std::string& id) { return const_cast<ManagedPrefixList&>(prefix_list(id)); }
 VpcEndpoint& VpcModel::vpc_endpoint_mut(const std::string& id) { return const_cast<VpcEndpoint&>(vpc_endpoint(id)); }
+SecurityGroup& VpcModel::security_group_mut(const std::string& id) { return const_cast<SecurityGroup&>(security_group(id)); }
+NetworkAcl& VpcModel::network_acl_mut(const std::string& id) { return const_cast<NetworkAcl&>(network_acl(id)); }
 
 int code_of(InstanceState s) {
     switch (s) {
@@ -143,7 +147,7 @@ ResourceBase* VpcModel::taggable(const std::string& id) {
         return nullptr;
     };
     for (ResourceBase* r : {in(vpcs_), in(subnets_), in(route_tables_), in(internet_gateways_), in(security_groups_),
-                            in(instances_), in(network_interfaces_), in(key_pairs_), in(vpc_endpoints_)})
+                            in(instances_), in(network_interfaces_), in(key_pairs_), in(vpc_endpoints_), in(network_acls_)})
         if (r) return r;
     // AWS-managed prefix lists belong to AWS: they cannot be tagged.
     for (auto& l : prefix_lists_)

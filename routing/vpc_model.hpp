@@ -47,6 +47,7 @@ struct Vpc : ResourceBase {
     bool enable_dns_hostnames = false;  // AWS default for a non-default VPC
     std::string main_route_table_id;
     std::string default_security_group_id;
+    std::string default_network_acl_id;
 };
 
 struct Subnet : ResourceBase {
@@ -150,17 +151,67 @@ struct KeyPair : ResourceBase {
     std::string create_time;       // ISO 8601
 };
 
+// One rule of a security group (EC2 User Guide, "Security group rules"): allow-only. The peer is exactly one
+// of a CIDR, a prefix list or a security group (its members' private addresses); for ingress the peer is
+// the source, for egress the destination.
 struct SecurityGroupRule {
-    std::string ip_protocol = "-1";  // "-1" all, "tcp", "udp", "icmp" or a number
-    int from_port = -1, to_port = -1;
+    std::string ip_protocol = "-1";  // "-1" all, "tcp", "udp", "icmp" or another protocol number ("47")
+    int from_port = -1, to_port = -1;  // TCP/UDP port range; ICMP type and code (-1: any); unused otherwise
     std::optional<Cidr> cidr;
-    std::string source_group_id;
+    std::string source_group_id;  // the peer group (named "source" for ingress and "destination" for egress)
+    std::string prefix_list_id;
     std::string description;
+    std::string rule_id;  // sgr-…
+    // The same permission: protocol, ports and peer (the rule ID and description aside).
+    bool same_permission(const SecurityGroupRule& o) const {
+        return ip_protocol == o.ip_protocol && from_port == o.from_port && to_port == o.to_port && cidr == o.cidr &&
+               source_group_id == o.source_group_id && prefix_list_id == o.prefix_list_id;
+    }
+    // "peer: 0.0.0.0/0, TCP, from port: 22, to port: 22, ALLOW", as EC2 names a rule in its errors.
+    std::string describe() const;
 };
 
 struct SecurityGroup : ResourceBase {
     std::string group_name, description, vpc_id;
     std::vector<SecurityGroupRule> ingress, egress;
+};
+
+// An ENI's connection tracking timeouts in seconds (EC2 API reference, "ConnectionTrackingSpecificationRequest").
+struct ConnectionTrackingTimeouts {
+    int tcp_established = 432000;  // 60 – 432,000
+    int udp_stream = 180;          // 60 – 180: UDP flows that saw more than one request-response
+    int udp = 30;                  // 30 – 60: UDP flows that saw traffic one way or one request-response
+    friend bool operator==(const ConnectionTrackingTimeouts&, const ConnectionTrackingTimeouts&) = default;
+};
+
+// A network ACL rule (VPC User Guide, "Network ACL rules"): numbered, allow or deny, stateless.
+struct NetworkAclEntry {
+    int rule_number = 0;  // 1 – 32766; the final "*" rule (32767) denies and is not stored
+    bool egress = false;
+    std::string protocol = "-1";  // "-1" (all) or a protocol number as text ("6"), as DescribeNetworkAcls shows it
+    bool allow = false;
+    Cidr cidr;
+    struct PortRange {
+        int from = 0, to = 65535;
+    };
+    struct IcmpTypeCode {
+        int type = -1, code = -1;  // -1: any
+    };
+    std::optional<PortRange> port_range;  // TCP (6) and UDP (17) only: required there
+    std::optional<IcmpTypeCode> icmp;     // ICMP (1) only: required there
+};
+constexpr int network_acl_final_rule = 32767;
+
+struct NetworkAclAssociation {
+    std::string association_id;  // aclassoc-…
+    std::string subnet_id;
+};
+
+struct NetworkAcl : ResourceBase {
+    std::string vpc_id;
+    bool is_default = false;
+    std::vector<NetworkAclEntry> entries;  // in rule-number order within each direction
+    std::vector<NetworkAclAssociation> associations;
 };
 
 struct NetworkInterface : ResourceBase {
@@ -177,6 +228,7 @@ struct NetworkInterface : ResourceBase {
     wire::MacAddress mac;
     bool source_dest_check = true;
     std::vector<std::string> security_group_ids;
+    ConnectionTrackingTimeouts connection_tracking;
 };
 
 // An Elastic IP (EC2 User Guide, "Elastic IP addresses"): allocated to the account, associated with an ENI.
@@ -302,6 +354,42 @@ public:
                                          const std::string& group_name, const std::string& description,
                                          std::vector<SecurityGroupRule> ingress,
                                          std::optional<std::vector<SecurityGroupRule>> egress, std::vector<Tag> tags);
+    // AuthorizeSecurityGroupIngress / Egress: every rule checked (peer exists, ports valid, not a duplicate)
+    // before any is added; returns the added rules with their sgr- IDs.
+    std::vector<SecurityGroupRule> authorize_security_group(const std::string& group_id, bool ingress, std::vector<SecurityGroupRule> rules);
+    // RevokeSecurityGroupIngress / Egress by permission or by rule ID (InvalidPermission.NotFound,
+    // InvalidSecurityGroupRuleId.NotFound when one does not exist; nothing is removed then).
+    void revoke_security_group(const std::string& group_id, bool ingress, const std::vector<SecurityGroupRule>& rules,
+                               const std::vector<std::string>& rule_ids);
+    // DeleteSecurityGroup: not the default group (CannotDelete), not while an ENI uses it or another
+    // group's rule refers to it (DependencyViolation).
+    void delete_security_group(const std::string& group_id);
+    // The group with this name in the VPC (or any VPC when vpc_id is empty), else InvalidGroup.NotFound.
+    const SecurityGroup& security_group_by_name(const std::string& group_name, const std::string& vpc_id = {}) const;
+    // ModifyNetworkInterfaceAttribute --groups: 1 to 5 groups of the ENI's VPC replace its groups.
+    void modify_network_interface_groups(const std::string& network_interface_id, std::vector<std::string> group_ids);
+    // ModifyNetworkInterfaceAttribute --connection-tracking-specification: unset fields are kept.
+    void modify_connection_tracking(const std::string& network_interface_id, std::optional<int> tcp_established,
+                                    std::optional<int> udp_stream, std::optional<int> udp);
+    static constexpr std::size_t max_groups_per_interface = 5;
+
+    // --- network ACLs (VPC User Guide, "Control subnet traffic with network access control lists") ---
+    NetworkAcl& create_network_acl(const std::string& logical_id, const std::string& vpc_id, std::vector<Tag> tags);
+    // Not the default ACL, not while a subnet is associated with it.
+    void delete_network_acl(const std::string& network_acl_id);
+    void create_network_acl_entry(const std::string& network_acl_id, NetworkAclEntry entry);
+    void replace_network_acl_entry(const std::string& network_acl_id, NetworkAclEntry entry);
+    void delete_network_acl_entry(const std::string& network_acl_id, int rule_number, bool egress);
+    // The subnet's association moves to another ACL of its VPC; returns the new association ID.
+    std::string replace_network_acl_association(const std::string& association_id, const std::string& network_acl_id);
+    // A subnet's association, by subnet (a template's SubnetNetworkAclAssociation): its ID.
+    std::string associate_network_acl(const std::string& subnet_id, const std::string& network_acl_id);
+    // Checks an entry (rule number, protocol, ports or ICMP, CIDR) and puts its protocol in number form.
+    static NetworkAclEntry checked_network_acl_entry(NetworkAclEntry entry);
+    // Checks a rule (protocol, ports or ICMP type and code, exactly one peer that exists in the group's VPC)
+    // and puts its protocol in canonical form.
+    SecurityGroupRule checked_security_group_rule(const SecurityGroup& group, SecurityGroupRule rule, const char* parameter) const;
+
     Instance& run_instance(const InstanceLaunch& launch);
     // ModifyInstanceMetadataOptions: HttpTokens optional|required, HttpPutResponseHopLimit 1–64 (unset: kept).
     void modify_metadata_options(const std::string& instance_id, const std::optional<std::string>& http_tokens,
@@ -388,6 +476,9 @@ public:
     const NetworkInterface& network_interface(const std::string& id) const;
     const ManagedPrefixList& prefix_list(const std::string& id) const;
     const VpcEndpoint& vpc_endpoint(const std::string& id) const;
+    const NetworkAcl& network_acl(const std::string& id) const;
+    // The ACL a subnet is associated with (exactly one).
+    const NetworkAcl& network_acl_of(const std::string& subnet_id) const;
     // The table a subnet uses: its explicit association, else its VPC's main table.
     const RouteTable& effective_route_table(const Subnet& subnet) const;
 
@@ -405,6 +496,7 @@ public:
     const std::vector<ElasticIp>& elastic_ips() const { return elastic_ips_; }
     const std::vector<ManagedPrefixList>& prefix_lists() const { return prefix_lists_; }
     const std::vector<VpcEndpoint>& vpc_endpoints() const { return vpc_endpoints_; }
+    const std::vector<NetworkAcl>& network_acls() const { return network_acls_; }
     // The VPC an internet gateway is attached to has it; a route to a detached gateway is a blackhole.
     bool route_is_blackhole(const RouteTable& table, const Route& route) const;
 
@@ -424,6 +516,11 @@ private:
     Route resolve_route(const RouteTable& table, const RouteDestination& destination, const RouteTarget& target) const;
     ManagedPrefixList& prefix_list_mut(const std::string& id);
     VpcEndpoint& vpc_endpoint_mut(const std::string& id);
+    SecurityGroup& security_group_mut(const std::string& id);
+    NetworkAcl& network_acl_mut(const std::string& id);
+    // A new VPC's default ACL (rule 100 allows all, each way); a new subnet's association with it.
+    NetworkAcl make_default_network_acl(const Vpc& v);
+    void associate_with_default_network_acl(const Subnet& s);
     // The gateway endpoint route of `endpoint` in `table` (checked first: one per prefix list per table).
     void add_endpoint_route(RouteTable& table, const VpcEndpoint& endpoint);
     std::uint32_t next_public_ip();
@@ -446,6 +543,7 @@ private:
     std::vector<ServiceOffer> services_;
     std::vector<ManagedPrefixList> prefix_lists_;
     std::vector<VpcEndpoint> vpc_endpoints_;
+    std::vector<NetworkAcl> network_acls_;
 };
 
 }  // namespace vpclab::routing

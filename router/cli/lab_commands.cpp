@@ -73,11 +73,13 @@ int command_up(const Args& args) {
         "strict", po::bool_switch(), "unsupported resource types or properties are an error")(
         "public-cidr", po::value<std::string>()->default_value("198.18.0.0/15"), "the simulated public range (a /15)")(
         "foreground", po::bool_switch(), "keep the router attached to this terminal")(
+        "max-tracked-connections", po::value<std::size_t>()->default_value(131072),
+        "security group connection tracking table: flows (32 bytes × 2 each; default 8 MiB)")(
         "empty", po::bool_switch(), "no template: only the region and the resolver, to build a VPC with `vpclab ec2` commands");
     po::positional_options_description positional;
     positional.add("template", 1);
     const auto vm = parse_options(args, options, positional,
-                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--foreground]");
+                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--foreground]");
     const bool empty = vm["empty"].as<bool>();
     if (empty && (vm.count("template") || vm.count("parameter") || vm["strict"].as<bool>()))
         throw UsageError("--empty starts a lab with no template: it takes no TEMPLATE, --parameter or --strict");
@@ -136,7 +138,10 @@ int command_up(const Args& args) {
     const std::string stack = load.stack_name;
     const bool foreground = vm["foreground"].as<bool>();
     if (foreground) std::cerr << "vpclab: stack " << stack << " starting in the foreground (Ctrl-C stops it and removes the lab)\n";
-    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses});
+    const std::size_t max_tracked = vm["max-tracked-connections"].as<std::size_t>();
+    if (max_tracked < 1 || max_tracked > (std::size_t{1} << 24))
+        throw UsageError("--max-tracked-connections must be between 1 and 16777216, got " + std::to_string(max_tracked));
+    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked});
     if (rc != 0 || foreground) return rc;
     if (empty) {
         std::cout << "stack " << stack << " is up with no VPC. Build one: vpclab ec2 create-vpc --cidr-block 10.0.0.0/16 --stack-name " << stack
@@ -257,6 +262,23 @@ int command_stats(const Args& args) {
     for (const auto& [k, v] : stats["DropsByReason"].items())
         reasons.push_back({"  " + k, std::to_string(v.get<std::uint64_t>()), stats["DropReasons"][k].get<std::string>()});
     print_table(reasons);
+    std::vector<std::vector<std::string>> acl_rows;
+    for (const auto& p : stats["Interfaces"])
+        for (const auto& a : p.value("NetworkAclDenials", nlohmann::json::array()))
+            acl_rows.push_back({"  " + p["InstanceName"].get<std::string>(), p["NetworkInterfaceId"].get<std::string>(),
+                                a["Egress"].get<bool>() ? "outbound" : "inbound",
+                                "rule " + (a["RuleNumber"].is_string() ? a["RuleNumber"].get<std::string>() : std::to_string(a["RuleNumber"].get<int>())),
+                                a["NetworkAclId"].get<std::string>(), std::to_string(a["Frames"].get<std::uint64_t>())});
+    if (!acl_rows.empty()) {
+        std::cout << "\nnetwork ACL denials (instance, ENI, direction, rule, ACL, frames):\n";
+        print_table(acl_rows);
+    }
+    if (stats.contains("ConnectionTracking")) {
+        const auto& ct = stats["ConnectionTracking"];
+        std::cout << "\nconnection tracking: " << ct["TrackedFlows"].get<std::uint64_t>() << " of " << ct["MaxFlows"].get<std::uint64_t>()
+                  << " flows (" << ct["MemoryBytes"].get<std::uint64_t>() / (1024 * 1024) << " MiB), " << ct["Refused"].get<std::uint64_t>()
+                  << " new flows refused (table full)\n";
+    }
     return 0;
 }
 

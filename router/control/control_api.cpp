@@ -95,11 +95,23 @@ json stats(const RouterState& state) {
                     {"InstanceName", region ? state.plan.region_netns : state.plan.resolver_netns}, {"PrivateIpAddress", "-"}};
         }
         port.update(json{{"RxFrames", c.rx_frames}, {"RxBytes", c.rx_bytes}, {"TxFrames", c.tx_frames}, {"TxBytes", c.tx_bytes}, {"Drops", drops}});
+        // Which network ACL rules denied this ENI's traffic (going out of its subnet, or coming in).
+        json acl_denials = json::array();
+        for (const auto& a : c.acl_rule_drops) {
+            if (!a.frames || a.acl >= m.network_acls().size()) continue;
+            const auto& acl = m.network_acls()[a.acl];
+            acl_denials.push_back({{"NetworkAclId", acl.id}, {"Egress", !a.inbound},
+                                   {"RuleNumber", a.rule_number == routing::network_acl_final_rule ? json("*") : json(a.rule_number)},
+                                   {"Frames", a.frames}});
+        }
+        if (!acl_denials.empty()) port["NetworkAclDenials"] = acl_denials;
         ports.push_back(port);
     }
     json reasons = json::object();
     for (std::size_t r = 0; r < drop_reason_count; ++r) reasons[name_of(static_cast<DropReason>(r))] = description_of(static_cast<DropReason>(r));
-    return {{"Interfaces", ports}, {"DropsByReason", totals}, {"DropReasons", reasons}, {"DnsQueriesAnswered", state.dns_queries_answered}};
+    const auto& ct = state.connection_tracking;
+    return {{"Interfaces", ports}, {"DropsByReason", totals}, {"DropReasons", reasons}, {"DnsQueriesAnswered", state.dns_queries_answered},
+            {"ConnectionTracking", {{"TrackedFlows", ct.flows}, {"MaxFlows", ct.max_flows}, {"MemoryBytes", ct.memory_bytes}, {"Refused", ct.refused}}}};
 }
 
 }  // namespace

@@ -14,7 +14,25 @@ struct PortCounters {
     std::uint64_t tx_frames = 0, tx_bytes = 0;  // from the router to the instance
     std::array<std::uint64_t, drop_reason_count> drops{};  // frames that entered on this ENI and were dropped
 
+    // Network ACL denials by rule, for `vpclab stats`: the first few distinct (ACL, direction, rule) that
+    // denied frames of this ENI; later ones are counted only by reason (a fixed array: nothing allocates).
+    struct AclRuleDrops {
+        std::uint32_t acl = 0;  // index into VpcModel::network_acls() when counted
+        std::uint16_t rule_number = 0;
+        bool inbound = false;
+        std::uint64_t frames = 0;
+    };
+    std::array<AclRuleDrops, 8> acl_rule_drops{};
+
     void count_drop(DropReason r) { ++drops[static_cast<std::size_t>(r)]; }
+    void count_acl_rule(std::uint32_t acl, bool inbound, std::uint16_t rule_number) {
+        for (auto& a : acl_rule_drops) {
+            if (a.frames && (a.acl != acl || a.inbound != inbound || a.rule_number != rule_number)) continue;
+            if (!a.frames) a = AclRuleDrops{acl, rule_number, inbound, 0};
+            ++a.frames;
+            return;
+        }
+    }
     std::uint64_t dropped(DropReason r) const { return drops[static_cast<std::size_t>(r)]; }
 };
 

@@ -58,7 +58,8 @@ std::string describe_drop(const routing::VpcModel& model, const routing::Forward
         where = "port " + std::to_string(ingress);
     }
     std::uint32_t destination = 0;
-    std::string line = "dropped on " + where + ": " + what_frame(frame, &destination) + ": " + name_of(reason);
+    const bool at_receiver = reason == DropReason::network_acl_inbound || reason == DropReason::security_group_ingress;
+    std::string line = std::string(at_receiver ? "dropped on the way in to " : "dropped on ") + where + ": " + what_frame(frame, &destination) + ": " + name_of(reason);
     if (reason == DropReason::no_route && snapshot.is_eni(ingress)) {
         const auto& table = model.route_tables()[snapshot.port(ingress).route_table];
         line += ": route table " + table.id + " (" + table.display_name() + ") has no route for " + routing::format_ipv4(destination);
@@ -66,6 +67,11 @@ std::string describe_drop(const routing::VpcModel& model, const routing::Forward
         line += std::string(": ") + description_of(reason);
     }
     return line;
+}
+
+std::string acl_rule_name(const routing::NetworkAcl& acl, std::uint16_t rule_number) {
+    const std::string number = rule_number == routing::network_acl_final_rule ? "*" : std::to_string(rule_number);
+    return "rule " + number + " of network ACL " + acl.id + (acl.display_name() == acl.id ? "" : " (" + acl.display_name() + ")");
 }
 
 bool LogBudget::take(Clock::time_point now, std::uint64_t& suppressed) {

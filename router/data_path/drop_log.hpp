@@ -18,6 +18,9 @@ namespace vpclab::router {
 std::string describe_drop(const routing::VpcModel& model, const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress,
                           wire::ConstBytes frame, DropReason reason);
 
+// "rule 100 of network ACL acl-… (name)", or "rule * of …" for the final rule.
+std::string acl_rule_name(const routing::NetworkAcl& acl, std::uint16_t rule_number);
+
 // A budget of log lines per second, so a flood of drops cannot flood the log (or slow forwarding).
 class LogBudget {
 public:

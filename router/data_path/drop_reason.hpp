@@ -44,6 +44,11 @@ namespace vpclab::router {
     X(endpoint_flow_table_full, "through a gateway endpoint while its connection table is full (new flow refused)") \
     X(endpoint_no_flow, "from the region at a gateway endpoint's address but no flow from the VPC asked for it (unsolicited or expired)") \
     X(endpoint_unknown_destination, "from the region at a gateway endpoint's address for an address no ENI of its VPC holds") \
+    X(network_acl_outbound, "denied by an outbound rule of the sending subnet's network ACL (the rule number is in the stats)") \
+    X(network_acl_inbound, "denied by an inbound rule of the receiving subnet's network ACL (the rule number is in the stats)") \
+    X(security_group_egress, "no outbound rule of the sending ENI's security groups allows it, and it answers no tracked connection") \
+    X(security_group_ingress, "no inbound rule of the receiving ENI's security groups allows it, and it answers no tracked connection") \
+    X(connection_table_full, "a new connection the security groups allow, but the connection tracking table is full (refused)") \
     X(transmit_failed, "write to the destination TAP failed (e.g. its instance is still pending)") \
     X(interface_not_forwarding, "frame on a port whose instance is not running (terminated, its ENI detached)")
 

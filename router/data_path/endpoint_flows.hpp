@@ -22,7 +22,6 @@ struct EndpointFlows {
 
     explicit EndpointFlows(std::size_t max_flows = default_max_flows) : table(max_flows) {}
     routing::FlowTable table;
-    std::uint32_t now = 0;  // seconds on a monotonic clock, set by the caller before each batch
 };
 
 // The flow a packet belongs to, keyed the way the VPC side opened it: `outbound` for a packet from the

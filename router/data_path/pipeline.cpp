@@ -35,7 +35,7 @@ struct Context {
     wire::ConstBytes frame;  // the frame as it arrived, for the sink's drop log
     Bytes scratch;
     FrameSink& sink;
-    EndpointFlows& flows;
+    FlowState& flows;
 };
 
 void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& destination, const wire::MacAddress& source) {
@@ -105,6 +105,39 @@ void send_across_gateway(Context& c, Frame& f, MtuVerdict verdict, PortIndex por
         c.sink.drop(c.ingress, c.frame, DropReason::cannot_fragment);
 }
 
+// Network ACL of `subnet` on a packet leaving it (`inbound` false) or entering it; a denial is charged to
+// ENI `port` (the sender going out, the receiver coming in).
+bool network_acl_passes(Context& c, const Frame& f, std::uint32_t subnet, bool inbound, PortIndex port) {
+    const routing::CompiledNetworkAcl& acl = c.snap.network_acl(subnet);
+    const routing::AclVerdict v = routing::network_acl_verdict(inbound ? acl.inbound : acl.outbound, rule_probe(f.ip, inbound));
+    if (v.allow) return true;
+    c.sink.network_acl_denied(port, inbound, acl.acl, v.rule_number);
+    c.sink.drop(port, c.frame, inbound ? DropReason::network_acl_inbound : DropReason::network_acl_outbound);
+    return false;
+}
+
+// Security groups of ENI `port` on a packet leaving it or arriving at it.
+bool security_groups_pass(Context& c, const Frame& f, PortIndex port, bool inbound) {
+    const GroupVerdict v = security_group_verdict(c.snap, port, f.ip, inbound, c.flows.connections, c.flows.now);
+    if (passes(v)) return true;
+    c.sink.drop(port, c.frame, v == GroupVerdict::table_full ? DropReason::connection_table_full
+                               : inbound                     ? DropReason::security_group_ingress
+                                                             : DropReason::security_group_egress);
+    return false;
+}
+
+// Leaving ENI c.ingress: its subnet's ACL when the packet leaves the subnet, then its security groups.
+bool may_leave(Context& c, const Frame& f, bool leaves_subnet) {
+    if (leaves_subnet && !network_acl_passes(c, f, c.snap.port(c.ingress).subnet, false, c.ingress)) return false;
+    return security_groups_pass(c, f, c.ingress, false);
+}
+
+// Arriving at ENI `port`: its subnet's ACL when the packet comes from outside the subnet, then its groups.
+bool may_enter(Context& c, const Frame& f, PortIndex port, bool enters_subnet) {
+    if (enters_subnet && !network_acl_passes(c, f, c.snap.port(port).subnet, true, port)) return false;
+    return security_groups_pass(c, f, port, true);
+}
+
 std::uint16_t destination_port_of(const wire::Ipv4View& ip) {
     if (!ip.is_first_fragment()) return 0;
     const Bytes l4 = ip.payload();
@@ -119,15 +152,17 @@ void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) 
     const auto& sp = c.snap.service_ports();
     const std::uint32_t service_address = f.ip.destination();
     if (!c.snap.region_serves(service_address)) return c.sink.drop(c.ingress, c.frame, DropReason::no_internet_host);
+    if (!may_leave(c, f, true)) return;
     const std::uint32_t endpoint_address = sp.endpoint_address(d.endpoint, service_address);
     // The flow is keyed as the region will answer it (to the endpoint's address), recorded before the
     // frame is rewritten, so that a refusal logs the packet as the instance sent it.
     if (auto key = endpoint_flow_key(f.ip, true)) {
         key->destination = endpoint_address;
-        if (!c.flows.table.upsert(*key, c.ingress, c.flows.now)) {
+        const std::uint32_t timeout = EndpointFlows::idle_timeout_seconds;
+        if (!c.flows.endpoint.table.upsert(*key, c.ingress, c.flows.now, timeout)) {
             // Full: reclaim what has expired nearby, then refuse the new flow if still full.
-            c.flows.table.expire(c.flows.now, EndpointFlows::idle_timeout_seconds, 256);
-            if (!c.flows.table.upsert(*key, c.ingress, c.flows.now)) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
+            c.flows.endpoint.table.expire(c.flows.now, 256);
+            if (!c.flows.endpoint.table.upsert(*key, c.ingress, c.flows.now, timeout)) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
         }
     }
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, service_address, endpoint_address, f.vnet.needs_checksum());
@@ -139,12 +174,13 @@ void back_through_gateway_endpoint(Context& c, Frame& f) {
     const auto r = c.snap.endpoint_return(f.ip.source(), f.ip.destination());
     if (!r.ok) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_unknown_destination);
     const auto key = endpoint_flow_key(f.ip, false);
-    const std::uint32_t* opened_by = key ? c.flows.table.find(*key, c.flows.now) : nullptr;
+    const routing::FlowTable::Entry* flow = key ? c.flows.endpoint.table.find(*key, c.flows.now) : nullptr;
     // The flow was opened from this endpoint's VPC (perhaps through an appliance ENI that forwarded it):
     // the reply goes to whoever holds the address, by the local route, as on AWS.
-    if (!opened_by || !c.snap.is_eni(*opened_by) || c.snap.port(*opened_by).vpc != c.snap.endpoint_vpc(r.endpoint))
+    if (!flow || !c.snap.is_eni(flow->value) || c.snap.port(flow->value).vpc != c.snap.endpoint_vpc(r.endpoint))
         return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_no_flow);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), r.service_address, f.vnet.needs_checksum());
+    if (!may_enter(c, f, r.port, true)) return;
     const routing::PortInfo& to = c.snap.port(r.port);
     send(c, r.port, f, to.mac, c.snap.subnet(to.subnet).router_mac);
 }
@@ -159,6 +195,9 @@ void from_eni(Context& c, Frame& f) {
         return send(c, sp.resolver, f, sp.resolver_mac, sp.resolver_router_mac);
     }
     if (d.outcome == routing::Outcome::deliver) {
+        // Network ACLs are evaluated at the subnet's edge, not between two ENIs of one subnet (VPC User
+        // Guide, "Network ACLs").
+        if (!may_leave(c, f, !d.same_subnet) || !may_enter(c, f, d.port, !d.same_subnet)) return;
         // The VPC router is not an IP hop (no TTL decrement); within a subnet the frame keeps the sender's
         // MAC, across subnets it comes from the destination subnet's router.
         const routing::PortInfo& to = c.snap.port(d.port);
@@ -172,6 +211,7 @@ void from_eni(Context& c, Frame& f) {
     if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, c.frame, DropReason::internet_gateway_detached);
     // The region would swallow it without a trace: count it here instead (e.g. `ping 8.8.8.8`).
     if (!c.snap.region_serves(f.ip.destination())) return c.sink.drop(c.ingress, c.frame, DropReason::no_internet_host);
+    if (!may_leave(c, f, true)) return;
     const auto& sp = c.snap.service_ports();
     const MtuVerdict mtu = check_internet_mtu(c, f, c.snap.subnet(in.subnet).router_address(), c.snap.subnet(in.subnet).router_mac);
     if (mtu == MtuVerdict::refused) return;
@@ -190,6 +230,7 @@ void from_region(Context& c, Frame& f) {
     const MtuVerdict mtu = check_internet_mtu(c, f, sp.region_router_ip, sp.region_router_mac);
     if (mtu == MtuVerdict::refused) return;
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, g.from, g.to, f.vnet.needs_checksum());
+    if (!may_enter(c, f, g.port, true)) return;
     send_across_gateway(c, f, mtu, g.port, to.mac, c.snap.subnet(to.subnet).router_mac);
 }
 
@@ -204,7 +245,7 @@ void from_resolver(Context& c, Frame& f) {
 }  // namespace
 
 void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink,
-                   EndpointFlows& flows) noexcept {
+                   FlowState& flows) noexcept {
     Context c{snap, ingress, bytes, scratch, sink, flows};
     if (wire::VnetHeader::check(bytes) != wire::WireError::none) return sink.drop(ingress, bytes, DropReason::vnet_header_truncated);
     const Bytes ethernet = bytes.subspan(wire::VnetHeader::length);

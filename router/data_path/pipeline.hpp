@@ -1,14 +1,21 @@
-// The per-frame path: validate once at the edge, answer ARP, route IPv4 by the snapshot, translate at the
-// internet gateway, hand DNS to the VPC resolver, rewrite MACs.
+// The per-frame path: validate once at the edge, answer ARP, route IPv4 by the snapshot, filter by network
+// ACLs and security groups, translate at the internet gateway, hand DNS to the VPC resolver, rewrite MACs.
 //
-// A function of (snapshot, ingress port, frame bytes) and the gateway-endpoint connection table (its only
-// state, fixed in size) that reports its outputs to a FrameSink: it never allocates, never throws, rewrites the frame in place, and builds what it generates (ARP replies,
-// ICMP errors, fragments) in a caller-provided scratch slot. The event loop's sink writes to TAPs; the
-// tests' sink records. Stages follow Click's style: one function per job, drops counted by reason.
+// A function of (snapshot, ingress port, frame bytes) and the connection tables (its only state, fixed in
+// size) that reports its outputs to a FrameSink: it never allocates, never throws, rewrites the frame in
+// place, and builds what it generates (ARP replies, ICMP errors, fragments) in a caller-provided scratch
+// slot. The event loop's sink writes to TAPs; the tests' sink records. Stages follow Click's style: one
+// function per job, drops counted by reason.
+//
+// Filtering, as DESIGN.md §3 orders it: network ACL out (when the packet leaves its subnet) → security
+// groups of the sending ENI (egress, or its tracked flow) → route → network ACL in (when it enters another
+// subnet) → security groups of the receiving ENI (ingress, or its tracked flow). Traffic to and from the
+// VPC resolver and the instance metadata service is never filtered (VPC User Guide, "Amazon DNS server";
+// EC2 User Guide, "Security group connection tracking").
 #pragma once
 
 #include "router/data_path/drop_reason.hpp"
-#include "router/data_path/endpoint_flows.hpp"
+#include "router/data_path/flow_state.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "wire/bytes.hpp"
 
@@ -20,7 +27,11 @@ public:
     // which the pipeline reuses after this call returns.
     virtual void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept = 0;
     // `frame` (as it arrived, or as far as it was rewritten) is for logging why; it may be any bytes.
-    virtual void drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept = 0;
+    // `port` is where the frame was dropped: the port it came in on, or, for a network ACL or security group
+    // on the way in, the ENI it was for.
+    virtual void drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason) noexcept = 0;
+    // Just before a network ACL drop: which ACL (index into VpcModel::network_acls()) and rule denied it.
+    virtual void network_acl_denied(routing::PortIndex, bool /*inbound*/, std::uint32_t /*acl*/, std::uint16_t /*rule_number*/) noexcept {}
 
 protected:
     ~FrameSink() = default;
@@ -31,6 +42,6 @@ constexpr std::size_t pipeline_scratch_size = 2048;
 
 // `frame` starts with the virtio-net header as read from the ingress TAP.
 void process_frame(const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress, wire::Bytes frame,
-                   wire::Bytes scratch, FrameSink& sink, EndpointFlows& flows) noexcept;
+                   wire::Bytes scratch, FrameSink& sink, FlowState& flows) noexcept;
 
 }  // namespace vpclab::router

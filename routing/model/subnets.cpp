@@ -27,6 +27,7 @@ Subnet& VpcModel::create_subnet(const std::string& logical_id, const std::string
     s.cidr = cidr;
     s.availability_zone = az;
     s.map_public_ip_on_launch = map_public_ip;
+    associate_with_default_network_acl(s);  // VPC User Guide: a new subnet uses the default network ACL
     subnets_.push_back(std::move(s));
     return subnets_.back();
 }
@@ -39,6 +40,7 @@ void VpcModel::delete_subnet(const std::string& subnet_id) {
             dependency_violation("subnet", s.id, "network interface " + e.id + (e.instance_id.empty() ? "" : " of instance " + e.instance_id) + " is in it");
     const std::string id = s.id;
     for (auto& t : route_tables_) t.remove_association(id);  // its associations go with it
+    for (auto& a : network_acls_) std::erase_if(a.associations, [&](const NetworkAclAssociation& x) { return x.subnet_id == id; });
     std::erase_if(subnets_, [&](const Subnet& x) { return x.id == id; });
 }
 

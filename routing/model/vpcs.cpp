@@ -30,14 +30,23 @@ Vpc& VpcModel::create_vpc(const std::string& logical_id, const std::string& cidr
     sg.group_name = "default";
     sg.description = "default VPC security group";
     sg.vpc_id = v.id;
-    SecurityGroupRule all;
-    sg.egress.push_back(SecurityGroupRule{"-1", -1, -1, Cidr{0, 0}, "", ""});
-    all.source_group_id = sg.id;  // default SG: members may reach each other
-    sg.ingress.push_back(all);
+    // EC2 User Guide, "Default security groups for your VPCs": inbound from the group's own members,
+    // outbound to anywhere.
+    SecurityGroupRule all_out;
+    all_out.cidr = Cidr{0, 0};
+    all_out.rule_id = ids_.make("sgr", sg.id + "/egress");
+    sg.egress.push_back(all_out);
+    SecurityGroupRule members;
+    members.source_group_id = sg.id;
+    members.rule_id = ids_.make("sgr", sg.id + "/ingress");
+    sg.ingress.push_back(members);
     v.default_security_group_id = sg.id;
+    const NetworkAcl acl = make_default_network_acl(v);
+    v.default_network_acl_id = acl.id;
 
     route_tables_.push_back(std::move(main));
     security_groups_.push_back(std::move(sg));
+    network_acls_.push_back(acl);
     vpcs_.push_back(std::move(v));
     return vpcs_.back();
 }
@@ -53,7 +62,7 @@ void VpcModel::modify_vpc_attribute(const std::string& vpc_id, std::optional<boo
 void VpcModel::delete_vpc(const std::string& vpc_id) {
     const Vpc& v = vpc(vpc_id);
     // EC2 API reference, "DeleteVpc": everything in the VPC must be deleted or detached first, except its
-    // main route table and default security group, which go with it.
+    // main route table, default security group and default network ACL, which go with it.
     for (const auto& s : subnets_)
         if (s.vpc_id == v.id) dependency_violation("vpc", v.id, "subnet " + s.id + " is in it");
     for (const auto& g : internet_gateways_)
@@ -66,9 +75,12 @@ void VpcModel::delete_vpc(const std::string& vpc_id) {
         if (e.vpc_id == v.id) dependency_violation("vpc", v.id, "VPC endpoint " + e.id + " is in it");
     for (const auto& g : security_groups_)
         if (g.vpc_id == v.id && g.id != v.default_security_group_id) dependency_violation("vpc", v.id, "security group " + g.id + " is in it");
+    for (const auto& a : network_acls_)
+        if (a.vpc_id == v.id && !a.is_default) dependency_violation("vpc", v.id, "network ACL " + a.id + " is in it");
     const std::string id = v.id;
     std::erase_if(route_tables_, [&](const RouteTable& t) { return t.vpc_id == id; });
     std::erase_if(security_groups_, [&](const SecurityGroup& g) { return g.vpc_id == id; });
+    std::erase_if(network_acls_, [&](const NetworkAcl& a) { return a.vpc_id == id; });
     std::erase_if(vpcs_, [&](const Vpc& x) { return x.id == id; });
 }
 

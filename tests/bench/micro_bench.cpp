@@ -100,7 +100,7 @@ void BM_FlowTable_Insert1M(benchmark::State& state) {
         state.PauseTiming();
         auto table = std::make_unique<routing::FlowTable>(million);
         state.ResumeTiming();
-        for (std::uint32_t i = 0; i < million; ++i) table->upsert(flow_key(i * 2654435761u), i, 0);
+        for (std::uint32_t i = 0; i < million; ++i) table->upsert(flow_key(i * 2654435761u), i, 0, 10);
         benchmark::DoNotOptimize(table->size());
         state.counters["bytes_per_flow"] = static_cast<double>(table->memory_bytes()) / million;
     }
@@ -109,7 +109,7 @@ void BM_FlowTable_Insert1M(benchmark::State& state) {
 
 void BM_FlowTable_Lookup1M(benchmark::State& state) {
     routing::FlowTable table(million);
-    for (std::uint32_t i = 0; i < million; ++i) table.upsert(flow_key(i * 2654435761u), i, 0);
+    for (std::uint32_t i = 0; i < million; ++i) table.upsert(flow_key(i * 2654435761u), i, 0, 10);
     std::mt19937 rng(7);
     std::vector<routing::FlowKey> probes(1 << 16);
     for (auto& p : probes) p = flow_key(static_cast<std::uint32_t>(rng() % million) * 2654435761u);
@@ -128,9 +128,9 @@ void BM_FlowTable_Expire1M(benchmark::State& state) {
     for (auto _ : state) {
         state.PauseTiming();
         auto table = std::make_unique<routing::FlowTable>(million);
-        for (std::uint32_t i = 0; i < million; ++i) table->upsert(flow_key(i * 2654435761u), i, 0);
+        for (std::uint32_t i = 0; i < million; ++i) table->upsert(flow_key(i * 2654435761u), i, 0, 10);
         state.ResumeTiming();
-        benchmark::DoNotOptimize(table->expire(100, 10, ~std::size_t{0}));
+        benchmark::DoNotOptimize(table->expire(100, ~std::size_t{0}));
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * million);
 }
@@ -164,7 +164,7 @@ void BM_Pipeline_Replay(benchmark::State& state) {
     };
     auto frames = originals;
     std::vector<std::uint8_t> scratch(router::pipeline_scratch_size);
-    router::EndpointFlows flows(1024);
+    router::FlowState flows(1024, 4096);
     struct Sink final : router::FrameSink {
         std::size_t sent = 0;
         void transmit(routing::PortIndex, wire::ConstBytes) noexcept override { ++sent; }
@@ -210,7 +210,7 @@ void BM_Pipeline_ReplayCapture(benchmark::State& state) {
         }
     auto frames = originals;
     std::vector<std::uint8_t> scratch(router::pipeline_scratch_size);
-    router::EndpointFlows flows(1024);
+    router::FlowState flows(1024, 4096);
     struct Sink final : router::FrameSink {
         std::size_t sent = 0, dropped = 0;
         void transmit(routing::PortIndex, wire::ConstBytes) noexcept override { ++sent; }

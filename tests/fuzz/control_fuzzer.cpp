@@ -87,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::uint8_t> scratch(router::pipeline_scratch_size);
     CheckingSink sink;
     sink.ports = static_cast<routing::PortIndex>(state->counters.size());
-    static router::EndpointFlows flows(1024);
+    static router::FlowState flows(1024, 4096);
     for (auto [port, frame] : probes) router::process_frame(*state->snapshot, port, frame, scratch, sink, flows);
     return 0;
 }

@@ -29,7 +29,7 @@ TEST_CASE("random operations agree with a std::unordered_map reference") {
     auto random_key = [&] {
         return FlowKey{0x0a000000u | static_cast<std::uint32_t>(rng() % 64), 0xc6120000u | static_cast<std::uint32_t>(rng() % 32), static_cast<std::uint16_t>(rng() % 8),
                        static_cast<std::uint16_t>(80 + rng() % 2), static_cast<std::uint8_t>(rng() % 2 ? 6 : 17),
-                       static_cast<std::uint8_t>(rng() % 2)};
+                       static_cast<std::uint16_t>(rng() % 2)};
     };
     std::uint32_t now = 0;
     for (int op = 0; op < 200000; ++op) {
@@ -39,16 +39,22 @@ TEST_CASE("random operations agree with a std::unordered_map reference") {
             case 0: {
                 const std::uint32_t v = rng();
                 const bool room = ref.size() < table.capacity() || ref.count(k);
-                REQUIRE(table.upsert(k, v, now) == room);
+                REQUIRE(table.upsert(k, v, now, 5) == room);
                 if (room) ref[k] = {v, now};
                 break;
             }
             case 1: {
-                const std::uint32_t* got = table.find(k, now);
+                const FlowTable::Entry* got = table.find(k, now);
                 auto it = ref.find(k);
+                // An idle flow is gone once found idle, whether or not the expiry hand reached it.
+                if (it != ref.end() && now - it->second.last_seen > 5) {
+                    REQUIRE(got == nullptr);
+                    ref.erase(it);
+                    break;
+                }
                 REQUIRE((got != nullptr) == (it != ref.end()));
                 if (got) {
-                    REQUIRE(*got == it->second.value);
+                    REQUIRE(got->value == it->second.value);
                     it->second.last_seen = now;
                 }
                 break;
@@ -58,11 +64,11 @@ TEST_CASE("random operations agree with a std::unordered_map reference") {
                 break;
             default: {
                 // Expire a sweep's worth; the reference drops exactly the flows the table reports gone.
-                table.expire(now, 5, 64);
-                for (auto it = ref.begin(); it != ref.end();) {
-                    if (now - it->second.last_seen > 5 && !table.find(it->first, now)) it = ref.erase(it);
-                    else ++it;
-                }
+                const std::size_t before = table.size();
+                const std::size_t removed = table.expire(now, 64);
+                REQUIRE(table.size() == before - removed);
+                std::erase_if(ref, [&](const auto& kv) { return now - kv.second.last_seen > 5 && !table.find(kv.first, now); });
+                // (find drops an idle flow the hand has not reached: the reference and the table agree again.)
                 break;
             }
         }
@@ -72,10 +78,23 @@ TEST_CASE("random operations agree with a std::unordered_map reference") {
 
 TEST_CASE("a full sweep removes exactly the idle flows") {
     FlowTable table(1000);
-    for (std::uint32_t i = 0; i < 1000; ++i) REQUIRE(table.upsert({i, i * 7, 1, 2, 6, 0}, i, i % 2 ? 100 : 10));
-    CHECK(!table.upsert({5000, 1, 1, 1, 6, 0}, 0, 100));  // full
-    const std::size_t removed = table.expire(200, 150, 1 << 20);
+    for (std::uint32_t i = 0; i < 1000; ++i) REQUIRE(table.upsert({i, i * 7, 1, 2, 6, 0}, i, i % 2 ? 100 : 10, 150));
+    CHECK(!table.upsert({5000, 1, 1, 1, 6, 0}, 0, 100, 150));  // full
+    const std::size_t removed = table.expire(200, 1 << 20);
     CHECK(removed == 500);
     CHECK(table.size() == 500);
     for (std::uint32_t i = 0; i < 1000; ++i) CHECK((table.find({i, i * 7, 1, 2, 6, 0}, 200) != nullptr) == (i % 2 == 1));
+}
+
+TEST_CASE("each flow expires after its own idle timeout") {
+    FlowTable table(100);
+    REQUIRE(table.upsert({1, 2, 3, 4, 17, 0}, 1, 1000, 30));      // a UDP flow: 30 s
+    REQUIRE(table.upsert({1, 2, 3, 4, 6, 0}, 2, 1000, 432000));   // an established TCP connection: 5 days
+    CHECK(table.expire(1031, 1 << 20) == 1);
+    CHECK(table.find({1, 2, 3, 4, 17, 0}, 1031) == nullptr);
+    FlowTable::Entry* tcp = table.find({1, 2, 3, 4, 6, 0}, 1031);
+    REQUIRE(tcp != nullptr);
+    tcp->idle_timeout = 10;  // the caller shortens it (a connection closing)
+    CHECK(table.find({1, 2, 3, 4, 6, 0}, 1042) == nullptr);  // idle 11 s > 10 s: found gone, removed
+    CHECK(table.size() == 0);
 }

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "router/data_path/endpoint_flows.hpp"
+#include "router/data_path/flow_state.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "tests/unit/two_subnet_lab.hpp"
 
@@ -21,13 +21,18 @@ struct PipelineLab : TwoSubnetLab {
     routing::ServicePorts sp;
     std::shared_ptr<const routing::ForwardingSnapshot> snap;
     routing::PortIndex pub_host = 0, priv_host = 0, priv2_host = 0, region = routing::region_port, resolver = routing::resolver_port;
-    // The data path's connection state (gateway endpoints), kept across the frames a test sends.
-    mutable router::EndpointFlows flows{256};
+    // The data path's connection state (gateway endpoints, security groups), kept across the frames a test sends.
+    mutable router::FlowState flows{256, 4096};
     std::string s3_endpoint;  // vpce-…, with gateway_endpoint
 
     // with_gateway_endpoint: an S3 gateway endpoint on the private subnet's table (the fuzz harness's lab).
     explicit PipelineLab(bool with_gateway_endpoint = false) : TwoSubnetLab("pipe") {
         add_default_route();
+        // The default group lets its members in; these tests are about forwarding, so it lets everyone in
+        // (TCP and UDP untracked, ICMP tracked). Security group tests change the groups.
+        routing::SecurityGroupRule everyone;
+        everyone.cidr = routing::Cidr{0, 0};
+        m.authorize_security_group(m.vpc(vpc).default_security_group_id, true, {everyone});
         pub_host = port_of(launch(pub, std::nullopt, true));
         priv_host = port_of(launch(priv));
         priv2_host = port_of(launch(priv));

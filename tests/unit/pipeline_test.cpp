@@ -721,7 +721,7 @@ TEST_CASE("gateway endpoint: only replies come in — unsolicited, other ports, 
     CHECK(only_drop(run(lab, lab.region, no_endpoint)) == DropReason::endpoint_unknown_destination);
     // Idle past the timeout: expired, and the late reply is dropped.
     lab.flows.now += EndpointFlows::idle_timeout_seconds + 1;
-    CHECK(lab.flows.table.expire(lab.flows.now, EndpointFlows::idle_timeout_seconds, 1 << 20) == 1);
+    CHECK(lab.flows.endpoint.table.expire(lab.flows.now, 1 << 20) == 1);
     auto late = frame_of(lab.sp.region_mac, test::build_packet({6, s3_at_endpoint, priv_ip, 80, 40000}));
     CHECK(only_drop(run(lab, lab.region, late)) == DropReason::endpoint_no_flow);
     // The endpoint reaches only its service's addresses; beyond them the private table has no route.
@@ -736,7 +736,7 @@ TEST_CASE("gateway endpoint: the connection table is bounded; a new flow is refu
     Lab lab;
     lab.add_s3_endpoint({lab.priv_rt()});
     lab.recompile();
-    lab.flows = EndpointFlows(2);
+    lab.flows.endpoint = EndpointFlows(2);
     for (std::uint16_t port : {40000, 40001}) {
         auto f = frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, s3, port, 53}));
         CHECK(run(lab, lab.priv_host, f).sent.size() == 1);
@@ -745,7 +745,7 @@ TEST_CASE("gateway endpoint: the connection table is bounded; a new flow is refu
     CHECK(only_drop(run(lab, lab.priv_host, third)) == DropReason::endpoint_flow_table_full);
     auto again = frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, s3, 40000, 53}));
     CHECK(run(lab, lab.priv_host, again).sent.size() == 1);
-    CHECK(lab.flows.table.size() == 2);
+    CHECK(lab.flows.endpoint.table.size() == 2);
 }
 
 TEST_CASE("gateway endpoints of two VPCs with the same CIDR: the same private address, the same ports, each reply to its own instance") {

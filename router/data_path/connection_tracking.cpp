@@ -1,0 +1,148 @@
+// Connection tracking keys, flow states and the security group verdict.
+#include "router/data_path/connection_tracking.hpp"
+
+#include <optional>
+
+#include "wire/bytes.hpp"
+
+namespace vpclab::router {
+
+namespace {
+
+// A flow's state, kept in the table entry's value.
+constexpr std::uint32_t opened_inbound = 1,  // the first packet arrived at the ENI (else it left it)
+    answered = 2,                            // the other side has sent too
+    stream = 4,                              // UDP: the opener sent again after an answer
+    closing = 8;                             // TCP: FIN or RST seen
+
+constexpr std::uint8_t tcp_fin = 0x01, tcp_rst = 0x04;
+
+struct TrackingKey {
+    routing::FlowKey key;
+    bool quoted = false;  // from the packet an ICMP error quotes: may match a flow, never opens one
+};
+
+bool is_icmp_error(std::uint8_t type) { return type == 3 || type == 4 || type == 5 || type == 11 || type == 12; }
+
+// The key of an IPv4 packet (header at `ip`, `length` bytes in all), seen `inbound` at the ENI.
+std::optional<routing::FlowKey> key_of(const std::uint8_t* ip, std::size_t length, bool inbound, std::uint16_t zone) {
+    if (length < 20) return std::nullopt;
+    const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
+    if (ihl < 20 || ihl > length) return std::nullopt;
+    const bool first_fragment = (wire::load_be16(ip + 6) & 0x1fff) == 0;
+    const std::uint32_t source = wire::load_be32(ip + 12), destination = wire::load_be32(ip + 16);
+    const std::uint8_t protocol = ip[9];
+    const std::uint8_t* l4 = ip + ihl;
+    const std::size_t l4_length = length - ihl;
+    routing::FlowKey k;
+    k.zone = zone;
+    k.protocol = protocol;
+    k.source = inbound ? destination : source;  // local
+    k.destination = inbound ? source : destination;  // remote
+    if (protocol == 6 || protocol == 17) {
+        if (!first_fragment || l4_length < 4) return std::nullopt;
+        const std::uint16_t from = wire::load_be16(l4), to = wire::load_be16(l4 + 2);
+        k.source_port = inbound ? to : from;
+        k.destination_port = inbound ? from : to;
+        return k;
+    }
+    if (protocol == 1) {
+        if (!first_fragment || l4_length < 8 || (l4[0] != 8 && l4[0] != 0)) return std::nullopt;
+        k.source_port = wire::load_be16(l4 + 4);  // echo request and reply: the identifier
+        return k;
+    }
+    return k;  // other protocols: addresses and protocol only
+}
+
+std::optional<TrackingKey> tracking_key(const wire::Ipv4View& ip, bool inbound, std::uint16_t zone) {
+    const wire::Bytes packet = ip.bytes().first(ip.total_length());
+    if (ip.protocol() == 1 && ip.is_first_fragment()) {
+        const wire::Bytes l4 = ip.payload();
+        // RFC 792: an error quotes the IP header and 8 bytes of the packet it is about, which went the
+        // other way.
+        if (l4.size() >= 8 && is_icmp_error(l4[0])) {
+            auto quoted = key_of(l4.data() + 8, l4.size() - 8, !inbound, zone);
+            if (!quoted) return std::nullopt;
+            return TrackingKey{*quoted, true};
+        }
+    }
+    auto k = key_of(packet.data(), packet.size(), inbound, zone);
+    if (!k) return std::nullopt;
+    return TrackingKey{*k, false};
+}
+
+std::uint32_t timeout_for(std::uint8_t protocol, std::uint32_t state, const routing::ConnectionTrackingTimeouts& t) {
+    switch (protocol) {
+        case 6:
+            if ((state & closing) || !(state & answered)) return ConnectionTracking::tcp_transitory_seconds;
+            return static_cast<std::uint32_t>(t.tcp_established);
+        case 17: return static_cast<std::uint32_t>((state & stream) ? t.udp_stream : t.udp);
+        case 1: return static_cast<std::uint32_t>(t.udp);
+        default: return ConnectionTracking::other_protocol_seconds;
+    }
+}
+
+std::uint8_t tcp_flags(const wire::Ipv4View& ip) {
+    const wire::Bytes l4 = ip.payload();
+    return ip.protocol() == 6 && ip.is_first_fragment() && l4.size() >= 14 ? l4[13] : 0;
+}
+
+}  // namespace
+
+routing::RuleProbe rule_probe(const wire::Ipv4View& ip, bool inbound) noexcept {
+    routing::RuleProbe p;
+    p.address = inbound ? ip.source() : ip.destination();
+    p.protocol = ip.protocol();
+    const wire::Bytes l4 = ip.payload();
+    p.has_l4 = false;
+    if (!ip.is_first_fragment()) return p;
+    if ((p.protocol == 6 || p.protocol == 17) && l4.size() >= 4) {
+        p.port = wire::load_be16(l4.data() + 2);
+        p.has_l4 = true;
+    } else if (p.protocol == 1 && l4.size() >= 2) {
+        p.icmp_type = l4[0];
+        p.icmp_code = l4[1];
+        p.has_l4 = true;
+    } else if (p.protocol != 6 && p.protocol != 17 && p.protocol != 1) {
+        p.has_l4 = true;  // nothing beyond the protocol to match
+    }
+    return p;
+}
+
+GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
+                                    bool inbound, ConnectionTracking& tracking, std::uint32_t now) noexcept {
+    const routing::CompiledSecurityGroups& groups = snapshot.security_groups_of(eni);
+    const auto& timeouts = snapshot.port(eni).tracking;
+    const auto key = tracking_key(ip, inbound, static_cast<std::uint16_t>(eni));
+    if (key) {
+        if (routing::FlowTable::Entry* flow = tracking.table.find(key->key, now)) {
+            if (!key->quoted) {
+                std::uint32_t state = flow->value;
+                const bool from_opener = ((state & opened_inbound) != 0) == inbound;
+                if (!from_opener) state |= answered;
+                else if ((state & answered) && ip.protocol() == 17) state |= stream;
+                if (tcp_flags(ip) & (tcp_fin | tcp_rst)) state |= closing;
+                flow->value = state;
+                flow->idle_timeout = timeout_for(ip.protocol(), state, timeouts);
+            }
+            return GroupVerdict::tracked;
+        }
+    }
+    if (!routing::security_groups_allow(inbound ? groups.ingress : groups.egress, rule_probe(ip, inbound))) return GroupVerdict::denied;
+    if (!key || key->quoted || (tcp_flags(ip) & tcp_rst)) return GroupVerdict::allowed;  // nothing to track
+    if (groups.untracked(ip.protocol())) return GroupVerdict::untracked;
+    std::uint32_t state = inbound ? opened_inbound : 0;
+    if (tcp_flags(ip) & tcp_fin) state |= closing;
+    const std::uint32_t timeout = timeout_for(ip.protocol(), state, timeouts);
+    if (!tracking.table.upsert(key->key, state, now, timeout)) {
+        // Full: reclaim what has expired nearby, then refuse the new flow if still full.
+        tracking.table.expire(now, 256);
+        if (!tracking.table.upsert(key->key, state, now, timeout)) {
+            ++tracking.refused;
+            return GroupVerdict::table_full;
+        }
+    }
+    return GroupVerdict::allowed;
+}
+
+}  // namespace vpclab::router
