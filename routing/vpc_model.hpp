@@ -389,6 +389,8 @@ public:
     // Checks a rule (protocol, ports or ICMP type and code, exactly one peer that exists in the group's VPC)
     // and puts its protocol in canonical form.
     SecurityGroupRule checked_security_group_rule(const SecurityGroup& group, SecurityGroupRule rule, const char* parameter) const;
+    // The protocol and ports alone (what a template can check where the rule is written).
+    static SecurityGroupRule checked_permission(SecurityGroupRule rule, const char* parameter);
 
     Instance& run_instance(const InstanceLaunch& launch);
     // ModifyInstanceMetadataOptions: HttpTokens optional|required, HttpPutResponseHopLimit 1–64 (unset: kept).

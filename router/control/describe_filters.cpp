@@ -101,18 +101,22 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
         // "route.gateway-id", "association.subnet-id", "attachment.instance-id": a member (kebab-case to
         // PascalCase) of each item of the list Routes / Associations / Attachments, or of the one object
         // Association / Attachment.
-        const std::string item = pascal_case(filter.substr(0, dot)), member = pascal_case(filter.substr(dot + 1));
+        const std::string item = pascal_case(filter.substr(0, dot));
+        std::string member = pascal_case(filter.substr(dot + 1));
+        if (item == "Entry" && member == "Cidr") member = "CidrBlock";  // a network ACL's entry.cidr
+        if (item == "Association" && member == "AssociationId" && resource.contains("NetworkAclId")) member = "NetworkAclAssociationId";
         auto pick = [&](const nlohmann::ordered_json& o) {
             if (auto m = o.find(member); m != o.end()) add(*m);
         };
-        if (auto list = resource.find(item + "s"); list != resource.end() && list->is_array())
+        if (auto list = resource.find(item == "Entry" ? "Entries" : item + "s"); list != resource.end() && list->is_array())
             for (const auto& o : *list) pick(o);
         else if (auto one = resource.find(item); one != resource.end() && one->is_object())
             pick(*one);
     } else {
-        // A top-level member, named as the filter in PascalCase ("vpc-id" → VpcId), but for the three names
+        // A top-level member, named as the filter in PascalCase ("vpc-id" → VpcId), but for the four names
         // EC2 chose otherwise. Which names a call takes is its ActionSpec's list; this only reads them.
         const std::string member = filter == "cidr"          ? "CidrBlock"
+                                   : filter == "default"     ? "IsDefault"
                                    : filter == "ip-address"  ? "PublicIpAddress"
                                    : filter == "fingerprint" ? "KeyFingerprint"
                                                              : pascal_case(filter);

@@ -50,6 +50,7 @@ std::vector<ActionSpec> internet_gateway_actions();
 std::vector<ActionSpec> key_pair_actions();
 std::vector<ActionSpec> address_actions();
 std::vector<ActionSpec> security_group_actions();
+std::vector<ActionSpec> network_acl_actions();
 std::vector<ActionSpec> instance_actions();
 std::vector<ActionSpec> network_interface_actions();
 std::vector<ActionSpec> prefix_list_actions();

@@ -31,7 +31,7 @@ std::string SecurityGroupRule::describe() const {
 // EC2 API reference, "IpPermission": IpProtocol is tcp, udp, icmp, a protocol number, or -1 for all
 // (numbers 6, 17 and 1 are shown by name); FromPort/ToPort are the TCP/UDP port range, or the ICMP type
 // and code (-1: any); for other protocols the ports are ignored.
-SecurityGroupRule VpcModel::checked_security_group_rule(const SecurityGroup& group, SecurityGroupRule r, const char* parameter) const {
+SecurityGroupRule VpcModel::checked_permission(SecurityGroupRule r, const char* parameter) {
     std::string p = r.ip_protocol;
     std::transform(p.begin(), p.end(), p.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (p == "all") p = "-1";
@@ -58,6 +58,11 @@ SecurityGroupRule VpcModel::checked_security_group_rule(const SecurityGroup& gro
     } else {
         r.from_port = r.to_port = -1;
     }
+    return r;
+}
+
+SecurityGroupRule VpcModel::checked_security_group_rule(const SecurityGroup& group, SecurityGroupRule r, const char* parameter) const {
+    r = checked_permission(std::move(r), parameter);
     const int peers = (r.cidr ? 1 : 0) + (r.source_group_id.empty() ? 0 : 1) + (r.prefix_list_id.empty() ? 0 : 1);
     if (peers == 0)
         throw ApiError("MissingParameter", "A security group rule needs a peer: a CIDR (CidrIp), a security group or a prefix list", parameter);

@@ -441,6 +441,9 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     REQUIRE(list["ok"] == true);
     REQUIRE(reply_to(s.state, R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationPrefixListId":")" +
                                   list["result"]["PrefixList"]["PrefixListId"].get<std::string>() + R"(","InstanceId":")" + instance + "\"}}")["ok"] == true);
+    // A tagged network ACL.
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateNetworkAcl","Params":{"VpcId":")" + vpc +
+                                  R"(","TagSpecifications":[{"ResourceType":"network-acl","Tags":[{"Key":"Name","Value":"strict"}]}]}})")["ok"] == true);
     std::size_t describe_calls = 0;
     for (const auto& spec : ec2_actions()) {
         if (spec.filters.empty()) continue;
@@ -469,7 +472,7 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
-    CHECK(describe_calls == 12);   // every describe call of the registry was tried
+    CHECK(describe_calls == 14);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");

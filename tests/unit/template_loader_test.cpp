@@ -157,7 +157,7 @@ TEST_CASE("validation errors name file, line, resource and property") {
         {"not a boolean", "AssociatePublicIpAddress: true", "AssociatePublicIpAddress: maybe", "AssociatePublicIpAddress: maybe",
          "jhPublicEC2 (AWS::EC2::Instance)", "NetworkInterfaces.AssociatePublicIpAddress", "expected true or false"},
         {"security group port range", "          FromPort: '80'", "          FromPort: '90'", "- IpProtocol: tcp",
-         "", "SecurityGroupIngress", "port range 90-80"},
+         "", "SecurityGroupIngress", "from port 90 is greater than to port 80"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.name);

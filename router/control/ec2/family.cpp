@@ -66,6 +66,25 @@ std::optional<int> int_param(const Request& params, const char* name) {
     return std::stoi(text);
 }
 
+std::optional<int> signed_int_param(const Request& params, const char* name) {
+    const auto it = params.find(name);
+    if (it == params.end()) return std::nullopt;
+    if (it->is_string()) {
+        const std::string text = it->get<std::string>();
+        const bool negative = !text.empty() && text[0] == '-';
+        const std::string digits = negative ? text.substr(1) : text;
+        if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+            throw ApiError("InvalidParameterValue", "Value (" + text + ") for parameter " + name + " is not a whole number", name);
+        return negative ? -std::stoi(digits) : std::stoi(digits);
+    }
+    if (!it->is_number_integer())
+        throw ApiError("InvalidParameterValue", "Value (" + it->dump() + ") for parameter " + name + " is not a whole number", name);
+    const auto v = it->get<std::int64_t>();
+    if (v < -999'999'999 || v > 999'999'999)
+        throw ApiError("InvalidParameterValue", "Value (" + std::to_string(v) + ") for parameter " + name + " is out of range", name);
+    return static_cast<int>(v);
+}
+
 std::optional<std::uint32_t> ipv4_param(const Request& params, const char* name) {
     const std::string text = string_param(params, name);
     if (text.empty()) return std::nullopt;

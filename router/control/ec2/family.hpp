@@ -32,6 +32,8 @@ std::optional<bool> bool_param(const Request& params, const char* name, const ch
 std::optional<std::uint32_t> ipv4_param(const Request& params, const char* name);
 // A whole number given as JSON or as the CLI's text (0 to 999,999,999); nullopt when absent.
 std::optional<int> int_param(const Request& params, const char* name);
+// The same, negative numbers too (ports and ICMP types: -1 is "all").
+std::optional<int> signed_int_param(const Request& params, const char* name);
 // The "structures" parameters: a list of objects (checked by check_params).
 const Request* structures_param(const Request& params, const char* name);
 
@@ -105,5 +107,6 @@ json network_interface_json(const routing::VpcModel& m, const routing::NetworkIn
 json elastic_ip_json(const routing::VpcModel& m, const routing::ElasticIp& e);
 json managed_prefix_list_json(const routing::VpcModel& m, const routing::ManagedPrefixList& l);
 json vpc_endpoint_json(const routing::VpcModel& m, const routing::VpcEndpoint& e);
+json network_acl_json(const routing::VpcModel& m, const routing::NetworkAcl& a);
 
 }  // namespace vpclab::router::ec2

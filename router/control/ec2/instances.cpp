@@ -282,10 +282,32 @@ json describe_instance_attribute(const Request& params, RouterState& state) {
     } else if (attribute == "sourceDestCheck") {
         if (inst.network_interface_ids.empty()) out["SourceDestCheck"] = json::object();
         else out["SourceDestCheck"] = {{"Value", m.network_interface(inst.network_interface_ids.front()).source_dest_check}};
+    } else if (attribute == "groupSet") {
+        out["Groups"] = inst.network_interface_ids.empty() ? json::array() : groups_json(m, m.network_interface(inst.network_interface_ids.front()));
     } else {
-        throw ApiError("InvalidParameterValue", "Value (" + attribute + ") for parameter attribute is invalid: vpclab answers userData, instanceType and sourceDestCheck", "Attribute");
+        throw ApiError("InvalidParameterValue", "Value (" + attribute + ") for parameter attribute is invalid: vpclab answers userData, instanceType, sourceDestCheck and groupSet", "Attribute");
     }
     return out;
+}
+
+// ModifyInstanceAttribute: --groups replaces the security groups of an instance with one network interface
+// (EC2 API reference: with several, change each interface); --source-dest-check its primary interface's check.
+json modify_instance_attribute(const Request& params, RouterState& state) {
+    const routing::Instance& inst = state.model->instance(string_param(params, "InstanceId"));
+    const bool groups = params.contains("Groups");
+    const auto check = params.find("SourceDestCheck");
+    if (groups == (check != params.end()))
+        throw ApiError(groups ? "InvalidParameterCombination" : "MissingParameter", "Specify one attribute: --groups or --source-dest-check / --no-source-dest-check", "Attribute");
+    if (inst.network_interface_ids.empty()) throw ApiError("IncorrectInstanceState", "The instance " + inst.id + " has no network interface", "InstanceId");
+    if (groups && inst.network_interface_ids.size() > 1)
+        throw ApiError("InvalidInstanceID", "There are multiple interfaces attached to instance '" + inst.id + "'. Please specify an interface ID for the operation instead.", "InstanceId");
+    const std::string eni = inst.network_interface_ids.front();
+    const auto group_ids = list_param(params, "Groups");
+    return state.commit([&](routing::VpcModel& next) {
+        if (groups) next.modify_network_interface_groups(eni, group_ids);
+        else next.modify_source_dest_check(eni, (*check)["Value"].get<bool>());
+        return json::object();
+    });
 }
 
 json describe_instances(const Request& params, RouterState& state) {
@@ -346,7 +368,11 @@ std::vector<ActionSpec> instance_actions() {
          {{"--instance-id", "InstanceId", K::string, true}, {"--http-tokens", "HttpTokens", K::string, false},
           {"--http-put-response-hop-limit", "HttpPutResponseHopLimit", K::string, false}, {"--http-endpoint", "HttpEndpoint", K::string, false}},
          modify_instance_metadata_options},
-        {"describe-instance-attribute", "DescribeInstanceAttribute", "show an instance's userData (base64, as EC2 keeps it), instanceType or sourceDestCheck",
+        {"modify-instance-attribute", "ModifyInstanceAttribute", "replace an instance's security groups (--groups) or change its source/destination check",
+         {{"--instance-id", "InstanceId", K::string, true}, {"--groups", "Groups", K::list, false},
+          {"--source-dest-check", "SourceDestCheck", K::attribute_boolean, false}},
+         modify_instance_attribute},
+        {"describe-instance-attribute", "DescribeInstanceAttribute", "show an instance's userData (base64, as EC2 keeps it), instanceType, sourceDestCheck or groupSet",
          {{"--instance-id", "InstanceId", K::string, true}, {"--attribute", "Attribute", K::string, true}}, describe_instance_attribute},
         {"terminate-instances", "TerminateInstances", "terminate instances: their namespaces and interfaces are removed",
          {{"--instance-ids", "InstanceIds", K::list, true}}, terminate_instances},

@@ -20,6 +20,10 @@ json network_interface_json(const routing::VpcModel& m, const routing::NetworkIn
         j["Attachment"] = {{"AttachmentId", e.attachment_id}, {"DeleteOnTermination", e.delete_on_termination}, {"DeviceIndex", e.device_index},
                            {"InstanceId", e.instance_id}, {"InstanceOwnerId", owner_id}, {"Status", "attached"}};
     j["AvailabilityZone"] = m.subnet(e.subnet_id).availability_zone;
+    if (!(e.connection_tracking == routing::ConnectionTrackingTimeouts{}))
+        j["ConnectionTrackingConfiguration"] = {{"TcpEstablishedTimeout", e.connection_tracking.tcp_established},
+                                                {"UdpStreamTimeout", e.connection_tracking.udp_stream},
+                                                {"UdpTimeout", e.connection_tracking.udp}};
     j["Description"] = e.description;
     j["Groups"] = groups_json(m, e);
     j["InterfaceType"] = "interface";
@@ -91,14 +95,33 @@ json delete_network_interface(const Request& params, RouterState& state) {
     });
 }
 
+// ModifyNetworkInterfaceAttribute: one attribute per call, as EC2 takes it: the source/destination check,
+// the security groups (--groups), or the connection tracking timeouts.
 json modify_network_interface_attribute(const Request& params, RouterState& state) {
-    auto it = params.find("SourceDestCheck");
-    // vpclab changes the one attribute its data path uses; EC2 also takes Description, Groups, Attachment.
-    if (it == params.end())
-        throw ApiError("MissingParameter", "Specify --source-dest-check or --no-source-dest-check (the attribute vpclab changes)", "SourceDestCheck");
-    const bool check = (*it)["Value"].get<bool>();
+    const std::string id = string_param(params, "NetworkInterfaceId");
+    const auto check = params.find("SourceDestCheck");
+    const bool groups = params.contains("Groups");
+    const Request* tracking = structures_param(params, "ConnectionTrackingSpecification");
+    const int given = (check != params.end()) + groups + (tracking != nullptr);
+    if (given == 0)
+        throw ApiError("MissingParameter", "Specify one attribute: --source-dest-check / --no-source-dest-check, --groups or --connection-tracking-specification", "Attribute");
+    if (given > 1) throw ApiError("InvalidParameterCombination", "Fields for multiple attribute types specified: change one attribute per call", "Attribute");
+    const auto group_ids = list_param(params, "Groups");
+    std::optional<int> tcp, udp_stream, udp;
+    if (tracking) {
+        const Request& t = tracking->is_array() ? (tracking->empty() ? Request::object() : tracking->front()) : *tracking;
+        for (const auto& [k, v] : t.items())
+            if (k != "TcpEstablishedTimeout" && k != "UdpStreamTimeout" && k != "UdpTimeout")
+                throw ApiError("InvalidParameterValue", "--connection-tracking-specification: unknown member " + k +
+                                                            " (TcpEstablishedTimeout, UdpStreamTimeout, UdpTimeout)", "ConnectionTrackingSpecification");
+        tcp = int_param(t, "TcpEstablishedTimeout");
+        udp_stream = int_param(t, "UdpStreamTimeout");
+        udp = int_param(t, "UdpTimeout");
+    }
     return state.commit([&](routing::VpcModel& next) {
-        next.modify_source_dest_check(string_param(params, "NetworkInterfaceId"), check);
+        if (check != params.end()) next.modify_source_dest_check(id, (*check)["Value"].get<bool>());
+        if (groups) next.modify_network_interface_groups(id, group_ids);
+        if (tracking) next.modify_connection_tracking(id, tcp, udp_stream, udp);
         return json::object();
     });
 }
@@ -134,9 +157,11 @@ std::vector<ActionSpec> network_interface_actions() {
         {"delete-network-interface", "DeleteNetworkInterface", "delete a detached network interface",
          {{"--network-interface-id", "NetworkInterfaceId", K::string, true}}, delete_network_interface},
         {"modify-network-interface-attribute", "ModifyNetworkInterfaceAttribute",
-         "turn the source/destination check on or off (off: the interface may forward others' traffic, e.g. a NAT instance)",
+         "change the source/destination check (off: it may forward others' traffic), its security groups, or its connection tracking timeouts",
          {{"--network-interface-id", "NetworkInterfaceId", K::string, true},
-          {"--source-dest-check", "SourceDestCheck", K::attribute_boolean, false}},
+          {"--source-dest-check", "SourceDestCheck", K::attribute_boolean, false},
+          {"--groups", "Groups", K::list, false},
+          {"--connection-tracking-specification", "ConnectionTrackingSpecification", K::structures, false}},
          modify_network_interface_attribute},
     };
 }
