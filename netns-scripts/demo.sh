@@ -59,7 +59,19 @@ done
 step "Who does S3 see? Through the IGW, the instance's public IP (1:1 NAT)"
 run exec --stack-name "$stack" jh-test-Public-EC2 -- curl -s http://s3.ap-northeast-2.amazonaws.com/
 
-step "Inside the VPC: the public instance pings the private one across subnets (TTL stays 64: the VPC router is not a hop)"
+step "Inside the VPC: the seed's security group lets in HTTP and SSH only, so a ping across subnets gets no reply (as on AWS)"
+echo "\$ vpclab exec jh-test-Public-EC2 -- ping -c 1 -W 1 10.10.1.4"
+if "$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 1 -W 1 10.10.1.4; then
+    echo "expected no reply: the group has no ICMP rule" >&2
+    exit 1
+fi
+echo "Why? The private instance's counters say security_group_ingress; its group's inbound rules say the rest:"
+run stats --stack-name "$stack" jh-test-Private-EC2
+sg=$("$VPCLAB" ec2 describe-security-groups --stack-name "$stack" --filters Name=group-name,Values='*jhSecurityGroup*' --query 'SecurityGroups[0].GroupId' --output text)
+run ec2 describe-security-groups --stack-name "$stack" --group-ids "$sg" --query 'SecurityGroups[0].IpPermissions[].[IpProtocol,FromPort,ToPort,IpRanges[0].CidrIp]' --output text
+
+step "Allow ICMP from the VPC (console: Edit inbound rules): now the ping is answered (TTL stays 64: the VPC router is not a hop)"
+run ec2 authorize-security-group-ingress --stack-name "$stack" --group-id "$sg" --protocol icmp --port -1 --cidr 10.10.0.0/16 --query 'SecurityGroupRules[0].SecurityGroupRuleId' --output text
 run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 2 -i 0.3 10.10.1.4
 
 step "2.2.1 — The gateway endpoint (console: [VPC] - [Endpoints] - Create endpoint): S3, on both route tables"
@@ -91,4 +103,4 @@ step "Tear it all down: namespaces, /etc/netns entries, sockets"
 run down --stack-name "$stack"
 echo
 echo "Done. Run it yourself: sudo ./vpclab up  ·  sudo ./vpclab shell jh-test-Private-EC2  ·  sudo ./vpclab down"
-echo "Next in the blog (2.2, 2.3): gateway and interface endpoints. vpclab does not have them yet."
+echo "Next in the blog (2.3): interface endpoints. vpclab does not have them yet."

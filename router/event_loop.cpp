@@ -87,11 +87,15 @@ void EventLoop::run() {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - ControlServer::Clock::now()).count();
             timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left, 0, 60'000));
         }
+        // While flows are tracked, wake at least once a second to expire idle ones when no frames come.
+        if (flows_.connections.table.size() + flows_.endpoint.table.size() > 0)
+            timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);
         const int n = ::epoll_wait(epoll_.get(), events, 64, timeout_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
             tap::throw_errno("epoll_wait");
         }
+        sweep_idle_flows();
         control_.expire(ControlServer::Clock::now());
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[i].data.u64;
@@ -142,6 +146,18 @@ void EventLoop::drain_tap(std::uint32_t port) {
         bytes += static_cast<std::size_t>(len);
         process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)), scratch_, *this, flows_);
     }
+    const auto& table = flows_.connections.table;
+    state_.connection_tracking = {table.size(), table.capacity(), table.memory_bytes(), flows_.connections.refused};
+}
+
+void EventLoop::sweep_idle_flows() noexcept {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    const auto second = static_cast<std::uint32_t>(now.tv_sec);
+    if (second == last_sweep_second_) return;  // once a second, busy or quiet
+    last_sweep_second_ = second;
+    flows_.now = second;
+    flows_.expire_some(idle_sweep_slots);
     const auto& table = flows_.connections.table;
     state_.connection_tracking = {table.size(), table.capacity(), table.memory_bytes(), flows_.connections.refused};
 }

@@ -28,6 +28,11 @@ public:
     // …or this many bytes, whichever comes first: four 64 KiB GSO frames of a bulk flow, then the others get
     // their turn (latency of small packets under load).
     static constexpr std::size_t batch_bytes = 256 * 1024;
+    // Besides a few slots per batch of frames, idle flows are expired this many slots once a second (the
+    // loop wakes for it while flows are tracked): a 131,072-flow table, 262,144 slots, is swept in 16 s
+    // even when no frames come.
+    static constexpr std::size_t idle_sweep_slots = 16384;
+    static constexpr int idle_sweep_ms = 1000;
     // Drops described in the log with -v, at most this many a second.
     static constexpr std::uint32_t drop_log_lines_per_second = 50;
 
@@ -58,6 +63,8 @@ private:
     // FrameSink: writes to the destination TAP, counts per port.
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
     void drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason) noexcept override;
+    void sweep_idle_flows() noexcept;  // at most once a second
+    std::uint32_t last_sweep_second_ = 0;
     void network_acl_denied(routing::PortIndex port, bool inbound, std::uint32_t acl, std::uint16_t rule_number) noexcept override;
 
     RouterState& state_;

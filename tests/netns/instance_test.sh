@@ -117,7 +117,10 @@ printf '%s' "$userdata_text" >"$script"
 # A key pair made at runtime; its private key printed once, as EC2 does.
 "$VPCLAB" ec2 create-key-pair --stack-name "$stack" --key-name runtime-key --query KeyMaterial --output text >"/tmp/$stack-key.pem"
 check_contains "create-key-pair prints the private key once (RSA PEM, EC2's default)" "-----BEGIN RSA PRIVATE KEY-----" "$(head -1 "/tmp/$stack-key.pem")"
-id=$("$VPCLAB" ec2 run-instances --stack-name "$stack" --subnet-id "$subnet" --user-data "file://$script" --metadata-options HttpTokens=required --key-name runtime-key \
+# The seed's web group (HTTP and SSH from anywhere), by name: without it the VPC's default group would let
+# in only its own members, as on AWS.
+web_sg=$("$VPCLAB" ec2 describe-security-groups --stack-name "$stack" --filters Name=group-name,Values=jhCustomSG --query 'SecurityGroups[0].GroupId' --output text)
+id=$("$VPCLAB" ec2 run-instances --stack-name "$stack" --subnet-id "$subnet" --security-group-ids "$web_sg" --user-data "file://$script" --metadata-options HttpTokens=required --key-name runtime-key \
     --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=partial}]' --query 'Instances[0].InstanceId' --output text)
 rm -f "$script"
 check "the instance with partly supported UserData runs" "$VPCLAB" ec2 wait instance-running --stack-name "$stack" --instance-ids "$id"

@@ -10,10 +10,11 @@ check "stack B comes up from the same template beside it" "$VPCLAB" up "$SOURCE_
 ls_out=$("$VPCLAB" ls)
 check_contains "ls shows stack A's instances" "$a-jh-test-Public-EC2" "$ls_out"
 check_contains "ls shows stack B's instances" "$b-jh-test-Private-EC2" "$ls_out"
-check "A's instances reach each other" "$VPCLAB" exec --stack-name "$a" jh-test-Public-EC2 -- ping -c 1 -W 2 10.10.1.4
-check "B's instances reach each other (same addresses, separate labs)" "$VPCLAB" exec --stack-name "$b" jh-test-Public-EC2 -- ping -c 1 -W 2 10.10.1.4
+# SSH (22), which the seed's security group lets in (ping it does not, as on AWS).
+check "A's instances reach each other" "$VPCLAB" exec --stack-name "$a" jh-test-Public-EC2 -- nc -z -w 2 10.10.1.4 22
+check "B's instances reach each other (same addresses, separate labs)" "$VPCLAB" exec --stack-name "$b" jh-test-Public-EC2 -- nc -z -w 2 10.10.1.4 22
 check_equal "an instance name in two stacks needs --stack-name (usage error)" "252" "$("$VPCLAB" exec jh-test-Public-EC2 -- true >/dev/null 2>&1; echo $?)"
-check "--stack-name may also follow the instance name" "$VPCLAB" exec jh-test-Public-EC2 --stack-name "$a" -- ping -c 1 -W 2 10.10.1.4
+check "--stack-name may also follow the instance name" "$VPCLAB" exec jh-test-Public-EC2 --stack-name "$a" -- nc -z -w 2 10.10.1.4 22
 # (An instance has its own /run, without the host's /run/netns: compare the namespace itself.)
 check_equal "… and then names the stack (B's namespace)" "$(stat -L -c %i "/run/netns/$b-jh-test-Public-EC2")" \
     "$("$VPCLAB" exec jh-test-Public-EC2 --stack-name="$b" -- stat -L -c %i /proc/self/ns/net)"
@@ -47,7 +48,7 @@ check_equal "nothing of A is left" "" "$(stack_leftovers "$a")"
 # (The router makes keys ahead from its start: a kill -9 meanwhile leaves its work directory, in the stack's.)
 check_equal "… nor a key being made when it was killed" "" "$(ls -A /run/vpclab 2>/dev/null | grep keygen)"
 check "the process left running inside A was stopped by down" wait_until 5 sh -c "! kill -0 $sleeper 2>/dev/null"
-check "B was not disturbed" "$VPCLAB" exec --stack-name "$b" jh-test-Private-EC2 -- ping -c 1 -W 2 10.10.0.4
+check "B was not disturbed" "$VPCLAB" exec --stack-name "$b" jh-test-Private-EC2 -- nc -z -w 2 10.10.0.4 22
 check "down B" "$VPCLAB" down --stack-name "$b"
 check_equal "nothing of B is left" "" "$(stack_leftovers "$b")"
 
@@ -56,7 +57,7 @@ f=$(new_stack fg)
 "$VPCLAB" up --stack-name "$f" --foreground >/dev/null 2>&1 &
 fg_pid=$!
 background_pids+=($fg_pid)
-check "a foreground router comes up" wait_until 10 "$VPCLAB" exec --stack-name "$f" jh-test-Public-EC2 -- ping -c 1 -W 1 10.10.1.4
+check "a foreground router comes up" wait_until 10 "$VPCLAB" exec --stack-name "$f" jh-test-Public-EC2 -- nc -z -w 1 10.10.1.4 22
 kill -INT "$fg_pid"
 check "Ctrl-C stops it" wait_until 10 sh -c "! kill -0 $fg_pid"
 check_equal "… and it removed its lab" "" "$(stack_leftovers "$f")"

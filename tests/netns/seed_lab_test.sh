@@ -33,17 +33,25 @@ check_contains "vpclab shell runs on the instance" "inside: ip-10-10-1-4" "$shel
 check_contains "vpclab shell's prompt shows the hostname and instance name" "[root@ip-10-10-1-4 jh-test-Private-EC2" "$shell_out"
 
 # --- across subnets ---
+# The seed's group lets in only HTTP and SSH, as on AWS: ping gets no reply until an ICMP rule is added.
+sg=$("$VPCLAB" ec2 describe-security-groups --stack-name "$stack" --filters Name=group-name,Values='*jhSecurityGroup*' --query 'SecurityGroups[0].GroupId' --output text)
+check_contains "the seed's group is there" "sg-" "$sg"
+before_sg=$(drop_count "$stack" security_group_ingress)
+check_not "ping across subnets gets no reply: the seed's group has no ICMP rule" $pub ping -c 1 -W 1 10.10.1.4
+check "… counted as security_group_ingress" test "$(drop_count "$stack" security_group_ingress)" -gt "$before_sg"
+check "authorize-security-group-ingress --protocol icmp --port -1" "$VPCLAB" ec2 authorize-security-group-ingress --stack-name "$stack" \
+    --group-id "$sg" --protocol icmp --port -1 --cidr 10.10.0.0/16
 check "public pings private across subnets" $pub ping -c 3 -W 2 -i 0.2 10.10.1.4
 check "private pings public" $priv ping -c 1 -W 2 10.10.0.4
 check_contains "replies keep TTL 64: the VPC router is not a hop" "ttl=64" "$($pub ping -c 1 -W 2 10.10.1.4)"
-trace=$($pub traceroute -n -q 1 -w 2 -m 5 10.10.1.4)
+trace=$($pub traceroute -I -n -q 1 -w 2 -m 5 10.10.1.4)  # ICMP probes: the group lets ICMP in now
 check_equal "traceroute between instances shows one hop" "1" "$(grep -c '^ *[0-9]' <<<"$trace")"
 
-# TCP: a listener started with vpclab exec, reached from the other subnet (22 is the instance's sshd).
-$priv timeout 15 nc -l 8022 >"/tmp/$stack-nc.out" &
+# TCP: a listener started with vpclab exec on port 80 (the group allows it), reached from the other subnet.
+$priv timeout 15 nc -l 80 >"/tmp/$stack-nc.out" &
 background_pids+=($!)
-check "the listener on port 8022 comes up" wait_until 5 sh -c "$priv ss -ltn | grep -q ':8022 '"
-echo "hello from the public subnet" | $pub nc -q 1 -w 3 10.10.1.4 8022
+check "the listener on port 80 comes up" wait_until 5 sh -c "$priv ss -ltn | grep -q ':80 '"
+echo "hello from the public subnet" | $pub nc -q 1 -w 3 10.10.1.4 80
 check "TCP across subnets carries data" wait_until 5 grep -q "hello from the public subnet" "/tmp/$stack-nc.out"
 rm -f "/tmp/$stack-nc.out"
 

@@ -20,8 +20,9 @@
 #include "tests/unit/pipeline_lab.hpp"
 #include "wire/vnet_header.hpp"
 
-// Counts heap allocations made by this test binary (replaceable global operator new, [new.delete]).
-static std::atomic<std::size_t> allocations{0};
+// Counts heap allocations made by this test binary (replaceable global operator new, [new.delete]); the
+// other pipeline test files read it too.
+std::atomic<std::size_t> allocations{0};
 void* operator new(std::size_t n) {
     ++allocations;
     if (void* p = std::malloc(n ? n : 1)) return p;
