@@ -14,6 +14,9 @@ trap 'cleanup; rm -rf "$work"' EXIT
 # --- down never removes what a name points to -------------------------------------------------------
 s=$(new_stack s)
 check "a stack comes up" "$VPCLAB" up --stack-name "$s"
+# The pings below cross subnets: the seed's group lets ICMP in once a rule says so (as on AWS).
+seed_sg=$("$VPCLAB" ec2 describe-security-groups --stack-name "$s" --filters Name=group-name,Values='*jhSecurityGroup*' --query 'SecurityGroups[0].GroupId' --output text)
+check "ICMP allowed in the seed's group" "$VPCLAB" ec2 authorize-security-group-ingress --stack-name "$s" --group-id "$seed_sg" --protocol icmp --port -1 --cidr 10.10.0.0/16
 victim="$work/victim"
 mkdir -p "$victim/keep" && touch "$victim/keep/file"
 for bad in "$victim" "../../$victim" "" "." ".." "../$s" "$s/../$s"; do
