@@ -430,3 +430,71 @@ TEST_CASE("gateway endpoints and prefix lists from a template: routes to the ser
     CHECK(bad_policy.find("not a JSON object") != std::string::npos);
     CHECK(bad.find("com.amazonaws.ap-northeast-2.s4") != std::string::npos);
 }
+
+TEST_CASE("security group rule resources, prefix-list peers, network ACLs, entries and associations") {
+    const std::string text = R"(Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Sn:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24}
+  Office:
+    Type: AWS::EC2::PrefixList
+    Properties: {PrefixListName: office, AddressFamily: IPv4, MaxEntries: 5, Entries: [{Cidr: 203.0.113.0/24}]}
+  App:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupName: app
+      GroupDescription: app servers
+      VpcId: !Ref Vpc
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, SourcePrefixListId: !Ref Office}
+      SecurityGroupEgress:
+        - {IpProtocol: '-1', CidrIp: 10.0.0.0/16}
+  Db:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: db, VpcId: !Ref Vpc}
+  DbFromApp:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !Ref Db, IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: !Ref App}
+  AppToDb:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties: {GroupId: !Ref App, IpProtocol: tcp, FromPort: 5432, ToPort: 5432, DestinationSecurityGroupId: !Ref Db}
+  Acl:
+    Type: AWS::EC2::NetworkAcl
+    Properties: {VpcId: !Ref Vpc, Tags: [{Key: Name, Value: strict}]}
+  Http:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 6, RuleAction: allow, CidrBlock: 0.0.0.0/0, PortRange: {From: 80, To: 80}}
+  Ping:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {NetworkAclId: !Ref Acl, RuleNumber: 110, Protocol: 1, RuleAction: deny, Egress: true, CidrBlock: 10.0.0.0/8, Icmp: {Type: 8, Code: -1}}
+  Assoc:
+    Type: AWS::EC2::SubnetNetworkAclAssociation
+    Properties: {SubnetId: !Ref Sn, NetworkAclId: !Ref Acl}
+  Web:
+    Type: AWS::EC2::Instance
+    Properties: {SubnetId: !Ref Sn, SecurityGroupIds: [!Ref App, !Ref Db]}
+)";
+    auto lab = cfn::load_template(text, options("lab.yaml", true));
+    REQUIRE(lab.unsupported.empty());
+    const auto& m = *lab.model;
+    const auto& app = m.security_group_by_name("app");
+    REQUIRE(app.ingress.size() == 1);
+    CHECK(app.ingress[0].prefix_list_id == m.prefix_lists().back().id);
+    REQUIRE(app.egress.size() == 2);  // its inline rule and the AppToDb resource (no default all-outbound: egress was given)
+    CHECK(app.egress[1].source_group_id == m.security_group(app.egress[1].source_group_id).id);
+    const auto& acl = m.network_acl_of(m.subnets()[0].id);
+    CHECK_FALSE(acl.is_default);
+    REQUIRE(acl.entries.size() == 2);
+    CHECK(acl.entries[0].protocol == "6");
+    CHECK(acl.entries[1].egress);
+    CHECK(acl.entries[1].icmp->type == 8);
+    const auto& eni = m.network_interface(m.instances()[0].network_interface_ids[0]);
+    CHECK(eni.security_group_ids.size() == 2);
+    // A NetworkAclEntry on TCP without PortRange is refused where it is written.
+    std::string bad = text;
+    bad.replace(bad.find(", PortRange: {From: 80, To: 80}"), std::string(", PortRange: {From: 80, To: 80}").size(), "");
+    CHECK(error_of(bad).find("PortRange") != std::string::npos);
+}
