@@ -174,7 +174,6 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
 int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
     const std::string stack = lab.model->stack_name();
     const LabPlan plan = LabPlan::of(*lab.model);
-    const auto& addresses = options.public_addresses;
     preflight(*lab.model, plan);
     const std::vector<PrivateKeyFile> keys = make_template_keys(*lab.model);
     if (options.foreground) {
