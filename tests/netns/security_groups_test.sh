@@ -134,7 +134,8 @@ rss_before=$(rss)
 ec2 authorize-security-group-ingress --group-id "$ssh_like" --protocol tcp --port 2224 --cidr 0.0.0.0/0 >/dev/null
 ec2 modify-instance-attribute --instance-id "$(id_of jh-Custom-WEB-1)" --groups "$web_sg" "$ssh_like"
 check "a session on 2224 (tracked) starts before the flood" session 2224
-flood=$(on jh-EC2 "$UDP_FLOWS" 200000 198.18.10.10 198.18.11.10 198.18.100.10 198.18.12.10)
+# In jh-EC2's network namespace only (the helper lives in the build tree, which an instance's own /tmp may hide).
+flood=$(ip netns exec "$s-jh-EC2" "$UDP_FLOWS" 200000 198.18.10.10 198.18.11.10 198.18.100.10 198.18.12.10)
 check_contains "200,000 datagrams to distinct ports of four region hosts" "200000 datagrams sent" "$flood"
 check_equal "the table is full: 100,000 tracked flows" "100000" "$(ct_stat TrackedFlows)"
 check "new flows were refused and counted" test "$(ct_stat Refused)" -gt 0
