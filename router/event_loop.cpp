@@ -146,6 +146,10 @@ void EventLoop::drain_tap(std::uint32_t port) {
         bytes += static_cast<std::size_t>(len);
         process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)), scratch_, *this, flows_);
     }
+    publish_flow_stats();
+}
+
+void EventLoop::publish_flow_stats() noexcept {
     const auto& table = flows_.connections.table;
     state_.connection_tracking = {table.size(), table.capacity(), table.memory_bytes(), flows_.connections.refused};
 }
@@ -158,8 +162,7 @@ void EventLoop::sweep_idle_flows() noexcept {
     last_sweep_second_ = second;
     flows_.now = second;
     flows_.expire_some(idle_sweep_slots);
-    const auto& table = flows_.connections.table;
-    state_.connection_tracking = {table.size(), table.capacity(), table.memory_bytes(), flows_.connections.refused};
+    publish_flow_stats();
 }
 
 void EventLoop::network_acl_denied(routing::PortIndex port, bool inbound, std::uint32_t acl, std::uint16_t rule_number) noexcept {

@@ -114,6 +114,7 @@ GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot,
     const routing::CompiledSecurityGroups& groups = snapshot.security_groups_of(eni);
     const auto& timeouts = snapshot.port(eni).tracking;
     const auto key = tracking_key(ip, inbound, static_cast<std::uint16_t>(eni));
+    const std::uint8_t flags = tcp_flags(ip);
     if (key) {
         if (routing::FlowTable::Entry* flow = tracking.table.find(key->key, now)) {
             if (!key->quoted) {
@@ -121,7 +122,7 @@ GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot,
                 const bool from_opener = ((state & opened_inbound) != 0) == inbound;
                 if (!from_opener) state |= answered;
                 else if ((state & answered) && ip.protocol() == 17) state |= stream;
-                if (tcp_flags(ip) & (tcp_fin | tcp_rst)) state |= closing;
+                if (flags & (tcp_fin | tcp_rst)) state |= closing;
                 flow->value = state;
                 flow->idle_timeout = timeout_for(ip.protocol(), state, timeouts);
             }
@@ -129,10 +130,10 @@ GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot,
         }
     }
     if (!routing::security_groups_allow(inbound ? groups.ingress : groups.egress, rule_probe(ip, inbound))) return GroupVerdict::denied;
-    if (!key || key->quoted || (tcp_flags(ip) & tcp_rst)) return GroupVerdict::allowed;  // nothing to track
+    if (!key || key->quoted || (flags & tcp_rst)) return GroupVerdict::allowed;  // nothing to track
     if (groups.untracked(ip.protocol())) return GroupVerdict::untracked;
     std::uint32_t state = inbound ? opened_inbound : 0;
-    if (tcp_flags(ip) & tcp_fin) state |= closing;
+    if (flags & tcp_fin) state |= closing;
     const std::uint32_t timeout = timeout_for(ip.protocol(), state, timeouts);
     if (!tracking.table.upsert(key->key, state, now, timeout)) {
         // Full: reclaim what has expired nearby, then refuse the new flow if still full.

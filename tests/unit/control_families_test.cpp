@@ -841,3 +841,51 @@ TEST_CASE("customer-managed prefix lists by calls: versions, entries at a versio
     // AWS-managed lists stay: S3's and DynamoDB's.
     CHECK(lab.ok("DescribeManagedPrefixLists")["PrefixLists"].size() == 2);
 }
+
+TEST_CASE("security groups and network ACLs by calls: shorthand and --ip-permissions rules, ENI attributes, ACL entries; refusals change nothing") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string sg = lab.ok("CreateSecurityGroup", {{"GroupName", "web"}, {"Description", "web"}, {"VpcId", b.vpc}})["GroupId"];
+    const json added = lab.ok("AuthorizeSecurityGroupIngress", {{"GroupId", sg}, {"IpProtocol", "tcp"}, {"Port", "80"}, {"CidrIp", "0.0.0.0/0"}});
+    CHECK(added["Return"] == true);
+    CHECK(added["SecurityGroupRules"][0]["FromPort"] == 80);
+    lab.ok("AuthorizeSecurityGroupIngress", {{"GroupId", sg}, {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", "443"}, {"ToPort", "443"},
+                                                                                 {"IpRanges", {{{"CidrIp", "10.0.0.0/16"}}, {{"CidrIp", "10.1.0.0/16"}}}}}}}});
+    const json group = lab.ok("DescribeSecurityGroups", {{"GroupIds", {sg}}})["SecurityGroups"][0];
+    CHECK(group["IpPermissions"].size() == 2);                   // one per port range…
+    CHECK(group["IpPermissions"][1]["IpRanges"].size() == 2);    // …its peers listed in it
+    CHECK(lab.ok("DescribeSecurityGroupRules", {{"Filters", {{{"Name", "group-id"}, {"Values", {sg}}}}}})["SecurityGroupRules"].size() == 4);  // 3 in, 1 out
+    CHECK(lab.error_of("AuthorizeSecurityGroupIngress", {{"GroupId", sg}, {"IpProtocol", "tcp"}, {"Port", "80"}, {"CidrIp", "0.0.0.0/0"}}) ==
+          "InvalidPermission.Duplicate");
+    CHECK(lab.ok("DescribeSecurityGroups", {{"GroupIds", {sg}}})["SecurityGroups"][0] == group);
+
+    const std::string eni = lab.ok("CreateNetworkInterface", {{"SubnetId", b.priv}})["NetworkInterface"]["NetworkInterfaceId"];
+    lab.ok("ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", eni}, {"Groups", {sg}}});
+    lab.ok("ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", eni}, {"ConnectionTrackingSpecification", {{{"UdpTimeout", "45"}}}}});
+    const json described = lab.ok("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni}}})["NetworkInterfaces"][0];
+    CHECK(described["Groups"][0]["GroupId"] == sg);
+    CHECK(described["ConnectionTrackingConfiguration"]["UdpTimeout"] == 45);
+    CHECK(described["ConnectionTrackingConfiguration"]["TcpEstablishedTimeout"] == 432000);
+    CHECK(lab.error_of("ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", eni}, {"ConnectionTrackingSpecification", {{{"UdpTimeout", "5"}}}}}) ==
+          "InvalidParameterValue");
+    CHECK(lab.error_of("ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", eni}, {"Groups", {sg}}, {"ConnectionTrackingSpecification", {{{"UdpTimeout", "40"}}}}}) ==
+          "InvalidParameterCombination");
+    CHECK(lab.ok("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni}}})["NetworkInterfaces"][0] == described);
+    CHECK(lab.error_of("DeleteSecurityGroup", {{"GroupId", sg}}) == "DependencyViolation");
+
+    const std::string acl = lab.ok("CreateNetworkAcl", {{"VpcId", b.vpc}})["NetworkAcl"]["NetworkAclId"];
+    lab.ok("CreateNetworkAclEntry", {{"NetworkAclId", acl}, {"RuleNumber", "100"}, {"Protocol", "tcp"}, {"RuleAction", "allow"}, {"Ingress", true},
+                                     {"CidrBlock", "0.0.0.0/0"}, {"PortRange", {{{"From", "80"}, {"To", "80"}}}}});
+    CHECK(lab.error_of("CreateNetworkAclEntry", {{"NetworkAclId", acl}, {"RuleNumber", "100"}, {"Protocol", "-1"}, {"RuleAction", "deny"},
+                                                  {"Ingress", true}, {"CidrBlock", "0.0.0.0/0"}}) == "NetworkAclEntryAlreadyExists");
+    const json entries = lab.ok("DescribeNetworkAcls", {{"NetworkAclIds", {acl}}})["NetworkAcls"][0]["Entries"];
+    REQUIRE(entries.size() == 3);  // the final * of each direction, and rule 100
+    CHECK(entries[1] == json{{"CidrBlock", "0.0.0.0/0"}, {"Egress", false}, {"PortRange", {{"From", 80}, {"To", 80}}}, {"Protocol", "6"},
+                             {"RuleAction", "allow"}, {"RuleNumber", 100}});
+    CHECK(entries[2]["RuleNumber"] == 32767);
+    const std::string assoc = lab.ok("DescribeNetworkAcls", {{"Filters", {{{"Name", "association.subnet-id"}, {"Values", {b.priv}}}}}})["NetworkAcls"][0]
+                                  ["Associations"][0]["NetworkAclAssociationId"];
+    const std::string moved = lab.ok("ReplaceNetworkAclAssociation", {{"AssociationId", assoc}, {"NetworkAclId", acl}})["NewAssociationId"];
+    CHECK(moved != assoc);
+    CHECK(lab.error_of("DeleteNetworkAcl", {{"NetworkAclId", acl}}) == "DependencyViolation");
+}

@@ -94,6 +94,19 @@ std::optional<std::uint32_t> ipv4_param(const Request& params, const char* name)
     return c->network;
 }
 
+const Request& single_structure(const Request& value) {
+    static const Request empty = Request::object();
+    if (!value.is_array()) return value;
+    return value.empty() ? empty : value.front();
+}
+
+routing::Cidr cidr_param(const std::string& text, const char* parameter) {
+    std::string why;
+    const auto c = routing::Cidr::parse(text, &why);
+    if (!c) throw ApiError("InvalidParameterValue", std::string(parameter) + ": " + why, parameter);
+    return *c;
+}
+
 const Request* structures_param(const Request& params, const char* name) {
     auto it = params.find(name);
     return it == params.end() ? nullptr : &*it;

@@ -36,6 +36,11 @@ std::optional<int> int_param(const Request& params, const char* name);
 std::optional<int> signed_int_param(const Request& params, const char* name);
 // The "structures" parameters: a list of objects (checked by check_params).
 const Request* structures_param(const Request& params, const char* name);
+// A parameter that is one structure (--port-range From=80,To=80): the object, or the first of a list (as the
+// structures kind sends it), or an empty object.
+const Request& single_structure(const Request& value);
+// A CIDR in a parameter, InvalidParameterValue naming `parameter` when it does not parse.
+routing::Cidr cidr_param(const std::string& text, const char* parameter);
 
 // The time now in UTC, formatted by strftime(3) `format`.
 std::string utc_now(const char* format);

@@ -33,16 +33,13 @@ routing::NetworkAclEntry entry_of(const Request& params) {
     e.egress = egress;
     const std::string cidr = string_param(params, "CidrBlock");
     if (cidr.empty()) throw ApiError("MissingParameter", "The request must contain the parameter CidrBlock", "CidrBlock");
-    std::string why;
-    const auto c = routing::Cidr::parse(cidr, &why);
-    if (!c) throw ApiError("InvalidParameterValue", "CidrBlock: " + why, "CidrBlock");
-    e.cidr = *c;
+    e.cidr = cidr_param(cidr, "CidrBlock");
     if (const Request* range = structures_param(params, "PortRange")) {
-        const Request& r = range->is_array() ? (range->empty() ? Request::object() : range->front()) : *range;
+        const Request& r = single_structure(*range);
         e.port_range = routing::NetworkAclEntry::PortRange{signed_int_param(r, "From").value_or(-1), signed_int_param(r, "To").value_or(-1)};
     }
     if (const Request* icmp = structures_param(params, "IcmpTypeCode")) {
-        const Request& r = icmp->is_array() ? (icmp->empty() ? Request::object() : icmp->front()) : *icmp;
+        const Request& r = single_structure(*icmp);
         e.icmp = routing::NetworkAclEntry::IcmpTypeCode{signed_int_param(r, "Type").value_or(-1), signed_int_param(r, "Code").value_or(-1)};
     }
     return e;

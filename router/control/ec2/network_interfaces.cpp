@@ -109,7 +109,7 @@ json modify_network_interface_attribute(const Request& params, RouterState& stat
     const auto group_ids = list_param(params, "Groups");
     std::optional<int> tcp, udp_stream, udp;
     if (tracking) {
-        const Request& t = tracking->is_array() ? (tracking->empty() ? Request::object() : tracking->front()) : *tracking;
+        const Request& t = single_structure(*tracking);
         for (const auto& [k, v] : t.items())
             if (k != "TcpEstablishedTimeout" && k != "UdpStreamTimeout" && k != "UdpTimeout")
                 throw ApiError("InvalidParameterValue", "--connection-tracking-specification: unknown member " + k +

@@ -19,13 +19,6 @@ json managed_prefix_list_json(const routing::VpcModel& m, const routing::Managed
 
 namespace {
 
-routing::Cidr cidr_of(const std::string& text, const char* parameter) {
-    std::string why;
-    const auto c = routing::Cidr::parse(text, &why);
-    if (!c) throw ApiError("InvalidParameterValue", why, parameter);
-    return *c;
-}
-
 // --entries / --add-entries: [{"Cidr": …, "Description": …}]; --remove-entries: [{"Cidr": …}].
 std::vector<routing::PrefixListEntry> entries_param(const Request& params, const char* name) {
     std::vector<routing::PrefixListEntry> out;
@@ -33,7 +26,7 @@ std::vector<routing::PrefixListEntry> entries_param(const Request& params, const
         for (const auto& e : *list) {
             const std::string cidr = string_param(e, "Cidr");
             if (cidr.empty()) throw ApiError("MissingParameter", std::string(name) + ": each entry needs Cidr", name);
-            out.push_back({cidr_of(cidr, name), string_param(e, "Description")});
+            out.push_back({cidr_param(cidr, name), string_param(e, "Description")});
         }
     return out;
 }

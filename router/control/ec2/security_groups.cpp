@@ -112,12 +112,7 @@ std::vector<routing::SecurityGroupRule> rules_of(const Request& params, const ro
                     out.push_back(std::move(r));
                 }
             };
-            each("IpRanges", [&](const Request& item, routing::SecurityGroupRule& r) {
-                std::string why;
-                const auto c = routing::Cidr::parse(string_param(item, "CidrIp"), &why);
-                if (!c) throw ApiError("InvalidParameterValue", "IpRanges: CidrIp: " + why, "IpPermissions");
-                r.cidr = *c;
-            });
+            each("IpRanges", [&](const Request& item, routing::SecurityGroupRule& r) { r.cidr = cidr_param(string_param(item, "CidrIp"), "IpPermissions"); });
             each("PrefixListIds", [&](const Request& item, routing::SecurityGroupRule& r) { r.prefix_list_id = string_param(item, "PrefixListId"); });
             each("UserIdGroupPairs", [&](const Request& item, routing::SecurityGroupRule& r) {
                 r.source_group_id = string_param(item, "GroupId");
@@ -138,12 +133,7 @@ std::vector<routing::SecurityGroupRule> rules_of(const Request& params, const ro
         if (protocol.empty()) throw ApiError("MissingParameter", "--protocol is required with --port, --cidr or --source-group", "IpProtocol");
         r.ip_protocol = protocol;
         if (!port.empty()) std::tie(r.from_port, r.to_port) = ports_of(port);
-        if (!cidr.empty()) {
-            std::string why;
-            const auto c = routing::Cidr::parse(cidr, &why);
-            if (!c) throw ApiError("InvalidParameterValue", "--cidr: " + why, "CidrIp");
-            r.cidr = *c;
-        }
+        if (!cidr.empty()) r.cidr = cidr_param(cidr, "CidrIp");
         // --source-group takes a group's ID or its name (in the group's VPC).
         if (!source_group.empty())
             r.source_group_id = source_group.rfind("sg-", 0) == 0 ? source_group : m.security_group_by_name(source_group, g.vpc_id).id;

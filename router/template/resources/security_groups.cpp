@@ -77,14 +77,13 @@ void create_rule(ResourceContext& c, bool ingress) {
     }
     if (group_id.empty()) props.fail("GroupId", ingress ? "is required (or GroupName)" : "is required");
     const std::string vpc_id = c.model.security_group(group_id).vpc_id;
+    // The rule's keys are the resource's properties (RuleKeys reads only the keys of this direction).
     routing::SecurityGroupRule rule;
     RuleKeys keys{c, ingress};
-    for (const char* k : {"IpProtocol", "FromPort", "ToPort", "CidrIp", "Description",
-                          ingress ? "SourceSecurityGroupId" : "DestinationSecurityGroupId",
-                          ingress ? "SourcePrefixListId" : "DestinationPrefixListId", "SourceSecurityGroupName"}) {
-        if (!ingress && std::string(k) == "SourceSecurityGroupName") continue;
-        if (const Node* v = props.get(k); v && !v->is_null()) keys.read(rule, k, *v, k, vpc_id);
-    }
+    for (const char* k : {"IpProtocol", "FromPort", "ToPort", "CidrIp", "Description", "SourceSecurityGroupId", "SourceSecurityGroupName",
+                          "SourcePrefixListId", "DestinationSecurityGroupId", "DestinationPrefixListId"})
+        if (const Node* v = c.props.get(k); v && !v->is_null() && !keys.read(rule, k, *v, k, vpc_id))
+            c.unsupported(v->where(), std::string(k) + " is not a property of this rule's direction and was ignored");
     const auto added = c.model.authorize_security_group(group_id, ingress, {rule});
     c.set_ref(added.front().rule_id);
     c.set_att("Id", added.front().rule_id);
