@@ -74,7 +74,7 @@ Cidr random_cidr(std::mt19937& rng) {
     const std::uint32_t base = bases[rng() % 4];
     const std::uint8_t length = base == 0 ? static_cast<std::uint8_t>(rng() % 3 == 0 ? 0 : 8 + rng() % 25) : static_cast<std::uint8_t>(16 + rng() % 17);
     const std::uint32_t mask = length == 0 ? 0 : ~std::uint32_t{0} << (32 - length);
-    return Cidr{(base | (rng() & 0x1ff)) & mask, length};
+    return Cidr{static_cast<std::uint32_t>((base | (rng() & 0x1ff)) & mask), length};
 }
 
 RuleProbe random_probe(std::mt19937& rng, const std::vector<std::uint32_t>& hosts) {
