@@ -208,6 +208,8 @@ void EventLoop::install(routing::PortId port, tap::TapDevice tap) {
     network_.install(port, std::move(tap));
     if (state_.counters.size() <= port) state_.counters.resize(port + 1);
     state_.counters[port] = PortCounters{};  // a reused port starts from zero
+    flows_.forget_port(port);                 // …and with no flows of the ENI that had it before
+    publish_flow_stats();
     watch(fd, port);
 }
 
@@ -241,6 +243,8 @@ void EventLoop::release(const std::string& instance_id, const std::string& netns
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
         job.to_close.push_back(network_.release(port));
     }
+    for (const routing::PortId port : ports) flows_.forget_port(port);  // its tracked connections end with it
+    publish_flow_stats();
     launcher_.submit(std::move(job));
 }
 
@@ -291,10 +295,12 @@ void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool o
                 spdlog::warn("port {}: epoll_ctl: {}", port, std::strerror(errno));
         } else {
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+            flows_.forget_port(port);  // a stopped instance's connections are gone, as on AWS
         }
         tap::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
         if (copy) job.carrier_fds.push_back(std::move(copy));
     }
+    publish_flow_stats();
     launcher_.submit(std::move(job));
 }
 

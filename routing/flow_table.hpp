@@ -38,6 +38,22 @@ public:
     // call stopped (a clock hand), so the data path can expire a little per batch. Returns removed count.
     std::size_t expire(std::uint32_t now, std::size_t max_slots) noexcept;
 
+    // Removes every flow for which `doomed(key, entry)` is true: a walk over all slots, for the control
+    // path (an ENI that goes away takes its flows with it), never per packet.
+    template <class Predicate>
+    std::size_t erase_if(Predicate&& doomed) noexcept {
+        std::size_t removed = 0;
+        for (std::size_t i = 0; i < slots_.size(); ++i) {
+            // Erasing shifts a later member of the run into slot i (never an unvisited one behind it): look
+            // at slot i again until it is empty or kept.
+            while (slots_[i].used && doomed(static_cast<const FlowKey&>(slots_[i].key), static_cast<const Entry&>(slots_[i].entry))) {
+                erase_at(i);
+                ++removed;
+            }
+        }
+        return removed;
+    }
+
     std::size_t size() const { return size_; }
     std::size_t capacity() const { return max_flows_; }
     std::size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }

@@ -17,6 +17,15 @@ struct FlowState {
     ConnectionTracking connections;  // security group connection tracking, per ENI
     std::uint32_t now = 0;           // seconds on a monotonic clock, set by the caller before each batch
 
+    // Forgets every flow of an ENI's port: called when the port is released, stops forwarding, or is
+    // given to another ENI, so no tracked connection outlives its ENI and a reused port starts clean
+    // (AWS: a stopped instance's connections are gone). Walks the tables: control path only.
+    std::size_t forget_port(routing::PortIndex port) noexcept {
+        std::size_t removed = connections.table.erase_if([port](const routing::FlowKey& key, const routing::FlowTable::Entry&) { return key.zone == static_cast<std::uint16_t>(port); });
+        removed += endpoint.table.erase_if([port](const routing::FlowKey&, const routing::FlowTable::Entry& entry) { return entry.value == port; });
+        return removed;
+    }
+
     // Reclaims idle flows a few slots at a time (per batch), so forwarding never pauses for it.
     void expire_some(std::size_t slots) noexcept {
         endpoint.table.expire(now, slots);
