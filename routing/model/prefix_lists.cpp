@@ -123,6 +123,11 @@ void VpcModel::delete_managed_prefix_list(const std::string& prefix_list_id) {
         for (const auto& r : t.routes)
             if (r.destination_prefix_list_id == l.id)
                 dependency_violation("prefix list", l.id, "route table " + t.id + " has a route to it");
+    for (const auto& g : security_groups_)
+        for (const auto* rules : {&g.ingress, &g.egress})
+            for (const auto& r : *rules)
+                if (r.prefix_list_id == l.id)
+                    dependency_violation("prefix list", l.id, "security group " + g.id + " has a rule that names it (" + r.rule_id + ")");
     const std::string id = l.id;
     std::erase_if(prefix_lists_, [&](const ManagedPrefixList& x) { return x.id == id; });
 }

@@ -258,6 +258,16 @@ TEST_CASE("security group and ACL refusals name what is wrong and change nothing
     CHECK(code_of([&] { m.modify_connection_tracking(eni, 59, std::nullopt, std::nullopt); }) == "InvalidParameterValue");
     CHECK(m.network_interface(eni).connection_tracking == ConnectionTrackingTimeouts{});
     CHECK(code_of([&] { m.create_security_group("", lab.vpc, "web", "again", {}, std::nullopt, {}); }) == "InvalidGroup.Duplicate");
+    // A prefix list a rule names cannot be deleted while the rule is there (DependencyViolation).
+    const std::string office = m.create_managed_prefix_list("", "office", 10, {{Cidr{0xcb007100, 24}, ""}}, {}).id;
+    SecurityGroupRule from_office = ssh;
+    from_office.cidr.reset();
+    from_office.prefix_list_id = office;
+    m.authorize_security_group(web, false, {from_office});
+    CHECK(code_of([&] { m.delete_managed_prefix_list(office); }) == "DependencyViolation");
+    CHECK(m.prefix_list(office).id == office);
+    m.revoke_security_group(web, false, {from_office}, {});
+    m.delete_managed_prefix_list(office);
 
     const std::string acl = m.create_network_acl("", lab.vpc, {}).id;
     NetworkAclEntry e;
