@@ -115,8 +115,13 @@ GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot,
     const auto& timeouts = snapshot.port(eni).tracking;
     const auto key = tracking_key(ip, inbound, static_cast<std::uint16_t>(eni));
     const std::uint8_t flags = tcp_flags(ip);
+    // An ICMP echo flow is opened by a request; the opener sends only requests on it, the other side only
+    // replies (anything else is judged by the rules, as a new packet).
+    const bool echo_request = ip.protocol() == 1 && key && !key->quoted && ip.payload()[0] == 8;
     if (key) {
-        if (routing::FlowTable::Entry* flow = tracking.table.find(key->key, now)) {
+        routing::FlowTable::Entry* flow = tracking.table.find(key->key, now);
+        if (flow && ip.protocol() == 1 && !key->quoted && echo_request != (((flow->value & opened_inbound) != 0) == inbound)) flow = nullptr;
+        if (flow) {
             if (!key->quoted) {
                 std::uint32_t state = flow->value;
                 const bool from_opener = ((state & opened_inbound) != 0) == inbound;
@@ -130,7 +135,8 @@ GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot,
         }
     }
     if (!routing::security_groups_allow(inbound ? groups.ingress : groups.egress, rule_probe(ip, inbound))) return GroupVerdict::denied;
-    if (!key || key->quoted || (flags & tcp_rst)) return GroupVerdict::allowed;  // nothing to track
+    // Nothing to track: no key, an ICMP error, a reset, or an echo reply no request opened.
+    if (!key || key->quoted || (flags & tcp_rst) || (ip.protocol() == 1 && !echo_request)) return GroupVerdict::allowed;
     if (groups.untracked(ip.protocol())) return GroupVerdict::untracked;
     std::uint32_t state = inbound ? opened_inbound : 0;
     if (flags & tcp_fin) state |= closing;

@@ -125,6 +125,29 @@ TEST_CASE("stateful: replies to an instance's own connections pass a group with 
     CHECK(dropped(send_packet(lab, lab.region, test::build_icmp_error(3, 3, s3, other)), lab.pub_host, DropReason::security_group_ingress));
 }
 
+TEST_CASE("an ICMP echo flow runs one way: the opener's requests and the other side's replies, nothing else") {
+    SeedGroupLab lab;
+    const std::string closed = lab.m.create_security_group("Closed", lab.vpc, "closed", "nothing in", {}, std::nullopt, {}).id;
+    lab.m.modify_network_interface_groups(lab.eni_on(lab.pub_host), {closed});
+    lab.recompile();
+    auto echo = [](std::uint8_t type, std::uint32_t from, std::uint32_t to, std::uint16_t id) {
+        auto p = test::build_packet({1, from, to, id, 0});
+        std::uint8_t* h = p.data() + 20;
+        h[0] = type;
+        wire::store_be16(h + 2, 0);
+        wire::store_be16(h + 2, wire::internet_checksum(wire::ConstBytes(h, p.size() - 20)));
+        return p;
+    };
+    CHECK(delivered(send_packet(lab, lab.pub_host, echo(8, pub_ip, s3, 7)), lab.region));      // ping out: allowed, tracked
+    CHECK(delivered(send_packet(lab, lab.region, echo(0, s3, public_ip, 7)), lab.pub_host));   // its reply
+    // The far side's own request with the same identifier is not part of the flow: no rule lets it in.
+    CHECK(dropped(send_packet(lab, lab.region, echo(8, s3, public_ip, 7)), lab.pub_host, DropReason::security_group_ingress));
+    CHECK(dropped(send_packet(lab, lab.region, echo(0, s3, public_ip, 8)), lab.pub_host, DropReason::security_group_ingress));  // unsolicited reply
+    // An echo reply the instance sends unasked opens nothing: a request back with its identifier is dropped.
+    CHECK(delivered(send_packet(lab, lab.pub_host, echo(0, pub_ip, s3, 9)), lab.region));
+    CHECK(dropped(send_packet(lab, lab.region, echo(8, s3, public_ip, 9)), lab.pub_host, DropReason::security_group_ingress));
+}
+
 TEST_CASE("a tracked connection survives revoking its rule; an untracked one stops at once") {
     SeedGroupLab lab;
     // Tracked: SSH allowed by the seed group's port-22 rule.
