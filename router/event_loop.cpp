@@ -193,8 +193,8 @@ void EventLoop::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropRea
     try {
         if (suppressed) spdlog::debug("({} more drops not logged: at most {} lines a second)", suppressed, drop_log_lines_per_second);
         std::string line = describe_drop(*state_.model, *state_.snapshot, ingress, frame, reason);
-        if (by_acl && last_acl_denial_.acl < state_.model->network_acls().size())
-            line += " (" + acl_rule_name(state_.model->network_acls()[last_acl_denial_.acl], last_acl_denial_.rule_number) + ")";
+        if (const routing::NetworkAcl* acl = by_acl ? routing::network_acl_by_key(*state_.model, last_acl_denial_.acl) : nullptr)
+            line += " (" + acl_rule_name(*acl, last_acl_denial_.rule_number) + ")";
         spdlog::debug("{}", line);
     } catch (...) {
         // Out of memory while logging: the drop is counted all the same.

@@ -110,7 +110,7 @@ CompiledSecurityGroups compile_security_groups(const VpcModel& model, const std:
 
 CompiledNetworkAcl compile_network_acl(const VpcModel& model, std::uint32_t acl_index) {
     CompiledNetworkAcl c;
-    c.acl = acl_index;
+    c.acl = network_acl_key(model.network_acls()[acl_index].id);
     const NetworkAcl& acl = model.network_acls()[acl_index];
     for (const auto& e : acl.entries) {
         CompiledAclEntry x;
@@ -133,6 +133,18 @@ CompiledNetworkAcl compile_network_acl(const VpcModel& model, std::uint32_t acl_
     std::sort(c.inbound.begin(), c.inbound.end(), by_number);
     std::sort(c.outbound.begin(), c.outbound.end(), by_number);
     return c;
+}
+
+std::uint32_t network_acl_key(std::string_view id) noexcept {
+    std::uint32_t h = 2166136261u;
+    for (const char c : id) h = (h ^ static_cast<std::uint8_t>(c)) * 16777619u;
+    return h;
+}
+
+const NetworkAcl* network_acl_by_key(const VpcModel& model, std::uint32_t key) noexcept {
+    for (const auto& acl : model.network_acls())
+        if (network_acl_key(acl.id) == key) return &acl;
+    return nullptr;
 }
 
 }  // namespace vpclab::routing

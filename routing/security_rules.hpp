@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "routing/ipv4_cidr.hpp"
@@ -16,6 +17,7 @@
 namespace vpclab::routing {
 
 class VpcModel;
+struct NetworkAcl;
 
 // What a rule is matched against.
 struct RuleProbe {
@@ -58,13 +60,19 @@ struct CompiledAclEntry {
     bool allow = false;
 };
 struct CompiledNetworkAcl {
-    std::uint32_t acl = 0;  // index into VpcModel::network_acls() (for the drop log)
+    std::uint32_t acl = 0;  // network_acl_key of its ID: names the ACL in stats and the drop log
     std::vector<CompiledAclEntry> inbound, outbound;
 };
 struct AclVerdict {
     bool allow = false;
     std::uint16_t rule_number = 0;  // the rule that decided; 32767 for "*"
 };
+// A 32-bit key for an ACL's ID (FNV-1a), which the data path hands to its counters: unlike an index it
+// stays the ACL's own when others are deleted, and a deleted ACL's key finds nothing.
+std::uint32_t network_acl_key(std::string_view id) noexcept;
+// The model's ACL with that key, or nullptr.
+const NetworkAcl* network_acl_by_key(const VpcModel& model, std::uint32_t key) noexcept;
+
 AclVerdict network_acl_verdict(const std::vector<CompiledAclEntry>& entries, const RuleProbe& probe) noexcept;
 
 // Compiles groups by ID (their rules, peers expanded from the model as it is now).

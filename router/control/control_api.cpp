@@ -98,8 +98,9 @@ json stats(const RouterState& state) {
         // Which network ACL rules denied this ENI's traffic (going out of its subnet, or coming in).
         json acl_denials = json::array();
         for (const auto& a : c.acl_rule_drops) {
-            if (!a.frames || a.acl >= m.network_acls().size()) continue;
-            const auto& acl = m.network_acls()[a.acl];
+            const routing::NetworkAcl* found = a.frames ? routing::network_acl_by_key(m, a.acl) : nullptr;
+            if (!found) continue;  // since deleted
+            const auto& acl = *found;
             acl_denials.push_back({{"NetworkAclId", acl.id}, {"Egress", !a.inbound},
                                    {"RuleNumber", a.rule_number == routing::network_acl_final_rule ? json("*") : json(a.rule_number)},
                                    {"Frames", a.frames}});

@@ -17,7 +17,7 @@ struct PortCounters {
     // Network ACL denials by rule, for `vpclab stats`: the first few distinct (ACL, direction, rule) that
     // denied frames of this ENI; later ones are counted only by reason (a fixed array: nothing allocates).
     struct AclRuleDrops {
-        std::uint32_t acl = 0;  // index into VpcModel::network_acls() when counted
+        std::uint32_t acl = 0;  // routing::network_acl_key of the ACL's ID
         std::uint16_t rule_number = 0;
         bool inbound = false;
         std::uint64_t frames = 0;

@@ -27,9 +27,13 @@ struct Sink final : FrameSink {
     std::vector<PortIndex> sent;
     std::vector<std::pair<PortIndex, DropReason>> drops;
     std::vector<std::uint16_t> acl_rules;  // rule numbers that denied
+    std::vector<std::uint32_t> acls;        // the keys (routing::network_acl_key) of the ACLs that denied
     void transmit(PortIndex port, wire::ConstBytes) noexcept override { sent.push_back(port); }
     void drop(PortIndex port, wire::ConstBytes, DropReason reason) noexcept override { drops.emplace_back(port, reason); }
-    void network_acl_denied(PortIndex, bool, std::uint32_t, std::uint16_t rule) noexcept override { acl_rules.push_back(rule); }
+    void network_acl_denied(PortIndex, bool, std::uint32_t acl, std::uint16_t rule) noexcept override {
+        acl_rules.push_back(rule);
+        acls.push_back(acl);
+    }
 };
 
 std::vector<std::uint8_t> frame(const wire::MacAddress& from, const std::vector<std::uint8_t>& packet) {
@@ -195,6 +199,7 @@ TEST_CASE("a rule naming a group lets its members in, and a member added later t
 
 TEST_CASE("network ACLs: lowest rule first, replies need their own rule, not applied inside a subnet") {
     SeedGroupLab lab;
+    const std::string unused = lab.m.create_network_acl("Unused", lab.vpc, {}).id;  // created first, deleted below
     const std::string acl = lab.m.create_network_acl("Strict", lab.vpc, {}).id;
     routing::NetworkAclEntry http_in;
     http_in.rule_number = 100;
@@ -210,6 +215,12 @@ TEST_CASE("network ACLs: lowest rule first, replies need their own rule, not app
     auto reply = send(lab, lab.priv_host, {6, priv_ip, pub_ip, 80, 46000});
     CHECK(dropped(reply, lab.priv_host, DropReason::network_acl_outbound));
     CHECK(reply.acl_rules == std::vector<std::uint16_t>{32767});
+    // The denial names its ACL by a key that stays its own when an ACL listed before it is deleted.
+    REQUIRE(reply.acls.size() == 1);
+    CHECK(routing::network_acl_by_key(lab.m, reply.acls[0])->id == acl);
+    lab.m.delete_network_acl(unused);
+    CHECK(routing::network_acl_by_key(lab.m, reply.acls[0])->id == acl);
+    CHECK(routing::network_acl_by_key(lab.m, routing::network_acl_key(unused)) == nullptr);
     routing::NetworkAclEntry ephemeral = http_in;
     ephemeral.egress = true;
     ephemeral.port_range = routing::NetworkAclEntry::PortRange{1024, 65535};
