@@ -151,7 +151,8 @@ void EventLoop::drain_tap(std::uint32_t port) {
 
 void EventLoop::publish_flow_stats() noexcept {
     const auto& table = flows_.connections.table;
-    state_.connection_tracking = {table.size(), table.capacity(), table.memory_bytes(), flows_.connections.refused};
+    state_.connection_tracking = {table.size(), table.capacity(), table.memory_bytes() + flows_.connections.fragments.memory_bytes(),
+                                  flows_.connections.refused};
 }
 
 void EventLoop::sweep_idle_flows() noexcept {

@@ -82,6 +82,18 @@ std::uint32_t timeout_for(std::uint8_t protocol, std::uint32_t state, const rout
     }
 }
 
+// The datagram a fragment belongs to (RFC 791: fragments share source, destination, protocol and
+// identification), per ENI and direction (the packet's own source and destination).
+routing::FlowKey datagram_of(const wire::Ipv4View& ip, std::uint16_t zone) {
+    routing::FlowKey k;
+    k.source = ip.source();
+    k.destination = ip.destination();
+    k.source_port = ip.identification();
+    k.protocol = ip.protocol();
+    k.zone = zone;
+    return k;
+}
+
 std::uint8_t tcp_flags(const wire::Ipv4View& ip) {
     const wire::Bytes l4 = ip.payload();
     return ip.protocol() == 6 && ip.is_first_fragment() && l4.size() >= 14 ? l4[13] : 0;
@@ -109,8 +121,10 @@ routing::RuleProbe rule_probe(const wire::Ipv4View& ip, bool inbound) noexcept {
     return p;
 }
 
-GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
-                                    bool inbound, ConnectionTracking& tracking, std::uint32_t now) noexcept {
+namespace {
+
+GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip, bool inbound,
+                          ConnectionTracking& tracking, std::uint32_t now) noexcept {
     const routing::CompiledSecurityGroups& groups = snapshot.security_groups_of(eni);
     const auto& timeouts = snapshot.port(eni).tracking;
     const auto key = tracking_key(ip, inbound, static_cast<std::uint16_t>(eni));
@@ -150,6 +164,20 @@ GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot,
         }
     }
     return GroupVerdict::allowed;
+}
+
+}  // namespace
+
+GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
+                                    bool inbound, ConnectionTracking& tracking, std::uint32_t now) noexcept {
+    const auto zone = static_cast<std::uint16_t>(eni);
+    if (!ip.is_first_fragment() && tracking.fragments.find(datagram_of(ip, zone), now)) return GroupVerdict::tracked;
+    const GroupVerdict verdict = judge_packet(snapshot, eni, ip, inbound, tracking, now);
+    // A first fragment that passed lets the rest of its datagram through (when the table has room; else
+    // they are judged by the rules). Untracked flows need no memory: the all-open rules pass them anyway.
+    if (ip.is_first_fragment() && ip.more_fragments() && passes(verdict) && verdict != GroupVerdict::untracked)
+        tracking.fragments.upsert(datagram_of(ip, zone), 0, now, ConnectionTracking::fragment_seconds);
+    return verdict;
 }
 
 }  // namespace vpclab::router

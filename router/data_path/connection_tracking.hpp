@@ -8,6 +8,9 @@
 // and protocol alone. An ICMP error passes as part of the flow it quotes. TCP and UDP flows that all-open
 // rules allow both ways are not tracked ("untracked connections"): each packet is judged by the rules.
 // The table is bounded; when it is full a new tracked flow is refused and counted, never grown.
+// Fragments (RFC 791): only the first carries ports, so a datagram whose first fragment passed the groups
+// is remembered by source, destination, protocol and identification, and its later fragments pass with it
+// (a large UDP reply to a tracked query arrives whole). Later fragments seen first are judged by the rules.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +30,14 @@ struct ConnectionTracking {
     // single UDP exchange.
     static constexpr std::uint32_t tcp_transitory_seconds = 60, other_protocol_seconds = 600;
 
-    explicit ConnectionTracking(std::size_t max_flows = default_max_flows) : table(max_flows) {}
+    // Datagrams in fragments remembered at once (16,384 slots, 512 KiB), each 30 s at most: Linux's
+    // default reassembly timeout (ipfrag_time), after which the receiver gives up on the datagram anyway.
+    static constexpr std::size_t max_fragmented_datagrams = 8192;
+    static constexpr std::uint32_t fragment_seconds = 30;
+
+    explicit ConnectionTracking(std::size_t max_flows = default_max_flows) : table(max_flows), fragments(max_fragmented_datagrams) {}
     routing::FlowTable table;
+    routing::FlowTable fragments;  // first fragments that passed, keyed by RFC 791's (source, destination, protocol, id)
     std::uint64_t refused = 0;  // new flows refused because the table was full
 };
 

@@ -21,7 +21,9 @@ struct FlowState {
     // given to another ENI, so no tracked connection outlives its ENI and a reused port starts clean
     // (AWS: a stopped instance's connections are gone). Walks the tables: control path only.
     std::size_t forget_port(routing::PortIndex port) noexcept {
-        std::size_t removed = connections.table.erase_if([port](const routing::FlowKey& key, const routing::FlowTable::Entry&) { return key.zone == static_cast<std::uint16_t>(port); });
+        const auto of_port = [port](const routing::FlowKey& key, const routing::FlowTable::Entry&) { return key.zone == static_cast<std::uint16_t>(port); };
+        std::size_t removed = connections.table.erase_if(of_port);
+        removed += connections.fragments.erase_if(of_port);
         removed += endpoint.table.erase_if([port](const routing::FlowKey&, const routing::FlowTable::Entry& entry) { return entry.value == port; });
         return removed;
     }
@@ -30,6 +32,7 @@ struct FlowState {
     void expire_some(std::size_t slots) noexcept {
         endpoint.table.expire(now, slots);
         connections.table.expire(now, slots);
+        connections.fragments.expire(now, slots);
     }
 };
 

@@ -227,6 +227,9 @@ void from_region(Context& c, Frame& f) {
     if (g.kind == routing::GatewayDecision::Kind::detached) return c.sink.drop(c.ingress, c.frame, DropReason::internet_gateway_detached);
     if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, c.frame, DropReason::no_such_public_ip);
     const routing::PortInfo& to = c.snap.port(g.port);
+    // The internet path's MTU is met at the gateway, before the subnet's ACL and the ENI's groups: a
+    // packet too big for it is answered there whatever the filters would have said, as a router on the
+    // path would. The filters then judge the whole packet once, not each fragment.
     const MtuVerdict mtu = check_internet_mtu(c, f, sp.region_router_ip, sp.region_router_mac);
     if (mtu == MtuVerdict::refused) return;
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, g.from, g.to, f.vnet.needs_checksum());

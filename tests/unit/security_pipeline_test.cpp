@@ -152,6 +152,36 @@ TEST_CASE("an ICMP echo flow runs one way: the opener's requests and the other s
     CHECK(dropped(send_packet(lab, lab.region, echo(8, s3, public_ip, 9)), lab.pub_host, DropReason::security_group_ingress));
 }
 
+TEST_CASE("the later fragments of a datagram whose first fragment passed go with it; others are judged by the rules") {
+    SeedGroupLab lab;
+    const std::string closed = lab.m.create_security_group("Closed", lab.vpc, "closed", "nothing in", {}, std::nullopt, {}).id;
+    lab.m.modify_network_interface_groups(lab.eni_on(lab.pub_host), {closed});
+    lab.recompile();
+    // RFC 791: the fragment field (flags and offset in 8-byte units) and the identification they share.
+    auto fragment = [](std::vector<std::uint8_t> p, std::uint16_t id, std::uint16_t field) {
+        wire::store_be16(p.data() + 4, id);
+        wire::store_be16(p.data() + 6, field);
+        wire::Ipv4View(p).fill_header_checksum();
+        return p;
+    };
+    constexpr std::uint16_t more_fragments = 0x2000;
+    CHECK(delivered(send(lab, lab.pub_host, {17, pub_ip, s3, 42000, 53}), lab.region));  // a query out: tracked
+    const auto reply = test::build_packet({17, s3, public_ip, 53, 42000}, 1000, 0, false);
+    CHECK(delivered(send_packet(lab, lab.region, fragment(reply, 77, more_fragments)), lab.pub_host));  // first: the flow's reply
+    CHECK(delivered(send_packet(lab, lab.region, fragment(reply, 77, 125)), lab.pub_host));  // the rest of datagram 77
+    // A later fragment of a datagram whose first fragment was not seen: no rule lets UDP in.
+    CHECK(dropped(send_packet(lab, lab.region, fragment(reply, 78, 125)), lab.pub_host, DropReason::security_group_ingress));
+    // A first fragment the groups refused lets nothing of its datagram through.
+    const auto unsolicited = test::build_packet({17, s3, public_ip, 53, 42001}, 1000, 0, false);
+    CHECK(dropped(send_packet(lab, lab.region, fragment(unsolicited, 79, more_fragments)), lab.pub_host, DropReason::security_group_ingress));
+    CHECK(dropped(send_packet(lab, lab.region, fragment(unsolicited, 79, 125)), lab.pub_host, DropReason::security_group_ingress));
+    // Stopping the instance forgets its datagrams with its flows.
+    CHECK(lab.flows.connections.fragments.size() == 1);
+    lab.flows.forget_port(lab.pub_host);
+    CHECK(lab.flows.connections.fragments.size() == 0);
+    CHECK(lab.flows.connections.table.size() == 0);
+}
+
 TEST_CASE("a tracked connection survives revoking its rule; an untracked one stops at once") {
     SeedGroupLab lab;
     // Tracked: SSH allowed by the seed group's port-22 rule.
