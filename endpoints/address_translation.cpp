@@ -94,4 +94,16 @@ void translate_address(wire::Bytes packet, NatField field, std::uint32_t from, s
     fix_l4_checksum(ip.protocol(), l4.data(), l4.size(), from, to, partial, nullptr);
 }
 
+void translate_tcp_port(wire::Bytes packet, NatField field, std::uint16_t to, bool partial) noexcept {
+    wire::Ipv4View ip(packet);
+    if (ip.protocol() != 6 || !ip.is_first_fragment()) return;
+    wire::Bytes l4 = ip.payload();
+    if (l4.size() < 20) return;
+    std::uint8_t* port = l4.data() + (field == NatField::source ? 0 : 2);
+    const std::uint16_t from = wire::load_be16(port);
+    if (from == to) return;
+    wire::store_be16(port, to);
+    if (!partial) wire::store_be16(l4.data() + 16, adjust_checksum(wire::load_be16(l4.data() + 16), from, to, false));
+}
+
 }  // namespace vpclab::endpoints

@@ -53,6 +53,21 @@ DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog,
             zone.ptr_records.emplace(*e.public_ip, name);
         }
     }
+    // Interface endpoints (PrivateLink Guide, "DNS hostnames"): the regional and zonal names are public
+    // names of private addresses, answered in every VPC; with private DNS, the service's own name answers
+    // the endpoint's addresses inside the endpoint's VPC only (a private hosted zone associated with it).
+    for (const auto& e : model.vpc_endpoints()) {
+        if (!e.interface()) continue;
+        std::vector<std::uint32_t> addresses;
+        for (std::size_t i = 0; i < e.network_interface_ids.size(); ++i) {
+            const std::uint32_t a = model.network_interface(e.network_interface_ids[i]).private_ip;
+            addresses.push_back(a);
+            zone.a_records[routing::endpoint_zonal_dns_name(e, model.region(), model.subnet(e.subnet_ids[i]).availability_zone)] = {a};
+        }
+        zone.a_records[routing::endpoint_regional_dns_name(e, model.region())] = addresses;
+        if (e.private_dns_enabled && e.vpc_id == vpc.id)
+            if (const auto* service = model.find_service(e.service_name)) zone.a_records[service->dns_name] = addresses;
+    }
     return zone;
 }
 

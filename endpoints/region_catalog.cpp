@@ -18,8 +18,8 @@ PublicAddressPlan PublicAddressPlan::from(const std::string& cidr) {
 }
 
 RegionCatalog::RegionCatalog(std::string region, PublicAddressPlan plan) : region_(std::move(region)), plan_(plan) {
-    // Gateway-endpoint services first (VPC User Guide, "Gateway endpoints": S3 and DynamoDB), then the
-    // interface-endpoint services the labs use.
+    // Gateway-endpoint services first (VPC User Guide, "Gateway endpoints": S3 and DynamoDB, which take
+    // interface endpoints too), then the interface-endpoint services the labs use.
     const struct {
         const char* name;
         EndpointType type;
@@ -85,7 +85,8 @@ namespace vpclab::endpoints {
 std::vector<routing::ServiceOffer> RegionCatalog::service_offers() const {
     std::vector<routing::ServiceOffer> out;
     for (const auto& s : services_)
-        out.push_back({s.service_name, s.endpoint_type == EndpointType::gateway, s.prefix_list_id, s.block});
+        out.push_back({s.service_name, s.endpoint_type == EndpointType::gateway, s.prefix_list_id, s.block, true, s.dns_name,
+                       s.addresses.empty() ? 0 : s.addresses.front()});
     return out;
 }
 

@@ -40,7 +40,8 @@ struct RegionService {
     std::string short_name;    // "s3"
     std::string service_name;  // "com.amazonaws.ap-northeast-2.s3"
     std::string dns_name;      // "s3.ap-northeast-2.amazonaws.com"
-    EndpointType endpoint_type = EndpointType::interface;
+    EndpointType endpoint_type = EndpointType::interface;  // gateway: takes Gateway endpoints, and Interface
+                                                          // ones too (S3 since 2021, DynamoDB since 2024)
     std::vector<std::uint32_t> addresses;
     routing::Cidr block;                  // the /24 the addresses come from
     std::string prefix_list_id;           // gateway services: "pl-" + 8 hex; empty otherwise

@@ -97,6 +97,7 @@ void EventLoop::run() {
         }
         sweep_idle_flows();
         control_.expire(ControlServer::Clock::now());
+        forget_replaced_ports();
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[i].data.u64;
             if (control_.owns_tag(tag)) control_.on_event(tag, events[i].events, ControlServer::Clock::now());
@@ -153,6 +154,22 @@ void EventLoop::publish_flow_stats() noexcept {
     const auto& table = flows_.connections.table;
     state_.connection_tracking = {table.size(), table.capacity(), table.memory_bytes() + flows_.connections.fragments.memory_bytes(),
                                   flows_.connections.refused};
+}
+
+void EventLoop::forget_replaced_ports() noexcept {
+    const routing::ForwardingSnapshot* now = state_.snapshot.get();
+    if (now == seen_snapshot_.get()) return;
+    // A port whose ENI went away, or now belongs to another ENI (an endpoint ENI deleted and its port
+    // reused, say): its tracked flows and endpoint connections are the old ENI's, gone with it.
+    if (const routing::ForwardingSnapshot* before = seen_snapshot_.get()) {
+        const std::size_t ports = std::max(before->port_limit(), now->port_limit());
+        for (routing::PortIndex p = 0; p < ports; ++p) {
+            const bool was = before->is_eni(p), is = now->is_eni(p);
+            if (was && (!is || before->port(p).mac != now->port(p).mac)) flows_.forget_port(p);
+        }
+    }
+    seen_snapshot_ = state_.snapshot;
+    publish_flow_stats();
 }
 
 void EventLoop::sweep_idle_flows() noexcept {

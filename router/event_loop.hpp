@@ -64,6 +64,9 @@ private:
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
     void drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason) noexcept override;
     void sweep_idle_flows() noexcept;  // at most once a second
+    // After a commit: forgets the flows of ports whose ENI is gone or replaced (compared with the last snapshot seen).
+    void forget_replaced_ports() noexcept;
+    std::shared_ptr<const routing::ForwardingSnapshot> seen_snapshot_;
     void publish_flow_stats() noexcept;  // the connection table's fill, for `vpclab stats`
     std::uint32_t last_sweep_second_ = 0;
     void network_acl_denied(routing::PortIndex port, bool inbound, std::uint32_t acl, std::uint16_t rule_number) noexcept override;

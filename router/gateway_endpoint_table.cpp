@@ -12,7 +12,7 @@ std::string gateway_endpoint_table(const routing::VpcModel& model) {
     std::string out;
     for (const auto& e : model.vpc_endpoints()) {
         const auto policy = nlohmann::json::parse(e.policy_document, nullptr, false);
-        out += std::to_string(e.slot) + "\t" + e.id + "\t" + e.vpc_id + "\t" + e.service_name + "\t" +
+        out += std::to_string(e.slot) + "\t" + e.id + "\t" + e.vpc_id + "\t" + e.service_name + "\t" + e.endpoint_type + "\t" +
                (policy.is_discarded() ? std::string("{}") : policy.dump()) + "\n";
     }
     return out;
@@ -26,7 +26,8 @@ std::optional<PublishedEndpoint> find_published_endpoint(const std::string& tabl
         PublishedEndpoint e;
         std::string slot_text;
         if (!std::getline(fields, slot_text, '\t') || !std::getline(fields, e.endpoint_id, '\t') || !std::getline(fields, e.vpc_id, '\t') ||
-            !std::getline(fields, e.service_name, '\t') || !std::getline(fields, e.policy_document))
+            !std::getline(fields, e.service_name, '\t') || !std::getline(fields, e.endpoint_type, '\t') ||
+            !std::getline(fields, e.policy_document))
             continue;
         if (slot_text.empty() || slot_text.size() > 9 || slot_text.find_first_not_of("0123456789") != std::string::npos) continue;
         e.slot = static_cast<std::uint32_t>(std::stoul(slot_text));

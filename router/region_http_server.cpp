@@ -34,8 +34,9 @@ HttpAnswer answer_http(const std::string& method, const std::string& path, std::
     std::string text = catalog.describe_address(asked) + " at " + format_ipv4(asked) + " answered " + method + " " + path + "\n" +
                        "your address as seen here: " + format_ipv4(peer) + "\n";
     if (through_endpoint)
-        text += via ? "through gateway endpoint " + via->endpoint_id + " of " + via->vpc_id + " (no internet gateway, no public address)\n"
-                    : "through a gateway endpoint that no longer exists\n";
+        text += via ? "through " + std::string(via->endpoint_type == "Interface" ? "interface" : "gateway") + " endpoint " + via->endpoint_id +
+                          " of " + via->vpc_id + " (no internet gateway, no public address)\n"
+                    : "through a VPC endpoint that no longer exists\n";
     if (method == "POST" || method == "PUT") text += "received " + std::to_string(body_received) + " bytes\n";
     if (method != "GET" && method != "HEAD" && method != "POST" && method != "PUT") {
         a.status = 405;

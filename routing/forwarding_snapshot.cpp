@@ -71,23 +71,25 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     for (const auto& s : model.subnets())
         snap->subnets_.push_back(SubnetInfo{s.cidr, wire::MacAddress::locally_administered(stable_hash(s.id + "/router")),
                                             index_of(model.vpcs(), s.vpc_id), index_of(model.network_acls(), model.network_acl_of(s.id).id)});
-    // The ENIs that forward: attached to a pending or running instance.
+    // Endpoints are served only where the region and the endpoint block are (not in some unit tests):
+    // decided here once, so the per-packet check is the slot's alone.
+    const bool endpoints_served = service_ports.endpoint_block.prefix_length != 0 && service_ports.region != no_port;
+    // The ENIs that forward: attached to a pending or running instance, or an interface endpoint's (the
+    // router serves those itself, where the region and endpoint block are).
     std::vector<const NetworkInterface*> forwarding;
     for (const auto& e : model.network_interfaces())
-        if (!e.instance_id.empty() && model.instance(e.instance_id).forwards()) forwarding.push_back(&e);
+        if ((!e.instance_id.empty() && model.instance(e.instance_id).forwards()) || (e.interface_type == "vpc_endpoint" && endpoints_served))
+            forwarding.push_back(&e);
     auto port_of = [&](const std::string& eni_id) {
         for (const NetworkInterface* e : forwarding)
             if (e->id == eni_id) return e->port;
         return no_port;  // deleted, detached or its instance gone: the route is a blackhole
     };
-    // Gateway endpoints are served only where the region and the endpoint block are (not in some unit tests):
-    // decided here once, so the per-packet check is the slot's alone.
-    const bool endpoints_served = service_ports.endpoint_block.prefix_length != 0 && service_ports.region != no_port;
     for (const auto& e : model.vpc_endpoints()) {
         if (!endpoints_served) break;
         if (snap->endpoints_.size() <= e.slot) snap->endpoints_.resize(e.slot + 1);
         const ServiceOffer* service = model.find_service(e.service_name);
-        snap->endpoints_[e.slot] = EndpointInfo{index_of(model.vpcs(), e.vpc_id), service ? service->block : Cidr{}};
+        snap->endpoints_[e.slot] = EndpointInfo{index_of(model.vpcs(), e.vpc_id), service ? service->block : Cidr{}, e.interface()};
     }
     auto slot_of = [&](const std::string& endpoint_id) {
         for (const auto& e : model.vpc_endpoints())
@@ -137,6 +139,13 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
         p.has_public_ip = e.public_ip.has_value();
         p.public_ip = e.public_ip.value_or(0);
         p.tracking = e.connection_tracking;
+        if (e.interface_type == "vpc_endpoint")
+            for (const auto& endpoint : model.vpc_endpoints())
+                if (std::find(endpoint.network_interface_ids.begin(), endpoint.network_interface_ids.end(), e.id) != endpoint.network_interface_ids.end()) {
+                    p.interface_endpoint = endpoint.slot;
+                    const ServiceOffer* service = model.find_service(endpoint.service_name);
+                    p.service_address = service ? service->address : 0;
+                }
         // ENIs with the same groups share one compiled set (most ENIs of a lab carry one or two groups).
         std::vector<std::string> groups = e.security_group_ids;
         std::sort(groups.begin(), groups.end());
@@ -194,6 +203,7 @@ EndpointReturn ForwardingSnapshot::endpoint_return(std::uint32_t source, std::ui
     if (r.port == no_port) return r;
     r.ok = true;
     r.endpoint = slot;
+    r.interface = e.interface;
     r.service_address = e.service_block.network + (source & 0xff);
     return r;
 }

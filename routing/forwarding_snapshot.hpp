@@ -54,6 +54,11 @@ struct PortInfo {
     std::uint32_t public_ip = 0;
     std::uint32_t security_groups = 0;  // index of its groups' compiled rules (security_groups_of)
     ConnectionTrackingTimeouts tracking;
+    // An interface endpoint's ENI, which the router serves itself (no TAP): the endpoint's slot, and the
+    // service address its connections go to (the endpoint's copy of it: ServicePorts::endpoint_address).
+    std::uint32_t interface_endpoint = no_port;
+    std::uint32_t service_address = 0;
+    bool served_by_router() const { return interface_endpoint != no_port; }
 };
 
 // The two ports beyond the VPCs (DESIGN.md §2), joined to the router like instances: the region namespace
@@ -117,6 +122,7 @@ struct EndpointReturn {
     std::uint32_t endpoint = 0;         // slot
     std::uint32_t service_address = 0;  // what the instance asked for (the source to restore)
     PortIndex port = no_port;           // the ENI in the endpoint's VPC holding the destination
+    bool interface = false;             // an interface endpoint's slot: `port` is its ENI
 };
 
 // A reply from the resolver namespace, mapped back into its VPC.
@@ -211,6 +217,7 @@ private:
     struct EndpointInfo {
         std::uint32_t vpc = no_port;  // no_port: no endpoint in this slot
         Cidr service_block;
+        bool interface = false;
     };
     struct VpcInfo {
         Cidr cidr;

@@ -97,9 +97,14 @@ struct RouteTable : ResourceBase {
 // prefix list (VPC User Guide, "Gateway endpoints": S3 and DynamoDB).
 struct ServiceOffer {
     std::string service_name;   // com.amazonaws.<region>.s3
-    bool gateway = false;       // takes Gateway endpoints (else Interface)
+    bool gateway = false;       // takes Gateway endpoints
     std::string prefix_list_id; // gateway services: their AWS-managed list
     Cidr block;                 // the addresses the service answers at
+    bool interface = true;      // takes Interface endpoints (every AWS service today, S3 and DynamoDB too)
+    std::string dns_name;       // its default DNS name, "cloudformation.<region>.amazonaws.com"
+    std::uint32_t address = 0;  // the address its default name resolves to in the region
+    // "cloudformation": the service name's last part, as interface endpoint DNS names use it.
+    std::string short_name() const { return service_name.substr(service_name.rfind('.') + 1); }
 };
 
 struct PrefixListEntry {
@@ -124,18 +129,28 @@ struct ManagedPrefixList : ResourceBase {
 // at its own addresses), lowest free at creation, kept until deletion.
 struct VpcEndpoint : ResourceBase {
     std::string vpc_id, service_name, prefix_list_id;
-    std::string endpoint_type = "Gateway";
+    std::string endpoint_type = "Gateway";  // or "Interface"
     std::string policy_document;  // JSON text, as given (or the default full-access policy)
     std::vector<std::string> route_table_ids;
     std::string creation_timestamp;  // ISO 8601
-    std::uint32_t slot = 0;
+    std::uint32_t slot = 0;  // its /24 in the region's endpoint block (ServicePorts::endpoint_address)
+    // Interface endpoints (VPC User Guide / PrivateLink Guide, "Access an AWS service using an interface VPC
+    // endpoint"): one requester-managed ENI per subnet, in subnet order; groups on every ENI.
+    std::vector<std::string> subnet_ids, network_interface_ids, security_group_ids;
+    bool private_dns_enabled = false;
+    bool interface() const { return endpoint_type == "Interface"; }
 };
+
+// An interface endpoint's DNS names (PrivateLink Guide, "DNS hostnames"): the regional one,
+// vpce-<id>-<8 chars>.<service>.<region>.vpce.amazonaws.com, and one per AZ with "-<az>" after the 8 chars.
+std::string endpoint_regional_dns_name(const VpcEndpoint& endpoint, const std::string& region);
+std::string endpoint_zonal_dns_name(const VpcEndpoint& endpoint, const std::string& region, const std::string& availability_zone);
 
 // The policy a gateway endpoint gets when none is given: full access (VPC User Guide, "Control access to
 // VPC endpoints using endpoint policies").
 inline const char* default_endpoint_policy =
     "{\"Version\":\"2008-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
-constexpr std::uint32_t max_gateway_endpoints = 128;  // slots: the region's endpoint address block holds 128 /24s
+constexpr std::uint32_t max_vpc_endpoints = 128;  // slots: the region's endpoint address block holds 128 /24s
 
 struct InternetGateway : ResourceBase {
     std::string attached_vpc_id;  // empty when detached
@@ -229,6 +244,10 @@ struct NetworkInterface : ResourceBase {
     bool source_dest_check = true;
     std::vector<std::string> security_group_ids;
     ConnectionTrackingTimeouts connection_tracking;
+    // "interface" for an instance's ENI; "vpc_endpoint" for an interface endpoint's, which AWS manages
+    // (RequesterManaged) and the router serves itself.
+    std::string interface_type = "interface";
+    bool requester_managed() const { return interface_type != "interface"; }
 };
 
 // An Elastic IP (EC2 User Guide, "Elastic IP addresses"): allocated to the account, associated with an ENI.
@@ -463,6 +482,23 @@ public:
     void modify_gateway_endpoint(const std::string& endpoint_id, const std::vector<std::string>& add_route_tables,
                                  const std::vector<std::string>& remove_route_tables,
                                  const std::optional<std::string>& policy_document, bool reset_policy);
+    // CreateVpcEndpoint, type Interface: an ENI in each subnet (one per AZ) carrying the groups (the VPC's
+    // default group when none), private DNS on unless `private_dns` says otherwise (the API's default for
+    // AWS services); private DNS needs the VPC's enableDnsSupport and enableDnsHostnames.
+    VpcEndpoint& create_interface_endpoint(const std::string& logical_id, const std::string& vpc_id, const std::string& service_name,
+                                           const std::vector<std::string>& subnet_ids, const std::vector<std::string>& security_group_ids,
+                                           std::optional<bool> private_dns, const std::string& policy_document, std::vector<Tag> tags,
+                                           std::string creation_timestamp);
+    // ModifyVpcEndpoint for an interface endpoint: subnets (their ENIs) and groups added or removed, private
+    // DNS turned on or off, the policy replaced or reset.
+    struct InterfaceEndpointChange {
+        std::vector<std::string> add_subnets, remove_subnets, add_groups, remove_groups;
+        std::optional<bool> private_dns;
+        std::optional<std::string> policy_document;
+        bool reset_policy = false;
+    };
+    void modify_interface_endpoint(const std::string& endpoint_id, const InterfaceEndpointChange& change);
+    // Deletes a gateway endpoint (its routes) or an interface endpoint (its ENIs).
     void delete_vpc_endpoint(const std::string& endpoint_id);
     // An endpoint policy must be a JSON object of at most 20,480 characters (VPC User Guide, "Endpoint
     // policies"); throws MalformedPolicyDocument naming what is wrong.
@@ -525,6 +561,12 @@ private:
     void associate_with_default_network_acl(const Subnet& s);
     // The gateway endpoint route of `endpoint` in `table` (checked first: one per prefix list per table).
     void add_endpoint_route(RouteTable& table, const VpcEndpoint& endpoint);
+    // A free endpoint slot (VpcEndpointLimitExceeded when all are taken).
+    std::uint32_t free_endpoint_slot() const;
+    // Interface endpoints: the checks of a set of subnets and groups for `vpc_id`, and one ENI per subnet.
+    void check_endpoint_subnets(const std::string& vpc_id, const std::vector<std::string>& subnet_ids, const char* parameter) const;
+    void check_private_dns(const VpcEndpoint& endpoint) const;
+    std::string add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id);
     std::uint32_t next_public_ip();
     // Template resources are named by logical ID (deterministic); runtime ones by creation order.
     std::string new_id(const char* prefix, const std::string& logical_id);

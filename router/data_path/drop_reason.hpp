@@ -44,6 +44,9 @@ namespace vpclab::router {
     X(endpoint_flow_table_full, "through a gateway endpoint while its connection table is full (new flow refused)") \
     X(endpoint_no_flow, "from the region at a gateway endpoint's address but no flow from the VPC asked for it (unsolicited or expired)") \
     X(endpoint_unknown_destination, "from the region at a gateway endpoint's address for an address no ENI of its VPC holds") \
+    X(interface_endpoint_port_closed, "to an interface endpoint, but not TCP to its service's ports 80 or 443 (endpoint ENIs do not answer ping)") \
+    X(interface_endpoint_no_connection, "a TCP segment to or from an interface endpoint that belongs to no connection it carries (not a SYN, or expired)") \
+    X(interface_endpoint_table_full, "a new connection to an interface endpoint while its connection table is full (refused)") \
     X(network_acl_outbound, "denied by an outbound rule of the sending subnet's network ACL (the rule number is in the stats)") \
     X(network_acl_inbound, "denied by an inbound rule of the receiving subnet's network ACL (the rule number is in the stats)") \
     X(security_group_egress, "no outbound rule of the sending ENI's security groups allows it, and it answers no tracked connection") \

@@ -5,6 +5,7 @@
 
 #include "router/data_path/connection_tracking.hpp"
 #include "router/data_path/endpoint_flows.hpp"
+#include "router/data_path/interface_endpoint_connections.hpp"
 
 namespace vpclab::router {
 
@@ -15,6 +16,7 @@ struct FlowState {
 
     EndpointFlows endpoint;          // gateway-endpoint flows: which instance a reply from the region is for
     ConnectionTracking connections;  // security group connection tracking, per ENI
+    InterfaceEndpointConnections interface_endpoints;  // clients' connections through interface endpoint ENIs
     std::uint32_t now = 0;           // seconds on a monotonic clock, set by the caller before each batch
 
     // Forgets every flow of an ENI's port: called when the port is released, stops forwarding, or is
@@ -25,6 +27,7 @@ struct FlowState {
         std::size_t removed = connections.table.erase_if(of_port);
         removed += connections.fragments.erase_if(of_port);
         removed += endpoint.table.erase_if([port](const routing::FlowKey&, const routing::FlowTable::Entry& entry) { return entry.value == port; });
+        interface_endpoints.forget_port(static_cast<std::uint16_t>(port));
         return removed;
     }
 
@@ -33,6 +36,7 @@ struct FlowState {
         endpoint.table.expire(now, slots);
         connections.table.expire(now, slots);
         connections.fragments.expire(now, slots);
+        interface_endpoints.expire(now, slots);
     }
 };
 

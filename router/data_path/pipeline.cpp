@@ -126,11 +126,13 @@ bool security_groups_pass(Context& c, const Frame& f, PortIndex port, bool inbou
     return false;
 }
 
-// Leaving ENI c.ingress: its subnet's ACL when the packet leaves the subnet, then its security groups.
-bool may_leave(Context& c, const Frame& f, bool leaves_subnet) {
-    if (leaves_subnet && !network_acl_passes(c, f, c.snap.port(c.ingress).subnet, false, c.ingress)) return false;
-    return security_groups_pass(c, f, c.ingress, false);
+// Leaving ENI `port` (c.ingress, or an ENI the router serves): its subnet's ACL when the packet leaves the
+// subnet, then its security groups.
+bool may_leave(Context& c, const Frame& f, PortIndex port, bool leaves_subnet) {
+    if (leaves_subnet && !network_acl_passes(c, f, c.snap.port(port).subnet, false, port)) return false;
+    return security_groups_pass(c, f, port, false);
 }
+bool may_leave(Context& c, const Frame& f, bool leaves_subnet) { return may_leave(c, f, c.ingress, leaves_subnet); }
 
 // Arriving at ENI `port`: its subnet's ACL when the packet comes from outside the subnet, then its groups.
 bool may_enter(Context& c, const Frame& f, PortIndex port, bool enters_subnet) {
@@ -169,10 +171,70 @@ void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) 
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
 }
 
+// The TCP header's flags and ports, when the packet is a first fragment with a whole TCP header.
+struct TcpFacts {
+    bool ok = false;
+    std::uint16_t source_port = 0, destination_port = 0;
+    std::uint8_t flags = 0;
+};
+TcpFacts tcp_facts(const wire::Ipv4View& ip) {
+    const Bytes l4 = ip.payload();
+    if (ip.protocol() != 6 || !ip.is_first_fragment() || l4.size() < 20) return {};
+    return {true, wire::load_be16(l4.data()), wire::load_be16(l4.data() + 2), l4[13]};
+}
+
+// To an interface endpoint's ENI (its subnet's ACL and its groups already passed): TCP on the service's
+// ports becomes the ENI's own connection to the service (PrivateLink Guide: the service sees the ENI's
+// address), sent to the endpoint's copy of the service address in the region. Anything else gets no
+// answer: endpoint ENIs do not answer ping, and other ports time out.
+void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
+    const routing::PortInfo& e = c.snap.port(eni);
+    const TcpFacts tcp = tcp_facts(f.ip);
+    if (!tcp.ok || (tcp.destination_port != 80 && tcp.destination_port != 443))
+        return c.sink.drop(eni, c.frame, DropReason::interface_endpoint_port_closed);
+    const auto& sp = c.snap.service_ports();
+    const std::uint32_t service = sp.endpoint_address(e.interface_endpoint, e.service_address);
+    const std::uint32_t client = f.ip.source();
+    const EndpointConnection* conn = c.flows.interface_endpoints.from_client(static_cast<std::uint16_t>(eni), client, tcp.source_port, service,
+                                                                             tcp.destination_port, tcp.flags, c.flows.now);
+    const bool syn = (tcp.flags & 0x17) == 0x02;  // SYN without ACK, RST or FIN: the only segment that opens one
+    if (!conn) return c.sink.drop(eni, c.frame, syn ? DropReason::interface_endpoint_table_full : DropReason::interface_endpoint_no_connection);
+    const bool partial = f.vnet.needs_checksum();
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, client, e.ip, partial);
+    endpoints::translate_tcp_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, e.ip, service, partial);
+    send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
+}
+
+// From the service to an interface endpoint's ENI: back to the client of the connection, as from the ENI
+// on the service's port; leaving the ENI (its groups, its subnet's ACL) and entering the client's ENI.
+void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointReturn& r) {
+    const routing::PortInfo& e = c.snap.port(r.port);
+    const TcpFacts tcp = tcp_facts(f.ip);
+    const EndpointConnection* conn =
+        tcp.ok ? c.flows.interface_endpoints.from_service(static_cast<std::uint16_t>(r.port), f.ip.source(), tcp.source_port,
+                                                          tcp.destination_port, tcp.flags, c.flows.now)
+               : nullptr;
+    if (!conn) return c.sink.drop(c.ingress, c.frame, DropReason::interface_endpoint_no_connection);
+    const bool partial = f.vnet.needs_checksum();
+    const std::uint32_t client = conn->client;
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), e.ip, partial);
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, e.ip, client, partial);
+    endpoints::translate_tcp_port(f.ip.bytes(), endpoints::NatField::destination, conn->client_port, partial);
+    // The ENI's own route table decides the way back (the local route, for a client in its VPC).
+    const routing::Decision d = c.snap.decide(r.port, e.ip, client, 6, conn->client_port);
+    if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router())
+        return c.sink.drop(r.port, c.frame, drop_reason_for(d.outcome));
+    if (!may_leave(c, f, r.port, !d.same_subnet) || !may_enter(c, f, d.port, !d.same_subnet)) return;
+    const routing::PortInfo& to = c.snap.port(d.port);
+    send(c, d.port, f, to.mac, d.same_subnet ? e.mac : c.snap.subnet(to.subnet).router_mac);
+}
+
 // A reply from the region at a gateway endpoint's address: to the instance whose flow it answers.
 void back_through_gateway_endpoint(Context& c, Frame& f) {
     const auto r = c.snap.endpoint_return(f.ip.source(), f.ip.destination());
     if (!r.ok) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_unknown_destination);
+    if (r.interface) return back_from_interface_endpoint(c, f, r);
     const auto key = endpoint_flow_key(f.ip, false);
     const routing::FlowTable::Entry* flow = key ? c.flows.endpoint.table.find(*key, c.flows.now) : nullptr;
     // The flow was opened from this endpoint's VPC (perhaps through an appliance ENI that forwarded it):
@@ -198,6 +260,7 @@ void from_eni(Context& c, Frame& f) {
         // Network ACLs are evaluated at the subnet's edge, not between two ENIs of one subnet (VPC User
         // Guide, "Network ACLs").
         if (!may_leave(c, f, !d.same_subnet) || !may_enter(c, f, d.port, !d.same_subnet)) return;
+        if (c.snap.port(d.port).served_by_router()) return into_interface_endpoint(c, f, d.port);
         // The VPC router is not an IP hop (no TTL decrement); within a subnet the frame keeps the sender's
         // MAC, across subnets it comes from the destination subnet's router.
         const routing::PortInfo& to = c.snap.port(d.port);

@@ -61,11 +61,7 @@ VpcEndpoint& VpcModel::create_gateway_endpoint(const std::string& logical_id, co
         throw ApiError("InvalidParameter", "Endpoint type (Gateway) does not match available service types ([Interface]).", "VpcEndpointType");
     check_tables_for(*this, v.id, service->prefix_list_id, route_table_ids, "RouteTableIds");
     if (!policy_document.empty()) check_policy_document(policy_document);
-    std::vector<bool> used(max_gateway_endpoints);
-    for (const auto& e : vpc_endpoints_) used[e.slot] = true;
-    const auto free = std::find(used.begin(), used.end(), false);
-    if (free == used.end())
-        throw ApiError("VpcEndpointLimitExceeded", "A lab holds at most " + std::to_string(max_gateway_endpoints) + " gateway endpoints", "VpcId");
+    const std::uint32_t slot = free_endpoint_slot();
 
     VpcEndpoint e;
     e.logical_id = logical_id;
@@ -77,7 +73,7 @@ VpcEndpoint& VpcModel::create_gateway_endpoint(const std::string& logical_id, co
     e.policy_document = policy_document.empty() ? default_endpoint_policy : policy_document;
     e.route_table_ids = route_table_ids;
     e.creation_timestamp = std::move(creation_timestamp);
-    e.slot = static_cast<std::uint32_t>(free - used.begin());
+    e.slot = slot;
     for (const auto& id : route_table_ids) add_endpoint_route(route_table_mut(id), e);
     vpc_endpoints_.push_back(std::move(e));
     return vpc_endpoints_.back();
@@ -110,9 +106,22 @@ void VpcModel::modify_gateway_endpoint(const std::string& endpoint_id, const std
     if (reset_policy) m.policy_document = default_endpoint_policy;
 }
 
+std::uint32_t VpcModel::free_endpoint_slot() const {
+    std::vector<bool> used(max_vpc_endpoints);
+    for (const auto& e : vpc_endpoints_) used[e.slot] = true;
+    const auto free = std::find(used.begin(), used.end(), false);
+    if (free == used.end())
+        throw ApiError("VpcEndpointLimitExceeded", "A lab holds at most " + std::to_string(max_vpc_endpoints) + " VPC endpoints", "VpcId");
+    return static_cast<std::uint32_t>(free - used.begin());
+}
+
 void VpcModel::delete_vpc_endpoint(const std::string& endpoint_id) {
     const VpcEndpoint& e = vpc_endpoint(endpoint_id);
     const std::string id = e.id;
+    const std::vector<std::string> interfaces = e.network_interface_ids;
+    std::erase_if(network_interfaces_, [&](const NetworkInterface& x) {
+        return std::find(interfaces.begin(), interfaces.end(), x.id) != interfaces.end();
+    });
     for (auto& t : route_tables_) std::erase_if(t.routes, [&](const Route& r) { return r.target_id == id; });
     std::erase_if(vpc_endpoints_, [&](const VpcEndpoint& x) { return x.id == id; });
 }

@@ -468,6 +468,13 @@ TEST_CASE("every refusal leaves model, snapshot, zones, plan and runtime as they
         {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.cloudformation"}, {"RouteTableIds", {b.pub_rt}}}},
         {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.s3"}, {"RouteTableIds", {"rtb-00000000000000000"}}}},
         {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.s3"}, {"VpcEndpointType", "Interface"}}},
+        // Private DNS (on by default) without enableDnsHostnames; two subnets of one AZ; route tables.
+        {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.cloudformation"}, {"VpcEndpointType", "Interface"},
+                               {"SubnetIds", {b.priv}}}},
+        {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.cloudformation"}, {"VpcEndpointType", "Interface"},
+                               {"SubnetIds", {b.priv, b.priv}}, {"PrivateDnsEnabled", false}}},
+        {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.cloudformation"}, {"VpcEndpointType", "Interface"},
+                               {"SubnetIds", {b.priv}}, {"PrivateDnsEnabled", false}, {"RouteTableIds", {b.pub_rt}}}},
         {"CreateManagedPrefixList", {{"PrefixListName", "x"}, {"MaxEntries", "0"}, {"AddressFamily", "IPv4"}}},
         {"CreateManagedPrefixList", {{"PrefixListName", "x"}, {"MaxEntries", "5"}, {"AddressFamily", "IPv6"}}},
         {"CreateRoute", {{"RouteTableId", b.pub_rt}, {"DestinationPrefixListId", "pl-00000000000000000"}, {"GatewayId", b.igw}}},
@@ -889,3 +896,52 @@ TEST_CASE("security groups and network ACLs by calls: shorthand and --ip-permiss
     CHECK(moved != assoc);
     CHECK(lab.error_of("DeleteNetworkAcl", {{"NetworkAclId", acl}}) == "DependencyViolation");
 }
+
+TEST_CASE("interface endpoints through the API: describe shapes, the ENIs, modify and delete") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string cf = "com.amazonaws.ap-northeast-2.cloudformation";
+    lab.ok("ModifyVpcAttribute", {{"VpcId", b.vpc}, {"EnableDnsHostnames", {{"Value", true}}}});
+    const json created = lab.ok("CreateVpcEndpoint", {{"VpcId", b.vpc}, {"ServiceName", cf}, {"VpcEndpointType", "Interface"}, {"SubnetIds", {b.priv}}});
+    const json e = created["VpcEndpoint"];
+    const std::string id = e["VpcEndpointId"];
+    CHECK(e["VpcEndpointType"] == "Interface");
+    CHECK(e["State"] == "available");
+    CHECK(e["PrivateDnsEnabled"] == true);
+    CHECK(e["SubnetIds"] == json::array({b.priv}));
+    CHECK(e["RouteTableIds"] == json::array());
+    REQUIRE(e["NetworkInterfaceIds"].size() == 1);
+    CHECK(e["Groups"][0]["GroupName"] == "default");
+    // DnsEntries: regional, zonal (ap-northeast-2a), then the service's own name.
+    REQUIRE(e["DnsEntries"].size() == 3);
+    const std::string regional = e["DnsEntries"][0]["DnsName"];
+    CHECK(regional.rfind(id + "-", 0) == 0);
+    CHECK(regional.find(".cloudformation.ap-northeast-2.vpce.amazonaws.com") != std::string::npos);
+    CHECK(e["DnsEntries"][1]["DnsName"].get<std::string>().find("-ap-northeast-2a.cloudformation.") != std::string::npos);
+    CHECK(e["DnsEntries"][2]["DnsName"] == "cloudformation.ap-northeast-2.amazonaws.com");
+    const std::string eni = e["NetworkInterfaceIds"][0];
+    const json described = lab.ok("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni}}})["NetworkInterfaces"][0];
+    CHECK(described["InterfaceType"] == "vpc_endpoint");
+    CHECK(described["RequesterManaged"] == true);
+    CHECK(described["Status"] == "in-use");
+    CHECK(described["Description"] == "VPC Endpoint Interface " + id);
+    CHECK(described["SubnetId"] == b.priv);
+    CHECK(lab.state.snapshot->port(lab.state.model->network_interface(eni).port).served_by_router());
+    CHECK(lab.error_of("DeleteNetworkInterface", {{"NetworkInterfaceId", eni}}) == "OperationNotPermitted");
+    CHECK(lab.error_of("ModifyVpcEndpoint", {{"VpcEndpointId", id}, {"AddRouteTableIds", {b.pub_rt}}}) == "InvalidParameter");
+    // Both subnets, then private DNS off: the service's entry leaves DnsEntries.
+    lab.ok("ModifyVpcEndpoint", {{"VpcEndpointId", id}, {"AddSubnetIds", {b.pub}}, {"PrivateDnsEnabled", false}});
+    const json both = lab.ok("DescribeVpcEndpoints", {{"VpcEndpointIds", {id}}})["VpcEndpoints"][0];
+    CHECK(both["SubnetIds"] == json::array({b.priv, b.pub}));
+    CHECK(both["NetworkInterfaceIds"].size() == 2);
+    CHECK(both["DnsEntries"].size() == 3);  // regional and two zonal
+    CHECK(both["PrivateDnsEnabled"] == false);
+    const auto filtered = lab.ok("DescribeVpcEndpoints", {{"Filters", {{{"Name", "vpc-endpoint-type"}, {"Values", {"Interface"}}}}}})["VpcEndpoints"];
+    CHECK(filtered.size() == 1);
+    // Deleting the endpoint takes its ENIs; the subnets can go then.
+    CHECK(lab.error_of("DeleteSubnet", {{"SubnetId", b.priv}}) == "DependencyViolation");
+    CHECK(lab.ok("DeleteVpcEndpoints", {{"VpcEndpointIds", {id}}})["Unsuccessful"].empty());
+    CHECK(lab.error_of("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni}}}) == "InvalidNetworkInterfaceID.NotFound");
+    lab.ok("DeleteSubnet", {{"SubnetId", b.priv}});
+}
+

@@ -413,12 +413,24 @@ TEST_CASE("gateway endpoints and prefix lists from a template: routes to the ser
     for (const auto& t : m.route_tables())
         for (const auto& r : t.routes) office_route = office_route || (r.to_prefix_list() && r.target_kind == routing::RouteTargetKind::internet_gateway);
     CHECK(office_route);
-    // An Interface endpoint is left out with a warning until interface endpoints exist; a bad service is an error.
-    const auto interface = cfn::load_template(read_lab("endpoints-lab.yaml") + ("  Cfn:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      VpcId: !Ref jhVPC\n"
-                                                                    "      VpcEndpointType: Interface\n      ServiceName: com.amazonaws.ap-northeast-2.cloudformation\n"),
+    // Interface endpoints: one ENI per subnet with the template's groups; CloudFormation's PrivateDnsEnabled
+    // defaults to false, and true needs the VPC's DNS hostnames (off in the seed). A bad service is an error.
+    const std::string cfn_endpoint = "  Cfn:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      VpcId: !Ref jhVPC\n"
+                                     "      VpcEndpointType: Interface\n      ServiceName: com.amazonaws.ap-northeast-2.cloudformation\n";
+    const auto interface = cfn::load_template(read_lab("endpoints-lab.yaml") + cfn_endpoint +
+                                                  "      SubnetIds: [!Ref jhPublicSN, !Ref jhPrivateSN]\n      SecurityGroupIds: [!Ref jhSecurityGroup]\n"
+                                                  "Outputs:\n  Dns:\n    Value: !Select [0, !GetAtt Cfn.DnsEntries]\n",
                                               o);
-    CHECK(interface.unsupported.size() == 1);
-    CHECK(interface.model->vpc_endpoints().empty());
+    REQUIRE(interface.model->vpc_endpoints().size() == 1);
+    const auto& ie = interface.model->vpc_endpoints()[0];
+    CHECK(ie.interface());
+    CHECK(!ie.private_dns_enabled);
+    CHECK(ie.network_interface_ids.size() == 2);
+    CHECK(interface.model->network_interface(ie.network_interface_ids[0]).security_group_ids == ie.security_group_ids);
+    CHECK(interface.model->security_group(ie.security_group_ids.at(0)).group_name.find("jhSecurityGroup") != std::string::npos);
+    CHECK(error_of(read_lab("endpoints-lab.yaml") + cfn_endpoint, o).find("at least one subnet") != std::string::npos);
+    CHECK(error_of(read_lab("endpoints-lab.yaml") + cfn_endpoint + "      SubnetIds: [!Ref jhPrivateSN]\n      PrivateDnsEnabled: true\n", o)
+              .find("enableDnsHostnames") != std::string::npos);
     const std::string bad = error_of(read_lab("endpoints-lab.yaml") + ("  S3:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      VpcId: !Ref jhVPC\n"
                                                            "      ServiceName: com.amazonaws.ap-northeast-2.s4\n      RouteTableIds: [!Ref jhPublicRT]\n"),
                                      o);

@@ -11,11 +11,12 @@
 namespace vpclab::test {
 
 // The region's services as the router's catalog lays them out (endpoints/region_catalog.cpp), for tests of
-// the model and the snapshot that do not link the catalog: S3 and DynamoDB take gateway endpoints.
+// the model and the snapshot that do not link the catalog: S3 and DynamoDB take gateway endpoints (and
+// interface ones, as every service does).
 inline std::vector<routing::ServiceOffer> test_services() {
-    return {{"com.amazonaws.ap-northeast-2.s3", true, "pl-78a54011", {0xc6120a00, 24}},
-            {"com.amazonaws.ap-northeast-2.dynamodb", true, "pl-02cd2c6b", {0xc6120b00, 24}},
-            {"com.amazonaws.ap-northeast-2.cloudformation", false, "", {0xc6120c00, 24}}};
+    return {{"com.amazonaws.ap-northeast-2.s3", true, "pl-78a54011", {0xc6120a00, 24}, true, "s3.ap-northeast-2.amazonaws.com", 0xc6120a0a},
+            {"com.amazonaws.ap-northeast-2.dynamodb", true, "pl-02cd2c6b", {0xc6120b00, 24}, true, "dynamodb.ap-northeast-2.amazonaws.com", 0xc6120b0a},
+            {"com.amazonaws.ap-northeast-2.cloudformation", false, "", {0xc6120c00, 24}, true, "cloudformation.ap-northeast-2.amazonaws.com", 0xc6120c0a}};
 }
 
 struct TwoSubnetLab {

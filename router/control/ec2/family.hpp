@@ -24,6 +24,8 @@ using routing::ApiError;
 using K = ParamSpec::Kind;
 
 constexpr const char* owner_id = "123456789012";
+// The account AWS's own services act from when they create resources in yours (an endpoint's ENIs).
+constexpr const char* aws_requester_id = "727180483921";
 
 std::string string_param(const Request& params, const char* name);
 std::vector<std::string> list_param(const Request& params, const char* name);
@@ -112,6 +114,8 @@ json network_interface_json(const routing::VpcModel& m, const routing::NetworkIn
 json elastic_ip_json(const routing::VpcModel& m, const routing::ElasticIp& e);
 json managed_prefix_list_json(const routing::VpcModel& m, const routing::ManagedPrefixList& l);
 json vpc_endpoint_json(const routing::VpcModel& m, const routing::VpcEndpoint& e);
+// An interface endpoint's DnsEntries: the regional name, one per AZ, then the service's name with private DNS.
+json endpoint_dns_entries(const routing::VpcModel& m, const routing::VpcEndpoint& e);
 json network_acl_json(const routing::VpcModel& m, const routing::NetworkAcl& a);
 
 }  // namespace vpclab::router::ec2

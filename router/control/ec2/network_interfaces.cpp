@@ -26,16 +26,18 @@ json network_interface_json(const routing::VpcModel& m, const routing::NetworkIn
                                                 {"UdpTimeout", e.connection_tracking.udp}};
     j["Description"] = e.description;
     j["Groups"] = groups_json(m, e);
-    j["InterfaceType"] = "interface";
+    j["InterfaceType"] = e.interface_type;  // "vpc_endpoint" for an interface endpoint's
     j["Ipv6Addresses"] = json::array();
     j["MacAddress"] = e.mac.to_string();
     j["NetworkInterfaceId"] = e.id;
     j["OwnerId"] = owner_id;
     j["PrivateDnsName"] = endpoints::private_dns_name(e.private_ip, m.region());
     j["PrivateIpAddress"] = routing::format_ipv4(e.private_ip);
-    j["RequesterManaged"] = false;
+    // An endpoint's ENI is created and managed by AWS for the account (RequesterManaged) and always in use.
+    if (e.requester_managed()) j["RequesterId"] = aws_requester_id;
+    j["RequesterManaged"] = e.requester_managed();
     j["SourceDestCheck"] = e.source_dest_check;
-    j["Status"] = e.instance_id.empty() ? "available" : "in-use";
+    j["Status"] = e.instance_id.empty() && !e.requester_managed() ? "available" : "in-use";
     j["SubnetId"] = e.subnet_id;
     j["TagSet"] = tags_json(m, e);
     j["VpcId"] = e.vpc_id;

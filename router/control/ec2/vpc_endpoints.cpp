@@ -5,13 +5,41 @@
 
 namespace vpclab::router::ec2 {
 
+namespace {
+// A Route 53 hosted zone ID ("Z" and 13 upper-case letters and digits), stable for its key.
+std::string hosted_zone_id(const std::string& key) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    std::uint64_t h = routing::stable_hash(key);
+    std::string id = "Z";
+    for (int i = 0; i < 13; ++i, h = h / 36 + routing::stable_hash(key, h)) id += alphabet[h % 36];
+    return id;
+}
+}  // namespace
+
+// DnsEntries (EC2 API reference, "VpcEndpoint"): the regional name, one per AZ, then the service's own
+// name when private DNS is on.
+json endpoint_dns_entries(const routing::VpcModel& m, const routing::VpcEndpoint& e) {
+    json entries = json::array();
+    if (!e.interface()) return entries;
+    const std::string zone = hosted_zone_id(m.region() + "/vpce");
+    entries.push_back({{"DnsName", routing::endpoint_regional_dns_name(e, m.region())}, {"HostedZoneId", zone}});
+    for (const auto& s : e.subnet_ids)
+        entries.push_back({{"DnsName", routing::endpoint_zonal_dns_name(e, m.region(), m.subnet(s).availability_zone)}, {"HostedZoneId", zone}});
+    if (e.private_dns_enabled)
+        if (const auto* service = m.find_service(e.service_name))
+            entries.push_back({{"DnsName", service->dns_name}, {"HostedZoneId", hosted_zone_id(e.id + "/private")}});
+    return entries;
+}
+
 json vpc_endpoint_json(const routing::VpcModel& m, const routing::VpcEndpoint& e) {
+    json groups = json::array();
+    for (const auto& g : e.security_group_ids) groups.push_back({{"GroupId", g}, {"GroupName", m.security_group(g).group_name}});
     return {{"VpcEndpointId", e.id}, {"VpcEndpointType", e.endpoint_type}, {"VpcId", e.vpc_id}, {"ServiceName", e.service_name},
             {"State", "available"}, {"PolicyDocument", e.policy_document}, {"RouteTableIds", e.route_table_ids},
-            {"SubnetIds", json::array()}, {"Groups", json::array()}, {"IpAddressType", "ipv4"},
-            {"DnsOptions", {{"DnsRecordIpType", "ipv4"}}}, {"PrivateDnsEnabled", false}, {"RequesterManaged", false},
-            {"NetworkInterfaceIds", json::array()}, {"DnsEntries", json::array()}, {"CreationTimestamp", e.creation_timestamp},
-            {"Tags", tags_json(m, e)}, {"OwnerId", owner_id}};
+            {"SubnetIds", e.subnet_ids}, {"Groups", groups}, {"IpAddressType", "ipv4"},
+            {"DnsOptions", {{"DnsRecordIpType", "ipv4"}}}, {"PrivateDnsEnabled", e.private_dns_enabled}, {"RequesterManaged", false},
+            {"NetworkInterfaceIds", e.network_interface_ids}, {"DnsEntries", endpoint_dns_entries(m, e)},
+            {"CreationTimestamp", e.creation_timestamp}, {"Tags", tags_json(m, e)}, {"OwnerId", owner_id}};
 }
 
 namespace {
@@ -30,20 +58,27 @@ json create_vpc_endpoint(const Request& params, RouterState& state) {
                        "VpcEndpointType");
     const auto& m = *state.model;
     const std::string service_name = string_param(params, "ServiceName");
-    // Gateway: the model checks the service. Other types are not served yet; a gateway service still
-    // gets AWS's type mismatch.
-    if (type != "Gateway") {
-        const routing::ServiceOffer* service = m.find_service(service_name);
-        if (service && service->gateway)
-            throw ApiError("InvalidParameter", "Endpoint type (" + type + ") does not match available service types ([Gateway]).", "VpcEndpointType");
-        throw ApiError("InvalidParameter", type + " endpoints are not available in this lab yet; Gateway endpoints are (S3, DynamoDB)", "VpcEndpointType");
+    if (type == "GatewayLoadBalancer")
+        throw ApiError("InvalidParameter", "GatewayLoadBalancer endpoints are not available in this lab; Gateway and Interface endpoints are", "VpcEndpointType");
+    const auto tags = tags_for(params, "vpc-endpoint");
+    const std::string vpc_id = id_or_name(m.vpcs(), string_param(params, "VpcId"), "vpc", "VpcId");
+    if (type == "Interface") {
+        if (params.contains("RouteTableIds"))
+            throw ApiError("InvalidParameter", "RouteTableIds applies to Gateway endpoints; an Interface endpoint takes --subnet-ids", "RouteTableIds");
+        std::vector<std::string> subnets, groups;
+        for (const auto& s : list_param(params, "SubnetIds")) subnets.push_back(id_or_name(m.subnets(), s, "subnet", "SubnetIds"));
+        for (const auto& g : list_param(params, "SecurityGroupIds")) groups.push_back(id_or_name(m.security_groups(), g, "sg", "SecurityGroupIds"));
+        const std::optional<bool> private_dns = bool_param(params, "PrivateDnsEnabled");
+        return state.commit([&](routing::VpcModel& next) {
+            const auto& e = next.create_interface_endpoint("", vpc_id, service_name, subnets, groups, private_dns,
+                                                           string_param(params, "PolicyDocument"), tags, now_iso8601());
+            return json{{"VpcEndpoint", vpc_endpoint_json(next, e)}};
+        });
     }
     for (const char* interface_only : {"SubnetIds", "SecurityGroupIds", "PrivateDnsEnabled"})
         if (params.contains(interface_only))
             throw ApiError("InvalidParameter", std::string(interface_only) + " applies to Interface endpoints; a Gateway endpoint takes --route-table-ids",
                            interface_only);
-    const auto tags = tags_for(params, "vpc-endpoint");
-    const std::string vpc_id = id_or_name(m.vpcs(), string_param(params, "VpcId"), "vpc", "VpcId");
     const auto tables = route_tables_named(m, params, "RouteTableIds");
     return state.commit([&](routing::VpcModel& next) {
         const auto& e = next.create_gateway_endpoint("", vpc_id, service_name, tables, string_param(params, "PolicyDocument"), tags, now_iso8601());
@@ -59,13 +94,31 @@ json describe_vpc_endpoints(const Request& params, RouterState& state) {
 
 json modify_vpc_endpoint(const Request& params, RouterState& state) {
     const auto& m = *state.model;
+    std::optional<std::string> policy;
+    if (params.contains("PolicyDocument")) policy = string_param(params, "PolicyDocument");
+    const bool reset = bool_param(params, "ResetPolicy").value_or(false);
+    if (m.vpc_endpoint(string_param(params, "VpcEndpointId")).interface()) {
+        for (const char* gateway_only : {"AddRouteTableIds", "RemoveRouteTableIds"})
+            if (params.contains(gateway_only)) throw ApiError("InvalidParameter", std::string(gateway_only) + " applies to Gateway endpoints", gateway_only);
+        routing::VpcModel::InterfaceEndpointChange change;
+        for (const auto& s : list_param(params, "AddSubnetIds")) change.add_subnets.push_back(id_or_name(m.subnets(), s, "subnet", "AddSubnetIds"));
+        for (const auto& s : list_param(params, "RemoveSubnetIds")) change.remove_subnets.push_back(id_or_name(m.subnets(), s, "subnet", "RemoveSubnetIds"));
+        for (const auto& g : list_param(params, "AddSecurityGroupIds"))
+            change.add_groups.push_back(id_or_name(m.security_groups(), g, "sg", "AddSecurityGroupIds"));
+        for (const auto& g : list_param(params, "RemoveSecurityGroupIds"))
+            change.remove_groups.push_back(id_or_name(m.security_groups(), g, "sg", "RemoveSecurityGroupIds"));
+        change.private_dns = bool_param(params, "PrivateDnsEnabled");
+        change.policy_document = policy;
+        change.reset_policy = reset;
+        return state.commit([&](routing::VpcModel& next) {
+            next.modify_interface_endpoint(string_param(params, "VpcEndpointId"), change);
+            return json{{"Return", true}};
+        });
+    }
     const auto add = route_tables_named(m, params, "AddRouteTableIds"), remove = route_tables_named(m, params, "RemoveRouteTableIds");
     for (const char* interface_only : {"AddSubnetIds", "RemoveSubnetIds", "AddSecurityGroupIds", "RemoveSecurityGroupIds", "PrivateDnsEnabled"})
         if (params.contains(interface_only))
             throw ApiError("InvalidParameter", std::string(interface_only) + " applies to Interface endpoints", interface_only);
-    std::optional<std::string> policy;
-    if (params.contains("PolicyDocument")) policy = string_param(params, "PolicyDocument");
-    const bool reset = bool_param(params, "ResetPolicy").value_or(false);
     return state.commit([&](routing::VpcModel& next) {
         next.modify_gateway_endpoint(string_param(params, "VpcEndpointId"), add, remove, policy, reset);
         return json{{"Return", true}};
@@ -101,9 +154,11 @@ json service_detail_json(const RouterState& state, const endpoints::RegionServic
     for (const char* az : {"a", "b", "c", "d"}) zones.push_back(region + az);
     const bool gateway = svc.endpoint_type == endpoints::EndpointType::gateway;
     json j = {{"ServiceName", svc.service_name}, {"ServiceId", state.model->ids().make("vpce-svc", svc.service_name)},
-              {"ServiceType", json::array({{{"ServiceType", gateway ? "Gateway" : "Interface"}}})}, {"AvailabilityZones", zones},
+              {"ServiceType", gateway ? json::array({{{"ServiceType", "Gateway"}}, {{"ServiceType", "Interface"}}})
+                                      : json::array({{{"ServiceType", "Interface"}}})},
+              {"AvailabilityZones", zones},
               {"Owner", "amazon"}, {"BaseEndpointDnsNames", json::array({svc.short_name + "." + region + ".vpce.amazonaws.com"})}};
-    if (!gateway) j["PrivateDnsName"] = svc.dns_name;
+    j["PrivateDnsName"] = svc.dns_name;  // what private DNS of an interface endpoint to it answers for
     j["VpcEndpointPolicySupported"] = true;
     j["AcceptanceRequired"] = false;
     j["ManagesVpcEndpoints"] = false;
@@ -131,7 +186,8 @@ std::vector<ActionSpec> vpc_endpoint_actions() {
     using namespace ec2;
     return {
         {"create-vpc-endpoint", "CreateVpcEndpoint",
-         "create a gateway endpoint to S3 or DynamoDB: a route to the service's prefix list in each table",
+         "create a gateway endpoint (S3, DynamoDB: a route to the service's prefix list in each table) or an interface "
+         "endpoint (--vpc-endpoint-type Interface: an ENI in each subnet, private DNS for the service's name)",
          {{"--vpc-id", "VpcId", K::string, true},
           {"--service-name", "ServiceName", K::string, true},
           {"--vpc-endpoint-type", "VpcEndpointType", K::string, false},
@@ -146,7 +202,8 @@ std::vector<ActionSpec> vpc_endpoint_actions() {
         {"describe-vpc-endpoints", "DescribeVpcEndpoints", "list VPC endpoints with their route tables and policy",
          {{"--vpc-endpoint-ids", "VpcEndpointIds", K::list, false}, {"--filters", "Filters", K::filters, false}}, describe_vpc_endpoints,
          {"service-name", "vpc-id", "vpc-endpoint-id", "vpc-endpoint-type", "vpc-endpoint-state", "tag-key"}},
-        {"modify-vpc-endpoint", "ModifyVpcEndpoint", "add or remove a gateway endpoint's route tables, or change its policy",
+        {"modify-vpc-endpoint", "ModifyVpcEndpoint",
+         "add or remove a gateway endpoint's route tables, an interface endpoint's subnets or groups, private DNS, the policy",
          {{"--vpc-endpoint-id", "VpcEndpointId", K::string, true},
           {"--add-route-table-ids", "AddRouteTableIds", K::list, false},
           {"--remove-route-table-ids", "RemoveRouteTableIds", K::list, false},
@@ -154,9 +211,11 @@ std::vector<ActionSpec> vpc_endpoint_actions() {
           {"--reset-policy", "ResetPolicy", K::boolean, false},
           {"--add-subnet-ids", "AddSubnetIds", K::list, false},
           {"--remove-subnet-ids", "RemoveSubnetIds", K::list, false},
+          {"--add-security-group-ids", "AddSecurityGroupIds", K::list, false},
+          {"--remove-security-group-ids", "RemoveSecurityGroupIds", K::list, false},
           {"--private-dns-enabled", "PrivateDnsEnabled", K::boolean, false}},
          modify_vpc_endpoint},
-        {"delete-vpc-endpoints", "DeleteVpcEndpoints", "delete VPC endpoints (their routes go with them)",
+        {"delete-vpc-endpoints", "DeleteVpcEndpoints", "delete VPC endpoints (their routes or network interfaces go with them)",
          {{"--vpc-endpoint-ids", "VpcEndpointIds", K::list, true}}, delete_vpc_endpoints},
         {"describe-vpc-endpoint-services", "DescribeVpcEndpointServices", "list the services the region offers and the endpoint type each takes",
          {{"--service-names", "ServiceNames", K::list, false}, {"--filters", "Filters", K::filters, false}}, describe_vpc_endpoint_services,

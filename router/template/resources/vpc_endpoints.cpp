@@ -1,4 +1,4 @@
-// AWS::EC2::VPCEndpoint (gateway endpoints) and AWS::EC2::PrefixList (customer-managed prefix lists).
+// AWS::EC2::VPCEndpoint (gateway and interface endpoints) and AWS::EC2::PrefixList (customer-managed prefix lists).
 #include "router/template/resource_handlers.hpp"
 
 #include <nlohmann/json.hpp>
@@ -33,13 +33,36 @@ void create_vpc_endpoint(ResourceContext& c) {
     auto& props = c.props;
     // CloudFormation's default VpcEndpointType is Gateway (AWS::EC2::VPCEndpoint, "VpcEndpointType").
     const std::string type = props.string("VpcEndpointType", false);
-    if (!type.empty() && type != "Gateway") {
+    if (!type.empty() && type != "Gateway" && type != "Interface") {
         for (const auto& key : props.unused_keys()) props.get(key);  // one warning for the resource, not one per property
-        return c.leave_out(props.line_of("VpcEndpointType"), "VpcEndpointType " + type + " is not supported yet (Gateway endpoints are); the endpoint was not created");
+        return c.leave_out(props.line_of("VpcEndpointType"), "VpcEndpointType " + type + " is not supported (Gateway and Interface endpoints are); the endpoint was not created");
     }
     std::string policy;
     if (const Node* p = props.get("PolicyDocument"); p && !p->is_null()) {
         policy = p->is_scalar() ? p->scalar : to_json(*p).dump();  // checked by the model (MalformedPolicyDocument)
+    }
+    if (type == "Interface") {
+        if (const Node* n = props.get("RouteTableIds"); n && !n->is_null())
+            props.fail("RouteTableIds", "applies to Gateway endpoints only; an Interface endpoint takes SubnetIds");
+        // CloudFormation's PrivateDnsEnabled defaults to false (AWS::EC2::VPCEndpoint), unlike the API's.
+        const auto& e = c.model.create_interface_endpoint(c.resource.logical_id, props.string("VpcId", true), props.string("ServiceName", true),
+                                                          props.strings("SubnetIds"), props.strings("SecurityGroupIds"),
+                                                          props.boolean("PrivateDnsEnabled").value_or(false), policy, props.tags(),
+                                                          router::ec2::now_iso8601());
+        c.set_ref(e.id);
+        c.set_att("Id", e.id);
+        c.set_att("CreationTimestamp", e.creation_timestamp);
+        // Fn::GetAtt DnsEntries: a list of "hosted-zone-id:name", the regional name first (AWS::EC2::VPCEndpoint).
+        Node entries;
+        entries.kind = Node::Kind::list;
+        for (const auto& d : router::ec2::endpoint_dns_entries(c.model, e))
+            entries.items.push_back(Node::make_scalar(d["HostedZoneId"].get<std::string>() + ":" + d["DnsName"].get<std::string>(), c.resource.line));
+        c.resource.attributes["DnsEntries"] = entries;
+        Node interfaces;
+        interfaces.kind = Node::Kind::list;
+        for (const auto& id : e.network_interface_ids) interfaces.items.push_back(Node::make_scalar(id, c.resource.line));
+        c.resource.attributes["NetworkInterfaceIds"] = interfaces;
+        return;
     }
     for (const char* interface_only : {"SubnetIds", "SecurityGroupIds", "PrivateDnsEnabled"})
         if (const Node* n = props.get(interface_only); n && !n->is_null())

@@ -1,0 +1,185 @@
+// Interface endpoints in the model (PrivateLink Guide, "Access an AWS service using an interface VPC
+// endpoint"; EC2 API reference, "CreateVpcEndpoint", "ModifyVpcEndpoint"): requester-managed ENIs, one per
+// subnet and AZ, their security groups, private DNS, and the endpoint's DNS names.
+#include "routing/vpc_model.hpp"
+
+#include <algorithm>
+
+#include "routing/model/model_rules.hpp"
+
+namespace vpclab::routing {
+
+namespace {
+
+// The 8 characters AWS puts after the endpoint ID in its DNS names ("m8shdg7j"): here a stable function
+// of the ID, so a lab's names are the same every run.
+std::string dns_suffix(const VpcEndpoint& e) {
+    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::uint64_t h = stable_hash(e.id + "/dns");
+    std::string out;
+    for (int i = 0; i < 8; ++i, h /= 36) out += alphabet[h % 36];
+    return out;
+}
+
+std::string service_part(const VpcEndpoint& e) { return e.service_name.substr(e.service_name.rfind('.') + 1); }
+
+}  // namespace
+
+std::string endpoint_regional_dns_name(const VpcEndpoint& e, const std::string& region) {
+    return e.id + "-" + dns_suffix(e) + "." + service_part(e) + "." + region + ".vpce.amazonaws.com";
+}
+
+std::string endpoint_zonal_dns_name(const VpcEndpoint& e, const std::string& region, const std::string& availability_zone) {
+    return e.id + "-" + dns_suffix(e) + "-" + availability_zone + "." + service_part(e) + "." + region + ".vpce.amazonaws.com";
+}
+
+void VpcModel::check_endpoint_subnets(const std::string& vpc_id, const std::vector<std::string>& subnet_ids, const char* parameter) const {
+    for (std::size_t i = 0; i < subnet_ids.size(); ++i) {
+        const Subnet& s = subnet(subnet_ids[i]);
+        if (s.vpc_id != vpc_id)
+            throw ApiError("InvalidParameter", "The subnet " + s.id + " is in " + s.vpc_id + ", not in the endpoint's VPC " + vpc_id, parameter);
+        // PrivateLink Guide, "Subnets and Availability Zones": one endpoint subnet per Availability Zone.
+        for (std::size_t j = 0; j < i; ++j)
+            if (subnet(subnet_ids[j]).availability_zone == s.availability_zone)
+                throw ApiError("DuplicateSubnetsInSameZone", "Found another VPC endpoint subnet in the availability zone of " + s.id +
+                                                                 ". VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.",
+                               parameter);
+    }
+}
+
+void VpcModel::check_private_dns(const VpcEndpoint& endpoint) const {
+    const Vpc& v = vpc(endpoint.vpc_id);
+    // PrivateLink Guide, "Private DNS": the VPC must have both DNS attributes on.
+    if (!v.enable_dns_support || !v.enable_dns_hostnames)
+        throw ApiError("InvalidParameter", "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for " + v.id,
+                       "PrivateDnsEnabled");
+    const ServiceOffer* service = find_service(endpoint.service_name);
+    for (const auto& other : vpc_endpoints_)
+        if (other.id != endpoint.id && other.vpc_id == v.id && other.private_dns_enabled && other.service_name == endpoint.service_name)
+            throw ApiError("InvalidParameter", "private-dns-enabled cannot be set because there is already a conflicting DNS domain for " +
+                                                   (service ? service->dns_name : endpoint.service_name) + " in the VPC " + v.id,
+                           "PrivateDnsEnabled");
+}
+
+std::string VpcModel::add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id) {
+    const Subnet& s = subnet(subnet_id);
+    NetworkInterface e;
+    e.private_ip = choose_address(s, std::nullopt, {});
+    e.id = ids_.make("eni", endpoint.id + "/" + s.id);  // the same subnet again: the same ID
+    e.subnet_id = s.id;
+    e.vpc_id = s.vpc_id;
+    e.port = free_port();
+    e.mac = wire::MacAddress::locally_administered(stable_hash(e.id));
+    e.description = "VPC Endpoint Interface " + endpoint.id;
+    e.interface_type = "vpc_endpoint";
+    e.delete_on_termination = false;
+    e.security_group_ids = endpoint.security_group_ids;
+    network_interfaces_.push_back(std::move(e));
+    return network_interfaces_.back().id;
+}
+
+namespace {
+void check_groups(const VpcModel& m, const std::string& vpc_id, const std::vector<std::string>& groups, const char* parameter) {
+    for (const auto& id : groups)
+        if (m.security_group(id).vpc_id != vpc_id)
+            throw ApiError("InvalidParameter", "Security group " + id + " is not in the endpoint's VPC " + vpc_id, parameter);
+    if (groups.size() > VpcModel::max_groups_per_interface)
+        throw ApiError("SecurityGroupsPerInterfaceLimitExceeded", "An endpoint's network interfaces carry at most " +
+                                                                      std::to_string(VpcModel::max_groups_per_interface) + " security groups", parameter);
+}
+}  // namespace
+
+VpcEndpoint& VpcModel::create_interface_endpoint(const std::string& logical_id, const std::string& vpc_id, const std::string& service_name,
+                                                 const std::vector<std::string>& subnet_ids, const std::vector<std::string>& security_group_ids,
+                                                 std::optional<bool> private_dns, const std::string& policy_document, std::vector<Tag> tags,
+                                                 std::string creation_timestamp) {
+    const Vpc& v = vpc(vpc_id);
+    const ServiceOffer* service = find_service(service_name);
+    if (!service) throw ApiError("InvalidServiceName", "The Vpc Endpoint Service '" + service_name + "' does not exist", "ServiceName");
+    if (!service->interface)
+        throw ApiError("InvalidParameter", "Endpoint type (Interface) does not match available service types ([Gateway]).", "VpcEndpointType");
+    if (subnet_ids.empty())
+        throw ApiError("InvalidParameter", "An Interface endpoint needs at least one subnet (--subnet-ids), one per Availability Zone", "SubnetIds");
+    check_endpoint_subnets(v.id, subnet_ids, "SubnetIds");
+    std::vector<std::string> groups = security_group_ids;
+    if (groups.empty()) groups.push_back(v.default_security_group_id);
+    check_groups(*this, v.id, groups, "SecurityGroupIds");
+    if (!policy_document.empty()) check_policy_document(policy_document);
+
+    VpcEndpoint e;
+    e.logical_id = logical_id;
+    e.id = new_id("vpce", logical_id);
+    e.tags = std::move(tags);
+    e.vpc_id = v.id;
+    e.endpoint_type = "Interface";
+    e.service_name = service->service_name;
+    e.policy_document = policy_document.empty() ? default_endpoint_policy : policy_document;
+    e.creation_timestamp = std::move(creation_timestamp);
+    e.security_group_ids = groups;
+    // The API's default for AWS services: private DNS on (EC2 API reference, "CreateVpcEndpoint", PrivateDnsEnabled).
+    e.private_dns_enabled = private_dns.value_or(true);
+    if (e.private_dns_enabled) check_private_dns(e);
+    e.slot = free_endpoint_slot();
+    e.subnet_ids = subnet_ids;
+    for (const auto& s : subnet_ids) e.network_interface_ids.push_back(add_endpoint_interface(e, s));
+    vpc_endpoints_.push_back(std::move(e));
+    return vpc_endpoints_.back();
+}
+
+void VpcModel::modify_interface_endpoint(const std::string& endpoint_id, const InterfaceEndpointChange& change) {
+    const VpcEndpoint& e = vpc_endpoint(endpoint_id);
+    if (!e.interface()) throw ApiError("InvalidParameter", e.id + " is a Gateway endpoint: subnets, groups and private DNS belong to Interface endpoints");
+    if (change.policy_document && change.reset_policy)
+        throw ApiError("InvalidParameterCombination", "Give --policy-document or --reset-policy, not both", "ResetPolicy");
+    if (change.policy_document) check_policy_document(*change.policy_document);
+    auto has = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+    std::vector<std::string> subnets;
+    for (const auto& id : change.remove_subnets) {
+        subnet(id);
+        if (!has(e.subnet_ids, id)) throw ApiError("InvalidParameter", "The subnet " + id + " is not one of " + e.id + "'s", "RemoveSubnetIds");
+    }
+    for (const auto& id : e.subnet_ids)
+        if (!has(change.remove_subnets, id)) subnets.push_back(id);
+    for (const auto& id : change.add_subnets) {
+        if (has(e.subnet_ids, id) && !has(change.remove_subnets, id))
+            throw ApiError("InvalidParameter", "The subnet " + id + " is already one of " + e.id + "'s", "AddSubnetIds");
+        subnets.push_back(id);
+    }
+    check_endpoint_subnets(e.vpc_id, subnets, "AddSubnetIds");
+    if (subnets.empty()) throw ApiError("InvalidParameter", "An Interface endpoint keeps at least one subnet", "RemoveSubnetIds");
+    std::vector<std::string> groups;
+    for (const auto& id : change.remove_groups) {
+        security_group(id);
+        if (!has(e.security_group_ids, id))
+            throw ApiError("InvalidParameter", "The security group " + id + " is not one of " + e.id + "'s", "RemoveSecurityGroupIds");
+    }
+    for (const auto& id : e.security_group_ids)
+        if (!has(change.remove_groups, id)) groups.push_back(id);
+    for (const auto& id : change.add_groups)
+        if (!has(groups, id)) groups.push_back(id);
+    if (groups.empty()) throw ApiError("InvalidParameter", "An Interface endpoint keeps at least one security group", "RemoveSecurityGroupIds");
+    check_groups(*this, e.vpc_id, groups, "AddSecurityGroupIds");
+    VpcEndpoint next = e;
+    next.security_group_ids = groups;
+    if (change.private_dns) next.private_dns_enabled = *change.private_dns;
+    if (next.private_dns_enabled && !e.private_dns_enabled) check_private_dns(next);
+
+    // Checked: now change. ENIs of removed subnets go; added subnets get one each.
+    for (const auto& id : change.remove_subnets) {
+        const auto at = std::find(next.subnet_ids.begin(), next.subnet_ids.end(), id) - next.subnet_ids.begin();
+        const std::string eni = next.network_interface_ids[static_cast<std::size_t>(at)];
+        std::erase_if(network_interfaces_, [&](const NetworkInterface& x) { return x.id == eni; });
+        next.subnet_ids.erase(next.subnet_ids.begin() + at);
+        next.network_interface_ids.erase(next.network_interface_ids.begin() + at);
+    }
+    for (const auto& id : change.add_subnets) {
+        next.network_interface_ids.push_back(add_endpoint_interface(next, id));
+        next.subnet_ids.push_back(id);
+    }
+    for (const auto& id : next.network_interface_ids) network_interface_mut(id).security_group_ids = next.security_group_ids;
+    if (change.policy_document) next.policy_document = *change.policy_document;
+    if (change.reset_policy) next.policy_document = default_endpoint_policy;
+    vpc_endpoint_mut(endpoint_id) = std::move(next);
+}
+
+}  // namespace vpclab::routing
