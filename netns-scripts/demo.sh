@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The guided demo: the first seed lab (built into vpclab) through its sections 2.1 ("basic environment")
-# and 2.2 (the S3 gateway endpoint), with the blog's own commands: ssh to the public instance with the key,
-# on to the private one with the UserData's password, ping and dig +short to S3 and CloudFormation, from
-# both instances; then the gateway endpoint the blog makes in the console, made with `vpclab ec2`.
+# The guided demo: the first seed lab (built into vpclab) from start to finish — 2.1 ("basic environment"),
+# 2.2 (the S3 gateway endpoint), 2.3 (the CloudFormation interface endpoint with private DNS) and 2.4
+# (clean-up) — with the blog's own commands: ssh to the public instance with the key, on to the private one
+# with the UserData's password, ping, dig +short and curl from both instances; what the blog does in the
+# console is done with `vpclab ec2`.
 # Interactive on a terminal (Enter moves on); straight through otherwise, so CI runs it as a test.
 #
 #   jh-test-Public-EC2  10.10.0.4  public subnet 10.10.0.0/24   (route 0.0.0.0/0 → IGW)
@@ -95,12 +96,65 @@ if "$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- ping -c 2 -W 1 s3
     exit 1
 fi
 
+step "2.3 — Before the interface endpoint: CloudFormation's name gives its public address, from both instances;
+the public one pings it through the IGW, the private one cannot reach it (curl gives up after 3 s)"
+for who in jh-test-Public-EC2 jh-test-Private-EC2; do
+    run exec --stack-name "$stack" "$who" -- dig +short cloudformation.ap-northeast-2.amazonaws.com
+done
+run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 2 -i 0.3 cloudformation.ap-northeast-2.amazonaws.com
+echo "\$ vpclab exec jh-test-Private-EC2 -- curl -s -m 3 http://cloudformation.ap-northeast-2.amazonaws.com/"
+if "$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- curl -s -m 3 http://cloudformation.ap-northeast-2.amazonaws.com/; then
+    echo "expected no answer: the private subnet has no way out" >&2
+    exit 1
+fi
+
+step "2.3 — Private DNS needs the VPC's DNS hostnames (console: [VPC] - [Actions] - [Edit DNS hostnames]); without them it is refused"
+echo "\$ vpclab ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id $vpc --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids jh-test-Private-SN"
+if "$VPCLAB" ec2 create-vpc-endpoint --stack-name "$stack" --vpc-endpoint-type Interface --vpc-id "$vpc" \
+    --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids jh-test-Private-SN; then
+    echo "expected a refusal: enableDnsHostnames is off" >&2
+    exit 1
+fi
+run ec2 modify-vpc-attribute --stack-name "$stack" --vpc-id "$vpc" --enable-dns-hostnames
+
+step "2.3.1 — The interface endpoint (console: [VPC] - [Endpoints] - Create endpoint): CloudFormation, in both subnets,
+with the seed's security group (HTTP in), private DNS on. Its details list the DNS names the blog shows"
+echo "\$ vpclab ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id $vpc --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids jh-test-Public-SN jh-test-Private-SN --security-group-ids $sg"
+interface_endpoint=$("$VPCLAB" ec2 create-vpc-endpoint --stack-name "$stack" --vpc-endpoint-type Interface --vpc-id "$vpc" \
+    --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids jh-test-Public-SN jh-test-Private-SN \
+    --security-group-ids "$sg" --query VpcEndpoint.VpcEndpointId --output text)
+echo "$interface_endpoint"
+run ec2 describe-vpc-endpoints --stack-name "$stack" --vpc-endpoint-ids "$interface_endpoint" --query 'VpcEndpoints[0].DnsEntries[].DnsName' --output text
+echo "Its network interfaces, one per subnet (requester-managed: AWS's, served by the router itself):"
+run ec2 describe-network-interfaces --stack-name "$stack" --filters Name=interface-type,Values=vpc_endpoint \
+    --query 'NetworkInterfaces[].[PrivateIpAddress,AvailabilityZone,Description]' --output text
+
+step "2.3.2 — dig +short from both instances: the default name and the endpoint's own names give the ENIs' private addresses"
+names=$("$VPCLAB" ec2 describe-vpc-endpoints --stack-name "$stack" --vpc-endpoint-ids "$interface_endpoint" --query 'VpcEndpoints[0].DnsEntries[].DnsName' --output text)
+for who in jh-test-Public-EC2 jh-test-Private-EC2; do
+    for name in cloudformation.ap-northeast-2.amazonaws.com $(echo "$names" | tr '\t' '\n' | grep vpce.amazonaws.com); do
+        run exec --stack-name "$stack" "$who" -- dig +short "$name"
+    done
+done
+
+step "2.3.3 — The private instance now reaches CloudFormation, through the endpoint: the service sees the ENI's address"
+run exec --stack-name "$stack" jh-test-Private-EC2 -- curl -s http://cloudformation.ap-northeast-2.amazonaws.com/
+
+step "2.3.3 — With private DNS off, the default name is public again; the endpoint's own names stay private"
+run ec2 modify-vpc-endpoint --stack-name "$stack" --vpc-endpoint-id "$interface_endpoint" --no-private-dns-enabled
+run exec --stack-name "$stack" jh-test-Public-EC2 -- dig +short cloudformation.ap-northeast-2.amazonaws.com
+run exec --stack-name "$stack" jh-test-Public-EC2 -- dig +short "$(echo "$names" | tr '\t' '\n' | head -n1)"
+
+step "2.4 — Clean-up, in the blog's order: the endpoint first (its network interfaces go with it)…"
+run ec2 delete-vpc-endpoints --stack-name "$stack" --vpc-endpoint-ids "$interface_endpoint" --query Unsuccessful --output text
+run ec2 describe-network-interfaces --stack-name "$stack" --filters Name=interface-type,Values=vpc_endpoint --query 'NetworkInterfaces[].NetworkInterfaceId' --output text
+echo "(no endpoint network interfaces left)"
+
 step "The private instance's own files: what its UserData did (never run as a script: read and carried out)"
 run exec --stack-name "$stack" jh-test-Private-EC2 -- cat /var/log/cloud-init-output.log
 run exec --stack-name "$stack" jh-test-Private-EC2 -- grep -E '^(PasswordAuthentication|PermitRootLogin)' /etc/ssh/sshd_config
 
-step "Tear it all down: namespaces, /etc/netns entries, sockets"
+step "2.4 — …then the stack (console: [CloudFormation] - [Stacks] - [Delete]): namespaces, /etc/netns entries, sockets"
 run down --stack-name "$stack"
 echo
-echo "Done. Run it yourself: sudo ./vpclab up  ·  sudo ./vpclab shell jh-test-Private-EC2  ·  sudo ./vpclab down"
-echo "Next in the blog (2.3): interface endpoints. vpclab does not have them yet."
+echo "Done: the first seed lab, 2.1 to 2.4. Run it yourself: sudo ./vpclab up  ·  sudo ./vpclab shell jh-test-Private-EC2  ·  sudo ./vpclab down"
