@@ -152,8 +152,9 @@ void EventLoop::drain_tap(std::uint32_t port) {
 
 void EventLoop::publish_flow_stats() noexcept {
     const auto& table = flows_.connections.table;
-    state_.connection_tracking = {table.size(), table.capacity(), table.memory_bytes() + flows_.connections.fragments.memory_bytes(),
-                                  flows_.connections.refused};
+    const auto& endpoints = flows_.interface_endpoints;
+    state_.connection_tracking = {table.size(),       table.capacity(),       table.memory_bytes() + flows_.connections.fragments.memory_bytes(),
+                                  flows_.connections.refused, endpoints.size(), endpoints.capacity(), endpoints.refused()};
 }
 
 void EventLoop::forget_replaced_ports() noexcept {

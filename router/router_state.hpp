@@ -64,6 +64,9 @@ struct RouterState {
     struct ConnectionTrackingStats {
         std::size_t flows = 0, max_flows = 0, memory_bytes = 0;
         std::uint64_t refused = 0;
+        // Interface endpoints' connections (their port-translation table).
+        std::size_t endpoint_connections = 0, max_endpoint_connections = 0;
+        std::uint64_t endpoint_refused = 0;
     } connection_tracking;
 
     // Where the region's web server reads the gateway endpoints (empty: not published, as in unit tests).

@@ -279,6 +279,11 @@ int command_stats(const Args& args) {
                   << " flows (" << ct["MemoryBytes"].get<std::uint64_t>() / (1024 * 1024) << " MiB), " << ct["Refused"].get<std::uint64_t>()
                   << " new flows refused (table full)\n";
     }
+    if (stats.contains("InterfaceEndpointConnections")) {
+        const auto& ie = stats["InterfaceEndpointConnections"];
+        std::cout << "interface endpoint connections: " << ie["Connections"].get<std::uint64_t>() << " of " << ie["MaxConnections"].get<std::uint64_t>()
+                  << ", " << ie["Refused"].get<std::uint64_t>() << " refused (table full)\n";
+    }
     return 0;
 }
 

@@ -186,6 +186,18 @@ void pipeline_built(const Lab& lab) {
     seed("icmp-2000-nondf-s3-to-public-ip", framed(lab, region, test::build_packet({1, s3, public_ip, 11, 0}, 2000, 0, false)));
 }
 
+// The pipeline fuzzer's lab has endpoints (PipelineLab(true)): a connection to the CloudFormation interface
+// endpoint's ENI and the service's reply, and a ping the ENI does not answer.
+void pipeline_endpoint_seeds(const Lab& lab) {
+    auto seed = [](const std::string& name, const Packet& f) { write("pipeline", name + ".bin", f); };
+    const auto segment = [](std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags) {
+        return test::build_tcp_segment(from, to, sport, dport, flags, 40);
+    };
+    seed("tcp-syn-pub-to-interface-endpoint", framed(lab, lab.pub_host, segment(Lab::pub_ip, lab.cf_eni_ip, 40020, 80, 0x02)));
+    seed("tcp-synack-service-to-interface-endpoint", framed(lab, lab.region, segment(lab.cf_service, lab.cf_eni_ip, 80, 40020, 0x12)));
+    seed("icmp-echo-priv-to-interface-endpoint", framed(lab, lab.priv_host, test::build_packet({1, Lab::priv_ip, lab.cf_eni_ip, 12, 0}, 56)));
+}
+
 // The captured frames (tests/bench/captures, lab tests/bench/bench-lab.yaml: A 10.30.0.4 public, B 10.30.1.4),
 // moved onto this lab: A → the public instance, B → the first private one, 10.30.x.y → 10.10.x.y, MACs and
 // checksums to match; a partial checksum (as tcpdump sees an offloading sender's) gets NEEDS_CSUM. One frame
@@ -367,6 +379,7 @@ int main(int argc, char** argv) {
     out_dir = argv[2];
     const Lab lab;
     pipeline_built(lab);
+    pipeline_endpoint_seeds(Lab(true));
     pipeline_captures(lab, source);
     dns_seeds(source);
     control_seeds(lab);

@@ -81,6 +81,10 @@ check "… counted as interface_endpoint_port_closed" test "$(drop_count "$s" in
 check_not "nor does TCP to another port (22)" on "$pub" nc -z -w 2 "$eni_a" 22
 parallel=$(on "$priv" sh -c "for i in \$(seq 1 40); do curl -s -m 10 -o /dev/null -w '%{http_code}\n' http://$cf/bytes/20000 & done; wait" | grep -c '^200$')
 check_equal "40 parallel curls through one endpoint all succeed" "40" "$parallel"
+endpoint_connections() { "$VPCLAB" stats --stack-name "$s" --output json | tr -d ' \n' | grep -o '"InterfaceEndpointConnections":{"Connections":[0-9]*' | grep -o '[0-9]*$'; }
+closed() { [ "$(endpoint_connections)" = 0 ]; }
+check "the endpoint's table held their connections (closed ones stay a few seconds)" test "$(endpoint_connections)" -gt 0
+check "… and their connections leave the endpoint's table once closed (seconds, not the 350 s idle timeout)" wait_until 30 closed
 
 # --- the endpoint's security group decides who may connect ---
 closed=$(ec2 create-security-group --vpc-id "$vpc" --group-name closed --description "nothing in" --query GroupId --output text)
@@ -111,9 +115,11 @@ ec2 authorize-security-group-ingress --group-id "$sg2" --protocol tcp --port 80 
 ec2 run-instances --subnet-id "$subnet2" --private-ip-address 10.10.1.4 --security-group-ids "$sg2" --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=twin}]' >/dev/null
 twin_id=$(ec2 describe-instances --filters Name=tag:Name,Values=twin --query 'Reservations[0].Instances[0].InstanceId' --output text)
 check "a twin of the private instance (same address) in the second VPC runs" ec2 wait instance-running --instance-ids "$twin_id"
+check "private DNS back on in the first VPC" ec2 modify-vpc-endpoint --vpc-endpoint-id "$endpoint" --private-dns-enabled
+check_equal "the twin's VPC still sees the public address: private DNS answers in the endpoint's VPC only" "$public_cf" "$(dig_on twin "$cf")"
 endpoint2=$(ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id "$vpc2" --service-name "$svc" --subnet-ids "$subnet2" --security-group-ids "$sg2" --query VpcEndpoint.VpcEndpointId --output text)
 check_contains "its own CloudFormation endpoint, private DNS on" "vpce-" "$endpoint2"
-check "private DNS back on in the first VPC" ec2 modify-vpc-endpoint --vpc-endpoint-id "$endpoint" --private-dns-enabled
+check_contains "now the twin's dig gives its own endpoint's ENI, in 10.10.1.0/24 of its VPC" "10.10.1." "$(dig_on twin "$cf")"
 on "$priv" sh -c "curl -s -m 10 http://$cf/bytes/300000 > /tmp/first" &
 background_pids+=($!)
 on twin sh -c "curl -s -m 10 http://$cf/bytes/300000 > /tmp/second"

@@ -38,13 +38,8 @@ struct Sink final : FrameSink {
     void drop(PortIndex port, wire::ConstBytes, DropReason reason) noexcept override { drops.emplace_back(port, reason); }
 };
 
-// A TCP segment with the given flags and a correct checksum.
 std::vector<std::uint8_t> tcp(std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags) {
-    auto p = test::build_packet({6, from, to, sport, dport}, 20);
-    p[20 + 13] = flags;
-    wire::store_be16(p.data() + 20 + 16, 0);
-    wire::store_be16(p.data() + 20 + 16, test::l4_checksum_of(p));
-    return p;
+    return test::build_tcp_segment(from, to, sport, dport, flags);
 }
 
 Sink send(Lab& lab, PortIndex from, const std::vector<std::uint8_t>& packet, const wire::MacAddress& mac) {

@@ -60,6 +60,17 @@ inline std::vector<std::uint8_t> build_packet(const FiveTuple& t, std::size_t pa
     return p;
 }
 
+// A TCP segment with the given flags (SYN 0x02, SYN|ACK 0x12, …), `payload_size` data bytes and correct
+// checksums: build_packet's segments are PSH|ACK.
+inline std::vector<std::uint8_t> build_tcp_segment(std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport,
+                                                   std::uint8_t flags, std::size_t payload_size = 20) {
+    auto p = build_packet({6, from, to, sport, dport}, payload_size);
+    p[20 + 13] = flags;
+    wire::store_be16(p.data() + 20 + 16, 0);
+    wire::store_be16(p.data() + 20 + 16, l4_checksum_of(p));
+    return p;
+}
+
 // An ICMP error from `reporter` about `offending` (quoted: header + `quote_data` bytes), sent to its source.
 inline std::vector<std::uint8_t> build_icmp_error(std::uint8_t type, std::uint8_t code, std::uint32_t reporter,
                                                   const std::vector<std::uint8_t>& offending, std::size_t quote_data = 8) {

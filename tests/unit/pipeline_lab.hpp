@@ -24,6 +24,11 @@ struct PipelineLab : TwoSubnetLab {
     // The data path's connection state (gateway endpoints, security groups), kept across the frames a test sends.
     mutable router::FlowState flows{256, 4096};
     std::string s3_endpoint;  // vpce-…, with gateway_endpoint
+    // With gateway_endpoint, also a CloudFormation interface endpoint in the private subnet (private DNS
+    // off): its ENI's address, router port, and the service address it connects to in the region.
+    std::string cf_endpoint;
+    std::uint32_t cf_eni_ip = 0, cf_service = 0;
+    routing::PortIndex cf_eni = 0;
 
     // with_gateway_endpoint: an S3 gateway endpoint on the private subnet's table (the fuzz harness's lab).
     explicit PipelineLab(bool with_gateway_endpoint = false) : TwoSubnetLab("pipe") {
@@ -50,7 +55,16 @@ struct PipelineLab : TwoSubnetLab {
         sp.resolver_router_ip = 0xa9fefe01;
         sp.resolver_base = 0xa9fe0000;
         sp.endpoint_block = {0xc6128000, 17};  // 198.18.128.0/17
-        if (with_gateway_endpoint) add_s3_endpoint({priv_rt()});
+        if (with_gateway_endpoint) {
+            add_s3_endpoint({priv_rt()});
+            cf_endpoint = m.create_interface_endpoint("CfEndpoint", vpc, "com.amazonaws.ap-northeast-2.cloudformation", {priv}, {}, false, "", {},
+                                                      "2026-11-24T00:00:00+00:00")
+                              .id;
+            const auto& eni = m.network_interface(m.vpc_endpoint(cf_endpoint).network_interface_ids.front());
+            cf_eni_ip = eni.private_ip;
+            cf_eni = eni.port;
+            cf_service = sp.endpoint_address(m.vpc_endpoint(cf_endpoint).slot, 0xc6120c0a);
+        }
         recompile();
     }
     void recompile() { snap = routing::ForwardingSnapshot::compile(m, sp); }
@@ -73,7 +87,7 @@ struct PipelineLab : TwoSubnetLab {
         return 0;
     }
     // One past the highest port in use.
-    routing::PortIndex port_limit() const { return std::max({pub_host, priv_host, priv2_host, region, resolver}) + 1; }
+    routing::PortIndex port_limit() const { return std::max({pub_host, priv_host, priv2_host, region, resolver, cf_eni}) + 1; }
 };
 
 }  // namespace vpclab::test

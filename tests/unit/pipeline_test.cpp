@@ -386,7 +386,11 @@ TEST_CASE("random and mutated frames never crash, on every kind of port") {
 }
 
 TEST_CASE("no heap allocation per frame, on every path") {
-    Lab lab(true);  // with an S3 gateway endpoint on the private subnet's table
+    Lab lab(true);  // with an S3 gateway endpoint on the private subnet's table, a CloudFormation interface endpoint
+    // TCP segments with flags: an interface endpoint opens a connection on SYN only.
+    const auto segment = [](std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags) {
+        return test::build_tcp_segment(from, to, sport, dport, flags, 100);
+    };
     struct CountingSink final : FrameSink {
         std::size_t sent = 0;
         void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
@@ -403,6 +407,8 @@ TEST_CASE("no heap allocation per frame, on every path") {
         {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000))},      // ICMP error
         {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({17, pub_ip, s3, 1, 2}, 3000, 0, false))},  // fragments
         {lab.priv_host, frame_of(lab.mac(lab.priv_host), test::build_packet({17, priv_ip, 0x0a0a0002, 5353, 53}, 30))},  // DNS
+        {lab.pub_host, frame_of(lab.mac(lab.pub_host), segment(pub_ip, lab.cf_eni_ip, 40010, 80, 0x02))},        // to an interface endpoint…
+        {lab.region, frame_of(lab.sp.region_mac, segment(lab.cf_service, lab.cf_eni_ip, 80, 40010, 0x12))},     // …the service's reply
         // dropped at the edge: offload fields that do not fit (vnet header set below), a fragment past 65,535
         {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, s3, 40000, 80}, 3000, 0, false))},
         {lab.pub_host, frame_of(lab.mac(lab.pub_host), test::build_packet({17, pub_ip, s3, 4000, 5000}, 1592, 0, false))},
@@ -427,7 +433,7 @@ TEST_CASE("no heap allocation per frame, on every path") {
             process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows);
         }
     CHECK(allocations.load() - before == 0);
-    CHECK(sink.sent == 5000u * (1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 1 + 0 + 0));
+    CHECK(sink.sent == 5000u * (1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 0 + 0));
 }
 
 // ---- Hardening regressions (issue 7): offload fields and fragment offsets are checked at the edge. ----
