@@ -65,8 +65,12 @@ DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog,
             zone.a_records[routing::endpoint_zonal_dns_name(e, model.region(), model.subnet(e.subnet_ids[i]).availability_zone)] = {a};
         }
         zone.a_records[routing::endpoint_regional_dns_name(e, model.region())] = addresses;
-        if (e.private_dns_enabled && e.vpc_id == vpc.id)
-            if (const auto* service = model.find_service(e.service_name)) zone.a_records[service->dns_name] = addresses;
+        // A private hosted zone answers only while the VPC has both DNS attributes on; for a service that
+        // also takes Gateway endpoints, private DNS is for inbound Resolver endpoints only, so the VPC's
+        // own answer stays the public one (its traffic goes through the Gateway endpoint).
+        const auto* service = model.find_service(e.service_name);
+        if (service && !service->gateway && e.private_dns_enabled && e.vpc_id == vpc.id && vpc.enable_dns_support && vpc.enable_dns_hostnames)
+            zone.a_records[service->dns_name] = addresses;
     }
     return zone;
 }

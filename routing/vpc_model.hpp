@@ -566,7 +566,7 @@ private:
     // Interface endpoints: the checks of a set of subnets and groups for `vpc_id`, and one ENI per subnet.
     void check_endpoint_subnets(const std::string& vpc_id, const std::vector<std::string>& subnet_ids, const char* parameter) const;
     void check_private_dns(const VpcEndpoint& endpoint) const;
-    std::string add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id);
+    std::string add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id, std::uint32_t address);
     std::uint32_t next_public_ip();
     // Template resources are named by logical ID (deterministic); runtime ones by creation order.
     std::string new_id(const char* prefix, const std::string& logical_id);

@@ -46,6 +46,7 @@ namespace vpclab::router {
     X(endpoint_unknown_destination, "from the region at a gateway endpoint's address for an address no ENI of its VPC holds") \
     X(interface_endpoint_port_closed, "to an interface endpoint, but not TCP to its service's ports 80 or 443 (endpoint ENIs do not answer ping)") \
     X(interface_endpoint_no_connection, "a TCP segment to or from an interface endpoint that belongs to no connection it carries (not a SYN, or expired)") \
+    X(interface_endpoint_fragment, "an IPv4 fragment to or from an interface endpoint (its connections carry whole TCP segments)") \
     X(interface_endpoint_table_full, "a new connection to an interface endpoint while its connection table is full (refused)") \
     X(network_acl_outbound, "denied by an outbound rule of the sending subnet's network ACL (the rule number is in the stats)") \
     X(network_acl_inbound, "denied by an inbound rule of the receiving subnet's network ACL (the rule number is in the stats)") \

@@ -74,7 +74,9 @@ const EndpointConnection* InterfaceEndpointConnections::from_client(std::uint16_
     std::uint16_t port = client_port;
     for (int attempt = 0; by_service_.find(service_key(eni, service, service_port, port), now); ++attempt) {
         if (attempt == port_attempts) return ++refused_, nullptr;
-        const std::uint64_t h = (std::uint64_t{client} << 16 | client_port) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(attempt);
+        // Each attempt a different, well-mixed candidate (the attempt number goes in before the multiply).
+        const std::uint64_t h = ((std::uint64_t{client} << 16 | client_port) ^ (static_cast<std::uint64_t>(attempt + 1) * 0x2545f4914f6cdd1dULL)) *
+                                0x9e3779b97f4a7c15ULL;
         port = static_cast<std::uint16_t>(first_port + (h >> 32) % port_count);
     }
     const std::uint32_t index = free_.back();

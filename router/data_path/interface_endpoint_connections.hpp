@@ -5,7 +5,7 @@
 // (client address and port → ENI on the service's port) becomes the ENI's own connection to the service
 // (ENI address and a port of its own → the endpoint's copy of the service address in the region), and
 // replies are mapped back. Connections idle longer than 350 s are forgotten (PrivateLink Guide, "Idle
-// timeout": 350 s for interface endpoints); one that was reset, or closed both ways, within seconds.
+// timeout": 350 s for interface endpoints); one closed both ways 10 s later, one reset at the next sweep.
 // Bounded: a full table refuses new connections and counts them; nothing allocates after construction.
 #pragma once
 
@@ -32,7 +32,7 @@ class InterfaceEndpointConnections {
 public:
     static constexpr std::size_t default_max_connections = 16384;  // 2.4 MiB with its two index tables
     static constexpr std::uint32_t idle_timeout_seconds = 350;
-    static constexpr std::uint32_t closed_seconds = 10;  // after RST, or FIN both ways: for the last ACKs
+    static constexpr std::uint32_t closed_seconds = 10;  // after FIN both ways: for the last ACKs (RST: 0)
 
     explicit InterfaceEndpointConnections(std::size_t max_connections = default_max_connections);
 

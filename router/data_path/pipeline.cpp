@@ -189,6 +189,11 @@ TcpFacts tcp_facts(const wire::Ipv4View& ip) {
 // answer: endpoint ENIs do not answer ping, and other ports time out.
 void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     const routing::PortInfo& e = c.snap.port(eni);
+    // Routed to the ENI but addressed elsewhere: an endpoint's ENI forwards nothing (its
+    // source/destination check cannot be turned off).
+    if (f.ip.destination() != e.ip) return c.sink.drop(eni, c.frame, DropReason::source_dest_check_destination);
+    // Its connections carry whole TCP segments; a fragment would reach the service half translated.
+    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return c.sink.drop(eni, c.frame, DropReason::interface_endpoint_fragment);
     const TcpFacts tcp = tcp_facts(f.ip);
     if (!tcp.ok || (tcp.destination_port != 80 && tcp.destination_port != 443))
         return c.sink.drop(eni, c.frame, DropReason::interface_endpoint_port_closed);
@@ -210,6 +215,7 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
 // on the service's port; leaving the ENI (its groups, its subnet's ACL) and entering the client's ENI.
 void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointReturn& r) {
     const routing::PortInfo& e = c.snap.port(r.port);
+    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return c.sink.drop(c.ingress, c.frame, DropReason::interface_endpoint_fragment);
     const TcpFacts tcp = tcp_facts(f.ip);
     const EndpointConnection* conn =
         tcp.ok ? c.flows.interface_endpoints.from_service(static_cast<std::uint16_t>(r.port), f.ip.source(), tcp.source_port,

@@ -35,6 +35,7 @@ std::string VpcModel::associate_address(const std::string& allocation_id, const 
         throw ApiError("IncorrectInstanceState", "The instance '" + instance_id + "' is not in a valid state for this operation: it is " + name_of(instance(instance_id).state), "InstanceId");
     const std::string eni_id = instance_id.empty() ? network_interface_id : instance(instance_id).network_interface_ids.front();
     const NetworkInterface& target = network_interface(eni_id);
+    refuse_if_requester_managed(target, "given an Elastic IP");
     bool attached = false;
     for (const auto& g : internet_gateways_) attached = attached || g.attached_vpc_id == target.vpc_id;
     if (!attached)

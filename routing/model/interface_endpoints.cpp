@@ -54,6 +54,18 @@ void VpcModel::check_private_dns(const VpcEndpoint& endpoint) const {
         throw ApiError("InvalidParameter", "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for " + v.id,
                        "PrivateDnsEnabled");
     const ServiceOffer* service = find_service(endpoint.service_name);
+    // A service that also takes Gateway endpoints (S3, DynamoDB) gets private DNS "only for inbound
+    // Resolver endpoints" (DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint, the API's default for them):
+    // the VPC must have a Gateway endpoint for it, which keeps carrying the VPC's own traffic (Amazon S3
+    // User Guide, "AWS PrivateLink for Amazon S3": "Private DNS").
+    if (service && service->gateway) {
+        const bool has_gateway = std::any_of(vpc_endpoints_.begin(), vpc_endpoints_.end(), [&](const VpcEndpoint& g) {
+            return !g.interface() && g.vpc_id == v.id && g.service_name == endpoint.service_name;
+        });
+        if (!has_gateway)
+            throw ApiError("InvalidParameter", "To set PrivateDnsOnlyForInboundResolverEndpoint to true, the VPC " + v.id +
+                                                   " must have a Gateway endpoint for the service.", "PrivateDnsEnabled");
+    }
     for (const auto& other : vpc_endpoints_)
         if (other.id != endpoint.id && other.vpc_id == v.id && other.private_dns_enabled && other.service_name == endpoint.service_name)
             throw ApiError("InvalidParameter", "private-dns-enabled cannot be set because there is already a conflicting DNS domain for " +
@@ -61,10 +73,10 @@ void VpcModel::check_private_dns(const VpcEndpoint& endpoint) const {
                            "PrivateDnsEnabled");
 }
 
-std::string VpcModel::add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id) {
+std::string VpcModel::add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id, std::uint32_t address) {
     const Subnet& s = subnet(subnet_id);
     NetworkInterface e;
-    e.private_ip = choose_address(s, std::nullopt, {});
+    e.private_ip = address;
     e.id = ids_.make("eni", endpoint.id + "/" + s.id);  // the same subnet again: the same ID
     e.subnet_id = s.id;
     e.vpc_id = s.vpc_id;
@@ -105,10 +117,12 @@ VpcEndpoint& VpcModel::create_interface_endpoint(const std::string& logical_id, 
     if (groups.empty()) groups.push_back(v.default_security_group_id);
     check_groups(*this, v.id, groups, "SecurityGroupIds");
     if (!policy_document.empty()) check_policy_document(policy_document);
+    // Every address before anything changes (a full subnet refuses the whole call).
+    std::vector<std::uint32_t> addresses;
+    for (const auto& s : subnet_ids) addresses.push_back(choose_address(subnet(s), std::nullopt, addresses));
 
     VpcEndpoint e;
     e.logical_id = logical_id;
-    e.id = new_id("vpce", logical_id);
     e.tags = std::move(tags);
     e.vpc_id = v.id;
     e.endpoint_type = "Interface";
@@ -120,8 +134,9 @@ VpcEndpoint& VpcModel::create_interface_endpoint(const std::string& logical_id, 
     e.private_dns_enabled = private_dns.value_or(true);
     if (e.private_dns_enabled) check_private_dns(e);
     e.slot = free_endpoint_slot();
+    e.id = new_id("vpce", logical_id);  // last of the checks: a refusal does not use up an ID
     e.subnet_ids = subnet_ids;
-    for (const auto& s : subnet_ids) e.network_interface_ids.push_back(add_endpoint_interface(e, s));
+    for (std::size_t i = 0; i < subnet_ids.size(); ++i) e.network_interface_ids.push_back(add_endpoint_interface(e, subnet_ids[i], addresses[i]));
     vpc_endpoints_.push_back(std::move(e));
     return vpc_endpoints_.back();
 }
@@ -134,9 +149,13 @@ void VpcModel::modify_interface_endpoint(const std::string& endpoint_id, const I
     if (change.policy_document) check_policy_document(*change.policy_document);
     auto has = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
     std::vector<std::string> subnets;
-    for (const auto& id : change.remove_subnets) {
+    for (std::size_t i = 0; i < change.remove_subnets.size(); ++i) {
+        const std::string& id = change.remove_subnets[i];
         subnet(id);
         if (!has(e.subnet_ids, id)) throw ApiError("InvalidParameter", "The subnet " + id + " is not one of " + e.id + "'s", "RemoveSubnetIds");
+        if (std::find(change.remove_subnets.begin(), change.remove_subnets.begin() + static_cast<std::ptrdiff_t>(i), id) !=
+            change.remove_subnets.begin() + static_cast<std::ptrdiff_t>(i))
+            throw ApiError("InvalidParameter", "The subnet " + id + " is named twice", "RemoveSubnetIds");
     }
     for (const auto& id : e.subnet_ids)
         if (!has(change.remove_subnets, id)) subnets.push_back(id);
@@ -163,6 +182,8 @@ void VpcModel::modify_interface_endpoint(const std::string& endpoint_id, const I
     next.security_group_ids = groups;
     if (change.private_dns) next.private_dns_enabled = *change.private_dns;
     if (next.private_dns_enabled && !e.private_dns_enabled) check_private_dns(next);
+    std::vector<std::uint32_t> addresses;
+    for (const auto& id : change.add_subnets) addresses.push_back(choose_address(subnet(id), std::nullopt, addresses));
 
     // Checked: now change. ENIs of removed subnets go; added subnets get one each.
     for (const auto& id : change.remove_subnets) {
@@ -172,9 +193,9 @@ void VpcModel::modify_interface_endpoint(const std::string& endpoint_id, const I
         next.subnet_ids.erase(next.subnet_ids.begin() + at);
         next.network_interface_ids.erase(next.network_interface_ids.begin() + at);
     }
-    for (const auto& id : change.add_subnets) {
-        next.network_interface_ids.push_back(add_endpoint_interface(next, id));
-        next.subnet_ids.push_back(id);
+    for (std::size_t i = 0; i < change.add_subnets.size(); ++i) {
+        next.network_interface_ids.push_back(add_endpoint_interface(next, change.add_subnets[i], addresses[i]));
+        next.subnet_ids.push_back(change.add_subnets[i]);
     }
     for (const auto& id : next.network_interface_ids) network_interface_mut(id).security_group_ids = next.security_group_ids;
     if (change.policy_document) next.policy_document = *change.policy_document;

@@ -5,6 +5,7 @@
 
 #include "routing/api_error.hpp"
 #include "routing/ipv4_cidr.hpp"
+#include "routing/vpc_model.hpp"
 
 namespace vpclab::routing {
 
@@ -18,6 +19,14 @@ inline Cidr parse_cidr_or_throw(const std::string& text, const char* parameter) 
 // EC2's refusal to delete a resource something still uses (EC2 API reference, "Error codes": DependencyViolation).
 [[noreturn]] inline void dependency_violation(const char* kind, const std::string& id, const std::string& why) {
     throw ApiError("DependencyViolation", "The " + std::string(kind) + " '" + id + "' has dependencies and cannot be deleted: " + why);
+}
+
+// An ENI AWS created for a service (an interface endpoint's, RequesterManaged) is the service's to change:
+// `what` the account tried is refused, and the endpoint's own calls are the way to change it.
+inline void refuse_if_requester_managed(const NetworkInterface& e, const std::string& what) {
+    if (e.requester_managed())
+        throw ApiError("OperationNotPermitted", "The network interface '" + e.id + "' is managed by AWS (" + e.description + "): it cannot be " + what +
+                                                    "; use the endpoint's own calls (modify-vpc-endpoint, delete-vpc-endpoints)", "NetworkInterfaceId");
 }
 
 }  // namespace vpclab::routing

@@ -36,8 +36,7 @@ NetworkInterface& VpcModel::create_network_interface(const std::string& logical_
 std::string VpcModel::attach_network_interface(const std::string& network_interface_id, const std::string& instance_id, int device_index) {
     const NetworkInterface& e = network_interface(network_interface_id);
     const Instance& inst = instance(instance_id);
-    if (e.requester_managed())
-        throw ApiError("OperationNotPermitted", "The network interface '" + e.id + "' is managed by AWS (" + e.description + ") and cannot be attached", "NetworkInterfaceId");
+    refuse_if_requester_managed(e, "attached to an instance");
     if (!e.instance_id.empty())
         throw ApiError("InvalidNetworkInterface.InUse", "Interface: [" + e.id + "] in use by " + e.instance_id, "NetworkInterfaceId");
     // AWS also attaches to a stopped instance; vpclab makes the TAP of a running one only.
@@ -80,9 +79,7 @@ void VpcModel::detach_network_interface(const std::string& attachment_id) {
 
 void VpcModel::delete_network_interface(const std::string& network_interface_id) {
     const NetworkInterface& e = network_interface(network_interface_id);
-    if (e.requester_managed())
-        throw ApiError("OperationNotPermitted", "The network interface '" + e.id + "' is managed by AWS (" + e.description +
-                                                    "): delete the endpoint or remove its subnet instead", "NetworkInterfaceId");
+    refuse_if_requester_managed(e, "deleted");
     if (!e.instance_id.empty())
         throw ApiError("InvalidNetworkInterface.InUse", "The network interface '" + e.id + "' is currently in use (attached to " + e.instance_id + ")", "NetworkInterfaceId");
     for (const auto& eip : elastic_ips_)
@@ -93,6 +90,7 @@ void VpcModel::delete_network_interface(const std::string& network_interface_id)
 }
 
 void VpcModel::modify_source_dest_check(const std::string& network_interface_id, bool check) {
+    refuse_if_requester_managed(network_interface(network_interface_id), "given another source/destination check");
     network_interface_mut(network_interface_id).source_dest_check = check;
 }
 

@@ -201,6 +201,7 @@ const SecurityGroup& VpcModel::security_group_by_name(const std::string& group_n
 
 void VpcModel::modify_network_interface_groups(const std::string& network_interface_id, std::vector<std::string> group_ids) {
     const NetworkInterface& e = network_interface(network_interface_id);
+    refuse_if_requester_managed(e, "given other security groups here");
     if (group_ids.empty()) throw ApiError("MissingParameter", "The request must contain at least one security group", "Groups");
     std::vector<std::string> unique;
     for (auto& id : group_ids)
@@ -218,7 +219,7 @@ void VpcModel::modify_network_interface_groups(const std::string& network_interf
 // 60–180 s, UDP 30–60 s.
 void VpcModel::modify_connection_tracking(const std::string& network_interface_id, std::optional<int> tcp_established,
                                           std::optional<int> udp_stream, std::optional<int> udp) {
-    network_interface(network_interface_id);
+    refuse_if_requester_managed(network_interface(network_interface_id), "given other connection tracking timeouts");
     auto check = [](std::optional<int> v, int lo, int hi, const char* name) {
         if (v && (*v < lo || *v > hi))
             throw ApiError("InvalidParameterValue", std::string(name) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +

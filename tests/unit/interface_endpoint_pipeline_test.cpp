@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <set>
 #include <random>
 #include <tuple>
 
@@ -162,6 +163,42 @@ TEST_CASE("interface endpoint: its security group decides who may connect; conne
     lab.m.associate_network_acl(lab.priv, acl);
     lab.recompile();
     CHECK(dropped(lab.from_host(lab.pub_host, tcp(pub_ip, lab.eni_ip, 41002, 80, syn)), DropReason::network_acl_inbound));
+}
+
+TEST_CASE("interface endpoint: fragments are dropped both ways, counted") {
+    EndpointLab lab;
+    auto first = tcp(pub_ip, lab.eni_ip, 43000, 80, syn);
+    wire::store_be16(first.data() + 6, 0x2000);  // MF: a first fragment
+    wire::Ipv4View(first).fill_header_checksum();
+    CHECK(dropped(lab.from_host(lab.pub_host, first), DropReason::interface_endpoint_fragment));
+    CHECK(lab.flows.interface_endpoints.size() == 0);
+    auto later = tcp(lab.service_copy, lab.eni_ip, 80, 43000, ack);
+    wire::store_be16(later.data() + 6, 100);  // offset 800
+    wire::Ipv4View(later).fill_header_checksum();
+    CHECK(dropped(lab.from_region(later), DropReason::interface_endpoint_fragment));
+}
+
+TEST_CASE("interface endpoint: many clients on the same port each get a port of the ENI's") {
+    InterfaceEndpointConnections table(32768);
+    std::set<std::uint16_t> ports;
+    for (std::uint32_t client = 0; client < 1000; ++client) {
+        const EndpointConnection* c = table.from_client(7, 0x0a0a0000 + client, 40000, 0xc6128c0a, 443, syn, 100);
+        REQUIRE(c != nullptr);
+        ports.insert(c->translated_port);
+    }
+    CHECK(ports.size() == 1000);
+    CHECK(ports.count(40000) == 1);  // the first kept its own
+    // 20,000 random clients and ports towards one service fill a third of the ENI's ports: a taken
+    // candidate is common, and each retry must try somewhere else.
+    std::mt19937 rng(7);
+    for (int i = 0; i < 20000; ++i) {
+        const EndpointConnection* c = table.from_client(7, 0x0a0a0000 | (rng() & 0xffff), static_cast<std::uint16_t>(32768 + rng() % 28232),
+                                                        0xc6128c0a, 443, syn, 100);
+        REQUIRE(c != nullptr);
+        ports.insert(c->translated_port);
+    }
+    CHECK(table.refused() == 0);
+    CHECK(ports.size() == table.size());  // no two connections share a port of the ENI's
 }
 
 TEST_CASE("interface endpoint: forgetting the ENI's port ends its connections") {

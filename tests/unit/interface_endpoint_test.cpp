@@ -200,3 +200,55 @@ TEST_CASE("interface endpoint refusals name what is wrong and change nothing") {
     CHECK(m.network_interface(eni).security_group_ids == std::vector<std::string>{lab.web});
     CHECK(refusal([&] { m.delete_security_group(lab.web); }) == "DependencyViolation");
 }
+
+TEST_CASE("an endpoint's ENI is AWS's: the ENI and address calls refuse it; subnets named twice are refused") {
+    Lab lab;
+    auto& m = lab.m;
+    lab.hostnames(lab.vpc, true);
+    const std::string id = m.create_interface_endpoint("", lab.vpc, cloudformation, {lab.pub, lab.priv}, {}, std::nullopt, "", {}, "t").id;
+    const std::string eni = m.vpc_endpoint(id).network_interface_ids[0];
+    const auto groups = m.network_interface(eni).security_group_ids;
+    CHECK(refusal([&] { m.modify_network_interface_groups(eni, {lab.web}); }) == "OperationNotPermitted");
+    CHECK(refusal([&] { m.modify_source_dest_check(eni, false); }) == "OperationNotPermitted");
+    CHECK(refusal([&] { m.modify_connection_tracking(eni, 3600, std::nullopt, std::nullopt); }) == "OperationNotPermitted");
+    m.create_internet_gateway("Igw", {});
+    m.attach_internet_gateway(m.internet_gateways().back().id, lab.vpc);
+    const std::string eip = m.allocate_address().allocation_id;
+    CHECK(refusal([&] { m.associate_address(eip, "", eni, false); }) == "OperationNotPermitted");
+    CHECK(m.network_interface(eni).security_group_ids == groups);
+    CHECK(m.network_interface(eni).source_dest_check);
+    CHECK(refusal([&] { m.modify_interface_endpoint(id, {{}, {lab.pub, lab.pub}, {}, {}, std::nullopt, std::nullopt, false}); }) == "InvalidParameter");
+    CHECK(m.vpc_endpoint(id).subnet_ids.size() == 2);
+    CHECK(m.vpc_endpoint(id).network_interface_ids.size() == 2);
+}
+
+TEST_CASE("S3 takes interface endpoints; its private DNS is for inbound Resolver endpoints and needs a Gateway endpoint") {
+    Lab lab;
+    auto& m = lab.m;
+    lab.hostnames(lab.vpc, true);
+    const std::string s3 = "com.amazonaws.ap-northeast-2.s3", s3_name = "s3.ap-northeast-2.amazonaws.com";
+    const auto public_s3 = lab.answer(0, s3_name);
+    try {
+        m.create_interface_endpoint("", lab.vpc, s3, {lab.pub}, {}, std::nullopt, "", {}, "t");
+        FAIL("S3 private DNS without a Gateway endpoint was accepted");
+    } catch (const ApiError& e) {
+        CHECK(std::string(e.what()).find("must have a Gateway endpoint for the service") != std::string::npos);
+    }
+    CHECK(m.vpc_endpoints().empty());
+    m.create_gateway_endpoint("", lab.vpc, s3, {m.vpc(lab.vpc).main_route_table_id}, "", {}, "t");
+    const std::string id = m.create_interface_endpoint("", lab.vpc, s3, {lab.pub}, {}, std::nullopt, "", {}, "t").id;
+    CHECK(m.vpc_endpoint(id).private_dns_enabled);
+    CHECK(lab.answer(0, s3_name) == public_s3);  // the VPC's own traffic keeps going through the Gateway endpoint
+    CHECK(lab.answer(0, routing::endpoint_regional_dns_name(m.vpc_endpoint(id), m.region())).size() == 1);
+}
+
+TEST_CASE("private DNS answers only while the VPC has both DNS attributes") {
+    Lab lab;
+    auto& m = lab.m;
+    lab.hostnames(lab.vpc, true);
+    m.create_interface_endpoint("", lab.vpc, cloudformation, {lab.pub}, {}, std::nullopt, "", {}, "t");
+    CHECK(lab.answer(0, cloudformation_name) != std::vector<std::uint32_t>{lab.public_address()});
+    lab.hostnames(lab.vpc, false);
+    CHECK(lab.answer(0, cloudformation_name) == std::vector<std::uint32_t>{lab.public_address()});
+}
+

@@ -34,10 +34,13 @@ json endpoint_dns_entries(const routing::VpcModel& m, const routing::VpcEndpoint
 json vpc_endpoint_json(const routing::VpcModel& m, const routing::VpcEndpoint& e) {
     json groups = json::array();
     for (const auto& g : e.security_group_ids) groups.push_back({{"GroupId", g}, {"GroupName", m.security_group(g).group_name}});
+    json dns_options = {{"DnsRecordIpType", "ipv4"}};
+    const auto* service = m.find_service(e.service_name);
+    if (e.interface() && service && service->gateway) dns_options["PrivateDnsOnlyForInboundResolverEndpoint"] = e.private_dns_enabled;
     return {{"VpcEndpointId", e.id}, {"VpcEndpointType", e.endpoint_type}, {"VpcId", e.vpc_id}, {"ServiceName", e.service_name},
             {"State", "available"}, {"PolicyDocument", e.policy_document}, {"RouteTableIds", e.route_table_ids},
             {"SubnetIds", e.subnet_ids}, {"Groups", groups}, {"IpAddressType", "ipv4"},
-            {"DnsOptions", {{"DnsRecordIpType", "ipv4"}}}, {"PrivateDnsEnabled", e.private_dns_enabled}, {"RequesterManaged", false},
+            {"DnsOptions", dns_options}, {"PrivateDnsEnabled", e.private_dns_enabled}, {"RequesterManaged", false},
             {"NetworkInterfaceIds", e.network_interface_ids}, {"DnsEntries", endpoint_dns_entries(m, e)},
             {"CreationTimestamp", e.creation_timestamp}, {"Tags", tags_json(m, e)}, {"OwnerId", owner_id}};
 }
