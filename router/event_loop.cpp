@@ -63,6 +63,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     watch(signals_.get(), signal_tag);
     watch(launcher_.notify_fd(), launcher_tag);
     state_.runtime = this;
+    seen_snapshot_ = state_.snapshot;  // the first commit is compared with what the data path started on
     for (const char* type : {"rsa", "rsa", "ed25519", "ed25519"}) make_key_ahead(type);  // two of each ahead
     watch(network_.dns_udp_fd(), dns_udp_tag);
     watch(network_.dns_tcp_fd(), dns_listen_tag);
@@ -97,11 +98,14 @@ void EventLoop::run() {
         }
         sweep_idle_flows();
         control_.expire(ControlServer::Clock::now());
-        forget_replaced_ports();
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[i].data.u64;
-            if (control_.owns_tag(tag)) control_.on_event(tag, events[i].events, ControlServer::Clock::now());
-            else if (tag == dns_udp_tag) dns_.on_udp_readable();
+            // Commits happen on control requests and launcher results: after each, the flows of ports
+            // whose ENI changed go (a stop and a start in one wakeup are two commits, two comparisons).
+            if (control_.owns_tag(tag)) {
+                control_.on_event(tag, events[i].events, ControlServer::Clock::now());
+                forget_replaced_ports();
+            } else if (tag == dns_udp_tag) dns_.on_udp_readable();
             else if (tag == dns_listen_tag) {
                 for (const auto& [fd, slot] : dns_.on_tcp_acceptable()) watch(fd, dns_client_tag + slot);
             } else if (tag == metadata_listen_tag) {
@@ -112,6 +116,7 @@ void EventLoop::run() {
                 dns_.on_tcp_readable(static_cast<std::size_t>(tag - dns_client_tag));
             } else if (tag == launcher_tag) {
                 on_launcher_results();
+                forget_replaced_ports();
             } else if (tag == signal_tag) {
                 signalfd_siginfo info{};
                 if (::read(signals_.get(), &info, sizeof info) == sizeof info)
@@ -163,11 +168,13 @@ void EventLoop::forget_replaced_ports() noexcept {
     // A port whose ENI went away, or now belongs to another ENI (an endpoint ENI deleted and its port
     // reused, say): its tracked flows and endpoint connections are the old ENI's, gone with it.
     if (const routing::ForwardingSnapshot* before = seen_snapshot_.get()) {
-        const std::size_t ports = std::max(before->port_limit(), now->port_limit());
-        for (routing::PortIndex p = 0; p < ports; ++p) {
-            const bool was = before->is_eni(p), is = now->is_eni(p);
-            if (was && (!is || before->port(p).mac != now->port(p).mac)) flows_.forget_port(p);
+        std::vector<bool> doomed(before->port_limit());
+        bool any = false;
+        for (routing::PortIndex p = 0; p < doomed.size(); ++p) {
+            doomed[p] = before->is_eni(p) && (!now->is_eni(p) || before->port(p).mac != now->port(p).mac);
+            any = any || doomed[p];
         }
+        if (any) flows_.forget_ports([&](routing::PortIndex p) { return p < doomed.size() && doomed[p]; });
     }
     seen_snapshot_ = state_.snapshot;
     publish_flow_stats();
@@ -226,9 +233,7 @@ void EventLoop::install(routing::PortId port, tap::TapDevice tap) {
     const int fd = tap.fd();
     network_.install(port, std::move(tap));
     if (state_.counters.size() <= port) state_.counters.resize(port + 1);
-    state_.counters[port] = PortCounters{};  // a reused port starts from zero
-    flows_.forget_port(port);                 // …and with no flows of the ENI that had it before
-    publish_flow_stats();
+    state_.counters[port] = PortCounters{};  // a reused port starts from zero (its old flows went with its old ENI)
     watch(fd, port);
 }
 
@@ -262,8 +267,6 @@ void EventLoop::release(const std::string& instance_id, const std::string& netns
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
         job.to_close.push_back(network_.release(port));
     }
-    for (const routing::PortId port : ports) flows_.forget_port(port);  // its tracked connections end with it
-    publish_flow_stats();
     launcher_.submit(std::move(job));
 }
 
@@ -314,12 +317,10 @@ void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool o
                 spdlog::warn("port {}: epoll_ctl: {}", port, std::strerror(errno));
         } else {
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-            flows_.forget_port(port);  // a stopped instance's connections are gone, as on AWS
         }
         tap::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
         if (copy) job.carrier_fds.push_back(std::move(copy));
     }
-    publish_flow_stats();
     launcher_.submit(std::move(job));
 }
 

@@ -64,7 +64,8 @@ private:
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
     void drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason) noexcept override;
     void sweep_idle_flows() noexcept;  // at most once a second
-    // After a commit: forgets the flows of ports whose ENI is gone or replaced (compared with the last snapshot seen).
+    // After a commit: forgets the flows of ports whose ENI is gone or replaced (compared with the last
+    // snapshot seen), so flows never outlive their ENI whatever the commit was. Control path only.
     void forget_replaced_ports() noexcept;
     std::shared_ptr<const routing::ForwardingSnapshot> seen_snapshot_;
     void publish_flow_stats() noexcept;  // the connection table's fill, for `vpclab stats`

@@ -144,7 +144,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
                 if (std::find(endpoint.network_interface_ids.begin(), endpoint.network_interface_ids.end(), e.id) != endpoint.network_interface_ids.end()) {
                     p.interface_endpoint = endpoint.slot;
                     const ServiceOffer* service = model.find_service(endpoint.service_name);
-                    p.service_address = service ? service->address : 0;
+                    p.endpoint_service = service_ports.endpoint_address(endpoint.slot, service ? service->address : 0);
                 }
         // ENIs with the same groups share one compiled set (most ENIs of a lab carry one or two groups).
         std::vector<std::string> groups = e.security_group_ids;

@@ -54,10 +54,10 @@ struct PortInfo {
     std::uint32_t public_ip = 0;
     std::uint32_t security_groups = 0;  // index of its groups' compiled rules (security_groups_of)
     ConnectionTrackingTimeouts tracking;
-    // An interface endpoint's ENI, which the router serves itself (no TAP): the endpoint's slot, and the
-    // service address its connections go to (the endpoint's copy of it: ServicePorts::endpoint_address).
+    // An interface endpoint's ENI, which the router serves itself (no TAP): the endpoint's slot, and where
+    // its connections go in the region (the endpoint's copy of the service address, endpoint_address).
     std::uint32_t interface_endpoint = no_port;
-    std::uint32_t service_address = 0;
+    std::uint32_t endpoint_service = 0;
     bool served_by_router() const { return interface_endpoint != no_port; }
 };
 

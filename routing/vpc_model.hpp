@@ -103,8 +103,6 @@ struct ServiceOffer {
     bool interface = true;      // takes Interface endpoints (every AWS service today, S3 and DynamoDB too)
     std::string dns_name;       // its default DNS name, "cloudformation.<region>.amazonaws.com"
     std::uint32_t address = 0;  // the address its default name resolves to in the region
-    // "cloudformation": the service name's last part, as interface endpoint DNS names use it.
-    std::string short_name() const { return service_name.substr(service_name.rfind('.') + 1); }
 };
 
 struct PrefixListEntry {

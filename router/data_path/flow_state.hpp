@@ -19,16 +19,19 @@ struct FlowState {
     InterfaceEndpointConnections interface_endpoints;  // clients' connections through interface endpoint ENIs
     std::uint32_t now = 0;           // seconds on a monotonic clock, set by the caller before each batch
 
-    // Forgets every flow of an ENI's port: called when the port is released, stops forwarding, or is
-    // given to another ENI, so no tracked connection outlives its ENI and a reused port starts clean
-    // (AWS: a stopped instance's connections are gone). Walks the tables: control path only.
-    std::size_t forget_port(routing::PortIndex port) noexcept {
-        const auto of_port = [port](const routing::FlowKey& key, const routing::FlowTable::Entry&) { return key.zone == static_cast<std::uint16_t>(port); };
-        std::size_t removed = connections.table.erase_if(of_port);
-        removed += connections.fragments.erase_if(of_port);
-        removed += endpoint.table.erase_if([port](const routing::FlowKey&, const routing::FlowTable::Entry& entry) { return entry.value == port; });
-        interface_endpoints.forget_port(static_cast<std::uint16_t>(port));
-        return removed;
+    // Forgets every flow of the ports `doomed(port)` names, in one walk of each table: ports whose ENI was
+    // released, stopped forwarding or was given to another ENI, so no tracked connection outlives its ENI
+    // and a reused port starts clean (AWS: a stopped instance's connections are gone). Control path only.
+    template <class Doomed>
+    void forget_ports(Doomed&& doomed) noexcept {
+        const auto of_port = [&](const routing::FlowKey& key, const routing::FlowTable::Entry&) { return doomed(routing::PortIndex{key.zone}); };
+        connections.table.erase_if(of_port);
+        connections.fragments.erase_if(of_port);
+        endpoint.table.erase_if([&](const routing::FlowKey&, const routing::FlowTable::Entry& entry) { return doomed(routing::PortIndex{entry.value}); });
+        interface_endpoints.forget_ports([&](std::uint16_t eni) { return doomed(routing::PortIndex{eni}); });
+    }
+    void forget_port(routing::PortIndex port) noexcept {
+        forget_ports([port](routing::PortIndex p) { return p == routing::PortIndex{static_cast<std::uint16_t>(port)}; });
     }
 
     // Reclaims idle flows a few slots at a time (per batch), so forwarding never pauses for it.

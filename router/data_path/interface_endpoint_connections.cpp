@@ -99,11 +99,6 @@ const EndpointConnection* InterfaceEndpointConnections::from_service(std::uint16
     return c;
 }
 
-void InterfaceEndpointConnections::forget_port(std::uint16_t eni) noexcept {
-    for (std::uint32_t i = 0; i < connections_.size(); ++i)
-        if (connections_[i].used && connections_[i].eni == eni) remove(i);
-}
-
 std::size_t InterfaceEndpointConnections::expire(std::uint32_t now, std::size_t max_slots) noexcept {
     std::size_t removed = 0;
     if (connections_.empty()) return 0;

@@ -45,8 +45,12 @@ public:
     const EndpointConnection* from_service(std::uint16_t eni, std::uint32_t service, std::uint16_t service_port,
                                            std::uint16_t translated_port, std::uint8_t tcp_flags, std::uint32_t now) noexcept;
 
-    // Forgets every connection of a router port (its ENI is gone or now another's).
-    void forget_port(std::uint16_t eni) noexcept;
+    // Forgets every connection of the router ports `doomed(eni)` names (their ENIs are gone or now others').
+    template <class Doomed>
+    void forget_ports(Doomed&& doomed) noexcept {
+        for (std::uint32_t i = 0; i < connections_.size(); ++i)
+            if (connections_[i].used && doomed(connections_[i].eni)) remove(i);
+    }
     // Removes idle connections, looking at most at `max_slots` entries from where the last call stopped.
     std::size_t expire(std::uint32_t now, std::size_t max_slots) noexcept;
 

@@ -198,7 +198,7 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     if (!tcp.ok || (tcp.destination_port != 80 && tcp.destination_port != 443))
         return c.sink.drop(eni, c.frame, DropReason::interface_endpoint_port_closed);
     const auto& sp = c.snap.service_ports();
-    const std::uint32_t service = sp.endpoint_address(e.interface_endpoint, e.service_address);
+    const std::uint32_t service = e.endpoint_service;
     const std::uint32_t client = f.ip.source();
     const EndpointConnection* conn = c.flows.interface_endpoints.from_client(static_cast<std::uint16_t>(eni), client, tcp.source_port, service,
                                                                              tcp.destination_port, tcp.flags, c.flows.now);

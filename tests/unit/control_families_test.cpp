@@ -936,6 +936,10 @@ TEST_CASE("interface endpoints through the API: describe shapes, the ENIs, modif
     CHECK(both["NetworkInterfaceIds"].size() == 2);
     CHECK(both["DnsEntries"].size() == 3);  // regional and two zonal
     CHECK(both["PrivateDnsEnabled"] == false);
+    // S3 takes both endpoint types, as on AWS today; CloudFormation Interface only.
+    const json services = lab.ok("DescribeVpcEndpointServices", {{"ServiceNames", {"com.amazonaws.ap-northeast-2.s3", cf}}})["ServiceDetails"];
+    CHECK(services[0]["ServiceType"] == json::array({{{"ServiceType", "Gateway"}}, {{"ServiceType", "Interface"}}}));
+    CHECK(services[1]["ServiceType"] == json::array({{{"ServiceType", "Interface"}}}));
     const auto filtered = lab.ok("DescribeVpcEndpoints", {{"Filters", {{{"Name", "vpc-endpoint-type"}, {"Values", {"Interface"}}}}}})["VpcEndpoints"];
     CHECK(filtered.size() == 1);
     // Deleting the endpoint takes its ENIs; the subnets can go then.

@@ -44,11 +44,7 @@ std::vector<std::uint8_t> tcp(std::uint32_t from, std::uint32_t to, std::uint16_
 }
 
 Sink send(Lab& lab, PortIndex from, const std::vector<std::uint8_t>& packet, const wire::MacAddress& mac) {
-    std::vector<std::uint8_t> f(24 + packet.size(), 0);
-    std::copy(packet.begin(), packet.end(), f.begin() + 24);
-    wire::EthernetView eth(wire::Bytes(f).subspan(wire::VnetHeader::length));
-    eth.set_source(mac);
-    eth.set_ether_type(wire::EtherType::ipv4);
+    auto f = test::frame_of(mac, packet);
     Sink sink;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     process_frame(*lab.snap, from, f, scratch, sink, lab.flows);
@@ -147,20 +143,11 @@ TEST_CASE("interface endpoint: its security group decides who may connect; conne
     CHECK(lab.flows.interface_endpoints.size() == 0);  // closed both ways: gone after a few seconds, not 350
     CHECK(dropped(lab.from_region(tcp(lab.service_copy, lab.eni_ip, 80, port, ack)), DropReason::interface_endpoint_no_connection));
     // The endpoint subnet's ACL applies on the way in: a deny for the public subnet stops it before the ENI.
-    const std::string acl = lab.m.create_network_acl("", lab.vpc, {}).id;
     routing::NetworkAclEntry deny;
     deny.rule_number = 50;
     deny.protocol = "-1";
     deny.cidr = routing::Cidr{0x0a0a0000, 24};
-    lab.m.create_network_acl_entry(acl, deny);
-    routing::NetworkAclEntry all = deny;
-    all.rule_number = 100;
-    all.allow = true;
-    all.cidr = routing::Cidr{0, 0};
-    lab.m.create_network_acl_entry(acl, all);
-    all.egress = true;
-    lab.m.create_network_acl_entry(acl, all);
-    lab.m.associate_network_acl(lab.priv, acl);
+    lab.m.associate_network_acl(lab.priv, lab.acl_allowing_all({deny}));
     lab.recompile();
     CHECK(dropped(lab.from_host(lab.pub_host, tcp(pub_ip, lab.eni_ip, 41002, 80, syn)), DropReason::network_acl_inbound));
 }

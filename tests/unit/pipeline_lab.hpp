@@ -10,8 +10,13 @@
 #include "router/data_path/flow_state.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "tests/unit/two_subnet_lab.hpp"
+#include "wire/ethernet.hpp"
 
 namespace vpclab::test {
+
+// A TAP read carrying `packet`: a zero virtio-net header, then Ethernet from `source` (IPv4). Defined in
+// pipeline_frames.cpp (out of line: inlined into every test, GCC 12 warns falsely about its copies).
+std::vector<std::uint8_t> frame_of(const wire::MacAddress& source, const std::vector<std::uint8_t>& packet);
 
 struct PipelineLab : TwoSubnetLab {
     static constexpr std::uint32_t pub_ip = 0x0a0a0004, priv_ip = 0x0a0a0104, priv2_ip = 0x0a0a0105;
@@ -68,6 +73,19 @@ struct PipelineLab : TwoSubnetLab {
         recompile();
     }
     void recompile() { snap = routing::ForwardingSnapshot::compile(m, sp); }
+    // A new network ACL with `first` entries, then rule 100 allowing everything in and out.
+    std::string acl_allowing_all(const std::vector<routing::NetworkAclEntry>& first = {}) {
+        const std::string acl = m.create_network_acl("", vpc, {}).id;
+        for (const auto& e : first) m.create_network_acl_entry(acl, e);
+        routing::NetworkAclEntry all;
+        all.rule_number = 100;
+        all.allow = true;
+        all.cidr = routing::Cidr{0, 0};
+        m.create_network_acl_entry(acl, all);
+        all.egress = true;
+        m.create_network_acl_entry(acl, all);
+        return acl;
+    }
     void add_s3_endpoint(const std::vector<std::string>& tables) {
         s3_endpoint = m.create_gateway_endpoint("S3Endpoint", vpc, "com.amazonaws.ap-northeast-2.s3", tables, "", {}, "2026-11-24T00:00:00+00:00").id;
     }

@@ -68,14 +68,7 @@ RecordingSink run(const Lab& lab, PortIndex ingress, std::vector<std::uint8_t>& 
     return sink;
 }
 
-std::vector<std::uint8_t> frame_of(const wire::MacAddress& src_mac, const std::vector<std::uint8_t>& packet) {
-    std::vector<std::uint8_t> f(24 + packet.size(), 0);
-    std::copy(packet.begin(), packet.end(), f.begin() + 24);
-    wire::EthernetView eth(wire::Bytes(f).subspan(wire::VnetHeader::length));
-    eth.set_source(src_mac);
-    eth.set_ether_type(wire::EtherType::ipv4);
-    return f;
-}
+using test::frame_of;
 
 std::vector<std::uint8_t> ipv4_frame(const wire::MacAddress& src_mac, std::uint32_t src, std::uint32_t dst, std::size_t payload = 16) {
     return frame_of(src_mac, test::build_packet({1, src, dst, 7, 0}, payload));

@@ -36,17 +36,9 @@ struct Sink final : FrameSink {
     }
 };
 
-std::vector<std::uint8_t> frame(const wire::MacAddress& from, const std::vector<std::uint8_t>& packet) {
-    std::vector<std::uint8_t> f(24 + packet.size(), 0);
-    std::copy(packet.begin(), packet.end(), f.begin() + 24);
-    wire::EthernetView eth(wire::Bytes(f).subspan(wire::VnetHeader::length));
-    eth.set_source(from);
-    eth.set_ether_type(wire::EtherType::ipv4);
-    return f;
-}
 
 Sink send(const Lab& lab, PortIndex from, const test::FiveTuple& t) {
-    auto f = frame(lab.mac(from), test::build_packet(t));
+    auto f = test::frame_of(lab.mac(from), test::build_packet(t));
     Sink sink;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     process_frame(*lab.snap, from, f, scratch, sink, lab.flows);
@@ -54,7 +46,7 @@ Sink send(const Lab& lab, PortIndex from, const test::FiveTuple& t) {
 }
 
 Sink send_packet(const Lab& lab, PortIndex from, const std::vector<std::uint8_t>& packet) {
-    auto f = frame(lab.mac(from), packet);
+    auto f = test::frame_of(lab.mac(from), packet);
     Sink sink;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     process_frame(*lab.snap, from, f, scratch, sink, lab.flows);
@@ -319,22 +311,14 @@ TEST_CASE("connection tracking timeouts follow the ENI's specification and the f
 
 TEST_CASE("filtering allocates nothing per frame") {
     SeedGroupLab lab;
-    const std::string acl = lab.m.create_network_acl("Acl", lab.vpc, {}).id;
-    routing::NetworkAclEntry all;
-    all.rule_number = 100;
-    all.allow = true;
-    all.cidr = routing::Cidr{0, 0};
-    lab.m.create_network_acl_entry(acl, all);
-    all.egress = true;
-    lab.m.create_network_acl_entry(acl, all);
-    lab.m.associate_network_acl(lab.priv, acl);
+    lab.m.associate_network_acl(lab.priv, lab.acl_allowing_all());
     lab.recompile();
     std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> frames;
     for (std::uint16_t i = 0; i < 64; ++i) {
-        frames.emplace_back(lab.pub_host, frame(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, priv_ip, static_cast<std::uint16_t>(30000 + i), 80})));
-        frames.emplace_back(lab.priv_host, frame(lab.mac(lab.priv_host), test::build_packet({6, priv_ip, pub_ip, 80, static_cast<std::uint16_t>(30000 + i)})));
-        frames.emplace_back(lab.pub_host, frame(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, priv_ip, 30000, 8080})));
-        frames.emplace_back(lab.region, frame(lab.mac(lab.region), test::build_packet({6, s3, public_ip, 80, 9999})));
+        frames.emplace_back(lab.pub_host, test::frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, priv_ip, static_cast<std::uint16_t>(30000 + i), 80})));
+        frames.emplace_back(lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, priv_ip, pub_ip, 80, static_cast<std::uint16_t>(30000 + i)})));
+        frames.emplace_back(lab.pub_host, test::frame_of(lab.mac(lab.pub_host), test::build_packet({6, pub_ip, priv_ip, 30000, 8080})));
+        frames.emplace_back(lab.region, test::frame_of(lab.mac(lab.region), test::build_packet({6, s3, public_ip, 80, 9999})));
     }
     struct Quiet final : FrameSink {
         std::size_t sent = 0, dropped = 0;
