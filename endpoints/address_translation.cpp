@@ -94,16 +94,22 @@ void translate_address(wire::Bytes packet, NatField field, std::uint32_t from, s
     fix_l4_checksum(ip.protocol(), l4.data(), l4.size(), from, to, partial, nullptr);
 }
 
-void translate_tcp_port(wire::Bytes packet, NatField field, std::uint16_t to, bool partial) noexcept {
+void translate_port(wire::Bytes packet, NatField field, std::uint16_t to, bool partial) noexcept {
     wire::Ipv4View ip(packet);
-    if (ip.protocol() != 6 || !ip.is_first_fragment()) return;
+    const bool tcp = ip.protocol() == 6, udp = ip.protocol() == 17;
+    if ((!tcp && !udp) || !ip.is_first_fragment()) return;
     wire::Bytes l4 = ip.payload();
-    if (l4.size() < 20) return;
+    if (l4.size() < (tcp ? 20u : 8u)) return;
     std::uint8_t* port = l4.data() + (field == NatField::source ? 0 : 2);
     const std::uint16_t from = wire::load_be16(port);
     if (from == to) return;
     wire::store_be16(port, to);
-    if (!partial) wire::store_be16(l4.data() + 16, adjust_checksum(wire::load_be16(l4.data() + 16), from, to, false));
+    std::uint8_t* checksum = l4.data() + (tcp ? 16 : 6);
+    // RFC 768: a UDP checksum of zero means none was computed; it stays zero.
+    if (partial || (udp && wire::load_be16(checksum) == 0)) return;
+    std::uint16_t updated = adjust_checksum(wire::load_be16(checksum), from, to, false);
+    if (udp && updated == 0) updated = 0xffff;  // RFC 768: a computed zero is sent as all ones
+    wire::store_be16(checksum, updated);
 }
 
 }  // namespace vpclab::endpoints

@@ -23,10 +23,11 @@ enum class NatField : std::uint8_t { source, destination };
 void translate_address(wire::Bytes packet, NatField field, std::uint32_t from, std::uint32_t to,
                        bool l4_checksum_partial) noexcept;
 
-// Rewrites the TCP source or destination port of a first fragment to `to`, fixing the TCP checksum when
+// Rewrites the TCP or UDP source or destination port of a first fragment to `to`, fixing the checksum when
 // it is complete (a partial one covers only the pseudo-header, which holds no port). For the port
-// translation of an interface endpoint's connections. Needs a whole TCP header; otherwise does nothing.
-void translate_tcp_port(wire::Bytes packet, NatField field, std::uint16_t to, bool l4_checksum_partial) noexcept;
+// translations of interface endpoints' and load balancers' connections. Needs a whole TCP or UDP header;
+// otherwise does nothing.
+void translate_port(wire::Bytes packet, NatField field, std::uint16_t to, bool l4_checksum_partial) noexcept;
 
 // Adds to a checksum field the change of a 16-bit word of the data it covers, for a complete checksum
 // (RFC 1624 eqn. 3) or a partial one (pseudo-header sum, not complemented).

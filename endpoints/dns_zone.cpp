@@ -72,6 +72,16 @@ DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog,
         if (service && !service->gateway && e.private_dns_enabled && e.vpc_id == vpc.id && vpc.enable_dns_support && vpc.enable_dns_hostnames)
             zone.a_records[service->dns_name] = addresses;
     }
+    // Network load balancers (ELB NLB guide, "Network Load Balancers"): the name answers the nodes' public
+    // addresses when internet-facing, their private ones when internal, from every VPC.
+    for (const auto& lb : model.load_balancers()) {
+        std::vector<std::uint32_t> addresses;
+        for (const auto& id : lb.network_interface_ids) {
+            const routing::NetworkInterface& node = model.network_interface(id);
+            addresses.push_back(lb.internet_facing() && node.public_ip ? *node.public_ip : node.private_ip);
+        }
+        zone.a_records[lb.dns_name] = addresses;
+    }
     return zone;
 }
 

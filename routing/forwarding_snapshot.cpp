@@ -2,6 +2,7 @@
 #include "routing/forwarding_snapshot.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace vpclab::routing {
 
@@ -78,7 +79,8 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     // router serves those itself, where the region and endpoint block are).
     std::vector<const NetworkInterface*> forwarding;
     for (const auto& e : model.network_interfaces())
-        if ((!e.instance_id.empty() && model.instance(e.instance_id).forwards()) || (e.interface_type == "vpc_endpoint" && endpoints_served))
+        if ((!e.instance_id.empty() && model.instance(e.instance_id).forwards()) || (e.interface_type == "vpc_endpoint" && endpoints_served) ||
+            e.interface_type == "network_load_balancer")
             forwarding.push_back(&e);
     auto port_of = [&](const std::string& eni_id) {
         for (const NetworkInterface* e : forwarding)
@@ -164,7 +166,91 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     }
     for (auto& v : snap->vpcs_) std::sort(v.hosts.begin(), v.hosts.end());
     std::sort(snap->public_hosts_.begin(), snap->public_hosts_.end());
+    snap->compile_load_balancers(model);
     return snap;
+}
+
+namespace {
+// Where a registered target is on the data path (its ENI's port and address), if it forwards now.
+std::optional<LoadBalancerTarget> locate_target(const VpcModel& model, const ForwardingSnapshot& snap, const TargetGroup& g, const Target& t,
+                                                std::uint32_t vpc) {
+    LoadBalancerTarget out;
+    out.tcp_port = static_cast<std::uint16_t>(t.port);
+    if (g.target_type == "instance") {
+        const Instance& inst = model.instance(t.id);
+        if (!inst.forwards() || inst.network_interface_ids.empty()) return std::nullopt;
+        const NetworkInterface& eni = model.network_interface(inst.network_interface_ids.front());
+        out.port = eni.port;
+        out.ip = eni.private_ip;
+    } else {
+        const auto address = parse_ipv4(t.id);
+        if (!address) return std::nullopt;
+        out.ip = *address;
+        out.port = snap.port_by_address(vpc, *address);
+    }
+    if (!snap.is_eni(out.port) || snap.port(out.port).served_by_router()) return std::nullopt;
+    return out;
+}
+}  // namespace
+
+void ForwardingSnapshot::compile_load_balancers(const VpcModel& model) {
+    std::vector<bool> load_balanced(vpcs_.size());
+    for (const auto& lb : model.load_balancers()) {
+        const std::uint32_t vpc = index_of(model.vpcs(), lb.vpc_id);
+        load_balanced[vpc] = true;
+        std::vector<std::string> zones;
+        for (const auto& s : lb.subnet_ids) zones.push_back(model.subnet(s).availability_zone);
+        for (std::size_t n = 0; n < lb.network_interface_ids.size(); ++n) {
+            const NetworkInterface& node_eni = model.network_interface(lb.network_interface_ids[n]);
+            LoadBalancerNode node{static_cast<std::uint32_t>(load_balancer_listeners_.size()), 0};
+            for (const auto& l : model.listeners()) {
+                if (l.load_balancer_arn != lb.id) continue;
+                const TargetGroup& g = model.target_group(l.target_group_arn);
+                LoadBalancerListener out;
+                out.port = static_cast<std::uint16_t>(l.port);
+                out.tcp = l.protocol == "TCP" || l.protocol == "TCP_UDP";
+                out.udp = l.protocol == "UDP" || l.protocol == "TCP_UDP";
+                out.preserve_client_ip = g.preserve_client_ip;
+                out.first_target = static_cast<std::uint32_t>(load_balancer_targets_.size());
+                // ELB NLB guide, "Health checks for Network Load Balancer target groups": a node sends new
+                // flows to the healthy targets of its own Availability Zone (of every enabled zone with
+                // cross-zone load balancing); when no target of the group is healthy it fails open, to all of
+                // them whatever their health. Draining targets, and targets in zones the load balancer does
+                // not use, get no new flows.
+                std::vector<LoadBalancerTarget> healthy, all;
+                bool any_healthy = false;
+                for (const auto& t : g.targets) {
+                    if (t.draining() || std::find(zones.begin(), zones.end(), t.availability_zone) == zones.end()) continue;
+                    const auto where = locate_target(model, *this, g, t, vpc);
+                    if (!where) continue;
+                    const bool is_healthy = t.health.state == TargetState::healthy;
+                    any_healthy = any_healthy || is_healthy;
+                    if (!lb.cross_zone && t.availability_zone != zones[n]) continue;
+                    all.push_back(*where);
+                    if (is_healthy) healthy.push_back(*where);
+                }
+                const auto& chosen = any_healthy ? healthy : all;
+                load_balancer_targets_.insert(load_balancer_targets_.end(), chosen.begin(), chosen.end());
+                out.target_count = static_cast<std::uint32_t>(chosen.size());
+                load_balancer_listeners_.push_back(out);
+                ++node.listener_count;
+            }
+            ports_[node_eni.port].load_balancer_node = static_cast<std::uint32_t>(load_balancer_nodes_.size());
+            load_balancer_nodes_.push_back(node);
+        }
+    }
+    for (auto& p : ports_)
+        if (p.present && p.vpc < load_balanced.size()) p.in_load_balanced_vpc = load_balanced[p.vpc];
+}
+
+const LoadBalancerListener* ForwardingSnapshot::load_balancer_listener(std::uint32_t node, std::uint8_t protocol, std::uint16_t port) const {
+    if (node >= load_balancer_nodes_.size()) return nullptr;
+    const LoadBalancerNode& n = load_balancer_nodes_[node];
+    for (std::uint32_t i = 0; i < n.listener_count; ++i) {
+        const LoadBalancerListener& l = load_balancer_listeners_[n.first_listener + i];
+        if (l.port == port && ((protocol == 6 && l.tcp) || (protocol == 17 && l.udp))) return &l;
+    }
+    return nullptr;
 }
 
 PortIndex ForwardingSnapshot::find_in(const std::vector<std::uint64_t>& sorted, std::uint32_t address) {

@@ -58,7 +58,28 @@ struct PortInfo {
     // its connections go in the region (the endpoint's copy of the service address, endpoint_address).
     std::uint32_t interface_endpoint = no_port;
     std::uint32_t endpoint_service = 0;
-    bool served_by_router() const { return interface_endpoint != no_port; }
+    // A network load balancer's node, which the router also serves itself: its index (load_balancer_node).
+    std::uint32_t load_balancer_node = no_port;
+    // An ENI in a VPC that has a load balancer: what it sends may answer a load-balanced connection.
+    bool in_load_balanced_vpc = false;
+    bool served_by_router() const { return interface_endpoint != no_port || load_balancer_node != no_port; }
+};
+
+// A network load balancer as one node sees it (ELB NLB guide, "Network Load Balancers"): its listeners, and
+// for each the targets a new flow may go to from this node, already chosen by health and zone.
+struct LoadBalancerTarget {
+    PortIndex port = no_port;  // the ENI holding the target's address
+    std::uint32_t ip = 0;
+    std::uint16_t tcp_port = 0;  // the port the target listens on (TCP or UDP)
+};
+struct LoadBalancerListener {
+    std::uint16_t port = 0;
+    bool tcp = false, udp = false;
+    bool preserve_client_ip = true;
+    std::uint32_t first_target = 0, target_count = 0;  // in the snapshot's load_balancer_targets
+};
+struct LoadBalancerNode {
+    std::uint32_t first_listener = 0, listener_count = 0;
 };
 
 // The two ports beyond the VPCs (DESIGN.md §2), joined to the router like instances: the region namespace
@@ -201,6 +222,10 @@ public:
     const CompiledNetworkAcl& network_acl(std::uint32_t subnet) const { return network_acls_[subnets_[subnet].network_acl]; }
     PortIndex port_by_address(std::uint32_t vpc, std::uint32_t address) const;
 
+    // A load balancer node's listener for `protocol` (6 or 17) on `port`, or nullptr.
+    const LoadBalancerListener* load_balancer_listener(std::uint32_t node, std::uint8_t protocol, std::uint16_t port) const;
+    const LoadBalancerTarget* load_balancer_targets(const LoadBalancerListener& l) const { return load_balancer_targets_.data() + l.first_target; }
+
 private:
     struct CompiledRoute {
         RouteTargetKind kind = RouteTargetKind::local;
@@ -228,6 +253,7 @@ private:
     };
 
     static PortIndex find_in(const std::vector<std::uint64_t>& sorted, std::uint32_t address);
+    void compile_load_balancers(const VpcModel& model);  // after the ports
 
     ServicePorts service_;
     std::vector<std::uint32_t> gateway_vpc_;   // per internet gateway: the VPC index it is attached to, or no_port
@@ -239,6 +265,9 @@ private:
     std::vector<EndpointInfo> endpoints_;  // by slot
     std::vector<CompiledSecurityGroups> security_group_sets_;  // one per distinct set of groups ENIs carry
     std::vector<CompiledNetworkAcl> network_acls_;             // one per model ACL, in model order
+    std::vector<LoadBalancerNode> load_balancer_nodes_;
+    std::vector<LoadBalancerListener> load_balancer_listeners_;
+    std::vector<LoadBalancerTarget> load_balancer_targets_;
     std::size_t lpm_builds_ = 0;
 };
 

@@ -12,14 +12,12 @@
 
 #include "routing/api_error.hpp"
 #include "routing/ipv4_cidr.hpp"
+#include "routing/load_balancers.hpp"
+#include "routing/resource_base.hpp"
 #include "routing/resource_ids.hpp"
 #include "wire/mac_address.hpp"
 
 namespace vpclab::routing {
-
-struct Tag {
-    std::string key, value;
-};
 
 // A router port: one TAP. The region and the resolver have fixed ports; every ENI gets the lowest free
 // number from first_eni_port up when it is created and keeps it until it is deleted, so creating or removing
@@ -31,15 +29,6 @@ constexpr PortId region_port = 0, resolver_port = 1, first_eni_port = 2;
 enum class InstanceState : std::uint8_t { pending, running, shutting_down, terminated, stopping, stopped };
 int code_of(InstanceState s);
 const char* name_of(InstanceState s);
-
-// Fields every resource shares: its ID, the template's logical ID (empty if made at runtime), its tags.
-struct ResourceBase {
-    std::string id;
-    std::string logical_id;
-    std::vector<Tag> tags;
-    // The Name tag (if not empty), else the logical ID, else the ID: what vpclab shows people.
-    std::string display_name() const;
-};
 
 struct Vpc : ResourceBase {
     Cidr cidr;
@@ -144,6 +133,12 @@ struct VpcEndpoint : ResourceBase {
 std::string endpoint_regional_dns_name(const VpcEndpoint& endpoint, const std::string& region);
 std::string endpoint_zonal_dns_name(const VpcEndpoint& endpoint, const std::string& region, const std::string& availability_zone);
 
+// CloudFormation's name for a load balancer or target group its template leaves unnamed: the stack name's and
+// the logical ID's first 5 characters and 12 more ("jh-CF-jhCus-ULNX38G0076B").
+std::string generated_elb_name(const std::string& stack_name, const std::string& logical_id);
+// A health check matcher's HTTP codes ("200", "200-399", "200,302"), or nullopt when it is not one.
+std::optional<std::vector<std::pair<int, int>>> parse_http_codes(const std::string& text);
+
 // The policy a gateway endpoint gets when none is given: full access (VPC User Guide, "Control access to
 // VPC endpoints using endpoint policies").
 inline const char* default_endpoint_policy =
@@ -242,8 +237,9 @@ struct NetworkInterface : ResourceBase {
     bool source_dest_check = true;
     std::vector<std::string> security_group_ids;
     ConnectionTrackingTimeouts connection_tracking;
-    // "interface" for an instance's ENI; "vpc_endpoint" for an interface endpoint's, which AWS manages
-    // (RequesterManaged) and the router serves itself.
+    // "interface" for an instance's ENI; "vpc_endpoint" for an interface endpoint's and
+    // "network_load_balancer" for a load balancer node's, which AWS manages (RequesterManaged) and the router
+    // serves itself.
     std::string interface_type = "interface";
     bool requester_managed() const { return interface_type != "interface"; }
 };
@@ -502,6 +498,43 @@ public:
     // policies"); throws MalformedPolicyDocument naming what is wrong.
     static void check_policy_document(const std::string& policy_document);
 
+    // --- Elastic Load Balancing: network load balancers (routing/model/load_balancers.cpp) ---
+    // CreateLoadBalancer: one node (a requester-managed ENI) per subnet, one subnet per AZ, all in one VPC; an
+    // internet-facing one's nodes get public addresses (the mapping's Elastic IP, else one of the pool). A
+    // template's load balancer without a Name gets CloudFormation's generated name.
+    LoadBalancer& create_load_balancer(const std::string& logical_id, std::string name, const std::string& type, const std::string& scheme,
+                                       const std::vector<SubnetMapping>& subnets, std::vector<Tag> tags, std::string created_time);
+    // Its listeners and nodes go with it (refused while deletion protection is on).
+    void delete_load_balancer(const std::string& arn);
+    void set_load_balancer_attribute(const std::string& arn, const std::string& key, const std::string& value);
+    TargetGroup& create_target_group(const std::string& logical_id, TargetGroupSpec spec, std::vector<Tag> tags);
+    void modify_target_group_health_check(const std::string& arn, const HealthCheckSettings& settings);
+    // Refused (ResourceInUse) while a listener forwards to it.
+    void delete_target_group(const std::string& arn);
+    void set_target_group_attribute(const std::string& arn, const std::string& key, const std::string& value);
+    Listener& create_listener(const std::string& logical_id, const std::string& load_balancer_arn, const std::string& protocol, int port,
+                              const std::string& target_group_arn, std::vector<Tag> tags);
+    void delete_listener(const std::string& arn);
+    // RegisterTargets (port 0: the group's port); a target registered again is left as it is.
+    void register_targets(const std::string& arn, std::vector<Target> targets);
+    // DeregisterTargets: each target drains for the group's deregistration delay (from `now`, seconds since
+    // the epoch), then finish_draining removes it. Returns whether anything was removed.
+    void deregister_targets(const std::string& arn, std::vector<Target> targets, std::int64_t now);
+    bool finish_draining(std::int64_t now);
+    // What the router's health checks found (a draining target keeps its draining state).
+    void set_target_health(const std::string& arn, const std::string& target_id, int port, const TargetHealth& health);
+    // The load balancer whose listener forwards to `group`, or nullptr (its targets are then unused).
+    const LoadBalancer* load_balancer_of(const TargetGroup& group) const;
+    static void check_health_check(const HealthCheckSettings& settings);
+    // arn:aws:elasticloadbalancing:<region>:<account>:<resource>
+    std::string elb_arn(const std::string& resource) const;
+    const LoadBalancer& load_balancer(const std::string& arn) const;
+    const TargetGroup& target_group(const std::string& arn) const;
+    const Listener& listener(const std::string& arn) const;
+    const std::vector<LoadBalancer>& load_balancers() const { return load_balancers_; }
+    const std::vector<TargetGroup>& target_groups() const { return target_groups_; }
+    const std::vector<Listener>& listeners() const { return listeners_; }
+
     // --- lookups (throw ApiError with the EC2 NotFound code) ---
     const Vpc& vpc(const std::string& id) const;
     const Subnet& subnet(const std::string& id) const;
@@ -566,6 +599,9 @@ private:
     void check_private_dns(const VpcEndpoint& endpoint) const;
     std::string add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id, std::uint32_t address);
     std::uint32_t next_public_ip();
+    LoadBalancer& load_balancer_mut(const std::string& arn);
+    TargetGroup& target_group_mut(const std::string& arn);
+    std::vector<Target> checked_targets(const TargetGroup& group, std::vector<Target> targets) const;
     // Template resources are named by logical ID (deterministic); runtime ones by creation order.
     std::string new_id(const char* prefix, const std::string& logical_id);
 
@@ -586,6 +622,9 @@ private:
     std::vector<ManagedPrefixList> prefix_lists_;
     std::vector<VpcEndpoint> vpc_endpoints_;
     std::vector<NetworkAcl> network_acls_;
+    std::vector<LoadBalancer> load_balancers_;
+    std::vector<TargetGroup> target_groups_;
+    std::vector<Listener> listeners_;
 };
 
 }  // namespace vpclab::routing

@@ -48,6 +48,11 @@ namespace vpclab::router {
     X(interface_endpoint_no_connection, "a TCP segment to or from an interface endpoint that belongs to no connection it carries (not a SYN, or expired)") \
     X(interface_endpoint_fragment, "an IPv4 fragment to or from an interface endpoint (its connections carry whole TCP segments)") \
     X(interface_endpoint_table_full, "a new connection to an interface endpoint while its connection table is full (refused)") \
+    X(load_balancer_no_listener, "to a load balancer node on a protocol and port none of its listeners takes") \
+    X(load_balancer_no_target, "a new flow to a load balancer listener with no target to send it to (none registered, running and in the node's zone)") \
+    X(load_balancer_no_connection, "a TCP segment to a load balancer listener that belongs to no connection it carries (not a SYN, or expired)") \
+    X(load_balancer_table_full, "a new flow to a load balancer while its connection table is full (refused)") \
+    X(load_balancer_fragment, "an IPv4 fragment to a load balancer node (its connections carry whole segments and datagrams)") \
     X(network_acl_outbound, "denied by an outbound rule of the sending subnet's network ACL (the rule number is in the stats)") \
     X(network_acl_inbound, "denied by an inbound rule of the receiving subnet's network ACL (the rule number is in the stats)") \
     X(security_group_egress, "no outbound rule of the sending ENI's security groups allows it, and it answers no tracked connection") \

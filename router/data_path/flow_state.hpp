@@ -5,6 +5,7 @@
 
 #include "router/data_path/connection_tracking.hpp"
 #include "router/data_path/endpoint_flows.hpp"
+#include "router/data_path/health_probes.hpp"
 #include "router/data_path/interface_endpoint_connections.hpp"
 
 namespace vpclab::router {
@@ -17,6 +18,12 @@ struct FlowState {
     EndpointFlows endpoint;          // gateway-endpoint flows: which instance a reply from the region is for
     ConnectionTracking connections;  // security group connection tracking, per ENI
     InterfaceEndpointConnections interface_endpoints;  // clients' connections through interface endpoint ENIs
+    // Clients' connections through network load balancer nodes to their targets.
+    TranslatedConnections load_balancers{default_load_balancer_connections};
+    HealthProbes health_probes;      // health checks' TCP, from load balancer nodes to targets
+    static constexpr std::size_t default_load_balancer_connections = 32768;  // 4.7 MiB with its index tables
+    // ELB NLB guide, "Connection idle timeout": 350 s for TCP, 120 s for UDP.
+    static constexpr std::uint32_t load_balancer_tcp_idle_seconds = 350, load_balancer_udp_idle_seconds = 120;
     std::uint32_t now = 0;           // seconds on a monotonic clock, set by the caller before each batch
 
     // Forgets every flow of the ports `doomed(port)` names, in one walk of each table: ports whose ENI was
@@ -29,6 +36,7 @@ struct FlowState {
         connections.fragments.erase_if(of_port);
         endpoint.table.erase_if([&](const routing::FlowKey&, const routing::FlowTable::Entry& entry) { return doomed(routing::PortIndex{entry.value}); });
         interface_endpoints.forget_ports([&](std::uint16_t eni) { return doomed(routing::PortIndex{eni}); });
+        load_balancers.forget_ports([&](std::uint16_t port) { return doomed(routing::PortIndex{port}); });
     }
     void forget_port(routing::PortIndex port) noexcept {
         forget_ports([port](routing::PortIndex p) { return p == routing::PortIndex{static_cast<std::uint16_t>(port)}; });
@@ -40,6 +48,7 @@ struct FlowState {
         connections.table.expire(now, slots);
         connections.fragments.expire(now, slots);
         interface_endpoints.expire(now, slots);
+        load_balancers.expire(now, slots);
     }
 };
 

@@ -5,6 +5,7 @@
 
 #include "endpoints/address_translation.hpp"
 #include "endpoints/path_mtu.hpp"
+#include "routing/flow_hash.hpp"
 #include "wire/arp.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
@@ -20,6 +21,7 @@ using routing::PortIndex;
 using wire::Bytes;
 
 constexpr std::size_t link_headers = wire::VnetHeader::length + wire::EthernetView::header_length;
+static_assert(link_headers == generated_packet_offset);
 
 // Everything a stage needs about the frame in hand, validated once.
 struct Frame {
@@ -116,8 +118,10 @@ bool network_acl_passes(Context& c, const Frame& f, std::uint32_t subnet, bool i
     return false;
 }
 
-// Security groups of ENI `port` on a packet leaving it or arriving at it.
+// Security groups of ENI `port` on a packet leaving it or arriving at it. A load balancer node has none
+// (a network load balancer created without security groups).
 bool security_groups_pass(Context& c, const Frame& f, PortIndex port, bool inbound) {
+    if (c.snap.port(port).load_balancer_node != routing::no_port) return true;
     const GroupVerdict v = security_group_verdict(c.snap, port, f.ip, inbound, c.flows.connections, c.flows.now);
     if (passes(v)) return true;
     c.sink.drop(port, c.frame, v == GroupVerdict::table_full ? DropReason::connection_table_full
@@ -206,7 +210,7 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     if (!conn) return c.sink.drop(eni, c.frame, syn ? DropReason::interface_endpoint_table_full : DropReason::interface_endpoint_no_connection);
     const bool partial = f.vnet.needs_checksum();
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, client, e.ip, partial);
-    endpoints::translate_tcp_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
+    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, e.ip, service, partial);
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
 }
@@ -226,7 +230,7 @@ void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointR
     const std::uint32_t client = conn->client;
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), e.ip, partial);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, e.ip, client, partial);
-    endpoints::translate_tcp_port(f.ip.bytes(), endpoints::NatField::destination, conn->client_port, partial);
+    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn->client_port, partial);
     // The ENI's own route table decides the way back (the local route, for a client in its VPC).
     const routing::Decision d = c.snap.decide(r.port, e.ip, client, 6, conn->client_port);
     if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router())
@@ -253,7 +257,138 @@ void back_through_gateway_endpoint(Context& c, Frame& f) {
     send(c, r.port, f, to.mac, c.snap.subnet(to.subnet).router_mac);
 }
 
+void route_from_eni(Context& c, Frame& f);
+
+// The ports of a first fragment's TCP or UDP header, and the TCP flags and sequence number.
+struct L4Facts {
+    bool ok = false;
+    std::uint8_t protocol = 0, flags = 0;
+    std::uint16_t source_port = 0, destination_port = 0;
+    std::uint32_t sequence = 0;
+};
+L4Facts l4_facts(const wire::Ipv4View& ip) {
+    const Bytes l4 = ip.payload();
+    const std::uint8_t p = ip.protocol();
+    if ((p != 6 && p != 17) || !ip.is_first_fragment() || l4.size() < (p == 6 ? 20u : 8u)) return {};
+    L4Facts out{true, p, 0, wire::load_be16(l4.data()), wire::load_be16(l4.data() + 2), 0};
+    if (p == 6) out.flags = l4[13], out.sequence = wire::load_be32(l4.data() + 4);
+    return out;
+}
+
+// Sends a packet built in the scratch slot from load balancer node `node` to ENI `target` (through the
+// target's subnet's ACL when it is another subnet, and its groups).
+void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std::size_t packet_length) {
+    if (!c.snap.is_eni(target) || c.snap.port(target).served_by_router()) return;
+    const routing::PortInfo& n = c.snap.port(node);
+    const routing::PortInfo& to = c.snap.port(target);
+    Frame g;
+    g.bytes = c.scratch.first(link_headers + packet_length);
+    wire::VnetHeader{}.write(g.bytes);
+    g.vnet = wire::VnetHeader::read(g.bytes);
+    g.eth = wire::EthernetView(g.bytes.subspan(wire::VnetHeader::length));
+    g.eth.set_ether_type(wire::EtherType::ipv4);
+    g.ip = wire::Ipv4View(g.eth.payload().first(packet_length));
+    Context gc{c.snap, node, g.bytes, c.scratch, c.sink, c.flows};
+    if (!may_enter(gc, g, target, to.subnet != n.subnet)) return;
+    send(gc, target, g, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
+}
+
+// To a load balancer node (its subnet's ACL passed): a health check's answer, or a client's packet for a
+// listener, carried to a target (ELB NLB guide, "Network Load Balancers"). A new flow goes to a target by
+// the flow hash and stays there for its life; with client IP preservation the target sees the client's
+// address, without it the node's own (and a port of the node's).
+void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
+    const routing::PortInfo& n = c.snap.port(node_port);
+    if (f.ip.destination() != n.ip) return c.sink.drop(node_port, c.frame, DropReason::source_dest_check_destination);
+    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_fragment);
+    const L4Facts l4 = l4_facts(f.ip);
+    if (!l4.ok) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_listener);
+    if (l4.protocol == 6 && HealthProbes::owns(l4.destination_port)) {
+        // A target answering a health check: the probe decides, and perhaps answers.
+        const std::size_t n_out = c.flows.health_probes.on_segment(f.ip.bytes().first(f.ip.total_length()), c.scratch.subspan(link_headers));
+        if (n_out && c.snap.is_eni(c.ingress)) send_generated_from_node(c, node_port, c.ingress, n_out);
+        return;
+    }
+    const routing::LoadBalancerListener* listener = c.snap.load_balancer_listener(n.load_balancer_node, l4.protocol, l4.destination_port);
+    if (!listener) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_listener);
+    const std::uint32_t client = f.ip.source();
+    const std::uint32_t idle = l4.protocol == 6 ? FlowState::load_balancer_tcp_idle_seconds : FlowState::load_balancer_udp_idle_seconds;
+    const auto zone = static_cast<std::uint16_t>(node_port);
+    const TranslatedConnection* conn =
+        c.flows.load_balancers.from_client(zone, l4.protocol, client, l4.source_port, n.ip, l4.destination_port, l4.flags, c.flows.now, idle);
+    if (!conn) {
+        const bool opens = l4.protocol == 17 || (l4.flags & 0x16) == 0x02;  // UDP, or a SYN without ACK or RST
+        if (!opens) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_connection);
+        if (listener->target_count == 0) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_target);
+        const std::uint64_t h = routing::load_balancer_flow_hash(l4.protocol, client, l4.source_port, n.ip, l4.destination_port, l4.sequence);
+        const routing::LoadBalancerTarget& t = c.snap.load_balancer_targets(*listener)[routing::pick_target(h, listener->target_count)];
+        TranslatedConnections::Back back;
+        back.address = t.ip;
+        back.port = t.tcp_port;
+        back.seen = listener->preserve_client_ip ? client : n.ip;
+        back.zone = static_cast<std::uint16_t>(t.port);
+        back.keep_client_port = listener->preserve_client_ip;
+        back.target = t.port;
+        back.idle_timeout = idle;
+        conn = c.flows.load_balancers.open(zone, l4.protocol, client, l4.source_port, n.ip, l4.destination_port, back, c.flows.now);
+        if (!conn) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_table_full);
+    }
+    const PortIndex target = conn->target;
+    if (!c.snap.is_eni(target) || c.snap.port(target).served_by_router()) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_target);
+    const bool partial = f.vnet.needs_checksum();
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, n.ip, conn->back, partial);
+    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn->back_port, partial);
+    if (conn->seen != client) {
+        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, client, conn->seen, partial);
+        endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
+    }
+    const routing::PortInfo& to = c.snap.port(target);
+    if (!may_enter(c, f, target, to.subnet != n.subnet)) return;
+    send(c, target, f, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
+}
+
+// From an ENI of a VPC with a load balancer: the load-balanced connection this packet answers, if any.
+const TranslatedConnection* load_balanced_reply(Context& c, const Frame& f) {
+    if (f.ip.more_fragments()) return nullptr;
+    const L4Facts l4 = l4_facts(f.ip);
+    if (!l4.ok) return nullptr;
+    return c.flows.load_balancers.from_back(static_cast<std::uint16_t>(c.ingress), l4.protocol, f.ip.source(), l4.source_port, f.ip.destination(),
+                                            l4.destination_port, l4.flags, c.flows.now);
+}
+
+// A target's answer on a load-balanced connection: out through the target's groups (and its subnet's ACL
+// when the node is in another subnet), back to what the client addressed, then on from the node as the
+// node's own packet (its route table: the local route, or its internet gateway with its public address).
+void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn) {
+    const PortIndex node_port = conn.zone;
+    if (!c.snap.is_eni(node_port) || c.snap.port(node_port).load_balancer_node == routing::no_port)
+        return c.sink.drop(c.ingress, c.frame, DropReason::load_balancer_no_connection);
+    const routing::PortInfo& target = c.snap.port(c.ingress);
+    const routing::PortInfo& n = c.snap.port(node_port);
+    const bool other_subnet = target.subnet != n.subnet;
+    if (!may_leave(c, f, other_subnet)) return;
+    if (other_subnet && !network_acl_passes(c, f, n.subnet, true, node_port)) return;
+    const bool partial = f.vnet.needs_checksum();
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), n.ip, partial);
+    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn.front_port, partial);
+    if (conn.seen != conn.client) {
+        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), conn.client, partial);
+        endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn.client_port, partial);
+    }
+    Context from_node{c.snap, node_port, c.frame, c.scratch, c.sink, c.flows};
+    route_from_eni(from_node, f);
+}
+
 void from_eni(Context& c, Frame& f) {
+    const routing::PortInfo& in = c.snap.port(c.ingress);
+    // A target answering a load-balanced connection: back through the node it came by, whatever the
+    // target's route table says (ELB NLB guide, "Client IP preservation").
+    if (in.in_load_balanced_vpc && !in.served_by_router())
+        if (const TranslatedConnection* conn = load_balanced_reply(c, f)) return back_from_target(c, f, *conn);
+    route_from_eni(c, f);
+}
+
+void route_from_eni(Context& c, Frame& f) {
     const routing::PortInfo& in = c.snap.port(c.ingress);
     const bool partial = f.vnet.needs_checksum();
     const routing::Decision d = c.snap.decide(c.ingress, f.ip.source(), f.ip.destination(), f.ip.protocol(), destination_port_of(f.ip));
@@ -266,6 +401,7 @@ void from_eni(Context& c, Frame& f) {
         // Network ACLs are evaluated at the subnet's edge, not between two ENIs of one subnet (VPC User
         // Guide, "Network ACLs").
         if (!may_leave(c, f, !d.same_subnet) || !may_enter(c, f, d.port, !d.same_subnet)) return;
+        if (c.snap.port(d.port).load_balancer_node != routing::no_port) return into_load_balancer(c, f, d.port);
         if (c.snap.port(d.port).served_by_router()) return into_interface_endpoint(c, f, d.port);
         // The VPC router is not an IP hop (no TTL decrement); within a subnet the frame keeps the sender's
         // MAC, across subnets it comes from the destination subnet's router.
@@ -303,6 +439,11 @@ void from_region(Context& c, Frame& f) {
     if (mtu == MtuVerdict::refused) return;
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, g.from, g.to, f.vnet.needs_checksum());
     if (!may_enter(c, f, g.port, true)) return;
+    if (to.load_balancer_node != routing::no_port) {
+        // An internet-facing load balancer's node: its connections carry whole segments, never fragments.
+        if (mtu != MtuVerdict::fits) return c.sink.drop(g.port, c.frame, DropReason::load_balancer_fragment);
+        return into_load_balancer(c, f, g.port);
+    }
     send_across_gateway(c, f, mtu, g.port, to.mac, c.snap.subnet(to.subnet).router_mac);
 }
 
@@ -315,6 +456,13 @@ void from_resolver(Context& c, Frame& f) {
 }
 
 }  // namespace
+
+void send_from_load_balancer_node(const ForwardingSnapshot& snap, PortIndex node, PortIndex target, std::size_t packet_length, Bytes scratch,
+                                  FrameSink& sink, FlowState& flows) noexcept {
+    if (!snap.is_eni(node) || packet_length == 0 || packet_length + link_headers > scratch.size()) return;
+    Context c{snap, node, scratch.first(link_headers + packet_length), scratch, sink, flows};
+    send_generated_from_node(c, node, target, packet_length);
+}
 
 void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink,
                    FlowState& flows) noexcept {

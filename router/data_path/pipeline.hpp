@@ -40,6 +40,14 @@ protected:
 // Scratch must hold a 1500-byte packet plus headers (ICMP errors and fragments are built there).
 constexpr std::size_t pipeline_scratch_size = 2048;
 
+// Where a generated packet starts in a frame built in the scratch slot: after the virtio-net and Ethernet headers.
+constexpr std::size_t generated_packet_offset = 10 + 14;  // virtio_net_hdr (10 bytes), Ethernet (14)
+
+// A packet the router sends from load balancer node `node` to the target ENI `target` (a health check), built
+// in `scratch` at generated_packet_offset: the target's subnet's ACL and its security groups apply.
+void send_from_load_balancer_node(const routing::ForwardingSnapshot& snapshot, routing::PortIndex node, routing::PortIndex target,
+                                  std::size_t packet_length, wire::Bytes scratch, FrameSink& sink, FlowState& flows) noexcept;
+
 // `frame` starts with the virtio-net header as read from the ingress TAP.
 void process_frame(const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress, wire::Bytes frame,
                    wire::Bytes scratch, FrameSink& sink, FlowState& flows) noexcept;

@@ -26,7 +26,8 @@ inline Cidr parse_cidr_or_throw(const std::string& text, const char* parameter) 
 inline void refuse_if_requester_managed(const NetworkInterface& e, const std::string& what) {
     if (e.requester_managed())
         throw ApiError("OperationNotPermitted", "The network interface '" + e.id + "' is managed by AWS (" + e.description + "): it cannot be " + what +
-                                                    "; use the endpoint's own calls (modify-vpc-endpoint, delete-vpc-endpoints)", "NetworkInterfaceId");
+                                                    "; use its service's own calls (" +
+                                                    (e.interface_type == "vpc_endpoint" ? "modify-vpc-endpoint, delete-vpc-endpoints" : "elbv2 delete-load-balancer") + ")", "NetworkInterfaceId");
 }
 
 }  // namespace vpclab::routing

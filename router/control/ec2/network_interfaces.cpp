@@ -34,7 +34,8 @@ json network_interface_json(const routing::VpcModel& m, const routing::NetworkIn
     j["PrivateDnsName"] = endpoints::private_dns_name(e.private_ip, m.region());
     j["PrivateIpAddress"] = routing::format_ipv4(e.private_ip);
     // An endpoint's ENI is created and managed by AWS for the account (RequesterManaged) and always in use.
-    if (e.requester_managed()) j["RequesterId"] = aws_requester_id;
+    // Elastic Load Balancing creates its nodes' ENIs as "amazon-elb" (ELB NLB guide, "Network Load Balancers").
+    if (e.requester_managed()) j["RequesterId"] = e.interface_type == "network_load_balancer" ? "amazon-elb" : aws_requester_id;
     j["RequesterManaged"] = e.requester_managed();
     j["SourceDestCheck"] = e.source_dest_check;
     j["Status"] = e.instance_id.empty() && !e.requester_managed() ? "available" : "in-use";

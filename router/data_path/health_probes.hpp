@@ -1,0 +1,57 @@
+// Health checks' TCP exchanges between load balancer nodes and targets (ELB NLB guide, "Health checks for
+// Network Load Balancer target groups"): real TCP from the node's address to the target, the node's side
+// played here. A TCP check passes when the target answers the SYN with SYN-ACK (the node then resets the
+// half-open connection); an HTTP check sends its request once the handshake is done and reads the status
+// line of the answer. A RST, a wrong answer or no answer in time fails.
+//
+// The health checker (control side) starts a probe in a free slot; the pipeline hands it the target's
+// segments addressed to the slot's port on the node and sends what it answers. Fixed size, no allocation.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "wire/bytes.hpp"
+
+namespace vpclab::router {
+
+struct HealthProbe {
+    enum class Phase : std::uint8_t { idle, syn_sent, request_sent, passed, failed };
+    Phase phase = Phase::idle;
+    std::uint32_t node_port = 0, target_port = 0;  // router ports: the node's, the target's ENI
+    std::uint32_t node_ip = 0, target_ip = 0;
+    std::uint16_t target_tcp_port = 0;
+    std::uint32_t isn = 0, their_next = 0;  // our initial sequence number; the next byte we expect from them
+    std::string_view request;               // HTTP: the request to send (owned by the health checker); empty: TCP
+    int http_status = 0;                    // HTTP: the status code the target answered
+    bool finished() const { return phase == Phase::passed || phase == Phase::failed; }
+};
+
+class HealthProbes {
+public:
+    // The node's source ports of probes: one per slot, outside the ports its connections use.
+    static constexpr std::uint16_t first_port = 64000;
+    static constexpr std::size_t slots = 1024;
+    static bool owns(std::uint16_t node_tcp_port) { return node_tcp_port >= first_port && node_tcp_port < first_port + slots; }
+
+    // Starts a probe in `slot` and writes its SYN (an IPv4 packet) to `out`; returns its length.
+    std::size_t start(std::size_t slot, const HealthProbe& probe, std::uint32_t isn, wire::Bytes out) noexcept;
+    // A TCP segment (an IPv4 packet that passed Ipv4View::check, a whole TCP header) from the target to the
+    // node's probe port: advances the probe and writes what the node answers to `out`; returns its length
+    // (0: nothing to send).
+    std::size_t on_segment(wire::ConstBytes packet, wire::Bytes out) noexcept;
+    HealthProbe& operator[](std::size_t slot) { return probes_[slot]; }
+    const HealthProbe& operator[](std::size_t slot) const { return probes_[slot]; }
+
+private:
+    std::array<HealthProbe, slots> probes_{};
+};
+
+// Writes an IPv4 packet carrying one TCP segment (no options) with `payload`, checksums complete; returns
+// its length, 0 when `out` is too small.
+std::size_t build_tcp_packet(wire::Bytes out, std::uint32_t source, std::uint32_t destination, std::uint16_t source_port,
+                             std::uint16_t destination_port, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags,
+                             std::string_view payload = {}) noexcept;
+
+}  // namespace vpclab::router

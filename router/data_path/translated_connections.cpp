@@ -1,0 +1,124 @@
+// The translated connection table: opening, finding, closing and expiring connections.
+#include "router/data_path/translated_connections.hpp"
+
+namespace vpclab::router {
+
+namespace {
+constexpr std::uint8_t tcp_fin = 0x01, tcp_syn = 0x02, tcp_rst = 0x04, tcp_ack = 0x10;
+constexpr std::uint32_t index_never_idle = 0xffffffff;  // the indexes live as long as their connection
+// Ports chosen when the client's own is taken towards the same back end: the non-privileged ones.
+constexpr std::uint32_t first_port = 1024, port_count = 65536 - first_port;
+constexpr int port_attempts = 64;
+}  // namespace
+
+TranslatedConnections::TranslatedConnections(std::size_t max_connections)
+    : connections_(max_connections), by_client_(max_connections), by_back_(max_connections) {
+    free_.reserve(max_connections);
+    for (std::size_t i = max_connections; i > 0; --i) free_.push_back(static_cast<std::uint32_t>(i - 1));
+}
+
+void TranslatedConnections::remove(std::uint32_t index) noexcept {
+    TranslatedConnection& c = connections_[index];
+    by_client_.erase(client_key(c.zone, c.protocol, c.client, c.client_port, c.front, c.front_port));
+    by_back_.erase(back_key(c.back_zone, c.protocol, c.back, c.back_port, c.seen, c.translated_port));
+    c.used = false;
+    free_.push_back(index);  // within the reserved capacity: never allocates
+}
+
+TranslatedConnection* TranslatedConnections::live(routing::FlowTable::Entry* index_entry, std::uint32_t now) noexcept {
+    if (!index_entry) return nullptr;
+    const std::uint32_t index = index_entry->value;
+    TranslatedConnection& c = connections_[index];
+    if (now - c.last_seen > c.idle_timeout) {
+        remove(index);
+        return nullptr;
+    }
+    return &c;
+}
+
+void TranslatedConnections::note_flags(TranslatedConnection& c, std::uint8_t flags, bool from_client, std::uint32_t now) noexcept {
+    c.last_seen = now;
+    if (c.protocol != 6) return;
+    if (flags & tcp_rst) c.idle_timeout = 0;  // gone at the next sweep (this second's segments still pass)
+    if (flags & tcp_fin) c.fins |= from_client ? 1 : 2;
+    if (c.fins == 3 && c.idle_timeout > closed_seconds) c.idle_timeout = closed_seconds;
+}
+
+const TranslatedConnection* TranslatedConnections::from_client(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client,
+                                                               std::uint16_t client_port, std::uint32_t front, std::uint16_t front_port,
+                                                               std::uint8_t flags, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
+    TranslatedConnection* c = live(by_client_.find(client_key(zone, protocol, client, client_port, front, front_port), now), now);
+    if (!c) return nullptr;
+    // A new SYN on a connection that closed: the client reuses its port; the binding starts afresh.
+    const bool syn = (flags & (tcp_syn | tcp_ack | tcp_rst)) == tcp_syn;
+    if (protocol == 6 && syn && (c->fins == 3 || c->idle_timeout == 0)) c->fins = 0, c->idle_timeout = idle_timeout;
+    note_flags(*c, flags, true, now);
+    return c;
+}
+
+const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
+                                                        std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now) noexcept {
+    if (free_.empty()) {
+        expire(now, 256);
+        if (free_.empty()) return ++refused_, nullptr;
+    }
+    // The client's own port when it is free towards this back end, else another one.
+    std::uint16_t port = client_port;
+    for (int attempt = 0; by_back_.find(back_key(back.zone, protocol, back.address, back.port, back.seen, port), now); ++attempt) {
+        if (attempt == port_attempts || back.keep_client_port) return ++refused_, nullptr;
+        // Each attempt a different, well-mixed candidate (the attempt number goes in before the multiply).
+        const std::uint64_t h = ((std::uint64_t{client} << 16 | client_port) ^ (static_cast<std::uint64_t>(attempt + 1) * 0x2545f4914f6cdd1dULL)) *
+                                0x9e3779b97f4a7c15ULL;
+        port = static_cast<std::uint16_t>(first_port + (h >> 32) % port_count);
+    }
+    const std::uint32_t index = free_.back();
+    const routing::FlowKey key = client_key(zone, protocol, client, client_port, front, front_port);
+    if (!by_client_.upsert(key, index, now, index_never_idle)) return ++refused_, nullptr;
+    if (!by_back_.upsert(back_key(back.zone, protocol, back.address, back.port, back.seen, port), index, now, index_never_idle)) {
+        by_client_.erase(key);
+        return ++refused_, nullptr;
+    }
+    free_.pop_back();
+    TranslatedConnection& c = connections_[index];
+    c = TranslatedConnection{};
+    c.client = client;
+    c.front = front;
+    c.back = back.address;
+    c.seen = back.seen;
+    c.client_port = client_port;
+    c.front_port = front_port;
+    c.back_port = back.port;
+    c.translated_port = port;
+    c.zone = zone;
+    c.back_zone = back.zone;
+    c.target = back.target;
+    c.protocol = protocol;
+    c.used = true;
+    c.last_seen = now;
+    c.idle_timeout = back.idle_timeout;
+    return &c;
+}
+
+const TranslatedConnection* TranslatedConnections::from_back(std::uint16_t back_zone, std::uint8_t protocol, std::uint32_t back,
+                                                             std::uint16_t back_port, std::uint32_t seen, std::uint16_t translated_port,
+                                                             std::uint8_t flags, std::uint32_t now) noexcept {
+    TranslatedConnection* c = live(by_back_.find(back_key(back_zone, protocol, back, back_port, seen, translated_port), now), now);
+    if (c) note_flags(*c, flags, false, now);
+    return c;
+}
+
+std::size_t TranslatedConnections::expire(std::uint32_t now, std::size_t max_slots) noexcept {
+    std::size_t removed = 0;
+    if (connections_.empty()) return 0;
+    for (std::size_t n = 0; n < max_slots && n < connections_.size(); ++n) {
+        hand_ = (hand_ + 1) % connections_.size();
+        const TranslatedConnection& c = connections_[hand_];
+        if (c.used && now - c.last_seen > c.idle_timeout) {
+            remove(static_cast<std::uint32_t>(hand_));
+            ++removed;
+        }
+    }
+    return removed;
+}
+
+}  // namespace vpclab::router

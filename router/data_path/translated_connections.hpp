@@ -1,0 +1,105 @@
+// A bounded table of translated connections: a client's connection to a front address (an interface
+// endpoint's ENI, a load balancer node) carried on to a back end (the service, a target) as the back end sees
+// it (from the ENI's or node's address on a port of its own, or from the client itself), and the back end's
+// replies mapped back. Shared by interface endpoints and network load balancers (DESIGN.md §3: one bounded
+// connection table with expiry for the handlers that need state per flow).
+//
+// Idle connections are forgotten after their timeout; a TCP connection closed both ways 10 s after its
+// second FIN, one reset at the next sweep. A full table refuses new connections and counts them; nothing
+// allocates after construction.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "routing/flow_table.hpp"
+
+namespace vpclab::router {
+
+struct TranslatedConnection {
+    std::uint32_t client = 0;           // the client's address
+    std::uint32_t front = 0;            // what the client addressed (an ENI's service, a node's address)
+    std::uint32_t back = 0;             // the back end's address (the service's copy, a target)
+    std::uint32_t seen = 0;             // the source address the back end sees (0: the zone's own)
+    std::uint16_t client_port = 0, front_port = 0, back_port = 0;
+    std::uint16_t translated_port = 0;  // the source port the back end sees
+    std::uint16_t zone = 0;             // the router port of the ENI or node the client reached
+    std::uint16_t back_zone = 0;        // the router port replies come in on (the ENI, or the target's ENI)
+    std::uint32_t target = 0;           // the caller's: a load balancer's target ENI port
+    std::uint8_t protocol = 6;
+    std::uint8_t fins = 0;              // FIN seen: 1 from the client, 2 from the back end
+    bool used = false;
+    std::uint32_t last_seen = 0, idle_timeout = 0;
+};
+
+class TranslatedConnections {
+public:
+    static constexpr std::uint32_t closed_seconds = 10;  // after FIN both ways: for the last ACKs (RST: 0)
+
+    explicit TranslatedConnections(std::size_t max_connections);
+
+    // A packet from the client: its live connection, or nullptr. A SYN on a connection that closed (the
+    // client reusing its port) starts it afresh with `idle_timeout`.
+    const TranslatedConnection* from_client(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
+                                            std::uint32_t front, std::uint16_t front_port, std::uint8_t tcp_flags, std::uint32_t now,
+                                            std::uint32_t idle_timeout) noexcept;
+    // Where a new connection goes: the back end, the source address it sees and the zone its replies come
+    // in on; the client's port is kept if free there (and must be when `keep_client_port`), else another.
+    struct Back {
+        std::uint32_t address = 0;
+        std::uint16_t port = 0;
+        std::uint32_t seen = 0;
+        std::uint16_t zone = 0;
+        bool keep_client_port = false;
+        std::uint32_t target = 0;
+        std::uint32_t idle_timeout = 0;
+    };
+    // Opens a connection (the caller found none). nullptr: the table, or the ports towards that back end,
+    // full (counted in refused()).
+    const TranslatedConnection* open(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
+                                     std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now) noexcept;
+    // A packet from the back end to `seen`:`translated_port`: its connection, or nullptr.
+    const TranslatedConnection* from_back(std::uint16_t back_zone, std::uint8_t protocol, std::uint32_t back, std::uint16_t back_port,
+                                          std::uint32_t seen, std::uint16_t translated_port, std::uint8_t tcp_flags, std::uint32_t now) noexcept;
+
+    // Forgets every connection either of whose ports `doomed(port)` names (their ENIs are gone or now others').
+    template <class Doomed>
+    void forget_ports(Doomed&& doomed) noexcept {
+        for (std::uint32_t i = 0; i < connections_.size(); ++i)
+            if (connections_[i].used && (doomed(connections_[i].zone) || doomed(connections_[i].back_zone))) remove(i);
+    }
+    // Removes idle connections, looking at most at `max_slots` entries from where the last call stopped.
+    std::size_t expire(std::uint32_t now, std::size_t max_slots) noexcept;
+    // Each live connection, for a walk on the control path.
+    template <class Visit>
+    void for_each(Visit&& visit) const {
+        for (const auto& c : connections_)
+            if (c.used) visit(c);
+    }
+
+    std::size_t size() const { return connections_.size() - free_.size(); }
+    std::size_t capacity() const { return connections_.size(); }
+    std::uint64_t refused() const { return refused_; }
+
+private:
+    static routing::FlowKey client_key(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
+                                       std::uint32_t front, std::uint16_t front_port) noexcept {
+        return routing::FlowKey{client, front, client_port, front_port, protocol, zone};
+    }
+    static routing::FlowKey back_key(std::uint16_t back_zone, std::uint8_t protocol, std::uint32_t back, std::uint16_t back_port,
+                                     std::uint32_t seen, std::uint16_t translated_port) noexcept {
+        return routing::FlowKey{back, seen, back_port, translated_port, protocol, back_zone};
+    }
+    // The live connection an index entry points at (an idle one is removed and nullptr returned).
+    TranslatedConnection* live(routing::FlowTable::Entry* index_entry, std::uint32_t now) noexcept;
+    void note_flags(TranslatedConnection& c, std::uint8_t tcp_flags, bool from_client, std::uint32_t now) noexcept;
+    void remove(std::uint32_t index) noexcept;
+
+    std::vector<TranslatedConnection> connections_;
+    std::vector<std::uint32_t> free_;  // indexes of unused entries (capacity reserved: never grows)
+    routing::FlowTable by_client_, by_back_;  // values: indexes into connections_
+    std::size_t hand_ = 0;
+    std::uint64_t refused_ = 0;
+};
+
+}  // namespace vpclab::router
