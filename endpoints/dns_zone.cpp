@@ -1,6 +1,9 @@
 // Building each VPC's view of DNS names from the model and the region catalog.
 #include "endpoints/dns_zone.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace vpclab::endpoints {
 
 namespace {
@@ -80,7 +83,9 @@ DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog,
             const routing::NetworkInterface& node = model.network_interface(id);
             addresses.push_back(lb.internet_facing() && node.public_ip ? *node.public_ip : node.private_ip);
         }
-        zone.a_records[lb.dns_name] = addresses;
+        std::string name = lb.dns_name;  // names are looked up in lower case (DNS is case-insensitive, RFC 4343)
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        zone.a_records[name] = addresses;
     }
     return zone;
 }

@@ -47,6 +47,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
       frame_buffer_(frame_capacity),
       scratch_(pipeline_scratch_size),
       flows_(EndpointFlows::default_max_flows, state.max_tracked_connections),
+      health_(state.health_check_speedup),
       launcher_(state.model->stack_name(), ledger),
       metadata_(network.metadata_fd(), state) {
     if (!epoll_) tap::throw_errno("epoll_create1");
@@ -91,12 +92,15 @@ void EventLoop::run() {
         // While flows are tracked, wake at least once a second to expire idle ones when no frames come.
         if (flows_.connections.table.size() + flows_.endpoint.table.size() > 0)
             timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);
+        // While targets are registered, wake for their health checks.
+        if (HealthChecker::has_work(*state_.model)) timeout_ms = timeout_ms < 0 ? health_check_ms : std::min(timeout_ms, health_check_ms);
         const int n = ::epoll_wait(epoll_.get(), events, 64, timeout_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
             tap::throw_errno("epoll_wait");
         }
         sweep_idle_flows();
+        check_health();
         control_.expire(ControlServer::Clock::now());
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[i].data.u64;
@@ -158,8 +162,10 @@ void EventLoop::drain_tap(std::uint32_t port) {
 void EventLoop::publish_flow_stats() noexcept {
     const auto& table = flows_.connections.table;
     const auto& endpoints = flows_.interface_endpoints;
+    const auto& balancers = flows_.load_balancers;
     state_.connection_tracking = {table.size(),       table.capacity(),       table.memory_bytes() + flows_.connections.fragments.memory_bytes(),
-                                  flows_.connections.refused, endpoints.size(), endpoints.capacity(), endpoints.refused()};
+                                  flows_.connections.refused, endpoints.size(), endpoints.capacity(), endpoints.refused(),
+                                  balancers.size(),   balancers.capacity(),   balancers.refused()};
 }
 
 void EventLoop::forget_replaced_ports() noexcept {
@@ -189,6 +195,21 @@ void EventLoop::sweep_idle_flows() noexcept {
     flows_.now = second;
     flows_.expire_some(idle_sweep_slots);
     publish_flow_stats();
+}
+
+void EventLoop::check_health() noexcept {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    const std::uint64_t now_ms = static_cast<std::uint64_t>(now.tv_sec) * 1000 + static_cast<std::uint64_t>(now.tv_nsec) / 1'000'000;
+    if (now_ms - last_health_ms_ < health_check_ms) return;
+    last_health_ms_ = now_ms;
+    flows_.now = static_cast<std::uint32_t>(now.tv_sec);
+    try {
+        health_.tick(state_, flows_, scratch_, *this, now_ms, static_cast<std::int64_t>(::time(nullptr)));
+    } catch (const std::exception& e) {
+        spdlog::warn("health checks: {}", e.what());
+    }
+    forget_replaced_ports();
 }
 
 void EventLoop::network_acl_denied(routing::PortIndex port, bool inbound, std::uint32_t acl, std::uint16_t rule_number) noexcept {

@@ -13,6 +13,7 @@
 #include "router/dns_server.hpp"
 #include "router/lab/instance_launcher.hpp"
 #include "router/lab/launcher_results.hpp"
+#include "router/load_balancing/health_checker.hpp"
 #include "router/metadata_server.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/router_state.hpp"
@@ -64,6 +65,9 @@ private:
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
     void drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason) noexcept override;
     void sweep_idle_flows() noexcept;  // at most once a second
+    // Load balancers' health checks, every health_check_ms.
+    void check_health() noexcept;
+    static constexpr int health_check_ms = 200;
     // After a commit: forgets the flows of ports whose ENI is gone or replaced (compared with the last
     // snapshot seen), so flows never outlive their ENI whatever the commit was. Control path only.
     void forget_replaced_ports() noexcept;
@@ -81,6 +85,8 @@ private:
     std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
     FlowState flows_;                         // connection tables (bounded, expiring)
+    HealthChecker health_;
+    std::uint64_t last_health_ms_ = 0;
     struct {
         std::uint32_t acl = 0;
         std::uint16_t rule_number = 0;

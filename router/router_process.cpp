@@ -111,6 +111,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
     const StackPaths paths = StackPaths::of(stack);
     RouterState state;
     state.max_tracked_connections = options.max_tracked_connections;
+    state.health_check_speedup = options.health_check_speedup;
     const endpoints::PublicAddressPlan& addresses = options.public_addresses;
     pid_t region_server = 0;
     bool owns_state_dir = false;  // never clean up a directory another `vpclab up` of the same stack won

@@ -61,12 +61,16 @@ struct RouterState {
     // Security group connection tracking: the table's size (vpclab up --max-tracked-connections), and how
     // full it is as of the event loop's last batch (for `vpclab stats`).
     std::size_t max_tracked_connections = 131072;
+    int health_check_speedup = 1;  // vpclab up --health-check-speedup
     struct ConnectionTrackingStats {
         std::size_t flows = 0, max_flows = 0, memory_bytes = 0;
         std::uint64_t refused = 0;
         // Interface endpoints' connections (their port-translation table).
         std::size_t endpoint_connections = 0, max_endpoint_connections = 0;
         std::uint64_t endpoint_refused = 0;
+        // Network load balancers' connections.
+        std::size_t load_balancer_connections = 0, max_load_balancer_connections = 0;
+        std::uint64_t load_balancer_refused = 0;
     } connection_tracking;
 
     // Where the region's web server reads the gateway endpoints (empty: not published, as in unit tests).

@@ -36,6 +36,16 @@ struct TargetHealth {
     friend bool operator==(const TargetHealth&, const TargetHealth&) = default;
 };
 
+// A target's health after one more check (ELB NLB guide, "Health check settings"): HealthyThresholdCount
+// passes in a row make it healthy, UnhealthyThresholdCount failures in a row unhealthy; a new target stays
+// initial ("Elb.InitialHealthChecking") until one of them is reached. `counters` carry the runs.
+struct HealthCounters {
+    int passes = 0, failures = 0;
+};
+TargetHealth after_health_check(const TargetHealth& current, HealthCounters& counters, bool passed, const HealthCheckSettings& settings);
+// Whether an HTTP health check's status `code` is one the matcher accepts ("200-399", "200,302").
+bool http_code_matches(const std::string& matcher, int code);
+
 struct Target {
     std::string id;  // i-… (instance targets) or an IPv4 address (ip targets)
     int port = 0;

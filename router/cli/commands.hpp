@@ -15,6 +15,8 @@ int command_stats(const Args& args);
 int command_exec(const Args& args);
 int command_shell(const Args& args);
 int command_ec2(const Args& args);
+// `vpclab SERVICE COMMAND …` for an API service of the action registry: "ec2" or "elbv2".
+int command_api(const std::string& service, const Args& args);
 // Internal: the region's web server, started by the router inside the region namespace.
 int command_region_http(const Args& args);
 int command_instance_init(const Args& args);

@@ -121,8 +121,9 @@ bool parse_attribute_boolean(const char* option, std::string text) {
 
 // `vpclab ec2 COMMAND help` (the aws CLI's form) or `--help`: the action's synopsis and options.
 std::string action_help(const ActionSpec& spec) {
-    std::string text = std::string("usage: vpclab ec2 ") + spec.command + " [options] [--stack-name N]\n\n" + spec.summary +
-                       " (EC2 API action " + spec.action + ")\n\noptions:\n";
+    const bool ec2 = std::string_view(spec.service) == "ec2";
+    std::string text = std::string("usage: vpclab ") + spec.service + " " + spec.command + " [options] [--stack-name N]\n\n" + spec.summary +
+                       (ec2 ? " (EC2 API action " : " (Elastic Load Balancing API action ") + spec.action + ")\n\noptions:\n";
     for (const auto& p : spec.params) {
         std::string value;
         switch (p.kind) {
@@ -142,10 +143,11 @@ std::string action_help(const ActionSpec& spec) {
     return text;
 }
 
-void print_ec2_help() {
-    std::cout << "usage: vpclab ec2 COMMAND [options] [--stack-name N]\n\ncommands:\n"
-                 "  wait instance-running|instance-terminated --instance-ids ID …\n      poll until the instances are in that state\n";
+void print_service_help(const std::string& service) {
+    std::cout << "usage: vpclab " << service << " COMMAND [options] [--stack-name N]\n\ncommands:\n";
+    if (service == "ec2") std::cout << "  wait instance-running|instance-terminated --instance-ids ID …\n      poll until the instances are in that state\n";
     for (const auto& a : ec2_actions()) {
+        if (service != a.service) continue;
         std::cout << "  " << a.command << "\n      " << a.summary << "\n     ";
         for (const auto& p : a.params) std::cout << ' ' << (p.required ? "" : "[") << p.option << (p.required ? "" : "]");
         std::cout << '\n';
@@ -192,26 +194,33 @@ int command_ec2_wait(const Args& args) {
     }
 }
 
-int command_ec2(const Args& args) {
+int command_ec2(const Args& args) { return command_api("ec2", args); }
+
+int command_api(const std::string& service, const Args& args) {
     if (args.empty() || args.front() == "help" || args.front() == "--help") {
-        print_ec2_help();
+        print_service_help(service);
         return args.empty() ? exit_usage : 0;
     }
-    if (args.front() == "wait") return command_ec2_wait(args);
+    if (service == "ec2" && args.front() == "wait") return command_ec2_wait(args);
     if (args.front().rfind("-", 0) == 0)
-        throw UsageError("ec2: the command comes first: vpclab ec2 COMMAND [options] (got '" + args.front() + "'; see `vpclab ec2 help`)");
-    const ActionSpec* spec = find_action_by_command(args.front());
+        throw UsageError(service + ": the command comes first: vpclab " + service + " COMMAND [options] (got '" + args.front() + "'; see `vpclab " +
+                         service + " help`)");
+    const ActionSpec* spec = find_action_by_command(args.front(), service);
     if (!spec) {
         std::vector<std::string> close;
-        for (const auto& a : ec2_actions())
-            if (edit_distance(args.front(), a.command) <= 3) close.push_back(a.command);
+        std::string elsewhere;
+        for (const auto& a : ec2_actions()) {
+            if (service == a.service && edit_distance(args.front(), a.command) <= 3) close.push_back(a.command);
+            if (service != a.service && args.front() == a.command) elsewhere = std::string(" (it is `vpclab ") + a.service + " " + a.command + "`)";
+        }
         std::string hint;
         for (const auto& c : close) hint += (hint.empty() ? "; did you mean " : " or ") + c;
-        throw UsageError("ec2: unknown command '" + args.front() + "'" + (hint.empty() ? "" : hint + "?") + " (see `vpclab ec2 help`)");
+        throw UsageError(service + ": unknown command '" + args.front() + "'" + (hint.empty() ? "" : hint + "?") + elsewhere + " (see `vpclab " +
+                         service + " help`)");
     }
 
     if (asks_for_help(Args(args.begin() + 1, args.end()))) throw HelpRequested(action_help(*spec));
-    po::options_description options(std::string("vpclab ec2 ") + spec->command + " options");
+    po::options_description options("vpclab " + service + " " + spec->command + " options");
     // The aws CLI's global options: --region must be the stack's; --profile and --no-cli-pager change
     // nothing here (there are no credentials and no pager), so a command copied from a real shell runs.
     options.add_options()("stack-name", po::value<std::string>(), "stack")("output", po::value<std::string>()->default_value("json"), "json or text")(

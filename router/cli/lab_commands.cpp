@@ -75,11 +75,13 @@ int command_up(const Args& args) {
         "foreground", po::bool_switch(), "keep the router attached to this terminal")(
         "max-tracked-connections", po::value<std::size_t>()->default_value(131072),
         "security group connection tracking table: flows (32 bytes × 2 each; default 8 MiB)")(
+        "health-check-speedup", po::value<int>()->default_value(1),
+        "run load balancers' health checks N times faster than their interval and timeout say (1 to 30; 1: as AWS)")(
         "empty", po::bool_switch(), "no template: only the region and the resolver, to build a VPC with `vpclab ec2` commands");
     po::positional_options_description positional;
     positional.add("template", 1);
     const auto vm = parse_options(args, options, positional,
-                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--foreground]");
+                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--foreground]");
     const bool empty = vm["empty"].as<bool>();
     if (empty && (vm.count("template") || vm.count("parameter") || vm["strict"].as<bool>()))
         throw UsageError("--empty starts a lab with no template: it takes no TEMPLATE, --parameter or --strict");
@@ -141,7 +143,9 @@ int command_up(const Args& args) {
     const std::size_t max_tracked = vm["max-tracked-connections"].as<std::size_t>();
     if (max_tracked < 1 || max_tracked > (std::size_t{1} << 24))
         throw UsageError("--max-tracked-connections must be between 1 and 16777216, got " + std::to_string(max_tracked));
-    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked});
+    const int speedup = vm["health-check-speedup"].as<int>();
+    if (speedup < 1 || speedup > 30) throw UsageError("--health-check-speedup must be between 1 and 30, got " + std::to_string(speedup));
+    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup});
     if (rc != 0 || foreground) return rc;
     if (empty) {
         std::cout << "stack " << stack << " is up with no VPC. Build one: vpclab ec2 create-vpc --cidr-block 10.0.0.0/16 --stack-name " << stack
@@ -283,6 +287,11 @@ int command_stats(const Args& args) {
         const auto& ie = stats["InterfaceEndpointConnections"];
         std::cout << "interface endpoint connections: " << ie["Connections"].get<std::uint64_t>() << " of " << ie["MaxConnections"].get<std::uint64_t>()
                   << ", " << ie["Refused"].get<std::uint64_t>() << " refused (table full)\n";
+    }
+    if (stats.contains("LoadBalancerConnections")) {
+        const auto& lb = stats["LoadBalancerConnections"];
+        std::cout << "load balancer connections: " << lb["Connections"].get<std::uint64_t>() << " of " << lb["MaxConnections"].get<std::uint64_t>()
+                  << ", " << lb["Refused"].get<std::uint64_t>() << " refused (table full)\n";
     }
     return 0;
 }

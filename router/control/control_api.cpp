@@ -114,7 +114,9 @@ json stats(const RouterState& state) {
     return {{"Interfaces", ports}, {"DropsByReason", totals}, {"DropReasons", reasons}, {"DnsQueriesAnswered", state.dns_queries_answered},
             {"ConnectionTracking", {{"TrackedFlows", ct.flows}, {"MaxFlows", ct.max_flows}, {"MemoryBytes", ct.memory_bytes}, {"Refused", ct.refused}}},
             {"InterfaceEndpointConnections",
-             {{"Connections", ct.endpoint_connections}, {"MaxConnections", ct.max_endpoint_connections}, {"Refused", ct.endpoint_refused}}}};
+             {{"Connections", ct.endpoint_connections}, {"MaxConnections", ct.max_endpoint_connections}, {"Refused", ct.endpoint_refused}}},
+            {"LoadBalancerConnections",
+             {{"Connections", ct.load_balancer_connections}, {"MaxConnections", ct.max_load_balancer_connections}, {"Refused", ct.load_balancer_refused}}}};
 }
 
 }  // namespace

@@ -7,16 +7,17 @@ const std::vector<ActionSpec>& ec2_actions() {
     static const std::vector<ActionSpec> actions = [] {
         std::vector<ActionSpec> all;
         for (auto family : {vpc_actions, subnet_actions, route_table_actions, internet_gateway_actions, key_pair_actions, address_actions,
-                            security_group_actions, network_acl_actions, instance_actions, network_interface_actions, prefix_list_actions, vpc_endpoint_actions, tag_actions})
+                            security_group_actions, network_acl_actions, instance_actions, network_interface_actions, prefix_list_actions, vpc_endpoint_actions, tag_actions,
+                            load_balancer_actions})
             for (auto& a : family()) all.push_back(std::move(a));
         return all;
     }();
     return actions;
 }
 
-const ActionSpec* find_action_by_command(std::string_view command) {
+const ActionSpec* find_action_by_command(std::string_view command, std::string_view service) {
     for (const auto& a : ec2_actions())
-        if (command == a.command) return &a;
+        if (command == a.command && service == a.service) return &a;
     return nullptr;
 }
 

@@ -1,4 +1,4 @@
-// The EC2 actions vpclab serves: the single registry of actions, with the aws CLI's command and option names
+// The API actions vpclab serves (EC2 and ELBv2): the single registry of actions, with the aws CLI's command and option names
 // (for the client), the filters each describe call takes, and the router's handler. Each resource family
 // contributes its entries from router/control/ec2/<family>.cpp.
 #pragma once
@@ -36,10 +36,12 @@ struct ActionSpec {
     // Describe calls: the filter names taken (the EC2 API reference's list, as far as vpclab's resources
     // carry the field; tag:<key> is always accepted).
     std::vector<std::string_view> filters = {};
+    // The aws CLI service the command belongs to: "ec2" (`vpclab ec2 …`) or "elbv2" (`vpclab elbv2 …`).
+    const char* service = "ec2";
 };
 
 const std::vector<ActionSpec>& ec2_actions();
-const ActionSpec* find_action_by_command(std::string_view command);
+const ActionSpec* find_action_by_command(std::string_view command, std::string_view service = "ec2");
 const ActionSpec* find_action(std::string_view action);
 
 // Each family's entries (router/control/ec2/<family>.cpp), in the order `vpclab ec2 help` lists them.
@@ -56,5 +58,6 @@ std::vector<ActionSpec> network_interface_actions();
 std::vector<ActionSpec> prefix_list_actions();
 std::vector<ActionSpec> vpc_endpoint_actions();
 std::vector<ActionSpec> tag_actions();
+std::vector<ActionSpec> load_balancer_actions();  // router/control/elbv2/load_balancers.cpp (service elbv2)
 
 }  // namespace vpclab::router

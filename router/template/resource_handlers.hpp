@@ -65,6 +65,7 @@ std::vector<ResourceType> security_group_resource_types();
 std::vector<ResourceType> network_acl_resource_types();
 std::vector<ResourceType> instance_resource_types();
 std::vector<ResourceType> vpc_endpoint_resource_types();
+std::vector<ResourceType> load_balancer_resource_types();
 
 // The registry: the handler of a type vpclab creates, or nullptr.
 const ResourceType* find_resource_type(std::string_view type);

@@ -11,7 +11,8 @@ const ResourceType* find_resource_type(std::string_view type) {
     static const std::vector<ResourceType> all = [] {
         std::vector<ResourceType> out;
         for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types,
-                            security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types})
+                            security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types,
+                            load_balancer_resource_types})
             for (auto& t : family()) out.push_back(std::move(t));
         return out;
     }();
@@ -33,7 +34,6 @@ constexpr std::string_view known_unmodelled[] = {
     "AWS::EC2::EgressOnlyInternetGateway", "AWS::EC2::FlowLog", "AWS::EC2::KeyPair", "AWS::EC2::LaunchTemplate",
     "AWS::EC2::Volume", "AWS::EC2::VolumeAttachment", "AWS::EC2::SubnetCidrBlock", "AWS::EC2::VPCCidrBlock",
     "AWS::EC2::CarrierGateway", "AWS::EC2::GatewayRouteTableAssociation", "AWS::EC2::PlacementGroup", "AWS::EC2::Host",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::TargetGroup",
     "AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::IAM::Role", "AWS::IAM::InstanceProfile", "AWS::IAM::Policy",
     "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::DynamoDB::Table", "AWS::Route53::HostedZone", "AWS::Route53::RecordSet",
     "AWS::AutoScaling::AutoScalingGroup", "AWS::CloudFormation::WaitCondition", "AWS::CloudFormation::WaitConditionHandle",
@@ -54,7 +54,8 @@ std::optional<std::string> likely_typo_of(std::string_view type) {
         if (d < best_distance) best_distance = d, best = candidate;
     };
     for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types,
-                        security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types})
+                        security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types,
+                            load_balancer_resource_types})
         for (const auto& t : family()) consider(t.type);
     for (const auto t : known_unmodelled) consider(t);
     if (best.empty()) return std::nullopt;

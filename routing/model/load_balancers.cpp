@@ -23,6 +23,28 @@ const char* name_of(TargetState s) {
     return "unknown";
 }
 
+TargetHealth after_health_check(const TargetHealth& current, HealthCounters& counters, bool passed, const HealthCheckSettings& settings) {
+    if (passed) {
+        counters.failures = 0;
+        ++counters.passes;
+        if (current.state != TargetState::healthy && counters.passes >= settings.healthy_threshold) return TargetHealth{TargetState::healthy, "", ""};
+    } else {
+        counters.passes = 0;
+        ++counters.failures;
+        if (current.state != TargetState::unhealthy && counters.failures >= settings.unhealthy_threshold)
+            return TargetHealth{TargetState::unhealthy, "Target.FailedHealthChecks", "Health checks failed"};
+    }
+    if (current.state == TargetState::initial)
+        return TargetHealth{TargetState::initial, "Elb.InitialHealthChecking", "Initial health checks in progress"};
+    return current;
+}
+
+bool http_code_matches(const std::string& matcher, int code) {
+    const auto ranges = parse_http_codes(matcher);
+    if (!ranges) return false;
+    return std::any_of(ranges->begin(), ranges->end(), [&](const auto& r) { return code >= r.first && code <= r.second; });
+}
+
 namespace {
 
 constexpr const char* account = "123456789012";

@@ -169,7 +169,7 @@ TEST_CASE("the action table is the registry: every action has a handler, names a
         CHECK(actions.insert(spec.action).second);
         CHECK(commands.insert(spec.command).second);
         CHECK(find_action(spec.action) == &spec);
-        CHECK(find_action_by_command(spec.command) == &spec);
+        CHECK(find_action_by_command(spec.command, spec.service) == &spec);
         const bool takes_filters = std::any_of(spec.params.begin(), spec.params.end(), [](const ParamSpec& p) { return p.kind == ParamSpec::Kind::filters; });
         CHECK(takes_filters == !spec.filters.empty());  // a describe call lists its filter names
     }

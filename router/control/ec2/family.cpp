@@ -13,6 +13,15 @@ std::string utc_now(const char* format) {
     return std::strftime(buf, sizeof buf, format, &tm) ? buf : "";
 }
 
+std::string elb_hosted_zone_id(const std::string& region) {
+    static const std::pair<const char*, const char*> zones[] = {{"ap-northeast-2", "ZIBE1TIR4HY56"}, {"ap-northeast-1", "Z31USIVHYNEOWT"},
+                                                                {"us-east-1", "Z26RNL4JYFTOTI"},   {"us-west-2", "Z18D5FSROUN65G"},
+                                                                {"eu-west-1", "Z2IFOLAFXWLO4F"},   {"eu-central-1", "Z3F0SRJ5LGBH90"}};
+    for (const auto& [r, zone] : zones)
+        if (region == r) return zone;
+    return "ZIBE1TIR4HY56";  // a region vpclab has no entry for: ap-northeast-2's, the seed labs' region
+}
+
 std::string string_param(const Request& params, const char* name) {
     auto it = params.find(name);
     return it != params.end() && it->is_string() ? it->get<std::string>() : std::string{};

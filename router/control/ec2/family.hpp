@@ -27,6 +27,10 @@ constexpr const char* owner_id = "123456789012";
 // The account AWS's own services act from when they create resources in yours (an endpoint's ENIs).
 constexpr const char* aws_requester_id = "727180483921";
 
+// The Route 53 hosted zone of a region's network load balancers' DNS names (AWS General Reference, "Elastic
+// Load Balancing endpoints and quotas": the Network Load Balancers column).
+std::string elb_hosted_zone_id(const std::string& region);
+
 std::string string_param(const Request& params, const char* name);
 std::vector<std::string> list_param(const Request& params, const char* name);
 // A boolean given as JSON true/false or as the shorthand's "true"/"false".
