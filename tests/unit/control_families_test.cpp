@@ -949,3 +949,71 @@ TEST_CASE("interface endpoints through the API: describe shapes, the ENIs, modif
     lab.ok("DeleteSubnet", {{"SubnetId", b.priv}});
 }
 
+
+TEST_CASE("elbv2: a network load balancer built by calls, its targets' health, attributes, and refusals that change nothing") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string web1 = run_one(lab, b.pub), web2 = run_one(lab, b.pub);
+    const auto tg = lab.ok("CreateTargetGroup", {{"Name", "web-tg"}, {"Protocol", "TCP"}, {"Port", "80"}, {"VpcId", b.vpc}})["TargetGroups"][0];
+    CHECK(tg["HealthCheckProtocol"] == "TCP");
+    CHECK(tg["HealthCheckIntervalSeconds"] == 30);
+    CHECK(tg["HealthyThresholdCount"] == 5);
+    CHECK(tg["TargetType"] == "instance");
+    const std::string tg_arn = tg["TargetGroupArn"];
+    const auto lb = lab.ok("CreateLoadBalancer", {{"Name", "web"}, {"Type", "network"}, {"Subnets", {b.pub}}})["LoadBalancers"][0];
+    const std::string lb_arn = lb["LoadBalancerArn"];
+    CHECK(lb["Scheme"] == "internet-facing");
+    CHECK(lb["State"]["Code"] == "active");
+    CHECK(lb["DNSName"].get<std::string>().rfind("web-", 0) == 0);
+    CHECK(lb["AvailabilityZones"][0]["SubnetId"] == b.pub);
+    CHECK(lb["AvailabilityZones"][0]["LoadBalancerAddresses"][0].contains("IpAddress"));
+    // The node is an ENI of the subnet, AWS's to manage.
+    const auto nodes = lab.ok("DescribeNetworkInterfaces", {{"Filters", {{{"Name", "subnet-id"}, {"Values", {b.pub}}}}}})["NetworkInterfaces"];
+    const auto node = std::find_if(nodes.begin(), nodes.end(), [](const json& e) { return e["InterfaceType"] == "network_load_balancer"; });
+    REQUIRE(node != nodes.end());
+    CHECK((*node)["RequesterId"] == "amazon-elb");
+    CHECK((*node)["Description"] == "ELB net/web/" + lb_arn.substr(lb_arn.rfind('/') + 1));
+
+    // Refusals: each names its code, and the load balancer's world is as it was.
+    const auto before = std::make_tuple(lab.ok("DescribeLoadBalancers").dump(), lab.ok("DescribeTargetGroups").dump(), lab.state.snapshot.get());
+    auto unchanged = [&] { return before == std::make_tuple(lab.ok("DescribeLoadBalancers").dump(), lab.ok("DescribeTargetGroups").dump(), lab.state.snapshot.get()); };
+    CHECK(lab.error_of("CreateLoadBalancer", {{"Name", "web"}, {"Type", "network"}, {"Subnets", {b.priv}}}) == "DuplicateLoadBalancerName");
+    CHECK(lab.error_of("CreateLoadBalancer", {{"Name", "alb"}, {"Subnets", {b.priv}}}) == "ValidationError");  // application, the default
+    CHECK(lab.error_of("CreateListener", {{"LoadBalancerArn", lb_arn}, {"Protocol", "UDP"}, {"Port", "80"},
+                                          {"DefaultActions", {{{"Type", "forward"}, {"TargetGroupArn", tg_arn}}}}}) == "IncompatibleProtocols");
+    CHECK(lab.error_of("RegisterTargets", {{"TargetGroupArn", tg_arn}, {"Targets", {{{"Id", "10.0.0.9"}}}}}) == "InvalidTarget");
+    CHECK(lab.error_of("DescribeTargetHealth", {{"TargetGroupArn", tg_arn + "0"}}) == "TargetGroupNotFound");
+    CHECK(lab.error_of("ModifyTargetGroupAttributes", {{"TargetGroupArn", tg_arn}, {"Attributes", {{{"Key", "proxy_protocol_v2.enabled"}, {"Value", "yes"}}}}}) ==
+          "ValidationError");
+    CHECK(unchanged());
+
+    const auto listener = lab.ok("CreateListener", {{"LoadBalancerArn", lb_arn}, {"Protocol", "TCP"}, {"Port", "80"},
+                                                    {"DefaultActions", {{{"Type", "forward"}, {"TargetGroupArn", tg_arn}}}}})["Listeners"][0];
+    CHECK(listener["DefaultActions"][0]["TargetGroupArn"] == tg_arn);
+    CHECK(lab.ok("DescribeListeners", {{"LoadBalancerArn", lb_arn}})["Listeners"].size() == 1);
+    CHECK(lab.ok("DescribeTargetGroups", {{"LoadBalancerArn", lb_arn}})["TargetGroups"][0]["LoadBalancerArns"][0] == lb_arn);
+    lab.ok("RegisterTargets", {{"TargetGroupArn", tg_arn}, {"Targets", {{{"Id", web1}}, {{"Id", web2}, {"Port", "80"}}}}});
+    const auto health = lab.ok("DescribeTargetHealth", {{"TargetGroupArn", tg_arn}})["TargetHealthDescriptions"];
+    REQUIRE(health.size() == 2);
+    CHECK(health[0]["Target"]["Id"] == web1);
+    CHECK(health[0]["Target"]["Port"] == 80);
+    CHECK(health[0]["HealthCheckPort"] == "80");
+    CHECK(health[0]["TargetHealth"]["State"] == "initial");
+    CHECK(health[0]["TargetHealth"]["Reason"] == "Elb.RegistrationInProgress");
+    const auto asked = lab.ok("DescribeTargetHealth", {{"TargetGroupArn", tg_arn}, {"Targets", {{{"Id", "i-0123456789abcdef0"}}}}})["TargetHealthDescriptions"];
+    CHECK(asked[0]["TargetHealth"]["Reason"] == "Target.NotRegistered");
+    const auto attributes = lab.ok("ModifyTargetGroupAttributes", {{"TargetGroupArn", tg_arn},
+                                                                   {"Attributes", {{{"Key", "deregistration_delay.timeout_seconds"}, {"Value", "10"}}}}})["Attributes"];
+    CHECK(attributes[0] == json{{"Key", "deregistration_delay.timeout_seconds"}, {"Value", "10"}});
+    CHECK(lab.ok("DescribeTargetGroupAttributes", {{"TargetGroupArn", tg_arn}})["Attributes"][2] == json{{"Key", "preserve_client_ip.enabled"}, {"Value", "true"}});
+    lab.ok("DeregisterTargets", {{"TargetGroupArn", tg_arn}, {"Targets", {{{"Id", web2}}}}});
+    CHECK(lab.ok("DescribeTargetHealth", {{"TargetGroupArn", tg_arn}})["TargetHealthDescriptions"][1]["TargetHealth"]["State"] == "draining");
+    CHECK(lab.error_of("DeleteTargetGroup", {{"TargetGroupArn", tg_arn}}) == "ResourceInUse");
+    lab.ok("DeleteLoadBalancer", {{"LoadBalancerArn", lb_arn}});
+    CHECK(lab.ok("DescribeLoadBalancers")["LoadBalancers"].empty());
+    CHECK(lab.error_of("DescribeListeners", {{"LoadBalancerArn", lb_arn}}) == "LoadBalancerNotFound");
+    const auto left = lab.ok("DescribeNetworkInterfaces")["NetworkInterfaces"];
+    CHECK(std::none_of(left.begin(), left.end(), [](const json& e) { return e["InterfaceType"] == "network_load_balancer"; }));
+    lab.ok("DeleteTargetGroup", {{"TargetGroupArn", tg_arn}});
+    CHECK(lab.ok("DescribeTargetGroups")["TargetGroups"].empty());
+}

@@ -12,6 +12,7 @@
 #include "router/data_path/pipeline.hpp"
 #include "tests/unit/packet_builder.hpp"
 #include "tests/unit/pipeline_lab.hpp"
+#include "tests/unit/recording_sink.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/vnet_header.hpp"
 
@@ -25,31 +26,14 @@ using Lab = test::PipelineLab;
 constexpr std::uint32_t pub_ip = Lab::pub_ip, priv_ip = Lab::priv_ip;
 constexpr std::uint8_t syn = 0x02, ack = 0x10, fin = 0x01, psh_ack = 0x18;
 
-struct Sent {
-    PortIndex port;
-    std::vector<std::uint8_t> frame;
-    std::vector<std::uint8_t> packet() const { return {frame.begin() + 24, frame.end()}; }
-    wire::MacAddress destination() const { return wire::EthernetView(wire::Bytes(const_cast<std::uint8_t*>(frame.data()) + 10, 14)).destination(); }
-    wire::MacAddress source() const { return wire::EthernetView(wire::Bytes(const_cast<std::uint8_t*>(frame.data()) + 10, 14)).source(); }
-};
-struct Sink final : FrameSink {
-    std::vector<Sent> sent;
-    std::vector<std::pair<PortIndex, DropReason>> drops;
-    void transmit(PortIndex port, wire::ConstBytes f) noexcept override { sent.push_back({port, {f.begin(), f.end()}}); }
-    void drop(PortIndex port, wire::ConstBytes, DropReason reason) noexcept override { drops.emplace_back(port, reason); }
-};
+using Sink = test::RecordingSink;
+using test::dropped;
 
 std::vector<std::uint8_t> tcp(std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags) {
     return test::build_tcp_segment(from, to, sport, dport, flags);
 }
 
-Sink send(Lab& lab, PortIndex from, const std::vector<std::uint8_t>& packet, const wire::MacAddress& mac) {
-    auto f = test::frame_of(mac, packet);
-    Sink sink;
-    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
-    process_frame(*lab.snap, from, f, scratch, sink, lab.flows);
-    return sink;
-}
+Sink send(Lab& lab, PortIndex from, const std::vector<std::uint8_t>& packet, const wire::MacAddress& mac) { return test::send_through(lab, from, packet, mac); }
 
 // The pipeline lab with a CloudFormation interface endpoint in the private subnet.
 struct EndpointLab : Lab {
@@ -69,7 +53,6 @@ struct EndpointLab : Lab {
     Sink from_region(const std::vector<std::uint8_t>& p) { return send(*this, region, p, sp.region_mac); }
 };
 
-bool dropped(const Sink& s, DropReason why) { return s.sent.empty() && s.drops.size() == 1 && s.drops[0].second == why; }
 
 }  // namespace
 

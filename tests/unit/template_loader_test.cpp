@@ -109,18 +109,82 @@ TEST_CASE("IDs are the same for the same template and stack name, different for 
     CHECK(a.model->vpcs()[0].id != c.model->vpcs()[0].id);
 }
 
-TEST_CASE("the second seed lab loads and lists its load balancer resources as unsupported") {
+TEST_CASE("the second seed lab loads whole: its network load balancer, target group and listener") {
     const auto text = read_lab("privatelink-lab.yaml");
     auto lab = cfn::load_template(text, options("privatelink-lab.yaml"));
     CHECK(lab.model->vpcs().size() == 2);
     CHECK(lab.model->instances().size() == 3);
-    REQUIRE(lab.unsupported.size() == 3);
-    CHECK(lab.unsupported[0].find("AWS::ElasticLoadBalancingV2::TargetGroup") != std::string::npos);
-    CHECK(lab.unsupported[0].find("privatelink-lab.yaml:" + std::to_string(line_of(text, "  jhCustomNLBTG:"))) != std::string::npos);
+    CHECK(lab.unsupported.empty());
     CHECK(lab.skipped.size() == 2);
-    const auto strict = error_of(text, options("privatelink-lab.yaml", true));
-    CHECK(strict.find("--strict") != std::string::npos);
-    CHECK(strict.find("AWS::ElasticLoadBalancingV2::LoadBalancer") != std::string::npos);
+    REQUIRE(lab.model->load_balancers().size() == 1);
+    const auto& lb = lab.model->load_balancers()[0];
+    // No Name in the template: CloudFormation's generated one, from the stack name and the logical ID.
+    CHECK(lb.name == routing::generated_elb_name(lab.model->stack_name(), "jhCustomNLB"));
+    CHECK(lb.scheme == "internet-facing");
+    CHECK(lb.subnet_ids == std::vector<std::string>{lab.model->subnets()[1].id});
+    REQUIRE(lab.model->target_groups().size() == 1);
+    const auto& tg = lab.model->target_groups()[0];
+    CHECK(tg.name == "jh-Custom-NLB-TG");
+    REQUIRE(tg.targets.size() == 2);
+    CHECK(tg.targets[0].id == lab.model->instances()[1].id);  // jh-Custom-WEB-1
+    CHECK(tg.targets[1].port == 80);
+    REQUIRE(lab.model->listeners().size() == 1);
+    CHECK(lab.model->listeners()[0].load_balancer_arn == lb.id);
+    CHECK(lab.model->listeners()[0].target_group_arn == tg.id);
+    CHECK(lab.model->listeners()[0].port == 80);
+    // The web servers keep the addresses they had before the load balancer was modelled; the node comes after.
+    CHECK(routing::format_ipv4(lab.model->network_interface(lab.model->instances()[1].network_interface_ids[0]).private_ip) == "20.20.0.4");
+    CHECK(routing::format_ipv4(lab.model->network_interface(lb.network_interface_ids[0]).private_ip) == "20.20.0.6");
+}
+
+// Replaces `from` (which must occur exactly once) in the second seed template.
+std::string privatelink_with(const std::string& from, const std::string& to) {
+    std::string t = read_lab("privatelink-lab.yaml");
+    const auto at = t.find(from);
+    REQUIRE_MESSAGE(at != std::string::npos, from);
+    REQUIRE_MESSAGE(t.find(from, at + 1) == std::string::npos, from);
+    return t.replace(at, from.size(), to);
+}
+
+TEST_CASE("load balancer resources: Ref and Fn::GetAtt as CloudFormation gives them, and errors at their lines") {
+    // A VPC whose tags carry the attributes, to read them back.
+    const std::string text = read_lab("privatelink-lab.yaml") + R"(
+  Probe:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 30.30.0.0/16
+      Tags:
+        - Key: Dns
+          Value: !GetAtt jhCustomNLB.DNSName
+        - Key: FullName
+          Value: !GetAtt jhCustomNLB.LoadBalancerFullName
+        - Key: Tg
+          Value: !GetAtt jhCustomNLBTG.TargetGroupFullName
+        - Key: Listener
+          Value: !Ref jhNLBListener
+        - Key: Arn
+          Value: !Ref jhCustomNLB
+)";
+    auto lab = cfn::load_template(text, options("privatelink-lab.yaml"));
+    const auto& lb = lab.model->load_balancers()[0];
+    std::map<std::string, std::string> tags;
+    for (const auto& t : lab.model->vpcs().back().tags) tags[t.key] = t.value;
+    CHECK(tags["Dns"] == lb.dns_name);
+    CHECK(tags["FullName"] == "net/" + lb.name + "/" + lb.hex);
+    CHECK(tags["Tg"] == lab.model->target_groups()[0].full_name());
+    CHECK(tags["Listener"] == lab.model->listeners()[0].id);
+    CHECK(tags["Arn"] == lb.id);
+    // A listener on a protocol its target group does not speak; a target that is not an instance.
+    const auto udp = error_of(privatelink_with("      LoadBalancerArn: !Ref jhCustomNLB\n      Port: 80\n      Protocol: TCP", "      LoadBalancerArn: !Ref jhCustomNLB\n      Port: 80\n      Protocol: UDP"), options("privatelink-lab.yaml"));
+    CHECK(udp.find("jhNLBListener") != std::string::npos);
+    CHECK(udp.find("does not match") != std::string::npos);
+    const auto bad_target = error_of(privatelink_with("        - Id: !Ref jhCustomWeb2EC2", "        - Id: i-0123456789abcdef0"), options("privatelink-lab.yaml"));
+    CHECK(bad_target.find("jhCustomNLBTG") != std::string::npos);
+    CHECK(bad_target.find("Targets") != std::string::npos);
+    // An application load balancer is left out with a warning (vpclab serves network load balancers), and
+    // so the listener that names it cannot be made: an error at the listener.
+    const auto alb = error_of(privatelink_with("      Type: network\n", "      Type: application\n"), options("privatelink-lab.yaml"));
+    CHECK(alb.find("jhNLBListener") != std::string::npos);
 }
 
 TEST_CASE("validation errors name file, line, resource and property") {

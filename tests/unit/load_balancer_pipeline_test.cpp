@@ -1,0 +1,204 @@
+// Network load balancers on the frame pipeline: a client's connection from the internet to a node's public
+// address reaches one target (the client's address preserved) and stays on it; the target's answers go
+// back out through the node whatever the target's route table says; health and zones decide where new flows
+// go (fail open when none is healthy); draining targets keep their connections; without client IP
+// preservation the target sees the node; health probes' TCP reaches the target and ends in a RST.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "router/data_path/pipeline.hpp"
+#include "tests/unit/packet_builder.hpp"
+#include "tests/unit/pipeline_lab.hpp"
+#include "tests/unit/recording_sink.hpp"
+
+using namespace vpclab;
+using namespace vpclab::router;
+using routing::PortIndex;
+using test::dropped;
+
+namespace {
+
+constexpr std::uint8_t syn = 0x02, ack = 0x10, rst = 0x04;
+constexpr std::uint32_t client = 0xc6130063;  // 198.19.0.99: a public address of the lab, beyond the internet gateway
+
+std::vector<std::uint8_t> tcp(std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags) {
+    return test::build_tcp_segment(from, to, sport, dport, flags);
+}
+
+// The pipeline lab with an internet-facing load balancer: node A in the public subnet (2a), node B in the
+// private one (2c), a TCP listener on 80 forwarding to the two private instances (2c) on 8080.
+struct BalancedLab : test::PipelineLab {
+    std::string lb, tg, web1, web2;
+    PortIndex node = 0;
+    std::uint32_t node_ip = 0, node_public = 0;
+    explicit BalancedLab(bool cross_zone = true, const std::string& target_type = "instance") {
+        lb = m.create_load_balancer("", "web", "network", "internet-facing", {{pub, "", std::nullopt}, {priv, "", std::nullopt}}, {}, "t").id;
+        routing::TargetGroupSpec spec;
+        spec.name = "tg";
+        spec.protocol = "TCP";
+        spec.port = 8080;
+        spec.vpc_id = vpc;
+        spec.target_type = target_type;
+        tg = m.create_target_group("", spec, {}).id;
+        m.create_listener("", lb, "TCP", 80, tg, {});
+        for (const auto& i : m.instances())
+            if (m.network_interface(i.network_interface_ids[0]).subnet_id == priv) (web1.empty() ? web1 : web2) = i.id;
+        if (target_type == "instance") m.register_targets(tg, {{web1, 0}, {web2, 0}});
+        else m.register_targets(tg, {{routing::format_ipv4(priv_ip), 0}, {routing::format_ipv4(priv2_ip), 0}});
+        if (cross_zone) m.set_load_balancer_attribute(lb, "load_balancing.cross_zone.enabled", "true");
+        const auto& a = m.network_interface(m.load_balancer(lb).network_interface_ids[0]);
+        node = a.port;
+        node_ip = a.private_ip;
+        node_public = *a.public_ip;
+        recompile();
+    }
+    void health(const std::string& target_id, routing::TargetState state) {
+        m.set_target_health(tg, target_id, 8080, {state, "", ""});
+        recompile();
+    }
+    test::RecordingSink from_region(const std::vector<std::uint8_t>& p) { return test::send_through(*this, region, p, sp.region_mac); }
+    test::RecordingSink from_host(PortIndex host, const std::vector<std::uint8_t>& p) { return test::send_through(*this, host, p, mac(host)); }
+    // A new connection from the client's `port`: the target port it reached (or no_port).
+    PortIndex connect(std::uint16_t port) {
+        auto out = from_region(tcp(client, node_public, port, 80, syn));
+        return out.sent.size() == 1 ? out.sent[0].port : routing::no_port;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("load balancer: a connection from the internet reaches one target, keeps the client's address, and is answered through the node") {
+    BalancedLab lab;
+    auto out = lab.from_region(tcp(client, lab.node_public, 40000, 80, syn));
+    REQUIRE(out.sent.size() == 1);
+    const PortIndex target = out.sent[0].port;
+    CHECK((target == lab.priv_host || target == lab.priv2_host));
+    const auto in = test::tuple_of(out.sent[0].packet());
+    CHECK(in.source == client);  // client IP preservation (instance targets)
+    CHECK(in.source_port == 40000);
+    CHECK(in.destination == lab.snap->port(target).ip);
+    CHECK(in.destination_port == 8080);
+    CHECK(test::verify_checksums(out.sent[0].packet()).empty());
+    CHECK(out.sent[0].destination() == lab.snap->port(target).mac);
+    // The target answers the client directly; its route table has no way out, yet the answer leaves
+    // through the node, from the node's public address on the listener's port.
+    const std::uint32_t target_ip = in.destination;
+    auto back = lab.from_host(target, tcp(target_ip, client, 8080, 40000, syn | ack));
+    REQUIRE(back.sent.size() == 1);
+    CHECK(back.sent[0].port == lab.region);
+    const auto reply = test::tuple_of(back.sent[0].packet());
+    CHECK(reply.source == lab.node_public);
+    CHECK(reply.source_port == 80);
+    CHECK(reply.destination == client);
+    CHECK(reply.destination_port == 40000);
+    CHECK(test::verify_checksums(back.sent[0].packet()).empty());
+    // The rest of the connection stays on the same target.
+    for (int i = 0; i < 5; ++i) {
+        auto more = lab.from_region(tcp(client, lab.node_public, 40000, 80, ack));
+        REQUIRE(more.sent.size() == 1);
+        CHECK(more.sent[0].port == target);
+    }
+    // The same target's traffic that answers no load-balanced connection is routed as usual (no way out).
+    CHECK(dropped(lab.from_host(target, tcp(target_ip, client, 8080, 40001, syn | ack)), DropReason::no_route));
+}
+
+TEST_CASE("load balancer: other ports, stray segments, and no target in the node's zone") {
+    BalancedLab lab(false);
+    CHECK(dropped(lab.from_region(tcp(client, lab.node_public, 40000, 81, syn)), DropReason::load_balancer_no_listener));
+    CHECK(dropped(lab.from_region(test::build_packet({17, client, lab.node_public, 40000, 80})), DropReason::load_balancer_no_listener));
+    CHECK(dropped(lab.from_region(tcp(client, lab.node_public, 40000, 80, ack)), DropReason::load_balancer_no_connection));
+    // Node A is in 2a and the targets in 2c: without cross-zone load balancing it has none to send to.
+    CHECK(dropped(lab.from_region(tcp(client, lab.node_public, 40000, 80, syn)), DropReason::load_balancer_no_target));
+    lab.m.set_load_balancer_attribute(lab.lb, "load_balancing.cross_zone.enabled", "true");
+    lab.recompile();
+    CHECK(lab.connect(40000) != routing::no_port);
+}
+
+TEST_CASE("load balancer: new flows go to healthy targets, to all when none is (fail open), never to a draining one") {
+    BalancedLab lab;
+    const PortIndex web1 = lab.port_of(lab.web1), web2 = lab.port_of(lab.web2);
+    std::set<PortIndex> reached;
+    for (std::uint16_t p = 1000; p < 1064; ++p) reached.insert(lab.connect(p));
+    CHECK(reached == std::set<PortIndex>{web1, web2});  // initial, both: fail open
+    const PortIndex kept = lab.connect(2000);
+    lab.health(lab.web1, routing::TargetState::healthy);
+    for (std::uint16_t p = 3000; p < 3064; ++p) CHECK(lab.connect(p) == web1);
+    // A live flow never moves: the connection from before keeps its target whatever health says now.
+    auto again = lab.from_region(tcp(client, lab.node_public, 2000, 80, ack));
+    REQUIRE(again.sent.size() == 1);
+    CHECK(again.sent[0].port == kept);
+    lab.health(lab.web2, routing::TargetState::healthy);
+    lab.health(lab.web1, routing::TargetState::unhealthy);
+    for (std::uint16_t p = 4000; p < 4064; ++p) CHECK(lab.connect(p) == web2);
+    // Draining: web2's connection goes on; new flows go elsewhere (web1, unhealthy: fail open).
+    const PortIndex on_web2 = lab.connect(5000);
+    REQUIRE(on_web2 == web2);
+    lab.m.deregister_targets(lab.tg, {{lab.web2, 0}}, 1000);
+    lab.recompile();
+    for (std::uint16_t p = 6000; p < 6064; ++p) CHECK(lab.connect(p) == web1);
+    auto draining = lab.from_region(tcp(client, lab.node_public, 5000, 80, ack));
+    REQUIRE(draining.sent.size() == 1);
+    CHECK(draining.sent[0].port == web2);
+}
+
+TEST_CASE("load balancer: ip targets see the node's address and a port of the node's, and answers find their way back") {
+    BalancedLab lab(true, "ip");
+    auto out = lab.from_region(tcp(client, lab.node_public, 40000, 80, syn));
+    REQUIRE(out.sent.size() == 1);
+    const auto in = test::tuple_of(out.sent[0].packet());
+    CHECK(in.source == lab.node_ip);
+    CHECK(in.destination_port == 8080);
+    CHECK(test::verify_checksums(out.sent[0].packet()).empty());
+    auto back = lab.from_host(out.sent[0].port, tcp(in.destination, lab.node_ip, 8080, in.source_port, syn | ack));
+    REQUIRE(back.sent.size() == 1);
+    const auto reply = test::tuple_of(back.sent[0].packet());
+    CHECK(reply.source == lab.node_public);
+    CHECK(reply.destination == client);
+    CHECK(reply.destination_port == 40000);
+    CHECK(test::verify_checksums(back.sent[0].packet()).empty());
+}
+
+TEST_CASE("load balancer: a health probe's SYN reaches the target, its SYN-ACK passes the check, and the node resets") {
+    BalancedLab lab;
+    const PortIndex web1 = lab.port_of(lab.web1);
+    const std::uint32_t web1_ip = lab.snap->port(web1).ip;
+    HealthProbe probe;
+    probe.node_port = lab.node;
+    probe.node_ip = lab.node_ip;
+    probe.target_port = web1;
+    probe.target_ip = web1_ip;
+    probe.target_tcp_port = 8080;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    const std::size_t n = lab.flows.health_probes.start(3, probe, 1000, wire::Bytes(scratch).subspan(generated_packet_offset));
+    test::RecordingSink sink;
+    send_from_load_balancer_node(*lab.snap, lab.node, web1, n, scratch, sink, lab.flows);
+    REQUIRE(sink.sent.size() == 1);
+    CHECK(sink.sent[0].port == web1);
+    const auto syn_packet = sink.sent[0].packet();
+    const auto t = test::tuple_of(syn_packet);
+    CHECK(t.source == lab.node_ip);
+    CHECK(t.destination_port == 8080);
+    CHECK(t.source_port == HealthProbes::first_port + 3);
+    CHECK(test::verify_checksums(syn_packet).empty());
+    // The target's SYN-ACK (acknowledging ISN + 1).
+    auto answer = tcp(web1_ip, lab.node_ip, 8080, t.source_port, syn | ack);
+    wire::store_be32(answer.data() + 20 + 8, 1001);
+    wire::store_be16(answer.data() + 20 + 16, 0);
+    wire::store_be16(answer.data() + 20 + 16, test::l4_checksum_of(answer));
+    auto out = lab.from_host(web1, answer);
+    CHECK(lab.flows.health_probes[3].phase == HealthProbe::Phase::passed);
+    REQUIRE(out.sent.size() == 1);
+    CHECK(out.sent[0].port == web1);
+    const auto reset = out.sent[0].packet();
+    CHECK((reset[20 + 13] & rst) != 0);
+    CHECK(test::verify_checksums(reset).empty());
+    // A refused probe fails.
+    lab.flows.health_probes.start(4, probe, 5000, wire::Bytes(scratch).subspan(generated_packet_offset));
+    auto refused = tcp(web1_ip, lab.node_ip, 8080, HealthProbes::first_port + 4, rst | ack);
+    wire::store_be32(refused.data() + 20 + 8, 5001);
+    wire::store_be16(refused.data() + 20 + 16, 0);
+    wire::store_be16(refused.data() + 20 + 16, test::l4_checksum_of(refused));
+    lab.from_host(web1, refused);
+    CHECK(lab.flows.health_probes[4].phase == HealthProbe::Phase::failed);
+}

@@ -1,0 +1,39 @@
+// Test helper: a FrameSink that records what the pipeline sent and dropped, and sending a frame through it.
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "router/data_path/pipeline.hpp"
+#include "tests/unit/pipeline_lab.hpp"
+#include "wire/ethernet.hpp"
+
+namespace vpclab::test {
+
+struct Sent {
+    routing::PortIndex port;
+    std::vector<std::uint8_t> frame;
+    std::vector<std::uint8_t> packet() const { return {frame.begin() + 24, frame.end()}; }
+    wire::MacAddress destination() const { return wire::EthernetView(wire::Bytes(const_cast<std::uint8_t*>(frame.data()) + 10, 14)).destination(); }
+    wire::MacAddress source() const { return wire::EthernetView(wire::Bytes(const_cast<std::uint8_t*>(frame.data()) + 10, 14)).source(); }
+};
+
+struct RecordingSink final : router::FrameSink {
+    std::vector<Sent> sent;
+    std::vector<std::pair<routing::PortIndex, router::DropReason>> drops;
+    void transmit(routing::PortIndex port, wire::ConstBytes f) noexcept override { sent.push_back({port, {f.begin(), f.end()}}); }
+    void drop(routing::PortIndex port, wire::ConstBytes, router::DropReason reason) noexcept override { drops.emplace_back(port, reason); }
+};
+
+// `packet` from `from` (its MAC `mac`) through the pipeline of `lab`.
+inline RecordingSink send_through(PipelineLab& lab, routing::PortIndex from, const std::vector<std::uint8_t>& packet, const wire::MacAddress& mac) {
+    auto f = frame_of(mac, packet);
+    RecordingSink sink;
+    std::vector<std::uint8_t> scratch(router::pipeline_scratch_size);
+    router::process_frame(*lab.snap, from, f, scratch, sink, lab.flows);
+    return sink;
+}
+
+inline bool dropped(const RecordingSink& s, router::DropReason why) { return s.sent.empty() && s.drops.size() == 1 && s.drops[0].second == why; }
+
+}  // namespace vpclab::test
