@@ -368,6 +368,13 @@ void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn) {
     const bool other_subnet = target.subnet != n.subnet;
     if (!may_leave(c, f, other_subnet)) return;
     if (other_subnet && !network_acl_passes(c, f, n.subnet, true, node_port)) return;
+    // On through the internet gateway, the internet's 1500-byte MTU is met here and answered to the target
+    // (quoting the packet as it sent it), so its path MTU discovery works through the load balancer.
+    const routing::Decision d = c.snap.decide(node_port, n.ip, conn.client, f.ip.protocol(), conn.client_port);
+    if (d.outcome == routing::Outcome::internet_gateway) {
+        const routing::SubnetInfo& own = c.snap.subnet(target.subnet);
+        if (check_internet_mtu(c, f, own.router_address(), own.router_mac) == MtuVerdict::refused) return;
+    }
     const bool partial = f.vnet.needs_checksum();
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), n.ip, partial);
     endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn.front_port, partial);

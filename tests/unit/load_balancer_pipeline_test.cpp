@@ -202,3 +202,22 @@ TEST_CASE("load balancer: a health probe's SYN reaches the target, its SYN-ACK p
     lab.from_host(web1, refused);
     CHECK(lab.flows.health_probes[4].phase == HealthProbe::Phase::failed);
 }
+
+TEST_CASE("load balancer: a target's answer too big for the internet gets fragmentation-needed, to the target") {
+    BalancedLab lab;
+    auto out = lab.from_region(tcp(client, lab.node_public, 40000, 80, syn));
+    REQUIRE(out.sent.size() == 1);
+    const PortIndex target = out.sent[0].port;
+    const std::uint32_t target_ip = lab.snap->port(target).ip;
+    auto big = test::build_tcp_segment(target_ip, client, 8080, 40000, ack, 8000);  // a 9001-byte-MTU ENI's segment, DF set
+    auto back = lab.from_host(target, big);
+    REQUIRE(back.sent.size() == 1);
+    CHECK(back.sent[0].port == target);
+    const auto icmp = back.sent[0].packet();
+    CHECK(icmp[9] == 1);
+    CHECK(icmp[20] == 3);  // destination unreachable
+    CHECK(icmp[21] == 4);  // fragmentation needed
+    CHECK(wire::load_be16(icmp.data() + 26) == 1500);
+    CHECK(wire::load_be32(icmp.data() + 28 + 12) == target_ip);  // it quotes the packet as the target sent it
+    CHECK(back.drops.size() == 1);
+}
