@@ -77,12 +77,32 @@ DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog,
     }
     // Network load balancers (ELB NLB guide, "Network Load Balancers"): the name answers the nodes' public
     // addresses when internet-facing, their private ones when internal, from every VPC.
+    // A node with no healthy target it may use while others have one is left out (ELB NLB guide, "Health
+    // checks for Network Load Balancer target groups": its subnet's address is removed from DNS); if that
+    // leaves none, every node is answered.
     for (const auto& lb : model.load_balancers()) {
-        std::vector<std::uint32_t> addresses;
-        for (const auto& id : lb.network_interface_ids) {
-            const routing::NetworkInterface& node = model.network_interface(id);
-            addresses.push_back(lb.internet_facing() && node.public_ip ? *node.public_ip : node.private_ip);
+        std::vector<std::uint32_t> addresses, in_service;
+        std::vector<std::string> zones;
+        for (const auto& s : lb.subnet_ids) zones.push_back(model.subnet(s).availability_zone);
+        for (std::size_t n = 0; n < lb.network_interface_ids.size(); ++n) {
+            const routing::NetworkInterface& node = model.network_interface(lb.network_interface_ids[n]);
+            const std::uint32_t address = lb.internet_facing() && node.public_ip ? *node.public_ip : node.private_ip;
+            addresses.push_back(address);
+            bool serves = true;
+            for (const auto& l : model.listeners()) {
+                if (l.load_balancer_arn != lb.id) continue;
+                bool healthy_anywhere = false, healthy_here = false;
+                for (const auto& t : model.target_group(l.target_group_arn).targets) {
+                    if (t.draining() || t.health.state != routing::TargetState::healthy) continue;
+                    if (std::find(zones.begin(), zones.end(), t.availability_zone) == zones.end()) continue;
+                    healthy_anywhere = true;
+                    healthy_here = healthy_here || lb.cross_zone || t.availability_zone == zones[n];
+                }
+                serves = serves && (healthy_here || !healthy_anywhere);
+            }
+            if (serves) in_service.push_back(address);
         }
+        if (!in_service.empty()) addresses = in_service;
         std::string name = lb.dns_name;  // names are looked up in lower case (DNS is case-insensitive, RFC 4343)
         std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         zone.a_records[name] = addresses;

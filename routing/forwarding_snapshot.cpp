@@ -177,9 +177,10 @@ std::optional<LoadBalancerTarget> locate_target(const VpcModel& model, const For
     LoadBalancerTarget out;
     out.tcp_port = static_cast<std::uint16_t>(t.port);
     if (g.target_type == "instance") {
-        const Instance& inst = model.instance(t.id);
-        if (!inst.forwards() || inst.network_interface_ids.empty()) return std::nullopt;
-        const NetworkInterface& eni = model.network_interface(inst.network_interface_ids.front());
+        const auto& all = model.instances();
+        const auto inst = std::find_if(all.begin(), all.end(), [&](const Instance& i) { return i.id == t.id; });
+        if (inst == all.end() || !inst->forwards() || inst->network_interface_ids.empty()) return std::nullopt;
+        const NetworkInterface& eni = model.network_interface(inst->network_interface_ids.front());
         out.port = eni.port;
         out.ip = eni.private_ip;
     } else {

@@ -54,40 +54,40 @@ std::size_t HealthProbes::start(std::size_t slot, const HealthProbe& probe, std:
     return build_tcp_packet(out, p.node_ip, p.target_ip, static_cast<std::uint16_t>(first_port + slot), p.target_tcp_port, isn, 0, syn);
 }
 
-std::size_t HealthProbes::on_segment(wire::ConstBytes packet, wire::Bytes out) noexcept {
+HealthProbes::Answer HealthProbes::on_segment(wire::ConstBytes packet, wire::Bytes out) noexcept {
     const wire::Ipv4View ip(wire::Bytes(const_cast<std::uint8_t*>(packet.data()), packet.size()));
     const wire::ConstBytes l4 = packet.subspan(ip.header_length(), ip.total_length() - ip.header_length());
-    if (l4.size() < 20) return 0;
+    if (l4.size() < 20) return {};
     const std::uint16_t node_port = wire::load_be16(l4.data() + 2);
-    if (!owns(node_port)) return 0;
+    if (!owns(node_port)) return {};
     HealthProbe& p = probes_[node_port - first_port];
     // Only the probe's own target, on its own port, while the probe waits for it.
-    if (p.phase != HealthProbe::Phase::syn_sent && p.phase != HealthProbe::Phase::request_sent) return 0;
-    if (ip.source() != p.target_ip || wire::load_be16(l4.data()) != p.target_tcp_port) return 0;
+    if (p.phase != HealthProbe::Phase::syn_sent && p.phase != HealthProbe::Phase::request_sent) return {};
+    if (ip.source() != p.target_ip || wire::load_be16(l4.data()) != p.target_tcp_port) return {};
     const std::uint32_t seq = wire::load_be32(l4.data() + 4), acknowledged = wire::load_be32(l4.data() + 8);
     const std::uint8_t flags = l4[13];
     const std::size_t data_offset = static_cast<std::size_t>(l4[12] >> 4) * 4;
-    if (data_offset < 20 || data_offset > l4.size()) return 0;
+    if (data_offset < 20 || data_offset > l4.size()) return {true, 0};
     const wire::ConstBytes data = l4.subspan(data_offset);
     const std::uint32_t our_next = p.isn + 1 + static_cast<std::uint32_t>(p.phase == HealthProbe::Phase::request_sent ? p.request.size() : 0);
     auto reset = [&](HealthProbe::Phase outcome) {
         p.phase = outcome;
-        return build_tcp_packet(out, p.node_ip, p.target_ip, node_port, p.target_tcp_port, our_next, 0, rst);
+        return Answer{true, build_tcp_packet(out, p.node_ip, p.target_ip, node_port, p.target_tcp_port, our_next, 0, rst)};
     };
     if (flags & rst) {
-        if ((flags & ack) && acknowledged != p.isn + 1 && p.phase == HealthProbe::Phase::syn_sent) return 0;  // not for our SYN
+        if ((flags & ack) && acknowledged != p.isn + 1 && p.phase == HealthProbe::Phase::syn_sent) return {true, 0};  // not for our SYN
         p.phase = HealthProbe::Phase::failed;  // refused, or the connection reset
-        return 0;
+        return {true, 0};
     }
     if (p.phase == HealthProbe::Phase::syn_sent) {
-        if ((flags & (syn | ack)) != (syn | ack) || acknowledged != p.isn + 1) return 0;
+        if ((flags & (syn | ack)) != (syn | ack) || acknowledged != p.isn + 1) return {true, 0};
         p.their_next = seq + 1;
         if (p.request.empty()) return reset(HealthProbe::Phase::passed);  // TCP: the handshake is the check
         p.phase = HealthProbe::Phase::request_sent;
-        return build_tcp_packet(out, p.node_ip, p.target_ip, node_port, p.target_tcp_port, p.isn + 1, p.their_next, psh | ack, p.request);
+        return {true, build_tcp_packet(out, p.node_ip, p.target_ip, node_port, p.target_tcp_port, p.isn + 1, p.their_next, psh | ack, p.request)};
     }
     // HTTP: the first bytes of the answer carry its status line.
-    if (data.empty() || seq != p.their_next) return (flags & fin) ? reset(HealthProbe::Phase::failed) : 0;
+    if (data.empty() || seq != p.their_next) return (flags & fin) ? reset(HealthProbe::Phase::failed) : Answer{true, 0};
     p.http_status = status_code(data);
     return reset(p.http_status ? HealthProbe::Phase::passed : HealthProbe::Phase::failed);
 }

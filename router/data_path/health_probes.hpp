@@ -37,10 +37,14 @@ public:
 
     // Starts a probe in `slot` and writes its SYN (an IPv4 packet) to `out`; returns its length.
     std::size_t start(std::size_t slot, const HealthProbe& probe, std::uint32_t isn, wire::Bytes out) noexcept;
-    // A TCP segment (an IPv4 packet that passed Ipv4View::check, a whole TCP header) from the target to the
-    // node's probe port: advances the probe and writes what the node answers to `out`; returns its length
-    // (0: nothing to send).
-    std::size_t on_segment(wire::ConstBytes packet, wire::Bytes out) noexcept;
+    // A TCP segment (an IPv4 packet that passed Ipv4View::check, a whole TCP header) to a node's probe port:
+    // when it is from the probe's target while the probe waits (`consumed`), advances the probe and writes
+    // what the node answers to `out` (`length` bytes, 0: nothing to send). Anything else is not the probe's.
+    struct Answer {
+        bool consumed = false;
+        std::size_t length = 0;
+    };
+    Answer on_segment(wire::ConstBytes packet, wire::Bytes out) noexcept;
     HealthProbe& operator[](std::size_t slot) { return probes_[slot]; }
     const HealthProbe& operator[](std::size_t slot) const { return probes_[slot]; }
 

@@ -289,6 +289,7 @@ void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std:
     g.eth.set_ether_type(wire::EtherType::ipv4);
     g.ip = wire::Ipv4View(g.eth.payload().first(packet_length));
     Context gc{c.snap, node, g.bytes, c.scratch, c.sink, c.flows};
+    if (to.subnet != n.subnet && !network_acl_passes(gc, g, n.subnet, false, node)) return;
     if (!may_enter(gc, g, target, to.subnet != n.subnet)) return;
     send(gc, target, g, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
 }
@@ -304,10 +305,13 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
     const L4Facts l4 = l4_facts(f.ip);
     if (!l4.ok) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_listener);
     if (l4.protocol == 6 && HealthProbes::owns(l4.destination_port)) {
-        // A target answering a health check: the probe decides, and perhaps answers.
-        const std::size_t n_out = c.flows.health_probes.on_segment(f.ip.bytes().first(f.ip.total_length()), c.scratch.subspan(link_headers));
-        if (n_out && c.snap.is_eni(c.ingress)) send_generated_from_node(c, node_port, c.ingress, n_out);
-        return;
+        // A target answering a health check: the probe decides, and perhaps answers. (A segment that is not
+        // its probe's goes on to the listeners, which may use these ports too.)
+        const auto answer = c.flows.health_probes.on_segment(f.ip.bytes().first(f.ip.total_length()), c.scratch.subspan(link_headers));
+        if (answer.consumed) {
+            if (answer.length && c.snap.is_eni(c.ingress)) send_generated_from_node(c, node_port, c.ingress, answer.length);
+            return;
+        }
     }
     const routing::LoadBalancerListener* listener = c.snap.load_balancer_listener(n.load_balancer_node, l4.protocol, l4.destination_port);
     if (!listener) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_listener);
@@ -343,6 +347,8 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
         endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
     }
     const routing::PortInfo& to = c.snap.port(target);
+    // Leaving the node's subnet for the target's: both subnets' ACLs, as on the way back.
+    if (to.subnet != n.subnet && !network_acl_passes(c, f, n.subnet, false, node_port)) return;
     if (!may_enter(c, f, target, to.subnet != n.subnet)) return;
     send(c, target, f, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
 }
@@ -382,6 +388,7 @@ void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn) {
         endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), conn.client, partial);
         endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn.client_port, partial);
     }
+    f.eth.set_source(n.mac);  // from here on the node's packet (a delivery in its subnet keeps this MAC)
     Context from_node{c.snap, node_port, c.frame, c.scratch, c.sink, c.flows};
     route_from_eni(from_node, f);
 }

@@ -1,6 +1,8 @@
 // The translated connection table: opening, finding, closing and expiring connections.
 #include "router/data_path/translated_connections.hpp"
 
+#include "router/data_path/health_probes.hpp"
+
 namespace vpclab::router {
 
 namespace {
@@ -62,9 +64,13 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
         expire(now, 256);
         if (free_.empty()) return ++refused_, nullptr;
     }
-    // The client's own port when it is free towards this back end, else another one.
+    // The client's own port when it is free towards this back end, else another one; never one of the
+    // health probes' ports when the port is the node's own (a probe would meet the connection's replies).
     std::uint16_t port = client_port;
-    for (int attempt = 0; by_back_.find(back_key(back.zone, protocol, back.address, back.port, back.seen, port), now); ++attempt) {
+    auto taken = [&](std::uint16_t p) {
+        return (!back.keep_client_port && HealthProbes::owns(p)) || by_back_.find(back_key(back.zone, protocol, back.address, back.port, back.seen, p), now);
+    };
+    for (int attempt = 0; taken(port); ++attempt) {
         if (attempt == port_attempts || back.keep_client_port) return ++refused_, nullptr;
         // Each attempt a different, well-mixed candidate (the attempt number goes in before the multiply).
         const std::uint64_t h = ((std::uint64_t{client} << 16 | client_port) ^ (static_cast<std::uint64_t>(attempt + 1) * 0x2545f4914f6cdd1dULL)) *

@@ -155,7 +155,8 @@ void HealthChecker::tick(RouterState& state, FlowState& flows, wire::Bytes scrat
             return 0;
         });
     } catch (const std::exception&) {
-        // A commit that fails changes nothing: the same results are found again at the next tick.
+        // A commit that fails changes nothing in the model: these results are lost (the checks go on, and the
+        // next results decide), and finished drains are found again at the next tick.
     }
 }
 

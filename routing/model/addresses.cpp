@@ -61,6 +61,8 @@ void VpcModel::disassociate_address(const std::string& association_id) {
     auto eip = std::find_if(elastic_ips_.begin(), elastic_ips_.end(), [&](const ElasticIp& e) { return !e.association_id.empty() && e.association_id == association_id; });
     if (eip == elastic_ips_.end())
         throw ApiError("InvalidAssociationID.NotFound", "The association ID '" + association_id + "' does not exist", "AssociationId");
+    for (const auto& e : network_interfaces_)
+        if (e.id == eip->network_interface_id) refuse_if_requester_managed(e, "have its Elastic IP disassociated");
     for (auto& e : network_interfaces_)
         if (e.id == eip->network_interface_id) e.public_ip.reset();  // a replaced auto-assigned IP does not come back (as on AWS)
     eip->association_id.clear();

@@ -138,6 +138,8 @@ void VpcModel::finish_termination(const std::string& instance_id, std::int64_t n
     }
     // describe-instances keeps showing where it was (its zone); the ENIs are no longer its.
     inst.network_interface_ids.clear();
+    // ELB NLB guide, "Register targets": a terminated instance is deregistered automatically.
+    for (auto& g : target_groups_) std::erase_if(g.targets, [&](const Target& t) { return t.id == inst.id; });
     inst.state = InstanceState::terminated;
     inst.terminated_at = now;
     std::erase_if(instances_, [&](const Instance& i) {

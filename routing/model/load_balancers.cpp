@@ -147,6 +147,9 @@ LoadBalancer& VpcModel::create_load_balancer(const std::string& logical_id, std:
             for (const auto& e : elastic_ips_)
                 if (e.allocation_id == subnets[i].allocation_id) eip = &e;
             if (!eip) throw ApiError("AllocationIdNotFound", "The allocation ID '" + subnets[i].allocation_id + "' does not exist", "SubnetMappings");
+            for (std::size_t j = 0; j < i; ++j)
+                if (subnets[j].allocation_id == subnets[i].allocation_id)
+                    throw ApiError("InvalidConfigurationRequest", "The allocation ID '" + subnets[i].allocation_id + "' is given for two subnets", "SubnetMappings");
             if (!eip->association_id.empty())
                 throw ApiError("InvalidConfigurationRequest", "The Elastic IP " + subnets[i].allocation_id + " is already associated with " + eip->network_interface_id, "SubnetMappings");
         }
@@ -225,6 +228,9 @@ void VpcModel::set_load_balancer_attribute(const std::string& arn, const std::st
 }
 
 void VpcModel::check_health_check(const HealthCheckSettings& h) {
+    // ELB API reference, "CreateTargetGroup", HealthCheckEnabled: for instance and ip targets (all vpclab
+    // has), health checks are always on.
+    if (!h.enabled) validation_error("Health checks cannot be disabled for target groups with target type instance or ip", "HealthCheckEnabled");
     if (h.protocol != "TCP" && h.protocol != "HTTP" && h.protocol != "HTTPS")
         validation_error("Health check protocol must be TCP, HTTP or HTTPS, not '" + h.protocol + "'", "HealthCheckProtocol");
     if (h.port != "traffic-port") {
@@ -280,8 +286,6 @@ TargetGroup& VpcModel::create_target_group(const std::string& logical_id, Target
         if (h.path.empty()) h.path = "/";
         if (!spec.health_check_timeout_given) h.timeout_seconds = 6;  // HTTP's default (CreateTargetGroup)
     }
-    if (spec.protocol == "UDP" && h.protocol == "TCP" && h.port == "traffic-port")
-        validation_error("A UDP target group's health check needs a TCP port of its own (HealthCheckPort), as the traffic port is UDP", "HealthCheckPort");
     check_health_check(h);
     TargetGroup g;
     g.logical_id = logical_id;
@@ -302,12 +306,10 @@ TargetGroup& VpcModel::create_target_group(const std::string& logical_id, Target
 }
 
 void VpcModel::modify_target_group_health_check(const std::string& arn, const HealthCheckSettings& settings) {
-    const TargetGroup& g = target_group(arn);
+    target_group(arn);
     HealthCheckSettings h = settings;
     if (h.protocol != "TCP" && h.path.empty()) h.path = "/";
     if (h.protocol == "TCP") h.path.clear();
-    if (g.protocol == "UDP" && h.protocol == "TCP" && h.port == "traffic-port")
-        validation_error("A UDP target group's health check needs a TCP port of its own (HealthCheckPort)", "HealthCheckPort");
     check_health_check(h);
     target_group_mut(arn).health_check = h;
 }

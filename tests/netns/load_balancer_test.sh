@@ -65,7 +65,7 @@ check "… healthy again" wait_until 60 sh -c "[ \"\$($VPCLAB elbv2 describe-tar
 # The instance's web server: busybox, run as httpd (its first argument).
 httpd_pid() { for p in $(ip netns pids "$s-$1"); do tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qE '^(busybox )?httpd ' && echo "$p"; done; }
 stop_httpd() { local p; p=$(httpd_pid "$1"); [ -n "$p" ] && kill $p; }
-start_httpd() { on "$1" busybox httpd -p 0.0.0.0:80 -h /var/www/html; }  # daemonizes, in the instance (vpclab down ends it)
+start_httpd() { on "$1" sh -c 'busybox httpd -f -vv -p 0.0.0.0:80 -h /var/www/html >>/var/log/httpd/access_log 2>&1 &'; }  # as the instance runs it (vpclab down ends it)
 check "stop jh-Custom-WEB-1's web server" stop_httpd jh-Custom-WEB-1
 check "jh-Custom-WEB-1 becomes unhealthy" wait_until 30 sh -c "[ \"\$($VPCLAB elbv2 describe-target-health --stack-name $s --target-group-arn $tg --targets Id=$web1 --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text)\" = unhealthy ]"
 check_contains "… with AWS's reason code" "Target.FailedHealthChecks" "$(elbv2 describe-target-health --target-group-arn "$tg" --targets "Id=$web1")"
@@ -92,9 +92,14 @@ custom_vpc=$(ec2 describe-vpcs --filters Name=tag:Name,Values=jhCustomVPC --quer
 internal=$(elbv2 create-load-balancer --name inside --type network --scheme internal --subnets "$custom_subnet" --query 'LoadBalancers[0].LoadBalancerArn' --output text)
 internal_dns=$(elbv2 describe-load-balancers --names inside --query 'LoadBalancers[0].DNSName' --output text)
 check_contains "an internal NLB's name starts with internal-" "internal-inside-" "$internal_dns"
-tg2=$(elbv2 create-target-group --name inside-tg --protocol TCP --port 80 --vpc-id "$custom_vpc" --health-check-interval-seconds 5 --healthy-threshold-count 2 --query 'TargetGroups[0].TargetGroupArn' --output text)
+# Its target group checks health over HTTP: first a path the server does not have (404: unhealthy), then /.
+tg2=$(elbv2 create-target-group --name inside-tg --protocol TCP --port 80 --vpc-id "$custom_vpc" --health-check-protocol HTTP \
+    --health-check-path /missing --health-check-interval-seconds 5 --healthy-threshold-count 2 --query 'TargetGroups[0].TargetGroupArn' --output text)
 check "register jh-Custom-WEB-2 with it" elbv2 register-targets --target-group-arn "$tg2" --targets "Id=$web2"
 check "create-listener TCP 80" elbv2 create-listener --load-balancer-arn "$internal" --protocol TCP --port 80 --default-actions "Type=forward,TargetGroupArn=$tg2"
+check "an HTTP health check of a missing page (404) makes it unhealthy" wait_until 30 sh -c "[ \"\$($VPCLAB elbv2 describe-target-health --stack-name $s --target-group-arn $tg2 --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text)\" = unhealthy ]"
+check_contains "… the health checker's requests reached the web server" "url:/missing" "$(on jh-Custom-WEB-2 cat /var/log/httpd/access_log)"
+check "modify-target-group --health-check-path /" elbv2 modify-target-group --target-group-arn "$tg2" --health-check-path /
 check "its target becomes healthy" wait_until 30 sh -c "[ \"\$($VPCLAB elbv2 describe-target-health --stack-name $s --target-group-arn $tg2 --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text)\" = healthy ]"
 check_contains "dig from jh-EC2 (another VPC): a private address of jhCustomVPC" "20.20.0." "$(on jh-EC2 dig +short +time=2 +tries=1 "$internal_dns")"
 check_equal "curl from jh-Custom-WEB-1 (its VPC) reaches Web Server 2" "$page2" "$(on jh-Custom-WEB-1 curl -s -m 5 "$internal_dns")"

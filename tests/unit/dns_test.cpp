@@ -3,6 +3,7 @@
 
 #include "endpoints/ldns_include.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "endpoints/dns_answer.hpp"
@@ -173,4 +174,48 @@ TEST_CASE("the region catalog: services, prefix lists that cover them, a configu
     for (auto a : c.all_addresses()) CHECK(c.plan().range.contains(a));
     CHECK(!c.plan().instance_pool().overlaps(c.plan().service_block(0)));
     CHECK_THROWS_AS(endpoints::PublicAddressPlan::from("198.18.0.0/16"), std::invalid_argument);
+}
+
+TEST_CASE("a network load balancer's name: its nodes' public addresses, or private when internal, in every VPC; a node without a healthy target left out") {
+    routing::VpcModel m("dnslb", "ap-northeast-2");
+    const endpoints::RegionCatalog catalog("ap-northeast-2", endpoints::PublicAddressPlan{});
+    const auto v = m.create_vpc("V", "20.20.0.0/16", {}).id;
+    const auto other = m.create_vpc("O", "10.10.0.0/16", {}).id;
+    (void)other;
+    const auto a = m.create_subnet("A", v, "20.20.0.0/24", "ap-northeast-2a", false, {}).id;
+    const auto c = m.create_subnet("C", v, "20.20.1.0/24", "ap-northeast-2c", false, {}).id;
+    m.attach_internet_gateway(m.create_internet_gateway("G", {}).id, v);
+    routing::InstanceLaunch l;
+    l.interfaces.push_back({0, a, std::nullopt, false, {}, true});
+    const std::string web = m.run_instance(l).id;
+    const auto& lb = m.create_load_balancer("", "web", "network", "internet-facing", {{a, "", std::nullopt}, {c, "", std::nullopt}}, {}, "t");
+    const std::string lb_arn = lb.id, dns = lb.dns_name;
+    const auto public_of = [&](std::size_t n) {
+        return routing::format_ipv4(*m.network_interface(m.load_balancer(lb_arn).network_interface_ids[n]).public_ip);
+    };
+    routing::TargetGroupSpec spec;
+    spec.name = "tg";
+    spec.protocol = "TCP";
+    spec.port = 80;
+    spec.vpc_id = v;
+    const std::string tg = m.create_target_group("", spec, {}).id;
+    m.create_listener("", lb_arn, "TCP", 80, tg, {});
+    m.register_targets(tg, {{web, 0}});
+    auto answers = [&](std::size_t vpc) {
+        auto r = ask(endpoints::build_zone(m, catalog, vpc), dns).answers;
+        std::sort(r.begin(), r.end());
+        return r;
+    };
+    std::vector<std::string> both{public_of(0), public_of(1)};
+    std::sort(both.begin(), both.end());
+    CHECK(answers(0) == both);  // no healthy target anywhere: every node (fail open)
+    CHECK(answers(1) == both);  // and from another VPC the same
+    m.set_target_health(tg, web, 80, {routing::TargetState::healthy, "", ""});
+    CHECK(answers(0) == std::vector<std::string>{public_of(0)});  // 2c's node has no healthy target of its zone
+    m.set_load_balancer_attribute(lb_arn, "load_balancing.cross_zone.enabled", "true");
+    CHECK(answers(0) == both);
+    // Internal: the private addresses.
+    const auto& inside = m.create_load_balancer("", "inside", "network", "internal", {{a, "", std::nullopt}}, {}, "t");
+    CHECK(ask(endpoints::build_zone(m, catalog, 1), inside.dns_name).answers ==
+          std::vector<std::string>{routing::format_ipv4(m.network_interface(inside.network_interface_ids[0]).private_ip)});
 }

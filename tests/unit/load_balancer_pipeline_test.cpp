@@ -221,3 +221,92 @@ TEST_CASE("load balancer: a target's answer too big for the internet gets fragme
     CHECK(wire::load_be32(icmp.data() + 28 + 12) == target_ip);  // it quotes the packet as the target sent it
     CHECK(back.drops.size() == 1);
 }
+
+TEST_CASE("load balancer: an HTTP health probe sends its request after the handshake and reads the status line") {
+    BalancedLab lab;
+    const PortIndex web1 = lab.port_of(lab.web1);
+    const std::uint32_t web1_ip = lab.snap->port(web1).ip;
+    const std::string request = "GET /health HTTP/1.1\r\nHost: 10.10.0.6:80\r\nUser-Agent: ELB-HealthChecker/2.0\r\nConnection: close\r\n\r\n";
+    HealthProbe probe;
+    probe.node_port = lab.node;
+    probe.node_ip = lab.node_ip;
+    probe.target_port = web1;
+    probe.target_ip = web1_ip;
+    probe.target_tcp_port = 8080;
+    probe.request = request;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    lab.flows.health_probes.start(9, probe, 100, wire::Bytes(scratch).subspan(generated_packet_offset));
+    const std::uint16_t node_port = HealthProbes::first_port + 9;
+    auto segment = [&](std::uint32_t seq, std::uint32_t ack_number, std::uint8_t flags, std::string_view payload) {
+        std::vector<std::uint8_t> p(40 + payload.size());
+        REQUIRE(build_tcp_packet(p, web1_ip, lab.node_ip, 8080, node_port, seq, ack_number, flags, payload) == p.size());
+        return p;
+    };
+    // SYN-ACK: the node answers with its request, acknowledging the target's SYN.
+    auto out = lab.from_host(web1, segment(7000, 101, syn | ack, {}));
+    REQUIRE(out.sent.size() == 1);
+    const auto sent = out.sent[0].packet();
+    CHECK(test::verify_checksums(sent).empty());
+    CHECK(wire::load_be32(sent.data() + 20 + 4) == 101);
+    CHECK(wire::load_be32(sent.data() + 20 + 8) == 7001);
+    CHECK(std::string(sent.begin() + 40, sent.end()) == request);
+    CHECK(lab.flows.health_probes[9].phase == HealthProbe::Phase::request_sent);
+    // A segment out of order is not the answer; the status line is, and the node resets after it.
+    CHECK(lab.from_host(web1, segment(9000, 101 + request.size(), ack, "HTTP/1.1 200 OK\r\n")).sent.empty());
+    out = lab.from_host(web1, segment(7001, 101 + static_cast<std::uint32_t>(request.size()), ack, "HTTP/1.1 404 Not Found\r\n\r\n"));
+    CHECK(lab.flows.health_probes[9].phase == HealthProbe::Phase::passed);
+    CHECK(lab.flows.health_probes[9].http_status == 404);
+    CHECK_FALSE(routing::http_code_matches("200-399", lab.flows.health_probes[9].http_status));  // the checker's verdict: failed
+    REQUIRE(out.sent.size() == 1);
+    const auto reset = out.sent[0].packet();
+    CHECK((reset[20 + 13] & rst) != 0);
+    CHECK(wire::load_be32(reset.data() + 20 + 4) == 101 + request.size());
+}
+
+TEST_CASE("load balancer: a client in the node's own subnet, its address preserved; the answer comes from the node's MAC") {
+    BalancedLab lab;
+    // pub_host (10.10.0.4) and node A share the public subnet.
+    auto out = lab.from_host(lab.pub_host, tcp(test::PipelineLab::pub_ip, lab.node_ip, 41000, 80, syn));
+    REQUIRE(out.sent.size() == 1);
+    const PortIndex target = out.sent[0].port;
+    const auto in = test::tuple_of(out.sent[0].packet());
+    CHECK(in.source == test::PipelineLab::pub_ip);
+    auto back = lab.from_host(target, tcp(in.destination, test::PipelineLab::pub_ip, 8080, 41000, syn | ack));
+    REQUIRE(back.sent.size() == 1);
+    CHECK(back.sent[0].port == lab.pub_host);
+    CHECK(back.sent[0].source() == lab.snap->port(lab.node).mac);
+    const auto reply = test::tuple_of(back.sent[0].packet());
+    CHECK(reply.source == lab.node_ip);
+    CHECK(reply.source_port == 80);
+    CHECK(test::verify_checksums(back.sent[0].packet()).empty());
+}
+
+TEST_CASE("load balancer: a node's own ports never take the health probes' range, and a UDP listener carries datagrams") {
+    BalancedLab lab(true, "ip");
+    // A client whose port is one of the probes': the node picks another port for it.
+    auto out = lab.from_region(tcp(client, lab.node_public, HealthProbes::first_port + 5, 80, syn));
+    REQUIRE(out.sent.size() == 1);
+    CHECK_FALSE(HealthProbes::owns(test::tuple_of(out.sent[0].packet()).source_port));
+    // UDP: a TCP_UDP group and listener on 53; each datagram of a flow goes to the same target.
+    routing::TargetGroupSpec spec;
+    spec.name = "dns";
+    spec.protocol = "TCP_UDP";
+    spec.port = 53;
+    spec.vpc_id = lab.vpc;
+    const std::string tg = lab.m.create_target_group("", spec, {}).id;
+    lab.m.create_listener("", lab.lb, "TCP_UDP", 53, tg, {});
+    lab.m.register_targets(tg, {{lab.web1, 0}, {lab.web2, 0}});
+    lab.recompile();
+    const auto datagram = test::build_packet({17, client, lab.node_public, 5353, 53});
+    auto first = lab.from_region(datagram);
+    REQUIRE(first.sent.size() == 1);
+    const auto u = test::tuple_of(first.sent[0].packet());
+    CHECK(u.source == client);  // UDP keeps the client's address
+    CHECK(u.destination_port == 53);
+    CHECK(test::verify_checksums(first.sent[0].packet()).empty());
+    for (int i = 0; i < 4; ++i) CHECK(lab.from_region(datagram).sent.at(0).port == first.sent[0].port);
+    auto answer = lab.from_host(first.sent[0].port, test::build_packet({17, u.destination, client, 53, 5353}));
+    REQUIRE(answer.sent.size() == 1);
+    CHECK(test::tuple_of(answer.sent[0].packet()).source == lab.node_public);
+    CHECK(test::verify_checksums(answer.sent[0].packet()).empty());
+}

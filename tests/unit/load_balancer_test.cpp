@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "routing/flow_hash.hpp"
+#include "routing/forwarding_snapshot.hpp"
 #include "routing/model/model_rules.hpp"
 #include "tests/unit/two_subnet_lab.hpp"
 
@@ -222,4 +223,37 @@ TEST_CASE("the flow hash spreads 10,000 flows evenly over 2 to 8 targets (within
     std::map<std::uint32_t, int> seen;
     for (std::uint32_t isn = 0; isn < 64; ++isn) ++seen[pick_target(load_balancer_flow_hash(6, 0xc613000a, 40000, 0x14140006, 80, isn * 7919), 4)];
     CHECK(seen.size() == 4);
+}
+
+TEST_CASE("a terminated instance is deregistered, and the snapshot compiles once it is forgotten") {
+    LbLab lab;
+    const auto& lb = lab.m.create_load_balancer("", "web", "network", "internet-facing", {{lab.pub, "", std::nullopt}}, {}, "t");
+    const std::string tg = lab.group().id;
+    lab.m.create_listener("", lb.id, "TCP", 80, tg, {});
+    lab.m.register_targets(tg, {{lab.web1, 0}, {lab.web2, 0}});
+    lab.m.terminate_instance(lab.web1, "test");
+    lab.m.finish_termination(lab.web1, 1000);
+    REQUIRE(lab.m.target_group(tg).targets.size() == 1);
+    CHECK(lab.m.target_group(tg).targets[0].id == lab.web2);
+    // An hour on, the instance is forgotten: compiling never looks for it.
+    lab.m.terminate_instance(lab.web2, "test");
+    lab.m.finish_termination(lab.web2, 1000 + VpcModel::terminated_listed_seconds + 1);
+    REQUIRE(lab.m.instances().size() == 1);  // web1 forgotten, web2 listed for its hour
+    CHECK(lab.m.instances()[0].id == lab.web2);
+    CHECK(lab.m.target_group(tg).targets.empty());
+    CHECK_NOTHROW(ForwardingSnapshot::compile(lab.m));
+}
+
+TEST_CASE("Elastic IPs of load balancer nodes: one per mapping, and the node's cannot be taken off") {
+    LbLab lab;
+    const std::string eip = lab.m.allocate_address().allocation_id;
+    const std::string other = lab.m.create_subnet("", lab.vpc, "10.10.2.0/24", "ap-northeast-2c", false, {}).id;
+    CHECK(error_code([&] { lab.m.create_load_balancer("", "twice", "network", "internet-facing", {{lab.pub, eip, std::nullopt}, {other, eip, std::nullopt}}, {}, "t"); }) ==
+          "InvalidConfigurationRequest");
+    CHECK(lab.m.load_balancers().empty());
+    const auto& lb = lab.m.create_load_balancer("", "eip", "network", "internet-facing", {{lab.pub, eip, std::nullopt}}, {}, "t");
+    const auto& node = lab.m.network_interface(lb.network_interface_ids[0]);
+    CHECK(node.public_ip == lab.m.elastic_ips()[0].public_ip);
+    CHECK(error_code([&] { lab.m.disassociate_address(lab.m.elastic_ips()[0].association_id); }) == "OperationNotPermitted");
+    CHECK(lab.m.network_interface(lb.network_interface_ids[0]).public_ip.has_value());
 }

@@ -166,6 +166,11 @@ json create_load_balancer(const Request& params, RouterState& state) {
 }
 
 json delete_load_balancer(const Request& params, RouterState& state) {
+    // ELB API reference, "DeleteLoadBalancer": deleting one that does not exist succeeds.
+    const std::string arn = ec2::string_param(params, "LoadBalancerArn");
+    const auto& all = state.model->load_balancers();
+    if (arn.rfind("arn:", 0) == 0 && std::none_of(all.begin(), all.end(), [&](const routing::LoadBalancer& lb) { return lb.id == arn; }))
+        return json::object();
     return state.commit([&](routing::VpcModel& next) {
         next.delete_load_balancer(ec2::string_param(params, "LoadBalancerArn"));
         return json::object();
