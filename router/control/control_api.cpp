@@ -86,7 +86,10 @@ json stats(const RouterState& state) {
         json port;
         if (eni) {
             port = {{"NetworkInterfaceId", eni->id},
-                     {"InstanceName", eni->instance_id.empty() ? "" : m.instance(eni->instance_id).display_name()},
+                     // A requester-managed ENI (an endpoint's, a load balancer node's) is named by what it serves.
+                     {"InstanceName", !eni->instance_id.empty() ? m.instance(eni->instance_id).display_name()
+                                      : eni->requester_managed() ? "(" + eni->description + ")"
+                                                                 : std::string()},
                      {"InstanceId", eni->instance_id}, {"PrivateIpAddress", routing::format_ipv4(eni->private_ip)}};
         } else {
             // The service ports: the region ("the internet" beyond the IGWs) and the VPC resolver.

@@ -98,7 +98,14 @@ check_contains "a namespace name already taken is refused" "already exists and w
 check_equal "… leaving only the namespace that was there" "$c-jh-test-Private-EC2" "$(stack_leftovers "$c")"
 ip netns del "$c-jh-test-Private-EC2"
 check_equal "a bad stack name is a usage error" "252" "$("$VPCLAB" up --stack-name 'no/slashes' >/dev/null 2>&1; echo $?)"
-check_equal "the second seed lab fails under --strict (load balancers not supported yet)" "1" "$("$VPCLAB" up "$SOURCE_DIR/labs/privatelink-lab.yaml" --stack-name "$c" --strict >/dev/null 2>&1; echo $?)"
+# A template with a type vpclab does not model (a transit gateway) fails under --strict.
+strict_template=$(mktemp --suffix=.yaml)
+{ cat "$SOURCE_DIR/labs/privatelink-lab.yaml"; printf '  Hub:\n    Type: AWS::EC2::TransitGateway\n'; } >"$strict_template"
+err=$("$VPCLAB" up "$strict_template" --stack-name "$c" --strict 2>&1)
+rc=$?
+rm -f "$strict_template"
+check_equal "a template with an unsupported type fails under --strict" "1" "$rc"
+check_contains "… naming the type" "AWS::EC2::TransitGateway" "$err"
 check_equal "… and creates nothing" "" "$(stack_leftovers "$c")"
 
 finish

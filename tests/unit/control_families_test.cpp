@@ -13,6 +13,7 @@
 #include "router/control/control_request.hpp"
 #include "router/control/ec2_actions.hpp"
 #include "router/lab/launcher_results.hpp"
+#include "router/load_balancing/health_checker.hpp"
 #include "router/template/template_loader.hpp"
 
 using namespace vpclab;
@@ -1016,4 +1017,94 @@ TEST_CASE("elbv2: a network load balancer built by calls, its targets' health, a
     CHECK(std::none_of(left.begin(), left.end(), [](const json& e) { return e["InterfaceType"] == "network_load_balancer"; }));
     lab.ok("DeleteTargetGroup", {{"TargetGroupArn", tg_arn}});
     CHECK(lab.ok("DescribeTargetGroups")["TargetGroups"].empty());
+}
+
+namespace {
+struct ProbeSink final : FrameSink {
+    std::vector<routing::PortIndex> sent;
+    void transmit(routing::PortIndex port, wire::ConstBytes) noexcept override { sent.push_back(port); }
+    void drop(routing::PortIndex, wire::ConstBytes, DropReason) noexcept override {}
+};
+}  // namespace
+
+TEST_CASE("health checks: probes from the node to each target, thresholds into states, a stopped instance unused, drains finished") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    RecordingTaps taps;
+    const std::string web1 = run_one(lab, b.pub), web2 = run_one(lab, b.pub);
+    launched_ok(lab, web1, taps);
+    launched_ok(lab, web2, taps);
+    // The targets' group lets the node's checks in (the default group alone lets only its members in).
+    const std::string sg = lab.ok("DescribeSecurityGroups")["SecurityGroups"][0]["GroupId"];
+    lab.ok("AuthorizeSecurityGroupIngress", {{"GroupId", sg},
+                                             {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", 80}, {"ToPort", 80}, {"IpRanges", {{{"CidrIp", "0.0.0.0/0"}}}}}}}});
+    const std::string tg = lab.ok("CreateTargetGroup", {{"Name", "tg"}, {"Protocol", "TCP"}, {"Port", "80"}, {"VpcId", b.vpc},
+                                                        {"HealthCheckIntervalSeconds", "10"}, {"HealthyThresholdCount", "2"}})["TargetGroups"][0]["TargetGroupArn"];
+    const std::string lb = lab.ok("CreateLoadBalancer", {{"Name", "web"}, {"Type", "network"}, {"Subnets", {b.pub}}})["LoadBalancers"][0]["LoadBalancerArn"];
+    lab.ok("CreateListener", {{"LoadBalancerArn", lb}, {"Protocol", "TCP"}, {"Port", "80"}, {"DefaultActions", {{{"Type", "forward"}, {"TargetGroupArn", tg}}}}});
+    lab.ok("RegisterTargets", {{"TargetGroupArn", tg}, {"Targets", {{{"Id", web1}}, {{"Id", web2}}}}});
+    auto state_of = [&](const std::string& id) {
+        const auto d = lab.ok("DescribeTargetHealth", {{"TargetGroupArn", tg}, {"Targets", {{{"Id", id}}}}})["TargetHealthDescriptions"][0]["TargetHealth"];
+        return d["State"].get<std::string>() + (d.contains("Reason") ? " " + d["Reason"].get<std::string>() : "");
+    };
+    HealthChecker checker;
+    FlowState flows(256, 1024);
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    ProbeSink sink;
+    const std::int64_t wall = 1'000'000;
+    // The probe in flight towards `id`'s ENI: its slot, or -1.
+    auto probe_of = [&](const std::string& id) {
+        for (std::size_t i = 0; i < HealthProbes::slots; ++i)
+            if (flows.health_probes[i].phase == HealthProbe::Phase::syn_sent && flows.health_probes[i].target_port == lab.port_of(id)) return static_cast<int>(i);
+        return -1;
+    };
+    auto pass = [&](const std::string& id) {
+        const int slot = probe_of(id);
+        REQUIRE(slot >= 0);
+        flows.health_probes[static_cast<std::size_t>(slot)].phase = HealthProbe::Phase::passed;
+    };
+    auto tick = [&](std::uint64_t ms) { checker.tick(lab.state, flows, scratch, sink, ms, wall + static_cast<std::int64_t>(ms / 1000)); };
+
+    tick(0);  // one SYN to each target, from the node
+    CHECK(sink.sent.size() == 2);
+    CHECK(std::count(sink.sent.begin(), sink.sent.end(), lab.port_of(web1)) == 1);
+    CHECK(state_of(web1) == "initial Elb.InitialHealthChecking");
+    pass(web1);
+    pass(web2);
+    tick(100);
+    CHECK(state_of(web1) == "initial Elb.InitialHealthChecking");  // one pass of the two needed
+    CHECK(sink.sent.size() == 2);                                   // and nothing new before the interval
+    tick(10'000);
+    CHECK(sink.sent.size() == 4);
+    pass(web1);
+    pass(web2);
+    const void* before = lab.state.snapshot.get();
+    tick(10'100);
+    CHECK(state_of(web1) == "healthy");
+    CHECK(state_of(web2) == "healthy");
+    CHECK(lab.state.snapshot.get() != before);  // the data path now sends new flows by it
+    // web1 stops answering: its probes time out (10 s, TCP's default), two in a row make it unhealthy.
+    for (std::uint64_t t = 20'000; t <= 40'000; t += 10'000) {
+        tick(t);  // the previous probes time out now, and new ones start
+        pass(web2);
+    }
+    tick(50'000);
+    CHECK(state_of(web1) == "unhealthy Target.FailedHealthChecks");
+    CHECK(state_of(web2) == "healthy");
+    // A stopped instance is unused, and checked afresh once it runs again.
+    lab.ok("StopInstances", {{"InstanceIds", {web2}}});
+    tick(50'100);
+    CHECK(state_of(web2) == "unused Target.InvalidState");
+    // Deregistered with a 5 s delay: draining, then gone.
+    lab.ok("ModifyTargetGroupAttributes", {{"TargetGroupArn", tg}, {"Attributes", {{{"Key", "deregistration_delay.timeout_seconds"}, {"Value", "5"}}}}});
+    lab.state.commit([&](routing::VpcModel& m) {
+        m.deregister_targets(tg, {{web1, 0}}, wall + 50);
+        return 0;
+    });
+    CHECK(state_of(web1) == "draining Target.DeregistrationInProgress");
+    tick(54'000);
+    CHECK(lab.state.model->target_group(tg).targets.size() == 2);
+    tick(55'000);
+    CHECK(lab.state.model->target_group(tg).targets.size() == 1);
+    CHECK(state_of(web1) == "unused Target.NotRegistered");
 }
