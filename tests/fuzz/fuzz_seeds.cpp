@@ -196,6 +196,14 @@ void pipeline_endpoint_seeds(const Lab& lab) {
     seed("tcp-syn-pub-to-interface-endpoint", framed(lab, lab.pub_host, segment(Lab::pub_ip, lab.cf_eni_ip, 40020, 80, 0x02)));
     seed("tcp-synack-service-to-interface-endpoint", framed(lab, lab.region, segment(lab.cf_service, lab.cf_eni_ip, 80, 40020, 0x12)));
     seed("icmp-echo-priv-to-interface-endpoint", framed(lab, lab.priv_host, test::build_packet({1, Lab::priv_ip, lab.cf_eni_ip, 12, 0}, 56)));
+    // The network load balancer: a client from the internet, a target's answer, a client in the VPC, and a
+    // target answering a health probe's port.
+    constexpr std::uint32_t internet_client = 0xc6130063;
+    seed("tcp-syn-region-to-load-balancer", framed(lab, lab.region, segment(internet_client, lab.lb_public, 40030, 80, 0x02)));
+    seed("tcp-synack-target-through-load-balancer", framed(lab, lab.priv_host, segment(Lab::priv_ip, internet_client, 80, 40030, 0x12)));
+    seed("tcp-syn-pub-to-load-balancer-node", framed(lab, lab.pub_host, segment(Lab::pub_ip, lab.lb_node_ip, 40031, 80, 0x02)));
+    seed("tcp-synack-target-to-health-probe", framed(lab, lab.priv_host, segment(Lab::priv_ip, lab.lb_node_ip, 80, 64000, 0x12)));
+    seed("udp-region-to-load-balancer", framed(lab, lab.region, test::build_packet({17, internet_client, lab.lb_public, 5353, 80})));
 }
 
 // The captured frames (tests/bench/captures, lab tests/bench/bench-lab.yaml: A 10.30.0.4 public, B 10.30.1.4),

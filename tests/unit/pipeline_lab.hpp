@@ -34,6 +34,10 @@ struct PipelineLab : TwoSubnetLab {
     std::string cf_endpoint;
     std::uint32_t cf_eni_ip = 0, cf_service = 0;
     routing::PortIndex cf_eni = 0;
+    // …and an internet-facing network load balancer: its node in the public subnet (cross-zone on), a TCP
+    // listener on 80 forwarding to the two private instances.
+    std::uint32_t lb_node_ip = 0, lb_public = 0;
+    routing::PortIndex lb_node = 0;
 
     // with_gateway_endpoint: an S3 gateway endpoint on the private subnet's table (the fuzz harness's lab).
     explicit PipelineLab(bool with_gateway_endpoint = false) : TwoSubnetLab("pipe") {
@@ -69,6 +73,23 @@ struct PipelineLab : TwoSubnetLab {
             cf_eni_ip = eni.private_ip;
             cf_eni = eni.port;
             cf_service = sp.endpoint_address(m.vpc_endpoint(cf_endpoint).slot, 0xc6120c0a);
+            const std::string lb = m.create_load_balancer("Nlb", "", "network", "internet-facing", {{pub, "", std::nullopt}}, {}, "t").id;
+            m.set_load_balancer_attribute(lb, "load_balancing.cross_zone.enabled", "true");
+            routing::TargetGroupSpec spec;
+            spec.name = "web";
+            spec.protocol = "TCP";
+            spec.port = 80;
+            spec.vpc_id = vpc;
+            const std::string tg = m.create_target_group("", spec, {}).id;
+            m.create_listener("", lb, "TCP", 80, tg, {});
+            std::vector<routing::Target> targets;
+            for (const auto& i : m.instances())
+                if (m.network_interface(i.network_interface_ids[0]).subnet_id == priv) targets.push_back({i.id, 0});
+            m.register_targets(tg, targets);
+            const auto& node = m.network_interface(m.load_balancer(lb).network_interface_ids[0]);
+            lb_node_ip = node.private_ip;
+            lb_public = *node.public_ip;
+            lb_node = node.port;
         }
         recompile();
     }
@@ -105,7 +126,7 @@ struct PipelineLab : TwoSubnetLab {
         return 0;
     }
     // One past the highest port in use.
-    routing::PortIndex port_limit() const { return std::max({pub_host, priv_host, priv2_host, region, resolver, cf_eni}) + 1; }
+    routing::PortIndex port_limit() const { return std::max({pub_host, priv_host, priv2_host, region, resolver, cf_eni, lb_node}) + 1; }
 };
 
 }  // namespace vpclab::test
