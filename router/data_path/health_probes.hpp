@@ -19,7 +19,7 @@ namespace vpclab::router {
 struct HealthProbe {
     enum class Phase : std::uint8_t { idle, syn_sent, request_sent, passed, failed };
     Phase phase = Phase::idle;
-    std::uint32_t node_port = 0, target_port = 0;  // router ports: the node's, the target's ENI
+    std::uint32_t target_port = 0;  // the target's ENI's router port
     std::uint32_t node_ip = 0, target_ip = 0;
     std::uint16_t target_tcp_port = 0;
     std::uint32_t isn = 0, their_next = 0;  // our initial sequence number; the next byte we expect from them

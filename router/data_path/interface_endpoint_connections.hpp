@@ -29,7 +29,7 @@ public:
         if (const auto* c = TranslatedConnections::from_client(eni, 6, client, client_port, service, service_port, tcp_flags, now, idle_timeout_seconds))
             return c;
         if ((tcp_flags & 0x16) != 0x02) return nullptr;  // only a SYN (without ACK or RST) opens one
-        return open(eni, 6, client, client_port, service, service_port, Back{service, service_port, 0, eni, false, 0, idle_timeout_seconds}, now);
+        return open(eni, 6, client, client_port, service, service_port, Back{service, service_port, 0, eni, false, idle_timeout_seconds}, now);
     }
     // A TCP segment from the service to ENI `eni` at `translated_port`: its connection, or nullptr.
     const EndpointConnection* from_service(std::uint16_t eni, std::uint32_t service, std::uint16_t service_port,

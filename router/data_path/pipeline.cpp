@@ -332,12 +332,11 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
         back.seen = listener->preserve_client_ip ? client : n.ip;
         back.zone = static_cast<std::uint16_t>(t.port);
         back.keep_client_port = listener->preserve_client_ip;
-        back.target = t.port;
         back.idle_timeout = idle;
         conn = c.flows.load_balancers.open(zone, l4.protocol, client, l4.source_port, n.ip, l4.destination_port, back, c.flows.now);
         if (!conn) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_table_full);
     }
-    const PortIndex target = conn->target;
+    const PortIndex target = conn->back_zone;  // replies come in on the target's ENI
     if (!c.snap.is_eni(target) || c.snap.port(target).served_by_router()) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_target);
     const bool partial = f.vnet.needs_checksum();
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, n.ip, conn->back, partial);

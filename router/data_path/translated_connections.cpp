@@ -86,22 +86,9 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
     }
     free_.pop_back();
     TranslatedConnection& c = connections_[index];
-    c = TranslatedConnection{};
-    c.client = client;
-    c.front = front;
-    c.back = back.address;
-    c.seen = back.seen;
-    c.client_port = client_port;
-    c.front_port = front_port;
-    c.back_port = back.port;
-    c.translated_port = port;
-    c.zone = zone;
-    c.back_zone = back.zone;
-    c.target = back.target;
-    c.protocol = protocol;
-    c.used = true;
-    c.last_seen = now;
-    c.idle_timeout = back.idle_timeout;
+    c = TranslatedConnection{.client = client, .front = front, .back = back.address, .seen = back.seen, .client_port = client_port,
+                             .front_port = front_port, .back_port = back.port, .translated_port = port, .zone = zone, .back_zone = back.zone,
+                             .protocol = protocol, .used = true, .last_seen = now, .idle_timeout = back.idle_timeout};
     return &c;
 }
 

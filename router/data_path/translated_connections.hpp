@@ -25,7 +25,6 @@ struct TranslatedConnection {
     std::uint16_t translated_port = 0;  // the source port the back end sees
     std::uint16_t zone = 0;             // the router port of the ENI or node the client reached
     std::uint16_t back_zone = 0;        // the router port replies come in on (the ENI, or the target's ENI)
-    std::uint32_t target = 0;           // the caller's: a load balancer's target ENI port
     std::uint8_t protocol = 6;
     std::uint8_t fins = 0;              // FIN seen: 1 from the client, 2 from the back end
     bool used = false;
@@ -51,7 +50,6 @@ public:
         std::uint32_t seen = 0;
         std::uint16_t zone = 0;
         bool keep_client_port = false;
-        std::uint32_t target = 0;
         std::uint32_t idle_timeout = 0;
     };
     // Opens a connection (the caller found none). nullptr: the table, or the ports towards that back end,
@@ -70,12 +68,6 @@ public:
     }
     // Removes idle connections, looking at most at `max_slots` entries from where the last call stopped.
     std::size_t expire(std::uint32_t now, std::size_t max_slots) noexcept;
-    // Each live connection, for a walk on the control path.
-    template <class Visit>
-    void for_each(Visit&& visit) const {
-        for (const auto& c : connections_)
-            if (c.used) visit(c);
-    }
 
     std::size_t size() const { return connections_.size() - free_.size(); }
     std::size_t capacity() const { return connections_.size(); }

@@ -103,14 +103,13 @@ void HealthChecker::tick(RouterState& state, FlowState& flows, wire::Bytes scrat
                     settle(routing::after_health_check(t.health, check.counters, passed, hc));
                 }
             }
-            if (check.slot >= 0 || now_ms < check.next_ms || !hc.enabled) continue;
+            if (check.slot >= 0 || now_ms < check.next_ms) continue;
             // Due: a new probe from the node in the target's zone.
             const int slot = free_slot();
             if (slot < 0) continue;  // 1,024 probes in flight: the rest wait for the next tick
             const routing::NetworkInterface& node = m.network_interface(node_id);
             const auto& snap = *state.snapshot;
             HealthProbe probe;
-            probe.node_port = node.port;
             probe.node_ip = node.private_ip;
             probe.target_tcp_port = static_cast<std::uint16_t>(hc.port == "traffic-port" ? t.port : std::stoi(hc.port));
             if (g.target_type == "instance") {

@@ -193,12 +193,7 @@ TEST_CASE("a network load balancer's name: its nodes' public addresses, or priva
     const auto public_of = [&](std::size_t n) {
         return routing::format_ipv4(*m.network_interface(m.load_balancer(lb_arn).network_interface_ids[n]).public_ip);
     };
-    routing::TargetGroupSpec spec;
-    spec.name = "tg";
-    spec.protocol = "TCP";
-    spec.port = 80;
-    spec.vpc_id = v;
-    const std::string tg = m.create_target_group("", spec, {}).id;
+    const std::string tg = m.create_target_group("", {.name = "tg", .protocol = "TCP", .vpc_id = v, .port = 80}, {}).id;
     m.create_listener("", lb_arn, "TCP", 80, tg, {});
     m.register_targets(tg, {{web, 0}});
     auto answers = [&](std::size_t vpc) {

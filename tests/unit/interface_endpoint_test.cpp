@@ -7,6 +7,7 @@
 
 #include "endpoints/dns_zone.hpp"
 #include "routing/api_error.hpp"
+#include "tests/unit/api_refusal.hpp"
 
 using namespace vpclab;
 using routing::ApiError;
@@ -45,14 +46,7 @@ struct Lab {
     std::uint32_t public_address() const { return catalog.find_by_service_name(cloudformation)->addresses.front(); }
 };
 
-std::string refusal(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const ApiError& e) {
-        return e.code();
-    }
-    return "no error";
-}
+using test::refusal;
 
 }  // namespace
 

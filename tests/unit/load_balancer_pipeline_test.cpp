@@ -34,13 +34,7 @@ struct BalancedLab : test::PipelineLab {
     std::uint32_t node_ip = 0, node_public = 0;
     explicit BalancedLab(bool cross_zone = true, const std::string& target_type = "instance") {
         lb = m.create_load_balancer("", "web", "network", "internet-facing", {{pub, "", std::nullopt}, {priv, "", std::nullopt}}, {}, "t").id;
-        routing::TargetGroupSpec spec;
-        spec.name = "tg";
-        spec.protocol = "TCP";
-        spec.port = 8080;
-        spec.vpc_id = vpc;
-        spec.target_type = target_type;
-        tg = m.create_target_group("", spec, {}).id;
+        tg = m.create_target_group("", {.name = "tg", .protocol = "TCP", .vpc_id = vpc, .target_type = target_type, .port = 8080}, {}).id;
         m.create_listener("", lb, "TCP", 80, tg, {});
         for (const auto& i : m.instances())
             if (m.network_interface(i.network_interface_ids[0]).subnet_id == priv) (web1.empty() ? web1 : web2) = i.id;
@@ -56,6 +50,16 @@ struct BalancedLab : test::PipelineLab {
     void health(const std::string& target_id, routing::TargetState state) {
         m.set_target_health(tg, target_id, 8080, {state, "", ""});
         recompile();
+    }
+    // A health probe from node A to `target` on 8080 (TCP, or HTTP with `request`).
+    HealthProbe probe_to(PortIndex target, std::string_view request = {}) const {
+        HealthProbe p;
+        p.target_port = target;
+        p.target_ip = snap->port(target).ip;
+        p.node_ip = node_ip;
+        p.target_tcp_port = 8080;
+        p.request = request;
+        return p;
     }
     test::RecordingSink from_region(const std::vector<std::uint8_t>& p) { return test::send_through(*this, region, p, sp.region_mac); }
     test::RecordingSink from_host(PortIndex host, const std::vector<std::uint8_t>& p) { return test::send_through(*this, host, p, mac(host)); }
@@ -163,12 +167,7 @@ TEST_CASE("load balancer: a health probe's SYN reaches the target, its SYN-ACK p
     BalancedLab lab;
     const PortIndex web1 = lab.port_of(lab.web1);
     const std::uint32_t web1_ip = lab.snap->port(web1).ip;
-    HealthProbe probe;
-    probe.node_port = lab.node;
-    probe.node_ip = lab.node_ip;
-    probe.target_port = web1;
-    probe.target_ip = web1_ip;
-    probe.target_tcp_port = 8080;
+    const HealthProbe probe = lab.probe_to(web1);
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     const std::size_t n = lab.flows.health_probes.start(3, probe, 1000, wire::Bytes(scratch).subspan(generated_packet_offset));
     test::RecordingSink sink;
@@ -227,13 +226,7 @@ TEST_CASE("load balancer: an HTTP health probe sends its request after the hands
     const PortIndex web1 = lab.port_of(lab.web1);
     const std::uint32_t web1_ip = lab.snap->port(web1).ip;
     const std::string request = "GET /health HTTP/1.1\r\nHost: 10.10.0.6:80\r\nUser-Agent: ELB-HealthChecker/2.0\r\nConnection: close\r\n\r\n";
-    HealthProbe probe;
-    probe.node_port = lab.node;
-    probe.node_ip = lab.node_ip;
-    probe.target_port = web1;
-    probe.target_ip = web1_ip;
-    probe.target_tcp_port = 8080;
-    probe.request = request;
+    const HealthProbe probe = lab.probe_to(web1, request);
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     lab.flows.health_probes.start(9, probe, 100, wire::Bytes(scratch).subspan(generated_packet_offset));
     const std::uint16_t node_port = HealthProbes::first_port + 9;
@@ -288,12 +281,7 @@ TEST_CASE("load balancer: a node's own ports never take the health probes' range
     REQUIRE(out.sent.size() == 1);
     CHECK_FALSE(HealthProbes::owns(test::tuple_of(out.sent[0].packet()).source_port));
     // UDP: a TCP_UDP group and listener on 53; each datagram of a flow goes to the same target.
-    routing::TargetGroupSpec spec;
-    spec.name = "dns";
-    spec.protocol = "TCP_UDP";
-    spec.port = 53;
-    spec.vpc_id = lab.vpc;
-    const std::string tg = lab.m.create_target_group("", spec, {}).id;
+    const std::string tg = lab.m.create_target_group("", {.name = "dns", .protocol = "TCP_UDP", .vpc_id = lab.vpc, .port = 53}, {}).id;
     lab.m.create_listener("", lab.lb, "TCP_UDP", 53, tg, {});
     lab.m.register_targets(tg, {{lab.web1, 0}, {lab.web2, 0}});
     lab.recompile();

@@ -11,6 +11,7 @@
 #include "routing/flow_hash.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "routing/model/model_rules.hpp"
+#include "tests/unit/api_refusal.hpp"
 #include "tests/unit/two_subnet_lab.hpp"
 
 using namespace vpclab;
@@ -25,23 +26,10 @@ struct LbLab : test::TwoSubnetLab {
         web2 = launch(pub);
     }
     TargetGroup& group(const std::string& name = "tg", const std::string& protocol = "TCP") {
-        TargetGroupSpec spec;
-        spec.name = name;
-        spec.protocol = protocol;
-        spec.port = 80;
-        spec.vpc_id = vpc;
-        return m.create_target_group("", spec, {});
+        return m.create_target_group("", {.name = name, .protocol = protocol, .vpc_id = vpc, .port = 80}, {});
     }
 };
 
-std::string error_code(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const ApiError& e) {
-        return e.code();
-    }
-    return "";
-}
 
 }  // namespace
 
@@ -60,7 +48,7 @@ TEST_CASE("a template's unnamed load balancer gets CloudFormation's name, and th
     CHECK(node.requester_managed());
     CHECK(node.description == "ELB " + lb.full_name());
     CHECK(node.public_ip.has_value());
-    CHECK(error_code([&] { lab.m.delete_network_interface(node.id); }) == "OperationNotPermitted");
+    CHECK(test::refusal([&] { lab.m.delete_network_interface(node.id); }) == "OperationNotPermitted");
     // An internal one: no public address, "internal-" in its DNS name.
     const auto& internal = lab.m.create_load_balancer("", "inside", "network", "internal", {{lab.priv, "", std::nullopt}}, {}, "t");
     CHECK(internal.dns_name.rfind("internal-inside-", 0) == 0);
@@ -74,7 +62,7 @@ TEST_CASE("load balancer refusals name what is wrong and change nothing") {
         return lab.m.load_balancers().size() == lbs && lab.m.network_interfaces().size() == enis;
     };
     auto create = [&](const std::string& name, const std::string& type, const std::string& scheme, std::vector<SubnetMapping> subnets) {
-        return error_code([&] { lab.m.create_load_balancer("", name, type, scheme, subnets, {}, "t"); });
+        return test::refusal([&] { lab.m.create_load_balancer("", name, type, scheme, subnets, {}, "t"); });
     };
     CHECK(create("taken", "network", "internal", {{lab.pub, "", std::nullopt}}) == "DuplicateLoadBalancerName");
     CHECK(create("-bad", "network", "internal", {{lab.pub, "", std::nullopt}}) == "ValidationError");
@@ -98,32 +86,28 @@ TEST_CASE("target groups, listeners and registrations: checked, and refused with
     const auto& lb = lab.m.create_load_balancer("", "web", "network", "internet-facing", {{lab.pub, "", std::nullopt}}, {}, "t");
     const std::string lb_arn = lb.id;
     const std::string tg = lab.group().id;
-    CHECK(error_code([&] { lab.group(); }) == "DuplicateTargetGroupName");
-    CHECK(error_code([&] { lab.group("tls", "TLS"); }) == "ValidationError");
-    TargetGroupSpec bad;
-    bad.name = "bad-hc";
-    bad.protocol = "TCP";
-    bad.port = 80;
-    bad.vpc_id = lab.vpc;
+    CHECK(test::refusal([&] { lab.group(); }) == "DuplicateTargetGroupName");
+    CHECK(test::refusal([&] { lab.group("tls", "TLS"); }) == "ValidationError");
+    TargetGroupSpec bad{.name = "bad-hc", .protocol = "TCP", .vpc_id = lab.vpc, .port = 80};
     bad.health_check.interval_seconds = 4;
-    CHECK(error_code([&] { lab.m.create_target_group("", bad, {}); }) == "ValidationError");
+    CHECK(test::refusal([&] { lab.m.create_target_group("", bad, {}); }) == "ValidationError");
     bad.health_check.interval_seconds = 30;
     bad.health_check.protocol = "HTTP";
     bad.health_check.matcher = "200-199";
-    CHECK(error_code([&] { lab.m.create_target_group("", bad, {}); }) == "ValidationError");
+    CHECK(test::refusal([&] { lab.m.create_target_group("", bad, {}); }) == "ValidationError");
     CHECK(lab.m.target_groups().size() == 1);
 
-    CHECK(error_code([&] { lab.m.create_listener("", lb_arn, "UDP", 80, tg, {}); }) == "IncompatibleProtocols");
-    CHECK(error_code([&] { lab.m.create_listener("", lb_arn, "TLS", 443, tg, {}); }) == "ValidationError");
+    CHECK(test::refusal([&] { lab.m.create_listener("", lb_arn, "UDP", 80, tg, {}); }) == "IncompatibleProtocols");
+    CHECK(test::refusal([&] { lab.m.create_listener("", lb_arn, "TLS", 443, tg, {}); }) == "ValidationError");
     const std::string listener = lab.m.create_listener("", lb_arn, "TCP", 80, tg, {}).id;
     CHECK(std::regex_match(listener, std::regex("arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:listener/net/web/[0-9a-f]{16}/[0-9a-f]{16}")));
-    CHECK(error_code([&] { lab.m.create_listener("", lb_arn, "TCP", 80, tg, {}); }) == "DuplicateListener");
-    CHECK(error_code([&] { lab.m.delete_target_group(tg); }) == "ResourceInUse");
+    CHECK(test::refusal([&] { lab.m.create_listener("", lb_arn, "TCP", 80, tg, {}); }) == "DuplicateListener");
+    CHECK(test::refusal([&] { lab.m.delete_target_group(tg); }) == "ResourceInUse");
     CHECK(lab.m.listeners().size() == 1);
 
     // Registration: instances of the group's VPC; the group's port unless given; again is no change.
-    CHECK(error_code([&] { lab.m.register_targets(tg, {{"10.10.0.9", 0}}); }) == "InvalidTarget");
-    CHECK(error_code([&] { lab.m.register_targets(tg, {{"i-0123456789abcdef0", 0}}); }) == "InvalidTarget");
+    CHECK(test::refusal([&] { lab.m.register_targets(tg, {{"10.10.0.9", 0}}); }) == "InvalidTarget");
+    CHECK(test::refusal([&] { lab.m.register_targets(tg, {{"i-0123456789abcdef0", 0}}); }) == "InvalidTarget");
     CHECK(lab.m.target_group(tg).targets.empty());
     lab.m.register_targets(tg, {{lab.web1, 0}, {lab.web2, 8080}});
     lab.m.register_targets(tg, {{lab.web1, 0}});
@@ -136,24 +120,24 @@ TEST_CASE("target groups, listeners and registrations: checked, and refused with
     CHECK(targets[0].health.reason == "Elb.RegistrationInProgress");
 
     // Deregistration drains for the delay, then the target goes.
-    CHECK(error_code([&] { lab.m.deregister_targets(tg, {{lab.web1, 81}}, 1000); }) == "InvalidTarget");
+    CHECK(test::refusal([&] { lab.m.deregister_targets(tg, {{lab.web1, 81}}, 1000); }) == "InvalidTarget");
     lab.m.deregister_targets(tg, {{lab.web1, 0}}, 1000);
     CHECK(lab.m.target_group(tg).targets[0].health.state == TargetState::draining);
-    CHECK(error_code([&] { lab.m.deregister_targets(tg, {{lab.web1, 0}}, 1001); }) == "InvalidTarget");  // already draining
+    CHECK(test::refusal([&] { lab.m.deregister_targets(tg, {{lab.web1, 0}}, 1001); }) == "InvalidTarget");  // already draining
     CHECK_FALSE(lab.m.finish_draining(1000 + 299));
     CHECK(lab.m.finish_draining(1000 + 300));
     CHECK(lab.m.target_group(tg).targets.size() == 1);
     lab.m.set_target_group_attribute(tg, "deregistration_delay.timeout_seconds", "0");
     lab.m.deregister_targets(tg, {{lab.web2, 8080}}, 2000);
     CHECK(lab.m.target_group(tg).targets.empty());  // no delay: gone at once
-    CHECK(error_code([&] { lab.m.set_target_group_attribute(tg, "deregistration_delay.timeout_seconds", "3601"); }) == "ValidationError");
-    CHECK(error_code([&] { lab.m.set_target_group_attribute(tg, "no.such.key", "1"); }) == "ValidationError");
+    CHECK(test::refusal([&] { lab.m.set_target_group_attribute(tg, "deregistration_delay.timeout_seconds", "3601"); }) == "ValidationError");
+    CHECK(test::refusal([&] { lab.m.set_target_group_attribute(tg, "no.such.key", "1"); }) == "ValidationError");
 
     // Deleting the load balancer takes its listeners and nodes; then the group can go.
     const std::string node = lb.network_interface_ids[0];
     lab.m.delete_load_balancer(lb_arn);
     CHECK(lab.m.listeners().empty());
-    CHECK(error_code([&] { lab.m.network_interface(node); }) == "InvalidNetworkInterfaceID.NotFound");
+    CHECK(test::refusal([&] { lab.m.network_interface(node); }) == "InvalidNetworkInterfaceID.NotFound");
     lab.m.delete_target_group(tg);
     CHECK(lab.m.target_groups().empty());
 }
@@ -248,12 +232,12 @@ TEST_CASE("Elastic IPs of load balancer nodes: one per mapping, and the node's c
     LbLab lab;
     const std::string eip = lab.m.allocate_address().allocation_id;
     const std::string other = lab.m.create_subnet("", lab.vpc, "10.10.2.0/24", "ap-northeast-2c", false, {}).id;
-    CHECK(error_code([&] { lab.m.create_load_balancer("", "twice", "network", "internet-facing", {{lab.pub, eip, std::nullopt}, {other, eip, std::nullopt}}, {}, "t"); }) ==
+    CHECK(test::refusal([&] { lab.m.create_load_balancer("", "twice", "network", "internet-facing", {{lab.pub, eip, std::nullopt}, {other, eip, std::nullopt}}, {}, "t"); }) ==
           "InvalidConfigurationRequest");
     CHECK(lab.m.load_balancers().empty());
     const auto& lb = lab.m.create_load_balancer("", "eip", "network", "internet-facing", {{lab.pub, eip, std::nullopt}}, {}, "t");
     const auto& node = lab.m.network_interface(lb.network_interface_ids[0]);
     CHECK(node.public_ip == lab.m.elastic_ips()[0].public_ip);
-    CHECK(error_code([&] { lab.m.disassociate_address(lab.m.elastic_ips()[0].association_id); }) == "OperationNotPermitted");
+    CHECK(test::refusal([&] { lab.m.disassociate_address(lab.m.elastic_ips()[0].association_id); }) == "OperationNotPermitted");
     CHECK(lab.m.network_interface(lb.network_interface_ids[0]).public_ip.has_value());
 }

@@ -75,12 +75,7 @@ struct PipelineLab : TwoSubnetLab {
             cf_service = sp.endpoint_address(m.vpc_endpoint(cf_endpoint).slot, 0xc6120c0a);
             const std::string lb = m.create_load_balancer("Nlb", "", "network", "internet-facing", {{pub, "", std::nullopt}}, {}, "t").id;
             m.set_load_balancer_attribute(lb, "load_balancing.cross_zone.enabled", "true");
-            routing::TargetGroupSpec spec;
-            spec.name = "web";
-            spec.protocol = "TCP";
-            spec.port = 80;
-            spec.vpc_id = vpc;
-            const std::string tg = m.create_target_group("", spec, {}).id;
+            const std::string tg = m.create_target_group("", {.name = "web", .protocol = "TCP", .vpc_id = vpc, .port = 80}, {}).id;
             m.create_listener("", lb, "TCP", 80, tg, {});
             std::vector<routing::Target> targets;
             for (const auto& i : m.instances())

@@ -37,14 +37,16 @@ LoadOptions options(const char* file = "lab.yaml", bool strict = false) {
     return o;
 }
 
-// Replaces `from` (which must occur exactly once) in the first seed template.
-std::string seed_with(const std::string& from, const std::string& to) {
-    std::string t = read_lab("endpoints-lab.yaml");
+// Replaces `from` (which must occur exactly once) in the lab template `name`.
+std::string lab_with(const char* name, const std::string& from, const std::string& to) {
+    std::string t = read_lab(name);
     const auto at = t.find(from);
     REQUIRE_MESSAGE(at != std::string::npos, from);
     REQUIRE_MESSAGE(t.find(from, at + 1) == std::string::npos, from);
     return t.replace(at, from.size(), to);
 }
+// …in the first seed template.
+std::string seed_with(const std::string& from, const std::string& to) { return lab_with("endpoints-lab.yaml", from, to); }
 
 int line_of(const std::string& text, const std::string& needle) {
     const auto at = text.find(needle);
@@ -137,14 +139,8 @@ TEST_CASE("the second seed lab loads whole: its network load balancer, target gr
     CHECK(routing::format_ipv4(lab.model->network_interface(lb.network_interface_ids[0]).private_ip) == "20.20.0.6");
 }
 
-// Replaces `from` (which must occur exactly once) in the second seed template.
-std::string privatelink_with(const std::string& from, const std::string& to) {
-    std::string t = read_lab("privatelink-lab.yaml");
-    const auto at = t.find(from);
-    REQUIRE_MESSAGE(at != std::string::npos, from);
-    REQUIRE_MESSAGE(t.find(from, at + 1) == std::string::npos, from);
-    return t.replace(at, from.size(), to);
-}
+// …in the PrivateLink lab's template.
+std::string privatelink_with(const std::string& from, const std::string& to) { return lab_with("privatelink-lab.yaml", from, to); }
 
 TEST_CASE("load balancer resources: Ref and Fn::GetAtt as CloudFormation gives them, and errors at their lines") {
     // A VPC whose tags carry the attributes, to read them back.

@@ -172,7 +172,7 @@ json delete_load_balancer(const Request& params, RouterState& state) {
     if (arn.rfind("arn:", 0) == 0 && std::none_of(all.begin(), all.end(), [&](const routing::LoadBalancer& lb) { return lb.id == arn; }))
         return json::object();
     return state.commit([&](routing::VpcModel& next) {
-        next.delete_load_balancer(ec2::string_param(params, "LoadBalancerArn"));
+        next.delete_load_balancer(arn);
         return json::object();
     });
 }
