@@ -137,8 +137,13 @@ check "a session on 2224 (tracked) starts before the flood" session 2224
 # In the instances' network namespaces only (the helper lives in the build tree, which an instance's own
 # /tmp may hide). Web 2 first: 2,000 flows that stay after jh-EC2 is stopped, to watch them expire.
 check_contains "web 2 sends 2,000 datagrams to distinct ports" "2000 datagrams sent" "$(ip netns exec "$s-jh-Custom-WEB-2" "$UDP_FLOWS" 2000 198.18.10.10)"
-flood=$(ip netns exec "$s-jh-EC2" "$UDP_FLOWS" 200000 198.18.10.10 198.18.11.10 198.18.100.10 198.18.12.10)
-check_contains "jh-EC2: 200,000 datagrams to distinct ports of four region hosts" "200000 datagrams sent" "$flood"
+# The sender does not pace itself, so datagrams may be lost on the way into its TAP when the machine is
+# busy: the same 200,000 are sent again (at most three rounds) until the table is full.
+for round in 1 2 3; do
+    flood=$(ip netns exec "$s-jh-EC2" "$UDP_FLOWS" 200000 198.18.10.10 198.18.11.10 198.18.100.10 198.18.12.10)
+    [ "$(ct_stat TrackedFlows)" = 100000 ] && break
+done
+check_contains "jh-EC2: 200,000 datagrams to distinct ports of four region hosts (round $round)" "200000 datagrams sent" "$flood"
 check_equal "the table is full: 100,000 tracked flows" "100000" "$(ct_stat TrackedFlows)"
 check "new flows were refused and counted" test "$(ct_stat Refused)" -gt 0
 check "… as connection_table_full drops" test "$(drop_count "$s" connection_table_full)" -gt 0
