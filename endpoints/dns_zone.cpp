@@ -71,9 +71,13 @@ DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog,
         // A private hosted zone answers only while the VPC has both DNS attributes on; for a service that
         // also takes Gateway endpoints, private DNS is for inbound Resolver endpoints only, so the VPC's
         // own answer stays the public one (its traffic goes through the Gateway endpoint).
+        // An endpoint service's private DNS name answers the same way (PrivateLink Guide, "Manage DNS names
+        // for VPC endpoint services"; the lab takes the provider's domain as verified).
         const auto* service = model.find_service(e.service_name);
-        if (service && !service->gateway && e.private_dns_enabled && e.vpc_id == vpc.id && vpc.enable_dns_support && vpc.enable_dns_hostnames)
-            zone.a_records[service->dns_name] = addresses;
+        const std::string private_name = model.private_dns_name_of(e);
+        if (!private_name.empty() && !(service && service->gateway) && e.private_dns_enabled && e.vpc_id == vpc.id && vpc.enable_dns_support &&
+            vpc.enable_dns_hostnames)
+            zone.a_records[private_name] = addresses;
     }
     // Network load balancers (ELB NLB guide, "Network Load Balancers"): the name answers the nodes' public
     // addresses when internet-facing, their private ones when internal, from every VPC.

@@ -91,7 +91,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
         if (!endpoints_served) break;
         if (snap->endpoints_.size() <= e.slot) snap->endpoints_.resize(e.slot + 1);
         const ServiceOffer* service = model.find_service(e.service_name);
-        snap->endpoints_[e.slot] = EndpointInfo{index_of(model.vpcs(), e.vpc_id), service ? service->block : Cidr{}, e.interface()};
+        snap->endpoints_[e.slot] = EndpointInfo{index_of(model.vpcs(), e.vpc_id), service ? service->block : Cidr{}, e.interface(), e.id};
     }
     auto slot_of = [&](const std::string& endpoint_id) {
         for (const auto& e : model.vpc_endpoints())
@@ -167,6 +167,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     for (auto& v : snap->vpcs_) std::sort(v.hosts.begin(), v.hosts.end());
     std::sort(snap->public_hosts_.begin(), snap->public_hosts_.end());
     snap->compile_load_balancers(model);
+    snap->compile_privatelink(model);
     return snap;
 }
 
@@ -212,6 +213,7 @@ void ForwardingSnapshot::compile_load_balancers(const VpcModel& model) {
                 out.tcp = l.protocol == "TCP" || l.protocol == "TCP_UDP";
                 out.udp = l.protocol == "UDP" || l.protocol == "TCP_UDP";
                 out.preserve_client_ip = g.preserve_client_ip;
+                out.proxy_protocol_v2 = g.proxy_protocol_v2;
                 out.first_target = static_cast<std::uint32_t>(load_balancer_targets_.size());
                 // ELB NLB guide, "Health checks for Network Load Balancer target groups": a node sends new
                 // flows to the healthy targets of its own Availability Zone (of every enabled zone with
@@ -242,6 +244,29 @@ void ForwardingSnapshot::compile_load_balancers(const VpcModel& model) {
     }
     for (auto& p : ports_)
         if (p.present && p.vpc < load_balanced.size()) p.in_load_balanced_vpc = load_balanced[p.vpc];
+}
+
+// PrivateLink Guide, "Share your services through AWS PrivateLink": an endpoint's ENI in an Availability Zone
+// reaches the service through the load balancer's node in that zone (the endpoint's subnets were checked
+// to be in the service's zones; a load balancer since removed from the service leaves none).
+void ForwardingSnapshot::compile_privatelink(const VpcModel& model) {
+    for (const auto& e : model.vpc_endpoints()) {
+        const EndpointService* service = model.find_endpoint_service(e.service_name);
+        if (!service) continue;
+        for (std::size_t i = 0; i < e.network_interface_ids.size(); ++i) {
+            const NetworkInterface& eni = model.network_interface(e.network_interface_ids[i]);
+            if (!is_eni(eni.port)) continue;
+            PortInfo& p = ports_[eni.port];
+            p.privatelink = true;
+            if (e.state != "available") continue;
+            const std::string& zone = model.subnet(e.subnet_ids[i]).availability_zone;
+            for (const auto& arn : service->network_load_balancer_arns) {
+                const LoadBalancer& lb = model.load_balancer(arn);
+                for (std::size_t n = 0; n < lb.subnet_ids.size() && p.privatelink_node == no_port; ++n)
+                    if (model.subnet(lb.subnet_ids[n]).availability_zone == zone) p.privatelink_node = model.network_interface(lb.network_interface_ids[n]).port;
+            }
+        }
+    }
 }
 
 const LoadBalancerListener* ForwardingSnapshot::load_balancer_listener(std::uint32_t node, std::uint8_t protocol, std::uint16_t port) const {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "routing/lpm_table.hpp"
@@ -62,6 +63,11 @@ struct PortInfo {
     std::uint32_t load_balancer_node = no_port;
     // An ENI in a VPC that has a load balancer: what it sends may answer a load-balanced connection.
     bool in_load_balanced_vpc = false;
+    // An interface endpoint's ENI to an endpoint service (PrivateLink): the provider's load balancer node it
+    // carries connections to (the node in its Availability Zone), no_port while the endpoint is not
+    // available (pendingAcceptance, rejected).
+    bool privatelink = false;
+    std::uint32_t privatelink_node = no_port;
     bool served_by_router() const { return interface_endpoint != no_port || load_balancer_node != no_port; }
 };
 
@@ -76,6 +82,7 @@ struct LoadBalancerListener {
     std::uint16_t port = 0;
     bool tcp = false, udp = false;
     bool preserve_client_ip = true;
+    bool proxy_protocol_v2 = false;  // proxy_protocol_v2.enabled: a PROXY v2 header opens each TCP connection
     std::uint32_t first_target = 0, target_count = 0;  // in the snapshot's load_balancer_targets
 };
 struct LoadBalancerNode {
@@ -202,6 +209,7 @@ public:
     EndpointReturn endpoint_return(std::uint32_t source, std::uint32_t destination) const;
     // The VPC a gateway endpoint slot serves, or no_port if no endpoint holds it.
     std::uint32_t endpoint_vpc(std::uint32_t slot) const { return slot < endpoints_.size() ? endpoints_[slot].vpc : no_port; }
+    std::string_view endpoint_id(std::uint32_t slot) const { return slot < endpoints_.size() ? std::string_view(endpoints_[slot].id) : std::string_view(); }
     // Whether something beyond an internet gateway answers at `destination`: a region host, the region's
     // link, or a public IP of the lab (hairpin). Anything else would vanish in the region unseen.
     bool region_serves(std::uint32_t destination) const;
@@ -243,6 +251,7 @@ private:
         std::uint32_t vpc = no_port;  // no_port: no endpoint in this slot
         Cidr service_block;
         bool interface = false;
+        std::string id;  // vpce-…: what a PROXY v2 header names (TLV 0xEA)
     };
     struct VpcInfo {
         Cidr cidr;
@@ -253,7 +262,8 @@ private:
     };
 
     static PortIndex find_in(const std::vector<std::uint64_t>& sorted, std::uint32_t address);
-    void compile_load_balancers(const VpcModel& model);  // after the ports
+    void compile_load_balancers(const VpcModel& model);
+    void compile_privatelink(const VpcModel& model);  // after the ports
 
     ServicePorts service_;
     std::vector<std::uint32_t> gateway_vpc_;   // per internet gateway: the VPC index it is attached to, or no_port

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "routing/api_error.hpp"
+#include "routing/endpoint_services.hpp"
 #include "routing/ipv4_cidr.hpp"
 #include "routing/load_balancers.hpp"
 #include "routing/resource_base.hpp"
@@ -125,6 +126,9 @@ struct VpcEndpoint : ResourceBase {
     // endpoint"): one requester-managed ENI per subnet, in subnet order; groups on every ENI.
     std::vector<std::string> subnet_ids, network_interface_ids, security_group_ids;
     bool private_dns_enabled = false;
+    // "available"; an interface endpoint to an endpoint service that requires acceptance is
+    // "pendingAcceptance" until the provider accepts it ("available") or rejects it ("rejected").
+    std::string state = "available";
     bool interface() const { return endpoint_type == "Interface"; }
 };
 
@@ -498,6 +502,48 @@ public:
     // policies"); throws MalformedPolicyDocument naming what is wrong.
     static void check_policy_document(const std::string& policy_document);
 
+    // --- endpoint services (routing/model/endpoint_services.cpp; PrivateLink Guide, "Share your services
+    // through AWS PrivateLink") ---
+    // CreateVpcEndpointServiceConfiguration: network load balancers (each in one service at most), whether
+    // connections wait for acceptance, a private DNS name.
+    EndpointService& create_endpoint_service(const std::string& logical_id, const std::vector<std::string>& load_balancer_arns,
+                                             bool acceptance_required, const std::string& private_dns_name, std::vector<Tag> tags,
+                                             std::string creation_timestamp);
+    struct EndpointServiceChange {
+        std::vector<std::string> add_load_balancers, remove_load_balancers;
+        std::optional<bool> acceptance_required;
+        std::optional<std::string> private_dns_name;
+        bool remove_private_dns_name = false;
+    };
+    void modify_endpoint_service(const std::string& service_id, const EndpointServiceChange& change);
+    // Refused (ExistingVpcEndpointConnections) while an endpoint is pendingAcceptance or available.
+    void delete_endpoint_service(const std::string& service_id);
+    // ModifyVpcEndpointServicePermissions: "*" or IAM ARNs (arn:aws:iam::<12 digits>:root|user/…|role/…).
+    void modify_endpoint_service_permissions(const std::string& service_id, const std::vector<std::string>& add,
+                                             const std::vector<std::string>& remove);
+    // Accept (pendingAcceptance → available) or reject (pendingAcceptance or available → rejected) one
+    // endpoint's connection to the service; throws naming what is wrong, changing nothing.
+    void accept_endpoint_connection(const std::string& service_id, const std::string& endpoint_id);
+    void reject_endpoint_connection(const std::string& service_id, const std::string& endpoint_id);
+    // What accept_/reject_endpoint_connection would refuse, without changing anything.
+    void check_endpoint_connection(const std::string& service_id, const std::string& endpoint_id, bool accept) const;
+    ConnectionNotification& create_connection_notification(const std::string& service_id, const std::string& endpoint_id,
+                                                           const std::string& arn, std::vector<std::string> events);
+    void delete_connection_notification(const std::string& notification_id);
+    const EndpointService& endpoint_service(const std::string& service_id) const;
+    const EndpointService* find_endpoint_service(const std::string& service_name) const;
+    // The Availability Zones an endpoint service is offered in: its load balancers' nodes'.
+    std::vector<std::string> endpoint_service_zones(const EndpointService& service) const;
+    // The service whose load balancer this is, or nullptr.
+    const EndpointService* endpoint_service_of(const std::string& load_balancer_arn) const;
+    const std::vector<EndpointService>& endpoint_services() const { return endpoint_services_; }
+    // The name private DNS of an interface endpoint answers for: an AWS service's, or an endpoint service's
+    // private DNS name (empty: none).
+    std::string private_dns_name_of(const VpcEndpoint& endpoint) const;
+    const std::vector<ConnectionNotification>& connection_notifications() const { return connection_notifications_; }
+    // The account every call of the lab is made as, and owns every resource.
+    static constexpr const char* account_id = "123456789012";
+
     // --- Elastic Load Balancing: network load balancers (routing/model/load_balancers.cpp) ---
     // CreateLoadBalancer: one node (a requester-managed ENI) per subnet, one subnet per AZ, all in one VPC; an
     // internet-facing one's nodes get public addresses (the mapping's Elastic IP, else one of the pool). A
@@ -597,6 +643,11 @@ private:
     // Interface endpoints: the checks of a set of subnets and groups for `vpc_id`, and one ENI per subnet.
     void check_endpoint_subnets(const std::string& vpc_id, const std::vector<std::string>& subnet_ids, const char* parameter) const;
     void check_private_dns(const VpcEndpoint& endpoint) const;
+    EndpointService& endpoint_service_mut(const std::string& service_id);
+    // An interface endpoint to an endpoint service: its subnets in the service's zones, no policy, private
+    // DNS only for a service with a private DNS name; the state it starts in.
+    void check_endpoint_to_service(const EndpointService& service, const std::vector<std::string>& subnet_ids,
+                                   const std::string& policy_document, bool private_dns) const;
     std::string add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id, std::uint32_t address);
     std::uint32_t next_public_ip();
     LoadBalancer& load_balancer_mut(const std::string& arn);
@@ -625,6 +676,8 @@ private:
     std::vector<LoadBalancer> load_balancers_;
     std::vector<TargetGroup> target_groups_;
     std::vector<Listener> listeners_;
+    std::vector<EndpointService> endpoint_services_;
+    std::vector<ConnectionNotification> connection_notifications_;
 };
 
 }  // namespace vpclab::routing

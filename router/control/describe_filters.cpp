@@ -95,6 +95,7 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
             add(it->value(filter == "instance-state-name" ? "Name" : "Code", nlohmann::ordered_json()));
     } else if (filter == "vpc-endpoint-state") {
         if (auto it = resource.find("State"); it != resource.end()) add(*it);
+        if (auto it = resource.find("VpcEndpointState"); it != resource.end()) add(*it);  // a connection's
     } else if (filter == "service-type") {
         each("ServiceType", [&](const nlohmann::ordered_json& t) { add(t.value("ServiceType", nlohmann::ordered_json())); });
     } else if (const auto dot = filter.find('.'); dot != std::string_view::npos) {

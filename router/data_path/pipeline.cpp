@@ -5,6 +5,7 @@
 
 #include "endpoints/address_translation.hpp"
 #include "endpoints/path_mtu.hpp"
+#include "endpoints/proxy_protocol.hpp"
 #include "routing/flow_hash.hpp"
 #include "wire/arp.hpp"
 #include "wire/ethernet.hpp"
@@ -191,6 +192,8 @@ TcpFacts tcp_facts(const wire::Ipv4View& ip) {
 // ports becomes the ENI's own connection to the service (PrivateLink Guide: the service sees the ENI's
 // address), sent to the endpoint's copy of the service address in the region. Anything else gets no
 // answer: endpoint ENIs do not answer ping, and other ports time out.
+void into_privatelink(Context& c, Frame& f, PortIndex eni);
+
 void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     const routing::PortInfo& e = c.snap.port(eni);
     // Routed to the ENI but addressed elsewhere: an endpoint's ENI forwards nothing (its
@@ -198,6 +201,7 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     if (f.ip.destination() != e.ip) return c.sink.drop(eni, c.frame, DropReason::source_dest_check_destination);
     // Its connections carry whole TCP segments; a fragment would reach the service half translated.
     if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return c.sink.drop(eni, c.frame, DropReason::interface_endpoint_fragment);
+    if (e.privatelink) return into_privatelink(c, f, eni);
     const TcpFacts tcp = tcp_facts(f.ip);
     if (!tcp.ok || (tcp.destination_port != 80 && tcp.destination_port != 443))
         return c.sink.drop(eni, c.frame, DropReason::interface_endpoint_port_closed);
@@ -213,6 +217,19 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, e.ip, service, partial);
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
+}
+
+// A packet an interface endpoint's ENI sends its client (already addressed from the ENI to the client): the
+// ENI's own route table decides the way (the local route, for a client in its VPC), out through the ENI's
+// groups and its subnet's ACL, into the client's.
+void deliver_from_endpoint_eni(Context& c, Frame& f, PortIndex eni, std::uint32_t client, std::uint16_t client_port) {
+    const routing::PortInfo& e = c.snap.port(eni);
+    const routing::Decision d = c.snap.decide(eni, e.ip, client, f.ip.protocol(), client_port);
+    if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router())
+        return c.sink.drop(eni, c.frame, drop_reason_for(d.outcome));
+    if (!may_leave(c, f, eni, !d.same_subnet) || !may_enter(c, f, d.port, !d.same_subnet)) return;
+    const routing::PortInfo& to = c.snap.port(d.port);
+    send(c, d.port, f, to.mac, d.same_subnet ? e.mac : c.snap.subnet(to.subnet).router_mac);
 }
 
 // From the service to an interface endpoint's ENI: back to the client of the connection, as from the ENI
@@ -231,13 +248,7 @@ void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointR
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), e.ip, partial);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, e.ip, client, partial);
     endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn->client_port, partial);
-    // The ENI's own route table decides the way back (the local route, for a client in its VPC).
-    const routing::Decision d = c.snap.decide(r.port, e.ip, client, 6, conn->client_port);
-    if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router())
-        return c.sink.drop(r.port, c.frame, drop_reason_for(d.outcome));
-    if (!may_leave(c, f, r.port, !d.same_subnet) || !may_enter(c, f, d.port, !d.same_subnet)) return;
-    const routing::PortInfo& to = c.snap.port(d.port);
-    send(c, d.port, f, to.mac, d.same_subnet ? e.mac : c.snap.subnet(to.subnet).router_mac);
+    deliver_from_endpoint_eni(c, f, r.port, client, conn->client_port);
 }
 
 // A reply from the region at a gateway endpoint's address: to the instance whose flow it answers.
@@ -294,6 +305,90 @@ void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std:
     send(gc, target, g, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
 }
 
+// Where a client's packet meets a load balancer: a node's own address, or an interface endpoint's ENI of the
+// load balancer's endpoint service (PrivateLink), which carries it to the node of its zone.
+struct Entrance {
+    PortIndex zone;           // the port the client reached: the node, or the endpoint's ENI
+    std::uint32_t address;    // that port's address, which the client addressed
+    PortIndex node;           // the node that balances
+    bool privatelink;
+};
+
+void send_proxy_header(Context& c, const Frame& f, const Entrance& at, const TranslatedConnection& conn);
+
+// A client's packet for a listener of `at.node`, carried to a target (ELB NLB guide, "Network Load
+// Balancers"). A new flow goes to a target by the flow hash and stays there for its life; with client IP
+// preservation the target sees the client's address, without it the node's own (and a port of the node's).
+// Through PrivateLink the target always sees the node's private address (ELB NLB guide, "Client IP
+// preservation": not preserved for traffic through a VPC endpoint), and with proxy protocol v2 the
+// connection's stream starts with a PROXY header naming the client and the endpoint.
+void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
+    const routing::PortInfo& n = c.snap.port(at.node);
+    const routing::LoadBalancerListener* listener = c.snap.load_balancer_listener(n.load_balancer_node, l4.protocol, l4.destination_port);
+    if (!listener) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_no_listener);
+    const std::uint32_t client = f.ip.source();
+    const std::uint32_t idle = l4.protocol == 6 ? FlowState::load_balancer_tcp_idle_seconds : FlowState::load_balancer_udp_idle_seconds;
+    const auto zone = static_cast<std::uint16_t>(at.zone);
+    const bool opens = l4.protocol == 17 || (l4.flags & 0x16) == 0x02;  // UDP, or a SYN without ACK or RST
+    const TranslatedConnection* conn =
+        c.flows.load_balancers.from_client(zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port, l4.flags, c.flows.now, idle);
+    if (!conn) {
+        if (!opens) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_no_connection);
+        if (listener->target_count == 0) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_no_target);
+        const std::uint64_t h = routing::load_balancer_flow_hash(l4.protocol, client, l4.source_port, at.address, l4.destination_port, l4.sequence);
+        const routing::LoadBalancerTarget& t = c.snap.load_balancer_targets(*listener)[routing::pick_target(h, listener->target_count)];
+        const bool preserve = listener->preserve_client_ip && !at.privatelink;
+        TranslatedConnections::Back back;
+        back.address = t.ip;
+        back.port = t.tcp_port;
+        back.seen = preserve ? client : n.ip;
+        back.zone = static_cast<std::uint16_t>(t.port);
+        back.keep_client_port = preserve;
+        back.idle_timeout = idle;
+        if (at.privatelink && listener->proxy_protocol_v2 && l4.protocol == 6)
+            back.inserted = static_cast<std::uint16_t>(endpoints::proxy_v2_header_length(c.snap.endpoint_id(c.snap.port(at.zone).interface_endpoint).size()));
+        conn = c.flows.load_balancers.open(zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port, back, c.flows.now);
+        if (!conn) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_table_full);
+    }
+    const PortIndex target = conn->back_zone;  // replies come in on the target's ENI
+    if (!c.snap.is_eni(target) || c.snap.port(target).served_by_router()) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_no_target);
+    const routing::PortInfo& to = c.snap.port(target);
+    const bool partial = f.vnet.needs_checksum();
+    if (conn->inserted) {
+        // A SYN (a new connection, or the client reusing its port) sets where its stream starts; the
+        // segment that starts it gets the header sent before it, until the target has acknowledged it.
+        if (opens) conn->stream_start = l4.sequence + 1, conn->inserted_acknowledged = false;
+        else if (l4.sequence == conn->stream_start && !conn->inserted_acknowledged)
+            send_proxy_header(c, f, at, *conn);
+        if (!(l4.flags & 0x02)) endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial);
+    }
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, at.address, conn->back, partial);
+    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn->back_port, partial);
+    if (conn->seen != client) {
+        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, client, conn->seen, partial);
+        endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
+    }
+    // Leaving the node's subnet for the target's: both subnets' ACLs, as on the way back.
+    if (to.subnet != n.subnet && !network_acl_passes(c, f, n.subnet, false, at.node)) return;
+    if (!may_enter(c, f, target, to.subnet != n.subnet)) return;
+    send(c, target, f, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
+}
+
+// The PROXY v2 header of a PrivateLink connection (ELB NLB guide, "Proxy protocol"): from the client's address
+// and port to the endpoint's, with the endpoint's ID in TLV 0xEA subtype 0x01; sent from the node to the
+// target as the first bytes of the stream, acknowledging what the client's segment acknowledges.
+void send_proxy_header(Context& c, const Frame& f, const Entrance& at, const TranslatedConnection& conn) {
+    char header[128];
+    const std::size_t length = endpoints::write_proxy_v2_header(wire::Bytes(reinterpret_cast<std::uint8_t*>(header), sizeof header), conn.client,
+                                                                conn.client_port, at.address, conn.front_port,
+                                                                c.snap.endpoint_id(c.snap.port(at.zone).interface_endpoint));
+    if (length != conn.inserted) return;
+    const std::uint32_t acknowledged = wire::load_be32(f.ip.payload().data() + 8);
+    const std::size_t n = build_tcp_packet(c.scratch.subspan(link_headers), conn.seen, conn.back, conn.translated_port, conn.back_port,
+                                           conn.stream_start, acknowledged, 0x18 /* PSH, ACK */, std::string_view(header, length));
+    if (n) send_generated_from_node(c, at.node, conn.back_zone, n);
+}
+
 // To a load balancer node (its subnet's ACL passed): a health check's answer, or a client's packet for a
 // listener, carried to a target (ELB NLB guide, "Network Load Balancers"). A new flow goes to a target by
 // the flow hash and stays there for its life; with client IP preservation the target sees the client's
@@ -313,43 +408,20 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
             return;
         }
     }
-    const routing::LoadBalancerListener* listener = c.snap.load_balancer_listener(n.load_balancer_node, l4.protocol, l4.destination_port);
-    if (!listener) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_listener);
-    const std::uint32_t client = f.ip.source();
-    const std::uint32_t idle = l4.protocol == 6 ? FlowState::load_balancer_tcp_idle_seconds : FlowState::load_balancer_udp_idle_seconds;
-    const auto zone = static_cast<std::uint16_t>(node_port);
-    const TranslatedConnection* conn =
-        c.flows.load_balancers.from_client(zone, l4.protocol, client, l4.source_port, n.ip, l4.destination_port, l4.flags, c.flows.now, idle);
-    if (!conn) {
-        const bool opens = l4.protocol == 17 || (l4.flags & 0x16) == 0x02;  // UDP, or a SYN without ACK or RST
-        if (!opens) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_connection);
-        if (listener->target_count == 0) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_target);
-        const std::uint64_t h = routing::load_balancer_flow_hash(l4.protocol, client, l4.source_port, n.ip, l4.destination_port, l4.sequence);
-        const routing::LoadBalancerTarget& t = c.snap.load_balancer_targets(*listener)[routing::pick_target(h, listener->target_count)];
-        TranslatedConnections::Back back;
-        back.address = t.ip;
-        back.port = t.tcp_port;
-        back.seen = listener->preserve_client_ip ? client : n.ip;
-        back.zone = static_cast<std::uint16_t>(t.port);
-        back.keep_client_port = listener->preserve_client_ip;
-        back.idle_timeout = idle;
-        conn = c.flows.load_balancers.open(zone, l4.protocol, client, l4.source_port, n.ip, l4.destination_port, back, c.flows.now);
-        if (!conn) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_table_full);
-    }
-    const PortIndex target = conn->back_zone;  // replies come in on the target's ENI
-    if (!c.snap.is_eni(target) || c.snap.port(target).served_by_router()) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_target);
-    const bool partial = f.vnet.needs_checksum();
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, n.ip, conn->back, partial);
-    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn->back_port, partial);
-    if (conn->seen != client) {
-        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, client, conn->seen, partial);
-        endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
-    }
-    const routing::PortInfo& to = c.snap.port(target);
-    // Leaving the node's subnet for the target's: both subnets' ACLs, as on the way back.
-    if (to.subnet != n.subnet && !network_acl_passes(c, f, n.subnet, false, node_port)) return;
-    if (!may_enter(c, f, target, to.subnet != n.subnet)) return;
-    send(c, target, f, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
+    balance(c, f, l4, Entrance{node_port, n.ip, node_port, false});
+}
+
+// PrivateLink (PrivateLink Guide, "Share your services through AWS PrivateLink"): a consumer's packet to an
+// interface endpoint's ENI of an endpoint service goes to the service's load balancer node in the ENI's zone,
+// straight across the two VPCs (no internet gateway, no public address), and is balanced there.
+void into_privatelink(Context& c, Frame& f, PortIndex eni) {
+    const routing::PortInfo& e = c.snap.port(eni);
+    const PortIndex node = e.privatelink_node;
+    if (!c.snap.is_eni(node) || c.snap.port(node).load_balancer_node == routing::no_port)
+        return c.sink.drop(eni, c.frame, DropReason::privatelink_not_accepted);
+    const L4Facts l4 = l4_facts(f.ip);
+    if (!l4.ok) return c.sink.drop(eni, c.frame, DropReason::load_balancer_no_listener);
+    balance(c, f, l4, Entrance{eni, e.ip, node, true});
 }
 
 // From an ENI of a VPC with a load balancer: the load-balanced connection this packet answers, if any.
@@ -361,10 +433,38 @@ const TranslatedConnection* load_balanced_reply(Context& c, const Frame& f) {
                                             l4.destination_port, l4.flags, c.flows.now);
 }
 
+// A target's answer on a PrivateLink connection: out through the target's groups (and its subnet's ACL when
+// the node is in another subnet), through the node to the endpoint's ENI in the consumer's VPC, and from the
+// ENI to the client; with a PROXY header in the stream, its acknowledgments are the client's again.
+void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& conn) {
+    const PortIndex eni = conn.zone;
+    const routing::PortInfo& e = c.snap.port(eni);
+    const PortIndex node_port = e.privatelink_node;  // none once the endpoint is rejected
+    if (!c.snap.is_eni(node_port) || c.snap.port(node_port).load_balancer_node == routing::no_port)
+        return c.sink.drop(c.ingress, c.frame, DropReason::privatelink_not_accepted);
+    const routing::PortInfo& target = c.snap.port(c.ingress);
+    const routing::PortInfo& n = c.snap.port(node_port);
+    const bool other_subnet = target.subnet != n.subnet;
+    if (!may_leave(c, f, other_subnet)) return;
+    if (other_subnet && !network_acl_passes(c, f, n.subnet, true, node_port)) return;
+    const bool partial = f.vnet.needs_checksum();
+    if (conn.inserted && f.ip.protocol() == 6) {
+        const wire::Bytes tcp = f.ip.payload();  // a whole header: load_balanced_reply found the connection by it
+        if ((tcp[13] & 0x10) && wire::load_be32(tcp.data() + 8) - conn.stream_start >= conn.inserted) conn.inserted_acknowledged = true;
+        endpoints::unshift_acknowledgment(f.ip.bytes(), conn.inserted, conn.stream_start, partial);
+    }
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), e.ip, partial);
+    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn.front_port, partial);
+    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), conn.client, partial);
+    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn.client_port, partial);
+    deliver_from_endpoint_eni(c, f, eni, conn.client, conn.client_port);
+}
+
 // A target's answer on a load-balanced connection: out through the target's groups (and its subnet's ACL
 // when the node is in another subnet), back to what the client addressed, then on from the node as the
 // node's own packet (its route table: the local route, or its internet gateway with its public address).
 void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn) {
+    if (c.snap.is_eni(conn.zone) && c.snap.port(conn.zone).privatelink) return back_through_privatelink(c, f, conn);
     const PortIndex node_port = conn.zone;
     if (!c.snap.is_eni(node_port) || c.snap.port(node_port).load_balancer_node == routing::no_port)
         return c.sink.drop(c.ingress, c.frame, DropReason::load_balancer_no_connection);

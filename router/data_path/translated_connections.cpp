@@ -88,7 +88,8 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
     TranslatedConnection& c = connections_[index];
     c = TranslatedConnection{.client = client, .front = front, .back = back.address, .seen = back.seen, .client_port = client_port,
                              .front_port = front_port, .back_port = back.port, .translated_port = port, .zone = zone, .back_zone = back.zone,
-                             .protocol = protocol, .used = true, .last_seen = now, .idle_timeout = back.idle_timeout};
+                             .protocol = protocol, .used = true, .last_seen = now, .idle_timeout = back.idle_timeout,
+                             .stream_start = back.stream_start, .inserted = back.inserted};
     return &c;
 }
 

@@ -29,6 +29,14 @@ struct TranslatedConnection {
     std::uint8_t fins = 0;              // FIN seen: 1 from the client, 2 from the back end
     bool used = false;
     std::uint32_t last_seen = 0, idle_timeout = 0;
+    // Bytes the router puts before the client's stream (a PROXY v2 header, endpoints/proxy_protocol.hpp):
+    // the client's sequence numbers from `stream_start` (its SYN's + 1) reach the back end `inserted` later.
+    // The stream's start is set again when the client reuses its port, and the back end acknowledging the
+    // inserted bytes means they need not be sent again: both kept through a const pointer by the data path,
+    // the table's one writer.
+    mutable std::uint32_t stream_start = 0;
+    std::uint16_t inserted = 0;
+    mutable bool inserted_acknowledged = false;
 };
 
 class TranslatedConnections {
@@ -51,6 +59,8 @@ public:
         std::uint16_t zone = 0;
         bool keep_client_port = false;
         std::uint32_t idle_timeout = 0;
+        std::uint32_t stream_start = 0;  // TranslatedConnection::stream_start and inserted
+        std::uint16_t inserted = 0;
     };
     // Opens a connection (the caller found none). nullptr: the table, or the ports towards that back end,
     // full (counted in refused()).

@@ -66,6 +66,7 @@ std::vector<ResourceType> network_acl_resource_types();
 std::vector<ResourceType> instance_resource_types();
 std::vector<ResourceType> vpc_endpoint_resource_types();
 std::vector<ResourceType> load_balancer_resource_types();
+std::vector<ResourceType> endpoint_service_resource_types();
 
 // The registry: the handler of a type vpclab creates, or nullptr.
 const ResourceType* find_resource_type(std::string_view type);

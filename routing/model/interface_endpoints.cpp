@@ -47,8 +47,17 @@ void VpcModel::check_endpoint_subnets(const std::string& vpc_id, const std::vect
     }
 }
 
+std::string VpcModel::private_dns_name_of(const VpcEndpoint& endpoint) const {
+    if (const ServiceOffer* service = find_service(endpoint.service_name)) return service->dns_name;
+    if (const EndpointService* provided = find_endpoint_service(endpoint.service_name)) return provided->private_dns_name;
+    return {};
+}
+
 void VpcModel::check_private_dns(const VpcEndpoint& endpoint) const {
     const Vpc& v = vpc(endpoint.vpc_id);
+    if (const EndpointService* provided = find_endpoint_service(endpoint.service_name); provided && provided->private_dns_name.empty())
+        throw ApiError("InvalidParameter", "Private DNS can't be enabled because the service " + provided->service_name +
+                                               " does not provide a private DNS name.", "PrivateDnsEnabled");
     // PrivateLink Guide, "Private DNS": the VPC must have both DNS attributes on.
     if (!v.enable_dns_support || !v.enable_dns_hostnames)
         throw ApiError("InvalidParameter", "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for " + v.id,
@@ -69,7 +78,7 @@ void VpcModel::check_private_dns(const VpcEndpoint& endpoint) const {
     for (const auto& other : vpc_endpoints_)
         if (other.id != endpoint.id && other.vpc_id == v.id && other.private_dns_enabled && other.service_name == endpoint.service_name)
             throw ApiError("InvalidParameter", "private-dns-enabled cannot be set because there is already a conflicting DNS domain for " +
-                                                   (service ? service->dns_name : endpoint.service_name) + " in the VPC " + v.id,
+                                                   private_dns_name_of(endpoint) + " in the VPC " + v.id,
                            "PrivateDnsEnabled");
 }
 
@@ -107,12 +116,19 @@ VpcEndpoint& VpcModel::create_interface_endpoint(const std::string& logical_id, 
                                                  std::string creation_timestamp) {
     const Vpc& v = vpc(vpc_id);
     const ServiceOffer* service = find_service(service_name);
-    if (!service) throw ApiError("InvalidServiceName", "The Vpc Endpoint Service '" + service_name + "' does not exist", "ServiceName");
-    if (!service->interface)
+    // An endpoint service of the lab's: the account owns it, so it may connect whatever the allowed
+    // principals say (they name the other accounts a provider lets in).
+    const EndpointService* provided = find_endpoint_service(service_name);
+    if (!service && !provided) throw ApiError("InvalidServiceName", "The Vpc Endpoint Service '" + service_name + "' does not exist", "ServiceName");
+    if (service && !service->interface)
         throw ApiError("InvalidParameter", "Endpoint type (Interface) does not match available service types ([Gateway]).", "VpcEndpointType");
     if (subnet_ids.empty())
         throw ApiError("InvalidParameter", "An Interface endpoint needs at least one subnet (--subnet-ids), one per Availability Zone", "SubnetIds");
     check_endpoint_subnets(v.id, subnet_ids, "SubnetIds");
+    // The API's default is private DNS on; for an endpoint service without a private DNS name there is
+    // nothing to turn on, so it is off unless asked for (and then refused).
+    const bool private_dns_on = private_dns.value_or(provided ? !provided->private_dns_name.empty() : true);
+    if (provided) check_endpoint_to_service(*provided, subnet_ids, policy_document, private_dns_on);
     std::vector<std::string> groups = security_group_ids;
     if (groups.empty()) groups.push_back(v.default_security_group_id);
     check_groups(*this, v.id, groups, "SecurityGroupIds");
@@ -126,12 +142,15 @@ VpcEndpoint& VpcModel::create_interface_endpoint(const std::string& logical_id, 
     e.tags = std::move(tags);
     e.vpc_id = v.id;
     e.endpoint_type = "Interface";
-    e.service_name = service->service_name;
+    e.service_name = service_name;
     e.policy_document = policy_document.empty() ? default_endpoint_policy : policy_document;
     e.creation_timestamp = std::move(creation_timestamp);
     e.security_group_ids = groups;
     // The API's default for AWS services: private DNS on (EC2 API reference, "CreateVpcEndpoint", PrivateDnsEnabled).
-    e.private_dns_enabled = private_dns.value_or(true);
+    e.private_dns_enabled = private_dns_on;
+    // PrivateLink Guide, "Accept or reject connection requests": the provider accepts each endpoint unless
+    // its service accepts them all.
+    if (provided && provided->acceptance_required) e.state = "pendingAcceptance";
     if (e.private_dns_enabled) check_private_dns(e);
     e.slot = free_endpoint_slot();
     e.id = new_id("vpce", logical_id);  // last of the checks: a refusal does not use up an ID
@@ -165,6 +184,8 @@ void VpcModel::modify_interface_endpoint(const std::string& endpoint_id, const I
         subnets.push_back(id);
     }
     check_endpoint_subnets(e.vpc_id, subnets, "AddSubnetIds");
+    if (const EndpointService* provided = find_endpoint_service(e.service_name))
+        check_endpoint_to_service(*provided, change.add_subnets, change.policy_document.value_or(""), false);
     if (subnets.empty()) throw ApiError("InvalidParameter", "An Interface endpoint keeps at least one subnet", "RemoveSubnetIds");
     std::vector<std::string> groups;
     for (const auto& id : change.remove_groups) {

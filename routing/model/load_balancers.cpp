@@ -47,8 +47,6 @@ bool http_code_matches(const std::string& matcher, int code) {
 
 namespace {
 
-constexpr const char* account = "123456789012";
-
 std::string hex16(std::uint64_t h) {
     char out[17];
     std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
@@ -96,7 +94,7 @@ std::string generated_elb_name(const std::string& stack_name, const std::string&
 }
 
 std::string VpcModel::elb_arn(const std::string& resource) const {
-    return "arn:aws:elasticloadbalancing:" + region_ + ":" + account + ":" + resource;
+    return "arn:aws:elasticloadbalancing:" + region_ + ":" + account_id + ":" + resource;
 }
 
 #define VPCLAB_ELB_LOOKUP(Type, name, member, code, what)                                                  \
@@ -206,6 +204,9 @@ void VpcModel::delete_load_balancer(const std::string& arn) {
     const LoadBalancer& lb = load_balancer(arn);
     if (lb.deletion_protection)
         throw ApiError("OperationNotPermitted", "Load balancer '" + arn + "' cannot be deleted because deletion protection is enabled", "LoadBalancerArn");
+    if (const EndpointService* s = endpoint_service_of(arn))
+        throw ApiError("ResourceInUse", "Load balancer '" + arn + "' cannot be deleted because it is currently associated with another service (" + s->id + ")",
+                       "LoadBalancerArn");
     const std::vector<std::string> nodes = lb.network_interface_ids;
     std::erase_if(listeners_, [&](const Listener& l) { return l.load_balancer_arn == arn; });
     for (const auto& eni : nodes) {

@@ -444,6 +444,25 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     // A tagged network ACL.
     REQUIRE(reply_to(s.state, R"({"Action":"CreateNetworkAcl","Params":{"VpcId":")" + vpc +
                                   R"(","TagSpecifications":[{"ResourceType":"network-acl","Tags":[{"Key":"Name","Value":"strict"}]}]}})")["ok"] == true);
+    // An endpoint service on an internal load balancer, tagged, allowing everyone, with an endpoint of the
+    // VPC connected and a notification.
+    const auto lb = reply_to(s.state, R"({"Action":"CreateLoadBalancer","Params":{"Name":"svc","Type":"network","Scheme":"internal","Subnets":[")" +
+                                          subnet + "\"]}}");
+    REQUIRE(lb["ok"] == true);
+    const auto service = reply_to(s.state, R"({"Action":"CreateVpcEndpointServiceConfiguration","Params":{"NetworkLoadBalancerArns":[")" +
+                                               lb["result"]["LoadBalancers"][0]["LoadBalancerArn"].get<std::string>() +
+                                               R"("],"AcceptanceRequired":true,"TagSpecifications":[{"ResourceType":"vpc-endpoint-service","Tags":[{"Key":"Name","Value":"svc"}]}]}})");
+    REQUIRE(service["ok"] == true);
+    const std::string service_id = service["result"]["ServiceConfiguration"]["ServiceId"];
+    REQUIRE(reply_to(s.state, R"({"Action":"ModifyVpcEndpointServicePermissions","Params":{"ServiceId":")" + service_id +
+                                  R"(","AddAllowedPrincipals":["*"]}})")["ok"] == true);
+    const auto consumer = reply_to(s.state, R"({"Action":"CreateVpcEndpoint","Params":{"VpcId":")" + vpc + R"(","VpcEndpointType":"Interface","ServiceName":")" +
+                                                service["result"]["ServiceConfiguration"]["ServiceName"].get<std::string>() + R"(","SubnetIds":[")" + subnet +
+                                                R"("],"TagSpecifications":[{"ResourceType":"vpc-endpoint","Tags":[{"Key":"Name","Value":"consumer"}]}]}})");
+    REQUIRE(consumer["ok"] == true);
+    for (const std::string& on : {R"("ServiceId":")" + service_id, R"("VpcEndpointId":")" + consumer["result"]["VpcEndpoint"]["VpcEndpointId"].get<std::string>()})
+        REQUIRE(reply_to(s.state, R"({"Action":"CreateVpcEndpointConnectionNotification","Params":{)" + on +
+                                      R"(","ConnectionNotificationArn":"arn:aws:sns:ap-northeast-2:123456789012:events","ConnectionEvents":["Connect"]}})")["ok"] == true);
     std::size_t describe_calls = 0;
     for (const auto& spec : ec2_actions()) {
         if (spec.filters.empty()) continue;
@@ -451,8 +470,10 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
         const char* action = spec.action;
         const std::string action_name = action;
         CAPTURE(action_name);
+        const std::string extra = action_name == "DescribeVpcEndpointServicePermissions" ? R"("ServiceId":")" + service_id + "\"," : "";
         auto request = [&](const std::string& name, const std::string& value) {
-            return std::string(R"({"Action":")") + action + R"(","Params":{"Filters":[{"Name":")" + name + R"(","Values":[")" + value + "\"]}]}}";
+            return std::string(R"({"Action":")") + action + R"(","Params":{)" + extra + R"("Filters":[{"Name":")" + name + R"(","Values":[")" + value +
+                   "\"]}]}}";
         };
         const auto unknown = reply_to(s.state, request("vpc-idd", "x"));
         CHECK(unknown["error"]["Code"] == "InvalidParameterValue");
@@ -472,7 +493,7 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
-    CHECK(describe_calls == 14);   // every describe call of the registry was tried
+    CHECK(describe_calls == 18);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");

@@ -120,6 +120,8 @@ json managed_prefix_list_json(const routing::VpcModel& m, const routing::Managed
 json vpc_endpoint_json(const routing::VpcModel& m, const routing::VpcEndpoint& e);
 // An interface endpoint's DnsEntries: the regional name, one per AZ, then the service's name with private DNS.
 json endpoint_dns_entries(const routing::VpcModel& m, const routing::VpcEndpoint& e);
+// An endpoint service as DescribeVpcEndpointServices shows it to a consumer.
+json endpoint_service_detail_json(const routing::VpcModel& m, const routing::EndpointService& s);
 json network_acl_json(const routing::VpcModel& m, const routing::NetworkAcl& a);
 
 }  // namespace vpclab::router::ec2

@@ -26,8 +26,8 @@ json endpoint_dns_entries(const routing::VpcModel& m, const routing::VpcEndpoint
     for (const auto& s : e.subnet_ids)
         entries.push_back({{"DnsName", routing::endpoint_zonal_dns_name(e, m.region(), m.subnet(s).availability_zone)}, {"HostedZoneId", zone}});
     if (e.private_dns_enabled)
-        if (const auto* service = m.find_service(e.service_name))
-            entries.push_back({{"DnsName", service->dns_name}, {"HostedZoneId", hosted_zone_id(e.id + "/private")}});
+        if (const std::string name = m.private_dns_name_of(e); !name.empty())
+            entries.push_back({{"DnsName", name}, {"HostedZoneId", hosted_zone_id(e.id + "/private")}});
     return entries;
 }
 
@@ -38,7 +38,7 @@ json vpc_endpoint_json(const routing::VpcModel& m, const routing::VpcEndpoint& e
     const auto* service = m.find_service(e.service_name);
     if (e.interface() && service && service->gateway) dns_options["PrivateDnsOnlyForInboundResolverEndpoint"] = e.private_dns_enabled;
     return {{"VpcEndpointId", e.id}, {"VpcEndpointType", e.endpoint_type}, {"VpcId", e.vpc_id}, {"ServiceName", e.service_name},
-            {"State", "available"}, {"PolicyDocument", e.policy_document}, {"RouteTableIds", e.route_table_ids},
+            {"State", e.state}, {"PolicyDocument", e.policy_document}, {"RouteTableIds", e.route_table_ids},
             {"SubnetIds", e.subnet_ids}, {"Groups", groups}, {"IpAddressType", "ipv4"},
             {"DnsOptions", dns_options}, {"PrivateDnsEnabled", e.private_dns_enabled}, {"RequesterManaged", false},
             {"NetworkInterfaceIds", e.network_interface_ids}, {"DnsEntries", endpoint_dns_entries(m, e)},
@@ -170,11 +170,24 @@ json service_detail_json(const RouterState& state, const endpoints::RegionServic
     return j;
 }
 
+// The region's services, then the lab's endpoint services (the account owns them all, so may see them).
 json describe_vpc_endpoint_services(const Request& params, RouterState& state) {
+    const auto& m = *state.model;
     const auto& services = state.catalog->services();
-    const json details = describe_by(services, params, "ServiceNames", "InvalidServiceName", "service",
-                                     [](const auto& svc) { return svc.service_name; },
-                                     [&](const auto& svc) { return service_detail_json(state, svc); });
+    auto wanted = list_param(params, "ServiceNames");
+    Request aws_params = params, own_params = params;
+    std::vector<std::string> aws_names, own_names;
+    for (const auto& name : wanted) (m.find_endpoint_service(name) ? own_names : aws_names).push_back(name);
+    aws_params["ServiceNames"] = aws_names;
+    own_params["ServiceNames"] = own_names;
+    json details = json::array();
+    if (wanted.empty() || !aws_names.empty())
+        details = describe_by(services, aws_params, "ServiceNames", "InvalidServiceName", "service", [](const auto& svc) { return svc.service_name; },
+                              [&](const auto& svc) { return service_detail_json(state, svc); });
+    if (wanted.empty() || !own_names.empty())
+        for (auto& d : describe_by(m.endpoint_services(), own_params, "ServiceNames", "InvalidServiceName", "service",
+                                   [](const auto& s) { return s.service_name; }, [&](const auto& s) { return endpoint_service_detail_json(m, s); }))
+            details.push_back(std::move(d));
     json names = json::array();
     for (const auto& d : details) names.push_back(d["ServiceName"]);
     return {{"ServiceNames", names}, {"ServiceDetails", details}};
