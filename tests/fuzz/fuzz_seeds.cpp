@@ -204,6 +204,11 @@ void pipeline_endpoint_seeds(const Lab& lab) {
     seed("tcp-syn-pub-to-load-balancer-node", framed(lab, lab.pub_host, segment(Lab::pub_ip, lab.lb_node_ip, 40031, 80, 0x02)));
     seed("tcp-synack-target-to-health-probe", framed(lab, lab.priv_host, segment(Lab::priv_ip, lab.lb_node_ip, 80, 64000, 0x12)));
     seed("udp-region-to-load-balancer", framed(lab, lab.region, test::build_packet({17, internet_client, lab.lb_public, 5353, 80})));
+    // PrivateLink: a connection through the endpoint service's interface endpoint (proxy protocol v2 on),
+    // its first data segment, and a target's answer to the node.
+    seed("tcp-syn-pub-to-privatelink-endpoint", framed(lab, lab.pub_host, segment(Lab::pub_ip, lab.pl_eni_ip, 40040, 80, 0x02)));
+    seed("tcp-data-pub-to-privatelink-endpoint", framed(lab, lab.pub_host, segment(Lab::pub_ip, lab.pl_eni_ip, 40040, 80, 0x18)));
+    seed("tcp-ack-target-to-privatelink-node", framed(lab, lab.priv_host, segment(Lab::priv_ip, lab.lb_node_ip, 80, 40040, 0x10)));
 }
 
 // The captured frames (tests/bench/captures, lab tests/bench/bench-lab.yaml: A 10.30.0.4 public, B 10.30.1.4),

@@ -38,6 +38,10 @@ struct PipelineLab : TwoSubnetLab {
     // listener on 80 forwarding to the two private instances.
     std::uint32_t lb_node_ip = 0, lb_public = 0;
     routing::PortIndex lb_node = 0;
+    // …offered as an endpoint service (accepting every endpoint, proxy protocol v2 on its target group) with
+    // an interface endpoint to it in the public subnet: PrivateLink within one VPC.
+    std::uint32_t pl_eni_ip = 0;
+    routing::PortIndex pl_eni = 0;
 
     // with_gateway_endpoint: an S3 gateway endpoint on the private subnet's table (the fuzz harness's lab).
     explicit PipelineLab(bool with_gateway_endpoint = false) : TwoSubnetLab("pipe") {
@@ -85,6 +89,12 @@ struct PipelineLab : TwoSubnetLab {
             lb_node_ip = node.private_ip;
             lb_public = *node.public_ip;
             lb_node = node.port;
+            m.set_target_group_attribute(tg, "proxy_protocol_v2.enabled", "true");
+            const std::string service = m.create_endpoint_service("Svc", {lb}, false, "", {}, "t").service_name;
+            const auto& pl = m.create_interface_endpoint("PlEndpoint", vpc, service, {pub}, {}, std::nullopt, "", {}, "t");
+            const auto& pl_interface = m.network_interface(pl.network_interface_ids.front());
+            pl_eni_ip = pl_interface.private_ip;
+            pl_eni = pl_interface.port;
         }
         recompile();
     }
@@ -121,7 +131,7 @@ struct PipelineLab : TwoSubnetLab {
         return 0;
     }
     // One past the highest port in use.
-    routing::PortIndex port_limit() const { return std::max({pub_host, priv_host, priv2_host, region, resolver, cf_eni, lb_node}) + 1; }
+    routing::PortIndex port_limit() const { return std::max({pub_host, priv_host, priv2_host, region, resolver, cf_eni, lb_node, pl_eni}) + 1; }
 };
 
 }  // namespace vpclab::test
