@@ -38,12 +38,14 @@ LoadOptions options(const char* file = "lab.yaml", bool strict = false) {
 }
 
 // Replaces `from` (which must occur exactly once) in the lab template `name`.
-std::string lab_with(const char* name, const std::string& from, const std::string& to) {
-    std::string t = read_lab(name);
-    const auto at = t.find(from);
+std::string lab_with_text(std::string text, const std::string& from, const std::string& to);
+std::string lab_with(const char* name, const std::string& from, const std::string& to) { return lab_with_text(read_lab(name), from, to); }
+// Replaces `from` (which must occur exactly once) in `text`.
+std::string lab_with_text(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
     REQUIRE_MESSAGE(at != std::string::npos, from);
-    REQUIRE_MESSAGE(t.find(from, at + 1) == std::string::npos, from);
-    return t.replace(at, from.size(), to);
+    REQUIRE_MESSAGE(text.find(from, at + 1) == std::string::npos, from);
+    return text.replace(at, from.size(), to);
 }
 // …in the first seed template.
 std::string seed_with(const std::string& from, const std::string& to) { return lab_with("endpoints-lab.yaml", from, to); }
@@ -569,4 +571,43 @@ TEST_CASE("security group rule resources, prefix-list peers, network ACLs, entri
     std::string bad = text;
     bad.replace(bad.find(", PortRange: {From: 80, To: 80}"), std::string(", PortRange: {From: 80, To: 80}").size(), "");
     CHECK(error_of(bad).find("PortRange") != std::string::npos);
+}
+
+TEST_CASE("endpoint service resources: the service, its permissions, notifications and interface endpoints naming it") {
+    std::string text = read_source("tests/netns/privatelink-overlap-lab.yaml");
+    text += "  Notification:\n    Type: AWS::EC2::VPCEndpointConnectionNotification\n    Properties:\n      ServiceId: !Ref Service\n"
+            "      ConnectionNotificationArn: arn:aws:sns:ap-northeast-2:123456789012:events\n      ConnectionEvents: [Connect, Accept]\n";
+    auto lab = cfn::load_template(text, options("privatelink-overlap-lab.yaml"));
+    const auto& m = *lab.model;
+    CHECK(lab.unsupported.empty());
+    REQUIRE(m.endpoint_services().size() == 1);
+    const auto& s = m.endpoint_services()[0];
+    CHECK(s.service_name == "com.amazonaws.vpce.ap-northeast-2." + s.id);
+    CHECK(s.network_load_balancer_arns == std::vector<std::string>{m.load_balancers()[0].id});
+    CHECK(!s.acceptance_required);
+    REQUIRE(s.allowed_principals.size() == 1);
+    CHECK(s.allowed_principals[0].principal == "*");
+    REQUIRE(m.connection_notifications().size() == 1);
+    CHECK(m.connection_notifications()[0].service_id == s.id);
+    CHECK(m.target_groups()[0].proxy_protocol_v2);
+    // Three VPCs of one CIDR; an endpoint in each consumer VPC, available at once (no acceptance required).
+    CHECK(m.vpcs().size() == 3);
+    for (const auto& v : m.vpcs()) CHECK(v.cidr.to_string() == "10.10.0.0/16");
+    REQUIRE(m.vpc_endpoints().size() == 2);
+    for (const auto& e : m.vpc_endpoints()) {
+        CHECK(e.service_name == s.service_name);
+        CHECK(e.state == "available");
+        CHECK(!e.private_dns_enabled);
+    }
+    // With acceptance required, the template's endpoints wait for the provider.
+    const auto waiting = cfn::load_template(lab_with_text(text, "AcceptanceRequired: false", "AcceptanceRequired: true"), options());
+    CHECK(waiting.model->vpc_endpoints()[0].state == "pendingAcceptance");
+    // Errors at the resource: a principal that is no ARN, a load balancer that is none, an unknown service.
+    CHECK_MESSAGE(error_of(lab_with_text(text, "AllowedPrincipals: ['*']", "AllowedPrincipals: [someone]")).find("ServicePermissions") != std::string::npos,
+                  "the permissions resource is named");
+    CHECK(error_of(lab_with_text(text, "AllowedPrincipals: ['*']", "AllowedPrincipals: [someone]")).find("someone") != std::string::npos);
+    CHECK(error_of(lab_with_text(text, "NetworkLoadBalancerArns: [!Ref Nlb]", "NetworkLoadBalancerArns: []")).find("Service") != std::string::npos);
+    CHECK(error_of(lab_with_text(text, "${AWS::Region}.${Service}'\n      SubnetIds: [!Ref ConsumerSN1]",
+                                 "${AWS::Region}.vpce-svc-00000000000000000'\n      SubnetIds: [!Ref ConsumerSN1]"))
+              .find("Endpoint1") != std::string::npos);
 }
