@@ -118,7 +118,7 @@ EndpointService& VpcModel::create_endpoint_service(const std::string& logical_id
                                                    bool acceptance_required, const std::string& private_dns_name, std::vector<Tag> tags,
                                                    std::string creation_timestamp) {
     if (load_balancer_arns.empty())
-        throw ApiError("InvalidParameter", "An endpoint service needs at least one network load balancer (--network-load-balancer-arns)",
+        throw ApiError("InvalidParameter", "An endpoint service needs at least one network load balancer",
                        "NetworkLoadBalancerArns");
     check_service_load_balancers(*this, "", load_balancer_arns, "NetworkLoadBalancerArns");
     if (!private_dns_name.empty()) check_private_dns_name(private_dns_name);

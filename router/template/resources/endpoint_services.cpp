@@ -25,7 +25,12 @@ void create_endpoint_service(ResourceContext& c) {
 void create_service_permissions(ResourceContext& c) {
     auto& props = c.props;
     const std::string service = props.string("ServiceId", true);
-    c.model.modify_endpoint_service_permissions(service, props.strings("AllowedPrincipals"), {});
+    try {
+        c.model.modify_endpoint_service_permissions(service, props.strings("AllowedPrincipals"), {});
+    } catch (const routing::ApiError& e) {
+        if (e.code() != "InvalidPrincipal") throw;
+        props.fail("AllowedPrincipals", std::string(e.what()) + " (InvalidPrincipal)");  // the API names its own parameter
+    }
     c.set_ref(service);
 }
 
