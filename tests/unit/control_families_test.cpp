@@ -1108,3 +1108,71 @@ TEST_CASE("health checks: probes from the node to each target, thresholds into s
     CHECK(lab.state.model->target_group(tg).targets.size() == 1);
     CHECK(state_of(web1) == "unused Target.NotRegistered");
 }
+
+TEST_CASE("endpoint services by calls: the configuration's shape, the consumer's view, accept and reject; refusals change nothing") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const std::string lb = lab.ok("CreateLoadBalancer", {{"Name", "svc"}, {"Type", "network"}, {"Scheme", "internal"}, {"Subnets", {b.priv}}})
+                               ["LoadBalancers"][0]["LoadBalancerArn"];
+    const json config = lab.ok("CreateVpcEndpointServiceConfiguration", {{"NetworkLoadBalancerArns", {lb}}, {"AcceptanceRequired", true},
+                                                                          {"PrivateDnsName", "svc.example.com"}})["ServiceConfiguration"];
+    const std::string id = config["ServiceId"], name = config["ServiceName"];
+    CHECK(name == "com.amazonaws.vpce.ap-northeast-2." + id);
+    CHECK(config["ServiceType"][0]["ServiceType"] == "Interface");
+    CHECK(config["ServiceState"] == "Available");
+    CHECK(config["AvailabilityZones"] == json::array({"ap-northeast-2a"}));
+    CHECK(config["AcceptanceRequired"] == true);
+    CHECK(config["NetworkLoadBalancerArns"] == json::array({lb}));
+    CHECK(config["BaseEndpointDnsNames"] == json::array({id + ".ap-northeast-2.vpce.amazonaws.com"}));
+    CHECK(config["PrivateDnsNameConfiguration"]["State"] == "verified");
+    // The consumer's view: listed with the region's services, owned by the account.
+    const json detail = lab.ok("DescribeVpcEndpointServices", {{"ServiceNames", {name}}})["ServiceDetails"];
+    REQUIRE(detail.size() == 1);
+    CHECK(detail[0]["Owner"] == "123456789012");
+    CHECK(detail[0]["VpcEndpointPolicySupported"] == false);
+    CHECK(detail[0]["PrivateDnsName"] == "svc.example.com");
+    CHECK(lab.ok("DescribeVpcEndpointServices")["ServiceNames"].size() > 1);
+    const json added = lab.ok("ModifyVpcEndpointServicePermissions", {{"ServiceId", id}, {"AddAllowedPrincipals", {"arn:aws:iam::123456789012:root"}}});
+    CHECK(added["AddedPrincipals"][0]["PrincipalType"] == "Account");
+    CHECK(added["ReturnValue"] == true);
+    CHECK(lab.ok("DescribeVpcEndpointServicePermissions", {{"ServiceId", id}})["AllowedPrincipals"].size() == 1);
+    lab.ok("ModifyVpcAttribute", {{"VpcId", b.vpc}, {"EnableDnsHostnames", {{"Value", true}}}});
+    const json endpoint = lab.ok("CreateVpcEndpoint", {{"VpcId", b.vpc}, {"VpcEndpointType", "Interface"}, {"ServiceName", name}, {"SubnetIds", {b.priv}}})["VpcEndpoint"];
+    const std::string e = endpoint["VpcEndpointId"];
+    CHECK(endpoint["State"] == "pendingAcceptance");
+    CHECK(endpoint["PrivateDnsEnabled"] == true);
+    CHECK(endpoint["DnsEntries"].back()["DnsName"] == "svc.example.com");
+    const json connection = lab.ok("DescribeVpcEndpointConnections", {{"Filters", {{{"Name", "vpc-endpoint-state"}, {"Values", {"pendingAcceptance"}}}}}})
+                                ["VpcEndpointConnections"];
+    REQUIRE(connection.size() == 1);
+    CHECK(connection[0]["VpcEndpointId"] == e);
+    CHECK(connection[0]["ServiceId"] == id);
+    // Per-endpoint answers: what cannot be done is Unsuccessful, with its code, and changes nothing.
+    Observed before = observe(lab);
+    CHECK(lab.ok("DeleteVpcEndpointServiceConfigurations", {{"ServiceIds", {id}}})["Unsuccessful"][0]["Error"]["Code"] == "ExistingVpcEndpointConnections");
+    CHECK(lab.ok("AcceptVpcEndpointConnections", {{"ServiceId", id}, {"VpcEndpointIds", {"vpce-00000000000000000"}}})["Unsuccessful"][0]["Error"]["Code"] ==
+          "InvalidVpcEndpointId.NotFound");
+    const std::vector<std::pair<std::string, nlohmann::json>> refused = {
+        {"CreateVpcEndpointServiceConfiguration", {{"NetworkLoadBalancerArns", {lb}}}},  // already the service's
+        {"CreateVpcEndpointServiceConfiguration", {{"NetworkLoadBalancerArns", json::array()}}},
+        {"CreateVpcEndpointServiceConfiguration", {{"NetworkLoadBalancerArns", {lb}}, {"GatewayLoadBalancerArns", {lb}}}},
+        {"ModifyVpcEndpointServiceConfiguration", {{"ServiceId", id}, {"RemoveNetworkLoadBalancerArns", {lb}}}},
+        {"ModifyVpcEndpointServicePermissions", {{"ServiceId", id}, {"AddAllowedPrincipals", {"arn:aws:iam::123456789012:user/a/b"}}}},
+        {"DescribeVpcEndpointServicePermissions", {{"ServiceId", "vpce-svc-00000000000000000"}}},
+        {"CreateVpcEndpoint", {{"VpcId", b.vpc}, {"VpcEndpointType", "Interface"}, {"ServiceName", name}, {"SubnetIds", {b.pub}}, {"PrivateDnsEnabled", false}}},
+        {"RejectVpcEndpointConnections", {{"ServiceId", "vpce-svc-00000000000000000"}, {"VpcEndpointIds", {e}}}},
+        {"DeleteLoadBalancer", {{"LoadBalancerArn", lb}}},
+    };
+    for (const auto& [action, params] : refused) {
+        CAPTURE(action);
+        CAPTURE(params.dump());
+        CHECK(lab.call(action, params)["ok"] == false);
+        CHECK(observe(lab) == before);
+    }
+    CHECK(lab.ok("AcceptVpcEndpointConnections", {{"ServiceId", id}, {"VpcEndpointIds", {e}}})["Unsuccessful"].empty());
+    CHECK(lab.ok("DescribeVpcEndpoints", {{"VpcEndpointIds", {e}}})["VpcEndpoints"][0]["State"] == "available");
+    CHECK(lab.ok("RejectVpcEndpointConnections", {{"ServiceId", id}, {"VpcEndpointIds", {e}}})["Unsuccessful"].empty());
+    CHECK(lab.ok("DescribeVpcEndpoints", {{"VpcEndpointIds", {e}}})["VpcEndpoints"][0]["State"] == "rejected");
+    CHECK(lab.ok("DeleteVpcEndpointServiceConfigurations", {{"ServiceIds", {id}}})["Unsuccessful"].empty());
+    CHECK(lab.ok("DescribeVpcEndpointServiceConfigurations")["ServiceConfigurations"].empty());
+}
