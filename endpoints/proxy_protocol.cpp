@@ -26,28 +26,45 @@ wire::Bytes tcp_header(wire::Bytes packet) noexcept {
     return l4.first(length);
 }
 
-// Replaces the 32-bit field at `at` of the TCP header, fixing a complete checksum (RFC 1624).
+std::uint16_t swapped(std::uint16_t v) noexcept { return static_cast<std::uint16_t>(v << 8 | v >> 8); }
+
+// Replaces the 32-bit field at `at` of the TCP header, fixing a complete checksum (RFC 1624). A field at an
+// odd offset straddles the checksum's 16-bit words: its halves count byte-swapped (RFC 1071, "byte order
+// independence"), so they are swapped before the update.
 void replace_u32(wire::Bytes tcp, std::size_t at, std::uint32_t value, bool partial) noexcept {
     const std::uint32_t old = wire::load_be32(tcp.data() + at);
     wire::store_be32(tcp.data() + at, value);
     if (partial) return;
+    const bool odd = at % 2 != 0;
+    auto word = [&](std::uint32_t v, int half) {
+        const auto w = static_cast<std::uint16_t>(half ? v : v >> 16);
+        return odd ? swapped(w) : w;
+    };
     std::uint16_t checksum = wire::load_be16(tcp.data() + 16);
-    checksum = adjust_checksum(checksum, static_cast<std::uint16_t>(old >> 16), static_cast<std::uint16_t>(value >> 16), false);
-    checksum = adjust_checksum(checksum, static_cast<std::uint16_t>(old), static_cast<std::uint16_t>(value), false);
+    checksum = adjust_checksum(checksum, word(old, 0), word(value, 0), false);
+    checksum = adjust_checksum(checksum, word(old, 1), word(value, 1), false);
     wire::store_be16(tcp.data() + 16, checksum);
 }
 
+// RFC 793 sequence arithmetic (modulo 2^32): a value from `stream_start` on comes down by the shift, but not
+// below the start; one before the start is left.
 std::uint32_t down(std::uint32_t value, std::uint32_t shift, std::uint32_t stream_start) noexcept {
-    // Modulo 2^32 (RFC 793 sequence arithmetic): how far past the stream's start the value is.
-    return value - stream_start < shift ? stream_start : value - shift;
+    const auto past_start = static_cast<std::int32_t>(value - stream_start);
+    if (past_start < 0) return value;
+    return static_cast<std::uint32_t>(past_start) < shift ? stream_start : value - shift;
 }
 
 }  // namespace
 
+std::string_view proxy_v2_local_header() noexcept {
+    static constexpr char local[16] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x20, 0x00, 0x00, 0x00};
+    return {local, sizeof local};
+}
+
 std::size_t write_proxy_v2_header(wire::Bytes out, std::uint32_t source, std::uint16_t source_port, std::uint32_t destination,
                                   std::uint16_t destination_port, std::string_view endpoint_id) noexcept {
     const std::size_t length = proxy_v2_header_length(endpoint_id.size());
-    if (endpoint_id.empty() || endpoint_id.size() > 255 || out.size() < length) return 0;
+    if (endpoint_id.size() > 255 || out.size() < length) return 0;
     std::uint8_t* p = out.data();
     std::memcpy(p, signature, sizeof signature);
     p[12] = version_2_proxy;
@@ -57,6 +74,7 @@ std::size_t write_proxy_v2_header(wire::Bytes out, std::uint32_t source, std::ui
     wire::store_be32(p + 20, destination);
     wire::store_be16(p + 24, source_port);
     wire::store_be16(p + 26, destination_port);
+    if (endpoint_id.empty()) return length;
     std::uint8_t* tlv = p + proxy_v2_fixed_length + proxy_v2_ipv4_length;
     tlv[0] = proxy_tlv_aws;
     wire::store_be16(tlv + 1, static_cast<std::uint16_t>(1 + endpoint_id.size()));
@@ -87,9 +105,7 @@ void unshift_acknowledgment(wire::Bytes packet, std::uint32_t shift, std::uint32
         if (at + 1 >= tcp.size()) break;
         const std::size_t length = tcp[at + 1];
         if (length < 2 || at + length > tcp.size()) break;
-        // Edges at an odd offset (no sender pads so) are left: the checksum fix works on aligned words, and
-        // a client ignores SACK blocks beyond what it sent.
-        if (kind == 5 && (at + 2) % 2 == 0)
+        if (kind == 5)
             for (std::size_t edge = at + 2; edge + 4 <= at + length; edge += 4)
                 replace_u32(tcp, edge, down(wire::load_be32(tcp.data() + edge), shift, stream_start), partial);
         at += length;

@@ -14,13 +14,18 @@ namespace vpclab::endpoints {
 constexpr std::uint8_t proxy_tlv_aws = 0xEA, proxy_aws_vpce_id = 0x01;
 constexpr std::size_t proxy_v2_fixed_length = 16, proxy_v2_ipv4_length = 12;
 
-// The header's length for an IPv4 TCP connection carrying the endpoint ID TLV.
+// The header's length for an IPv4 TCP connection, with the endpoint ID TLV when there is an endpoint.
 constexpr std::size_t proxy_v2_header_length(std::size_t endpoint_id_length) {
-    return proxy_v2_fixed_length + proxy_v2_ipv4_length + 3 + 1 + endpoint_id_length;
+    return proxy_v2_fixed_length + proxy_v2_ipv4_length + (endpoint_id_length ? 3 + 1 + endpoint_id_length : 0);
 }
 
-// Writes "PROXY, TCP over IPv4, from source:source_port to destination:destination_port" with the endpoint
-// ID TLV; returns its length, 0 when `out` is too small or the ID empty or longer than 255 bytes.
+// The header a health check's connection starts with: LOCAL (the load balancer's own connection), no
+// addresses.
+std::string_view proxy_v2_local_header() noexcept;
+
+// Writes "PROXY, TCP over IPv4, from source:source_port to destination:destination_port", with the endpoint
+// ID TLV when `endpoint_id` is not empty (a connection through PrivateLink); returns its length, 0 when `out`
+// is too small or the ID longer than 255 bytes.
 std::size_t write_proxy_v2_header(wire::Bytes out, std::uint32_t source, std::uint16_t source_port, std::uint32_t destination,
                                   std::uint16_t destination_port, std::string_view endpoint_id) noexcept;
 
@@ -31,7 +36,7 @@ void shift_sequence(wire::Bytes packet, std::uint32_t shift, bool l4_checksum_pa
 
 // The other way: the back end's acknowledgment number and SACK block edges come down by `shift`, but never
 // below `stream_start` (the client's first sequence number after its SYN: an acknowledgment of the header
-// alone acknowledges none of the client's bytes).
+// alone acknowledges none of the client's bytes). Values before `stream_start` (a RST's zero) are kept.
 void unshift_acknowledgment(wire::Bytes packet, std::uint32_t shift, std::uint32_t stream_start, bool l4_checksum_partial) noexcept;
 
 }  // namespace vpclab::endpoints

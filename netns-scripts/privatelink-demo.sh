@@ -77,7 +77,11 @@ endpoint=$(ec2 describe-vpc-endpoints --query 'VpcEndpoints[0].VpcEndpointId' --
 dns=$(ec2 describe-vpc-endpoints --query 'VpcEndpoints[0].DnsEntries[0].DnsName' --output text)
 echo "(until it is accepted no connection passes: curl gives up)"
 echo "\$ vpclab exec jh-EC2 -- curl -m 3 $dns"
-"$VPCLAB" exec --stack-name "$stack" jh-EC2 -- curl -s -m 3 "$dns" || echo "curl: (28) Connection timed out after 3000 milliseconds"
+if "$VPCLAB" exec --stack-name "$stack" jh-EC2 -- curl -s -m 3 "$dns"; then
+    echo "the endpoint passed traffic before it was accepted" >&2
+    exit 1
+fi
+echo "curl: (28) Connection timed out after 3000 milliseconds"
 
 step "3.2.2 — [Endpoint services] - [Endpoint connections] - [Accept endpoint connection request]: the endpoint becomes available"
 run ec2 describe-vpc-endpoint-connections --stack-name "$stack" --query 'VpcEndpointConnections[].[VpcEndpointId,VpcEndpointState]' --output text

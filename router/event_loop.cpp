@@ -177,7 +177,9 @@ void EventLoop::forget_replaced_ports() noexcept {
         std::vector<bool> doomed(before->port_limit());
         bool any = false;
         for (routing::PortIndex p = 0; p < doomed.size(); ++p) {
-            doomed[p] = before->is_eni(p) && (!now->is_eni(p) || before->port(p).mac != now->port(p).mac);
+            // …or an endpoint's ENI now carried to another load balancer node, or to none (rejected).
+            doomed[p] = before->is_eni(p) && (!now->is_eni(p) || before->port(p).mac != now->port(p).mac ||
+                                              before->port(p).privatelink_node != now->port(p).privatelink_node);
             any = any || doomed[p];
         }
         if (any) flows_.forget_ports([&](routing::PortIndex p) { return p < doomed.size() && doomed[p]; });

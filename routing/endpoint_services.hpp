@@ -28,7 +28,7 @@ struct ConnectionNotification {
 struct EndpointService : ResourceBase {  // id: vpce-svc-<17 hex>
     std::string service_name;             // com.amazonaws.vpce.<region>.<id>
     std::vector<std::string> network_load_balancer_arns;
-    bool acceptance_required = false;     // (the console's default is true; an omitted API boolean is false)
+    bool acceptance_required = true;      // unless turned off (the console's and the API's default)
     std::string private_dns_name;         // empty: none
     std::vector<AllowedPrincipal> allowed_principals;
     std::string creation_timestamp;

@@ -251,14 +251,15 @@ void ForwardingSnapshot::compile_load_balancers(const VpcModel& model) {
 // to be in the service's zones; a load balancer since removed from the service leaves none).
 void ForwardingSnapshot::compile_privatelink(const VpcModel& model) {
     for (const auto& e : model.vpc_endpoints()) {
+        if (!e.to_endpoint_service) continue;
+        // A rejected endpoint may outlive its service: its ENIs still carry nothing anywhere.
         const EndpointService* service = model.find_endpoint_service(e.service_name);
-        if (!service) continue;
         for (std::size_t i = 0; i < e.network_interface_ids.size(); ++i) {
             const NetworkInterface& eni = model.network_interface(e.network_interface_ids[i]);
             if (!is_eni(eni.port)) continue;
             PortInfo& p = ports_[eni.port];
             p.privatelink = true;
-            if (e.state != "available") continue;
+            if (!service || e.state != "available") continue;
             const std::string& zone = model.subnet(e.subnet_ids[i]).availability_zone;
             for (const auto& arn : service->network_load_balancer_arns) {
                 const LoadBalancer& lb = model.load_balancer(arn);

@@ -129,6 +129,7 @@ struct VpcEndpoint : ResourceBase {
     // "available"; an interface endpoint to an endpoint service that requires acceptance is
     // "pendingAcceptance" until the provider accepts it ("available") or rejects it ("rejected").
     std::string state = "available";
+    bool to_endpoint_service = false;  // an interface endpoint to an endpoint service (PrivateLink), even once it is gone
     bool interface() const { return endpoint_type == "Interface"; }
 };
 

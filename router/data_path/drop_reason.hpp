@@ -52,6 +52,7 @@ namespace vpclab::router {
     X(load_balancer_no_target, "a new flow to a load balancer listener with no target to send it to (none registered, running and in the node's zone)") \
     X(load_balancer_no_connection, "a TCP segment to a load balancer listener that belongs to no connection it carries (not a SYN, or expired)") \
     X(load_balancer_table_full, "a new flow to a load balancer while its connection table is full (refused)") \
+    X(privatelink_not_tcp, "not TCP (or a TCP header cut short) to an interface endpoint of an endpoint service: PrivateLink carries TCP only") \
     X(privatelink_not_accepted, "to an interface endpoint whose connection to its endpoint service is not accepted (pendingAcceptance or rejected)") \
     X(load_balancer_fragment, "an IPv4 fragment to a load balancer node (its connections carry whole segments and datagrams)") \
     X(network_acl_outbound, "denied by an outbound rule of the sending subnet's network ACL (the rule number is in the stats)") \

@@ -25,7 +25,7 @@ int status_code(wire::ConstBytes data) {
 
 std::size_t build_tcp_packet(wire::Bytes out, std::uint32_t source, std::uint32_t destination, std::uint16_t source_port,
                              std::uint16_t destination_port, std::uint32_t seq, std::uint32_t ack_number, std::uint8_t flags,
-                             std::string_view payload) noexcept {
+                             std::string_view payload, std::uint16_t window) noexcept {
     const std::size_t length = 20 + 20 + payload.size();
     if (out.size() < length) return 0;
     wire::Ipv4View::build(out, 6, source, destination, static_cast<std::uint16_t>(length));
@@ -37,7 +37,7 @@ std::size_t build_tcp_packet(wire::Bytes out, std::uint32_t source, std::uint32_
     wire::store_be32(t + 8, ack_number);
     t[12] = 5 << 4;
     t[13] = flags;
-    wire::store_be16(t + 14, 64240);
+    wire::store_be16(t + 14, window);
     if (!payload.empty()) std::memcpy(t + 20, payload.data(), payload.size());
     const std::uint16_t l4_length = static_cast<std::uint16_t>(20 + payload.size());
     wire::store_be16(t + 16, wire::internet_checksum(wire::ConstBytes(t, l4_length), wire::pseudo_header_sum(source, destination, 6, l4_length)));

@@ -56,6 +56,6 @@ private:
 // its length, 0 when `out` is too small.
 std::size_t build_tcp_packet(wire::Bytes out, std::uint32_t source, std::uint32_t destination, std::uint16_t source_port,
                              std::uint16_t destination_port, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags,
-                             std::string_view payload = {}) noexcept;
+                             std::string_view payload = {}, std::uint16_t window = 64240) noexcept;
 
 }  // namespace vpclab::router

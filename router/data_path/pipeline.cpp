@@ -316,6 +316,21 @@ struct Entrance {
 
 void send_proxy_header(Context& c, const Frame& f, const Entrance& at, const TranslatedConnection& conn);
 
+// The endpoint a connection came through, for its PROXY header's TLV: none but through PrivateLink.
+std::string_view endpoint_id_of(const Context& c, const Entrance& at) {
+    return at.privatelink ? c.snap.endpoint_id(c.snap.port(at.zone).interface_endpoint) : std::string_view();
+}
+
+// A back end's segment on a connection with bytes put before the client's stream: the acknowledgment (and
+// SACK blocks) the client's again, and whether the inserted bytes are acknowledged now.
+void unshift_from_back(Frame& f, const TranslatedConnection& conn, bool partial) {
+    if (!conn.inserted || f.ip.protocol() != 6) return;
+    const wire::Bytes tcp = f.ip.payload();  // a whole header: load_balanced_reply found the connection by it
+    if ((tcp[13] & 0x10) && static_cast<std::int32_t>(wire::load_be32(tcp.data() + 8) - (conn.stream_start + conn.inserted)) >= 0)
+        conn.inserted_acknowledged = true;
+    endpoints::unshift_acknowledgment(f.ip.bytes(), conn.inserted, conn.stream_start, partial);
+}
+
 // A client's packet for a listener of `at.node`, carried to a target (ELB NLB guide, "Network Load
 // Balancers"). A new flow goes to a target by the flow hash and stays there for its life; with client IP
 // preservation the target sees the client's address, without it the node's own (and a port of the node's).
@@ -345,8 +360,8 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
         back.zone = static_cast<std::uint16_t>(t.port);
         back.keep_client_port = preserve;
         back.idle_timeout = idle;
-        if (at.privatelink && listener->proxy_protocol_v2 && l4.protocol == 6)
-            back.inserted = static_cast<std::uint16_t>(endpoints::proxy_v2_header_length(c.snap.endpoint_id(c.snap.port(at.zone).interface_endpoint).size()));
+        if (listener->proxy_protocol_v2 && l4.protocol == 6)
+            back.inserted = static_cast<std::uint16_t>(endpoints::proxy_v2_header_length(endpoint_id_of(c, at).size()));
         conn = c.flows.load_balancers.open(zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port, back, c.flows.now);
         if (!conn) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_table_full);
     }
@@ -374,18 +389,19 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
     send(c, target, f, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
 }
 
-// The PROXY v2 header of a PrivateLink connection (ELB NLB guide, "Proxy protocol"): from the client's address
-// and port to the endpoint's, with the endpoint's ID in TLV 0xEA subtype 0x01; sent from the node to the
-// target as the first bytes of the stream, acknowledging what the client's segment acknowledges.
+// The PROXY v2 header of a connection to a target group with proxy_protocol_v2.enabled (ELB NLB guide,
+// "Proxy protocol"): from the client's address and port to what it addressed, and through PrivateLink the
+// endpoint's ID in TLV 0xEA subtype 0x01; sent from the node to the target as the first bytes of the stream,
+// acknowledging what the client's segment acknowledges, with its window.
 void send_proxy_header(Context& c, const Frame& f, const Entrance& at, const TranslatedConnection& conn) {
     char header[128];
     const std::size_t length = endpoints::write_proxy_v2_header(wire::Bytes(reinterpret_cast<std::uint8_t*>(header), sizeof header), conn.client,
-                                                                conn.client_port, at.address, conn.front_port,
-                                                                c.snap.endpoint_id(c.snap.port(at.zone).interface_endpoint));
+                                                                conn.client_port, at.address, conn.front_port, endpoint_id_of(c, at));
     if (length != conn.inserted) return;
-    const std::uint32_t acknowledged = wire::load_be32(f.ip.payload().data() + 8);
+    const std::uint8_t* tcp = f.ip.payload().data();
     const std::size_t n = build_tcp_packet(c.scratch.subspan(link_headers), conn.seen, conn.back, conn.translated_port, conn.back_port,
-                                           conn.stream_start, acknowledged, 0x18 /* PSH, ACK */, std::string_view(header, length));
+                                           conn.stream_start, wire::load_be32(tcp + 8), 0x18 /* PSH, ACK */, std::string_view(header, length),
+                                           wire::load_be16(tcp + 14));
     if (n) send_generated_from_node(c, at.node, conn.back_zone, n);
 }
 
@@ -419,8 +435,9 @@ void into_privatelink(Context& c, Frame& f, PortIndex eni) {
     const PortIndex node = e.privatelink_node;
     if (!c.snap.is_eni(node) || c.snap.port(node).load_balancer_node == routing::no_port)
         return c.sink.drop(eni, c.frame, DropReason::privatelink_not_accepted);
+    // PrivateLink Guide, "Create a service powered by AWS PrivateLink", considerations: TCP traffic only.
     const L4Facts l4 = l4_facts(f.ip);
-    if (!l4.ok) return c.sink.drop(eni, c.frame, DropReason::load_balancer_no_listener);
+    if (!l4.ok || l4.protocol != 6) return c.sink.drop(eni, c.frame, DropReason::privatelink_not_tcp);
     balance(c, f, l4, Entrance{eni, e.ip, node, true});
 }
 
@@ -448,11 +465,7 @@ void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& 
     if (!may_leave(c, f, other_subnet)) return;
     if (other_subnet && !network_acl_passes(c, f, n.subnet, true, node_port)) return;
     const bool partial = f.vnet.needs_checksum();
-    if (conn.inserted && f.ip.protocol() == 6) {
-        const wire::Bytes tcp = f.ip.payload();  // a whole header: load_balanced_reply found the connection by it
-        if ((tcp[13] & 0x10) && wire::load_be32(tcp.data() + 8) - conn.stream_start >= conn.inserted) conn.inserted_acknowledged = true;
-        endpoints::unshift_acknowledgment(f.ip.bytes(), conn.inserted, conn.stream_start, partial);
-    }
+    unshift_from_back(f, conn, partial);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), e.ip, partial);
     endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn.front_port, partial);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), conn.client, partial);
@@ -481,6 +494,7 @@ void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn) {
         if (check_internet_mtu(c, f, own.router_address(), own.router_mac) == MtuVerdict::refused) return;
     }
     const bool partial = f.vnet.needs_checksum();
+    unshift_from_back(f, conn, partial);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), n.ip, partial);
     endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn.front_port, partial);
     if (conn.seen != conn.client) {

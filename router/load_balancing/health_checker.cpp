@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "endpoints/proxy_protocol.hpp"
+
 namespace vpclab::router {
 
 namespace {
@@ -122,7 +124,9 @@ void HealthChecker::tick(RouterState& state, FlowState& flows, wire::Bytes scrat
             }
             if (hc.protocol != "TCP")
                 // ELB NLB guide: the Host header carries the node's address and the listener's port.
-                check.request = "GET " + hc.path + " HTTP/1.1\r\nHost: " + routing::format_ipv4(node.private_ip) + ":" +
+                // With proxy protocol v2 the check's connection starts with a LOCAL header, as a client's
+                // starts with its PROXY header (ELB NLB guide, "Proxy protocol": health checks).
+                check.request = std::string(g.proxy_protocol_v2 ? endpoints::proxy_v2_local_header() : std::string_view()) + "GET " + hc.path + " HTTP/1.1\r\nHost: " + routing::format_ipv4(node.private_ip) + ":" +
                                 std::to_string(listener_port(m, g)) + "\r\nUser-Agent: ELB-HealthChecker/2.0\r\nConnection: close\r\n\r\n";
             else
                 check.request.clear();

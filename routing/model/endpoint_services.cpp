@@ -14,8 +14,11 @@ namespace {
 bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 // PrivateLink Guide, "Manage DNS names for VPC endpoint services": a domain name of labels of letters,
-// digits and hyphens, at most 255 characters; a wildcard ("*.example.com") is allowed as the first label.
-void check_private_dns_name(const std::string& name) {
+// digits and hyphens, at most 255 characters, kept in lower case (DNS names compare without case, RFC 4343).
+// AWS also takes a wildcard first label ("*.example.com"); the lab's resolver answers exact names only, so
+// it refuses one rather than show a name nothing answers. A name under amazonaws.com is AWS's own.
+std::string checked_private_dns_name(std::string name) {
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     auto refuse = [&](const std::string& why) {
         throw ApiError("InvalidParameter", "The private DNS name '" + name + "' is not valid: " + why, "PrivateDnsName");
     };
@@ -26,15 +29,17 @@ void check_private_dns_name(const std::string& name) {
         const std::size_t dot = std::min(name.find('.', start), name.size());
         const std::string label = name.substr(start, dot - start);
         if (label.empty() || label.size() > 63) refuse("each label has 1 to 63 characters");
-        if (!(label == "*" && labels == 0)) {
-            for (char c : label)
-                if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') refuse("a label has letters, digits and hyphens only");
-            if (label.front() == '-' || label.back() == '-') refuse("a label does not begin or end with a hyphen");
-        }
+        if (label == "*") refuse("wildcard names are not answered by this lab's resolver; give the exact name");
+        for (char c : label)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') refuse("a label has letters, digits and hyphens only");
+        if (label.front() == '-' || label.back() == '-') refuse("a label does not begin or end with a hyphen");
         ++labels;
         start = dot + 1;
     }
     if (labels < 2) refuse("it needs a domain (example.com)");
+    if (name == "amazonaws.com" || (name.size() > 14 && name.compare(name.size() - 14, 14, ".amazonaws.com") == 0))
+        refuse("amazonaws.com is AWS's domain, not one a provider can verify");
+    return name;
 }
 
 // "*" or an IAM principal's ARN; the API refuses ARNs with paths ("Principal ARNs with path components aren't
@@ -121,7 +126,7 @@ EndpointService& VpcModel::create_endpoint_service(const std::string& logical_id
         throw ApiError("InvalidParameter", "An endpoint service needs at least one network load balancer",
                        "NetworkLoadBalancerArns");
     check_service_load_balancers(*this, "", load_balancer_arns, "NetworkLoadBalancerArns");
-    if (!private_dns_name.empty()) check_private_dns_name(private_dns_name);
+    const std::string dns_name = private_dns_name.empty() ? "" : checked_private_dns_name(private_dns_name);
     EndpointService s;
     s.id = new_id("vpce-svc", logical_id);
     s.logical_id = logical_id;
@@ -129,7 +134,7 @@ EndpointService& VpcModel::create_endpoint_service(const std::string& logical_id
     s.service_name = "com.amazonaws.vpce." + region_ + "." + s.id;
     s.network_load_balancer_arns = load_balancer_arns;
     s.acceptance_required = acceptance_required;
-    s.private_dns_name = private_dns_name;
+    s.private_dns_name = dns_name;
     s.creation_timestamp = std::move(creation_timestamp);
     endpoint_services_.push_back(std::move(s));
     return endpoint_services_.back();
@@ -151,12 +156,24 @@ void VpcModel::modify_endpoint_service(const std::string& service_id, const Endp
     if (arns.empty()) throw ApiError("InvalidParameter", "An endpoint service keeps at least one network load balancer", "RemoveNetworkLoadBalancerArns");
     if (change.private_dns_name && change.remove_private_dns_name)
         throw ApiError("InvalidParameterCombination", "Give --private-dns-name or --remove-private-dns-name, not both", "RemovePrivateDnsName");
-    if (change.private_dns_name) check_private_dns_name(*change.private_dns_name);
+    const std::string dns_name = change.private_dns_name ? checked_private_dns_name(*change.private_dns_name) : "";
+    // PrivateLink Guide, "Subnets and Availability Zones": the load balancers left must still cover every
+    // zone a connected endpoint has a subnet in.
+    EndpointService trial = s;
+    trial.network_load_balancer_arns = arns;
+    const auto zones = endpoint_service_zones(trial);
+    for (const auto& e : vpc_endpoints_)
+        if (e.service_name == s.service_name && connected(e))
+            for (const auto& sub : e.subnet_ids)
+                if (!has(zones, subnet(sub).availability_zone))
+                    throw ApiError("InvalidParameter", "The endpoint " + e.id + " has a subnet in " + subnet(sub).availability_zone +
+                                                           ", where no load balancer of " + s.id + " would be left",
+                                   "RemoveNetworkLoadBalancerArns");
 
     EndpointService& m = endpoint_service_mut(service_id);
     m.network_load_balancer_arns = arns;
     if (change.acceptance_required) m.acceptance_required = *change.acceptance_required;
-    if (change.private_dns_name) m.private_dns_name = *change.private_dns_name;
+    if (change.private_dns_name) m.private_dns_name = dns_name;
     if (change.remove_private_dns_name) m.private_dns_name.clear();
 }
 

@@ -75,8 +75,12 @@ void VpcModel::check_private_dns(const VpcEndpoint& endpoint) const {
             throw ApiError("InvalidParameter", "To set PrivateDnsOnlyForInboundResolverEndpoint to true, the VPC " + v.id +
                                                    " must have a Gateway endpoint for the service.", "PrivateDnsEnabled");
     }
+    // One private hosted zone per name in a VPC: another endpoint's private DNS for the same name conflicts
+    // (the same service, or two endpoint services with one private DNS name).
+    const std::string name = private_dns_name_of(endpoint);
     for (const auto& other : vpc_endpoints_)
-        if (other.id != endpoint.id && other.vpc_id == v.id && other.private_dns_enabled && other.service_name == endpoint.service_name)
+        if (other.id != endpoint.id && other.vpc_id == v.id && other.private_dns_enabled &&
+            (other.service_name == endpoint.service_name || private_dns_name_of(other) == name))
             throw ApiError("InvalidParameter", "private-dns-enabled cannot be set because there is already a conflicting DNS domain for " +
                                                    private_dns_name_of(endpoint) + " in the VPC " + v.id,
                            "PrivateDnsEnabled");
@@ -151,6 +155,7 @@ VpcEndpoint& VpcModel::create_interface_endpoint(const std::string& logical_id, 
     // PrivateLink Guide, "Accept or reject connection requests": the provider accepts each endpoint unless
     // its service accepts them all.
     if (provided && provided->acceptance_required) e.state = "pendingAcceptance";
+    e.to_endpoint_service = provided != nullptr;
     if (e.private_dns_enabled) check_private_dns(e);
     e.slot = free_endpoint_slot();
     e.id = new_id("vpce", logical_id);  // last of the checks: a refusal does not use up an ID

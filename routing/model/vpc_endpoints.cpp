@@ -56,6 +56,8 @@ VpcEndpoint& VpcModel::create_gateway_endpoint(const std::string& logical_id, co
                                                std::vector<Tag> tags, std::string creation_timestamp) {
     const Vpc& v = vpc(vpc_id);
     const ServiceOffer* service = find_service(service_name);
+    if (!service && find_endpoint_service(service_name))
+        throw ApiError("InvalidParameter", "Endpoint type (Gateway) does not match available service types ([Interface]).", "VpcEndpointType");
     if (!service) throw ApiError("InvalidServiceName", "The Vpc Endpoint Service '" + service_name + "' does not exist", "ServiceName");
     if (!service->gateway)
         throw ApiError("InvalidParameter", "Endpoint type (Gateway) does not match available service types ([Interface]).", "VpcEndpointType");
@@ -123,6 +125,7 @@ void VpcModel::delete_vpc_endpoint(const std::string& endpoint_id) {
         return std::find(interfaces.begin(), interfaces.end(), x.id) != interfaces.end();
     });
     for (auto& t : route_tables_) std::erase_if(t.routes, [&](const Route& r) { return r.target_id == id; });
+    std::erase_if(connection_notifications_, [&](const ConnectionNotification& n) { return n.vpc_endpoint_id == id; });
     std::erase_if(vpc_endpoints_, [&](const VpcEndpoint& x) { return x.id == id; });
 }
 

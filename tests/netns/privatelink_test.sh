@@ -27,7 +27,8 @@ region_sees() {
     "$VPCLAB" exec --stack-name "$s" region -- timeout 20 tcpdump -l -n -i any 'tcp port 80' >"$out" 2>"$err" &
     local capture=$!
     background_pids+=("$capture")
-    wait_until 5 grep -q listening "$err" || { echo "tcpdump did not start" >&2; }
+    # A capture that never started proves nothing: say so instead of a count.
+    wait_until 5 grep -q listening "$err" || { echo "no-capture"; kill "$capture" 2>/dev/null; return 1; }
     "$@" >/dev/null 2>&1
     sleep 0.5  # the capture's last packets are written out (bounded: tcpdump ends on its own at 20 s)
     pkill -INT -f "^tcpdump -l -n -i any tcp port 80" 2>/dev/null
@@ -71,6 +72,9 @@ check_equal "… and the service is still there" "$service_id" \
 check_equal "accept-vpc-endpoint-connections" "" \
     "$(ec2 accept-vpc-endpoint-connections --service-id "$service_id" --vpc-endpoint-ids "$endpoint" --query 'Unsuccessful[]' --output text)"
 check_equal "the endpoint is available" "available" "$(ec2 describe-vpc-endpoints --vpc-endpoint-ids "$endpoint" --query 'VpcEndpoints[0].State' --output text)"
+# The web servers' access logs so far (3.1's requests, and the node's TCP health checks).
+log_lines() { on jh-Custom-WEB-1 cat /var/log/httpd/access_log | wc -l; on jh-Custom-WEB-2 cat /var/log/httpd/access_log | wc -l; }
+read -r -d '' web1_before web2_before < <(log_lines) || true
 eni_ip=$(on jh-EC2 dig +short +time=2 +tries=1 "$dns")
 check "dig +short <endpoint DNS name> from jh-EC2: 10.10.0.x (jhVPC's public subnet)" grep -qxE "10\.10\.0\.[0-9]+" <<<"$eni_ip"
 zonal=$(ec2 describe-vpc-endpoints --vpc-endpoint-ids "$endpoint" --query 'VpcEndpoints[0].DnsEntries[1].DnsName' --output text)
@@ -81,8 +85,10 @@ node_ip=$(ec2 describe-network-interfaces --filters Name=interface-type,Values=n
 check "the node's private address is 20.20.0.x" grep -qxE "20\.20\.0\.[0-9]+" <<<"$node_ip"
 outs=$(for i in $(seq 1 10); do on jh-EC2 curl -s -m 5 "$dns"; echo; done)
 check_equal "10 more connections, 10 pages" "10" "$(grep -cxE "$page" <<<"$outs")"
-logs=$(on jh-Custom-WEB-1 cat /var/log/httpd/access_log; on jh-Custom-WEB-2 cat /var/log/httpd/access_log)
-check_contains "the access log shows the NLB node's private address ($node_ip)" "$node_ip:" "$logs"
+# Only what came after: the requests through the endpoint (GETs; a health check sends none).
+logs=$(on jh-Custom-WEB-1 tail -n +"$((web1_before + 1))" /var/log/httpd/access_log; on jh-Custom-WEB-2 tail -n +"$((web2_before + 1))" /var/log/httpd/access_log)
+check_equal "the access logs show the 11 requests, all from the NLB node's private address ($node_ip)" "11" \
+    "$(grep -c "^$node_ip:[0-9]*: url:/\$" <<<"$logs")"
 jh_private=$(ec2 describe-instances --filters Name=tag:Name,Values=jh-EC2 --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text)
 check_not "… never jh-EC2's own address ($jh_private)" grep -q "^$jh_private:" <<<"$logs"
 check_equal "tcpdump in the region sees none of it (private paths only)" "0" "$(region_sees on jh-EC2 curl -s -m 5 "$dns")"

@@ -165,3 +165,34 @@ TEST_CASE("a service that accepts every endpoint, and its private DNS name answe
     m.delete_endpoint_service(service.id);
     CHECK(m.endpoint_services().empty());
 }
+
+TEST_CASE("review fixes: private DNS names lower-cased, wildcards and AWS's domain refused, conflicts, zones kept, Gateway type") {
+    Lab lab;
+    auto& m = lab.m;
+    const auto& s = m.create_endpoint_service("", {lab.lb}, false, "Api.Example.COM", {}, "t");
+    const std::string id = s.id, name = s.service_name;
+    CHECK(s.private_dns_name == "api.example.com");
+    for (const char* bad : {"*.example.com", "s3.ap-northeast-2.amazonaws.com", "amazonaws.com"})
+        CHECK(refusal([&] { m.create_endpoint_service("", {lab.other_lb}, false, bad, {}, "t"); }) == "InvalidParameter");
+    // A second service with the same private DNS name: its endpoint in the same VPC conflicts.
+    const std::string other = m.create_endpoint_service("", {lab.other_lb}, false, "api.example.com", {}, "t").service_name;
+    const routing::VpcEndpoint e = lab.connect(name);  // a copy: the endpoints below move the model's
+    CHECK(lab.answer(1, "api.example.com") == std::vector<std::uint32_t>{m.network_interface(e.network_interface_ids[0]).private_ip});
+    CHECK(refusal([&] { m.create_interface_endpoint("", lab.consumer, other, {lab.consumer_c}, {}, true, "", {}, "t"); }) == "InvalidParameter");
+    CHECK(m.create_interface_endpoint("", lab.consumer, other, {lab.consumer_c}, {}, false, "", {}, "t").state == "available");
+    // The load balancer of a zone with a connected endpoint cannot leave the service.
+    routing::VpcModel::EndpointServiceChange change;
+    change.add_load_balancers = {};
+    change.remove_load_balancers = {lab.lb};
+    const std::string third = m.create_load_balancer("", "third", "network", "internal", {{lab.provider_c, "", std::nullopt}}, {}, "t").id;
+    change.add_load_balancers = {third};
+    CHECK(refusal([&] { m.modify_endpoint_service(id, change); }) == "InvalidParameter");
+    CHECK(m.endpoint_service(id).network_load_balancer_arns == std::vector<std::string>{lab.lb});
+    // A Gateway endpoint to an endpoint service: the type does not match (not "does not exist").
+    CHECK(refusal([&] { m.create_gateway_endpoint("", lab.consumer, name, {}, "", {}, "t"); }) == "InvalidParameter");
+    // A notification on an endpoint goes with it.
+    m.create_connection_notification("", e.id, "arn:aws:sns:ap-northeast-2:123456789012:events", {"Accept"});
+    CHECK(m.connection_notifications().size() == 1);
+    m.delete_vpc_endpoint(e.id);
+    CHECK(m.connection_notifications().empty());
+}

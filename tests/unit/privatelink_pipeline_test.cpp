@@ -185,3 +185,52 @@ TEST_CASE("privatelink: with proxy protocol v2 the target's stream starts with t
     REQUIRE(again.sent.size() == 1);
     CHECK(seq_of(again.sent[0].packet()) == isn + 1 + header);
 }
+
+TEST_CASE("privatelink: TCP only; a rejected endpoint whose service is gone still sends nothing anywhere") {
+    PrivateLinkLab lab;
+    lab.accept();
+    CHECK(dropped(lab.from_host(lab.consumer, test::build_packet({17, lab.priv_ip, lab.eni_ip, 5353, 80})), DropReason::privatelink_not_tcp));
+    lab.m.reject_endpoint_connection(lab.m.find_endpoint_service(lab.service)->id, lab.endpoint);
+    lab.m.delete_endpoint_service(lab.m.find_endpoint_service(lab.service)->id);
+    lab.recompile();
+    for (std::uint16_t port : {80, 443}) {
+        const auto out = lab.from_host(lab.consumer, segment(lab.priv_ip, lab.eni_ip, 40010, port, syn, 1, 0));
+        CHECK(out.sent.empty());  // never to the region, as an AWS service's endpoint would send it
+        CHECK(dropped(out, DropReason::privatelink_not_accepted));
+    }
+}
+
+TEST_CASE("proxy protocol v2 without PrivateLink: a header with no TLV, the client's window, acknowledgments shifted back") {
+    PrivateLinkLab lab(true);
+    // A client in the provider's own VPC (the public instance, 2a) to the node in 2a (cross-zone on: the
+    // targets are in 2c): not through an endpoint.
+    lab.m.set_load_balancer_attribute(lab.lb, "load_balancing.cross_zone.enabled", "true");
+    lab.recompile();
+    const auto& a = lab.m.network_interface(lab.m.load_balancer(lab.lb).network_interface_ids[0]);
+    auto open = lab.from_host(lab.pub_host, segment(lab.pub_ip, a.private_ip, 41000, 80, syn, 500, 0));
+    REQUIRE(open.sent.size() == 1);
+    const PortIndex target = open.sent[0].port;
+    const auto in = test::tuple_of(open.sent[0].packet());
+    CHECK(in.source == lab.pub_ip);  // instance targets keep the client's address
+    auto client_ack = segment(lab.pub_ip, a.private_ip, 41000, 80, ack, 501, 9001);
+    wire::store_be16(client_ack.data() + 34, 1234);  // the client's window
+    wire::store_be16(client_ack.data() + 36, 0);
+    wire::store_be16(client_ack.data() + 36, test::l4_checksum_of(client_ack));
+    auto first = lab.from_host(lab.pub_host, client_ack);
+    REQUIRE(first.sent.size() == 2);
+    const auto h = first.sent[0].packet();
+    const std::size_t header = endpoints::proxy_v2_header_length(0);
+    REQUIRE(h.size() == 40 + header);
+    CHECK(test::verify_checksums(h).empty());
+    CHECK(wire::load_be16(h.data() + 34) == 1234);
+    CHECK(wire::load_be16(h.data() + 40 + 14) == 12);  // addresses only: no TLV
+    CHECK(wire::load_be32(h.data() + 40 + 16) == lab.pub_ip);
+    CHECK(wire::load_be32(h.data() + 40 + 20) == a.private_ip);
+    CHECK(seq_of(first.sent[1].packet()) == 501 + header);
+    // The target's acknowledgment of the header and 10 bytes reaches the client as 10 bytes acknowledged.
+    auto back = lab.from_host(target, segment(in.destination, lab.pub_ip, 8080, 41000, ack, 9001, static_cast<std::uint32_t>(501 + header + 10)));
+    REQUIRE(back.sent.size() == 1);
+    CHECK(back.sent[0].port == lab.pub_host);
+    CHECK(ack_of(back.sent[0].packet()) == 511);
+    CHECK(test::verify_checksums(back.sent[0].packet()).empty());
+}

@@ -75,7 +75,8 @@ json create_service(const Request& params, RouterState& state) {
                        "GatewayLoadBalancerArns");
     for (const auto& t : list_param(params, "SupportedIpAddressTypes"))
         if (t != "ipv4") throw ApiError("InvalidParameter", "This lab's endpoint services are IPv4 only, not '" + t + "'", "SupportedIpAddressTypes");
-    const bool acceptance = bool_param(params, "AcceptanceRequired").value_or(false);  // an omitted boolean is false
+    // Acceptance is required unless turned off, as the console's default is.
+    const bool acceptance = bool_param(params, "AcceptanceRequired").value_or(true);
     const auto tags = tags_for(params, "vpc-endpoint-service");
     return state.commit([&](routing::VpcModel& next) {
         const auto& s = next.create_endpoint_service("", arns, acceptance, string_param(params, "PrivateDnsName"), tags, now_iso8601());
@@ -139,13 +140,16 @@ json describe_permissions(const Request& params, RouterState& state) {
 
 json modify_permissions(const Request& params, RouterState& state) {
     const auto add = list_param(params, "AddAllowedPrincipals"), remove = list_param(params, "RemoveAllowedPrincipals");
+    const std::string id = service_id_param(params);
+    std::vector<std::string> had;
+    for (const auto& p : state.model->endpoint_service(id).allowed_principals) had.push_back(p.principal);
     return state.commit([&](routing::VpcModel& next) {
-        const std::string id = service_id_param(params);
         next.modify_endpoint_service_permissions(id, add, remove);
-        json added = json::array();
+        json added = json::array();  // those this call added (one allowed already is not added again)
         const auto& s = next.endpoint_service(id);
         for (const auto& p : s.allowed_principals)
-            if (std::find(add.begin(), add.end(), p.principal) != add.end()) added.push_back(principal_json(s, p));
+            if (std::find(add.begin(), add.end(), p.principal) != add.end() && std::find(had.begin(), had.end(), p.principal) == had.end())
+                added.push_back(principal_json(s, p));
         return json{{"AddedPrincipals", added}, {"ReturnValue", true}};
     });
 }
@@ -186,14 +190,11 @@ json answer_connections(const Request& params, RouterState& state, bool accept) 
 json accept_connections(const Request& params, RouterState& state) { return answer_connections(params, state, true); }
 json reject_connections(const Request& params, RouterState& state) { return answer_connections(params, state, false); }
 
-json notification_json(const routing::VpcModel& m, const routing::ConnectionNotification& n) {
+json notification_json(const routing::ConnectionNotification& n) {
     json j = {{"ConnectionNotificationId", n.id}, {"ConnectionNotificationType", "Topic"}, {"ConnectionNotificationArn", n.arn},
               {"ConnectionEvents", n.events}, {"ConnectionNotificationState", "Enabled"}};
     if (!n.service_id.empty()) j["ServiceId"] = n.service_id;
-    if (!n.vpc_endpoint_id.empty()) {
-        j["VpcEndpointId"] = n.vpc_endpoint_id;
-        j["ServiceName"] = m.vpc_endpoint(n.vpc_endpoint_id).service_name;
-    }
+    if (!n.vpc_endpoint_id.empty()) j["VpcEndpointId"] = n.vpc_endpoint_id;
     return j;
 }
 
@@ -201,7 +202,7 @@ json create_notification(const Request& params, RouterState& state) {
     return state.commit([&](routing::VpcModel& next) {
         const auto& n = next.create_connection_notification(string_param(params, "ServiceId"), string_param(params, "VpcEndpointId"),
                                                             string_param(params, "ConnectionNotificationArn"), list_param(params, "ConnectionEvents"));
-        return json{{"ConnectionNotification", notification_json(next, n)}};
+        return json{{"ConnectionNotification", notification_json(n)}};
     });
 }
 
@@ -209,9 +210,12 @@ json describe_notifications(const Request& params, RouterState& state) {
     const auto& m = *state.model;
     json out = json::array();
     const std::string wanted = string_param(params, "ConnectionNotificationId");
+    if (!wanted.empty() && std::none_of(m.connection_notifications().begin(), m.connection_notifications().end(),
+                                        [&](const auto& n) { return n.id == wanted; }))
+        throw ApiError("InvalidConnectionNotification", "The connection notification '" + wanted + "' does not exist", "ConnectionNotificationId");
     for (const auto& n : m.connection_notifications()) {
         if (!wanted.empty() && n.id != wanted) continue;
-        json j = notification_json(m, n);
+        json j = notification_json(n);
         if (matches_filters(j, params)) out.push_back(std::move(j));
     }
     return {{"ConnectionNotificationSet", out}};

@@ -14,9 +14,9 @@ void create_endpoint_service(ResourceContext& c) {
         props.fail("GatewayLoadBalancerArns", "Gateway load balancers are not available in this lab; an endpoint service fronts network load balancers");
     for (const auto& t : props.strings("SupportedIpAddressTypes"))
         if (t != "ipv4") props.fail("SupportedIpAddressTypes", "this lab's endpoint services are IPv4 only, not '" + t + "'");
-    // An omitted AcceptanceRequired is false, as EC2 reads an omitted boolean.
+    // An omitted AcceptanceRequired requires acceptance, as the API's (and the console's) default does.
     const auto& s = c.model.create_endpoint_service(c.resource.logical_id, props.strings("NetworkLoadBalancerArns"),
-                                                    props.boolean("AcceptanceRequired").value_or(false), "", props.tags(), router::ec2::now_iso8601());
+                                                    props.boolean("AcceptanceRequired").value_or(true), "", props.tags(), router::ec2::now_iso8601());
     // Ref and Fn::GetAtt ServiceId are the service's ID (AWS::EC2::VPCEndpointService, "Return values").
     c.set_ref(s.id);
     c.set_att("ServiceId", s.id);
