@@ -519,6 +519,7 @@ public:
     void modify_endpoint_service(const std::string& service_id, const EndpointServiceChange& change);
     // Refused (ExistingVpcEndpointConnections) while an endpoint is pendingAcceptance or available.
     void delete_endpoint_service(const std::string& service_id);
+    void check_delete_endpoint_service(const std::string& service_id) const;
     // ModifyVpcEndpointServicePermissions: "*" or IAM ARNs (arn:aws:iam::<12 digits>:root|user/…|role/…).
     void modify_endpoint_service_permissions(const std::string& service_id, const std::vector<std::string>& add,
                                              const std::vector<std::string>& remove);

@@ -177,7 +177,7 @@ void VpcModel::modify_endpoint_service(const std::string& service_id, const Endp
     if (change.remove_private_dns_name) m.private_dns_name.clear();
 }
 
-void VpcModel::delete_endpoint_service(const std::string& service_id) {
+void VpcModel::check_delete_endpoint_service(const std::string& service_id) const {
     const EndpointService& s = endpoint_service(service_id);
     // PrivateLink Guide, "Delete an endpoint service": endpoints still connected (pending acceptance or
     // available) must be rejected or deleted first.
@@ -186,7 +186,11 @@ void VpcModel::delete_endpoint_service(const std::string& service_id) {
             throw ApiError("ExistingVpcEndpointConnections", "Service has existing active VPC Endpoint connections: " + e.id + " is " + e.state +
                                                                  " (reject it with reject-vpc-endpoint-connections, or delete it, first)",
                            "ServiceIds");
-    const std::string id = s.id;
+}
+
+void VpcModel::delete_endpoint_service(const std::string& service_id) {
+    check_delete_endpoint_service(service_id);
+    const std::string id = endpoint_service(service_id).id;
     std::erase_if(connection_notifications_, [&](const ConnectionNotification& n) { return n.service_id == id; });
     std::erase_if(endpoint_services_, [&](const EndpointService& x) { return x.id == id; });
 }

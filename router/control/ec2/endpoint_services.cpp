@@ -108,24 +108,8 @@ json modify_service(const Request& params, RouterState& state) {
 // Per service: those that cannot go are listed as Unsuccessful, the others deleted (EC2 API reference,
 // "DeleteVpcEndpointServiceConfigurations").
 json delete_services(const Request& params, RouterState& state) {
-    const auto ids = list_param(params, "ServiceIds");
-    json unsuccessful = json::array();
-    std::vector<std::string> deletable;
-    for (const auto& id : ids) {
-        try {
-            routing::VpcModel trial = *state.model;
-            trial.delete_endpoint_service(id);
-            if (std::find(deletable.begin(), deletable.end(), id) == deletable.end()) deletable.push_back(id);
-        } catch (const ApiError& e) {
-            unsuccessful.push_back({{"Error", {{"Code", e.code()}, {"Message", e.what()}}}, {"ResourceId", id}});
-        }
-    }
-    if (!deletable.empty())
-        state.commit([&](routing::VpcModel& next) {
-            for (const auto& id : deletable) next.delete_endpoint_service(id);
-            return 0;
-        });
-    return {{"Unsuccessful", unsuccessful}};
+    return per_resource(state, list_param(params, "ServiceIds"), [](const routing::VpcModel& m, const std::string& id) { m.check_delete_endpoint_service(id); },
+                        [](routing::VpcModel& next, const std::string& id) { next.delete_endpoint_service(id); });
 }
 
 json describe_permissions(const Request& params, RouterState& state) {
@@ -170,22 +154,10 @@ json describe_connections(const Request& params, RouterState& state) {
 json answer_connections(const Request& params, RouterState& state, bool accept) {
     const std::string service = service_id_param(params);
     state.model->endpoint_service(service);
-    json unsuccessful = json::array();
-    std::vector<std::string> done;
-    for (const auto& id : list_param(params, "VpcEndpointIds")) {
-        try {
-            state.model->check_endpoint_connection(service, id, accept);
-            if (std::find(done.begin(), done.end(), id) == done.end()) done.push_back(id);
-        } catch (const ApiError& e) {
-            unsuccessful.push_back({{"Error", {{"Code", e.code()}, {"Message", e.what()}}}, {"ResourceId", id}});
-        }
-    }
-    if (!done.empty())
-        state.commit([&](routing::VpcModel& next) {
-            for (const auto& id : done) accept ? next.accept_endpoint_connection(service, id) : next.reject_endpoint_connection(service, id);
-            return 0;
-        });
-    return {{"Unsuccessful", unsuccessful}};
+    return per_resource(
+        state, list_param(params, "VpcEndpointIds"),
+        [&](const routing::VpcModel& m, const std::string& id) { m.check_endpoint_connection(service, id, accept); },
+        [&](routing::VpcModel& next, const std::string& id) { accept ? next.accept_endpoint_connection(service, id) : next.reject_endpoint_connection(service, id); });
 }
 json accept_connections(const Request& params, RouterState& state) { return answer_connections(params, state, true); }
 json reject_connections(const Request& params, RouterState& state) { return answer_connections(params, state, false); }
@@ -222,22 +194,14 @@ json describe_notifications(const Request& params, RouterState& state) {
 }
 
 json delete_notifications(const Request& params, RouterState& state) {
-    json unsuccessful = json::array();
-    std::vector<std::string> ids;
-    for (const auto& id : list_param(params, "ConnectionNotificationIds")) {
-        const auto& all = state.model->connection_notifications();
-        if (std::none_of(all.begin(), all.end(), [&](const auto& n) { return n.id == id; }))
-            unsuccessful.push_back({{"Error", {{"Code", "InvalidConnectionNotification"}, {"Message", "The connection notification '" + id + "' does not exist"}}},
-                                    {"ResourceId", id}});
-        else if (std::find(ids.begin(), ids.end(), id) == ids.end())
-            ids.push_back(id);
-    }
-    if (!ids.empty())
-        state.commit([&](routing::VpcModel& next) {
-            for (const auto& id : ids) next.delete_connection_notification(id);
-            return 0;
-        });
-    return {{"Unsuccessful", unsuccessful}};
+    return per_resource(
+        state, list_param(params, "ConnectionNotificationIds"),
+        [](const routing::VpcModel& m, const std::string& id) {
+            const auto& all = m.connection_notifications();
+            if (std::none_of(all.begin(), all.end(), [&](const auto& n) { return n.id == id; }))
+                throw ApiError("InvalidConnectionNotification", "The connection notification '" + id + "' does not exist");
+        },
+        [](routing::VpcModel& next, const std::string& id) { next.delete_connection_notification(id); });
 }
 
 }  // namespace

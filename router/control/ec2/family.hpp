@@ -81,6 +81,29 @@ json describe_by(const Items& items, const Request& params, const char* ids_para
     return out;
 }
 
+// EC2's answer per resource (DeleteVpcEndpoints, AcceptVpcEndpointConnections, …): each ID that
+// `check(model, id)` refuses (throwing ApiError) is listed as Unsuccessful with its error; the others, each
+// once, go to `apply(next, id)` in one commit.
+template <class Check, class Apply>
+json per_resource(RouterState& state, const std::vector<std::string>& ids, Check check, Apply apply) {
+    json unsuccessful = json::array();
+    std::vector<std::string> done;
+    for (const auto& id : ids) {
+        try {
+            check(static_cast<const routing::VpcModel&>(*state.model), id);
+            if (std::find(done.begin(), done.end(), id) == done.end()) done.push_back(id);
+        } catch (const ApiError& e) {
+            unsuccessful.push_back({{"Error", {{"Code", e.code()}, {"Message", e.what()}}}, {"ResourceId", id}});
+        }
+    }
+    if (!done.empty())
+        state.commit([&](routing::VpcModel& next) {
+            for (const auto& id : done) apply(next, id);
+            return 0;
+        });
+    return {{"Unsuccessful", unsuccessful}};
+}
+
 // Resources named by their `id` member (VPCs, subnets, …).
 template <class Items, class ToJson>
 json describe(const Items& items, const Request& params, const char* ids_param, const char* not_found_code,

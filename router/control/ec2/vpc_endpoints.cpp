@@ -133,22 +133,8 @@ json modify_vpc_endpoint(const Request& params, RouterState& state) {
 json delete_vpc_endpoints(const Request& params, RouterState& state) {
     const auto ids = list_param(params, "VpcEndpointIds");
     if (ids.empty()) throw ApiError("MissingParameter", "The request must contain the parameter VpcEndpointId", "VpcEndpointIds");
-    json unsuccessful = json::array();
-    std::vector<std::string> deletable;
-    for (const auto& id : ids) {
-        try {
-            state.model->vpc_endpoint(id);
-            if (std::find(deletable.begin(), deletable.end(), id) == deletable.end()) deletable.push_back(id);
-        } catch (const ApiError& e) {
-            unsuccessful.push_back({{"Error", {{"Code", e.code()}, {"Message", e.what()}}}, {"ResourceId", id}});
-        }
-    }
-    if (!deletable.empty())
-        state.commit([&](routing::VpcModel& next) {
-            for (const auto& id : deletable) next.delete_vpc_endpoint(id);
-            return 0;
-        });
-    return {{"Unsuccessful", unsuccessful}};
+    return per_resource(state, ids, [](const routing::VpcModel& m, const std::string& id) { m.vpc_endpoint(id); },
+                        [](routing::VpcModel& next, const std::string& id) { next.delete_vpc_endpoint(id); });
 }
 
 json service_detail_json(const RouterState& state, const endpoints::RegionService& svc) {
