@@ -131,7 +131,11 @@ wait "$pinger"
 check_contains "no loss during the launches" " 0% packet loss" "$(cat "$ping_log")"
 worst=$(grep -o 'time=[0-9.]*' "$ping_log" | cut -d= -f2 | sort -n | tail -1)
 echo "# worst RTT during 20 launches: ${worst} ms"
-check "no RTT above 20 ms during the launches" awk -v w="$worst" 'BEGIN { exit !(w < 20) }'
+# A loop that waited on namespace work would hold frames at every one of the 20 launches; a busy 2-core
+# machine delays the odd reply by itself (a CI run saw one of 29 ms). So: at most 3 replies above 20 ms.
+slow=$(grep -o 'time=[0-9.]*' "$ping_log" | cut -d= -f2 | awk '$1 >= 20' | wc -l)
+echo "# replies above 20 ms: $slow of 400"
+check "at most 3 of 400 RTTs above 20 ms during the 20 launches (not one per launch)" test "$slow" -le 3
 
 # What a student types wrong, and a rename.
 check_contains "a mistyped command gets a suggestion" "did you mean describe-instances" "$(ec2 describe-instance 2>&1)"
