@@ -114,8 +114,11 @@ check_equal "nothing of the stack is left" "" "$(stack_leftovers "$s")"
 s=$(new_stack ov)
 check "the overlap lab comes up (three VPCs of 10.10.0.0/16, the service and endpoints from the template)" \
     "$VPCLAB" up "$SOURCE_DIR/tests/netns/privatelink-overlap-lab.yaml" --stack-name "$s" --health-check-speedup 10
+# The helper is copied into each target's own /tmp through stdin: an instance sees the host's tree, but not
+# the host's /tmp, where a CI checkout (and so the helper) may live.
 for t in Target1 Target2; do
-    on "$t" "$PROXY_V2_SERVER" 8080 50 120 >"/tmp/$s-$t.out" 2>&1 &
+    on "$t" sh -c 'cat >/tmp/proxy_v2_server && chmod +x /tmp/proxy_v2_server && exec /tmp/proxy_v2_server 8080 50 120' \
+        <"$PROXY_V2_SERVER" >"/tmp/$s-$t.out" 2>&1 &
     background_pids+=($!)
 done
 tg=$(elbv2 describe-target-groups --names overlap-tg --query 'TargetGroups[0].TargetGroupArn' --output text)
