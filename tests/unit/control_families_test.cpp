@@ -1163,7 +1163,9 @@ TEST_CASE("endpoint services by calls: the configuration's shape, the consumer's
         {"RejectVpcEndpointConnections", {{"ServiceId", "vpce-svc-00000000000000000"}, {"VpcEndpointIds", {e}}}},
         {"DeleteLoadBalancer", {{"LoadBalancerArn", lb}}},
     };
-    for (const auto& [action, params] : refused) {
+    for (const auto& entry : refused) {
+        const std::string& action = entry.first;  // not a structured binding: clang's lambdas (CAPTURE) cannot capture one
+        const nlohmann::json& params = entry.second;
         CAPTURE(action);
         CAPTURE(params.dump());
         CHECK(lab.call(action, params)["ok"] == false);

@@ -59,7 +59,8 @@ TEST_CASE("the sequence shift keeps checksums right, wraps around 2^32, and move
     const std::pair<std::uint32_t, std::uint32_t> cases[] = {
         {start + 54 + 100, start + 100}, {start + 54, start}, {start + 10, start}, {start, start}, {0x30, 0xfffffffa}, {start - 5, start - 5}, {0, start}, {start - 0x10000, start - 0x10000},
     };
-    for (const auto& [sent, seen] : cases) {
+    for (const auto& c : cases) {
+        const std::uint32_t sent = c.first, seen = c.second;  // not a structured binding: CAPTURE's lambda takes it
         auto p = test::build_tcp_segment(0x14140006, 0x14140004, 8080, 1024, 0x10, 0);
         wire::store_be32(p.data() + 28, sent);
         wire::store_be16(p.data() + 36, 0);
