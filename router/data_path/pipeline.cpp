@@ -305,6 +305,11 @@ void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std:
     send(gc, target, g, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
 }
 
+// A load balancer node's port (a port can outlive its node from one snapshot to the next).
+bool is_load_balancer_node(const Context& c, PortIndex port) {
+    return c.snap.is_eni(port) && c.snap.port(port).load_balancer_node != routing::no_port;
+}
+
 // Where a client's packet meets a load balancer: a node's own address, or an interface endpoint's ENI of the
 // load balancer's endpoint service (PrivateLink), which carries it to the node of its zone.
 struct Entrance {
@@ -433,8 +438,7 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
 void into_privatelink(Context& c, Frame& f, PortIndex eni) {
     const routing::PortInfo& e = c.snap.port(eni);
     const PortIndex node = e.privatelink_node;
-    if (!c.snap.is_eni(node) || c.snap.port(node).load_balancer_node == routing::no_port)
-        return c.sink.drop(eni, c.frame, DropReason::privatelink_not_accepted);
+    if (!is_load_balancer_node(c, node)) return c.sink.drop(eni, c.frame, DropReason::privatelink_not_accepted);
     // PrivateLink Guide, "Create a service powered by AWS PrivateLink", considerations: TCP traffic only.
     const L4Facts l4 = l4_facts(f.ip);
     if (!l4.ok || l4.protocol != 6) return c.sink.drop(eni, c.frame, DropReason::privatelink_not_tcp);
@@ -450,6 +454,15 @@ const TranslatedConnection* load_balanced_reply(Context& c, const Frame& f) {
                                             l4.destination_port, l4.flags, c.flows.now);
 }
 
+// A target's answer leaving for node `node_port`: the target's groups, and both subnets' ACLs when the node
+// is in another subnet. False: dropped (and counted).
+bool target_may_reach_node(Context& c, const Frame& f, PortIndex node_port) {
+    const std::uint32_t node_subnet = c.snap.port(node_port).subnet;
+    const bool other_subnet = c.snap.port(c.ingress).subnet != node_subnet;
+    if (!may_leave(c, f, other_subnet)) return false;
+    return !other_subnet || network_acl_passes(c, f, node_subnet, true, node_port);
+}
+
 // A target's answer on a PrivateLink connection: out through the target's groups (and its subnet's ACL when
 // the node is in another subnet), through the node to the endpoint's ENI in the consumer's VPC, and from the
 // ENI to the client; with a PROXY header in the stream, its acknowledgments are the client's again.
@@ -457,13 +470,8 @@ void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& 
     const PortIndex eni = conn.zone;
     const routing::PortInfo& e = c.snap.port(eni);
     const PortIndex node_port = e.privatelink_node;  // none once the endpoint is rejected
-    if (!c.snap.is_eni(node_port) || c.snap.port(node_port).load_balancer_node == routing::no_port)
-        return c.sink.drop(c.ingress, c.frame, DropReason::privatelink_not_accepted);
-    const routing::PortInfo& target = c.snap.port(c.ingress);
-    const routing::PortInfo& n = c.snap.port(node_port);
-    const bool other_subnet = target.subnet != n.subnet;
-    if (!may_leave(c, f, other_subnet)) return;
-    if (other_subnet && !network_acl_passes(c, f, n.subnet, true, node_port)) return;
+    if (!is_load_balancer_node(c, node_port)) return c.sink.drop(c.ingress, c.frame, DropReason::privatelink_not_accepted);
+    if (!target_may_reach_node(c, f, node_port)) return;
     const bool partial = f.vnet.needs_checksum();
     unshift_from_back(f, conn, partial);
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), e.ip, partial);
@@ -479,13 +487,10 @@ void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& 
 void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn) {
     if (c.snap.is_eni(conn.zone) && c.snap.port(conn.zone).privatelink) return back_through_privatelink(c, f, conn);
     const PortIndex node_port = conn.zone;
-    if (!c.snap.is_eni(node_port) || c.snap.port(node_port).load_balancer_node == routing::no_port)
-        return c.sink.drop(c.ingress, c.frame, DropReason::load_balancer_no_connection);
+    if (!is_load_balancer_node(c, node_port)) return c.sink.drop(c.ingress, c.frame, DropReason::load_balancer_no_connection);
+    if (!target_may_reach_node(c, f, node_port)) return;
     const routing::PortInfo& target = c.snap.port(c.ingress);
     const routing::PortInfo& n = c.snap.port(node_port);
-    const bool other_subnet = target.subnet != n.subnet;
-    if (!may_leave(c, f, other_subnet)) return;
-    if (other_subnet && !network_acl_passes(c, f, n.subnet, true, node_port)) return;
     // On through the internet gateway, the internet's 1500-byte MTU is met here and answered to the target
     // (quoting the packet as it sent it), so its path MTU discovery works through the load balancer.
     const routing::Decision d = c.snap.decide(node_port, n.ip, conn.client, f.ip.protocol(), conn.client_port);

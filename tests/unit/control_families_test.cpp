@@ -13,6 +13,7 @@
 #include "router/control/control_request.hpp"
 #include "router/control/ec2_actions.hpp"
 #include "router/lab/launcher_results.hpp"
+#include "endpoints/proxy_protocol.hpp"
 #include "router/load_balancing/health_checker.hpp"
 #include "router/template/template_loader.hpp"
 
@@ -1177,4 +1178,33 @@ TEST_CASE("endpoint services by calls: the configuration's shape, the consumer's
     CHECK(lab.ok("DescribeVpcEndpoints", {{"VpcEndpointIds", {e}}})["VpcEndpoints"][0]["State"] == "rejected");
     CHECK(lab.ok("DeleteVpcEndpointServiceConfigurations", {{"ServiceIds", {id}}})["Unsuccessful"].empty());
     CHECK(lab.ok("DescribeVpcEndpointServiceConfigurations")["ServiceConfigurations"].empty());
+}
+
+TEST_CASE("health checks with proxy protocol v2: an HTTP check's request starts with a LOCAL header") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    RecordingTaps taps;
+    const std::string web = run_one(lab, b.pub);
+    launched_ok(lab, web, taps);
+    const std::string tg = lab.ok("CreateTargetGroup", {{"Name", "tg"}, {"Protocol", "TCP"}, {"Port", "80"}, {"VpcId", b.vpc},
+                                                        {"HealthCheckProtocol", "HTTP"}, {"HealthCheckPath", "/health"}})["TargetGroups"][0]["TargetGroupArn"];
+    const std::string lb = lab.ok("CreateLoadBalancer", {{"Name", "web"}, {"Type", "network"}, {"Subnets", {b.pub}}})["LoadBalancers"][0]["LoadBalancerArn"];
+    lab.ok("CreateListener", {{"LoadBalancerArn", lb}, {"Protocol", "TCP"}, {"Port", "80"}, {"DefaultActions", {{{"Type", "forward"}, {"TargetGroupArn", tg}}}}});
+    lab.ok("RegisterTargets", {{"TargetGroupArn", tg}, {"Targets", {{{"Id", web}}}}});
+    HealthChecker checker;
+    FlowState flows(256, 1024);
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    ProbeSink sink;
+    auto request_after_tick = [&](std::uint64_t ms) {
+        checker.tick(lab.state, flows, scratch, sink, ms, 1'000'000 + static_cast<std::int64_t>(ms / 1000));
+        for (std::size_t i = 0; i < HealthProbes::slots; ++i)
+            if (flows.health_probes[i].phase == HealthProbe::Phase::syn_sent) return std::string(flows.health_probes[i].request);
+        return std::string("no probe");
+    };
+    CHECK(request_after_tick(0).rfind("GET /health HTTP/1.1\r\n", 0) == 0);  // without proxy protocol: the request alone
+    lab.ok("ModifyTargetGroupAttributes", {{"TargetGroupArn", tg}, {"Attributes", {{{"Key", "proxy_protocol_v2.enabled"}, {"Value", "true"}}}}});
+    const std::string with_header = request_after_tick(60'000);
+    REQUIRE(with_header.size() > 16);
+    CHECK(with_header.substr(0, 16) == std::string(endpoints::proxy_v2_local_header()));
+    CHECK(with_header.rfind("GET /health HTTP/1.1\r\n", 16) == 16);
 }
