@@ -82,6 +82,10 @@ private:
             if (auto it = options_.parameters.find(name); it != options_.parameters.end()) raw = it->second;
             else if (const Node* d = decl.find("Default"); d && d->is_scalar()) raw = d->scalar;
 
+            if (raw && raw->size() > max_parameter_value_bytes)
+                fail(decl.where(), "", "",
+                     "parameter " + name + ": its value is " + std::to_string(raw->size()) + " bytes; a parameter value is at most " +
+                         std::to_string(max_parameter_value_bytes) + " bytes (CloudFormation's quota)");
             if (raw) {
                 if (const Node* allowed = decl.find("AllowedValues"); allowed && allowed->is_list()) {
                     bool ok = false;
@@ -206,6 +210,7 @@ private:
         ctx.file = options_.file_name;
         ctx.resource = label(r);
         ctx.region = options_.region;
+        ctx.budget = &build_budget_;
         ctx.ref = [this](const std::string& name) -> std::optional<Node> {
             if (auto it = parameters_.find(name); it != parameters_.end()) return it->second;
             if (name == "AWS::Region") return Node::make_scalar(options_.region, 0);
@@ -286,6 +291,7 @@ private:
     std::vector<ResourceEntry> resources_;
     LoadedLab lab_;
     std::map<std::string, InstanceSite> instance_sites_;  // by instance ID
+    std::size_t build_budget_ = max_built_template_bytes;  // what the template's intrinsics may still build
 };
 
 }  // namespace

@@ -44,6 +44,11 @@ void create_instance(ResourceContext& c) {
     if (props.get("UserData")) {
         // CloudFormation passes UserData base64-encoded (Fn::Base64), and so does EC2's API: kept as given.
         launch.user_data = props.string("UserData", false);
+        // EC2 User Guide, "Run commands when you launch an EC2 instance with user data input": user data is
+        // limited to 16 KB in raw form, before it is base64-encoded.
+        if (const auto raw = instance::base64_decode(launch.user_data); raw && raw->size() > instance::max_user_data_bytes)
+            props.fail("UserData", "is " + std::to_string(raw->size()) + " bytes before base64; EC2 limits user data to " +
+                                       std::to_string(instance::max_user_data_bytes) + " bytes");
         c.lab.skipped.push_back(user_data_note(c.resource.logical_id, launch.user_data));
     }
     if (const Node* options = props.get("MetadataOptions")) {
