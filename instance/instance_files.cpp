@@ -1,6 +1,8 @@
 // An instance's own files (Amazon Linux 2's defaults) and UserData's actions carried out on them, as text.
 #include "instance/instance_files.hpp"
 
+#include <climits>
+
 #include <algorithm>
 #include <cctype>
 
@@ -169,6 +171,22 @@ private:
     void done(const UserDataAction& a, const std::string& what = "") {
         f_.outcome.emplace_back(a.line, "line " + std::to_string(a.line) + ": " + (what.empty() ? describe(a) : what));
     }
+    // Why the kernel would refuse `path` as a file name, as the shell reports it (path_resolution(7): a
+    // component longer than NAME_MAX, a path longer than PATH_MAX); nullptr when it may be used. The name is
+    // judged whole, as the bytes that would be used: a C string stops at a NUL, so a name with one could only
+    // be written cut short. The path's limit keeps room for where the instance's files live on the host
+    // (/run/vpclab/<stack>/<instance-id>, under 100 bytes).
+    static const char* unusable_name(const std::string& path) {
+        if (path.find('\0') != std::string::npos) return "a file name cannot contain a NUL byte";
+        if (path.size() >= PATH_MAX - 256) return "File name too long";
+        for (std::size_t at = 0; at < path.size();) {
+            const std::size_t end = std::min(path.find('/', at), path.size());
+            if (end - at > NAME_MAX) return "File name too long";
+            at = end + 1;
+        }
+        return nullptr;
+    }
+
     void failed(const UserDataAction& a, const std::string& why) {
         f_.outcome.emplace_back(a.line, "line " + std::to_string(a.line) + " failed: " + why);
     }
@@ -202,6 +220,7 @@ private:
 
     void edit(const UserDataAction& a) {
         auto it = f_.files.find(a.subject);
+        if (const char* why = unusable_name(a.subject)) return failed(a, "sed: can't read " + printable(a.subject) + ": " + why);
         if (it == f_.files.end()) return failed(a, "sed: can't read " + a.subject + ": No such file or directory");
         it->second.content = apply_edit(a, it->second.content);
         done(a);
@@ -237,6 +256,7 @@ private:
     }
 
     void write(const UserDataAction& a) {
+        if (const char* why = unusable_name(a.subject)) return failed(a, printable(a.subject) + ": " + why);
         if (f_.directories.count(a.subject)) return failed(a, a.subject + ": Is a directory");
         if (!directory_exists(parent_of(a.subject))) return failed(a, a.subject + ": No such file or directory");
         auto [it, made] = f_.files.try_emplace(a.subject, FileEntry{"", 0644, 0, 0});
@@ -246,6 +266,7 @@ private:
     }
 
     void make_directory(const UserDataAction& a) {
+        if (const char* why = unusable_name(a.subject)) return failed(a, "mkdir: cannot create directory '" + printable(a.subject) + "': " + why);
         if (f_.files.count(a.subject)) return failed(a, "mkdir: cannot create directory '" + a.subject + "': File exists");
         // mkdir -p: every missing parent too.
         for (std::string dir = a.subject; dir != "/" && !directory_exists(dir); dir = parent_of(dir)) {

@@ -508,15 +508,30 @@ UserDataScript parse_user_data(std::string_view script) {
     return std::move(p.out);
 }
 
+std::string printable(std::string_view text) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u == 0) out += "\\0";
+        else if ((u < 0x20 && c != '\t') || u == 0x7f) out += std::string("\\x") + hex[u >> 4] + hex[u & 15];
+        else out += c;
+    }
+    return out;
+}
+
 std::string describe(const UserDataAction& a) {
+    const std::string subject = printable(a.subject);
     switch (a.kind) {
-        case UserDataAction::Kind::set_password: return "set " + a.subject + "'s password";
-        case UserDataAction::Kind::edit_file: return "in " + a.subject + ": " + a.pattern + " → " + a.value + (a.global ? " (every match)" : "");
-        case UserDataAction::Kind::start_service: return "start " + a.subject;
-        case UserDataAction::Kind::enable_service: return "enable " + a.subject;
-        case UserDataAction::Kind::install_package: return "install " + a.subject + " (vpclab provides the server)";
-        case UserDataAction::Kind::write_file: return (a.append ? "append to " : "write ") + a.subject;
-        case UserDataAction::Kind::make_directory: return "make directory " + a.subject;
+        case UserDataAction::Kind::set_password: return "set " + subject + "'s password";
+        case UserDataAction::Kind::edit_file:
+            return "in " + subject + ": " + printable(a.pattern) + " → " + printable(a.value) + (a.global ? " (every match)" : "");
+        case UserDataAction::Kind::start_service: return "start " + subject;
+        case UserDataAction::Kind::enable_service: return "enable " + subject;
+        case UserDataAction::Kind::install_package: return "install " + subject + " (vpclab provides the server)";
+        case UserDataAction::Kind::write_file: return (a.append ? "append to " : "write ") + subject;
+        case UserDataAction::Kind::make_directory: return "make directory " + subject;
     }
     return "";
 }
@@ -525,7 +540,7 @@ std::vector<std::string> report(const UserDataScript& script) {
     std::vector<std::string> out;
     for (const auto& a : script.actions) out.push_back("line " + std::to_string(a.line) + ": " + describe(a));
     for (const auto& s : script.skipped)
-        out.push_back("line " + std::to_string(s.line) + " skipped" + (s.text.empty() ? "" : " (" + s.text + ")") + ": " + s.why);
+        out.push_back("line " + std::to_string(s.line) + " skipped" + (s.text.empty() ? "" : " (" + printable(s.text) + ")") + ": " + printable(s.why));
     return out;
 }
 

@@ -45,6 +45,10 @@ constexpr std::size_t max_user_data_bytes = 16 * 1024;
 // Never throws on any input (fuzzed); text over the limit yields one skipped "line 0".
 UserDataScript parse_user_data(std::string_view script);
 
+// Text of the script as a person may read it in a log or a terminal: a NUL as \0, other control bytes
+// (but tab) as \xHH.
+std::string printable(std::string_view text);
+
 // "set root's password", "in /etc/ssh/sshd_config: ^PasswordAuthentication no → PasswordAuthentication yes", …
 std::string describe(const UserDataAction& action);
 

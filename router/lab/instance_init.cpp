@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,6 +77,40 @@ bool set_read_only(const char* path, bool read_only) {
 // The directories that stay writable in the instance: its own, and the kernel's interfaces it needs.
 constexpr const char* writable_in_instance[] = {"/etc", "/var", "/root", "/home", "/tmp", "/run", "/dev", "/proc"};
 
+// The instance's own /dev (not the host's: a file one instance left in /dev/shm was another's to read, lay
+// outside its 256 MiB and outlived the lab): a directory on the instance's storage, so what is written there
+// counts in its bound and goes with it, holding the devices programs open (null, zero, full, random,
+// urandom, tty), the /proc/self/fd links, a /dev/shm (POSIX shared memory, semaphores) and a devpts of its
+// own at /dev/pts with /dev/ptmx, so that ssh sessions, script and tmux get terminals (devpts.rst:
+// "newinstance"; ptmx as a link to pts/ptmx).
+void make_own_dev(const InstanceViewPaths& paths) {
+    const std::string dev = paths.host_path("/dev").string();
+    must(::mkdir(dev.c_str(), 0755) == 0 || errno == EEXIST, "make the instance's /dev");
+    struct Device {
+        const char* name;
+        unsigned major, minor;
+    };
+    // Documentation/admin-guide/devices.txt: the memory devices (major 1) and the controlling terminal (5, 0).
+    for (const Device d : {Device{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}}) {
+        const std::string path = dev + "/" + d.name;
+        must(::mknod(path.c_str(), S_IFCHR | 0666, makedev(d.major, d.minor)) == 0 || errno == EEXIST, "make " + path);
+        must(::chmod(path.c_str(), 0666) == 0, "chmod " + path);  // mknod's mode is cut by the umask
+    }
+    for (const auto& [name, target] : {std::pair{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+                                       {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"}}) {
+        const std::string path = dev + "/" + name;
+        must(::symlink(target, path.c_str()) == 0 || errno == EEXIST, "link " + path);
+    }
+    for (const auto& [name, mode] : {std::pair{"pts", 0755u}, {"shm", 01777u}}) {
+        const std::string path = dev + "/" + name;
+        must((::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) && ::chmod(path.c_str(), mode) == 0, "make " + path);
+    }
+    must(::mount(dev.c_str(), "/dev", nullptr, MS_BIND, nullptr) == 0, "bind the instance's own /dev");
+    // The tty group (5) owns the terminals, as on Amazon Linux and Debian.
+    must(::mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5") == 0,
+         "mount the instance's own /dev/pts");
+}
+
 void make_namespaces(const InstanceInit& init) {
     const InstanceViewPaths paths = init.paths();
     tap::UniqueFd netns = tap::open_named_netns(init.netns);
@@ -92,6 +127,7 @@ void make_namespaces(const InstanceInit& init) {
     }
     for (const char* d : own_directories)
         must(::mount(paths.host_path(d).c_str(), d, nullptr, MS_BIND, nullptr) == 0, std::string("bind the instance's own ") + d);
+    make_own_dev(paths);
     must(::sethostname(init.hostname.data(), init.hostname.size()) == 0, "sethostname");
     {
         std::ofstream pid_file(paths.init_pid());

@@ -82,6 +82,14 @@ void mount_instance_storage(const InstanceViewPaths& paths) {
 }
 
 void write_instance_files(const InstanceViewPaths& paths, const instance::InstanceFiles& files) {
+    // A path is used as the bytes it is: one with a NUL would be cut short by the kernel (carry_out fails the
+    // UserData lines that name one, so none should come here).
+    auto whole = [](const std::string& path) {
+        if (path.find('\0') != std::string::npos) throw std::runtime_error("refusing a file name with a NUL byte: " + instance::printable(path));
+    };
+    for (const auto& [path, dir] : files.directories) whole(path);
+    for (const auto& path : files.hidden) whole(path);
+    for (const auto& [path, file] : files.files) whole(path);
     std::error_code ec;
     fs::create_directories(paths.dir, ec);
     if (ec) throw std::runtime_error("cannot create " + paths.dir.string() + ": " + ec.message());

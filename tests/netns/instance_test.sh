@@ -48,6 +48,22 @@ on jh-Custom-WEB-1 sh -c 'echo written inside > /tmp/mine'
 check_not "an instance's /tmp is its own" on jh-Custom-WEB-2 test -e /tmp/mine
 check_not "… and not the host's" test -e /tmp/mine
 
+# --- /dev: each instance's own, on its own storage (shared/repro/instance-dev-shm-shared.sh) ---
+on jh-Custom-WEB-2 sh -c "echo shm2 > /dev/shm/$stack-shm; touch /dev/$stack-dev"
+check_equal "a file written in /dev/shm is there for the instance that wrote it" "shm2" "$(on jh-Custom-WEB-2 cat "/dev/shm/$stack-shm")"
+check_not "… not in another instance's /dev/shm" on jh-Custom-WEB-1 test -e "/dev/shm/$stack-shm"
+check_not "… nor in the host's" test -e "/dev/shm/$stack-shm"
+check_not "a file made in an instance's /dev is not in another's" on jh-Custom-WEB-1 test -e "/dev/$stack-dev"
+check_not "… nor in the host's /dev" test -e "/dev/$stack-dev"
+check "… both are kept with the instance's files" sh -c "ls /run/vpclab/$stack/i-*/dev/shm/$stack-shm /run/vpclab/$stack/i-*/dev/$stack-dev"
+out=$(on jh-Custom-WEB-2 dd if=/dev/zero of=/dev/shm/fill bs=1M count=300 2>&1)
+check_contains "/dev/shm fills the instance's own 256 MiB, not the host's memory" "No space left on device" "$out"
+on jh-Custom-WEB-2 rm -f /dev/shm/fill
+check_equal "the devices programs open work in an instance (zero, urandom, null, full)" "4 4 0 No space left on device" \
+    "$(on jh-Custom-WEB-2 sh -c 'echo $(head -c 4 /dev/zero | wc -c) $(head -c 4 /dev/urandom | wc -c) $(wc -c </dev/null) "$(dd if=/dev/zero of=/dev/full bs=1 count=1 2>&1 | head -1 | sed "s/.*: //")"')"
+check_equal "an instance's /dev holds only its own devices" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" \
+    "$(on jh-Custom-WEB-1 ls /dev | tr '\n' ' ' | sed 's/ $//')"
+
 # --- instance metadata at 169.254.169.254: each instance's own answers, IMDSv1 and v2 ---
 imds=http://169.254.169.254/latest
 for who in jh-EC2 jh-Custom-WEB-1 jh-Custom-WEB-2; do
@@ -99,6 +115,8 @@ check_not "… the instance does not see it" on jh-EC2 test -e /etc/gshadow
 out=$(on jh-Custom-WEB-2 timeout 20 sshpass -p qwe123 ssh -o StrictHostKeyChecking=accept-new "root@$web1" 'hostname; cat /var/www/html/index.html' 2>&1)
 check_contains "ssh root@web1 from web 2 lands on web 1" "ip-${web1//./-}" "$out"
 check_contains "… and sees web 1's files" "Web Server 1" "$out"
+out=$(on jh-Custom-WEB-2 timeout 20 sshpass -p qwe123 ssh -tt -o StrictHostKeyChecking=accept-new "root@$web1" 'tty; ls /dev/pts' 2>&1)
+check_contains "ssh -tt gets a terminal from web 1's own devpts" "/dev/pts/0" "$out"
 check_equal "the host sees no new listener on 22 or 80" "$before_listeners" "$(host_listeners)"
 
 # --- UserData outside the subset, launched at runtime: the supported lines still take effect ---
@@ -156,6 +174,36 @@ check "terminate-instances" "$VPCLAB" ec2 wait instance-terminated --stack-name 
 check_not "… removes the instance's files" test -e "/run/vpclab/$stack/$id"
 check_contains "exec on it says it is terminated" "is terminated" "$(on partial true 2>&1)"
 
+# --- UserData naming files a shell could not use (shared/repro): those lines fail, the rest is done, the instance runs ---
+names="/tmp/$stack-names.sh"
+{
+    printf '#!/bin/bash\n'
+    printf 'echo x > /tmp/%s\n' "$(printf 'A%.0s' $(seq 300))"
+    printf 'echo y > /tmp/cut\0here\n'
+    printf 'mkdir -p /root/d\0x\n'
+    printf 'echo kept > /tmp/kept\n'
+} >"$names"
+id=$("$VPCLAB" ec2 run-instances --stack-name "$stack" --subnet-id "$subnet" --user-data "file://$names" \
+    --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=names}]' --query 'Instances[0].InstanceId' --output text)
+rm -f "$names"
+check "run-instances with UserData naming a 300-character file and a NUL runs" "$VPCLAB" ec2 wait instance-running --stack-name "$stack" --instance-ids "$id"
+log=$(on names cat /var/log/cloud-init-output.log)
+check_contains "… the 300-character name fails as a shell says" "line 2 failed: /tmp/AAAA" "$log"
+check_contains "… 'File name too long'" "AAA: File name too long" "$log"
+check_contains "… a name with a NUL fails, shown whole" 'line 3 failed: /tmp/cut\0here: a file name cannot contain a NUL byte' "$log"
+check_contains "… as does mkdir of one" "line 4 failed: mkdir: cannot create directory '/root/d\\0x'" "$log"
+check_equal "… the line after them was carried out" "kept" "$(on names cat /tmp/kept)"
+check_not "… and nothing was written under a name cut at the NUL" on names test -e /tmp/cut
+"$VPCLAB" ec2 terminate-instances --stack-name "$stack" --instance-ids "$id" >/dev/null
+check "… and is terminated" "$VPCLAB" ec2 wait instance-terminated --stack-name "$stack" --instance-ids "$id"
+stack3=$(new_stack nul)
+out=$("$VPCLAB" up "$SOURCE_DIR/tests/fuzz/regressions/template/template-userdata-nul-in-file-name.yaml" --stack-name "$stack3" 2>&1)
+check "a template whose UserData names files with a NUL comes up" test $? = 0
+check_contains "… up says which lines failed" 'line 3 failed: /tmp/\0: a file name cannot contain a NUL byte' "$out"
+check_equal "… and its instance runs, with the line that could be done done" "$(printf '\0\n' | od -c)" \
+    "$("$VPCLAB" exec --stack-name "$stack3" rp-evil-1 -- cat /tmp/nulcontent | od -c)"
+"$VPCLAB" down --stack-name "$stack3" >/dev/null
+
 # --- the first seed without its sed lines: password logins stay off, as the AMI ships sshd ---
 nosed="/tmp/$stack-nosed.yaml"
 grep -v 'sed -i' "$SOURCE_DIR/labs/endpoints-lab.yaml" >"$nosed"
@@ -179,7 +227,8 @@ check_contains "an instance whose init was killed is refused, never entered with
 pids=$(for ns in $(ip netns list | awk '{print $1}' | grep "^$stack-"); do ip netns pids "$ns"; done)
 check_contains "… and sshd and httpd run in the instances" "httpd" "$(for p in $pids; do cat /proc/$p/cmdline | tr '\0' ' '; echo; done)"
 "$VPCLAB" down --stack-name "$stack" >/dev/null
-check_equal "down leaves no leftovers" "" "$(stack_leftovers "$stack"; stack_leftovers "$stack2")"
+check_equal "down leaves no leftovers" "" "$(stack_leftovers "$stack"; stack_leftovers "$stack2"; stack_leftovers "$stack3")"
+check_not "… nor what an instance wrote in its /dev/shm" test -e "/dev/shm/$stack-shm"
 check_equal "… and no mount of theirs" "" "$(grep -E "/run/vpclab/($stack|$stack2)/" /proc/self/mountinfo)"
 left=""
 for p in $pids; do [ -e "/proc/$p/ns/net" ] && left="$left $p"; done  # a zombie has no namespaces left

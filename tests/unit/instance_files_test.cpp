@@ -184,3 +184,94 @@ TEST_CASE("password hashes: SHA-512 crypt as passwd writes them, salted afresh e
     CHECK(hash_password_with_salt("qwe123", a) == a);  // the hash carries its salt: checking a password
     CHECK(hash_password_with_salt("wrong", a) != a);
 }
+
+
+// ---- shared/repro ("Found when probed again"): names a shell could not use fail their line, not the instance. ----
+
+#include <fstream>
+#include <sstream>
+
+#include "instance/base64.hpp"
+#include "router/template/template_loader.hpp"
+
+namespace {
+// The UserData script of the one instance of tests/fuzz/regressions/template/NAME, as loaded from the template.
+std::string user_data_of_regression(const std::string& name) {
+    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/tests/fuzz/regressions/template/" + name);
+    std::stringstream text;
+    text << in.rdbuf();
+    vpclab::cfn::LoadOptions o;
+    o.file_name = name;
+    o.stack_name = "names";
+    const auto lab = vpclab::cfn::load_template(text.str(), o);
+    REQUIRE(lab.model->instances().size() == 1);
+    const auto script = base64_decode(lab.model->instances()[0].user_data);
+    REQUIRE(script);
+    return *script;
+}
+// No file or directory name the instance would get holds a NUL or a component over NAME_MAX.
+void check_names_usable(const InstanceFiles& f) {
+    auto usable = [](const std::string& path) {
+        if (path.find('\0') != std::string::npos) return false;
+        std::size_t longest = 0, run = 0;
+        for (const char c : path) run = c == '/' ? 0 : run + 1, longest = std::max(longest, run);
+        return longest <= 255;
+    };
+    for (const auto& [path, file] : f.files) CHECK_MESSAGE(usable(path), printable(path));
+    for (const auto& [path, dir] : f.directories) CHECK_MESSAGE(usable(path), printable(path));
+}
+}  // namespace
+
+TEST_CASE("regression: a NUL in a file name fails that line as it cannot be used whole, and the rest is carried out") {
+    // shared/repro: the line was accepted, then `up` failed as a whole (the name checked whole, written cut at the NUL).
+    const std::string script = user_data_of_regression("template-userdata-nul-in-file-name.yaml");
+    REQUIRE(script.find('\0') != std::string::npos);
+    const auto parsed = parse_user_data(script);
+    InstanceFiles f = fresh();
+    const InstanceFiles before = f;
+    carry_out(f, parsed, 20000, fake_hash);
+    const auto lines = what_became_of(f, parsed);
+    CHECK(lines == std::vector<std::string>{
+                       "line 2 skipped (echo x > /tmp/a\\0/../../../etc/shadow): writes /tmp/a\\0/../../../etc/shadow, outside the files vpclab gives an instance",
+                       "line 3 failed: /tmp/\\0: a file name cannot contain a NUL byte",
+                       "line 4 failed: mkdir: cannot create directory '/tmp/d\\0x': a file name cannot contain a NUL byte",
+                       "line 5 failed: /root/f\\0: a file name cannot contain a NUL byte",
+                       "line 8 failed: /tmp/ok\\0: a file name cannot contain a NUL byte",
+                       "line 9: write /tmp/nulcontent",
+                       "line 10 failed: mkdir: cannot create directory '/root/\\0': a file name cannot contain a NUL byte",
+                   });
+    // What the failed lines name was not made, not even cut at the NUL; the line that works did its work.
+    CHECK(f.files.at("/tmp/nulcontent").content == std::string("\0\n", 2));
+    CHECK_FALSE(f.has_file("/tmp/ok"));
+    CHECK_FALSE(f.has_file("/root/f"));
+    CHECK(f.directories.size() == before.directories.size());
+    CHECK(f.files.size() == before.files.size() + 1);
+    CHECK(f.files.at("/etc/shadow").content == before.files.at("/etc/shadow").content);
+    check_names_usable(f);
+}
+
+TEST_CASE("regression: a 300-character file name fails its line with the shell's \"File name too long\"") {
+    const std::string script = user_data_of_regression("template-userdata-300-char-file-name.yaml");
+    const auto parsed = parse_user_data(script);
+    InstanceFiles f = fresh();
+    carry_out(f, parsed, 20000, fake_hash);
+    const auto lines = what_became_of(f, parsed);
+    REQUIRE(!lines.empty());
+    for (const auto& line : lines) CAPTURE(line);
+    const std::string long_name = "/tmp/" + std::string(300, 'A');
+    CHECK(std::find(lines.begin(), lines.end(), "line 2 failed: " + long_name + ": File name too long") != lines.end());
+    CHECK_FALSE(f.has_file(long_name));
+    check_names_usable(f);
+
+    // At the bounds: a component of 255 bytes is a name, 256 is not; a path within the limit, and one past it.
+    InstanceFiles g = fresh();
+    const std::string ok = "/tmp/" + std::string(255, 'n'), too_long = "/tmp/" + std::string(256, 'n');
+    const std::string deep = "/tmp" + [] { std::string s; for (int i = 0; i < 15; ++i) s += "/" + std::string(250, 'd'); return s; }();
+    carry_out(g, parse_user_data("echo a > " + ok + "\necho b > " + too_long + "\nmkdir -p " + deep + "\nmkdir -p " + deep + "/" + std::string(100, 'e') + "\n"),
+              20000, fake_hash);
+    CHECK(g.files.at(ok).content == "a\n");
+    CHECK_FALSE(g.has_file(too_long));
+    CHECK(g.outcome.at(1).second == "line 2 failed: " + too_long + ": File name too long");
+    CHECK(g.directories.count(deep));
+    CHECK(g.outcome.at(3).second == "line 4 failed: mkdir: cannot create directory '" + deep + "/" + std::string(100, 'e') + "': File name too long");
+}
