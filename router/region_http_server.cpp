@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -16,6 +18,8 @@
 #include <sstream>
 #include <vector>
 
+#include "router/http_request_reader.hpp"
+#include "router/region_http_connections.hpp"
 #include "tap/network_namespace.hpp"
 #include "tap/system_error.hpp"
 
@@ -61,24 +65,20 @@ struct Client {
     int fd = -1;
     std::optional<PublishedEndpoint> via;  // the gateway endpoint the connection came through
     std::uint32_t local = 0, peer = 0;
-    std::string request;         // headers as received
-    std::size_t body_expected = 0, body_received = 0;
-    bool headers_done = false, responding = false;
+    HttpRequestReader request;
     std::string out;             // what remains of the head and text
     std::size_t filler_left = 0, filler_sent = 0;
 };
 
-void close_client(Client& c) {
-    ::close(c.fd);
-    c = Client{};
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 void start_response(Client& c, const endpoints::RegionCatalog& catalog) {
-    const std::string request_line = c.request.substr(0, c.request.find("\r\n"));
-    const auto sp1 = request_line.find(' '), sp2 = request_line.find(' ', sp1 + 1);
-    const std::string method = sp1 == std::string::npos ? "" : request_line.substr(0, sp1);
-    const std::string path = sp2 == std::string::npos ? "/" : request_line.substr(sp1 + 1, sp2 - sp1 - 1);
-    HttpAnswer a = answer_http(method, path, c.body_received, c.local, c.peer, catalog, c.via ? &*c.via : nullptr);
+    const std::string& method = c.request.method();
+    HttpAnswer a = c.request.state() == HttpRequestReader::State::bad
+                       ? HttpAnswer{400, "the request could not be read (a head over 64 KiB, or a Content-Length that is not a number)\n", 0}
+                       : answer_http(method, c.request.path(), c.request.body_received(), c.local, c.peer, catalog, c.via ? &*c.via : nullptr);
     const char* reason = a.status == 200 ? "OK" : a.status == 400 ? "Bad Request" : "Method Not Allowed";
     c.out = "HTTP/1.1 " + std::to_string(a.status) + " " + reason + "\r\nServer: vpclab-region\r\nContent-Type: text/plain\r\n" +
             "Content-Length: " + std::to_string(a.head_text.size() + a.filler_bytes) + "\r\nConnection: close\r\n\r\n";
@@ -86,37 +86,21 @@ void start_response(Client& c, const endpoints::RegionCatalog& catalog) {
         c.out += a.head_text;
         c.filler_left = a.filler_bytes;
     }
-    c.responding = true;
 }
 
-// Reads what is there; returns false when the connection should be dropped.
-bool read_client(Client& c, const endpoints::RegionCatalog& catalog) {
+enum class ReadResult { waiting, body_progressed, ready, closed };
+
+// Reads what is there (at most 1 MiB a wakeup, so one client cannot keep the server).
+ReadResult read_client(Client& c) {
     char buf[65536];
-    while (!c.responding) {
+    const bool head_before = c.request.head_done();
+    for (int budget = 0; budget < 16; ++budget) {
         const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
-        if (n == 0) return false;
-        if (n < 0) return errno == EAGAIN || errno == EINTR;
-        std::size_t used = 0;
-        if (!c.headers_done) {
-            c.request.append(buf, static_cast<std::size_t>(n));
-            const auto end = c.request.find("\r\n\r\n");
-            if (end == std::string::npos) {
-                if (c.request.size() > 65536) return false;
-                continue;
-            }
-            c.headers_done = true;
-            std::string lower = c.request.substr(0, end);
-            for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-            const auto cl = lower.find("\r\ncontent-length:");
-            if (cl != std::string::npos) c.body_expected = std::strtoull(lower.c_str() + cl + 17, nullptr, 10);
-            c.body_received = c.request.size() - (end + 4);
-            c.request.resize(end + 4);
-            used = static_cast<std::size_t>(n);
-        }
-        if (used == 0) c.body_received += static_cast<std::size_t>(n);
-        if (c.body_received >= c.body_expected) start_response(c, catalog);
+        if (n == 0) return ReadResult::closed;
+        if (n < 0) return errno == EAGAIN || errno == EINTR ? (head_before ? ReadResult::body_progressed : ReadResult::waiting) : ReadResult::closed;
+        if (c.request.feed(std::string_view(buf, static_cast<std::size_t>(n))) != HttpRequestReader::State::reading) return ReadResult::ready;
     }
-    return true;
+    return head_before ? ReadResult::body_progressed : ReadResult::waiting;
 }
 
 // Writes what the socket takes; returns false when done (or failed).
@@ -169,13 +153,51 @@ int run_region_http_server(const std::string& netns, const endpoints::RegionCata
     if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0) tap::throw_errno("bind region :80");
     if (::listen(listener.get(), 128) != 0) tap::throw_errno("listen region :80");
 
-    std::vector<Client> clients(256);
+    RegionConnections table;
+    std::vector<Client> clients(RegionConnections::max_connections);
+    auto close_client = [&](std::size_t slot) {
+        ::close(clients[slot].fd);
+        clients[slot] = Client{};
+        table.close(slot);
+    };
     std::vector<pollfd> fds;
+    std::vector<std::size_t> slot_of;  // fds[i + 1] is clients[slot_of[i]]
     while (true) {
         fds.assign(1, pollfd{listener.get(), POLLIN, 0});
-        for (const auto& c : clients)
-            if (c.fd >= 0) fds.push_back({c.fd, static_cast<short>(c.responding ? POLLOUT : POLLIN), 0});
-        if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) tap::throw_errno("poll");
+        slot_of.clear();
+        for (std::size_t i = 0; i < clients.size(); ++i)
+            if (clients[i].fd >= 0) {
+                fds.push_back({clients[i].fd, static_cast<short>(table[i].responding ? POLLOUT : POLLIN), 0});
+                slot_of.push_back(i);
+            }
+        int timeout = -1;
+        if (const auto next = table.next_deadline()) timeout = static_cast<int>(std::clamp<std::int64_t>(*next - now_ms() + 1, 0, 60'000));
+        if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) tap::throw_errno("poll");
+        for (std::size_t i = 1; i < fds.size(); ++i) {
+            if (!fds[i].revents) continue;
+            const std::size_t slot = slot_of[i - 1];
+            Client& c = clients[slot];
+            bool keep = true;
+            if (!table[slot].responding && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                switch (read_client(c)) {
+                    case ReadResult::waiting: break;
+                    case ReadResult::body_progressed: table.body_progressed(slot, now_ms()); break;
+                    case ReadResult::ready:
+                        start_response(c, catalog);
+                        table.response_progressed(slot, now_ms());
+                        break;
+                    case ReadResult::closed: keep = false; break;
+                }
+            }
+            if (keep && table[slot].responding) {
+                const std::size_t before = c.out.size() + c.filler_left;
+                keep = write_client(c);
+                if (keep && c.out.size() + c.filler_left != before) table.response_progressed(slot, now_ms());
+            }
+            if (!keep) close_client(slot);
+        }
+        // Deadlines: a request that did not arrive in time, a response the client stopped taking.
+        for (const std::size_t slot : table.overdue(now_ms())) close_client(slot);
         if (fds[0].revents & POLLIN) {
             while (true) {
                 sockaddr_in peer{}, local{};
@@ -183,32 +205,20 @@ int run_region_http_server(const std::string& netns, const endpoints::RegionCata
                 const int fd = ::accept4(listener.get(), reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) break;
                 ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen);
-                Client* slot = nullptr;
-                for (auto& c : clients)
-                    if (c.fd < 0) {
-                        slot = &c;
-                        break;
-                    }
-                if (!slot) {
+                const std::uint32_t peer_address = ntohl(peer.sin_addr.s_addr);
+                const RegionConnections::Admission admission = table.admit(peer_address);
+                if (!admission.slot) {
                     ::close(fd);
                     continue;
                 }
-                *slot = Client{};
-                slot->fd = fd;
-                slot->local = ntohl(local.sin_addr.s_addr);
-                slot->peer = ntohl(peer.sin_addr.s_addr);
-                slot->via = endpoint_behind(slot->local, catalog, endpoints_table);
-            }
-        }
-        for (std::size_t i = 1; i < fds.size(); ++i) {
-            if (!fds[i].revents) continue;
-            for (auto& c : clients) {
-                if (c.fd != fds[i].fd) continue;
-                bool keep = true;
-                if (!c.responding && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) keep = read_client(c, catalog);
-                if (keep && c.responding) keep = write_client(c);
-                if (!keep) close_client(c);
-                break;
+                if (admission.evicted) close_client(*admission.evicted);
+                Client& c = clients[*admission.slot];
+                c = Client{};
+                c.fd = fd;
+                c.local = ntohl(local.sin_addr.s_addr);
+                c.peer = peer_address;
+                c.via = endpoint_behind(c.local, catalog, endpoints_table);
+                table.open(*admission.slot, peer_address, now_ms());
             }
         }
     }

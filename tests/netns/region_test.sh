@@ -108,6 +108,33 @@ pl_id=$(grep PrefixListId <<<"$pl" | cut -d'"' -f4)
 check_contains "S3's managed prefix list" "pl-" "$pl_id"
 check_contains "… covers S3's addresses" '"Cidr": "198.18.10.0/24"' "$("$VPCLAB" ec2 get-managed-prefix-list-entries --stack-name "$stack" --prefix-list-id "$pl_id")"
 
+# --- the region's web server under idle clients (shared/repro/region-http-idle-clients.sh) ---
+# Web holds 300 idle connections to S3 (tests/netns/idle-clients.py, the repro's); Mapped curls S3 once a
+# second meanwhile. The server keeps at most 32 connections of one address and closes a request that has
+# not come within 10 s, so every curl is answered.
+s3_ip=$($web dig +short $s3 | head -1)
+$web python3 - "$s3_ip" 80 300 13 idle <"$SOURCE_DIR/tests/netns/idle-clients.py" >"/tmp/$stack-idle.out" 2>&1 &
+idle_pid=$!
+background_pids+=($idle_pid)
+check "Web opens its 300 connections" wait_until 20 grep -q "^opened" "/tmp/$stack-idle.out"
+check_contains "… all of them (the kernel accepts; the server keeps what its table allows)" "opened 300 failed 0" "$(cat "/tmp/$stack-idle.out")"
+held=$($region ss -Htn state established "( sport = :80 )" | grep -c " $web_public:")
+echo "   the region's web server holds $held connections from Web"
+check "… of which the server keeps its share, 32 (${held})" test "$held" -le 32
+answered=0
+for i in $(seq 10); do
+    [ "$($mapped curl -s -m 3 -o /dev/null -w '%{http_code}' "http://$s3/")" = 200 ] && answered=$((answered + 1))
+    sleep 1  # one request a second, as the repro's client asks (pacing, not waiting for a condition)
+done
+check_equal "Mapped's curl to S3 is answered every second while Web holds 300 idle connections" "10" "$answered"
+wait "$idle_pid"
+idle_out=$(cat "/tmp/$stack-idle.out")
+echo "   idle clients: $idle_out"
+still_open=$(sed -n 's/.*still open \([0-9]*\).*/\1/p' <<<"$idle_out")
+check "… of Web's 300, the server kept at most its share of 32 at the end (${still_open:-?} open)" test "${still_open:-999}" -le 32
+check_contains "… and closed the rest" "closed by server" "$idle_out"
+rm -f "/tmp/$stack-idle.out"
+
 check "down" "$VPCLAB" down --stack-name "$stack"
 check_equal "nothing is left, the region and resolver namespaces included" "" "$(stack_leftovers "$stack")"
 finish
