@@ -65,6 +65,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     watch(launcher_.notify_fd(), launcher_tag);
     state_.runtime = this;
     seen_snapshot_ = state_.snapshot;  // the first commit is compared with what the data path started on
+    flows_.share_among(*state_.snapshot);
     for (const char* type : {"rsa", "rsa", "ed25519", "ed25519"}) make_key_ahead(type);  // two of each ahead
     watch(network_.dns_udp_fd(), dns_udp_tag);
     watch(network_.dns_tcp_fd(), dns_listen_tag);
@@ -185,6 +186,7 @@ void EventLoop::forget_replaced_ports() noexcept {
         if (any) flows_.forget_ports([&](routing::PortIndex p) { return p < doomed.size() && doomed[p]; });
     }
     seen_snapshot_ = state_.snapshot;
+    flows_.share_among(*now);
     publish_flow_stats();
 }
 

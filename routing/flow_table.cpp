@@ -14,11 +14,35 @@ std::uint64_t mix(std::uint64_t h) {
 }
 }  // namespace
 
-FlowTable::FlowTable(std::size_t max_flows) : max_flows_(max_flows) {
+FlowTable::FlowTable(std::size_t max_flows, bool counts_owners) : max_flows_(max_flows) {
     std::size_t n = 16;
     while (n < 2 * max_flows) n <<= 1;
     slots_.resize(n);
     mask_ = n - 1;
+    if (counts_owners) held_.assign(std::size_t{1} << 16, 0);
+    shares_ = Shares{0, max_flows, max_flows};
+}
+
+FlowTable::Shares FlowTable::fair_shares(std::size_t capacity, std::size_t owners) noexcept {
+    Shares s;
+    s.reserved = capacity / 2 / (owners ? owners : 1);
+    s.shared = capacity - s.reserved * (owners ? owners : 1);
+    s.shared_per_owner = s.shared / 4;
+    return s;
+}
+
+void FlowTable::set_shares(const Shares& shares) noexcept {
+    shares_ = shares;
+    shared_used_ = 0;
+    for (const std::uint32_t held : held_) shared_used_ += held > shares_.reserved ? held - shares_.reserved : 0;
+}
+
+bool FlowTable::may_add(std::uint16_t owner) const noexcept {
+    if (size_ >= max_flows_) return false;
+    if (held_.empty()) return true;
+    const std::size_t held = held_[owner];
+    if (held < shares_.reserved) return true;
+    return shared_used_ < shares_.shared && held - shares_.reserved < shares_.shared_per_owner;
 }
 
 std::size_t FlowTable::home_of(const FlowKey& k) const noexcept {
@@ -36,7 +60,7 @@ std::size_t FlowTable::find_slot(const FlowKey& key) const noexcept {
     }
 }
 
-bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
+bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout, std::uint16_t owner) noexcept {
     for (std::size_t i = home_of(key);; i = (i + 1) & mask_) {
         Slot& s = slots_[i];
         if (s.used && s.key == key) {
@@ -45,9 +69,13 @@ bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t no
             return true;
         }
         if (!s.used) {
-            if (size_ >= max_flows_) return false;
-            s = Slot{key, Entry{value, idle_timeout}, now, true};
+            if (!may_add(owner)) return false;
+            s = Slot{key, Entry{value, idle_timeout}, now, true, owner};
             ++size_;
+            if (!held_.empty()) {
+                if (held_[owner] >= shares_.reserved) ++shared_used_;
+                ++held_[owner];
+            }
             return true;
         }
     }
@@ -64,6 +92,11 @@ FlowTable::Entry* FlowTable::find(const FlowKey& key, std::uint32_t now) noexcep
     return &slots_[i].entry;
 }
 
+const FlowTable::Entry* FlowTable::peek(const FlowKey& key) const noexcept {
+    const std::size_t i = find_slot(key);
+    return i == npos ? nullptr : &slots_[i].entry;
+}
+
 bool FlowTable::erase(const FlowKey& key) noexcept {
     const std::size_t i = find_slot(key);
     if (i == npos) return false;
@@ -76,6 +109,11 @@ bool FlowTable::erase(const FlowKey& key) noexcept {
 void FlowTable::erase_at(std::size_t hole) noexcept {
     slots_[hole].used = false;
     --size_;
+    if (!held_.empty()) {
+        const std::uint16_t owner = slots_[hole].owner;
+        if (held_[owner] > shares_.reserved) --shared_used_;
+        --held_[owner];
+    }
     for (std::size_t j = (hole + 1) & mask_; slots_[j].used; j = (j + 1) & mask_) {
         const std::size_t home = home_of(slots_[j].key);
         // Slot j may move to the hole if its home is not cyclically within (hole, j].

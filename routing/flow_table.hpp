@@ -2,6 +2,12 @@
 // connections, EC2 User Guide "Security group connection tracking"). Open addressing with linear probing
 // and backward-shift deletion (no tombstones), sized once: insert, find and expire never allocate. Each
 // flow carries its own idle timeout (a UDP flow 30 s, an established TCP connection 5 days).
+//
+// Fair shares, for tables whose flows belong to owners (an ENI's port): every owner may always hold its
+// reserved part; beyond it, flows come from a part shared by all, of which one owner takes at most its
+// share. So one owner filling what it may hold is refused new flows, and the others are not (EC2 User
+// Guide, "Security group connection tracking": tracked connections are allowed per instance, and an
+// instance exceeding its allowance has its own new connections dropped: conntrack_allowance_exceeded).
 #pragma once
 
 #include <cstdint>
@@ -19,8 +25,28 @@ struct FlowKey {
 
 class FlowTable {
 public:
-    // Room for `max_flows` flows; the slot array is twice that (load at most 1/2 keeps probes short).
-    explicit FlowTable(std::size_t max_flows);
+    // Room for `max_flows` flows; the slot array is twice that (load at most 1/2 keeps probes short). With
+    // `counts_owners`, the flows each owner holds are counted (256 KiB more), and set_shares bounds them.
+    explicit FlowTable(std::size_t max_flows, bool counts_owners = false);
+
+    // How the table is shared (see above): `reserved` flows each owner may always hold, `shared` flows in the
+    // part past the reserved ones, `shared_per_owner` of them at most to one owner. By default (no shares
+    // set) everything is shared, first come first served.
+    struct Shares {
+        std::size_t reserved = 0, shared = 0, shared_per_owner = 0;
+        friend bool operator==(const Shares&, const Shares&) = default;
+    };
+    // Shares for a table of `capacity` among `owners`: half the table reserved in equal parts, the rest
+    // shared, one owner taking at most a quarter of it. The reserved parts and the shared part together
+    // never exceed the capacity, so an owner within its reserved part always has room.
+    static Shares fair_shares(std::size_t capacity, std::size_t owners) noexcept;
+    // Sets the shares (control path; a table that counts owners): the shared part in use is recounted.
+    void set_shares(const Shares& shares) noexcept;
+    const Shares& shares() const { return shares_; }
+    // Whether `owner` may add a flow now (a table that does not count owners: whether it has room).
+    bool may_add(std::uint16_t owner) const noexcept;
+    std::size_t held_by(std::uint16_t owner) const noexcept { return held_.empty() ? 0 : held_[owner]; }
+    std::size_t shared_in_use() const { return shared_used_; }
 
     // What a flow holds: the caller's value, and how long it may stay idle (the caller may change both).
     struct Entry {
@@ -28,11 +54,17 @@ public:
         std::uint32_t idle_timeout = 0;  // seconds
     };
 
-    // Adds or refreshes a flow. Returns false only when the table is full.
-    bool upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept;
+    // Adds or refreshes a flow, which belongs to `owner` (by default its key's zone). Returns false only when
+    // the flow is new and the table is full, or its owner holds all it may (may_add).
+    bool upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
+        return upsert(key, value, now, idle_timeout, key.zone);
+    }
+    bool upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout, std::uint16_t owner) noexcept;
     // The flow (refreshing its last-seen time), or nullptr. A flow idle longer than its timeout is gone
     // (removed here if the expiry hand has not reached it yet).
     Entry* find(const FlowKey& key, std::uint32_t now) noexcept;
+    // The flow as it is (idle or not), without refreshing it.
+    const Entry* peek(const FlowKey& key) const noexcept;
     bool erase(const FlowKey& key) noexcept;
     // Removes flows idle longer than their timeout, examining at most `max_slots` slots from where the last
     // call stopped (a clock hand), so the data path can expire a little per batch. Returns removed count.
@@ -56,7 +88,7 @@ public:
 
     std::size_t size() const { return size_; }
     std::size_t capacity() const { return max_flows_; }
-    std::size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
+    std::size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot) + held_.capacity() * sizeof(std::uint32_t); }
 
 private:
     struct Slot {  // 32 bytes
@@ -64,8 +96,10 @@ private:
         Entry entry;
         std::uint32_t last_seen = 0;
         bool used = false;
+        std::uint16_t owner = 0;
         bool expired(std::uint32_t now) const { return now - last_seen > entry.idle_timeout; }
     };
+    static_assert(sizeof(Slot) == 32);
     std::size_t home_of(const FlowKey& key) const noexcept;
     std::size_t find_slot(const FlowKey& key) const noexcept;  // slot index or npos
     void erase_at(std::size_t index) noexcept;
@@ -73,6 +107,9 @@ private:
     static constexpr std::size_t npos = ~std::size_t{0};
     std::vector<Slot> slots_;
     std::size_t mask_ = 0, size_ = 0, max_flows_ = 0, hand_ = 0;
+    std::vector<std::uint32_t> held_;  // flows per owner (when counted)
+    Shares shares_;
+    std::size_t shared_used_ = 0;      // flows held past their owners' reserved parts
 };
 
 }  // namespace vpclab::routing

@@ -12,10 +12,12 @@ namespace {
 // A flow's state, kept in the table entry's value.
 constexpr std::uint32_t opened_inbound = 1,  // the first packet arrived at the ENI (else it left it)
     answered = 2,                            // the other side has sent too
-    stream = 4,                              // UDP: the opener sent again after an answer
-    closing = 8;                             // TCP: FIN or RST seen
+    stream = 4,                              // UDP: the opener sent again after an answer; TCP: established
+    fin_from_opener = 8,                     // TCP: FIN seen from the side that opened the flow
+    fin_from_other = 16,                     // TCP: FIN seen from the other side
+    reset = 32;                              // TCP: RST seen
 
-constexpr std::uint8_t tcp_fin = 0x01, tcp_rst = 0x04;
+constexpr std::uint8_t tcp_fin = 0x01, tcp_syn = 0x02, tcp_rst = 0x04, tcp_ack = 0x10;
 
 struct TrackingKey {
     routing::FlowKey key;
@@ -71,10 +73,22 @@ std::optional<TrackingKey> tracking_key(const wire::Ipv4View& ip, bool inbound, 
     return TrackingKey{*k, false};
 }
 
+// A TCP flow's state after a segment with `flags` from the opener (`from_opener`) or the other side.
+std::uint32_t tcp_state_after(std::uint32_t state, std::uint8_t flags, bool from_opener) {
+    if (!from_opener) state |= answered;
+    // Established: the opener spoke (its ACK of the SYN-ACK, or data) once the other side had answered.
+    else if ((state & answered) && !(flags & tcp_syn)) state |= stream;
+    if (flags & tcp_fin) state |= from_opener ? fin_from_opener : fin_from_other;
+    if (flags & tcp_rst) state |= reset;
+    return state;
+}
+
 std::uint32_t timeout_for(std::uint8_t protocol, std::uint32_t state, const routing::ConnectionTrackingTimeouts& t) {
     switch (protocol) {
         case 6:
-            if ((state & closing) || !(state & answered)) return ConnectionTracking::tcp_transitory_seconds;
+            if ((state & reset) || ((state & fin_from_opener) && (state & fin_from_other))) return ConnectionTracking::tcp_closed_seconds;
+            if (state & (fin_from_opener | fin_from_other)) return ConnectionTracking::tcp_half_closed_seconds;
+            if (!(state & stream)) return ConnectionTracking::tcp_unestablished_seconds;
             return static_cast<std::uint32_t>(t.tcp_established);
         case 17: return static_cast<std::uint32_t>((state & stream) ? t.udp_stream : t.udp);
         case 1: return static_cast<std::uint32_t>(t.udp);
@@ -139,9 +153,16 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
             if (!key->quoted) {
                 std::uint32_t state = flow->value;
                 const bool from_opener = ((state & opened_inbound) != 0) == inbound;
-                if (!from_opener) state |= answered;
-                else if ((state & answered) && ip.protocol() == 17) state |= stream;
-                if (flags & (tcp_fin | tcp_rst)) state |= closing;
+                if (ip.protocol() == 6) {
+                    // A SYN from the opener on a flow that is closing or closed: it reuses its port for a new
+                    // connection, whose flow starts afresh.
+                    if ((flags & (tcp_syn | tcp_ack | tcp_rst)) == tcp_syn && from_opener && (state & (reset | fin_from_opener | fin_from_other)))
+                        state &= opened_inbound;
+                    state = tcp_state_after(state, flags, from_opener);
+                } else {
+                    if (!from_opener) state |= answered;
+                    else if ((state & answered) && ip.protocol() == 17) state |= stream;
+                }
                 flow->value = state;
                 flow->idle_timeout = timeout_for(ip.protocol(), state, timeouts);
             }
@@ -153,7 +174,7 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
     if (!key || key->quoted || (flags & tcp_rst) || (ip.protocol() == 1 && !echo_request)) return GroupVerdict::allowed;
     if (groups.untracked(ip.protocol())) return GroupVerdict::untracked;
     std::uint32_t state = inbound ? opened_inbound : 0;
-    if (flags & tcp_fin) state |= closing;
+    if (ip.protocol() == 6) state = tcp_state_after(state, flags, true);
     const std::uint32_t timeout = timeout_for(ip.protocol(), state, timeouts);
     if (!tracking.table.upsert(key->key, state, now, timeout)) {
         // Full: reclaim what has expired nearby, then refuse the new flow if still full.
@@ -167,6 +188,18 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
 }
 
 }  // namespace
+
+void forget_tracked_flow(ConnectionTracking& tracking, routing::PortIndex eni, std::uint8_t protocol, std::uint32_t local,
+                         std::uint16_t local_port, std::uint32_t remote, std::uint16_t remote_port) noexcept {
+    routing::FlowKey k;
+    k.zone = static_cast<std::uint16_t>(eni);
+    k.protocol = protocol;
+    k.source = local;
+    k.destination = remote;
+    k.source_port = local_port;
+    k.destination_port = remote_port;
+    tracking.table.erase(k);
+}
 
 GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
                                     bool inbound, ConnectionTracking& tracking, std::uint32_t now) noexcept {

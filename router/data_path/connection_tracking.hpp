@@ -25,21 +25,44 @@ struct ConnectionTracking {
     // 131,072 flows: 262,144 slots of 32 bytes, 8 MiB (`vpclab up --max-tracked-connections` changes it).
     static constexpr std::size_t default_max_flows = 131072;
     // AWS documents idle timeouts for established TCP and for UDP (per ENI, configurable), and 600 s for
-    // protocols other than TCP, UDP and ICMP. A TCP connection not yet answered or closing (FIN or RST
-    // seen) is kept 60 s, the least the established timeout may be set to; an ICMP echo flow as long as a
-    // single UDP exchange.
-    static constexpr std::uint32_t tcp_transitory_seconds = 60, other_protocol_seconds = 600;
+    // protocols other than TCP, UDP and ICMP; an ICMP echo flow lasts as long as a single UDP exchange. TCP
+    // connections that are not established, or are closing, AWS does not time out in its documentation; the
+    // lab keeps them briefly, so that a flood of them cannot hold the table (Linux's conntrack, whose
+    // nf_conntrack-sysctl documents its TCP states' timeouts, is the model):
+    //  - not yet established (a SYN unanswered, or answered and not yet acknowledged): 10 s. The opener's
+    //    SYN retransmissions (RFC 6298: 1 s, then doubling) open it again, and the answer of a live peer
+    //    comes within its own first retransmissions (1 s and 3 s after the SYN);
+    //  - half-closed (a FIN one way): 30 s after the last packet, as Linux's last-ACK state (every packet
+    //    of the side still sending keeps it);
+    //  - closed (FIN both ways, or a RST): 10 s for the last ACKs, Linux's close state.
+    static constexpr std::uint32_t tcp_unestablished_seconds = 10, tcp_half_closed_seconds = 30, tcp_closed_seconds = 10,
+                                   other_protocol_seconds = 600;
 
     // Datagrams in fragments remembered at once (16,384 slots, 512 KiB), each 30 s at most: Linux's
     // default reassembly timeout (ipfrag_time), after which the receiver gives up on the datagram anyway.
     static constexpr std::size_t max_fragmented_datagrams = 8192;
     static constexpr std::uint32_t fragment_seconds = 30;
 
-    explicit ConnectionTracking(std::size_t max_flows = default_max_flows) : table(max_flows), fragments(max_fragmented_datagrams) {}
+    // Both tables count each ENI's flows (the key's zone): share_among() shares them fairly.
+    explicit ConnectionTracking(std::size_t max_flows = default_max_flows)
+        : table(max_flows, true), fragments(max_fragmented_datagrams, true) {}
     routing::FlowTable table;
     routing::FlowTable fragments;  // first fragments that passed, keyed by RFC 791's (source, destination, protocol, id)
-    std::uint64_t refused = 0;  // new flows refused because the table was full
+    std::uint64_t refused = 0;  // new flows refused because the table, or the ENI's share of it, was full
+
+    // Shares both tables among `enis` ENIs (routing::FlowTable::fair_shares): each may always hold its
+    // reserved part, and one ENI's flood is refused (connection_table_full, on its ENI) before it takes
+    // what the others need. Control path.
+    void share_among(std::size_t enis) noexcept {
+        table.set_shares(routing::FlowTable::fair_shares(table.capacity(), enis));
+        fragments.set_shares(routing::FlowTable::fair_shares(fragments.capacity(), enis));
+    }
 };
+
+// Forgets a flow as ENI `eni` tracks it (its own address and port, the other end's): a connection the
+// router itself ended, such as a health check's once the check is over. Control path.
+void forget_tracked_flow(ConnectionTracking& tracking, routing::PortIndex eni, std::uint8_t protocol, std::uint32_t local,
+                         std::uint16_t local_port, std::uint32_t remote, std::uint16_t remote_port) noexcept;
 
 enum class GroupVerdict : std::uint8_t {
     tracked,     // part of a tracked flow: allowed whatever the rules say now

@@ -20,7 +20,8 @@ struct EndpointFlows {
     static constexpr std::uint32_t idle_timeout_seconds = 350;
     static constexpr std::size_t default_max_flows = 65536;  // ~4 MiB of slots
 
-    explicit EndpointFlows(std::size_t max_flows = default_max_flows) : table(max_flows) {}
+    // Flows are counted by the ENI that opened them (FlowState::share_among shares the table among ENIs).
+    explicit EndpointFlows(std::size_t max_flows = default_max_flows) : table(max_flows, true) {}
     routing::FlowTable table;
 };
 

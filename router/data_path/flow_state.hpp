@@ -25,6 +25,7 @@ struct FlowState {
     // ELB NLB guide, "Connection idle timeout": 350 s for TCP, 120 s for UDP.
     static constexpr std::uint32_t load_balancer_tcp_idle_seconds = 350, load_balancer_udp_idle_seconds = 120;
     std::uint32_t now = 0;           // seconds on a monotonic clock, set by the caller before each batch
+    std::size_t shared_among_ = 0;   // the ENIs the tables were last shared among (0: not yet shared)
 
     // Forgets every flow of the ports `doomed(port)` names, in one walk of each table: ports whose ENI was
     // released, stopped forwarding or was given to another ENI, so no tracked connection outlives its ENI
@@ -40,6 +41,20 @@ struct FlowState {
     }
     void forget_port(routing::PortIndex port) noexcept {
         forget_ports([port](routing::PortIndex p) { return p == routing::PortIndex{static_cast<std::uint16_t>(port)}; });
+    }
+
+    // Shares the tables whose flows belong to ENIs (security group tracking, its fragments, gateway endpoint
+    // flows) among the snapshot's ENIs that have security groups (a load balancer node has none), so that
+    // one ENI's flood is refused on that ENI before it takes what the others need (FlowTable::fair_shares).
+    // Control path, after each commit; the tables are recounted only when the number of ENIs changed.
+    void share_among(const routing::ForwardingSnapshot& snapshot) noexcept {
+        std::size_t enis = 0;
+        for (routing::PortIndex p = 0; p < snapshot.port_limit(); ++p)
+            enis += snapshot.is_eni(p) && snapshot.port(p).load_balancer_node == routing::no_port;
+        if (enis == shared_among_) return;
+        shared_among_ = enis;
+        connections.share_among(enis);
+        endpoint.table.set_shares(routing::FlowTable::fair_shares(endpoint.table.capacity(), enis));
     }
 
     // Reclaims idle flows a few slots at a time (per batch), so forwarding never pauses for it.

@@ -166,10 +166,12 @@ void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) 
     if (auto key = endpoint_flow_key(f.ip, true)) {
         key->destination = endpoint_address;
         const std::uint32_t timeout = EndpointFlows::idle_timeout_seconds;
-        if (!c.flows.endpoint.table.upsert(*key, c.ingress, c.flows.now, timeout)) {
-            // Full: reclaim what has expired nearby, then refuse the new flow if still full.
+        const auto owner = static_cast<std::uint16_t>(c.ingress);  // the ENI's share of the table
+        if (!c.flows.endpoint.table.upsert(*key, c.ingress, c.flows.now, timeout, owner)) {
+            // Full, or the ENI's share is: reclaim what has expired nearby, then refuse the new flow if still so.
             c.flows.endpoint.table.expire(c.flows.now, 256);
-            if (!c.flows.endpoint.table.upsert(*key, c.ingress, c.flows.now, timeout)) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
+            if (!c.flows.endpoint.table.upsert(*key, c.ingress, c.flows.now, timeout, owner))
+                return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
         }
     }
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, service_address, endpoint_address, f.vnet.needs_checksum());

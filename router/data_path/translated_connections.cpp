@@ -3,26 +3,40 @@
 
 #include "router/data_path/health_probes.hpp"
 
+#include <algorithm>
+
 namespace vpclab::router {
 
 namespace {
 constexpr std::uint8_t tcp_fin = 0x01, tcp_syn = 0x02, tcp_rst = 0x04, tcp_ack = 0x10;
 constexpr std::uint32_t index_never_idle = 0xffffffff;  // the indexes live as long as their connection
-// Ports chosen when the client's own is taken towards the same back end: the non-privileged ones.
-constexpr std::uint32_t first_port = 1024, port_count = 65536 - first_port;
+// Ports chosen when the client's own is taken towards the same back end: the non-privileged ones below the
+// health probes' (a node's own port must never meet a probe's).
+constexpr std::uint32_t first_port = 1024, port_count = HealthProbes::first_port - first_port;
 constexpr int port_attempts = 64;
 }  // namespace
 
-TranslatedConnections::TranslatedConnections(std::size_t max_connections)
-    : connections_(max_connections), by_client_(max_connections), by_back_(max_connections) {
+TranslatedConnections::TranslatedConnections(std::size_t max_connections, std::size_t per_client)
+    : connections_(max_connections),
+      by_client_(max_connections),
+      by_back_(max_connections),
+      clients_(max_connections),  // a client holding none is not kept: never more clients than connections
+      per_client_(per_client ? per_client : std::max<std::size_t>(1, max_connections / 8)) {
     free_.reserve(max_connections);
     for (std::size_t i = max_connections; i > 0; --i) free_.push_back(static_cast<std::uint32_t>(i - 1));
+}
+
+std::size_t TranslatedConnections::held_by(std::uint16_t zone, std::uint32_t client) const noexcept {
+    const routing::FlowTable::Entry* e = clients_.peek(share_key(zone, client));
+    return e ? e->value : 0;
 }
 
 void TranslatedConnections::remove(std::uint32_t index) noexcept {
     TranslatedConnection& c = connections_[index];
     by_client_.erase(client_key(c.zone, c.protocol, c.client, c.client_port, c.front, c.front_port));
     by_back_.erase(back_key(c.back_zone, c.protocol, c.back, c.back_port, c.seen, c.translated_port));
+    if (routing::FlowTable::Entry* held = clients_.find(share_key(c.zone, c.client), 0); held && --held->value == 0)
+        clients_.erase(share_key(c.zone, c.client));
     c.used = false;
     free_.push_back(index);  // within the reserved capacity: never allocates
 }
@@ -38,9 +52,17 @@ TranslatedConnection* TranslatedConnections::live(routing::FlowTable::Entry* ind
     return &c;
 }
 
-void TranslatedConnections::note_flags(TranslatedConnection& c, std::uint8_t flags, bool from_client, std::uint32_t now) noexcept {
+void TranslatedConnections::note_flags(TranslatedConnection& c, std::uint8_t flags, bool from_client, std::uint32_t now,
+                                       std::uint32_t established_timeout) noexcept {
     c.last_seen = now;
     if (c.protocol != 6) return;
+    if (!from_client) {
+        c.progress |= 1;
+    } else if (c.progress == 1 && !(flags & tcp_syn)) {
+        // The client acknowledged the answer (or sent data): established, kept for the listener's timeout.
+        c.progress |= 2;
+        if (c.fins == 0 && c.idle_timeout != 0) c.idle_timeout = established_timeout;
+    }
     if (flags & tcp_rst) c.idle_timeout = 0;  // gone at the next sweep (this second's segments still pass)
     if (flags & tcp_fin) c.fins |= from_client ? 1 : 2;
     if (c.fins == 3 && c.idle_timeout > closed_seconds) c.idle_timeout = closed_seconds;
@@ -53,8 +75,8 @@ const TranslatedConnection* TranslatedConnections::from_client(std::uint16_t zon
     if (!c) return nullptr;
     // A new SYN on a connection that closed: the client reuses its port; the binding starts afresh.
     const bool syn = (flags & (tcp_syn | tcp_ack | tcp_rst)) == tcp_syn;
-    if (protocol == 6 && syn && (c->fins == 3 || c->idle_timeout == 0)) c->fins = 0, c->idle_timeout = idle_timeout;
-    note_flags(*c, flags, true, now);
+    if (protocol == 6 && syn && (c->fins == 3 || c->idle_timeout == 0)) c->fins = 0, c->progress = 0, c->idle_timeout = unestablished_seconds;
+    note_flags(*c, flags, true, now, idle_timeout);
     return c;
 }
 
@@ -63,6 +85,11 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
     if (free_.empty()) {
         expire(now, 256);
         if (free_.empty()) return ++refused_, nullptr;
+    }
+    // The client's share: at it, reclaim what has expired nearby, then refuse if still at it.
+    if (held_by(zone, client) >= per_client_) {
+        expire(now, 256);
+        if (held_by(zone, client) >= per_client_) return ++refused_, nullptr;
     }
     // The client's own port when it is free towards this back end, else another one; never one of the
     // health probes' ports when the port is the node's own (a probe would meet the connection's replies).
@@ -84,11 +111,15 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
         by_client_.erase(key);
         return ++refused_, nullptr;
     }
+    // Counted for its client (an entry per client with connections: never more than connections, so it fits).
+    if (routing::FlowTable::Entry* held = clients_.find(share_key(zone, client), now)) ++held->value;
+    else clients_.upsert(share_key(zone, client), 1, now, index_never_idle);
     free_.pop_back();
     TranslatedConnection& c = connections_[index];
     c = TranslatedConnection{.client = client, .front = front, .back = back.address, .seen = back.seen, .client_port = client_port,
                              .front_port = front_port, .back_port = back.port, .translated_port = port, .zone = zone, .back_zone = back.zone,
-                             .protocol = protocol, .used = true, .last_seen = now, .idle_timeout = back.idle_timeout,
+                             .protocol = protocol, .used = true, .last_seen = now,
+                             .idle_timeout = protocol == 6 ? std::min(back.idle_timeout, unestablished_seconds) : back.idle_timeout,
                              .stream_start = back.stream_start, .inserted = back.inserted};
     return &c;
 }
@@ -97,7 +128,7 @@ const TranslatedConnection* TranslatedConnections::from_back(std::uint16_t back_
                                                              std::uint16_t back_port, std::uint32_t seen, std::uint16_t translated_port,
                                                              std::uint8_t flags, std::uint32_t now) noexcept {
     TranslatedConnection* c = live(by_back_.find(back_key(back_zone, protocol, back, back_port, seen, translated_port), now), now);
-    if (c) note_flags(*c, flags, false, now);
+    if (c) note_flags(*c, flags, false, now, 0);
     return c;
 }
 

@@ -5,8 +5,11 @@
 // connection table with expiry for the handlers that need state per flow).
 //
 // Idle connections are forgotten after their timeout; a TCP connection closed both ways 10 s after its
-// second FIN, one reset at the next sweep. A full table refuses new connections and counts them; nothing
-// allocates after construction.
+// second FIN, one reset at the next sweep, and one not yet established (the back end has not answered, or
+// the client has not acknowledged the answer) after 10 s, so that a SYN flood holds little for long. Shared
+// fairly: one client (an address at one entrance) holds at most an eighth of the table, so a flood from one
+// client is refused before it takes what the others need. A full table, or a client at its share, refuses
+// new connections and counts them; nothing allocates after construction.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +30,7 @@ struct TranslatedConnection {
     std::uint16_t back_zone = 0;        // the router port replies come in on (the ENI, or the target's ENI)
     std::uint8_t protocol = 6;
     std::uint8_t fins = 0;              // FIN seen: 1 from the client, 2 from the back end
+    std::uint8_t progress = 0;          // TCP: 1 the back end answered, 2 established (the client spoke after it)
     bool used = false;
     std::uint32_t last_seen = 0, idle_timeout = 0;
     // Bytes the router puts before the client's stream (a PROXY v2 header, endpoints/proxy_protocol.hpp):
@@ -42,11 +46,14 @@ struct TranslatedConnection {
 class TranslatedConnections {
 public:
     static constexpr std::uint32_t closed_seconds = 10;  // after FIN both ways: for the last ACKs (RST: 0)
+    // Not yet established: as security group tracking keeps such a flow (ConnectionTracking).
+    static constexpr std::uint32_t unestablished_seconds = 10;
 
-    explicit TranslatedConnections(std::size_t max_connections);
+    // `per_client` (0: an eighth of the table) bounds the connections of one client address at one entrance.
+    explicit TranslatedConnections(std::size_t max_connections, std::size_t per_client = 0);
 
-    // A packet from the client: its live connection, or nullptr. A SYN on a connection that closed (the
-    // client reusing its port) starts it afresh with `idle_timeout`.
+    // A packet from the client: its live connection, or nullptr. `idle_timeout` is the connection's once it
+    // is established. A SYN on a connection that closed (the client reusing its port) starts it afresh.
     const TranslatedConnection* from_client(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
                                             std::uint32_t front, std::uint16_t front_port, std::uint8_t tcp_flags, std::uint32_t now,
                                             std::uint32_t idle_timeout) noexcept;
@@ -58,12 +65,12 @@ public:
         std::uint32_t seen = 0;
         std::uint16_t zone = 0;
         bool keep_client_port = false;
-        std::uint32_t idle_timeout = 0;
+        std::uint32_t idle_timeout = 0;  // once established (TCP; UDP from the start)
         std::uint32_t stream_start = 0;  // TranslatedConnection::stream_start and inserted
         std::uint16_t inserted = 0;
     };
-    // Opens a connection (the caller found none). nullptr: the table, or the ports towards that back end,
-    // full (counted in refused()).
+    // Opens a connection (the caller found none). nullptr: the table, the client's share of it, or the
+    // ports towards that back end, full (counted in refused()).
     const TranslatedConnection* open(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
                                      std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now) noexcept;
     // A packet from the back end to `seen`:`translated_port`: its connection, or nullptr.
@@ -82,6 +89,9 @@ public:
     std::size_t size() const { return connections_.size() - free_.size(); }
     std::size_t capacity() const { return connections_.size(); }
     std::uint64_t refused() const { return refused_; }
+    std::size_t per_client() const { return per_client_; }
+    // The connections of `client` at entrance `zone` (live, or idle and not yet swept).
+    std::size_t held_by(std::uint16_t zone, std::uint32_t client) const noexcept;
 
 private:
     static routing::FlowKey client_key(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
@@ -94,12 +104,15 @@ private:
     }
     // The live connection an index entry points at (an idle one is removed and nullptr returned).
     TranslatedConnection* live(routing::FlowTable::Entry* index_entry, std::uint32_t now) noexcept;
-    void note_flags(TranslatedConnection& c, std::uint8_t tcp_flags, bool from_client, std::uint32_t now) noexcept;
+    static routing::FlowKey share_key(std::uint16_t zone, std::uint32_t client) noexcept { return routing::FlowKey{client, 0, 0, 0, 0, zone}; }
+    void note_flags(TranslatedConnection& c, std::uint8_t tcp_flags, bool from_client, std::uint32_t now, std::uint32_t established_timeout) noexcept;
     void remove(std::uint32_t index) noexcept;
 
     std::vector<TranslatedConnection> connections_;
     std::vector<std::uint32_t> free_;  // indexes of unused entries (capacity reserved: never grows)
     routing::FlowTable by_client_, by_back_;  // values: indexes into connections_
+    routing::FlowTable clients_;              // by (zone, client address): how many connections it holds
+    std::size_t per_client_ = 0;
     std::size_t hand_ = 0;
     std::uint64_t refused_ = 0;
 };

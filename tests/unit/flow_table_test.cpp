@@ -124,3 +124,108 @@ TEST_CASE("erase_if removes exactly the matching flows, and the rest stay findab
         }
     }
 }
+
+TEST_CASE("fair shares: an owner always gets its reserved part; past it, a quarter of the shared part at most") {
+    FlowTable table(1000, true);
+    const auto shares = FlowTable::fair_shares(1000, 4);
+    CHECK(shares == FlowTable::Shares{125, 500, 125});
+    table.set_shares(shares);
+    auto key = [](std::uint16_t owner, std::uint32_t n) { return FlowKey{0x0a000000u + n, 0xc6120a0a, static_cast<std::uint16_t>(n), 80, 6, owner}; };
+    // Owner 1 floods: 125 reserved + 125 shared, then refused.
+    std::uint32_t n = 0;
+    while (table.upsert(key(1, n), 0, 0, 10)) ++n;
+    CHECK(n == 250);
+    CHECK(table.held_by(1) == 250);
+    CHECK(table.shared_in_use() == 125);
+    CHECK(table.upsert(key(1, 0), 7, 1, 10));  // a flow it has is still refreshed
+    // Owners 2, 3 and 4 flood too: the shared part is gone (4 × 125 = 500)...
+    for (std::uint16_t o = 2; o <= 4; ++o)
+        for (std::uint32_t i = 0; table.upsert(key(o, i), 0, 0, 10); ++i) {}
+    CHECK(table.shared_in_use() == 500);
+    CHECK(table.size() == 1000);
+    // ...and each of them holds exactly what it may.
+    for (std::uint16_t o = 1; o <= 4; ++o) CHECK(table.held_by(o) == 250);
+    // Flows that go make room for their owner: owner 2 loses 10 of its shared flows, and gets 10 back.
+    for (std::uint32_t i = 0; i < 10; ++i) CHECK(table.erase(key(2, i)));
+    CHECK(table.shared_in_use() == 490);
+    CHECK_FALSE(table.may_add(1));  // owner 1 is at its quarter
+    CHECK(table.may_add(2));
+}
+
+TEST_CASE("fair shares: an owner under its reserved part is never refused, whatever the others hold") {
+    FlowTable table(800, true);
+    table.set_shares(FlowTable::fair_shares(800, 8));  // 50 reserved each, 400 shared, 100 of it per owner
+    auto key = [](std::uint16_t owner, std::uint32_t n) { return FlowKey{n, 1, static_cast<std::uint16_t>(n >> 16), 2, 17, owner}; };
+    for (std::uint16_t o = 0; o < 4; ++o)  // four flooders take the shared part whole
+        for (std::uint32_t i = 0; table.upsert(key(o, i), 0, 0, 10); ++i) {}
+    CHECK(table.shared_in_use() == 400);
+    for (std::uint16_t o = 4; o < 8; ++o) {
+        for (std::uint32_t i = 0; i < 50; ++i) CHECK(table.upsert(key(o, i), 0, 0, 10));
+        CHECK_FALSE(table.upsert(key(o, 50), 0, 0, 10));
+    }
+    CHECK(table.size() == 800);
+}
+
+TEST_CASE("fair shares: the counts agree with a reference through random inserts, erasures, expiry and new shares") {
+    std::mt19937 rng(23);
+    FlowTable table(2000, true);
+    std::unordered_map<FlowKey, std::pair<std::uint16_t, std::uint32_t>, KeyHash> ref;  // owner, expiry second
+    std::size_t owners = 6;
+    table.set_shares(FlowTable::fair_shares(2000, owners));
+    std::uint32_t now = 100;
+    auto prune = [&] {  // expired flows leave both: the table's sweep, the reference's erase
+        table.expire(now, 1 << 20);
+        for (auto it = ref.begin(); it != ref.end();) it = it->second.second < now ? ref.erase(it) : std::next(it);
+    };
+    std::size_t accepted = 0, refused = 0;
+    for (int step = 0; step < 30000; ++step) {
+        const std::uint16_t owner = static_cast<std::uint16_t>(rng() % 8);
+        const FlowKey k{static_cast<std::uint32_t>(rng() % 3000), 7, 1, 2, 6, owner};
+        switch (rng() % 10) {
+            case 0: case 1: case 2: case 3: case 4: {
+                prune();
+                // The reference's verdict: a refresh always; a new flow by the shares, as they are defined.
+                std::unordered_map<std::uint16_t, std::size_t> per;
+                for (const auto& [key, v] : ref) ++per[v.first];
+                const auto& s = table.shares();
+                std::size_t shared_used = 0;
+                for (const auto& [o, h] : per) shared_used += h > s.reserved ? h - s.reserved : 0;
+                const std::size_t held = per[owner];
+                const bool may = ref.count(k) || (ref.size() < 2000 && (held < s.reserved || (shared_used < s.shared && held - s.reserved < s.shared_per_owner)));
+                REQUIRE(table.upsert(k, 0, now, 1500) == may);
+                if (may) ref[k] = {owner, now + 1500};
+                ++(may ? accepted : refused);
+                break;
+            }
+            case 5: case 6: {
+                const bool alive = ref.count(k) && ref[k].second >= now;
+                const bool erased = table.erase(k);
+                if (alive) CHECK(erased);
+                ref.erase(k);
+                break;
+            }
+            case 7: ++now; break;
+            case 8: table.expire(now, 64); break;
+            default:
+                if (rng() % 50 == 0) {
+                    owners = 1 + rng() % 10;
+                    table.set_shares(FlowTable::fair_shares(2000, owners));
+                }
+        }
+        if (step % 1000 == 0) {
+            prune();  // then the counts, owner by owner
+            std::unordered_map<std::uint16_t, std::size_t> per;
+            for (const auto& [key, v] : ref) ++per[v.first];
+            std::size_t shared_used = 0;
+            for (std::uint16_t o = 0; o < 8; ++o) {
+                CHECK(table.held_by(o) == per[o]);
+                shared_used += per[o] > table.shares().reserved ? per[o] - table.shares().reserved : 0;
+            }
+            CHECK(table.shared_in_use() == shared_used);
+            CHECK(table.size() == ref.size());
+        }
+    }
+    // Both verdicts happened often: the table was full, and owners were at their shares.
+    CHECK(accepted > 2000);
+    CHECK(refused > 2000);
+}

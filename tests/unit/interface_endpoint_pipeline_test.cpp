@@ -183,18 +183,34 @@ TEST_CASE("interface endpoint: forgetting the ENI's port ends its connections") 
 
 TEST_CASE("the endpoint connection table agrees with a slow reference on random operations") {
     std::mt19937 rng(1124);
-    InterfaceEndpointConnections table(64);
+    InterfaceEndpointConnections table(64);  // a client holds at most 8 connections (an eighth)
+    REQUIRE(table.per_client() == 8);
     // Reference: connection per (eni, client, client port, service, service port) → translated port and
-    // state; translated ports unique per (eni, service, service port).
+    // state; translated ports unique per (eni, service, service port). A connection is kept 10 s until
+    // established (the service answered, then the client spoke again), then the endpoint's 350 s.
     struct Ref {
         std::uint16_t translated;
         std::uint32_t last_seen, timeout;
-        std::uint8_t fins;
+        std::uint8_t fins, progress;
     };
     using ClientKey = std::tuple<std::uint16_t, std::uint32_t, std::uint16_t, std::uint32_t, std::uint16_t>;
     std::map<ClientKey, Ref> ref;
     std::uint32_t now = 100;
     auto alive = [&](const Ref& r) { return now - r.last_seen <= r.timeout; };
+    constexpr std::uint32_t unestablished = InterfaceEndpointConnections::unestablished_seconds;
+    auto note = [&](Ref& r, std::uint8_t flags, bool from_client) {
+        r.last_seen = now;
+        if (!from_client) {
+            r.progress |= 1;
+        } else if (r.progress == 1 && !(flags & syn)) {
+            r.progress |= 2;
+            if (r.fins == 0 && r.timeout != 0) r.timeout = InterfaceEndpointConnections::idle_timeout_seconds;
+        }
+        if (flags & 0x04) r.timeout = 0;
+        if (flags & fin) r.fins |= from_client ? 1 : 2;
+        if (r.fins == 3) r.timeout = std::min(r.timeout, InterfaceEndpointConnections::closed_seconds);
+    };
+    std::size_t refused_for_share = 0;
     for (int op = 0; op < 100000; ++op) {
         if (op % 50 == 0) now += rng() % 3;
         const std::uint16_t eni = static_cast<std::uint16_t>(rng() % 2);
@@ -212,39 +228,42 @@ TEST_CASE("the endpoint connection table agrees with a slow reference on random 
             REQUIRE(c != nullptr);
             CHECK(c->client == client);
             CHECK(c->client_port == client_port);
-            it->second.last_seen = now;
-            if (flags & 0x04) it->second.timeout = 0;
-            if (flags & fin) it->second.fins |= 2;
-            if (it->second.fins == 3) it->second.timeout = std::min(it->second.timeout, InterfaceEndpointConnections::closed_seconds);
+            note(it->second, flags, false);
             continue;
         }
-        std::size_t live = 0;
-        for (const auto& [k, r] : ref) live += alive(r);
+        std::size_t live = 0, of_client = 0;
+        for (const auto& [k, r] : ref) {
+            live += alive(r);
+            of_client += alive(r) && std::get<0>(k) == eni && std::get<1>(k) == client;
+        }
         const EndpointConnection* c = table.from_client(eni, client, client_port, service, service_port, flags, now);
         if (it != ref.end()) {
             REQUIRE(c != nullptr);
             CHECK(c->translated_port == it->second.translated);
             Ref& r = it->second;
-            if (flags == syn && (r.fins == 3 || r.timeout == 0)) r.fins = 0, r.timeout = InterfaceEndpointConnections::idle_timeout_seconds;
-            r.last_seen = now;
-            if (flags & 0x04) r.timeout = 0;
-            if (flags & fin) r.fins |= 1;
-            if (r.fins == 3) r.timeout = std::min(r.timeout, InterfaceEndpointConnections::closed_seconds);
+            if (flags == syn && (r.fins == 3 || r.timeout == 0)) r.fins = 0, r.progress = 0, r.timeout = unestablished;
+            note(r, flags, true);
         } else if (flags != syn) {
             CHECK(c == nullptr);
+        } else if (of_client >= table.per_client()) {
+            // The client holds its share (the table's sweep of a 64-entry table reclaims every idle one).
+            CHECK(c == nullptr);
+            ++refused_for_share;
         } else if (live < table.capacity()) {
             REQUIRE(c != nullptr);
             // Its translated port is not one another live connection of the ENI uses towards the service.
             for (const auto& [k, r] : ref)
                 if (alive(r) && std::get<0>(k) == eni && std::get<3>(k) == service && std::get<4>(k) == service_port) CHECK(r.translated != c->translated_port);
-            ref[key] = Ref{c->translated_port, now, InterfaceEndpointConnections::idle_timeout_seconds, 0};
+            ref[key] = Ref{c->translated_port, now, unestablished, 0, 0};
         } else {
-            if (c) ref[key] = Ref{c->translated_port, now, InterfaceEndpointConnections::idle_timeout_seconds, 0};  // room made by expiry
+            if (c) ref[key] = Ref{c->translated_port, now, unestablished, 0, 0};  // room made by expiry
         }
+        if (c) CHECK(table.held_by(eni, client) <= table.per_client());
         if (op % 1000 == 999) {
             table.expire(now, 1 << 20);
             std::erase_if(ref, [&](const auto& kv) { return !alive(kv.second); });
             CHECK(table.size() == ref.size());
         }
     }
+    CHECK(refused_for_share > 100);  // clients did reach their share
 }

@@ -302,11 +302,54 @@ TEST_CASE("connection tracking timeouts follow the ENI's specification and the f
     CHECK(delivered(send(lab, lab.region, {17, s3, public_ip, 9, 51000}), lab.pub_host));
     CHECK(delivered(send(lab, lab.pub_host, {17, pub_ip, s3, 51000, 9}), lab.region));
     CHECK(lab.flows.connections.table.find(k, lab.flows.now)->idle_timeout == 60);  // a stream now
-    CHECK(delivered(send(lab, lab.pub_host, {6, pub_ip, s3, 51001, 80}), lab.region));
+    // TCP, segment by segment: short while not established or closing, the ENI's timeout once established.
     routing::FlowKey t{pub_ip, s3, 51001, 80, 6, static_cast<std::uint16_t>(lab.pub_host)};
-    CHECK(lab.flows.connections.table.find(t, lab.flows.now)->idle_timeout == ConnectionTracking::tcp_transitory_seconds);
-    CHECK(delivered(send(lab, lab.region, {6, s3, public_ip, 80, 51001}), lab.pub_host));
-    CHECK(lab.flows.connections.table.find(t, lab.flows.now)->idle_timeout == 120);  // established
+    auto out = [&](std::uint8_t flags) { return delivered(send_packet(lab, lab.pub_host, test::build_tcp_segment(pub_ip, s3, 51001, 80, flags, 0)), lab.region); };
+    auto in = [&](std::uint8_t flags) { return delivered(send_packet(lab, lab.region, test::build_tcp_segment(s3, public_ip, 80, 51001, flags, 0)), lab.pub_host); };
+    auto timeout = [&] { return lab.flows.connections.table.find(t, lab.flows.now)->idle_timeout; };
+    constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, ack = 0x10;
+    CHECK(out(syn));
+    CHECK(timeout() == ConnectionTracking::tcp_unestablished_seconds);
+    CHECK(in(syn | ack));
+    CHECK(timeout() == ConnectionTracking::tcp_unestablished_seconds);  // answered, not yet acknowledged
+    CHECK(out(ack));
+    CHECK(timeout() == 120);  // established: the ENI's TcpEstablishedTimeout
+    CHECK(in(ack));
+    CHECK(timeout() == 120);
+    CHECK(out(fin | ack));
+    CHECK(timeout() == ConnectionTracking::tcp_half_closed_seconds);
+    CHECK(in(ack));  // the other side may go on sending
+    CHECK(timeout() == ConnectionTracking::tcp_half_closed_seconds);
+    CHECK(in(fin | ack));
+    CHECK(timeout() == ConnectionTracking::tcp_closed_seconds);
+    CHECK(out(ack));
+    // The client reuses its port: the flow starts afresh, and is established again by its handshake.
+    CHECK(out(syn));
+    CHECK(timeout() == ConnectionTracking::tcp_unestablished_seconds);
+    CHECK(in(syn | ack));
+    CHECK(out(ack));
+    CHECK(timeout() == 120);
+    CHECK(in(rst));
+    CHECK(timeout() == ConnectionTracking::tcp_closed_seconds);
+    // Closed, it is gone 10 s later: the other side's late segment is then judged by the rules (inbound: denied).
+    lab.flows.now += ConnectionTracking::tcp_closed_seconds + 1;
+    CHECK(dropped(send_packet(lab, lab.region, test::build_tcp_segment(s3, public_ip, 80, 51001, ack, 0)), lab.pub_host, DropReason::security_group_ingress));
+}
+
+TEST_CASE("a SYN flood's unanswered flows are gone after 10 s; answered, not acknowledged, the same") {
+    SeedGroupLab lab;
+    lab.flows.now = 7000;
+    for (std::uint16_t port = 20000; port < 20100; ++port)
+        CHECK(delivered(send_packet(lab, lab.pub_host, test::build_tcp_segment(pub_ip, s3, port, 80, 0x02, 0)), lab.region));
+    for (std::uint16_t port = 20000; port < 20050; ++port)  // half of them answered; the flooder never acknowledges
+        CHECK(delivered(send_packet(lab, lab.region, test::build_tcp_segment(s3, public_ip, 80, port, 0x12, 0)), lab.pub_host));
+    CHECK(lab.flows.connections.table.size() == 100);
+    lab.flows.now += ConnectionTracking::tcp_unestablished_seconds;
+    lab.flows.expire_some(1 << 20);
+    CHECK(lab.flows.connections.table.size() == 100);  // not before their time
+    lab.flows.now += 1;
+    lab.flows.expire_some(1 << 20);
+    CHECK(lab.flows.connections.table.size() == 0);
 }
 
 TEST_CASE("filtering allocates nothing per frame") {
