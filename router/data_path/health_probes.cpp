@@ -44,14 +44,29 @@ std::size_t build_tcp_packet(wire::Bytes out, std::uint32_t source, std::uint32_
     return length;
 }
 
+void HealthProbes::finish(std::size_t slot) noexcept {
+    if (slot >= slots) return;
+    HealthProbe& p = probes_[slot];
+    if (owns(p.node_tcp_port) && slot_of_port_[p.node_tcp_port - first_port] == slot + 1) slot_of_port_[p.node_tcp_port - first_port] = 0;
+    p.phase = HealthProbe::Phase::idle;
+    p.node_tcp_port = 0;
+}
+
 std::size_t HealthProbes::start(std::size_t slot, const HealthProbe& probe, std::uint32_t isn, wire::Bytes out) noexcept {
     if (slot >= slots) return 0;
+    finish(slot);
+    // The next port no probe in flight uses (at most 1,024 of the 4,096 are: one is always free).
+    std::size_t index = next_port_;
+    while (slot_of_port_[index]) index = (index + 1) % port_count;
+    next_port_ = (index + 1) % port_count;
+    slot_of_port_[index] = static_cast<std::uint16_t>(slot + 1);
     HealthProbe& p = probes_[slot];
     p = probe;
     p.phase = HealthProbe::Phase::syn_sent;
     p.isn = isn;
     p.http_status = 0;
-    return build_tcp_packet(out, p.node_ip, p.target_ip, static_cast<std::uint16_t>(first_port + slot), p.target_tcp_port, isn, 0, syn);
+    p.node_tcp_port = static_cast<std::uint16_t>(first_port + index);
+    return build_tcp_packet(out, p.node_ip, p.target_ip, p.node_tcp_port, p.target_tcp_port, isn, 0, syn);
 }
 
 HealthProbes::Answer HealthProbes::on_segment(wire::ConstBytes packet, wire::Bytes out) noexcept {
@@ -59,8 +74,8 @@ HealthProbes::Answer HealthProbes::on_segment(wire::ConstBytes packet, wire::Byt
     const wire::ConstBytes l4 = packet.subspan(ip.header_length(), ip.total_length() - ip.header_length());
     if (l4.size() < 20) return {};
     const std::uint16_t node_port = wire::load_be16(l4.data() + 2);
-    if (!owns(node_port)) return {};
-    HealthProbe& p = probes_[node_port - first_port];
+    if (!owns(node_port) || !slot_of_port_[node_port - first_port]) return {};
+    HealthProbe& p = probes_[slot_of_port_[node_port - first_port] - 1u];
     // Only the probe's own target, on its own port, while the probe waits for it.
     if (p.phase != HealthProbe::Phase::syn_sent && p.phase != HealthProbe::Phase::request_sent) return {};
     if (ip.source() != p.target_ip || wire::load_be16(l4.data()) != p.target_tcp_port) return {};

@@ -52,8 +52,13 @@ int HealthChecker::free_slot() const {
 
 void HealthChecker::release(Check& check, FlowState& flows) {
     if (check.slot < 0) return;
-    flows.health_probes[static_cast<std::size_t>(check.slot)].phase = HealthProbe::Phase::idle;
-    slot_used_[static_cast<std::size_t>(check.slot)] = false;
+    const auto slot = static_cast<std::size_t>(check.slot);
+    const HealthProbe& p = flows.health_probes[slot];
+    // The probe's connection ends with it: what the target's security groups tracked of it goes too, so
+    // nothing of it outlives the probe (the next one, from another port, is judged by the groups as they are).
+    if (p.node_tcp_port) forget_tracked_flow(flows.connections, p.target_port, 6, p.target_ip, p.target_tcp_port, p.node_ip, p.node_tcp_port);
+    flows.health_probes.finish(slot);
+    slot_used_[slot] = false;
     check.slot = -1;
 }
 

@@ -16,6 +16,8 @@
 #include "endpoints/proxy_protocol.hpp"
 #include "router/load_balancing/health_checker.hpp"
 #include "router/template/template_loader.hpp"
+#include "tests/unit/packet_builder.hpp"
+#include "tests/unit/pipeline_lab.hpp"
 
 using namespace vpclab;
 using namespace vpclab::router;
@@ -1207,4 +1209,118 @@ TEST_CASE("health checks with proxy protocol v2: an HTTP check's request starts 
     REQUIRE(with_header.size() > 16);
     CHECK(with_header.substr(0, 16) == std::string(endpoints::proxy_v2_local_header()));
     CHECK(with_header.rfind("GET /health HTTP/1.1\r\n", 16) == 16);
+}
+
+namespace {
+// Load balancer nodes' probes meet the targets' instances: the pipeline carries each probe to its target,
+// whose kernel answers a SYN on port 80 with a SYN-ACK (carried back through the pipeline to the probe).
+struct TargetsAnswering final : FrameSink {
+    const RouterState* state = nullptr;
+    FlowState* flows = nullptr;
+    std::vector<std::pair<routing::PortIndex, std::uint16_t>> syns;  // target port, the node's source port
+    std::vector<std::pair<routing::PortIndex, DropReason>> drops;
+    std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(pipeline_scratch_size);
+    void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override {
+        const std::vector<std::uint8_t> packet(frame.begin() + 24, frame.end());
+        if (packet.size() < 40 || packet[9] != 6 || packet[20 + 13] != 0x02) return;  // only SYNs get an answer
+        const auto t = test::tuple_of(packet);
+        syns.emplace_back(port, t.source_port);
+        if (t.destination_port != 80) return;
+        auto answer = test::build_tcp_segment(t.destination, t.source, 80, t.source_port, 0x12, 0);
+        wire::store_be32(answer.data() + 20 + 8, wire::load_be32(packet.data() + 20 + 4) + 1);
+        wire::store_be16(answer.data() + 20 + 16, 0);
+        wire::store_be16(answer.data() + 20 + 16, test::l4_checksum_of(answer));
+        auto f = test::frame_of(state->snapshot->port(port).mac, answer);
+        std::vector<std::uint8_t> own_scratch(pipeline_scratch_size);  // the caller's scratch may hold the SYN
+        process_frame(*state->snapshot, port, f, own_scratch, *this, *flows);
+    }
+    void drop(routing::PortIndex port, wire::ConstBytes, DropReason reason) noexcept override { drops.emplace_back(port, reason); }
+};
+}  // namespace
+
+TEST_CASE("health checks: each probe a new connection from a new port, judged by the target's groups as they are then") {
+    // shared/repro: probes reused one port per target, so once a check passed its tracked connection let every
+    // later probe in, and a target moved to a group without port 80 stayed healthy.
+    Lab lab;
+    const Built b = build_vpc(lab);
+    RecordingTaps taps;
+    const std::string web1 = run_one(lab, b.pub), web2 = run_one(lab, b.pub);
+    launched_ok(lab, web1, taps);
+    launched_ok(lab, web2, taps);
+    const std::string open80 = lab.ok("CreateSecurityGroup", {{"GroupName", "web"}, {"Description", "HTTP"}, {"VpcId", b.vpc}})["GroupId"];
+    lab.ok("AuthorizeSecurityGroupIngress", {{"GroupId", open80},
+                                             {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", 80}, {"ToPort", 80}, {"IpRanges", {{{"CidrIp", "0.0.0.0/0"}}}}}}}});
+    const std::string ssh_only = lab.ok("CreateSecurityGroup", {{"GroupName", "ssh"}, {"Description", "SSH"}, {"VpcId", b.vpc}})["GroupId"];
+    lab.ok("AuthorizeSecurityGroupIngress", {{"GroupId", ssh_only},
+                                             {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", 22}, {"ToPort", 22}, {"IpRanges", {{{"CidrIp", "0.0.0.0/0"}}}}}}}});
+    for (const auto& id : {web1, web2}) lab.ok("ModifyInstanceAttribute", {{"InstanceId", id}, {"Groups", {open80}}});
+    const std::string tg = lab.ok("CreateTargetGroup", {{"Name", "tg"}, {"Protocol", "TCP"}, {"Port", "80"}, {"VpcId", b.vpc},
+                                                        {"HealthCheckIntervalSeconds", "10"}, {"HealthCheckTimeoutSeconds", "5"},
+                                                        {"HealthyThresholdCount", "2"}, {"UnhealthyThresholdCount", "2"}})["TargetGroups"][0]["TargetGroupArn"];
+    const std::string lb = lab.ok("CreateLoadBalancer", {{"Name", "web"}, {"Type", "network"}, {"Subnets", {b.pub}}})["LoadBalancers"][0]["LoadBalancerArn"];
+    lab.ok("CreateListener", {{"LoadBalancerArn", lb}, {"Protocol", "TCP"}, {"Port", "80"}, {"DefaultActions", {{{"Type", "forward"}, {"TargetGroupArn", tg}}}}});
+    lab.ok("RegisterTargets", {{"TargetGroupArn", tg}, {"Targets", {{{"Id", web1}}, {{"Id", web2}}}}});
+    auto state_of = [&](const std::string& id) {
+        return lab.ok("DescribeTargetHealth", {{"TargetGroupArn", tg}, {"Targets", {{{"Id", id}}}}})["TargetHealthDescriptions"][0]["TargetHealth"]["State"].get<std::string>();
+    };
+    // The targets new flows go to: the snapshot's listener on the node.
+    auto balanced_to = [&] {
+        const auto& snap = *lab.state.snapshot;
+        std::set<routing::PortIndex> out;
+        for (routing::PortIndex p = 0; p < snap.port_limit(); ++p) {
+            if (!snap.is_eni(p) || snap.port(p).load_balancer_node == routing::no_port) continue;
+            const auto* listener = snap.load_balancer_listener(snap.port(p).load_balancer_node, 6, 80);
+            REQUIRE(listener);
+            for (std::uint32_t i = 0; i < listener->target_count; ++i) out.insert(snap.load_balancer_targets(*listener)[i].port);
+        }
+        return out;
+    };
+    HealthChecker checker;
+    FlowState flows(256, 1024);
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    TargetsAnswering targets;
+    targets.state = &lab.state;
+    targets.flows = &flows;
+    auto tick = [&](std::uint64_t ms) {
+        flows.now = static_cast<std::uint32_t>(1000 + ms / 1000);
+        checker.tick(lab.state, flows, scratch, targets, ms, 1'000'000 + static_cast<std::int64_t>(ms / 1000));
+    };
+    const routing::PortIndex p1 = lab.port_of(web1), p2 = lab.port_of(web2);
+    std::set<std::uint16_t> ports_of_web1;
+    std::uint64_t t = 0;
+    for (; state_of(web1) != "healthy" && t < 60'000; t += 10'000) {
+        tick(t);
+        tick(t + 100);  // the answers are in: results taken, the probes' connections forgotten
+    }
+    CHECK(state_of(web1) == "healthy");
+    CHECK(state_of(web2) == "healthy");
+    CHECK(balanced_to() == std::set<routing::PortIndex>{p1, p2});
+    for (const auto& [port, source] : targets.syns)
+        if (port == p1) CHECK(ports_of_web1.insert(source).second);  // every probe from a port of its own
+    CHECK(ports_of_web1.size() >= 2);
+    CHECK(flows.connections.table.size() == 0);  // nothing a probe opened outlives it
+    CHECK(targets.drops.empty());
+
+    // web1 moves to a group without port 80: its next probes are refused by it, and two failures make it unhealthy.
+    lab.ok("ModifyInstanceAttribute", {{"InstanceId", web1}, {"Groups", {ssh_only}}});
+    const std::uint64_t moved = t;
+    for (; state_of(web1) == "healthy" && t < moved + 60'000; t += 10'000) {
+        tick(t);
+        tick(t + 6'000);  // past the 5 s timeout: a refused probe has failed
+    }
+    CHECK(state_of(web1) == "unhealthy");
+    CHECK(t - moved <= 2 * 10'000);  // within the unhealthy threshold: two intervals
+    CHECK(std::count(targets.drops.begin(), targets.drops.end(), std::pair{p1, DropReason::security_group_ingress}) >= 2);
+    CHECK(state_of(web2) == "healthy");
+    CHECK(balanced_to() == std::set<routing::PortIndex>{p2});  // every new connection goes to web 2
+
+    // Moved back: healthy again, and balanced to once more.
+    lab.ok("ModifyInstanceAttribute", {{"InstanceId", web1}, {"Groups", {open80}}});
+    const std::uint64_t back = t;
+    for (; state_of(web1) != "healthy" && t < back + 60'000; t += 10'000) {
+        tick(t);
+        tick(t + 100);
+    }
+    CHECK(state_of(web1) == "healthy");
+    CHECK(balanced_to() == std::set<routing::PortIndex>{p1, p2});
 }

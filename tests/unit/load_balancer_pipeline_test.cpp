@@ -178,7 +178,8 @@ TEST_CASE("load balancer: a health probe's SYN reaches the target, its SYN-ACK p
     const auto t = test::tuple_of(syn_packet);
     CHECK(t.source == lab.node_ip);
     CHECK(t.destination_port == 8080);
-    CHECK(t.source_port == HealthProbes::first_port + 3);
+    CHECK(t.source_port == lab.flows.health_probes[3].node_tcp_port);
+    CHECK(HealthProbes::owns(t.source_port));
     CHECK(test::verify_checksums(syn_packet).empty());
     // The target's SYN-ACK (acknowledging ISN + 1).
     auto answer = tcp(web1_ip, lab.node_ip, 8080, t.source_port, syn | ack);
@@ -194,7 +195,8 @@ TEST_CASE("load balancer: a health probe's SYN reaches the target, its SYN-ACK p
     CHECK(test::verify_checksums(reset).empty());
     // A refused probe fails.
     lab.flows.health_probes.start(4, probe, 5000, wire::Bytes(scratch).subspan(generated_packet_offset));
-    auto refused = tcp(web1_ip, lab.node_ip, 8080, HealthProbes::first_port + 4, rst | ack);
+    CHECK(lab.flows.health_probes[4].node_tcp_port != t.source_port);  // each probe its own port
+    auto refused = tcp(web1_ip, lab.node_ip, 8080, lab.flows.health_probes[4].node_tcp_port, rst | ack);
     wire::store_be32(refused.data() + 20 + 8, 5001);
     wire::store_be16(refused.data() + 20 + 16, 0);
     wire::store_be16(refused.data() + 20 + 16, test::l4_checksum_of(refused));
@@ -229,7 +231,7 @@ TEST_CASE("load balancer: an HTTP health probe sends its request after the hands
     const HealthProbe probe = lab.probe_to(web1, request);
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     lab.flows.health_probes.start(9, probe, 100, wire::Bytes(scratch).subspan(generated_packet_offset));
-    const std::uint16_t node_port = HealthProbes::first_port + 9;
+    const std::uint16_t node_port = lab.flows.health_probes[9].node_tcp_port;
     auto segment = [&](std::uint32_t seq, std::uint32_t ack_number, std::uint8_t flags, std::string_view payload) {
         std::vector<std::uint8_t> p(40 + payload.size());
         REQUIRE(build_tcp_packet(p, web1_ip, lab.node_ip, 8080, node_port, seq, ack_number, flags, payload) == p.size());
