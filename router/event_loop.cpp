@@ -199,6 +199,12 @@ void EventLoop::sweep_idle_flows() noexcept {
     flows_.now = second;
     flows_.expire_some(idle_sweep_slots);
     publish_flow_stats();
+    // Each ENI's tracked connections and allowance, for `vpclab stats` (once a second: a walk of the ports).
+    const auto& table = flows_.connections.table;
+    for (std::size_t p = 0; p < state_.counters.size() && p < (std::size_t{1} << 16); ++p) {
+        state_.counters[p].tracked = table.held_by(static_cast<std::uint16_t>(p));
+        state_.counters[p].tracked_allowance = table.allowance_of(static_cast<std::uint16_t>(p));
+    }
 }
 
 void EventLoop::check_health() noexcept {

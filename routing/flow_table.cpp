@@ -1,6 +1,8 @@
 // The connection table: hashing, probing, backward-shift deletion, incremental expiry.
 #include "routing/flow_table.hpp"
 
+#include <algorithm>
+
 namespace vpclab::routing {
 
 namespace {
@@ -35,6 +37,14 @@ void FlowTable::set_shares(const Shares& shares) noexcept {
     shares_ = shares;
     shared_used_ = 0;
     for (const std::uint32_t held : held_) shared_used_ += held > shares_.reserved ? held - shares_.reserved : 0;
+}
+
+std::size_t FlowTable::allowance_of(std::uint16_t owner) const noexcept {
+    const std::size_t held = held_by(owner);
+    const std::size_t own_shared = held > shares_.reserved ? held - shares_.reserved : 0;
+    const std::size_t shared_left = shares_.shared > shared_used_ ? shares_.shared - shared_used_ : 0;
+    const std::size_t may_take = std::min(shares_.shared_per_owner > own_shared ? shares_.shared_per_owner - own_shared : 0, shared_left);
+    return std::min(shares_.reserved + own_shared + may_take, max_flows_);
 }
 
 bool FlowTable::may_add(std::uint16_t owner) const noexcept {

@@ -46,6 +46,8 @@ public:
     // Whether `owner` may add a flow now (a table that does not count owners: whether it has room).
     bool may_add(std::uint16_t owner) const noexcept;
     std::size_t held_by(std::uint16_t owner) const noexcept { return held_.empty() ? 0 : held_[owner]; }
+    // The most `owner` may hold now: its reserved part, and what it may still take of the shared part.
+    std::size_t allowance_of(std::uint16_t owner) const noexcept;
     std::size_t shared_in_use() const { return shared_used_; }
 
     // What a flow holds: the caller's value, and how long it may stay idle (the caller may change both).

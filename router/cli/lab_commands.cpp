@@ -251,13 +251,17 @@ int command_stats(const Args& args) {
         return 0;
     }
     if (vm["output"].as<std::string>() != "text") throw UsageError("--output must be text or json");
-    std::vector<std::vector<std::string>> rows{{"INSTANCE", "ENI", "PRIVATE IP", "RX FRAMES", "RX BYTES", "TX FRAMES", "TX BYTES", "DROPPED"}};
+    std::vector<std::vector<std::string>> rows{{"INSTANCE", "ENI", "PRIVATE IP", "RX FRAMES", "RX BYTES", "TX FRAMES", "TX BYTES", "DROPPED", "TRACKED"}};
     for (const auto& p : stats["Interfaces"]) {
         std::uint64_t dropped = 0;
         for (const auto& [k, v] : p["Drops"].items()) dropped += v.get<std::uint64_t>();
         rows.push_back({p["InstanceName"], p["NetworkInterfaceId"], p["PrivateIpAddress"], std::to_string(p["RxFrames"].get<std::uint64_t>()),
                         std::to_string(p["RxBytes"].get<std::uint64_t>()), std::to_string(p["TxFrames"].get<std::uint64_t>()),
-                        std::to_string(p["TxBytes"].get<std::uint64_t>()), std::to_string(dropped)});
+                        std::to_string(p["TxBytes"].get<std::uint64_t>()), std::to_string(dropped),
+                        // tracked connections of the most it may hold (its share of the table)
+                        p.contains("TrackedConnections") ? std::to_string(p["TrackedConnections"].get<std::uint64_t>()) + " of " +
+                                                               std::to_string(p["TrackedConnectionsAllowance"].get<std::uint64_t>())
+                                                         : "-"});
     }
     print_table(rows);
     std::cout << "\ndrops by reason:\n";
@@ -281,17 +285,17 @@ int command_stats(const Args& args) {
         const auto& ct = stats["ConnectionTracking"];
         std::cout << "\nconnection tracking: " << ct["TrackedFlows"].get<std::uint64_t>() << " of " << ct["MaxFlows"].get<std::uint64_t>()
                   << " flows (" << ct["MemoryBytes"].get<std::uint64_t>() / (1024 * 1024) << " MiB), " << ct["Refused"].get<std::uint64_t>()
-                  << " new flows refused (table full)\n";
+                  << " new flows refused (the table, or an ENI's share of it, full)\n";
     }
     if (stats.contains("InterfaceEndpointConnections")) {
         const auto& ie = stats["InterfaceEndpointConnections"];
         std::cout << "interface endpoint connections: " << ie["Connections"].get<std::uint64_t>() << " of " << ie["MaxConnections"].get<std::uint64_t>()
-                  << ", " << ie["Refused"].get<std::uint64_t>() << " refused (table full)\n";
+                  << ", " << ie["Refused"].get<std::uint64_t>() << " refused (the table, or a client's share of it, full)\n";
     }
     if (stats.contains("LoadBalancerConnections")) {
         const auto& lb = stats["LoadBalancerConnections"];
         std::cout << "load balancer connections: " << lb["Connections"].get<std::uint64_t>() << " of " << lb["MaxConnections"].get<std::uint64_t>()
-                  << ", " << lb["Refused"].get<std::uint64_t>() << " refused (table full)\n";
+                  << ", " << lb["Refused"].get<std::uint64_t>() << " refused (the table, or a client's share of it, full)\n";
     }
     return 0;
 }

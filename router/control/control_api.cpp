@@ -98,6 +98,8 @@ json stats(const RouterState& state) {
                     {"InstanceName", region ? state.plan.region_netns : state.plan.resolver_netns}, {"PrivateIpAddress", "-"}};
         }
         port.update(json{{"RxFrames", c.rx_frames}, {"RxBytes", c.rx_bytes}, {"TxFrames", c.tx_frames}, {"TxBytes", c.tx_bytes}, {"Drops", drops}});
+        // An ENI's share of the connection tracking table (EC2's conntrack_allowance_available is what is left).
+        if (eni) port.update(json{{"TrackedConnections", c.tracked}, {"TrackedConnectionsAllowance", c.tracked_allowance}});
         // Which network ACL rules denied this ENI's traffic (going out of its subnet, or coming in).
         json acl_denials = json::array();
         for (const auto& a : c.acl_rule_drops) {

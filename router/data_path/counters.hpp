@@ -13,6 +13,9 @@ struct PortCounters {
     std::uint64_t rx_frames = 0, rx_bytes = 0;  // from the instance into the router
     std::uint64_t tx_frames = 0, tx_bytes = 0;  // from the router to the instance
     std::array<std::uint64_t, drop_reason_count> drops{};  // frames that entered on this ENI and were dropped
+    // The connections its security groups track for it now, and the most it may hold with the table as it is
+    // (EC2's conntrack_allowance_available is the difference): published once a second by the event loop.
+    std::uint64_t tracked = 0, tracked_allowance = 0;
 
     // Network ACL denials by rule, for `vpclab stats`: the first few distinct (ACL, direction, rule) that
     // denied frames of this ENI; later ones are counted only by reason (a fixed array: nothing allocates).

@@ -41,17 +41,17 @@ namespace vpclab::router {
     X(dns_disabled, "to the VPC resolver while the VPC's enableDnsSupport is false")                   \
     X(resolver_unknown_destination, "resolver reply for an address no ENI holds")                      \
     X(not_from_region_range, "from the region port but not for a public IP of the lab")                \
-    X(endpoint_flow_table_full, "through a gateway endpoint while its connection table is full (new flow refused)") \
+    X(endpoint_flow_table_full, "through a gateway endpoint while its connection table, or the ENI's share of it, is full (new flow refused)") \
     X(endpoint_no_flow, "from the region at a gateway endpoint's address but no flow from the VPC asked for it (unsolicited or expired)") \
     X(endpoint_unknown_destination, "from the region at a gateway endpoint's address for an address no ENI of its VPC holds") \
     X(interface_endpoint_port_closed, "to an interface endpoint, but not TCP to its service's ports 80 or 443 (endpoint ENIs do not answer ping)") \
     X(interface_endpoint_no_connection, "a TCP segment to or from an interface endpoint that belongs to no connection it carries (not a SYN, or expired)") \
     X(interface_endpoint_fragment, "an IPv4 fragment to or from an interface endpoint (its connections carry whole TCP segments)") \
-    X(interface_endpoint_table_full, "a new connection to an interface endpoint while its connection table is full (refused)") \
+    X(interface_endpoint_table_full, "a new connection to an interface endpoint while its connection table, or the client's share of it, is full (refused)") \
     X(load_balancer_no_listener, "to a load balancer node on a protocol and port none of its listeners takes") \
     X(load_balancer_no_target, "a new flow to a load balancer listener with no target to send it to (none registered, running and in the node's zone)") \
     X(load_balancer_no_connection, "a TCP segment to a load balancer listener that belongs to no connection it carries (not a SYN, or expired)") \
-    X(load_balancer_table_full, "a new flow to a load balancer while its connection table is full (refused)") \
+    X(load_balancer_table_full, "a new flow to a load balancer while its connection table, or the client's share of it, is full (refused)") \
     X(privatelink_not_tcp, "not TCP (or a TCP header cut short) to an interface endpoint of an endpoint service: PrivateLink carries TCP only") \
     X(privatelink_not_accepted, "to an interface endpoint whose connection to its endpoint service is not accepted (pendingAcceptance or rejected)") \
     X(load_balancer_fragment, "an IPv4 fragment to a load balancer node (its connections carry whole segments and datagrams)") \
@@ -59,7 +59,7 @@ namespace vpclab::router {
     X(network_acl_inbound, "denied by an inbound rule of the receiving subnet's network ACL (the rule number is in the stats)") \
     X(security_group_egress, "no outbound rule of the sending ENI's security groups allows it, and it answers no tracked connection") \
     X(security_group_ingress, "no inbound rule of the receiving ENI's security groups allows it, and it answers no tracked connection") \
-    X(connection_table_full, "a new connection the security groups allow, but the connection tracking table is full (refused)") \
+    X(connection_table_full, "a new connection the security groups allow, but the ENI's share of the connection tracking table, or the table, is full (refused: EC2's conntrack_allowance_exceeded)") \
     X(transmit_failed, "write to the destination TAP failed (e.g. its instance is still pending)") \
     X(interface_not_forwarding, "frame on a port whose instance is not running (terminated, its ENI detached)")
 

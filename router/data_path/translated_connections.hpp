@@ -90,6 +90,12 @@ public:
     std::size_t capacity() const { return connections_.size(); }
     std::uint64_t refused() const { return refused_; }
     std::size_t per_client() const { return per_client_; }
+    // The connection a client's packet would find, as it is (not refreshed, idle or not): for tests and stats.
+    const TranslatedConnection* peek(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
+                                     std::uint32_t front, std::uint16_t front_port) const noexcept {
+        const routing::FlowTable::Entry* e = by_client_.peek(client_key(zone, protocol, client, client_port, front, front_port));
+        return e ? &connections_[e->value] : nullptr;
+    }
     // The connections of `client` at entrance `zone` (live, or idle and not yet swept).
     std::size_t held_by(std::uint16_t zone, std::uint32_t client) const noexcept;
 

@@ -62,10 +62,11 @@ wait_until() {
     done
 }
 
-# A drop counter of a stack, summed over ENIs (0 when absent).
+# A drop counter of a stack, summed over ENIs (0 when absent); with INSTANCE, over that instance's ENIs alone.
+#   drop_count STACK REASON [INSTANCE]
 drop_count() {
     local n
-    n=$("$VPCLAB" stats --stack-name "$1" --output json |
+    n=$("$VPCLAB" stats ${3:+"$3"} --stack-name "$1" --output json |
         sed -n '/"DropsByReason"/,/}/p' | grep "\"$2\"" | grep -o '[0-9]\+' | head -n1)
     echo "${n:-0}"
 }

@@ -76,6 +76,26 @@ check "jh-Custom-WEB-1 is healthy again" wait_until 60 sh -c "[ \"\$($VPCLAB elb
 outs=$(for i in $(seq 1 20); do on jh-EC2 curl -s -m 5 "$dns"; echo; done)
 check "… and used again" grep -qxF "$page1" <<<"$outs"
 
+# --- a target moved to a group that does not admit the node: unhealthy, and back (shared/repro: the checks
+#     reused one source port per target, so once one passed every later one did, whatever the groups said) ---
+custom_vpc=$(ec2 describe-vpcs --filters Name=tag:Name,Values=jhCustomVPC --query 'Vpcs[0].VpcId' --output text)
+web_sg=$(ec2 describe-security-groups --filters Name=group-name,Values=jhCustomSG --query 'SecurityGroups[0].GroupId' --output text)
+ssh_sg=$(ec2 create-security-group --group-name ssh-only --description "SSH only" --vpc-id "$custom_vpc" --query GroupId --output text)
+ec2 authorize-security-group-ingress --group-id "$ssh_sg" --protocol tcp --port 22 --cidr 0.0.0.0/0 >/dev/null
+check "modify-instance-attribute --groups: jh-Custom-WEB-1 into a group without port 80" ec2 modify-instance-attribute --instance-id "$web1" --groups "$ssh_sg"
+moved_at=$(date +%s)
+# (Within the unhealthy threshold of checks, two 3 s intervals: the unit test checks that on its own clock;
+# here the time it took is shown.)
+check "… it becomes unhealthy" wait_until 30 sh -c "[ \"\$($VPCLAB elbv2 describe-target-health --stack-name $s --target-group-arn $tg --targets Id=$web1 --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text)\" = unhealthy ]"
+echo "   unhealthy $(($(date +%s) - moved_at)) s after the move"
+outs=$(for i in $(seq 1 10); do on jh-EC2 curl -s -m 5 "$dns"; echo; done)
+check_equal "every new connection goes to Web Server 2" "10" "$(grep -cxF "$page2" <<<"$outs")"
+check "moved back into jhCustomSG" ec2 modify-instance-attribute --instance-id "$web1" --groups "$web_sg"
+check "… healthy again" wait_until 60 sh -c "[ \"\$($VPCLAB elbv2 describe-target-health --stack-name $s --target-group-arn $tg --targets Id=$web1 --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text)\" = healthy ]"
+outs=$(for i in $(seq 1 20); do on jh-EC2 curl -s -m 5 "$dns"; echo; done)
+check "… and used again" grep -qxF "$page1" <<<"$outs"
+check "delete-security-group" ec2 delete-security-group --group-id "$ssh_sg"
+
 # --- both stopped: the load balancer fails open (sends to both), and the requests fail ---
 stop_httpd jh-Custom-WEB-1
 stop_httpd jh-Custom-WEB-2
@@ -88,7 +108,6 @@ start_httpd jh-Custom-WEB-2
 
 # --- an internal load balancer: private addresses, its own VPC only ---
 custom_subnet=$(ec2 describe-subnets --filters Name=tag:Name,Values=jh-Custom-Public-SN --query 'Subnets[0].SubnetId' --output text)
-custom_vpc=$(ec2 describe-vpcs --filters Name=tag:Name,Values=jhCustomVPC --query 'Vpcs[0].VpcId' --output text)
 internal=$(elbv2 create-load-balancer --name inside --type network --scheme internal --subnets "$custom_subnet" --query 'LoadBalancers[0].LoadBalancerArn' --output text)
 internal_dns=$(elbv2 describe-load-balancers --names inside --query 'LoadBalancers[0].DNSName' --output text)
 check_contains "an internal NLB's name starts with internal-" "internal-inside-" "$internal_dns"
@@ -107,6 +126,36 @@ check_not "curl from jh-EC2 does not get there (a private address of another VPC
 check "delete-load-balancer" elbv2 delete-load-balancer --load-balancer-arn "$internal"
 check "delete-target-group" elbv2 delete-target-group --target-group-arn "$tg2"
 check_equal "one load balancer left" "1" "$(elbv2 describe-load-balancers --query 'LoadBalancers[].LoadBalancerArn' --output text | wc -w)"
+
+# --- one instance's SYN flood (shared/repro/syn-flood.py) while two others open a connection every 100 ms ---
+# jh-EC2 sends SYNs from every port as fast as Python can to the NLB's public address for 15 s. Its security
+# groups track each at its ENI, where it may hold its share of the table; the node holds at most an eighth of
+# its table for one client; half-open connections go after 10 s. So the flood is refused on jh-EC2, and
+# jh-Custom-WEB-1's connections to jh-Custom-WEB-2 and an internet client's to the NLB all get through.
+ec2_ip=$(ec2 describe-instances --filters Name=tag:Name,Values=jh-EC2 --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text)
+web2_ip=$(ec2 describe-instances --filters Name=tag:Name,Values=jh-Custom-WEB-2 --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text)
+refused_before=$(drop_count "$s" connection_table_full jh-EC2)
+on jh-EC2 python3 - "$ec2_ip" "$node_public" 80 15 <"$SOURCE_DIR/tests/netns/syn-flood.py" >"/tmp/$s-flood.out" 2>&1 &
+flood=$!
+background_pids+=($flood)
+flood_refused() { [ "$(drop_count "$s" connection_table_full jh-EC2)" -gt "$refused_before" ]; }
+check "the flood fills jh-EC2's share of the tracking table: refused on its ENI (connection_table_full)" wait_until 10 flood_refused
+every_100ms() { local who=$1 url=$2; on "$who" sh -c "for i in \$(seq 100); do curl -s -m 3 -o /dev/null -w '%{http_code}\n' $url; sleep 0.1; done"; }
+every_100ms jh-Custom-WEB-1 "http://$web2_ip/" >"/tmp/$s-web.out" 2>&1 &
+web_loop=$!
+every_100ms region "http://$node_public/" >"/tmp/$s-internet.out" 2>&1 &
+internet_loop=$!
+background_pids+=($web_loop $internet_loop)
+wait $web_loop $internet_loop
+check_equal "jh-Custom-WEB-1 → jh-Custom-WEB-2 during the flood: 100 of 100 connections answered" "100" "$(grep -c '^200$' "/tmp/$s-web.out")"
+check_equal "an internet client → the NLB during the flood: 100 of 100" "100" "$(grep -c '^200$' "/tmp/$s-internet.out")"
+wait $flood
+flood_stats=$("$VPCLAB" stats jh-EC2 --stack-name "$s")
+echo "   the flood: $(cat "/tmp/$s-flood.out"); jh-EC2 refused $(($(drop_count "$s" connection_table_full jh-EC2) - refused_before)) of them on its ENI"
+echo "$flood_stats" | grep -E "^(INSTANCE|jh-EC2)|load balancer connections"
+check "jh-EC2's refusals are counted on its ENI" flood_refused
+check_equal "… and none on the web servers'" "0 0" "$(drop_count "$s" connection_table_full jh-Custom-WEB-1) $(drop_count "$s" connection_table_full jh-Custom-WEB-2)"
+rm -f "/tmp/$s-flood.out" "/tmp/$s-web.out" "/tmp/$s-internet.out"
 
 check "down" "$VPCLAB" down --stack-name "$s"
 check_equal "nothing of the stack is left" "" "$(stack_leftovers "$s")"

@@ -300,3 +300,53 @@ TEST_CASE("load balancer: a node's own ports never take the health probes' range
     CHECK(test::tuple_of(answer.sent[0].packet()).source == lab.node_public);
     CHECK(test::verify_checksums(answer.sent[0].packet()).empty());
 }
+
+TEST_CASE("load balancer: one client's SYN flood takes at most its share of the node's table, and is gone 10 s later") {
+    // shared/repro/syn-flood.py: the flood filled the load balancer's table, and its half-open connections
+    // held it for the full 350 s idle timeout.
+    BalancedLab lab;
+    lab.flows.share_among(*lab.snap);
+    auto& table = lab.flows.load_balancers;
+    const std::size_t share = table.per_client();
+    REQUIRE(share == table.capacity() / 8);
+    lab.flows.now = 4000;
+    std::size_t accepted = 0, refused = 0;
+    for (std::uint32_t i = 0; i < share + 500; ++i) {
+        auto out = lab.from_region(tcp(client, lab.node_public, static_cast<std::uint16_t>(1024 + i), 80, syn));
+        if (out.sent.size() == 1) ++accepted;
+        else if (test::dropped(out, DropReason::load_balancer_table_full) && out.drops[0].first == lab.node) ++refused;
+    }
+    CHECK(accepted == share);
+    CHECK(refused == 500);
+    CHECK(table.held_by(static_cast<std::uint16_t>(lab.node), client) == share);
+    // Another client still gets through, to a target.
+    const std::uint32_t other = client + 1;
+    auto out = lab.from_region(tcp(other, lab.node_public, 50000, 80, syn));
+    REQUIRE(out.sent.size() == 1);
+    CHECK(out.sent[0].port != lab.node);
+    // The flood's connections were never established: 10 s, not the 350 s idle timeout, and they are gone.
+    lab.flows.now += TranslatedConnections::unestablished_seconds + 1;
+    lab.flows.expire_some(1 << 20);
+    CHECK(table.held_by(static_cast<std::uint16_t>(lab.node), client) == 0);
+    CHECK(lab.connect(1024) != routing::no_port);
+}
+
+TEST_CASE("load balancer: a connection is established by the client's acknowledgment, and then kept for the idle timeout") {
+    BalancedLab lab;
+    lab.flows.now = 100;
+    const PortIndex target = lab.connect(40000);
+    REQUIRE(target != routing::no_port);
+    const std::uint32_t target_ip = lab.snap->port(target).ip;
+    auto connection = [&] {
+        const TranslatedConnection* c = lab.flows.load_balancers.peek(static_cast<std::uint16_t>(lab.node), 6, client, 40000, lab.node_ip, 80);
+        REQUIRE(c);
+        return c;
+    };
+    CHECK(connection()->idle_timeout == TranslatedConnections::unestablished_seconds);
+    // The target's SYN-ACK (to the client: its address is preserved), then the client's ACK.
+    auto answer = lab.from_host(target, tcp(target_ip, client, 8080, 40000, syn | ack));
+    REQUIRE(answer.sent.size() == 1);
+    CHECK(connection()->idle_timeout == TranslatedConnections::unestablished_seconds);
+    REQUIRE(lab.from_region(tcp(client, lab.node_public, 40000, 80, ack)).sent.size() == 1);
+    CHECK(connection()->idle_timeout == FlowState::load_balancer_tcp_idle_seconds);
+}

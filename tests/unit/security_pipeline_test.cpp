@@ -375,3 +375,34 @@ TEST_CASE("filtering allocates nothing per frame") {
     CHECK(sink.sent == 128);
     CHECK(sink.dropped == 128);
 }
+
+TEST_CASE("one ENI's SYN flood is refused on that ENI, and the others still open connections") {
+    // shared/repro/syn-flood.py: the tracking table was one pool, and one instance's flood denied every instance.
+    SeedGroupLab lab;
+    lab.flows.share_among(*lab.snap);
+    const auto& table = lab.flows.connections.table;
+    const auto shares = table.shares();
+    REQUIRE(shares.reserved > 0);
+    lab.flows.now = 9000;
+    // The public instance floods the internet with SYNs from every port it has.
+    std::size_t accepted = 0, refused = 0;
+    for (std::uint32_t i = 0; i < 20000; ++i) {
+        const auto s = send_packet(lab, lab.pub_host, test::build_tcp_segment(pub_ip, s3, static_cast<std::uint16_t>(1024 + i), 80, 0x02, 0));
+        if (delivered(s, lab.region)) ++accepted;
+        else if (dropped(s, lab.pub_host, DropReason::connection_table_full)) ++refused;  // charged to the flooder's ENI
+    }
+    CHECK(accepted == shares.reserved + shares.shared_per_owner);  // all it may hold, no more
+    CHECK(accepted + refused == 20000);
+    CHECK(table.held_by(static_cast<std::uint16_t>(lab.pub_host)) == accepted);
+    CHECK(table.size() < table.capacity());
+    // Meanwhile the private instances open connections to each other, every one of them tracked.
+    for (std::uint16_t port = 30000; port < 30000 + 200; ++port) {
+        CHECK(delivered(send_packet(lab, lab.priv_host, test::build_tcp_segment(priv_ip, priv2_ip, port, 80, 0x02, 0)), lab.priv2_host));
+        CHECK(delivered(send_packet(lab, lab.priv2_host, test::build_tcp_segment(priv2_ip, priv_ip, 80, port, 0x12, 0)), lab.priv_host));
+    }
+    // The flood's half-open flows go 10 s later, and the flooder may open connections again.
+    lab.flows.now += ConnectionTracking::tcp_unestablished_seconds + 1;
+    lab.flows.expire_some(1 << 20);
+    CHECK(table.held_by(static_cast<std::uint16_t>(lab.pub_host)) == 0);
+    CHECK(delivered(send_packet(lab, lab.pub_host, test::build_tcp_segment(pub_ip, s3, 2000, 80, 0x02, 0)), lab.region));
+}
