@@ -75,6 +75,9 @@ struct CheckingSink final : router::FrameSink {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const test::PipelineLab lab(true);
+    // The tables shared among the lab's ENIs, as the router shares them (an ENI at its share is refused).
+    static const bool shared = (lab.flows.share_among(*lab.snap), true);
+    (void)shared;
     if (size < 1) return 0;
     const auto ingress = static_cast<routing::PortIndex>(lab.port_of_slot(data[0]));
     // Exactly-sized heap copies, so that ASan sees a read or write one byte past the frame or the scratch.

@@ -1295,8 +1295,8 @@ TEST_CASE("health checks: each probe a new connection from a new port, judged by
     CHECK(state_of(web1) == "healthy");
     CHECK(state_of(web2) == "healthy");
     CHECK(balanced_to() == std::set<routing::PortIndex>{p1, p2});
-    for (const auto& [port, source] : targets.syns)
-        if (port == p1) CHECK(ports_of_web1.insert(source).second);  // every probe from a port of its own
+    for (const auto& syn : targets.syns)
+        if (syn.first == p1) CHECK(ports_of_web1.insert(syn.second).second);  // every probe from a port of its own
     CHECK(ports_of_web1.size() >= 2);
     CHECK(flows.connections.table.size() == 0);  // nothing a probe opened outlives it
     CHECK(targets.drops.empty());
