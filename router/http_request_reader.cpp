@@ -6,6 +6,12 @@
 
 namespace vpclab::router {
 
+std::size_t HttpRequestReader::take_body(std::size_t bytes) {
+    const auto left = static_cast<std::size_t>(std::min<unsigned long long>(body_expected_ - body_received_, bytes));
+    body_received_ += left;
+    return left;
+}
+
 void HttpRequestReader::finish_head(std::size_t end) {
     head_done_ = true;
     const std::string_view head(head_.data(), end);
@@ -14,7 +20,9 @@ void HttpRequestReader::finish_head(std::size_t end) {
     const auto sp2 = sp1 == std::string_view::npos ? std::string_view::npos : request_line.find(' ', sp1 + 1);
     if (sp1 != std::string_view::npos) method_ = std::string(request_line.substr(0, sp1));
     if (sp2 != std::string_view::npos) path_ = std::string(request_line.substr(sp1 + 1, sp2 - sp1 - 1));
-    // RFC 9112 §6.3: Content-Length is the body's length; one that is not a number makes the request bad.
+    // RFC 9112 §6.3: Content-Length is the body's length; one that is not a number, or two that differ, make
+    // the request bad.
+    bool have_length = false;
     for (std::size_t at = head.find("\r\n"); at != std::string_view::npos && at < head.size(); at = head.find("\r\n", at + 2)) {
         const std::string_view field = head.substr(at + 2, head.find("\r\n", at + 2) - (at + 2));
         constexpr std::string_view name = "content-length:";
@@ -28,9 +36,15 @@ void HttpRequestReader::finish_head(std::size_t end) {
             state_ = State::bad;
             return;
         }
-        body_expected_ = std::stoull(std::string(value));
+        const unsigned long long length = std::stoull(std::string(value));
+        if (have_length && length != body_expected_) {
+            state_ = State::bad;
+            return;
+        }
+        have_length = true;
+        body_expected_ = length;
     }
-    body_received_ = head_.size() - (end + 4);
+    take_body(head_.size() - (end + 4));  // body bytes that came with the head
     head_.resize(end + 4);
     if (body_received_ >= body_expected_) state_ = State::complete;
 }
@@ -38,7 +52,7 @@ void HttpRequestReader::finish_head(std::size_t end) {
 HttpRequestReader::State HttpRequestReader::feed(std::string_view bytes) {
     if (state_ != State::reading) return state_;
     if (head_done_) {
-        body_received_ += bytes.size();
+        take_body(bytes.size());
         if (body_received_ >= body_expected_) state_ = State::complete;
         return state_;
     }
@@ -53,7 +67,7 @@ HttpRequestReader::State HttpRequestReader::feed(std::string_view bytes) {
     }
     finish_head(end);
     if (state_ == State::reading) {
-        body_received_ += bytes.size() - taken;  // what did not fit after the head is body too
+        take_body(bytes.size() - taken);  // what did not fit after the head is body too
         if (body_received_ >= body_expected_) state_ = State::complete;
     }
     return state_;

@@ -1,6 +1,8 @@
 // An HTTP/1.1 request read as it arrives, a piece at a time (the region's web server): the request line,
 // the head up to its blank line (RFC 9112 §2.1), then as many body bytes as Content-Length says (counted,
-// not kept). Bounded: a head over max_head_bytes, or a Content-Length that is not a number, is bad.
+// not kept; what follows is not the request's). Bounded: a head over max_head_bytes, a Content-Length that
+// is not a number, or two that differ (RFC 9112 §6.3), is bad. However the bytes are cut into pieces, the
+// request reads the same.
 #pragma once
 
 #include <cstddef>
@@ -23,12 +25,13 @@ public:
     // Once the head is done: the method and path of its request line ("" and "/" when it has none).
     const std::string& method() const { return method_; }
     const std::string& path() const { return path_; }
-    std::size_t body_received() const { return body_received_; }
+    std::size_t body_received() const { return body_received_; }  // at most Content-Length
     // The head's bytes as kept (at most max_head_bytes).
     std::size_t buffered() const { return head_.size(); }
 
 private:
     void finish_head(std::size_t end);
+    std::size_t take_body(std::size_t bytes);  // counts up to Content-Length; returns what it counted
     State state_ = State::reading;
     bool head_done_ = false;
     std::string head_;

@@ -29,7 +29,7 @@ FlowTable::Shares FlowTable::fair_shares(std::size_t capacity, std::size_t owner
     Shares s;
     s.reserved = capacity / 2 / (owners ? owners : 1);
     s.shared = capacity - s.reserved * (owners ? owners : 1);
-    s.shared_per_owner = s.shared / 4;
+    s.shared_per_owner = s.shared / std::min<std::size_t>(4, owners ? owners : 1);
     return s;
 }
 

@@ -37,8 +37,11 @@ public:
         friend bool operator==(const Shares&, const Shares&) = default;
     };
     // Shares for a table of `capacity` among `owners`: half the table reserved in equal parts, the rest
-    // shared, one owner taking at most a quarter of it. The reserved parts and the shared part together
-    // never exceed the capacity, so an owner within its reserved part always has room.
+    // shared, one owner taking at most a quarter of it (a half with two owners, all of it with one: there is
+    // nobody else to keep room for). The reserved parts and the shared part together never exceed the
+    // capacity, so an owner within its reserved part has room, but for one case: when the shares shrink
+    // (more owners), flows already held past the new shares stay until they end, and until then the table
+    // may be full with an owner still under its part.
     static Shares fair_shares(std::size_t capacity, std::size_t owners) noexcept;
     // Sets the shares (control path; a table that counts owners): the shared part in use is recounted.
     void set_shares(const Shares& shares) noexcept;

@@ -177,9 +177,12 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
     if (ip.protocol() == 6) state = tcp_state_after(state, flags, true);
     const std::uint32_t timeout = timeout_for(ip.protocol(), state, timeouts);
     if (!tracking.table.upsert(key->key, state, now, timeout)) {
-        // Full: reclaim what has expired nearby, then refuse the new flow if still full.
-        tracking.table.expire(now, 256);
-        if (!tracking.table.upsert(key->key, state, now, timeout)) {
+        // The table full: reclaim what has expired nearby, then refuse the new flow if still full. The ENI at
+        // its share: refused at once (a flood must not buy a sweep with every packet; its flows that expire
+        // are reclaimed by the sweeps of every batch).
+        const bool table_full = tracking.table.size() >= tracking.table.capacity();
+        if (table_full) tracking.table.expire(now, 256);
+        if (!table_full || !tracking.table.upsert(key->key, state, now, timeout)) {
             ++tracking.refused;
             return GroupVerdict::table_full;
         }

@@ -25,17 +25,18 @@ struct ConnectionTracking {
     // 131,072 flows: 262,144 slots of 32 bytes, 8 MiB (`vpclab up --max-tracked-connections` changes it).
     static constexpr std::size_t default_max_flows = 131072;
     // AWS documents idle timeouts for established TCP and for UDP (per ENI, configurable), and 600 s for
-    // protocols other than TCP, UDP and ICMP; an ICMP echo flow lasts as long as a single UDP exchange. TCP
-    // connections that are not established, or are closing, AWS does not time out in its documentation; the
-    // lab keeps them briefly, so that a flood of them cannot hold the table (Linux's conntrack, whose
-    // nf_conntrack-sysctl documents its TCP states' timeouts, is the model):
-    //  - not yet established (a SYN unanswered, or answered and not yet acknowledged): 10 s. The opener's
-    //    SYN retransmissions (RFC 6298: 1 s, then doubling) open it again, and the answer of a live peer
-    //    comes within its own first retransmissions (1 s and 3 s after the SYN);
-    //  - half-closed (a FIN one way): 30 s after the last packet, as Linux's last-ACK state (every packet
-    //    of the side still sending keeps it);
-    //  - closed (FIN both ways, or a RST): 10 s for the last ACKs, Linux's close state.
-    static constexpr std::uint32_t tcp_unestablished_seconds = 10, tcp_half_closed_seconds = 30, tcp_closed_seconds = 10,
+    // protocols other than TCP, UDP and ICMP; an ICMP echo flow lasts as long as a single UDP exchange. How
+    // long a TCP connection that is not established, or is closing, is kept AWS does not document; the lab
+    // keeps such flows briefly, so that a flood of them cannot hold an ENI's share for long:
+    //  - not yet established (a SYN unanswered, or answered and not yet acknowledged): 10 s. Linux's
+    //    conntrack keeps 120 s (SYN_SENT) and 60 s (SYN_RECV), but a flow is opened again by the opener's
+    //    next SYN (retransmitted after 1 s, then 3, 7, …: RFC 6298's initial RTO, doubling), so 10 s costs a
+    //    live connection nothing: its peer's answer comes within the first retransmissions;
+    //  - half-closed (a FIN one way): 60 s after its last packet, Linux's CLOSE_WAIT; every packet of the
+    //    side still sending keeps it;
+    //  - closed (FIN both ways, or a RST): 10 s for the last ACKs and retransmitted FINs, Linux's CLOSE (it
+    //    keeps TIME_WAIT 120 s after FINs; the lab's load balancers keep 10 s too, TranslatedConnections).
+    static constexpr std::uint32_t tcp_unestablished_seconds = 10, tcp_half_closed_seconds = 60, tcp_closed_seconds = 10,
                                    other_protocol_seconds = 600;
 
     // Datagrams in fragments remembered at once (16,384 slots, 512 KiB), each 30 s at most: Linux's

@@ -16,7 +16,7 @@ using EndpointConnection = TranslatedConnection;
 
 class InterfaceEndpointConnections : public TranslatedConnections {
 public:
-    static constexpr std::size_t default_max_connections = 16384;  // 2.8 MiB with its two index tables (48-byte connections)
+    static constexpr std::size_t default_max_connections = 16384;  // 3.8 MiB with its three index tables (48-byte connections)
     static constexpr std::uint32_t idle_timeout_seconds = 350;
 
     explicit InterfaceEndpointConnections(std::size_t max_connections = default_max_connections) : TranslatedConnections(max_connections) {}

@@ -86,11 +86,9 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
         expire(now, 256);
         if (free_.empty()) return ++refused_, nullptr;
     }
-    // The client's share: at it, reclaim what has expired nearby, then refuse if still at it.
-    if (held_by(zone, client) >= per_client_) {
-        expire(now, 256);
-        if (held_by(zone, client) >= per_client_) return ++refused_, nullptr;
-    }
+    // The client at its share: refused (its idle connections are reclaimed by the sweeps of every batch, not
+    // by a sweep each packet of a flood would buy).
+    if (held_by(zone, client) >= per_client_) return ++refused_, nullptr;
     // The client's own port when it is free towards this back end, else another one; never one of the
     // health probes' ports when the port is the node's own (a probe would meet the connection's replies).
     std::uint16_t port = client_port;

@@ -210,7 +210,7 @@ private:
             const std::string delimiter = as_string(arg.items[0], ctx, property, "Fn::Join's delimiter");
             const Node list = evaluate(arg.items[1], property, limit);
             if (!list.is_list()) fail(ctx, line, property, "Fn::Join's second argument must be a list");
-            // The joined length first (saturating: a template cannot name more than fits in memory anyway).
+            // The joined length first, then the string (its items are bounded strings: no overflow).
             std::size_t total = list.items.empty() ? 0 : delimiter.size() * (list.items.size() - 1);
             for (const auto& item : list.items) total += as_string(item, ctx, property, "each item joined by Fn::Join").size();
             check_length(total, limit, line, property, fn);

@@ -128,14 +128,14 @@ check "delete-target-group" elbv2 delete-target-group --target-group-arn "$tg2"
 check_equal "one load balancer left" "1" "$(elbv2 describe-load-balancers --query 'LoadBalancers[].LoadBalancerArn' --output text | wc -w)"
 
 # --- one instance's SYN flood (shared/repro/syn-flood.py) while two others open a connection every 100 ms ---
-# jh-EC2 sends SYNs from every port as fast as Python can to the NLB's public address for 15 s. Its security
+# jh-EC2 sends SYNs from every port as fast as Python can to the NLB's public address for 25 s. Its security
 # groups track each at its ENI, where it may hold its share of the table; the node holds at most an eighth of
 # its table for one client; half-open connections go after 10 s. So the flood is refused on jh-EC2, and
 # jh-Custom-WEB-1's connections to jh-Custom-WEB-2 and an internet client's to the NLB all get through.
 ec2_ip=$(ec2 describe-instances --filters Name=tag:Name,Values=jh-EC2 --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text)
 web2_ip=$(ec2 describe-instances --filters Name=tag:Name,Values=jh-Custom-WEB-2 --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text)
 refused_before=$(drop_count "$s" connection_table_full jh-EC2)
-on jh-EC2 python3 - "$ec2_ip" "$node_public" 80 15 <"$SOURCE_DIR/tests/netns/syn-flood.py" >"/tmp/$s-flood.out" 2>&1 &
+on jh-EC2 python3 - "$ec2_ip" "$node_public" 80 25 <"$SOURCE_DIR/tests/netns/syn-flood.py" >"/tmp/$s-flood.out" 2>&1 &
 flood=$!
 background_pids+=($flood)
 flood_refused() { [ "$(drop_count "$s" connection_table_full jh-EC2)" -gt "$refused_before" ]; }
@@ -147,6 +147,7 @@ every_100ms region "http://$node_public/" >"/tmp/$s-internet.out" 2>&1 &
 internet_loop=$!
 background_pids+=($web_loop $internet_loop)
 wait $web_loop $internet_loop
+check "… the flood went on all the while (it is still running)" kill -0 $flood
 check_equal "jh-Custom-WEB-1 → jh-Custom-WEB-2 during the flood: 100 of 100 connections answered" "100" "$(grep -c '^200$' "/tmp/$s-web.out")"
 check_equal "an internet client → the NLB during the flood: 100 of 100" "100" "$(grep -c '^200$' "/tmp/$s-internet.out")"
 wait $flood

@@ -166,6 +166,18 @@ TEST_CASE("fair shares: an owner under its reserved part is never refused, whate
     CHECK(table.size() == 800);
 }
 
+TEST_CASE("fair shares: with fewer than four owners, one may take a third, a half or all of the shared part") {
+    CHECK(FlowTable::fair_shares(1200, 1) == FlowTable::Shares{600, 600, 600});  // alone: the whole table
+    CHECK(FlowTable::fair_shares(1200, 2) == FlowTable::Shares{300, 600, 300});
+    CHECK(FlowTable::fair_shares(1200, 3) == FlowTable::Shares{200, 600, 200});
+    CHECK(FlowTable::fair_shares(1200, 5) == FlowTable::Shares{120, 600, 150});
+    FlowTable table(1200, true);
+    table.set_shares(FlowTable::fair_shares(1200, 1));
+    std::uint32_t n = 0;
+    while (table.upsert(FlowKey{n, 1, 2, 3, 6, 9}, 0, 0, 10)) ++n;
+    CHECK(n == 1200);
+}
+
 TEST_CASE("fair shares: the counts agree with a reference through random inserts, erasures, expiry and new shares") {
     std::mt19937 rng(23);
     FlowTable table(2000, true);

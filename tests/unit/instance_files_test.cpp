@@ -258,7 +258,9 @@ TEST_CASE("regression: a 300-character file name fails its line with the shell's
     carry_out(f, parsed, 20000, fake_hash);
     const auto lines = what_became_of(f, parsed);
     REQUIRE(!lines.empty());
-    for (const auto& line : lines) CAPTURE(line);
+    std::string all;
+    for (const auto& line : lines) all += line + "\n";
+    CAPTURE(all);
     const std::string long_name = "/tmp/" + std::string(300, 'A');
     CHECK(std::find(lines.begin(), lines.end(), "line 2 failed: " + long_name + ": File name too long") != lines.end());
     CHECK_FALSE(f.has_file(long_name));
