@@ -16,12 +16,12 @@ std::uint64_t mix(std::uint64_t h) {
 }
 }  // namespace
 
-FlowTable::FlowTable(std::size_t max_flows, bool counts_owners) : max_flows_(max_flows) {
+FlowTable::FlowTable(std::size_t max_flows, Owners owners) : max_flows_(max_flows), owners_(owners) {
     std::size_t n = 16;
     while (n < 2 * max_flows) n <<= 1;
     slots_.resize(n);
     mask_ = n - 1;
-    if (counts_owners) held_.assign(std::size_t{1} << 16, 0);
+    if (owners != Owners::none) held_.assign(std::size_t{1} << 16, 0);
     shares_ = Shares{0, max_flows, max_flows};
 }
 
@@ -70,22 +70,40 @@ std::size_t FlowTable::find_slot(const FlowKey& key) const noexcept {
     }
 }
 
-bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout, std::uint16_t owner) noexcept {
+bool FlowTable::admit(std::uint16_t owner) noexcept {
+    if (!may_add(owner)) return false;
+    count(owner);
+    return true;
+}
+
+void FlowTable::count(std::uint16_t owner) noexcept {
+    if (held_[owner] >= shares_.reserved) ++shared_used_;
+    ++held_[owner];
+}
+
+void FlowTable::uncount(std::uint16_t owner) noexcept {
+    if (held_[owner] > shares_.reserved) --shared_used_;
+    --held_[owner];
+}
+
+bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
     for (std::size_t i = home_of(key);; i = (i + 1) & mask_) {
         Slot& s = slots_[i];
         if (s.used && s.key == key) {
+            // Owned by value, a new value moves the flow to its new owner (an appliance's ENI sending a flow
+            // another opened): kept, as a refresh, whatever the shares.
+            if (owners_ == Owners::by_value && static_cast<std::uint16_t>(s.entry.value) != static_cast<std::uint16_t>(value)) {
+                uncount(owner_of(key, s.entry.value));
+                count(owner_of(key, value));
+            }
             s.entry = Entry{value, idle_timeout};
             s.last_seen = now;
             return true;
         }
         if (!s.used) {
-            if (!may_add(owner)) return false;
-            s = Slot{key, Entry{value, idle_timeout}, now, true, owner};
+            if (size_ >= max_flows_ || (!held_.empty() && !admit(owner_of(key, value)))) return false;
+            s = Slot{key, Entry{value, idle_timeout}, now, true};
             ++size_;
-            if (!held_.empty()) {
-                if (held_[owner] >= shares_.reserved) ++shared_used_;
-                ++held_[owner];
-            }
             return true;
         }
     }
@@ -119,11 +137,7 @@ bool FlowTable::erase(const FlowKey& key) noexcept {
 void FlowTable::erase_at(std::size_t hole) noexcept {
     slots_[hole].used = false;
     --size_;
-    if (!held_.empty()) {
-        const std::uint16_t owner = slots_[hole].owner;
-        if (held_[owner] > shares_.reserved) --shared_used_;
-        --held_[owner];
-    }
+    if (!held_.empty()) uncount(owner_of(slots_[hole].key, slots_[hole].entry.value));
     for (std::size_t j = (hole + 1) & mask_; slots_[j].used; j = (j + 1) & mask_) {
         const std::size_t home = home_of(slots_[j].key);
         // Slot j may move to the hole if its home is not cyclically within (hole, j].

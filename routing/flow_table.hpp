@@ -25,9 +25,13 @@ struct FlowKey {
 
 class FlowTable {
 public:
+    // Whom a flow belongs to, in a table that counts them: its key's zone (security group tracking: the
+    // ENI), or its value (gateway endpoint flows: the ENI that opened it). A flow's owner is not stored
+    // (the slot stays 32 bytes): in a table owned by value, change a flow's value only through upsert.
+    enum class Owners : std::uint8_t { none, by_zone, by_value };
     // Room for `max_flows` flows; the slot array is twice that (load at most 1/2 keeps probes short). With
-    // `counts_owners`, the flows each owner holds are counted (256 KiB more), and set_shares bounds them.
-    explicit FlowTable(std::size_t max_flows, bool counts_owners = false);
+    // owners, the flows each owner holds are counted (256 KiB more), and set_shares bounds them.
+    explicit FlowTable(std::size_t max_flows, Owners owners = Owners::none);
 
     // How the table is shared (see above): `reserved` flows each owner may always hold, `shared` flows in the
     // part past the reserved ones, `shared_per_owner` of them at most to one owner. By default (no shares
@@ -59,12 +63,9 @@ public:
         std::uint32_t idle_timeout = 0;  // seconds
     };
 
-    // Adds or refreshes a flow, which belongs to `owner` (by default its key's zone). Returns false only when
-    // the flow is new and the table is full, or its owner holds all it may (may_add).
-    bool upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
-        return upsert(key, value, now, idle_timeout, key.zone);
-    }
-    bool upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout, std::uint16_t owner) noexcept;
+    // Adds or refreshes a flow. Returns false only when the flow is new and the table is full, or its owner
+    // holds all it may (may_add).
+    bool upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept;
     // The flow (refreshing its last-seen time), or nullptr. A flow idle longer than its timeout is gone
     // (removed here if the expiry hand has not reached it yet).
     Entry* find(const FlowKey& key, std::uint32_t now) noexcept;
@@ -101,17 +102,25 @@ private:
         Entry entry;
         std::uint32_t last_seen = 0;
         bool used = false;
-        std::uint16_t owner = 0;
         bool expired(std::uint32_t now) const { return now - last_seen > entry.idle_timeout; }
     };
     static_assert(sizeof(Slot) == 32);
     std::size_t home_of(const FlowKey& key) const noexcept;
+    std::uint16_t owner_of(const FlowKey& key, std::uint32_t value) const noexcept {
+        return owners_ == Owners::by_value ? static_cast<std::uint16_t>(value) : key.zone;
+    }
+    // A new flow of `owner` if its share allows (counted), else false. Out of line: tables that count no
+    // owners keep their insert as short as it was.
+    [[gnu::noinline]] bool admit(std::uint16_t owner) noexcept;
+    void count(std::uint16_t owner) noexcept;    // one more flow of `owner` (counted tables)
+    void uncount(std::uint16_t owner) noexcept;  // one fewer
     std::size_t find_slot(const FlowKey& key) const noexcept;  // slot index or npos
     void erase_at(std::size_t index) noexcept;
 
     static constexpr std::size_t npos = ~std::size_t{0};
     std::vector<Slot> slots_;
     std::size_t mask_ = 0, size_ = 0, max_flows_ = 0, hand_ = 0;
+    Owners owners_ = Owners::none;
     std::vector<std::uint32_t> held_;  // flows per owner (when counted)
     Shares shares_;
     std::size_t shared_used_ = 0;      // flows held past their owners' reserved parts

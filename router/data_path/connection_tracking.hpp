@@ -46,7 +46,7 @@ struct ConnectionTracking {
 
     // Both tables count each ENI's flows (the key's zone): share_among() shares them fairly.
     explicit ConnectionTracking(std::size_t max_flows = default_max_flows)
-        : table(max_flows, true), fragments(max_fragmented_datagrams, true) {}
+        : table(max_flows, routing::FlowTable::Owners::by_zone), fragments(max_fragmented_datagrams, routing::FlowTable::Owners::by_zone) {}
     routing::FlowTable table;
     routing::FlowTable fragments;  // first fragments that passed, keyed by RFC 791's (source, destination, protocol, id)
     std::uint64_t refused = 0;  // new flows refused because the table, or the ENI's share of it, was full

@@ -21,7 +21,7 @@ struct EndpointFlows {
     static constexpr std::size_t default_max_flows = 65536;  // ~4 MiB of slots
 
     // Flows are counted by the ENI that opened them (FlowState::share_among shares the table among ENIs).
-    explicit EndpointFlows(std::size_t max_flows = default_max_flows) : table(max_flows, true) {}
+    explicit EndpointFlows(std::size_t max_flows = default_max_flows) : table(max_flows, routing::FlowTable::Owners::by_value) {}
     routing::FlowTable table;
 };
 

@@ -166,14 +166,13 @@ void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) 
     if (auto key = endpoint_flow_key(f.ip, true)) {
         key->destination = endpoint_address;
         const std::uint32_t timeout = EndpointFlows::idle_timeout_seconds;
-        const auto owner = static_cast<std::uint16_t>(c.ingress);  // the ENI's share of the table
-        auto& table = c.flows.endpoint.table;
-        if (!table.upsert(*key, c.ingress, c.flows.now, timeout, owner)) {
+        auto& table = c.flows.endpoint.table;  // its flows belong to the ENI that opened them (the value)
+        if (!table.upsert(*key, c.ingress, c.flows.now, timeout)) {
             // The table full: reclaim what has expired nearby, then refuse if still full; the ENI at its
             // share: refused at once (no sweep bought by every packet of a flood).
             const bool table_full = table.size() >= table.capacity();
             if (table_full) table.expire(c.flows.now, 256);
-            if (!table_full || !table.upsert(*key, c.ingress, c.flows.now, timeout, owner))
+            if (!table_full || !table.upsert(*key, c.ingress, c.flows.now, timeout))
                 return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
         }
     }

@@ -126,7 +126,7 @@ TEST_CASE("erase_if removes exactly the matching flows, and the rest stay findab
 }
 
 TEST_CASE("fair shares: an owner always gets its reserved part; past it, a quarter of the shared part at most") {
-    FlowTable table(1000, true);
+    FlowTable table(1000, FlowTable::Owners::by_zone);
     const auto shares = FlowTable::fair_shares(1000, 4);
     CHECK(shares == FlowTable::Shares{125, 500, 125});
     table.set_shares(shares);
@@ -153,7 +153,7 @@ TEST_CASE("fair shares: an owner always gets its reserved part; past it, a quart
 }
 
 TEST_CASE("fair shares: an owner under its reserved part is never refused, whatever the others hold") {
-    FlowTable table(800, true);
+    FlowTable table(800, FlowTable::Owners::by_zone);
     table.set_shares(FlowTable::fair_shares(800, 8));  // 50 reserved each, 400 shared, 100 of it per owner
     auto key = [](std::uint16_t owner, std::uint32_t n) { return FlowKey{n, 1, static_cast<std::uint16_t>(n >> 16), 2, 17, owner}; };
     for (std::uint16_t o = 0; o < 4; ++o)  // four flooders take the shared part whole
@@ -171,7 +171,7 @@ TEST_CASE("fair shares: with fewer than four owners, one may take a third, a hal
     CHECK(FlowTable::fair_shares(1200, 2) == FlowTable::Shares{300, 600, 300});
     CHECK(FlowTable::fair_shares(1200, 3) == FlowTable::Shares{200, 600, 200});
     CHECK(FlowTable::fair_shares(1200, 5) == FlowTable::Shares{120, 600, 150});
-    FlowTable table(1200, true);
+    FlowTable table(1200, FlowTable::Owners::by_zone);
     table.set_shares(FlowTable::fair_shares(1200, 1));
     std::uint32_t n = 0;
     while (table.upsert(FlowKey{n, 1, 2, 3, 6, 9}, 0, 0, 10)) ++n;
@@ -180,7 +180,7 @@ TEST_CASE("fair shares: with fewer than four owners, one may take a third, a hal
 
 TEST_CASE("fair shares: the counts agree with a reference through random inserts, erasures, expiry and new shares") {
     std::mt19937 rng(23);
-    FlowTable table(2000, true);
+    FlowTable table(2000, FlowTable::Owners::by_zone);
     std::unordered_map<FlowKey, std::pair<std::uint16_t, std::uint32_t>, KeyHash> ref;  // owner, expiry second
     std::size_t owners = 6;
     table.set_shares(FlowTable::fair_shares(2000, owners));
@@ -240,4 +240,21 @@ TEST_CASE("fair shares: the counts agree with a reference through random inserts
     // Both verdicts happened often: the table was full, and owners were at their shares.
     CHECK(accepted > 2000);
     CHECK(refused > 2000);
+}
+
+TEST_CASE("fair shares owned by value: a flow counts for the owner its value names, and moves with a new value") {
+    FlowTable table(100, FlowTable::Owners::by_value);
+    table.set_shares(FlowTable::fair_shares(100, 2));  // 25 reserved each, 50 shared, 25 of it per owner
+    auto key = [](std::uint32_t n) { return FlowKey{n, 2, 3, 4, 17, 0}; };  // all in zone 0
+    for (std::uint32_t n = 0; n < 50; ++n) CHECK(table.upsert(key(n), 7, 0, 10));
+    CHECK_FALSE(table.upsert(key(50), 7, 0, 10));  // owner 7 holds all it may
+    CHECK(table.upsert(key(50), 8, 0, 10));        // owner 8 does not
+    CHECK(table.held_by(7) == 50);
+    CHECK(table.held_by(0) == 0);
+    CHECK(table.upsert(key(0), 8, 0, 10));  // the same flow now sent by owner 8: it is 8's
+    CHECK(table.held_by(7) == 49);
+    CHECK(table.held_by(8) == 2);
+    CHECK(table.erase(key(0)));
+    CHECK(table.held_by(8) == 1);
+    CHECK(table.shared_in_use() == 24);  // 7's 49 - 25 reserved
 }
