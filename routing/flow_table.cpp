@@ -47,12 +47,30 @@ std::size_t FlowTable::allowance_of(std::uint16_t owner) const noexcept {
     return std::min(shares_.reserved + own_shared + may_take, max_flows_);
 }
 
-bool FlowTable::may_add(std::uint16_t owner) const noexcept {
-    if (size_ >= max_flows_) return false;
+bool FlowTable::within_share(std::uint16_t owner) const noexcept {
     if (held_.empty()) return true;
     const std::size_t held = held_[owner];
     if (held < shares_.reserved) return true;
     return shared_used_ < shares_.shared && held - shares_.reserved < shares_.shared_per_owner;
+}
+
+bool FlowTable::may_add(std::uint16_t owner) const noexcept {
+    if (size_ >= max_flows_) return held_.empty() ? false : held_[owner] < shares_.reserved && shared_used_ > shares_.shared;
+    return within_share(owner);
+}
+
+bool FlowTable::evict_past_reserve() noexcept {
+    // A full table with an owner under its reserved part: the shared part is over-committed (the shares
+    // shrank while flows were held), so owners past their reserved parts hold at least a quarter of the
+    // slots, and a bounded walk from the clock hand finds one of their flows.
+    for (std::size_t n = 0; n < 256; ++n, hand_ = (hand_ + 1) & mask_) {
+        const Slot& s = slots_[hand_];
+        if (s.used && held_[owner_of(s.key, s.entry.value)] > shares_.reserved) {
+            erase_at(hand_);
+            return true;
+        }
+    }
+    return false;
 }
 
 std::size_t FlowTable::home_of(const FlowKey& k) const noexcept {
@@ -70,11 +88,7 @@ std::size_t FlowTable::find_slot(const FlowKey& key) const noexcept {
     }
 }
 
-bool FlowTable::admit(std::uint16_t owner) noexcept {
-    if (!may_add(owner)) return false;
-    count(owner);
-    return true;
-}
+
 
 void FlowTable::count(std::uint16_t owner) noexcept {
     if (held_[owner] >= shares_.reserved) ++shared_used_;
@@ -86,27 +100,55 @@ void FlowTable::uncount(std::uint16_t owner) noexcept {
     --held_[owner];
 }
 
+bool FlowTable::admit(std::uint16_t owner) noexcept {
+    if (size_ >= max_flows_) {
+        // Full, with the owner under its reserved part: room is made by a flow of an owner past its own
+        // (the shares shrank since it took them), so that owners added later get their parts.
+        if (held_[owner] >= shares_.reserved || shared_used_ <= shares_.shared || !evict_past_reserve()) return false;
+    } else if (!within_share(owner)) {
+        return false;
+    }
+    count(owner);
+    return true;
+}
+
 bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
+    if (!held_.empty() && size_ >= max_flows_ && find_slot(key) == npos) {
+        // A new flow in a full table that counts owners: admitted (perhaps evicting one, which moves slots)
+        // before its slot is looked for.
+        if (!admit(owner_of(key, value))) return false;
+        return insert_admitted(key, value, now, idle_timeout);
+    }
     for (std::size_t i = home_of(key);; i = (i + 1) & mask_) {
         Slot& s = slots_[i];
         if (s.used && s.key == key) {
             // Owned by value, a new value moves the flow to its new owner (an appliance's ENI sending a flow
-            // another opened): kept, as a refresh, whatever the shares.
+            // another opened), if that owner's share allows.
             if (owners_ == Owners::by_value && static_cast<std::uint16_t>(s.entry.value) != static_cast<std::uint16_t>(value)) {
+                const std::uint16_t to = owner_of(key, value);
+                if (!within_share(to)) return false;
                 uncount(owner_of(key, s.entry.value));
-                count(owner_of(key, value));
+                count(to);
             }
             s.entry = Entry{value, idle_timeout};
             s.last_seen = now;
             return true;
         }
         if (!s.used) {
-            if (size_ >= max_flows_ || (!held_.empty() && !admit(owner_of(key, value)))) return false;
+            if (held_.empty() ? size_ >= max_flows_ : !admit(owner_of(key, value))) return false;
             s = Slot{key, Entry{value, idle_timeout}, now, true};
             ++size_;
             return true;
         }
     }
+}
+
+bool FlowTable::insert_admitted(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
+    std::size_t i = home_of(key);
+    while (slots_[i].used) i = (i + 1) & mask_;
+    slots_[i] = Slot{key, Entry{value, idle_timeout}, now, true};
+    ++size_;
+    return true;
 }
 
 FlowTable::Entry* FlowTable::find(const FlowKey& key, std::uint32_t now) noexcept {

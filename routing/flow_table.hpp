@@ -43,14 +43,15 @@ public:
     // Shares for a table of `capacity` among `owners`: half the table reserved in equal parts, the rest
     // shared, one owner taking at most a quarter of it (a half with two owners, all of it with one: there is
     // nobody else to keep room for). The reserved parts and the shared part together never exceed the
-    // capacity, so an owner within its reserved part has room, but for one case: when the shares shrink
-    // (more owners), flows already held past the new shares stay until they end, and until then the table
-    // may be full with an owner still under its part.
+    // capacity, so an owner within its reserved part has room. When the shares shrink (more owners) flows
+    // held past the new shares stay; should the table then be full when an owner under its reserved part
+    // opens one, a flow of an owner past its own part makes room (so an ENI added later gets its part).
     static Shares fair_shares(std::size_t capacity, std::size_t owners) noexcept;
     // Sets the shares (control path; a table that counts owners): the shared part in use is recounted.
     void set_shares(const Shares& shares) noexcept;
     const Shares& shares() const { return shares_; }
-    // Whether `owner` may add a flow now (a table that does not count owners: whether it has room).
+    // Whether `owner` may add a flow now (a table that does not count owners: whether it has room). In a
+    // full table, an owner under its reserved part may, when owners past theirs hold flows to make room with.
     bool may_add(std::uint16_t owner) const noexcept;
     std::size_t held_by(std::uint16_t owner) const noexcept { return held_.empty() ? 0 : held_[owner]; }
     // The most `owner` may hold now: its reserved part, and what it may still take of the shared part.
@@ -109,9 +110,15 @@ private:
     std::uint16_t owner_of(const FlowKey& key, std::uint32_t value) const noexcept {
         return owners_ == Owners::by_value ? static_cast<std::uint16_t>(value) : key.zone;
     }
-    // A new flow of `owner` if its share allows (counted), else false. Out of line: tables that count no
-    // owners keep their insert as short as it was.
+    // Counts a new flow of `owner` if its share allows (in a full table, an owner under its reserved part
+    // has room made for it: evict_past_reserve), else false. Out of line: tables that count no owners keep
+    // their insert as short as it was.
     [[gnu::noinline]] bool admit(std::uint16_t owner) noexcept;
+    bool within_share(std::uint16_t owner) const noexcept;  // its reserved part, or room in its share of the rest
+    // Removes one flow of an owner past its reserved part, found within 256 slots of the clock hand.
+    bool evict_past_reserve() noexcept;
+    // Writes a flow admitted (and counted) into its first free slot.
+    bool insert_admitted(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept;
     void count(std::uint16_t owner) noexcept;    // one more flow of `owner` (counted tables)
     void uncount(std::uint16_t owner) noexcept;  // one fewer
     std::size_t find_slot(const FlowKey& key) const noexcept;  // slot index or npos

@@ -87,8 +87,9 @@ std::uint32_t timeout_for(std::uint8_t protocol, std::uint32_t state, const rout
     switch (protocol) {
         case 6:
             if ((state & reset) || ((state & fin_from_opener) && (state & fin_from_other))) return ConnectionTracking::tcp_closed_seconds;
-            if (state & (fin_from_opener | fin_from_other)) return ConnectionTracking::tcp_half_closed_seconds;
+            // Never established (a FIN flood's flows, too): as short as a SYN's.
             if (!(state & stream)) return ConnectionTracking::tcp_unestablished_seconds;
+            if (state & (fin_from_opener | fin_from_other)) return ConnectionTracking::tcp_half_closed_seconds;
             return static_cast<std::uint32_t>(t.tcp_established);
         case 17: return static_cast<std::uint32_t>((state & stream) ? t.udp_stream : t.udp);
         case 1: return static_cast<std::uint32_t>(t.udp);

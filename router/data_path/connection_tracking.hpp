@@ -28,7 +28,8 @@ struct ConnectionTracking {
     // protocols other than TCP, UDP and ICMP; an ICMP echo flow lasts as long as a single UDP exchange. How
     // long a TCP connection that is not established, or is closing, is kept AWS does not document; the lab
     // keeps such flows briefly, so that a flood of them cannot hold an ENI's share for long:
-    //  - not yet established (a SYN unanswered, or answered and not yet acknowledged): 10 s. Linux's
+    //  - not yet established (a SYN unanswered, or answered and not yet acknowledged; a FIN or RST on a flow
+    //    never established too): 10 s. Linux's
     //    conntrack keeps 120 s (SYN_SENT) and 60 s (SYN_RECV), but a flow is opened again by the opener's
     //    next SYN (retransmitted after 1 s, then 3, 7, …: RFC 6298's initial RTO, doubling), so 10 s costs a
     //    live connection nothing: its peer's answer comes within the first retransmissions;

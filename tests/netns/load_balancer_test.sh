@@ -128,14 +128,18 @@ check "delete-target-group" elbv2 delete-target-group --target-group-arn "$tg2"
 check_equal "one load balancer left" "1" "$(elbv2 describe-load-balancers --query 'LoadBalancers[].LoadBalancerArn' --output text | wc -w)"
 
 # --- one instance's SYN flood (shared/repro/syn-flood.py) while two others open a connection every 100 ms ---
-# jh-EC2 sends SYNs from every port as fast as Python can to the NLB's public address for 25 s. Its security
+# jh-EC2 sends SYNs from every port as fast as Python can to the NLB's public address until the two clients
+# are done (then it is stopped; the script would stop itself after 300 s). Its security
 # groups track each at its ENI, where it may hold its share of the table; the node holds at most an eighth of
 # its table for one client; half-open connections go after 10 s. So the flood is refused on jh-EC2, and
 # jh-Custom-WEB-1's connections to jh-Custom-WEB-2 and an internet client's to the NLB all get through.
 ec2_ip=$(ec2 describe-instances --filters Name=tag:Name,Values=jh-EC2 --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text)
 web2_ip=$(ec2 describe-instances --filters Name=tag:Name,Values=jh-Custom-WEB-2 --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text)
 refused_before=$(drop_count "$s" connection_table_full jh-EC2)
-on jh-EC2 python3 - "$ec2_ip" "$node_public" 80 25 <"$SOURCE_DIR/tests/netns/syn-flood.py" >"/tmp/$s-flood.out" 2>&1 &
+rx_of_ec2() { "$VPCLAB" stats jh-EC2 --stack-name "$s" --output json | grep '"RxFrames"' | grep -o '[0-9]\+' | head -n1; }
+rx_before=$(rx_of_ec2)
+flood_started=$(date +%s)
+on jh-EC2 python3 - "$ec2_ip" "$node_public" 80 300 <"$SOURCE_DIR/tests/netns/syn-flood.py" >/dev/null 2>&1 &
 flood=$!
 background_pids+=($flood)
 flood_refused() { [ "$(drop_count "$s" connection_table_full jh-EC2)" -gt "$refused_before" ]; }
@@ -147,16 +151,20 @@ every_100ms region "http://$node_public/" >"/tmp/$s-internet.out" 2>&1 &
 internet_loop=$!
 background_pids+=($web_loop $internet_loop)
 wait $web_loop $internet_loop
-check "… the flood went on all the while (it is still running)" kill -0 $flood
+flood_pid() { local p; for p in $(ip netns pids "$s-jh-EC2"); do tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q '^python3 - ' && echo "$p"; done; }
+check "… the flood went on all the while (still running when they were done)" test -n "$(flood_pid)"
+kill $(flood_pid) 2>/dev/null
+wait $flood
+flood_seconds=$(( $(date +%s) - flood_started ))
+flood_frames=$(( $(rx_of_ec2) - rx_before ))
 check_equal "jh-Custom-WEB-1 → jh-Custom-WEB-2 during the flood: 100 of 100 connections answered" "100" "$(grep -c '^200$' "/tmp/$s-web.out")"
 check_equal "an internet client → the NLB during the flood: 100 of 100" "100" "$(grep -c '^200$' "/tmp/$s-internet.out")"
-wait $flood
 flood_stats=$("$VPCLAB" stats jh-EC2 --stack-name "$s")
-echo "   the flood: $(cat "/tmp/$s-flood.out"); jh-EC2 refused $(($(drop_count "$s" connection_table_full jh-EC2) - refused_before)) of them on its ENI"
+echo "   the flood: $flood_frames frames from jh-EC2 in $flood_seconds s ($((flood_frames / (flood_seconds > 0 ? flood_seconds : 1))) a second); jh-EC2 refused $(($(drop_count "$s" connection_table_full jh-EC2) - refused_before)) on its ENI"
 echo "$flood_stats" | grep -E "^(INSTANCE|jh-EC2)|load balancer connections"
 check "jh-EC2's refusals are counted on its ENI" flood_refused
 check_equal "… and none on the web servers'" "0 0" "$(drop_count "$s" connection_table_full jh-Custom-WEB-1) $(drop_count "$s" connection_table_full jh-Custom-WEB-2)"
-rm -f "/tmp/$s-flood.out" "/tmp/$s-web.out" "/tmp/$s-internet.out"
+rm -f "/tmp/$s-web.out" "/tmp/$s-internet.out"
 
 check "down" "$VPCLAB" down --stack-name "$s"
 check_equal "nothing of the stack is left" "" "$(stack_leftovers "$s")"

@@ -172,6 +172,10 @@ TEST_CASE("the later fragments of a datagram whose first fragment passed go with
     lab.flows.forget_port(lab.pub_host);
     CHECK(lab.flows.connections.fragments.size() == 0);
     CHECK(lab.flows.connections.table.size() == 0);
+    // A FIN flood's flows are never established either: 10 s, not the half-closed 60 s.
+    CHECK(delivered(send_packet(lab, lab.pub_host, test::build_tcp_segment(pub_ip, s3, 21000, 80, 0x11, 0)), lab.region));
+    CHECK(lab.flows.connections.table.find(routing::FlowKey{pub_ip, s3, 21000, 80, 6, static_cast<std::uint16_t>(lab.pub_host)}, lab.flows.now)->idle_timeout ==
+          ConnectionTracking::tcp_unestablished_seconds);
 }
 
 TEST_CASE("a tracked connection survives revoking its rule; an untracked one stops at once") {
@@ -350,6 +354,10 @@ TEST_CASE("a SYN flood's unanswered flows are gone after 10 s; answered, not ack
     lab.flows.now += 1;
     lab.flows.expire_some(1 << 20);
     CHECK(lab.flows.connections.table.size() == 0);
+    // A FIN flood's flows are never established either: 10 s, not the half-closed 60 s.
+    CHECK(delivered(send_packet(lab, lab.pub_host, test::build_tcp_segment(pub_ip, s3, 21000, 80, 0x11, 0)), lab.region));
+    CHECK(lab.flows.connections.table.find(routing::FlowKey{pub_ip, s3, 21000, 80, 6, static_cast<std::uint16_t>(lab.pub_host)}, lab.flows.now)->idle_timeout ==
+          ConnectionTracking::tcp_unestablished_seconds);
 }
 
 TEST_CASE("filtering allocates nothing per frame") {
