@@ -88,8 +88,6 @@ std::size_t FlowTable::find_slot(const FlowKey& key) const noexcept {
     }
 }
 
-
-
 void FlowTable::count(std::uint16_t owner) noexcept {
     if (held_[owner] >= shares_.reserved) ++shared_used_;
     ++held_[owner];
