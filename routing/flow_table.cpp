@@ -99,13 +99,9 @@ void FlowTable::uncount(std::uint16_t owner) noexcept {
 }
 
 bool FlowTable::admit(std::uint16_t owner) noexcept {
-    if (size_ >= max_flows_) {
-        // Full, with the owner under its reserved part: room is made by a flow of an owner past its own
-        // (the shares shrank since it took them), so that owners added later get their parts.
-        if (held_[owner] >= shares_.reserved || shared_used_ <= shares_.shared || !evict_past_reserve()) return false;
-    } else if (!within_share(owner)) {
-        return false;
-    }
+    // Full, with the owner under its reserved part (may_add): room is made by a flow of an owner past its
+    // own (the shares shrank since it took them), so that owners added later get their parts.
+    if (!may_add(owner) || (size_ >= max_flows_ && !evict_past_reserve())) return false;
     count(owner);
     return true;
 }
@@ -115,7 +111,8 @@ bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t no
         // A new flow in a full table that counts owners: admitted (perhaps evicting one, which moves slots)
         // before its slot is looked for.
         if (!admit(owner_of(key, value))) return false;
-        return insert_admitted(key, value, now, idle_timeout);
+        insert_admitted(key, value, now, idle_timeout);
+        return true;
     }
     for (std::size_t i = home_of(key);; i = (i + 1) & mask_) {
         Slot& s = slots_[i];
@@ -141,12 +138,20 @@ bool FlowTable::upsert(const FlowKey& key, std::uint32_t value, std::uint32_t no
     }
 }
 
-bool FlowTable::insert_admitted(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
+void FlowTable::insert_admitted(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
     std::size_t i = home_of(key);
     while (slots_[i].used) i = (i + 1) & mask_;
     slots_[i] = Slot{key, Entry{value, idle_timeout}, now, true};
     ++size_;
-    return true;
+}
+
+bool FlowTable::upsert_or_reclaim(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
+    if (upsert(key, value, now, idle_timeout)) return true;
+    // The owner at its share: refused at once (a flood must not buy a sweep with every packet; its expired
+    // flows go with the sweeps of every batch). The table full: what expired nearby is reclaimed first.
+    if (size_ < max_flows_) return false;
+    expire(now, 256);
+    return upsert(key, value, now, idle_timeout);
 }
 
 FlowTable::Entry* FlowTable::find(const FlowKey& key, std::uint32_t now) noexcept {

@@ -49,6 +49,7 @@ public:
     static Shares fair_shares(std::size_t capacity, std::size_t owners) noexcept;
     // Sets the shares (control path; a table that counts owners): the shared part in use is recounted.
     void set_shares(const Shares& shares) noexcept;
+    void share_fairly(std::size_t owners) noexcept { set_shares(fair_shares(max_flows_, owners)); }
     const Shares& shares() const { return shares_; }
     // Whether `owner` may add a flow now (a table that does not count owners: whether it has room). In a
     // full table, an owner under its reserved part may, when owners past theirs hold flows to make room with.
@@ -67,6 +68,9 @@ public:
     // Adds or refreshes a flow. Returns false only when the flow is new and the table is full, or its owner
     // holds all it may (may_add).
     bool upsert(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept;
+    // upsert, and when the table itself is full, once more after reclaiming what expired near the clock
+    // hand (256 slots): the data path's insert.
+    bool upsert_or_reclaim(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept;
     // The flow (refreshing its last-seen time), or nullptr. A flow idle longer than its timeout is gone
     // (removed here if the expiry hand has not reached it yet).
     Entry* find(const FlowKey& key, std::uint32_t now) noexcept;
@@ -118,7 +122,7 @@ private:
     // Removes one flow of an owner past its reserved part, found within 256 slots of the clock hand.
     bool evict_past_reserve() noexcept;
     // Writes a flow admitted (and counted) into its first free slot.
-    bool insert_admitted(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept;
+    void insert_admitted(const FlowKey& key, std::uint32_t value, std::uint32_t now, std::uint32_t idle_timeout) noexcept;
     void count(std::uint16_t owner) noexcept;    // one more flow of `owner` (counted tables)
     void uncount(std::uint16_t owner) noexcept;  // one fewer
     std::size_t find_slot(const FlowKey& key) const noexcept;  // slot index or npos

@@ -177,16 +177,9 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
     std::uint32_t state = inbound ? opened_inbound : 0;
     if (ip.protocol() == 6) state = tcp_state_after(state, flags, true);
     const std::uint32_t timeout = timeout_for(ip.protocol(), state, timeouts);
-    if (!tracking.table.upsert(key->key, state, now, timeout)) {
-        // The table full: reclaim what has expired nearby, then refuse the new flow if still full. The ENI at
-        // its share: refused at once (a flood must not buy a sweep with every packet; its flows that expire
-        // are reclaimed by the sweeps of every batch).
-        const bool table_full = tracking.table.size() >= tracking.table.capacity();
-        if (table_full) tracking.table.expire(now, 256);
-        if (!table_full || !tracking.table.upsert(key->key, state, now, timeout)) {
-            ++tracking.refused;
-            return GroupVerdict::table_full;
-        }
+    if (!tracking.table.upsert_or_reclaim(key->key, state, now, timeout)) {  // the table, or the ENI's share, full
+        ++tracking.refused;
+        return GroupVerdict::table_full;
     }
     return GroupVerdict::allowed;
 }

@@ -56,8 +56,8 @@ struct ConnectionTracking {
     // reserved part, and one ENI's flood is refused (connection_table_full, on its ENI) before it takes
     // what the others need. Control path.
     void share_among(std::size_t enis) noexcept {
-        table.set_shares(routing::FlowTable::fair_shares(table.capacity(), enis));
-        fragments.set_shares(routing::FlowTable::fair_shares(fragments.capacity(), enis));
+        table.share_fairly(enis);
+        fragments.share_fairly(enis);
     }
 };
 

@@ -54,7 +54,7 @@ struct FlowState {
         if (enis == shared_among_) return;
         shared_among_ = enis;
         connections.share_among(enis);
-        endpoint.table.set_shares(routing::FlowTable::fair_shares(endpoint.table.capacity(), enis));
+        endpoint.table.share_fairly(enis);
     }
 
     // Reclaims idle flows a few slots at a time (per batch), so forwarding never pauses for it.

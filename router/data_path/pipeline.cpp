@@ -166,15 +166,9 @@ void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) 
     if (auto key = endpoint_flow_key(f.ip, true)) {
         key->destination = endpoint_address;
         const std::uint32_t timeout = EndpointFlows::idle_timeout_seconds;
-        auto& table = c.flows.endpoint.table;  // its flows belong to the ENI that opened them (the value)
-        if (!table.upsert(*key, c.ingress, c.flows.now, timeout)) {
-            // The table full: reclaim what has expired nearby, then refuse if still full; the ENI at its
-            // share: refused at once (no sweep bought by every packet of a flood).
-            const bool table_full = table.size() >= table.capacity();
-            if (table_full) table.expire(c.flows.now, 256);
-            if (!table_full || !table.upsert(*key, c.ingress, c.flows.now, timeout))
-                return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
-        }
+        // Its flows belong to the ENI that opened them (the value): refused when the table, or its share, is full.
+        if (!c.flows.endpoint.table.upsert_or_reclaim(*key, c.ingress, c.flows.now, timeout))
+            return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
     }
     endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, service_address, endpoint_address, f.vnet.needs_checksum());
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
