@@ -1028,15 +1028,22 @@ struct ProbeSink final : FrameSink {
     void transmit(routing::PortIndex port, wire::ConstBytes) noexcept override { sent.push_back(port); }
     void drop(routing::PortIndex, wire::ConstBytes, DropReason) noexcept override {}
 };
+
+// Two instances running in `subnet`: a load balancer's targets.
+std::pair<std::string, std::string> two_running(Lab& lab, const std::string& subnet, RecordingTaps& taps) {
+    const std::string first = run_one(lab, subnet), second = run_one(lab, subnet);
+    launched_ok(lab, first, taps);
+    launched_ok(lab, second, taps);
+    return {first, second};
+}
 }  // namespace
 
 TEST_CASE("health checks: probes from the node to each target, thresholds into states, a stopped instance unused, drains finished") {
     Lab lab;
     const Built b = build_vpc(lab);
     RecordingTaps taps;
-    const std::string web1 = run_one(lab, b.pub), web2 = run_one(lab, b.pub);
-    launched_ok(lab, web1, taps);
-    launched_ok(lab, web2, taps);
+    const auto webs = two_running(lab, b.pub, taps);  // (not a structured binding: lambdas below name them)
+    const std::string &web1 = webs.first, &web2 = webs.second;
     // The targets' group lets the node's checks in (the default group alone lets only its members in).
     const std::string sg = lab.ok("DescribeSecurityGroups")["SecurityGroups"][0]["GroupId"];
     lab.ok("AuthorizeSecurityGroupIngress", {{"GroupId", sg},
@@ -1244,15 +1251,14 @@ TEST_CASE("health checks: each probe a new connection from a new port, judged by
     Lab lab;
     const Built b = build_vpc(lab);
     RecordingTaps taps;
-    const std::string web1 = run_one(lab, b.pub), web2 = run_one(lab, b.pub);
-    launched_ok(lab, web1, taps);
-    launched_ok(lab, web2, taps);
-    const std::string open80 = lab.ok("CreateSecurityGroup", {{"GroupName", "web"}, {"Description", "HTTP"}, {"VpcId", b.vpc}})["GroupId"];
-    lab.ok("AuthorizeSecurityGroupIngress", {{"GroupId", open80},
-                                             {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", 80}, {"ToPort", 80}, {"IpRanges", {{{"CidrIp", "0.0.0.0/0"}}}}}}}});
-    const std::string ssh_only = lab.ok("CreateSecurityGroup", {{"GroupName", "ssh"}, {"Description", "SSH"}, {"VpcId", b.vpc}})["GroupId"];
-    lab.ok("AuthorizeSecurityGroupIngress", {{"GroupId", ssh_only},
-                                             {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", 22}, {"ToPort", 22}, {"IpRanges", {{{"CidrIp", "0.0.0.0/0"}}}}}}}});
+    const auto webs = two_running(lab, b.pub, taps);  // (not a structured binding: lambdas below name them)
+    const std::string &web1 = webs.first, &web2 = webs.second;
+    auto group_open_on = [&](const char* name, const char* port) {
+        const std::string id = lab.ok("CreateSecurityGroup", {{"GroupName", name}, {"Description", name}, {"VpcId", b.vpc}})["GroupId"];
+        lab.ok("AuthorizeSecurityGroupIngress", {{"GroupId", id}, {"IpProtocol", "tcp"}, {"Port", port}, {"CidrIp", "0.0.0.0/0"}});
+        return id;
+    };
+    const std::string open80 = group_open_on("web", "80"), ssh_only = group_open_on("ssh", "22");
     for (const auto& id : {web1, web2}) lab.ok("ModifyInstanceAttribute", {{"InstanceId", id}, {"Groups", {open80}}});
     const std::string tg = lab.ok("CreateTargetGroup", {{"Name", "tg"}, {"Protocol", "TCP"}, {"Port", "80"}, {"VpcId", b.vpc},
                                                         {"HealthCheckIntervalSeconds", "10"}, {"HealthCheckTimeoutSeconds", "5"},

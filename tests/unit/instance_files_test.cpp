@@ -188,22 +188,17 @@ TEST_CASE("password hashes: SHA-512 crypt as passwd writes them, salted afresh e
 
 // ---- shared/repro ("Found when probed again"): names a shell could not use fail their line, not the instance. ----
 
-#include <fstream>
-#include <sstream>
-
 #include "instance/base64.hpp"
 #include "router/template/template_loader.hpp"
+#include "tests/unit/source_file.hpp"
 
 namespace {
 // The UserData script of the one instance of tests/fuzz/regressions/template/NAME, as loaded from the template.
 std::string user_data_of_regression(const std::string& name) {
-    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/tests/fuzz/regressions/template/" + name);
-    std::stringstream text;
-    text << in.rdbuf();
     vpclab::cfn::LoadOptions o;
     o.file_name = name;
     o.stack_name = "names";
-    const auto lab = vpclab::cfn::load_template(text.str(), o);
+    const auto lab = vpclab::cfn::load_template(vpclab::test::read_source("tests/fuzz/regressions/template/" + name), o);
     REQUIRE(lab.model->instances().size() == 1);
     const auto script = base64_decode(lab.model->instances()[0].user_data);
     REQUIRE(script);

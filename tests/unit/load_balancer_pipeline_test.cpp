@@ -5,6 +5,7 @@
 // preservation the target sees the node; health probes' TCP reaches the target and ends in a RST.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <set>
 
 #include "router/data_path/pipeline.hpp"
@@ -16,6 +17,8 @@ using namespace vpclab;
 using namespace vpclab::router;
 using routing::PortIndex;
 using test::dropped;
+
+extern std::atomic<std::size_t> allocations;  // pipeline_test.cpp's count of heap allocations
 
 namespace {
 
@@ -349,4 +352,47 @@ TEST_CASE("load balancer: a connection is established by the client's acknowledg
     CHECK(connection()->idle_timeout == TranslatedConnections::unestablished_seconds);
     REQUIRE(lab.from_region(tcp(client, lab.node_public, 40000, 80, ack)).sent.size() == 1);
     CHECK(connection()->idle_timeout == FlowState::load_balancer_tcp_idle_seconds);
+}
+
+TEST_CASE("load balancer: connections opened, answered, established, reset, swept, refused at a client's share, and health probes allocate nothing") {
+    BalancedLab lab;
+    lab.flows.now = 100;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    // Another client's connection, opened first (a trial, to learn its target), then answered, acknowledged, reset.
+    const std::uint32_t other = client + 1;
+    auto first = lab.from_region(tcp(other, lab.node_public, 50000, 80, syn));
+    REQUIRE(first.sent.size() == 1);
+    const PortIndex target = first.sent[0].port;
+    const std::uint32_t target_ip = lab.snap->port(target).ip;
+    // A health probe from the node, whose SYN-ACK the pipeline hands to it.
+    lab.flows.health_probes.start(5, lab.probe_to(target), 7000, wire::Bytes(scratch).subspan(generated_packet_offset));
+    auto probe_answer = tcp(target_ip, lab.node_ip, 8080, lab.flows.health_probes[5].node_tcp_port, syn | ack);
+    wire::store_be32(probe_answer.data() + 20 + 8, 7001);
+    wire::store_be16(probe_answer.data() + 20 + 16, 0);
+    wire::store_be16(probe_answer.data() + 20 + 16, test::l4_checksum_of(probe_answer));
+    std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> frames = {
+        {target, test::frame_of(lab.mac(target), tcp(target_ip, other, 8080, 50000, syn | ack))},
+        {lab.region, test::frame_of(lab.sp.region_mac, tcp(other, lab.node_public, 50000, 80, ack))},
+        {lab.region, test::frame_of(lab.sp.region_mac, tcp(other, lab.node_public, 50000, 80, rst))},
+        {target, test::frame_of(lab.mac(target), probe_answer)},
+    };
+    // One client's flood: one SYN more than its share.
+    const std::size_t share = lab.flows.load_balancers.per_client();
+    for (std::uint32_t i = 0; i <= share; ++i)
+        frames.push_back({lab.region, test::frame_of(lab.sp.region_mac, tcp(client, lab.node_public, static_cast<std::uint16_t>(1024 + i), 80, syn))});
+    struct Tally final : FrameSink {
+        std::size_t sent = 0, refused = 0;
+        void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
+        void drop(PortIndex, wire::ConstBytes, DropReason r) noexcept override { refused += r == DropReason::load_balancer_table_full; }
+    } tally;
+    const std::size_t before = allocations.load();
+    for (auto& [port, f] : frames) process_frame(*lab.snap, port, f, scratch, tally, lab.flows);
+    lab.flows.now += 400;  // past every timeout: the sweep removes the connections and their clients' counts
+    lab.flows.expire_some(1 << 17);
+    CHECK(allocations.load() == before);
+    CHECK(tally.sent == 3 + 1 + share);  // answer, ACK, RST; the node's RST ending the probe; the flood up to the share
+    CHECK(tally.refused == 1);
+    CHECK(lab.flows.health_probes[5].phase == HealthProbe::Phase::passed);
+    CHECK(lab.flows.load_balancers.size() == 0);
+    CHECK(lab.flows.load_balancers.held_by(static_cast<std::uint16_t>(lab.node), client) == 0);
 }

@@ -392,13 +392,27 @@ TEST_CASE("one ENI's SYN flood is refused on that ENI, and the others still open
     const auto shares = table.shares();
     REQUIRE(shares.reserved > 0);
     lab.flows.now = 9000;
-    // The public instance floods the internet with SYNs from every port it has.
-    std::size_t accepted = 0, refused = 0;
-    for (std::uint32_t i = 0; i < 20000; ++i) {
-        const auto s = send_packet(lab, lab.pub_host, test::build_tcp_segment(pub_ip, s3, static_cast<std::uint16_t>(1024 + i), 80, 0x02, 0));
-        if (delivered(s, lab.region)) ++accepted;
-        else if (dropped(s, lab.pub_host, DropReason::connection_table_full)) ++refused;  // charged to the flooder's ENI
-    }
+    // The public instance floods the internet with SYNs from every port it has (the frames made first: the
+    // flood's path, refusals at the ENI's share included, allocates nothing).
+    std::vector<std::vector<std::uint8_t>> flood;
+    for (std::uint32_t i = 0; i < 20000; ++i)
+        flood.push_back(test::frame_of(lab.mac(lab.pub_host), test::build_tcp_segment(pub_ip, s3, static_cast<std::uint16_t>(1024 + i), 80, 0x02, 0)));
+    struct Tally final : FrameSink {
+        std::size_t to_region = 0, refused_at_flooder = 0, other = 0;
+        PortIndex region = 0, flooder = 0;
+        void transmit(PortIndex p, wire::ConstBytes) noexcept override { (p == region ? to_region : other)++; }
+        void drop(PortIndex p, wire::ConstBytes, DropReason r) noexcept override {
+            (p == flooder && r == DropReason::connection_table_full ? refused_at_flooder : other)++;  // charged to the flooder's ENI
+        }
+    } tally;
+    tally.region = lab.region;
+    tally.flooder = lab.pub_host;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    const std::size_t allocated_before = allocations.load();
+    for (auto& f : flood) process_frame(*lab.snap, lab.pub_host, f, scratch, tally, lab.flows);
+    CHECK(allocations.load() == allocated_before);
+    const std::size_t accepted = tally.to_region, refused = tally.refused_at_flooder;
+    CHECK(tally.other == 0);
     CHECK(accepted == shares.reserved + shares.shared_per_owner);  // all it may hold, no more
     CHECK(accepted + refused == 20000);
     CHECK(table.held_by(static_cast<std::uint16_t>(lab.pub_host)) == accepted);
@@ -413,4 +427,36 @@ TEST_CASE("one ENI's SYN flood is refused on that ENI, and the others still open
     lab.flows.expire_some(1 << 20);
     CHECK(table.held_by(static_cast<std::uint16_t>(lab.pub_host)) == 0);
     CHECK(delivered(send_packet(lab, lab.pub_host, test::build_tcp_segment(pub_ip, s3, 2000, 80, 0x02, 0)), lab.region));
+}
+
+TEST_CASE("under a full table shared anew, an ENI under its reserved part gets room from one past its own, allocating nothing") {
+    SeedGroupLab lab;
+    auto& table = lab.flows.connections.table;
+    table.share_fairly(1);  // the public instance alone (as before the others came): it may take the whole table
+    lab.flows.now = 500;
+    std::vector<std::vector<std::uint8_t>> flood, connections;
+    for (std::uint32_t i = 0; i < table.capacity(); ++i)
+        flood.push_back(test::frame_of(lab.mac(lab.pub_host), test::build_tcp_segment(pub_ip, s3, static_cast<std::uint16_t>(1024 + i), 80, 0x02, 0)));
+    constexpr std::uint16_t opened = 300;
+    for (std::uint16_t port = 30000; port < 30000 + opened; ++port)
+        connections.push_back(test::frame_of(lab.mac(lab.priv_host), test::build_tcp_segment(priv_ip, priv2_ip, port, 80, 0x02, 0)));
+    struct Tally final : FrameSink {
+        std::size_t sent = 0, dropped = 0;
+        void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
+        void drop(PortIndex, wire::ConstBytes, DropReason) noexcept override { ++dropped; }
+    } flooding, connecting;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    const std::size_t allocated_before = allocations.load();
+    for (auto& f : flood) process_frame(*lab.snap, lab.pub_host, f, scratch, flooding, lab.flows);
+    CHECK(table.size() == table.capacity());
+    lab.flows.share_among(*lab.snap);  // the private instances are counted now: the public one is far past its part
+    REQUIRE(table.shares().reserved >= opened);
+    for (auto& f : connections) process_frame(*lab.snap, lab.priv_host, f, scratch, connecting, lab.flows);
+    CHECK(allocations.load() == allocated_before);
+    CHECK(flooding.sent == table.capacity());
+    CHECK(connecting.sent == opened);  // each tracked at both private ENIs, in room the flood's flows made
+    CHECK(connecting.dropped == 0);
+    CHECK(table.held_by(static_cast<std::uint16_t>(lab.priv_host)) == opened);
+    CHECK(table.held_by(static_cast<std::uint16_t>(lab.priv2_host)) == opened);
+    CHECK(table.held_by(static_cast<std::uint16_t>(lab.pub_host)) == table.capacity() - 2u * opened);
 }

@@ -3,14 +3,13 @@
 // once made `vpclab up` ask for gigabytes, loaded with their peak memory measured.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "instance/base64.hpp"
 #include "router/template/intrinsics.hpp"
 #include "router/template/template_error.hpp"
 #include "router/template/template_loader.hpp"
 #include "tests/unit/peak_memory.hpp"
+#include "tests/unit/source_file.hpp"
 
 using namespace vpclab;
 
@@ -206,13 +205,7 @@ TEST_CASE("each intrinsic spends what it builds: at the budget it evaluates, one
 // ---- The inputs of ../shared/repro ("Found when probed again"), kept in tests/fuzz/regressions/template. ----
 
 namespace {
-std::string read_regression(const std::string& name) {
-    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/tests/fuzz/regressions/template/" + name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    REQUIRE_MESSAGE(!ss.str().empty(), name);
-    return ss.str();
-}
+std::string read_regression(const std::string& name) { return test::read_source("tests/fuzz/regressions/template/" + name); }
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
     const auto at = text.find(from);
     REQUIRE(at != std::string::npos);
@@ -242,8 +235,5 @@ TEST_CASE("regression: 2,000 and 100,000 ${P} of a 100 KB parameter are refused 
 }
 
 TEST_CASE("the fuzzer's seed of nested intrinsics loads, so that fuzzing starts inside the evaluator") {
-    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/tests/fuzz/corpus/template/intrinsics-nested.yaml");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    CHECK(load_error(ss.str()) == "no error");
+    CHECK(load_error(test::read_source("tests/fuzz/corpus/template/intrinsics-nested.yaml")) == "no error");
 }

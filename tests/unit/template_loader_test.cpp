@@ -12,6 +12,7 @@
 #include "router/template/template_error.hpp"
 #include "instance/base64.hpp"
 #include "router/template/template_loader.hpp"
+#include "tests/unit/source_file.hpp"
 #include "tests/unit/two_subnet_lab.hpp"
 #include <nlohmann/json.hpp>
 
@@ -19,14 +20,7 @@ using namespace vpclab;
 using cfn::LoadOptions;
 
 namespace {
-// A file of the source tree, e.g. "labs/endpoints-lab.yaml".
-std::string read_source(const std::string& path) {
-    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/" + path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    REQUIRE_MESSAGE(!ss.str().empty(), path);
-    return ss.str();
-}
+using test::read_source;
 std::string read_lab(const char* name) { return read_source(std::string("labs/") + name); }
 
 LoadOptions options(const char* file = "lab.yaml", bool strict = false) {
