@@ -23,10 +23,6 @@ std::string as_string(const Node& n, const EvalContext& ctx, const std::string& 
 
 constexpr std::size_t base64_length(std::size_t raw) { return (raw + 2) / 3 * 4; }
 
-std::string size_text(std::size_t bytes) {
-    return bytes >= (1u << 20) && bytes % (1u << 20) == 0 ? std::to_string(bytes >> 20) + " MiB" : std::to_string(bytes) + " bytes";
-}
-
 // The longest string an intrinsic may build at a point of the template, and why.
 struct Bound {
     std::size_t bytes;
@@ -83,7 +79,7 @@ private:
     void spend(std::size_t bytes, int line, const std::string& property, const std::string& fn) {
         if (bytes > budget_)
             fail(ctx_, line, property,
-                 fn + " would take what the template's intrinsic functions build past " + size_text(max_built_template_bytes) +
+                 fn + " would take what the template's intrinsic functions build past " + std::to_string(max_built_template_bytes >> 20) + " MiB" +
                      " in all: the template builds too much from too little (vpclab bounds what a template may make)");
         budget_ -= bytes;
     }
@@ -91,13 +87,12 @@ private:
     void check_length(std::size_t bytes, const Bound& limit, int line, const std::string& property, const std::string& fn) {
         if (bytes > limit.bytes) fail(ctx_, line, property, fn + " would build a string of " + std::to_string(bytes) + " bytes; " + limit.why);
     }
-    // A copy of an existing value (Ref, Fn::GetAtt, Fn::Select), paid for first. (The value itself was bounded
-    // when it was made: a parameter, an attribute, a list already evaluated.)
-    Node copy_of(const Node& value, int line, const std::string& property, const std::string& fn) {
+    // A copy of an existing value (Ref, Fn::GetAtt, Fn::Select), paid for. (The value itself was bounded when
+    // it was made: a parameter, an attribute, a list already evaluated.)
+    Node copy_of(Node value, int line, const std::string& property, const std::string& fn) {
         spend(node_bytes(value), line, property, fn);
-        Node v = value;
-        v.line = line;
-        return v;
+        value.line = line;
+        return value;
     }
 
     // Fn::Sub's template: ${Name} and ${Resource.Attribute} are replaced, ${!Literal} writes ${Literal}. Each
@@ -152,7 +147,7 @@ private:
             const std::string name = as_string(arg, ctx, property, "Ref's argument");
             auto value = ctx.ref(name);
             if (!value) fail(ctx, line, property, "Ref to '" + name + "', which is not a parameter, resource or pseudo parameter");
-            return copy_of(*value, line, property, "Ref");
+            return copy_of(std::move(*value), line, property, "Ref");
         }
         if (fn == "Fn::GetAtt") {
             std::string resource, attribute;
