@@ -62,13 +62,17 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     std::sort(snap->service_.region_hosts.begin(), snap->service_.region_hosts.end());
     if (model.vpcs().size() > ServicePorts::max_vpcs)
         throw ApiError("VpcLimitExceeded", "a lab holds at most " + std::to_string(ServicePorts::max_vpcs) + " VPCs");
-    for (const auto& v : model.vpcs()) snap->vpcs_.push_back(VpcInfo{v.cidr, {}, false, v.enable_dns_support, v.cidr.network + 2});
+    for (const auto& v : model.vpcs()) {
+        snap->vpcs_.push_back(VpcInfo{v.cidr, {}, false, v.enable_dns_support, v.cidr.network + 2});
+        snap->vpc_ids_.push_back(v.id);
+    }
     for (const auto& g : model.internet_gateways()) {
         const std::uint32_t vpc = g.attached_vpc_id.empty() ? no_port : index_of(model.vpcs(), g.attached_vpc_id);
         snap->gateway_vpc_.push_back(vpc);
         if (vpc != no_port) snap->vpcs_[vpc].internet_gateway_attached = true;
     }
     for (std::uint32_t a = 0; a < model.network_acls().size(); ++a) snap->network_acls_.push_back(compile_network_acl(model, a));
+    for (const auto& s : model.subnets()) snap->subnet_ids_.push_back(s.id);
     for (const auto& s : model.subnets())
         snap->subnets_.push_back(SubnetInfo{s.cidr, wire::MacAddress::locally_administered(stable_hash(s.id + "/router")),
                                             index_of(model.vpcs(), s.vpc_id), index_of(model.network_acls(), model.network_acl_of(s.id).id)});
@@ -390,6 +394,7 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
     const std::uint32_t route = table.lpm->lookup(destination);
     if (route == LpmTable::no_match) return d.outcome = Outcome::drop_no_route, d;
     const CompiledRoute& r = table.routes[route];
+    d.route = route;
     switch (r.kind) {
         case RouteTargetKind::local: {
             const PortIndex to = port_by_address(in.vpc, destination);

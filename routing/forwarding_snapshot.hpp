@@ -43,6 +43,9 @@ struct Decision {
     bool same_subnet = false;   // delivered within the sender's subnet: the frame keeps the sender's MAC
     std::uint32_t resolver_address = 0;  // to_resolver: the asking VPC's address in the resolver namespace
     std::uint32_t endpoint = 0;          // gateway_endpoint: the endpoint's slot (VpcEndpoint::slot)
+    // The route that matched: its index in the sending ENI's route table (RouteTable::routes), no_port when
+    // none did or none was asked (the resolver, the source/destination check).
+    std::uint32_t route = no_port;
 };
 
 struct PortInfo {
@@ -229,6 +232,11 @@ public:
     // A subnet's network ACL.
     const CompiledNetworkAcl& network_acl(std::uint32_t subnet) const { return network_acls_[subnets_[subnet].network_acl]; }
     PortIndex port_by_address(std::uint32_t vpc, std::uint32_t address) const;
+    // The model's IDs of what the snapshot numbers (for trace and the drop log, which look the model's
+    // resources up by ID, never by an index that happens to agree).
+    std::string_view route_table_id(PortIndex p) const { return route_tables_[ports_[p].route_table].id; }  // only for is_eni(p)
+    std::string_view subnet_id(std::uint32_t s) const { return subnet_ids_[s]; }
+    std::string_view vpc_id(std::uint32_t v) const { return vpc_ids_[v]; }
 
     // A load balancer node's listener for `protocol` (6 or 17) on `port`, or nullptr.
     const LoadBalancerListener* load_balancer_listener(std::uint32_t node, std::uint8_t protocol, std::uint16_t port) const;
@@ -271,6 +279,7 @@ private:
     std::vector<PortInfo> ports_;  // indexed by port; holes (and the service ports) are not present
     std::vector<SubnetInfo> subnets_;
     std::vector<VpcInfo> vpcs_;
+    std::vector<std::string> subnet_ids_, vpc_ids_;  // by subnets_ and vpcs_ index
     std::vector<CompiledRouteTable> route_tables_;
     std::vector<EndpointInfo> endpoints_;  // by slot
     std::vector<CompiledSecurityGroups> security_group_sets_;  // one per distinct set of groups ENIs carry

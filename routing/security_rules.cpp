@@ -23,10 +23,14 @@ bool CompiledRule::matches(const RuleProbe& p) const noexcept {
     return true;  // other protocols have no ports
 }
 
-bool security_groups_allow(const std::vector<CompiledRule>& rules, const RuleProbe& probe) noexcept {
+const CompiledRule* security_group_match(const std::vector<CompiledRule>& rules, const RuleProbe& probe) noexcept {
     for (const auto& r : rules)
-        if (r.matches(probe)) return true;
-    return false;
+        if (r.matches(probe)) return &r;
+    return nullptr;
+}
+
+bool security_groups_allow(const std::vector<CompiledRule>& rules, const RuleProbe& probe) noexcept {
+    return security_group_match(rules, probe) != nullptr;
 }
 
 AclVerdict network_acl_verdict(const std::vector<CompiledAclEntry>& entries, const RuleProbe& probe) noexcept {
@@ -46,8 +50,9 @@ CompiledRule base_rule(std::int16_t protocol) {
 }
 
 // One compiled rule per peer address block.
-void expand(const VpcModel& model, const SecurityGroupRule& rule, std::vector<CompiledRule>& out) {
+void expand(const VpcModel& model, const SecurityGroupRule& rule, std::uint32_t origin, std::vector<CompiledRule>& out) {
     CompiledRule r;
+    r.origin = origin;
     if (rule.ip_protocol == "-1") r.protocol = -1;
     else if (rule.ip_protocol == "tcp") r.protocol = 6;
     else if (rule.ip_protocol == "udp") r.protocol = 17;
@@ -100,9 +105,13 @@ CompiledSecurityGroups compile_security_groups(const VpcModel& model, const std:
             if (g.id == id) {
                 ingress.insert(ingress.end(), g.ingress.begin(), g.ingress.end());
                 egress.insert(egress.end(), g.egress.begin(), g.egress.end());
+                for (const auto* rules : {&g.ingress, &g.egress})
+                    for (const auto& r : *rules) {
+                        const auto origin = static_cast<std::uint32_t>(c.origins.size());
+                        c.origins.push_back({g.id, r.rule_id});
+                        expand(model, r, origin, rules == &g.ingress ? c.ingress : c.egress);
+                    }
             }
-    for (const auto& r : ingress) expand(model, r, c.ingress);
-    for (const auto& r : egress) expand(model, r, c.egress);
     c.untracked_tcp = all_open(ingress, "tcp") && all_open(egress, "tcp");
     c.untracked_udp = all_open(ingress, "udp") && all_open(egress, "udp");
     return c;

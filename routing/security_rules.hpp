@@ -35,6 +35,7 @@ struct CompiledRule {
     std::int16_t protocol = -1;  // -1: any
     std::uint16_t port_from = 0, port_to = 65535;  // TCP/UDP rules
     std::int16_t icmp_type = -1, icmp_code = -1;   // ICMP rules; -1: any
+    std::uint32_t origin = 0;  // security groups: the model rule it came from (CompiledSecurityGroups::origins)
     bool matches(const RuleProbe& p) const noexcept;
 };
 
@@ -42,6 +43,11 @@ struct CompiledRule {
 // rules of all its groups are aggregated).
 struct CompiledSecurityGroups {
     std::vector<CompiledRule> ingress, egress;
+    // Where each compiled rule came from, for a step's "allowed by rule sgr-… of sg-…" (CompiledRule::origin).
+    struct RuleOrigin {
+        std::string group_id, rule_id;
+    };
+    std::vector<RuleOrigin> origins;
     // EC2 User Guide, "Untracked connections": a TCP or UDP flow allowed by a rule for all traffic
     // (0.0.0.0/0, every port) in each direction is not tracked; its replies pass by the rules alone.
     bool untracked_tcp = false, untracked_udp = false;
@@ -51,6 +57,8 @@ struct CompiledSecurityGroups {
 };
 // Whether any rule allows the probe (security groups never deny).
 bool security_groups_allow(const std::vector<CompiledRule>& rules, const RuleProbe& probe) noexcept;
+// The first rule that allows the probe, or nullptr.
+const CompiledRule* security_group_match(const std::vector<CompiledRule>& rules, const RuleProbe& probe) noexcept;
 
 // A subnet's network ACL: entries of one direction in rule-number order (VPC User Guide, "Network ACL
 // rules": evaluated lowest number first, the first match decides; none matches: the "*" rule denies).

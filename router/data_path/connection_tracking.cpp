@@ -139,7 +139,7 @@ routing::RuleProbe rule_probe(const wire::Ipv4View& ip, bool inbound) noexcept {
 namespace {
 
 GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip, bool inbound,
-                          ConnectionTracking& tracking, std::uint32_t now) noexcept {
+                          ConnectionTracking& tracking, std::uint32_t now, std::uint32_t* allowed_by) noexcept {
     const routing::CompiledSecurityGroups& groups = snapshot.security_groups_of(eni);
     const auto& timeouts = snapshot.port(eni).tracking;
     const auto key = tracking_key(ip, inbound, static_cast<std::uint16_t>(eni));
@@ -170,7 +170,9 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
             return GroupVerdict::tracked;
         }
     }
-    if (!routing::security_groups_allow(inbound ? groups.ingress : groups.egress, rule_probe(ip, inbound))) return GroupVerdict::denied;
+    const routing::CompiledRule* rule = routing::security_group_match(inbound ? groups.ingress : groups.egress, rule_probe(ip, inbound));
+    if (!rule) return GroupVerdict::denied;
+    if (allowed_by) *allowed_by = rule->origin;
     // Nothing to track: no key, an ICMP error, a reset, or an echo reply no request opened.
     if (!key || key->quoted || (flags & tcp_rst) || (ip.protocol() == 1 && !echo_request)) return GroupVerdict::allowed;
     if (groups.untracked(ip.protocol())) return GroupVerdict::untracked;
@@ -199,10 +201,10 @@ void forget_tracked_flow(ConnectionTracking& tracking, routing::PortIndex eni, s
 }
 
 GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
-                                    bool inbound, ConnectionTracking& tracking, std::uint32_t now) noexcept {
+                                    bool inbound, ConnectionTracking& tracking, std::uint32_t now, std::uint32_t* allowed_by) noexcept {
     const auto zone = static_cast<std::uint16_t>(eni);
     if (!ip.is_first_fragment() && tracking.fragments.find(datagram_of(ip, zone), now)) return GroupVerdict::tracked;
-    const GroupVerdict verdict = judge_packet(snapshot, eni, ip, inbound, tracking, now);
+    const GroupVerdict verdict = judge_packet(snapshot, eni, ip, inbound, tracking, now, allowed_by);
     // A first fragment that passed lets the rest of its datagram through (when the table has room; else
     // they are judged by the rules). Untracked flows need no memory: the all-open rules pass them anyway.
     if (ip.is_first_fragment() && ip.more_fragments() && passes(verdict) && verdict != GroupVerdict::untracked)

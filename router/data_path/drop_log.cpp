@@ -60,9 +60,12 @@ std::string describe_drop(const routing::VpcModel& model, const routing::Forward
     std::uint32_t destination = 0;
     const bool at_receiver = reason == DropReason::network_acl_inbound || reason == DropReason::security_group_ingress;
     std::string line = std::string(at_receiver ? "dropped on the way in to " : "dropped on ") + where + ": " + what_frame(frame, &destination) + ": " + name_of(reason);
-    if (reason == DropReason::no_route && snapshot.is_eni(ingress)) {
-        const auto& table = model.route_tables()[snapshot.port(ingress).route_table];
-        line += ": route table " + table.id + " (" + table.display_name() + ") has no route for " + routing::format_ipv4(destination);
+    const routing::RouteTable* table = nullptr;
+    if (snapshot.is_eni(ingress))
+        for (const auto& t : model.route_tables())
+            if (t.id == snapshot.route_table_id(ingress)) table = &t;
+    if (reason == DropReason::no_route && table) {
+        line += ": route table " + table->id + " (" + table->display_name() + ") has no route for " + routing::format_ipv4(destination);
     } else {
         line += std::string(": ") + description_of(reason);
     }

@@ -39,27 +39,108 @@ struct Context {
     Bytes scratch;
     FrameSink& sink;
     FlowState& flows;
+    StepRecorder* steps;  // set when someone listens to this frame (trace): tested before each step is built
 };
+
+// A step with no detail beyond its stage, verdict and port.
+void note(Context& c, Stage stage, Verdict verdict, PortIndex port) {
+    if (!c.steps) return;
+    Step s;
+    s.stage = stage;
+    s.verdict = verdict;
+    s.port = port;
+    c.steps->record(s);
+}
+
+void drop(Context& c, PortIndex port, DropReason reason, Stage stage) {
+    if (c.steps) {
+        Step s;
+        s.stage = stage;
+        s.verdict = Verdict::drop;
+        s.reason = reason;
+        s.port = port;
+        c.steps->record(s);
+    }
+    c.sink.drop(port, c.frame, reason);
+}
+void drop(Context& c, PortIndex port, DropReason reason) { drop(c, port, reason, stage_of(reason)); }
 
 void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& destination, const wire::MacAddress& source) {
     f.eth.set_destination(destination);
     f.eth.set_source(source);
+    note(c, Stage::deliver, Verdict::deliver, port);
     c.sink.transmit(port, f.bytes);
+}
+
+// The route table's decision for a packet from ENI `port`, recorded with the route that matched (the
+// table is the port's); a drop is dropped here. True: the packet goes on (deliver, to the internet gateway,
+// a gateway endpoint or the resolver).
+bool routed(Context& c, PortIndex port, const routing::Decision& d) {
+    using routing::Outcome;
+    const bool on = d.outcome == Outcome::deliver || d.outcome == Outcome::internet_gateway || d.outcome == Outcome::gateway_endpoint ||
+                    d.outcome == Outcome::to_resolver;
+    const DropReason reason = on ? DropReason::count : drop_reason_for(d.outcome);
+    if (c.steps) {
+        Step s;
+        s.stage = on ? Stage::route : stage_of(reason);
+        s.verdict = on ? Verdict::pass : Verdict::drop;
+        s.reason = reason;
+        s.port = port;
+        s.outcome = d.outcome;
+        s.entry = d.route;
+        s.next = d.port;
+        s.table = d.outcome == Outcome::gateway_endpoint ? d.endpoint : d.outcome == Outcome::internet_gateway ? d.gateway : Step::none;
+        c.steps->record(s);
+    }
+    if (!on) c.sink.drop(port, c.frame, reason);
+    return on;
+}
+
+// The TCP or UDP port on one side of a first fragment (0: none).
+std::uint16_t l4_port(const wire::Ipv4View& ip, bool destination) {
+    const Bytes l4 = ip.payload();
+    const bool ports = (ip.protocol() == 6 || ip.protocol() == 17) && ip.is_first_fragment() && l4.size() >= 4;
+    return ports ? wire::load_be16(l4.data() + (destination ? 2 : 0)) : 0;
+}
+
+constexpr int keep_port = -1;
+
+// Translates the packet's source or destination address from `from` to `to` (endpoints::translate_address:
+// nothing when it is not `from`), and its port to `to_port` unless keep_port; recorded as a rewrite step of
+// `stage` at `at`, with `table` naming what translated it (an endpoint's slot, a gateway's index).
+void rewrite(Context& c, Frame& f, Stage stage, PortIndex at, endpoints::NatField field, std::uint32_t from, std::uint32_t to,
+             int to_port = keep_port, std::uint32_t table = Step::none) {
+    const bool destination = field == endpoints::NatField::destination;
+    const bool partial = f.vnet.needs_checksum();
+    Step s;
+    if (c.steps) s.from_address = destination ? f.ip.destination() : f.ip.source(), s.from_port = l4_port(f.ip, destination);
+    endpoints::translate_address(f.ip.bytes(), field, from, to, partial);
+    if (to_port != keep_port) endpoints::translate_port(f.ip.bytes(), field, static_cast<std::uint16_t>(to_port), partial);
+    if (!c.steps) return;
+    s.stage = stage;
+    s.verdict = Verdict::rewrite;
+    s.port = at;
+    s.table = table;
+    s.destination_side = destination;
+    s.to_address = destination ? f.ip.destination() : f.ip.source();
+    s.to_port = l4_port(f.ip, destination);
+    c.steps->record(s);
 }
 
 // RFC 826: turn the request into the reply in place; the frame keeps its length.
 void answer_arp(Context& c, Frame& f) {
-    if (wire::ArpView::check(f.eth.payload()) != wire::WireError::none) return c.sink.drop(c.ingress, c.frame, DropReason::arp_malformed);
+    if (wire::ArpView::check(f.eth.payload()) != wire::WireError::none) return drop(c, c.ingress, DropReason::arp_malformed);
     const wire::ArpView arp(f.eth.payload());
-    if (arp.operation() != static_cast<std::uint16_t>(wire::ArpOperation::request)) return c.sink.drop(c.ingress, c.frame, DropReason::arp_not_request);
+    if (arp.operation() != static_cast<std::uint16_t>(wire::ArpOperation::request)) return drop(c, c.ingress, DropReason::arp_not_request);
     const wire::MacAddress* answer = c.snap.is_eni(c.ingress) ? c.snap.arp_answer(c.ingress, arp.target_ip())
                                                               : c.snap.service_arp_answer(c.ingress, arp.target_ip());
-    if (!answer) return c.sink.drop(c.ingress, c.frame, DropReason::arp_unanswered);
+    if (!answer) return drop(c, c.ingress, DropReason::arp_unanswered);
     const wire::MacAddress asker_mac = arp.sender_mac();
     const std::uint32_t asker_ip = arp.sender_ip(), target_ip = arp.target_ip();
     wire::ArpView::build(f.eth.payload(), wire::ArpOperation::reply, *answer, target_ip, asker_mac, asker_ip);
     wire::VnetHeader{}.write(f.bytes);  // a plain frame: no offload metadata
     f.bytes = f.bytes.first(link_headers + wire::ArpView::length);
+    note(c, Stage::arp, Verdict::answer, c.ingress);
     send(c, c.ingress, f, asker_mac, *answer);
 }
 
@@ -84,12 +165,15 @@ MtuVerdict check_internet_mtu(Context& c, Frame& f, std::uint32_t icmp_source, c
     if (f.ip.dont_fragment()) {
         const std::size_t n = endpoints::build_fragmentation_needed(c.scratch.subspan(link_headers), f.ip.bytes(), icmp_source,
                                                                     endpoints::internet_mtu);
-        if (n) send_generated(c, c.ingress, n, f.eth.source(), icmp_mac);
-        c.sink.drop(c.ingress, c.frame, DropReason::fragmentation_needed);
+        if (n) {
+            note(c, Stage::igw_nat, Verdict::answer, c.ingress);  // ICMP fragmentation needed, back to the sender
+            send_generated(c, c.ingress, n, f.eth.source(), icmp_mac);
+        }
+        drop(c, c.ingress, DropReason::fragmentation_needed);
         return MtuVerdict::refused;
     }
     if (f.vnet.is_gso()) {
-        c.sink.drop(c.ingress, c.frame, DropReason::cannot_fragment);
+        drop(c, c.ingress, DropReason::cannot_fragment);
         return MtuVerdict::refused;
     }
     return MtuVerdict::fragment;
@@ -102,10 +186,10 @@ void send_across_gateway(Context& c, Frame& f, MtuVerdict verdict, PortIndex por
     // Fragments are sent without offload metadata, so an offloaded checksum is completed first, over the
     // packet only (not any link padding after it).
     const Bytes packet_frame = f.bytes.subspan(wire::VnetHeader::length, wire::EthernetView::header_length + f.ip.total_length());
-    if (!endpoints::finish_partial_checksum(packet_frame, f.vnet)) return c.sink.drop(c.ingress, c.frame, DropReason::cannot_fragment);
+    if (!endpoints::finish_partial_checksum(packet_frame, f.vnet)) return drop(c, c.ingress, DropReason::cannot_fragment);
     if (!endpoints::fragment_packet(f.ip.bytes().first(f.ip.total_length()), endpoints::internet_mtu, c.scratch.subspan(link_headers),
                                     [&](wire::ConstBytes piece) { send_generated(c, port, piece.size(), destination, source); }))
-        c.sink.drop(c.ingress, c.frame, DropReason::cannot_fragment);
+        drop(c, c.ingress, DropReason::cannot_fragment);
 }
 
 // Network ACL of `subnet` on a packet leaving it (`inbound` false) or entering it; a denial is charged to
@@ -113,9 +197,20 @@ void send_across_gateway(Context& c, Frame& f, MtuVerdict verdict, PortIndex por
 bool network_acl_passes(Context& c, const Frame& f, std::uint32_t subnet, bool inbound, PortIndex port) {
     const routing::CompiledNetworkAcl& acl = c.snap.network_acl(subnet);
     const routing::AclVerdict v = routing::network_acl_verdict(inbound ? acl.inbound : acl.outbound, rule_probe(f.ip, inbound));
+    const DropReason reason = inbound ? DropReason::network_acl_inbound : DropReason::network_acl_outbound;
+    if (c.steps) {
+        Step s;
+        s.stage = inbound ? Stage::acl_in : Stage::acl_out;
+        s.verdict = v.allow ? Verdict::pass : Verdict::drop;
+        if (!v.allow) s.reason = reason;
+        s.port = port;
+        s.table = acl.acl;
+        s.entry = v.rule_number;
+        c.steps->record(s);
+    }
     if (v.allow) return true;
     c.sink.network_acl_denied(port, inbound, acl.acl, v.rule_number);
-    c.sink.drop(port, c.frame, inbound ? DropReason::network_acl_inbound : DropReason::network_acl_outbound);
+    c.sink.drop(port, c.frame, reason);
     return false;
 }
 
@@ -123,11 +218,27 @@ bool network_acl_passes(Context& c, const Frame& f, std::uint32_t subnet, bool i
 // (a network load balancer created without security groups).
 bool security_groups_pass(Context& c, const Frame& f, PortIndex port, bool inbound) {
     if (c.snap.port(port).load_balancer_node != routing::no_port) return true;
-    const GroupVerdict v = security_group_verdict(c.snap, port, f.ip, inbound, c.flows.connections, c.flows.now);
+    std::uint32_t rule = Step::none;
+    const GroupVerdict v = security_group_verdict(c.snap, port, f.ip, inbound, c.flows.connections, c.flows.now, &rule);
+    const DropReason reason = v == GroupVerdict::table_full ? DropReason::connection_table_full
+                              : inbound                     ? DropReason::security_group_ingress
+                                                            : DropReason::security_group_egress;
+    if (c.steps) {
+        Step s;
+        s.stage = inbound ? Stage::sg_ingress : Stage::sg_egress;
+        s.verdict = passes(v) ? Verdict::pass : Verdict::drop;
+        if (!passes(v)) s.reason = reason;
+        s.port = port;
+        s.entry = v == GroupVerdict::tracked || v == GroupVerdict::denied ? Step::none : rule;
+        s.group = v == GroupVerdict::tracked     ? GroupDecision::tracked
+                  : v == GroupVerdict::allowed   ? GroupDecision::rule
+                  : v == GroupVerdict::untracked ? GroupDecision::untracked
+                  : v == GroupVerdict::denied    ? GroupDecision::denied
+                                                 : GroupDecision::table_full;
+        c.steps->record(s);
+    }
     if (passes(v)) return true;
-    c.sink.drop(port, c.frame, v == GroupVerdict::table_full ? DropReason::connection_table_full
-                               : inbound                     ? DropReason::security_group_ingress
-                                                             : DropReason::security_group_egress);
+    c.sink.drop(port, c.frame, reason);
     return false;
 }
 
@@ -158,7 +269,7 @@ std::uint16_t destination_port_of(const wire::Ipv4View& ip) {
 void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) {
     const auto& sp = c.snap.service_ports();
     const std::uint32_t service_address = f.ip.destination();
-    if (!c.snap.region_serves(service_address)) return c.sink.drop(c.ingress, c.frame, DropReason::no_internet_host);
+    if (!c.snap.region_serves(service_address)) return drop(c, c.ingress, DropReason::no_internet_host);
     if (!may_leave(c, f, true)) return;
     const std::uint32_t endpoint_address = sp.endpoint_address(d.endpoint, service_address);
     // The flow is keyed as the region will answer it (to the endpoint's address), recorded before the
@@ -168,9 +279,9 @@ void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) 
         const std::uint32_t timeout = EndpointFlows::idle_timeout_seconds;
         // Its flows belong to the ENI that opened them (the value): refused when the table, or its share, is full.
         if (!c.flows.endpoint.table.upsert_or_reclaim(*key, c.ingress, c.flows.now, timeout))
-            return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_flow_table_full);
+            return drop(c, c.ingress, DropReason::endpoint_flow_table_full);
     }
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, service_address, endpoint_address, f.vnet.needs_checksum());
+    rewrite(c, f, Stage::gateway_endpoint, c.ingress, endpoints::NatField::destination, service_address, endpoint_address, keep_port, d.endpoint);
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
 }
 
@@ -196,24 +307,22 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     const routing::PortInfo& e = c.snap.port(eni);
     // Routed to the ENI but addressed elsewhere: an endpoint's ENI forwards nothing (its
     // source/destination check cannot be turned off).
-    if (f.ip.destination() != e.ip) return c.sink.drop(eni, c.frame, DropReason::source_dest_check_destination);
+    if (f.ip.destination() != e.ip) return drop(c, eni, DropReason::source_dest_check_destination);
     // Its connections carry whole TCP segments; a fragment would reach the service half translated.
-    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return c.sink.drop(eni, c.frame, DropReason::interface_endpoint_fragment);
+    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, eni, DropReason::interface_endpoint_fragment);
     if (e.privatelink) return into_privatelink(c, f, eni);
     const TcpFacts tcp = tcp_facts(f.ip);
     if (!tcp.ok || (tcp.destination_port != 80 && tcp.destination_port != 443))
-        return c.sink.drop(eni, c.frame, DropReason::interface_endpoint_port_closed);
+        return drop(c, eni, DropReason::interface_endpoint_port_closed);
     const auto& sp = c.snap.service_ports();
     const std::uint32_t service = e.endpoint_service;
     const std::uint32_t client = f.ip.source();
     const EndpointConnection* conn = c.flows.interface_endpoints.from_client(static_cast<std::uint16_t>(eni), client, tcp.source_port, service,
                                                                              tcp.destination_port, tcp.flags, c.flows.now);
     const bool syn = (tcp.flags & 0x17) == 0x02;  // SYN without ACK, RST or FIN: the only segment that opens one
-    if (!conn) return c.sink.drop(eni, c.frame, syn ? DropReason::interface_endpoint_table_full : DropReason::interface_endpoint_no_connection);
-    const bool partial = f.vnet.needs_checksum();
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, client, e.ip, partial);
-    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, e.ip, service, partial);
+    if (!conn) return drop(c, eni, syn ? DropReason::interface_endpoint_table_full : DropReason::interface_endpoint_no_connection);
+    rewrite(c, f, Stage::interface_endpoint, eni, endpoints::NatField::source, client, e.ip, conn->translated_port, e.interface_endpoint);
+    rewrite(c, f, Stage::interface_endpoint, eni, endpoints::NatField::destination, e.ip, service, keep_port, e.interface_endpoint);
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
 }
 
@@ -223,8 +332,8 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
 void deliver_from_endpoint_eni(Context& c, Frame& f, PortIndex eni, std::uint32_t client, std::uint16_t client_port) {
     const routing::PortInfo& e = c.snap.port(eni);
     const routing::Decision d = c.snap.decide(eni, e.ip, client, f.ip.protocol(), client_port);
-    if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router())
-        return c.sink.drop(eni, c.frame, drop_reason_for(d.outcome));
+    if (!routed(c, eni, d)) return;
+    if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router()) return drop(c, eni, DropReason::no_route);
     if (!may_leave(c, f, eni, !d.same_subnet) || !may_enter(c, f, d.port, !d.same_subnet)) return;
     const routing::PortInfo& to = c.snap.port(d.port);
     send(c, d.port, f, to.mac, d.same_subnet ? e.mac : c.snap.subnet(to.subnet).router_mac);
@@ -234,33 +343,31 @@ void deliver_from_endpoint_eni(Context& c, Frame& f, PortIndex eni, std::uint32_
 // on the service's port; leaving the ENI (its groups, its subnet's ACL) and entering the client's ENI.
 void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointReturn& r) {
     const routing::PortInfo& e = c.snap.port(r.port);
-    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return c.sink.drop(c.ingress, c.frame, DropReason::interface_endpoint_fragment);
+    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, c.ingress, DropReason::interface_endpoint_fragment);
     const TcpFacts tcp = tcp_facts(f.ip);
     const EndpointConnection* conn =
         tcp.ok ? c.flows.interface_endpoints.from_service(static_cast<std::uint16_t>(r.port), f.ip.source(), tcp.source_port,
                                                           tcp.destination_port, tcp.flags, c.flows.now)
                : nullptr;
-    if (!conn) return c.sink.drop(c.ingress, c.frame, DropReason::interface_endpoint_no_connection);
-    const bool partial = f.vnet.needs_checksum();
+    if (!conn) return drop(c, c.ingress, DropReason::interface_endpoint_no_connection);
     const std::uint32_t client = conn->client;
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), e.ip, partial);
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, e.ip, client, partial);
-    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn->client_port, partial);
+    rewrite(c, f, Stage::interface_endpoint, r.port, endpoints::NatField::source, f.ip.source(), e.ip, keep_port, e.interface_endpoint);
+    rewrite(c, f, Stage::interface_endpoint, r.port, endpoints::NatField::destination, e.ip, client, conn->client_port, e.interface_endpoint);
     deliver_from_endpoint_eni(c, f, r.port, client, conn->client_port);
 }
 
 // A reply from the region at a gateway endpoint's address: to the instance whose flow it answers.
 void back_through_gateway_endpoint(Context& c, Frame& f) {
     const auto r = c.snap.endpoint_return(f.ip.source(), f.ip.destination());
-    if (!r.ok) return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_unknown_destination);
+    if (!r.ok) return drop(c, c.ingress, DropReason::endpoint_unknown_destination);
     if (r.interface) return back_from_interface_endpoint(c, f, r);
     const auto key = endpoint_flow_key(f.ip, false);
     const routing::FlowTable::Entry* flow = key ? c.flows.endpoint.table.find(*key, c.flows.now) : nullptr;
     // The flow was opened from this endpoint's VPC (perhaps through an appliance ENI that forwarded it):
     // the reply goes to whoever holds the address, by the local route, as on AWS.
     if (!flow || !c.snap.is_eni(flow->value) || c.snap.port(flow->value).vpc != c.snap.endpoint_vpc(r.endpoint))
-        return c.sink.drop(c.ingress, c.frame, DropReason::endpoint_no_flow);
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), r.service_address, f.vnet.needs_checksum());
+        return drop(c, c.ingress, DropReason::endpoint_no_flow);
+    rewrite(c, f, Stage::gateway_endpoint, r.port, endpoints::NatField::source, f.ip.source(), r.service_address, keep_port, r.endpoint);
     if (!may_enter(c, f, r.port, true)) return;
     const routing::PortInfo& to = c.snap.port(r.port);
     send(c, r.port, f, to.mac, c.snap.subnet(to.subnet).router_mac);
@@ -297,7 +404,7 @@ void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std:
     g.eth = wire::EthernetView(g.bytes.subspan(wire::VnetHeader::length));
     g.eth.set_ether_type(wire::EtherType::ipv4);
     g.ip = wire::Ipv4View(g.eth.payload().first(packet_length));
-    Context gc{c.snap, node, g.bytes, c.scratch, c.sink, c.flows};
+    Context gc{c.snap, node, g.bytes, c.scratch, c.sink, c.flows, c.steps};
     if (to.subnet != n.subnet && !network_acl_passes(gc, g, n.subnet, false, node)) return;
     if (!may_enter(gc, g, target, to.subnet != n.subnet)) return;
     send(gc, target, g, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
@@ -343,7 +450,7 @@ void unshift_from_back(Frame& f, const TranslatedConnection& conn, bool partial)
 void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
     const routing::PortInfo& n = c.snap.port(at.node);
     const routing::LoadBalancerListener* listener = c.snap.load_balancer_listener(n.load_balancer_node, l4.protocol, l4.destination_port);
-    if (!listener) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_no_listener);
+    if (!listener) return drop(c, at.zone, DropReason::load_balancer_no_listener);
     const std::uint32_t client = f.ip.source();
     const std::uint32_t idle = l4.protocol == 6 ? FlowState::load_balancer_tcp_idle_seconds : FlowState::load_balancer_udp_idle_seconds;
     const auto zone = static_cast<std::uint16_t>(at.zone);
@@ -351,8 +458,8 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
     const TranslatedConnection* conn =
         c.flows.load_balancers.from_client(zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port, l4.flags, c.flows.now, idle);
     if (!conn) {
-        if (!opens) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_no_connection);
-        if (listener->target_count == 0) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_no_target);
+        if (!opens) return drop(c, at.zone, DropReason::load_balancer_no_connection);
+        if (listener->target_count == 0) return drop(c, at.zone, DropReason::load_balancer_no_target);
         const std::uint64_t h = routing::load_balancer_flow_hash(l4.protocol, client, l4.source_port, at.address, l4.destination_port, l4.sequence);
         const routing::LoadBalancerTarget& t = c.snap.load_balancer_targets(*listener)[routing::pick_target(h, listener->target_count)];
         const bool preserve = listener->preserve_client_ip && !at.privatelink;
@@ -366,10 +473,10 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
         if (listener->proxy_protocol_v2 && l4.protocol == 6)
             back.inserted = static_cast<std::uint16_t>(endpoints::proxy_v2_header_length(endpoint_id_of(c, at).size()));
         conn = c.flows.load_balancers.open(zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port, back, c.flows.now);
-        if (!conn) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_table_full);
+        if (!conn) return drop(c, at.zone, DropReason::load_balancer_table_full);
     }
     const PortIndex target = conn->back_zone;  // replies come in on the target's ENI
-    if (!c.snap.is_eni(target) || c.snap.port(target).served_by_router()) return c.sink.drop(at.zone, c.frame, DropReason::load_balancer_no_target);
+    if (!c.snap.is_eni(target) || c.snap.port(target).served_by_router()) return drop(c, at.zone, DropReason::load_balancer_no_target);
     const routing::PortInfo& to = c.snap.port(target);
     const bool partial = f.vnet.needs_checksum();
     if (conn->inserted) {
@@ -380,12 +487,9 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
             send_proxy_header(c, f, at, *conn);
         if (!(l4.flags & 0x02)) endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial);
     }
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, at.address, conn->back, partial);
-    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn->back_port, partial);
-    if (conn->seen != client) {
-        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, client, conn->seen, partial);
-        endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn->translated_port, partial);
-    }
+    const Stage stage = at.privatelink ? Stage::privatelink : Stage::load_balancer;
+    rewrite(c, f, stage, at.node, endpoints::NatField::destination, at.address, conn->back, conn->back_port, static_cast<std::uint32_t>(target));
+    if (conn->seen != client) rewrite(c, f, stage, at.node, endpoints::NatField::source, client, conn->seen, conn->translated_port);
     // Leaving the node's subnet for the target's: both subnets' ACLs, as on the way back.
     if (to.subnet != n.subnet && !network_acl_passes(c, f, n.subnet, false, at.node)) return;
     if (!may_enter(c, f, target, to.subnet != n.subnet)) return;
@@ -414,15 +518,16 @@ void send_proxy_header(Context& c, const Frame& f, const Entrance& at, const Tra
 // address, without it the node's own (and a port of the node's).
 void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
     const routing::PortInfo& n = c.snap.port(node_port);
-    if (f.ip.destination() != n.ip) return c.sink.drop(node_port, c.frame, DropReason::source_dest_check_destination);
-    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_fragment);
+    if (f.ip.destination() != n.ip) return drop(c, node_port, DropReason::source_dest_check_destination);
+    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, node_port, DropReason::load_balancer_fragment);
     const L4Facts l4 = l4_facts(f.ip);
-    if (!l4.ok) return c.sink.drop(node_port, c.frame, DropReason::load_balancer_no_listener);
+    if (!l4.ok) return drop(c, node_port, DropReason::load_balancer_no_listener);
     if (l4.protocol == 6 && HealthProbes::owns(l4.destination_port)) {
         // A target answering a health check: the probe decides, and perhaps answers. (A segment that is not
         // its probe's goes on to the listeners, which may use these ports too.)
         const auto answer = c.flows.health_probes.on_segment(f.ip.bytes().first(f.ip.total_length()), c.scratch.subspan(link_headers));
         if (answer.consumed) {
+            note(c, Stage::load_balancer, Verdict::answer, node_port);  // taken by the node's health check
             if (answer.length && c.snap.is_eni(c.ingress)) send_generated_from_node(c, node_port, c.ingress, answer.length);
             return;
         }
@@ -436,10 +541,18 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
 void into_privatelink(Context& c, Frame& f, PortIndex eni) {
     const routing::PortInfo& e = c.snap.port(eni);
     const PortIndex node = e.privatelink_node;
-    if (!is_load_balancer_node(c, node)) return c.sink.drop(eni, c.frame, DropReason::privatelink_not_accepted);
+    if (!is_load_balancer_node(c, node)) return drop(c, eni, DropReason::privatelink_not_accepted);
     // PrivateLink Guide, "Create a service powered by AWS PrivateLink", considerations: TCP traffic only.
     const L4Facts l4 = l4_facts(f.ip);
-    if (!l4.ok || l4.protocol != 6) return c.sink.drop(eni, c.frame, DropReason::privatelink_not_tcp);
+    if (!l4.ok || l4.protocol != 6) return drop(c, eni, DropReason::privatelink_not_tcp);
+    if (c.steps) {
+        Step s;
+        s.stage = Stage::privatelink;
+        s.port = eni;
+        s.table = e.interface_endpoint;
+        s.next = node;
+        c.steps->record(s);
+    }
     balance(c, f, l4, Entrance{eni, e.ip, node, true});
 }
 
@@ -468,14 +581,11 @@ void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& 
     const PortIndex eni = conn.zone;
     const routing::PortInfo& e = c.snap.port(eni);
     const PortIndex node_port = e.privatelink_node;  // none once the endpoint is rejected
-    if (!is_load_balancer_node(c, node_port)) return c.sink.drop(c.ingress, c.frame, DropReason::privatelink_not_accepted);
+    if (!is_load_balancer_node(c, node_port)) return drop(c, c.ingress, DropReason::privatelink_not_accepted);
     if (!target_may_reach_node(c, f, node_port)) return;
-    const bool partial = f.vnet.needs_checksum();
-    unshift_from_back(f, conn, partial);
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), e.ip, partial);
-    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn.front_port, partial);
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), conn.client, partial);
-    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn.client_port, partial);
+    unshift_from_back(f, conn, f.vnet.needs_checksum());
+    rewrite(c, f, Stage::privatelink, node_port, endpoints::NatField::source, f.ip.source(), e.ip, conn.front_port);
+    rewrite(c, f, Stage::privatelink, node_port, endpoints::NatField::destination, f.ip.destination(), conn.client, conn.client_port);
     deliver_from_endpoint_eni(c, f, eni, conn.client, conn.client_port);
 }
 
@@ -485,7 +595,7 @@ void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& 
 void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn) {
     if (c.snap.is_eni(conn.zone) && c.snap.port(conn.zone).privatelink) return back_through_privatelink(c, f, conn);
     const PortIndex node_port = conn.zone;
-    if (!is_load_balancer_node(c, node_port)) return c.sink.drop(c.ingress, c.frame, DropReason::load_balancer_no_connection);
+    if (!is_load_balancer_node(c, node_port)) return drop(c, c.ingress, DropReason::load_balancer_no_connection);
     if (!target_may_reach_node(c, f, node_port)) return;
     const routing::PortInfo& target = c.snap.port(c.ingress);
     const routing::PortInfo& n = c.snap.port(node_port);
@@ -496,16 +606,12 @@ void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn) {
         const routing::SubnetInfo& own = c.snap.subnet(target.subnet);
         if (check_internet_mtu(c, f, own.router_address(), own.router_mac) == MtuVerdict::refused) return;
     }
-    const bool partial = f.vnet.needs_checksum();
-    unshift_from_back(f, conn, partial);
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, f.ip.source(), n.ip, partial);
-    endpoints::translate_port(f.ip.bytes(), endpoints::NatField::source, conn.front_port, partial);
-    if (conn.seen != conn.client) {
-        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), conn.client, partial);
-        endpoints::translate_port(f.ip.bytes(), endpoints::NatField::destination, conn.client_port, partial);
-    }
+    unshift_from_back(f, conn, f.vnet.needs_checksum());
+    rewrite(c, f, Stage::load_balancer, node_port, endpoints::NatField::source, f.ip.source(), n.ip, conn.front_port);
+    if (conn.seen != conn.client)
+        rewrite(c, f, Stage::load_balancer, node_port, endpoints::NatField::destination, f.ip.destination(), conn.client, conn.client_port);
     f.eth.set_source(n.mac);  // from here on the node's packet (a delivery in its subnet keeps this MAC)
-    Context from_node{c.snap, node_port, c.frame, c.scratch, c.sink, c.flows};
+    Context from_node{c.snap, node_port, c.frame, c.scratch, c.sink, c.flows, c.steps};
     route_from_eni(from_node, f);
 }
 
@@ -520,11 +626,12 @@ void from_eni(Context& c, Frame& f) {
 
 void route_from_eni(Context& c, Frame& f) {
     const routing::PortInfo& in = c.snap.port(c.ingress);
-    const bool partial = f.vnet.needs_checksum();
     const routing::Decision d = c.snap.decide(c.ingress, f.ip.source(), f.ip.destination(), f.ip.protocol(), destination_port_of(f.ip));
+    if (!routed(c, c.ingress, d)) return;
     if (d.outcome == routing::Outcome::to_resolver) {
         const auto& sp = c.snap.service_ports();
-        endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, f.ip.destination(), d.resolver_address, partial);
+        const Stage stage = routing::ServicePorts::is_metadata(d.resolver_address) ? Stage::metadata : Stage::resolver;
+        rewrite(c, f, stage, c.ingress, endpoints::NatField::destination, f.ip.destination(), d.resolver_address);
         return send(c, sp.resolver, f, sp.resolver_mac, sp.resolver_router_mac);
     }
     if (d.outcome == routing::Outcome::deliver) {
@@ -539,39 +646,38 @@ void route_from_eni(Context& c, Frame& f) {
         return send(c, d.port, f, to.mac, d.same_subnet ? f.eth.source() : c.snap.subnet(to.subnet).router_mac);
     }
     if (d.outcome == routing::Outcome::gateway_endpoint) return through_gateway_endpoint(c, f, d);
-    if (d.outcome != routing::Outcome::internet_gateway) return c.sink.drop(c.ingress, c.frame, drop_reason_for(d.outcome));
 
     const auto g = c.snap.internet_egress(c.ingress, d);
-    if (g.kind == routing::GatewayDecision::Kind::no_public_ip) return c.sink.drop(c.ingress, c.frame, DropReason::no_public_ip);
-    if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, c.frame, DropReason::internet_gateway_detached);
+    if (g.kind == routing::GatewayDecision::Kind::no_public_ip) return drop(c, c.ingress, DropReason::no_public_ip);
+    if (g.kind != routing::GatewayDecision::Kind::translate) return drop(c, c.ingress, DropReason::internet_gateway_detached);
     // The region would swallow it without a trace: count it here instead (e.g. `ping 8.8.8.8`).
-    if (!c.snap.region_serves(f.ip.destination())) return c.sink.drop(c.ingress, c.frame, DropReason::no_internet_host);
+    if (!c.snap.region_serves(f.ip.destination())) return drop(c, c.ingress, DropReason::no_internet_host);
     if (!may_leave(c, f, true)) return;
     const auto& sp = c.snap.service_ports();
     const MtuVerdict mtu = check_internet_mtu(c, f, c.snap.subnet(in.subnet).router_address(), c.snap.subnet(in.subnet).router_mac);
     if (mtu == MtuVerdict::refused) return;
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, g.from, g.to, partial);
+    rewrite(c, f, Stage::igw_nat, c.ingress, endpoints::NatField::source, g.from, g.to, keep_port, d.gateway);
     send_across_gateway(c, f, mtu, sp.region, sp.region_mac, sp.region_router_mac);
 }
 
 void from_region(Context& c, Frame& f) {
     const auto& sp = c.snap.service_ports();
     if (sp.endpoint_block.prefix_length && sp.endpoint_block.contains(f.ip.source())) return back_through_gateway_endpoint(c, f);
-    if (!sp.public_pool.contains(f.ip.destination())) return c.sink.drop(c.ingress, c.frame, DropReason::not_from_region_range);
+    if (!sp.public_pool.contains(f.ip.destination())) return drop(c, c.ingress, DropReason::not_from_region_range);
     const auto g = c.snap.internet_ingress(f.ip.destination());
-    if (g.kind == routing::GatewayDecision::Kind::detached) return c.sink.drop(c.ingress, c.frame, DropReason::internet_gateway_detached);
-    if (g.kind != routing::GatewayDecision::Kind::translate) return c.sink.drop(c.ingress, c.frame, DropReason::no_such_public_ip);
+    if (g.kind == routing::GatewayDecision::Kind::detached) return drop(c, c.ingress, DropReason::internet_gateway_detached);
+    if (g.kind != routing::GatewayDecision::Kind::translate) return drop(c, c.ingress, DropReason::no_such_public_ip);
     const routing::PortInfo& to = c.snap.port(g.port);
     // The internet path's MTU is met at the gateway, before the subnet's ACL and the ENI's groups: a
     // packet too big for it is answered there whatever the filters would have said, as a router on the
     // path would. The filters then judge the whole packet once, not each fragment.
     const MtuVerdict mtu = check_internet_mtu(c, f, sp.region_router_ip, sp.region_router_mac);
     if (mtu == MtuVerdict::refused) return;
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::destination, g.from, g.to, f.vnet.needs_checksum());
+    rewrite(c, f, Stage::igw_nat, g.port, endpoints::NatField::destination, g.from, g.to);
     if (!may_enter(c, f, g.port, true)) return;
     if (to.load_balancer_node != routing::no_port) {
         // An internet-facing load balancer's node: its connections carry whole segments, never fragments.
-        if (mtu != MtuVerdict::fits) return c.sink.drop(g.port, c.frame, DropReason::load_balancer_fragment);
+        if (mtu != MtuVerdict::fits) return drop(c, g.port, DropReason::load_balancer_fragment);
         return into_load_balancer(c, f, g.port);
     }
     send_across_gateway(c, f, mtu, g.port, to.mac, c.snap.subnet(to.subnet).router_mac);
@@ -579,8 +685,9 @@ void from_region(Context& c, Frame& f) {
 
 void from_resolver(Context& c, Frame& f) {
     const auto r = c.snap.from_resolver(f.ip.source(), f.ip.destination());
-    if (!r.ok) return c.sink.drop(c.ingress, c.frame, DropReason::resolver_unknown_destination);
-    endpoints::translate_address(f.ip.bytes(), endpoints::NatField::source, r.from, r.to, f.vnet.needs_checksum());
+    if (!r.ok) return drop(c, c.ingress, DropReason::resolver_unknown_destination);
+    const Stage stage = routing::ServicePorts::is_metadata(f.ip.source()) ? Stage::metadata : Stage::resolver;
+    rewrite(c, f, stage, r.port, endpoints::NatField::source, r.from, r.to);
     const routing::PortInfo& to = c.snap.port(r.port);
     send(c, r.port, f, to.mac, c.snap.subnet(to.subnet).router_mac);
 }
@@ -588,43 +695,44 @@ void from_resolver(Context& c, Frame& f) {
 }  // namespace
 
 void send_from_load_balancer_node(const ForwardingSnapshot& snap, PortIndex node, PortIndex target, std::size_t packet_length, Bytes scratch,
-                                  FrameSink& sink, FlowState& flows) noexcept {
+                                  FrameSink& sink, FlowState& flows, StepRecorder* steps) noexcept {
     if (!snap.is_eni(node) || packet_length == 0 || packet_length + link_headers > scratch.size()) return;
-    Context c{snap, node, scratch.first(link_headers + packet_length), scratch, sink, flows};
+    Context c{snap, node, scratch.first(link_headers + packet_length), scratch, sink, flows, steps};
     send_generated_from_node(c, node, target, packet_length);
 }
 
-void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink,
-                   FlowState& flows) noexcept {
-    Context c{snap, ingress, bytes, scratch, sink, flows};
-    if (wire::VnetHeader::check(bytes) != wire::WireError::none) return sink.drop(ingress, bytes, DropReason::vnet_header_truncated);
+void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink, FlowState& flows,
+                   StepRecorder* steps) noexcept {
+    Context c{snap, ingress, bytes, scratch, sink, flows, steps};
+    if (wire::VnetHeader::check(bytes) != wire::WireError::none) return drop(c, ingress, DropReason::vnet_header_truncated);
     const Bytes ethernet = bytes.subspan(wire::VnetHeader::length);
-    if (wire::EthernetView::check(ethernet) != wire::WireError::none) return sink.drop(ingress, bytes, DropReason::frame_truncated);
+    if (wire::EthernetView::check(ethernet) != wire::WireError::none) return drop(c, ingress, DropReason::frame_truncated);
     Frame f{bytes, wire::VnetHeader::read(bytes), wire::EthernetView(ethernet), {}};
     const auto& sp = snap.service_ports();
     // A port no running instance holds (a TAP read after its instance stopped forwarding).
     if (!snap.is_eni(ingress) && ingress != sp.region && ingress != sp.resolver)
-        return sink.drop(ingress, bytes, DropReason::interface_not_forwarding);
+        return drop(c, ingress, DropReason::interface_not_forwarding);
     const wire::MacAddress& expected_source = snap.is_eni(ingress) ? snap.port(ingress).mac
                                               : ingress == sp.region    ? sp.region_mac
                                                                         : sp.resolver_mac;
-    if (!(f.eth.source() == expected_source)) return sink.drop(ingress, bytes, DropReason::source_mac_mismatch);
+    if (!(f.eth.source() == expected_source)) return drop(c, ingress, DropReason::source_mac_mismatch);
 
     switch (f.eth.ether_type()) {
-        case static_cast<std::uint16_t>(wire::EtherType::arp): return answer_arp(c, f);
-        case static_cast<std::uint16_t>(wire::EtherType::ipv6): return sink.drop(ingress, bytes, DropReason::ipv6_not_enabled);
+        case static_cast<std::uint16_t>(wire::EtherType::arp): note(c, Stage::edge, Verdict::pass, ingress); return answer_arp(c, f);
+        case static_cast<std::uint16_t>(wire::EtherType::ipv6): return drop(c, ingress, DropReason::ipv6_not_enabled);
         case static_cast<std::uint16_t>(wire::EtherType::ipv4): break;
-        default: return sink.drop(ingress, bytes, DropReason::ether_type_unsupported);
+        default: return drop(c, ingress, DropReason::ether_type_unsupported);
     }
     const auto error = wire::Ipv4View::check(f.eth.payload());
-    if (error != wire::WireError::none) return sink.drop(ingress, bytes, drop_reason_for(error));
+    if (error != wire::WireError::none) return drop(c, ingress, drop_reason_for(error));
     f.ip = wire::Ipv4View(f.eth.payload());
     // The offload fields are trusted from here on (checksum completion, NAT, fragmenting): check them once.
     switch (wire::check_offloads(f.vnet, f.ip.bytes(), wire::EthernetView::header_length)) {
         case wire::OffloadError::none: break;
-        case wire::OffloadError::checksum_fields: return sink.drop(ingress, bytes, DropReason::vnet_checksum_invalid);
-        case wire::OffloadError::gso_fields: return sink.drop(ingress, bytes, DropReason::vnet_gso_invalid);
+        case wire::OffloadError::checksum_fields: return drop(c, ingress, DropReason::vnet_checksum_invalid);
+        case wire::OffloadError::gso_fields: return drop(c, ingress, DropReason::vnet_gso_invalid);
     }
+    note(c, Stage::edge, Verdict::pass, ingress);
     if (snap.is_eni(ingress)) return from_eni(c, f);
     if (ingress == sp.region) return from_region(c, f);
     return from_resolver(c, f);

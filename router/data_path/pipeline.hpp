@@ -16,6 +16,7 @@
 
 #include "router/data_path/drop_reason.hpp"
 #include "router/data_path/flow_state.hpp"
+#include "router/data_path/step.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "wire/bytes.hpp"
 
@@ -46,10 +47,12 @@ constexpr std::size_t generated_packet_offset = 10 + 14;  // virtio_net_hdr (10 
 // A packet the router sends from load balancer node `node` to the target ENI `target` (a health check), built
 // in `scratch` at generated_packet_offset: the target's subnet's ACL and its security groups apply.
 void send_from_load_balancer_node(const routing::ForwardingSnapshot& snapshot, routing::PortIndex node, routing::PortIndex target,
-                                  std::size_t packet_length, wire::Bytes scratch, FrameSink& sink, FlowState& flows) noexcept;
+                                  std::size_t packet_length, wire::Bytes scratch, FrameSink& sink, FlowState& flows,
+                                  StepRecorder* steps = nullptr) noexcept;
 
-// `frame` starts with the virtio-net header as read from the ingress TAP.
+// `frame` starts with the virtio-net header as read from the ingress TAP. `steps`, when set, is told every
+// decision made about the frame (and what it made the router send), in order (router/data_path/step.hpp).
 void process_frame(const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress, wire::Bytes frame,
-                   wire::Bytes scratch, FrameSink& sink, FlowState& flows) noexcept;
+                   wire::Bytes scratch, FrameSink& sink, FlowState& flows, StepRecorder* steps = nullptr) noexcept;
 
 }  // namespace vpclab::router
