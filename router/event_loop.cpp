@@ -64,6 +64,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     watch(signals_.get(), signal_tag);
     watch(launcher_.notify_fd(), launcher_tag);
     state_.runtime = this;
+    state_.flows = &flows_;
     seen_snapshot_ = state_.snapshot;  // the first commit is compared with what the data path started on
     flows_.share_among(*state_.snapshot);
     for (const char* type : {"rsa", "rsa", "ed25519", "ed25519"}) make_key_ahead(type);  // two of each ahead
@@ -72,7 +73,10 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     watch(network_.metadata_fd(), metadata_listen_tag);
 }
 
-EventLoop::~EventLoop() { state_.runtime = nullptr; }
+EventLoop::~EventLoop() {
+    state_.runtime = nullptr;
+    state_.flows = nullptr;
+}
 
 void EventLoop::watch(int fd, std::uint64_t tag) {
     epoll_event ev{};
@@ -101,6 +105,7 @@ void EventLoop::run() {
             tap::throw_errno("epoll_wait");
         }
         sweep_idle_flows();
+        state_.live_trace.expire(LiveTrace::Clock::now());
         check_health();
         control_.expire(ControlServer::Clock::now());
         for (int i = 0; i < n; ++i) {
@@ -155,7 +160,21 @@ void EventLoop::drain_tap(std::uint32_t port) {
         in.rx_frames++;
         in.rx_bytes += static_cast<std::uint64_t>(len);
         bytes += static_cast<std::size_t>(len);
-        process_frame(snapshot, port, wire::Bytes(frame_buffer_.data(), static_cast<std::size_t>(len)), scratch_, *this, flows_);
+        const wire::Bytes frame(frame_buffer_.data(), static_cast<std::size_t>(len));
+        if (!state_.live_trace.active) {
+            process_frame(snapshot, port, frame, scratch_, *this, flows_);
+            continue;
+        }
+        // Someone listens (`vpclab trace --live`): this frame's steps are recorded, and kept if it matches.
+        const PacketFacts before = packet_facts(frame);
+        live_steps_.clear();
+        process_frame(snapshot, port, frame, scratch_, *this, flows_, &live_steps_);
+        try {
+            state_.live_trace.consider(*state_.model, snapshot, port, before, live_steps_);
+        } catch (const std::exception& e) {  // rendering allocates: out of memory ends the trace, never the loop
+            state_.live_trace.active = false;
+            spdlog::warn("live trace stopped: {}", e.what());
+        }
     }
     publish_flow_stats();
 }

@@ -85,6 +85,7 @@ private:
     std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
     FlowState flows_;                         // connection tables (bounded, expiring)
+    StepLog live_steps_;                      // a frame's steps while a live trace runs
     HealthChecker health_;
     std::uint64_t last_health_ms_ = 0;
     struct {

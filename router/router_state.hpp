@@ -12,6 +12,8 @@
 #include "endpoints/region_catalog.hpp"
 #include "instance/key_pair.hpp"
 #include "router/data_path/counters.hpp"
+#include "router/data_path/flow_state.hpp"
+#include "router/trace/live_trace.hpp"
 #include "router/gateway_endpoint_table.hpp"
 #include "router/lab/lab_network.hpp"
 #include "routing/forwarding_snapshot.hpp"
@@ -57,6 +59,9 @@ struct RouterState {
     std::uint64_t dns_queries_answered = 0;
     bool shutdown_requested = false;
     LabRuntime* runtime = nullptr;  // the event loop's; none: instances launched at runtime stay pending
+    // The data path's connection tables (the event loop's), which a trace's dry run copies; none: no data path.
+    const FlowState* flows = nullptr;
+    LiveTrace live_trace;  // `vpclab trace --live`: started and polled by control requests, fed by the event loop
 
     // Security group connection tracking: the table's size (vpclab up --max-tracked-connections), and how
     // full it is as of the event loop's last batch (for `vpclab stats`).

@@ -69,6 +69,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     for (const auto& g : model.internet_gateways()) {
         const std::uint32_t vpc = g.attached_vpc_id.empty() ? no_port : index_of(model.vpcs(), g.attached_vpc_id);
         snap->gateway_vpc_.push_back(vpc);
+        snap->gateway_ids_.push_back(g.id);
         if (vpc != no_port) snap->vpcs_[vpc].internet_gateway_attached = true;
     }
     for (std::uint32_t a = 0; a < model.network_acls().size(); ++a) snap->network_acls_.push_back(compile_network_acl(model, a));

@@ -237,6 +237,7 @@ public:
     std::string_view route_table_id(PortIndex p) const { return route_tables_[ports_[p].route_table].id; }  // only for is_eni(p)
     std::string_view subnet_id(std::uint32_t s) const { return subnet_ids_[s]; }
     std::string_view vpc_id(std::uint32_t v) const { return vpc_ids_[v]; }
+    std::string_view internet_gateway_id(std::uint32_t g) const { return g < gateway_ids_.size() ? std::string_view(gateway_ids_[g]) : std::string_view(); }
 
     // A load balancer node's listener for `protocol` (6 or 17) on `port`, or nullptr.
     const LoadBalancerListener* load_balancer_listener(std::uint32_t node, std::uint8_t protocol, std::uint16_t port) const;
@@ -279,7 +280,7 @@ private:
     std::vector<PortInfo> ports_;  // indexed by port; holes (and the service ports) are not present
     std::vector<SubnetInfo> subnets_;
     std::vector<VpcInfo> vpcs_;
-    std::vector<std::string> subnet_ids_, vpc_ids_;  // by subnets_ and vpcs_ index
+    std::vector<std::string> subnet_ids_, vpc_ids_, gateway_ids_;  // by subnets_, vpcs_ and gateway_vpc_ index
     std::vector<CompiledRouteTable> route_tables_;
     std::vector<EndpointInfo> endpoints_;  // by slot
     std::vector<CompiledSecurityGroups> security_group_sets_;  // one per distinct set of groups ENIs carry

@@ -29,6 +29,9 @@ usage: vpclab [-v|-vv] COMMAND [options]
                          an interactive shell on an instance
   stats [INSTANCE] [--stack-name N] [--output json]
                          frames and bytes per ENI, and drops by reason
+  trace SOURCE DESTINATION [--protocol icmp|tcp|udp] [--port N] [--stack-name N] [--output json]
+                         why a packet is delivered or dropped: every stage it meets, and its reply
+                         (a dry run: nothing is sent); `trace --live SOURCE` follows real frames
   ec2 COMMAND [options]  EC2 API actions with aws CLI names: `vpclab ec2 help` lists them
   elbv2 COMMAND [options]  Elastic Load Balancing (network load balancers): `vpclab elbv2 help` lists them
 
@@ -55,13 +58,14 @@ int main(int argc, char** argv) {
         // Help needs no root; it is asked for before any operand (so `vpclab exec X ping -h` is the command's).
         const bool help_first = !args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h");
         const bool ec2_help = (command == "ec2" || command == "elbv2") && args.size() >= 2 && (args[1] == "help" || args[1] == "--help" || args[1] == "-h");
-        const bool option_help = (command == "up" || command == "down" || command == "ls" || command == "stats") && asks_for_help(args);
+        const bool option_help = (command == "up" || command == "down" || command == "ls" || command == "stats" || command == "trace") && asks_for_help(args);
         if (::geteuid() != 0 && !help_first && !ec2_help && !option_help)
             throw UsageError("vpclab needs root (network namespaces, TAP devices): run it with sudo");
         if (command == "up") return command_up(args);
         if (command == "down") return command_down(args);
         if (command == "ls") return command_ls(args);
         if (command == "stats") return command_stats(args);
+        if (command == "trace") return command_trace(args);
         if (command == "exec") return command_exec(args);
         if (command == "shell") return command_shell(args);
         if (command == "ec2") return command_ec2(args);

@@ -5,6 +5,7 @@
 
 #include "router/control/describe_filters.hpp"
 #include "router/control/ec2_actions.hpp"
+#include "router/control/trace_action.hpp"
 
 namespace vpclab::router {
 
@@ -141,6 +142,10 @@ json handle_control_request(const Request& request, RouterState& state) {
         if (action == "Vpclab.Ping") result = {{"StackName", state.model->stack_name()}};
         else if (action == "Vpclab.ListLab") result = lab_listing(state);
         else if (action == "Vpclab.Stats") result = stats(state);
+        else if (action == "Vpclab.Trace") result = trace_packet(params, state);
+        else if (action == "Vpclab.TraceLiveStart") result = live_trace_start(params, state);
+        else if (action == "Vpclab.TraceLivePoll") result = live_trace_poll(params, state);
+        else if (action == "Vpclab.TraceLiveStop") result = live_trace_stop(params, state);
         else if (action == "Vpclab.Shutdown") {
             state.shutdown_requested = true;
             result = json::object();

@@ -1,0 +1,123 @@
+// Dry runs: synthetic frames through the pipeline on a copy of the connection tables.
+#include "router/trace/dry_run.hpp"
+
+#include "wire/checksum.hpp"
+#include "wire/ethernet.hpp"
+#include "wire/vnet_header.hpp"
+
+namespace vpclab::router {
+
+namespace {
+
+// Keeps what the pipeline sent and dropped during a dry run.
+struct DrySink final : FrameSink {
+    struct Sent {
+        routing::PortIndex port;
+        std::vector<std::uint8_t> frame;
+    };
+    std::vector<Sent> sent;
+    void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override {
+        try {
+            sent.push_back({port, {frame.begin(), frame.end()}});
+        } catch (...) {  // out of memory on the control path: the trace shows the frame as not sent
+        }
+    }
+    void drop(routing::PortIndex, wire::ConstBytes, DropReason) noexcept override {}
+};
+
+const wire::MacAddress& mac_of(const routing::ForwardingSnapshot& snap, routing::PortIndex port) {
+    const auto& sp = snap.service_ports();
+    if (port == sp.region) return sp.region_mac;
+    if (port == sp.resolver) return sp.resolver_mac;
+    return snap.port(port).mac;
+}
+
+TraceLeg run(const routing::ForwardingSnapshot& snap, FlowState& flows, const TracePacket& packet) {
+    TraceLeg leg;
+    leg.sent = packet;
+    std::vector<std::uint8_t> frame = trace_frame(snap, packet), scratch(pipeline_scratch_size);
+    DrySink sink;
+    process_frame(snap, packet.port, frame, scratch, sink, flows, &leg.steps);
+    for (const auto& s : sink.sent)
+        if (s.port != packet.port) {
+            leg.delivered = true;
+            leg.delivered_to = s.port;
+            leg.arrived = packet_facts(s.frame);
+        }
+    return leg;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> trace_frame(const routing::ForwardingSnapshot& snap, const TracePacket& p) {
+    const std::size_t l4_length = p.protocol == 6 ? 20 : 8;
+    const std::size_t ip_length = 20 + l4_length;
+    std::vector<std::uint8_t> f(wire::VnetHeader::length + wire::EthernetView::header_length + ip_length);
+    wire::Bytes bytes(f.data(), f.size());
+    wire::VnetHeader{}.write(bytes);
+    wire::EthernetView eth(bytes.subspan(wire::VnetHeader::length));
+    const auto& sp = snap.service_ports();
+    eth.set_destination(p.port == sp.region     ? sp.region_router_mac
+                        : p.port == sp.resolver ? sp.resolver_router_mac
+                                                : snap.subnet(snap.port(p.port).subnet).router_mac);
+    eth.set_source(mac_of(snap, p.port));
+    eth.set_ether_type(wire::EtherType::ipv4);
+    std::uint8_t* ip = f.data() + wire::VnetHeader::length + wire::EthernetView::header_length;
+    ip[0] = 0x45;
+    wire::store_be16(ip + 2, static_cast<std::uint16_t>(ip_length));
+    wire::store_be16(ip + 4, 0x7ace);  // identification
+    wire::store_be16(ip + 6, 0x4000);  // DF, as Linux sends TCP and ping
+    ip[8] = 64;
+    ip[9] = p.protocol;
+    wire::store_be32(ip + 12, p.source);
+    wire::store_be32(ip + 16, p.destination);
+    wire::store_be16(ip + 10, wire::internet_checksum(wire::ConstBytes(ip, 20)));
+    std::uint8_t* l4 = ip + 20;
+    const wire::ConstBytes segment(l4, l4_length);
+    if (p.protocol == 1) {
+        l4[0] = p.icmp_type;
+        wire::store_be16(l4 + 4, 0x7ace);  // identifier
+        wire::store_be16(l4 + 6, 1);       // sequence
+        wire::store_be16(l4 + 2, wire::internet_checksum(segment));
+        return f;
+    }
+    wire::store_be16(l4, p.source_port);
+    wire::store_be16(l4 + 2, p.destination_port);
+    if (p.protocol == 6) {
+        wire::store_be32(l4 + 4, 0x10000000);                                  // sequence
+        wire::store_be32(l4 + 8, (p.tcp_flags & 0x10) ? 0x20000001 : 0);      // acknowledgment
+        l4[12] = 5 << 4;
+        l4[13] = p.tcp_flags;
+        wire::store_be16(l4 + 14, 64240);
+        wire::store_be16(l4 + 16, wire::internet_checksum(segment, wire::pseudo_header_sum(p.source, p.destination, 6, 20)));
+    } else {
+        wire::store_be16(l4 + 4, 8);
+        wire::store_be16(l4 + 6, wire::internet_checksum(segment, wire::pseudo_header_sum(p.source, p.destination, 17, 8)));
+    }
+    return f;
+}
+
+DryRun dry_run(const routing::ForwardingSnapshot& snap, const FlowState& live, const TracePacket& packet) {
+    FlowState flows = live;  // the live tables are never touched
+    DryRun out;
+    out.forward = run(snap, flows, packet);
+    const TraceLeg& f = out.forward;
+    if (!f.delivered || !f.arrived.ipv4) return out;
+    TracePacket reply;
+    reply.port = f.delivered_to;
+    reply.protocol = f.arrived.protocol;
+    reply.source = f.arrived.destination;
+    reply.destination = f.arrived.source;
+    reply.source_port = f.arrived.destination_port;
+    reply.destination_port = f.arrived.source_port;
+    reply.icmp_type = 0;       // echo reply
+    reply.tcp_flags = 0x12;    // SYN, ACK
+    // A reply is sent from an ENI, the region or the resolver: the ports a frame can come in on.
+    const auto& sp = snap.service_ports();
+    if (reply.port != sp.region && reply.port != sp.resolver && !snap.is_eni(reply.port)) return out;
+    out.reply_sent = true;
+    out.reply = run(snap, flows, reply);
+    return out;
+}
+
+}  // namespace vpclab::router

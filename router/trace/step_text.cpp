@@ -1,0 +1,311 @@
+// Rendering steps with the AWS resources behind them, and the fix a drop asks for.
+#include "router/trace/step_text.hpp"
+
+#include <cstdio>
+
+#include "router/data_path/drop_log.hpp"
+#include "wire/ethernet.hpp"
+#include "wire/ipv4.hpp"
+#include "wire/vnet_header.hpp"
+
+namespace vpclab::router {
+
+using json = nlohmann::ordered_json;
+using routing::format_ipv4;
+
+PacketFacts packet_facts(wire::ConstBytes frame) {
+    PacketFacts p;
+    constexpr std::size_t ip_at = wire::VnetHeader::length + wire::EthernetView::header_length;
+    if (frame.size() < ip_at + 20 || wire::load_be16(frame.data() + ip_at - 2) != static_cast<std::uint16_t>(wire::EtherType::ipv4)) return p;
+    const std::uint8_t* ip = frame.data() + ip_at;
+    const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
+    if ((ip[0] >> 4) != 4 || ihl < 20 || frame.size() < ip_at + ihl) return p;
+    p.ipv4 = true;
+    p.protocol = ip[9];
+    p.source = wire::load_be32(ip + 12);
+    p.destination = wire::load_be32(ip + 16);
+    const std::uint8_t* l4 = ip + ihl;
+    const std::size_t l4_size = frame.size() - ip_at - ihl;
+    if ((wire::load_be16(ip + 6) & 0x1fff) != 0) return p;  // a later fragment: no L4 header
+    if ((p.protocol == 6 || p.protocol == 17) && l4_size >= 4) {
+        p.source_port = wire::load_be16(l4);
+        p.destination_port = wire::load_be16(l4 + 2);
+        if (p.protocol == 6 && l4_size >= 14) p.tcp_flags = l4[13];
+    } else if (p.protocol == 1 && l4_size >= 2) {
+        p.icmp_type = l4[0];
+        p.icmp_code = l4[1];
+    }
+    return p;
+}
+
+namespace {
+
+std::string protocol_text(std::uint8_t p) {
+    switch (p) {
+        case 1: return "ICMP";
+        case 6: return "TCP";
+        case 17: return "UDP";
+        default: return "protocol " + std::to_string(p);
+    }
+}
+
+std::string tcp_flags_text(std::uint8_t f) {
+    std::string out;
+    const std::pair<std::uint8_t, const char*> names[] = {{0x02, "SYN"}, {0x10, "ACK"}, {0x01, "FIN"}, {0x04, "RST"}, {0x08, "PSH"}};
+    for (const auto& [bit, name] : names)
+        if (f & bit) out += (out.empty() ? "" : ",") + std::string(name);
+    return out;
+}
+
+std::string icmp_text(std::uint8_t type) {
+    switch (type) {
+        case 0: return "echo-reply";
+        case 3: return "destination-unreachable";
+        case 8: return "echo-request";
+        case 11: return "time-exceeded";
+        default: return "type " + std::to_string(type);
+    }
+}
+
+// "jh-EC2" when the resource has a Name tag other than its ID.
+std::string named(const routing::ResourceBase& r) { return r.display_name() == r.id ? r.id : r.id + " (" + r.display_name() + ")"; }
+
+const routing::RouteTable* route_table_by_id(const routing::VpcModel& m, std::string_view id) {
+    for (const auto& t : m.route_tables())
+        if (t.id == id) return &t;
+    return nullptr;
+}
+const routing::SecurityGroup* group_by_id(const routing::VpcModel& m, std::string_view id) {
+    for (const auto& g : m.security_groups())
+        if (g.id == id) return &g;
+    return nullptr;
+}
+const routing::NetworkInterface* eni_on(const routing::VpcModel& m, const routing::ForwardingSnapshot& snap, routing::PortIndex port) {
+    return snap.is_eni(port) ? m.interface_on_port(port) : nullptr;
+}
+
+// "a rule for tcp 22 from 10.0.0.4/32": what the packet needs, as the console's rule editor asks it.
+std::string rule_needed(const PacketFacts& p, bool inbound) {
+    const std::uint32_t peer = inbound ? p.source : p.destination;
+    std::string what = p.protocol == 6 || p.protocol == 17 ? (p.protocol == 6 ? "tcp " : "udp ") + std::to_string(p.destination_port)
+                       : p.protocol == 1                   ? "icmp " + icmp_text(p.icmp_type)
+                                                           : "protocol " + std::to_string(p.protocol);
+    return what + (inbound ? " from " : " to ") + format_ipv4(peer) + "/32";
+}
+
+std::string groups_of(const routing::VpcModel& m, const routing::NetworkInterface& eni) {
+    std::string out;
+    for (const auto& id : eni.security_group_ids) {
+        const routing::SecurityGroup* g = group_by_id(m, id);
+        out += (out.empty() ? "" : ", ") + (g ? named(*g) : id);
+    }
+    return out.empty() ? "no security groups" : out;
+}
+
+// What a person changes so that the packet passes where it was dropped.
+std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapshot& snap, const Step& s, const PacketFacts& p) {
+    const routing::NetworkInterface* eni = eni_on(m, snap, s.port);
+    switch (s.reason) {
+        case DropReason::no_route: {
+            const routing::RouteTable* table = snap.is_eni(s.port) ? route_table_by_id(m, snap.route_table_id(s.port)) : nullptr;
+            if (!table) break;
+            std::string via;
+            for (const auto& e : m.vpc_endpoints()) {
+                const routing::ServiceOffer* offer = e.interface() ? nullptr : m.find_service(e.service_name);
+                if (e.vpc_id == table->vpc_id && offer && offer->block.contains(p.destination))
+                    via += (via.empty() ? "" : " or ") + std::string("to ") + e.prefix_list_id + " via " + e.id + " (" + e.service_name + ")";
+            }
+            for (const auto& g : m.internet_gateways())
+                if (g.attached_vpc_id == table->vpc_id) via += (via.empty() ? "" : " or ") + std::string("to 0.0.0.0/0 via ") + named(g);
+            return "add a route " + (via.empty() ? "for " + format_ipv4(p.destination) : via) + " in route table " + named(*table);
+        }
+        case DropReason::security_group_ingress:
+        case DropReason::security_group_egress: {
+            if (!eni) break;
+            const bool inbound = s.reason == DropReason::security_group_ingress;
+            const std::string group = eni->security_group_ids.empty() ? std::string("a security group of ") + eni->id
+                                      : [&] {
+                                            const routing::SecurityGroup* g = group_by_id(m, eni->security_group_ids.front());
+                                            return g ? named(*g) : eni->security_group_ids.front();
+                                        }();
+            return "allow " + rule_needed(p, inbound) + " in " + group + (inbound ? " inbound" : " outbound");
+        }
+        case DropReason::network_acl_inbound:
+        case DropReason::network_acl_outbound: {
+            const routing::NetworkAcl* acl = routing::network_acl_by_key(m, s.table);
+            if (!acl) break;
+            const bool inbound = s.reason == DropReason::network_acl_inbound;
+            const std::string number = s.entry == routing::network_acl_final_rule ? "*" : std::to_string(s.entry);
+            return "add an " + std::string(inbound ? "inbound" : "outbound") + " rule allowing " + rule_needed(p, inbound) +
+                   " numbered below " + number + " in network ACL " + named(*acl) +
+                   (inbound ? "" : " (and let the replies in: ephemeral ports 1024-65535 inbound)");
+        }
+        case DropReason::no_public_ip:
+            if (eni) return "associate an Elastic IP with " + eni->id + " (or launch into a subnet that maps public IPs on launch)";
+            break;
+        case DropReason::internet_gateway_detached:
+            if (eni) return "attach an internet gateway to " + eni->vpc_id + ", or point the route at one that is attached";
+            break;
+        case DropReason::no_internet_host:
+            return "nothing answers at " + format_ipv4(p.destination) + " beyond the internet gateway: the lab has no real internet (see `vpclab exec region ip -4 addr`)";
+        case DropReason::privatelink_not_accepted:
+            return "the endpoint service's owner accepts the endpoint connection (accept-vpc-endpoint-connections)";
+        case DropReason::load_balancer_no_target:
+            return "register a running target in the listener's target group, in the node's Availability Zone or with cross-zone load balancing on";
+        case DropReason::load_balancer_no_listener:
+            return "add a listener for " + protocol_text(p.protocol) + " " + std::to_string(p.destination_port) + " to the load balancer";
+        case DropReason::dns_disabled:
+            return "turn enableDnsSupport on for the VPC (modify-vpc-attribute --enable-dns-support)";
+        default: break;
+    }
+    return description_of(s.reason);
+}
+
+}  // namespace
+
+std::string describe(const PacketFacts& p) {
+    if (!p.ipv4) return "not IPv4";
+    std::string from = format_ipv4(p.source), to = format_ipv4(p.destination);
+    if (p.protocol == 6 || p.protocol == 17) {
+        from += ":" + std::to_string(p.source_port);
+        to += ":" + std::to_string(p.destination_port);
+    }
+    std::string out = protocol_text(p.protocol) + (p.protocol == 1 ? " " + icmp_text(p.icmp_type) : "") + " " + from + " → " + to;
+    if (p.protocol == 6 && p.tcp_flags) out += " [" + tcp_flags_text(p.tcp_flags) + "]";
+    return out;
+}
+
+std::string port_name(const routing::VpcModel& m, const routing::ForwardingSnapshot& snap, routing::PortIndex port) {
+    if (port == snap.service_ports().region) return "the region";
+    if (port == snap.service_ports().resolver) return "the VPC resolver";
+    const routing::NetworkInterface* eni = eni_on(m, snap, port);
+    if (!eni) return "port " + std::to_string(port);
+    std::string owner;
+    if (!eni->instance_id.empty()) owner = m.instance(eni->instance_id).display_name();
+    else if (eni->interface_type == "vpc_endpoint") owner = "endpoint ENI";
+    else if (eni->interface_type == "network_load_balancer") owner = "load balancer node";
+    return eni->id + " (" + (owner.empty() ? "not attached" : owner) + ", " + format_ipv4(eni->private_ip) + ")";
+}
+
+json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& snap, const Step& s, PacketFacts& packet) {
+    json j{{"Stage", name_of(s.stage)}, {"Verdict", name_of(s.verdict)}, {"Port", port_name(m, snap, s.port)}};
+    std::string detail;
+    switch (s.stage) {
+        case Stage::edge: detail = describe(packet) + " from " + port_name(m, snap, s.port); break;
+        case Stage::arp: detail = s.verdict == Verdict::answer ? "ARP request answered by the VPC router" : "ARP"; break;
+        case Stage::route:
+        case Stage::source_dest_check: {
+            const routing::RouteTable* table = snap.is_eni(s.port) ? route_table_by_id(m, snap.route_table_id(s.port)) : nullptr;
+            if (s.outcome == routing::Outcome::to_resolver) {
+                detail = "to the Amazon-provided DNS server or instance metadata, whatever the routes say";
+                break;
+            }
+            if (s.stage == Stage::source_dest_check) {
+                detail = s.reason == DropReason::source_dest_check_source
+                             ? "source " + format_ipv4(packet.source) + " is not the ENI's address and its source/destination check is on"
+                             : "routed to an ENI that is not " + format_ipv4(packet.destination) + " and checks its destination";
+                break;
+            }
+            if (!table) break;
+            j["RouteTableId"] = table->id;
+            detail = "route table " + named(*table);
+            if (s.entry != Step::none && s.entry < table->routes.size()) {
+                const routing::Route& r = table->routes[s.entry];
+                json route{{r.to_prefix_list() ? "DestinationPrefixListId" : "DestinationCidrBlock", r.destination_text()}};
+                route[r.target_kind == routing::RouteTargetKind::network_interface ? "NetworkInterfaceId" : "GatewayId"] = r.target_id;
+                route["State"] = m.route_is_blackhole(*table, r) ? "blackhole" : "active";
+                j["Route"] = route;
+                detail += ": route " + r.destination_text() + " → " + r.target_id;
+            } else {
+                detail += ": no route for " + format_ipv4(packet.destination);
+            }
+            if (s.verdict == Verdict::pass && s.next != routing::no_port) detail += ", to " + port_name(m, snap, s.next);
+            if (s.verdict == Verdict::drop && s.reason != DropReason::no_route) detail += ": " + std::string(description_of(s.reason));
+            break;
+        }
+        case Stage::acl_in:
+        case Stage::acl_out: {
+            const routing::NetworkAcl* acl = routing::network_acl_by_key(m, s.table);
+            if (!acl) break;
+            j["NetworkAclId"] = acl->id;
+            j["RuleNumber"] = s.entry == routing::network_acl_final_rule ? json("*") : json(s.entry);
+            j["RuleAction"] = s.verdict == Verdict::pass ? "allow" : "deny";
+            detail = acl_rule_name(*acl, static_cast<std::uint16_t>(s.entry)) + (s.verdict == Verdict::pass ? " allows it" : " denies it");
+            break;
+        }
+        case Stage::sg_ingress:
+        case Stage::sg_egress: {
+            const routing::NetworkInterface* eni = eni_on(m, snap, s.port);
+            const bool inbound = s.stage == Stage::sg_ingress;
+            if (eni) j["SecurityGroupIds"] = eni->security_group_ids;
+            const auto& origins = snap.is_eni(s.port) ? snap.security_groups_of(s.port).origins : std::vector<routing::CompiledSecurityGroups::RuleOrigin>{};
+            if (s.entry != Step::none && s.entry < origins.size()) {
+                const auto& o = origins[s.entry];
+                j["SecurityGroupId"] = o.group_id;
+                j["SecurityGroupRuleId"] = o.rule_id;
+                const routing::SecurityGroup* g = group_by_id(m, o.group_id);
+                std::string rule_text;
+                if (g)
+                    for (const auto& r : inbound ? g->ingress : g->egress)
+                        if (r.rule_id == o.rule_id) rule_text = " (" + r.describe() + ")";
+                detail = "allowed by " + o.rule_id + rule_text + " of " + (g ? named(*g) : o.group_id);
+                if (s.group == GroupDecision::untracked) detail += ", untracked (all traffic allowed both ways)";
+                if (s.group == GroupDecision::table_full) detail += ", but the ENI's share of the connection tracking table is full";
+            } else if (s.group == GroupDecision::tracked) {
+                detail = std::string("part of a tracked connection: ") + (inbound ? "its replies come in" : "its replies go out") +
+                         " whatever the rules say";
+            } else {
+                detail = std::string("no ") + (inbound ? "inbound" : "outbound") + " rule of " + (eni ? groups_of(m, *eni) : std::string("its groups")) +
+                         " allows it, and it answers no tracked connection";
+            }
+            j["How"] = s.group == GroupDecision::tracked ? "tracked connection" : s.group == GroupDecision::denied ? "no rule" : "rule";
+            break;
+        }
+        case Stage::deliver: detail = "to " + port_name(m, snap, s.port); break;
+        default: {
+            if (s.verdict == Verdict::rewrite) {
+                std::string who;
+                if (s.stage == Stage::igw_nat && !snap.internet_gateway_id(s.table).empty()) who = std::string(snap.internet_gateway_id(s.table));
+                if ((s.stage == Stage::gateway_endpoint || s.stage == Stage::interface_endpoint) && s.table != Step::none)
+                    who = std::string(snap.endpoint_id(s.table));
+                if (!who.empty()) j["ComponentId"] = who;
+                const std::string side = s.destination_side ? "destination" : "source";
+                auto end = [](std::uint32_t a, std::uint16_t port) { return format_ipv4(a) + (port ? ":" + std::to_string(port) : ""); };
+                j["Translation"] = {{"Field", side}, {"From", end(s.from_address, s.from_port)}, {"To", end(s.to_address, s.to_port)}};
+                detail = side + " " + end(s.from_address, s.from_port) + " → " + end(s.to_address, s.to_port) + (who.empty() ? "" : " (" + who + ")");
+                if ((s.stage == Stage::load_balancer || s.stage == Stage::privatelink) && s.destination_side && s.table != Step::none)
+                    detail += ", target " + port_name(m, snap, s.table);
+            } else if (s.stage == Stage::privatelink && s.verdict == Verdict::pass) {
+                detail = "endpoint " + std::string(snap.endpoint_id(s.table)) + " carries it to the service's load balancer, " + port_name(m, snap, s.next);
+            } else if (s.verdict == Verdict::answer) {
+                detail = s.stage == Stage::igw_nat ? "ICMP fragmentation needed sent back (the internet's MTU is 1500)" : "taken by the router (a health check's answer)";
+            } else if (s.verdict != Verdict::drop) {
+                detail = description_of(s.stage);
+            }
+        }
+    }
+    if (s.verdict == Verdict::rewrite) {
+        std::uint32_t& address = s.destination_side ? packet.destination : packet.source;
+        std::uint16_t& port = s.destination_side ? packet.destination_port : packet.source_port;
+        address = s.to_address;
+        if (s.to_port) port = s.to_port;
+    }
+    if (s.verdict == Verdict::drop) {
+        j["DropReason"] = name_of(s.reason);
+        if (detail.empty()) detail = description_of(s.reason);
+        j["Fix"] = fix_for(m, snap, s, packet);
+    }
+    j["Detail"] = detail;
+    j["Packet"] = describe(packet);
+    return j;
+}
+
+std::string step_line(const json& step) {
+    char head[64];
+    std::snprintf(head, sizeof head, "%-19s %-8s ", step["Stage"].get<std::string>().c_str(), step["Verdict"].get<std::string>().c_str());
+    std::string line = head + step["Detail"].get<std::string>();
+    if (step.contains("Fix")) line += "\n" + std::string(29, ' ') + "fix: " + step["Fix"].get<std::string>();
+    return line;
+}
+
+}  // namespace vpclab::router
