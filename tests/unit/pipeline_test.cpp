@@ -418,21 +418,28 @@ TEST_CASE("no heap allocation per frame, on every path") {
     frames.back().second = late_fragment;
     const auto starts = frames;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    StepLog log;  // the second time round, every step recorded (as a live trace does): still nothing allocated
+    std::size_t steps = 0;
     const std::size_t before = allocations.load();
-    for (int i = 0; i < 5000; ++i) {
-        for (std::size_t k = 0; k < frames.size(); ++k) {
-            // The pipeline rewrites in place: start each round from the frames as they were sent.
-            std::memcpy(frames[k].second.data(), starts[k].second.data(), frames[k].second.size());
-            process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows);
-        }
-        // Now and then time passes and the batch's sweep runs: flows, connections and their counts go.
-        if (i % 100 == 99) {
-            lab.flows.now += 11;
-            lab.flows.expire_some(1 << 13);
+    for (StepLog* recorder : {static_cast<StepLog*>(nullptr), &log}) {
+        for (int i = 0; i < 5000; ++i) {
+            for (std::size_t k = 0; k < frames.size(); ++k) {
+                // The pipeline rewrites in place: start each round from the frames as they were sent.
+                std::memcpy(frames[k].second.data(), starts[k].second.data(), frames[k].second.size());
+                if (recorder) recorder->clear();
+                process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows, recorder);
+                if (recorder) steps += recorder->size;
+            }
+            // Now and then time passes and the batch's sweep runs: flows, connections and their counts go.
+            if (i % 100 == 99) {
+                lab.flows.now += 11;
+                lab.flows.expire_some(1 << 13);
+            }
         }
     }
     CHECK(allocations.load() - before == 0);
-    CHECK(sink.sent == 5000u * (1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 0 + 0));
+    CHECK(sink.sent == 2 * 5000u * (1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 0 + 0));
+    CHECK(steps >= 5000u * frames.size() * 2);  // at least the edge and one more per frame
 }
 
 // ---- Hardening regressions (issue 7): offload fields and fragment offsets are checked at the edge. ----
