@@ -52,6 +52,12 @@ rc=0
 step "The router counted why: no_route, on the private instance's ENI"
 run stats --stack-name "$stack"
 
+step "Ask vpclab why, stage by stage: a dry run of the same ping through the router's own pipeline names the
+route table that has no route, and what would give it one"
+out=$(run trace --stack-name "$stack" jh-test-Private-EC2 s3.ap-northeast-2.amazonaws.com)
+echo "$out"
+grep -q "dropped at route" <<<"$out" || { echo "expected the trace to stop at the route table" >&2; exit 1; }
+
 step "DNS works from both, IGW or not: the VPC resolver (base+2) answers with the services' public addresses"
 for who in jh-test-Public-EC2 jh-test-Private-EC2; do
     run exec --stack-name "$stack" "$who" -- dig +short s3.ap-northeast-2.amazonaws.com cloudformation.ap-northeast-2.amazonaws.com
@@ -66,14 +72,19 @@ if "$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 1 -W 1 10.
     echo "expected no reply: the group has no ICMP rule" >&2
     exit 1
 fi
-echo "Why? The private instance's counters say security_group_ingress; its group's inbound rules say the rest:"
+echo "Why? The private instance's counters say security_group_ingress; the trace names the group and the rule to add:"
 run stats --stack-name "$stack" jh-test-Private-EC2
+out=$(run trace --stack-name "$stack" jh-test-Public-EC2 jh-test-Private-EC2)
+echo "$out"
+grep -q "fix: allow icmp echo-request" <<<"$out" || { echo "expected the trace to name the missing ICMP rule" >&2; exit 1; }
 sg=$("$VPCLAB" ec2 describe-security-groups --stack-name "$stack" --filters Name=group-name,Values='*jhSecurityGroup*' --query 'SecurityGroups[0].GroupId' --output text)
 run ec2 describe-security-groups --stack-name "$stack" --group-ids "$sg" --query 'SecurityGroups[0].IpPermissions[].[IpProtocol,FromPort,ToPort,IpRanges[0].CidrIp]' --output text
 
 step "Allow ICMP from the VPC (console: Edit inbound rules): now the ping is answered (TTL stays 64: the VPC router is not a hop)"
 run ec2 authorize-security-group-ingress --stack-name "$stack" --group-id "$sg" --protocol icmp --port -1 --cidr 10.10.0.0/16 --query 'SecurityGroupRules[0].SecurityGroupRuleId' --output text
 run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 2 -i 0.3 10.10.1.4
+echo "The trace agrees: the new rule lets the request in, the tracked connection lets the reply back:"
+run trace --stack-name "$stack" jh-test-Public-EC2 jh-test-Private-EC2 | sed -n '1p;$p'
 
 step "2.2.1 — The gateway endpoint (console: [VPC] - [Endpoints] - Create endpoint): S3, on both route tables"
 vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$stack" --query 'Vpcs[0].VpcId' --output text)

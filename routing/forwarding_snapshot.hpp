@@ -237,6 +237,12 @@ public:
     std::string_view route_table_id(PortIndex p) const { return route_tables_[ports_[p].route_table].id; }  // only for is_eni(p)
     std::string_view subnet_id(std::uint32_t s) const { return subnet_ids_[s]; }
     std::string_view vpc_id(std::uint32_t v) const { return vpc_ids_[v]; }
+    // The internet gateway attached to VPC `vpc` (its index for internet_gateway_id), or no_port. A scan.
+    std::uint32_t internet_gateway_of_vpc(std::uint32_t vpc) const {
+        for (std::uint32_t g = 0; g < gateway_vpc_.size(); ++g)
+            if (gateway_vpc_[g] == vpc) return g;
+        return no_port;
+    }
     std::string_view internet_gateway_id(std::uint32_t g) const { return g < gateway_ids_.size() ? std::string_view(gateway_ids_[g]) : std::string_view(); }
 
     // A load balancer node's listener for `protocol` (6 or 17) on `port`, or nullptr.

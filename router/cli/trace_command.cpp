@@ -21,7 +21,8 @@ json result_of(const json& reply) {
     return reply["result"];
 }
 
-void print_steps(const json& steps) {
+// Each step as a line; with `fixes`, a drop's fix under it (a dry run prints its fix once, on its last line).
+void print_steps(const json& steps, bool fixes) {
     int n = 0;
     for (const auto& s : steps) {
         char number[16];
@@ -31,13 +32,13 @@ void print_steps(const json& steps) {
         std::string verdict = s["Verdict"].get<std::string>();
         verdict.resize(8, ' ');
         std::cout << number << line << ' ' << verdict << ' ' << s["Detail"].get<std::string>() << '\n';
-        if (s.contains("Fix")) std::cout << std::string(34, ' ') << "fix: " << s["Fix"].get<std::string>() << '\n';
+        if (fixes && s.contains("Fix")) std::cout << std::string(34, ' ') << "fix: " << s["Fix"].get<std::string>() << '\n';
     }
 }
 
 void print_leg(const char* title, const json& leg) {
     std::cout << title << ": " << leg["Packet"].get<std::string>() << '\n';
-    print_steps(leg["Steps"]);
+    print_steps(leg["Steps"], false);
 }
 
 const char* const usage =
@@ -66,7 +67,7 @@ int live_trace(const po::variables_map& vm, const std::string& stack) {
         const json polled = result_of(call_stack(stack, "Vpclab.TraceLivePoll", json{{"TraceId", id}}));
         for (const auto& frame : polled["Frames"]) {
             std::cout << "\nframe " << ++shown << ": " << frame["Packet"].get<std::string>() << '\n';
-            print_steps(frame["Steps"]);
+            print_steps(frame["Steps"], true);
             std::cout << "  → " << frame["Result"].get<std::string>() << '\n' << std::flush;
         }
         done = polled["Done"].get<bool>();

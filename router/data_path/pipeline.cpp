@@ -673,7 +673,8 @@ void from_region(Context& c, Frame& f) {
     // path would. The filters then judge the whole packet once, not each fragment.
     const MtuVerdict mtu = check_internet_mtu(c, f, sp.region_router_ip, sp.region_router_mac);
     if (mtu == MtuVerdict::refused) return;
-    rewrite(c, f, Stage::igw_nat, g.port, endpoints::NatField::destination, g.from, g.to);
+    rewrite(c, f, Stage::igw_nat, g.port, endpoints::NatField::destination, g.from, g.to, keep_port,
+            c.steps ? c.snap.internet_gateway_of_vpc(to.vpc) : Step::none);
     if (!may_enter(c, f, g.port, true)) return;
     if (to.load_balancer_node != routing::no_port) {
         // An internet-facing load balancer's node: its connections carry whole segments, never fragments.

@@ -109,15 +109,24 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
         case DropReason::no_route: {
             const routing::RouteTable* table = snap.is_eni(s.port) ? route_table_by_id(m, snap.route_table_id(s.port)) : nullptr;
             if (!table) break;
-            std::string via;
-            for (const auto& e : m.vpc_endpoints()) {
-                const routing::ServiceOffer* offer = e.interface() ? nullptr : m.find_service(e.service_name);
-                if (e.vpc_id == table->vpc_id && offer && offer->block.contains(p.destination))
-                    via += (via.empty() ? "" : " or ") + std::string("to ") + e.prefix_list_id + " via " + e.id + " (" + e.service_name + ")";
+            // An AWS service with gateway endpoints (S3, DynamoDB): through the VPC's endpoint, or a new one
+            // (VPC User Guide, "Gateway endpoints"); anything else through the internet gateway, which needs a
+            // public IP on the sender (VPC User Guide, "Enable internet access").
+            for (const auto& offer : m.services()) {
+                if (!offer.gateway || !offer.block.contains(p.destination)) continue;
+                for (const auto& e : m.vpc_endpoints())
+                    if (e.vpc_id == table->vpc_id && !e.interface() && e.service_name == offer.service_name)
+                        return "add a route to " + e.prefix_list_id + " via " + e.id + " in route table " + named(*table) +
+                               " (modify-vpc-endpoint --vpc-endpoint-id " + e.id + " --add-route-table-ids " + table->id + ")";
+                return "create a gateway endpoint for " + offer.service_name + " with route table " + named(*table) +
+                       " (create-vpc-endpoint --vpc-id " + table->vpc_id + " --service-name " + offer.service_name + " --route-table-ids " +
+                       table->id + "), or route through an internet gateway from an instance with a public IP";
             }
             for (const auto& g : m.internet_gateways())
-                if (g.attached_vpc_id == table->vpc_id) via += (via.empty() ? "" : " or ") + std::string("to 0.0.0.0/0 via ") + named(g);
-            return "add a route " + (via.empty() ? "for " + format_ipv4(p.destination) : via) + " in route table " + named(*table);
+                if (g.attached_vpc_id == table->vpc_id)
+                    return "add a route to 0.0.0.0/0 via " + named(g) + " in route table " + named(*table) +
+                           (eni && !eni->public_ip ? " (and give " + eni->id + " a public IP: it has none)" : std::string());
+            return "add a route for " + format_ipv4(p.destination) + " in route table " + named(*table) + " (the VPC has no internet gateway attached)";
         }
         case DropReason::security_group_ingress:
         case DropReason::security_group_egress: {
@@ -270,7 +279,9 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
                     who = std::string(snap.endpoint_id(s.table));
                 if (!who.empty()) j["ComponentId"] = who;
                 const std::string side = s.destination_side ? "destination" : "source";
-                auto end = [](std::uint32_t a, std::uint16_t port) { return format_ipv4(a) + (port ? ":" + std::to_string(port) : ""); };
+                // Ports only where the translation changed one (the internet gateway keeps them).
+                const bool ported = s.from_port != s.to_port;
+                auto end = [ported](std::uint32_t a, std::uint16_t port) { return format_ipv4(a) + (ported ? ":" + std::to_string(port) : ""); };
                 j["Translation"] = {{"Field", side}, {"From", end(s.from_address, s.from_port)}, {"To", end(s.to_address, s.to_port)}};
                 detail = side + " " + end(s.from_address, s.from_port) + " → " + end(s.to_address, s.to_port) + (who.empty() ? "" : " (" + who + ")");
                 if ((s.stage == Stage::load_balancer || s.stage == Stage::privatelink) && s.destination_side && s.table != Step::none)

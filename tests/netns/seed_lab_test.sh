@@ -37,10 +37,40 @@ check_contains "vpclab shell's prompt shows the hostname and instance name" "[ro
 sg=$("$VPCLAB" ec2 describe-security-groups --stack-name "$stack" --filters Name=group-name,Values='*jhSecurityGroup*' --query 'SecurityGroups[0].GroupId' --output text)
 check_contains "the seed's group is there" "sg-" "$sg"
 before_sg=$(drop_count "$stack" security_group_ingress)
+# Why, before anything is sent: the trace's dry run stops at the private instance's group and names the rule to add.
+json=$("$VPCLAB" trace --stack-name "$stack" jh-test-Public-EC2 jh-test-Private-EC2 --output json)
+check_contains "trace: the ping is not delivered" '"Delivered": false' "$json"
+check_contains "… dropped at the receiving ENI's security group" '"DropReason": "security_group_ingress"' "$json"
+check_contains "… which it names" "\"$sg\"" "$json"
+check_contains "… after the route that matched, by route table ID" '"RouteTableId": "rtb-' "$json"
+text=$("$VPCLAB" trace --stack-name "$stack" jh-test-Public-EC2 10.10.1.4)
+check_contains "… and says what to change" "fix: allow icmp echo-request from 10.10.0.4/32 in $sg (jhSecurityGroup) inbound" "$text"
+# …and the real ping, watched as it happens: trace --live records the next frame to the private instance.
+"$VPCLAB" trace --live --stack-name "$stack" jh-test-Private-EC2 --protocol icmp --count 1 --timeout 20 >"/tmp/$stack-live.out" 2>&1 &
+live=$!
+background_pids+=($live)
+check "trace --live starts" wait_until 5 grep -q "tracing the next 1 frame" "/tmp/$stack-live.out"
 check_not "ping across subnets gets no reply: the seed's group has no ICMP rule" $pub ping -c 1 -W 1 10.10.1.4
+check "trace --live shows the ping dropped at the group, as the dry run said" wait_until 10 grep -q "dropped: security_group_ingress" "/tmp/$stack-live.out"
+wait $live
+check_contains "… stage by stage" "sg_ingress          drop" "$(cat "/tmp/$stack-live.out")"
+rm -f "/tmp/$stack-live.out"
 check "… counted as security_group_ingress" test "$(drop_count "$stack" security_group_ingress)" -gt "$before_sg"
-check "authorize-security-group-ingress --protocol icmp --port -1" "$VPCLAB" ec2 authorize-security-group-ingress --stack-name "$stack" \
-    --group-id "$sg" --protocol icmp --port -1 --cidr 10.10.0.0/16
+check_not "a trace from something that is no instance is refused" "$VPCLAB" trace --stack-name "$stack" no-such-instance 10.10.1.4
+check_contains "… saying so" "Source 'no-such-instance' is no instance" "$("$VPCLAB" trace --stack-name "$stack" no-such-instance 10.10.1.4 2>&1)"
+icmp_rule=$("$VPCLAB" ec2 authorize-security-group-ingress --stack-name "$stack" \
+    --group-id "$sg" --protocol icmp --port -1 --cidr 10.10.0.0/16 --query 'SecurityGroupRules[0].SecurityGroupRuleId' --output text)
+check_contains "authorize-security-group-ingress --protocol icmp --port -1" "sgr-" "$icmp_rule"
+json=$("$VPCLAB" trace --stack-name "$stack" jh-test-Public-EC2 jh-test-Private-EC2 --output json)
+check_contains "now the trace is delivered both ways" '"Delivered": true' "$json"
+check_contains "… let in by the new rule" "\"SecurityGroupRuleId\": \"$icmp_rule\"" "$json"
+check_contains "… and the reply by the tracked connection" '"How": "tracked connection"' "$json"
+# A dry run changes no table: a TCP trace that would open a tracked connection leaves the count as it was.
+tracked() { "$VPCLAB" stats --stack-name "$stack" --output json | grep -o '"TrackedFlows": [0-9]*'; }
+before_tracked=$(tracked)
+check_contains "a trace from the internet to ssh on the public instance passes the IGW" '"Delivered": true' \
+    "$("$VPCLAB" trace --stack-name "$stack" region jh-test-Public-EC2 --port 22 --output json)"
+check_equal "… and tracks nothing" "$before_tracked" "$(tracked)"
 check "public pings private across subnets" $pub ping -c 3 -W 2 -i 0.2 10.10.1.4
 check "private pings public" $priv ping -c 1 -W 2 10.10.0.4
 check_contains "replies keep TTL 64: the VPC router is not a hop" "ttl=64" "$($pub ping -c 1 -W 2 10.10.1.4)"
