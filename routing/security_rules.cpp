@@ -50,9 +50,9 @@ CompiledRule base_rule(std::int16_t protocol) {
 }
 
 // One compiled rule per peer address block.
-void expand(const VpcModel& model, const SecurityGroupRule& rule, std::uint32_t origin, std::vector<CompiledRule>& out) {
+void expand(const VpcModel& model, const SecurityGroupRule& rule, std::uint32_t origin, std::vector<CompiledRule>& out,
+            std::vector<std::uint32_t>& origins) {
     CompiledRule r;
-    r.origin = origin;
     if (rule.ip_protocol == "-1") r.protocol = -1;
     else if (rule.ip_protocol == "tcp") r.protocol = 6;
     else if (rule.ip_protocol == "udp") r.protocol = 17;
@@ -71,6 +71,7 @@ void expand(const VpcModel& model, const SecurityGroupRule& rule, std::uint32_t 
         x.mask = mask_of(c);
         x.network = c.network & x.mask;
         out.push_back(x);
+        origins.push_back(origin);
     };
     if (rule.cidr) add(*rule.cidr);
     if (!rule.prefix_list_id.empty())
@@ -109,7 +110,8 @@ CompiledSecurityGroups compile_security_groups(const VpcModel& model, const std:
                     for (const auto& r : *rules) {
                         const auto origin = static_cast<std::uint32_t>(c.origins.size());
                         c.origins.push_back({g.id, r.rule_id});
-                        expand(model, r, origin, rules == &g.ingress ? c.ingress : c.egress);
+                        const bool inbound = rules == &g.ingress;
+                        expand(model, r, origin, inbound ? c.ingress : c.egress, inbound ? c.ingress_origin : c.egress_origin);
                     }
             }
     c.untracked_tcp = all_open(ingress, "tcp") && all_open(egress, "tcp");

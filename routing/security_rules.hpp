@@ -35,7 +35,6 @@ struct CompiledRule {
     std::int16_t protocol = -1;  // -1: any
     std::uint16_t port_from = 0, port_to = 65535;  // TCP/UDP rules
     std::int16_t icmp_type = -1, icmp_code = -1;   // ICMP rules; -1: any
-    std::uint32_t origin = 0;  // security groups: the model rule it came from (CompiledSecurityGroups::origins)
     bool matches(const RuleProbe& p) const noexcept;
 };
 
@@ -43,11 +42,19 @@ struct CompiledRule {
 // rules of all its groups are aggregated).
 struct CompiledSecurityGroups {
     std::vector<CompiledRule> ingress, egress;
-    // Where each compiled rule came from, for a step's "allowed by rule sgr-… of sg-…" (CompiledRule::origin).
+    // Where each compiled rule came from, for a step's "allowed by rule sgr-… of sg-…": `origins` indexed by
+    // ingress_origin and egress_origin, which run parallel to ingress and egress (kept apart, so the rules
+    // the data path scans stay 20 bytes).
     struct RuleOrigin {
         std::string group_id, rule_id;
     };
     std::vector<RuleOrigin> origins;
+    std::vector<std::uint32_t> ingress_origin, egress_origin;
+    // The origin of `rule`, one of ingress (`inbound`) or egress.
+    std::uint32_t origin_of(const CompiledRule& rule, bool inbound) const noexcept {
+        const auto& rules = inbound ? ingress : egress;
+        return (inbound ? ingress_origin : egress_origin)[static_cast<std::size_t>(&rule - rules.data())];
+    }
     // EC2 User Guide, "Untracked connections": a TCP or UDP flow allowed by a rule for all traffic
     // (0.0.0.0/0, every port) in each direction is not tracked; its replies pass by the rules alone.
     bool untracked_tcp = false, untracked_udp = false;

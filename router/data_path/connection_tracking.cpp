@@ -172,7 +172,7 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
     }
     const routing::CompiledRule* rule = routing::security_group_match(inbound ? groups.ingress : groups.egress, rule_probe(ip, inbound));
     if (!rule) return GroupVerdict::denied;
-    if (allowed_by) *allowed_by = rule->origin;
+    if (allowed_by) *allowed_by = groups.origin_of(*rule, inbound);
     // Nothing to track: no key, an ICMP error, a reset, or an echo reply no request opened.
     if (!key || key->quoted || (flags & tcp_rst) || (ip.protocol() == 1 && !echo_request)) return GroupVerdict::allowed;
     if (groups.untracked(ip.protocol())) return GroupVerdict::untracked;

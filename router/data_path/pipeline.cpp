@@ -42,28 +42,28 @@ struct Context {
     StepRecorder* steps;  // set when someone listens to this frame (trace): tested before each step is built
 };
 
-// A step with no detail beyond its stage, verdict and port.
-void note(Context& c, Stage stage, Verdict verdict, PortIndex port) {
-    if (!c.steps) return;
+// Recording is kept out of line and cold, so that with nobody listening each recording site costs the
+// forwarding path one pointer test and nothing else (no Step built, no code in its way).
+#define VPCLAB_COLD [[gnu::cold, gnu::noinline]]
+
+VPCLAB_COLD void record(StepRecorder& r, Stage stage, Verdict verdict, PortIndex port, DropReason reason = DropReason::count) {
     Step s;
     s.stage = stage;
     s.verdict = verdict;
+    s.reason = reason;
     s.port = port;
-    c.steps->record(s);
+    r.record(s);
 }
 
-void drop(Context& c, PortIndex port, DropReason reason, Stage stage) {
-    if (c.steps) {
-        Step s;
-        s.stage = stage;
-        s.verdict = Verdict::drop;
-        s.reason = reason;
-        s.port = port;
-        c.steps->record(s);
-    }
+// A step with no detail beyond its stage, verdict and port.
+void note(Context& c, Stage stage, Verdict verdict, PortIndex port) {
+    if (c.steps) [[unlikely]] record(*c.steps, stage, verdict, port);
+}
+
+void drop(Context& c, PortIndex port, DropReason reason) {
+    if (c.steps) [[unlikely]] record(*c.steps, stage_of(reason), Verdict::drop, port, reason);
     c.sink.drop(port, c.frame, reason);
 }
-void drop(Context& c, PortIndex port, DropReason reason) { drop(c, port, reason, stage_of(reason)); }
 
 void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& destination, const wire::MacAddress& source) {
     f.eth.set_destination(destination);
@@ -72,28 +72,34 @@ void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& destinat
     c.sink.transmit(port, f.bytes);
 }
 
+bool goes_on(routing::Outcome o) {
+    using routing::Outcome;
+    return o == Outcome::deliver || o == Outcome::internet_gateway || o == Outcome::gateway_endpoint || o == Outcome::to_resolver;
+}
+
+VPCLAB_COLD void record_route(StepRecorder& r, PortIndex port, const routing::Decision& d) {
+    using routing::Outcome;
+    const bool on = goes_on(d.outcome);
+    Step s;
+    s.reason = on ? DropReason::count : drop_reason_for(d.outcome);
+    s.stage = on ? Stage::route : stage_of(s.reason);
+    s.verdict = on ? Verdict::pass : Verdict::drop;
+    s.port = port;
+    s.outcome = d.outcome;
+    s.entry = d.route;
+    s.next = d.port;
+    s.table = d.outcome == Outcome::gateway_endpoint ? d.endpoint : d.outcome == Outcome::internet_gateway ? d.gateway : Step::none;
+    r.record(s);
+}
+
 // The route table's decision for a packet from ENI `port`, recorded with the route that matched (the
 // table is the port's); a drop is dropped here. True: the packet goes on (deliver, to the internet gateway,
 // a gateway endpoint or the resolver).
 bool routed(Context& c, PortIndex port, const routing::Decision& d) {
-    using routing::Outcome;
-    const bool on = d.outcome == Outcome::deliver || d.outcome == Outcome::internet_gateway || d.outcome == Outcome::gateway_endpoint ||
-                    d.outcome == Outcome::to_resolver;
-    const DropReason reason = on ? DropReason::count : drop_reason_for(d.outcome);
-    if (c.steps) {
-        Step s;
-        s.stage = on ? Stage::route : stage_of(reason);
-        s.verdict = on ? Verdict::pass : Verdict::drop;
-        s.reason = reason;
-        s.port = port;
-        s.outcome = d.outcome;
-        s.entry = d.route;
-        s.next = d.port;
-        s.table = d.outcome == Outcome::gateway_endpoint ? d.endpoint : d.outcome == Outcome::internet_gateway ? d.gateway : Step::none;
-        c.steps->record(s);
-    }
-    if (!on) c.sink.drop(port, c.frame, reason);
-    return on;
+    if (c.steps) [[unlikely]] record_route(*c.steps, port, d);
+    if (goes_on(d.outcome)) return true;
+    c.sink.drop(port, c.frame, drop_reason_for(d.outcome));
+    return false;
 }
 
 // The TCP or UDP port on one side of a first fragment (0: none).
@@ -105,18 +111,19 @@ std::uint16_t l4_port(const wire::Ipv4View& ip, bool destination) {
 
 constexpr int keep_port = -1;
 
-// Translates the packet's source or destination address from `from` to `to` (endpoints::translate_address:
-// nothing when it is not `from`), and its port to `to_port` unless keep_port; recorded as a rewrite step of
-// `stage` at `at`, with `table` naming what translated it (an endpoint's slot, a gateway's index).
-void rewrite(Context& c, Frame& f, Stage stage, PortIndex at, endpoints::NatField field, std::uint32_t from, std::uint32_t to,
-             int to_port = keep_port, std::uint32_t table = Step::none) {
-    const bool destination = field == endpoints::NatField::destination;
+void translate(Frame& f, endpoints::NatField field, std::uint32_t from, std::uint32_t to, int to_port) {
     const bool partial = f.vnet.needs_checksum();
-    Step s;
-    if (c.steps) s.from_address = destination ? f.ip.destination() : f.ip.source(), s.from_port = l4_port(f.ip, destination);
     endpoints::translate_address(f.ip.bytes(), field, from, to, partial);
     if (to_port != keep_port) endpoints::translate_port(f.ip.bytes(), field, static_cast<std::uint16_t>(to_port), partial);
-    if (!c.steps) return;
+}
+
+VPCLAB_COLD void translate_recorded(StepRecorder& r, Frame& f, Stage stage, PortIndex at, endpoints::NatField field, std::uint32_t from,
+                                    std::uint32_t to, int to_port, std::uint32_t table) {
+    const bool destination = field == endpoints::NatField::destination;
+    Step s;
+    s.from_address = destination ? f.ip.destination() : f.ip.source();
+    s.from_port = l4_port(f.ip, destination);
+    translate(f, field, from, to, to_port);
     s.stage = stage;
     s.verdict = Verdict::rewrite;
     s.port = at;
@@ -124,7 +131,17 @@ void rewrite(Context& c, Frame& f, Stage stage, PortIndex at, endpoints::NatFiel
     s.destination_side = destination;
     s.to_address = destination ? f.ip.destination() : f.ip.source();
     s.to_port = l4_port(f.ip, destination);
-    c.steps->record(s);
+    r.record(s);
+}
+
+// Translates the packet's source or destination address from `from` to `to` (endpoints::translate_address:
+// nothing when it is not `from`), and its port to `to_port` unless keep_port; recorded as a rewrite step of
+// `stage` at `at`, with `table` naming what translated it (an endpoint's slot, a gateway's index).
+void rewrite(Context& c, Frame& f, Stage stage, PortIndex at, endpoints::NatField field, std::uint32_t from, std::uint32_t to,
+             int to_port = keep_port, std::uint32_t table = Step::none) {
+    if (c.steps) [[unlikely]]
+        return translate_recorded(*c.steps, f, stage, at, field, from, to, to_port, table);
+    translate(f, field, from, to, to_port);
 }
 
 // RFC 826: turn the request into the reply in place; the frame keeps its length.
@@ -192,26 +209,49 @@ void send_across_gateway(Context& c, Frame& f, MtuVerdict verdict, PortIndex por
         drop(c, c.ingress, DropReason::cannot_fragment);
 }
 
+VPCLAB_COLD void record_acl(StepRecorder& r, PortIndex port, bool inbound, std::uint32_t acl, const routing::AclVerdict& v) {
+    Step s;
+    s.stage = inbound ? Stage::acl_in : Stage::acl_out;
+    s.verdict = v.allow ? Verdict::pass : Verdict::drop;
+    if (!v.allow) s.reason = inbound ? DropReason::network_acl_inbound : DropReason::network_acl_outbound;
+    s.port = port;
+    s.table = acl;
+    s.entry = v.rule_number;
+    r.record(s);
+}
+
 // Network ACL of `subnet` on a packet leaving it (`inbound` false) or entering it; a denial is charged to
 // ENI `port` (the sender going out, the receiver coming in).
 bool network_acl_passes(Context& c, const Frame& f, std::uint32_t subnet, bool inbound, PortIndex port) {
     const routing::CompiledNetworkAcl& acl = c.snap.network_acl(subnet);
     const routing::AclVerdict v = routing::network_acl_verdict(inbound ? acl.inbound : acl.outbound, rule_probe(f.ip, inbound));
-    const DropReason reason = inbound ? DropReason::network_acl_inbound : DropReason::network_acl_outbound;
-    if (c.steps) {
-        Step s;
-        s.stage = inbound ? Stage::acl_in : Stage::acl_out;
-        s.verdict = v.allow ? Verdict::pass : Verdict::drop;
-        if (!v.allow) s.reason = reason;
-        s.port = port;
-        s.table = acl.acl;
-        s.entry = v.rule_number;
-        c.steps->record(s);
-    }
+    if (c.steps) [[unlikely]]
+        record_acl(*c.steps, port, inbound, acl.acl, v);
     if (v.allow) return true;
     c.sink.network_acl_denied(port, inbound, acl.acl, v.rule_number);
-    c.sink.drop(port, c.frame, reason);
+    c.sink.drop(port, c.frame, inbound ? DropReason::network_acl_inbound : DropReason::network_acl_outbound);
     return false;
+}
+
+DropReason group_drop_reason(GroupVerdict v, bool inbound) {
+    return v == GroupVerdict::table_full ? DropReason::connection_table_full
+           : inbound                     ? DropReason::security_group_ingress
+                                         : DropReason::security_group_egress;
+}
+
+VPCLAB_COLD void record_groups(StepRecorder& r, PortIndex port, bool inbound, GroupVerdict v, std::uint32_t rule) {
+    Step s;
+    s.stage = inbound ? Stage::sg_ingress : Stage::sg_egress;
+    s.verdict = passes(v) ? Verdict::pass : Verdict::drop;
+    if (!passes(v)) s.reason = group_drop_reason(v, inbound);
+    s.port = port;
+    s.entry = v == GroupVerdict::tracked || v == GroupVerdict::denied ? Step::none : rule;
+    s.group = v == GroupVerdict::tracked     ? GroupDecision::tracked
+              : v == GroupVerdict::allowed   ? GroupDecision::rule
+              : v == GroupVerdict::untracked ? GroupDecision::untracked
+              : v == GroupVerdict::denied    ? GroupDecision::denied
+                                             : GroupDecision::table_full;
+    r.record(s);
 }
 
 // Security groups of ENI `port` on a packet leaving it or arriving at it. A load balancer node has none
@@ -219,26 +259,12 @@ bool network_acl_passes(Context& c, const Frame& f, std::uint32_t subnet, bool i
 bool security_groups_pass(Context& c, const Frame& f, PortIndex port, bool inbound) {
     if (c.snap.port(port).load_balancer_node != routing::no_port) return true;
     std::uint32_t rule = Step::none;
-    const GroupVerdict v = security_group_verdict(c.snap, port, f.ip, inbound, c.flows.connections, c.flows.now, &rule);
-    const DropReason reason = v == GroupVerdict::table_full ? DropReason::connection_table_full
-                              : inbound                     ? DropReason::security_group_ingress
-                                                            : DropReason::security_group_egress;
-    if (c.steps) {
-        Step s;
-        s.stage = inbound ? Stage::sg_ingress : Stage::sg_egress;
-        s.verdict = passes(v) ? Verdict::pass : Verdict::drop;
-        if (!passes(v)) s.reason = reason;
-        s.port = port;
-        s.entry = v == GroupVerdict::tracked || v == GroupVerdict::denied ? Step::none : rule;
-        s.group = v == GroupVerdict::tracked     ? GroupDecision::tracked
-                  : v == GroupVerdict::allowed   ? GroupDecision::rule
-                  : v == GroupVerdict::untracked ? GroupDecision::untracked
-                  : v == GroupVerdict::denied    ? GroupDecision::denied
-                                                 : GroupDecision::table_full;
-        c.steps->record(s);
-    }
+    // Which rule decided is looked up only for a listener (one more memory access per packet otherwise).
+    const GroupVerdict v = security_group_verdict(c.snap, port, f.ip, inbound, c.flows.connections, c.flows.now, c.steps ? &rule : nullptr);
+    if (c.steps) [[unlikely]]
+        record_groups(*c.steps, port, inbound, v, rule);
     if (passes(v)) return true;
-    c.sink.drop(port, c.frame, reason);
+    c.sink.drop(port, c.frame, group_drop_reason(v, inbound));
     return false;
 }
 
@@ -535,6 +561,15 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
     balance(c, f, l4, Entrance{node_port, n.ip, node_port, false});
 }
 
+VPCLAB_COLD void record_privatelink(StepRecorder& r, PortIndex eni, std::uint32_t endpoint, PortIndex node) {
+    Step s;
+    s.stage = Stage::privatelink;
+    s.port = eni;
+    s.table = endpoint;
+    s.next = node;
+    r.record(s);
+}
+
 // PrivateLink (PrivateLink Guide, "Share your services through AWS PrivateLink"): a consumer's packet to an
 // interface endpoint's ENI of an endpoint service goes to the service's load balancer node in the ENI's zone,
 // straight across the two VPCs (no internet gateway, no public address), and is balanced there.
@@ -545,14 +580,8 @@ void into_privatelink(Context& c, Frame& f, PortIndex eni) {
     // PrivateLink Guide, "Create a service powered by AWS PrivateLink", considerations: TCP traffic only.
     const L4Facts l4 = l4_facts(f.ip);
     if (!l4.ok || l4.protocol != 6) return drop(c, eni, DropReason::privatelink_not_tcp);
-    if (c.steps) {
-        Step s;
-        s.stage = Stage::privatelink;
-        s.port = eni;
-        s.table = e.interface_endpoint;
-        s.next = node;
-        c.steps->record(s);
-    }
+    if (c.steps) [[unlikely]]
+        record_privatelink(*c.steps, eni, e.interface_endpoint, node);
     balance(c, f, l4, Entrance{eni, e.ip, node, true});
 }
 

@@ -171,13 +171,18 @@ void BM_Pipeline_Replay(benchmark::State& state) {
         void drop(routing::PortIndex, wire::ConstBytes, router::DropReason) noexcept override {}
     } sink;
     std::size_t k = 0;
+    // With a recorder (Arg 1), every step of every frame is recorded, as while `vpclab trace --live` runs.
+    router::StepLog log;
+    router::StepLog* recorder = state.range(0) ? &log : nullptr;
     for (auto _ : state) {
         auto& [port, f] = frames[k];
         // Restore the 58 bytes of headers the pipeline may rewrite (vnet + Ethernet + IP + ports).
         std::memcpy(f.data(), originals[k].second.data(), 24 + 20 + 24);
-        router::process_frame(*snap, port, f, scratch, sink, flows);
+        log.clear();
+        router::process_frame(*snap, port, f, scratch, sink, flows, recorder);
         k = (k + 1) % frames.size();
     }
+    benchmark::DoNotOptimize(log.size);
     benchmark::DoNotOptimize(sink.sent);
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
@@ -285,6 +290,6 @@ BENCHMARK(BM_Compile_PrefixList1000_ListChanged)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_FlowTable_Insert1M)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlowTable_Lookup1M);
 BENCHMARK(BM_FlowTable_Expire1M)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Pipeline_Replay);
+BENCHMARK(BM_Pipeline_Replay)->Arg(0)->Arg(1);
 BENCHMARK(BM_Pipeline_ReplayCapture);
 BENCHMARK_MAIN();
