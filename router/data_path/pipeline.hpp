@@ -7,11 +7,16 @@
 // slot. The event loop's sink writes to TAPs; the tests' sink records. Stages follow Click's style: one
 // function per job, drops counted by reason.
 //
-// Filtering, as DESIGN.md §3 orders it: network ACL out (when the packet leaves its subnet) → security
-// groups of the sending ENI (egress, or its tracked flow) → route → network ACL in (when it enters another
-// subnet) → security groups of the receiving ENI (ingress, or its tracked flow). Traffic to and from the
-// VPC resolver and the instance metadata service is never filtered (VPC User Guide, "Amazon DNS server";
-// EC2 User Guide, "Security group connection tracking").
+// The stages, as DESIGN.md §3 orders them and router/data_path/step.hpp names them: edge (the frame
+// validated) → route (the sending subnet's table: a network ACL applies only where the packet leaves its
+// subnet, so the route comes first) → network ACL out (when it leaves the subnet) → security groups of the
+// sending ENI (egress, or its tracked flow) → the target's handler where the route leads out of the VPC
+// (internet gateway, gateway endpoint, resolver) → network ACL in (when it enters another subnet) →
+// security groups of the receiving ENI (ingress, or its tracked flow) → the handler of an ENI the router
+// serves (interface endpoint, load balancer node, PrivateLink) → deliver. Traffic to and from the VPC
+// resolver and the instance metadata service is never filtered (VPC User Guide, "Amazon DNS server"; EC2
+// User Guide, "Security group connection tracking"). Every decision is reported to a StepRecorder when one
+// is given for the frame.
 #pragma once
 
 #include "router/data_path/drop_reason.hpp"
