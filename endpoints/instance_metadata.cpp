@@ -8,13 +8,14 @@
 
 #include "endpoints/dns_zone.hpp"
 #include "instance/base64.hpp"
+#include "routing/aws_account.hpp"
 #include "routing/ipv4_cidr.hpp"
 
 namespace vpclab::endpoints {
 
 namespace {
 
-constexpr const char* owner_id = "123456789012";
+constexpr const char* owner_id = routing::lab_account_id;
 
 std::string lower(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -251,6 +251,15 @@ void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexce
     const ssize_t written = ::write(network_.fd_of(port), frame.data(), frame.size());
     if (written != static_cast<ssize_t>(frame.size())) {
         state_.counters[port].count_drop(DropReason::transmit_failed);
+        // A live trace's frame: its deliver step is followed by this failure, so it is not shown as delivered.
+        if (state_.live_trace.active) {
+            Step failed;
+            failed.stage = Stage::deliver;
+            failed.verdict = Verdict::drop;
+            failed.reason = DropReason::transmit_failed;
+            failed.port = port;
+            live_steps_.record(failed);
+        }
         return;
     }
     PortCounters& out = state_.counters[port];

@@ -17,7 +17,7 @@ std::string ResourceBase::display_name() const {
 }
 
 std::string VpcModel::stack_id() const {
-    return "arn:aws:cloudformation:" + region_ + ":123456789012:stack/" + stack_name() + "/" + ids_.make("stack", "id").substr(6);
+    return "arn:aws:cloudformation:" + region_ + ":" + std::string(account_id) + ":stack/" + stack_name() + "/" + ids_.make("stack", "id").substr(6);
 }
 
 VpcModel::VpcModel(std::string stack_name, std::string region, PublicIpPool pool)

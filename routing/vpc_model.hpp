@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "routing/api_error.hpp"
+#include "routing/aws_account.hpp"
 #include "routing/endpoint_services.hpp"
 #include "routing/ipv4_cidr.hpp"
 #include "routing/load_balancers.hpp"
@@ -544,7 +545,7 @@ public:
     std::string private_dns_name_of(const VpcEndpoint& endpoint) const;
     const std::vector<ConnectionNotification>& connection_notifications() const { return connection_notifications_; }
     // The account every call of the lab is made as, and owns every resource.
-    static constexpr const char* account_id = "123456789012";
+    static constexpr const char* account_id = lab_account_id;
 
     // --- Elastic Load Balancing: network load balancers (routing/model/load_balancers.cpp) ---
     // CreateLoadBalancer: one node (a requester-managed ENI) per subnet, one subnet per AZ, all in one VPC; an

@@ -5,6 +5,15 @@
 
 namespace vpclab::wire {
 
+// TCP header flags (RFC 793 §3.1: byte 13 of the header), named once for every part of the router.
+namespace tcp_flags {
+constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10;
+}
+// A segment that opens a connection: a SYN without ACK or RST (RFC 793 §3.4; a SYN-ACK answers one).
+constexpr bool opens_tcp_connection(std::uint8_t flags) {
+    return (flags & (tcp_flags::syn | tcp_flags::ack | tcp_flags::rst)) == tcp_flags::syn;
+}
+
 enum class IcmpType : std::uint8_t { echo_reply = 0, destination_unreachable = 3, echo_request = 8, time_exceeded = 11 };
 
 class IcmpView {

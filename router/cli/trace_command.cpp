@@ -11,7 +11,7 @@ namespace vpclab::router {
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // the router's member order (Stage, Verdict, Port, …)
 
 json result_of(const json& reply) {
     if (!reply.value("ok", false)) {

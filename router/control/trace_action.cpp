@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "endpoints/dns_zone.hpp"
 #include "router/trace/dry_run.hpp"
 #include "routing/api_error.hpp"
 
@@ -22,9 +23,11 @@ std::string string_param(const nlohmann::json& params, const char* name, const s
 
 void only_params(const nlohmann::json& params, std::initializer_list<const char*> known, const char* action) {
     if (!params.is_object()) throw ApiError("InvalidParameterValue", "Params must be an object");
-    for (const auto& [key, value] : params.items())
-        if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; }))
+    for (const auto& item : params.items()) {
+        const std::string& key = item.key();
+        if (std::none_of(known.begin(), known.end(), [&key](const char* k) { return key == k; }))
             throw ApiError("UnknownParameter", "The parameter " + key + " is not recognized by " + action);
+    }
 }
 
 std::uint8_t protocol_param(const nlohmann::json& params, const std::string& fallback) {
@@ -65,16 +68,25 @@ std::size_t vpc_index(const routing::VpcModel& m, const std::string& vpc_id) {
     return m.vpcs().size();
 }
 
-// A DNS name as the resolver of VPC `vpc` answers it (the region: any VPC's answer for a public name).
+// A DNS name as the resolver of VPC `vpc` answers it; from the region, as the internet would: the region's
+// services and hosts, and instances' public names (never a VPC's private zone).
 std::optional<std::uint32_t> resolve_name(const RouterState& state, std::string name, std::size_t vpc, bool from_region) {
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (!name.empty() && name.back() == '.') name.pop_back();
-    for (std::size_t z = 0; z < state.dns_zones.size(); ++z) {
-        if (!from_region && z != vpc) continue;
-        const auto it = state.dns_zones[z].a_records.find(name);
-        if (it == state.dns_zones[z].a_records.end() || it->second.empty()) continue;
+    if (!from_region) {
+        if (vpc >= state.dns_zones.size()) return std::nullopt;
+        const auto it = state.dns_zones[vpc].a_records.find(name);
+        if (it == state.dns_zones[vpc].a_records.end() || it->second.empty()) return std::nullopt;
         return it->second.front();
     }
+    if (state.catalog) {
+        for (const auto& service : state.catalog->services())
+            if (service.dns_name == name && !service.addresses.empty()) return service.addresses.front();
+        for (const auto& host : state.catalog->internet_hosts())
+            if (std::find(host.names.begin(), host.names.end(), name) != host.names.end()) return host.address;
+    }
+    for (const auto& e : state.model->network_interfaces())
+        if (e.public_ip && endpoints::public_dns_name(*e.public_ip, state.model->region()) == name) return *e.public_ip;
     return std::nullopt;
 }
 
@@ -175,10 +187,16 @@ json trace_packet(const nlohmann::json& params, const RouterState& state) {
 json live_trace_start(const nlohmann::json& params, RouterState& state) {
     only_params(params, {"Source", "Protocol", "Port", "Count"}, "Vpclab.TraceLiveStart");
     LiveTrace& live = state.live_trace;
-    if (live.active) throw ApiError("IncorrectState", "a live trace is running on this lab already (trace " + std::to_string(live.id) + "); try again when it ends");
+    // One at a time; a finished trace's frames wait for its client's next poll unless it stopped asking.
+    const bool unpolled = !live.frames.empty() && LiveTrace::Clock::now() - live.last_poll <= LiveTrace::idle_limit;
+    if (live.active || unpolled)
+        throw ApiError("IncorrectState", "a live trace is running on this lab already (trace " + std::to_string(live.id) + "); try again when it ends");
     const std::string source = string_param(params, "Source");
     const routing::NetworkInterface* eni = source.empty() ? nullptr : eni_named(*state.model, source, "Source");
     if (!eni) throw ApiError("InvalidParameterValue", "Source '" + source + "' is no instance (Name tag or ID) or ENI ID (see `vpclab ls`)", "Source");
+    if (!state.snapshot || !state.flows) throw ApiError("IncorrectState", "the router's data path is not running");
+    if (!state.snapshot->is_eni(eni->port) || state.snapshot->port(eni->port).served_by_router())
+        throw ApiError("IncorrectState", "Source " + eni->id + " does not forward now (its instance is not running, or the router serves it)", "Source");
     const std::uint8_t protocol = params.contains("Protocol") ? protocol_param(params, "icmp") : 0;
     const std::uint16_t port = port_param(params, "Port", 0);
     if (port && protocol == 1) throw ApiError("InvalidParameterValue", "ICMP has no ports", "Port");
@@ -195,7 +213,7 @@ json live_trace_start(const nlohmann::json& params, RouterState& state) {
     live.last_poll = LiveTrace::Clock::now();
     live.id += 1;
     live.active = true;
-    return {{"TraceId", live.id}, {"Source", state.snapshot ? port_name(*state.model, *state.snapshot, eni->port) : eni->id}};
+    return {{"TraceId", live.id}, {"Source", port_name(*state.model, *state.snapshot, eni->port)}};
 }
 
 namespace {

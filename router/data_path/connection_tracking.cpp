@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "wire/bytes.hpp"
+#include "wire/l4.hpp"
 
 namespace vpclab::router {
 
@@ -17,7 +18,7 @@ constexpr std::uint32_t opened_inbound = 1,  // the first packet arrived at the 
     fin_from_other = 16,                     // TCP: FIN seen from the other side
     reset = 32;                              // TCP: RST seen
 
-constexpr std::uint8_t tcp_fin = 0x01, tcp_syn = 0x02, tcp_rst = 0x04, tcp_ack = 0x10;
+namespace flag = wire::tcp_flags;
 
 struct TrackingKey {
     routing::FlowKey key;
@@ -77,9 +78,9 @@ std::optional<TrackingKey> tracking_key(const wire::Ipv4View& ip, bool inbound, 
 std::uint32_t tcp_state_after(std::uint32_t state, std::uint8_t flags, bool from_opener) {
     if (!from_opener) state |= answered;
     // Established: the opener spoke (its ACK of the SYN-ACK, or data) once the other side had answered.
-    else if ((state & answered) && !(flags & tcp_syn)) state |= stream;
-    if (flags & tcp_fin) state |= from_opener ? fin_from_opener : fin_from_other;
-    if (flags & tcp_rst) state |= reset;
+    else if ((state & answered) && !(flags & flag::syn)) state |= stream;
+    if (flags & flag::fin) state |= from_opener ? fin_from_opener : fin_from_other;
+    if (flags & flag::rst) state |= reset;
     return state;
 }
 
@@ -157,7 +158,7 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
                 if (ip.protocol() == 6) {
                     // A SYN from the opener on a flow that is closing or closed: it reuses its port for a new
                     // connection, whose flow starts afresh.
-                    if ((flags & (tcp_syn | tcp_ack | tcp_rst)) == tcp_syn && from_opener && (state & (reset | fin_from_opener | fin_from_other)))
+                    if (wire::opens_tcp_connection(flags) && from_opener && (state & (reset | fin_from_opener | fin_from_other)))
                         state &= opened_inbound;
                     state = tcp_state_after(state, flags, from_opener);
                 } else {
@@ -174,7 +175,7 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
     if (!rule) return GroupVerdict::denied;
     if (allowed_by) *allowed_by = groups.origin_of(*rule, inbound);
     // Nothing to track: no key, an ICMP error, a reset, or an echo reply no request opened.
-    if (!key || key->quoted || (flags & tcp_rst) || (ip.protocol() == 1 && !echo_request)) return GroupVerdict::allowed;
+    if (!key || key->quoted || (flags & flag::rst) || (ip.protocol() == 1 && !echo_request)) return GroupVerdict::allowed;
     if (groups.untracked(ip.protocol())) return GroupVerdict::untracked;
     std::uint32_t state = inbound ? opened_inbound : 0;
     if (ip.protocol() == 6) state = tcp_state_after(state, flags, true);

@@ -79,7 +79,8 @@ constexpr bool passes(GroupVerdict v) { return v != GroupVerdict::denied && v !=
 routing::RuleProbe rule_probe(const wire::Ipv4View& ip, bool inbound) noexcept;
 
 // The security groups of ENI `eni` on a packet leaving it (`inbound` false) or arriving at it. When a rule
-// decided (allowed, untracked, table_full), `*allowed_by` is set to its origin (CompiledRule::origin).
+// decided (allowed, untracked, table_full), `*allowed_by` is set to its origin
+// (CompiledSecurityGroups::origin_of).
 GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
                                     bool inbound, ConnectionTracking& tracking, std::uint32_t now,
                                     std::uint32_t* allowed_by = nullptr) noexcept;

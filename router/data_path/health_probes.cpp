@@ -5,11 +5,12 @@
 
 #include "wire/checksum.hpp"
 #include "wire/ipv4.hpp"
+#include "wire/l4.hpp"
 
 namespace vpclab::router {
 
 namespace {
-constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10;
+using namespace wire::tcp_flags;
 
 // "HTTP/1.1 200 OK": the status code, or 0 when the bytes do not start a status line (RFC 9112 §4).
 int status_code(wire::ConstBytes data) {

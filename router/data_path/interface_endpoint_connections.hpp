@@ -9,6 +9,7 @@
 #pragma once
 
 #include "router/data_path/translated_connections.hpp"
+#include "wire/l4.hpp"
 
 namespace vpclab::router {
 
@@ -28,7 +29,7 @@ public:
                                           std::uint16_t service_port, std::uint8_t tcp_flags, std::uint32_t now) noexcept {
         if (const auto* c = TranslatedConnections::from_client(eni, 6, client, client_port, service, service_port, tcp_flags, now, idle_timeout_seconds))
             return c;
-        if ((tcp_flags & 0x16) != 0x02) return nullptr;  // only a SYN (without ACK or RST) opens one
+        if (!wire::opens_tcp_connection(tcp_flags)) return nullptr;
         return open(eni, 6, client, client_port, service, service_port, Back{service, service_port, 0, eni, false, idle_timeout_seconds}, now);
     }
     // A TCP segment from the service to ENI `eni` at `translated_port`: its connection, or nullptr.

@@ -77,11 +77,12 @@ bool goes_on(routing::Outcome o) {
     return o == Outcome::deliver || o == Outcome::internet_gateway || o == Outcome::gateway_endpoint || o == Outcome::to_resolver;
 }
 
-VPCLAB_COLD void record_route(StepRecorder& r, PortIndex port, const routing::Decision& d) {
+// The route step; `refused` (when not DropReason::count) makes it a drop for that reason whatever the outcome.
+VPCLAB_COLD void record_route(StepRecorder& r, PortIndex port, const routing::Decision& d, DropReason refused = DropReason::count) {
     using routing::Outcome;
-    const bool on = goes_on(d.outcome);
+    const bool on = goes_on(d.outcome) && refused == DropReason::count;
     Step s;
-    s.reason = on ? DropReason::count : drop_reason_for(d.outcome);
+    s.reason = refused != DropReason::count ? refused : on ? DropReason::count : drop_reason_for(d.outcome);
     s.stage = on ? Stage::route : stage_of(s.reason);
     s.verdict = on ? Verdict::pass : Verdict::drop;
     s.port = port;
@@ -345,8 +346,8 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     const std::uint32_t client = f.ip.source();
     const EndpointConnection* conn = c.flows.interface_endpoints.from_client(static_cast<std::uint16_t>(eni), client, tcp.source_port, service,
                                                                              tcp.destination_port, tcp.flags, c.flows.now);
-    const bool syn = (tcp.flags & 0x17) == 0x02;  // SYN without ACK, RST or FIN: the only segment that opens one
-    if (!conn) return drop(c, eni, syn ? DropReason::interface_endpoint_table_full : DropReason::interface_endpoint_no_connection);
+    if (!conn)
+        return drop(c, eni, wire::opens_tcp_connection(tcp.flags) ? DropReason::interface_endpoint_table_full : DropReason::interface_endpoint_no_connection);
     rewrite(c, f, Stage::interface_endpoint, eni, endpoints::NatField::source, client, e.ip, conn->translated_port, e.interface_endpoint);
     rewrite(c, f, Stage::interface_endpoint, eni, endpoints::NatField::destination, e.ip, service, keep_port, e.interface_endpoint);
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
@@ -358,8 +359,14 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
 void deliver_from_endpoint_eni(Context& c, Frame& f, PortIndex eni, std::uint32_t client, std::uint16_t client_port) {
     const routing::PortInfo& e = c.snap.port(eni);
     const routing::Decision d = c.snap.decide(eni, e.ip, client, f.ip.protocol(), client_port);
-    if (!routed(c, eni, d)) return;
-    if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router()) return drop(c, eni, DropReason::no_route);
+    // Only a delivery to an instance's ENI carries the answer on; anything else is dropped as its outcome says.
+    if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router()) {
+        const DropReason reason = drop_reason_for(d.outcome);
+        if (c.steps) [[unlikely]] record_route(*c.steps, eni, d, reason);
+        c.sink.drop(eni, c.frame, reason);
+        return;
+    }
+    if (c.steps) [[unlikely]] record_route(*c.steps, eni, d);
     if (!may_leave(c, f, eni, !d.same_subnet) || !may_enter(c, f, d.port, !d.same_subnet)) return;
     const routing::PortInfo& to = c.snap.port(d.port);
     send(c, d.port, f, to.mac, d.same_subnet ? e.mac : c.snap.subnet(to.subnet).router_mac);
@@ -462,7 +469,7 @@ std::string_view endpoint_id_of(const Context& c, const Entrance& at) {
 void unshift_from_back(Frame& f, const TranslatedConnection& conn, bool partial) {
     if (!conn.inserted || f.ip.protocol() != 6) return;
     const wire::Bytes tcp = f.ip.payload();  // a whole header: load_balanced_reply found the connection by it
-    if ((tcp[13] & 0x10) && static_cast<std::int32_t>(wire::load_be32(tcp.data() + 8) - (conn.stream_start + conn.inserted)) >= 0)
+    if ((tcp[13] & wire::tcp_flags::ack) && static_cast<std::int32_t>(wire::load_be32(tcp.data() + 8) - (conn.stream_start + conn.inserted)) >= 0)
         conn.inserted_acknowledged = true;
     endpoints::unshift_acknowledgment(f.ip.bytes(), conn.inserted, conn.stream_start, partial);
 }
@@ -480,7 +487,7 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
     const std::uint32_t client = f.ip.source();
     const std::uint32_t idle = l4.protocol == 6 ? FlowState::load_balancer_tcp_idle_seconds : FlowState::load_balancer_udp_idle_seconds;
     const auto zone = static_cast<std::uint16_t>(at.zone);
-    const bool opens = l4.protocol == 17 || (l4.flags & 0x16) == 0x02;  // UDP, or a SYN without ACK or RST
+    const bool opens = l4.protocol == 17 || wire::opens_tcp_connection(l4.flags);
     const TranslatedConnection* conn =
         c.flows.load_balancers.from_client(zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port, l4.flags, c.flows.now, idle);
     if (!conn) {
@@ -511,7 +518,7 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
         if (opens) conn->stream_start = l4.sequence + 1, conn->inserted_acknowledged = false;
         else if (l4.sequence == conn->stream_start && !conn->inserted_acknowledged)
             send_proxy_header(c, f, at, *conn);
-        if (!(l4.flags & 0x02)) endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial);
+        if (!(l4.flags & wire::tcp_flags::syn)) endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial);
     }
     const Stage stage = at.privatelink ? Stage::privatelink : Stage::load_balancer;
     rewrite(c, f, stage, at.node, endpoints::NatField::destination, at.address, conn->back, conn->back_port, static_cast<std::uint32_t>(target));
@@ -533,7 +540,7 @@ void send_proxy_header(Context& c, const Frame& f, const Entrance& at, const Tra
     if (length != conn.inserted) return;
     const std::uint8_t* tcp = f.ip.payload().data();
     const std::size_t n = build_tcp_packet(c.scratch.subspan(link_headers), conn.seen, conn.back, conn.translated_port, conn.back_port,
-                                           conn.stream_start, wire::load_be32(tcp + 8), 0x18 /* PSH, ACK */, std::string_view(header, length),
+                                           conn.stream_start, wire::load_be32(tcp + 8), wire::tcp_flags::psh | wire::tcp_flags::ack, std::string_view(header, length),
                                            wire::load_be16(tcp + 14));
     if (n) send_generated_from_node(c, at.node, conn.back_zone, n);
 }

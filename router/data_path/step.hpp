@@ -72,11 +72,15 @@ struct Step {
     routing::Outcome outcome = routing::Outcome::drop_no_route;
     std::uint32_t table = none, entry = none;
     GroupDecision group = GroupDecision::denied;
-    // rewrite: the address (and port, 0 for none) before and after, and whether it is the destination.
+    // rewrite: the address (and port, 0 for none) before and after, and whether it is the destination;
+    // `table` names what translated: the internet gateway (its index, ForwardingSnapshot::internet_gateway_id),
+    // the endpoint (its slot, ForwardingSnapshot::endpoint_id), or for a load balancer's or PrivateLink's
+    // rewrite of the destination the target's port.
     std::uint32_t from_address = 0, to_address = 0;
     std::uint16_t from_port = 0, to_port = 0;
     bool destination_side = false;
-    // load_balancer, privatelink, interface_endpoint, deliver: the port the packet goes to next.
+    // route (deliver): the ENI the route leads to; privatelink (pass): the load balancer node it carries the
+    // packet to. A deliver step's port is where the frame was written.
     routing::PortIndex next = routing::no_port;
 };
 

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 
+#include "wire/l4.hpp"
+
 namespace vpclab::router {
 
 namespace {
-constexpr std::uint8_t tcp_fin = 0x01, tcp_syn = 0x02, tcp_rst = 0x04, tcp_ack = 0x10;
+namespace flag = wire::tcp_flags;
 constexpr std::uint32_t index_never_idle = 0xffffffff;  // the indexes live as long as their connection
 // Ports chosen when the client's own is taken towards the same back end: the non-privileged ones below the
 // health probes' (a node's own port must never meet a probe's).
@@ -58,13 +60,13 @@ void TranslatedConnections::note_flags(TranslatedConnection& c, std::uint8_t fla
     if (c.protocol != 6) return;
     if (!from_client) {
         c.progress |= 1;
-    } else if (c.progress == 1 && !(flags & tcp_syn)) {
+    } else if (c.progress == 1 && !(flags & flag::syn)) {
         // The client acknowledged the answer (or sent data): established, kept for the listener's timeout.
         c.progress |= 2;
         if (c.fins == 0 && c.idle_timeout != 0) c.idle_timeout = established_timeout;
     }
-    if (flags & tcp_rst) c.idle_timeout = 0;  // gone at the next sweep (this second's segments still pass)
-    if (flags & tcp_fin) c.fins |= from_client ? 1 : 2;
+    if (flags & flag::rst) c.idle_timeout = 0;  // gone at the next sweep (this second's segments still pass)
+    if (flags & flag::fin) c.fins |= from_client ? 1 : 2;
     if (c.fins == 3 && c.idle_timeout > closed_seconds) c.idle_timeout = closed_seconds;
 }
 
@@ -74,7 +76,7 @@ const TranslatedConnection* TranslatedConnections::from_client(std::uint16_t zon
     TranslatedConnection* c = live(by_client_.find(client_key(zone, protocol, client, client_port, front, front_port), now), now);
     if (!c) return nullptr;
     // A new SYN on a connection that closed: the client reuses its port; the binding starts afresh.
-    const bool syn = (flags & (tcp_syn | tcp_ack | tcp_rst)) == tcp_syn;
+    const bool syn = wire::opens_tcp_connection(flags);
     if (protocol == 6 && syn && (c->fins == 3 || c->idle_timeout == 0)) c->fins = 0, c->progress = 0, c->idle_timeout = unestablished_seconds;
     note_flags(*c, flags, true, now, idle_timeout);
     return c;

@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "endpoints/dns_zone.hpp"
+#include "routing/aws_account.hpp"
 #include "router/lab/lab_network.hpp"
 #include "tap/network_namespace.hpp"
 #include "router/template/intrinsics.hpp"
@@ -23,7 +24,7 @@ namespace {
 using routing::ApiError;
 using routing::VpcModel;
 
-constexpr const char* account_id = "123456789012";
+constexpr const char* account_id = routing::lab_account_id;
 
 class Loader {
 public:

@@ -3,6 +3,7 @@
 
 #include "wire/checksum.hpp"
 #include "wire/ethernet.hpp"
+#include "wire/l4.hpp"
 #include "wire/vnet_header.hpp"
 
 namespace vpclab::router {
@@ -111,7 +112,7 @@ DryRun dry_run(const routing::ForwardingSnapshot& snap, const FlowState& live, c
     reply.source_port = f.arrived.destination_port;
     reply.destination_port = f.arrived.source_port;
     reply.icmp_type = 0;       // echo reply
-    reply.tcp_flags = 0x12;    // SYN, ACK
+    reply.tcp_flags = wire::tcp_flags::syn | wire::tcp_flags::ack;
     // A reply is sent from an ENI, the region or the resolver: the ports a frame can come in on.
     const auto& sp = snap.service_ports();
     if (reply.port != sp.region && reply.port != sp.resolver && !snap.is_eni(reply.port)) return out;

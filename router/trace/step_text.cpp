@@ -6,6 +6,7 @@
 #include "router/data_path/drop_log.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
+#include "wire/l4.hpp"
 #include "wire/vnet_header.hpp"
 
 namespace vpclab::router {
@@ -51,7 +52,8 @@ std::string protocol_text(std::uint8_t p) {
 
 std::string tcp_flags_text(std::uint8_t f) {
     std::string out;
-    const std::pair<std::uint8_t, const char*> names[] = {{0x02, "SYN"}, {0x10, "ACK"}, {0x01, "FIN"}, {0x04, "RST"}, {0x08, "PSH"}};
+    using namespace wire::tcp_flags;
+    const std::pair<std::uint8_t, const char*> names[] = {{syn, "SYN"}, {ack, "ACK"}, {fin, "FIN"}, {rst, "RST"}, {psh, "PSH"}};
     for (const auto& [bit, name] : names)
         if (f & bit) out += (out.empty() ? "" : ",") + std::string(name);
     return out;
@@ -225,7 +227,7 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
                 route["State"] = m.route_is_blackhole(*table, r) ? "blackhole" : "active";
                 j["Route"] = route;
                 detail += ": route " + r.destination_text() + " → " + r.target_id;
-            } else {
+            } else if (s.reason == DropReason::no_route) {
                 detail += ": no route for " + format_ipv4(packet.destination);
             }
             if (s.verdict == Verdict::pass && s.next != routing::no_port) detail += ", to " + port_name(m, snap, s.next);
@@ -247,9 +249,9 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
             const routing::NetworkInterface* eni = eni_on(m, snap, s.port);
             const bool inbound = s.stage == Stage::sg_ingress;
             if (eni) j["SecurityGroupIds"] = eni->security_group_ids;
-            const auto& origins = snap.is_eni(s.port) ? snap.security_groups_of(s.port).origins : std::vector<routing::CompiledSecurityGroups::RuleOrigin>{};
-            if (s.entry != Step::none && s.entry < origins.size()) {
-                const auto& o = origins[s.entry];
+            const auto* origins = snap.is_eni(s.port) ? &snap.security_groups_of(s.port).origins : nullptr;
+            if (origins && s.entry != Step::none && s.entry < origins->size()) {
+                const auto& o = (*origins)[s.entry];
                 j["SecurityGroupId"] = o.group_id;
                 j["SecurityGroupRuleId"] = o.rule_id;
                 const routing::SecurityGroup* g = group_by_id(m, o.group_id);
@@ -261,8 +263,7 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
                 if (s.group == GroupDecision::untracked) detail += ", untracked (all traffic allowed both ways)";
                 if (s.group == GroupDecision::table_full) detail += ", but the ENI's share of the connection tracking table is full";
             } else if (s.group == GroupDecision::tracked) {
-                detail = std::string("part of a tracked connection: ") + (inbound ? "its replies come in" : "its replies go out") +
-                         " whatever the rules say";
+                detail = "part of a tracked connection: allowed whatever the rules say now";
             } else {
                 detail = std::string("no ") + (inbound ? "inbound" : "outbound") + " rule of " + (eni ? groups_of(m, *eni) : std::string("its groups")) +
                          " allows it, and it answers no tracked connection";

@@ -58,7 +58,7 @@ void check_principal(const std::string& principal) {
     }
     if (!ok)
         throw ApiError("InvalidPrincipal", "Invalid principal '" + principal +
-                                               "': give '*' or an IAM ARN without a path (arn:aws:iam::123456789012:root, …:user/name, …:role/name)",
+                                               "': give '*' or an IAM ARN without a path (arn:aws:iam::" + std::string(lab_account_id) + ":root, …:user/name, …:role/name)",
                        "AddAllowedPrincipals");
 }
 

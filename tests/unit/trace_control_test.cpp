@@ -117,7 +117,12 @@ TEST_CASE("live trace: keeps the matching frames of the watched ENI, until Count
     const json started = s.call("Vpclab.TraceLiveStart", {{"Source", s.priv_instance}, {"Protocol", "icmp"}, {"Count", 2}});
     REQUIRE(started["ok"] == true);
     const std::uint64_t id = started["result"]["TraceId"];
+    // Refused while it runs, and the running trace is as it was.
     CHECK(s.refused("Vpclab.TraceLiveStart", {{"Source", s.pub_instance}}) == "IncorrectState");
+    CHECK(s.state.live_trace.id == id);
+    CHECK(s.state.live_trace.watched == s.lab.priv_host);
+    CHECK(s.state.live_trace.protocol == 1);
+    CHECK(s.state.live_trace.wanted == 2);
     CHECK(s.refused("Vpclab.TraceLivePoll", {{"TraceId", id + 1}}) == "InvalidParameterValue");
     // Frames as the event loop hands them over: recorded, then considered.
     auto frame = [&](routing::PortIndex from, std::uint8_t protocol, std::uint32_t source, std::uint32_t destination) {
@@ -140,6 +145,9 @@ TEST_CASE("live trace: keeps the matching frames of the watched ENI, until Count
     CHECK(polled["Done"] == false);
     frame(s.lab.priv_host, 1, priv, pub);  // kept: from the watched ENI; the second, and the last
     frame(s.lab.priv_host, 1, priv, pub);  // past Count: not kept
+    // Finished, its last frame not yet polled: a new trace waits for that poll.
+    CHECK(!s.state.live_trace.active);
+    CHECK(s.refused("Vpclab.TraceLiveStart", {{"Source", s.pub_instance}}) == "IncorrectState");
     polled = s.call("Vpclab.TraceLivePoll", {{"TraceId", id}})["result"];
     CHECK(polled["Frames"].size() == 1);
     CHECK(polled["Done"] == true);

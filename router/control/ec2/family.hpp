@@ -13,6 +13,7 @@
 #include "router/control/ec2_actions.hpp"
 #include "router/router_state.hpp"
 #include "routing/api_error.hpp"
+#include "routing/aws_account.hpp"
 #include "routing/vpc_model.hpp"
 
 namespace vpclab::router::ec2 {
@@ -23,9 +24,9 @@ using Request = nlohmann::json;
 using routing::ApiError;
 using K = ParamSpec::Kind;
 
-constexpr const char* owner_id = "123456789012";
+constexpr const char* owner_id = routing::lab_account_id;
 // The account AWS's own services act from when they create resources in yours (an endpoint's ENIs).
-constexpr const char* aws_requester_id = "727180483921";
+constexpr const char* aws_requester_id = routing::aws_requester_account_id;
 
 // The Route 53 hosted zone of a region's network load balancers' DNS names (AWS General Reference, "Elastic
 // Load Balancing endpoints and quotas": the Network Load Balancers column).
