@@ -11,6 +11,7 @@
 
 #include "router/data_path/pipeline.hpp"
 #include "router/lab/lab_network.hpp"
+#include "router/trace/dry_run.hpp"
 #include "router/template/template_loader.hpp"
 #include "tests/bench/pcap_file.hpp"
 #include "routing/flow_table.hpp"
@@ -290,6 +291,33 @@ BENCHMARK(BM_Compile_PrefixList1000_ListChanged)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_FlowTable_Insert1M)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FlowTable_Lookup1M);
 BENCHMARK(BM_FlowTable_Expire1M)->Unit(benchmark::kMillisecond);
+// `vpclab trace`: a synthetic packet and its reply through the pipeline, on a copy of connection tables of
+// the router's default sizes (what the event loop pauses for while it answers a trace).
+void BM_Trace_DryRun(benchmark::State& state) {
+    test::TwoSubnetLab lab("bench");
+    lab.add_default_route();
+    const routing::PortIndex pub = lab.port_of(lab.launch(lab.pub, std::nullopt, true));
+    const routing::PortIndex priv = lab.port_of(lab.launch(lab.priv));
+    routing::ServicePorts sp;
+    sp.region_mac = wire::MacAddress::locally_administered(1);
+    sp.resolver_mac = wire::MacAddress::locally_administered(2);
+    sp.public_pool = {0xc6130000, 16};
+    sp.resolver_base = 0xa9fe0000;
+    const auto snap = routing::ForwardingSnapshot::compile(lab.m, sp);
+    const router::FlowState flows;  // default sizes: 131,072 tracked connections and the rest
+    router::TracePacket p;
+    p.port = pub;
+    p.protocol = 6;
+    p.source = snap->port(pub).ip;
+    p.destination = snap->port(priv).ip;
+    p.source_port = 40000;
+    p.destination_port = 22;
+    std::size_t steps = 0;
+    for (auto _ : state) steps += router::dry_run(*snap, flows, p).forward.steps.size;
+    benchmark::DoNotOptimize(steps);
+}
+
 BENCHMARK(BM_Pipeline_Replay)->Arg(0)->Arg(1);
+BENCHMARK(BM_Trace_DryRun)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Pipeline_ReplayCapture);
 BENCHMARK_MAIN();
