@@ -150,6 +150,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
             for (const auto& endpoint : model.vpc_endpoints())
                 if (std::find(endpoint.network_interface_ids.begin(), endpoint.network_interface_ids.end(), e.id) != endpoint.network_interface_ids.end()) {
                     p.interface_endpoint = endpoint.slot;
+                    p.role = PortRole::interface_endpoint;
                     const ServiceOffer* service = model.find_service(endpoint.service_name);
                     p.endpoint_service = service_ports.endpoint_address(endpoint.slot, service ? service->address : 0);
                 }
@@ -244,6 +245,7 @@ void ForwardingSnapshot::compile_load_balancers(const VpcModel& model) {
                 ++node.listener_count;
             }
             ports_[node_eni.port].load_balancer_node = static_cast<std::uint32_t>(load_balancer_nodes_.size());
+            ports_[node_eni.port].role = PortRole::load_balancer_node;
             load_balancer_nodes_.push_back(node);
         }
     }
@@ -263,7 +265,7 @@ void ForwardingSnapshot::compile_privatelink(const VpcModel& model) {
             const NetworkInterface& eni = model.network_interface(e.network_interface_ids[i]);
             if (!is_eni(eni.port)) continue;
             PortInfo& p = ports_[eni.port];
-            p.privatelink = true;
+            p.role = PortRole::privatelink_endpoint;
             if (!service || e.state != "available") continue;
             const std::string& zone = model.subnet(e.subnet_ids[i]).availability_zone;
             for (const auto& arn : service->network_load_balancer_arns) {

@@ -48,8 +48,14 @@ struct Decision {
     std::uint32_t route = no_port;
 };
 
+// What holds a port, which decides the handler a packet delivered to it goes to (router/data_path/handlers/):
+// an instance's ENI (written to its TAP), or an ENI the router serves itself: an interface endpoint's (to an
+// AWS service, or through PrivateLink to an endpoint service) or a network load balancer's node.
+enum class PortRole : std::uint8_t { instance, interface_endpoint, privatelink_endpoint, load_balancer_node };
+
 struct PortInfo {
     bool present = false;  // an ENI of a pending or running instance holds this port
+    PortRole role = PortRole::instance;
     wire::MacAddress mac;
     std::uint32_t ip = 0;
     std::uint32_t vpc = 0, subnet = 0, route_table = 0;
@@ -66,12 +72,12 @@ struct PortInfo {
     std::uint32_t load_balancer_node = no_port;
     // An ENI in a VPC that has a load balancer: what it sends may answer a load-balanced connection.
     bool in_load_balanced_vpc = false;
-    // An interface endpoint's ENI to an endpoint service (PrivateLink): the provider's load balancer node it
-    // carries connections to (the node in its Availability Zone), no_port while the endpoint is not
-    // available (pendingAcceptance, rejected).
-    bool privatelink = false;
+    // An interface endpoint's ENI to an endpoint service (PortRole::privatelink_endpoint): the provider's load
+    // balancer node it carries connections to (the node in its Availability Zone), no_port while the endpoint
+    // is not available (pendingAcceptance, rejected).
     std::uint32_t privatelink_node = no_port;
-    bool served_by_router() const { return interface_endpoint != no_port || load_balancer_node != no_port; }
+    bool served_by_router() const { return role != PortRole::instance; }
+    bool is_load_balancer_node() const { return role == PortRole::load_balancer_node; }
 };
 
 // A network load balancer as one node sees it (ELB NLB guide, "Network Load Balancers"): its listeners, and

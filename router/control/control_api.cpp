@@ -101,7 +101,7 @@ json stats(const RouterState& state) {
         port.update(json{{"RxFrames", c.rx_frames}, {"RxBytes", c.rx_bytes}, {"TxFrames", c.tx_frames}, {"TxBytes", c.tx_bytes}, {"Drops", drops}});
         // An ENI's share of the connection tracking table (EC2's conntrack_allowance_available is what is left);
         // a load balancer node has no security groups, so nothing tracked.
-        const bool node = state.snapshot && state.snapshot->is_eni(port_id) && state.snapshot->port(port_id).load_balancer_node != routing::no_port;
+        const bool node = state.snapshot && state.snapshot->is_eni(port_id) && state.snapshot->port(port_id).is_load_balancer_node();
         if (eni && !node) port.update(json{{"TrackedConnections", c.tracked}, {"TrackedConnectionsAllowance", c.tracked_allowance}});
         // Which network ACL rules denied this ENI's traffic (going out of its subnet, or coming in).
         json acl_denials = json::array();

@@ -50,7 +50,7 @@ struct FlowState {
     void share_among(const routing::ForwardingSnapshot& snapshot) noexcept {
         std::size_t enis = 0;
         for (routing::PortIndex p = 0; p < snapshot.port_limit(); ++p)
-            enis += snapshot.is_eni(p) && snapshot.port(p).load_balancer_node == routing::no_port;
+            enis += snapshot.is_eni(p) && !snapshot.port(p).is_load_balancer_node();
         if (enis == shared_among_) return;
         shared_among_ = enis;
         connections.share_among(enis);

@@ -16,7 +16,8 @@
 // serves (interface endpoint, load balancer node, PrivateLink) → deliver. Traffic to and from the VPC
 // resolver and the instance metadata service is never filtered (VPC User Guide, "Amazon DNS server"; EC2
 // User Guide, "Security group connection tracking"). Every decision is reported to a StepRecorder when one
-// is given for the frame.
+// is given for the frame. pipeline.cpp validates and dispatches; each target's handler is a file of
+// router/data_path/handlers/, over what the stages share (stage_context.hpp).
 #pragma once
 
 #include "router/data_path/drop_reason.hpp"

@@ -1,0 +1,65 @@
+// Interface endpoints: a client's connection to the endpoint's ENI carried on as the ENI's own to the service, and back.
+#include "router/data_path/stage_context.hpp"
+
+namespace vpclab::router::stages {
+
+void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
+    const routing::PortInfo& e = c.snap.port(eni);
+    // Routed to the ENI but addressed elsewhere: an endpoint's ENI forwards nothing (its
+    // source/destination check cannot be turned off).
+    if (f.ip.destination() != e.ip) return drop(c, eni, DropReason::source_dest_check_destination);
+    // Its connections carry whole TCP segments; a fragment would reach the service half translated.
+    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, eni, DropReason::interface_endpoint_fragment);
+    if (e.role == routing::PortRole::privatelink_endpoint) return into_privatelink(c, f, eni);
+    const TcpFacts tcp = tcp_facts(f.ip);
+    if (!tcp.ok || (tcp.destination_port != 80 && tcp.destination_port != 443))
+        return drop(c, eni, DropReason::interface_endpoint_port_closed);
+    const auto& sp = c.snap.service_ports();
+    const std::uint32_t service = e.endpoint_service;
+    const std::uint32_t client = f.ip.source();
+    const EndpointConnection* conn = c.flows.interface_endpoints.from_client(static_cast<std::uint16_t>(eni), client, tcp.source_port, service,
+                                                                             tcp.destination_port, tcp.flags, c.flows.now);
+    if (!conn)
+        return drop(c, eni, wire::opens_tcp_connection(tcp.flags) ? DropReason::interface_endpoint_table_full : DropReason::interface_endpoint_no_connection);
+    rewrite(c, f, Stage::interface_endpoint, eni, endpoints::NatField::source, client, e.ip, conn->translated_port, e.interface_endpoint);
+    rewrite(c, f, Stage::interface_endpoint, eni, endpoints::NatField::destination, e.ip, service, keep_port, e.interface_endpoint);
+    send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
+}
+
+// A packet an interface endpoint's ENI sends its client (already addressed from the ENI to the client): the
+// ENI's own route table decides the way (the local route, for a client in its VPC), out through the ENI's
+// groups and its subnet's ACL, into the client's.
+void deliver_from_endpoint_eni(Context& c, Frame& f, PortIndex eni, std::uint32_t client, std::uint16_t client_port) {
+    const routing::PortInfo& e = c.snap.port(eni);
+    const routing::Decision d = c.snap.decide(eni, e.ip, client, f.ip.protocol(), client_port);
+    // Only a delivery to an instance's ENI carries the answer on; anything else is dropped as its outcome says.
+    if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router()) {
+        const DropReason reason = drop_reason_for(d.outcome);
+        if (c.steps) [[unlikely]] record_route(*c.steps, eni, d, reason);
+        c.sink.drop(eni, c.frame, reason);
+        return;
+    }
+    if (c.steps) [[unlikely]] record_route(*c.steps, eni, d);
+    if (!may_leave(c, f, eni, !d.same_subnet) || !may_enter(c, f, d.port, !d.same_subnet)) return;
+    const routing::PortInfo& to = c.snap.port(d.port);
+    send(c, d.port, f, to.mac, d.same_subnet ? e.mac : c.snap.subnet(to.subnet).router_mac);
+}
+
+// From the service to an interface endpoint's ENI: back to the client of the connection, as from the ENI
+// on the service's port; leaving the ENI (its groups, its subnet's ACL) and entering the client's ENI.
+void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointReturn& r) {
+    const routing::PortInfo& e = c.snap.port(r.port);
+    if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, c.ingress, DropReason::interface_endpoint_fragment);
+    const TcpFacts tcp = tcp_facts(f.ip);
+    const EndpointConnection* conn =
+        tcp.ok ? c.flows.interface_endpoints.from_service(static_cast<std::uint16_t>(r.port), f.ip.source(), tcp.source_port,
+                                                          tcp.destination_port, tcp.flags, c.flows.now)
+               : nullptr;
+    if (!conn) return drop(c, c.ingress, DropReason::interface_endpoint_no_connection);
+    const std::uint32_t client = conn->client;
+    rewrite(c, f, Stage::interface_endpoint, r.port, endpoints::NatField::source, f.ip.source(), e.ip, keep_port, e.interface_endpoint);
+    rewrite(c, f, Stage::interface_endpoint, r.port, endpoints::NatField::destination, e.ip, client, conn->client_port, e.interface_endpoint);
+    deliver_from_endpoint_eni(c, f, r.port, client, conn->client_port);
+}
+
+}  // namespace vpclab::router::stages
