@@ -9,15 +9,6 @@ namespace vpclab::router {
 
 namespace {
 
-std::string protocol_name(std::uint8_t p) {
-    switch (p) {
-        case 1: return "ICMP";
-        case 6: return "TCP";
-        case 17: return "UDP";
-        default: return "protocol " + std::to_string(p);
-    }
-}
-
 // "ICMP 10.10.1.4 → 198.18.10.10", "TCP 10.10.0.4:40000 → 10.10.1.4:22", or what the frame is instead.
 std::string what_frame(wire::ConstBytes frame, std::uint32_t* destination) {
     constexpr std::size_t eth = wire::VnetHeader::length, ip_at = eth + 14;
@@ -45,6 +36,15 @@ std::string what_frame(wire::ConstBytes frame, std::uint32_t* destination) {
 }
 
 }  // namespace
+
+std::string protocol_name(std::uint8_t p) {
+    switch (p) {
+        case 1: return "ICMP";
+        case 6: return "TCP";
+        case 17: return "UDP";
+        default: return "protocol " + std::to_string(p);
+    }
+}
 
 std::string describe_drop(const routing::VpcModel& model, const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress,
                           wire::ConstBytes frame, DropReason reason) {

@@ -18,6 +18,9 @@ namespace vpclab::router {
 std::string describe_drop(const routing::VpcModel& model, const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress,
                           wire::ConstBytes frame, DropReason reason);
 
+// "ICMP", "TCP", "UDP" or "protocol 47".
+std::string protocol_name(std::uint8_t protocol);
+
 // "rule 100 of network ACL acl-… (name)", or "rule * of …" for the final rule.
 std::string acl_rule_name(const routing::NetworkAcl& acl, std::uint16_t rule_number);
 

@@ -41,15 +41,6 @@ PacketFacts packet_facts(wire::ConstBytes frame) {
 
 namespace {
 
-std::string protocol_text(std::uint8_t p) {
-    switch (p) {
-        case 1: return "ICMP";
-        case 6: return "TCP";
-        case 17: return "UDP";
-        default: return "protocol " + std::to_string(p);
-    }
-}
-
 std::string tcp_flags_text(std::uint8_t f) {
     std::string out;
     using namespace wire::tcp_flags;
@@ -164,7 +155,7 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
         case DropReason::load_balancer_no_target:
             return "register a running target in the listener's target group, in the node's Availability Zone or with cross-zone load balancing on";
         case DropReason::load_balancer_no_listener:
-            return "add a listener for " + protocol_text(p.protocol) + " " + std::to_string(p.destination_port) + " to the load balancer";
+            return "add a listener for " + protocol_name(p.protocol) + " " + std::to_string(p.destination_port) + " to the load balancer";
         case DropReason::dns_disabled:
             return "turn enableDnsSupport on for the VPC (modify-vpc-attribute --enable-dns-support)";
         default: break;
@@ -181,7 +172,7 @@ std::string describe(const PacketFacts& p) {
         from += ":" + std::to_string(p.source_port);
         to += ":" + std::to_string(p.destination_port);
     }
-    std::string out = protocol_text(p.protocol) + (p.protocol == 1 ? " " + icmp_text(p.icmp_type) : "") + " " + from + " → " + to;
+    std::string out = protocol_name(p.protocol) + (p.protocol == 1 ? " " + icmp_text(p.icmp_type) : "") + " " + from + " → " + to;
     if (p.protocol == 6 && p.tcp_flags) out += " [" + tcp_flags_text(p.tcp_flags) + "]";
     return out;
 }
