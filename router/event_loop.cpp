@@ -105,7 +105,6 @@ void EventLoop::run() {
             tap::throw_errno("epoll_wait");
         }
         sweep_idle_flows();
-        state_.live_trace.expire(LiveTrace::Clock::now());
         check_health();
         control_.expire(ControlServer::Clock::now());
         for (int i = 0; i < n; ++i) {
@@ -215,6 +214,7 @@ void EventLoop::sweep_idle_flows() noexcept {
     const auto second = static_cast<std::uint32_t>(now.tv_sec);
     if (second == last_sweep_second_) return;  // once a second, busy or quiet
     last_sweep_second_ = second;
+    state_.live_trace.expire(LiveTrace::Clock::now());  // a live trace nobody polls any more
     flows_.now = second;
     flows_.expire_some(idle_sweep_slots);
     publish_flow_stats();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "routing/api_error.hpp"
@@ -588,6 +589,9 @@ public:
     const Vpc& vpc(const std::string& id) const;
     const Subnet& subnet(const std::string& id) const;
     const RouteTable& route_table(const std::string& id) const;
+    // The same lookups without throwing (nullptr: none), for what describes a packet after the fact.
+    const RouteTable* find_route_table(std::string_view id) const { return find_by_id(route_tables_, id); }
+    const SecurityGroup* find_security_group(std::string_view id) const { return find_by_id(security_groups_, id); }
     const InternetGateway& internet_gateway(const std::string& id) const;
     const SecurityGroup& security_group(const std::string& id) const;
     const Instance& instance(const std::string& id) const;
@@ -619,6 +623,12 @@ public:
     bool route_is_blackhole(const RouteTable& table, const Route& route) const;
 
 private:
+    template <class T>
+    static const T* find_by_id(const std::vector<T>& items, std::string_view id) {
+        for (const auto& item : items)
+            if (item.id == id) return &item;
+        return nullptr;
+    }
     Vpc& vpc_mut(const std::string& id);
     Subnet& subnet_mut(const std::string& id);
     RouteTable& route_table_mut(const std::string& id);

@@ -57,10 +57,6 @@ std::string stack_name_from_file(const std::string& path) {
     return name.substr(0, 64);
 }
 
-nlohmann::json ok_result(const nlohmann::json& reply) {
-    if (!reply.value("ok", false)) throw std::runtime_error(reply["error"]["Message"].get<std::string>());
-    return reply["result"];
-}
 
 }  // namespace
 
@@ -231,7 +227,7 @@ int command_stats(const Args& args) {
     positional.add("instance", 1);
     const auto vm = parse_options(args, options, positional, "vpclab stats [INSTANCE] [--stack-name N] [--output text|json]");
     const std::string stack = resolve_stack(optional_string(vm, "stack-name"));
-    auto stats = ok_result(call_stack(stack, "Vpclab.Stats"));
+    nlohmann::json stats = ok_result(call_stack(stack, "Vpclab.Stats"));  // sorted, as `stats --output json` prints it
     if (const auto which = optional_string(vm, "instance")) {
         // One instance's ENIs, and drops by reason summed over those alone.
         nlohmann::json kept = nlohmann::json::array(), totals = nlohmann::json::object();

@@ -95,4 +95,9 @@ InstanceLocation find_instance(const std::optional<std::string>& stack_name, con
     throw UsageError("instance '" + which + "' exists in several stacks (" + where.substr(1) + "); choose one with --stack-name");
 }
 
+nlohmann::ordered_json ok_result(const nlohmann::ordered_json& reply) {
+    if (!reply.value("ok", false)) throw std::runtime_error(reply["error"]["Message"].get<std::string>());
+    return reply["result"];
+}
+
 }  // namespace vpclab::router

@@ -30,6 +30,8 @@ std::vector<std::string> running_stacks();
 std::string resolve_stack(const std::optional<std::string>& stack_name);
 // Sends {"Action": action, "Params": params} to the stack's router and returns the reply.
 nlohmann::ordered_json call_stack(const std::string& stack, const std::string& action, const nlohmann::json& params = nlohmann::json::object());
+// A reply's result, or its error's message thrown (std::runtime_error).
+nlohmann::ordered_json ok_result(const nlohmann::ordered_json& reply);
 
 struct InstanceLocation {
     std::string stack;

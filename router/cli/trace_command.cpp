@@ -13,14 +13,6 @@ namespace {
 
 using json = nlohmann::ordered_json;  // the router's member order (Stage, Verdict, Port, …)
 
-json result_of(const json& reply) {
-    if (!reply.value("ok", false)) {
-        const auto& e = reply["error"];
-        throw std::runtime_error(e.value("Code", std::string("Error")) + ": " + e.value("Message", std::string()));
-    }
-    return reply["result"];
-}
-
 // Each step as a line; with `fixes`, a drop's fix under it (a dry run prints its fix once, on its last line).
 void print_steps(const json& steps, bool fixes) {
     int n = 0;
@@ -55,7 +47,7 @@ int live_trace(const po::variables_map& vm, const std::string& stack) {
     json params{{"Source", vm["source"].as<std::string>()}, {"Count", vm["count"].as<int>()}};
     if (vm.count("protocol")) params["Protocol"] = vm["protocol"].as<std::string>();
     if (vm.count("port")) params["Port"] = vm["port"].as<int>();
-    const json started = result_of(call_stack(stack, "Vpclab.TraceLiveStart", params));
+    const json started = ok_result(call_stack(stack, "Vpclab.TraceLiveStart", params));
     const std::uint64_t id = started["TraceId"];
     std::cout << "tracing the next " << vm["count"].as<int>() << " frame(s) from or to " << started["Source"].get<std::string>()
               << (params.contains("Protocol") ? " (" + params["Protocol"].get<std::string>() + ")" : std::string()) << "; waiting up to "
@@ -64,7 +56,7 @@ int live_trace(const po::variables_map& vm, const std::string& stack) {
     int shown = 0;
     bool done = false;
     while (!done) {
-        const json polled = result_of(call_stack(stack, "Vpclab.TraceLivePoll", json{{"TraceId", id}}));
+        const json polled = ok_result(call_stack(stack, "Vpclab.TraceLivePoll", json{{"TraceId", id}}));
         for (const auto& frame : polled["Frames"]) {
             std::cout << "\nframe " << ++shown << ": " << frame["Packet"].get<std::string>() << '\n';
             print_steps(frame["Steps"], true);
@@ -114,7 +106,7 @@ int command_trace(const Args& args) {
     if (vm.count("port")) params["Port"] = vm["port"].as<int>();
     if (vm.count("source-port")) params["SourcePort"] = vm["source-port"].as<int>();
     if (vm.count("source-ip")) params["SourceIp"] = vm["source-ip"].as<std::string>();
-    const json trace = result_of(call_stack(stack, "Vpclab.Trace", params));
+    const json trace = ok_result(call_stack(stack, "Vpclab.Trace", params));
     if (output == "json") {
         std::cout << trace.dump(4) << '\n';
         return 0;

@@ -91,13 +91,7 @@ std::optional<std::uint32_t> resolve_name(const RouterState& state, std::string 
 }
 
 json leg_json(const RouterState& state, const TraceLeg& leg, std::string& ended) {
-    PacketFacts packet;
-    packet.ipv4 = true;
-    packet.protocol = leg.sent.protocol;
-    packet.source = leg.sent.source, packet.destination = leg.sent.destination;
-    packet.source_port = leg.sent.source_port, packet.destination_port = leg.sent.destination_port;
-    packet.icmp_type = leg.sent.protocol == 1 ? leg.sent.icmp_type : 0;
-    packet.tcp_flags = leg.sent.protocol == 6 ? leg.sent.tcp_flags : 0;
+    PacketFacts packet = packet_facts(trace_frame(*state.snapshot, leg.sent));  // as the leg sent it
     const std::string sent = describe(packet);
     json steps = json::array();
     const json* drop = nullptr;

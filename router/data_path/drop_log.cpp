@@ -60,10 +60,7 @@ std::string describe_drop(const routing::VpcModel& model, const routing::Forward
     std::uint32_t destination = 0;
     const bool at_receiver = reason == DropReason::network_acl_inbound || reason == DropReason::security_group_ingress;
     std::string line = std::string(at_receiver ? "dropped on the way in to " : "dropped on ") + where + ": " + what_frame(frame, &destination) + ": " + name_of(reason);
-    const routing::RouteTable* table = nullptr;
-    if (snapshot.is_eni(ingress))
-        for (const auto& t : model.route_tables())
-            if (t.id == snapshot.route_table_id(ingress)) table = &t;
+    const routing::RouteTable* table = snapshot.is_eni(ingress) ? model.find_route_table(snapshot.route_table_id(ingress)) : nullptr;
     if (reason == DropReason::no_route && table) {
         line += ": route table " + table->id + " (" + table->display_name() + ") has no route for " + routing::format_ipv4(destination);
     } else {

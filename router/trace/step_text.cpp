@@ -1,8 +1,6 @@
 // Rendering steps with the AWS resources behind them, and the fix a drop asks for.
 #include "router/trace/step_text.hpp"
 
-#include <cstdio>
-
 #include "router/data_path/drop_log.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
@@ -63,16 +61,6 @@ std::string icmp_text(std::uint8_t type) {
 // "jh-EC2" when the resource has a Name tag other than its ID.
 std::string named(const routing::ResourceBase& r) { return r.display_name() == r.id ? r.id : r.id + " (" + r.display_name() + ")"; }
 
-const routing::RouteTable* route_table_by_id(const routing::VpcModel& m, std::string_view id) {
-    for (const auto& t : m.route_tables())
-        if (t.id == id) return &t;
-    return nullptr;
-}
-const routing::SecurityGroup* group_by_id(const routing::VpcModel& m, std::string_view id) {
-    for (const auto& g : m.security_groups())
-        if (g.id == id) return &g;
-    return nullptr;
-}
 const routing::NetworkInterface* eni_on(const routing::VpcModel& m, const routing::ForwardingSnapshot& snap, routing::PortIndex port) {
     return snap.is_eni(port) ? m.interface_on_port(port) : nullptr;
 }
@@ -89,7 +77,7 @@ std::string rule_needed(const PacketFacts& p, bool inbound) {
 std::string groups_of(const routing::VpcModel& m, const routing::NetworkInterface& eni) {
     std::string out;
     for (const auto& id : eni.security_group_ids) {
-        const routing::SecurityGroup* g = group_by_id(m, id);
+        const routing::SecurityGroup* g = m.find_security_group(id);
         out += (out.empty() ? "" : ", ") + (g ? named(*g) : id);
     }
     return out.empty() ? "no security groups" : out;
@@ -100,7 +88,7 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
     const routing::NetworkInterface* eni = eni_on(m, snap, s.port);
     switch (s.reason) {
         case DropReason::no_route: {
-            const routing::RouteTable* table = snap.is_eni(s.port) ? route_table_by_id(m, snap.route_table_id(s.port)) : nullptr;
+            const routing::RouteTable* table = snap.is_eni(s.port) ? m.find_route_table(snap.route_table_id(s.port)) : nullptr;
             if (!table) break;
             // An AWS service with gateway endpoints (S3, DynamoDB): through the VPC's endpoint, or a new one
             // (VPC User Guide, "Gateway endpoints"); anything else through the internet gateway, which needs a
@@ -127,7 +115,7 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
             const bool inbound = s.reason == DropReason::security_group_ingress;
             const std::string group = eni->security_group_ids.empty() ? std::string("a security group of ") + eni->id
                                       : [&] {
-                                            const routing::SecurityGroup* g = group_by_id(m, eni->security_group_ids.front());
+                                            const routing::SecurityGroup* g = m.find_security_group(eni->security_group_ids.front());
                                             return g ? named(*g) : eni->security_group_ids.front();
                                         }();
             return "allow " + rule_needed(p, inbound) + " in " + group + (inbound ? " inbound" : " outbound");
@@ -197,7 +185,7 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
         case Stage::arp: detail = s.verdict == Verdict::answer ? "ARP request answered by the VPC router" : "ARP"; break;
         case Stage::route:
         case Stage::source_dest_check: {
-            const routing::RouteTable* table = snap.is_eni(s.port) ? route_table_by_id(m, snap.route_table_id(s.port)) : nullptr;
+            const routing::RouteTable* table = snap.is_eni(s.port) ? m.find_route_table(snap.route_table_id(s.port)) : nullptr;
             if (s.outcome == routing::Outcome::to_resolver) {
                 detail = "to the Amazon-provided DNS server or instance metadata, whatever the routes say";
                 break;
@@ -245,7 +233,7 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
                 const auto& o = (*origins)[s.entry];
                 j["SecurityGroupId"] = o.group_id;
                 j["SecurityGroupRuleId"] = o.rule_id;
-                const routing::SecurityGroup* g = group_by_id(m, o.group_id);
+                const routing::SecurityGroup* g = m.find_security_group(o.group_id);
                 std::string rule_text;
                 if (g)
                     for (const auto& r : inbound ? g->ingress : g->egress)
@@ -301,14 +289,6 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
     j["Detail"] = detail;
     j["Packet"] = describe(packet);
     return j;
-}
-
-std::string step_line(const json& step) {
-    char head[64];
-    std::snprintf(head, sizeof head, "%-19s %-8s ", step["Stage"].get<std::string>().c_str(), step["Verdict"].get<std::string>().c_str());
-    std::string line = head + step["Detail"].get<std::string>();
-    if (step.contains("Fix")) line += "\n" + std::string(29, ' ') + "fix: " + step["Fix"].get<std::string>();
-    return line;
 }
 
 }  // namespace vpclab::router

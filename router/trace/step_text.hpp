@@ -39,7 +39,4 @@ std::string port_name(const routing::VpcModel& model, const routing::ForwardingS
 nlohmann::ordered_json step_json(const routing::VpcModel& model, const routing::ForwardingSnapshot& snapshot, const Step& step,
                                  PacketFacts& packet);
 
-// The step as one line, ovn-trace style: "sg_ingress  drop     sg-… (web): no inbound rule allows …".
-std::string step_line(const nlohmann::ordered_json& step);
-
 }  // namespace vpclab::router

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -321,4 +323,50 @@ TEST_CASE("recording changes nothing the pipeline does, and the steps agree with
     // The corpus reaches both outcomes.
     CHECK(delivered > 10);
     CHECK(dropped > 10);
+}
+
+extern std::atomic<std::size_t> allocations;  // pipeline_test.cpp's count of heap allocations
+
+TEST_CASE("a load balancer's and PrivateLink's paths allocate nothing, recorded or not") {
+    BalancedLab lab;
+    constexpr std::uint32_t client = 0xc6120002;
+    std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> frames = {
+        {lab.region, test::frame_of(lab.sp.region_mac, test::build_tcp_segment(client, lab.lb_public, 41000, 80, 0x02, 0))},
+        {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_tcp_segment(priv_ip, lab.pl_eni_ip, 41001, 80, 0x02, 0))},
+    };
+    // The targets' answers, addressed as each target saw its SYN (learnt on a copy of the tables).
+    {
+        FlowState learn = lab.flows;
+        std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+        for (auto f : std::vector(frames)) {
+            test::RecordingSink sink;
+            process_frame(*lab.snap, f.first, f.second, scratch, sink, learn);
+            REQUIRE(sink.sent.size() == 1);
+            REQUIRE(sink.sent[0].port == lab.pub_host);
+            const PacketFacts seen = packet_facts(sink.sent[0].frame);
+            frames.push_back({lab.pub_host, test::frame_of(lab.mac(lab.pub_host), test::build_tcp_segment(seen.destination, seen.source, seen.destination_port,
+                                                                                                           seen.source_port, 0x12, 0))});
+        }
+    }
+    struct Counting final : FrameSink {
+        std::size_t sent = 0;
+        void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
+        void drop(PortIndex, wire::ConstBytes, DropReason) noexcept override {}
+    } sink;
+    FlowState plain = lab.flows, recorded = lab.flows;  // copies made before counting
+    const auto starts = frames;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    StepLog log;
+    std::size_t privatelink_steps = 0;
+    const std::size_t before = allocations.load();
+    for (StepLog* recorder : {static_cast<StepLog*>(nullptr), &log})
+        for (std::size_t k = 0; k < frames.size(); ++k) {
+            std::memcpy(frames[k].second.data(), starts[k].second.data(), frames[k].second.size());
+            log.clear();
+            process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, recorder ? recorded : plain, recorder);
+            for (const Step& s : log) privatelink_steps += s.stage == Stage::privatelink;
+        }
+    CHECK(allocations.load() == before);
+    CHECK(sink.sent == 2 * 4);  // each SYN to its target, each answer back (to the internet, to the client)
+    CHECK(privatelink_steps >= 3);  // carried to the node, translated there and on the way back
 }
