@@ -58,6 +58,22 @@ out=$(run trace --stack-name "$stack" jh-test-Private-EC2 s3.ap-northeast-2.amaz
 echo "$out"
 grep -q "dropped at route" <<<"$out" || { echo "expected the trace to stop at the route table" >&2; exit 1; }
 
+step "The same question for Reachability Analyzer (console: [VPC] - [Reachability Analyzer] - Create and analyze path):
+a path from the private instance to S3's address on 443, and its analysis — no path, and the code AWS gives it"
+private_instance=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters Name=tag:Name,Values=jh-test-Private-EC2 --query 'Reservations[0].Instances[0].InstanceId' --output text)
+echo "\$ vpclab ec2 create-network-insights-path --source $private_instance --destination-ip 198.18.10.10 --protocol tcp --destination-port 443"
+s3_path=$("$VPCLAB" ec2 create-network-insights-path --stack-name "$stack" --source "$private_instance" --destination-ip 198.18.10.10 \
+    --protocol tcp --destination-port 443 --query NetworkInsightsPath.NetworkInsightsPathId --output text)
+echo "$s3_path"
+echo "\$ vpclab ec2 start-network-insights-analysis --network-insights-path-id $s3_path"
+analysis=$("$VPCLAB" ec2 start-network-insights-analysis --stack-name "$stack" --network-insights-path-id "$s3_path" --query NetworkInsightsAnalysis.NetworkInsightsAnalysisId --output text)
+echo "$analysis"
+echo "\$ vpclab ec2 describe-network-insights-analyses --network-insights-analysis-ids $analysis --query 'NetworkInsightsAnalyses[0].[NetworkPathFound,Explanations[0].ExplanationCode,Explanations[0].RouteTable.Name]' --output text"
+out=$("$VPCLAB" ec2 describe-network-insights-analyses --stack-name "$stack" --network-insights-analysis-ids "$analysis" \
+    --query 'NetworkInsightsAnalyses[0].[NetworkPathFound,Explanations[0].ExplanationCode,Explanations[0].RouteTable.Name]' --output text)
+echo "$out"
+[ "$out" = "False	NO_ROUTE_TO_DESTINATION	jh-test-Private-RT" ] || { echo "expected the analysis to find no route in jh-test-Private-RT" >&2; exit 1; }
+
 step "DNS works from both, IGW or not: the VPC resolver (base+2) answers with the services' public addresses"
 for who in jh-test-Public-EC2 jh-test-Private-EC2; do
     run exec --stack-name "$stack" "$who" -- dig +short s3.ap-northeast-2.amazonaws.com cloudformation.ap-northeast-2.amazonaws.com
@@ -98,6 +114,12 @@ run ec2 describe-route-tables --stack-name "$stack" --query 'RouteTables[].Route
 step "2.2.2 — Now the private instance reaches S3, and the public one reaches it privately too (the endpoint route beats 0.0.0.0/0 → IGW)"
 run exec --stack-name "$stack" jh-test-Private-EC2 -- ping -c 2 -i 0.3 s3.ap-northeast-2.amazonaws.com
 run exec --stack-name "$stack" jh-test-Public-EC2 -- curl -s http://s3.ap-northeast-2.amazonaws.com/
+echo "Reachability Analyzer agrees: the same path, analysed again, is found — through the endpoint:"
+analysis=$("$VPCLAB" ec2 start-network-insights-analysis --stack-name "$stack" --network-insights-path-id "$s3_path" --query NetworkInsightsAnalysis.NetworkInsightsAnalysisId --output text)
+out=$("$VPCLAB" ec2 describe-network-insights-analyses --stack-name "$stack" --network-insights-analysis-ids "$analysis" \
+    --query 'NetworkInsightsAnalyses[0].ForwardPathComponents[].Component.Id' --output text)
+echo "$out"
+grep -q "$endpoint" <<<"$out" || { echo "expected the path to go through $endpoint" >&2; exit 1; }
 
 step "Delete the endpoint: its routes go with it, and the private instance is cut off from S3 again"
 run ec2 delete-vpc-endpoints --stack-name "$stack" --vpc-endpoint-ids "$endpoint" --query Unsuccessful --output text

@@ -277,6 +277,29 @@ struct Instance : ResourceBase {
     bool forwards() const { return state == InstanceState::pending || state == InstanceState::running; }
 };
 
+// A Reachability Analyzer path (EC2 API reference, "CreateNetworkInsightsPath"): a source and a destination
+// resource (or a destination address), a protocol and port. Only what was asked is kept; the analysis
+// resolves it against the model as it is when it starts.
+struct NetworkInsightsPath : ResourceBase {
+    std::string source, destination;            // resource IDs (or ARNs) as given; destination may be empty
+    std::string source_arn, destination_arn;
+    std::optional<std::uint32_t> source_ip, destination_ip;
+    std::string protocol;                       // "tcp" or "udp" (the API's Protocol enum)
+    std::optional<int> destination_port;
+    std::string created_date;                   // ISO 8601
+};
+
+// One analysis of a path ("StartNetworkInsightsAnalysis"). Its findings are rendered once, when it runs,
+// by the control plane (router/trace/path_analysis.hpp), and kept as the JSON text of the EC2 shapes:
+// the model stores them, it does not read them.
+struct NetworkInsightsAnalysis : ResourceBase {
+    std::string path_id, start_date;
+    std::string status = "running";  // running | succeeded | failed
+    std::string status_message;      // failed: why
+    std::optional<bool> network_path_found;
+    std::string findings_json;       // {"ForwardPathComponents": …, "ReturnPathComponents": …, "Explanations": …}
+};
+
 // What an instance launch asks for; mirrors RunInstances / AWS::EC2::Instance.
 struct InstanceLaunch {
     std::string logical_id;
@@ -619,6 +642,16 @@ public:
     const std::vector<ManagedPrefixList>& prefix_lists() const { return prefix_lists_; }
     const std::vector<VpcEndpoint>& vpc_endpoints() const { return vpc_endpoints_; }
     const std::vector<NetworkAcl>& network_acls() const { return network_acls_; }
+    const std::vector<NetworkInsightsPath>& network_insights_paths() const { return network_insights_paths_; }
+    const std::vector<NetworkInsightsAnalysis>& network_insights_analyses() const { return network_insights_analyses_; }
+    // Reachability Analyzer's resources (routing/model/network_insights.cpp). The path is checked by the
+    // control plane, which knows what can be analysed; the model names it and keeps it. Deleting a path
+    // deletes its analyses. Unknown IDs: InvalidNetworkInsightsPathId.NotFound / …AnalysisId.NotFound.
+    NetworkInsightsPath& create_network_insights_path(NetworkInsightsPath path);
+    void delete_network_insights_path(const std::string& path_id);
+    const NetworkInsightsPath& network_insights_path(const std::string& path_id) const;
+    NetworkInsightsAnalysis& create_network_insights_analysis(NetworkInsightsAnalysis analysis);
+    void delete_network_insights_analysis(const std::string& analysis_id);
     // The VPC an internet gateway is attached to has it; a route to a detached gateway is a blackhole.
     bool route_is_blackhole(const RouteTable& table, const Route& route) const;
 
@@ -691,6 +724,8 @@ private:
     std::vector<Listener> listeners_;
     std::vector<EndpointService> endpoint_services_;
     std::vector<ConnectionNotification> connection_notifications_;
+    std::vector<NetworkInsightsPath> network_insights_paths_;
+    std::vector<NetworkInsightsAnalysis> network_insights_analyses_;
 };
 
 }  // namespace vpclab::routing

@@ -59,6 +59,7 @@ std::vector<ActionSpec> prefix_list_actions();
 std::vector<ActionSpec> vpc_endpoint_actions();
 std::vector<ActionSpec> endpoint_service_actions();
 std::vector<ActionSpec> tag_actions();
+std::vector<ActionSpec> network_insights_actions();
 std::vector<ActionSpec> load_balancer_actions();  // router/control/elbv2/load_balancers.cpp (service elbv2)
 
 }  // namespace vpclab::router

@@ -33,20 +33,44 @@ const wire::MacAddress& mac_of(const routing::ForwardingSnapshot& snap, routing:
     return snap.port(port).mac;
 }
 
+// `arrived` sent on from `port` (as it is, or `swapped` end for end: its reply), with `kind`'s ICMP type and
+// TCP flags.
+TracePacket sent_on(const PacketFacts& arrived, routing::PortIndex port, bool swapped, TracePacket kind) {
+    kind.port = port;
+    kind.protocol = arrived.protocol;
+    kind.source = swapped ? arrived.destination : arrived.source;
+    kind.destination = swapped ? arrived.source : arrived.destination;
+    kind.source_port = swapped ? arrived.destination_port : arrived.source_port;
+    kind.destination_port = swapped ? arrived.source_port : arrived.destination_port;
+    return kind;
+}
+
 TraceLeg run(const routing::ForwardingSnapshot& snap, FlowState& flows, const TracePacket& packet) {
     TraceLeg leg;
     leg.sent = packet;
-    std::vector<std::uint8_t> frame = trace_frame(snap, packet), scratch(pipeline_scratch_size);
-    DrySink sink;
-    process_frame(snap, packet.port, frame, scratch, sink, flows, &leg.steps);
-    for (const auto& s : sink.sent)
-        if (s.port != packet.port) {
-            leg.delivered = true;
-            leg.delivered_to = s.port;
-            leg.arrived = packet_facts(s.frame);
-        }
+    TracePacket p = packet;
+    // The region routes the lab's public addresses back to the router: a packet to another instance's public
+    // IP, or to an internet-facing load balancer, leaves by one internet gateway and comes in by another (or
+    // the same). The leg follows it in once; its steps go on in the same log.
+    for (int hop = 0; hop < 2; ++hop) {
+        std::vector<std::uint8_t> frame = trace_frame(snap, p), scratch(pipeline_scratch_size);
+        DrySink sink;
+        process_frame(snap, p.port, frame, scratch, sink, flows, &leg.steps);
+        leg.delivered = false;
+        for (const auto& s : sink.sent)
+            if (s.port != p.port) {
+                leg.delivered = true;
+                leg.delivered_to = s.port;
+                leg.arrived = packet_facts(s.frame);
+            }
+        const auto& sp = snap.service_ports();
+        if (!leg.delivered || leg.delivered_to != sp.region || !leg.arrived.ipv4 || !sp.public_pool.contains(leg.arrived.destination)) return leg;
+        p = sent_on(leg.arrived, sp.region, false, p);
+    }
     return leg;
 }
+
+DryRun both_ways(const routing::ForwardingSnapshot& snap, FlowState& flows, const TracePacket& packet);
 
 }  // namespace
 
@@ -100,19 +124,27 @@ std::vector<std::uint8_t> trace_frame(const routing::ForwardingSnapshot& snap, c
 
 DryRun dry_run(const routing::ForwardingSnapshot& snap, const FlowState& live, const TracePacket& packet) {
     FlowState flows = live;  // the live tables are never touched
+    return both_ways(snap, flows, packet);
+}
+
+DryRun dry_run_on_configuration(const routing::ForwardingSnapshot& snap, const TracePacket& packet) {
+    // Two packets' worth of room, unshared (the default: first come, first served); the clock at 0.
+    FlowState flows(64, 64);
+    flows.interface_endpoints = InterfaceEndpointConnections(64);
+    flows.load_balancers = TranslatedConnections(64);
+    return both_ways(snap, flows, packet);
+}
+
+namespace {
+DryRun both_ways(const routing::ForwardingSnapshot& snap, FlowState& flows, const TracePacket& packet) {
     DryRun out;
     out.forward = run(snap, flows, packet);
     const TraceLeg& f = out.forward;
     if (!f.delivered || !f.arrived.ipv4) return out;
-    TracePacket reply;
-    reply.port = f.delivered_to;
-    reply.protocol = f.arrived.protocol;
-    reply.source = f.arrived.destination;
-    reply.destination = f.arrived.source;
-    reply.source_port = f.arrived.destination_port;
-    reply.destination_port = f.arrived.source_port;
-    reply.icmp_type = 0;       // echo reply
-    reply.tcp_flags = wire::tcp_flags::syn | wire::tcp_flags::ack;
+    TracePacket answer;
+    answer.icmp_type = 0;  // echo reply
+    answer.tcp_flags = wire::tcp_flags::syn | wire::tcp_flags::ack;
+    const TracePacket reply = sent_on(f.arrived, f.delivered_to, true, answer);
     // A reply is sent from an ENI, the region or the resolver: the ports a frame can come in on.
     const auto& sp = snap.service_ports();
     if (reply.port != sp.region && reply.port != sp.resolver && !snap.is_eni(reply.port)) return out;
@@ -120,5 +152,6 @@ DryRun dry_run(const routing::ForwardingSnapshot& snap, const FlowState& live, c
     out.reply = run(snap, flows, reply);
     return out;
 }
+}  // namespace
 
 }  // namespace vpclab::router

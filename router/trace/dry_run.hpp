@@ -47,4 +47,8 @@ std::vector<std::uint8_t> trace_frame(const routing::ForwardingSnapshot& snapsho
 // ports swapped, an ICMP echo reply or a TCP SYN-ACK), both on a copy of `flows` taken at `flows.now`.
 DryRun dry_run(const routing::ForwardingSnapshot& snapshot, const FlowState& flows, const TracePacket& packet);
 
+// The same on empty connection tables: what the configuration alone lets through (Reachability Analyzer
+// "analyzes the network configuration"; no tracked connection of the running lab lets a packet pass).
+DryRun dry_run_on_configuration(const routing::ForwardingSnapshot& snapshot, const TracePacket& packet);
+
 }  // namespace vpclab::router

@@ -20,6 +20,19 @@ tg=$(elbv2 describe-target-groups --names jh-Custom-NLB-TG --query 'TargetGroups
 check "both targets become healthy" wait_until 60 sh -c "[ \"\$($VPCLAB elbv2 describe-target-health --stack-name $s --target-group-arn $tg --query 'TargetHealthDescriptions[].TargetHealth.State' --output text | tr '\t' ' ')\" = 'healthy healthy' ]"
 nlb=$(elbv2 describe-load-balancers --query 'LoadBalancers[0].LoadBalancerArn' --output text)
 nlb_dns=$(elbv2 describe-load-balancers --query 'LoadBalancers[0].DNSName' --output text)
+jh_ec2=$(ec2 describe-instances --filters Name=tag:Name,Values=jh-EC2 --query 'Reservations[0].Instances[0].InstanceId' --output text)
+# Reachability Analyzer: the analysis's answer for a path, as "NetworkPathFound ExplanationCode".
+analysed() {
+    local path analysis
+    path=$(ec2 create-network-insights-path "$@" --query NetworkInsightsPath.NetworkInsightsPathId --output text) || return
+    analysis=$(ec2 start-network-insights-analysis --network-insights-path-id "$path" --query NetworkInsightsAnalysis.NetworkInsightsAnalysisId --output text) || return
+    ec2 describe-network-insights-analyses --network-insights-analysis-ids "$analysis" \
+        --query 'NetworkInsightsAnalyses[0].[NetworkPathFound,Explanations[0].ExplanationCode]' --output text | tr '\t' ' '
+}
+# §3.1: jh-EC2 reaches the NLB by its name, over the internet (another VPC): listener 80 is analysed.
+check_equal "Reachability Analyzer: jh-EC2 → jh-Custom-NLB's ARN is reachable" "True None" "$(analysed --source "$jh_ec2" --destination "$nlb" --protocol tcp)"
+check_equal "… but not on a port it has no listener for" "False ELBV2_LISTENERS_MISMATCH" \
+    "$(analysed --source "$jh_ec2" --destination "$nlb" --protocol tcp --destination-port 8080)"
 
 # A capture in the region namespace (the lab's internet) of port 80, while `$@` runs: how many packets.
 region_sees() {
@@ -62,6 +75,8 @@ dns=$(ec2 describe-vpc-endpoints --vpc-endpoint-ids "$endpoint" --query 'VpcEndp
 check "its DNS name: vpce-<id>-<8>.vpce-svc-<id>.ap-northeast-2.vpce.amazonaws.com" \
     grep -qxE "$endpoint-[a-z0-9]{8}\.$service_id\.ap-northeast-2\.vpce\.amazonaws\.com" <<<"$dns"
 check_not "curl of its DNS name fails while pendingAcceptance" on jh-EC2 curl -s -m 3 "$dns"
+check_equal "Reachability Analyzer: the endpoint is not in a functional state while pendingAcceptance" "False BAD_STATE" \
+    "$(analysed --source "$jh_ec2" --destination "$endpoint" --protocol tcp --destination-port 80)"
 check "… counted as privatelink_not_accepted" sh -c "[ $(drop_count "$s" privatelink_not_accepted) -gt 0 ]"
 check_equal "delete-vpc-endpoint-service-configurations is refused while it is connected" "ExistingVpcEndpointConnections" \
     "$(ec2 delete-vpc-endpoint-service-configurations --service-ids "$service_id" --query 'Unsuccessful[0].Error.Code' --output text)"
@@ -72,6 +87,8 @@ check_equal "… and the service is still there" "$service_id" \
 check_equal "accept-vpc-endpoint-connections" "" \
     "$(ec2 accept-vpc-endpoint-connections --service-id "$service_id" --vpc-endpoint-ids "$endpoint" --query 'Unsuccessful[]' --output text)"
 check_equal "the endpoint is available" "available" "$(ec2 describe-vpc-endpoints --vpc-endpoint-ids "$endpoint" --query 'VpcEndpoints[0].State' --output text)"
+check_equal "Reachability Analyzer: accepted, jh-EC2 reaches the service through the endpoint" "True None" \
+    "$(analysed --source "$jh_ec2" --destination "$endpoint" --protocol tcp --destination-port 80)"
 # The web servers' access logs so far (3.1's requests, and the node's TCP health checks).
 log_lines() { on jh-Custom-WEB-1 cat /var/log/httpd/access_log | wc -l; on jh-Custom-WEB-2 cat /var/log/httpd/access_log | wc -l; }
 read -r -d '' web1_before web2_before < <(log_lines) || true

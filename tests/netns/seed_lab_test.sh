@@ -115,6 +115,19 @@ before=$(drop_count "$stack" no_route)
 check_not "private → S3 gets no reply (the ping hangs)" $priv ping -c 2 -W 1 -i 0.2 $s3
 after=$(drop_count "$stack" no_route)
 check "the no_route drop counter rose by 2 ($before → $after)" test "$after" -eq $((before + 2))
+# Reachability Analyzer says the same, in the EC2 API's shapes: no route in the private table.
+private_instance=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters Name=tag:Name,Values=jh-test-Private-EC2 --query 'Reservations[0].Instances[0].InstanceId' --output text)
+private_rt=$("$VPCLAB" ec2 describe-route-tables --stack-name "$stack" --filters Name=tag:Name,Values=jh-test-Private-RT --query 'RouteTables[0].RouteTableId' --output text)
+s3_path=$("$VPCLAB" ec2 create-network-insights-path --stack-name "$stack" --source "$private_instance" --destination-ip 198.18.10.10 \
+    --protocol tcp --destination-port 443 --query NetworkInsightsPath.NetworkInsightsPathId --output text)
+check_contains "create-network-insights-path makes a nip-…" "nip-" "$s3_path"
+analysis=$("$VPCLAB" ec2 start-network-insights-analysis --stack-name "$stack" --network-insights-path-id "$s3_path" --query NetworkInsightsAnalysis.NetworkInsightsAnalysisId --output text)
+check_equal "the analysis: no path, for want of a route in the private table" "False	NO_ROUTE_TO_DESTINATION	$private_rt" \
+    "$("$VPCLAB" ec2 describe-network-insights-analyses --stack-name "$stack" --network-insights-analysis-ids "$analysis" \
+        --query 'NetworkInsightsAnalyses[0].[NetworkPathFound,Explanations[0].ExplanationCode,Explanations[0].RouteTable.Id]' --output text)"
+check_contains "ICMP is not Reachability Analyzer's (tcp or udp), and the refusal says to trace it" "vpclab trace" \
+    "$("$VPCLAB" ec2 create-network-insights-path --stack-name "$stack" --source "$private_instance" --destination-ip 198.18.10.10 --protocol icmp 2>&1)"
+check_equal "… and no path was made of it" "$s3_path" "$("$VPCLAB" ec2 describe-network-insights-paths --stack-name "$stack" --query 'NetworkInsightsPaths[].NetworkInsightsPathId' --output text)"
 one=$("$VPCLAB" stats jh-test-Private-EC2 --stack-name "$stack")
 check_contains "stats INSTANCE shows that instance's ENI" "jh-test-Private-EC2" "$one"
 check_contains "… and the drops that entered on it" "no_route" "$one"
@@ -236,6 +249,11 @@ out=$($pub curl -s -m 5 http://$s3/)
 check_contains "curl from the public instance: S3 now sees its private address (the endpoint beats 0.0.0.0/0 → IGW)" "your address as seen here: 10.10.0.4" "$out"
 check_contains "… and says which endpoint it came through" "through gateway endpoint $endpoint" "$out"
 check_contains "curl from the private instance: its private address" "your address as seen here: 10.10.1.4" "$($priv curl -s -m 5 http://$s3/)"
+analysis=$(ec2 start-network-insights-analysis --network-insights-path-id "$s3_path" --query NetworkInsightsAnalysis.NetworkInsightsAnalysisId --output text)
+check_equal "the same path, analysed again: found" "True" \
+    "$(ec2 describe-network-insights-analyses --network-insights-analysis-ids "$analysis" --query 'NetworkInsightsAnalyses[0].NetworkPathFound' --output text)"
+check_contains "… through the endpoint" "$endpoint" \
+    "$(ec2 describe-network-insights-analyses --network-insights-analysis-ids "$analysis" --query 'NetworkInsightsAnalyses[0].ForwardPathComponents[].Component.Id' --output text)"
 $region timeout 15 tcpdump -l -n -c 1 -i eth0 icmp >"/tmp/$stack-r.out" 2>"/tmp/$stack-r.err" &
 background_pids+=($!)
 check "the region's capture starts" wait_until 5 grep -q listening "/tmp/$stack-r.err"

@@ -463,6 +463,13 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     for (const std::string& on : {R"("ServiceId":")" + service_id, R"("VpcEndpointId":")" + consumer["result"]["VpcEndpoint"]["VpcEndpointId"].get<std::string>()})
         REQUIRE(reply_to(s.state, R"({"Action":"CreateVpcEndpointConnectionNotification","Params":{)" + on +
                                       R"(","ConnectionNotificationArn":"arn:aws:sns:ap-northeast-2:123456789012:events","ConnectionEvents":["Connect"]}})")["ok"] == true);
+    // A tagged Reachability Analyzer path, analysed once (the analysis tagged too).
+    const auto path = reply_to(s.state, R"({"Action":"CreateNetworkInsightsPath","Params":{"Source":")" + instance + R"(","Destination":")" + instance +
+                                            R"(","Protocol":"tcp","DestinationPort":"22","TagSpecifications":[{"ResourceType":"network-insights-path","Tags":[{"Key":"Name","Value":"ssh"}]}]}})");
+    REQUIRE(path["ok"] == true);
+    REQUIRE(reply_to(s.state, R"({"Action":"StartNetworkInsightsAnalysis","Params":{"NetworkInsightsPathId":")" +
+                                  path["result"]["NetworkInsightsPath"]["NetworkInsightsPathId"].get<std::string>() +
+                                  R"(","TagSpecifications":[{"ResourceType":"network-insights-analysis","Tags":[{"Key":"Name","Value":"ssh"}]}]}})")["ok"] == true);
     std::size_t describe_calls = 0;
     for (const auto& spec : ec2_actions()) {
         if (spec.filters.empty()) continue;
@@ -493,7 +500,7 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
-    CHECK(describe_calls == 18);   // every describe call of the registry was tried
+    CHECK(describe_calls == 20);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");
