@@ -67,6 +67,9 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     state_.flows = &flows_;
     seen_snapshot_ = state_.snapshot;  // the first commit is compared with what the data path started on
     flows_.share_among(*state_.snapshot);
+    flow_log_publisher_.refresh(*state_.model, *state_.snapshot);  // a template's flow logs log from the first frame
+    for (const auto& f : state_.model->flow_logs())
+        if (!f.log_group_name.empty()) state_.logs.ensure_group(f.log_group_name, static_cast<std::int64_t>(::time(nullptr)) * 1000);
     for (const char* type : {"rsa", "rsa", "ed25519", "ed25519"}) make_key_ahead(type);  // two of each ahead
     watch(network_.dns_udp_fd(), dns_udp_tag);
     watch(network_.dns_tcp_fd(), dns_listen_tag);
@@ -97,6 +100,8 @@ void EventLoop::run() {
         // While flows are tracked, wake at least once a second to expire idle ones when no frames come.
         if (flows_.connections.table.size() + flows_.endpoint.table.size() > 0)
             timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);
+        // While flow logs exist, wake once a second to close their aggregation windows on time.
+        if (flow_log_publisher_.active()) timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);
         // While targets are registered, wake for their health checks.
         if (HealthChecker::has_work(*state_.model)) timeout_ms = timeout_ms < 0 ? health_check_ms : std::min(timeout_ms, health_check_ms);
         const int n = ::epoll_wait(epoll_.get(), events, 64, timeout_ms);
@@ -150,6 +155,7 @@ void EventLoop::drain_tap(std::uint32_t port) {
     flows_.now = static_cast<std::uint32_t>(now.tv_sec);
     // Expiry a few slots per batch: idle flows are reclaimed without a pause in forwarding.
     flows_.expire_some(64);
+    std::uint32_t wall_second = 0;  // read once per batch, when a flow log needs it
     for (int i = 0; i < batch_limit && bytes < batch_bytes; ++i) {
         const ssize_t len = ::read(fd, frame_buffer_.data(), frame_buffer_.size());
         if (len < 0) {
@@ -160,14 +166,34 @@ void EventLoop::drain_tap(std::uint32_t port) {
         in.rx_bytes += static_cast<std::uint64_t>(len);
         bytes += static_cast<std::size_t>(len);
         const wire::Bytes frame(frame_buffer_.data(), static_cast<std::size_t>(len));
-        if (!state_.live_trace.active) {
+        const bool live = state_.live_trace.active, logging = flow_log_publisher_.active();
+        if (!live && !logging) {
             process_frame(snapshot, port, frame, scratch_, *this, flows_);
             continue;
         }
-        // Someone listens (`vpclab trace --live`): this frame's steps are recorded, and kept if it matches.
-        const PacketFacts before = packet_facts(frame);
-        live_steps_.clear();
-        process_frame(snapshot, port, frame, scratch_, *this, flows_, &live_steps_);
+        // Someone listens: flow logs (each frame's steps make its records) and/or `vpclab trace --live` (this
+        // frame's steps are recorded, and kept if it matches).
+        PacketFacts before;
+        if (live) {
+            before = packet_facts(frame);
+            live_steps_.clear();
+        }
+        StepRecorder* recorder = &live_steps_;
+        if (logging) {
+            flow_log_recorder_.also = live ? &live_steps_ : nullptr;
+            flow_log_recorder_.begin(snapshot, port, frame, flow_log_publisher_.coverage.data(), flow_log_publisher_.coverage.size());
+            recorder = &flow_log_recorder_;
+        }
+        process_frame(snapshot, port, frame, scratch_, *this, flows_, recorder);
+        if (logging) {
+            if (wall_second == 0) {
+                timespec wall{};
+                ::clock_gettime(CLOCK_REALTIME, &wall);
+                wall_second = static_cast<std::uint32_t>(wall.tv_sec);
+            }
+            flow_log_recorder_.finish(flow_log_publisher_.windows, wall_second);
+        }
+        if (!live) continue;
         try {
             state_.live_trace.consider(*state_.model, snapshot, port, before, live_steps_);
         } catch (const std::exception& e) {  // rendering allocates: out of memory ends the trace, never the loop
@@ -205,6 +231,11 @@ void EventLoop::forget_replaced_ports() noexcept {
     }
     seen_snapshot_ = state_.snapshot;
     flows_.share_among(*now);
+    try {
+        flow_log_publisher_.refresh(*state_.model, *now);
+    } catch (const std::exception& e) {  // out of memory: the coverage stays as it was
+        spdlog::warn("flow logs: {}", e.what());
+    }
     publish_flow_stats();
 }
 
@@ -215,6 +246,7 @@ void EventLoop::sweep_idle_flows() noexcept {
     if (second == last_sweep_second_) return;  // once a second, busy or quiet
     last_sweep_second_ = second;
     state_.live_trace.expire(LiveTrace::Clock::now());  // a live trace nobody polls any more
+    publish_flow_logs(second);
     flows_.now = second;
     flows_.expire_some(idle_sweep_slots);
     publish_flow_stats();
@@ -223,6 +255,18 @@ void EventLoop::sweep_idle_flows() noexcept {
     for (std::size_t p = 0; p < state_.counters.size() && p < (std::size_t{1} << 16); ++p) {
         state_.counters[p].tracked = table.held_by(static_cast<std::uint16_t>(p));
         state_.counters[p].tracked_allowance = table.allowance_of(static_cast<std::uint16_t>(p));
+    }
+}
+
+void EventLoop::publish_flow_logs(std::uint32_t) noexcept {
+    if (!flow_log_publisher_.active() && flow_log_publisher_.minute.size() + flow_log_publisher_.ten_minutes.size() == 0) return;
+    timespec wall{};
+    ::clock_gettime(CLOCK_REALTIME, &wall);
+    const std::int64_t now_ms = std::int64_t{wall.tv_sec} * 1000 + wall.tv_nsec / 1'000'000;
+    try {
+        flow_log_publisher_.tick(*state_.model, *state_.snapshot, state_.logs, state_.s3_root, state_.flow_log_speedup, now_ms);
+    } catch (const std::exception& e) {  // rendering allocates: out of memory loses this window's records, never the loop
+        spdlog::warn("flow logs: {}", e.what());
     }
 }
 

@@ -11,6 +11,8 @@
 #include "router/data_path/drop_log.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "router/dns_server.hpp"
+#include "router/flow_logs/flow_log_publisher.hpp"
+#include "router/flow_logs/flow_log_recorder.hpp"
 #include "router/lab/instance_launcher.hpp"
 #include "router/lab/launcher_results.hpp"
 #include "router/load_balancing/health_checker.hpp"
@@ -86,6 +88,11 @@ private:
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
     FlowState flows_;                         // connection tables (bounded, expiring)
     StepLog live_steps_;                      // a frame's steps while a live trace runs
+    // Flow logs: while any exists, every frame's steps feed the recorder, which adds to the publisher's
+    // aggregation windows; the once-a-second sweep closes and publishes the windows that are due.
+    FlowLogPublisher flow_log_publisher_;
+    FlowLogRecorder flow_log_recorder_;
+    void publish_flow_logs(std::uint32_t second) noexcept;
     HealthChecker health_;
     std::uint64_t last_health_ms_ = 0;
     struct {

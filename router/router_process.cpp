@@ -112,6 +112,8 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
     RouterState state;
     state.max_tracked_connections = options.max_tracked_connections;
     state.health_check_speedup = options.health_check_speedup;
+    state.flow_log_speedup = options.flow_log_speedup;
+    state.s3_root = paths.dir / "s3";  // S3 flow logs' objects: <stack dir>/s3/<bucket>/<prefix>/AWSLogs/…, gone with the stack
     const endpoints::PublicAddressPlan& addresses = options.public_addresses;
     pid_t region_server = 0;
     bool owns_state_dir = false;  // never clean up a directory another `vpclab up` of the same stack won

@@ -11,6 +11,7 @@ struct UpOptions {
     endpoints::PublicAddressPlan public_addresses;  // the simulated public range (--public-cidr)
     std::size_t max_tracked_connections = 131072;   // --max-tracked-connections
     int health_check_speedup = 1;                   // --health-check-speedup
+    int flow_log_speedup = 1;                       // --flow-log-speedup
 };
 
 // Creates the lab's namespaces and TAPs and serves them. In the background mode the calling process

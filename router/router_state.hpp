@@ -13,6 +13,7 @@
 #include "instance/key_pair.hpp"
 #include "router/data_path/counters.hpp"
 #include "router/data_path/flow_state.hpp"
+#include "router/flow_logs/log_store.hpp"
 #include "router/trace/live_trace.hpp"
 #include "router/gateway_endpoint_table.hpp"
 #include "router/lab/lab_network.hpp"
@@ -62,6 +63,11 @@ struct RouterState {
     // The data path's connection tables (the event loop's), which a trace's dry run copies; none: no data path.
     const FlowState* flows = nullptr;
     LiveTrace live_trace;  // `vpclab trace --live`: started and polled by control requests, fed by the event loop
+    // The lab's CloudWatch Logs (flow logs publish here; `vpclab logs` reads it), and where S3 flow logs
+    // write their objects (the stack's directory; empty: not written, as in unit tests).
+    LogStore logs;
+    std::filesystem::path s3_root;
+    int flow_log_speedup = 1;  // vpclab up --flow-log-speedup: aggregation windows this many times shorter
 
     // Security group connection tracking: the table's size (vpclab up --max-tracked-connections), and how
     // full it is as of the event loop's last batch (for `vpclab stats`).

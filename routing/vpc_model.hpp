@@ -14,6 +14,7 @@
 #include "routing/api_error.hpp"
 #include "routing/aws_account.hpp"
 #include "routing/endpoint_services.hpp"
+#include "routing/flow_log_format.hpp"
 #include "routing/ipv4_cidr.hpp"
 #include "routing/load_balancers.hpp"
 #include "routing/resource_base.hpp"
@@ -275,6 +276,31 @@ struct Instance : ResourceBase {
     std::int64_t terminated_at = 0;       // seconds since the epoch, once terminated
     // The ENIs a running instance forwards on: in the snapshot while pending or running.
     bool forwards() const { return state == InstanceState::pending || state == InstanceState::running; }
+};
+
+// A VPC flow log (VPC User Guide, "Logging IP traffic using VPC Flow Logs"): the traffic of a VPC's, a
+// subnet's or one ENI's network interfaces, published per aggregation interval to a CloudWatch Logs log
+// group the lab keeps, or to an S3 bucket (objects under the stack's directory).
+struct FlowLog : ResourceBase {
+    std::string resource_id;
+    std::string resource_type;        // VPC | Subnet | NetworkInterface
+    std::string traffic_type = "ALL";  // ACCEPT | REJECT | ALL
+    std::string log_destination_type = "cloud-watch-logs";  // or s3
+    std::string log_group_name;       // cloud-watch-logs
+    std::string log_destination;      // its ARN: arn:aws:logs:…:log-group:NAME, or arn:aws:s3:::bucket/prefix/
+    std::string log_format;           // as given (or the default)
+    std::vector<FlowLogField> fields;  // parsed from log_format
+    int max_aggregation_interval = 600;  // seconds: 60 or 600
+    std::string deliver_logs_permission_arn;
+    std::string creation_time;        // ISO 8601 with milliseconds
+};
+
+// What CreateFlowLogs asks for besides the resources.
+struct FlowLogSpec {
+    std::string resource_type, traffic_type = "ALL", log_destination_type = "cloud-watch-logs";
+    std::string log_group_name, log_destination, log_format, deliver_logs_permission_arn, creation_time;
+    int max_aggregation_interval = 600;
+    std::vector<Tag> tags;
 };
 
 // A Reachability Analyzer path (EC2 API reference, "CreateNetworkInsightsPath"): a source and a destination
@@ -642,6 +668,21 @@ public:
     const std::vector<ManagedPrefixList>& prefix_lists() const { return prefix_lists_; }
     const std::vector<VpcEndpoint>& vpc_endpoints() const { return vpc_endpoints_; }
     const std::vector<NetworkAcl>& network_acls() const { return network_acls_; }
+    const std::vector<FlowLog>& flow_logs() const { return flow_logs_; }
+    // CreateFlowLogs (routing/model/flow_logs.cpp): the spec is checked once (InvalidParameter naming what
+    // is wrong); then each resource gets its flow log, or its error in `unsuccessful` (as EC2 answers:
+    // an unknown resource, or one that already has a flow log to that destination for that traffic,
+    // FlowLogAlreadyExists). Returns the new IDs. DeleteFlowLogs: the IDs it does not know, with their error.
+    struct FlowLogFailure {
+        std::string resource_id, code, message;
+    };
+    std::vector<std::string> create_flow_logs(const std::string& logical_id, const FlowLogSpec& spec, const std::vector<std::string>& resource_ids,
+                                              std::vector<FlowLogFailure>& unsuccessful);
+    // What create_flow_logs checks of the spec alone (it throws ApiError).
+    void check_flow_log_spec(const FlowLogSpec& spec) const;
+    std::vector<FlowLogFailure> delete_flow_logs(const std::vector<std::string>& flow_log_ids);
+    // The flow logs that cover an ENI: its own, its subnet's and its VPC's.
+    std::vector<const FlowLog*> flow_logs_of(const NetworkInterface& eni) const;
     const std::vector<NetworkInsightsPath>& network_insights_paths() const { return network_insights_paths_; }
     const std::vector<NetworkInsightsAnalysis>& network_insights_analyses() const { return network_insights_analyses_; }
     // Reachability Analyzer's resources (routing/model/network_insights.cpp). The path is checked by the
@@ -724,6 +765,7 @@ private:
     std::vector<Listener> listeners_;
     std::vector<EndpointService> endpoint_services_;
     std::vector<ConnectionNotification> connection_notifications_;
+    std::vector<FlowLog> flow_logs_;
     std::vector<NetworkInsightsPath> network_insights_paths_;
     std::vector<NetworkInsightsAnalysis> network_insights_analyses_;
 };

@@ -18,6 +18,8 @@ packages=(
     dropbear-bin busybox libcrypt-dev
     # key pairs' fingerprints (OpenSSL's digests; libldns-dev pulls it in too)
     libssl-dev
+    # flow logs' S3 objects are gzip files
+    zlib1g-dev
     # the tests' misbehaving clients (the inputs of shared/repro: a SYN flood, idle connections)
     python3
     # the forwarding benchmark (its kernel comparison uses nftables NAT)

@@ -146,6 +146,7 @@ std::string action_help(const ActionSpec& spec) {
 void print_service_help(const std::string& service) {
     std::cout << "usage: vpclab " << service << " COMMAND [options] [--stack-name N]\n\ncommands:\n";
     if (service == "ec2") std::cout << "  wait instance-running|instance-terminated --instance-ids ID …\n      poll until the instances are in that state\n";
+    if (service == "logs") std::cout << "  tail GROUP [--since 10m] [--follow] [--format detailed|short] [--filter-pattern P]\n      a log group's events, and with --follow each new one\n";
     for (const auto& a : ec2_actions()) {
         if (service != a.service) continue;
         std::cout << "  " << a.command << "\n      " << a.summary << "\n     ";

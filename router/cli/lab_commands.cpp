@@ -73,11 +73,13 @@ int command_up(const Args& args) {
         "security group connection tracking table: flows (32 bytes × 2 each; default 8 MiB)")(
         "health-check-speedup", po::value<int>()->default_value(1),
         "run load balancers' health checks N times faster than their interval and timeout say (1 to 30; 1: as AWS)")(
+        "flow-log-speedup", po::value<int>()->default_value(1),
+        "close flow logs' aggregation windows N times sooner than their MaxAggregationInterval says (1 to 600; 60: a 60 s window lasts 1 s)")(
         "empty", po::bool_switch(), "no template: only the region and the resolver, to build a VPC with `vpclab ec2` commands");
     po::positional_options_description positional;
     positional.add("template", 1);
     const auto vm = parse_options(args, options, positional,
-                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--foreground]");
+                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--flow-log-speedup N] [--foreground]");
     const bool empty = vm["empty"].as<bool>();
     if (empty && (vm.count("template") || vm.count("parameter") || vm["strict"].as<bool>()))
         throw UsageError("--empty starts a lab with no template: it takes no TEMPLATE, --parameter or --strict");
@@ -141,7 +143,9 @@ int command_up(const Args& args) {
         throw UsageError("--max-tracked-connections must be between 1 and 16777216, got " + std::to_string(max_tracked));
     const int speedup = vm["health-check-speedup"].as<int>();
     if (speedup < 1 || speedup > 30) throw UsageError("--health-check-speedup must be between 1 and 30, got " + std::to_string(speedup));
-    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup});
+    const int flow_log_speedup = vm["flow-log-speedup"].as<int>();
+    if (flow_log_speedup < 1 || flow_log_speedup > 600) throw UsageError("--flow-log-speedup must be between 1 and 600, got " + std::to_string(flow_log_speedup));
+    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup, flow_log_speedup});
     if (rc != 0 || foreground) return rc;
     if (empty) {
         std::cout << "stack " << stack << " is up with no VPC. Build one: vpclab ec2 create-vpc --cidr-block 10.0.0.0/16 --stack-name " << stack

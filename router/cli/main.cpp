@@ -34,6 +34,8 @@ usage: vpclab [-v|-vv] COMMAND [options]
                          (a dry run: nothing is sent); `trace --live SOURCE` follows real frames
   ec2 COMMAND [options]  EC2 API actions with aws CLI names: `vpclab ec2 help` lists them
   elbv2 COMMAND [options]  Elastic Load Balancing (network load balancers): `vpclab elbv2 help` lists them
+  logs COMMAND [options]   CloudWatch Logs (flow logs' log groups): `vpclab logs help` lists them;
+                         `vpclab logs tail GROUP [--follow]` prints a group's events as they come
 
 Commands act on the only running stack unless --stack-name says which. All need root.
 `vpclab COMMAND --help` (and, as with the aws CLI, `vpclab ec2 COMMAND help`) shows a command's options.
@@ -57,7 +59,7 @@ int main(int argc, char** argv) {
     try {
         // Help needs no root; it is asked for before any operand (so `vpclab exec X ping -h` is the command's).
         const bool help_first = !args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h");
-        const bool ec2_help = (command == "ec2" || command == "elbv2") && args.size() >= 2 && (args[1] == "help" || args[1] == "--help" || args[1] == "-h");
+        const bool ec2_help = (command == "ec2" || command == "elbv2" || command == "logs") && args.size() >= 2 && (args[1] == "help" || args[1] == "--help" || args[1] == "-h");
         const bool option_help = (command == "up" || command == "down" || command == "ls" || command == "stats" || command == "trace") && asks_for_help(args);
         if (::geteuid() != 0 && !help_first && !ec2_help && !option_help)
             throw UsageError("vpclab needs root (network namespaces, TAP devices): run it with sudo");
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
         if (command == "shell") return command_shell(args);
         if (command == "ec2") return command_ec2(args);
         if (command == "elbv2") return command_api("elbv2", args);
+        if (command == "logs" && !args.empty() && args.front() == "tail") return command_logs_tail(Args(args.begin() + 1, args.end()));
+        if (command == "logs") return command_api("logs", args);
         if (command == "__region-http") return command_region_http(args);
         if (command == "__instance-init") return command_instance_init(args);
         throw UsageError("unknown command '" + command + "' (see `vpclab --help`)");

@@ -114,13 +114,14 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
         else if (auto one = resource.find(item); one != resource.end() && one->is_object())
             pick(*one);
     } else {
-        // A top-level member, named as the filter in PascalCase ("vpc-id" → VpcId), but for the five names
+        // A top-level member, named as the filter in PascalCase ("vpc-id" → VpcId), but for the names
         // EC2 chose otherwise. Which names a call takes is its ActionSpec's list; this only reads them.
         const std::string member = filter == "cidr"          ? "CidrBlock"
                                    : filter == "default"     ? "IsDefault"
                                    : filter == "ip-address"  ? "PublicIpAddress"
                                    : filter == "fingerprint" ? "KeyFingerprint"
                                    : filter == "path-found"  ? "NetworkPathFound"
+                                   : filter == "deliver-log-status" ? "DeliverLogsStatus"
                                                              : pascal_case(filter);
         if (auto it = resource.find(member); it != resource.end()) add(*it);
         // A network interface names its groups in Groups.

@@ -12,7 +12,7 @@ const ResourceType* find_resource_type(std::string_view type) {
         std::vector<ResourceType> out;
         for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types,
                             security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types,
-                            load_balancer_resource_types, endpoint_service_resource_types})
+                            load_balancer_resource_types, endpoint_service_resource_types, flow_log_resource_types})
             for (auto& t : family()) out.push_back(std::move(t));
         return out;
     }();
@@ -30,7 +30,7 @@ constexpr std::string_view known_unmodelled[] = {
     "AWS::EC2::TransitGateway", "AWS::EC2::TransitGatewayAttachment", "AWS::EC2::TransitGatewayRouteTable",
     "AWS::EC2::TransitGatewayRoute", "AWS::EC2::VPCPeeringConnection", "AWS::EC2::VPNGateway", "AWS::EC2::VPNGatewayRoutePropagation",
     "AWS::EC2::CustomerGateway", "AWS::EC2::VPNConnection", "AWS::EC2::DHCPOptions", "AWS::EC2::VPCDHCPOptionsAssociation",
-    "AWS::EC2::EgressOnlyInternetGateway", "AWS::EC2::FlowLog", "AWS::EC2::KeyPair", "AWS::EC2::LaunchTemplate",
+    "AWS::EC2::EgressOnlyInternetGateway", "AWS::EC2::KeyPair", "AWS::EC2::LaunchTemplate",
     "AWS::EC2::Volume", "AWS::EC2::VolumeAttachment", "AWS::EC2::SubnetCidrBlock", "AWS::EC2::VPCCidrBlock",
     "AWS::EC2::CarrierGateway", "AWS::EC2::GatewayRouteTableAssociation", "AWS::EC2::PlacementGroup", "AWS::EC2::Host",
     "AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::IAM::Role", "AWS::IAM::InstanceProfile", "AWS::IAM::Policy",
@@ -54,7 +54,7 @@ std::optional<std::string> likely_typo_of(std::string_view type) {
     };
     for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types,
                         security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types,
-                            load_balancer_resource_types, endpoint_service_resource_types})
+                            load_balancer_resource_types, endpoint_service_resource_types, flow_log_resource_types})
         for (const auto& t : family()) consider(t.type);
     for (const auto t : known_unmodelled) consider(t);
     if (best.empty()) return std::nullopt;

@@ -147,5 +147,6 @@ json endpoint_dns_entries(const routing::VpcModel& m, const routing::VpcEndpoint
 // An endpoint service as DescribeVpcEndpointServices shows it to a consumer.
 json endpoint_service_detail_json(const routing::VpcModel& m, const routing::EndpointService& s);
 json network_acl_json(const routing::VpcModel& m, const routing::NetworkAcl& a);
+json flow_log_json(const routing::VpcModel& m, const routing::FlowLog& f);
 
 }  // namespace vpclab::router::ec2

@@ -1,0 +1,137 @@
+// Flow log records from a frame's steps.
+#include "router/flow_logs/flow_log_recorder.hpp"
+
+#include "wire/ethernet.hpp"
+#include "wire/l4.hpp"
+#include "wire/vnet_header.hpp"
+
+namespace vpclab::router {
+
+namespace {
+constexpr std::uint32_t link_local = 0xa9fe0000;  // 169.254.0.0/16: metadata, Time Sync, the resolver's link
+bool is_link_local(std::uint32_t a) { return (a & 0xffff0000) == link_local; }
+}  // namespace
+
+FlowLogRecorder::WireSize FlowLogRecorder::wire_size(wire::ConstBytes frame) noexcept {
+    WireSize w;
+    constexpr std::size_t link = wire::VnetHeader::length + wire::EthernetView::header_length;
+    if (frame.size() <= link) return w;
+    w.bytes = static_cast<std::uint32_t>(frame.size() - link);
+    const wire::VnetHeader vnet = wire::VnetHeader::read(frame);
+    if ((vnet.gso_type & ~wire::VnetHeader::gso_ecn) == wire::VnetHeader::gso_none || vnet.gso_size == 0) return w;
+    // Each segment repeats the IP and TCP (or UDP) headers, measured here from the packet itself.
+    const std::uint8_t* ip = frame.data() + link;
+    const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
+    std::size_t headers = ihl;
+    if (ip[9] == 6 && w.bytes >= ihl + 20) headers += static_cast<std::size_t>(ip[ihl + 12] >> 4) * 4;
+    else if (ip[9] == 17) headers += 8;
+    if (headers < 20 || headers >= w.bytes) return w;
+    const std::size_t payload = w.bytes - headers;
+    w.packets = static_cast<std::uint32_t>((payload + vnet.gso_size - 1) / vnet.gso_size);
+    w.bytes = static_cast<std::uint32_t>(payload + headers * w.packets);
+    return w;
+}
+
+std::uint8_t FlowLogRecorder::logged_tcp_flags(std::uint8_t f) noexcept {
+    using namespace wire::tcp_flags;
+    std::uint8_t out = f & (fin | syn | rst);
+    if ((f & syn) && (f & ack)) out |= ack;  // SYN-ACK: 18
+    return out;
+}
+
+void FlowLogRecorder::begin(const routing::ForwardingSnapshot& snapshot, routing::PortIndex in_port, wire::ConstBytes frame, const std::uint8_t* coverage,
+                            std::size_t coverage_size) noexcept {
+    snap_ = &snapshot;
+    coverage_ = coverage;
+    coverage_size_ = coverage_size;
+    in_port_ = in_port;
+    note_count_ = 0;
+    traffic_path_ = 0;
+    packet_ = packet_facts(frame);
+    size_ = wire_size(frame);
+    const auto& sp = snapshot.service_ports();
+    // Not IPv4 (ARP), from the resolver's namespace (the Amazon DNS server's answers), or to or from
+    // 169.254.0.0/16: nothing AWS logs. DHCP is UDP 67/68.
+    skip_ = !packet_.ipv4 || in_port == sp.resolver || is_link_local(packet_.source) || is_link_local(packet_.destination) ||
+            (packet_.protocol == 17 && (packet_.destination_port == 67 || packet_.destination_port == 68));
+}
+
+void FlowLogRecorder::note(routing::PortIndex port, FlowDirection direction, FlowAction action) noexcept {
+    if (!covered(port) || note_count_ == notes_.size()) return;
+    notes_[note_count_++] = {port, direction, action, packet_};
+}
+
+void FlowLogRecorder::record(const Step& s) noexcept {
+    if (also) also->record(s);
+    if (skip_) return;
+    const routing::ForwardingSnapshot& snap = *snap_;
+    switch (s.stage) {
+        case Stage::route:
+            if (s.outcome == routing::Outcome::to_resolver) {  // the Amazon DNS server, metadata, the router's address
+                skip_ = true;
+                note_count_ = 0;
+                return;
+            }
+            // traffic-path (VPC User Guide): 1 through a resource of the same VPC, 2 through an internet
+            // gateway or a gateway VPC endpoint.
+            if (s.verdict == Verdict::pass)
+                traffic_path_ = s.outcome == routing::Outcome::deliver ? 1
+                                : (s.outcome == routing::Outcome::internet_gateway || s.outcome == routing::Outcome::gateway_endpoint) ? 2
+                                                                                                                                      : 0;
+            return;
+        case Stage::acl_out:
+            if (s.verdict == Verdict::drop) note(s.port, FlowDirection::egress, FlowAction::reject);
+            return;
+        case Stage::sg_egress:
+            note(s.port, FlowDirection::egress, s.verdict == Verdict::drop ? FlowAction::reject : FlowAction::accept);
+            return;
+        case Stage::acl_in:
+            if (s.verdict == Verdict::drop) note(s.port, FlowDirection::ingress, FlowAction::reject);
+            // An endpoint's or a load balancer node's ENI takes the packet here (it has no delivery of its
+            // own), except between the two: PrivateLink's inside is not logged.
+            else if (snap.is_eni(s.port) && snap.port(s.port).served_by_router() && !(snap.is_eni(in_port_) && snap.port(in_port_).served_by_router()))
+                note(s.port, FlowDirection::ingress, FlowAction::accept);
+            return;
+        case Stage::sg_ingress:
+            if (s.verdict == Verdict::drop) note(s.port, FlowDirection::ingress, FlowAction::reject);
+            return;
+        case Stage::deliver:
+            if (s.verdict == Verdict::deliver && snap.is_eni(s.port) && !snap.port(s.port).served_by_router())
+                note(s.port, FlowDirection::ingress, FlowAction::accept);
+            else if (s.verdict == Verdict::drop)  // the write failed: not delivered after all
+                for (std::size_t i = 0; i < note_count_; ++i)
+                    if (notes_[i].port == s.port && notes_[i].direction == FlowDirection::ingress) notes_[i] = notes_[--note_count_];
+            return;
+        default:
+            if (s.verdict == Verdict::rewrite) {
+                (s.destination_side ? packet_.destination : packet_.source) = s.to_address;
+                if (s.to_port) (s.destination_side ? packet_.destination_port : packet_.source_port) = s.to_port;
+            }
+            return;
+    }
+}
+
+void FlowLogRecorder::finish(FlowAggregator* const windows[2], std::uint32_t now) noexcept {
+    if (skip_) return;
+    const std::uint8_t flags = packet_.protocol == 6 ? logged_tcp_flags(packet_.tcp_flags) : 0;
+    for (std::size_t i = 0; i < note_count_; ++i) {
+        const Note& n = notes_[i];
+        FlowRecordKey key;
+        key.port = static_cast<std::uint16_t>(n.port);
+        key.direction = n.direction;
+        key.action = n.action;
+        key.protocol = n.packet.protocol;
+        key.source = n.packet.source;
+        key.destination = n.packet.destination;
+        // ICMP: flow logs show ports 0 (the guide's ping examples).
+        key.source_port = n.packet.protocol == 6 || n.packet.protocol == 17 ? n.packet.source_port : 0;
+        key.destination_port = n.packet.protocol == 6 || n.packet.protocol == 17 ? n.packet.destination_port : 0;
+        const std::uint8_t path = n.direction == FlowDirection::egress ? traffic_path_ : 0;
+        const std::uint8_t windows_of_port = coverage_[n.port];
+        for (int w = 0; w < 2; ++w)
+            if ((windows_of_port >> w) & 1 && windows[w]) windows[w]->add(key, size_.packets, size_.bytes, flags, path, now);
+    }
+    note_count_ = 0;
+}
+
+}  // namespace vpclab::router
