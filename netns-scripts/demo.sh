@@ -15,8 +15,9 @@ run() {
     "$VPCLAB" "$@"
 }
 
-step "Bring the lab up: the seed's CloudFormation template, verbatim, built into vpclab"
-run up --stack-name "$stack"
+step "Bring the lab up: the seed's CloudFormation template, verbatim, built into vpclab
+(--flow-log-speedup 60: flow logs' one-minute aggregation windows last a second here)"
+run up --stack-name "$stack" --flow-log-speedup 60
 
 step "The route tables: the public subnet's sends 0.0.0.0/0 to the internet gateway; the private one has only 'local'"
 echo "\$ vpclab ec2 describe-route-tables   (condensed: one line per route)"
@@ -88,6 +89,21 @@ if "$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 1 -W 1 10.
     echo "expected no reply: the group has no ICMP rule" >&2
     exit 1
 fi
+echo "A flow log of the VPC (console: [VPC] - Flow logs - Create) shows it as AWS would: the public instance's egress ACCEPT,"
+echo "the private instance's ingress REJECT (its group has no ICMP rule):"
+vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$stack" --query 'Vpcs[0].VpcId' --output text)
+run ec2 create-flow-logs --stack-name "$stack" --resource-type VPC --resource-ids "$vpc" --traffic-type ALL --log-group-name jh-test-flows \
+    --max-aggregation-interval 60 --query 'FlowLogIds[0]' --output text
+"$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 2 -W 1 -i 0.3 10.10.1.4 >/dev/null || true
+pattern='[version, account, eni, source, destination="10.10.1.4", srcport, destport, protocol="1", packets, bytes, start, end, action, status]'
+for _ in $(seq 100); do  # the window closes within a second or two
+    out=$("$VPCLAB" logs filter-log-events --stack-name "$stack" --log-group-name jh-test-flows --filter-pattern "$pattern" --query 'events[].message' --output text)
+    grep -q REJECT <<<"$out" && break
+    sleep 0.1
+done
+echo "\$ vpclab logs filter-log-events --log-group-name jh-test-flows --filter-pattern '$pattern'"
+tr '\t' '\n' <<<"$out"
+grep -q REJECT <<<"$out" || { echo "expected a REJECT record for the ping" >&2; exit 1; }
 echo "Why? The private instance's counters say security_group_ingress; the trace names the group and the rule to add:"
 run stats --stack-name "$stack" jh-test-Private-EC2
 out=$(run trace --stack-name "$stack" jh-test-Public-EC2 jh-test-Private-EC2)

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "router/data_path/pipeline.hpp"
+#include "router/flow_logs/flow_log_recorder.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/trace/dry_run.hpp"
 #include "router/template/template_loader.hpp"
@@ -172,15 +173,30 @@ void BM_Pipeline_Replay(benchmark::State& state) {
         void drop(routing::PortIndex, wire::ConstBytes, router::DropReason) noexcept override {}
     } sink;
     std::size_t k = 0;
-    // With a recorder (Arg 1), every step of every frame is recorded, as while `vpclab trace --live` runs.
+    // With a recorder (Arg 1), every step of every frame is recorded, as while `vpclab trace --live` runs;
+    // with flow logs on every port (Arg 2), each frame's steps make its flow log records.
     router::StepLog log;
-    router::StepLog* recorder = state.range(0) ? &log : nullptr;
+    router::StepLog* recorder = state.range(0) == 1 ? &log : nullptr;
+    router::FlowAggregator minute;
+    router::FlowAggregator* windows[2] = {&minute, nullptr};
+    const std::vector<std::uint8_t> coverage(snap->port_limit() + 4, router::flow_window_minute);
+    router::FlowLogRecorder flow_logs;
+    const bool logging = state.range(0) == 2;
+    std::uint32_t n = 0;
     for (auto _ : state) {
         auto& [port, f] = frames[k];
         // Restore the 58 bytes of headers the pipeline may rewrite (vnet + Ethernet + IP + ports).
         std::memcpy(f.data(), originals[k].second.data(), 24 + 20 + 24);
         log.clear();
-        router::process_frame(*snap, port, f, scratch, sink, flows, recorder);
+        if (logging) {
+            flow_logs.begin(*snap, port, f, coverage.data(), coverage.size());
+            router::process_frame(*snap, port, f, scratch, sink, flows, &flow_logs);
+            flow_logs.finish(windows, 1000);
+            // A window closes now and then (in the router: once a second, off the per-frame path).
+            if (++n % 65536 == 0) minute.take([](const router::FlowRecord&) {}, [](std::uint16_t, std::uint32_t) {});
+        } else {
+            router::process_frame(*snap, port, f, scratch, sink, flows, recorder);
+        }
         k = (k + 1) % frames.size();
     }
     benchmark::DoNotOptimize(log.size);
@@ -317,7 +333,7 @@ void BM_Trace_DryRun(benchmark::State& state) {
     benchmark::DoNotOptimize(steps);
 }
 
-BENCHMARK(BM_Pipeline_Replay)->Arg(0)->Arg(1);
+BENCHMARK(BM_Pipeline_Replay)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(BM_Trace_DryRun)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Pipeline_ReplayCapture);
 BENCHMARK_MAIN();

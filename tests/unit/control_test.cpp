@@ -470,6 +470,9 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     REQUIRE(reply_to(s.state, R"({"Action":"StartNetworkInsightsAnalysis","Params":{"NetworkInsightsPathId":")" +
                                   path["result"]["NetworkInsightsPath"]["NetworkInsightsPathId"].get<std::string>() +
                                   R"(","TagSpecifications":[{"ResourceType":"network-insights-analysis","Tags":[{"Key":"Name","Value":"ssh"}]}]}})")["ok"] == true);
+    // A tagged flow log of the VPC.
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateFlowLogs","Params":{"ResourceType":"VPC","ResourceIds":[")" + vpc +
+                                  R"("],"TrafficType":"ALL","LogGroupName":"flows","TagSpecifications":[{"ResourceType":"vpc-flow-log","Tags":[{"Key":"Name","Value":"all"}]}]}})")["ok"] == true);
     std::size_t describe_calls = 0;
     for (const auto& spec : ec2_actions()) {
         if (spec.filters.empty()) continue;
@@ -478,8 +481,10 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
         const std::string action_name = action;
         CAPTURE(action_name);
         const std::string extra = action_name == "DescribeVpcEndpointServicePermissions" ? R"("ServiceId":")" + service_id + "\"," : "";
+        // DescribeFlowLogs calls its filters Filter.
+        const std::string filters = action_name == "DescribeFlowLogs" ? "Filter" : "Filters";
         auto request = [&](const std::string& name, const std::string& value) {
-            return std::string(R"({"Action":")") + action + R"(","Params":{)" + extra + R"("Filters":[{"Name":")" + name + R"(","Values":[")" + value +
+            return std::string(R"({"Action":")") + action + R"(","Params":{)" + extra + "\"" + filters + R"(":[{"Name":")" + name + R"(","Values":[")" + value +
                    "\"]}]}}";
         };
         const auto unknown = reply_to(s.state, request("vpc-idd", "x"));
@@ -500,7 +505,7 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
-    CHECK(describe_calls == 20);   // every describe call of the registry was tried
+    CHECK(describe_calls == 21);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");

@@ -12,6 +12,7 @@
 
 #include "router/data_path/drop_log.hpp"
 #include "router/data_path/pipeline.hpp"
+#include "router/flow_logs/flow_log_recorder.hpp"
 #include "wire/arp.hpp"
 #include "wire/checksum.hpp"
 #include "wire/ethernet.hpp"
@@ -419,15 +420,26 @@ TEST_CASE("no heap allocation per frame, on every path") {
     const auto starts = frames;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     StepLog log;  // the second time round, every step recorded (as a live trace does): still nothing allocated
+    // The third, flow logs on every port as well (their recorder passing the steps on to the live trace's):
+    // the records go to an aggregator made before counting.
+    FlowAggregator minute(4096);
+    FlowAggregator* windows[2] = {&minute, nullptr};
+    const std::vector<std::uint8_t> coverage(lab.port_limit() + 4, flow_window_minute);
+    FlowLogRecorder flow_logs;
+    flow_logs.also = &log;
     std::size_t steps = 0;
     const std::size_t before = allocations.load();
-    for (StepLog* recorder : {static_cast<StepLog*>(nullptr), &log}) {
+    for (int pass = 0; pass < 3; ++pass) {
+        StepLog* recorder = pass == 0 ? nullptr : &log;
         for (int i = 0; i < 5000; ++i) {
             for (std::size_t k = 0; k < frames.size(); ++k) {
                 // The pipeline rewrites in place: start each round from the frames as they were sent.
                 std::memcpy(frames[k].second.data(), starts[k].second.data(), frames[k].second.size());
                 if (recorder) recorder->clear();
-                process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows, recorder);
+                if (pass == 2) flow_logs.begin(*lab.snap, frames[k].first, frames[k].second, coverage.data(), coverage.size());
+                process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows,
+                              pass == 2 ? static_cast<StepRecorder*>(&flow_logs) : recorder);
+                if (pass == 2) flow_logs.finish(windows, 1000 + static_cast<std::uint32_t>(i / 100));
                 if (recorder) steps += recorder->size;
             }
             // Now and then time passes and the batch's sweep runs: flows, connections and their counts go.
@@ -438,8 +450,9 @@ TEST_CASE("no heap allocation per frame, on every path") {
         }
     }
     CHECK(allocations.load() - before == 0);
-    CHECK(sink.sent == 2 * 5000u * (1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 0 + 0));
-    CHECK(steps >= 5000u * frames.size() * 2);  // at least the edge and one more per frame
+    CHECK(sink.sent == 3 * 5000u * (1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 0 + 0));
+    CHECK(steps >= 2 * 5000u * frames.size() * 2);  // at least the edge and one more per frame, live-traced and flow-logged
+    CHECK(minute.size() > 0);  // the flow logs' records were made
 }
 
 // ---- Hardening regressions (issue 7): offload fields and fragment offsets are checked at the edge. ----

@@ -605,3 +605,26 @@ TEST_CASE("endpoint service resources: the service, its permissions, notificatio
                                  "${AWS::Region}.vpce-svc-00000000000000000'\n      SubnetIds: [!Ref ConsumerSN1]"))
               .find("Endpoint1") != std::string::npos);
 }
+
+TEST_CASE("AWS::EC2::FlowLog: the VPC's traffic to a log group, Ref its ID; a wrong property is named at its line") {
+    const std::string flow_log = "Resources:\n  jhFlowLog:\n    Type: AWS::EC2::FlowLog\n    Properties:\n      ResourceId: !Ref jhVPC\n      ResourceType: VPC\n"
+                                 "      TrafficType: REJECT\n      LogGroupName: jh-flows\n      MaxAggregationInterval: 60\n"
+                                 "      LogFormat: '${version} ${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${action}'\n"
+                                 "      Tags:\n        - Key: Name\n          Value: jh-flows\n";
+    auto lab = cfn::load_template(seed_with("Resources:\n", flow_log), options("lab.yaml", true));
+    REQUIRE(lab.model->flow_logs().size() == 1);
+    const routing::FlowLog& f = lab.model->flow_logs()[0];
+    CHECK(f.resource_id == lab.model->vpcs()[0].id);
+    CHECK(f.traffic_type == "REJECT");
+    CHECK(f.log_group_name == "jh-flows");
+    CHECK(f.max_aggregation_interval == 60);
+    CHECK(f.fields.size() == 6);
+    CHECK(f.logical_id == "jhFlowLog");
+    CHECK(f.id.rfind("fl-", 0) == 0);
+    const std::string bad = seed_with("Resources:\n", lab_with_text(flow_log, "      ResourceType: VPC\n", "      ResourceType: Vpc\n"));
+    const std::string error = error_of(bad);
+    CHECK(error.find("jhFlowLog (AWS::EC2::FlowLog)") != std::string::npos);
+    CHECK(error.find("ResourceType") != std::string::npos);
+    const std::string format_error = error_of(seed_with("Resources:\n", lab_with_text(flow_log, "${action}", "${nosuch}")));
+    CHECK(format_error.find("${nosuch}") != std::string::npos);
+}
