@@ -184,7 +184,9 @@ void EventLoop::drain_tap(std::uint32_t port) {
             flow_log_recorder_.begin(snapshot, port, frame, flow_log_publisher_.coverage.data(), flow_log_publisher_.coverage.size());
             recorder = &flow_log_recorder_;
         }
+        frame_recorder_ = recorder;
         process_frame(snapshot, port, frame, scratch_, *this, flows_, recorder);
+        frame_recorder_ = nullptr;
         if (logging) {
             if (wall_second == 0) {
                 timespec wall{};
@@ -295,14 +297,15 @@ void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexce
     const ssize_t written = ::write(network_.fd_of(port), frame.data(), frame.size());
     if (written != static_cast<ssize_t>(frame.size())) {
         state_.counters[port].count_drop(DropReason::transmit_failed);
-        // A live trace's frame: its deliver step is followed by this failure, so it is not shown as delivered.
-        if (state_.live_trace.active) {
+        // A recorded frame (a live trace's, a flow log's): its deliver step is followed by this failure, so it
+        // is not shown as delivered, nor logged as accepted.
+        if (frame_recorder_) {
             Step failed;
             failed.stage = Stage::deliver;
             failed.verdict = Verdict::drop;
             failed.reason = DropReason::transmit_failed;
             failed.port = port;
-            live_steps_.record(failed);
+            frame_recorder_->record(failed);
         }
         return;
     }

@@ -1,6 +1,8 @@
 // Flow log record fields by name, and the parser of `${field}` formats.
 #include "routing/flow_log_format.hpp"
 
+#include <algorithm>
+
 namespace vpclab::routing {
 
 namespace {
@@ -53,6 +55,7 @@ std::vector<FlowLogField> parse_flow_log_format(const std::string& format, std::
         const std::string name = format.substr(at + 2, close - at - 2);
         const auto field = flow_log_field(name);
         if (!field) return fail("unknown field ${" + name + "} in the log format (see the VPC User Guide, \"Flow log records\")");
+        if (std::find(out.begin(), out.end(), *field) != out.end()) return fail("${" + name + "} appears twice in the log format");
         out.push_back(*field);
         at = close + 1;
         if (at < format.size() && format[at] != ' ') return fail("fields of the log format are separated by spaces (after ${" + name + "})");

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <algorithm>
 #include <iostream>
 #include <set>
 #include <thread>
@@ -29,7 +30,7 @@ volatile std::sig_atomic_t interrupted = 0;
 
 // "10m" → milliseconds; one unit only, as the aws CLI takes it.
 std::int64_t since_ms(const std::string& text) {
-    if (text.size() < 2 || text.find_first_not_of("0123456789") != text.size() - 1)
+    if (text.size() < 2 || text.size() > 10 || text.find_first_not_of("0123456789") != text.size() - 1)
         throw UsageError("--since takes a number and one unit of s, m, h, d or w (e.g. 10m), not '" + text + "'");
     const std::int64_t n = std::stoll(text.substr(0, text.size() - 1));
     switch (text.back()) {
@@ -81,7 +82,10 @@ int command_logs_tail(const Args& args) {
     if (vm.count("log-stream-names")) params["logStreamNames"] = vm["log-stream-names"].as<std::vector<std::string>>();
     const bool follow = vm["follow"].as<bool>();
     if (follow) std::signal(SIGINT, [](int) { interrupted = 1; });
-    std::set<std::string> shown;  // event IDs printed (a poll repeats the window's events)
+    // The events printed, by timestamp: each poll asks from the last timestamp seen (so it scans only what
+    // is new), and what is older than that is forgotten.
+    std::set<std::pair<std::int64_t, std::string>> shown;
+    std::int64_t newest = 0;
     while (!interrupted) {
         std::string token;
         do {
@@ -89,8 +93,9 @@ int command_logs_tail(const Args& args) {
             if (!token.empty()) page_params["nextToken"] = token;
             const json page = ok_result(call_stack(stack, "FilterLogEvents", page_params));
             for (const auto& e : page["events"]) {
-                if (!shown.insert(e["eventId"].get<std::string>()).second) continue;
                 const std::int64_t ts = e["timestamp"].get<std::int64_t>();
+                if (!shown.insert({ts, e["eventId"].get<std::string>()}).second) continue;
+                newest = std::max(newest, ts);
                 if (format == "detailed")
                     std::cout << iso_timestamp(ts, true) << ' ' << e["logStreamName"].get<std::string>() << ' ' << e["message"].get<std::string>() << '\n';
                 else
@@ -100,6 +105,10 @@ int command_logs_tail(const Args& args) {
         } while (!token.empty());
         std::cout << std::flush;
         if (!follow) break;
+        if (newest > 0) {
+            params["startTime"] = std::to_string(newest);
+            shown.erase(shown.begin(), shown.lower_bound({newest, std::string()}));
+        }
         for (int i = 0; i < 10 && !interrupted; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a poll a second
     }
     return 0;

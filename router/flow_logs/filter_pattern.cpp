@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cstdlib>
 #include <algorithm>
-#include <map>
 #include <optional>
 
 #include "router/control/describe_filters.hpp"
@@ -57,8 +56,8 @@ std::vector<std::string> split_outside_quotes(std::string_view text, std::string
 
 }  // namespace
 
-std::vector<std::string> space_delimited_fields(std::string_view m) {
-    std::vector<std::string> out;
+std::vector<std::string_view> space_delimited_fields(std::string_view m) {
+    std::vector<std::string_view> out;
     std::size_t i = 0;
     while (i < m.size()) {
         if (m[i] == ' ') {
@@ -70,13 +69,13 @@ std::vector<std::string> space_delimited_fields(std::string_view m) {
         if (close) {
             const std::size_t end = m.find(close, i + 1);
             if (end != std::string_view::npos) {
-                out.emplace_back(m.substr(i + 1, end - i - 1));
+                out.push_back(m.substr(i + 1, end - i - 1));
                 i = end + 1;
                 continue;
             }
         }
         const std::size_t end = std::min(m.find(' ', i), m.size());
-        out.emplace_back(m.substr(i, end - i));
+        out.push_back(m.substr(i, end - i));
         i = end;
     }
     return out;
@@ -130,12 +129,16 @@ std::unique_ptr<FilterPattern> FilterPattern::parse(const std::string& text, std
             }
             p->slots_.push_back(std::move(slot));
         }
-        // Every condition names a field of the pattern.
-        for (const auto& slot : p->slots_)
-            for (const auto& all : slot.any_of)
-                for (const auto& c : all)
-                    if (std::none_of(p->slots_.begin(), p->slots_.end(), [&](const Slot& s) { return s.name == c.field; }))
-                        return fail("the condition on '" + c.field + "' names no field of the pattern");
+        // Every condition names a field of the pattern: the slot it reads, found once here.
+        if (std::count_if(p->slots_.begin(), p->slots_.end(), [](const Slot& s) { return s.name == "..."; }) > 1)
+            return fail("more than one ... in the pattern");
+        for (auto& slot : p->slots_)
+            for (auto& all : slot.any_of)
+                for (auto& c : all) {
+                    const auto named = std::find_if(p->slots_.begin(), p->slots_.end(), [&](const Slot& s) { return s.name == c.field; });
+                    if (named == p->slots_.end() || c.field == "...") return fail("the condition on '" + c.field + "' names no field of the pattern");
+                    c.slot = static_cast<std::size_t>(named - p->slots_.begin());
+                }
         return p;
     }
     // Terms: words or quoted phrases; ?term any of, -term none of.
@@ -178,20 +181,16 @@ bool FilterPattern::matches_terms(std::string_view m) const {
 }
 
 bool FilterPattern::matches_fields(std::string_view m) const {
-    const std::vector<std::string> fields = space_delimited_fields(m);
-    // Binds names to fields: before an ellipsis from the front, after it from the back.
-    std::map<std::string, std::string> bound;
+    const std::vector<std::string_view> fields = space_delimited_fields(m);
+    // Slots before an ellipsis bind fields from the front, those after it from the back.
     const auto ellipsis = std::find_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.name == "..."; });
     const std::size_t before = static_cast<std::size_t>(ellipsis - slots_.begin());
     const std::size_t after = ellipsis == slots_.end() ? 0 : static_cast<std::size_t>(slots_.end() - ellipsis - 1);
     if (ellipsis == slots_.end() ? fields.size() != slots_.size() : fields.size() < before + after) return false;
-    for (std::size_t i = 0; i < before; ++i) bound[slots_[i].name] = fields[i];
-    for (std::size_t i = 0; i < after; ++i) bound[slots_[slots_.size() - 1 - i].name] = fields[fields.size() - 1 - i];
+    auto field_of = [&](std::size_t slot) { return slot < before ? fields[slot] : fields[fields.size() - (slots_.size() - slot)]; };
     auto holds = [&](const Condition& c) {
-        const auto it = bound.find(c.field);
-        if (it == bound.end()) return false;
-        const std::string& v = it->second;
-        const auto a = number(v), b = number(c.value);
+        const std::string_view v = field_of(c.slot);
+        const auto a = number(std::string(v)), b = number(c.value);
         if (c.op == "=" || c.op == "!=") {
             const bool equal = a && b ? *a == *b : wildcard_match(c.value, v);
             return c.op == "=" ? equal : !equal;

@@ -23,6 +23,7 @@ public:
 
     struct Condition {
         std::string field, op, value;
+        std::size_t slot = 0;  // the slot that names `field`
     };
     // One field's slot: a name, and conditions as alternatives (||) of conjunctions (&&); none: any value.
     struct Slot {
@@ -40,7 +41,7 @@ private:
     bool matches_fields(std::string_view message) const;
 };
 
-// The event's fields as the bracket form splits them.
-std::vector<std::string> space_delimited_fields(std::string_view message);
+// The event's fields as the bracket form splits them (views into `message`).
+std::vector<std::string_view> space_delimited_fields(std::string_view message);
 
 }  // namespace vpclab::router

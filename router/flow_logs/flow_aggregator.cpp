@@ -48,7 +48,8 @@ bool FlowAggregator::add(const FlowRecordKey& key, std::uint32_t packets, std::u
         }
         if (s.used) continue;  // the load stays at most 1/2: a free slot is never far
         if (size_ >= capacity_ || held_[key.port] >= per_port_limit()) {
-            if (skipped_[key.port]++ == 0) skipped_ports_.push_back(key.port);
+            if (skipped_[key.port] == 0) skipped_ports_.push_back(key.port);  // at most once per port: within its reserve
+            if (skipped_[key.port] != UINT32_MAX) ++skipped_[key.port];
             return false;
         }
         s = {key, packets, bytes, now, now, tcp_flags, traffic_path, true};

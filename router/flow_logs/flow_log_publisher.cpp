@@ -122,6 +122,11 @@ void FlowLogPublisher::refresh(const routing::VpcModel& m, const routing::Forwar
 std::size_t FlowLogPublisher::tick(const routing::VpcModel& m, const routing::ForwardingSnapshot& snap, LogStore& logs, const std::filesystem::path& s3_root,
                                    int speedup, std::int64_t now_ms) {
     const auto now = static_cast<std::uint32_t>(now_ms / 1000);
+    if (!active_) {  // the last flow log went: what was aggregated has nowhere to go, and the next one starts afresh
+        for (FlowAggregator* w : windows) w->take([](const FlowRecord&) {}, [](std::uint16_t, std::uint32_t) {});
+        window_start_[0] = window_start_[1] = 0;
+        return 0;
+    }
     std::size_t published = 0;
     for (int w = 0; w < 2; ++w) {
         const std::uint32_t length = window_seconds(w == 0 ? 60 : 600, speedup);
@@ -154,8 +159,10 @@ void write_s3_object(const std::filesystem::path& root, const routing::VpcModel&
     char hash[16];
     std::snprintf(hash, sizeof hash, "%08x", static_cast<unsigned>(routing::stable_hash(body) & 0xffffffffu));
     const std::string account = routing::lab_account_id;
-    std::filesystem::path dir = root / rest;  // bucket/prefix/
+    std::filesystem::path dir = root / rest;  // bucket/prefix/ (checked when the flow log was made: no . or .. parts)
     dir /= "AWSLogs/" + account + "/vpcflowlogs/" + m.region() + "/" + day;
+    const std::string normal = dir.lexically_normal().string(), under = root.lexically_normal().string() + "/";
+    if (normal.rfind(under, 0) != 0) return;  // never outside the stack's directory, whatever the model holds
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return;

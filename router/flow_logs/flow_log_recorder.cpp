@@ -18,8 +18,17 @@ FlowLogRecorder::WireSize FlowLogRecorder::wire_size(wire::ConstBytes frame) noe
     if (frame.size() <= link) return w;
     w.bytes = static_cast<std::uint32_t>(frame.size() - link);
     const wire::VnetHeader vnet = wire::VnetHeader::read(frame);
-    if ((vnet.gso_type & ~wire::VnetHeader::gso_ecn) == wire::VnetHeader::gso_none || vnet.gso_size == 0) return w;
-    // Each segment repeats the IP and TCP (or UDP) headers, measured here from the packet itself.
+    if ((vnet.gso_type & ~wire::VnetHeader::gso_ecn) == wire::VnetHeader::gso_none || vnet.gso_size == 0) {
+        // The IP packet's own length: a short frame's Ethernet padding is not the packet's.
+        if (w.bytes >= 20 && (frame[link] >> 4) == 4) {
+            const std::uint32_t total = wire::load_be16(frame.data() + link + 2);
+            if (total >= 20 && total <= w.bytes) w.bytes = total;
+        }
+        return w;
+    }
+    // Each segment repeats the IP and TCP (or UDP) headers, measured here from the packet itself (this runs
+    // before the pipeline validates the frame: every read is bounded here).
+    if (w.bytes < 20) return w;
     const std::uint8_t* ip = frame.data() + link;
     const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
     std::size_t headers = ihl;
@@ -47,6 +56,9 @@ void FlowLogRecorder::begin(const routing::ForwardingSnapshot& snapshot, routing
     in_port_ = in_port;
     note_count_ = 0;
     traffic_path_ = 0;
+    answered_ = false;
+    inside_privatelink_ = false;
+    balancer_rewrites_ = 0;
     packet_ = packet_facts(frame);
     size_ = wire_size(frame);
     const auto& sp = snapshot.service_ports();
@@ -58,12 +70,16 @@ void FlowLogRecorder::begin(const routing::ForwardingSnapshot& snapshot, routing
 
 void FlowLogRecorder::note(routing::PortIndex port, FlowDirection direction, FlowAction action) noexcept {
     if (!covered(port) || note_count_ == notes_.size()) return;
+    // Once per ENI, direction and action a frame (a frame sent on as fragments is delivered several times).
+    for (std::size_t i = 0; i < note_count_; ++i)
+        if (notes_[i].port == port && notes_[i].direction == direction && notes_[i].action == action) return;
     notes_[note_count_++] = {port, direction, action, packet_};
 }
 
 void FlowLogRecorder::record(const Step& s) noexcept {
     if (also) also->record(s);
     if (skip_) return;
+    if (s.verdict == Verdict::answer) answered_ = true;
     const routing::ForwardingSnapshot& snap = *snap_;
     switch (s.stage) {
         case Stage::route:
@@ -87,28 +103,44 @@ void FlowLogRecorder::record(const Step& s) noexcept {
             return;
         case Stage::acl_in:
             if (s.verdict == Verdict::drop) note(s.port, FlowDirection::ingress, FlowAction::reject);
-            // An endpoint's or a load balancer node's ENI takes the packet here (it has no delivery of its
-            // own), except between the two: PrivateLink's inside is not logged.
-            else if (snap.is_eni(s.port) && snap.port(s.port).served_by_router() && !(snap.is_eni(in_port_) && snap.port(in_port_).served_by_router()))
-                note(s.port, FlowDirection::ingress, FlowAction::accept);
             return;
         case Stage::sg_ingress:
             if (s.verdict == Verdict::drop) note(s.port, FlowDirection::ingress, FlowAction::reject);
+            // An interface endpoint's ENI takes the packet here (it has no delivery of its own).
+            else if (snap.is_eni(s.port) && snap.port(s.port).served_by_router() && !inside_privatelink_)
+                note(s.port, FlowDirection::ingress, FlowAction::accept);
+            return;
+        case Stage::privatelink:
+            if (s.verdict == Verdict::pass) inside_privatelink_ = true;  // endpoint ENI to node: not logged
+            apply_rewrite(s);
+            return;
+        case Stage::load_balancer:
+            // A client's packet reaching a node is rewritten to its target first (a target's reply, source first).
+            if (s.verdict == Verdict::rewrite && balancer_rewrites_++ == 0 && s.destination_side && !inside_privatelink_)
+                note(s.port, FlowDirection::ingress, FlowAction::accept);
+            apply_rewrite(s);
             return;
         case Stage::deliver:
-            if (s.verdict == Verdict::deliver && snap.is_eni(s.port) && !snap.port(s.port).served_by_router())
+            if (s.verdict == Verdict::deliver && !answered_ && snap.is_eni(s.port) && !snap.port(s.port).served_by_router())
                 note(s.port, FlowDirection::ingress, FlowAction::accept);
             else if (s.verdict == Verdict::drop)  // the write failed: not delivered after all
-                for (std::size_t i = 0; i < note_count_; ++i)
-                    if (notes_[i].port == s.port && notes_[i].direction == FlowDirection::ingress) notes_[i] = notes_[--note_count_];
+                for (std::size_t i = 0; i < note_count_;) {
+                    if (notes_[i].port == s.port && notes_[i].direction == FlowDirection::ingress && notes_[i].action == FlowAction::accept)
+                        notes_[i] = notes_[--note_count_];
+                    else
+                        ++i;
+                }
             return;
         default:
-            if (s.verdict == Verdict::rewrite) {
-                (s.destination_side ? packet_.destination : packet_.source) = s.to_address;
-                if (s.to_port) (s.destination_side ? packet_.destination_port : packet_.source_port) = s.to_port;
-            }
+            apply_rewrite(s);
             return;
     }
+}
+
+void FlowLogRecorder::apply_rewrite(const Step& s) noexcept {
+    if (s.verdict != Verdict::rewrite) return;
+    (s.destination_side ? packet_.destination : packet_.source) = s.to_address;
+    if (s.to_port) (s.destination_side ? packet_.destination_port : packet_.source_port) = s.to_port;
 }
 
 void FlowLogRecorder::finish(FlowAggregator* const windows[2], std::uint32_t now) noexcept {

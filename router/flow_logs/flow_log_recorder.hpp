@@ -59,11 +59,15 @@ private:
     WireSize size_;
     std::uint8_t traffic_path_ = 0;
     std::array<Note, 6> notes_{};
+    bool answered_ = false;            // the router answered (an ICMP error, a health check's reply): what it sends is its own
+    bool inside_privatelink_ = false;  // carried by an endpoint to a load balancer node: the node's side is not logged
+    int balancer_rewrites_ = 0;        // a client's packet is rewritten at the node destination first, a reply source first
     std::size_t note_count_ = 0;
     routing::PortIndex in_port_ = routing::no_port;
 
     bool covered(routing::PortIndex port) const noexcept { return port < coverage_size_ && coverage_[port] != 0; }
     void note(routing::PortIndex port, FlowDirection direction, FlowAction action) noexcept;
+    void apply_rewrite(const Step& step) noexcept;
 };
 
 }  // namespace vpclab::router

@@ -27,7 +27,10 @@ const LogGroup* LogStore::group(const std::string& name) const {
 bool LogStore::delete_group(const std::string& name) {
     const auto it = groups_.find(name);
     if (it == groups_.end()) return false;
-    for (const auto& [n, s] : it->second.streams) events_ -= s.events.size();
+    for (const auto& [n, s] : it->second.streams) {
+        events_ -= s.events.size();
+        bytes_ -= s.stored_bytes;
+    }
     groups_.erase(it);
     return true;
 }
@@ -40,6 +43,7 @@ void LogStore::evict_one(LogStream& writing) {
                 if (!from || s.events.size() > from->events.size()) from = &s;
     if (!from || from->events.empty()) return;
     from->stored_bytes -= from->events.front().message.size();
+    bytes_ -= from->events.front().message.size();
     from->events.pop_front();
     --events_;
     ++dropped_;
@@ -57,8 +61,9 @@ bool LogStore::put(const std::string& group, const std::string& stream, std::int
     }
     LogStream& s = it->second;
     if (message.size() > max_message_bytes) message.resize(max_message_bytes);
-    while (events_ >= max_events) evict_one(s);
+    while (events_ > 0 && (events_ >= max_events || bytes_ + message.size() > max_bytes)) evict_one(s);
     s.stored_bytes += message.size();
+    bytes_ += message.size();
     if (s.events.empty() || timestamp_ms < s.first_event) s.first_event = timestamp_ms;
     if (timestamp_ms > s.last_event) s.last_event = timestamp_ms;
     s.last_ingestion = now_ms;

@@ -50,6 +50,22 @@ void VpcModel::check_flow_log_spec(const FlowLogSpec& spec) const {
             !std::all_of(bucket.begin(), bucket.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-'; }))
             throw ApiError("InvalidParameter", "LogDestination must be an S3 bucket's ARN, arn:aws:s3:::bucket[/prefix/], not '" + spec.log_destination + "'", "LogDestination");
         if (rest.find("AWSLogs") != std::string::npos) throw ApiError("InvalidParameter", "The S3 prefix cannot contain AWSLogs", "LogDestination");
+        // The prefix becomes a path under the stack's directory: key characters only, no "." or ".." parts
+        // (S3 User Guide, "Object key naming": the safe characters), at most 512 characters.
+        const std::string prefix_part = rest.size() > bucket.size() ? rest.substr(bucket.size() + 1) : std::string();
+        if (prefix_part.size() > 512) throw ApiError("InvalidParameter", "The S3 prefix is longer than 512 characters", "LogDestination");
+        std::size_t from = 0;
+        while (from < prefix_part.size()) {
+            const std::size_t slash = std::min(prefix_part.find('/', from), prefix_part.size());
+            const std::string part = prefix_part.substr(from, slash - from);
+            const bool safe = std::all_of(part.begin(), part.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '!' || c == '-' || c == '_' || c == '.' || c == '*' || c == '\'' || c == '(' || c == ')';
+            });
+            if (part.empty() || part == "." || part == ".." || !safe)
+                throw ApiError("InvalidParameter", "The S3 prefix '" + prefix_part + "' has a part '" + part + "' that is empty, . or .., or not made of letters, digits and ! - _ . * ' ( )",
+                               "LogDestination");
+            from = slash + 1;
+        }
     } else {
         throw ApiError("InvalidParameter", "LogDestinationType must be cloud-watch-logs or s3 (vpclab has no Kinesis Data Firehose), not '" + spec.log_destination_type + "'",
                        "LogDestinationType");

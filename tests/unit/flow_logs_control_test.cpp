@@ -85,6 +85,9 @@ TEST_CASE("CreateFlowLogs: per resource, with the log group made; DescribeFlowLo
                             json{{"ResourceType", "VPC"}, {"ResourceIds", {s.lab.vpc}}, {"LogGroupName", "g"}, {"LogFormat", "${version} ${nosuch}"}},
                             json{{"ResourceType", "VPC"}, {"ResourceIds", {s.lab.vpc}}, {"LogGroupName", "g"}, {"MaxAggregationInterval", "300"}},
                             json{{"ResourceType", "VPC"}, {"ResourceIds", {s.lab.vpc}}, {"LogDestinationType", "s3"}, {"LogDestination", "arn:aws:s3:::B"}},
+                            json{{"ResourceType", "VPC"}, {"ResourceIds", {s.lab.vpc}}, {"LogDestinationType", "s3"}, {"LogDestination", "arn:aws:s3:::bucket/../../../etc/"}},
+                            json{{"ResourceType", "VPC"}, {"ResourceIds", {s.lab.vpc}}, {"LogDestinationType", "s3"}, {"LogDestination", "arn:aws:s3:::bucket/a//b/"}},
+                            json{{"ResourceType", "VPC"}, {"ResourceIds", {s.lab.vpc}}, {"LogGroupName", "g"}, {"LogFormat", "${srcaddr} ${srcaddr}"}},
                             json{{"ResourceType", "VPC"}, {"ResourceIds", {s.lab.vpc}}, {"LogDestinationType", "kinesis-data-firehose"}, {"LogDestination", "x"}}}) {
         CAPTURE(bad.dump());
         CHECK(s.refused("CreateFlowLogs", bad) == "InvalidParameter");

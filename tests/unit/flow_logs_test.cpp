@@ -118,18 +118,27 @@ namespace {
 // The pipeline lab with every port logged in the minute window; frames go through the recorder.
 struct LoggedLab {
     PipelineLab lab;
+    explicit LoggedLab(bool with_endpoints = false) : lab(with_endpoints) { coverage.assign(lab.port_limit() + 4, flow_window_minute); }
     FlowAggregator minute{256};
     FlowAggregator* windows[2] = {&minute, nullptr};
     std::vector<std::uint8_t> coverage;
     std::uint32_t now = 5000;
-    LoggedLab() { coverage.assign(lab.port_limit() + 4, flow_window_minute); }
-    test::RecordingSink send(routing::PortIndex from, const std::vector<std::uint8_t>& packet) {
+    // `failed`: the router's write to that port fails (the event loop then records a failed deliver step).
+    test::RecordingSink send(routing::PortIndex from, const std::vector<std::uint8_t>& packet, routing::PortIndex failed = routing::no_port) {
         auto f = test::frame_of(lab.mac(from), packet);
         FlowLogRecorder recorder;
         recorder.begin(*lab.snap, from, f, coverage.data(), coverage.size());
         test::RecordingSink sink;
         std::vector<std::uint8_t> scratch(pipeline_scratch_size);
         process_frame(*lab.snap, from, f, scratch, sink, lab.flows, &recorder);
+        if (failed != routing::no_port) {
+            Step s;
+            s.stage = Stage::deliver;
+            s.verdict = Verdict::drop;
+            s.reason = DropReason::transmit_failed;
+            s.port = failed;
+            recorder.record(s);
+        }
         recorder.finish(windows, now);
         return sink;
     }
@@ -208,6 +217,19 @@ TEST_CASE("flow log records from the steps: each ENI's own verdict, each way") {
         REQUIRE(out.size() == 1);
         CHECK(out[0].traffic_path == 2);  // through the internet gateway
     }
+    SUBCASE("the router's own answer is not the sender's ingress; a write that failed is not an ACCEPT") {
+        // 3,000 bytes with DF to the internet: the gateway answers fragmentation-needed to the sender.
+        const auto sink = s.send(s.lab.pub_host, test::build_packet({6, pub, PipelineLab::s3, 40000, 80}, 3000));
+        REQUIRE(sink.sent.size() == 1);
+        REQUIRE(sink.sent[0].port == s.lab.pub_host);
+        const auto r = s.records();
+        REQUIRE(r.size() == 1);
+        CHECK(has(r, s.lab.pub_host, FlowDirection::egress, FlowAction::accept, pub, PipelineLab::s3));
+        s.send(s.lab.pub_host, test::build_packet({6, pub, priv, 40000, 22}, 10), s.lab.priv_host);
+        const auto failed = s.records();
+        REQUIRE(failed.size() == 1);
+        CHECK(failed[0].key.port == s.lab.pub_host);
+    }
     SUBCASE("not logged: the Amazon DNS server, instance metadata, DHCP, a port no flow log covers") {
         s.send(s.lab.pub_host, test::build_packet({17, pub, 0x0a0a0002, 40000, 53}, 30));       // the VPC resolver
         s.send(s.lab.pub_host, test::build_packet({6, pub, 0xa9fea9fe, 40000, 80}, 10));       // 169.254.169.254
@@ -218,6 +240,35 @@ TEST_CASE("flow log records from the steps: each ENI's own verdict, each way") {
         const auto r = s.records();
         REQUIRE(r.size() == 1);
         CHECK(r[0].key.port == s.lab.pub_host);
+    }
+}
+
+TEST_CASE("flow log records through a load balancer, an interface endpoint and PrivateLink: each ENI that takes the packet, not PrivateLink's inside") {
+    LoggedLab s(true);
+    s.lab.m.register_targets(s.lab.m.target_groups().front().id, {{s.lab.m.interface_on_port(s.lab.pub_host)->instance_id, 0}});
+    s.lab.recompile();
+    const auto pub = PipelineLab::pub_ip, priv = PipelineLab::priv_ip;
+    SUBCASE("from the internet to the load balancer: the node's ingress, then the target's") {
+        CHECK(!s.send(s.lab.region, test::build_tcp_segment(0xc6120002, s.lab.lb_public, 41000, 80, 0x02, 0)).sent.empty());
+        const auto r = s.records();
+        CHECK(has(r, s.lab.lb_node, FlowDirection::ingress, FlowAction::accept, 0xc6120002, s.lab.lb_node_ip));
+        CHECK(has(r, s.lab.pub_host, FlowDirection::ingress, FlowAction::accept, 0xc6120002, pub));
+        CHECK(r.size() == 2);
+        for (const auto& rec : r) CHECK(rec.tcp_flags == 2);  // SYN
+    }
+    SUBCASE("to an interface endpoint: the client's egress and the endpoint ENI's ingress") {
+        CHECK(!s.send(s.lab.pub_host, test::build_tcp_segment(pub, s.lab.cf_eni_ip, 40010, 443, 0x02, 0)).sent.empty());
+        const auto r = s.records();
+        CHECK(has(r, s.lab.pub_host, FlowDirection::egress, FlowAction::accept, pub, s.lab.cf_eni_ip));
+        CHECK(has(r, s.lab.cf_eni, FlowDirection::ingress, FlowAction::accept, pub, s.lab.cf_eni_ip));
+    }
+    SUBCASE("through PrivateLink: the endpoint ENI's ingress and the target's, not the node's") {
+        CHECK(!s.send(s.lab.priv_host, test::build_tcp_segment(priv, s.lab.pl_eni_ip, 41001, 80, 0x02, 0)).sent.empty());
+        const auto r = s.records();
+        CHECK(has(r, s.lab.priv_host, FlowDirection::egress, FlowAction::accept, priv, s.lab.pl_eni_ip));
+        CHECK(has(r, s.lab.pl_eni, FlowDirection::ingress, FlowAction::accept, priv, s.lab.pl_eni_ip));
+        CHECK(std::none_of(r.begin(), r.end(), [&](const FlowRecord& rec) { return rec.key.port == s.lab.lb_node; }));
+        CHECK(std::any_of(r.begin(), r.end(), [&](const FlowRecord& rec) { return rec.key.port == s.lab.pub_host && rec.key.direction == FlowDirection::ingress; }));
     }
 }
 
@@ -262,7 +313,7 @@ TEST_CASE("flow log formats: ${field} names separated by spaces; anything else i
     CHECK(routing::parse_flow_log_format(routing::default_flow_log_format(), &why).size() == 14);
     CHECK(routing::default_flow_log_format().rfind("${version} ${account-id} ${interface-id}", 0) == 0);
     CHECK(routing::parse_flow_log_format("${srcaddr} ${pkt-dstaddr}", &why) == std::vector{routing::FlowLogField::srcaddr, routing::FlowLogField::pkt_dstaddr});
-    for (const char* bad : {"${nosuch}", "${version}${srcaddr}", "version", "${version", ""}) {
+    for (const char* bad : {"${nosuch}", "${version}${srcaddr}", "version", "${version", "", "${version} ${srcaddr} ${version}"}) {
         why.clear();
         CHECK(routing::parse_flow_log_format(bad, &why).empty());
         CHECK(!why.empty());
@@ -303,9 +354,35 @@ TEST_CASE("filter patterns: the flow log guide's bracket form, and terms") {
     CHECK(!matches("eni-1 -REJECT", reject));
     CHECK(matches("\"REJECT OK\"", reject));
     CHECK(matches("", reject));
-    for (const char* bad : {"[a, b", "[a, , b]", "[a, b>x]", "[a, b, c=1 || d=2]", "\"open", "[a, b!1]"}) {
+    for (const char* bad : {"[a, b", "[a, , b]", "[a, b>x]", "[a, b, c=1 || d=2]", "\"open", "[a, b!1]", "[..., a, ...]", "[a, ...=1]"}) {
         why.clear();
         CHECK_MESSAGE(!FilterPattern::parse(bad, &why), bad);
         CHECK(why.rfind("Invalid filter pattern", 0) == 0);
     }
+}
+
+TEST_CASE("the flow log recorder takes any bytes: random frames, offload fields and all, through begin, the pipeline and finish") {
+    LoggedLab s;
+    std::mt19937 rng(7);
+    const routing::PortIndex ports[] = {s.lab.pub_host, s.lab.priv_host, s.lab.region, s.lab.resolver};
+    std::size_t made = 0;
+    for (int i = 0; i < 20000; ++i) {
+        const std::size_t size = rng() % 120;
+        std::vector<std::uint8_t> f(size);
+        for (auto& b : f) b = static_cast<std::uint8_t>(rng());
+        if (size > 24 && rng() % 2) {  // mostly-plausible IPv4 behind a virtio-net header with offload fields
+            f[22] = 0x08, f[23] = 0x00, f[24] = static_cast<std::uint8_t>(0x40 | (rng() % 16));
+            f[1] = wire::VnetHeader::gso_tcpv4;
+        }
+        const routing::PortIndex from = ports[rng() % 4];
+        FlowLogRecorder recorder;
+        recorder.begin(*s.lab.snap, from, f, s.coverage.data(), s.coverage.size());
+        test::RecordingSink sink;
+        std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+        process_frame(*s.lab.snap, from, f, scratch, sink, s.lab.flows, &recorder);
+        recorder.finish(s.windows, s.now);
+        made += recorder.wire_size(f).packets;
+    }
+    CHECK(made >= 20000);  // every frame is at least one packet
+    CHECK(s.minute.size() <= s.minute.capacity());
 }

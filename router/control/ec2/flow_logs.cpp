@@ -59,6 +59,11 @@ json create_flow_logs(const Request& params, RouterState& state) {
     }
     spec.tags = tags_for(params, "vpc-flow-log");
     spec.creation_time = utc_now("%Y-%m-%dT%H:%M:%S.000Z");
+    // The log group must fit in the lab's store before anything is made.
+    if (spec.log_destination_type == "cloud-watch-logs" && !spec.log_group_name.empty() && !state.logs.group(spec.log_group_name) &&
+        state.logs.groups().size() >= LogStore::max_groups)
+        throw ApiError("FlowLogsLimitExceeded", "The lab keeps at most " + std::to_string(LogStore::max_groups) + " log groups; delete one (vpclab logs delete-log-group) or log to an existing group",
+                       "LogGroupName");
     std::vector<routing::VpcModel::FlowLogFailure> unsuccessful;
     const auto ids = state.commit([&](routing::VpcModel& next) { return next.create_flow_logs("", spec, list_param(params, "ResourceIds"), unsuccessful); });
     for (const auto& f : state.model->flow_logs())

@@ -117,7 +117,7 @@ json get_log_events(const Request& params, RouterState& state) {
     std::uint64_t after = 0, before = std::numeric_limits<std::uint64_t>::max();
     if (!token.empty()) {
         const bool forward = token.rfind("f/", 0) == 0, backward = token.rfind("b/", 0) == 0;
-        if ((!forward && !backward) || token.size() < 3 || token.find_first_not_of("0123456789", 2) != std::string::npos)
+        if ((!forward && !backward) || token.size() < 3 || token.size() > 20 || token.find_first_not_of("0123456789", 2) != std::string::npos)
             throw ApiError("InvalidParameterException", "The specified nextToken is invalid.", "nextToken");
         (forward ? after : before) = std::stoull(token.substr(2));
         from_head = forward;
@@ -155,7 +155,7 @@ json filter_log_events(const Request& params, RouterState& state) {
     const std::string token = ec2::string_param(params, "nextToken");
     std::size_t skip = 0;
     if (!token.empty()) {
-        if (token.rfind("o/", 0) != 0 || token.size() < 3 || token.find_first_not_of("0123456789", 2) != std::string::npos)
+        if (token.rfind("o/", 0) != 0 || token.size() < 3 || token.size() > 20 || token.find_first_not_of("0123456789", 2) != std::string::npos)
             throw ApiError("InvalidParameterException", "The specified nextToken is invalid.", "nextToken");
         skip = std::stoull(token.substr(2));
     }
