@@ -225,7 +225,7 @@ std::size_t FlowLogPublisher::publish(int w, const routing::VpcModel& m, const r
     if (!s3_root.empty())
         for (const auto& [id, lines] : s3_lines)
             for (const routing::FlowLog* f : flow_logs)
-                if (f->id == id) write_s3_object(s3_root, m, *f, lines, end);
+                if (f->id == id && objects_written_[id]++ < max_objects_per_flow_log) write_s3_object(s3_root, m, *f, lines, end);
     return published;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,10 +47,14 @@ public:
                      int speedup, std::int64_t now_ms);
     // The window length in seconds of `max_aggregation_interval` at `speedup`.
     static std::uint32_t window_seconds(int max_aggregation_interval, int speedup);
+    // S3 objects one flow log writes at most (one per window; 10,000 is about three hours of one-second
+    // windows): past that its records are dropped, so a lab left running cannot fill the disk.
+    static constexpr std::size_t max_objects_per_flow_log = 10'000;
 
 private:
     bool active_ = false;
     std::uint32_t window_start_[2] = {0, 0};  // epoch seconds; 0: not started
+    std::map<std::string, std::size_t> objects_written_;  // per S3 flow log
     std::size_t publish(int window, const routing::VpcModel& model, const routing::ForwardingSnapshot& snapshot, LogStore& logs,
                         const std::filesystem::path& s3_root, std::uint32_t start, std::uint32_t end, std::int64_t now_ms);
 };

@@ -466,7 +466,10 @@ PathFindings path_findings(const routing::VpcModel& m, const routing::Forwarding
         f.explanations.push_back(std::move(x));
         return f;
     }
-    if (!run.reply_sent) return f;
+    if (!run.reply_sent) {  // delivered where nothing answers (no ENI, the region or the resolver)
+        f.explanations.push_back({{"ExplanationCode", "NO_POSSIBLE_DESTINATION"}, {"Address", format_ipv4(run.forward.arrived.destination)}});
+        return f;
+    }
     LegReader back(m, snap);
     back.read(run.reply);
     f.back = std::move(back.components);
