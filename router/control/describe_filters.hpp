@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "routing/wildcard_match.hpp"
+
 namespace vpclab::router {
 
 // The filter names `action` supports here (a subset of the EC2 API reference's list for it; `tag:<key>`
@@ -23,8 +25,8 @@ void check_filters(std::string_view action, const std::string& param, const nloh
 // The values a filter name selects from a resource's JSON (booleans as "true"/"false").
 std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, std::string_view filter);
 
-// EC2's wildcard match of one filter value against one resource value.
-bool wildcard_match(std::string_view pattern, std::string_view value);
+// EC2's wildcard match of one filter value against one resource value (shared with filter patterns).
+using routing::wildcard_match;
 
 // Every filter matches (AND); within one, any value matches (OR). `params` passed check_filters.
 bool matches_filters(const nlohmann::ordered_json& resource, const nlohmann::json& params);

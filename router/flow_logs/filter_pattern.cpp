@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "router/control/describe_filters.hpp"
+#include "routing/wildcard_match.hpp"
 
 namespace vpclab::router {
 
@@ -192,7 +192,7 @@ bool FilterPattern::matches_fields(std::string_view m) const {
         const std::string_view v = field_of(c.slot);
         const auto a = number(std::string(v)), b = number(c.value);
         if (c.op == "=" || c.op == "!=") {
-            const bool equal = a && b ? *a == *b : wildcard_match(c.value, v);
+            const bool equal = a && b ? *a == *b : routing::wildcard_match(c.value, v);
             return c.op == "=" ? equal : !equal;
         }
         if (!a || !b) return false;
