@@ -248,7 +248,7 @@ void EventLoop::sweep_idle_flows() noexcept {
     if (second == last_sweep_second_) return;  // once a second, busy or quiet
     last_sweep_second_ = second;
     state_.live_trace.expire(LiveTrace::Clock::now());  // a live trace nobody polls any more
-    publish_flow_logs(second);
+    publish_flow_logs();
     flows_.now = second;
     flows_.expire_some(idle_sweep_slots);
     publish_flow_stats();
@@ -260,7 +260,7 @@ void EventLoop::sweep_idle_flows() noexcept {
     }
 }
 
-void EventLoop::publish_flow_logs(std::uint32_t) noexcept {
+void EventLoop::publish_flow_logs() noexcept {
     if (!flow_log_publisher_.active() && flow_log_publisher_.minute.size() + flow_log_publisher_.ten_minutes.size() == 0) return;
     timespec wall{};
     ::clock_gettime(CLOCK_REALTIME, &wall);

@@ -93,7 +93,7 @@ private:
     FlowLogPublisher flow_log_publisher_;
     FlowLogRecorder flow_log_recorder_;
     StepRecorder* frame_recorder_ = nullptr;  // the recorder of the frame being processed, if any (transmit's failures go to it)
-    void publish_flow_logs(std::uint32_t second) noexcept;
+    void publish_flow_logs() noexcept;
     HealthChecker health_;
     std::uint64_t last_health_ms_ = 0;
     struct {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vpclab::routing {
@@ -18,5 +19,13 @@ struct ResourceBase {
     // The Name tag (if not empty), else the logical ID, else the ID: what vpclab shows people.
     std::string display_name() const;
 };
+
+// The resource of `items` (any list of ResourceBase-derived resources) with ID `id`, or nullptr.
+template <class Items>
+auto find_resource(const Items& items, std::string_view id) -> decltype(&items.front()) {
+    for (const auto& item : items)
+        if (item.id == id) return &item;
+    return nullptr;
+}
 
 }  // namespace vpclab::routing

@@ -293,6 +293,9 @@ struct FlowLog : ResourceBase {
     int max_aggregation_interval = 600;  // seconds: 60 or 600
     std::string deliver_logs_permission_arn;
     std::string creation_time;        // ISO 8601 with milliseconds
+    // Whether it logs `eni`: its own, its subnet's or its VPC's flow log.
+    template <class Eni>
+    bool covers(const Eni& eni) const { return resource_id == eni.id || resource_id == eni.subnet_id || resource_id == eni.vpc_id; }
 };
 
 // What CreateFlowLogs asks for besides the resources.

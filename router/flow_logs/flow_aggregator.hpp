@@ -4,7 +4,7 @@
 // seconds, and TCP flags ORed.
 //
 // Bounded, and allocated once: `capacity` records in a slot array twice that size (open addressing,
-// linear probing; 48-byte slots: 1.5 MiB at the default 16,384). One ENI may hold at most a quarter of the
+// linear probing; 56-byte slots), and per-port counts: 2.5 MiB at the default 16,384 (memory_bytes()). One ENI may hold at most a quarter of the
 // records, so a flood from one instance cannot take the room the others' records need; a record that
 // finds no room is counted as skipped for its ENI, and the window's records say SKIPDATA for it, as AWS
 // does when "some flow log records were skipped during the aggregation interval". add() never allocates

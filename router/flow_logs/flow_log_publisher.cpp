@@ -203,7 +203,7 @@ std::size_t FlowLogPublisher::publish(int w, const routing::VpcModel& m, const r
             if (!eni) return;
             if (r.key.port < seen.size()) seen[r.key.port] = true;
             for (const routing::FlowLog* f : flow_logs) {
-                if (f->resource_id != eni->id && f->resource_id != eni->subnet_id && f->resource_id != eni->vpc_id) continue;
+                if (!f->covers(*eni)) continue;
                 const bool accepted = r.key.action == FlowAction::accept;
                 if ((f->traffic_type == "ACCEPT" && !accepted) || (f->traffic_type == "REJECT" && accepted)) continue;
                 deliver(*f, *eni, r, "OK");
@@ -214,13 +214,12 @@ std::size_t FlowLogPublisher::publish(int w, const routing::VpcModel& m, const r
             if (!eni) return;
             if (port < seen.size()) seen[port] = true;
             for (const routing::FlowLog* f : flow_logs)
-                if (f->resource_id == eni->id || f->resource_id == eni->subnet_id || f->resource_id == eni->vpc_id) deliver(*f, *eni, window_record(port), "SKIPDATA");
+                if (f->covers(*eni)) deliver(*f, *eni, window_record(port), "SKIPDATA");
         });
     // An ENI the flow log covers that had no traffic in the window: NODATA.
     for (const routing::FlowLog* f : flow_logs)
         for (const auto& eni : m.network_interfaces())
-            if (snap.is_eni(eni.port) && eni.port < seen.size() && !seen[eni.port] &&
-                (f->resource_id == eni.id || f->resource_id == eni.subnet_id || f->resource_id == eni.vpc_id))
+            if (snap.is_eni(eni.port) && eni.port < seen.size() && !seen[eni.port] && f->covers(eni))
                 deliver(*f, eni, window_record(eni.port), "NODATA");
     if (!s3_root.empty())
         for (const auto& [id, lines] : s3_lines)

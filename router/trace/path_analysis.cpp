@@ -35,12 +35,7 @@ json component(const routing::VpcModel& m, const std::string& id, const routing:
     return c;
 }
 
-template <class Items>
-const routing::ResourceBase* find_in(const Items& items, const std::string& id) {
-    for (const auto& item : items)
-        if (item.id == id) return &item;
-    return nullptr;
-}
+using routing::find_resource;
 
 // AnalysisPacketHeader: the packet as it stands, addresses as /32 CIDRs, ports as one-port ranges.
 json header(const PacketFacts& p) {
@@ -105,8 +100,8 @@ private:
     }
     // Subnet and Vpc of the component's ENI.
     void place(json& c, const routing::NetworkInterface& e) const {
-        c["Subnet"] = component(m_, e.subnet_id, find_in(m_.subnets(), e.subnet_id));
-        c["Vpc"] = component(m_, e.vpc_id, find_in(m_.vpcs(), e.vpc_id));
+        c["Subnet"] = component(m_, e.subnet_id, find_resource(m_.subnets(), e.subnet_id));
+        c["Vpc"] = component(m_, e.vpc_id, find_resource(m_.vpcs(), e.vpc_id));
     }
     json eni_component(const routing::NetworkInterface& e) const { return component(m_, e.id, &e); }
     const routing::InternetGateway* gateway_of(const std::string& vpc_id) const {
@@ -118,7 +113,7 @@ private:
     void start(routing::PortIndex port, const PacketFacts& p) {
         if (const routing::NetworkInterface* e = eni_on(port)) {
             if (!e->instance_id.empty()) {
-                json c{{"Component", component(m_, e->instance_id, find_in(m_.instances(), e->instance_id))}, {"OutboundHeader", header(p)}};
+                json c{{"Component", component(m_, e->instance_id, find_resource(m_.instances(), e->instance_id))}, {"OutboundHeader", header(p)}};
                 place(c, *e);
                 add(std::move(c));
             }
@@ -139,7 +134,7 @@ private:
                 const routing::RouteTable* t = m_.find_route_table(snap_.route_table_id(s.port));
                 if (!t || s.entry >= t->routes.size()) return;
                 json c{{"Component", component(m_, t->id, t)}, {"RouteTableRoute", route_json(*t, t->routes[s.entry])}};
-                c["Vpc"] = component(m_, t->vpc_id, find_in(m_.vpcs(), t->vpc_id));
+                c["Vpc"] = component(m_, t->vpc_id, find_resource(m_.vpcs(), t->vpc_id));
                 add(std::move(c));
                 return;
             }
@@ -149,7 +144,7 @@ private:
                 const routing::NetworkAcl* acl = routing::network_acl_by_key(m_, s.table);
                 if (!acl) return;
                 json c{{"AclRule", acl_rule_json(*acl, s)}, {"Component", component(m_, acl->id, acl)}};
-                c["Vpc"] = component(m_, acl->vpc_id, find_in(m_.vpcs(), acl->vpc_id));
+                c["Vpc"] = component(m_, acl->vpc_id, find_resource(m_.vpcs(), acl->vpc_id));
                 add(std::move(c));
                 return;
             }
@@ -162,12 +157,12 @@ private:
                     const routing::SecurityGroup* g = m_.find_security_group(o.group_id);
                     json c{{"Component", component(m_, o.group_id, g)}};
                     if (g) c["SecurityGroupRule"] = group_rule_json(*g, o.rule_id, s.stage == Stage::sg_ingress);
-                    c["Vpc"] = component(m_, eni->vpc_id, find_in(m_.vpcs(), eni->vpc_id));
+                    c["Vpc"] = component(m_, eni->vpc_id, find_resource(m_.vpcs(), eni->vpc_id));
                     add(std::move(c));
                 } else if (s.group == GroupDecision::tracked && !eni->security_group_ids.empty()) {
                     // A reply the groups let back because they tracked its request: AWS names the group, no rule.
                     const std::string& id = eni->security_group_ids.front();
-                    add({{"Component", component(m_, id, m_.find_security_group(id))}, {"Vpc", component(m_, eni->vpc_id, find_in(m_.vpcs(), eni->vpc_id))}});
+                    add({{"Component", component(m_, id, m_.find_security_group(id))}, {"Vpc", component(m_, eni->vpc_id, find_resource(m_.vpcs(), eni->vpc_id))}});
                 }
                 return;
             }
@@ -176,10 +171,10 @@ private:
                 const std::string id(snap_.internet_gateway_id(s.table));
                 PacketFacts after = before;
                 apply_rewrite(s, after);
-                const routing::ResourceBase* g = find_in(m_.internet_gateways(), id);
+                const routing::ResourceBase* g = find_resource(m_.internet_gateways(), id);
                 json c{{"Component", component(m_, id, g)}, {"InboundHeader", header(before)}, {"OutboundHeader", header(after)}};
                 if (const auto* igw = static_cast<const routing::InternetGateway*>(g); igw && !igw->attached_vpc_id.empty())
-                    c["Vpc"] = component(m_, igw->attached_vpc_id, find_in(m_.vpcs(), igw->attached_vpc_id));
+                    c["Vpc"] = component(m_, igw->attached_vpc_id, find_resource(m_.vpcs(), igw->attached_vpc_id));
                 add(std::move(c));
                 return;
             }
@@ -191,7 +186,7 @@ private:
                 if (s.stage == Stage::privatelink && s.verdict == Verdict::pass && s.next != routing::no_port) {
                     if (const routing::LoadBalancer* lb = load_balancer_of_node(m_, eni_on(s.next)))
                         add({{"Component", {{"Id", lb->id}, {"Arn", lb->id}, {"Name", lb->name}}},
-                             {"Vpc", component(m_, lb->vpc_id, find_in(m_.vpcs(), lb->vpc_id))}});
+                             {"Vpc", component(m_, lb->vpc_id, find_resource(m_.vpcs(), lb->vpc_id))}});
                     return;
                 }
                 const std::string id = endpoint_at(s);
@@ -202,7 +197,7 @@ private:
                 json c{{"Component", component(m_, id, e)}};
                 if (e) {
                     c["ServiceName"] = e->service_name;
-                    c["Vpc"] = component(m_, e->vpc_id, find_in(m_.vpcs(), e->vpc_id));
+                    c["Vpc"] = component(m_, e->vpc_id, find_resource(m_.vpcs(), e->vpc_id));
                 }
                 add(std::move(c));
                 return;
@@ -215,7 +210,7 @@ private:
                 for (const auto& l : m_.listeners())
                     if (l.load_balancer_arn == lb->id && l.port == before.destination_port)
                         c["ElasticLoadBalancerListener"] = {{"Id", l.id}, {"Arn", l.id}};
-                c["Vpc"] = component(m_, lb->vpc_id, find_in(m_.vpcs(), lb->vpc_id));
+                c["Vpc"] = component(m_, lb->vpc_id, find_resource(m_.vpcs(), lb->vpc_id));
                 add(std::move(c));
                 return;
             }
@@ -227,7 +222,7 @@ private:
                 if (to->instance_id.empty()) c["InboundHeader"] = header(before);
                 add(std::move(c));
                 if (!to->instance_id.empty()) {
-                    json i{{"Component", component(m_, to->instance_id, find_in(m_.instances(), to->instance_id))}, {"InboundHeader", header(before)}};
+                    json i{{"Component", component(m_, to->instance_id, find_resource(m_.instances(), to->instance_id))}, {"InboundHeader", header(before)}};
                     place(i, *to);
                     add(std::move(i));
                 }
@@ -288,8 +283,8 @@ private:
         json x;
         auto code = [&x](const char* c) { x["ExplanationCode"] = c; };
         auto located = [&](const routing::NetworkInterface& e) {
-            x["Subnet"] = component(m_, e.subnet_id, find_in(m_.subnets(), e.subnet_id));
-            x["Vpc"] = component(m_, e.vpc_id, find_in(m_.vpcs(), e.vpc_id));
+            x["Subnet"] = component(m_, e.subnet_id, find_resource(m_.subnets(), e.subnet_id));
+            x["Vpc"] = component(m_, e.vpc_id, find_resource(m_.vpcs(), e.vpc_id));
         };
         switch (s.reason) {
             case DropReason::no_route:
@@ -382,7 +377,7 @@ private:
                 const std::string id = endpoint_at(s);
                 if (id.empty()) break;
                 code("BAD_STATE");  // "This component is not in a functional state"
-                x["Component"] = component(m_, id, find_in(m_.vpc_endpoints(), id));
+                x["Component"] = component(m_, id, find_resource(m_.vpc_endpoints(), id));
                 x["VpcEndpoint"] = x["Component"];
                 for (const auto& e : m_.vpc_endpoints())
                     if (e.id == id) x["State"] = e.state;
@@ -411,7 +406,7 @@ private:
             case DropReason::privatelink_not_tcp: {
                 code("PROTOCOL_RESTRICTION");  // "This component only accepts traffic with specific protocols"
                 const std::string id = endpoint_at(s);
-                x["Component"] = !id.empty() ? component(m_, id, find_in(m_.vpc_endpoints(), id)) : (eni ? eni_component(*eni) : json());
+                x["Component"] = !id.empty() ? component(m_, id, find_resource(m_.vpc_endpoints(), id)) : (eni ? eni_component(*eni) : json());
                 x["Protocols"] = {"tcp"};
                 return x;
             }
@@ -460,13 +455,9 @@ PathFindings path_findings(const routing::VpcModel& m, const routing::Forwarding
         f.explanations.push_back(std::move(forward.explanation));
         return f;
     }
-    if (!reached(run.forward, snap, to)) {
-        // Delivered, but to something other than the path's destination: nothing on the way takes it there.
-        json x{{"ExplanationCode", "NO_POSSIBLE_DESTINATION"}, {"Address", format_ipv4(run.forward.arrived.destination)}};
-        f.explanations.push_back(std::move(x));
-        return f;
-    }
-    if (!run.reply_sent) {  // delivered where nothing answers (no ENI, the region or the resolver)
+    // Delivered, but to something other than the path's destination, or where nothing answers (no ENI, the
+    // region or the resolver): nothing on the way takes it there.
+    if (!reached(run.forward, snap, to) || !run.reply_sent) {
         f.explanations.push_back({{"ExplanationCode", "NO_POSSIBLE_DESTINATION"}, {"Address", format_ipv4(run.forward.arrived.destination)}});
         return f;
     }

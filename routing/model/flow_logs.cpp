@@ -20,6 +20,8 @@ bool valid_log_group_name(const std::string& name) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '/' || c == '#';
     });
 }
+// A log group's ARN without its name: arn:aws:logs:<region>:<account>:log-group:
+std::string log_group_arn_prefix(const std::string& region) { return "arn:aws:logs:" + region + ":" + lab_account_id + ":log-group:"; }
 }  // namespace
 
 void VpcModel::check_flow_log_spec(const FlowLogSpec& spec) const {
@@ -32,7 +34,7 @@ void VpcModel::check_flow_log_spec(const FlowLogSpec& spec) const {
     if (spec.log_destination_type == "cloud-watch-logs") {
         if (!spec.log_destination.empty() && !spec.log_group_name.empty())
             throw ApiError("InvalidParameter", "Give LogGroupName or LogDestination, not both", "LogDestination");
-        const std::string arn_prefix = "arn:aws:logs:" + region() + ":" + lab_account_id + ":log-group:";
+        const std::string arn_prefix = log_group_arn_prefix(region());
         const std::string name = !spec.log_group_name.empty() ? spec.log_group_name
                                  : spec.log_destination.rfind(arn_prefix, 0) == 0 ? spec.log_destination.substr(arn_prefix.size())
                                                                                    : std::string();
@@ -89,7 +91,7 @@ std::vector<std::string> VpcModel::create_flow_logs(const std::string& logical_i
     base.log_format = spec.log_format.empty() ? default_flow_log_format() : spec.log_format;
     base.fields = parse_flow_log_format(base.log_format, nullptr);
     if (spec.log_destination_type == "cloud-watch-logs") {
-        const std::string arn_prefix = "arn:aws:logs:" + region() + ":" + lab_account_id + ":log-group:";
+        const std::string arn_prefix = log_group_arn_prefix(region());
         base.log_group_name = !spec.log_group_name.empty() ? spec.log_group_name : spec.log_destination.substr(arn_prefix.size());
         base.log_destination = arn_prefix + base.log_group_name;
     } else {
@@ -144,7 +146,7 @@ std::vector<VpcModel::FlowLogFailure> VpcModel::delete_flow_logs(const std::vect
 std::vector<const FlowLog*> VpcModel::flow_logs_of(const NetworkInterface& eni) const {
     std::vector<const FlowLog*> out;
     for (const auto& f : flow_logs_)
-        if (f.resource_id == eni.id || f.resource_id == eni.subnet_id || f.resource_id == eni.vpc_id) out.push_back(&f);
+        if (f.covers(eni)) out.push_back(&f);
     return out;
 }
 

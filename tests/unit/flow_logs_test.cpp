@@ -88,6 +88,8 @@ TEST_CASE("flow aggregator: the same records and skipped counts as an obvious ma
             CHECK(table.size() == 0);  // empty for the next window
         }
     }
+    // What the README and the header state a default window takes.
+    CHECK(FlowAggregator{}.memory_bytes() <= std::size_t{5} << 19);
 }
 
 TEST_CASE("flow logs count TCP flags as the guide says, and a segmentation-offload frame as its packets") {

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <tuple>
 
+#include "router/flow_logs/flow_log_recorder.hpp"
 #include "router/trace/dry_run.hpp"
 #include "tests/unit/packet_builder.hpp"
 #include "tests/unit/recording_sink.hpp"
@@ -353,20 +354,30 @@ TEST_CASE("a load balancer's and PrivateLink's paths allocate nothing, recorded 
         void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
         void drop(PortIndex, wire::ConstBytes, DropReason) noexcept override {}
     } sink;
-    FlowState plain = lab.flows, recorded = lab.flows;  // copies made before counting
+    FlowState plain = lab.flows, recorded = lab.flows, logged = lab.flows;  // copies made before counting
     const auto starts = frames;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     StepLog log;
+    // The third pass with flow logs on every port, their recorder passing the steps on to the log.
+    FlowAggregator minute(1024);
+    FlowAggregator* windows[2] = {&minute, nullptr};
+    const std::vector<std::uint8_t> coverage(lab.port_limit() + 4, flow_window_minute);
+    FlowLogRecorder flow_logs;
+    flow_logs.also = &log;
     std::size_t privatelink_steps = 0;
     const std::size_t before = allocations.load();
-    for (StepLog* recorder : {static_cast<StepLog*>(nullptr), &log})
+    for (int pass = 0; pass < 3; ++pass)
         for (std::size_t k = 0; k < frames.size(); ++k) {
             std::memcpy(frames[k].second.data(), starts[k].second.data(), frames[k].second.size());
             log.clear();
-            process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, recorder ? recorded : plain, recorder);
+            StepRecorder* recorder = pass == 0 ? nullptr : pass == 1 ? static_cast<StepRecorder*>(&log) : &flow_logs;
+            if (pass == 2) flow_logs.begin(*lab.snap, frames[k].first, frames[k].second, coverage.data(), coverage.size());
+            process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, pass == 0 ? plain : pass == 1 ? recorded : logged, recorder);
+            if (pass == 2) flow_logs.finish(windows, 1000);
             for (const Step& s : log) privatelink_steps += s.stage == Stage::privatelink;
         }
     CHECK(allocations.load() == before);
-    CHECK(sink.sent == 2 * 4);  // each SYN to its target, each answer back (to the internet, to the client)
+    CHECK(minute.size() > 0);
+    CHECK(sink.sent == 3 * 4);  // each SYN to its target, each answer back (to the internet, to the client)
     CHECK(privatelink_steps >= 3);  // carried to the node, translated there and on the way back
 }

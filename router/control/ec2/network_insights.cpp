@@ -13,13 +13,8 @@ std::string lower(std::string s) {
     return s;
 }
 
-template <class Items>
-auto find_id(const Items& items, const std::string& id) -> decltype(&items.front()) {
-    for (const auto& item : items)
-        if (item.id == id) return &item;
-    return nullptr;
-}
-const routing::Instance* instance_named(const routing::VpcModel& m, const std::string& id) { return find_id(m.instances(), id); }
+using routing::find_resource;
+const routing::Instance* instance_named(const routing::VpcModel& m, const std::string& id) { return find_resource(m.instances(), id); }
 
 const routing::LoadBalancer* load_balancer_named(const routing::VpcModel& m, const std::string& arn) {
     for (const auto& lb : m.load_balancers())
@@ -32,7 +27,7 @@ const routing::LoadBalancer* load_balancer_named(const routing::VpcModel& m, con
 // InvalidParameterValue naming it (Reachability Analyzer Guide, "Source and destination resources").
 std::string path_end(const routing::VpcModel& m, const std::string& given, const char* parameter, bool destination) {
     const std::string id = id_or_name(m.instances(), given, "i", parameter);
-    bool known = instance_named(m, id) || find_id(m.network_interfaces(), id) || std::any_of(m.internet_gateways().begin(), m.internet_gateways().end(), [&](const auto& g) { return g.id == id; });
+    bool known = instance_named(m, id) || find_resource(m.network_interfaces(), id) || std::any_of(m.internet_gateways().begin(), m.internet_gateways().end(), [&](const auto& g) { return g.id == id; });
     if (destination)
         known = known || std::any_of(m.vpc_endpoints().begin(), m.vpc_endpoints().end(), [&](const auto& e) { return e.id == id; }) || load_balancer_named(m, id);
     if (!known)
@@ -41,7 +36,7 @@ std::string path_end(const routing::VpcModel& m, const std::string& given, const
                            (destination ? "instance, network interface, internet gateway, VPC endpoint or load balancer ARN"
                                         : "instance, network interface or internet gateway") + " of this lab",
                        parameter);
-    if (const auto* e = find_id(m.network_interfaces(), id); e && e->requester_managed() && !destination)
+    if (const auto* e = find_resource(m.network_interfaces(), id); e && e->requester_managed() && !destination)
         throw ApiError("InvalidParameterValue", std::string(parameter) + " " + id + " is managed by AWS (" + e->interface_type + "): it does not start connections", parameter);
     return id;
 }
@@ -152,7 +147,7 @@ struct Resolved {
 };
 
 const routing::NetworkInterface* primary_eni(const routing::VpcModel& m, const routing::Instance& i) {
-    return i.network_interface_ids.empty() ? nullptr : find_id(m.network_interfaces(), i.network_interface_ids.front());
+    return i.network_interface_ids.empty() ? nullptr : find_resource(m.network_interfaces(), i.network_interface_ids.front());
 }
 
 json bad_state(const routing::VpcModel& m, const std::string& id, const std::string& state, const char* code = "BAD_STATE") {
@@ -176,7 +171,7 @@ Resolved resolve(const RouterState& state, const routing::NetworkInsightsPath& p
         r.packet.port = sp.region;
         r.packet.source = p.source_ip.value_or(sp.region_link.network + 2);
     } else {
-        const routing::NetworkInterface* eni = find_id(m.network_interfaces(), p.source);
+        const routing::NetworkInterface* eni = find_resource(m.network_interfaces(), p.source);
         if (const auto* i = instance_named(m, p.source)) {
             if (i->state != routing::InstanceState::running) r.blocked = bad_state(m, i->id, routing::name_of(i->state));
             eni = primary_eni(m, *i);
@@ -187,7 +182,7 @@ Resolved resolve(const RouterState& state, const routing::NetworkInsightsPath& p
             r.packet.port = eni->port;
             r.packet.source = eni->private_ip;
             source_vpc = eni->vpc_id;
-            if (const auto* s = find_id(m.subnets(), eni->subnet_id)) source_az = s->availability_zone;
+            if (const auto* s = find_resource(m.subnets(), eni->subnet_id)) source_az = s->availability_zone;
         }
     }
     // The destination's address: as given, else the resource's (its public IP from the internet).
@@ -215,9 +210,9 @@ Resolved resolve(const RouterState& state, const routing::NetworkInsightsPath& p
     auto zonal = [&](const std::vector<std::string>& eni_ids) -> const routing::NetworkInterface* {
         const routing::NetworkInterface* first = nullptr;
         for (const auto& id : eni_ids)
-            if (const auto* e = find_id(m.network_interfaces(), id)) {
+            if (const auto* e = find_resource(m.network_interfaces(), id)) {
                 if (!first) first = e;
-                if (const auto* s = find_id(m.subnets(), e->subnet_id); s && s->availability_zone == source_az) return e;
+                if (const auto* s = find_resource(m.subnets(), e->subnet_id); s && s->availability_zone == source_az) return e;
             }
         return first;
     };
@@ -228,7 +223,7 @@ Resolved resolve(const RouterState& state, const routing::NetworkInsightsPath& p
         if (i->state != routing::InstanceState::running && r.blocked.is_null()) r.blocked = bad_state(m, i->id, routing::name_of(i->state));
         r.to = {PathDestination::Kind::network_interface, e ? e->id : d, e ? e->port : routing::no_port};
         if (!address && e) address = eni_address(*e);
-    } else if (const auto* e = find_id(m.network_interfaces(), d)) {
+    } else if (const auto* e = find_resource(m.network_interfaces(), d)) {
         r.to = {PathDestination::Kind::network_interface, e->id, e->port};
         if (!address) address = eni_address(*e);
     } else if (d.rfind("igw-", 0) == 0) {
