@@ -170,6 +170,25 @@ const FlowTable::Entry* FlowTable::peek(const FlowKey& key) const noexcept {
     return i == npos ? nullptr : &slots_[i].entry;
 }
 
+const FlowTable::Entry* FlowTable::live(const FlowKey& key, std::uint32_t now) const noexcept {
+    const std::size_t i = find_slot(key);
+    return i == npos || slots_[i].expired(now) ? nullptr : &slots_[i].entry;
+}
+
+bool FlowTable::holds(const Entry& flow) const noexcept {
+    const auto at = reinterpret_cast<std::uintptr_t>(&flow), first = reinterpret_cast<std::uintptr_t>(slots_.data());
+    return at >= first && at < first + slots_.size() * sizeof(Slot);
+}
+
+void FlowTable::refresh(const Entry& flow, std::uint32_t value, std::uint32_t idle_timeout, std::uint32_t now) noexcept {
+    // The slot holding the entry: its index from the entry's offset in the slot array.
+    const std::size_t i = (reinterpret_cast<std::uintptr_t>(&flow) - reinterpret_cast<std::uintptr_t>(slots_.data())) / sizeof(Slot);
+    Slot& s = slots_[i];
+    s.entry.value = value;
+    s.entry.idle_timeout = idle_timeout;
+    s.last_seen = now;
+}
+
 bool FlowTable::erase(const FlowKey& key) noexcept {
     const std::size_t i = find_slot(key);
     if (i == npos) return false;

@@ -76,6 +76,15 @@ public:
     Entry* find(const FlowKey& key, std::uint32_t now) noexcept;
     // The flow as it is (idle or not), without refreshing it.
     const Entry* peek(const FlowKey& key) const noexcept;
+    // The flow if it is live at `now` (idle no longer than its timeout), read only: what a decision looks
+    // at. An idle flow stays until the expiry hand or an upsert of its key reaches it.
+    const Entry* live(const FlowKey& key, std::uint32_t now) const noexcept;
+    // Whether `flow` is one of this table's entries (as live() or peek() returned it).
+    bool holds(const Entry& flow) const noexcept;
+    // A flow of this table (holds), seen again at `now`: its value and idle timeout set, its last-seen time
+    // refreshed, without a second lookup. In a table owned by value the value's owner must stay the same
+    // (change owners through upsert).
+    void refresh(const Entry& flow, std::uint32_t value, std::uint32_t idle_timeout, std::uint32_t now) noexcept;
     bool erase(const FlowKey& key) noexcept;
     // Removes flows idle longer than their timeout, examining at most `max_slots` slots from where the last
     // call stopped (a clock hand), so the data path can expire a little per batch. Returns removed count.

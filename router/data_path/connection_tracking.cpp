@@ -139,8 +139,16 @@ routing::RuleProbe rule_probe(const wire::Ipv4View& ip, bool inbound) noexcept {
 
 namespace {
 
-GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip, bool inbound,
-                          ConnectionTracking& tracking, std::uint32_t now, std::uint32_t* allowed_by) noexcept {
+// A live tracked flow under `key`: in `tracking`, else in `beneath`.
+const routing::FlowTable::Entry* tracked(const routing::FlowTable& tracking, const routing::FlowTable* beneath, const routing::FlowKey& key,
+                                         std::uint32_t now) noexcept {
+    const routing::FlowTable::Entry* flow = tracking.live(key, now);
+    return flow || !beneath ? flow : beneath->live(key, now);
+}
+
+GroupJudgement judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip, bool inbound,
+                            const ConnectionTracking& tracking, const ConnectionTracking* beneath, std::uint32_t now, bool want_rule) noexcept {
+    GroupJudgement out;
     const routing::CompiledSecurityGroups& groups = snapshot.security_groups_of(eni);
     const auto& timeouts = snapshot.port(eni).tracking;
     const auto key = tracking_key(ip, inbound, static_cast<std::uint16_t>(eni));
@@ -149,42 +157,41 @@ GroupVerdict judge_packet(const routing::ForwardingSnapshot& snapshot, routing::
     // replies (anything else is judged by the rules, as a new packet).
     const bool echo_request = ip.protocol() == 1 && key && !key->quoted && ip.payload()[0] == 8;
     if (key) {
-        routing::FlowTable::Entry* flow = tracking.table.find(key->key, now);
+        const routing::FlowTable::Entry* flow = tracked(tracking.table, beneath ? &beneath->table : nullptr, key->key, now);
         if (flow && ip.protocol() == 1 && !key->quoted && echo_request != (((flow->value & opened_inbound) != 0) == inbound)) flow = nullptr;
         if (flow) {
-            if (!key->quoted) {
-                std::uint32_t state = flow->value;
-                const bool from_opener = ((state & opened_inbound) != 0) == inbound;
-                if (ip.protocol() == 6) {
-                    // A SYN from the opener on a flow that is closing or closed: it reuses its port for a new
-                    // connection, whose flow starts afresh.
-                    if (wire::opens_tcp_connection(flags) && from_opener && (state & (reset | fin_from_opener | fin_from_other)))
-                        state &= opened_inbound;
-                    state = tcp_state_after(state, flags, from_opener);
-                } else {
-                    if (!from_opener) state |= answered;
-                    else if ((state & answered) && ip.protocol() == 17) state |= stream;
-                }
-                flow->value = state;
-                flow->idle_timeout = timeout_for(ip.protocol(), state, timeouts);
+            out.verdict = GroupVerdict::tracked;
+            if (key->quoted) return out;  // an ICMP error about the flow: it changes nothing
+            std::uint32_t state = flow->value;
+            const bool from_opener = ((state & opened_inbound) != 0) == inbound;
+            if (ip.protocol() == 6) {
+                // A SYN from the opener on a flow that is closing or closed: it reuses its port for a new
+                // connection, whose flow starts afresh.
+                if (wire::opens_tcp_connection(flags) && from_opener && (state & (reset | fin_from_opener | fin_from_other)))
+                    state &= opened_inbound;
+                state = tcp_state_after(state, flags, from_opener);
+            } else {
+                if (!from_opener) state |= answered;
+                else if ((state & answered) && ip.protocol() == 17) state |= stream;
             }
-            return GroupVerdict::tracked;
+            out.note = {TrackingNote::Kind::seen, key->key, flow, state, timeout_for(ip.protocol(), state, timeouts)};
+            return out;
         }
     }
     const routing::CompiledRule* rule = routing::security_group_match(inbound ? groups.ingress : groups.egress, rule_probe(ip, inbound));
-    if (!rule) return GroupVerdict::denied;
-    if (allowed_by) *allowed_by = groups.origin_of(*rule, inbound);
+    if (!rule) return out;  // denied
+    if (want_rule) out.allowed_by = groups.origin_of(*rule, inbound);
+    out.verdict = GroupVerdict::allowed;
     // Nothing to track: no key, an ICMP error, a reset, or an echo reply no request opened.
-    if (!key || key->quoted || (flags & flag::rst) || (ip.protocol() == 1 && !echo_request)) return GroupVerdict::allowed;
-    if (groups.untracked(ip.protocol())) return GroupVerdict::untracked;
+    if (!key || key->quoted || (flags & flag::rst) || (ip.protocol() == 1 && !echo_request)) return out;
+    if (groups.untracked(ip.protocol())) {
+        out.verdict = GroupVerdict::untracked;
+        return out;
+    }
     std::uint32_t state = inbound ? opened_inbound : 0;
     if (ip.protocol() == 6) state = tcp_state_after(state, flags, true);
-    const std::uint32_t timeout = timeout_for(ip.protocol(), state, timeouts);
-    if (!tracking.table.upsert_or_reclaim(key->key, state, now, timeout)) {  // the table, or the ENI's share, full
-        ++tracking.refused;
-        return GroupVerdict::table_full;
-    }
-    return GroupVerdict::allowed;
+    out.note = {TrackingNote::Kind::opened, key->key, nullptr, state, timeout_for(ip.protocol(), state, timeouts)};
+    return out;
 }
 
 }  // namespace
@@ -201,16 +208,23 @@ void forget_tracked_flow(ConnectionTracking& tracking, routing::PortIndex eni, s
     tracking.table.erase(k);
 }
 
-GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
-                                    bool inbound, ConnectionTracking& tracking, std::uint32_t now, std::uint32_t* allowed_by) noexcept {
+GroupJudgement security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
+                                      bool inbound, const ConnectionTracking& tracking, const ConnectionTracking* beneath, std::uint32_t now,
+                                      bool want_rule) noexcept {
     const auto zone = static_cast<std::uint16_t>(eni);
-    if (!ip.is_first_fragment() && tracking.fragments.find(datagram_of(ip, zone), now)) return GroupVerdict::tracked;
-    const GroupVerdict verdict = judge_packet(snapshot, eni, ip, inbound, tracking, now, allowed_by);
+    if (!ip.is_first_fragment() && tracked(tracking.fragments, beneath ? &beneath->fragments : nullptr, datagram_of(ip, zone), now)) {
+        GroupJudgement out;
+        out.verdict = GroupVerdict::tracked;
+        return out;
+    }
+    GroupJudgement out = judge_packet(snapshot, eni, ip, inbound, tracking, beneath, now, want_rule);
     // A first fragment that passed lets the rest of its datagram through (when the table has room; else
     // they are judged by the rules). Untracked flows need no memory: the all-open rules pass them anyway.
-    if (ip.is_first_fragment() && ip.more_fragments() && passes(verdict) && verdict != GroupVerdict::untracked)
-        tracking.fragments.upsert(datagram_of(ip, zone), 0, now, ConnectionTracking::fragment_seconds);
-    return verdict;
+    if (ip.is_first_fragment() && ip.more_fragments() && passes(out.verdict) && out.verdict != GroupVerdict::untracked) {
+        out.note.fragments_follow = true;
+        out.note.datagram = datagram_of(ip, zone);
+    }
+    return out;
 }
 
 }  // namespace vpclab::router

@@ -46,8 +46,8 @@ struct ConnectionTracking {
     static constexpr std::uint32_t fragment_seconds = 30;
 
     // Both tables count each ENI's flows (the key's zone): share_among() shares them fairly.
-    explicit ConnectionTracking(std::size_t max_flows = default_max_flows)
-        : table(max_flows, routing::FlowTable::Owners::by_zone), fragments(max_fragmented_datagrams, routing::FlowTable::Owners::by_zone) {}
+    explicit ConnectionTracking(std::size_t max_flows = default_max_flows, std::size_t max_fragmented = max_fragmented_datagrams)
+        : table(max_flows, routing::FlowTable::Owners::by_zone), fragments(max_fragmented, routing::FlowTable::Owners::by_zone) {}
     routing::FlowTable table;
     routing::FlowTable fragments;  // first fragments that passed, keyed by RFC 791's (source, destination, protocol, id)
     std::uint64_t refused = 0;  // new flows refused because the table, or the ENI's share of it, was full
@@ -75,14 +75,37 @@ enum class GroupVerdict : std::uint8_t {
 };
 constexpr bool passes(GroupVerdict v) { return v != GroupVerdict::denied && v != GroupVerdict::table_full; }
 
+// What a security group verdict asks to be remembered; the verdict itself reads the tables and writes
+// nothing (FlowMemory::remember, router/data_path/flow_memory.hpp, is where it is written).
+struct TrackingNote {
+    enum class Kind : std::uint8_t {
+        nothing,  // nothing to remember (denied, untracked, an ICMP error, a reset, no key)
+        seen,     // a tracked flow seen again: `flow` (found under `key`) now has `state`, idle `timeout`
+        opened,   // a new tracked flow: `key` with `state`, idle `timeout` (table_full when there is no room)
+    };
+    Kind kind = Kind::nothing;
+    routing::FlowKey key;
+    const routing::FlowTable::Entry* flow = nullptr;
+    std::uint32_t state = 0, timeout = 0;
+    // A first fragment that passed: its datagram (RFC 791's key) lets the later fragments through.
+    bool fragments_follow = false;
+    routing::FlowKey datagram;
+};
+
+struct GroupJudgement {
+    GroupVerdict verdict = GroupVerdict::denied;  // allowed when a new flow is to be tracked: remember() may refuse it
+    std::uint32_t allowed_by = 0xffffffff;        // when a rule decided: its origin (CompiledSecurityGroups::origin_of)
+    TrackingNote note;
+};
+
 // The packet's facts the rules look at: `inbound` when it arrives at the ENI (the far end is its source).
 routing::RuleProbe rule_probe(const wire::Ipv4View& ip, bool inbound) noexcept;
 
-// The security groups of ENI `eni` on a packet leaving it (`inbound` false) or arriving at it. When a rule
-// decided (allowed, untracked, table_full), `*allowed_by` is set to its origin
-// (CompiledSecurityGroups::origin_of).
-GroupVerdict security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
-                                    bool inbound, ConnectionTracking& tracking, std::uint32_t now,
-                                    std::uint32_t* allowed_by = nullptr) noexcept;
+// The security groups of ENI `eni` on a packet leaving it (`inbound` false) or arriving at it, reading the
+// tracked flows of `tracking` and, when given, of `beneath` (a dry run's overlay reads the live tables
+// through it). Which rule allowed it is looked up only when `want_rule` (one more memory access per packet).
+GroupJudgement security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
+                                      bool inbound, const ConnectionTracking& tracking, const ConnectionTracking* beneath,
+                                      std::uint32_t now, bool want_rule = false) noexcept;
 
 }  // namespace vpclab::router

@@ -12,14 +12,27 @@ namespace vpclab::router {
 
 struct FlowState {
     explicit FlowState(std::size_t endpoint_flows = EndpointFlows::default_max_flows,
-                       std::size_t tracked_connections = ConnectionTracking::default_max_flows)
-        : endpoint(endpoint_flows), connections(tracked_connections) {}
+                       std::size_t tracked_connections = ConnectionTracking::default_max_flows,
+                       std::size_t fragmented_datagrams = ConnectionTracking::max_fragmented_datagrams,
+                       std::size_t interface_endpoint_connections = InterfaceEndpointConnections::default_max_connections,
+                       std::size_t load_balancer_connections = default_load_balancer_connections)
+        : endpoint(endpoint_flows),
+          connections(tracked_connections, fragmented_datagrams),
+          interface_endpoints(interface_endpoint_connections),
+          load_balancers{load_balancer_connections} {}
+    // Tables of `flows` entries each, the clock at `now`: room for what one traced packet and its reply open,
+    // as a dry run's overlay (flow_memory.hpp) or its tables on the configuration alone.
+    static FlowState small(std::size_t flows, std::uint32_t now) {
+        FlowState s(flows, flows, flows, flows, flows);
+        s.now = now;
+        return s;
+    }
 
     EndpointFlows endpoint;          // gateway-endpoint flows: which instance a reply from the region is for
     ConnectionTracking connections;  // security group connection tracking, per ENI
     InterfaceEndpointConnections interface_endpoints;  // clients' connections through interface endpoint ENIs
     // Clients' connections through network load balancer nodes to their targets.
-    TranslatedConnections load_balancers{default_load_balancer_connections};
+    TranslatedConnections load_balancers;
     HealthProbes health_probes;      // health checks' TCP, from load balancer nodes to targets
     static constexpr std::size_t default_load_balancer_connections = 32768;  // 7.6 MiB with its three index tables (48-byte connections)
     // ELB NLB guide, "Connection idle timeout": 350 s for TCP, 120 s for UDP.

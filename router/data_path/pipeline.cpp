@@ -79,13 +79,13 @@ void from_eni(Context& c, Frame& f) {
 using namespace stages;
 
 void send_from_load_balancer_node(const ForwardingSnapshot& snap, PortIndex node, PortIndex target, std::size_t packet_length, Bytes scratch,
-                                  FrameSink& sink, FlowState& flows, StepRecorder* steps) noexcept {
+                                  FrameSink& sink, FlowMemory flows, StepRecorder* steps) noexcept {
     if (!snap.is_eni(node) || packet_length == 0 || packet_length + link_headers > scratch.size()) return;
     Context c{snap, node, scratch.first(link_headers + packet_length), scratch, sink, flows, steps};
     send_generated_from_node(c, node, target, packet_length);
 }
 
-void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink, FlowState& flows,
+void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes bytes, Bytes scratch, FrameSink& sink, FlowMemory flows,
                    StepRecorder* steps) noexcept {
     Context c{snap, ingress, bytes, scratch, sink, flows, steps};
     if (wire::VnetHeader::check(bytes) != wire::WireError::none) return drop(c, ingress, DropReason::vnet_header_truncated);

@@ -16,12 +16,13 @@
 // serves (interface endpoint, load balancer node, PrivateLink) → deliver. Traffic to and from the VPC
 // resolver and the instance metadata service is never filtered (VPC User Guide, "Amazon DNS server"; EC2
 // User Guide, "Security group connection tracking"). Every decision is reported to a StepRecorder when one
-// is given for the frame. pipeline.cpp validates and dispatches; each target's handler is a file of
+// is given for the frame. Deciding reads the connection tables; what a decision opened or saw is remembered
+// after it, in one place (flow_memory.hpp), which is how a dry run evaluates a packet without writing them. pipeline.cpp validates and dispatches; each target's handler is a file of
 // router/data_path/handlers/, over what the stages share (stage_context.hpp).
 #pragma once
 
 #include "router/data_path/drop_reason.hpp"
-#include "router/data_path/flow_state.hpp"
+#include "router/data_path/flow_memory.hpp"
 #include "router/data_path/step.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "wire/bytes.hpp"
@@ -53,12 +54,13 @@ constexpr std::size_t generated_packet_offset = 10 + 14;  // virtio_net_hdr (10 
 // A packet the router sends from load balancer node `node` to the target ENI `target` (a health check), built
 // in `scratch` at generated_packet_offset: the target's subnet's ACL and its security groups apply.
 void send_from_load_balancer_node(const routing::ForwardingSnapshot& snapshot, routing::PortIndex node, routing::PortIndex target,
-                                  std::size_t packet_length, wire::Bytes scratch, FrameSink& sink, FlowState& flows,
+                                  std::size_t packet_length, wire::Bytes scratch, FrameSink& sink, FlowMemory flows,
                                   StepRecorder* steps = nullptr) noexcept;
 
-// `frame` starts with the virtio-net header as read from the ingress TAP. `steps`, when set, is told every
+// `frame` starts with the virtio-net header as read from the ingress TAP. `flows` are the connection tables
+// (the live FlowState, or a dry run's overlay over it: flow_memory.hpp). `steps`, when set, is told every
 // decision made about the frame (and what it made the router send), in order (router/data_path/step.hpp).
 void process_frame(const routing::ForwardingSnapshot& snapshot, routing::PortIndex ingress, wire::Bytes frame,
-                   wire::Bytes scratch, FrameSink& sink, FlowState& flows, StepRecorder* steps = nullptr) noexcept;
+                   wire::Bytes scratch, FrameSink& sink, FlowMemory flows, StepRecorder* steps = nullptr) noexcept;
 
 }  // namespace vpclab::router

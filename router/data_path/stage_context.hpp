@@ -4,6 +4,7 @@
 #pragma once
 
 #include "endpoints/address_translation.hpp"
+#include "router/data_path/flow_memory.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
@@ -33,7 +34,7 @@ struct Context {
     wire::ConstBytes frame;  // the frame as it arrived, for the sink's drop log
     Bytes scratch;
     FrameSink& sink;
-    FlowState& flows;
+    FlowMemory& memory;  // the flow tables: decisions read them, and remember what they opened and saw there
     StepRecorder* steps;  // set when someone listens to this frame (trace): tested before each step is built
 };
 
@@ -205,11 +206,11 @@ VPCLAB_COLD inline void record_groups(StepRecorder& r, PortIndex port, bool inbo
 // (a network load balancer created without security groups).
 inline bool security_groups_pass(Context& c, const Frame& f, PortIndex port, bool inbound) {
     if (c.snap.port(port).is_load_balancer_node()) return true;
-    std::uint32_t rule = Step::none;
     // Which rule decided is looked up only for a listener (one more memory access per packet otherwise).
-    const GroupVerdict v = security_group_verdict(c.snap, port, f.ip, inbound, c.flows.connections, c.flows.now, c.steps ? &rule : nullptr);
+    const GroupJudgement judgement = c.memory.judge(c.snap, port, f.ip, inbound, c.steps != nullptr);
+    const GroupVerdict v = c.memory.remember(judgement);
     if (c.steps) [[unlikely]]
-        record_groups(*c.steps, port, inbound, v, rule);
+        record_groups(*c.steps, port, inbound, v, judgement.allowed_by);
     if (passes(v)) return true;
     c.sink.drop(port, c.frame, group_drop_reason(v, inbound));
     return false;
@@ -296,7 +297,7 @@ void deliver_from_endpoint_eni(Context& c, Frame& f, PortIndex eni, std::uint32_
 void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointReturn& r);
 // load_balancer.cpp
 void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std::size_t packet_length);
-void unshift_from_back(Frame& f, const TranslatedConnection& conn, bool partial);
+void unshift_from_back(Context& c, Frame& f, const TranslatedConnection& conn, bool partial);
 void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at);
 void into_load_balancer(Context& c, Frame& f, PortIndex node_port);
 const TranslatedConnection* load_balanced_reply(Context& c, const Frame& f);

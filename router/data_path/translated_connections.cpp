@@ -43,17 +43,6 @@ void TranslatedConnections::remove(std::uint32_t index) noexcept {
     free_.push_back(index);  // within the reserved capacity: never allocates
 }
 
-TranslatedConnection* TranslatedConnections::live(routing::FlowTable::Entry* index_entry, std::uint32_t now) noexcept {
-    if (!index_entry) return nullptr;
-    const std::uint32_t index = index_entry->value;
-    TranslatedConnection& c = connections_[index];
-    if (now - c.last_seen > c.idle_timeout) {
-        remove(index);
-        return nullptr;
-    }
-    return &c;
-}
-
 void TranslatedConnections::note_flags(TranslatedConnection& c, std::uint8_t flags, bool from_client, std::uint32_t now,
                                        std::uint32_t established_timeout) noexcept {
     c.last_seen = now;
@@ -70,20 +59,40 @@ void TranslatedConnections::note_flags(TranslatedConnection& c, std::uint8_t fla
     if (c.fins == 3 && c.idle_timeout > closed_seconds) c.idle_timeout = closed_seconds;
 }
 
-const TranslatedConnection* TranslatedConnections::from_client(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client,
-                                                               std::uint16_t client_port, std::uint32_t front, std::uint16_t front_port,
-                                                               std::uint8_t flags, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
-    TranslatedConnection* c = live(by_client_.find(client_key(zone, protocol, client, client_port, front, front_port), now), now);
-    if (!c) return nullptr;
+void TranslatedConnections::client_sent(const TranslatedConnection& found, std::uint8_t flags, std::uint32_t now, std::uint32_t idle_timeout) noexcept {
+    TranslatedConnection& c = own(found);
     // A new SYN on a connection that closed: the client reuses its port; the binding starts afresh.
-    const bool syn = wire::opens_tcp_connection(flags);
-    if (protocol == 6 && syn && (c->fins == 3 || c->idle_timeout == 0)) c->fins = 0, c->progress = 0, c->idle_timeout = unestablished_seconds;
-    note_flags(*c, flags, true, now, idle_timeout);
-    return c;
+    if (c.protocol == 6 && wire::opens_tcp_connection(flags) && (c.fins == 3 || c.idle_timeout == 0))
+        c.fins = 0, c.progress = 0, c.idle_timeout = unestablished_seconds;
+    note_flags(c, flags, true, now, idle_timeout);
+}
+
+const TranslatedConnection* TranslatedConnections::adopt(const TranslatedConnection& c, std::uint32_t now) noexcept {
+    if (free_.empty()) return nullptr;
+    const std::uint32_t index = free_.back();
+    if (!index_connection(index, c, now)) return nullptr;
+    free_.pop_back();
+    connections_[index] = c;
+    return &connections_[index];
+}
+
+bool TranslatedConnections::index_connection(std::uint32_t index, const TranslatedConnection& c, std::uint32_t now) noexcept {
+    const routing::FlowKey key = client_key(c.zone, c.protocol, c.client, c.client_port, c.front, c.front_port);
+    if (!by_client_.upsert(key, index, now, index_never_idle)) return false;
+    if (!by_back_.upsert(back_key(c.back_zone, c.protocol, c.back, c.back_port, c.seen, c.translated_port), index, now, index_never_idle)) {
+        by_client_.erase(key);
+        return false;
+    }
+    // Counted for its client (an entry per client with connections: never more than connections, so it fits).
+    if (routing::FlowTable::Entry* held = clients_.find(share_key(c.zone, c.client), now)) ++held->value;
+    else clients_.upsert(share_key(c.zone, c.client), 1, now, index_never_idle);
+    return true;
 }
 
 const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
                                                         std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now) noexcept {
+    // An idle connection under the same key, not yet swept: its client reusing the port. It goes first.
+    if (const routing::FlowTable::Entry* idle = by_client_.peek(client_key(zone, protocol, client, client_port, front, front_port))) remove(idle->value);
     if (free_.empty()) {
         expire(now, 256);
         if (free_.empty()) return ++refused_, nullptr;
@@ -105,31 +114,15 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
         port = static_cast<std::uint16_t>(first_port + (h >> 32) % port_count);
     }
     const std::uint32_t index = free_.back();
-    const routing::FlowKey key = client_key(zone, protocol, client, client_port, front, front_port);
-    if (!by_client_.upsert(key, index, now, index_never_idle)) return ++refused_, nullptr;
-    if (!by_back_.upsert(back_key(back.zone, protocol, back.address, back.port, back.seen, port), index, now, index_never_idle)) {
-        by_client_.erase(key);
-        return ++refused_, nullptr;
-    }
-    // Counted for its client (an entry per client with connections: never more than connections, so it fits).
-    if (routing::FlowTable::Entry* held = clients_.find(share_key(zone, client), now)) ++held->value;
-    else clients_.upsert(share_key(zone, client), 1, now, index_never_idle);
+    const TranslatedConnection c{.client = client, .front = front, .back = back.address, .seen = back.seen, .client_port = client_port,
+                                 .front_port = front_port, .back_port = back.port, .translated_port = port, .zone = zone, .back_zone = back.zone,
+                                 .protocol = protocol, .used = true, .last_seen = now,
+                                 .idle_timeout = protocol == 6 ? std::min(back.idle_timeout, unestablished_seconds) : back.idle_timeout,
+                                 .stream_start = back.stream_start, .inserted = back.inserted};
+    if (!index_connection(index, c, now)) return ++refused_, nullptr;
     free_.pop_back();
-    TranslatedConnection& c = connections_[index];
-    c = TranslatedConnection{.client = client, .front = front, .back = back.address, .seen = back.seen, .client_port = client_port,
-                             .front_port = front_port, .back_port = back.port, .translated_port = port, .zone = zone, .back_zone = back.zone,
-                             .protocol = protocol, .used = true, .last_seen = now,
-                             .idle_timeout = protocol == 6 ? std::min(back.idle_timeout, unestablished_seconds) : back.idle_timeout,
-                             .stream_start = back.stream_start, .inserted = back.inserted};
-    return &c;
-}
-
-const TranslatedConnection* TranslatedConnections::from_back(std::uint16_t back_zone, std::uint8_t protocol, std::uint32_t back,
-                                                             std::uint16_t back_port, std::uint32_t seen, std::uint16_t translated_port,
-                                                             std::uint8_t flags, std::uint32_t now) noexcept {
-    TranslatedConnection* c = live(by_back_.find(back_key(back_zone, protocol, back, back_port, seen, translated_port), now), now);
-    if (c) note_flags(*c, flags, false, now, 0);
-    return c;
+    connections_[index] = c;
+    return &connections_[index];
 }
 
 std::size_t TranslatedConnections::expire(std::uint32_t now, std::size_t max_slots) noexcept {

@@ -35,12 +35,11 @@ struct TranslatedConnection {
     std::uint32_t last_seen = 0, idle_timeout = 0;
     // Bytes the router puts before the client's stream (a PROXY v2 header, endpoints/proxy_protocol.hpp):
     // the client's sequence numbers from `stream_start` (its SYN's + 1) reach the back end `inserted` later.
-    // The stream's start is set again when the client reuses its port, and the back end acknowledging the
-    // inserted bytes means they need not be sent again: both kept through a const pointer by the data path,
-    // the table's one writer.
-    mutable std::uint32_t stream_start = 0;
+    // The stream's start is set again when the client reuses its port (start_stream), and the back end
+    // acknowledging the inserted bytes means they need not be sent again (acknowledge_inserted).
+    std::uint32_t stream_start = 0;
     std::uint16_t inserted = 0;
-    mutable bool inserted_acknowledged = false;
+    bool inserted_acknowledged = false;
 };
 
 class TranslatedConnections {
@@ -52,11 +51,39 @@ public:
     // `per_client` (0: an eighth of the table) bounds the connections of one client address at one entrance.
     explicit TranslatedConnections(std::size_t max_connections, std::size_t per_client = 0);
 
-    // A packet from the client: its live connection, or nullptr. `idle_timeout` is the connection's once it
-    // is established. A SYN on a connection that closed (the client reusing its port) starts it afresh.
-    const TranslatedConnection* from_client(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
-                                            std::uint32_t front, std::uint16_t front_port, std::uint8_t tcp_flags, std::uint32_t now,
-                                            std::uint32_t idle_timeout) noexcept;
+    // Finding reads; the data path's FlowMemory (flow_memory.hpp) then writes what the segment changed.
+    // The live connection a packet from the client belongs to, or nullptr.
+    const TranslatedConnection* find_from_client(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
+                                                 std::uint32_t front, std::uint16_t front_port, std::uint32_t now) const noexcept {
+        return live(by_client_.peek(client_key(zone, protocol, client, client_port, front, front_port)), now);
+    }
+    // The live connection a packet from the back end to `seen`:`translated_port` belongs to, or nullptr.
+    const TranslatedConnection* find_from_back(std::uint16_t back_zone, std::uint8_t protocol, std::uint32_t back, std::uint16_t back_port,
+                                               std::uint32_t seen, std::uint16_t translated_port, std::uint32_t now) const noexcept {
+        return live(by_back_.peek(back_key(back_zone, protocol, back, back_port, seen, translated_port)), now);
+    }
+    // Whether `c` is one of this table's connections (as a find returned it).
+    bool holds(const TranslatedConnection& c) const noexcept {
+        return &c >= connections_.data() && &c < connections_.data() + connections_.size();
+    }
+    // A segment with `tcp_flags` on connection `c` of this table (holds), from the client: `idle_timeout` is
+    // the connection's once it is established. A SYN on a connection that closed (the client reusing its
+    // port) starts it afresh.
+    void client_sent(const TranslatedConnection& c, std::uint8_t tcp_flags, std::uint32_t now, std::uint32_t idle_timeout) noexcept;
+    // A segment with `tcp_flags` on connection `c` of this table, from the back end.
+    void back_sent(const TranslatedConnection& c, std::uint8_t tcp_flags, std::uint32_t now) noexcept {
+        note_flags(own(c), tcp_flags, false, now, 0);
+    }
+    // Connection `c` of this table: its stream starts after `sequence` + 1 (the client's SYN), and its
+    // inserted bytes are not yet acknowledged; or the back end has acknowledged them.
+    void start_stream(const TranslatedConnection& c, std::uint32_t syn_sequence) noexcept {
+        own(c).stream_start = syn_sequence + 1;
+        own(c).inserted_acknowledged = false;
+    }
+    void acknowledge_inserted(const TranslatedConnection& c) noexcept { own(c).inserted_acknowledged = true; }
+    // A copy of another table's connection `c` (a dry run's overlay taking one from the live table before it
+    // changes it), with the same ports; nullptr when this table has no room.
+    const TranslatedConnection* adopt(const TranslatedConnection& c, std::uint32_t now) noexcept;
     // Where a new connection goes: the back end, the source address it sees and the zone its replies come
     // in on; the client's port is kept if free there (and must be when `keep_client_port`), else another.
     struct Back {
@@ -69,13 +96,11 @@ public:
         std::uint32_t stream_start = 0;  // TranslatedConnection::stream_start and inserted
         std::uint16_t inserted = 0;
     };
-    // Opens a connection (the caller found none). nullptr: the table, the client's share of it, or the
-    // ports towards that back end, full (counted in refused()).
+    // Opens a connection (the caller found none live; an idle one under the same client key is replaced).
+    // nullptr: the table, the client's share of it, or the ports towards that back end, full (counted in
+    // refused()).
     const TranslatedConnection* open(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
                                      std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now) noexcept;
-    // A packet from the back end to `seen`:`translated_port`: its connection, or nullptr.
-    const TranslatedConnection* from_back(std::uint16_t back_zone, std::uint8_t protocol, std::uint32_t back, std::uint16_t back_port,
-                                          std::uint32_t seen, std::uint16_t translated_port, std::uint8_t tcp_flags, std::uint32_t now) noexcept;
 
     // Forgets every connection either of whose ports `doomed(port)` names (their ENIs are gone or now others').
     template <class Doomed>
@@ -108,9 +133,18 @@ private:
                                      std::uint32_t seen, std::uint16_t translated_port) noexcept {
         return routing::FlowKey{back, seen, back_port, translated_port, protocol, back_zone};
     }
-    // The live connection an index entry points at (an idle one is removed and nullptr returned).
-    TranslatedConnection* live(routing::FlowTable::Entry* index_entry, std::uint32_t now) noexcept;
+    // The connection an index entry points at, if it is live at `now`.
+    const TranslatedConnection* live(const routing::FlowTable::Entry* index_entry, std::uint32_t now) const noexcept {
+        if (!index_entry) return nullptr;
+        const TranslatedConnection& c = connections_[index_entry->value];
+        return now - c.last_seen > c.idle_timeout ? nullptr : &c;
+    }
+    // A connection of this table, to be written (the table's one writer is the data path's FlowMemory).
+    TranslatedConnection& own(const TranslatedConnection& c) noexcept { return connections_[static_cast<std::size_t>(&c - connections_.data())]; }
     static routing::FlowKey share_key(std::uint16_t zone, std::uint32_t client) noexcept { return routing::FlowKey{client, 0, 0, 0, 0, zone}; }
+    // Indexes connection `c` at slot `index` by its client's and its back end's keys, and counts it for its
+    // client; false (nothing changed) when an index has no room.
+    bool index_connection(std::uint32_t index, const TranslatedConnection& c, std::uint32_t now) noexcept;
     void note_flags(TranslatedConnection& c, std::uint8_t tcp_flags, bool from_client, std::uint32_t now, std::uint32_t established_timeout) noexcept;
     void remove(std::uint32_t index) noexcept;
 

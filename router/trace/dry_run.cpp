@@ -45,7 +45,7 @@ TracePacket sent_on(const PacketFacts& arrived, routing::PortIndex port, bool sw
     return kind;
 }
 
-TraceLeg run(const routing::ForwardingSnapshot& snap, FlowState& flows, const TracePacket& packet) {
+TraceLeg run(const routing::ForwardingSnapshot& snap, FlowMemory flows, const TracePacket& packet) {
     TraceLeg leg;
     leg.sent = packet;
     TracePacket p = packet;
@@ -70,7 +70,10 @@ TraceLeg run(const routing::ForwardingSnapshot& snap, FlowState& flows, const Tr
     return leg;
 }
 
-DryRun both_ways(const routing::ForwardingSnapshot& snap, FlowState& flows, const TracePacket& packet);
+DryRun both_ways(const routing::ForwardingSnapshot& snap, FlowState& overlay, const FlowState* live, const TracePacket& packet);
+
+// Room for what a traced packet and its reply open (a few flows, a connection, perhaps a copy or two).
+constexpr std::size_t overlay_flows = 64;
 
 }  // namespace
 
@@ -123,22 +126,22 @@ std::vector<std::uint8_t> trace_frame(const routing::ForwardingSnapshot& snap, c
 }
 
 DryRun dry_run(const routing::ForwardingSnapshot& snap, const FlowState& live, const TracePacket& packet) {
-    FlowState flows = live;  // the live tables are never touched
-    return both_ways(snap, flows, packet);
+    // Remembered in a small overlay, read through to the live tables, which are never written.
+    FlowState overlay = FlowState::small(overlay_flows, live.now);
+    return both_ways(snap, overlay, &live, packet);
 }
 
 DryRun dry_run_on_configuration(const routing::ForwardingSnapshot& snap, const TracePacket& packet) {
-    // Two packets' worth of room, unshared (the default: first come, first served); the clock at 0.
-    FlowState flows(64, 64);
-    flows.interface_endpoints = InterfaceEndpointConnections(64);
-    flows.load_balancers = TranslatedConnections(64);
-    return both_ways(snap, flows, packet);
+    // Small empty tables, unshared (the default: first come, first served), nothing beneath; the clock at 0.
+    FlowState flows = FlowState::small(overlay_flows, 0);
+    return both_ways(snap, flows, nullptr, packet);
 }
 
 namespace {
-DryRun both_ways(const routing::ForwardingSnapshot& snap, FlowState& flows, const TracePacket& packet) {
+DryRun both_ways(const routing::ForwardingSnapshot& snap, FlowState& overlay, const FlowState* live, const TracePacket& packet) {
+    const auto memory = [&] { return live ? FlowMemory(overlay, *live) : FlowMemory(overlay); };
     DryRun out;
-    out.forward = run(snap, flows, packet);
+    out.forward = run(snap, memory(), packet);
     const TraceLeg& f = out.forward;
     if (!f.delivered || !f.arrived.ipv4) return out;
     TracePacket answer;
@@ -149,7 +152,7 @@ DryRun both_ways(const routing::ForwardingSnapshot& snap, FlowState& flows, cons
     const auto& sp = snap.service_ports();
     if (reply.port != sp.region && reply.port != sp.resolver && !snap.is_eni(reply.port)) return out;
     out.reply_sent = true;
-    out.reply = run(snap, flows, reply);
+    out.reply = run(snap, memory(), reply);
     return out;
 }
 }  // namespace

@@ -1,10 +1,13 @@
 // A dry run of the data path: a synthetic packet, and the reply its far end would send, through the real
 // pipeline against the live snapshot, with every step recorded and no live table changed.
 //
-// Both directions run on a copy of the connection tables, so that the reply meets what the packet opened (a
-// tracked flow, a load balancer's connection, an endpoint's translation) exactly as it would for real,
-// while the router's own tables stay as they were. The pipeline code is the forwarding code: a trace and
-// forwarding cannot disagree.
+// Both directions remember what they open in a small overlay laid over the live connection tables
+// (router/data_path/flow_memory.hpp), so that the reply meets what the packet opened (a tracked flow, a load
+// balancer's connection, an endpoint's translation) exactly as it would for real, while the router's own
+// tables are only read: never written, never copied. The pipeline code is the forwarding code: a trace and
+// forwarding cannot disagree. Two things the overlay does not see: the router's own health checks (a trace
+// of a target's answer to one finds no probe), and a new load balancer connection's choice of a port the
+// live table already holds towards the same target (the overlay chooses as if it were free).
 #pragma once
 
 #include <cstdint>
@@ -44,7 +47,7 @@ struct DryRun {
 std::vector<std::uint8_t> trace_frame(const routing::ForwardingSnapshot& snapshot, const TracePacket& packet);
 
 // `packet` through the pipeline, and when it is delivered the reply from where it arrived (addresses and
-// ports swapped, an ICMP echo reply or a TCP SYN-ACK), both on a copy of `flows` taken at `flows.now`.
+// ports swapped, an ICMP echo reply or a TCP SYN-ACK), both over `flows` as they are at `flows.now`.
 DryRun dry_run(const routing::ForwardingSnapshot& snapshot, const FlowState& flows, const TracePacket& packet);
 
 // The same on empty connection tables: what the configuration alone lets through (Reachability Analyzer

@@ -11,6 +11,7 @@
 #include "router/flow_logs/flow_log_recorder.hpp"
 #include "tests/unit/packet_builder.hpp"
 #include "tests/unit/recording_sink.hpp"
+#include "wire/l4.hpp"
 #include "wire/vnet_header.hpp"
 
 using namespace vpclab;

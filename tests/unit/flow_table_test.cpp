@@ -35,7 +35,7 @@ TEST_CASE("random operations agree with a std::unordered_map reference") {
     for (int op = 0; op < 200000; ++op) {
         if (op % 100 == 0) ++now;
         const FlowKey k = random_key();
-        switch (rng() % 4) {
+        switch (rng() % 5) {
             case 0: {
                 const std::uint32_t v = rng();
                 const bool room = ref.size() < table.capacity() || ref.count(k);
@@ -62,6 +62,22 @@ TEST_CASE("random operations agree with a std::unordered_map reference") {
             case 2:
                 REQUIRE(table.erase(k) == (ref.erase(k) == 1));
                 break;
+            case 3: {
+                // What a decision reads, then remembering it: live() sees only a flow not idle (and removes
+                // nothing), refresh() writes that flow in place.
+                const FlowTable::Entry* got = table.live(k, now);
+                const auto it = ref.find(k);
+                REQUIRE((got != nullptr) == (it != ref.end() && now - it->second.last_seen <= 5));
+                if (got) {
+                    REQUIRE(table.holds(*got));
+                    REQUIRE(got->value == it->second.value);
+                    const std::uint32_t v = rng();
+                    table.refresh(*got, v, 5, now);
+                    it->second = {v, now};
+                    REQUIRE(table.peek(k)->value == v);
+                }
+                break;
+            }
             default: {
                 // Expire a sweep's worth; the reference drops exactly the flows the table reports gone.
                 const std::size_t before = table.size();
@@ -74,6 +90,17 @@ TEST_CASE("random operations agree with a std::unordered_map reference") {
         }
         REQUIRE(table.size() == ref.size());
     }
+}
+
+TEST_CASE("holds: a table's own entries, not another table's") {
+    FlowTable a(16), b(16);
+    const FlowKey k{1, 2, 3, 4, 6, 0};
+    REQUIRE(a.upsert(k, 7, 0, 5));
+    REQUIRE(b.upsert(k, 7, 0, 5));
+    CHECK(a.holds(*a.live(k, 0)));
+    CHECK(!a.holds(*b.live(k, 0)));
+    CHECK(a.live(k, 6) == nullptr);  // idle past its timeout: not live, though still held until swept
+    CHECK(a.peek(k) != nullptr);
 }
 
 TEST_CASE("a full sweep removes exactly the idle flows") {

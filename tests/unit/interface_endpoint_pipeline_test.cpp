@@ -14,6 +14,7 @@
 #include "tests/unit/pipeline_lab.hpp"
 #include "tests/unit/recording_sink.hpp"
 #include "wire/ethernet.hpp"
+#include "wire/l4.hpp"
 #include "wire/vnet_header.hpp"
 
 using namespace vpclab;
@@ -28,6 +29,28 @@ constexpr std::uint8_t syn = 0x02, ack = 0x10, fin = 0x01, psh_ack = 0x18;
 
 using Sink = test::RecordingSink;
 using test::dropped;
+
+// A client's segment to ENI `eni` and the service's back to it, taken as handlers/interface_endpoint.cpp
+// takes them: the connection found, then what the segment changed remembered (FlowMemory); a SYN that
+// finds none opens one.
+constexpr auto endpoint_table = FlowMemory::Connections::interface_endpoints;
+const EndpointConnection* from_client(FlowState& flows, std::uint16_t eni, std::uint32_t client, std::uint16_t client_port, std::uint32_t service,
+                                      std::uint16_t service_port, std::uint8_t flags, std::uint32_t now) {
+    flows.now = now;
+    FlowMemory memory(flows);
+    if (const EndpointConnection* c = memory.from_client(endpoint_table, eni, 6, client, client_port, service, service_port))
+        return memory.client_sent(endpoint_table, *c, flags, InterfaceEndpointConnections::idle_timeout_seconds);
+    if (!wire::opens_tcp_connection(flags)) return nullptr;
+    return memory.open(endpoint_table, eni, 6, client, client_port, service, service_port,
+                       {service, service_port, 0, eni, false, InterfaceEndpointConnections::idle_timeout_seconds});
+}
+const EndpointConnection* from_service(FlowState& flows, std::uint16_t eni, std::uint32_t service, std::uint16_t service_port,
+                                       std::uint16_t translated_port, std::uint8_t flags, std::uint32_t now) {
+    flows.now = now;
+    FlowMemory memory(flows);
+    const EndpointConnection* c = memory.from_back(endpoint_table, eni, 6, service, service_port, 0, translated_port);
+    return c ? memory.back_sent(endpoint_table, *c, flags) : nullptr;
+}
 
 std::vector<std::uint8_t> tcp(std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags) {
     return test::build_tcp_segment(from, to, sport, dport, flags);
@@ -149,10 +172,11 @@ TEST_CASE("interface endpoint: fragments are dropped both ways, counted") {
 }
 
 TEST_CASE("interface endpoint: many clients on the same port each get a port of the ENI's") {
-    InterfaceEndpointConnections table(32768);
+    FlowState flows(64, 64, 64, 32768, 64);
+    const InterfaceEndpointConnections& table = flows.interface_endpoints;
     std::set<std::uint16_t> ports;
     for (std::uint32_t client = 0; client < 1000; ++client) {
-        const EndpointConnection* c = table.from_client(7, 0x0a0a0000 + client, 40000, 0xc6128c0a, 443, syn, 100);
+        const EndpointConnection* c = from_client(flows, 7, 0x0a0a0000 + client, 40000, 0xc6128c0a, 443, syn, 100);
         REQUIRE(c != nullptr);
         ports.insert(c->translated_port);
     }
@@ -162,7 +186,7 @@ TEST_CASE("interface endpoint: many clients on the same port each get a port of 
     // candidate is common, and each retry must try somewhere else.
     std::mt19937 rng(7);
     for (int i = 0; i < 20000; ++i) {
-        const EndpointConnection* c = table.from_client(7, 0x0a0a0000 | (rng() & 0xffff), static_cast<std::uint16_t>(32768 + rng() % 28232),
+        const EndpointConnection* c = from_client(flows, 7, 0x0a0a0000 | (rng() & 0xffff), static_cast<std::uint16_t>(32768 + rng() % 28232),
                                                         0xc6128c0a, 443, syn, 100);
         REQUIRE(c != nullptr);
         ports.insert(c->translated_port);
@@ -183,7 +207,8 @@ TEST_CASE("interface endpoint: forgetting the ENI's port ends its connections") 
 
 TEST_CASE("the endpoint connection table agrees with a slow reference on random operations") {
     std::mt19937 rng(1124);
-    InterfaceEndpointConnections table(64);  // a client holds at most 8 connections (an eighth)
+    FlowState flows = FlowState::small(64, 0);
+    const InterfaceEndpointConnections& table = flows.interface_endpoints;  // a client holds at most 8 connections (an eighth)
     REQUIRE(table.per_client() == 8);
     // Reference: connection per (eni, client, client port, service, service port) → translated port and
     // state; translated ports unique per (eni, service, service port). A connection is kept 10 s until
@@ -224,7 +249,7 @@ TEST_CASE("the endpoint connection table agrees with a slow reference on random 
         if (it != ref.end() && !alive(it->second)) ref.erase(it), it = ref.end();
         if (rng() % 4 == 0 && it != ref.end()) {
             // The service answers on the translated port.
-            const EndpointConnection* c = table.from_service(eni, service, service_port, it->second.translated, flags, now);
+            const EndpointConnection* c = from_service(flows, eni, service, service_port, it->second.translated, flags, now);
             REQUIRE(c != nullptr);
             CHECK(c->client == client);
             CHECK(c->client_port == client_port);
@@ -238,7 +263,7 @@ TEST_CASE("the endpoint connection table agrees with a slow reference on random 
         }
         // What the table counts for the client: its live connections, and idle ones not yet swept.
         const std::size_t counted = table.held_by(eni, client);
-        const EndpointConnection* c = table.from_client(eni, client, client_port, service, service_port, flags, now);
+        const EndpointConnection* c = from_client(flows, eni, client, client_port, service, service_port, flags, now);
         if (it != ref.end()) {
             REQUIRE(c != nullptr);
             CHECK(c->translated_port == it->second.translated);
@@ -266,7 +291,7 @@ TEST_CASE("the endpoint connection table agrees with a slow reference on random 
         }
         if (c) CHECK(table.held_by(eni, client) <= table.per_client());
         if (op % 1000 == 999) {
-            table.expire(now, 1 << 20);
+            flows.interface_endpoints.expire(now, 1 << 20);
             std::erase_if(ref, [&](const auto& kv) { return !alive(kv.second); });
             CHECK(table.size() == ref.size());
         }

@@ -17,10 +17,8 @@ void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) 
     // frame is rewritten, so that a refusal logs the packet as the instance sent it.
     if (auto key = endpoint_flow_key(f.ip, true)) {
         key->destination = endpoint_address;
-        const std::uint32_t timeout = EndpointFlows::idle_timeout_seconds;
-        // Its flows belong to the ENI that opened them (the value): refused when the table, or its share, is full.
-        if (!c.flows.endpoint.table.upsert_or_reclaim(*key, c.ingress, c.flows.now, timeout))
-            return drop(c, c.ingress, DropReason::endpoint_flow_table_full);
+        // Refused when the table, or the ENI's share of it, is full.
+        if (!c.memory.open_endpoint_flow(*key, c.ingress)) return drop(c, c.ingress, DropReason::endpoint_flow_table_full);
     }
     rewrite(c, f, Stage::gateway_endpoint, c.ingress, endpoints::NatField::destination, service_address, endpoint_address, keep_port, d.endpoint);
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
@@ -32,11 +30,12 @@ void back_through_gateway_endpoint(Context& c, Frame& f) {
     if (!r.ok) return drop(c, c.ingress, DropReason::endpoint_unknown_destination);
     if (r.interface) return back_from_interface_endpoint(c, f, r);
     const auto key = endpoint_flow_key(f.ip, false);
-    const routing::FlowTable::Entry* flow = key ? c.flows.endpoint.table.find(*key, c.flows.now) : nullptr;
+    const routing::FlowTable::Entry* flow = key ? c.memory.endpoint_flow(*key) : nullptr;
     // The flow was opened from this endpoint's VPC (perhaps through an appliance ENI that forwarded it):
     // the reply goes to whoever holds the address, by the local route, as on AWS.
     if (!flow || !c.snap.is_eni(flow->value) || c.snap.port(flow->value).vpc != c.snap.endpoint_vpc(r.endpoint))
         return drop(c, c.ingress, DropReason::endpoint_no_flow);
+    c.memory.endpoint_reply_seen(*key, *flow);  // the reply keeps the flow alive
     rewrite(c, f, Stage::gateway_endpoint, r.port, endpoints::NatField::source, f.ip.source(), r.service_address, keep_port, r.endpoint);
     if (!may_enter(c, f, r.port, true)) return;
     const routing::PortInfo& to = c.snap.port(r.port);

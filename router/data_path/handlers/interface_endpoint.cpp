@@ -17,10 +17,17 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     const auto& sp = c.snap.service_ports();
     const std::uint32_t service = e.endpoint_service;
     const std::uint32_t client = f.ip.source();
-    const EndpointConnection* conn = c.flows.interface_endpoints.from_client(static_cast<std::uint16_t>(eni), client, tcp.source_port, service,
-                                                                             tcp.destination_port, tcp.flags, c.flows.now);
-    if (!conn)
-        return drop(c, eni, wire::opens_tcp_connection(tcp.flags) ? DropReason::interface_endpoint_table_full : DropReason::interface_endpoint_no_connection);
+    constexpr auto table = FlowMemory::Connections::interface_endpoints;
+    const auto zone = static_cast<std::uint16_t>(eni);
+    const EndpointConnection* conn = c.memory.from_client(table, zone, 6, client, tcp.source_port, service, tcp.destination_port);
+    const bool opens = wire::opens_tcp_connection(tcp.flags);
+    if (conn) {
+        conn = c.memory.client_sent(table, *conn, tcp.flags, InterfaceEndpointConnections::idle_timeout_seconds);
+    } else if (opens) {
+        const TranslatedConnections::Back back{service, tcp.destination_port, 0, zone, false, InterfaceEndpointConnections::idle_timeout_seconds};
+        conn = c.memory.open(table, zone, 6, client, tcp.source_port, service, tcp.destination_port, back);
+    }
+    if (!conn) return drop(c, eni, opens ? DropReason::interface_endpoint_table_full : DropReason::interface_endpoint_no_connection);
     rewrite(c, f, Stage::interface_endpoint, eni, endpoints::NatField::source, client, e.ip, conn->translated_port, e.interface_endpoint);
     rewrite(c, f, Stage::interface_endpoint, eni, endpoints::NatField::destination, e.ip, service, keep_port, e.interface_endpoint);
     send(c, sp.region, f, sp.region_mac, sp.region_router_mac);
@@ -51,10 +58,10 @@ void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointR
     const routing::PortInfo& e = c.snap.port(r.port);
     if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, c.ingress, DropReason::interface_endpoint_fragment);
     const TcpFacts tcp = tcp_facts(f.ip);
+    constexpr auto table = FlowMemory::Connections::interface_endpoints;
     const EndpointConnection* conn =
-        tcp.ok ? c.flows.interface_endpoints.from_service(static_cast<std::uint16_t>(r.port), f.ip.source(), tcp.source_port,
-                                                          tcp.destination_port, tcp.flags, c.flows.now)
-               : nullptr;
+        tcp.ok ? c.memory.from_back(table, static_cast<std::uint16_t>(r.port), 6, f.ip.source(), tcp.source_port, 0, tcp.destination_port) : nullptr;
+    if (conn) conn = c.memory.back_sent(table, *conn, tcp.flags);
     if (!conn) return drop(c, c.ingress, DropReason::interface_endpoint_no_connection);
     const std::uint32_t client = conn->client;
     rewrite(c, f, Stage::interface_endpoint, r.port, endpoints::NatField::source, f.ip.source(), e.ip, keep_port, e.interface_endpoint);

@@ -32,7 +32,7 @@ void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std:
     g.eth = wire::EthernetView(g.bytes.subspan(wire::VnetHeader::length));
     g.eth.set_ether_type(wire::EtherType::ipv4);
     g.ip = wire::Ipv4View(g.eth.payload().first(packet_length));
-    Context gc{c.snap, node, g.bytes, c.scratch, c.sink, c.flows, c.steps};
+    Context gc{c.snap, node, g.bytes, c.scratch, c.sink, c.memory, c.steps};
     if (to.subnet != n.subnet && !network_acl_passes(gc, g, n.subnet, false, node)) return;
     if (!may_enter(gc, g, target, to.subnet != n.subnet)) return;
     send(gc, target, g, to.mac, to.subnet == n.subnet ? n.mac : c.snap.subnet(to.subnet).router_mac);
@@ -40,11 +40,11 @@ void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std:
 
 // A back end's segment on a connection with bytes put before the client's stream: the acknowledgment (and
 // SACK blocks) the client's again, and whether the inserted bytes are acknowledged now.
-void unshift_from_back(Frame& f, const TranslatedConnection& conn, bool partial) {
+void unshift_from_back(Context& c, Frame& f, const TranslatedConnection& conn, bool partial) {
     if (!conn.inserted || f.ip.protocol() != 6) return;
     const wire::Bytes tcp = f.ip.payload();  // a whole header: load_balanced_reply found the connection by it
     if ((tcp[13] & wire::tcp_flags::ack) && static_cast<std::int32_t>(wire::load_be32(tcp.data() + 8) - (conn.stream_start + conn.inserted)) >= 0)
-        conn.inserted_acknowledged = true;
+        c.memory.acknowledge_inserted(FlowMemory::Connections::load_balancers, conn);
     endpoints::unshift_acknowledgment(f.ip.bytes(), conn.inserted, conn.stream_start, partial);
 }
 
@@ -62,9 +62,12 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
     const std::uint32_t idle = l4.protocol == 6 ? FlowState::load_balancer_tcp_idle_seconds : FlowState::load_balancer_udp_idle_seconds;
     const auto zone = static_cast<std::uint16_t>(at.zone);
     const bool opens = l4.protocol == 17 || wire::opens_tcp_connection(l4.flags);
-    const TranslatedConnection* conn =
-        c.flows.load_balancers.from_client(zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port, l4.flags, c.flows.now, idle);
-    if (!conn) {
+    constexpr auto table = FlowMemory::Connections::load_balancers;
+    const TranslatedConnection* conn = c.memory.from_client(table, zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port);
+    if (conn) {
+        conn = c.memory.client_sent(table, *conn, l4.flags, idle);
+        if (!conn) return drop(c, at.zone, DropReason::load_balancer_table_full);  // a dry run's overlay full
+    } else {
         if (!opens) return drop(c, at.zone, DropReason::load_balancer_no_connection);
         if (listener->target_count == 0) return drop(c, at.zone, DropReason::load_balancer_no_target);
         const std::uint64_t h = routing::load_balancer_flow_hash(l4.protocol, client, l4.source_port, at.address, l4.destination_port, l4.sequence);
@@ -79,7 +82,7 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
         back.idle_timeout = idle;
         if (listener->proxy_protocol_v2 && l4.protocol == 6)
             back.inserted = static_cast<std::uint16_t>(endpoints::proxy_v2_header_length(endpoint_id_of(c, at).size()));
-        conn = c.flows.load_balancers.open(zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port, back, c.flows.now);
+        conn = c.memory.open(table, zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port, back);
         if (!conn) return drop(c, at.zone, DropReason::load_balancer_table_full);
     }
     const PortIndex target = conn->back_zone;  // replies come in on the target's ENI
@@ -89,7 +92,7 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
     if (conn->inserted) {
         // A SYN (a new connection, or the client reusing its port) sets where its stream starts; the
         // segment that starts it gets the header sent before it, until the target has acknowledged it.
-        if (opens) conn->stream_start = l4.sequence + 1, conn->inserted_acknowledged = false;
+        if (opens) c.memory.start_stream(table, *conn, l4.sequence);
         else if (l4.sequence == conn->stream_start && !conn->inserted_acknowledged)
             send_proxy_header(c, f, at, *conn);
         if (!(l4.flags & wire::tcp_flags::syn)) endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial);
@@ -132,7 +135,7 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
     if (l4.protocol == 6 && HealthProbes::owns(l4.destination_port)) {
         // A target answering a health check: the probe decides, and perhaps answers. (A segment that is not
         // its probe's goes on to the listeners, which may use these ports too.)
-        const auto answer = c.flows.health_probes.on_segment(f.ip.bytes().first(f.ip.total_length()), c.scratch.subspan(link_headers));
+        const auto answer = c.memory.health_probes().on_segment(f.ip.bytes().first(f.ip.total_length()), c.scratch.subspan(link_headers));
         if (answer.consumed) {
             note(c, Stage::load_balancer, Verdict::answer, node_port);  // taken by the node's health check
             if (answer.length && c.snap.is_eni(c.ingress)) send_generated_from_node(c, node_port, c.ingress, answer.length);
@@ -147,8 +150,10 @@ const TranslatedConnection* load_balanced_reply(Context& c, const Frame& f) {
     if (f.ip.more_fragments()) return nullptr;
     const L4Facts l4 = l4_facts(f.ip);
     if (!l4.ok) return nullptr;
-    return c.flows.load_balancers.from_back(static_cast<std::uint16_t>(c.ingress), l4.protocol, f.ip.source(), l4.source_port, f.ip.destination(),
-                                            l4.destination_port, l4.flags, c.flows.now);
+    constexpr auto table = FlowMemory::Connections::load_balancers;
+    const TranslatedConnection* conn =
+        c.memory.from_back(table, static_cast<std::uint16_t>(c.ingress), l4.protocol, f.ip.source(), l4.source_port, f.ip.destination(), l4.destination_port);
+    return conn ? c.memory.back_sent(table, *conn, l4.flags) : nullptr;
 }
 
 // A target's answer leaving for node `node_port`: the target's groups, and both subnets' ACLs when the node
@@ -177,12 +182,12 @@ void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn) {
         const routing::SubnetInfo& own = c.snap.subnet(target.subnet);
         if (check_internet_mtu(c, f, own.router_address(), own.router_mac) == MtuVerdict::refused) return;
     }
-    unshift_from_back(f, conn, f.vnet.needs_checksum());
+    unshift_from_back(c, f, conn, f.vnet.needs_checksum());
     rewrite(c, f, Stage::load_balancer, node_port, endpoints::NatField::source, f.ip.source(), n.ip, conn.front_port);
     if (conn.seen != conn.client)
         rewrite(c, f, Stage::load_balancer, node_port, endpoints::NatField::destination, f.ip.destination(), conn.client, conn.client_port);
     f.eth.set_source(n.mac);  // from here on the node's packet (a delivery in its subnet keeps this MAC)
-    Context from_node{c.snap, node_port, c.frame, c.scratch, c.sink, c.flows, c.steps};
+    Context from_node{c.snap, node_port, c.frame, c.scratch, c.sink, c.memory, c.steps};
     route_from_eni(from_node, f);
 }
 

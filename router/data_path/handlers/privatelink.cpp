@@ -40,7 +40,7 @@ void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& 
     const PortIndex node_port = e.privatelink_node;  // none once the endpoint is rejected
     if (!is_load_balancer_node(c, node_port)) return drop(c, c.ingress, DropReason::privatelink_not_accepted);
     if (!target_may_reach_node(c, f, node_port)) return;
-    unshift_from_back(f, conn, f.vnet.needs_checksum());
+    unshift_from_back(c, f, conn, f.vnet.needs_checksum());
     rewrite(c, f, Stage::privatelink, node_port, endpoints::NatField::source, f.ip.source(), e.ip, conn.front_port);
     rewrite(c, f, Stage::privatelink, node_port, endpoints::NatField::destination, f.ip.destination(), conn.client, conn.client_port);
     deliver_from_endpoint_eni(c, f, eni, conn.client, conn.client_port);
