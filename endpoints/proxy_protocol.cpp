@@ -46,14 +46,6 @@ void replace_u32(wire::Bytes tcp, std::size_t at, std::uint32_t value, bool part
     wire::store_be16(tcp.data() + 16, checksum);
 }
 
-// RFC 793 sequence arithmetic (modulo 2^32): a value from `stream_start` on comes down by the shift, but not
-// below the start; one before the start is left.
-std::uint32_t down(std::uint32_t value, std::uint32_t shift, std::uint32_t stream_start) noexcept {
-    const auto past_start = static_cast<std::int32_t>(value - stream_start);
-    if (past_start < 0) return value;
-    return static_cast<std::uint32_t>(past_start) < shift ? stream_start : value - shift;
-}
-
 }  // namespace
 
 std::string_view proxy_v2_local_header() noexcept {
@@ -89,10 +81,16 @@ void shift_sequence(wire::Bytes packet, std::uint32_t shift, bool partial) noexc
     replace_u32(tcp, 4, wire::load_be32(tcp.data() + 4) + shift, partial);
 }
 
+std::uint32_t unshifted(std::uint32_t value, std::uint32_t shift, std::uint32_t stream_start) noexcept {
+    const auto past_start = static_cast<std::int32_t>(value - stream_start);
+    if (past_start < 0) return value;
+    return static_cast<std::uint32_t>(past_start) < shift ? stream_start : value - shift;
+}
+
 void unshift_acknowledgment(wire::Bytes packet, std::uint32_t shift, std::uint32_t stream_start, bool partial) noexcept {
     const wire::Bytes tcp = tcp_header(packet);
     if (tcp.empty() || shift == 0) return;
-    if (tcp[13] & tcp_ack) replace_u32(tcp, 8, down(wire::load_be32(tcp.data() + 8), shift, stream_start), partial);
+    if (tcp[13] & tcp_ack) replace_u32(tcp, 8, unshifted(wire::load_be32(tcp.data() + 8), shift, stream_start), partial);
     // RFC 2018: SACK blocks (option kind 5, length 2 + 8n) name ranges of the client's bytes as the back end
     // numbers them.
     for (std::size_t at = 20; at < tcp.size();) {
@@ -107,7 +105,7 @@ void unshift_acknowledgment(wire::Bytes packet, std::uint32_t shift, std::uint32
         if (length < 2 || at + length > tcp.size()) break;
         if (kind == 5)
             for (std::size_t edge = at + 2; edge + 4 <= at + length; edge += 4)
-                replace_u32(tcp, edge, down(wire::load_be32(tcp.data() + edge), shift, stream_start), partial);
+                replace_u32(tcp, edge, unshifted(wire::load_be32(tcp.data() + edge), shift, stream_start), partial);
         at += length;
     }
 }

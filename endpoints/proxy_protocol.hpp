@@ -34,6 +34,10 @@ std::size_t write_proxy_v2_header(wire::Bytes out, std::uint32_t source, std::ui
 // covers only the pseudo-header, which holds no sequence number). Needs a whole TCP header; else nothing.
 void shift_sequence(wire::Bytes packet, std::uint32_t shift, bool l4_checksum_partial) noexcept;
 
+// RFC 793 sequence arithmetic (modulo 2^32): a number from `stream_start` on comes down by `shift`, but not
+// below the start; one before the start is left (what unshift_acknowledgment does to each number).
+std::uint32_t unshifted(std::uint32_t value, std::uint32_t shift, std::uint32_t stream_start) noexcept;
+
 // The other way: the back end's acknowledgment number and SACK block edges come down by `shift`, but never
 // below `stream_start` (the client's first sequence number after its SYN: an acknowledgment of the header
 // alone acknowledges none of the client's bytes). Values before `stream_start` (a RST's zero) are kept.

@@ -173,11 +173,7 @@ void EventLoop::drain_tap(std::uint32_t port) {
         }
         // Someone listens: flow logs (each frame's steps make its records) and/or `vpclab trace --live` (this
         // frame's steps are recorded, and kept if it matches).
-        PacketFacts before;
-        if (live) {
-            before = packet_facts(frame);
-            live_steps_.clear();
-        }
+        if (live) live_steps_.clear();
         StepRecorder* recorder = &live_steps_;
         if (logging) {
             flow_log_recorder_.also = live ? &live_steps_ : nullptr;
@@ -197,7 +193,8 @@ void EventLoop::drain_tap(std::uint32_t port) {
         }
         if (!live) continue;
         try {
-            state_.live_trace.consider(*state_.model, snapshot, port, before, live_steps_);
+            // The packet as the edge read it, before any rewrite (StepRecorder::packet).
+            state_.live_trace.consider(*state_.model, snapshot, port, facts_of(live_steps_.edge), live_steps_);
         } catch (const std::exception& e) {  // rendering allocates: out of memory ends the trace, never the loop
             state_.live_trace.active = false;
             spdlog::warn("live trace stopped: {}", e.what());

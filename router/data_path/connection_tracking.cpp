@@ -25,51 +25,43 @@ struct TrackingKey {
     bool quoted = false;  // from the packet an ICMP error quotes: may match a flow, never opens one
 };
 
-bool is_icmp_error(std::uint8_t type) { return type == 3 || type == 4 || type == 5 || type == 11 || type == 12; }
-
-// The key of an IPv4 packet (header at `ip`, `length` bytes in all), seen `inbound` at the ENI.
-std::optional<routing::FlowKey> key_of(const std::uint8_t* ip, std::size_t length, bool inbound, std::uint16_t zone) {
-    if (length < 20) return std::nullopt;
-    const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
-    if (ihl < 20 || ihl > length) return std::nullopt;
-    const bool first_fragment = (wire::load_be16(ip + 6) & 0x1fff) == 0;
-    const std::uint32_t source = wire::load_be32(ip + 12), destination = wire::load_be32(ip + 16);
-    const std::uint8_t protocol = ip[9];
-    const std::uint8_t* l4 = ip + ihl;
-    const std::size_t l4_length = length - ihl;
+// The key of a packet from `source` to `destination` with transport facts `l4`, seen `inbound` at the ENI.
+std::optional<routing::FlowKey> key_of(std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4, bool inbound,
+                                       std::uint16_t zone) {
     routing::FlowKey k;
     k.zone = zone;
-    k.protocol = protocol;
-    k.source = inbound ? destination : source;  // local
+    k.protocol = l4.protocol;
+    k.source = inbound ? destination : source;       // local
     k.destination = inbound ? source : destination;  // remote
-    if (protocol == 6 || protocol == 17) {
-        if (!first_fragment || l4_length < 4) return std::nullopt;
-        const std::uint16_t from = wire::load_be16(l4), to = wire::load_be16(l4 + 2);
-        k.source_port = inbound ? to : from;
-        k.destination_port = inbound ? from : to;
+    if (l4.is_tcp() || l4.is_udp()) {
+        if (!l4.ports) return std::nullopt;
+        k.source_port = inbound ? l4.destination_port : l4.source_port;
+        k.destination_port = inbound ? l4.source_port : l4.destination_port;
         return k;
     }
-    if (protocol == 1) {
-        if (!first_fragment || l4_length < 8 || (l4[0] != 8 && l4[0] != 0)) return std::nullopt;
-        k.source_port = wire::load_be16(l4 + 4);  // echo request and reply: the identifier
+    if (l4.is_icmp()) {
+        if (!l4.whole_header || !l4.is_echo()) return std::nullopt;
+        k.source_port = l4.echo_identifier;  // echo request and reply: the identifier
         return k;
     }
     return k;  // other protocols: addresses and protocol only
 }
 
-std::optional<TrackingKey> tracking_key(const wire::Ipv4View& ip, bool inbound, std::uint16_t zone) {
-    const wire::Bytes packet = ip.bytes().first(ip.total_length());
-    if (ip.protocol() == 1 && ip.is_first_fragment()) {
-        const wire::Bytes l4 = ip.payload();
-        // RFC 792: an error quotes the IP header and 8 bytes of the packet it is about, which went the
-        // other way.
-        if (l4.size() >= 8 && is_icmp_error(l4[0])) {
-            auto quoted = key_of(l4.data() + 8, l4.size() - 8, !inbound, zone);
-            if (!quoted) return std::nullopt;
-            return TrackingKey{*quoted, true};
-        }
+std::optional<TrackingKey> tracking_key(const wire::Ipv4View& ip, const wire::TransportRepr& l4, bool inbound, std::uint16_t zone) {
+    // RFC 792: an error quotes the IP header and 8 bytes of the packet it is about, which went the other way.
+    if (l4.whole_header && l4.is_icmp_error()) {
+        const wire::Bytes quoted = ip.payload().subspan(wire::IcmpView::header_length);
+        // Its header whole (its total length is the quoted packet's, not what was quoted of it).
+        if (quoted.size() < wire::Ipv4View::min_header_length) return std::nullopt;
+        const std::size_t header_length = static_cast<std::size_t>(quoted[0] & 0x0f) * 4;
+        if (header_length < wire::Ipv4View::min_header_length || header_length > quoted.size()) return std::nullopt;
+        const wire::Ipv4View inner(quoted);
+        const auto k = key_of(inner.source(), inner.destination(),
+                              wire::TransportRepr::parse(inner.protocol(), inner.is_first_fragment(), quoted.subspan(inner.header_length())), !inbound, zone);
+        if (!k) return std::nullopt;
+        return TrackingKey{*k, true};
     }
-    auto k = key_of(packet.data(), packet.size(), inbound, zone);
+    const auto k = key_of(ip.source(), ip.destination(), l4, inbound, zone);
     if (!k) return std::nullopt;
     return TrackingKey{*k, false};
 }
@@ -110,28 +102,23 @@ routing::FlowKey datagram_of(const wire::Ipv4View& ip, std::uint16_t zone) {
     return k;
 }
 
-std::uint8_t tcp_flags(const wire::Ipv4View& ip) {
-    const wire::Bytes l4 = ip.payload();
-    return ip.protocol() == 6 && ip.is_first_fragment() && l4.size() >= 14 ? l4[13] : 0;
-}
 
 }  // namespace
 
-routing::RuleProbe rule_probe(const wire::Ipv4View& ip, bool inbound) noexcept {
+routing::RuleProbe rule_probe(const wire::Ipv4View& ip, const wire::TransportRepr& l4, bool inbound) noexcept {
     routing::RuleProbe p;
     p.address = inbound ? ip.source() : ip.destination();
-    p.protocol = ip.protocol();
-    const wire::Bytes l4 = ip.payload();
+    p.protocol = l4.protocol;
     p.has_l4 = false;
-    if (!ip.is_first_fragment()) return p;
-    if ((p.protocol == 6 || p.protocol == 17) && l4.size() >= 4) {
-        p.port = wire::load_be16(l4.data() + 2);
+    if (!l4.first_fragment) return p;
+    if (l4.ports) {
+        p.port = l4.destination_port;
         p.has_l4 = true;
-    } else if (p.protocol == 1 && l4.size() >= 2) {
-        p.icmp_type = l4[0];
-        p.icmp_code = l4[1];
+    } else if (l4.icmp_type_known) {
+        p.icmp_type = l4.icmp_type;
+        p.icmp_code = l4.icmp_code;
         p.has_l4 = true;
-    } else if (p.protocol != 6 && p.protocol != 17 && p.protocol != 1) {
+    } else if (!l4.is_tcp() && !l4.is_udp() && !l4.is_icmp()) {
         p.has_l4 = true;  // nothing beyond the protocol to match
     }
     return p;
@@ -146,16 +133,17 @@ const routing::FlowTable::Entry* tracked(const routing::FlowTable& tracking, con
     return flow || !beneath ? flow : beneath->live(key, now);
 }
 
-GroupJudgement judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip, bool inbound,
+GroupJudgement judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
+                            const wire::TransportRepr& l4, bool inbound,
                             const ConnectionTracking& tracking, const ConnectionTracking* beneath, std::uint32_t now, bool want_rule) noexcept {
     GroupJudgement out;
     const routing::CompiledSecurityGroups& groups = snapshot.security_groups_of(eni);
     const auto& timeouts = snapshot.port(eni).tracking;
-    const auto key = tracking_key(ip, inbound, static_cast<std::uint16_t>(eni));
-    const std::uint8_t flags = tcp_flags(ip);
+    const auto key = tracking_key(ip, l4, inbound, static_cast<std::uint16_t>(eni));
+    const std::uint8_t flags = l4.tcp_flags;
     // An ICMP echo flow is opened by a request; the opener sends only requests on it, the other side only
     // replies (anything else is judged by the rules, as a new packet).
-    const bool echo_request = ip.protocol() == 1 && key && !key->quoted && ip.payload()[0] == 8;
+    const bool echo_request = key && !key->quoted && l4.is_echo_request();
     if (key) {
         const routing::FlowTable::Entry* flow = tracked(tracking.table, beneath ? &beneath->table : nullptr, key->key, now);
         if (flow && ip.protocol() == 1 && !key->quoted && echo_request != (((flow->value & opened_inbound) != 0) == inbound)) flow = nullptr;
@@ -178,7 +166,7 @@ GroupJudgement judge_packet(const routing::ForwardingSnapshot& snapshot, routing
             return out;
         }
     }
-    const routing::CompiledRule* rule = routing::security_group_match(inbound ? groups.ingress : groups.egress, rule_probe(ip, inbound));
+    const routing::CompiledRule* rule = routing::security_group_match(inbound ? groups.ingress : groups.egress, rule_probe(ip, l4, inbound));
     if (!rule) return out;  // denied
     if (want_rule) out.allowed_by = groups.origin_of(*rule, inbound);
     out.verdict = GroupVerdict::allowed;
@@ -209,7 +197,7 @@ void forget_tracked_flow(ConnectionTracking& tracking, routing::PortIndex eni, s
 }
 
 GroupJudgement security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
-                                      bool inbound, const ConnectionTracking& tracking, const ConnectionTracking* beneath, std::uint32_t now,
+                                      const wire::TransportRepr& l4, bool inbound, const ConnectionTracking& tracking, const ConnectionTracking* beneath, std::uint32_t now,
                                       bool want_rule) noexcept {
     const auto zone = static_cast<std::uint16_t>(eni);
     if (!ip.is_first_fragment() && tracked(tracking.fragments, beneath ? &beneath->fragments : nullptr, datagram_of(ip, zone), now)) {
@@ -217,7 +205,7 @@ GroupJudgement security_group_verdict(const routing::ForwardingSnapshot& snapsho
         out.verdict = GroupVerdict::tracked;
         return out;
     }
-    GroupJudgement out = judge_packet(snapshot, eni, ip, inbound, tracking, beneath, now, want_rule);
+    GroupJudgement out = judge_packet(snapshot, eni, ip, l4, inbound, tracking, beneath, now, want_rule);
     // A first fragment that passed lets the rest of its datagram through (when the table has room; else
     // they are judged by the rules). Untracked flows need no memory: the all-open rules pass them anyway.
     if (ip.is_first_fragment() && ip.more_fragments() && passes(out.verdict) && out.verdict != GroupVerdict::untracked) {

@@ -18,6 +18,7 @@
 #include "routing/flow_table.hpp"
 #include "routing/forwarding_snapshot.hpp"
 #include "wire/ipv4.hpp"
+#include "wire/l4.hpp"
 
 namespace vpclab::router {
 
@@ -99,13 +100,13 @@ struct GroupJudgement {
 };
 
 // The packet's facts the rules look at: `inbound` when it arrives at the ENI (the far end is its source).
-routing::RuleProbe rule_probe(const wire::Ipv4View& ip, bool inbound) noexcept;
+routing::RuleProbe rule_probe(const wire::Ipv4View& ip, const wire::TransportRepr& l4, bool inbound) noexcept;
 
 // The security groups of ENI `eni` on a packet leaving it (`inbound` false) or arriving at it, reading the
 // tracked flows of `tracking` and, when given, of `beneath` (a dry run's overlay reads the live tables
 // through it). Which rule allowed it is looked up only when `want_rule` (one more memory access per packet).
 GroupJudgement security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
-                                      bool inbound, const ConnectionTracking& tracking, const ConnectionTracking* beneath,
+                                      const wire::TransportRepr& l4, bool inbound, const ConnectionTracking& tracking, const ConnectionTracking* beneath,
                                       std::uint32_t now, bool want_rule = false) noexcept;
 
 }  // namespace vpclab::router

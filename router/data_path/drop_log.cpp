@@ -3,6 +3,7 @@
 
 #include "wire/ethernet.hpp"
 #include "wire/ipv4.hpp"
+#include "wire/l4.hpp"
 #include "wire/vnet_header.hpp"
 
 namespace vpclab::router {
@@ -28,9 +29,12 @@ std::string what_frame(wire::ConstBytes frame, std::uint32_t* destination) {
     *destination = dst;
     std::string from = routing::format_ipv4(src), to = routing::format_ipv4(dst);
     const bool first_fragment = (wire::load_be16(ip + 6) & 0x1fff) == 0;
-    if ((ip[9] == 6 || ip[9] == 17) && first_fragment && ihl >= 20 && frame.size() >= ip_at + ihl + 4) {
-        from += ":" + std::to_string(wire::load_be16(ip + ihl));
-        to += ":" + std::to_string(wire::load_be16(ip + ihl + 2));
+    if (ihl >= 20 && frame.size() >= ip_at + ihl) {
+        const auto l4 = wire::TransportRepr::parse(ip[9], first_fragment, frame.subspan(ip_at + ihl));
+        if (l4.ports) {
+            from += ":" + std::to_string(l4.source_port);
+            to += ":" + std::to_string(l4.destination_port);
+        }
     }
     return protocol_name(ip[9]) + " " + from + " → " + to;
 }

@@ -1,35 +1,24 @@
 // Flow keys of gateway-endpoint traffic.
 #include "router/data_path/endpoint_flows.hpp"
 
-#include "wire/bytes.hpp"
-
 namespace vpclab::router {
 
-std::optional<routing::FlowKey> endpoint_flow_key(const wire::Ipv4View& ip, bool outbound) noexcept {
-    if (!ip.is_first_fragment()) return std::nullopt;
-    const wire::Bytes l4 = ip.payload();
+std::optional<routing::FlowKey> endpoint_flow_key(const wire::Ipv4View& ip, const wire::TransportRepr& l4, bool outbound) noexcept {
     routing::FlowKey k;
-    k.protocol = ip.protocol();
+    k.protocol = l4.protocol;
     k.source = outbound ? ip.source() : ip.destination();
     k.destination = outbound ? ip.destination() : ip.source();
-    switch (ip.protocol()) {
-        case 6:    // TCP
-        case 17: {  // UDP
-            if (l4.size() < 4) return std::nullopt;
-            const std::uint16_t from = wire::load_be16(l4.data()), to = wire::load_be16(l4.data() + 2);
-            k.source_port = outbound ? from : to;
-            k.destination_port = outbound ? to : from;
-            return k;
-        }
-        case 1: {  // ICMP (RFC 792): echo request out, echo reply back, matched by identifier
-            if (l4.size() < 8) return std::nullopt;
-            const std::uint8_t type = l4[0];
-            if (type != (outbound ? 8 : 0)) return std::nullopt;
-            k.source_port = wire::load_be16(l4.data() + 4);
-            return k;
-        }
-        default: return std::nullopt;
+    if (l4.is_tcp() || l4.is_udp()) {
+        if (!l4.ports) return std::nullopt;
+        k.source_port = outbound ? l4.source_port : l4.destination_port;
+        k.destination_port = outbound ? l4.destination_port : l4.source_port;
+        return k;
     }
+    // ICMP (RFC 792): echo request out, echo reply back, matched by identifier.
+    const auto expected = outbound ? wire::IcmpType::echo_request : wire::IcmpType::echo_reply;
+    if (!l4.is_icmp() || !l4.whole_header || l4.icmp_type != static_cast<std::uint8_t>(expected)) return std::nullopt;
+    k.source_port = l4.echo_identifier;
+    return k;
 }
 
 }  // namespace vpclab::router

@@ -11,6 +11,7 @@
 
 #include "routing/flow_table.hpp"
 #include "wire/ipv4.hpp"
+#include "wire/l4.hpp"
 
 namespace vpclab::router {
 
@@ -30,6 +31,6 @@ struct EndpointFlows {
 // (its source and destination swapped back). TCP and UDP by ports; ICMP echo request (outbound) and echo
 // reply (inbound) by the echo identifier. nullopt for anything else (other ICMP, non-first fragments,
 // truncated headers): such packets have no flow of their own.
-std::optional<routing::FlowKey> endpoint_flow_key(const wire::Ipv4View& ip, bool outbound) noexcept;
+std::optional<routing::FlowKey> endpoint_flow_key(const wire::Ipv4View& ip, const wire::TransportRepr& l4, bool outbound) noexcept;
 
 }  // namespace vpclab::router

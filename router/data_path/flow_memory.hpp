@@ -27,9 +27,9 @@ public:
 
     // Security groups of ENI `eni` (connection_tracking.hpp): the verdict, reading both layers; then what it
     // asks remembered, which turns `allowed` into `table_full` when the new flow has no room.
-    GroupJudgement judge(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip, bool inbound,
-                         bool want_rule) const noexcept {
-        return security_group_verdict(snapshot, eni, ip, inbound, own_.connections, beneath_ ? &beneath_->connections : nullptr, now(), want_rule);
+    GroupJudgement judge(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
+                         const wire::TransportRepr& l4, bool inbound, bool want_rule) const noexcept {
+        return security_group_verdict(snapshot, eni, ip, l4, inbound, own_.connections, beneath_ ? &beneath_->connections : nullptr, now(), want_rule);
     }
     GroupVerdict remember(const GroupJudgement& judgement) noexcept;
 

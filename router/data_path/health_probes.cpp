@@ -70,21 +70,20 @@ std::size_t HealthProbes::start(std::size_t slot, const HealthProbe& probe, std:
     return build_tcp_packet(out, p.node_ip, p.target_ip, p.node_tcp_port, p.target_tcp_port, isn, 0, syn);
 }
 
-HealthProbes::Answer HealthProbes::on_segment(wire::ConstBytes packet, wire::Bytes out) noexcept {
-    const wire::Ipv4View ip(wire::Bytes(const_cast<std::uint8_t*>(packet.data()), packet.size()));
-    const wire::ConstBytes l4 = packet.subspan(ip.header_length(), ip.total_length() - ip.header_length());
-    if (l4.size() < 20) return {};
-    const std::uint16_t node_port = wire::load_be16(l4.data() + 2);
+HealthProbes::Answer HealthProbes::on_segment(std::uint32_t source, const wire::TransportRepr& tcp, wire::ConstBytes segment,
+                                              wire::Bytes out) noexcept {
+    if (!tcp.is_tcp() || !tcp.whole_header) return {};
+    const std::uint16_t node_port = tcp.destination_port;
     if (!owns(node_port) || !slot_of_port_[node_port - first_port]) return {};
     HealthProbe& p = probes_[slot_of_port_[node_port - first_port] - 1u];
     // Only the probe's own target, on its own port, while the probe waits for it.
     if (p.phase != HealthProbe::Phase::syn_sent && p.phase != HealthProbe::Phase::request_sent) return {};
-    if (ip.source() != p.target_ip || wire::load_be16(l4.data()) != p.target_tcp_port) return {};
-    const std::uint32_t seq = wire::load_be32(l4.data() + 4), acknowledged = wire::load_be32(l4.data() + 8);
-    const std::uint8_t flags = l4[13];
-    const std::size_t data_offset = static_cast<std::size_t>(l4[12] >> 4) * 4;
-    if (data_offset < 20 || data_offset > l4.size()) return {true, 0};
-    const wire::ConstBytes data = l4.subspan(data_offset);
+    if (source != p.target_ip || tcp.source_port != p.target_tcp_port) return {};
+    const std::uint32_t seq = tcp.sequence, acknowledged = tcp.acknowledgment;
+    const std::uint8_t flags = tcp.tcp_flags;
+    const std::size_t data_offset = static_cast<std::size_t>(segment[12] >> 4) * 4;  // whole_header: 20 bytes at least
+    if (data_offset < 20 || data_offset > segment.size()) return {true, 0};
+    const wire::ConstBytes data = segment.subspan(data_offset);
     const std::uint32_t our_next = p.isn + 1 + static_cast<std::uint32_t>(p.phase == HealthProbe::Phase::request_sent ? p.request.size() : 0);
     auto reset = [&](HealthProbe::Phase outcome) {
         p.phase = outcome;

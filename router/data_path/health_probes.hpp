@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "wire/bytes.hpp"
+#include "wire/l4.hpp"
 
 namespace vpclab::router {
 
@@ -46,14 +47,15 @@ public:
     std::size_t start(std::size_t slot, const HealthProbe& probe, std::uint32_t isn, wire::Bytes out) noexcept;
     // Ends the probe in `slot` (its port is free again).
     void finish(std::size_t slot) noexcept;
-    // A TCP segment (an IPv4 packet that passed Ipv4View::check, a whole TCP header) to a node's probe port:
-    // when it is from the probe's target while the probe waits (`consumed`), advances the probe and writes
-    // what the node answers to `out` (`length` bytes, 0: nothing to send). Anything else is not the probe's.
+    // A TCP segment from `source` to a node's probe port, with its facts `tcp` (a whole TCP header) and its
+    // bytes `segment` (header and data, as the IPv4 total length bounds them): when it is from the probe's
+    // target while the probe waits (`consumed`), advances the probe and writes what the node answers to `out`
+    // (`length` bytes, 0: nothing to send). Anything else is not the probe's.
     struct Answer {
         bool consumed = false;
         std::size_t length = 0;
     };
-    Answer on_segment(wire::ConstBytes packet, wire::Bytes out) noexcept;
+    Answer on_segment(std::uint32_t source, const wire::TransportRepr& tcp, wire::ConstBytes segment, wire::Bytes out) noexcept;
     HealthProbe& operator[](std::size_t slot) { return probes_[slot]; }
     const HealthProbe& operator[](std::size_t slot) const { return probes_[slot]; }
 

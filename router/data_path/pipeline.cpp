@@ -15,7 +15,7 @@ namespace vpclab::router {
 namespace stages {
 
 void route_from_eni(Context& c, Frame& f) {
-    const routing::Decision d = c.snap.decide(c.ingress, f.ip.source(), f.ip.destination(), f.ip.protocol(), destination_port_of(f.ip));
+    const routing::Decision d = c.snap.decide(c.ingress, f.ip.source(), f.ip.destination(), f.ip.protocol(), f.l4.port(true));
     if (!routed(c, c.ingress, d)) return;
     switch (d.outcome) {
         case routing::Outcome::to_resolver: return to_resolver(c, f, d);
@@ -91,7 +91,7 @@ void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes byte
     if (wire::VnetHeader::check(bytes) != wire::WireError::none) return drop(c, ingress, DropReason::vnet_header_truncated);
     const Bytes ethernet = bytes.subspan(wire::VnetHeader::length);
     if (wire::EthernetView::check(ethernet) != wire::WireError::none) return drop(c, ingress, DropReason::frame_truncated);
-    Frame f{bytes, wire::VnetHeader::read(bytes), wire::EthernetView(ethernet), {}};
+    Frame f{bytes, wire::VnetHeader::read(bytes), wire::EthernetView(ethernet), {}, {}};
     const auto& sp = snap.service_ports();
     // A port no running instance holds (a TAP read after its instance stopped forwarding).
     if (!snap.is_eni(ingress) && ingress != sp.region && ingress != sp.resolver)
@@ -110,12 +110,15 @@ void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes byte
     const auto error = wire::Ipv4View::check(f.eth.payload());
     if (error != wire::WireError::none) return drop(c, ingress, drop_reason_for(error));
     f.ip = wire::Ipv4View(f.eth.payload());
+    f.l4 = wire::TransportRepr::of(f.ip);  // the transport header, read here once for every stage
     // The offload fields are trusted from here on (checksum completion, NAT, fragmenting): check them once.
     switch (wire::check_offloads(f.vnet, f.ip.bytes(), wire::EthernetView::header_length)) {
         case wire::OffloadError::none: break;
         case wire::OffloadError::checksum_fields: return drop(c, ingress, DropReason::vnet_checksum_invalid);
         case wire::OffloadError::gso_fields: return drop(c, ingress, DropReason::vnet_gso_invalid);
     }
+    if (steps) [[unlikely]]
+        steps->packet(EdgePacket{true, f.ip.source(), f.ip.destination(), f.l4});
     note(c, Stage::edge, Verdict::pass, ingress);
     if (snap.is_eni(ingress)) return from_eni(c, f);
     if (ingress == sp.region) return from_region(c, f);

@@ -26,6 +26,7 @@ struct Frame {
     wire::VnetHeader vnet;
     wire::EthernetView eth;
     wire::Ipv4View ip;      // valid only on the IPv4 paths
+    wire::TransportRepr l4; // with `ip`: its TCP, UDP or ICMP header, read once at the edge and kept up to date by rewrites
 };
 
 struct Context {
@@ -99,19 +100,15 @@ inline bool routed(Context& c, PortIndex port, const routing::Decision& d) {
     return false;
 }
 
-// The TCP or UDP port on one side of a first fragment (0: none).
-inline std::uint16_t l4_port(const wire::Ipv4View& ip, bool destination) {
-    const Bytes l4 = ip.payload();
-    const bool ports = (ip.protocol() == 6 || ip.protocol() == 17) && ip.is_first_fragment() && l4.size() >= 4;
-    return ports ? wire::load_be16(l4.data() + (destination ? 2 : 0)) : 0;
-}
-
 constexpr int keep_port = -1;
 
 inline void translate(Frame& f, endpoints::NatField field, std::uint32_t from, std::uint32_t to, int to_port) {
     const bool partial = f.vnet.needs_checksum();
     endpoints::translate_address(f.ip.bytes(), field, from, to, partial);
-    if (to_port != keep_port) endpoints::translate_port(f.ip.bytes(), field, static_cast<std::uint16_t>(to_port), partial);
+    // translate_port rewrites a TCP or UDP first fragment with its whole header, as the frame's facts show it.
+    if (to_port == keep_port || !f.l4.ports || !f.l4.whole_header) return;
+    endpoints::translate_port(f.ip.bytes(), field, static_cast<std::uint16_t>(to_port), partial);
+    f.l4.set_port(field == endpoints::NatField::destination, static_cast<std::uint16_t>(to_port));
 }
 
 VPCLAB_COLD inline void translate_recorded(StepRecorder& r, Frame& f, Stage stage, PortIndex at, endpoints::NatField field, std::uint32_t from,
@@ -119,7 +116,7 @@ VPCLAB_COLD inline void translate_recorded(StepRecorder& r, Frame& f, Stage stag
     const bool destination = field == endpoints::NatField::destination;
     Step s;
     s.from_address = destination ? f.ip.destination() : f.ip.source();
-    s.from_port = l4_port(f.ip, destination);
+    s.from_port = f.l4.port(destination);
     translate(f, field, from, to, to_port);
     s.stage = stage;
     s.verdict = Verdict::rewrite;
@@ -127,7 +124,7 @@ VPCLAB_COLD inline void translate_recorded(StepRecorder& r, Frame& f, Stage stag
     s.table = table;
     s.destination_side = destination;
     s.to_address = destination ? f.ip.destination() : f.ip.source();
-    s.to_port = l4_port(f.ip, destination);
+    s.to_port = f.l4.port(destination);
     r.record(s);
 }
 
@@ -172,7 +169,7 @@ VPCLAB_COLD inline void record_acl(StepRecorder& r, PortIndex port, bool inbound
 // ENI `port` (the sender going out, the receiver coming in).
 inline bool network_acl_passes(Context& c, const Frame& f, std::uint32_t subnet, bool inbound, PortIndex port) {
     const routing::CompiledNetworkAcl& acl = c.snap.network_acl(subnet);
-    const routing::AclVerdict v = routing::network_acl_verdict(inbound ? acl.inbound : acl.outbound, rule_probe(f.ip, inbound));
+    const routing::AclVerdict v = routing::network_acl_verdict(inbound ? acl.inbound : acl.outbound, rule_probe(f.ip, f.l4, inbound));
     if (c.steps) [[unlikely]]
         record_acl(*c.steps, port, inbound, acl.acl, v);
     if (v.allow) return true;
@@ -207,7 +204,7 @@ VPCLAB_COLD inline void record_groups(StepRecorder& r, PortIndex port, bool inbo
 inline bool security_groups_pass(Context& c, const Frame& f, PortIndex port, bool inbound) {
     if (c.snap.port(port).is_load_balancer_node()) return true;
     // Which rule decided is looked up only for a listener (one more memory access per packet otherwise).
-    const GroupJudgement judgement = c.memory.judge(c.snap, port, f.ip, inbound, c.steps != nullptr);
+    const GroupJudgement judgement = c.memory.judge(c.snap, port, f.ip, f.l4, inbound, c.steps != nullptr);
     const GroupVerdict v = c.memory.remember(judgement);
     if (c.steps) [[unlikely]]
         record_groups(*c.steps, port, inbound, v, judgement.allowed_by);
@@ -228,40 +225,6 @@ inline bool may_leave(Context& c, const Frame& f, bool leaves_subnet) { return m
 inline bool may_enter(Context& c, const Frame& f, PortIndex port, bool enters_subnet) {
     if (enters_subnet && !network_acl_passes(c, f, c.snap.port(port).subnet, true, port)) return false;
     return security_groups_pass(c, f, port, true);
-}
-
-inline std::uint16_t destination_port_of(const wire::Ipv4View& ip) {
-    if (!ip.is_first_fragment()) return 0;
-    const Bytes l4 = ip.payload();
-    return l4.size() >= 4 ? wire::load_be16(l4.data() + 2) : 0;
-}
-
-// The TCP header's flags and ports, when the packet is a first fragment with a whole TCP header.
-struct TcpFacts {
-    bool ok = false;
-    std::uint16_t source_port = 0, destination_port = 0;
-    std::uint8_t flags = 0;
-};
-inline TcpFacts tcp_facts(const wire::Ipv4View& ip) {
-    const Bytes l4 = ip.payload();
-    if (ip.protocol() != 6 || !ip.is_first_fragment() || l4.size() < 20) return {};
-    return {true, wire::load_be16(l4.data()), wire::load_be16(l4.data() + 2), l4[13]};
-}
-
-// The ports of a first fragment's TCP or UDP header, and the TCP flags and sequence number.
-struct L4Facts {
-    bool ok = false;
-    std::uint8_t protocol = 0, flags = 0;
-    std::uint16_t source_port = 0, destination_port = 0;
-    std::uint32_t sequence = 0;
-};
-inline L4Facts l4_facts(const wire::Ipv4View& ip) {
-    const Bytes l4 = ip.payload();
-    const std::uint8_t p = ip.protocol();
-    if ((p != 6 && p != 17) || !ip.is_first_fragment() || l4.size() < (p == 6 ? 20u : 8u)) return {};
-    L4Facts out{true, p, 0, wire::load_be16(l4.data()), wire::load_be16(l4.data() + 2), 0};
-    if (p == 6) out.flags = l4[13], out.sequence = wire::load_be32(l4.data() + 4);
-    return out;
 }
 
 // A load balancer node's port (a port can outlive its node from one snapshot to the next).
@@ -298,7 +261,7 @@ void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointR
 // load_balancer.cpp
 void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std::size_t packet_length);
 void unshift_from_back(Context& c, Frame& f, const TranslatedConnection& conn, bool partial);
-void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at);
+void balance(Context& c, Frame& f, const Entrance& at);
 void into_load_balancer(Context& c, Frame& f, PortIndex node_port);
 const TranslatedConnection* load_balanced_reply(Context& c, const Frame& f);
 bool target_may_reach_node(Context& c, const Frame& f, PortIndex node_port);

@@ -13,6 +13,7 @@
 
 #include "router/data_path/drop_reason.hpp"
 #include "routing/forwarding_snapshot.hpp"
+#include "wire/l4.hpp"
 
 namespace vpclab::router {
 
@@ -84,9 +85,19 @@ struct Step {
     routing::PortIndex next = routing::no_port;
 };
 
+// An IPv4 packet as the edge read it, before any stage rewrote it: its addresses and transport facts.
+struct EdgePacket {
+    bool ipv4 = false;  // set when the frame got past the edge as IPv4
+    std::uint32_t source = 0, destination = 0;
+    wire::TransportRepr l4;
+};
+
 class StepRecorder {
 public:
     virtual void record(const Step& step) noexcept = 0;
+    // The packet as the edge read it, once per IPv4 frame, just before its edge step: a recorder that needs
+    // the packet's facts (flow logs, a live trace's filter) takes them here instead of parsing the frame again.
+    virtual void packet(const EdgePacket&) noexcept {}
 
 protected:
     ~StepRecorder() = default;
@@ -98,11 +109,13 @@ struct StepLog final : StepRecorder {
     static constexpr std::size_t capacity = 48;
     std::array<Step, capacity> steps{};
     std::size_t size = 0, lost = 0;
+    EdgePacket edge;  // the frame's packet as the edge read it (ipv4 false: none)
     void record(const Step& step) noexcept override {
         if (size < capacity) steps[size++] = step;
         else ++lost;
     }
-    void clear() noexcept { size = 0, lost = 0; }
+    void packet(const EdgePacket& p) noexcept override { edge = p; }
+    void clear() noexcept { size = 0, lost = 0, edge = {}; }
     const Step* begin() const { return steps.data(); }
     const Step* end() const { return steps.data() + size; }
 };

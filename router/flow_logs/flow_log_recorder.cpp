@@ -59,12 +59,17 @@ void FlowLogRecorder::begin(const routing::ForwardingSnapshot& snapshot, routing
     answered_ = false;
     inside_privatelink_ = false;
     balancer_rewrites_ = 0;
-    packet_ = packet_facts(frame);
     size_ = wire_size(frame);
-    const auto& sp = snapshot.service_ports();
-    // Not IPv4 (ARP), from the resolver's namespace (the Amazon DNS server's answers), or to or from
-    // 169.254.0.0/16: nothing AWS logs. DHCP is UDP 67/68.
-    skip_ = !packet_.ipv4 || in_port == sp.resolver || is_link_local(packet_.source) || is_link_local(packet_.destination) ||
+    packet_ = {};
+    skip_ = true;  // until the edge reads an IPv4 packet (packet()): ARP and frames the edge refused are not logged
+}
+
+void FlowLogRecorder::packet(const EdgePacket& read) noexcept {
+    if (also) also->packet(read);
+    packet_ = facts_of(read);
+    // From the resolver's namespace (the Amazon DNS server's answers), or to or from 169.254.0.0/16: nothing
+    // AWS logs. DHCP is UDP 67/68.
+    skip_ = !packet_.ipv4 || in_port_ == snap_->service_ports().resolver || is_link_local(packet_.source) || is_link_local(packet_.destination) ||
             (packet_.protocol == 17 && (packet_.destination_port == 67 || packet_.destination_port == 68));
 }
 

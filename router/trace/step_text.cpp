@@ -12,29 +12,30 @@ namespace vpclab::router {
 using json = nlohmann::ordered_json;
 using routing::format_ipv4;
 
-PacketFacts packet_facts(wire::ConstBytes frame) {
+PacketFacts facts_of(const EdgePacket& e) {
     PacketFacts p;
+    if (!e.ipv4) return p;
+    p.ipv4 = true;
+    p.protocol = e.l4.protocol;
+    p.source = e.source;
+    p.destination = e.destination;
+    p.source_port = e.l4.port(false);
+    p.destination_port = e.l4.port(true);
+    p.tcp_flags = e.l4.tcp_flags;
+    if (e.l4.icmp_type_known) p.icmp_type = e.l4.icmp_type, p.icmp_code = e.l4.icmp_code;
+    return p;
+}
+
+PacketFacts packet_facts(wire::ConstBytes frame) {
     constexpr std::size_t ip_at = wire::VnetHeader::length + wire::EthernetView::header_length;
-    if (frame.size() < ip_at + 20 || wire::load_be16(frame.data() + ip_at - 2) != static_cast<std::uint16_t>(wire::EtherType::ipv4)) return p;
+    if (frame.size() < ip_at + 20 || wire::load_be16(frame.data() + ip_at - 2) != static_cast<std::uint16_t>(wire::EtherType::ipv4)) return {};
     const std::uint8_t* ip = frame.data() + ip_at;
     const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
-    if ((ip[0] >> 4) != 4 || ihl < 20 || frame.size() < ip_at + ihl) return p;
-    p.ipv4 = true;
-    p.protocol = ip[9];
-    p.source = wire::load_be32(ip + 12);
-    p.destination = wire::load_be32(ip + 16);
-    const std::uint8_t* l4 = ip + ihl;
-    const std::size_t l4_size = frame.size() - ip_at - ihl;
-    if ((wire::load_be16(ip + 6) & 0x1fff) != 0) return p;  // a later fragment: no L4 header
-    if ((p.protocol == 6 || p.protocol == 17) && l4_size >= 4) {
-        p.source_port = wire::load_be16(l4);
-        p.destination_port = wire::load_be16(l4 + 2);
-        if (p.protocol == 6 && l4_size >= 14) p.tcp_flags = l4[13];
-    } else if (p.protocol == 1 && l4_size >= 2) {
-        p.icmp_type = l4[0];
-        p.icmp_code = l4[1];
-    }
-    return p;
+    if ((ip[0] >> 4) != 4 || ihl < 20 || frame.size() < ip_at + ihl) return {};
+    // What follows the header, to the frame's end (these frames come from the router: their lengths agree).
+    const wire::ConstBytes l4(ip + ihl, frame.size() - ip_at - ihl);
+    const bool first_fragment = (wire::load_be16(ip + 6) & 0x1fff) == 0;
+    return facts_of(EdgePacket{true, wire::load_be32(ip + 12), wire::load_be32(ip + 16), wire::TransportRepr::parse(ip[9], first_fragment, l4)});
 }
 
 namespace {

@@ -24,8 +24,11 @@ struct PacketFacts {
     std::uint8_t icmp_type = 0, icmp_code = 0;
     std::uint8_t tcp_flags = 0;
 };
-// From a TAP read (virtio-net header + Ethernet); any bytes are fine (ipv4 false when it is not IPv4).
+// From a frame the router wrote or built (virtio-net header + Ethernet); any bytes are fine (ipv4 false when
+// it is not IPv4).
 PacketFacts packet_facts(wire::ConstBytes frame);
+// From the packet as the pipeline's edge read it (StepRecorder::packet).
+PacketFacts facts_of(const EdgePacket& packet);
 // "TCP 10.0.0.4:40000 → 10.0.1.4:22 [SYN]", "ICMP echo-request 10.0.0.4 → 8.8.8.8".
 std::string describe(const PacketFacts& p);
 

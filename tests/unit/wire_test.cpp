@@ -1,6 +1,10 @@
 // Wire views on captured bytes: deconstruct, construct, round-trip, truncated and malformed input.
 #include <doctest/doctest.h>
 
+#include <array>
+#include <random>
+#include <vector>
+
 #include "tests/unit/hex.hpp"
 #include "wire/arp.hpp"
 #include "wire/checksum.hpp"
@@ -207,4 +211,45 @@ TEST_CASE("ports view") {
     CHECK(v.source_port() == 54321);
     CHECK(v.destination_port() == 53);
     CHECK(PortsView::check(std::span(udp).first(3), udp_header_length) == WireError::truncated);
+}
+
+// A slow, obvious reading of the same facts, field by field, for comparing with TransportRepr::parse.
+TEST_CASE("transport facts agree with a field-by-field reading on random headers of every length") {
+    std::mt19937 rng(24);
+    for (int round = 0; round < 20000; ++round) {
+        const std::uint8_t protocol = std::array<std::uint8_t, 5>{1, 6, 17, 47, 0}[rng() % 5];
+        const bool first = rng() % 4 != 0;
+        std::vector<std::uint8_t> l4(rng() % 28);
+        for (auto& b : l4) b = static_cast<std::uint8_t>(rng());
+        if (protocol == 1 && !l4.empty() && rng() % 2) l4[0] = std::array<std::uint8_t, 4>{0, 8, 3, 11}[rng() % 4];
+        const auto r = TransportRepr::parse(protocol, first, ConstBytes(l4.data(), l4.size()));
+        const std::size_t n = l4.size();
+        const auto be16 = [&](std::size_t at) { return static_cast<std::uint16_t>(l4[at] << 8 | l4[at + 1]); };
+        INFO("protocol " << int(protocol) << " first " << first << " length " << n);
+        CHECK(r.protocol == protocol);
+        CHECK(r.first_fragment == first);
+        const bool tcp = protocol == 6, udp = protocol == 17, icmp = protocol == 1;
+        CHECK(r.ports == (first && (tcp || udp) && n >= 4));
+        CHECK(r.whole_header == (first && ((tcp && n >= 20) || (udp && n >= 8) || (icmp && n >= 8))));
+        CHECK(r.port(false) == (r.ports ? be16(0) : 0));
+        CHECK(r.port(true) == (r.ports ? be16(2) : 0));
+        CHECK(r.tcp_flags == (first && tcp && n >= 20 ? l4[13] : 0));
+        if (first && tcp && n >= 20) {
+            CHECK(r.sequence == (std::uint32_t{be16(4)} << 16 | be16(6)));
+            CHECK(r.acknowledgment == (std::uint32_t{be16(8)} << 16 | be16(10)));
+            CHECK(r.window == be16(14));
+            CHECK(r.opens_tcp_connection() == ((l4[13] & 0x16) == 0x02));
+        }
+        CHECK(r.icmp_type_known == (first && icmp && n >= 2));
+        if (r.icmp_type_known) {
+            CHECK(r.icmp_type == l4[0]);
+            CHECK(r.icmp_code == l4[1]);
+            CHECK(r.is_icmp_error() == (l4[0] == 3 || l4[0] == 4 || l4[0] == 5 || l4[0] == 11 || l4[0] == 12));
+        }
+        CHECK(r.echo_identifier == (first && icmp && n >= 8 && (l4[0] == 0 || l4[0] == 8) ? be16(4) : 0));
+        TransportRepr moved = r;
+        moved.set_port(true, 4242);
+        CHECK(moved.port(true) == (r.ports ? 4242 : 0));
+        CHECK(moved.port(false) == r.port(false));
+    }
 }

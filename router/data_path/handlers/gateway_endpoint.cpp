@@ -15,7 +15,7 @@ void through_gateway_endpoint(Context& c, Frame& f, const routing::Decision& d) 
     const std::uint32_t endpoint_address = sp.endpoint_address(d.endpoint, service_address);
     // The flow is keyed as the region will answer it (to the endpoint's address), recorded before the
     // frame is rewritten, so that a refusal logs the packet as the instance sent it.
-    if (auto key = endpoint_flow_key(f.ip, true)) {
+    if (auto key = endpoint_flow_key(f.ip, f.l4, true)) {
         key->destination = endpoint_address;
         // Refused when the table, or the ENI's share of it, is full.
         if (!c.memory.open_endpoint_flow(*key, c.ingress)) return drop(c, c.ingress, DropReason::endpoint_flow_table_full);
@@ -29,7 +29,7 @@ void back_through_gateway_endpoint(Context& c, Frame& f) {
     const auto r = c.snap.endpoint_return(f.ip.source(), f.ip.destination());
     if (!r.ok) return drop(c, c.ingress, DropReason::endpoint_unknown_destination);
     if (r.interface) return back_from_interface_endpoint(c, f, r);
-    const auto key = endpoint_flow_key(f.ip, false);
+    const auto key = endpoint_flow_key(f.ip, f.l4, false);
     const routing::FlowTable::Entry* flow = key ? c.memory.endpoint_flow(*key) : nullptr;
     // The flow was opened from this endpoint's VPC (perhaps through an appliance ENI that forwarded it):
     // the reply goes to whoever holds the address, by the local route, as on AWS.

@@ -11,8 +11,8 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     // Its connections carry whole TCP segments; a fragment would reach the service half translated.
     if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, eni, DropReason::interface_endpoint_fragment);
     if (e.role == routing::PortRole::privatelink_endpoint) return into_privatelink(c, f, eni);
-    const TcpFacts tcp = tcp_facts(f.ip);
-    if (!tcp.ok || (tcp.destination_port != 80 && tcp.destination_port != 443))
+    const wire::TransportRepr tcp = f.l4;  // as the client sent it (the rewrites below change the frame's)
+    if (!tcp.is_tcp() || !tcp.whole_header || (tcp.destination_port != 80 && tcp.destination_port != 443))
         return drop(c, eni, DropReason::interface_endpoint_port_closed);
     const auto& sp = c.snap.service_ports();
     const std::uint32_t service = e.endpoint_service;
@@ -20,9 +20,9 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     constexpr auto table = FlowMemory::Connections::interface_endpoints;
     const auto zone = static_cast<std::uint16_t>(eni);
     const EndpointConnection* conn = c.memory.from_client(table, zone, 6, client, tcp.source_port, service, tcp.destination_port);
-    const bool opens = wire::opens_tcp_connection(tcp.flags);
+    const bool opens = tcp.opens_tcp_connection();
     if (conn) {
-        conn = c.memory.client_sent(table, *conn, tcp.flags, InterfaceEndpointConnections::idle_timeout_seconds);
+        conn = c.memory.client_sent(table, *conn, tcp.tcp_flags, InterfaceEndpointConnections::idle_timeout_seconds);
     } else if (opens) {
         const TranslatedConnections::Back back{service, tcp.destination_port, 0, zone, false, InterfaceEndpointConnections::idle_timeout_seconds};
         conn = c.memory.open(table, zone, 6, client, tcp.source_port, service, tcp.destination_port, back);
@@ -57,11 +57,12 @@ void deliver_from_endpoint_eni(Context& c, Frame& f, PortIndex eni, std::uint32_
 void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointReturn& r) {
     const routing::PortInfo& e = c.snap.port(r.port);
     if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, c.ingress, DropReason::interface_endpoint_fragment);
-    const TcpFacts tcp = tcp_facts(f.ip);
+    const wire::TransportRepr tcp = f.l4;
+    const bool whole = tcp.is_tcp() && tcp.whole_header;
     constexpr auto table = FlowMemory::Connections::interface_endpoints;
     const EndpointConnection* conn =
-        tcp.ok ? c.memory.from_back(table, static_cast<std::uint16_t>(r.port), 6, f.ip.source(), tcp.source_port, 0, tcp.destination_port) : nullptr;
-    if (conn) conn = c.memory.back_sent(table, *conn, tcp.flags);
+        whole ? c.memory.from_back(table, static_cast<std::uint16_t>(r.port), 6, f.ip.source(), tcp.source_port, 0, tcp.destination_port) : nullptr;
+    if (conn) conn = c.memory.back_sent(table, *conn, tcp.tcp_flags);
     if (!conn) return drop(c, c.ingress, DropReason::interface_endpoint_no_connection);
     const std::uint32_t client = conn->client;
     rewrite(c, f, Stage::interface_endpoint, r.port, endpoints::NatField::source, f.ip.source(), e.ip, keep_port, e.interface_endpoint);

@@ -32,6 +32,7 @@ void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std:
     g.eth = wire::EthernetView(g.bytes.subspan(wire::VnetHeader::length));
     g.eth.set_ether_type(wire::EtherType::ipv4);
     g.ip = wire::Ipv4View(g.eth.payload().first(packet_length));
+    g.l4 = wire::TransportRepr::of(g.ip);
     Context gc{c.snap, node, g.bytes, c.scratch, c.sink, c.memory, c.steps};
     if (to.subnet != n.subnet && !network_acl_passes(gc, g, n.subnet, false, node)) return;
     if (!may_enter(gc, g, target, to.subnet != n.subnet)) return;
@@ -42,10 +43,11 @@ void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std:
 // SACK blocks) the client's again, and whether the inserted bytes are acknowledged now.
 void unshift_from_back(Context& c, Frame& f, const TranslatedConnection& conn, bool partial) {
     if (!conn.inserted || f.ip.protocol() != 6) return;
-    const wire::Bytes tcp = f.ip.payload();  // a whole header: load_balanced_reply found the connection by it
-    if ((tcp[13] & wire::tcp_flags::ack) && static_cast<std::int32_t>(wire::load_be32(tcp.data() + 8) - (conn.stream_start + conn.inserted)) >= 0)
+    // A whole header: load_balanced_reply found the connection by it.
+    if ((f.l4.tcp_flags & wire::tcp_flags::ack) && static_cast<std::int32_t>(f.l4.acknowledgment - (conn.stream_start + conn.inserted)) >= 0)
         c.memory.acknowledge_inserted(FlowMemory::Connections::load_balancers, conn);
     endpoints::unshift_acknowledgment(f.ip.bytes(), conn.inserted, conn.stream_start, partial);
+    if (f.l4.tcp_flags & wire::tcp_flags::ack) f.l4.acknowledgment = endpoints::unshifted(f.l4.acknowledgment, conn.inserted, conn.stream_start);
 }
 
 // A client's packet for a listener of `at.node`, carried to a target (ELB NLB guide, "Network Load
@@ -54,18 +56,19 @@ void unshift_from_back(Context& c, Frame& f, const TranslatedConnection& conn, b
 // Through PrivateLink the target always sees the node's private address (ELB NLB guide, "Client IP
 // preservation": not preserved for traffic through a VPC endpoint), and with proxy protocol v2 the
 // connection's stream starts with a PROXY header naming the client and the endpoint.
-void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
+void balance(Context& c, Frame& f, const Entrance& at) {
+    const wire::TransportRepr l4 = f.l4;  // as the client sent it (the rewrites below change the frame's)
     const routing::PortInfo& n = c.snap.port(at.node);
     const routing::LoadBalancerListener* listener = c.snap.load_balancer_listener(n.load_balancer_node, l4.protocol, l4.destination_port);
     if (!listener) return drop(c, at.zone, DropReason::load_balancer_no_listener);
     const std::uint32_t client = f.ip.source();
     const std::uint32_t idle = l4.protocol == 6 ? FlowState::load_balancer_tcp_idle_seconds : FlowState::load_balancer_udp_idle_seconds;
     const auto zone = static_cast<std::uint16_t>(at.zone);
-    const bool opens = l4.protocol == 17 || wire::opens_tcp_connection(l4.flags);
+    const bool opens = l4.is_udp() || l4.opens_tcp_connection();
     constexpr auto table = FlowMemory::Connections::load_balancers;
     const TranslatedConnection* conn = c.memory.from_client(table, zone, l4.protocol, client, l4.source_port, at.address, l4.destination_port);
     if (conn) {
-        conn = c.memory.client_sent(table, *conn, l4.flags, idle);
+        conn = c.memory.client_sent(table, *conn, l4.tcp_flags, idle);
         if (!conn) return drop(c, at.zone, DropReason::load_balancer_table_full);  // a dry run's overlay full
     } else {
         if (!opens) return drop(c, at.zone, DropReason::load_balancer_no_connection);
@@ -95,7 +98,10 @@ void balance(Context& c, Frame& f, const L4Facts& l4, const Entrance& at) {
         if (opens) c.memory.start_stream(table, *conn, l4.sequence);
         else if (l4.sequence == conn->stream_start && !conn->inserted_acknowledged)
             send_proxy_header(c, f, at, *conn);
-        if (!(l4.flags & wire::tcp_flags::syn)) endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial);
+        if (!(l4.tcp_flags & wire::tcp_flags::syn)) {
+            endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial);
+            f.l4.sequence += conn->inserted;
+        }
     }
     const Stage stage = at.privatelink ? Stage::privatelink : Stage::load_balancer;
     rewrite(c, f, stage, at.node, endpoints::NatField::destination, at.address, conn->back, conn->back_port, static_cast<std::uint32_t>(target));
@@ -115,10 +121,9 @@ void send_proxy_header(Context& c, const Frame& f, const Entrance& at, const Tra
     const std::size_t length = endpoints::write_proxy_v2_header(wire::Bytes(reinterpret_cast<std::uint8_t*>(header), sizeof header), conn.client,
                                                                 conn.client_port, at.address, conn.front_port, endpoint_id_of(c, at));
     if (length != conn.inserted) return;
-    const std::uint8_t* tcp = f.ip.payload().data();
     const std::size_t n = build_tcp_packet(c.scratch.subspan(link_headers), conn.seen, conn.back, conn.translated_port, conn.back_port,
-                                           conn.stream_start, wire::load_be32(tcp + 8), wire::tcp_flags::psh | wire::tcp_flags::ack, std::string_view(header, length),
-                                           wire::load_be16(tcp + 14));
+                                           conn.stream_start, f.l4.acknowledgment, wire::tcp_flags::psh | wire::tcp_flags::ack,
+                                           std::string_view(header, length), f.l4.window);
     if (n) send_generated_from_node(c, at.node, conn.back_zone, n);
 }
 
@@ -130,30 +135,30 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port) {
     const routing::PortInfo& n = c.snap.port(node_port);
     if (f.ip.destination() != n.ip) return drop(c, node_port, DropReason::source_dest_check_destination);
     if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, node_port, DropReason::load_balancer_fragment);
-    const L4Facts l4 = l4_facts(f.ip);
-    if (!l4.ok) return drop(c, node_port, DropReason::load_balancer_no_listener);
+    const wire::TransportRepr& l4 = f.l4;
+    if (!l4.whole_tcp_or_udp()) return drop(c, node_port, DropReason::load_balancer_no_listener);
     if (l4.protocol == 6 && HealthProbes::owns(l4.destination_port)) {
         // A target answering a health check: the probe decides, and perhaps answers. (A segment that is not
         // its probe's goes on to the listeners, which may use these ports too.)
-        const auto answer = c.memory.health_probes().on_segment(f.ip.bytes().first(f.ip.total_length()), c.scratch.subspan(link_headers));
+        const auto answer = c.memory.health_probes().on_segment(f.ip.source(), l4, f.ip.payload(), c.scratch.subspan(link_headers));
         if (answer.consumed) {
             note(c, Stage::load_balancer, Verdict::answer, node_port);  // taken by the node's health check
             if (answer.length && c.snap.is_eni(c.ingress)) send_generated_from_node(c, node_port, c.ingress, answer.length);
             return;
         }
     }
-    balance(c, f, l4, Entrance{node_port, n.ip, node_port, false});
+    balance(c, f, Entrance{node_port, n.ip, node_port, false});
 }
 
 // From an ENI of a VPC with a load balancer: the load-balanced connection this packet answers, if any.
 const TranslatedConnection* load_balanced_reply(Context& c, const Frame& f) {
     if (f.ip.more_fragments()) return nullptr;
-    const L4Facts l4 = l4_facts(f.ip);
-    if (!l4.ok) return nullptr;
+    const wire::TransportRepr& l4 = f.l4;
+    if (!l4.whole_tcp_or_udp()) return nullptr;
     constexpr auto table = FlowMemory::Connections::load_balancers;
     const TranslatedConnection* conn =
         c.memory.from_back(table, static_cast<std::uint16_t>(c.ingress), l4.protocol, f.ip.source(), l4.source_port, f.ip.destination(), l4.destination_port);
-    return conn ? c.memory.back_sent(table, *conn, l4.flags) : nullptr;
+    return conn ? c.memory.back_sent(table, *conn, l4.tcp_flags) : nullptr;
 }
 
 // A target's answer leaving for node `node_port`: the target's groups, and both subnets' ACLs when the node

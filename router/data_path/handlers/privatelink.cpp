@@ -24,11 +24,10 @@ void into_privatelink(Context& c, Frame& f, PortIndex eni) {
     const PortIndex node = e.privatelink_node;
     if (!is_load_balancer_node(c, node)) return drop(c, eni, DropReason::privatelink_not_accepted);
     // PrivateLink Guide, "Create a service powered by AWS PrivateLink", considerations: TCP traffic only.
-    const L4Facts l4 = l4_facts(f.ip);
-    if (!l4.ok || l4.protocol != 6) return drop(c, eni, DropReason::privatelink_not_tcp);
+    if (!f.l4.is_tcp() || !f.l4.whole_header) return drop(c, eni, DropReason::privatelink_not_tcp);
     if (c.steps) [[unlikely]]
         record_privatelink(*c.steps, eni, e.interface_endpoint, node);
-    balance(c, f, l4, Entrance{eni, e.ip, node, true});
+    balance(c, f, Entrance{eni, e.ip, node, true});
 }
 
 // A target's answer on a PrivateLink connection: out through the target's groups (and its subnet's ACL when
