@@ -77,34 +77,47 @@ struct TransportRepr {
     // `l4` is the packet's payload (what follows the IPv4 header, as its total length bounds it).
     static TransportRepr parse(std::uint8_t protocol, bool first_fragment, ConstBytes l4) noexcept {
         TransportRepr r;
-        r.protocol = protocol;
-        r.first_fragment = first_fragment;
-        if (!first_fragment) return r;
-        const std::size_t n = l4.size();
-        if (protocol == static_cast<std::uint8_t>(IpProtocol::tcp) || protocol == static_cast<std::uint8_t>(IpProtocol::udp)) {
-            if (n < 4) return r;
-            r.ports = true;
-            r.source_port = load_be16(l4.data());
-            r.destination_port = load_be16(l4.data() + 2);
-            if (protocol == static_cast<std::uint8_t>(IpProtocol::udp)) {
-                r.whole_header = n >= udp_header_length;
-            } else if (n >= tcp_min_header_length) {
-                r.whole_header = true;
-                r.sequence = load_be32(l4.data() + 4);
-                r.acknowledgment = load_be32(l4.data() + 8);
-                r.tcp_flags = l4[13];
-                r.window = load_be16(l4.data() + 14);
-            }
-        } else if (protocol == static_cast<std::uint8_t>(IpProtocol::icmp) && n >= 2) {
-            r.icmp_type_known = true;
-            r.icmp_type = l4[0];
-            r.icmp_code = l4[1];
-            r.whole_header = n >= IcmpView::header_length;
-            if (r.whole_header && r.is_echo()) r.echo_identifier = load_be16(l4.data() + 4);
-        }
+        r.read(protocol, first_fragment, l4);
         return r;
     }
     static TransportRepr of(const Ipv4View& ip) noexcept { return parse(ip.protocol(), ip.is_first_fragment(), ip.payload()); }
+    // The same, written over this one in place: the data path keeps one per frame, and a copy of a struct
+    // written byte by byte just before is a store the processor cannot forward (a stall on every packet).
+    void read(std::uint8_t protocol_number, bool first, ConstBytes l4) noexcept {
+        protocol = protocol_number;
+        first_fragment = first;
+        ports = whole_header = icmp_type_known = false;
+        source_port = destination_port = 0;
+        tcp_flags = 0;
+        sequence = acknowledgment = 0;
+        window = 0;
+        icmp_type = icmp_code = 0;
+        echo_identifier = 0;
+        if (!first) return;
+        const std::size_t n = l4.size();
+        if (protocol == static_cast<std::uint8_t>(IpProtocol::tcp) || protocol == static_cast<std::uint8_t>(IpProtocol::udp)) {
+            if (n < 4) return;
+            ports = true;
+            source_port = load_be16(l4.data());
+            destination_port = load_be16(l4.data() + 2);
+            if (protocol == static_cast<std::uint8_t>(IpProtocol::udp)) {
+                whole_header = n >= udp_header_length;
+            } else if (n >= tcp_min_header_length) {
+                whole_header = true;
+                sequence = load_be32(l4.data() + 4);
+                acknowledgment = load_be32(l4.data() + 8);
+                tcp_flags = l4[13];
+                window = load_be16(l4.data() + 14);
+            }
+        } else if (protocol == static_cast<std::uint8_t>(IpProtocol::icmp) && n >= 2) {
+            icmp_type_known = true;
+            icmp_type = l4[0];
+            icmp_code = l4[1];
+            whole_header = n >= IcmpView::header_length;
+            if (whole_header && is_echo()) echo_identifier = load_be16(l4.data() + 4);
+        }
+    }
+    void read(const Ipv4View& ip) noexcept { read(ip.protocol(), ip.is_first_fragment(), ip.payload()); }
 
     bool is_tcp() const { return protocol == static_cast<std::uint8_t>(IpProtocol::tcp); }
     // A whole TCP or UDP header: what a stage carrying a connection needs (ports, and TCP's flags and sequence).

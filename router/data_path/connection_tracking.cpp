@@ -1,7 +1,6 @@
 // Connection tracking keys, flow states and the security group verdict.
 #include "router/data_path/connection_tracking.hpp"
 
-#include <optional>
 
 #include "wire/bytes.hpp"
 #include "wire/l4.hpp"
@@ -20,50 +19,48 @@ constexpr std::uint32_t opened_inbound = 1,  // the first packet arrived at the 
 
 namespace flag = wire::tcp_flags;
 
-struct TrackingKey {
-    routing::FlowKey key;
-    bool quoted = false;  // from the packet an ICMP error quotes: may match a flow, never opens one
+// How a packet is keyed for tracking.
+enum class Keyed : std::uint8_t {
+    no,      // no key: judged by the rules alone
+    own,     // its own flow
+    quoted,  // the flow of the packet an ICMP error quotes: may match a flow, never opens one
 };
 
-// The key of a packet from `source` to `destination` with transport facts `l4`, seen `inbound` at the ENI.
-std::optional<routing::FlowKey> key_of(std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4, bool inbound,
-                                       std::uint16_t zone) {
-    routing::FlowKey k;
+// Writes into `k` the key of a packet from `source` to `destination` with transport facts `l4`, seen
+// `inbound` at the ENI; false when it has none. Written in place: the key goes on to be hashed and kept.
+bool key_of(std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4, bool inbound, std::uint16_t zone,
+            routing::FlowKey& k) {
     k.zone = zone;
     k.protocol = l4.protocol;
     k.source = inbound ? destination : source;       // local
     k.destination = inbound ? source : destination;  // remote
+    k.source_port = k.destination_port = 0;
     if (l4.is_tcp() || l4.is_udp()) {
-        if (!l4.ports) return std::nullopt;
+        if (!l4.ports) return false;
         k.source_port = inbound ? l4.destination_port : l4.source_port;
         k.destination_port = inbound ? l4.source_port : l4.destination_port;
-        return k;
+        return true;
     }
     if (l4.is_icmp()) {
-        if (!l4.whole_header || !l4.is_echo()) return std::nullopt;
+        if (!l4.whole_header || !l4.is_echo()) return false;
         k.source_port = l4.echo_identifier;  // echo request and reply: the identifier
-        return k;
     }
-    return k;  // other protocols: addresses and protocol only
+    return true;  // ICMP echo by its identifier; other protocols by addresses and protocol only
 }
 
-std::optional<TrackingKey> tracking_key(const wire::Ipv4View& ip, const wire::TransportRepr& l4, bool inbound, std::uint16_t zone) {
+Keyed tracking_key(const wire::Ipv4View& ip, const wire::TransportRepr& l4, bool inbound, std::uint16_t zone, routing::FlowKey& k) {
     // RFC 792: an error quotes the IP header and 8 bytes of the packet it is about, which went the other way.
     if (l4.whole_header && l4.is_icmp_error()) {
         const wire::Bytes quoted = ip.payload().subspan(wire::IcmpView::header_length);
         // Its header whole (its total length is the quoted packet's, not what was quoted of it).
-        if (quoted.size() < wire::Ipv4View::min_header_length) return std::nullopt;
+        if (quoted.size() < wire::Ipv4View::min_header_length) return Keyed::no;
         const std::size_t header_length = static_cast<std::size_t>(quoted[0] & 0x0f) * 4;
-        if (header_length < wire::Ipv4View::min_header_length || header_length > quoted.size()) return std::nullopt;
+        if (header_length < wire::Ipv4View::min_header_length || header_length > quoted.size()) return Keyed::no;
         const wire::Ipv4View inner(quoted);
-        const auto k = key_of(inner.source(), inner.destination(),
-                              wire::TransportRepr::parse(inner.protocol(), inner.is_first_fragment(), quoted.subspan(inner.header_length())), !inbound, zone);
-        if (!k) return std::nullopt;
-        return TrackingKey{*k, true};
+        const auto inner_l4 = wire::TransportRepr::parse(inner.protocol(), inner.is_first_fragment(), quoted.subspan(header_length));
+        return key_of(inner.source(), inner.destination(), inner_l4, !inbound, zone, k) ? Keyed::quoted : Keyed::no;
     }
-    const auto k = key_of(ip.source(), ip.destination(), l4, inbound, zone);
-    if (!k) return std::nullopt;
-    return TrackingKey{*k, false};
+    return key_of(ip.source(), ip.destination(), l4, inbound, zone, k) ? Keyed::own : Keyed::no;
 }
 
 // A TCP flow's state after a segment with `flags` from the opener (`from_opener`) or the other side.
@@ -133,26 +130,28 @@ const routing::FlowTable::Entry* tracked(const routing::FlowTable& tracking, con
     return flow || !beneath ? flow : beneath->live(key, now);
 }
 
-GroupJudgement judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
-                            const wire::TransportRepr& l4, bool inbound,
-                            const ConnectionTracking& tracking, const ConnectionTracking* beneath, std::uint32_t now, bool want_rule) noexcept {
-    GroupJudgement out;
+// Judges into `out` (its note as constructed: nothing to remember), writing its fields in place: the
+// judgement is read right after by FlowMemory::remember.
+void judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip, const wire::TransportRepr& l4,
+                  bool inbound, const ConnectionTracking& tracking, const ConnectionTracking* beneath, std::uint32_t now, bool want_rule,
+                  GroupJudgement& out) noexcept {
+    TrackingNote& note = out.note;
     const routing::CompiledSecurityGroups& groups = snapshot.security_groups_of(eni);
     const auto& timeouts = snapshot.port(eni).tracking;
-    const auto key = tracking_key(ip, l4, inbound, static_cast<std::uint16_t>(eni));
+    const Keyed keyed = tracking_key(ip, l4, inbound, static_cast<std::uint16_t>(eni), note.key);
     const std::uint8_t flags = l4.tcp_flags;
     // An ICMP echo flow is opened by a request; the opener sends only requests on it, the other side only
     // replies (anything else is judged by the rules, as a new packet).
-    const bool echo_request = key && !key->quoted && l4.is_echo_request();
-    if (key) {
-        const routing::FlowTable::Entry* flow = tracked(tracking.table, beneath ? &beneath->table : nullptr, key->key, now);
-        if (flow && ip.protocol() == 1 && !key->quoted && echo_request != (((flow->value & opened_inbound) != 0) == inbound)) flow = nullptr;
+    const bool echo_request = keyed == Keyed::own && l4.is_echo_request();
+    if (keyed != Keyed::no) {
+        const routing::FlowTable::Entry* flow = tracked(tracking.table, beneath ? &beneath->table : nullptr, note.key, now);
+        if (flow && l4.is_icmp() && keyed == Keyed::own && echo_request != (((flow->value & opened_inbound) != 0) == inbound)) flow = nullptr;
         if (flow) {
             out.verdict = GroupVerdict::tracked;
-            if (key->quoted) return out;  // an ICMP error about the flow: it changes nothing
+            if (keyed == Keyed::quoted) return;  // an ICMP error about the flow: it changes nothing
             std::uint32_t state = flow->value;
             const bool from_opener = ((state & opened_inbound) != 0) == inbound;
-            if (ip.protocol() == 6) {
+            if (l4.is_tcp()) {
                 // A SYN from the opener on a flow that is closing or closed: it reuses its port for a new
                 // connection, whose flow starts afresh.
                 if (wire::opens_tcp_connection(flags) && from_opener && (state & (reset | fin_from_opener | fin_from_other)))
@@ -160,26 +159,30 @@ GroupJudgement judge_packet(const routing::ForwardingSnapshot& snapshot, routing
                 state = tcp_state_after(state, flags, from_opener);
             } else {
                 if (!from_opener) state |= answered;
-                else if ((state & answered) && ip.protocol() == 17) state |= stream;
+                else if ((state & answered) && l4.is_udp()) state |= stream;
             }
-            out.note = {TrackingNote::Kind::seen, key->key, flow, state, timeout_for(ip.protocol(), state, timeouts)};
-            return out;
+            note.kind = TrackingNote::Kind::seen;
+            note.flow = flow;
+            note.state = state;
+            note.timeout = timeout_for(l4.protocol, state, timeouts);
+            return;
         }
     }
     const routing::CompiledRule* rule = routing::security_group_match(inbound ? groups.ingress : groups.egress, rule_probe(ip, l4, inbound));
-    if (!rule) return out;  // denied
+    if (!rule) return;  // denied
     if (want_rule) out.allowed_by = groups.origin_of(*rule, inbound);
     out.verdict = GroupVerdict::allowed;
     // Nothing to track: no key, an ICMP error, a reset, or an echo reply no request opened.
-    if (!key || key->quoted || (flags & flag::rst) || (ip.protocol() == 1 && !echo_request)) return out;
-    if (groups.untracked(ip.protocol())) {
+    if (keyed != Keyed::own || (flags & flag::rst) || (l4.is_icmp() && !echo_request)) return;
+    if (groups.untracked(l4.protocol)) {
         out.verdict = GroupVerdict::untracked;
-        return out;
+        return;
     }
     std::uint32_t state = inbound ? opened_inbound : 0;
-    if (ip.protocol() == 6) state = tcp_state_after(state, flags, true);
-    out.note = {TrackingNote::Kind::opened, key->key, nullptr, state, timeout_for(ip.protocol(), state, timeouts)};
-    return out;
+    if (l4.is_tcp()) state = tcp_state_after(state, flags, true);
+    note.kind = TrackingNote::Kind::opened;
+    note.state = state;
+    note.timeout = timeout_for(l4.protocol, state, timeouts);
 }
 
 }  // namespace
@@ -197,18 +200,18 @@ void forget_tracked_flow(ConnectionTracking& tracking, routing::PortIndex eni, s
 }
 
 GroupJudgement security_group_verdict(const routing::ForwardingSnapshot& snapshot, routing::PortIndex eni, const wire::Ipv4View& ip,
-                                      const wire::TransportRepr& l4, bool inbound, const ConnectionTracking& tracking, const ConnectionTracking* beneath, std::uint32_t now,
-                                      bool want_rule) noexcept {
+                                      const wire::TransportRepr& l4, bool inbound, const ConnectionTracking& tracking, const ConnectionTracking* beneath,
+                                      std::uint32_t now, bool want_rule) noexcept {
+    GroupJudgement out;
     const auto zone = static_cast<std::uint16_t>(eni);
-    if (!ip.is_first_fragment() && tracked(tracking.fragments, beneath ? &beneath->fragments : nullptr, datagram_of(ip, zone), now)) {
-        GroupJudgement out;
+    if (!l4.first_fragment && tracked(tracking.fragments, beneath ? &beneath->fragments : nullptr, datagram_of(ip, zone), now)) {
         out.verdict = GroupVerdict::tracked;
         return out;
     }
-    GroupJudgement out = judge_packet(snapshot, eni, ip, l4, inbound, tracking, beneath, now, want_rule);
+    judge_packet(snapshot, eni, ip, l4, inbound, tracking, beneath, now, want_rule, out);
     // A first fragment that passed lets the rest of its datagram through (when the table has room; else
     // they are judged by the rules). Untracked flows need no memory: the all-open rules pass them anyway.
-    if (ip.is_first_fragment() && ip.more_fragments() && passes(out.verdict) && out.verdict != GroupVerdict::untracked) {
+    if (l4.first_fragment && ip.more_fragments() && passes(out.verdict) && out.verdict != GroupVerdict::untracked) {
         out.note.fragments_follow = true;
         out.note.datagram = datagram_of(ip, zone);
     }

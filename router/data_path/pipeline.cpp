@@ -110,7 +110,7 @@ void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes byte
     const auto error = wire::Ipv4View::check(f.eth.payload());
     if (error != wire::WireError::none) return drop(c, ingress, drop_reason_for(error));
     f.ip = wire::Ipv4View(f.eth.payload());
-    f.l4 = wire::TransportRepr::of(f.ip);  // the transport header, read here once for every stage
+    f.l4.read(f.ip);  // the transport header, read here once for every stage
     // The offload fields are trusted from here on (checksum completion, NAT, fragmenting): check them once.
     switch (wire::check_offloads(f.vnet, f.ip.bytes(), wire::EthernetView::header_length)) {
         case wire::OffloadError::none: break;
@@ -118,7 +118,7 @@ void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes byte
         case wire::OffloadError::gso_fields: return drop(c, ingress, DropReason::vnet_gso_invalid);
     }
     if (steps) [[unlikely]]
-        steps->packet(EdgePacket{true, f.ip.source(), f.ip.destination(), f.l4});
+        steps->packet(f.ip.source(), f.ip.destination(), f.l4);
     note(c, Stage::edge, Verdict::pass, ingress);
     if (snap.is_eni(ingress)) return from_eni(c, f);
     if (ingress == sp.region) return from_region(c, f);

@@ -97,7 +97,8 @@ public:
     virtual void record(const Step& step) noexcept = 0;
     // The packet as the edge read it, once per IPv4 frame, just before its edge step: a recorder that needs
     // the packet's facts (flow logs, a live trace's filter) takes them here instead of parsing the frame again.
-    virtual void packet(const EdgePacket&) noexcept {}
+    // `l4` is the frame's own (valid during the call only).
+    virtual void packet(std::uint32_t /*source*/, std::uint32_t /*destination*/, const wire::TransportRepr& /*l4*/) noexcept {}
 
 protected:
     ~StepRecorder() = default;
@@ -114,7 +115,12 @@ struct StepLog final : StepRecorder {
         if (size < capacity) steps[size++] = step;
         else ++lost;
     }
-    void packet(const EdgePacket& p) noexcept override { edge = p; }
+    void packet(std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4) noexcept override {
+        edge.ipv4 = true;
+        edge.source = source;
+        edge.destination = destination;
+        edge.l4 = l4;
+    }
     void clear() noexcept { size = 0, lost = 0, edge = {}; }
     const Step* begin() const { return steps.data(); }
     const Step* end() const { return steps.data() + size; }

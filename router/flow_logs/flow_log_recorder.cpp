@@ -60,13 +60,13 @@ void FlowLogRecorder::begin(const routing::ForwardingSnapshot& snapshot, routing
     inside_privatelink_ = false;
     balancer_rewrites_ = 0;
     size_ = wire_size(frame);
-    packet_ = {};
+    packet_.ipv4 = false;
     skip_ = true;  // until the edge reads an IPv4 packet (packet()): ARP and frames the edge refused are not logged
 }
 
-void FlowLogRecorder::packet(const EdgePacket& read) noexcept {
-    if (also) also->packet(read);
-    packet_ = facts_of(read);
+void FlowLogRecorder::packet(std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4) noexcept {
+    if (also) also->packet(source, destination, l4);
+    read_facts(packet_, source, destination, l4);
     // From the resolver's namespace (the Amazon DNS server's answers), or to or from 169.254.0.0/16: nothing
     // AWS logs. DHCP is UDP 67/68.
     skip_ = !packet_.ipv4 || in_port_ == snap_->service_ports().resolver || is_link_local(packet_.source) || is_link_local(packet_.destination) ||

@@ -32,7 +32,7 @@ public:
     void begin(const routing::ForwardingSnapshot& snapshot, routing::PortIndex in_port, wire::ConstBytes frame, const std::uint8_t* coverage,
                std::size_t coverage_size) noexcept;
     void record(const Step& step) noexcept override;
-    void packet(const EdgePacket& read) noexcept override;
+    void packet(std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4) noexcept override;
     // Adds the frame's notes to the windows' aggregators ([0] minute, [1] ten minutes) at `now` (epoch seconds).
     void finish(FlowAggregator* const windows[2], std::uint32_t now) noexcept;
 

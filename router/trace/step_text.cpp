@@ -12,19 +12,25 @@ namespace vpclab::router {
 using json = nlohmann::ordered_json;
 using routing::format_ipv4;
 
-PacketFacts facts_of(const EdgePacket& e) {
-    PacketFacts p;
-    if (!e.ipv4) return p;
+void read_facts(PacketFacts& p, std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4) noexcept {
     p.ipv4 = true;
-    p.protocol = e.l4.protocol;
-    p.source = e.source;
-    p.destination = e.destination;
-    p.source_port = e.l4.port(false);
-    p.destination_port = e.l4.port(true);
-    p.tcp_flags = e.l4.tcp_flags;
-    if (e.l4.icmp_type_known) p.icmp_type = e.l4.icmp_type, p.icmp_code = e.l4.icmp_code;
+    p.protocol = l4.protocol;
+    p.source = source;
+    p.destination = destination;
+    p.source_port = l4.port(false);
+    p.destination_port = l4.port(true);
+    p.tcp_flags = l4.tcp_flags;
+    p.icmp_type = l4.icmp_type_known ? l4.icmp_type : 0;
+    p.icmp_code = l4.icmp_type_known ? l4.icmp_code : 0;
+}
+
+PacketFacts facts_of(std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4) {
+    PacketFacts p;
+    read_facts(p, source, destination, l4);
     return p;
 }
+
+PacketFacts facts_of(const EdgePacket& e) { return e.ipv4 ? facts_of(e.source, e.destination, e.l4) : PacketFacts{}; }
 
 PacketFacts packet_facts(wire::ConstBytes frame) {
     constexpr std::size_t ip_at = wire::VnetHeader::length + wire::EthernetView::header_length;
@@ -35,7 +41,7 @@ PacketFacts packet_facts(wire::ConstBytes frame) {
     // What follows the header, to the frame's end (these frames come from the router: their lengths agree).
     const wire::ConstBytes l4(ip + ihl, frame.size() - ip_at - ihl);
     const bool first_fragment = (wire::load_be16(ip + 6) & 0x1fff) == 0;
-    return facts_of(EdgePacket{true, wire::load_be32(ip + 12), wire::load_be32(ip + 16), wire::TransportRepr::parse(ip[9], first_fragment, l4)});
+    return facts_of(wire::load_be32(ip + 12), wire::load_be32(ip + 16), wire::TransportRepr::parse(ip[9], first_fragment, l4));
 }
 
 namespace {

@@ -27,7 +27,10 @@ struct PacketFacts {
 // From a frame the router wrote or built (virtio-net header + Ethernet); any bytes are fine (ipv4 false when
 // it is not IPv4).
 PacketFacts packet_facts(wire::ConstBytes frame);
-// From the packet as the pipeline's edge read it (StepRecorder::packet).
+// From the packet as the pipeline's edge read it (StepRecorder::packet, StepLog::edge).
+PacketFacts facts_of(std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4);
+// The same, written over `p` in place (on the data path: no struct copied right after it was written).
+void read_facts(PacketFacts& p, std::uint32_t source, std::uint32_t destination, const wire::TransportRepr& l4) noexcept;
 PacketFacts facts_of(const EdgePacket& packet);
 // "TCP 10.0.0.4:40000 → 10.0.1.4:22 [SYN]", "ICMP echo-request 10.0.0.4 → 8.8.8.8".
 std::string describe(const PacketFacts& p);

@@ -32,7 +32,7 @@ void send_generated_from_node(Context& c, PortIndex node, PortIndex target, std:
     g.eth = wire::EthernetView(g.bytes.subspan(wire::VnetHeader::length));
     g.eth.set_ether_type(wire::EtherType::ipv4);
     g.ip = wire::Ipv4View(g.eth.payload().first(packet_length));
-    g.l4 = wire::TransportRepr::of(g.ip);
+    g.l4.read(g.ip);
     Context gc{c.snap, node, g.bytes, c.scratch, c.sink, c.memory, c.steps};
     if (to.subnet != n.subnet && !network_acl_passes(gc, g, n.subnet, false, node)) return;
     if (!may_enter(gc, g, target, to.subnet != n.subnet)) return;
@@ -57,7 +57,7 @@ void unshift_from_back(Context& c, Frame& f, const TranslatedConnection& conn, b
 // preservation": not preserved for traffic through a VPC endpoint), and with proxy protocol v2 the
 // connection's stream starts with a PROXY header naming the client and the endpoint.
 void balance(Context& c, Frame& f, const Entrance& at) {
-    const wire::TransportRepr l4 = f.l4;  // as the client sent it (the rewrites below change the frame's)
+    const wire::TransportRepr& l4 = f.l4;  // read only before the rewrites below change it
     const routing::PortInfo& n = c.snap.port(at.node);
     const routing::LoadBalancerListener* listener = c.snap.load_balancer_listener(n.load_balancer_node, l4.protocol, l4.destination_port);
     if (!listener) return drop(c, at.zone, DropReason::load_balancer_no_listener);
