@@ -284,11 +284,6 @@ void EventLoop::check_health() noexcept {
     forget_replaced_ports();
 }
 
-void EventLoop::network_acl_denied(routing::PortIndex port, bool inbound, std::uint32_t acl, std::uint16_t rule_number) noexcept {
-    if (port < state_.counters.size()) state_.counters[port].count_acl_rule(acl, inbound, rule_number);
-    last_acl_denial_ = {acl, rule_number, inbound};
-}
-
 void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept {
     if (port >= state_.counters.size()) return;  // cannot happen: commits size the counters to the snapshot
     const ssize_t written = ::write(network_.fd_of(port), frame.data(), frame.size());
@@ -312,8 +307,20 @@ void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexce
 }
 
 void EventLoop::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept {
+    count_and_log_drop(ingress, frame, reason, nullptr, 0);
+}
+
+void EventLoop::drop_by_network_acl(routing::PortIndex port, wire::ConstBytes frame, DropReason reason, std::uint32_t acl,
+                                    std::uint16_t rule_number) noexcept {
+    if (port < state_.counters.size()) state_.counters[port].count_acl_rule(acl, reason == DropReason::network_acl_inbound, rule_number);
+    // The ACL is looked up by its key only when the drop is logged (-v).
+    count_and_log_drop(port, frame, reason, spdlog::should_log(spdlog::level::debug) ? routing::network_acl_by_key(*state_.model, acl) : nullptr,
+                       rule_number);
+}
+
+void EventLoop::count_and_log_drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason, const routing::NetworkAcl* acl,
+                                   std::uint16_t rule_number) noexcept {
     if (ingress < state_.counters.size()) state_.counters[ingress].count_drop(reason);
-    const bool by_acl = reason == DropReason::network_acl_inbound || reason == DropReason::network_acl_outbound;
     // With -v: who dropped what and why, at most drop_log_lines_per_second lines (formatting allocates, so
     // only when asked for).
     if (!spdlog::should_log(spdlog::level::debug)) return;
@@ -322,8 +329,7 @@ void EventLoop::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropRea
     try {
         if (suppressed) spdlog::debug("({} more drops not logged: at most {} lines a second)", suppressed, drop_log_lines_per_second);
         std::string line = describe_drop(*state_.model, *state_.snapshot, ingress, frame, reason);
-        if (const routing::NetworkAcl* acl = by_acl ? routing::network_acl_by_key(*state_.model, last_acl_denial_.acl) : nullptr)
-            line += " (" + acl_rule_name(*acl, last_acl_denial_.rule_number) + ")";
+        if (acl) line += " (" + acl_rule_name(*acl, rule_number) + ")";
         spdlog::debug("{}", line);
     } catch (...) {
         // Out of memory while logging: the drop is counted all the same.

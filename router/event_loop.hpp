@@ -66,6 +66,11 @@ private:
     // FrameSink: writes to the destination TAP, counts per port.
     void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
     void drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason) noexcept override;
+    void drop_by_network_acl(routing::PortIndex port, wire::ConstBytes frame, DropReason reason, std::uint32_t acl,
+                             std::uint16_t rule_number) noexcept override;
+    // Counts a drop, and with -v logs it (naming the ACL rule when `acl` is set), rate-limited.
+    void count_and_log_drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason, const routing::NetworkAcl* acl,
+                            std::uint16_t rule_number) noexcept;
     void sweep_idle_flows() noexcept;  // at most once a second
     // Load balancers' health checks, every health_check_ms.
     void check_health() noexcept;
@@ -76,7 +81,6 @@ private:
     std::shared_ptr<const routing::ForwardingSnapshot> seen_snapshot_;
     void publish_flow_stats() noexcept;  // the connection table's fill, for `vpclab stats`
     std::uint32_t last_sweep_second_ = 0;
-    void network_acl_denied(routing::PortIndex port, bool inbound, std::uint32_t acl, std::uint16_t rule_number) noexcept override;
 
     RouterState& state_;
     LabNetwork& network_;
@@ -96,11 +100,6 @@ private:
     void publish_flow_logs() noexcept;
     HealthChecker health_;
     std::uint64_t last_health_ms_ = 0;
-    struct {
-        std::uint32_t acl = 0;
-        std::uint16_t rule_number = 0;
-        bool inbound = false;
-    } last_acl_denial_;  // for the drop log line that follows network_acl_denied
     LogBudget drop_log_budget_{drop_log_lines_per_second};
     InstanceLauncher launcher_;
     MetadataServer metadata_;

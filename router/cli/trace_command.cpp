@@ -40,7 +40,7 @@ const char* const usage =
     "  SOURCE: an instance's Name tag or ID, an ENI ID, or \"region\" (the internet)\n"
     "  DESTINATION: an IPv4 address, an instance or ENI, or a DNS name the source's VPC resolver answers\n"
     "  A dry run: the router's own pipeline decides a synthetic packet and the reply its far end would send,\n"
-    "  on a copy of its connection tables (nothing is sent, nothing changes). --live instead shows the steps of\n"
+    "  reading its connection tables (nothing is sent, nothing changes). --live instead shows the steps of\n"
     "  the next real frames from or to SOURCE (run ping or curl on the instance meanwhile).";
 
 int live_trace(const po::variables_map& vm, const std::string& stack) {

@@ -38,8 +38,12 @@ public:
     // `port` is where the frame was dropped: the port it came in on, or, for a network ACL or security group
     // on the way in, the ENI it was for.
     virtual void drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason) noexcept = 0;
-    // Just before a network ACL drop: which ACL (index into VpcModel::network_acls()) and rule denied it.
-    virtual void network_acl_denied(routing::PortIndex, bool /*inbound*/, std::uint32_t /*acl*/, std::uint16_t /*rule_number*/) noexcept {}
+    // A drop by a network ACL (reason network_acl_inbound or _outbound), with what decided it: the ACL's key
+    // (routing::network_acl_key) and the number of the rule that denied. By default just a drop.
+    virtual void drop_by_network_acl(routing::PortIndex port, wire::ConstBytes frame, DropReason reason, std::uint32_t /*acl*/,
+                                     std::uint16_t /*rule_number*/) noexcept {
+        drop(port, frame, reason);
+    }
 
 protected:
     ~FrameSink() = default;

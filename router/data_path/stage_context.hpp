@@ -173,8 +173,7 @@ inline bool network_acl_passes(Context& c, const Frame& f, std::uint32_t subnet,
     if (c.steps) [[unlikely]]
         record_acl(*c.steps, port, inbound, acl.acl, v);
     if (v.allow) return true;
-    c.sink.network_acl_denied(port, inbound, acl.acl, v.rule_number);
-    c.sink.drop(port, c.frame, inbound ? DropReason::network_acl_inbound : DropReason::network_acl_outbound);
+    c.sink.drop_by_network_acl(port, c.frame, inbound ? DropReason::network_acl_inbound : DropReason::network_acl_outbound, acl.acl, v.rule_number);
     return false;
 }
 

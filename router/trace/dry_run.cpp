@@ -1,4 +1,4 @@
-// Dry runs: synthetic frames through the pipeline on a copy of the connection tables.
+// Dry runs: synthetic frames through the pipeline, remembering in an overlay over the connection tables.
 #include "router/trace/dry_run.hpp"
 
 #include "wire/checksum.hpp"

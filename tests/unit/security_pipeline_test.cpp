@@ -30,9 +30,10 @@ struct Sink final : FrameSink {
     std::vector<std::uint32_t> acls;        // the keys (routing::network_acl_key) of the ACLs that denied
     void transmit(PortIndex port, wire::ConstBytes) noexcept override { sent.push_back(port); }
     void drop(PortIndex port, wire::ConstBytes, DropReason reason) noexcept override { drops.emplace_back(port, reason); }
-    void network_acl_denied(PortIndex, bool, std::uint32_t acl, std::uint16_t rule) noexcept override {
+    void drop_by_network_acl(PortIndex port, wire::ConstBytes frame, DropReason reason, std::uint32_t acl, std::uint16_t rule) noexcept override {
         acl_rules.push_back(rule);
         acls.push_back(acl);
+        drop(port, frame, reason);
     }
 };
 
