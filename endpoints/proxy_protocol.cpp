@@ -75,10 +75,11 @@ std::size_t write_proxy_v2_header(wire::Bytes out, std::uint32_t source, std::ui
     return length;
 }
 
-void shift_sequence(wire::Bytes packet, std::uint32_t shift, bool partial) noexcept {
+bool shift_sequence(wire::Bytes packet, std::uint32_t shift, bool partial) noexcept {
     const wire::Bytes tcp = tcp_header(packet);
-    if (tcp.empty() || shift == 0) return;
+    if (tcp.empty() || shift == 0) return false;
     replace_u32(tcp, 4, wire::load_be32(tcp.data() + 4) + shift, partial);
+    return true;
 }
 
 std::uint32_t unshifted(std::uint32_t value, std::uint32_t shift, std::uint32_t stream_start) noexcept {
@@ -87,9 +88,9 @@ std::uint32_t unshifted(std::uint32_t value, std::uint32_t shift, std::uint32_t 
     return static_cast<std::uint32_t>(past_start) < shift ? stream_start : value - shift;
 }
 
-void unshift_acknowledgment(wire::Bytes packet, std::uint32_t shift, std::uint32_t stream_start, bool partial) noexcept {
+bool unshift_acknowledgment(wire::Bytes packet, std::uint32_t shift, std::uint32_t stream_start, bool partial) noexcept {
     const wire::Bytes tcp = tcp_header(packet);
-    if (tcp.empty() || shift == 0) return;
+    if (tcp.empty() || shift == 0) return false;
     if (tcp[13] & tcp_ack) replace_u32(tcp, 8, unshifted(wire::load_be32(tcp.data() + 8), shift, stream_start), partial);
     // RFC 2018: SACK blocks (option kind 5, length 2 + 8n) name ranges of the client's bytes as the back end
     // numbers them.
@@ -108,6 +109,7 @@ void unshift_acknowledgment(wire::Bytes packet, std::uint32_t shift, std::uint32
                 replace_u32(tcp, edge, unshifted(wire::load_be32(tcp.data() + edge), shift, stream_start), partial);
         at += length;
     }
+    return true;
 }
 
 }  // namespace vpclab::endpoints

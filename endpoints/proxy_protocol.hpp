@@ -31,8 +31,9 @@ std::size_t write_proxy_v2_header(wire::Bytes out, std::uint32_t source, std::ui
 
 // The client's bytes reach the back end `shift` bytes later in the stream (after the header): the sequence
 // number of a segment from the client goes up by `shift`. The checksum is fixed when complete (a partial one
-// covers only the pseudo-header, which holds no sequence number). Needs a whole TCP header; else nothing.
-void shift_sequence(wire::Bytes packet, std::uint32_t shift, bool l4_checksum_partial) noexcept;
+// covers only the pseudo-header, which holds no sequence number). Needs a whole TCP header (a sound data
+// offset); else nothing. True when it rewrote the segment (as for unshift_acknowledgment).
+bool shift_sequence(wire::Bytes packet, std::uint32_t shift, bool l4_checksum_partial) noexcept;
 
 // RFC 793 sequence arithmetic (modulo 2^32): a number from `stream_start` on comes down by `shift`, but not
 // below the start; one before the start is left (what unshift_acknowledgment does to each number).
@@ -41,6 +42,6 @@ std::uint32_t unshifted(std::uint32_t value, std::uint32_t shift, std::uint32_t 
 // The other way: the back end's acknowledgment number and SACK block edges come down by `shift`, but never
 // below `stream_start` (the client's first sequence number after its SYN: an acknowledgment of the header
 // alone acknowledges none of the client's bytes). Values before `stream_start` (a RST's zero) are kept.
-void unshift_acknowledgment(wire::Bytes packet, std::uint32_t shift, std::uint32_t stream_start, bool l4_checksum_partial) noexcept;
+bool unshift_acknowledgment(wire::Bytes packet, std::uint32_t shift, std::uint32_t stream_start, bool l4_checksum_partial) noexcept;
 
 }  // namespace vpclab::endpoints

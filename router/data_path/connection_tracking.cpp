@@ -148,7 +148,13 @@ void judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortInde
         if (flow && l4.is_icmp() && keyed == Keyed::own && echo_request != (((flow->value & opened_inbound) != 0) == inbound)) flow = nullptr;
         if (flow) {
             out.verdict = GroupVerdict::tracked;
-            if (keyed == Keyed::quoted) return;  // an ICMP error about the flow: it changes nothing
+            note.kind = TrackingNote::Kind::seen;
+            note.flow = flow;
+            if (keyed == Keyed::quoted) {  // an ICMP error about the flow: seen, its state unchanged
+                note.state = flow->value;
+                note.timeout = flow->idle_timeout;
+                return;
+            }
             std::uint32_t state = flow->value;
             const bool from_opener = ((state & opened_inbound) != 0) == inbound;
             if (l4.is_tcp()) {
@@ -161,8 +167,6 @@ void judge_packet(const routing::ForwardingSnapshot& snapshot, routing::PortInde
                 if (!from_opener) state |= answered;
                 else if ((state & answered) && l4.is_udp()) state |= stream;
             }
-            note.kind = TrackingNote::Kind::seen;
-            note.flow = flow;
             note.state = state;
             note.timeout = timeout_for(l4.protocol, state, timeouts);
             return;

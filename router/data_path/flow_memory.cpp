@@ -15,7 +15,9 @@ GroupVerdict FlowMemory::remember(const GroupJudgement& judgement) noexcept {
             else tracking.table.upsert(note.key, note.state, now(), note.timeout);
             break;
         case TrackingNote::Kind::opened:
-            if (!tracking.table.upsert_or_reclaim(note.key, note.state, now(), note.timeout)) {  // the table, or the ENI's share, full
+            // The table, or the ENI's share, full: the live one too in a dry run (as it stands, before a reclaim).
+            if ((beneath_ && !beneath_->connections.table.may_add(note.key.zone)) ||
+                !tracking.table.upsert_or_reclaim(note.key, note.state, now(), note.timeout)) {
                 ++tracking.refused;
                 verdict = GroupVerdict::table_full;
             }
@@ -26,7 +28,8 @@ GroupVerdict FlowMemory::remember(const GroupJudgement& judgement) noexcept {
 }
 
 bool FlowMemory::open_endpoint_flow(const routing::FlowKey& key, routing::PortIndex eni) noexcept {
-    // Its flows belong to the ENI that opened them (the value).
+    // Its flows belong to the ENI that opened them (the value); in a dry run the live table must have room too.
+    if (beneath_ && !beneath_->endpoint.table.may_add(static_cast<std::uint16_t>(eni))) return false;
     return own_.endpoint.table.upsert_or_reclaim(key, eni, now(), EndpointFlows::idle_timeout_seconds);
 }
 
@@ -73,7 +76,7 @@ const TranslatedConnection* FlowMemory::back_sent(Connections which, const Trans
 const TranslatedConnection* FlowMemory::open(Connections which, std::uint16_t zone, std::uint8_t protocol, std::uint32_t client,
                                              std::uint16_t client_port, std::uint32_t front, std::uint16_t front_port,
                                              const TranslatedConnections::Back& back) noexcept {
-    return table(own_, which).open(zone, protocol, client, client_port, front, front_port, back, now());
+    return table(own_, which).open(zone, protocol, client, client_port, front, front_port, back, now(), beneath_ ? &table(*beneath_, which) : nullptr);
 }
 
 void FlowMemory::start_stream(Connections which, const TranslatedConnection& found, std::uint32_t syn_sequence) noexcept {

@@ -111,14 +111,14 @@ void process_frame(const ForwardingSnapshot& snap, PortIndex ingress, Bytes byte
     if (error != wire::WireError::none) return drop(c, ingress, drop_reason_for(error));
     f.ip = wire::Ipv4View(f.eth.payload());
     f.l4.read(f.ip);  // the transport header, read here once for every stage
+    if (steps) [[unlikely]]
+        steps->packet(f.ip.source(), f.ip.destination(), f.l4);
     // The offload fields are trusted from here on (checksum completion, NAT, fragmenting): check them once.
     switch (wire::check_offloads(f.vnet, f.ip.bytes(), wire::EthernetView::header_length)) {
         case wire::OffloadError::none: break;
         case wire::OffloadError::checksum_fields: return drop(c, ingress, DropReason::vnet_checksum_invalid);
         case wire::OffloadError::gso_fields: return drop(c, ingress, DropReason::vnet_gso_invalid);
     }
-    if (steps) [[unlikely]]
-        steps->packet(f.ip.source(), f.ip.destination(), f.l4);
     note(c, Stage::edge, Verdict::pass, ingress);
     if (snap.is_eni(ingress)) return from_eni(c, f);
     if (ingress == sp.region) return from_region(c, f);

@@ -17,8 +17,9 @@
 // resolver and the instance metadata service is never filtered (VPC User Guide, "Amazon DNS server"; EC2
 // User Guide, "Security group connection tracking"). Every decision is reported to a StepRecorder when one
 // is given for the frame. Deciding reads the connection tables; what a decision opened or saw is remembered
-// after it, in one place (flow_memory.hpp), which is how a dry run evaluates a packet without writing them. pipeline.cpp validates and dispatches; each target's handler is a file of
-// router/data_path/handlers/, over what the stages share (stage_context.hpp).
+// after it, in one place (flow_memory.hpp), which is how a dry run evaluates a packet without writing them.
+// pipeline.cpp validates and dispatches; each target's handler is a file of router/data_path/handlers/, over
+// what the stages share (stage_context.hpp).
 #pragma once
 
 #include "router/data_path/drop_reason.hpp"

@@ -87,7 +87,7 @@ struct Step {
 
 // An IPv4 packet as the edge read it, before any stage rewrote it: its addresses and transport facts.
 struct EdgePacket {
-    bool ipv4 = false;  // set when the frame got past the edge as IPv4
+    bool ipv4 = false;  // set when the frame's IPv4 header passed the edge's check
     std::uint32_t source = 0, destination = 0;
     wire::TransportRepr l4;
 };
@@ -95,9 +95,10 @@ struct EdgePacket {
 class StepRecorder {
 public:
     virtual void record(const Step& step) noexcept = 0;
-    // The packet as the edge read it, once per IPv4 frame, just before its edge step: a recorder that needs
-    // the packet's facts (flow logs, a live trace's filter) takes them here instead of parsing the frame again.
-    // `l4` is the frame's own (valid during the call only).
+    // The packet as the edge read it, once per frame whose IPv4 header is sound (before its offload fields
+    // are checked and its edge step recorded): a recorder that needs the packet's facts (flow logs, a live
+    // trace's filter) takes them here instead of parsing the frame again. `l4` is the frame's own (valid
+    // during the call only).
     virtual void packet(std::uint32_t /*source*/, std::uint32_t /*destination*/, const wire::TransportRepr& /*l4*/) noexcept {}
 
 protected:

@@ -90,7 +90,8 @@ bool TranslatedConnections::index_connection(std::uint32_t index, const Translat
 }
 
 const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
-                                                        std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now) noexcept {
+                                                        std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now,
+                                                        const TranslatedConnections* beneath) noexcept {
     // An idle connection under the same key, not yet swept: its client reusing the port. It goes first.
     if (const routing::FlowTable::Entry* idle = by_client_.peek(client_key(zone, protocol, client, client_port, front, front_port))) remove(idle->value);
     if (free_.empty()) {
@@ -100,11 +101,13 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
     // The client at its share: refused (its idle connections are reclaimed by the sweeps of every batch, not
     // by a sweep each packet of a flood would buy).
     if (held_by(zone, client) >= per_client_) return ++refused_, nullptr;
+    if (beneath && (beneath->free_.empty() || beneath->held_by(zone, client) >= beneath->per_client_)) return ++refused_, nullptr;
     // The client's own port when it is free towards this back end, else another one; never one of the
     // health probes' ports when the port is the node's own (a probe would meet the connection's replies).
     std::uint16_t port = client_port;
     auto taken = [&](std::uint16_t p) {
-        return (!back.keep_client_port && HealthProbes::owns(p)) || by_back_.find(back_key(back.zone, protocol, back.address, back.port, back.seen, p), now);
+        const routing::FlowKey key = back_key(back.zone, protocol, back.address, back.port, back.seen, p);
+        return (!back.keep_client_port && HealthProbes::owns(p)) || by_back_.find(key, now) || (beneath && beneath->by_back_.peek(key));
     };
     for (int attempt = 0; taken(port); ++attempt) {
         if (attempt == port_attempts || back.keep_client_port) return ++refused_, nullptr;

@@ -64,7 +64,8 @@ public:
     }
     // Whether `c` is one of this table's connections (as a find returned it).
     bool holds(const TranslatedConnection& c) const noexcept {
-        return &c >= connections_.data() && &c < connections_.data() + connections_.size();
+        const auto at = reinterpret_cast<std::uintptr_t>(&c), first = reinterpret_cast<std::uintptr_t>(connections_.data());
+        return at >= first && at < first + connections_.size() * sizeof(TranslatedConnection);
     }
     // A segment with `tcp_flags` on connection `c` of this table (holds), from the client: `idle_timeout` is
     // the connection's once it is established. A SYN on a connection that closed (the client reusing its
@@ -98,9 +99,11 @@ public:
     };
     // Opens a connection (the caller found none live; an idle one under the same client key is replaced).
     // nullptr: the table, the client's share of it, or the ports towards that back end, full (counted in
-    // refused()).
+    // refused()). `beneath` (a dry run's overlay opening: the live table) is asked too: its room, the
+    // client's share of it and the ports it holds count as this table's own.
     const TranslatedConnection* open(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
-                                     std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now) noexcept;
+                                     std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now,
+                                     const TranslatedConnections* beneath = nullptr) noexcept;
 
     // Forgets every connection either of whose ports `doomed(port)` names (their ENIs are gone or now others').
     template <class Doomed>

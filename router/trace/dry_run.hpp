@@ -4,10 +4,11 @@
 // Both directions remember what they open in a small overlay laid over the live connection tables
 // (router/data_path/flow_memory.hpp), so that the reply meets what the packet opened (a tracked flow, a load
 // balancer's connection, an endpoint's translation) exactly as it would for real, while the router's own
-// tables are only read: never written, never copied. The pipeline code is the forwarding code: a trace and
-// forwarding cannot disagree. Two things the overlay does not see: the router's own health checks (a trace
-// of a target's answer to one finds no probe), and a new load balancer connection's choice of a port the
-// live table already holds towards the same target (the overlay chooses as if it were free).
+// tables are only read: never written, never copied. The pipeline code is the forwarding code; what the
+// overlay asks of the live tables before it opens anything (their room, an ENI's or a client's share, the
+// ports a connection holds) it asks as they stand. What it does not see: the router's own health checks (a
+// trace of a target's answer to one finds no probe), and room a full live table would make by reclaiming
+// idle flows first (the trace says table full where forwarding might just find room).
 #pragma once
 
 #include <cstdint>

@@ -309,6 +309,24 @@ TEST_CASE("a dry run reads the live connections through its overlay: a segment i
     CHECK(live->idle_timeout == before.idle_timeout);
 }
 
+TEST_CASE("a dry run is refused where forwarding would be: a client at its share of the live load balancer table") {
+    BalancedLab lab;
+    constexpr std::uint32_t client = 0xc6120002;
+    const std::size_t share = lab.flows.load_balancers.per_client();
+    for (std::uint32_t i = 0; i < share; ++i)
+        test::send_through(lab, lab.region, test::build_tcp_segment(client, lab.lb_public, static_cast<std::uint16_t>(20000 + i), 80, 0x02, 0),
+                           lab.sp.region_mac);
+    REQUIRE(lab.flows.load_balancers.held_by(static_cast<std::uint16_t>(lab.lb_node), client) == share);
+    TracePacket more = packet(lab.region, 6, client, lab.lb_public);
+    const DryRun refused = dry_run(*lab.snap, lab.flows, more);
+    CHECK(!refused.forward.delivered);
+    REQUIRE(refused.forward.steps.size > 0);
+    CHECK(refused.forward.steps.steps[refused.forward.steps.size - 1].reason == DropReason::load_balancer_table_full);
+    // Another client has its own share.
+    more.source = client + 1;
+    CHECK(dry_run(*lab.snap, lab.flows, more).forward.delivered);
+}
+
 TEST_CASE("a dry run (recorded, in an overlay over the live tables) does what forwarding does, and its steps agree with the outputs, on every frame of the fuzz corpus") {
     Lab lab(true);
     lab.flows.share_among(*lab.snap);

@@ -11,7 +11,7 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
     // Its connections carry whole TCP segments; a fragment would reach the service half translated.
     if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, eni, DropReason::interface_endpoint_fragment);
     if (e.role == routing::PortRole::privatelink_endpoint) return into_privatelink(c, f, eni);
-    const wire::TransportRepr& tcp = f.l4;  // read only before the rewrites below change it
+    const wire::TransportRepr& tcp = f.l4;  // the frame's own: read before the rewrites below change its ports
     if (!tcp.is_tcp() || !tcp.whole_header || (tcp.destination_port != 80 && tcp.destination_port != 443))
         return drop(c, eni, DropReason::interface_endpoint_port_closed);
     const auto& sp = c.snap.service_ports();
@@ -57,7 +57,7 @@ void deliver_from_endpoint_eni(Context& c, Frame& f, PortIndex eni, std::uint32_
 void back_from_interface_endpoint(Context& c, Frame& f, const routing::EndpointReturn& r) {
     const routing::PortInfo& e = c.snap.port(r.port);
     if (f.ip.more_fragments() || !f.ip.is_first_fragment()) return drop(c, c.ingress, DropReason::interface_endpoint_fragment);
-    const wire::TransportRepr& tcp = f.l4;  // read only before the rewrites below change it
+    const wire::TransportRepr& tcp = f.l4;  // the frame's own: read before the rewrites below change its ports
     const bool whole = tcp.is_tcp() && tcp.whole_header;
     constexpr auto table = FlowMemory::Connections::interface_endpoints;
     const EndpointConnection* conn =

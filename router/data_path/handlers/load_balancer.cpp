@@ -46,8 +46,9 @@ void unshift_from_back(Context& c, Frame& f, const TranslatedConnection& conn, b
     // A whole header: load_balanced_reply found the connection by it.
     if ((f.l4.tcp_flags & wire::tcp_flags::ack) && static_cast<std::int32_t>(f.l4.acknowledgment - (conn.stream_start + conn.inserted)) >= 0)
         c.memory.acknowledge_inserted(FlowMemory::Connections::load_balancers, conn);
-    endpoints::unshift_acknowledgment(f.ip.bytes(), conn.inserted, conn.stream_start, partial);
-    if (f.l4.tcp_flags & wire::tcp_flags::ack) f.l4.acknowledgment = endpoints::unshifted(f.l4.acknowledgment, conn.inserted, conn.stream_start);
+    // The frame's facts follow the bytes: only when the header was rewritten (a sound data offset).
+    if (endpoints::unshift_acknowledgment(f.ip.bytes(), conn.inserted, conn.stream_start, partial) && (f.l4.tcp_flags & wire::tcp_flags::ack))
+        f.l4.acknowledgment = endpoints::unshifted(f.l4.acknowledgment, conn.inserted, conn.stream_start);
 }
 
 // A client's packet for a listener of `at.node`, carried to a target (ELB NLB guide, "Network Load
@@ -57,7 +58,7 @@ void unshift_from_back(Context& c, Frame& f, const TranslatedConnection& conn, b
 // preservation": not preserved for traffic through a VPC endpoint), and with proxy protocol v2 the
 // connection's stream starts with a PROXY header naming the client and the endpoint.
 void balance(Context& c, Frame& f, const Entrance& at) {
-    const wire::TransportRepr& l4 = f.l4;  // read only before the rewrites below change it
+    const wire::TransportRepr& l4 = f.l4;  // the frame's own: what the rewrites below change, they change here too
     const routing::PortInfo& n = c.snap.port(at.node);
     const routing::LoadBalancerListener* listener = c.snap.load_balancer_listener(n.load_balancer_node, l4.protocol, l4.destination_port);
     if (!listener) return drop(c, at.zone, DropReason::load_balancer_no_listener);
@@ -99,8 +100,7 @@ void balance(Context& c, Frame& f, const Entrance& at) {
         else if (l4.sequence == conn->stream_start && !conn->inserted_acknowledged)
             send_proxy_header(c, f, at, *conn);
         if (!(l4.tcp_flags & wire::tcp_flags::syn)) {
-            endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial);
-            f.l4.sequence += conn->inserted;
+            if (endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial)) f.l4.sequence += conn->inserted;
         }
     }
     const Stage stage = at.privatelink ? Stage::privatelink : Stage::load_balancer;
