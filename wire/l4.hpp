@@ -132,6 +132,7 @@ struct TransportRepr {
     bool is_icmp_error() const {
         return icmp_type_known && (icmp_type == 3 || icmp_type == 4 || icmp_type == 5 || icmp_type == 11 || icmp_type == 12);
     }
+    friend bool operator==(const TransportRepr&, const TransportRepr&) = default;
     // A port rewritten by a stage (`destination` or source side).
     void set_port(bool destination, std::uint16_t port) { (destination ? destination_port : source_port) = port; }
     // The port on one side, 0 when the packet has none.

@@ -100,6 +100,14 @@ inline bool routed(Context& c, PortIndex port, const routing::Decision& d) {
     return false;
 }
 
+// In the sanitizer build (VPCLAB_CHECK_INVARIANTS, which the unit tests and every fuzz corpus run in): the
+// frame's transport facts still say what its bytes say after a rewrite; a trap at the first that does not.
+inline void check_transport_facts([[maybe_unused]] const Frame& f) {
+#if VPCLAB_CHECK_INVARIANTS
+    if (!(wire::TransportRepr::of(f.ip) == f.l4)) __builtin_trap();
+#endif
+}
+
 constexpr int keep_port = -1;
 
 inline void translate(Frame& f, endpoints::NatField field, std::uint32_t from, std::uint32_t to, int to_port) {
@@ -134,8 +142,10 @@ VPCLAB_COLD inline void translate_recorded(StepRecorder& r, Frame& f, Stage stag
 inline void rewrite(Context& c, Frame& f, Stage stage, PortIndex at, endpoints::NatField field, std::uint32_t from, std::uint32_t to,
              int to_port = keep_port, std::uint32_t table = Step::none) {
     if (c.steps) [[unlikely]]
-        return translate_recorded(*c.steps, f, stage, at, field, from, to, to_port, table);
-    translate(f, field, from, to, to_port);
+        translate_recorded(*c.steps, f, stage, at, field, from, to, to_port, table);
+    else
+        translate(f, field, from, to, to_port);
+    check_transport_facts(f);
 }
 
 // Wraps a packet built in the scratch slot (after room for the link headers) into a frame and sends it.

@@ -49,6 +49,7 @@ void unshift_from_back(Context& c, Frame& f, const TranslatedConnection& conn, b
     // The frame's facts follow the bytes: only when the header was rewritten (a sound data offset).
     if (endpoints::unshift_acknowledgment(f.ip.bytes(), conn.inserted, conn.stream_start, partial) && (f.l4.tcp_flags & wire::tcp_flags::ack))
         f.l4.acknowledgment = endpoints::unshifted(f.l4.acknowledgment, conn.inserted, conn.stream_start);
+    check_transport_facts(f);
 }
 
 // A client's packet for a listener of `at.node`, carried to a target (ELB NLB guide, "Network Load
@@ -101,6 +102,7 @@ void balance(Context& c, Frame& f, const Entrance& at) {
             send_proxy_header(c, f, at, *conn);
         if (!(l4.tcp_flags & wire::tcp_flags::syn)) {
             if (endpoints::shift_sequence(f.ip.bytes(), conn->inserted, partial)) f.l4.sequence += conn->inserted;
+            check_transport_facts(f);
         }
     }
     const Stage stage = at.privatelink ? Stage::privatelink : Stage::load_balancer;
