@@ -21,7 +21,6 @@ public:
     FlowMemory(FlowState& overlay, const FlowState& beneath) noexcept : own_(overlay), beneath_(&beneath) {}
 
     std::uint32_t now() const noexcept { return own_.now; }
-    bool dry() const noexcept { return beneath_ != nullptr; }
     // The health checks the router's nodes play (in a dry run, the overlay's: none, so a trace never meets one).
     HealthProbes& health_probes() noexcept { return own_.health_probes; }
 

@@ -7,6 +7,7 @@
 #include "router/flow_logs/flow_log_publisher.hpp"
 #include "router/flow_logs/flow_log_recorder.hpp"
 #include "tests/unit/packet_builder.hpp"
+#include "tests/unit/control_lab.hpp"
 #include "tests/unit/pipeline_lab.hpp"
 #include "tests/unit/recording_sink.hpp"
 
@@ -16,27 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-struct FlowLogLab {
-    RouterState state;
-    test::PipelineLab lab;
-    FlowLogLab() {
-        state.model = std::make_unique<routing::VpcModel>(lab.m);
-        state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
-        state.service_ports = lab.sp;
-        state.recompile();
-    }
-    json call(const std::string& action, const json& params) { return handle_control_request(json{{"Action", action}, {"Params", params}}, state); }
-    json ok(const std::string& action, const json& params) {
-        const json r = call(action, params);
-        INFO(action << " " << params.dump() << ": " << r.dump());
-        REQUIRE(r["ok"] == true);
-        return r["result"];
-    }
-    std::string refused(const std::string& action, const json& params) {
-        const json r = call(action, params);
-        return r["ok"] == true ? "no error" : r["error"]["Code"].get<std::string>();
-    }
-};
+using FlowLogLab = test::ControlLab;
 
 }  // namespace
 

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "router/control/control_api.hpp"
-#include "tests/unit/pipeline_lab.hpp"
+#include "tests/unit/control_lab.hpp"
 
 using namespace vpclab;
 using namespace vpclab::router;
@@ -15,31 +15,8 @@ namespace {
 // The pipeline lab as the router holds it. With endpoints: an S3 gateway endpoint on the private table, a
 // CloudFormation interface endpoint, an internet-facing NLB (listener 80 to the private instances) and
 // PrivateLink to it from the public subnet.
-struct AnalyzerLab {
-    RouterState state;
-    FlowState flows{256, 4096};
-    test::PipelineLab lab;
-    std::string pub_instance, priv_instance;
-    explicit AnalyzerLab(bool with_endpoints = false) : lab(with_endpoints) {
-        pub_instance = lab.m.interface_on_port(lab.pub_host)->instance_id;
-        priv_instance = lab.m.interface_on_port(lab.priv_host)->instance_id;
-        state.model = std::make_unique<routing::VpcModel>(lab.m);
-        state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
-        state.service_ports = lab.sp;
-        state.recompile();
-        state.flows = &flows;
-    }
-    json call(const std::string& action, const json& params) { return handle_control_request(json{{"Action", action}, {"Params", params}}, state); }
-    json ok(const std::string& action, const json& params) {
-        const json r = call(action, params);
-        INFO(action << " " << params.dump() << ": " << r.dump(-1, ' ', false, json::error_handler_t::replace));
-        REQUIRE(r["ok"] == true);
-        return r["result"];
-    }
-    std::string refused(const std::string& action, const json& params) {
-        const json r = call(action, params);
-        return r["ok"] == true ? "no error" : r["error"]["Code"].get<std::string>();
-    }
+struct AnalyzerLab : test::ControlLab {
+    explicit AnalyzerLab(bool with_endpoints = false) : ControlLab(with_endpoints) {}
     // Creates the path, analyses it, and returns the analysis as DescribeNetworkInsightsAnalyses shows it.
     json analyse(json path) {
         path["Protocol"] = path.value("Protocol", "tcp");

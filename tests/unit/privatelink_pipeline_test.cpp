@@ -5,6 +5,7 @@
 // sequence numbers are shifted both ways.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstring>
 
 #include "endpoints/proxy_protocol.hpp"
@@ -20,7 +21,7 @@ using test::dropped;
 
 namespace {
 
-constexpr std::uint8_t syn = 0x02, ack = 0x10, psh_ack = 0x18;
+constexpr std::uint8_t syn = 0x02, ack = 0x10, rst = 0x04, psh_ack = 0x18;
 
 // A TCP segment with its sequence and acknowledgment numbers and `payload` bytes.
 std::vector<std::uint8_t> segment(std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags,
@@ -233,4 +234,46 @@ TEST_CASE("proxy protocol v2 without PrivateLink: a header with no TLV, the clie
     CHECK(back.sent[0].port == lab.pub_host);
     CHECK(ack_of(back.sent[0].packet()) == 511);
     CHECK(test::verify_checksums(back.sent[0].packet()).empty());
+}
+
+extern std::atomic<std::size_t> allocations;  // pipeline_test.cpp's count of heap allocations
+
+TEST_CASE("proxy protocol v2: a connection's SYN, its first segment with the header, and the target's acknowledgment allocate nothing") {
+    PrivateLinkLab lab(true);
+    lab.m.set_load_balancer_attribute(lab.lb, "load_balancing.cross_zone.enabled", "true");
+    lab.recompile();
+    const auto& a = lab.m.network_interface(lab.m.load_balancer(lab.lb).network_interface_ids[0]);
+    // Learnt first (allocating as the recording sink does): where the target is, and as whom it sees the client.
+    const auto learnt = lab.from_host(lab.pub_host, segment(lab.pub_ip, a.private_ip, 41000, 80, syn, 500, 0));
+    REQUIRE(learnt.sent.size() == 1);
+    const PortIndex target = learnt.sent[0].port;
+    const auto in = test::tuple_of(learnt.sent[0].packet());
+    const std::size_t header = endpoints::proxy_v2_header_length(0);
+    // The client reusing its port: SYN (the stream starts anew), its first segment (the header sent before it,
+    // the sequence shifted), the target acknowledging the header and 10 bytes (shifted back, acknowledged).
+    const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> starts = {
+        {lab.pub_host, test::frame_of(lab.mac(lab.pub_host), segment(lab.pub_ip, a.private_ip, 41000, 80, rst, 501, 0))},
+        {lab.pub_host, test::frame_of(lab.mac(lab.pub_host), segment(lab.pub_ip, a.private_ip, 41000, 80, syn, 500, 0))},
+        {lab.pub_host, test::frame_of(lab.mac(lab.pub_host), segment(lab.pub_ip, a.private_ip, 41000, 80, ack, 501, 9001))},
+        {target, test::frame_of(lab.mac(target), segment(in.destination, lab.pub_ip, 8080, 41000, ack, 9001, static_cast<std::uint32_t>(501 + header + 10)))},
+    };
+    auto frames = starts;
+    struct Counting final : FrameSink {
+        std::size_t sent = 0;
+        void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
+        void drop(PortIndex, wire::ConstBytes, DropReason) noexcept override {}
+    } sink;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    StepLog log;
+    const std::size_t before = allocations.load();
+    for (int round = 0; round < 100; ++round)
+        for (std::size_t k = 0; k < frames.size(); ++k) {
+            std::memcpy(frames[k].second.data(), starts[k].second.data(), frames[k].second.size());
+            log.clear();
+            process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows, round % 2 ? &log : nullptr);
+        }
+    CHECK(allocations.load() == before);
+    // The RST, the SYN, the header and the segment, the acknowledgment; and once, the header before the first
+    // round's RST (the learnt connection's stream had not started: its first segment is that RST).
+    CHECK(sink.sent == 1 + 100 * (1 + 1 + 2 + 1));
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "router/control/control_api.hpp"
+#include "tests/unit/control_lab.hpp"
 #include "tests/unit/packet_builder.hpp"
 #include "tests/unit/recording_sink.hpp"
 
@@ -12,27 +13,9 @@ using nlohmann::json;
 
 namespace {
 
-// The pipeline lab as the router holds it, with the data path's tables.
-struct TraceState {
-    RouterState state;
-    FlowState flows{256, 4096};
-    test::PipelineLab lab;
-    std::string pub_instance, priv_instance;
-    TraceState() {
-        pub_instance = lab.m.interface_on_port(lab.pub_host)->instance_id;
-        priv_instance = lab.m.interface_on_port(lab.priv_host)->instance_id;
-        state.model = std::make_unique<routing::VpcModel>(lab.m);
-        state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
-        state.model->offer_services(state.catalog->service_offers());
-        state.service_ports = lab.sp;
-        state.recompile();
-        state.flows = &flows;
-    }
-    json call(const std::string& action, const json& params) { return handle_control_request(json{{"Action", action}, {"Params", params}}, state); }
-    std::string refused(const std::string& action, const json& params) {
-        const json r = call(action, params);
-        return r["ok"] == true ? "no error" : r["error"]["Code"].get<std::string>();
-    }
+// The pipeline lab as the router holds it, with the data path's tables and the region's services offered.
+struct TraceState : test::ControlLab {
+    TraceState() : ControlLab(false, true) {}
 };
 
 }  // namespace
