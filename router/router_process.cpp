@@ -14,6 +14,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -133,7 +134,8 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         state.service_ports = network.service_ports();
         state.gateway_endpoints_file = paths.gateway_endpoints;
         state.recompile();
-        EventLoop loop(state, network, std::move(control), paths.ledger);
+        std::optional<EventLoop> loop;
+        loop.emplace(state, network, std::move(control), paths.ledger);
         region_server = start_region_http_server(plan.region_netns, *state.catalog, paths.log, paths.gateway_endpoints);
         if (!foreground) {
             // From here on the router is a daemon: its log goes to the stack's directory.
@@ -152,10 +154,16 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         report(ready_fd, "ready");
         if (ready_fd >= 0) ::close(ready_fd);
         ready_fd = -1;  // closed: a later error must not write into whatever reuses the number
-        loop.run();
+        loop->run();
         spdlog::info("stack {} shutting down", stack);
         ::kill(region_server, SIGKILL);
         ::waitpid(region_server, nullptr, 0);
+        loop.reset();  // joins the launcher: nothing makes a namespace any more
+        // Namespaces first, then the TAPs: the kernel deletes a dismantled namespace's interfaces in one
+        // batch, where closing a TAP's fd first unregisters it alone (~20 ms each: 4.3 s of a 200-instance
+        // lab's 7.6 s `down`).
+        remove_stack_namespaces(stack);
+        network.close_taps(std::chrono::seconds(3));
     } catch (const std::exception& e) {
         if (region_server > 0) {
             ::kill(region_server, SIGKILL);

@@ -23,6 +23,10 @@ void create_named_netns(const std::string& name);
 // Missing pieces are not an error: this is also the cleanup after a crash. Does nothing for a name that
 // is not valid_netns_name. Never throws.
 void delete_named_netns(const std::string& name) noexcept;
+// The same for many namespaces at once, which is much faster than one by one: their processes are killed
+// together, and when the last reference goes the kernel dismantles the namespaces (and unregisters their
+// interfaces, TAPs included) in one batch.
+void delete_named_netns_all(const std::vector<std::string>& names) noexcept;
 bool named_netns_exists(const std::string& name);
 UniqueFd open_named_netns(const std::string& name);
 // PIDs of processes whose network namespace is the named one; none if the name is bound to the host's

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 
 #include <cstring>
+#include <thread>
 
 #include "tap/system_error.hpp"
 #include "wire/vnet_header.hpp"
@@ -44,6 +45,24 @@ TapDevice TapDevice::create(const std::string& name) {
     dev.fd_ = std::move(fd);
     dev.name_ = name;
     return dev;
+}
+
+bool TapDevice::interface_gone() const {
+    if (!fd_) return true;
+    ifreq ifr{};
+    // TUNGETIFF fails with EBADFD once the device detached from this file (drivers/net/tun.c, __tun_chr_ioctl).
+    return ::ioctl(fd_.get(), TUNGETIFF, &ifr) != 0 && errno == EBADFD;
+}
+
+void close_after_namespaces(std::vector<TapDevice>& taps, std::chrono::milliseconds patience) {
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+        bool all_gone = true;
+        for (const auto& tap : taps) all_gone = all_gone && tap.interface_gone();
+        if (all_gone || std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    taps.clear();
 }
 
 void TapDevice::set_carrier(bool on) const { set_tap_carrier(fd_.get(), on); }

@@ -106,14 +106,16 @@ LauncherResult InstanceLauncher::perform(LauncherJob& job) {
                 r.key = instance::make_key_material(job.key_type, StackPaths::of(stack_).dir.string());
                 break;
             case LauncherJob::Kind::teardown:
-                job.to_close.clear();
                 // Kills what runs inside, unmounts, removes /run/netns/<ns> and /etc/netns/<ns>/.
                 if (!job.netns.empty()) {
                     tap::delete_named_netns(job.netns);
                     // Terminated: its files go too, as an EC2 instance's root volume does (DeleteOnTermination).
                     remove_instance_view(InstanceViewPaths::of(stack_, job.instance_id));
                     ledger_.forget_namespace(job.netns);
+                    // The TAPs go with their namespace, so closing them after costs nothing.
+                    tap::close_after_namespaces(job.to_close, std::chrono::milliseconds(500));
                 }
+                job.to_close.clear();  // a detached interface (namespace kept): closing deletes it
                 break;
         }
     } catch (const std::exception& e) {

@@ -284,6 +284,14 @@ tap::TapDevice LabNetwork::release(routing::PortId port) {
     return out;
 }
 
+void LabNetwork::close_taps(std::chrono::milliseconds patience) {
+    // The resolver's sockets hold its namespace alive (a socket keeps the namespace it was made in).
+    dns_udp_.reset();
+    dns_tcp_.reset();
+    metadata_tcp_.reset();
+    tap::close_after_namespaces(taps_, patience);
+}
+
 std::vector<routing::PortId> LabNetwork::ports() const {
     std::vector<routing::PortId> out;
     for (std::size_t p = 0; p < taps_.size(); ++p)

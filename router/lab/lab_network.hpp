@@ -81,6 +81,9 @@ public:
     void install(routing::PortId port, tap::TapDevice tap);
     // Takes a TAP out (to be closed elsewhere: closing deletes the interface, which takes the kernel a while).
     tap::TapDevice release(routing::PortId port);
+    // At shutdown, after the namespaces were deleted: closes the resolver's sockets and every TAP
+    // (tap::close_after_namespaces).
+    void close_taps(std::chrono::milliseconds patience);
     const routing::ServicePorts& service_ports() const { return service_ports_; }
     // The resolver's UDP and TCP sockets on port 53, living in the resolver namespace.
     int dns_udp_fd() const { return dns_udp_.get(); }

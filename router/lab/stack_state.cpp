@@ -107,25 +107,39 @@ int live_router_pid(const std::string& stack) {
     return name == router_process_name && state != 'Z' && state != 'X' ? pid : 0;
 }
 
-std::vector<std::string> remove_stack_leftovers(const std::string& stack) noexcept {
+std::vector<std::string> remove_stack_namespaces(const std::string& stack) noexcept {
     std::vector<std::string> removed;
     try {
         if (!valid_stack_name(stack)) return removed;
         const StackPaths paths = StackPaths::of(stack);
+        std::vector<std::string> ours;
         for (const auto& netns : Ledger(paths.ledger).namespaces()) {
             if (!is_stack_namespace(stack, netns)) continue;  // not ours: never act on it
             std::error_code ec;
             if (tap::named_netns_exists(netns) || fs::exists(fs::path(tap::netns_etc_dir) / netns, ec)) removed.push_back(netns);
-            tap::delete_named_netns(netns);
+            ours.push_back(netns);
         }
-        // Only the stack's own directory: /run/vpclab/<valid name>, a real directory and not a symlink. Its
-        // instances' storage (a tmpfs each, at i-…/) is unmounted first: their processes died with their namespaces.
+        tap::delete_named_netns_all(ours);
+        // The instances' storage (a tmpfs each, at i-…/ in the stack's own directory, a real directory and
+        // not a symlink) is unmounted: their processes died with their namespaces.
         std::error_code ec;
-        if (fs::symlink_status(paths.dir, ec).type() == fs::file_type::directory) {
+        if (fs::symlink_status(paths.dir, ec).type() == fs::file_type::directory)
             for (const auto& entry : fs::directory_iterator(paths.dir, ec))
                 if (entry.path().filename().string().rfind("i-", 0) == 0) ::umount2(entry.path().c_str(), MNT_DETACH);
-            fs::remove_all(paths.dir, ec);
-        }
+    } catch (...) {
+        // Removal is best effort and idempotent: whatever is left, a second `down` tries again.
+    }
+    return removed;
+}
+
+std::vector<std::string> remove_stack_leftovers(const std::string& stack) noexcept {
+    std::vector<std::string> removed = remove_stack_namespaces(stack);
+    try {
+        if (!valid_stack_name(stack)) return removed;
+        // Only the stack's own directory: /run/vpclab/<valid name>, a real directory and not a symlink.
+        const StackPaths paths = StackPaths::of(stack);
+        std::error_code ec;
+        if (fs::symlink_status(paths.dir, ec).type() == fs::file_type::directory) fs::remove_all(paths.dir, ec);
     } catch (...) {
         // Removal is best effort and idempotent: whatever is left, a second `down` tries again.
     }

@@ -63,6 +63,10 @@ int live_router_pid(const std::string& stack_name);
 // never throws (a half-made stack, unreadable entries and over-long names included). Returns the
 // namespaces it removed.
 std::vector<std::string> remove_stack_leftovers(const std::string& stack_name) noexcept;
+// Only the first half: the namespaces (all at once) and the instances' storage mounts; the state
+// directory stays. The router calls it before closing its TAPs, so that the kernel deletes them with
+// their namespaces in one batch.
+std::vector<std::string> remove_stack_namespaces(const std::string& stack_name) noexcept;
 
 // The name the router process gives itself (prctl PR_SET_NAME), checked before signalling a PID.
 constexpr const char* router_process_name = "vpclab-router";

@@ -49,8 +49,19 @@ check_equal "nothing of A is left" "" "$(stack_leftovers "$a")"
 check_equal "… nor a key being made when it was killed" "" "$(ls -A /run/vpclab 2>/dev/null | grep keygen)"
 check "the process left running inside A was stopped by down" wait_until 5 sh -c "! kill -0 $sleeper 2>/dev/null"
 check "B was not disturbed" "$VPCLAB" exec --stack-name "$b" jh-test-Private-EC2 -- nc -z -w 2 10.10.0.4 22
+# A live router's own down removes all its namespaces at once, processes left inside included.
+b_sleepers=()
+for instance in jh-test-Public-EC2 jh-test-Private-EC2; do
+    "$VPCLAB" exec --stack-name "$b" "$instance" -- sleep 60 &
+    b_sleepers+=($!)
+    background_pids+=($!)
+    check "a background process runs in B's $instance" wait_until 5 sh -c "ip netns pids $b-$instance | grep -q ."
+done
+b_router=$(cat "/run/vpclab/$b/router.pid")
 check "down B" "$VPCLAB" down --stack-name "$b"
 check_equal "nothing of B is left" "" "$(stack_leftovers "$b")"
+check "B's router has exited" wait_until 5 sh -c "! kill -0 $b_router 2>/dev/null"
+check "the processes left running in B were stopped" wait_until 5 sh -c "! kill -0 ${b_sleepers[0]} 2>/dev/null && ! kill -0 ${b_sleepers[1]} 2>/dev/null"
 
 # --foreground keeps the router attached; Ctrl-C (SIGINT) stops it and removes the lab.
 f=$(new_stack fg)
