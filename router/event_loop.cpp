@@ -33,6 +33,8 @@ constexpr std::uint64_t dns_client_tag = 5ULL << 40;  // + slot
 constexpr std::uint64_t launcher_tag = 6ULL << 40;
 constexpr std::uint64_t metadata_listen_tag = 7ULL << 40;
 constexpr std::uint64_t metadata_client_tag = 8ULL << 40;  // + slot
+constexpr std::uint64_t interactive_queue_tag = 9ULL << 40;  // + port; a port's bulk queue is the port itself
+bool is_interactive_queue(std::uint64_t tag) { return tag >= interactive_queue_tag && tag < interactive_queue_tag + (1ULL << 32); }
 // Largest frame a TAP hands us: virtio-net header + 64 KiB GSO super-frame + Ethernet header.
 constexpr std::size_t frame_capacity = wire::VnetHeader::length + 65536 + 64;
 }  // namespace
@@ -59,7 +61,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) tap::throw_errno("sigprocmask");
     signals_ = tap::UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!signals_) tap::throw_errno("signalfd");
-    for (const routing::PortId port : network_.ports()) watch(network_.fd_of(port), port);
+    for (const routing::PortId port : network_.ports()) watch_port(port);
     if (state_.counters.size() < network_.port_limit()) state_.counters.resize(network_.port_limit());
     watch(signals_.get(), signal_tag);
     watch(launcher_.notify_fd(), launcher_tag);
@@ -79,6 +81,11 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
 EventLoop::~EventLoop() {
     state_.runtime = nullptr;
     state_.flows = nullptr;
+}
+
+void EventLoop::watch_port(routing::PortId port) {
+    watch(network_.fd_of(port), port);
+    if (network_.interactive_fd_of(port) >= 0) watch(network_.interactive_fd_of(port), interactive_queue_tag + port);
 }
 
 void EventLoop::watch(int fd, std::uint64_t tag) {
@@ -112,8 +119,15 @@ void EventLoop::run() {
         sweep_idle_flows();
         check_health();
         control_.expire(ControlServer::Clock::now());
+        // Interactive queues first: a ping or a keystroke does not wait for the bulk read in this wakeup.
+        for (int i = 0; i < n; ++i)
+            if (is_interactive_queue(events[i].data.u64)) {
+                const auto port = static_cast<std::uint32_t>(events[i].data.u64 - interactive_queue_tag);
+                drain_tap(port, network_.interactive_fd_of(port));
+            }
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[i].data.u64;
+            if (is_interactive_queue(tag)) continue;
             // Commits happen on control requests and launcher results: after each, the flows of ports
             // whose ENI changed go (a stop and a start in one wakeup are two commits, two comparisons).
             if (control_.owns_tag(tag)) {
@@ -137,14 +151,13 @@ void EventLoop::run() {
                     spdlog::info("signal {} received: shutting down", info.ssi_signo);
                 state_.shutdown_requested = true;
             } else {
-                drain_tap(static_cast<std::uint32_t>(tag));
+                drain_tap(static_cast<std::uint32_t>(tag), network_.fd_of(static_cast<std::uint32_t>(tag)));
             }
         }
     }
 }
 
-void EventLoop::drain_tap(std::uint32_t port) {
-    const int fd = network_.fd_of(port);
+void EventLoop::drain_tap(std::uint32_t port, int fd) {
     if (fd < 0) return;  // released while this wakeup's events were in hand
     // The snapshot is fixed for the batch: control changes land between batches (DESIGN.md §3).
     const routing::ForwardingSnapshot& snapshot = *state_.snapshot;
@@ -339,11 +352,10 @@ void EventLoop::count_and_log_drop(routing::PortIndex ingress, wire::ConstBytes 
 // --- the lab runtime: instances and interfaces made and removed while the lab runs ---
 
 void EventLoop::install(routing::PortId port, tap::TapDevice tap) {
-    const int fd = tap.fd();
     network_.install(port, std::move(tap));
     if (state_.counters.size() <= port) state_.counters.resize(port + 1);
     state_.counters[port] = PortCounters{};  // a reused port starts from zero (its old flows went with its old ENI)
-    watch(fd, port);
+    watch_port(port);
 }
 
 void EventLoop::launch(const InstanceSetup& setup) {
@@ -374,6 +386,7 @@ void EventLoop::release(const std::string& instance_id, const std::string& netns
         const int fd = network_.fd_of(port);
         if (fd < 0) continue;  // never installed (its launch is still under way)
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+        if (network_.interactive_fd_of(port) >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, network_.interactive_fd_of(port), nullptr);
         job.to_close.push_back(network_.release(port));
     }
     launcher_.submit(std::move(job));
@@ -418,14 +431,20 @@ void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool o
     for (const routing::PortId port : ports) {
         const int fd = network_.fd_of(port);
         if (fd < 0) continue;
+        const int interactive = network_.interactive_fd_of(port);
         if (on) {
-            epoll_event ev{};
-            ev.events = EPOLLIN;
-            ev.data.u64 = port;
-            if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0 && errno != EEXIST)
-                spdlog::warn("port {}: epoll_ctl: {}", port, std::strerror(errno));
+            const std::pair<int, std::uint64_t> queues[] = {{fd, port}, {interactive, interactive_queue_tag + port}};
+            for (const auto& [queue_fd, tag] : queues) {
+                if (queue_fd < 0) continue;
+                epoll_event ev{};
+                ev.events = EPOLLIN;
+                ev.data.u64 = tag;
+                if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, queue_fd, &ev) != 0 && errno != EEXIST)
+                    spdlog::warn("port {}: epoll_ctl: {}", port, std::strerror(errno));
+            }
         } else {
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+            if (interactive >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, interactive, nullptr);
         }
         tap::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
         if (copy) job.carrier_fds.push_back(std::move(copy));

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <thread>
 
+#include "tap/queue_steering.hpp"
 #include "tap/system_error.hpp"
 #include "wire/vnet_header.hpp"
 
@@ -20,29 +21,45 @@
 
 namespace vpclab::tap {
 
-TapDevice TapDevice::create(const std::string& name) {
-    if (name.empty() || name.size() >= IFNAMSIZ) throw std::invalid_argument("TAP name '" + name + "' must be 1-15 characters");
+namespace {
+UniqueFd open_queue(const std::string& name, short flags) {
     UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
     if (!fd) throw_errno("open /dev/net/tun");
     ifreq ifr{};
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    ifr.ifr_flags = flags;
     std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
     if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) throw_errno("TUNSETIFF " + name);
+    return fd;
+}
+}  // namespace
+
+TapDevice TapDevice::create(const std::string& name) {
+    if (name.empty() || name.size() >= IFNAMSIZ) throw std::invalid_argument("TAP name '" + name + "' must be 1-15 characters");
+    const int steering = interactive_steering_program();
+    const short flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (steering >= 0 ? IFF_MULTI_QUEUE : 0);
+    TapDevice dev;
+    dev.fd_ = open_queue(name, flags);
+    if (steering >= 0) {
+        // The second queue attaches to the same device (same name and flags); the program picks the
+        // queue of each frame the instance sends (tun_select_queue), in place of tun's flow hash.
+        dev.interactive_fd_ = open_queue(name, flags);
+        int program = steering;
+        if (::ioctl(dev.fd_.get(), TUNSETSTEERINGEBPF, &program) < 0) throw_errno("TUNSETSTEERINGEBPF " + name);
+    }
+    const int fd = dev.fd_.get();
     int header_size = static_cast<int>(wire::VnetHeader::length);
-    if (::ioctl(fd.get(), TUNSETVNETHDRSZ, &header_size) < 0) throw_errno("TUNSETVNETHDRSZ " + name);
+    if (::ioctl(fd, TUNSETVNETHDRSZ, &header_size) < 0) throw_errno("TUNSETVNETHDRSZ " + name);
 
     // Ask for the most the kernel knows; older kernels reject unknown bits with EINVAL, so step down.
     const unsigned wanted[] = {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
                                TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN, TUN_F_CSUM, 0};
-    TapDevice dev;
     for (unsigned offloads : wanted) {
-        if (::ioctl(fd.get(), TUNSETOFFLOAD, offloads) == 0) {
+        if (::ioctl(fd, TUNSETOFFLOAD, offloads) == 0) {
             dev.offloads_ = offloads;
             break;
         }
         if (errno != EINVAL) throw_errno("TUNSETOFFLOAD " + name);
     }
-    dev.fd_ = std::move(fd);
     dev.name_ = name;
     return dev;
 }

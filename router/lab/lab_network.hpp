@@ -75,6 +75,8 @@ public:
 
     // The TAP's fd on a port, or -1 if no TAP is there (yet, or any more).
     int fd_of(routing::PortId port) const { return port < taps_.size() ? taps_[port].fd() : -1; }
+    // Its interactive queue's fd (small frames, served first), or -1 (no TAP, or a single-queue one).
+    int interactive_fd_of(routing::PortId port) const { return port < taps_.size() ? taps_[port].interactive_fd() : -1; }
     // One past the highest port with a TAP.
     std::size_t port_limit() const { return taps_.size(); }
     std::vector<routing::PortId> ports() const;
