@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Forwarding benchmark: vpclab against Linux kernel forwarding, the same topology built twice in one run,
-# measured alternately (A B A B …) so that machine noise hits both alike. Prints medians, min–max and the
-# ratio vpclab ÷ kernel. Speed is reported, never asserted.
+# measured alternately (A B C A B C …) so that machine noise hits all alike: vpclab, the kernel, and the
+# kernel with the same stateful filtering as the lab's security groups (nftables: established and related
+# accepted, the groups' allow rules for new flows, the rest dropped). Prints medians, min–max and the
+# ratios vpclab ÷ kernel. Speed is reported, never asserted.
 #
 #   vpclab:  A 10.30.0.4 ──┐                  ┌── B 10.30.1.4          (subnet to subnet)
 #                          └─ vpclab router ──┤
@@ -71,6 +73,24 @@ table ip igw {
     chain postrouting { type nat hook postrouting priority srcnat; ip saddr 10.30.0.4 oifname "ri" snat to 198.19.0.10; }
 }
 NFT
+# The security groups' counterpart, loaded for the filtered runs only: the bench lab's instances share
+# the VPC's default group (members in from each other, everything out), so A and B may open flows to
+# each other and A to the internet; the internet may only answer.
+kernel_filter() {  # on|off
+    ip netns exec "$k-r" nft delete table ip groups 2>/dev/null
+    [ "$1" = on ] || return 0
+    ip netns exec "$k-r" nft -f - <<'NFT'
+table ip groups {
+    chain forward {
+        type filter hook forward priority filter; policy drop;
+        ct state established,related accept
+        ct state invalid drop
+        iifname "ra" oifname { "rb", "ri" } accept
+        iifname "rb" oifname "ra" accept
+    }
+}
+NFT
+}
 k_a="ip netns exec $k-a"
 k_b="ip netns exec $k-b"
 k_i="ip netns exec $k-i"
@@ -78,7 +98,7 @@ k_i="ip netns exec $k-i"
 # iperf3 servers (B for subnet to subnet, the internet host for the NAT path) and connection sinks, in both
 # topologies; they serve one test after another and end with the namespaces.
 wait_for() { local i; for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
-budget=$(( PAIRS * (12 * DURATION + 2 * PINGS / 100 + 60) + 120 ))  # seconds: longer than any run
+budget=$(( PAIRS * (18 * DURATION + 3 * PINGS / 100 + 90) + 120 ))  # seconds: longer than any run
 for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do
     $ns iperf3 -s >/dev/null 2>&1 &
     pids+=($!)
@@ -87,6 +107,12 @@ for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do
 done
 for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do wait_for $ns sh -c "ss -ltn | grep -q ':5201 ' && ss -ltn | grep -q ':9000 '" || { echo "servers not ready" >&2; exit 1; }; done
 wait_for $v_a ping -c 1 -W 1 10.30.1.4 && wait_for $k_a ping -c 1 -W 1 10.30.1.4 || { echo "topologies not ready" >&2; exit 1; }
+# The filter must filter: the internet reaches A through the NAT without it, and not with it.
+$k_i ping -c 1 -W 1 198.19.0.10 >/dev/null 2>&1 || { echo "kernel topology: the internet does not reach A" >&2; exit 1; }
+kernel_filter on
+if $k_i ping -c 1 -W 1 198.19.0.10 >/dev/null 2>&1; then echo "kernel filtering lets unsolicited traffic in" >&2; exit 1; fi
+$k_a ping -c 1 -W 1 198.18.100.10 >/dev/null 2>&1 || { echo "kernel filtering blocks A's own flows" >&2; exit 1; }
+kernel_filter off
 
 # ---- measurements: each prints one number ----
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$router_pid/stat"; }
@@ -115,9 +141,10 @@ conn_rate() {  # client-ns target: short TCP connections per second through NAT
 declare -A results
 record() { results["$1|$2"]+="$3 "; }
 
-run_topology() {  # which(v|k)
+run_topology() {  # which(v: vpclab, k: kernel, f: kernel with filtering)
     local a target_b target_i
     if [ "$1" = v ]; then a=$v_a; else a=$k_a; fi
+    if [ "$1" = f ]; then kernel_filter on; else kernel_filter off; fi
     target_b=10.30.1.4
     target_i=198.18.100.10
     local c0 m0 bytes
@@ -149,7 +176,10 @@ for pair in $(seq "$PAIRS"); do
     run_topology v
     echo "pair $pair/$PAIRS: kernel" >&2
     run_topology k
+    echo "pair $pair/$PAIRS: kernel with filtering" >&2
+    run_topology f
 done
+kernel_filter off
 
 # ---- report ----
 stats() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {if (NR == 0) {print "- - -"; exit} m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR]}'; }
@@ -157,23 +187,24 @@ metrics=("TCP 1 stream, subnet→subnet (Gbit/s)" "TCP 4 streams, subnet→subne
          "TCP 4 streams through IGW NAT (Gbit/s)" "UDP 64 B received (kpps)" "RTT idle avg (ms)" "RTT idle p99 (ms)"
          "RTT under 1 TCP stream avg (ms)" "RTT under 1 TCP stream p99 (ms)" "new TCP connections/s through NAT"
          "machine CPU s per GB (all cores)" "router CPU s per GB (vpclab process)")
-table="| metric | vpclab median (min–max) | kernel median (min–max) | vpclab ÷ kernel |
-|---|---|---|---|"
+table="| metric | vpclab median (min–max) | kernel median (min–max) | kernel + filtering median (min–max) | vpclab ÷ kernel | vpclab ÷ kernel + filtering |
+|---|---|---|---|---|---|"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == "-" || a == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b}'; }
 for m in "${metrics[@]}"; do
     read -r vm vlo vhi <<<"$(echo "${results["$m|v"]:-}" | stats)"
     read -r km klo khi <<<"$(echo "${results["$m|k"]:-}" | stats)"
-    ratio=$(awk -v a="$vm" -v b="$km" 'BEGIN {if (b == "-" || a == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b}')
+    read -r fm flo fhi <<<"$(echo "${results["$m|f"]:-}" | stats)"
     table+="
-| $m | $vm ($vlo–$vhi) | $km ($klo–$khi) | $ratio |"
+| $m | $vm ($vlo–$vhi) | $km ($klo–$khi) | $fm ($flo–$fhi) | $(ratio "$vm" "$km") | $(ratio "$vm" "$fm") |"
 done
 # No speed thresholds, but a benchmark that measured nothing is broken: every figure must exist and be
 # above zero (the kernel has no router process, so that one cell is empty by design).
 broken=()
 for m in "${metrics[@]}"; do
-    for side in v k; do
-        [ "$side" = k ] && [[ "$m" == router* ]] && continue
+    for side in v k f; do
+        [ "$side" != v ] && [[ "$m" == router* ]] && continue
         read -r med _ <<<"$(echo "${results["$m|$side"]:-}" | stats)"
-        awk -v x="$med" 'BEGIN {exit !(x != "-" && x + 0 > 0)}' || broken+=("$m ($([ $side = v ] && echo vpclab || echo kernel))")
+        awk -v x="$med" 'BEGIN {exit !(x != "-" && x + 0 > 0)}' || broken+=("$m ($side)")
     done
 done
 header="Forwarding benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), DURATION=${DURATION}s PAIRS=$PAIRS PINGS=$PINGS"
