@@ -461,7 +461,7 @@ TEST_CASE("every refusal leaves model, snapshot, zones, plan and runtime as they
         {"RunInstances", {{"SubnetId", b.priv}, {"TagSpecifications", name_tag("instance", "taken")}}},
         {"RunInstances", {{"SubnetId", b.priv}, {"PrivateIpAddress", "10.0.1.4"}}},
         {"RunInstances", {{"SubnetId", b.priv}, {"Count", "2"}, {"PrivateIpAddress", "10.0.1.9"}}},
-        {"RunInstances", {{"SubnetId", b.priv}, {"Count", "65"}}},
+        {"RunInstances", {{"SubnetId", b.priv}, {"Count", "257"}}},
         {"RunInstances", {{"SubnetId", b.priv}, {"NetworkInterfaces", {{{"DeviceIndex", "0"}, {"SubnetId", b.priv}}}}}},
         {"TerminateInstances", {{"InstanceIds", {a, "i-00000000000000000"}}}},
         {"CreateNetworkInterface", {{"SubnetId", b.priv}, {"PrivateIpAddress", "10.0.1.3"}}},
