@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -33,11 +34,6 @@ void prepare_run_dir() {
         throw_errno(std::string("mount --make-rshared ") + netns_run_dir);
 }
 
-ino_t netns_inode_of(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return 0;
-    return st.st_ino;
-}
 }  // namespace
 
 bool valid_netns_name(const std::string& name) {
@@ -82,23 +78,38 @@ UniqueFd open_named_netns(const std::string& name) {
 }
 
 namespace {
-// The namespaces' identities (nsfs inode numbers) behind names, leaving out any name bound to the host's
-// own namespace (ours, or init's): that is not a lab's, and nobody in it may be listed or signalled.
-std::vector<ino_t> lab_namespaces(const std::vector<std::string>& names) {
-    const ino_t own = netns_inode_of("/proc/self/ns/net");
-    const ino_t init = netns_inode_of("/proc/1/ns/net");
-    std::vector<ino_t> out;
+// A namespace's identity: the device and inode of its nsfs file. The device as well, so that a
+// /run/netns/<name> left as a plain file (a crash between creating it and mounting over it) never matches.
+struct NamespaceId {
+    dev_t device = 0;
+    ino_t inode = 0;
+    bool operator<(const NamespaceId& o) const { return device != o.device ? device < o.device : inode < o.inode; }
+    bool operator==(const NamespaceId& o) const { return device == o.device && inode == o.inode; }
+};
+
+NamespaceId namespace_id_of(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};
+    return {st.st_dev, st.st_ino};
+}
+
+// The namespaces behind names, leaving out any name bound to the host's own namespace (ours, or init's):
+// that is not a lab's, and nobody in it may be listed or signalled.
+std::vector<NamespaceId> lab_namespaces(const std::vector<std::string>& names) {
+    const NamespaceId own = namespace_id_of("/proc/self/ns/net");
+    const NamespaceId init = namespace_id_of("/proc/1/ns/net");
+    std::vector<NamespaceId> out;
     for (const auto& name : names) {
         if (!valid_netns_name(name)) continue;
-        const ino_t target = netns_inode_of(run_path(name));
-        if (target != 0 && target != own && target != init) out.push_back(target);
+        const NamespaceId target = namespace_id_of(run_path(name));
+        if (target.inode != 0 && !(target == own) && !(target == init)) out.push_back(target);
     }
     std::sort(out.begin(), out.end());
     return out;
 }
 
 // One pass over /proc: the processes whose network namespace is one of `targets` (sorted).
-std::vector<pid_t> pids_in_namespaces(const std::vector<ino_t>& targets) {
+std::vector<pid_t> pids_in_namespaces(const std::vector<NamespaceId>& targets) {
     std::vector<pid_t> pids;
     if (targets.empty()) return pids;
     DIR* proc = ::opendir("/proc");
@@ -107,8 +118,8 @@ std::vector<pid_t> pids_in_namespaces(const std::vector<ino_t>& targets) {
         char* end = nullptr;
         const long pid = std::strtol(entry->d_name, &end, 10);
         if (*end != '\0' || pid <= 0) continue;
-        const ino_t ns = netns_inode_of("/proc/" + std::string(entry->d_name) + "/ns/net");
-        if (ns != 0 && std::binary_search(targets.begin(), targets.end(), ns)) pids.push_back(static_cast<pid_t>(pid));
+        const NamespaceId ns = namespace_id_of("/proc/" + std::string(entry->d_name) + "/ns/net");
+        if (ns.inode != 0 && std::binary_search(targets.begin(), targets.end(), ns)) pids.push_back(static_cast<pid_t>(pid));
     }
     ::closedir(proc);
     return pids;
@@ -118,8 +129,8 @@ std::vector<pid_t> pids_in_namespaces(const std::vector<ino_t>& targets) {
 std::vector<pid_t> pids_in_netns(const std::string& name) { return pids_in_namespaces(lab_namespaces({name})); }
 
 bool process_in_netns(pid_t pid, const std::string& name) {
-    const ino_t target = valid_netns_name(name) ? netns_inode_of(run_path(name)) : 0;
-    return target != 0 && netns_inode_of("/proc/" + std::to_string(pid) + "/ns/net") == target;
+    const NamespaceId target = valid_netns_name(name) ? namespace_id_of(run_path(name)) : NamespaceId{};
+    return target.inode != 0 && namespace_id_of("/proc/" + std::to_string(pid) + "/ns/net") == target;
 }
 
 void delete_named_netns(const std::string& name) noexcept try {
@@ -134,15 +145,16 @@ void delete_named_netns_all(const std::vector<std::string>& names) noexcept try 
     // and a killed one leaves its namespaces (and an instance's overlays are released) only as it exits.
     // All namespaces at once, one pass over /proc per round: one namespace at a time cost a pass and a
     // round's wait each, 3 s for a 200-instance lab.
-    const std::vector<ino_t> targets = lab_namespaces(names);
-    for (int tries = 0; tries < 200; ++tries) {
+    const std::vector<NamespaceId> targets = lab_namespaces(names);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (;;) {
         bool left = false;
         for (pid_t pid : pids_in_namespaces(targets))
             if (pid != ::getpid()) {
                 ::kill(pid, SIGKILL);
                 left = true;
             }
-        if (!left) break;
+        if (!left || std::chrono::steady_clock::now() >= deadline) break;
         ::usleep(10'000);
     }
     for (const auto& name : names) {

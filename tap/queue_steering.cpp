@@ -1,4 +1,4 @@
-// Loading the interactive/bulk steering program with bpf(2) directly: five instructions need no libbpf.
+// Loading the interactive/bulk steering program with bpf(2) directly: eleven instructions need no libbpf.
 #include "tap/queue_steering.hpp"
 
 #include <linux/bpf.h>
@@ -22,14 +22,22 @@ constexpr bpf_insn instruction(std::uint8_t code, std::uint8_t dst, std::uint8_t
 }
 
 int load() noexcept {
-    // r0 = skb->len; if r0 > limit goto bulk; r0 = interactive; exit; bulk: r0 = bulk; exit.
+    // All of a datagram's fragments go to bulk, whatever their size: a small last fragment must not
+    // overtake its first, which carries the ports its flow is judged by. LD_ABS reads relative to the
+    // frame's start (the Ethernet header here) in network order, with the context in r6, and ends the
+    // program returning 0 (bulk) if the frame is too short.
     // tun applies the result modulo the number of queues (drivers/net/tun.c, tun_ebpf_select_queue).
     const bpf_insn program[] = {
-        instruction(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_0, BPF_REG_1, offsetof(__sk_buff, len), 0),
-        instruction(BPF_JMP | BPF_JGT | BPF_K, BPF_REG_0, 0, 2, static_cast<std::int32_t>(interactive_frame_limit)),
+        instruction(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0),           // 0: r6 = skb
+        instruction(BPF_LD | BPF_ABS | BPF_H, 0, 0, 0, 12),                             // 1: r0 = EtherType
+        instruction(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 2, 0x0800),                // 2: not IPv4: to 5
+        instruction(BPF_LD | BPF_ABS | BPF_H, 0, 0, 0, 14 + 6),                         // 3: r0 = flags, offset
+        instruction(BPF_JMP | BPF_JSET | BPF_K, BPF_REG_0, 0, 4, 0x3fff),               // 4: MF or offset: to 9
+        instruction(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_0, BPF_REG_6, offsetof(__sk_buff, len), 0),  // 5: r0 = length
+        instruction(BPF_JMP | BPF_JGT | BPF_K, BPF_REG_0, 0, 2, static_cast<std::int32_t>(interactive_frame_limit)),  // 6: to 9
         instruction(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, static_cast<std::int32_t>(interactive_queue)),
         instruction(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
-        instruction(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, static_cast<std::int32_t>(bulk_queue)),
+        instruction(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, static_cast<std::int32_t>(bulk_queue)),  // 9
         instruction(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
     };
     static const char license[] = "GPL";

@@ -12,8 +12,8 @@ inline constexpr unsigned bulk_queue = 0;
 inline constexpr unsigned interactive_queue = 1;
 
 // A BPF socket-filter program for TUNSETSTEERINGEBPF that returns interactive_queue for frames up to
-// interactive_frame_limit bytes and bulk_queue for the others; loaded once per process. -1 where the
-// kernel refuses it (no BPF): TAPs then stay single-queue.
+// interactive_frame_limit bytes that are not IPv4 fragments, and bulk_queue for the others; loaded once
+// per process. -1 where the kernel refuses it (no BPF): TAPs then stay single-queue.
 int interactive_steering_program() noexcept;
 
 }  // namespace vpclab::tap

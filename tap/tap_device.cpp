@@ -44,7 +44,8 @@ TapDevice TapDevice::create(const std::string& name) {
         // queue of each frame the instance sends (tun_select_queue), in place of tun's flow hash.
         dev.interactive_fd_ = open_queue(name, flags);
         int program = steering;
-        if (::ioctl(dev.fd_.get(), TUNSETSTEERINGEBPF, &program) < 0) throw_errno("TUNSETSTEERINGEBPF " + name);
+        // A kernel without steering programs (before 4.16): one queue, as without BPF.
+        if (::ioctl(dev.fd_.get(), TUNSETSTEERINGEBPF, &program) < 0) dev.interactive_fd_.reset();
     }
     const int fd = dev.fd_.get();
     int header_size = static_cast<int>(wire::VnetHeader::length);

@@ -109,7 +109,7 @@ for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do wait_for $ns sh -c "ss -ltn | grep -q 
 wait_for $v_a ping -c 1 -W 1 10.30.1.4 && wait_for $k_a ping -c 1 -W 1 10.30.1.4 || { echo "topologies not ready" >&2; exit 1; }
 # The filter must filter: the internet reaches A through the NAT without it, and not with it.
 $k_i ping -c 1 -W 1 198.19.0.10 >/dev/null 2>&1 || { echo "kernel topology: the internet does not reach A" >&2; exit 1; }
-kernel_filter on
+kernel_filter on || { echo "forwarding_bench: nft could not load the filter" >&2; exit 1; }
 if $k_i ping -c 1 -W 1 198.19.0.10 >/dev/null 2>&1; then echo "kernel filtering lets unsolicited traffic in" >&2; exit 1; fi
 $k_a ping -c 1 -W 1 198.18.100.10 >/dev/null 2>&1 || { echo "kernel filtering blocks A's own flows" >&2; exit 1; }
 kernel_filter off
@@ -144,7 +144,11 @@ record() { results["$1|$2"]+="$3 "; }
 run_topology() {  # which(v: vpclab, k: kernel, f: kernel with filtering)
     local a target_b target_i
     if [ "$1" = v ]; then a=$v_a; else a=$k_a; fi
-    if [ "$1" = f ]; then kernel_filter on; else kernel_filter off; fi
+    if [ "$1" = f ]; then
+        kernel_filter on || { echo "forwarding_bench: nft could not load the filter" >&2; exit 1; }
+    else
+        kernel_filter off
+    fi
     target_b=10.30.1.4
     target_i=198.18.100.10
     local c0 m0 bytes

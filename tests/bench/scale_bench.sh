@@ -19,7 +19,7 @@ RESULTS=${RESULTS:-}
 tag="s$(printf '%04x' $$)"
 stacks=()
 pids=()
-work=$(mktemp -d)
+work=""
 
 if [ "$(id -u)" != 0 ]; then echo "scale_bench: needs root" >&2; exit 77; fi
 for tool in iperf3 ping; do
@@ -30,9 +30,10 @@ cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
     for s in "${stacks[@]}"; do [ -d "/run/vpclab/$s" ] && "$VPCLAB" down --stack-name "$s" >/dev/null 2>&1; done
-    rm -rf "$work"
+    [ -n "$work" ] && rm -rf "$work"
 }
 trap cleanup EXIT
+work=$(mktemp -d)
 
 now() { date +%s.%N; }
 seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
@@ -89,8 +90,7 @@ launch_during_ping() {  # stack: run-instances --count COUNT while i0 pings i1 e
              --query 'Subnets[0].SubnetId' --output text)
     local pings=$(( PINGS * 4 ))
     ping_stats "$stack-i0" 10.40.1.4 "$pings" 0.005 >"$work/ping" &
-    local pinger=$!
-    sleep 0.2  # the ping is under way (it runs pings × 5 ms; the launch happens inside that window)
+    local pinger=$!  # it runs pings × 5 ms (6 s at the default): the launch below happens inside that window
     echo "run-instances --count $COUNT while a ping runs" >&2
     t0=$(now)
     "$VPCLAB" ec2 run-instances --stack-name "$stack" --subnet-id "$subnet" --count "$COUNT" \
