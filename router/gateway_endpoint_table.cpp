@@ -36,15 +36,12 @@ std::optional<PublishedEndpoint> find_published_endpoint(const std::string& tabl
     return std::nullopt;
 }
 
-bool publish_gateway_endpoints(const std::filesystem::path& file, const routing::VpcModel& model) noexcept {
+bool publish_gateway_endpoints(const std::filesystem::path& file, const routing::VpcModel& model, std::string& published) noexcept {
     try {
-        const std::string text = gateway_endpoint_table(model);
-        {
-            std::ifstream current(file);
-            std::stringstream have;
-            have << current.rdbuf();
-            if (current && have.str() == text) return true;
-        }
+        std::string text = gateway_endpoint_table(model);
+        // Most commits (an instance marked running, say) change no endpoint: compared in memory, no file
+        // is opened (reading the file back cost a quarter of such a commit in a 400-instance lab).
+        if (text == published && std::filesystem::exists(file)) return true;
         const std::filesystem::path next = file.string() + ".new";
         {
             std::ofstream out(next, std::ios::trunc);
@@ -52,6 +49,7 @@ bool publish_gateway_endpoints(const std::filesystem::path& file, const routing:
             if (!out.flush()) return false;
         }
         std::filesystem::rename(next, file);
+        published = std::move(text);
         return true;
     } catch (...) {
         return false;

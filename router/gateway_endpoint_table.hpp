@@ -23,7 +23,8 @@ std::string gateway_endpoint_table(const routing::VpcModel& model);
 // The entry for `slot` in a table's text, if any (malformed lines are skipped).
 std::optional<PublishedEndpoint> find_published_endpoint(const std::string& table_text, std::uint32_t slot);
 
-// Replaces `file` atomically (write, then rename) when its text would change; false if it could not.
-bool publish_gateway_endpoints(const std::filesystem::path& file, const routing::VpcModel& model) noexcept;
+// Replaces `file` atomically (write, then rename) when its text differs from `published`, what this
+// process last wrote there (or the file is missing), and then remembers it; false if it could not.
+bool publish_gateway_endpoints(const std::filesystem::path& file, const routing::VpcModel& model, std::string& published) noexcept;
 
 }  // namespace vpclab::router

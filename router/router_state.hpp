@@ -118,8 +118,9 @@ struct RouterState {
     }
 
 private:
+    std::string published_gateway_endpoints;  // what publish() last wrote to gateway_endpoints_file
     void publish() noexcept {
-        if (!gateway_endpoints_file.empty()) publish_gateway_endpoints(gateway_endpoints_file, *model);
+        if (!gateway_endpoints_file.empty()) publish_gateway_endpoints(gateway_endpoints_file, *model, published_gateway_endpoints);
     }
     std::vector<endpoints::DnsZone> zones_of(const routing::VpcModel& m) const {
         std::vector<endpoints::DnsZone> zones(m.vpcs().size());

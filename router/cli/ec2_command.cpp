@@ -191,7 +191,9 @@ int command_ec2_wait(const Args& args) {
             std::cerr << "\nWaiter " << args[1] << " failed: Max attempts exceeded (" << wait_seconds << " s)\n";
             return 255;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the waiter's poll interval
+        // The waiter's poll interval (the aws CLI's is 15 s). Each poll is served on the router's one
+        // thread (a few ms to describe a hundred instances of a 400-instance lab), so not too often.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 }
 
