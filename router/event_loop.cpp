@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <chrono>
 
@@ -83,9 +84,18 @@ EventLoop::~EventLoop() {
     state_.flows = nullptr;
 }
 
+std::array<std::pair<int, std::uint64_t>, 2> EventLoop::queues_of(routing::PortId port) const {
+    return {{{network_.fd_of(port), port}, {network_.interactive_fd_of(port), interactive_queue_tag + port}}};
+}
+
 void EventLoop::watch_port(routing::PortId port) {
-    watch(network_.fd_of(port), port);
-    if (network_.interactive_fd_of(port) >= 0) watch(network_.interactive_fd_of(port), interactive_queue_tag + port);
+    for (const auto& [fd, tag] : queues_of(port))
+        if (fd >= 0) watch(fd, tag);
+}
+
+void EventLoop::unwatch_port(routing::PortId port) noexcept {
+    for (const auto& [fd, tag] : queues_of(port))
+        if (fd >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
 }
 
 void EventLoop::watch(int fd, std::uint64_t tag) {
@@ -385,8 +395,7 @@ void EventLoop::release(const std::string& instance_id, const std::string& netns
     for (const routing::PortId port : ports) {
         const int fd = network_.fd_of(port);
         if (fd < 0) continue;  // never installed (its launch is still under way)
-        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-        if (network_.interactive_fd_of(port) >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, network_.interactive_fd_of(port), nullptr);
+        unwatch_port(port);
         job.to_close.push_back(network_.release(port));
     }
     launcher_.submit(std::move(job));
@@ -431,10 +440,8 @@ void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool o
     for (const routing::PortId port : ports) {
         const int fd = network_.fd_of(port);
         if (fd < 0) continue;
-        const int interactive = network_.interactive_fd_of(port);
         if (on) {
-            const std::pair<int, std::uint64_t> queues[] = {{fd, port}, {interactive, interactive_queue_tag + port}};
-            for (const auto& [queue_fd, tag] : queues) {
+            for (const auto& [queue_fd, tag] : queues_of(port)) {
                 if (queue_fd < 0) continue;
                 epoll_event ev{};
                 ev.events = EPOLLIN;
@@ -443,8 +450,7 @@ void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool o
                     spdlog::warn("port {}: epoll_ctl: {}", port, std::strerror(errno));
             }
         } else {
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-            if (interactive >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, interactive, nullptr);
+            unwatch_port(port);
         }
         tap::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
         if (copy) job.carrier_fds.push_back(std::move(copy));

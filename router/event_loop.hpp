@@ -2,6 +2,7 @@
 // control requests (never waiting on a client), signals.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -52,8 +53,11 @@ public:
 private:
     void drain_tap(std::uint32_t port, int fd);
     void watch(int fd, std::uint64_t tag);
-    // A TAP's queues: the bulk one (tag: the port) and the interactive one, if any.
+    // A TAP's queues and their epoll tags: the bulk one (tag: the port) and the interactive one (fd -1
+    // for a single-queue TAP; both -1 where no TAP is).
+    std::array<std::pair<int, std::uint64_t>, 2> queues_of(routing::PortId port) const;
     void watch_port(routing::PortId port);
+    void unwatch_port(routing::PortId port) noexcept;
     // Puts a TAP on the data path: its fd watched with its port as tag, its counters zeroed.
     void install(routing::PortId port, tap::TapDevice tap);
     // What the launcher finished: TAPs to install, instances to mark running or terminated.

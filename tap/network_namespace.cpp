@@ -126,8 +126,6 @@ std::vector<pid_t> pids_in_namespaces(const std::vector<NamespaceId>& targets) {
 }
 }  // namespace
 
-std::vector<pid_t> pids_in_netns(const std::string& name) { return pids_in_namespaces(lab_namespaces({name})); }
-
 bool process_in_netns(pid_t pid, const std::string& name) {
     const NamespaceId target = valid_netns_name(name) ? namespace_id_of(run_path(name)) : NamespaceId{};
     return target.inode != 0 && namespace_id_of("/proc/" + std::to_string(pid) + "/ns/net") == target;

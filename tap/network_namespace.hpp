@@ -29,9 +29,6 @@ void delete_named_netns(const std::string& name) noexcept;
 void delete_named_netns_all(const std::vector<std::string>& names) noexcept;
 bool named_netns_exists(const std::string& name);
 UniqueFd open_named_netns(const std::string& name);
-// PIDs of processes whose network namespace is the named one; none if the name is bound to the host's
-// own network namespace (this process's or init's).
-std::vector<pid_t> pids_in_netns(const std::string& name);
 
 // Whether a process's network namespace is the named one.
 bool process_in_netns(pid_t pid, const std::string& name);
