@@ -121,6 +121,7 @@ void EventLoop::run() {
         if (flow_log_publisher_.active()) timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);
         // While targets are registered, wake for their health checks.
         if (HealthChecker::has_work(*state_.model)) timeout_ms = timeout_ms < 0 ? health_check_ms : std::min(timeout_ms, health_check_ms);
+        if (const int due = ms_until_ready_instances_due(); due >= 0) timeout_ms = timeout_ms < 0 ? due : std::min(timeout_ms, due);
         const int n = ::epoll_wait(epoll_.get(), events, 64, timeout_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -164,7 +165,22 @@ void EventLoop::run() {
                 drain_tap(static_cast<std::uint32_t>(tag), network_.fd_of(static_cast<std::uint32_t>(tag)));
             }
         }
+        mark_ready_instances_when_due();
     }
+}
+
+int EventLoop::ms_until_ready_instances_due() const noexcept {
+    if (ready_instances_.empty()) return -1;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(last_running_commit_ + std::chrono::milliseconds(running_commit_ms) -
+                                                                   std::chrono::steady_clock::now()).count();
+    return static_cast<int>(std::clamp<std::int64_t>(left, 0, running_commit_ms));
+}
+
+void EventLoop::mark_ready_instances_when_due() noexcept {
+    if (ms_until_ready_instances_due() != 0) return;
+    mark_running(state_, ready_instances_);
+    last_running_commit_ = std::chrono::steady_clock::now();
+    forget_replaced_ports();
 }
 
 void EventLoop::drain_tap(std::uint32_t port, int fd) {
@@ -480,7 +496,7 @@ void EventLoop::on_launcher_results() {
             else key_error_ = r.error;
             continue;
         }
-        apply_launcher_result(state_, r, taps);
+        apply_launcher_result(state_, r, taps, ready_instances_);
     }
 }
 

@@ -62,6 +62,15 @@ private:
     void install(routing::PortId port, tap::TapDevice tap);
     // What the launcher finished: TAPs to install, instances to mark running or terminated.
     void on_launcher_results();
+    // Instances whose launch finished forward at once and are marked running together, at most once every
+    // running_commit_ms: each commit copies and compiles the model, stalling forwarding for about a
+    // millisecond in a 300-instance lab, and run-instances --count 100 would otherwise make 100 of them.
+    // EC2 itself takes seconds from pending to running; a quarter of one is not seen.
+    void mark_ready_instances_when_due() noexcept;
+    int ms_until_ready_instances_due() const noexcept;  // -1: none waiting
+    static constexpr int running_commit_ms = 250;
+    std::vector<std::string> ready_instances_;
+    std::chrono::steady_clock::time_point last_running_commit_{};
     // LabRuntime: the control plane's requests after a commit.
     void launch(const InstanceSetup& setup) override;
     void attach(const std::string& instance_id, const std::string& attachment_id, const std::string& netns,

@@ -120,11 +120,13 @@ PortId VpcModel::free_port() const {
 
 std::uint32_t VpcModel::choose_address(const Subnet& s, std::optional<std::uint32_t> wanted,
                                        const std::vector<std::uint32_t>& also_taken) const {
-    auto is_taken = [&](std::uint32_t a) {
-        for (const auto& e : network_interfaces_)
-            if (e.vpc_id == s.vpc_id && e.private_ip == a) return true;
-        return std::find(also_taken.begin(), also_taken.end(), a) != also_taken.end();
-    };
+    // The subnet's addresses in use, sorted once: a launch of 100 instances into a subnet of 100 scans the
+    // ENIs 100 times, not once per candidate address (which made RunInstances --count 100 take 10 ms).
+    std::vector<std::uint32_t> taken(also_taken);
+    for (const auto& e : network_interfaces_)
+        if (e.vpc_id == s.vpc_id && s.cidr.contains(e.private_ip)) taken.push_back(e.private_ip);
+    std::sort(taken.begin(), taken.end());
+    auto is_taken = [&](std::uint32_t a) { return std::binary_search(taken.begin(), taken.end(), a); };
     if (wanted) {
         const std::uint32_t ip = *wanted;
         if (!s.cidr.contains(ip))

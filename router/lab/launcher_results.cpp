@@ -10,14 +10,16 @@ namespace vpclab::router {
 namespace {
 
 template <class Change>
-void commit_or_log(RouterState& state, const char* what, Change&& change) noexcept {
+bool commit_or_log(RouterState& state, const char* what, Change&& change) noexcept {
     try {
         state.commit([&](routing::VpcModel& next) {
             change(next);
             return 0;
         });
+        return true;
     } catch (const std::exception& e) {
         spdlog::error("{}: {}", what, e.what());
+        return false;
     }
 }
 
@@ -29,7 +31,7 @@ const routing::Instance* find_instance(const routing::VpcModel& m, const std::st
 
 }  // namespace
 
-void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps) noexcept try {
+void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps, std::vector<std::string>& ready) noexcept try {
     using routing::InstanceState;
     const routing::VpcModel& m = *state.model;
     const routing::Instance* inst = find_instance(m, r.instance_id);
@@ -55,9 +57,7 @@ void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps)
                     else unwanted.emplace_back(port, std::move(tap));
                 }
                 taps.discard(std::move(unwanted));
-                commit_or_log(state, "marking an instance running",
-                              [&](routing::VpcModel& next) { next.set_instance_state(r.instance_id, InstanceState::running); });
-                spdlog::info("instance {} running", r.instance_id);
+                ready.push_back(r.instance_id);
             } else {
                 taps.discard(std::move(r.taps));  // terminated while it was being built
             }
@@ -92,6 +92,21 @@ void apply_launcher_result(RouterState& state, LauncherResult& r, TapSink& taps)
     }
 } catch (const std::exception& e) {
     spdlog::error("applying the launcher's result for {}: {}", r.instance_id, e.what());
+}
+
+void mark_running(RouterState& state, std::vector<std::string>& ready) noexcept {
+    if (ready.empty()) return;
+    std::vector<std::string> marked;
+    const bool committed = commit_or_log(state, "marking instances running", [&](routing::VpcModel& next) {
+        for (const auto& id : ready)
+            if (const routing::Instance* inst = find_instance(next, id); inst && inst->state == routing::InstanceState::pending) {
+                next.set_instance_state(id, routing::InstanceState::running);
+                marked.push_back(id);
+            }
+    });
+    if (committed)
+        for (const auto& id : marked) spdlog::info("instance {} running", id);
+    ready.clear();
 }
 
 }  // namespace vpclab::router

@@ -3,6 +3,7 @@
 // drive it without namespaces.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "router/lab/instance_launcher.hpp"
@@ -20,7 +21,13 @@ protected:
     ~TapSink() = default;
 };
 
-// Never throws: a commit that fails is logged (the model stays as it was).
-void apply_launcher_result(RouterState& state, LauncherResult& result, TapSink& taps) noexcept;
+// Never throws: a commit that fails is logged (the model stays as it was). A launch that succeeded has its
+// TAPs installed (it forwards while pending) and its instance ID added to `ready`, for mark_running: the
+// caller decides when, so that a burst of launches makes a few commits rather than one per instance.
+void apply_launcher_result(RouterState& state, LauncherResult& result, TapSink& taps, std::vector<std::string>& ready) noexcept;
+
+// One commit that turns running every instance in `ready` still pending (one terminated meanwhile stays as
+// it is), then empties `ready`. Never throws (a failed commit is logged).
+void mark_running(RouterState& state, std::vector<std::string>& ready) noexcept;
 
 }  // namespace vpclab::router

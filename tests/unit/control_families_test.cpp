@@ -152,15 +152,27 @@ std::string run_one(Lab& lab, const std::string& subnet, const nlohmann::json& e
     return lab.ok("RunInstances", params)["Instances"][0]["InstanceId"];
 }
 
-// Feeds the launcher's answer for the most recent launch of `instance_id`.
-void launched_ok(Lab& lab, const std::string& instance_id, RecordingTaps& taps) {
+// Applies a launcher result as the event loop does, marking at once what it made ready.
+void apply_result(RouterState& state, LauncherResult& r, TapSink& taps) {
+    std::vector<std::string> ready;
+    apply_launcher_result(state, r, taps, ready);
+    mark_running(state, ready);
+}
+
+// The launcher's answer for the most recent launch of `instance_id`.
+LauncherResult launch_result(Lab& lab, const std::string& instance_id) {
     LauncherResult r;
     r.kind = LauncherJob::Kind::launch;
     r.instance_id = instance_id;
     for (const auto& s : lab.runtime.launched)
         if (s.view.instance_id == instance_id)
             for (const auto& i : s.interfaces) r.taps.emplace_back(i.port, tap::TapDevice{});
-    apply_launcher_result(lab.state, r, taps);
+    return r;
+}
+
+void launched_ok(Lab& lab, const std::string& instance_id, RecordingTaps& taps) {
+    LauncherResult r = launch_result(lab, instance_id);
+    apply_result(lab.state, r, taps);
 }
 
 }  // namespace
@@ -228,7 +240,7 @@ TEST_CASE("subnets: MapPublicIpOnLaunch decides an instance's public IP; a subne
     gone.kind = LauncherJob::Kind::teardown;
     gone.instance_id = p;
     RecordingTaps taps;
-    apply_launcher_result(lab.state, gone, taps);
+    apply_result(lab.state, gone, taps);
     lab.ok("DeleteSubnet", {{"SubnetId", b.priv}});
     CHECK(lab.ok("DescribeSubnets")["Subnets"].size() == 1);
 }
@@ -340,7 +352,7 @@ TEST_CASE("instances: pending at once, a namespace asked of the runtime, running
     LauncherResult done;
     done.kind = LauncherJob::Kind::teardown;
     done.instance_id = ids[0];
-    apply_launcher_result(lab.state, done, taps);
+    apply_result(lab.state, done, taps);
     CHECK(lab.state.plan.find(ids[0]) == nullptr);
     // The next instance reuses the freed port without touching the others.
     const std::string next = run_one(lab, b.priv);
@@ -358,6 +370,34 @@ TEST_CASE("instances: pending at once, a namespace asked of the runtime, running
     CHECK(lab.instance(ids[1]).state == InstanceState::shutting_down);
 }
 
+TEST_CASE("launches that finish together turn running in one commit; one terminated meanwhile stays terminated") {
+    Lab lab;
+    const Built b = build_vpc(lab);
+    const auto ids = lab.ok("RunInstances", {{"SubnetId", b.priv}, {"Count", "4"}})["Instances"];
+    RecordingTaps taps;
+    std::vector<std::string> ready;
+    for (const auto& i : ids) {
+        LauncherResult r = launch_result(lab, i["InstanceId"]);
+        apply_launcher_result(lab.state, r, taps, ready);
+    }
+    // Their TAPs forward at once; the model is not touched until mark_running.
+    CHECK(taps.installed.size() == 4);
+    CHECK(ready.size() == 4);
+    for (const auto& i : ids) CHECK(lab.instance(i["InstanceId"]).state == InstanceState::pending);
+    const std::string gone = ids[3]["InstanceId"];
+    lab.ok("TerminateInstances", {{"InstanceIds", {gone}}});
+    const auto* before = lab.state.snapshot.get();
+    mark_running(lab.state, ready);
+    CHECK(lab.state.snapshot.get() != before);  // one commit for all of them
+    CHECK(ready.empty());
+    for (int i = 0; i < 3; ++i) CHECK(lab.instance(ids[i]["InstanceId"]).state == InstanceState::running);
+    CHECK(lab.instance(gone).state == InstanceState::shutting_down);
+    // Nothing ready: no commit.
+    const auto* after = lab.state.snapshot.get();
+    mark_running(lab.state, ready);
+    CHECK(lab.state.snapshot.get() == after);
+}
+
 TEST_CASE("a launch the runtime could not build ends terminated with Server.InternalError, its address free again") {
     Lab lab;
     const Built b = build_vpc(lab);
@@ -368,7 +408,7 @@ TEST_CASE("a launch the runtime could not build ends terminated with Server.Inte
     failed.instance_id = id;
     failed.error = "netlink: no such device";
     RecordingTaps taps;
-    apply_launcher_result(lab.state, failed, taps);
+    apply_result(lab.state, failed, taps);
     CHECK(lab.instance(id).state == InstanceState::terminated);
     CHECK(lab.instance(id).state_transition_reason == "Server.InternalError: netlink: no such device");
     CHECK(lab.state.plan.find(id) == nullptr);
@@ -580,7 +620,7 @@ TEST_CASE("review fixes: terminated instances, stale attachments, interfaces tha
         LauncherResult gone;
         gone.kind = LauncherJob::Kind::teardown;
         gone.instance_id = id;
-        apply_launcher_result(lab.state, gone, taps);
+        apply_result(lab.state, gone, taps);
     };
 
     // An Elastic IP cannot go to a terminated instance (it has no interface): refused, no crash.
@@ -626,13 +666,13 @@ TEST_CASE("review fixes: terminated instances, stale attachments, interfaces tha
     stale.attachment_id = first;
     stale.taps.emplace_back(port, tap::TapDevice{});
     const std::size_t installed = taps.installed.size(), discarded = taps.discarded;
-    apply_launcher_result(lab.state, stale, taps);
+    apply_result(lab.state, stale, taps);
     CHECK(taps.installed.size() == installed);
     CHECK(taps.discarded == discarded + 1);
     LauncherResult current = std::move(stale);
     current.attachment_id = again;
     current.taps.emplace_back(port, tap::TapDevice{});
-    apply_launcher_result(lab.state, current, taps);
+    apply_result(lab.state, current, taps);
     CHECK(taps.installed.back() == port);
 
     // Association IDs are never reused: one from before a disassociation names nothing afterwards.
@@ -720,7 +760,7 @@ TEST_CASE("an attachment the runtime could not make is undone: the interface is 
     failed.eni_id = eni;
     failed.attachment_id = attachment;
     failed.error = "netlink: file exists";
-    apply_launcher_result(lab.state, failed, taps);
+    apply_result(lab.state, failed, taps);
     CHECK(lab.ok("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni}}})["NetworkInterfaces"][0]["Status"] == "available");
     CHECK(lab.instance(a).network_interface_ids.size() == 1);
     CHECK(!lab.state.snapshot->is_eni(lab.state.model->network_interface(eni).port));

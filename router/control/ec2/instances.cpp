@@ -200,7 +200,7 @@ json run_instances(const Request& params, RouterState& state) {
     state.plan = std::move(plan);
     if (state.runtime)
         for (const auto& id : launched) state.runtime->launch(instance_setup(*state.model, *state.plan.find(id)));
-    return {{"Groups", json::array()}, {"Instances", instances}, {"OwnerId", owner_id},
+    return {{"Groups", json::array()}, {"Instances", std::move(instances)}, {"OwnerId", owner_id},
             {"ReservationId", state.model->ids().make("r", launched.front())}};
 }
 
