@@ -34,10 +34,8 @@ constexpr std::uint64_t dns_client_tag = 5ULL << 40;  // + slot
 constexpr std::uint64_t launcher_tag = 6ULL << 40;
 constexpr std::uint64_t metadata_listen_tag = 7ULL << 40;
 constexpr std::uint64_t metadata_client_tag = 8ULL << 40;  // + slot
-constexpr std::uint64_t interactive_queue_tag = 9ULL << 40;  // + port; a port's bulk queue is the port itself
+constexpr std::uint64_t interactive_queue_tag = ForwardingThread::interactive_queue_tag;  // + port; a port's bulk queue is the port itself
 bool is_interactive_queue(std::uint64_t tag) { return tag >= interactive_queue_tag && tag < interactive_queue_tag + (1ULL << 32); }
-// Largest frame a TAP hands us: virtio-net header + 64 KiB GSO super-frame + Ethernet header.
-constexpr std::size_t frame_capacity = wire::VnetHeader::length + 65536 + 64;
 }  // namespace
 
 EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger)
@@ -47,13 +45,14 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
       control_(std::move(control_listener), epoll_.get(), control_tag,
                [&state](std::string_view line) { return serve_control_line(line, state); }),
       dns_(network.dns_udp_fd(), network.dns_tcp_fd(), state.service_ports, state.dns_zones, state.dns_queries_answered),
-      frame_buffer_(frame_capacity),
-      scratch_(pipeline_scratch_size),
       flows_(EndpointFlows::default_max_flows, state.max_tracked_connections),
       health_(state.health_check_speedup),
       launcher_(state.model->stack_name(), ledger),
-      metadata_(network.metadata_fd(), state) {
+      metadata_(network.metadata_fd(), state),
+      shared_{state, network, flows_, flow_log_publisher_, flow_log_recorder_, live_steps_, drop_log_budget_, {}},
+      main_worker_(shared_, batch_limit, batch_bytes) {
     if (!epoll_) tap::throw_errno("epoll_create1");
+    if (state.forwarding_workers > 1) second_ = std::make_unique<ForwardingThread>(shared_, batch_limit, batch_bytes);
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
@@ -80,6 +79,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
 }
 
 EventLoop::~EventLoop() {
+    second_.reset();  // stopped and joined before anything it reads goes
     state_.runtime = nullptr;
     state_.flows = nullptr;
 }
@@ -89,13 +89,18 @@ std::array<std::pair<int, std::uint64_t>, 2> EventLoop::queues_of(routing::PortI
 }
 
 void EventLoop::watch_port(routing::PortId port) {
-    for (const auto& [fd, tag] : queues_of(port))
-        if (fd >= 0) watch(fd, tag);
+    for (const auto& [fd, tag] : queues_of(port)) {
+        if (fd < 0) continue;
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = tag;
+        if (::epoll_ctl(epoll_of(port), EPOLL_CTL_ADD, fd, &ev) != 0) tap::throw_errno("epoll_ctl");
+    }
 }
 
 void EventLoop::unwatch_port(routing::PortId port) noexcept {
     for (const auto& [fd, tag] : queues_of(port))
-        if (fd >= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+        if (fd >= 0) ::epoll_ctl(epoll_of(port), EPOLL_CTL_DEL, fd, nullptr);
 }
 
 void EventLoop::watch(int fd, std::uint64_t tag) {
@@ -127,14 +132,19 @@ void EventLoop::run() {
             if (errno == EINTR) continue;
             tap::throw_errno("epoll_wait");
         }
-        sweep_idle_flows();
-        check_health();
+        // What changes what workers read (commits, TAPs, flow-table upkeep) happens with the second worker
+        // parked between its batches (PausedWorker); this loop's own frames are not in flight meanwhile.
+        if (upkeep_due()) {
+            PausedWorker paused(second_gate());
+            sweep_idle_flows();
+            check_health();
+        }
         control_.expire(ControlServer::Clock::now());
         // Interactive queues first: a ping or a keystroke does not wait for the bulk read in this wakeup.
         for (int i = 0; i < n; ++i)
             if (is_interactive_queue(events[i].data.u64)) {
                 const auto port = static_cast<std::uint32_t>(events[i].data.u64 - interactive_queue_tag);
-                drain_tap(port, network_.interactive_fd_of(port));
+                main_worker_.drain(port, network_.interactive_fd_of(port));
             }
         for (int i = 0; i < n; ++i) {
             const std::uint64_t tag = events[i].data.u64;
@@ -142,6 +152,7 @@ void EventLoop::run() {
             // Commits happen on control requests and launcher results: after each, the flows of ports
             // whose ENI changed go (a stop and a start in one wakeup are two commits, two comparisons).
             if (control_.owns_tag(tag)) {
+                PausedWorker paused(second_gate());
                 control_.on_event(tag, events[i].events, ControlServer::Clock::now());
                 forget_replaced_ports();
             } else if (tag == dns_udp_tag) dns_.on_udp_readable();
@@ -154,6 +165,7 @@ void EventLoop::run() {
             } else if (tag >= dns_client_tag && tag < dns_client_tag + DnsServer::max_tcp_clients) {
                 dns_.on_tcp_readable(static_cast<std::size_t>(tag - dns_client_tag));
             } else if (tag == launcher_tag) {
+                PausedWorker paused(second_gate());
                 on_launcher_results();
                 forget_replaced_ports();
             } else if (tag == signal_tag) {
@@ -162,11 +174,22 @@ void EventLoop::run() {
                     spdlog::info("signal {} received: shutting down", info.ssi_signo);
                 state_.shutdown_requested = true;
             } else {
-                drain_tap(static_cast<std::uint32_t>(tag), network_.fd_of(static_cast<std::uint32_t>(tag)));
+                main_worker_.drain(static_cast<std::uint32_t>(tag), network_.fd_of(static_cast<std::uint32_t>(tag)));
             }
         }
-        mark_ready_instances_when_due();
+        if (ms_until_ready_instances_due() == 0) {
+            PausedWorker paused(second_gate());
+            mark_ready_instances_when_due();
+        }
     }
+}
+
+bool EventLoop::upkeep_due() const noexcept {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    if (static_cast<std::uint32_t>(now.tv_sec) != last_sweep_second_) return true;
+    const std::uint64_t now_ms = static_cast<std::uint64_t>(now.tv_sec) * 1000 + static_cast<std::uint64_t>(now.tv_nsec) / 1'000'000;
+    return now_ms - last_health_ms_ >= health_check_ms && HealthChecker::has_work(*state_.model);
 }
 
 int EventLoop::ms_until_ready_instances_due() const noexcept {
@@ -181,74 +204,6 @@ void EventLoop::mark_ready_instances_when_due() noexcept {
     mark_running(state_, ready_instances_);
     last_running_commit_ = std::chrono::steady_clock::now();
     forget_replaced_ports();
-}
-
-void EventLoop::drain_tap(std::uint32_t port, int fd) {
-    if (fd < 0) return;  // released while this wakeup's events were in hand
-    // The snapshot is fixed for the batch: control changes land between batches (DESIGN.md §3).
-    const routing::ForwardingSnapshot& snapshot = *state_.snapshot;
-    PortCounters& in = state_.counters[port];
-    std::size_t bytes = 0;
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    flows_.now = static_cast<std::uint32_t>(now.tv_sec);
-    // Expiry a few slots per batch: idle flows are reclaimed without a pause in forwarding.
-    flows_.expire_some(64);
-    std::uint32_t wall_second = 0;  // read once per batch, when a flow log needs it
-    for (int i = 0; i < batch_limit && bytes < batch_bytes; ++i) {
-        const ssize_t len = ::read(fd, frame_buffer_.data(), frame_buffer_.size());
-        if (len < 0) {
-            if (errno != EAGAIN && errno != EINTR) spdlog::debug("read on port {}: {}", port, std::strerror(errno));
-            return;
-        }
-        in.rx_frames++;
-        in.rx_bytes += static_cast<std::uint64_t>(len);
-        bytes += static_cast<std::size_t>(len);
-        const wire::Bytes frame(frame_buffer_.data(), static_cast<std::size_t>(len));
-        const bool live = state_.live_trace.active, logging = flow_log_publisher_.active();
-        if (!live && !logging) {
-            process_frame(snapshot, port, frame, scratch_, *this, flows_);
-            continue;
-        }
-        // Someone listens: flow logs (each frame's steps make its records) and/or `vpclab trace --live` (this
-        // frame's steps are recorded, and kept if it matches).
-        if (live) live_steps_.clear();
-        StepRecorder* recorder = &live_steps_;
-        if (logging) {
-            flow_log_recorder_.also = live ? &live_steps_ : nullptr;
-            flow_log_recorder_.begin(snapshot, port, frame, flow_log_publisher_.coverage.data(), flow_log_publisher_.coverage.size());
-            recorder = &flow_log_recorder_;
-        }
-        frame_recorder_ = recorder;
-        process_frame(snapshot, port, frame, scratch_, *this, flows_, recorder);
-        frame_recorder_ = nullptr;
-        if (logging) {
-            if (wall_second == 0) {
-                timespec wall{};
-                ::clock_gettime(CLOCK_REALTIME, &wall);
-                wall_second = static_cast<std::uint32_t>(wall.tv_sec);
-            }
-            flow_log_recorder_.finish(flow_log_publisher_.windows, wall_second);
-        }
-        if (!live) continue;
-        try {
-            // The packet as the edge read it, before any rewrite (StepRecorder::packet).
-            state_.live_trace.consider(*state_.model, snapshot, port, facts_of(live_steps_.edge), live_steps_);
-        } catch (const std::exception& e) {  // rendering allocates: out of memory ends the trace, never the loop
-            state_.live_trace.active = false;
-            spdlog::warn("live trace stopped: {}", e.what());
-        }
-    }
-    publish_flow_stats();
-}
-
-void EventLoop::publish_flow_stats() noexcept {
-    const auto& table = flows_.connections.table;
-    const auto& endpoints = flows_.interface_endpoints;
-    const auto& balancers = flows_.load_balancers;
-    state_.connection_tracking = {table.size(),       table.capacity(),       table.memory_bytes() + flows_.connections.fragments.memory_bytes(),
-                                  flows_.connections.refused, endpoints.size(), endpoints.capacity(), endpoints.refused(),
-                                  balancers.size(),   balancers.capacity(),   balancers.refused()};
 }
 
 void EventLoop::forget_replaced_ports() noexcept {
@@ -274,7 +229,7 @@ void EventLoop::forget_replaced_ports() noexcept {
     } catch (const std::exception& e) {  // out of memory: the coverage stays as it was
         spdlog::warn("flow logs: {}", e.what());
     }
-    publish_flow_stats();
+    publish_flow_stats(state_, flows_);
 }
 
 void EventLoop::sweep_idle_flows() noexcept {
@@ -287,7 +242,7 @@ void EventLoop::sweep_idle_flows() noexcept {
     publish_flow_logs();
     flows_.now = second;
     flows_.expire_some(idle_sweep_slots);
-    publish_flow_stats();
+    publish_flow_stats(state_, flows_);
     // Each ENI's tracked connections and allowance, for `vpclab stats` (once a second: a walk of the ports).
     const auto& table = flows_.connections.table;
     for (std::size_t p = 0; p < state_.counters.size() && p < (std::size_t{1} << 16); ++p) {
@@ -316,63 +271,11 @@ void EventLoop::check_health() noexcept {
     last_health_ms_ = now_ms;
     flows_.now = static_cast<std::uint32_t>(now.tv_sec);
     try {
-        health_.tick(state_, flows_, scratch_, *this, now_ms, static_cast<std::int64_t>(::time(nullptr)));
+        health_.tick(state_, flows_, main_worker_.scratch(), main_worker_, now_ms, static_cast<std::int64_t>(::time(nullptr)));
     } catch (const std::exception& e) {
         spdlog::warn("health checks: {}", e.what());
     }
     forget_replaced_ports();
-}
-
-void EventLoop::transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept {
-    if (port >= state_.counters.size()) return;  // cannot happen: commits size the counters to the snapshot
-    const ssize_t written = ::write(network_.fd_of(port), frame.data(), frame.size());
-    if (written != static_cast<ssize_t>(frame.size())) {
-        state_.counters[port].count_drop(DropReason::transmit_failed);
-        // A recorded frame (a live trace's, a flow log's): its deliver step is followed by this failure, so it
-        // is not shown as delivered, nor logged as accepted.
-        if (frame_recorder_) {
-            Step failed;
-            failed.stage = Stage::deliver;
-            failed.verdict = Verdict::drop;
-            failed.reason = DropReason::transmit_failed;
-            failed.port = port;
-            frame_recorder_->record(failed);
-        }
-        return;
-    }
-    PortCounters& out = state_.counters[port];
-    out.tx_frames++;
-    out.tx_bytes += frame.size();
-}
-
-void EventLoop::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept {
-    count_and_log_drop(ingress, frame, reason, nullptr, 0);
-}
-
-void EventLoop::drop_by_network_acl(routing::PortIndex port, wire::ConstBytes frame, DropReason reason, std::uint32_t acl,
-                                    std::uint16_t rule_number) noexcept {
-    if (port < state_.counters.size()) state_.counters[port].count_acl_rule(acl, reason == DropReason::network_acl_inbound, rule_number);
-    // The ACL is looked up by its key only when the drop is logged (-v).
-    count_and_log_drop(port, frame, reason, spdlog::should_log(spdlog::level::debug) ? routing::network_acl_by_key(*state_.model, acl) : nullptr,
-                       rule_number);
-}
-
-void EventLoop::count_and_log_drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason, const routing::NetworkAcl* acl,
-                                   std::uint16_t rule_number) noexcept {
-    if (ingress < state_.counters.size()) state_.counters[ingress].count_drop(reason);
-    // With -v: who dropped what and why, at most drop_log_lines_per_second lines (formatting allocates, so
-    // only when asked for).
-    if (!spdlog::should_log(spdlog::level::debug)) return;
-    std::uint64_t suppressed = 0;
-    if (!drop_log_budget_.take(LogBudget::Clock::now(), suppressed)) return;
-    try {
-        if (suppressed) spdlog::debug("({} more drops not logged: at most {} lines a second)", suppressed, drop_log_lines_per_second);
-        std::string line = describe_drop(*state_.model, *state_.snapshot, ingress, frame, reason);
-        if (acl) line += " (" + acl_rule_name(*acl, rule_number) + ")";
-        spdlog::debug("{}", line);
-    } catch (...) {
-        // Out of memory while logging: the drop is counted all the same.
-    }
 }
 
 // --- the lab runtime: instances and interfaces made and removed while the lab runs ---
@@ -462,7 +365,7 @@ void EventLoop::set_forwarding(const std::vector<routing::PortId>& ports, bool o
                 epoll_event ev{};
                 ev.events = EPOLLIN;
                 ev.data.u64 = tag;
-                if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, queue_fd, &ev) != 0 && errno != EEXIST)
+                if (::epoll_ctl(epoll_of(port), EPOLL_CTL_ADD, queue_fd, &ev) != 0 && errno != EEXIST)
                     spdlog::warn("port {}: epoll_ctl: {}", port, std::strerror(errno));
             }
         } else {

@@ -1,5 +1,6 @@
-// The router's single-threaded event loop: TAP frames through the pipeline, the VPC resolver's sockets,
-// control requests (never waiting on a client), signals.
+// The router's event loop: TAP frames through the pipeline, the VPC resolver's sockets, control requests
+// (never waiting on a client), signals. With two forwarding workers (vpclab up --workers 2) the ports are
+// shared between it and a ForwardingThread, which it pauses whenever it changes what workers read.
 #pragma once
 
 #include <array>
@@ -12,6 +13,8 @@
 #include "router/data_path/drop_log.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "router/dns_server.hpp"
+#include "router/forwarding_thread.hpp"
+#include "router/forwarding_worker.hpp"
 #include "router/flow_logs/flow_log_publisher.hpp"
 #include "router/flow_logs/flow_log_recorder.hpp"
 #include "router/lab/instance_launcher.hpp"
@@ -24,7 +27,7 @@
 
 namespace vpclab::router {
 
-class EventLoop : private FrameSink, private LabRuntime {
+class EventLoop : private LabRuntime {
 public:
     // Frames read from one TAP per wakeup before moving to the next ready fd: keeps one busy instance from
     // starving the others and the control socket.
@@ -40,7 +43,7 @@ public:
     static constexpr std::size_t idle_sweep_slots = 16384;
     static constexpr int idle_sweep_ms = 1000;
     // Drops described in the log with -v, at most this many a second.
-    static constexpr std::uint32_t drop_log_lines_per_second = 50;
+    static constexpr std::uint32_t drop_log_lines_per_second = ForwardingWorker::drop_log_lines_per_second;
 
     // Instances launched at runtime record their namespaces in `ledger` (so `down` finds them after a crash).
     EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger);
@@ -51,8 +54,13 @@ public:
     void run();
 
 private:
-    void drain_tap(std::uint32_t port, int fd);
     void watch(int fd, std::uint64_t tag);
+    // The worker that serves a port: the second one (if any) takes the odd ports.
+    bool second_worker_owns(routing::PortId port) const { return second_ && port % 2 == 1; }
+    int epoll_of(routing::PortId port) const { return second_worker_owns(port) ? second_->epoll_fd() : epoll_.get(); }
+    WorkerGate* second_gate() { return second_ ? &second_->gate() : nullptr; }
+    // Whether the once-a-second sweep or a health check round is due (each pauses the second worker).
+    bool upkeep_due() const noexcept;
     // A TAP's queues and their epoll tags: the bulk one (tag: the port) and the interactive one (fd -1
     // for a single-queue TAP; both -1 where no TAP is).
     std::array<std::pair<int, std::uint64_t>, 2> queues_of(routing::PortId port) const;
@@ -80,14 +88,6 @@ private:
     void set_forwarding(const std::vector<routing::PortId>& ports, bool on) override;
     instance::KeyMaterial key_material(const std::string& key_type) override;
     void make_key_ahead(const std::string& key_type);
-    // FrameSink: writes to the destination TAP, counts per port.
-    void transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept override;
-    void drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason) noexcept override;
-    void drop_by_network_acl(routing::PortIndex port, wire::ConstBytes frame, DropReason reason, std::uint32_t acl,
-                             std::uint16_t rule_number) noexcept override;
-    // Counts a drop, and with -v logs it (naming the ACL rule when `acl` is set), rate-limited.
-    void count_and_log_drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason, const routing::NetworkAcl* acl,
-                            std::uint16_t rule_number) noexcept;
     void sweep_idle_flows() noexcept;  // at most once a second
     // Load balancers' health checks, every health_check_ms.
     void check_health() noexcept;
@@ -96,7 +96,6 @@ private:
     // snapshot seen), so flows never outlive their ENI whatever the commit was. Control path only.
     void forget_replaced_ports() noexcept;
     std::shared_ptr<const routing::ForwardingSnapshot> seen_snapshot_;
-    void publish_flow_stats() noexcept;  // the connection table's fill, for `vpclab stats`
     std::uint32_t last_sweep_second_ = 0;
 
     RouterState& state_;
@@ -105,15 +104,12 @@ private:
     ControlServer control_;
     tap::UniqueFd signals_;
     DnsServer dns_;
-    std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame
-    std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
     FlowState flows_;                         // connection tables (bounded, expiring)
     StepLog live_steps_;                      // a frame's steps while a live trace runs
     // Flow logs: while any exists, every frame's steps feed the recorder, which adds to the publisher's
     // aggregation windows; the once-a-second sweep closes and publishes the windows that are due.
     FlowLogPublisher flow_log_publisher_;
     FlowLogRecorder flow_log_recorder_;
-    StepRecorder* frame_recorder_ = nullptr;  // the recorder of the frame being processed, if any (transmit's failures go to it)
     void publish_flow_logs() noexcept;
     HealthChecker health_;
     std::uint64_t last_health_ms_ = 0;
@@ -125,6 +121,11 @@ private:
     std::map<std::string, std::vector<instance::KeyMaterial>> keys_ahead_;
     std::map<std::string, int> keys_in_flight_;
     std::string key_error_;  // the last key that could not be made, told to the next CreateKeyPair
+    // The forwarding workers: this loop's own, and the second thread (none with --workers 1). Last, so the
+    // thread stops before anything it reads goes.
+    DataPathShared shared_;
+    ForwardingWorker main_worker_;
+    std::unique_ptr<ForwardingThread> second_;
 };
 
 }  // namespace vpclab::router

@@ -12,6 +12,7 @@ struct UpOptions {
     std::size_t max_tracked_connections = 131072;   // --max-tracked-connections
     int health_check_speedup = 1;                   // --health-check-speedup
     int flow_log_speedup = 1;                       // --flow-log-speedup
+    int workers = 1;                                // --workers
 };
 
 // Creates the lab's namespaces and TAPs and serves them. In the background mode the calling process

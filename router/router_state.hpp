@@ -73,6 +73,7 @@ struct RouterState {
     // full it is as of the event loop's last batch (for `vpclab stats`).
     std::size_t max_tracked_connections = 131072;
     int health_check_speedup = 1;  // vpclab up --health-check-speedup
+    int forwarding_workers = 1;    // vpclab up --workers: forwarding threads (the event loop's and, with 2, one more)
     struct ConnectionTrackingStats {
         std::size_t flows = 0, max_flows = 0, memory_bytes = 0;
         std::uint64_t refused = 0;

@@ -75,11 +75,13 @@ int command_up(const Args& args) {
         "run load balancers' health checks N times faster than their interval and timeout say (1 to 30; 1: as AWS)")(
         "flow-log-speedup", po::value<int>()->default_value(1),
         "close flow logs' aggregation windows N times sooner than their MaxAggregationInterval says (1 to 600; 60: a 60 s window lasts 1 s)")(
+        "workers", po::value<int>()->default_value(1),
+        "forwarding threads: 1 (the event loop alone) or 2 (a second thread takes half the ports; README, Performance)")(
         "empty", po::bool_switch(), "no template: only the region and the resolver, to build a VPC with `vpclab ec2` commands");
     po::positional_options_description positional;
     positional.add("template", 1);
     const auto vm = parse_options(args, options, positional,
-                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--flow-log-speedup N] [--foreground]");
+                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--flow-log-speedup N] [--workers 1|2] [--foreground]");
     const bool empty = vm["empty"].as<bool>();
     if (empty && (vm.count("template") || vm.count("parameter") || vm["strict"].as<bool>()))
         throw UsageError("--empty starts a lab with no template: it takes no TEMPLATE, --parameter or --strict");
@@ -145,7 +147,9 @@ int command_up(const Args& args) {
     if (speedup < 1 || speedup > 30) throw UsageError("--health-check-speedup must be between 1 and 30, got " + std::to_string(speedup));
     const int flow_log_speedup = vm["flow-log-speedup"].as<int>();
     if (flow_log_speedup < 1 || flow_log_speedup > 600) throw UsageError("--flow-log-speedup must be between 1 and 600, got " + std::to_string(flow_log_speedup));
-    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup, flow_log_speedup});
+    const int workers = vm["workers"].as<int>();
+    if (workers < 1 || workers > 2) throw UsageError("--workers must be 1 or 2, got " + std::to_string(workers));
+    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup, flow_log_speedup, workers});
     if (rc != 0 || foreground) return rc;
     if (empty) {
         std::cout << "stack " << stack << " is up with no VPC. Build one: vpclab ec2 create-vpc --cidr-block 10.0.0.0/16 --stack-name " << stack

@@ -109,6 +109,9 @@ check_contains "a namespace name already taken is refused" "already exists and w
 check_equal "… leaving only the namespace that was there" "$c-jh-test-Private-EC2" "$(stack_leftovers "$c")"
 ip netns del "$c-jh-test-Private-EC2"
 check_equal "a bad stack name is a usage error" "252" "$("$VPCLAB" up --stack-name 'no/slashes' >/dev/null 2>&1; echo $?)"
+err=$("$VPCLAB" up --empty --stack-name "$c" --workers 3 2>&1)
+check_contains "--workers 3 is refused, saying what is allowed" "--workers must be 1 or 2, got 3" "$err"
+check_equal "… and creates nothing" "" "$(stack_leftovers "$c")"
 # A template with a type vpclab does not model (a transit gateway) fails under --strict.
 strict_template=$(mktemp --suffix=.yaml)
 { cat "$SOURCE_DIR/labs/privatelink-lab.yaml"; printf '  Hub:\n    Type: AWS::EC2::TransitGateway\n'; } >"$strict_template"

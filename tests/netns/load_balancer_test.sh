@@ -15,8 +15,10 @@ page2="<html><h1>Endpoint Service Lab - CloudNeta Web Server 2</h1></html>"
 
 # Health checks run 10 times faster than the template's (AWS's default) 30 s interval: healthy after 5
 # passes is 15 s here, unhealthy after 2 failures 6 s.
+# The lab runs two forwarding workers (--workers 2): health checks and NLB translations cross them.
 check "the second seed lab comes up (its NLB, target group and listener too)" \
-    "$VPCLAB" up "$SOURCE_DIR/labs/privatelink-lab.yaml" --stack-name "$s" --parameter KeyName=sandbox-jh --health-check-speedup 10
+    "$VPCLAB" up "$SOURCE_DIR/labs/privatelink-lab.yaml" --stack-name "$s" --parameter KeyName=sandbox-jh --health-check-speedup 10 --workers 2
+check "… with a second forwarding thread" grep -qx vpclab-worker /proc/"$(cat /run/vpclab/"$s"/router.pid)"/task/*/comm
 tg=$(elbv2 describe-target-groups --names jh-Custom-NLB-TG --query 'TargetGroups[0].TargetGroupArn' --output text)
 states() { elbv2 describe-target-health --target-group-arn "$tg" --query 'TargetHealthDescriptions[].TargetHealth.State' --output text | tr '\t' ' '; }
 state_of() { elbv2 describe-target-health --target-group-arn "$tg" --targets "Id=$1" --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text; }

@@ -14,7 +14,9 @@ id_of() { ec2 describe-instances --filters "Name=tag:Name,Values=$1" --query 'Re
 group() { ec2 create-security-group --vpc-id "$vpc" --group-name "$1" --description "$1" --query GroupId --output text; }
 ct_stat() { "$VPCLAB" stats --stack-name "$s" --output json | tr -d ' \n' | grep -o "\"$1\":[0-9]*" | head -n1 | cut -d: -f2; }
 
-check "the second seed lab comes up with a 100,000-flow connection table" "$VPCLAB" up "$SOURCE_DIR/labs/privatelink-lab.yaml" --stack-name "$s" --max-tracked-connections 100000
+# Two forwarding workers (--workers 2): the connection table and its fair shares are theirs together.
+check "the second seed lab comes up with a 100,000-flow connection table" "$VPCLAB" up "$SOURCE_DIR/labs/privatelink-lab.yaml" --stack-name "$s" --max-tracked-connections 100000 --workers 2
+check "… with a second forwarding thread" grep -qx vpclab-worker /proc/"$(cat /run/vpclab/"$s"/router.pid)"/task/*/comm
 web1=$(ip_of jh-Custom-WEB-1)
 web2=$(ip_of jh-Custom-WEB-2)
 vpc=$(ec2 describe-vpcs --filters Name=tag:Name,Values=jhCustomVPC --query 'Vpcs[0].VpcId' --output text)

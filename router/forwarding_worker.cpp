@@ -1,0 +1,190 @@
+// A forwarding worker's batch: TAP reads and writes outside the data-path lock, the pipeline inside it.
+#include "router/forwarding_worker.hpp"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+
+#include "router/trace/live_trace.hpp"
+#include "wire/vnet_header.hpp"
+
+namespace vpclab::router {
+
+namespace {
+// Largest frame a TAP hands us: virtio-net header + 64 KiB GSO super-frame + Ethernet header.
+constexpr std::size_t frame_capacity = wire::VnetHeader::length + 65536 + 64;
+}  // namespace
+
+void publish_flow_stats(RouterState& state, const FlowState& flows) noexcept {
+    const auto& table = flows.connections.table;
+    const auto& endpoints = flows.interface_endpoints;
+    const auto& balancers = flows.load_balancers;
+    state.connection_tracking = {table.size(),       table.capacity(),       table.memory_bytes() + flows.connections.fragments.memory_bytes(),
+                                 flows.connections.refused, endpoints.size(), endpoints.capacity(), endpoints.refused(),
+                                 balancers.size(),   balancers.capacity(),   balancers.refused()};
+}
+
+ForwardingWorker::ForwardingWorker(DataPathShared& shared, int batch_limit, std::size_t batch_bytes)
+    : shared_(shared), batch_limit_(batch_limit), batch_bytes_(batch_bytes), frame_buffer_(frame_capacity), scratch_(pipeline_scratch_size) {}
+
+void ForwardingWorker::drain(std::uint32_t port, int fd) noexcept {
+    if (fd < 0) return;  // released while this wakeup's events were in hand
+    // The snapshot is fixed for the batch: commits land between batches, with the other workers paused
+    // (DESIGN.md §3).
+    RouterState& state = shared_.state;
+    const routing::ForwardingSnapshot& snapshot = *state.snapshot;
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    {
+        std::lock_guard held(shared_.lock);
+        shared_.flows.now = static_cast<std::uint32_t>(now.tv_sec);
+        // Expiry a few slots per batch: idle flows are reclaimed without a pause in forwarding.
+        shared_.flows.expire_some(64);
+    }
+    std::size_t bytes = 0;
+    std::uint32_t wall_second = 0;  // read once per batch, when a flow log needs it
+    const wire::ConstBytes own(frame_buffer_.data(), frame_buffer_.size());
+    for (int i = 0; i < batch_limit_ && bytes < batch_bytes_; ++i) {
+        const ssize_t len = ::read(fd, frame_buffer_.data(), frame_buffer_.size());
+        if (len < 0) {
+            if (errno != EAGAIN && errno != EINTR) spdlog::debug("read on port {}: {}", port, std::strerror(errno));
+            return;
+        }
+        bytes += static_cast<std::size_t>(len);
+        const wire::Bytes frame(frame_buffer_.data(), static_cast<std::size_t>(len));
+        {
+            std::lock_guard held(shared_.lock);
+            PortCounters& in = state.counters[port];
+            in.rx_frames++;
+            in.rx_bytes += static_cast<std::uint64_t>(len);
+            const bool live = state.live_trace.active, logging = shared_.flow_log_publisher.active();
+            if (!live && !logging) {
+                deferring_ = true;
+                process_frame(snapshot, port, frame, scratch_, *this, shared_.flows);
+                deferring_ = false;
+            } else {
+                // Someone listens: flow logs (each frame's steps make its records) and/or `vpclab trace --live`
+                // (this frame's steps are recorded, and kept if it matches).
+                StepLog& live_steps = shared_.live_steps;
+                if (live) live_steps.clear();
+                StepRecorder* recorder = &live_steps;
+                if (logging) {
+                    shared_.flow_log_recorder.also = live ? &live_steps : nullptr;
+                    shared_.flow_log_recorder.begin(snapshot, port, frame, shared_.flow_log_publisher.coverage.data(),
+                                                    shared_.flow_log_publisher.coverage.size());
+                    recorder = &shared_.flow_log_recorder;
+                }
+                frame_recorder_ = recorder;
+                process_frame(snapshot, port, frame, scratch_, *this, shared_.flows, recorder);
+                frame_recorder_ = nullptr;
+                if (logging) {
+                    if (wall_second == 0) {
+                        timespec wall{};
+                        ::clock_gettime(CLOCK_REALTIME, &wall);
+                        wall_second = static_cast<std::uint32_t>(wall.tv_sec);
+                    }
+                    shared_.flow_log_recorder.finish(shared_.flow_log_publisher.windows, wall_second);
+                }
+                if (live) {
+                    try {
+                        // The packet as the edge read it, before any rewrite (StepRecorder::packet).
+                        state.live_trace.consider(*state.model, snapshot, port, facts_of(live_steps.edge), live_steps);
+                    } catch (const std::exception& e) {  // rendering allocates: out of memory ends the trace, never the loop
+                        state.live_trace.active = false;
+                        spdlog::warn("live trace stopped: {}", e.what());
+                    }
+                }
+            }
+        }
+        if (!deferred_.empty()) deferred_.flush([&](routing::PortIndex to, wire::ConstBytes out) { write_deferred(to, out, false); });
+    }
+    std::lock_guard held(shared_.lock);
+    publish_flow_stats(state, shared_.flows);
+}
+
+void ForwardingWorker::transmit(routing::PortIndex port, wire::ConstBytes frame) noexcept {
+    if (port >= shared_.state.counters.size()) return;  // cannot happen: commits size the counters to the snapshot
+    if (deferring_) {
+        if (deferred_.add(port, frame, wire::ConstBytes(frame_buffer_.data(), frame_buffer_.size()))) {
+            // Counted now, under the lock; a write that fails later takes it back (write_deferred).
+            PortCounters& out = shared_.state.counters[port];
+            out.tx_frames++;
+            out.tx_bytes += frame.size();
+            return;
+        }
+        // No room: what is queued goes first (a port's frames keep their order), then this one, under the lock.
+        deferred_.flush([&](routing::PortIndex to, wire::ConstBytes out) { write_deferred(to, out, true); });
+    }
+    write_now(port, frame);
+}
+
+void ForwardingWorker::write_now(routing::PortIndex port, wire::ConstBytes frame) noexcept {
+    const ssize_t written = ::write(shared_.network.fd_of(port), frame.data(), frame.size());
+    if (written != static_cast<ssize_t>(frame.size())) {
+        shared_.state.counters[port].count_drop(DropReason::transmit_failed);
+        // A recorded frame (a live trace's, a flow log's): its deliver step is followed by this failure, so it
+        // is not shown as delivered, nor logged as accepted.
+        if (frame_recorder_) {
+            Step failed;
+            failed.stage = Stage::deliver;
+            failed.verdict = Verdict::drop;
+            failed.reason = DropReason::transmit_failed;
+            failed.port = port;
+            frame_recorder_->record(failed);
+        }
+        return;
+    }
+    PortCounters& out = shared_.state.counters[port];
+    out.tx_frames++;
+    out.tx_bytes += frame.size();
+}
+
+void ForwardingWorker::write_deferred(routing::PortIndex port, wire::ConstBytes frame, bool locked) noexcept {
+    const ssize_t written = ::write(shared_.network.fd_of(port), frame.data(), frame.size());
+    if (written == static_cast<ssize_t>(frame.size())) return;
+    if (!locked) shared_.lock.lock();
+    PortCounters& out = shared_.state.counters[port];
+    out.tx_frames--;
+    out.tx_bytes -= frame.size();
+    out.count_drop(DropReason::transmit_failed);
+    if (!locked) shared_.lock.unlock();
+}
+
+void ForwardingWorker::drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason) noexcept {
+    count_and_log_drop(ingress, frame, reason, nullptr, 0);
+}
+
+void ForwardingWorker::drop_by_network_acl(routing::PortIndex port, wire::ConstBytes frame, DropReason reason, std::uint32_t acl,
+                                           std::uint16_t rule_number) noexcept {
+    RouterState& state = shared_.state;
+    if (port < state.counters.size()) state.counters[port].count_acl_rule(acl, reason == DropReason::network_acl_inbound, rule_number);
+    // The ACL is looked up by its key only when the drop is logged (-v).
+    count_and_log_drop(port, frame, reason, spdlog::should_log(spdlog::level::debug) ? routing::network_acl_by_key(*state.model, acl) : nullptr,
+                       rule_number);
+}
+
+void ForwardingWorker::count_and_log_drop(routing::PortIndex ingress, wire::ConstBytes frame, DropReason reason,
+                                          const routing::NetworkAcl* acl, std::uint16_t rule_number) noexcept {
+    RouterState& state = shared_.state;
+    if (ingress < state.counters.size()) state.counters[ingress].count_drop(reason);
+    // With -v: who dropped what and why, at most drop_log_lines_per_second lines (formatting allocates, so
+    // only when asked for).
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    std::uint64_t suppressed = 0;
+    if (!shared_.drop_log_budget.take(LogBudget::Clock::now(), suppressed)) return;
+    try {
+        if (suppressed) spdlog::debug("({} more drops not logged: at most {} lines a second)", suppressed, drop_log_lines_per_second);
+        std::string line = describe_drop(*state.model, *state.snapshot, ingress, frame, reason);
+        if (acl) line += " (" + acl_rule_name(*acl, rule_number) + ")";
+        spdlog::debug("{}", line);
+    } catch (...) {
+        // Out of memory while logging: the drop is counted all the same.
+    }
+}
+
+}  // namespace vpclab::router
