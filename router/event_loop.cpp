@@ -15,6 +15,7 @@
 #include <array>
 #include <cstring>
 #include <chrono>
+#include <mutex>
 
 #include "router/control/control_request.hpp"
 #include "router/data_path/drop_log.hpp"
@@ -49,10 +50,13 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
       health_(state.health_check_speedup),
       launcher_(state.model->stack_name(), ledger),
       metadata_(network.metadata_fd(), state),
-      shared_{state, network, flows_, flow_log_publisher_, flow_log_recorder_, live_steps_, drop_log_budget_, {}},
+      shared_{state, network, flows_, flow_log_publisher_, flow_log_recorder_, live_steps_, drop_log_budget_, {}, state.forwarding_workers > 1},
       main_worker_(shared_, batch_limit, batch_bytes) {
     if (!epoll_) tap::throw_errno("epoll_create1");
     if (state.forwarding_workers > 1) second_ = std::make_unique<ForwardingThread>(shared_, batch_limit, batch_bytes);
+    // The second worker forwards as soon as its ports are watched: not before the tables are shared out and
+    // the flow logs' coverage is known.
+    PausedWorker paused(second_gate());
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
@@ -120,7 +124,12 @@ void EventLoop::run() {
             timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left, 0, 60'000));
         }
         // While flows are tracked, wake at least once a second to expire idle ones when no frames come.
-        if (flows_.connections.table.size() + flows_.endpoint.table.size() > 0)
+        std::size_t tracked = 0;
+        {
+            std::lock_guard held(shared_.lock);  // a second worker may be changing the tables meanwhile
+            tracked = flows_.connections.table.size() + flows_.endpoint.table.size();
+        }
+        if (tracked > 0)
             timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);
         // While flow logs exist, wake once a second to close their aggregation windows on time.
         if (flow_log_publisher_.active()) timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);

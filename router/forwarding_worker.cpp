@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <mutex>
 
 #include "router/trace/live_trace.hpp"
 #include "wire/vnet_header.hpp"
@@ -18,6 +17,22 @@ namespace vpclab::router {
 namespace {
 // Largest frame a TAP hands us: virtio-net header + 64 KiB GSO super-frame + Ethernet header.
 constexpr std::size_t frame_capacity = wire::VnetHeader::length + 65536 + 64;
+// The data-path lock for a scope, when another worker runs.
+class SharedSection {
+public:
+    explicit SharedSection(DataPathShared& shared) : lock_(shared.concurrent ? &shared.lock : nullptr) {
+        if (lock_) lock_->lock();
+    }
+    ~SharedSection() {
+        if (lock_) lock_->unlock();
+    }
+    SharedSection(const SharedSection&) = delete;
+    SharedSection& operator=(const SharedSection&) = delete;
+
+private:
+    DataPathLock* lock_;
+};
+
 }  // namespace
 
 void publish_flow_stats(RouterState& state, const FlowState& flows) noexcept {
@@ -41,14 +56,13 @@ void ForwardingWorker::drain(std::uint32_t port, int fd) noexcept {
     timespec now{};
     ::clock_gettime(CLOCK_MONOTONIC, &now);
     {
-        std::lock_guard held(shared_.lock);
+        SharedSection held(shared_);
         shared_.flows.now = static_cast<std::uint32_t>(now.tv_sec);
         // Expiry a few slots per batch: idle flows are reclaimed without a pause in forwarding.
         shared_.flows.expire_some(64);
     }
     std::size_t bytes = 0;
     std::uint32_t wall_second = 0;  // read once per batch, when a flow log needs it
-    const wire::ConstBytes own(frame_buffer_.data(), frame_buffer_.size());
     for (int i = 0; i < batch_limit_ && bytes < batch_bytes_; ++i) {
         const ssize_t len = ::read(fd, frame_buffer_.data(), frame_buffer_.size());
         if (len < 0) {
@@ -58,13 +72,13 @@ void ForwardingWorker::drain(std::uint32_t port, int fd) noexcept {
         bytes += static_cast<std::size_t>(len);
         const wire::Bytes frame(frame_buffer_.data(), static_cast<std::size_t>(len));
         {
-            std::lock_guard held(shared_.lock);
+            SharedSection held(shared_);
             PortCounters& in = state.counters[port];
             in.rx_frames++;
             in.rx_bytes += static_cast<std::uint64_t>(len);
             const bool live = state.live_trace.active, logging = shared_.flow_log_publisher.active();
             if (!live && !logging) {
-                deferring_ = true;
+                deferring_ = shared_.concurrent;
                 process_frame(snapshot, port, frame, scratch_, *this, shared_.flows);
                 deferring_ = false;
             } else {
@@ -103,7 +117,7 @@ void ForwardingWorker::drain(std::uint32_t port, int fd) noexcept {
         }
         if (!deferred_.empty()) deferred_.flush([&](routing::PortIndex to, wire::ConstBytes out) { write_deferred(to, out, false); });
     }
-    std::lock_guard held(shared_.lock);
+    SharedSection held(shared_);
     publish_flow_stats(state, shared_.flows);
 }
 
@@ -147,7 +161,7 @@ void ForwardingWorker::write_now(routing::PortIndex port, wire::ConstBytes frame
 void ForwardingWorker::write_deferred(routing::PortIndex port, wire::ConstBytes frame, bool locked) noexcept {
     const ssize_t written = ::write(shared_.network.fd_of(port), frame.data(), frame.size());
     if (written == static_cast<ssize_t>(frame.size())) return;
-    if (!locked) shared_.lock.lock();
+    if (!locked) shared_.lock.lock();  // only queued sends come here: there is a second worker
     PortCounters& out = shared_.state.counters[port];
     out.tx_frames--;
     out.tx_bytes -= frame.size();

@@ -1,7 +1,8 @@
 // One forwarding worker's frames: reads a batch from a TAP queue, runs each frame through the pipeline
-// under the data-path lock, and writes what it sends after releasing it (so two workers' TAP reads and
-// writes, most of the cost, overlap). While a flow log or `vpclab trace --live` records frames, a frame's
-// writes happen under the lock too: a failed write is a step of that frame's record.
+// and writes what it sends. With two workers, the pipeline runs under the data-path lock and the writes
+// after it is released (so the workers' TAP reads and writes, most of the cost, overlap); while a flow log
+// or `vpclab trace --live` records frames, a frame's writes happen under the lock too (a failed write is a
+// step of that frame's record).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,9 @@ struct DataPathShared {
     StepLog& live_steps;  // a frame's steps while a live trace runs
     LogBudget& drop_log_budget;
     DataPathLock lock;
+    // Whether a second worker runs (vpclab up --workers 2). Without one the lock is not taken and sends are
+    // written at once, inside the pipeline: the single worker's path is the one measured before workers.
+    bool concurrent = false;
 };
 
 // The connection tables' fill, for `vpclab stats` (under the lock, or with the workers paused).

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Forwarding benchmark: vpclab against Linux kernel forwarding, the same topology built twice in one run,
-# measured alternately (A B C A B C …) so that machine noise hits all alike: vpclab, the kernel, and the
-# kernel with the same stateful filtering as the lab's security groups (nftables: established and related
-# accepted, the groups' allow rules for new flows, the rest dropped). Prints medians, min–max and the
-# ratios vpclab ÷ kernel. Speed is reported, never asserted.
+# Forwarding benchmark: vpclab against Linux kernel forwarding, the same topology built three times in one
+# run, measured alternately (A B C D A B C D …) so that machine noise hits all alike: vpclab with one
+# forwarding worker, vpclab with two (--workers 2), the kernel, and the kernel with the same stateful
+# filtering as the lab's security groups (nftables: established and related accepted, the groups' allow
+# rules for new flows, the rest dropped). Prints medians, min–max and the ratios vpclab ÷ kernel. Speed is
+# reported, never asserted.
 #
 #   vpclab:  A 10.30.0.4 ──┐                  ┌── B 10.30.1.4          (subnet to subnet)
 #                          └─ vpclab router ──┤
@@ -25,6 +26,7 @@ PINGS=${PINGS:-1000}
 RESULTS=${RESULTS:-}
 tag="b$(printf '%04x' $$)"
 stack="$tag-bench"
+stack2="$tag-bench2"  # the same lab with --workers 2
 k="$tag-k"  # kernel namespaces: $k-a, $k-r, $k-b, $k-i
 pids=()
 
@@ -37,6 +39,7 @@ cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
     [ -d "/run/vpclab/$stack" ] && "$VPCLAB" down --stack-name "$stack" >/dev/null 2>&1
+    [ -d "/run/vpclab/$stack2" ] && "$VPCLAB" down --stack-name "$stack2" >/dev/null 2>&1
     # `ip netns del` does not stop processes inside (the iperf3 servers): stop them first.
     for n in a r b i; do
         ip netns pids "$k-$n" 2>/dev/null | xargs -r kill 2>/dev/null
@@ -51,6 +54,11 @@ router_pid=$(cat "/run/vpclab/$stack/router.pid")
 v_a="ip netns exec $stack-A"
 v_b="ip netns exec $stack-B"
 v_i="ip netns exec $stack-region"
+"$VPCLAB" up "$here/bench-lab.yaml" --stack-name "$stack2" --workers 2 >/dev/null 2>&1 || { echo "vpclab up --workers 2 failed" >&2; exit 1; }
+router2_pid=$(cat "/run/vpclab/$stack2/router.pid")
+w_a="ip netns exec $stack2-A"
+w_b="ip netns exec $stack2-B"
+w_i="ip netns exec $stack2-region"
 v_public=198.19.0.10
 
 for n in a r b i; do ip netns add "$k-$n"; ip -n "$k-$n" link set lo up; done
@@ -98,15 +106,15 @@ k_i="ip netns exec $k-i"
 # iperf3 servers (B for subnet to subnet, the internet host for the NAT path) and connection sinks, in both
 # topologies; they serve one test after another and end with the namespaces.
 wait_for() { local i; for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
-budget=$(( PAIRS * (18 * DURATION + 3 * PINGS / 100 + 90) + 120 ))  # seconds: longer than any run
-for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do
+budget=$(( PAIRS * (24 * DURATION + 4 * PINGS / 100 + 120) + 120 ))  # seconds: longer than any run
+for ns in "$v_b" "$v_i" "$w_b" "$w_i" "$k_b" "$k_i"; do
     $ns iperf3 -s >/dev/null 2>&1 &
     pids+=($!)
     $ns "$CONN_RATE" serve 9000 "$budget" &
     pids+=($!)
 done
-for ns in "$v_b" "$v_i" "$k_b" "$k_i"; do wait_for $ns sh -c "ss -ltn | grep -q ':5201 ' && ss -ltn | grep -q ':9000 '" || { echo "servers not ready" >&2; exit 1; }; done
-wait_for $v_a ping -c 1 -W 1 10.30.1.4 && wait_for $k_a ping -c 1 -W 1 10.30.1.4 || { echo "topologies not ready" >&2; exit 1; }
+for ns in "$v_b" "$v_i" "$w_b" "$w_i" "$k_b" "$k_i"; do wait_for $ns sh -c "ss -ltn | grep -q ':5201 ' && ss -ltn | grep -q ':9000 '" || { echo "servers not ready" >&2; exit 1; }; done
+wait_for $v_a ping -c 1 -W 1 10.30.1.4 && wait_for $w_a ping -c 1 -W 1 10.30.1.4 && wait_for $k_a ping -c 1 -W 1 10.30.1.4 || { echo "topologies not ready" >&2; exit 1; }
 # The filter must filter: the internet reaches A through the NAT without it, and not with it.
 $k_i ping -c 1 -W 1 198.19.0.10 >/dev/null 2>&1 || { echo "kernel topology: the internet does not reach A" >&2; exit 1; }
 kernel_filter on || { echo "forwarding_bench: nft could not load the filter" >&2; exit 1; }
@@ -115,7 +123,7 @@ $k_a ping -c 1 -W 1 198.18.100.10 >/dev/null 2>&1 || { echo "kernel filtering bl
 kernel_filter off
 
 # ---- measurements: each prints one number ----
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$router_pid/stat"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # pid
 machine_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 
@@ -141,9 +149,13 @@ conn_rate() {  # client-ns target: short TCP connections per second through NAT
 declare -A results
 record() { results["$1|$2"]+="$3 "; }
 
-run_topology() {  # which(v: vpclab, k: kernel, f: kernel with filtering)
-    local a target_b target_i
-    if [ "$1" = v ]; then a=$v_a; else a=$k_a; fi
+run_topology() {  # which(v: vpclab, w: vpclab --workers 2, k: kernel, f: kernel with filtering)
+    local a target_b target_i pid=""
+    case "$1" in
+        v) a=$v_a; pid=$router_pid ;;
+        w) a=$w_a; pid=$router2_pid ;;
+        *) a=$k_a ;;
+    esac
     if [ "$1" = f ]; then
         kernel_filter on || { echo "forwarding_bench: nft could not load the filter" >&2; exit 1; }
     else
@@ -152,12 +164,13 @@ run_topology() {  # which(v: vpclab, k: kernel, f: kernel with filtering)
     target_b=10.30.1.4
     target_i=198.18.100.10
     local c0 m0 bytes
-    c0=$(cpu_ticks); m0=$(machine_busy)
+    [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
+    m0=$(machine_busy)
     local g; g=$(tcp_gbps "$a" $target_b 1)
     record "TCP 1 stream, subnet→subnet (Gbit/s)" "$1" "$g"
     # CPU per GB from the single-stream run: router process (vpclab) and the whole machine (both).
     bytes=$(awk -v g="$g" -v d="$DURATION" 'BEGIN {print g * 1e9 / 8 * d}')
-    if [ "$1" = v ]; then record "router CPU s per GB (vpclab process)" v "$(awk -v t=$(( $(cpu_ticks) - c0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"; fi
+    if [ -n "$pid" ]; then record "router CPU s per GB (vpclab process)" "$1" "$(awk -v t=$(( $(cpu_ticks "$pid") - c0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"; fi
     record "machine CPU s per GB (all cores)" "$1" "$(awk -v t=$(( $(machine_busy) - m0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"
     record "TCP 4 streams, subnet→subnet (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_b 4)"
     record "TCP 1 stream through IGW NAT (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_i 1)"
@@ -178,6 +191,8 @@ run_topology() {  # which(v: vpclab, k: kernel, f: kernel with filtering)
 for pair in $(seq "$PAIRS"); do
     echo "pair $pair/$PAIRS: vpclab" >&2
     run_topology v
+    echo "pair $pair/$PAIRS: vpclab --workers 2" >&2
+    run_topology w
     echo "pair $pair/$PAIRS: kernel" >&2
     run_topology k
     echo "pair $pair/$PAIRS: kernel with filtering" >&2
@@ -191,22 +206,23 @@ metrics=("TCP 1 stream, subnet→subnet (Gbit/s)" "TCP 4 streams, subnet→subne
          "TCP 4 streams through IGW NAT (Gbit/s)" "UDP 64 B received (kpps)" "RTT idle avg (ms)" "RTT idle p99 (ms)"
          "RTT under 1 TCP stream avg (ms)" "RTT under 1 TCP stream p99 (ms)" "new TCP connections/s through NAT"
          "machine CPU s per GB (all cores)" "router CPU s per GB (vpclab process)")
-table="| metric | vpclab median (min–max) | kernel median (min–max) | kernel + filtering median (min–max) | vpclab ÷ kernel | vpclab ÷ kernel + filtering |
-|---|---|---|---|---|---|"
+table="| metric | vpclab median (min–max) | vpclab --workers 2 median (min–max) | kernel median (min–max) | kernel + filtering median (min–max) | vpclab ÷ kernel | vpclab ÷ kernel + filtering | --workers 2 ÷ kernel | --workers 2 ÷ kernel + filtering |
+|---|---|---|---|---|---|---|---|---|"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == "-" || a == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b}'; }
 for m in "${metrics[@]}"; do
     read -r vm vlo vhi <<<"$(echo "${results["$m|v"]:-}" | stats)"
+    read -r wm wlo whi <<<"$(echo "${results["$m|w"]:-}" | stats)"
     read -r km klo khi <<<"$(echo "${results["$m|k"]:-}" | stats)"
     read -r fm flo fhi <<<"$(echo "${results["$m|f"]:-}" | stats)"
     table+="
-| $m | $vm ($vlo–$vhi) | $km ($klo–$khi) | $fm ($flo–$fhi) | $(ratio "$vm" "$km") | $(ratio "$vm" "$fm") |"
+| $m | $vm ($vlo–$vhi) | $wm ($wlo–$whi) | $km ($klo–$khi) | $fm ($flo–$fhi) | $(ratio "$vm" "$km") | $(ratio "$vm" "$fm") | $(ratio "$wm" "$km") | $(ratio "$wm" "$fm") |"
 done
 # No speed thresholds, but a benchmark that measured nothing is broken: every figure must exist and be
 # above zero (the kernel has no router process, so that one cell is empty by design).
 broken=()
 for m in "${metrics[@]}"; do
-    for side in v k f; do
-        [ "$side" != v ] && [[ "$m" == router* ]] && continue
+    for side in v w k f; do
+        [ "$side" != v ] && [ "$side" != w ] && [[ "$m" == router* ]] && continue
         read -r med _ <<<"$(echo "${results["$m|$side"]:-}" | stats)"
         awk -v x="$med" 'BEGIN {exit !(x != "-" && x + 0 > 0)}' || broken+=("$m ($side)")
     done
