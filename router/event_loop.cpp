@@ -53,10 +53,9 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
       shared_{state, network, flows_, flow_log_publisher_, flow_log_recorder_, live_steps_, drop_log_budget_, {}, state.forwarding_workers > 1},
       main_worker_(shared_, batch_limit, batch_bytes) {
     if (!epoll_) tap::throw_errno("epoll_create1");
+    // The second worker's thread starts in run(), with everything set up (its ports watched, the tables
+    // shared out, the flow logs' coverage known, the process's logger in place).
     if (state.forwarding_workers > 1) second_ = std::make_unique<ForwardingThread>(shared_, batch_limit, batch_bytes);
-    // The second worker forwards as soon as its ports are watched: not before the tables are shared out and
-    // the flow logs' coverage is known.
-    PausedWorker paused(second_gate());
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
@@ -115,6 +114,7 @@ void EventLoop::watch(int fd, std::uint64_t tag) {
 }
 
 void EventLoop::run() {
+    if (second_) second_->start();
     epoll_event events[64];
     while (!state_.shutdown_requested) {
         // Sleep no longer than the next control client's deadline, so a silent client is dropped on time.
@@ -249,7 +249,7 @@ void EventLoop::sweep_idle_flows() noexcept {
     last_sweep_second_ = second;
     state_.live_trace.expire(LiveTrace::Clock::now());  // a live trace nobody polls any more
     publish_flow_logs();
-    flows_.now = second;
+    flows_.advance_clock(second);
     flows_.expire_some(idle_sweep_slots);
     publish_flow_stats(state_, flows_);
     // Each ENI's tracked connections and allowance, for `vpclab stats` (once a second: a walk of the ports).
@@ -278,7 +278,7 @@ void EventLoop::check_health() noexcept {
     const std::uint64_t now_ms = static_cast<std::uint64_t>(now.tv_sec) * 1000 + static_cast<std::uint64_t>(now.tv_nsec) / 1'000'000;
     if (now_ms - last_health_ms_ < health_check_ms) return;
     last_health_ms_ = now_ms;
-    flows_.now = static_cast<std::uint32_t>(now.tv_sec);
+    flows_.advance_clock(static_cast<std::uint32_t>(now.tv_sec));
     try {
         health_.tick(state_, flows_, main_worker_.scratch(), main_worker_, now_ms, static_cast<std::int64_t>(::time(nullptr)));
     } catch (const std::exception& e) {

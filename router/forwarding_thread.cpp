@@ -39,6 +39,9 @@ ForwardingThread::ForwardingThread(DataPathShared& shared, int batch_limit, std:
     ev.events = EPOLLIN;
     ev.data.u64 = wake_tag;
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev) != 0) tap::throw_errno("epoll_ctl");
+}
+
+void ForwardingThread::start() {
     // Signals are the event loop's (its signalfd): this thread blocks them all, inheriting the mask.
     sigset_t all, previous;
     sigfillset(&all);
@@ -55,16 +58,21 @@ ForwardingThread::ForwardingThread(DataPathShared& shared, int batch_limit, std:
 
 ForwardingThread::~ForwardingThread() {
     gate_.stop();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
 }
 
 void ForwardingThread::run() noexcept {
+    serve();
+    gate_.finish();  // however it ended: a pause must not wait for a worker that is gone
+}
+
+void ForwardingThread::serve() noexcept {
     epoll_event events[64];
     while (gate_.checkpoint()) {
         const int n = ::epoll_wait(epoll_.get(), events, 64, -1);
         if (n < 0) {
             if (errno == EINTR) continue;
-            spdlog::error("forwarding worker: epoll_wait: {}", std::strerror(errno));
+            spdlog::error("forwarding worker: epoll_wait: {}; its ports are no longer served", std::strerror(errno));
             return;
         }
         // Interactive queues first, as on the event loop. The fd is looked up at each batch: a port may

@@ -18,8 +18,11 @@ public:
     // interactive one.
     static constexpr std::uint64_t interactive_queue_tag = 9ULL << 40;
 
+    // The thread starts with start(): the event loop starts it when it runs, once the process is set up
+    // (its logger in place: spdlog's default logger must not change while another thread logs).
     ForwardingThread(DataPathShared& shared, int batch_limit, std::size_t batch_bytes);
     ~ForwardingThread();  // stops the thread and joins it
+    void start();
     ForwardingThread(const ForwardingThread&) = delete;
     ForwardingThread& operator=(const ForwardingThread&) = delete;
 
@@ -28,6 +31,7 @@ public:
 
 private:
     void run() noexcept;
+    void serve() noexcept;
     DataPathShared& shared_;
     ForwardingWorker worker_;
     tap::UniqueFd epoll_, wake_;

@@ -57,7 +57,7 @@ void ForwardingWorker::drain(std::uint32_t port, int fd) noexcept {
     ::clock_gettime(CLOCK_MONOTONIC, &now);
     {
         SharedSection held(shared_);
-        shared_.flows.now = static_cast<std::uint32_t>(now.tv_sec);
+        shared_.flows.advance_clock(static_cast<std::uint32_t>(now.tv_sec));
         // Expiry a few slots per batch: idle flows are reclaimed without a pause in forwarding.
         shared_.flows.expire_some(64);
     }

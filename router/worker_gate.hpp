@@ -43,6 +43,15 @@ public:
         wake_();
     }
 
+    // Worker thread, when it ends for any reason (stopped, or an error): pauses return at once from now on.
+    void finish() {
+        {
+            std::lock_guard lock(mutex_);
+            finished_ = true;
+        }
+        changed_.notify_all();
+    }
+
     // Worker thread, between batches. False: stop.
     bool checkpoint() {
         if (!requested_.load(std::memory_order_acquire)) return true;

@@ -1,13 +1,16 @@
 // A worker's frames to write once it has released the data-path lock: the frame it read, rewritten in
 // place, is referenced (its buffer is not read into again before the flush); what the pipeline built in
 // its scratch slot, which it reuses after each transmit, is copied into a fixed arena. Never allocates
-// after construction.
+// after construction. It relies on a rule of the pipeline (router/data_path/stage_context.hpp, send): the
+// frame it read is sent at most once, as its last act on it, so the referenced bytes do not change before
+// the flush.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "routing/forwarding_snapshot.hpp"
@@ -27,9 +30,9 @@ public:
     // at once instead).
     bool add(routing::PortIndex port, wire::ConstBytes frame, wire::ConstBytes own) noexcept {
         if (count_ == max_frames) return false;
-        const bool in_own = frame.data() >= own.data() && frame.data() + frame.size() <= own.data() + own.size();
-        // The pipeline sends the frame it read once, as its last act; a second send from that buffer (none
-        // today) is copied, so the first is not changed under it.
+        const std::less_equal<const std::uint8_t*> at_or_before;
+        const bool in_own = at_or_before(own.data(), frame.data()) && at_or_before(frame.data() + frame.size(), own.data() + own.size());
+        // A second send from the read buffer (none today: see above) is copied.
         if (in_own && !own_referenced_) {
             own_referenced_ = true;
             entries_[count_++] = {port, frame.data(), frame.size()};

@@ -38,6 +38,11 @@ struct FlowState {
     // ELB NLB guide, "Connection idle timeout": 350 s for TCP, 120 s for UDP.
     static constexpr std::uint32_t load_balancer_tcp_idle_seconds = 350, load_balancer_udp_idle_seconds = 120;
     std::uint32_t now = 0;           // seconds on a monotonic clock, set by the caller before each batch
+    // Moves the clock to `second`, never back: two workers read the clock before taking the lock, and a
+    // step back would make every flow seen in the later second look 2^32 seconds idle (expiry is unsigned).
+    void advance_clock(std::uint32_t second) noexcept {
+        if (second > now) now = second;
+    }
     std::size_t shared_among_ = 0;   // the ENIs the tables were last shared among (0: not yet shared)
 
     // Forgets every flow of the ports `doomed(port)` names, in one walk of each table: ports whose ENI was

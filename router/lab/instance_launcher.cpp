@@ -2,7 +2,6 @@
 #include "router/lab/instance_launcher.hpp"
 
 #include <pthread.h>
-#include <sys/resource.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -65,7 +64,6 @@ std::vector<LauncherResult> InstanceLauncher::take_results() {
 }
 
 void InstanceLauncher::run() {
-    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), std::getenv("VPCLAB_NICE") ? std::atoi(std::getenv("VPCLAB_NICE")) : 0);
     while (true) {
         LauncherJob job;
         {
