@@ -1,8 +1,10 @@
 // One forwarding worker's frames: reads a batch from a TAP queue, runs each frame through the pipeline
-// and writes what it sends. With two workers, the pipeline runs under the data-path lock and the writes
-// after it is released (so the workers' TAP reads and writes, most of the cost, overlap); while a flow log
-// or `vpclab trace --live` records frames, a frame's writes happen under the lock too (a failed write is a
-// step of that frame's record).
+// and writes what it sends. The batch's sends are queued and written together at its end, in one io_uring
+// submit (tap/batched_writes.hpp; one write() each where the kernel has no io_uring, or with
+// `vpclab up --tap-writes write`). With two workers, the pipeline runs under the data-path lock and the
+// writes after it is released (so the workers' TAP reads and writes, most of the cost, overlap). While a
+// flow log or `vpclab trace --live` records frames, a frame's writes happen at once, under the lock (a
+// failed write is a step of that frame's record).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include "router/flow_logs/flow_log_recorder.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/router_state.hpp"
+#include "tap/batched_writes.hpp"
 
 namespace vpclab::router {
 
@@ -31,9 +34,10 @@ struct DataPathShared {
     StepLog& live_steps;  // a frame's steps while a live trace runs
     LogBudget& drop_log_budget;
     DataPathLock lock;
-    // Whether a second worker runs (vpclab up --workers 2). Without one the lock is not taken and sends are
-    // written at once, inside the pipeline: the single worker's path is the one measured before workers.
+    // Whether a second worker runs (vpclab up --workers 2). Without one the lock is not taken.
     bool concurrent = false;
+    // Whether a batch's sends go out in one io_uring submit (vpclab up --tap-writes io_uring, the default).
+    bool batched_writes = true;
 };
 
 // The connection tables' fill, for `vpclab stats` (under the lock, or with the workers paused).
@@ -60,17 +64,23 @@ public:
 
 private:
     void write_now(routing::PortIndex port, wire::ConstBytes frame) noexcept;  // under the lock
-    // A queued frame, after the lock (or under it: `locked`); a failure takes back what transmit() counted.
-    void write_deferred(routing::PortIndex port, wire::ConstBytes frame, bool locked) noexcept;
+    // Writes what is queued, after the lock (or under it: `locked`); a failure takes back what transmit()
+    // counted.
+    void flush_deferred(bool locked) noexcept;
+    void take_back_failed_send(routing::PortIndex port, std::size_t size, bool locked) noexcept;
     void count_and_log_drop(routing::PortIndex port, wire::ConstBytes frame, DropReason reason, const routing::NetworkAcl* acl,
                             std::uint16_t rule_number) noexcept;
 
     DataPathShared& shared_;
     const int batch_limit_;
     const std::size_t batch_bytes_;
-    std::vector<std::uint8_t> frame_buffer_;  // one frame: vnet header + up to a 64 KiB GSO frame
+    // A batch's frames, each read into the next slot (vnet header + up to a 64 KiB GSO frame), so that
+    // their sends can wait for the batch's end: room for batch_bytes of frames plus one of the largest.
+    std::vector<std::uint8_t> read_buffer_;
+    wire::Bytes frame_slot_;                  // where the frame in hand was read
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
     DeferredTransmits deferred_;
+    tap::BatchedWrites batched_writes_;       // open unless --tap-writes write, or no io_uring here
     bool deferring_ = false;                  // transmit() queues rather than writes
     StepRecorder* frame_recorder_ = nullptr;  // the recorder of the frame being processed, if any
 };

@@ -115,6 +115,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
     state.health_check_speedup = options.health_check_speedup;
     state.flow_log_speedup = options.flow_log_speedup;
     state.forwarding_workers = options.workers;
+    state.batched_tap_writes = options.batched_tap_writes;
     state.s3_root = paths.dir / "s3";  // S3 flow logs' objects: <stack dir>/s3/<bucket>/<prefix>/AWSLogs/…, gone with the stack
     const endpoints::PublicAddressPlan& addresses = options.public_addresses;
     pid_t region_server = 0;

@@ -13,6 +13,7 @@ struct UpOptions {
     int health_check_speedup = 1;                   // --health-check-speedup
     int flow_log_speedup = 1;                       // --flow-log-speedup
     int workers = 1;                                // --workers
+    bool batched_tap_writes = true;                 // --tap-writes io_uring (true) or write
 };
 
 // Creates the lab's namespaces and TAPs and serves them. In the background mode the calling process

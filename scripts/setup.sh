@@ -10,6 +10,8 @@ packages=(
     # libraries (DESIGN.md §7)
     libnl-3-dev libnl-route-3-dev libboost-program-options-dev libspdlog-dev doctest-dev libyaml-cpp-dev nlohmann-json3-dev libldns-dev
     libbenchmark-dev
+    # the router's batched TAP writes (tap/batched_writes.cpp)
+    liburing-dev
     # tools the labs and tests run inside the namespaces
     iproute2 iputils-ping netcat-openbsd tcpdump traceroute dnsutils curl procps openssh-client sshpass
     # the instances' servers (README, "Inside an instance"): packages of the binaries alone, which start

@@ -77,11 +77,13 @@ int command_up(const Args& args) {
         "close flow logs' aggregation windows N times sooner than their MaxAggregationInterval says (1 to 600; 60: a 60 s window lasts 1 s)")(
         "workers", po::value<int>()->default_value(1),
         "forwarding threads: 1 (the event loop alone) or 2 (a second thread takes half the ports; README, Performance)")(
+        "tap-writes", po::value<std::string>()->default_value("io_uring"),
+        "how a batch's frames are written to the TAPs: io_uring (together, one system call) or write (one call each)")(
         "empty", po::bool_switch(), "no template: only the region and the resolver, to build a VPC with `vpclab ec2` commands");
     po::positional_options_description positional;
     positional.add("template", 1);
     const auto vm = parse_options(args, options, positional,
-                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--flow-log-speedup N] [--workers 1|2] [--foreground]");
+                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--flow-log-speedup N] [--workers 1|2] [--tap-writes io_uring|write] [--foreground]");
     const bool empty = vm["empty"].as<bool>();
     if (empty && (vm.count("template") || vm.count("parameter") || vm["strict"].as<bool>()))
         throw UsageError("--empty starts a lab with no template: it takes no TEMPLATE, --parameter or --strict");
@@ -149,7 +151,9 @@ int command_up(const Args& args) {
     if (flow_log_speedup < 1 || flow_log_speedup > 600) throw UsageError("--flow-log-speedup must be between 1 and 600, got " + std::to_string(flow_log_speedup));
     const int workers = vm["workers"].as<int>();
     if (workers < 1 || workers > 2) throw UsageError("--workers must be 1 or 2, got " + std::to_string(workers));
-    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup, flow_log_speedup, workers});
+    const std::string tap_writes = vm["tap-writes"].as<std::string>();
+    if (tap_writes != "io_uring" && tap_writes != "write") throw UsageError("--tap-writes must be io_uring or write, got '" + tap_writes + "'");
+    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup, flow_log_speedup, workers, tap_writes == "io_uring"});
     if (rc != 0 || foreground) return rc;
     if (empty) {
         std::cout << "stack " << stack << " is up with no VPC. Build one: vpclab ec2 create-vpc --cidr-block 10.0.0.0/16 --stack-name " << stack
@@ -284,6 +288,12 @@ int command_stats(const Args& args) {
     if (!acl_rows.empty()) {
         std::cout << "\nnetwork ACL denials (instance, ENI, direction, rule, ACL, frames):\n";
         print_table(acl_rows);
+    }
+    if (stats.contains("Forwarding")) {
+        const auto& f = stats["Forwarding"];
+        const int workers = f["Workers"].get<int>();
+        std::cout << "\nforwarding: " << workers << (workers == 1 ? " worker" : " workers") << ", TAP writes "
+                  << (f["TapWrites"].get<std::string>() == "io_uring" ? "batched through io_uring" : "one write() each");
     }
     if (stats.contains("ConnectionTracking")) {
         const auto& ct = stats["ConnectionTracking"];

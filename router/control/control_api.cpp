@@ -120,6 +120,7 @@ json stats(const RouterState& state) {
     for (std::size_t r = 0; r < drop_reason_count; ++r) reasons[name_of(static_cast<DropReason>(r))] = description_of(static_cast<DropReason>(r));
     const auto& ct = state.connection_tracking;
     return {{"Interfaces", ports}, {"DropsByReason", totals}, {"DropReasons", reasons}, {"DnsQueriesAnswered", state.dns_queries_answered},
+            {"Forwarding", {{"Workers", state.forwarding_workers}, {"TapWrites", state.batched_tap_writes ? "io_uring" : "write"}}},
             {"ConnectionTracking", {{"TrackedFlows", ct.flows}, {"MaxFlows", ct.max_flows}, {"MemoryBytes", ct.memory_bytes}, {"Refused", ct.refused}}},
             {"InterfaceEndpointConnections",
              {{"Connections", ct.endpoint_connections}, {"MaxConnections", ct.max_endpoint_connections}, {"Refused", ct.endpoint_refused}}},

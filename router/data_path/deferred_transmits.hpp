@@ -1,9 +1,10 @@
-// A worker's frames to write once it has released the data-path lock: the frame it read, rewritten in
-// place, is referenced (its buffer is not read into again before the flush); what the pipeline built in
-// its scratch slot, which it reuses after each transmit, is copied into a fixed arena. Never allocates
-// after construction. It relies on a rule of the pipeline (router/data_path/stage_context.hpp, send): the
-// frame it read is sent at most once, as its last act on it, so the referenced bytes do not change before
-// the flush.
+// A worker's frames to write after the pipeline: once it has released the data-path lock (two workers),
+// or together at the end of its batch (one io_uring submit for all, tap/batched_writes.hpp). A frame it
+// read, rewritten in place, is referenced (its slot of the read buffer is not read into again before the
+// flush); what the pipeline built in its scratch slot, which it reuses after each transmit, is copied into
+// a fixed arena. Never allocates after construction. It relies on a rule of the pipeline
+// (router/data_path/stage_context.hpp, send): the frame it read is sent at most once, as its last act on
+// it, so the referenced bytes do not change before the flush.
 #pragma once
 
 #include <array>
@@ -26,15 +27,15 @@ public:
 
     DeferredTransmits() : arena_(arena_bytes) {}
 
-    // Queues `frame` for `port`; `own` is the worker's read buffer. False: no room (the caller writes it
-    // at once instead).
+    // Queues `frame` for `port`; `own` is the read buffer's slot of the frame being processed. False: no
+    // room (the caller writes it at once instead).
     bool add(routing::PortIndex port, wire::ConstBytes frame, wire::ConstBytes own) noexcept {
         if (count_ == max_frames) return false;
         const std::less_equal<const std::uint8_t*> at_or_before;
         const bool in_own = at_or_before(own.data(), frame.data()) && at_or_before(frame.data() + frame.size(), own.data() + own.size());
-        // A second send from the read buffer (none today: see above) is copied.
-        if (in_own && !own_referenced_) {
-            own_referenced_ = true;
+        // A second send from the same frame's slot (none today: see above) is copied.
+        if (in_own && referenced_own_ != own.data()) {
+            referenced_own_ = own.data();
             entries_[count_++] = {port, frame.data(), frame.size()};
             return true;
         }
@@ -53,7 +54,7 @@ public:
         for (std::size_t i = 0; i < count_; ++i) write(entries_[i].port, wire::ConstBytes(entries_[i].data, entries_[i].size));
         count_ = 0;
         used_ = 0;
-        own_referenced_ = false;
+        referenced_own_ = nullptr;
     }
 
 private:
@@ -66,7 +67,7 @@ private:
     std::size_t count_ = 0;
     std::vector<std::uint8_t> arena_;
     std::size_t used_ = 0;
-    bool own_referenced_ = false;
+    const std::uint8_t* referenced_own_ = nullptr;  // the read slot whose frame is queued by reference
 };
 
 }  // namespace vpclab::router

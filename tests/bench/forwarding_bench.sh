@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Forwarding benchmark: vpclab against Linux kernel forwarding, the same topology built three times in one
-# run, measured alternately (A B C D A B C D …) so that machine noise hits all alike: vpclab with one
-# forwarding worker, vpclab with two (--workers 2), the kernel, and the kernel with the same stateful
+# Forwarding benchmark: vpclab against Linux kernel forwarding, the same topology built five times in one
+# run, measured alternately (A B C D E A B C D E …) so that machine noise hits all alike: vpclab as it
+# starts by default, vpclab writing one write() per frame (--tap-writes write, the path before batched
+# writes), vpclab with two forwarding workers (--workers 2), the kernel, and the kernel with the same stateful
 # filtering as the lab's security groups (nftables: established and related accepted, the groups' allow
 # rules for new flows, the rest dropped). Prints medians, min–max and the ratios vpclab ÷ kernel. Speed is
 # reported, never asserted.
@@ -27,6 +28,7 @@ RESULTS=${RESULTS:-}
 tag="b$(printf '%04x' $$)"
 stack="$tag-bench"
 stack2="$tag-bench2"  # the same lab with --workers 2
+stack3="$tag-bench3"  # the same lab with --tap-writes write
 k="$tag-k"  # kernel namespaces: $k-a, $k-r, $k-b, $k-i
 pids=()
 
@@ -40,6 +42,7 @@ cleanup() {
     wait 2>/dev/null
     [ -d "/run/vpclab/$stack" ] && "$VPCLAB" down --stack-name "$stack" >/dev/null 2>&1
     [ -d "/run/vpclab/$stack2" ] && "$VPCLAB" down --stack-name "$stack2" >/dev/null 2>&1
+    [ -d "/run/vpclab/$stack3" ] && "$VPCLAB" down --stack-name "$stack3" >/dev/null 2>&1
     # `ip netns del` does not stop processes inside (the iperf3 servers): stop them first.
     for n in a r b i; do
         ip netns pids "$k-$n" 2>/dev/null | xargs -r kill 2>/dev/null
@@ -59,6 +62,11 @@ router2_pid=$(cat "/run/vpclab/$stack2/router.pid")
 w_a="ip netns exec $stack2-A"
 w_b="ip netns exec $stack2-B"
 w_i="ip netns exec $stack2-region"
+"$VPCLAB" up "$here/bench-lab.yaml" --stack-name "$stack3" --tap-writes write >/dev/null 2>&1 || { echo "vpclab up --tap-writes write failed" >&2; exit 1; }
+router3_pid=$(cat "/run/vpclab/$stack3/router.pid")
+s_a="ip netns exec $stack3-A"
+s_b="ip netns exec $stack3-B"
+s_i="ip netns exec $stack3-region"
 v_public=198.19.0.10
 
 for n in a r b i; do ip netns add "$k-$n"; ip -n "$k-$n" link set lo up; done
@@ -106,15 +114,15 @@ k_i="ip netns exec $k-i"
 # iperf3 servers (B for subnet to subnet, the internet host for the NAT path) and connection sinks, in both
 # topologies; they serve one test after another and end with the namespaces.
 wait_for() { local i; for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
-budget=$(( PAIRS * (24 * DURATION + 4 * PINGS / 100 + 120) + 120 ))  # seconds: longer than any run
-for ns in "$v_b" "$v_i" "$w_b" "$w_i" "$k_b" "$k_i"; do
+budget=$(( PAIRS * (30 * DURATION + 12 * PINGS / 100 + 150) + 120 ))  # seconds: longer than any run (five topologies)
+for ns in "$v_b" "$v_i" "$w_b" "$w_i" "$s_b" "$s_i" "$k_b" "$k_i"; do
     $ns iperf3 -s >/dev/null 2>&1 &
     pids+=($!)
     $ns "$CONN_RATE" serve 9000 "$budget" &
     pids+=($!)
 done
-for ns in "$v_b" "$v_i" "$w_b" "$w_i" "$k_b" "$k_i"; do wait_for $ns sh -c "ss -ltn | grep -q ':5201 ' && ss -ltn | grep -q ':9000 '" || { echo "servers not ready" >&2; exit 1; }; done
-wait_for $v_a ping -c 1 -W 1 10.30.1.4 && wait_for $w_a ping -c 1 -W 1 10.30.1.4 && wait_for $k_a ping -c 1 -W 1 10.30.1.4 || { echo "topologies not ready" >&2; exit 1; }
+for ns in "$v_b" "$v_i" "$w_b" "$w_i" "$s_b" "$s_i" "$k_b" "$k_i"; do wait_for $ns sh -c "ss -ltn | grep -q ':5201 ' && ss -ltn | grep -q ':9000 '" || { echo "servers not ready" >&2; exit 1; }; done
+wait_for $v_a ping -c 1 -W 1 10.30.1.4 && wait_for $w_a ping -c 1 -W 1 10.30.1.4 && wait_for $s_a ping -c 1 -W 1 10.30.1.4 && wait_for $k_a ping -c 1 -W 1 10.30.1.4 || { echo "topologies not ready" >&2; exit 1; }
 # The filter must filter: the internet reaches A through the NAT without it, and not with it.
 $k_i ping -c 1 -W 1 198.19.0.10 >/dev/null 2>&1 || { echo "kernel topology: the internet does not reach A" >&2; exit 1; }
 kernel_filter on || { echo "forwarding_bench: nft could not load the filter" >&2; exit 1; }
@@ -149,11 +157,12 @@ conn_rate() {  # client-ns target: short TCP connections per second through NAT
 declare -A results
 record() { results["$1|$2"]+="$3 "; }
 
-run_topology() {  # which(v: vpclab, w: vpclab --workers 2, k: kernel, f: kernel with filtering)
+run_topology() {  # which(v: vpclab, s: vpclab --tap-writes write, w: vpclab --workers 2, k: kernel, f: kernel with filtering)
     local a target_b target_i pid=""
     case "$1" in
         v) a=$v_a; pid=$router_pid ;;
         w) a=$w_a; pid=$router2_pid ;;
+        s) a=$s_a; pid=$router3_pid ;;
         *) a=$k_a ;;
     esac
     if [ "$1" = f ]; then
@@ -191,6 +200,8 @@ run_topology() {  # which(v: vpclab, w: vpclab --workers 2, k: kernel, f: kernel
 for pair in $(seq "$PAIRS"); do
     echo "pair $pair/$PAIRS: vpclab" >&2
     run_topology v
+    echo "pair $pair/$PAIRS: vpclab --tap-writes write" >&2
+    run_topology s
     echo "pair $pair/$PAIRS: vpclab --workers 2" >&2
     run_topology w
     echo "pair $pair/$PAIRS: kernel" >&2
@@ -206,23 +217,24 @@ metrics=("TCP 1 stream, subnet→subnet (Gbit/s)" "TCP 4 streams, subnet→subne
          "TCP 4 streams through IGW NAT (Gbit/s)" "UDP 64 B received (kpps)" "RTT idle avg (ms)" "RTT idle p99 (ms)"
          "RTT under 1 TCP stream avg (ms)" "RTT under 1 TCP stream p99 (ms)" "new TCP connections/s through NAT"
          "machine CPU s per GB (all cores)" "router CPU s per GB (vpclab process)")
-table="| metric | vpclab median (min–max) | vpclab --workers 2 median (min–max) | kernel median (min–max) | kernel + filtering median (min–max) | vpclab ÷ kernel | vpclab ÷ kernel + filtering | --workers 2 ÷ kernel | --workers 2 ÷ kernel + filtering |
-|---|---|---|---|---|---|---|---|---|"
+table="| metric | vpclab median (min–max) | vpclab --tap-writes write | vpclab --workers 2 | kernel | kernel + filtering | vpclab ÷ kernel | vpclab ÷ kernel + filtering | --tap-writes write ÷ kernel + filtering | --workers 2 ÷ kernel + filtering |
+|---|---|---|---|---|---|---|---|---|---|"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == "-" || a == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b}'; }
 for m in "${metrics[@]}"; do
     read -r vm vlo vhi <<<"$(echo "${results["$m|v"]:-}" | stats)"
     read -r wm wlo whi <<<"$(echo "${results["$m|w"]:-}" | stats)"
+    read -r sm slo shi <<<"$(echo "${results["$m|s"]:-}" | stats)"
     read -r km klo khi <<<"$(echo "${results["$m|k"]:-}" | stats)"
     read -r fm flo fhi <<<"$(echo "${results["$m|f"]:-}" | stats)"
     table+="
-| $m | $vm ($vlo–$vhi) | $wm ($wlo–$whi) | $km ($klo–$khi) | $fm ($flo–$fhi) | $(ratio "$vm" "$km") | $(ratio "$vm" "$fm") | $(ratio "$wm" "$km") | $(ratio "$wm" "$fm") |"
+| $m | $vm ($vlo–$vhi) | $sm ($slo–$shi) | $wm ($wlo–$whi) | $km ($klo–$khi) | $fm ($flo–$fhi) | $(ratio "$vm" "$km") | $(ratio "$vm" "$fm") | $(ratio "$sm" "$fm") | $(ratio "$wm" "$fm") |"
 done
 # No speed thresholds, but a benchmark that measured nothing is broken: every figure must exist and be
 # above zero (the kernel has no router process, so that one cell is empty by design).
 broken=()
 for m in "${metrics[@]}"; do
-    for side in v w k f; do
-        [ "$side" != v ] && [ "$side" != w ] && [[ "$m" == router* ]] && continue
+    for side in v s w k f; do
+        [ "$side" = k ] || [ "$side" = f ] && [[ "$m" == router* ]] && continue
         read -r med _ <<<"$(echo "${results["$m|$side"]:-}" | stats)"
         awk -v x="$med" 'BEGIN {exit !(x != "-" && x + 0 > 0)}' || broken+=("$m ($side)")
     done

@@ -112,6 +112,9 @@ check_equal "a bad stack name is a usage error" "252" "$("$VPCLAB" up --stack-na
 err=$("$VPCLAB" up --empty --stack-name "$c" --workers 3 2>&1)
 check_contains "--workers 3 is refused, saying what is allowed" "--workers must be 1 or 2, got 3" "$err"
 check_equal "… and creates nothing" "" "$(stack_leftovers "$c")"
+err=$("$VPCLAB" up --empty --stack-name "$c" --tap-writes sendmmsg 2>&1)
+check_contains "--tap-writes sendmmsg is refused, saying what is allowed" "--tap-writes must be io_uring or write, got 'sendmmsg'" "$err"
+check_equal "… and creates nothing" "" "$(stack_leftovers "$c")"
 # A template with a type vpclab does not model (a transit gateway) fails under --strict.
 strict_template=$(mktemp --suffix=.yaml)
 { cat "$SOURCE_DIR/labs/privatelink-lab.yaml"; printf '  Hub:\n    Type: AWS::EC2::TransitGateway\n'; } >"$strict_template"

@@ -9,7 +9,10 @@
 source "$(dirname "$0")/lib.sh"
 
 stack=$(new_stack region)
-check "the region test lab comes up" "$VPCLAB" up "$SOURCE_DIR/tests/netns/region-lab.yaml" --stack-name "$stack" --strict
+# One write() per frame (--tap-writes write, the path where io_uring is missing): the other tests use the
+# default, a batch's writes in one io_uring submit.
+check "the region test lab comes up" "$VPCLAB" up "$SOURCE_DIR/tests/netns/region-lab.yaml" --stack-name "$stack" --strict --tap-writes write
+check_contains "… writing to its TAPs one write() at a time" "forwarding: 1 worker, TAP writes one write() each" "$("$VPCLAB" stats --stack-name "$stack")"
 web="$VPCLAB exec --stack-name $stack Web --"
 nopub="$VPCLAB exec --stack-name $stack NoPublicIp --"
 mapped="$VPCLAB exec --stack-name $stack Mapped --"

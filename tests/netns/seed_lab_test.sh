@@ -285,6 +285,12 @@ check_equal "… the routes went with the endpoints" "" "$(ec2 describe-route-ta
 stats=$("$VPCLAB" stats --stack-name "$stack")
 check_contains "stats prints per-ENI counters" "jh-test-Private-EC2" "$stats"
 check_contains "stats prints drops by reason" "no_route" "$stats"
+# A kernel with io_uring turned off for everyone (kernel.io_uring_disabled = 2) gets one write() per frame.
+if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo 0)" != 2 ]; then
+    check_contains "… and that a batch's TAP writes go out together (the default)" "forwarding: 1 worker, TAP writes batched through io_uring" "$stats"
+else
+    check_contains "… and that without io_uring the TAP writes are one write() each" "forwarding: 1 worker, TAP writes one write() each" "$stats"
+fi
 
 # --- down removes everything ---
 check "down succeeds" "$VPCLAB" down --stack-name "$stack"

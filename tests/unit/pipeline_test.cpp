@@ -394,7 +394,8 @@ TEST_CASE("no heap allocation per frame, on every path") {
         void drop(PortIndex, wire::ConstBytes, DropReason) noexcept override {}
     } sink;
     // The fourth time round, as a forwarding worker runs it (router/forwarding_worker.cpp): under the
-    // data-path lock, sends queued (the read buffer referenced, scratch copied) and written after it.
+    // data-path lock, a batch's sends queued (each frame's read slot referenced, scratch copied) and
+    // written together once the batch is done.
     struct DeferringSink final : FrameSink {
         DeferredTransmits queued;
         wire::ConstBytes own;
@@ -454,12 +455,11 @@ TEST_CASE("no heap allocation per frame, on every path") {
                 if (recorder) recorder->clear();
                 if (pass == 2) flow_logs.begin(*lab.snap, frames[k].first, frames[k].second, coverage.data(), coverage.size());
                 if (pass == 3) {
+                    // Each frame in its own slot of the batch's read buffer, its sends queued until the
+                    // batch ends (below).
                     deferring.own = frames[k].second;
-                    {
-                        std::lock_guard held(lock);
-                        process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, deferring, lab.flows);
-                    }
-                    deferring.queued.flush([&](PortIndex port, wire::ConstBytes f) { sink.transmit(port, f); });
+                    std::lock_guard held(lock);
+                    process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, deferring, lab.flows);
                     continue;
                 }
                 process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows,
@@ -467,6 +467,7 @@ TEST_CASE("no heap allocation per frame, on every path") {
                 if (pass == 2) flow_logs.finish(windows, 1000 + static_cast<std::uint32_t>(i / 100));
                 if (recorder) steps += recorder->size;
             }
+            if (pass == 3) deferring.queued.flush([&](PortIndex port, wire::ConstBytes f) { sink.transmit(port, f); });
             // Now and then time passes and the batch's sweep runs: flows, connections and their counts go.
             if (i % 100 == 99) {
                 lab.flows.now += 11;

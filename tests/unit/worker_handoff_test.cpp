@@ -87,7 +87,7 @@ TEST_CASE("the worker gate: stop ends a parked worker") {
     gate.resume();
 }
 
-TEST_CASE("deferred transmits: the read buffer is referenced, scratch copied, order kept, full refused") {
+TEST_CASE("deferred transmits: the read slots are referenced, scratch copied, order kept, full refused") {
     DeferredTransmits deferred;
     std::vector<std::uint8_t> own(100, 0xaa), scratch(64, 0x01);
     CHECK(deferred.empty());
@@ -117,6 +117,17 @@ TEST_CASE("deferred transmits: the read buffer is referenced, scratch copied, or
     std::size_t flushed = 0;
     deferred.flush([&](routing::PortIndex port, wire::ConstBytes f) { flushed += (port == 2 && f.size() == big.size()); });
     CHECK(flushed == 1);
+    // A batch: each frame read into its own slot of one buffer, each slot's frame referenced once.
+    std::vector<std::uint8_t> batch(300, 0);
+    const wire::ConstBytes first(batch.data(), 100), second(batch.data() + 128, 100);
+    REQUIRE(deferred.add(4, wire::ConstBytes(batch.data(), 60), first));
+    REQUIRE(deferred.add(5, wire::ConstBytes(batch.data() + 128, 70), second));
+    REQUIRE(deferred.add(6, wire::ConstBytes(batch.data() + 128, 10), second));  // that slot's second send: copied
+    batch[0] = 0x11;
+    batch[128] = 0x22;
+    std::vector<std::pair<routing::PortIndex, std::uint8_t>> firsts;
+    deferred.flush([&](routing::PortIndex port, wire::ConstBytes f) { firsts.emplace_back(port, f[0]); });
+    CHECK(firsts == std::vector<std::pair<routing::PortIndex, std::uint8_t>>{{4, 0x11}, {5, 0x22}, {6, 0x00}});
 }
 
 TEST_CASE("two workers forward through shared connection tables while the control thread swaps the snapshot") {
