@@ -27,7 +27,7 @@
 
 namespace vpclab::router {
 
-class EventLoop : private LabRuntime {
+class EventLoop final : private LabRuntime {
 public:
     // Frames read from one TAP per wakeup before moving to the next ready fd: keeps one busy instance from
     // starving the others and the control socket.

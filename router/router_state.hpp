@@ -74,8 +74,8 @@ struct RouterState {
     std::size_t max_tracked_connections = 131072;
     int health_check_speedup = 1;  // vpclab up --health-check-speedup
     int forwarding_workers = 1;    // vpclab up --workers: forwarding threads (the event loop's and, with 2, one more)
-    // vpclab up --tap-writes: a batch's sends in one io_uring submit, or one write() each; false too once a
-    // worker found no io_uring (what `vpclab stats` reports).
+    // vpclab up --tap-writes: a batch's sends in one io_uring submit, or one write() each; false too once
+    // any worker writes one by one for want of io_uring (what `vpclab stats` reports).
     bool batched_tap_writes = true;
     struct ConnectionTrackingStats {
         std::size_t flows = 0, max_flows = 0, memory_bytes = 0;

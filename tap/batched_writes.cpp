@@ -52,16 +52,18 @@ void BatchedWrites::submit_and_wait() noexcept {
         io_uring_cqe* cqe = nullptr;
         if (io_uring_wait_cqe(ring_, &cqe) != 0 || !cqe) break;
         const auto slot = static_cast<unsigned>(io_uring_cqe_get_data64(cqe));
-        io_uring_cqe_seen(ring_, cqe);
+        const int result = cqe->res;
+        io_uring_cqe_seen(ring_, cqe);  // the entry is the kernel's again: read before
         --outstanding;
         if (slot >= queued_) continue;  // cannot happen: every slot is one of this batch's
-        const bool ok = cqe->res >= 0 && static_cast<std::uint32_t>(cqe->res) == sizes_[slot];
+        const bool ok = result >= 0 && static_cast<std::uint32_t>(result) == sizes_[slot];
         results_[completed_++] = {tags_[slot], ok, slot};
     }
     if (completed_ != queued_) {
-        // The kernel refused part of the batch (out of memory for requests, say): what it did not write
-        // is reported failed, and the ring goes, so that no write left in it runs later over bytes the
-        // caller has reused; the caller writes one by one from now on (is_open() is false).
+        // The kernel refused part of the batch (out of memory for requests, say) or a wait failed: what
+        // did not complete is reported failed, and the ring goes (no write left unsubmitted in it runs
+        // later); the caller writes one by one from now on (is_open() is false). A write already running
+        // when the wait failed is not waited for: with TAP writes completing inside the submit, none is.
         fail_rest();
         io_uring_queue_exit(ring_);
         delete ring_;

@@ -1,10 +1,12 @@
-// Fuzzes the frame pipeline: byte 0 is the ingress port's slot (PipelineLab::port_of_slot), the rest a TAP read (vnet header + Ethernet).
+// Fuzzes the frame pipeline: byte 0 is the ingress port's slot (PipelineLab::port_of_slot), the rest a TAP read (vnet header + Ethernet),
+// run once with each send checked as it is made and once with the sends queued, as a forwarding worker writes them.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 
+#include "router/data_path/deferred_transmits.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "tests/unit/pipeline_lab.hpp"
 #include "wire/checksum.hpp"
@@ -90,5 +92,43 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     sink.input_l4 = l4_checksum(wire::ConstBytes(frame.get(), frame_size));
     router::process_frame(*lab.snap, ingress, wire::Bytes(frame.get(), frame_size),
                           wire::Bytes(scratch.get(), router::pipeline_scratch_size), sink, lab.flows);
+
+    // The same input again, as a forwarding worker runs it (router/forwarding_worker.cpp): its sends queued
+    // (the frame's own read slot referenced, what was built in scratch copied) and written only once the
+    // pipeline is done with the frame. What is written must be what was sent: a queued output that the
+    // pipeline changed afterwards (a reused scratch slot, a frame rewritten after it was sent) aborts.
+    struct QueueingSink final : router::FrameSink {
+        router::DeferredTransmits& queued;
+        wire::ConstBytes own;
+        CheckingSink& then;
+        std::uint64_t sent_hashes[router::DeferredTransmits::max_frames] = {};
+        std::size_t count = 0;
+        QueueingSink(router::DeferredTransmits& q, wire::ConstBytes o, CheckingSink& t) : queued(q), own(o), then(t) {}
+        static std::uint64_t hash(wire::ConstBytes bytes) {  // FNV-1a
+            std::uint64_t h = 0xcbf29ce484222325ull;
+            for (const std::uint8_t b : bytes) h = (h ^ b) * 0x100000001b3ull;
+            return h;
+        }
+        void transmit(routing::PortIndex port, wire::ConstBytes out) noexcept override {
+            if (queued.add(port, out, own))
+                sent_hashes[count++] = hash(out);
+            else
+                then.transmit(port, out);
+        }
+        void drop(routing::PortIndex port, wire::ConstBytes out, router::DropReason reason) noexcept override { then.drop(port, out, reason); }
+    };
+    static router::DeferredTransmits queued;
+    std::unique_ptr<std::uint8_t[]> again(new std::uint8_t[frame_size ? frame_size : 1]);
+    if (frame_size) std::memcpy(again.get(), data + 1, frame_size);
+    QueueingSink queueing(queued, wire::ConstBytes(again.get(), frame_size), sink);
+    router::process_frame(*lab.snap, ingress, wire::Bytes(again.get(), frame_size),
+                          wire::Bytes(scratch.get(), router::pipeline_scratch_size), queueing, lab.flows);
+    std::size_t written = 0;
+    queued.flush([&](routing::PortIndex port, wire::ConstBytes out) {
+        if (written >= queueing.count || QueueingSink::hash(out) != queueing.sent_hashes[written]) CheckingSink::fail("queued output changed before it was written", port);
+        ++written;
+        sink.transmit(port, out);
+    });
+    if (written != queueing.count) std::abort();
     return 0;
 }
