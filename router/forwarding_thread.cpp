@@ -3,7 +3,6 @@
 #include "router/forwarding_thread.hpp"
 
 #include <pthread.h>
-#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "router/lab/signal_free_thread.hpp"
 #include "tap/system_error.hpp"
 
 namespace vpclab::router {
@@ -42,17 +42,7 @@ ForwardingThread::ForwardingThread(DataPathShared& shared, int batch_limit, std:
 }
 
 void ForwardingThread::start() {
-    // Signals are the event loop's (its signalfd): this thread blocks them all, inheriting the mask.
-    sigset_t all, previous;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_BLOCK, &all, &previous);
-    try {
-        thread_ = std::thread([this] { run(); });
-    } catch (...) {
-        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-        throw;
-    }
-    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    thread_ = start_signal_free_thread([this] { run(); });
     ::pthread_setname_np(thread_.native_handle(), "vpclab-worker");
 }
 

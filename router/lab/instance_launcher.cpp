@@ -1,8 +1,6 @@
 // The launcher thread: builds and removes instance namespaces and TAPs off the event loop.
 #include "router/lab/instance_launcher.hpp"
 
-#include <pthread.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -10,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "router/lab/signal_free_thread.hpp"
 #include "tap/network_namespace.hpp"
 #include "tap/system_error.hpp"
 
@@ -19,19 +18,7 @@ InstanceLauncher::InstanceLauncher(std::string stack, std::filesystem::path ledg
     : stack_(std::move(stack)), ledger_(std::move(ledger)), notify_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (!notify_) tap::throw_errno("eventfd");
     if (const char* name = std::getenv("VPCLAB_TEST_FAIL_LAUNCH"); name && *name) failing_netns_ = stack_ + "-" + name;
-    // The worker blocks every signal (it inherits the mask at creation): SIGTERM and SIGINT must reach the
-    // event loop's signalfd, and a thread that does not block them would take them instead (and, with the
-    // SIGINT of a background job ignored, lose them).
-    sigset_t all, previous;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_BLOCK, &all, &previous);
-    try {
-        worker_ = std::thread([this] { run(); });
-    } catch (...) {
-        ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-        throw;
-    }
-    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    worker_ = start_signal_free_thread([this] { run(); });
 }
 
 InstanceLauncher::~InstanceLauncher() {
