@@ -50,8 +50,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
       health_(state.health_check_speedup),
       launcher_(state.model->stack_name(), ledger),
       metadata_(network.metadata_fd(), state),
-      shared_{state, network, flows_, flow_log_publisher_, flow_log_recorder_, live_steps_, drop_log_budget_, {}, state.forwarding_workers > 1,
-              state.batched_tap_writes},
+      shared_{state, network, flows_, flow_log_publisher_, flow_log_recorder_, live_steps_, drop_log_budget_, {}, state.forwarding_workers > 1},
       main_worker_(shared_, batch_limit, batch_bytes) {
     if (!epoll_) tap::throw_errno("epoll_create1");
     // The second worker's thread starts in run(), with everything set up (its ports watched, the tables

@@ -56,7 +56,7 @@ ForwardingWorker::ForwardingWorker(DataPathShared& shared, int batch_limit, std:
       // slot's rounding) and needs one frame's room.
       read_buffer_(batch_bytes + frame_capacity + static_cast<std::size_t>(batch_limit) * slot_alignment),
       scratch_(pipeline_scratch_size) {
-    if (!shared.batched_writes) return;
+    if (!shared.state.batched_tap_writes) return;  // vpclab up --tap-writes write
     std::string why;
     // Measured with tests/bench/tap_io_bench.sh: 64-byte UDP forwarded +19%, 17% less CPU a frame (README).
     if (!batched_writes_.open(why)) {

@@ -36,8 +36,6 @@ struct DataPathShared {
     DataPathLock lock;
     // Whether a second worker runs (vpclab up --workers 2). Without one the lock is not taken.
     bool concurrent = false;
-    // Whether a batch's sends go out in one io_uring submit (vpclab up --tap-writes io_uring, the default).
-    bool batched_writes = true;
 };
 
 // The connection tables' fill, for `vpclab stats` (under the lock, or with the workers paused).

@@ -1,55 +1,18 @@
 // Decoding and encoding application/x-www-form-urlencoded bodies (WHATWG URL, "application/x-www-form-urlencoded").
 #include "router/aws_api/form_fields.hpp"
 
-#include <cctype>
+#include "router/aws_api/percent_encoding.hpp"
 
 namespace vpclab::aws_api {
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 bool decode_component(std::string_view in, std::string& out, std::string& error) {
     out.clear();
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        const char c = in[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%') {
-            const int high = i + 1 < in.size() ? hex_value(in[i + 1]) : -1, low = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
-            if (high < 0 || low < 0) {
-                error = "malformed percent-encoding at '" + std::string(in.substr(i, 3)) + "'";
-                return false;
-            }
-            out += static_cast<char>(high * 16 + low);
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    return true;
-}
-
-void encode_component(std::string_view in, std::string& out) {
-    static const char digits[] = "0123456789ABCDEF";
-    for (const char c : in) {
-        const auto b = static_cast<unsigned char>(c);
-        if (std::isalnum(b) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else if (c == ' ') {
-            out += '+';
-        } else {
-            out += '%';
-            out += digits[b >> 4];
-            out += digits[b & 0x0f];
-        }
-    }
+    std::size_t bad_at = 0;
+    if (percent_decode(in, true, out, bad_at)) return true;
+    error = "malformed percent-encoding at '" + std::string(in.substr(bad_at, 3)) + "'";
+    return false;
 }
 
 }  // namespace
@@ -82,9 +45,9 @@ std::string encode_form(const std::vector<FormField>& fields) {
     std::string out;
     for (const auto& field : fields) {
         if (!out.empty()) out += '&';
-        encode_component(field.name, out);
+        percent_encode(field.name, out, false, true);
         out += '=';
-        encode_component(field.value, out);
+        percent_encode(field.value, out, false, true);
     }
     return out;
 }

@@ -1,6 +1,8 @@
 // SigV4 verification: parsing the Authorization header, the canonical request, the derived key.
 #include "router/aws_api/sigv4.hpp"
 
+#include "router/aws_api/percent_encoding.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -70,41 +72,17 @@ bool header_value(const SignedRequest& request, std::string_view name, std::stri
     return found;
 }
 
-bool unreserved(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~'; }
-
 std::string uri_encode(std::string_view s, bool keep_slash) {
-    static const char digits[] = "0123456789ABCDEF";
     std::string out;
-    for (const char c : s) {
-        if (unreserved(c) || (keep_slash && c == '/')) {
-            out += c;
-        } else {
-            const auto b = static_cast<unsigned char>(c);
-            out += '%';
-            out += digits[b >> 4];
-            out += digits[b & 0x0f];
-        }
-    }
+    percent_encode(s, out, keep_slash, false);
     return out;
 }
 
+// A query component decoded; one with a malformed escape is taken as it is (its signature cannot match).
 std::string uri_decode(std::string_view s) {
     std::string out;
-    auto value = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && value(s[i + 1]) >= 0 && value(s[i + 2]) >= 0) {
-            out += static_cast<char>(value(s[i + 1]) * 16 + value(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
+    std::size_t bad_at = 0;
+    return percent_decode(s, false, out, bad_at) ? out : std::string(s);
 }
 
 // The query's parameters, each decoded then encoded again, sorted by name then value.
