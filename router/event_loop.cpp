@@ -17,6 +17,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "router/aws_api/aws_endpoint.hpp"
+#include "router/aws_api/http_message.hpp"
 #include "router/control/control_request.hpp"
 #include "router/data_path/drop_log.hpp"
 #include "router/data_path/pipeline.hpp"
@@ -35,11 +37,13 @@ constexpr std::uint64_t dns_client_tag = 5ULL << 40;  // + slot
 constexpr std::uint64_t launcher_tag = 6ULL << 40;
 constexpr std::uint64_t metadata_listen_tag = 7ULL << 40;
 constexpr std::uint64_t metadata_client_tag = 8ULL << 40;  // + slot
+constexpr std::uint64_t aws_endpoint_tag = 10ULL << 40;    // the listener; + 1 + slot for its clients (9 << 40: ForwardingThread's)
 constexpr std::uint64_t interactive_queue_tag = ForwardingThread::interactive_queue_tag;  // + port; a port's bulk queue is the port itself
 bool is_interactive_queue(std::uint64_t tag) { return tag >= interactive_queue_tag && tag < interactive_queue_tag + (1ULL << 32); }
 }  // namespace
 
-EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger)
+EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger,
+                     tap::UniqueFd aws_listener)
     : state_(state),
       network_(network),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
@@ -56,6 +60,21 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     // The second worker's thread starts in run(), with everything set up (its ports watched, the tables
     // shared out, the flow logs' coverage known, the process's logger in place).
     if (state.forwarding_workers > 1) second_ = std::make_unique<ForwardingThread>(shared_, batch_limit, batch_bytes);
+    if (aws_listener) {
+        // HTTP requests, each answered and the connection closed; the same client cap and deadline as the
+        // control socket, so no client can hold the loop or more than its slot.
+        const auto cut_http = [](std::string_view buffered, bool) {
+            const aws_api::HttpExtent extent = aws_api::http_request_extent(buffered, aws_api::max_api_body_bytes);
+            using Cut = ControlServer::Cut;
+            if (extent.state == aws_api::HttpExtent::State::complete) return Cut{Cut::Kind::request, extent.length, {}};
+            if (extent.state == aws_api::HttpExtent::State::refused)
+                return Cut{Cut::Kind::refused, 0, aws_api::refuse_aws_http_request(extent.status, extent.reason)};
+            return Cut{};
+        };
+        aws_.emplace(std::move(aws_listener), epoll_.get(), aws_endpoint_tag,
+                     [&state](std::string_view request) { return aws_api::serve_aws_http_request(request, state, std::time(nullptr)); },
+                     ControlServer::Limits{}, cut_http);
+    }
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
@@ -119,9 +138,12 @@ void EventLoop::run() {
     while (!state_.shutdown_requested) {
         // Sleep no longer than the next control client's deadline, so a silent client is dropped on time.
         int timeout_ms = -1;
-        if (const auto deadline = control_.next_deadline()) {
+        for (const ControlServer* server : {&control_, aws_ ? &*aws_ : nullptr}) {
+            const auto deadline = server ? server->next_deadline() : std::nullopt;
+            if (!deadline) continue;
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - ControlServer::Clock::now()).count();
-            timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left, 0, 60'000));
+            const int ms = static_cast<int>(std::clamp<std::int64_t>(left, 0, 60'000));
+            timeout_ms = timeout_ms < 0 ? ms : std::min(timeout_ms, ms);
         }
         // While flows are tracked, wake at least once a second to expire idle ones when no frames come.
         std::size_t tracked = 0;
@@ -149,6 +171,7 @@ void EventLoop::run() {
             check_health();
         }
         control_.expire(ControlServer::Clock::now());
+        if (aws_) aws_->expire(ControlServer::Clock::now());
         // Interactive queues first: a ping or a keystroke does not wait for the bulk read in this wakeup.
         for (int i = 0; i < n; ++i)
             if (is_interactive_queue(events[i].data.u64)) {
@@ -160,9 +183,9 @@ void EventLoop::run() {
             if (is_interactive_queue(tag)) continue;
             // Commits happen on control requests and launcher results: after each, the flows of ports
             // whose ENI changed go (a stop and a start in one wakeup are two commits, two comparisons).
-            if (control_.owns_tag(tag)) {
+            if (control_.owns_tag(tag) || (aws_ && aws_->owns_tag(tag))) {
                 PausedWorker paused(second_gate());
-                control_.on_event(tag, events[i].events, ControlServer::Clock::now());
+                (control_.owns_tag(tag) ? control_ : *aws_).on_event(tag, events[i].events, ControlServer::Clock::now());
                 forget_replaced_ports();
             } else if (tag == dns_udp_tag) dns_.on_udp_readable();
             else if (tag == dns_listen_tag) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "router/control/control_server.hpp"
@@ -46,7 +47,9 @@ public:
     static constexpr std::uint32_t drop_log_lines_per_second = ForwardingWorker::drop_log_lines_per_second;
 
     // Instances launched at runtime record their namespaces in `ledger` (so `down` finds them after a crash).
-    EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger);
+    // `aws_listener` (if open): the lab's AWS API endpoint on 127.0.0.1, served like the control socket.
+    EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger,
+              tap::UniqueFd aws_listener = {});
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -102,6 +105,7 @@ private:
     LabNetwork& network_;
     tap::UniqueFd epoll_;
     ControlServer control_;
+    std::optional<ControlServer> aws_;
     tap::UniqueFd signals_;
     DnsServer dns_;
     FlowState flows_;                         // connection tables (bounded, expiring)

@@ -19,6 +19,9 @@
 #include <thread>
 
 #include "instance/key_pair.hpp"
+#include "router/aws_api/endpoint_listener.hpp"
+#include "router/aws_api/service_model.hpp"
+#include "router/aws_api/stack_credentials.hpp"
 #include "router/control/control_socket.hpp"
 #include "router/control/ec2/family.hpp"
 #include "router/event_loop.hpp"
@@ -131,13 +134,21 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         state.catalog = std::make_unique<endpoints::RegionCatalog>(lab.model->region(), addresses);
         LabNetwork network = LabNetwork::create(*lab.model, plan, *state.catalog, ledger);
         tap::UniqueFd control = listen_control_socket(paths.control_socket);
+        // The lab's AWS API: its key pair in the stack's directory, its endpoint on 127.0.0.1, the service
+        // models compiled now so that no request pays for it.
+        const aws_api::StackCredentials credentials = aws_api::make_stack_credentials();
+        aws_api::write_credential_files(paths.dir, credentials, lab.model->region());
+        state.aws_access_key_id = credentials.access_key_id;
+        state.aws_secret_access_key = credentials.secret_access_key;
+        tap::UniqueFd aws_listener = aws_api::listen_on_loopback(state.aws_endpoint_port);
+        aws_api::compile_all_models();
         state.model = std::move(lab.model);
         state.plan = plan;
         state.service_ports = network.service_ports();
         state.gateway_endpoints_file = paths.gateway_endpoints;
         state.recompile();
         std::optional<EventLoop> loop;
-        loop.emplace(state, network, std::move(control), paths.ledger);
+        loop.emplace(state, network, std::move(control), paths.ledger, std::move(aws_listener));
         region_server = start_region_http_server(plan.region_netns, *state.catalog, paths.log, paths.gateway_endpoints);
         if (!foreground) {
             // From here on the router is a daemon: its log goes to the stack's directory.

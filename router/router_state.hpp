@@ -77,6 +77,10 @@ struct RouterState {
     // vpclab up --tap-writes: a batch's sends in one io_uring submit, or one write() each; false too once
     // any worker writes one by one for want of io_uring (what `vpclab stats` reports).
     bool batched_tap_writes = true;
+    // The lab's AWS API endpoint (router/aws_api/): the one key pair it accepts (SigV4), and its port on
+    // 127.0.0.1 (0: none, as in unit tests).
+    std::string aws_access_key_id, aws_secret_access_key;
+    std::uint16_t aws_endpoint_port = 0;
     struct ConnectionTrackingStats {
         std::size_t flows = 0, max_flows = 0, memory_bytes = 0;
         std::uint64_t refused = 0;

@@ -29,6 +29,9 @@ packages=(
     # the sanitizer and fuzzing build (scripts/test.sh, build-sanitize/): clang, its ASan/UBSan/libFuzzer
     # runtimes (a Recommends, which this script does not install), llvm-symbolizer for readable stack traces
     clang libclang-rt-14-dev llvm
+    # the real AWS clients the wire API is tested with (issue 26), and botocore's service models
+    # (/usr/lib/python3/dist-packages/botocore/data/) its codec and shape tests read
+    awscli python3-boto3 python3-botocore
 )
 
 if [ "$(id -u)" != 0 ]; then

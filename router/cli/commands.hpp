@@ -17,6 +17,10 @@ int command_logs_tail(const Args& args);
 int command_exec(const Args& args);
 int command_shell(const Args& args);
 int command_ec2(const Args& args);
+// router/cli/aws_commands.cpp: the real aws CLI and SDKs on a lab's AWS endpoint
+int command_endpoint(const Args& args);
+int command_aws_env(const Args& args);
+int command_aws(const Args& args);
 // `vpclab SERVICE COMMAND …` for an API service of the action registry: "ec2" or "elbv2".
 int command_api(const std::string& service, const Args& args);
 // Internal: the region's web server, started by the router inside the region namespace.

@@ -47,6 +47,9 @@ void print_instances(const std::vector<std::pair<std::string, nlohmann::json>>& 
                             i["PrivateIpAddress"], pub.empty() ? "-" : pub, i["Namespace"], i.value("State", std::string("running"))});
         }
     print_table(rows);
+    for (const auto& [stack, listing] : listings)
+        if (const std::string url = listing.value("AwsEndpoint", std::string()); !url.empty())
+            std::cout << "AWS API of " << stack << ": " << url << "   (vpclab aws --stack-name " << stack << " ec2 describe-vpcs)\n";
 }
 
 std::string stack_name_from_file(const std::string& path) {

@@ -36,6 +36,12 @@ usage: vpclab [-v|-vv] COMMAND [options]
   elbv2 COMMAND [options]  Elastic Load Balancing (network load balancers): `vpclab elbv2 help` lists them
   logs COMMAND [options]   CloudWatch Logs (flow logs' log groups): `vpclab logs help` lists them;
                          `vpclab logs tail GROUP [--follow]` prints a group's events as they come
+  endpoint [--stack-name N]
+                         the lab's AWS API endpoint (http://127.0.0.1:PORT) for the real aws CLI and SDKs
+  aws [--stack-name N] SERVICE COMMAND [options]
+                         runs the installed aws CLI with the lab's endpoint and credentials
+  aws-env [--stack-name N]
+                         `export` lines (credentials and config files, profile vpclab, region) for a shell
 
 Commands act on the only running stack unless --stack-name says which. All need root.
 `vpclab COMMAND --help` (and, as with the aws CLI, `vpclab ec2 COMMAND help`) shows a command's options.
@@ -71,6 +77,9 @@ int main(int argc, char** argv) {
         if (command == "exec") return command_exec(args);
         if (command == "shell") return command_shell(args);
         if (command == "ec2") return command_ec2(args);
+        if (command == "endpoint") return command_endpoint(args);
+        if (command == "aws-env") return command_aws_env(args);
+        if (command == "aws") return command_aws(args);
         if (command == "elbv2") return command_api("elbv2", args);
         if (command == "logs" && !args.empty() && args.front() == "tail") return command_logs_tail(Args(args.begin() + 1, args.end()));
         if (command == "logs") return command_api("logs", args);

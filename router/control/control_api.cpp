@@ -64,7 +64,8 @@ json lab_listing(const RouterState& state) {
     for (const auto& inst : m.instances())
         if (inst.state == routing::InstanceState::terminated) terminated.push_back({{"Name", inst.display_name()}, {"InstanceId", inst.id}});
     return {{"StackName", m.stack_name()}, {"Region", m.region()}, {"Instances", instances},
-            {"RegionNamespace", state.plan.region_netns}, {"Terminated", terminated}};
+            {"RegionNamespace", state.plan.region_netns}, {"Terminated", terminated},
+            {"AwsEndpoint", state.aws_endpoint_port ? "http://127.0.0.1:" + std::to_string(state.aws_endpoint_port) : std::string()}};
 }
 
 json stats(const RouterState& state) {

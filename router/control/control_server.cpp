@@ -12,8 +12,32 @@
 
 namespace vpclab::router {
 
+namespace {
+
+// The control socket's framing: a request is one line; a line longer than the limit is refused.
+ControlServer::RequestCutter line_cutter(std::size_t request_bytes) {
+    return [request_bytes](std::string_view buffered, bool peer_done) {
+        using Cut = ControlServer::Cut;
+        const auto newline = buffered.find('\n');
+        if (newline != std::string_view::npos) return Cut{Cut::Kind::request, newline, {}};
+        if (buffered.size() > request_bytes)
+            return Cut{Cut::Kind::refused, 0,
+                       "{\"ok\":false,\"error\":{\"Code\":\"MalformedRequest\",\"Message\":\"request larger than " + std::to_string(request_bytes) +
+                           " bytes\"}}\n"};
+        // The client shut down its side: what it sent is the request.
+        if (peer_done && !buffered.empty()) return Cut{Cut::Kind::request, buffered.size(), {}};
+        return Cut{};
+    };
+}
+
+}  // namespace
+
 ControlServer::ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler, Limits limits)
-    : listener_(std::move(listener)), epoll_fd_(epoll_fd), first_tag_(first_tag), handler_(std::move(handler)), limits_(limits) {
+    : ControlServer(std::move(listener), epoll_fd, first_tag, std::move(handler), limits, line_cutter(limits.request_bytes)) {}
+
+ControlServer::ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler, Limits limits, RequestCutter cutter)
+    : listener_(std::move(listener)), epoll_fd_(epoll_fd), first_tag_(first_tag), handler_(std::move(handler)), limits_(limits),
+      cutter_(std::move(cutter)) {
     limits_.clients = std::clamp<std::size_t>(limits_.clients, 1, max_clients);
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -116,29 +140,30 @@ void ControlServer::on_client_ready(Client& c, std::uint32_t events) {
 void ControlServer::read_request(Client& c) {
     char buf[16384];
     bool peer_done = false;
+    Cut cut;
     while (true) {
         const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
         if (n > 0) {
             c.in.append(buf, static_cast<std::size_t>(n));
-            if (c.in.find('\n', c.in.size() - static_cast<std::size_t>(n)) != std::string::npos) break;
-            if (c.in.size() > limits_.request_bytes) {
-                return start_reply(c, "{\"ok\":false,\"error\":{\"Code\":\"MalformedRequest\",\"Message\":\"request larger than " +
-                                          std::to_string(limits_.request_bytes) + " bytes\"}}\n");
-            }
+            cut = cutter_(c.in, false);
+            if (cut.kind != Cut::Kind::incomplete) break;
             continue;
         }
         if (n == 0) {
-            peer_done = true;  // the client shut down its side: what it sent is the request
+            peer_done = true;  // the client shut down its side
+            cut = cutter_(c.in, true);
             break;
         }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the rest comes later
         return close_client(c);
     }
-    const auto newline = c.in.find('\n');
-    if (newline == std::string::npos && (!peer_done || c.in.empty())) return close_client(c);
-    const std::string_view line = std::string_view(c.in).substr(0, newline);
-    start_reply(c, handler_(line));
+    if (cut.kind == Cut::Kind::refused) return start_reply(c, std::move(cut.reply));
+    if (cut.kind == Cut::Kind::incomplete) {
+        if (peer_done) close_client(c);  // no whole request will come
+        return;
+    }
+    start_reply(c, handler_(std::string_view(c.in).substr(0, cut.length)));
 }
 
 void ControlServer::start_reply(Client& c, std::string reply) {

@@ -1,7 +1,8 @@
 // The control socket, served inside the router's event loop without ever waiting on a client (DESIGN.md §3:
 // "the loop never waits on a client"): non-blocking connections, each with bounded buffers and a deadline,
 // at most max_clients at once (a new client makes room by dropping the oldest one that has not yet sent a
-// whole request). A request is one JSON line; its reply is one JSON line; then the connection closes.
+// whole request). One request, one reply, then the connection closes. The control socket's request is one
+// JSON line and so is its reply; the AWS endpoint's is an HTTP request (a RequestCutter says where one ends).
 #pragma once
 
 #include <array>
@@ -35,11 +36,24 @@ public:
     // Serves one request line (without its newline) and returns the reply line (with its newline).
     using Handler = std::function<std::string(std::string_view request_line)>;
 
+    // Where the first request in the bytes read so far ends: a whole request (the `length` bytes the handler
+    // gets), not yet, or refused at once with `reply` (too large, malformed). `peer_done`: the client shut
+    // down its side, so no more bytes come.
+    struct Cut {
+        enum class Kind { incomplete, request, refused } kind = Kind::incomplete;
+        std::size_t length = 0;
+        std::string reply;
+    };
+    using RequestCutter = std::function<Cut(std::string_view buffered, bool peer_done)>;
+
     // `listener` must be a non-blocking listening socket. The server adds it to `epoll_fd` with tag
     // `first_tag`, and its clients with the tags first_tag + 1 … first_tag + max_clients.
+    // Requests are JSON lines (a line over limits.request_bytes is refused with a MalformedRequest reply).
     ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler, Limits limits);
     ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler)
         : ControlServer(std::move(listener), epoll_fd, first_tag, std::move(handler), Limits{}) {}
+    // Requests as `cutter` delimits them (the handler gets the request's bytes).
+    ControlServer(tap::UniqueFd listener, int epoll_fd, std::uint64_t first_tag, Handler handler, Limits limits, RequestCutter cutter);
 
     bool owns_tag(std::uint64_t tag) const { return tag >= first_tag_ && tag <= first_tag_ + max_clients; }
     // An epoll event with one of our tags: accepts pending connections (at most accepts_per_wakeup; the
@@ -81,6 +95,7 @@ private:
     std::uint64_t first_tag_;
     Handler handler_;
     Limits limits_;
+    RequestCutter cutter_;
     std::array<Client, max_clients> clients_;
     std::uint64_t accepted_ = 0;
     std::optional<Clock::time_point> listener_resting_until_;

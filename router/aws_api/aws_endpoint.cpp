@@ -1,0 +1,214 @@
+// Verifying, decoding, dispatching and answering one request to the lab's AWS endpoint.
+#include "router/aws_api/aws_endpoint.hpp"
+
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "router/aws_api/form_fields.hpp"
+#include "router/aws_api/http_message.hpp"
+#include "router/aws_api/query_request.hpp"
+#include "router/aws_api/sigv4.hpp"
+#include "router/aws_api/xml_response.hpp"
+#include "router/control/control_api.hpp"
+#include "router/control/ec2_actions.hpp"
+
+namespace vpclab::aws_api {
+
+namespace {
+
+constexpr std::string_view xml_type = "text/xml;charset=UTF-8";
+
+// A request ID as AWS writes them: a random UUID (RFC 9562 version 4).
+std::string request_id() {
+    static std::mt19937_64 random{std::random_device{}()};
+    const std::uint64_t hi = random(), lo = random();
+    char text[37];
+    std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
+                  static_cast<unsigned>(hi & 0xFFF), static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3FFF)),
+                  static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+    return text;
+}
+
+// The botocore model of a SigV4 signing name, and the registry's service of its actions.
+struct ServiceBinding {
+    std::string_view signing_name, model, registry;
+};
+constexpr ServiceBinding bindings[] = {
+    {"ec2", "ec2", "ec2"},
+    {"elasticloadbalancing", "elbv2", "elbv2"},
+    {"cloudformation", "cloudformation", "cloudformation"},
+    {"logs", "logs", "logs"},
+};
+
+const ServiceBinding* binding_of_signing_name(std::string_view name) {
+    for (const auto& b : bindings)
+        if (b.signing_name == name) return &b;
+    return nullptr;
+}
+
+// An unsigned request or one for a service we do not know: the service whose API version the form names,
+// so that the error at least comes in the format its client reads. EC2's otherwise.
+const ServiceBinding& guess_binding(const std::vector<FormField>& fields) {
+    for (const auto& f : fields)
+        if (f.name == "Version")
+            for (const auto& b : bindings)
+                if (const ServiceModel* m = service_model(b.model); m && m->api_version() == f.value) return b;
+    return bindings[0];
+}
+
+// The HTTP status AWS answers an error code with (EC2 API reference, "Error codes"; the Query services
+// answer their client errors 400 and the signature's 403).
+int status_of(const ServiceModel& model, std::string_view code) {
+    if (code == "DryRunOperation") return 412;
+    if (code == "InternalError" || code == "InternalFailure") return 500;
+    if (code == "UnauthorizedOperation" || code == "OptInRequired") return 403;
+    if (model.protocol() == "ec2") return code == "AuthFailure" ? 401 : 400;
+    if (code == "MissingAuthenticationToken" || code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch") return 403;
+    return 400;
+}
+
+std::string error_reply(const ServiceModel& model, std::string_view code, std::string_view message, const std::string& id) {
+    const int status = status_of(model, code);
+    return http_response(status, xml_type, encode_xml_error(model, code, message, id, status >= 500), id);
+}
+
+// The error a refused signature gets, as each protocol's services answer it.
+std::pair<std::string, std::string> signature_error(const ServiceModel& model, const SignatureVerdict& verdict) {
+    if (model.protocol() == "ec2") {
+        switch (verdict.failure) {
+            case SignatureFailure::missing: return {"MissingAuthenticationToken", "The request must contain either a valid (registered) AWS access key ID or X.509 certificate."};
+            case SignatureFailure::malformed: return {"IncompleteSignature", verdict.message};
+            case SignatureFailure::expired:
+            case SignatureFailure::not_yet_current: return {"RequestExpired", "Request has expired. " + verdict.message};
+            default: return {"AuthFailure", "AWS was not able to validate the provided access credentials"};
+        }
+    }
+    switch (verdict.failure) {
+        case SignatureFailure::missing: return {"MissingAuthenticationToken", verdict.message};
+        case SignatureFailure::malformed: return {"IncompleteSignature", verdict.message};
+        case SignatureFailure::unknown_key: return {"InvalidClientTokenId", verdict.message};
+        default: return {"SignatureDoesNotMatch", verdict.message};
+    }
+}
+
+// EC2's paginated describe calls take MaxResults and NextToken; where an action of the registry does not
+// page itself, the endpoint pages its one list: NextToken is the offset of the next page.
+struct Paging {
+    bool requested = false;
+    std::size_t offset = 0, page = 0;
+};
+
+bool take_paging(const router::ActionSpec& spec, nlohmann::json& params, Paging& paging, std::string& error) {
+    const auto takes = [&spec](std::string_view name) {
+        for (const auto& p : spec.params)
+            if (p.name == name) return true;
+        return false;
+    };
+    if (takes("MaxResults") || takes("NextToken")) return true;
+    for (const char* name : {"MaxResults", "NextToken"}) {
+        const auto it = params.find(name);
+        if (it == params.end()) continue;
+        const std::string text = it->get<std::string>();
+        std::size_t value = 0;
+        std::size_t used = 0;
+        try {
+            value = std::stoul(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != text.size() || text.empty() || (name == std::string_view("MaxResults") && value == 0)) {
+            error = std::string("Value (") + text + ") for parameter " + name + " is invalid";
+            return false;
+        }
+        paging.requested = true;
+        (name == std::string_view("MaxResults") ? paging.page : paging.offset) = value;
+        params.erase(it);
+    }
+    return true;
+}
+
+void apply_paging(const ServiceModel& model, const Operation& op, const Paging& paging, nlohmann::ordered_json& result) {
+    if (!paging.requested || !op.has_output) return;
+    for (auto& [key, value] : result.items()) {
+        const Member* member = model.shape(op.output).member(key);
+        if (!member || model.shape(member->ref.shape).type != ShapeType::list || !value.is_array()) continue;
+        if (!model.shape(op.output).member("NextToken")) return;
+        const std::size_t begin = std::min(paging.offset, value.size());
+        const std::size_t end = paging.page ? std::min(value.size(), begin + paging.page) : value.size();
+        nlohmann::ordered_json page = nlohmann::ordered_json::array();
+        for (std::size_t i = begin; i < end; ++i) page.push_back(std::move(value[i]));
+        const bool more = end < value.size();
+        value = std::move(page);
+        if (more) result["NextToken"] = std::to_string(end);
+        return;
+    }
+}
+
+}  // namespace
+
+std::string refuse_aws_http_request(int status, std::string_view reason) {
+    const std::string id = request_id();
+    return http_response(status, xml_type, encode_xml_error(*service_model("ec2"), status == 413 ? "RequestEntityTooLarge" : "MalformedRequest", reason, id), id);
+}
+
+std::string serve_aws_http_request(std::string_view request, router::RouterState& state, std::time_t now) {
+    const std::string id = request_id();
+    HttpRequest http;
+    std::string error;
+    if (!parse_http_request(request, http, error)) return refuse_aws_http_request(400, error);
+
+    // The form: the body of a POST (what botocore sends), else the query string.
+    const std::string_view form = http.method == "POST" ? http.body : http.query;
+    std::vector<FormField> fields;
+    const bool form_ok = decode_form(form, fields, error);
+
+    SignedRequest signed_request{http.method, http.path, http.query, http.headers, http.body};
+    const SignatureVerdict verdict =
+        verify_signature(signed_request, {state.aws_access_key_id, state.aws_secret_access_key}, state.model->region(), now);
+    const ServiceBinding* binding = binding_of_signing_name(verdict.service);
+    if (!binding) binding = &guess_binding(fields);
+    const ServiceModel& model = *service_model(binding->model);
+    if (verdict.failure != SignatureFailure::none) {
+        const auto [code, message] = signature_error(model, verdict);
+        spdlog::info("aws endpoint: {} refused: {} ({})", binding->signing_name, code, verdict.message);
+        return error_reply(model, code, message, id);
+    }
+    if (model.protocol() != "ec2" && model.protocol() != "query")
+        return error_reply(model, "UnsupportedOperation", "vpclab does not serve the " + std::string(binding->model) + " API over the wire yet", id);
+    if (!form_ok) return error_reply(model, "MalformedQueryString", error, id);
+
+    QueryRequest decoded;
+    ApiRequestError decode_error;
+    if (!decode_query_request(model, fields, decoded, decode_error)) return error_reply(model, decode_error.code, decode_error.message, id);
+    const router::ActionSpec* spec = router::find_action(decoded.action);
+    if (!spec || spec->service != binding->registry) {
+        return error_reply(model, "UnsupportedOperation",
+                           "vpclab does not implement " + decoded.action + " (`vpclab " + std::string(binding->registry) +
+                               " help` lists the actions it serves)",
+                           id);
+    }
+    // --dry-run: AWS checks the caller may make the call and answers DryRunOperation (EC2 API reference,
+    // "Common parameters": DryRun); the lab's one user may make every call.
+    if (const auto dry = decoded.params.find("DryRun"); dry != decoded.params.end()) {
+        const bool dry_run = dry->is_boolean() && dry->get<bool>();
+        decoded.params.erase(dry);
+        if (dry_run) return error_reply(model, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", id);
+    }
+    Paging paging;
+    if (!take_paging(*spec, decoded.params, paging, error)) return error_reply(model, "InvalidParameterValue", error, id);
+
+    nlohmann::ordered_json reply = router::handle_control_request({{"Action", decoded.action}, {"Params", std::move(decoded.params)}}, state);
+    if (!reply.value("ok", false)) {
+        const auto& e = reply["error"];
+        return error_reply(model, e.value("Code", "InternalError"), e.value("Message", ""), id);
+    }
+    const Operation& op = *model.operation(decoded.action);
+    apply_paging(model, op, paging, reply["result"]);
+    std::vector<std::string> unmapped;
+    std::string body = encode_xml_response(model, op, reply["result"], id, &unmapped);
+    for (const auto& path : unmapped) spdlog::debug("aws endpoint: {} result member {} is not in botocore's output shape; left out", decoded.action, path);
+    return http_response(200, xml_type, body, id);
+}
+
+}  // namespace vpclab::aws_api
