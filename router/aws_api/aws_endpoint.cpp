@@ -99,13 +99,14 @@ struct Paging {
     std::size_t offset = 0, page = 0;
 };
 
+bool spec_takes(const router::ActionSpec& spec, std::string_view name) {
+    for (const auto& p : spec.params)
+        if (p.name == name) return true;
+    return false;
+}
+
 bool take_paging(const router::ActionSpec& spec, nlohmann::json& params, Paging& paging, std::string& error) {
-    const auto takes = [&spec](std::string_view name) {
-        for (const auto& p : spec.params)
-            if (p.name == name) return true;
-        return false;
-    };
-    if (takes("MaxResults") || takes("NextToken")) return true;
+    if (spec_takes(spec, "MaxResults") || spec_takes(spec, "NextToken")) return true;
     for (const char* name : {"MaxResults", "NextToken"}) {
         const auto it = params.find(name);
         if (it == params.end()) continue;
@@ -197,6 +198,23 @@ std::string serve_aws_http_request(std::string_view request, router::RouterState
     }
     Paging paging;
     if (!take_paging(*spec, decoded.params, paging, error)) return error_reply(model, "InvalidParameterValue", error, id);
+    for (auto it = decoded.params.begin(); it != decoded.params.end();) {
+        if (spec_takes(*spec, it.key())) {
+            ++it;
+            continue;
+        }
+        // ClientToken: the idempotency token botocore fills in by itself (RunInstances, CreateVpcEndpoint…);
+        // a retried call makes its resources again in vpclab rather than answering the first call's result.
+        if (it.key() == "ClientToken") {
+            it = decoded.params.erase(it);
+            continue;
+        }
+        // A member of AWS's API that vpclab does not implement: said so, rather than ignored.
+        return error_reply(model, "UnsupportedOperation",
+                           "vpclab does not implement the parameter " + it.key() + " of " + decoded.action + " (`vpclab " +
+                               std::string(binding->registry) + " " + spec->command + " help` lists those it takes)",
+                           id);
+    }
 
     nlohmann::ordered_json reply = router::handle_control_request({{"Action", decoded.action}, {"Params", std::move(decoded.params)}}, state);
     if (!reply.value("ok", false)) {

@@ -125,6 +125,7 @@ std::string action_help(const ActionSpec& spec) {
     std::string text = std::string("usage: vpclab ") + spec.service + " " + spec.command + " [options] [--stack-name N]\n\n" + spec.summary +
                        (ec2 ? " (EC2 API action " : " (Elastic Load Balancing API action ") + spec.action + ")\n\noptions:\n";
     for (const auto& p : spec.params) {
+        if (!p.option) continue;
         std::string value;
         switch (p.kind) {
             case ParamSpec::Kind::string: value = " VALUE"; break;
@@ -150,7 +151,8 @@ void print_service_help(const std::string& service) {
     for (const auto& a : ec2_actions()) {
         if (service != a.service) continue;
         std::cout << "  " << a.command << "\n      " << a.summary << "\n     ";
-        for (const auto& p : a.params) std::cout << ' ' << (p.required ? "" : "[") << p.option << (p.required ? "" : "]");
+        for (const auto& p : a.params)
+            if (p.option) std::cout << ' ' << (p.required ? "" : "[") << p.option << (p.required ? "" : "]");
         std::cout << '\n';
     }
 }
@@ -231,6 +233,7 @@ int command_api(const std::string& service, const Args& args) {
         "region", po::value<std::string>(), "must be the stack's region")("profile", po::value<std::string>(), "accepted, unused")(
         "no-cli-pager", po::bool_switch(), "accepted (vpclab never pages)");
     for (const auto& p : spec->params) {
+        if (!p.option) continue;  // a member only the wire sends (RunInstances' MinCount)
         const std::string flag = std::string(p.option).substr(2);
         if (p.kind == ParamSpec::Kind::string) options.add_options()(flag.c_str(), po::value<std::string>(), p.name);
         else if (p.kind == ParamSpec::Kind::flag) options.add_options()(flag.c_str(), po::bool_switch(), p.name);
@@ -251,13 +254,14 @@ int command_api(const std::string& service, const Args& args) {
     const std::string output = vm["output"].as<std::string>();
     if (output != "json" && output != "text")
         throw UsageError("--output " + output + ": vpclab prints json or text" +
-                         (output == "table" ? std::string(" (table comes with the real aws CLI once vpclab speaks the EC2 protocol)") : std::string()));
+                         (output == "table" ? std::string(" (for tables, the real aws CLI: vpclab aws " + service + " " + spec->command + " … --output table)") : std::string()));
     const auto query = optional_string(vm, "query");
     if (query) apply_query(nlohmann::ordered_json::object(), *query);  // a bad path is refused before anything is sent
 
     nlohmann::json params = nlohmann::json::object();
     std::vector<std::string> missing;
     for (const auto& p : spec->params) {
+        if (!p.option) continue;
         const std::string flag = std::string(p.option).substr(2);
         if (p.kind == ParamSpec::Kind::flag) {
             if (vm[flag].as<bool>()) params[p.name] = true;

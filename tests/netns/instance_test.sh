@@ -12,7 +12,8 @@ host_state() {
     ls -d /var/www 2>&1
     hostname
 }
-host_listeners() { ss -Hltn | awk '{print $4}' | grep -E ':(22|80)$' | sort; }
+# Every TCP and UDP socket listening in the host's namespace.
+host_listeners() { ss -Hltun | awk '{print $1, $5}' | sort -u; }
 before_files=$(host_state)
 before_listeners=$(host_listeners)
 
@@ -117,7 +118,11 @@ check_contains "ssh root@web1 from web 2 lands on web 1" "ip-${web1//./-}" "$out
 check_contains "… and sees web 1's files" "Web Server 1" "$out"
 out=$(on jh-Custom-WEB-2 timeout 20 sshpass -p qwe123 ssh -tt -o StrictHostKeyChecking=accept-new "root@$web1" 'tty; ls /dev/pts' 2>&1)
 check_contains "ssh -tt gets a terminal from web 1's own devpts" "/dev/pts/0" "$out"
-check_equal "the host sees no new listener on 22 or 80" "$before_listeners" "$(host_listeners)"
+# The one listener the lab adds on the host is its AWS endpoint, on 127.0.0.1 (README, the aws CLI).
+endpoint_port=$("$VPCLAB" endpoint --stack-name "$stack"); endpoint_port=${endpoint_port##*:}
+check_equal "the host sees one new listener: the AWS endpoint on 127.0.0.1" "tcp 127.0.0.1:$endpoint_port" \
+    "$(comm -13 <(echo "$before_listeners") <(host_listeners))"
+check_equal "… and none goes" "" "$(comm -23 <(echo "$before_listeners") <(host_listeners))"
 
 # --- UserData outside the subset, launched at runtime: the supported lines still take effect ---
 subnet=$("$VPCLAB" ec2 describe-subnets --stack-name "$stack" --filters Name=tag:Name,Values=jh-Custom-Public-SN \
@@ -234,5 +239,5 @@ left=""
 for p in $pids; do [ -e "/proc/$p/ns/net" ] && left="$left $p"; done  # a zombie has no namespaces left
 check_equal "… and no process that ran in its instances (inits, sshd, httpd)" "" "$left"
 check_equal "the host's files are as they were (shadow, passwd, ssh, /var/www, hostname)" "$before_files" "$(host_state)"
-check_equal "… and nothing more listens on 22 or 80" "$before_listeners" "$(host_listeners)"
+check_equal "… and nothing more listens on the host" "$before_listeners" "$(host_listeners)"
 finish

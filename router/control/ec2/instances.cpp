@@ -77,10 +77,12 @@ namespace {
 
 std::string user_initiated() { return utc_now("User initiated (%Y-%m-%d %H:%M:%S GMT)"); }
 
-// --count N or MIN:MAX (the aws CLI's form); vpclab launches MAX, all or nothing.
+// --count N or MIN:MAX (the aws CLI's form), or the API's MinCount and MaxCount (what the CLI sends over the
+// wire); vpclab launches MAX, all or nothing.
 int launch_count(const Request& params) {
     constexpr int most_per_call = 256;  // bounds one call's work; a 1,000-instance lab runs on 24 GiB (README, Performance)
-    const std::string text = string_param(params, "Count");
+    std::string text = string_param(params, "Count");
+    if (text.empty() && params.contains("MaxCount")) text = string_param(params, "MinCount") + ":" + string_param(params, "MaxCount");
     if (text.empty()) return 1;
     const auto colon = text.find(':');
     const std::string max = colon == std::string::npos ? text : text.substr(colon + 1);
@@ -356,12 +358,15 @@ std::vector<ActionSpec> instance_actions() {
           {"--subnet-id", "SubnetId", K::string, false},
           {"--private-ip-address", "PrivateIpAddress", K::string, false},
           {"--security-group-ids", "SecurityGroupIds", K::list, false},
-          {"--associate-public-ip-address", "AssociatePublicIpAddress", K::boolean, false},
+          {"--associate-public-ip-address", "AssociatePublicIpAddress", K::boolean, false,
+           "the aws CLI's own option (awscli/customizations/ec2/runinstances.py): it sends NetworkInterfaces.1.AssociatePublicIpAddress"},
           {"--network-interfaces", "NetworkInterfaces", K::structures, false},
           {"--tag-specifications", "TagSpecifications", K::structures, false},
           {"--user-data", "UserData", K::string, false},
           {"--metadata-options", "MetadataOptions", K::structures, false},
-          {"--count", "Count", K::string, false}},
+          {"--count", "Count", K::string, false,
+           "the aws CLI's own option (awscli/customizations/ec2/runinstances.py): it sends MinCount and MaxCount"},
+          {nullptr, "MinCount", K::string, false}, {nullptr, "MaxCount", K::string, false}},
          run_instances},
         {"modify-instance-metadata-options", "ModifyInstanceMetadataOptions",
          "IMDSv2 only (--http-tokens required) or v1 too (optional); the token reply's hop limit",

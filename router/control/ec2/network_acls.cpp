@@ -131,7 +131,7 @@ std::vector<ActionSpec> network_acl_actions() {
                                       {"--protocol", "Protocol", K::string, true},
                                       {"--rule-action", "RuleAction", K::string, true},
                                       {"--egress", "Egress", K::flag, false},
-                                      {"--ingress", "Ingress", K::flag, false},
+                                      {"--ingress", "Ingress", K::flag, false, "the aws CLI's --ingress is the API's Egress=false"},
                                       {"--cidr-block", "CidrBlock", K::string, false},
                                       {"--port-range", "PortRange", K::structures, false},
                                       {"--icmp-type-code", "IcmpTypeCode", K::structures, false}};
@@ -153,7 +153,7 @@ std::vector<ActionSpec> network_acl_actions() {
          {{"--network-acl-id", "NetworkAclId", K::string, true},
           {"--rule-number", "RuleNumber", K::string, true},
           {"--egress", "Egress", K::flag, false},
-          {"--ingress", "Ingress", K::flag, false}},
+          {"--ingress", "Ingress", K::flag, false, "the aws CLI's --ingress is the API's Egress=false"}},
          delete_network_acl_entry},
         {"replace-network-acl-association", "ReplaceNetworkAclAssociation", "associate a subnet with another network ACL (by its current association)",
          {{"--association-id", "AssociationId", K::string, true}, {"--network-acl-id", "NetworkAclId", K::string, true}},

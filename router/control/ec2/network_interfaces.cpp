@@ -164,7 +164,8 @@ std::vector<ActionSpec> network_interface_actions() {
          {{"--network-interface-id", "NetworkInterfaceId", K::string, true},
           {"--source-dest-check", "SourceDestCheck", K::attribute_boolean, false},
           {"--groups", "Groups", K::list, false},
-          {"--connection-tracking-specification", "ConnectionTrackingSpecification", K::structures, false}},
+          {"--connection-tracking-specification", "ConnectionTrackingSpecification", K::structures, false,
+           "newer than botocore 1.29's model"}},
          modify_network_interface_attribute},
     };
 }

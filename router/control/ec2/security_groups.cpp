@@ -238,7 +238,7 @@ std::vector<ActionSpec> security_group_actions() {
         if (ingress) p.push_back({"--group-name", "GroupName", K::string, false});
         p.push_back({"--ip-permissions", "IpPermissions", K::structures, false});
         p.push_back({"--protocol", "IpProtocol", K::string, false});
-        p.push_back({"--port", "Port", K::string, false});
+        p.push_back({"--port", "Port", K::string, false, "the aws CLI's own option (awscli/customizations/ec2/secgroupsimplify.py): it sends IpPermissions"});
         p.push_back({"--cidr", "CidrIp", K::string, false});
         p.push_back({"--source-group", "SourceSecurityGroupName", K::string, false});
         if (revoke) p.push_back({"--security-group-rule-ids", "SecurityGroupRuleIds", K::list, false});

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The real aws CLI (Debian's /usr/bin/aws, not whatever comes first on PATH) and boto3 against a lab's AWS
+# endpoint: a VPC built by hand with `aws ec2` (--query, --output table|text, --filters, the instance-running
+# waiter, paging), the same lab seen by `vpclab ec2`, an instance the internet reaches, `vpclab aws`, the
+# endpoint on 127.0.0.1 alone, credentials files only root reads, and refused requests (another stack's key,
+# a wrong secret, --dry-run) that change nothing.
+source "$(dirname "$0")/lib.sh"
+
+[ -x /usr/bin/aws ] || { echo "FAIL - /usr/bin/aws is missing: scripts/setup.sh installs awscli"; exit 1; }
+quiet() { "$@" >/dev/null; }
+s=$(new_stack aws)
+other=$(new_stack aws2)
+check "an empty stack comes up" quiet "$VPCLAB" up --empty --stack-name "$s"
+check "a second stack comes up" quiet "$VPCLAB" up --empty --stack-name "$other"
+endpoint=$("$VPCLAB" endpoint --stack-name "$s")
+port=${endpoint##*:}
+check_contains "vpclab endpoint prints an address on 127.0.0.1" "http://127.0.0.1:" "$endpoint"
+check_contains "vpclab ls shows it" "$endpoint" "$("$VPCLAB" ls --stack-name "$s")"
+router_pid=$(cat "/run/vpclab/$s/router.pid")
+check_equal "the router listens on TCP at 127.0.0.1:$port and nowhere else" "127.0.0.1:$port" \
+    "$(ss -Hltnp | grep "pid=$router_pid," | awk '{print $4}' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check_equal "the credentials file is root's alone" "600 root" "$(stat -c '%a %U' "/run/vpclab/$s/aws/credentials")"
+check_equal "… in a directory only root enters" "700" "$(stat -c '%a' "/run/vpclab/$s/aws")"
+check_contains "the config names the stack's region" "region = ap-northeast-2" "$(cat "/run/vpclab/$s/aws/config")"
+
+eval "$("$VPCLAB" aws-env --stack-name "$s")"
+aws() { timeout 60 /usr/bin/aws --cli-read-timeout 10 --endpoint-url "$endpoint" "$@"; }
+awsq() { aws "$@" >/dev/null; }
+vpcs_now() { "$VPCLAB" ec2 describe-vpcs --stack-name "$s" --query 'length(Vpcs)' --output text; }
+
+vpc=$(aws ec2 create-vpc --cidr-block 10.0.0.0/16 --tag-specifications 'ResourceType=vpc,Tags=[{Key=Name,Value=aws-cli-vpc}]' --query Vpc.VpcId --output text)
+check_contains "aws ec2 create-vpc makes a VPC" "vpc-" "$vpc"
+check_equal "describe-vpcs --filters finds it by its tag" "$vpc" "$(aws ec2 describe-vpcs --filters Name=tag:Name,Values=aws-cli-vpc --query 'Vpcs[].VpcId' --output text)"
+check_equal "vpclab ec2 sees the same VPC (one lab, one registry)" "10.0.0.0/16" \
+    "$("$VPCLAB" ec2 describe-vpcs --stack-name "$s" --vpc-ids "$vpc" --query 'Vpcs[0].CidrBlock' --output text)"
+subnet=$(aws ec2 create-subnet --vpc-id "$vpc" --cidr-block 10.0.1.0/24 --availability-zone ap-northeast-2a --query Subnet.SubnetId --output text)
+igw=$(aws ec2 create-internet-gateway --query InternetGateway.InternetGatewayId --output text)
+check "attach-internet-gateway" awsq ec2 attach-internet-gateway --internet-gateway-id "$igw" --vpc-id "$vpc"
+rt=$(aws ec2 create-route-table --vpc-id "$vpc" --query RouteTable.RouteTableId --output text)
+check "associate-route-table" awsq ec2 associate-route-table --route-table-id "$rt" --subnet-id "$subnet"
+check_equal "create-route to the internet gateway" "True" \
+    "$(aws ec2 create-route --route-table-id "$rt" --destination-cidr-block 0.0.0.0/0 --gateway-id "$igw" --output text)"
+sg=$(aws ec2 create-security-group --group-name web --description "web servers" --vpc-id "$vpc" --query GroupId --output text)
+check "authorize-security-group-ingress with the CLI's --protocol/--port/--cidr" \
+    awsq ec2 authorize-security-group-ingress --group-id "$sg" --protocol tcp --port 22 --cidr 0.0.0.0/0
+check "… and with --ip-permissions" \
+    awsq ec2 authorize-security-group-ingress --group-id "$sg" --ip-permissions 'IpProtocol=icmp,FromPort=-1,ToPort=-1,IpRanges=[{CidrIp=0.0.0.0/0}]'
+check_equal "the group has both rules" "icmp tcp" \
+    "$(aws ec2 describe-security-groups --group-ids "$sg" --query 'SecurityGroups[0].IpPermissions[].IpProtocol' --output text | tr '\t' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+ids=$(aws ec2 run-instances --image-id ami-0c9c942bd7bf113a2 --instance-type t3.micro --subnet-id "$subnet" --security-group-ids "$sg" \
+    --associate-public-ip-address --count 2 --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=web}]' \
+    --query 'Instances[].InstanceId' --output text)
+check_equal "run-instances --count 2 launches two" "2" "$(wc -w <<<"$ids")"
+# shellcheck disable=SC2086 # two IDs
+check "aws ec2 wait instance-running returns" aws ec2 wait instance-running --instance-ids $ids
+table=$(aws ec2 describe-instances --filters Name=tag:Name,Values=web --query 'Reservations[].Instances[].[InstanceId,State.Name]' --output table)
+check_contains "--output table shows them running" "running" "$table"
+check_equal "… both of them" "2" "$(grep -c running <<<"$table")"
+public_ip=$(aws ec2 describe-instances --instance-ids "${ids%%[[:space:]]*}" --query 'Reservations[0].Instances[0].PublicIpAddress' --output text)
+check "the internet reaches the instance's public IP (the data path follows the API)" \
+    "$VPCLAB" exec region --stack-name "$s" -- ping -c 1 -W 2 "$public_ip"
+check_equal "--page-size 5 --max-items 1 pages" "1" "$(aws ec2 describe-subnets --page-size 5 --max-items 1 --query 'length(Subnets)' --output text)"
+check_equal "vpclab aws runs the CLI with the stack's endpoint and credentials" "$vpc" \
+    "$(env -u AWS_SHARED_CREDENTIALS_FILE -u AWS_CONFIG_FILE -u AWS_PROFILE "$VPCLAB" aws --stack-name "$s" ec2 describe-vpcs --vpc-ids "$vpc" --query 'Vpcs[0].VpcId' --output text)"
+check_contains "elbv2 answers in the Query protocol (LoadBalancerNotFound)" "LoadBalancerNotFound" \
+    "$(aws elbv2 describe-load-balancers --names nope 2>&1)"
+
+# Refusals change nothing.
+before=$(vpcs_now)
+out=$(aws ec2 create-vpc --cidr-block 10.1.0.0/16 --dry-run 2>&1)
+check_contains "--dry-run answers DryRunOperation" "DryRunOperation" "$out"
+out=$(AWS_SHARED_CREDENTIALS_FILE=/run/vpclab/$other/aws/credentials aws ec2 create-vpc --cidr-block 10.1.0.0/16 2>&1)
+check_contains "another stack's credentials are refused" "AuthFailure" "$out"
+out=$(AWS_ACCESS_KEY_ID=$(awk '/aws_access_key_id/ {print $3}' "/run/vpclab/$s/aws/credentials") AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrongwrongwrongwrongwrong \
+      aws ec2 create-vpc --cidr-block 10.1.0.0/16 2>&1)
+check_contains "a wrong secret is refused" "AuthFailure" "$out"
+out=$(aws ec2 create-vpc --cidr-block 10.1.0.0/16 --ipv6-cidr-block-network-border-group x 2>&1)
+check_contains "a member of the API vpclab does not implement is refused by name" "Ipv6CidrBlockNetworkBorderGroup" "$out"
+check_equal "none of them made a VPC" "$before" "$(vpcs_now)"
+
+check "boto3 builds a VPC, a subnet, an instance and a gateway endpoint" /usr/bin/python3 "$SOURCE_DIR/tests/netns/boto3_lab.py" "$endpoint"
+
+check "down removes the stacks" quiet "$VPCLAB" down --stack-name "$s"
+"$VPCLAB" down --stack-name "$other" >/dev/null
+check_equal "nothing of them is left" "" "$(stack_leftovers "$s"; stack_leftovers "$other")"
+check_equal "nothing listens on the endpoint's port any more" "" "$(ss -Hltn "sport = :$port")"
+finish
