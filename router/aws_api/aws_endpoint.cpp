@@ -7,10 +7,12 @@
 
 #include "router/aws_api/form_fields.hpp"
 #include "router/aws_api/http_message.hpp"
+#include "router/aws_api/json_request.hpp"
 #include "router/aws_api/query_request.hpp"
 #include "router/aws_api/sigv4.hpp"
 #include "router/aws_api/xml_response.hpp"
 #include "router/control/control_api.hpp"
+#include "router/control/control_request.hpp"
 #include "router/control/ec2_actions.hpp"
 
 namespace vpclab::aws_api {
@@ -18,6 +20,7 @@ namespace vpclab::aws_api {
 namespace {
 
 constexpr std::string_view xml_type = "text/xml;charset=UTF-8";
+constexpr std::string_view json_type = "application/x-amz-json-1.1";
 
 // A request ID as AWS writes them: a random UUID (RFC 9562 version 4).
 std::string request_id() {
@@ -64,12 +67,14 @@ int status_of(const ServiceModel& model, std::string_view code) {
     if (code == "InternalError" || code == "InternalFailure") return 500;
     if (code == "UnauthorizedOperation" || code == "OptInRequired") return 403;
     if (model.protocol() == "ec2") return code == "AuthFailure" ? 401 : 400;
+    if (model.protocol() == "json") return 400;  // JSON services answer their client errors, signatures' too, 400
     if (code == "MissingAuthenticationToken" || code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch") return 403;
     return 400;
 }
 
 std::string error_reply(const ServiceModel& model, std::string_view code, std::string_view message, const std::string& id) {
     const int status = status_of(model, code);
+    if (model.protocol() == "json") return http_response(status, json_type, encode_json_error(code, message), id);
     return http_response(status, xml_type, encode_xml_error(model, code, message, id, status >= 500), id);
 }
 
@@ -82,6 +87,14 @@ std::pair<std::string, std::string> signature_error(const ServiceModel& model, c
             case SignatureFailure::expired:
             case SignatureFailure::not_yet_current: return {"RequestExpired", "Request has expired. " + verdict.message};
             default: return {"AuthFailure", "AWS was not able to validate the provided access credentials"};
+        }
+    }
+    if (model.protocol() == "json") {  // CloudWatch Logs' names for them
+        switch (verdict.failure) {
+            case SignatureFailure::missing: return {"MissingAuthenticationTokenException", verdict.message};
+            case SignatureFailure::malformed: return {"IncompleteSignatureException", verdict.message};
+            case SignatureFailure::unknown_key: return {"UnrecognizedClientException", verdict.message};
+            default: return {"InvalidSignatureException", verdict.message};
         }
     }
     switch (verdict.failure) {
@@ -158,30 +171,37 @@ std::string serve_aws_http_request(std::string_view request, router::RouterState
     HttpRequest http;
     std::string error;
     if (!parse_http_request(request, http, error)) return refuse_aws_http_request(400, error);
+    const std::string_view target = http.header("X-Amz-Target");
 
-    // The form: the body of a POST (what botocore sends), else the query string.
-    const std::string_view form = http.method == "POST" ? http.body : http.query;
+    // The EC2 and Query protocols' form: the body of a POST (what botocore sends), else the query string.
     std::vector<FormField> fields;
-    const bool form_ok = decode_form(form, fields, error);
+    const bool form_ok = !target.empty() || decode_form(http.method == "POST" ? http.body : http.query, fields, error);
 
     SignedRequest signed_request{http.method, http.path, http.query, http.headers, http.body};
     const SignatureVerdict verdict =
         verify_signature(signed_request, {state.aws_access_key_id, state.aws_secret_access_key}, state.model->region(), now);
     const ServiceBinding* binding = binding_of_signing_name(verdict.service);
-    if (!binding) binding = &guess_binding(fields);
+    if (!binding) binding = target.empty() ? &guess_binding(fields) : binding_of_signing_name("logs");
     const ServiceModel& model = *service_model(binding->model);
     if (verdict.failure != SignatureFailure::none) {
         const auto [code, message] = signature_error(model, verdict);
         spdlog::info("aws endpoint: {} refused: {} ({})", binding->signing_name, code, verdict.message);
         return error_reply(model, code, message, id);
     }
-    if (model.protocol() != "ec2" && model.protocol() != "query")
-        return error_reply(model, "UnsupportedOperation", "vpclab does not serve the " + std::string(binding->model) + " API over the wire yet", id);
-    if (!form_ok) return error_reply(model, "MalformedQueryString", error, id);
 
     QueryRequest decoded;
     ApiRequestError decode_error;
-    if (!decode_query_request(model, fields, decoded, decode_error)) return error_reply(model, decode_error.code, decode_error.message, id);
+    if (model.protocol() == "json") {
+        // nlohmann::json recurses: the nesting is bounded before the parse, as on the control socket.
+        if (router::json_nesting_depth(http.body, router::max_control_request_depth) > router::max_control_request_depth)
+            return error_reply(model, "SerializationException", "The request body nests deeper than " + std::to_string(router::max_control_request_depth) + " levels", id);
+        const nlohmann::json body = nlohmann::json::parse(http.body.empty() ? std::string_view("{}") : http.body, nullptr, false);
+        if (body.is_discarded()) return error_reply(model, "SerializationException", "The request body is not JSON", id);
+        if (!decode_json_request(model, target, body, decoded, decode_error)) return error_reply(model, decode_error.code, decode_error.message, id);
+    } else {
+        if (!form_ok) return error_reply(model, "MalformedQueryString", error, id);
+        if (!decode_query_request(model, fields, decoded, decode_error)) return error_reply(model, decode_error.code, decode_error.message, id);
+    }
     const router::ActionSpec* spec = router::find_action(decoded.action);
     if (!spec || spec->service != binding->registry) {
         return error_reply(model, "UnsupportedOperation",
@@ -222,6 +242,8 @@ std::string serve_aws_http_request(std::string_view request, router::RouterState
         return error_reply(model, e.value("Code", "InternalError"), e.value("Message", ""), id);
     }
     const Operation& op = *model.operation(decoded.action);
+    if (model.protocol() == "json")
+        return http_response(200, json_type, reply["result"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), id);
     apply_paging(model, op, paging, reply["result"]);
     std::vector<std::string> unmapped;
     std::string body = encode_xml_response(model, op, reply["result"], id, &unmapped);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real aws CLI (Debian's /usr/bin/aws, not whatever comes first on PATH) and boto3 against a lab's AWS
 # endpoint: a VPC built by hand with `aws ec2` (--query, --output table|text, --filters, the instance-running
-# waiter, paging), the same lab seen by `vpclab ec2`, an instance the internet reaches, `vpclab aws`, the
+# waiter, paging), the same lab seen by `vpclab ec2`, an instance the internet reaches, its flow logs read
+# with `aws logs` (JSON 1.1), `vpclab aws`, the
 # endpoint on 127.0.0.1 alone, credentials files only root reads, and refused requests (another stack's key,
 # a wrong secret, --dry-run) that change nothing.
 source "$(dirname "$0")/lib.sh"
@@ -10,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 quiet() { "$@" >/dev/null; }
 s=$(new_stack aws)
 other=$(new_stack aws2)
-check "an empty stack comes up" quiet "$VPCLAB" up --empty --stack-name "$s"
+check "an empty stack comes up" quiet "$VPCLAB" up --empty --stack-name "$s" --flow-log-speedup 60
 check "a second stack comes up" quiet "$VPCLAB" up --empty --stack-name "$other"
 endpoint=$("$VPCLAB" endpoint --stack-name "$s")
 port=${endpoint##*:}
@@ -56,9 +57,21 @@ check "aws ec2 wait instance-running returns" aws ec2 wait instance-running --in
 table=$(aws ec2 describe-instances --filters Name=tag:Name,Values=web --query 'Reservations[].Instances[].[InstanceId,State.Name]' --output table)
 check_contains "--output table shows them running" "running" "$table"
 check_equal "… both of them" "2" "$(grep -c running <<<"$table")"
+check_contains "create-flow-logs to a CloudWatch Logs group" "fl-" \
+    "$(aws ec2 create-flow-logs --resource-type VPC --resource-ids "$vpc" --traffic-type ALL --log-group-name aws-cli-flows --max-aggregation-interval 60 --query 'FlowLogIds[0]' --output text)"
 public_ip=$(aws ec2 describe-instances --instance-ids "${ids%%[[:space:]]*}" --query 'Reservations[0].Instances[0].PublicIpAddress' --output text)
 check "the internet reaches the instance's public IP (the data path follows the API)" \
     "$VPCLAB" exec region --stack-name "$s" -- ping -c 1 -W 2 "$public_ip"
+# CloudWatch Logs over JSON 1.1: the ping's flow records, read with the real CLI (aws logs tail included).
+logs_have_ping() {
+    aws logs filter-log-events --log-group-name aws-cli-flows --query 'events[].message' --output text \
+        --filter-pattern '[version, account, eni, source, destination, srcport, dstport, protocol = 1, packets, bytes, start, end, action = ACCEPT, status]' |
+        grep -q ACCEPT
+}
+check "aws logs filter-log-events finds the ping's ACCEPT record (JSON 1.1)" wait_until 20 logs_have_ping
+check_contains "describe-log-groups lists the group" "aws-cli-flows" "$(aws logs describe-log-groups --query 'logGroups[].logGroupName' --output text)"
+check_contains "aws logs tail prints its events" "ACCEPT OK" "$(aws logs tail aws-cli-flows --since 1h)"
+check_contains "a missing group is ResourceNotFoundException" "ResourceNotFoundException" "$(aws logs describe-log-streams --log-group-name nope 2>&1)"
 check_equal "--page-size 5 --max-items 1 pages" "1" "$(aws ec2 describe-subnets --page-size 5 --max-items 1 --query 'length(Subnets)' --output text)"
 check_equal "vpclab aws runs the CLI with the stack's endpoint and credentials" "$vpc" \
     "$(env -u AWS_SHARED_CREDENTIALS_FILE -u AWS_CONFIG_FILE -u AWS_PROFILE "$VPCLAB" aws --stack-name "$s" ec2 describe-vpcs --vpc-ids "$vpc" --query 'Vpcs[0].VpcId' --output text)"

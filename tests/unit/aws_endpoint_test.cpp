@@ -49,13 +49,17 @@ struct Signing {
     std::string key = key_id, secret_key = secret, region = "ap-northeast-2", service = "ec2";
     std::time_t at = now;
     bool sign = true;
+    std::string target;  // JSON protocol: X-Amz-Target
 };
 
 // An HTTP request as botocore sends it: form body, Host, X-Amz-Date, SigV4 over host;x-amz-date.
 std::string http_request(const std::string& body, const Signing& s = {}) {
     const std::string date = amz_date(s.at);
     const std::string host = "127.0.0.1:4566";
-    std::string head = "POST / HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-8\r\nX-Amz-Date: " + date + "\r\n";
+    std::string head = "POST / HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " +
+                       (s.target.empty() ? "application/x-www-form-urlencoded; charset=utf-8" : "application/x-amz-json-1.1") +
+                       "\r\nX-Amz-Date: " + date + "\r\n";
+    if (!s.target.empty()) head += "X-Amz-Target: " + s.target + "\r\n";
     if (s.sign) {
         aws_api::SignedRequest r{"POST", "/", "", {{"host", host}, {"x-amz-date", date}}, body};
         const std::string scope = date.substr(0, 8) + "/" + s.region + "/" + s.service + "/aws4_request";
@@ -209,4 +213,39 @@ TEST_CASE("MaxResults and NextToken page a describe call that does not page itse
     CHECK(token.empty());
     CHECK(seen == total);
     CHECK(serve(lab, "Action=DescribeVpcs&Version=2016-11-15&MaxResults=two").status == 400);
+}
+
+TEST_CASE("CloudWatch Logs speaks JSON 1.1: X-Amz-Target, JSON in and out, errors as __type") {
+    Lab lab;
+    Signing logs;
+    logs.service = "logs";
+    logs.target = "Logs_20140328.DescribeLogGroups";
+    Reply r = serve(lab, "{\"limit\":5}", logs);
+    CHECK(r.status == 200);
+    CHECK(nlohmann::json::parse(r.body).contains("logGroups"));
+    logs.target = "Logs_20140328.DescribeLogStreams";
+    r = serve(lab, "{\"logGroupName\":\"nope\"}", logs);
+    CHECK(r.status == 400);
+    CHECK(nlohmann::json::parse(r.body) == nlohmann::json{{"__type", "ResourceNotFoundException"}, {"message", "The specified log group does not exist."}});
+    const auto code_of = [&](const std::string& body, const Signing& s) {
+        const Reply reply = serve(lab, body, s);
+        CHECK(reply.status == 400);
+        return nlohmann::json::parse(reply.body).value("__type", "");
+    };
+    logs.target = "Logs_20140328.DescribeLogGroups";
+    CHECK(code_of("{\"limit\":\"5\"}", logs) == "InvalidParameterException");  // the model says integer
+    CHECK(code_of("{\"bogus\":1}", logs) == "InvalidParameterException");
+    CHECK(code_of("[1]", logs) == "SerializationException");
+    CHECK(code_of("{\"limit\":", logs) == "SerializationException");
+    CHECK(code_of("{\"limit\":" + std::string(100, '[') + std::string(100, ']') + "}", logs) == "SerializationException");
+    Signing wrong = logs;
+    wrong.target = "Logs_20140328.PutRetentionPolicy";
+    CHECK(code_of("{\"logGroupName\":\"x\",\"retentionInDays\":1}", wrong) == "UnsupportedOperation");
+    wrong.target = "DynamoDB_20120810.ListTables";
+    CHECK(code_of("{}", wrong) == "UnknownOperationException");
+    wrong = logs;
+    wrong.secret_key = "another-stacks-secret-another-stacks-sec";
+    CHECK(code_of("{}", wrong) == "InvalidSignatureException");
+    wrong.key = "AKIAANOTHERSTACKKEY2";
+    CHECK(code_of("{}", wrong) == "UnrecognizedClientException");
 }
