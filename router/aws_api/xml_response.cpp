@@ -7,6 +7,30 @@ namespace vpclab::aws_api {
 
 namespace {
 
+bool scalar_fits(ShapeType type, const nlohmann::ordered_json& value) {
+    switch (type) {
+        case ShapeType::boolean: return value.is_boolean();
+        case ShapeType::integer:
+        case ShapeType::long_integer: return value.is_number_integer();
+        case ShapeType::float_number:
+        case ShapeType::double_number: return value.is_number();
+        default: return value.is_string();  // strings, timestamps (ISO 8601), blobs (base64)
+    }
+}
+
+const char* type_name(ShapeType type) {
+    switch (type) {
+        case ShapeType::boolean: return "boolean";
+        case ShapeType::integer: return "integer";
+        case ShapeType::long_integer: return "long";
+        case ShapeType::float_number: return "float";
+        case ShapeType::double_number: return "double";
+        case ShapeType::timestamp: return "timestamp";
+        case ShapeType::blob: return "blob";
+        default: return "string";
+    }
+}
+
 class XmlWriter {
 public:
     XmlWriter(const ServiceModel& model, std::string& out, std::vector<std::string>* unmapped) : model_(model), out_(out), unmapped_(unmapped) {}
@@ -81,6 +105,9 @@ private:
             }
             default:
                 if (value.is_object() || value.is_array()) return miss(path);
+                // Written as it is (botocore reads text), but a value of another JSON type than the shape's
+                // is named too: the aws CLI's JSON output would show it as a string where AWS has a number.
+                if (!scalar_fits(shape.type, value)) miss(path + " (" + value.type_name() + " for a " + type_name(shape.type) + ")");
                 open(name);
                 if (value.is_string()) append_xml_text(out_, value.get_ref<const std::string&>());
                 else if (value.is_boolean()) out_ += value.get<bool>() ? "true" : "false";

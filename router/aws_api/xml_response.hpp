@@ -15,8 +15,9 @@
 
 namespace vpclab::aws_api {
 
-// The reply to `op`. Members of `result` that the output shape does not have (or of another type) are left
-// out and named in `unmapped` ("Vpcs[].Foo"), so that a test can insist on none.
+// The reply to `op`. Members of `result` that the output shape does not have (or of another kind: a list for
+// a structure) are left out and named in `unmapped` ("Vpcs.Foo."); scalars of another JSON type than the
+// shape's (a string for an integer) are written and named too, so that a test can insist on none.
 std::string encode_xml_response(const ServiceModel& model, const Operation& op, const nlohmann::ordered_json& result,
                                 std::string_view request_id, std::vector<std::string>* unmapped = nullptr);
 

@@ -6,6 +6,20 @@ namespace vpclab::router::ec2 {
 
 namespace {
 
+// An entry's direction: the API's Egress, true or false (the aws CLI sends Egress=false for --ingress), or
+// vpclab's switches, which send Egress=true for --egress and Ingress=true for --ingress. Neither, or both
+// ways at once, is refused.
+bool entry_is_egress(const Request& params) {
+    const bool ingress = params.value("Ingress", false);
+    const auto egress = params.find("Egress");
+    if (egress == params.end() || !egress->is_boolean()) {
+        if (ingress) return false;
+        throw ApiError("MissingParameter", "Specify --egress or --ingress", "Egress");
+    }
+    if (ingress && egress->get<bool>()) throw ApiError("InvalidParameterCombination", "Specify --egress or --ingress, not both", "Egress");
+    return egress->get<bool>();
+}
+
 json entry_json(const routing::NetworkAclEntry& e) {
     json j = {{"CidrBlock", e.cidr.to_string()}, {"Egress", e.egress}};
     if (e.icmp) j["IcmpTypeCode"] = {{"Code", e.icmp->code}, {"Type", e.icmp->type}};
@@ -28,8 +42,7 @@ routing::NetworkAclEntry entry_of(const Request& params) {
     if (action != "allow" && action != "deny")
         throw ApiError(action.empty() ? "MissingParameter" : "InvalidParameterValue", "RuleAction must be allow or deny" + (action.empty() ? "" : ", got '" + action + "'"), "RuleAction");
     e.allow = action == "allow";
-    const bool egress = params.value("Egress", false), ingress = params.value("Ingress", false);
-    if (egress == ingress) throw ApiError("MissingParameter", "Specify --egress or --ingress", "Egress");
+    const bool egress = entry_is_egress(params);
     e.egress = egress;
     const std::string cidr = string_param(params, "CidrBlock");
     if (cidr.empty()) throw ApiError("MissingParameter", "The request must contain the parameter CidrBlock", "CidrBlock");
@@ -84,8 +97,7 @@ json replace_network_acl_entry(const Request& params, RouterState& state) {
 json delete_network_acl_entry(const Request& params, RouterState& state) {
     const auto number = int_param(params, "RuleNumber");
     if (!number) throw ApiError("MissingParameter", "The request must contain the parameter RuleNumber", "RuleNumber");
-    const bool egress = params.value("Egress", false), ingress = params.value("Ingress", false);
-    if (egress == ingress) throw ApiError("MissingParameter", "Specify --egress or --ingress", "Egress");
+    const bool egress = entry_is_egress(params);
     return state.commit([&](routing::VpcModel& next) {
         next.delete_network_acl_entry(string_param(params, "NetworkAclId"), *number, egress);
         return json::object();

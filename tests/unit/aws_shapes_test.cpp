@@ -1,0 +1,170 @@
+// Every answer of the action registry, as the AWS endpoint writes it, conforms to botocore's output shape:
+// on both seed labs (and a lab with the rest of the resource kinds), every describe call's result and the
+// results of the calls that build a lab are walked by the model, and no member may be one the shape lacks
+// (botocore would silently drop it, so the aws CLI would not show it) or of another type than the shape's.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "router/aws_api/service_model.hpp"
+#include "router/aws_api/xml_response.hpp"
+#include "router/control/control_api.hpp"
+#include "router/control/ec2_actions.hpp"
+#include "router/template/template_loader.hpp"
+
+using namespace vpclab;
+using namespace vpclab::router;
+
+namespace {
+
+struct SeedLab {
+    RouterState state;
+    explicit SeedLab(const char* file) {
+        std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/labs/" + file);
+        std::stringstream text;
+        text << in.rdbuf();
+        state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
+        cfn::LoadOptions options;
+        options.stack_name = "shapes";
+        options.public_ips.pool = endpoints::PublicAddressPlan{}.instance_pool();
+        options.services = state.catalog->service_offers();
+        options.parameters["KeyName"] = "k";
+        state.model = cfn::load_template(text.str(), options).model;
+        state.recompile();
+    }
+};
+
+// Runs an action and returns what its reply carries that botocore's output shape does not. A refused call
+// fails the test unless `may_refuse` (a describe call that needs one of two optional parameters).
+std::vector<std::string> nonconforming(RouterState& state, const std::string& action, const nlohmann::json& params,
+                                       nlohmann::ordered_json* result = nullptr, bool may_refuse = false) {
+    const ActionSpec* spec = find_action(action);
+    REQUIRE(spec != nullptr);
+    const aws_api::ServiceModel& model = *aws_api::service_model(spec->service);
+    nlohmann::ordered_json reply = handle_control_request({{"Action", action}, {"Params", params}}, state);
+    INFO(action << " " << params.dump() << ": " << reply.dump());
+    if (may_refuse && !reply.value("ok", false)) return {};
+    REQUIRE(reply.value("ok", false));
+    if (result) *result = reply["result"];
+    std::vector<std::string> out;
+    aws_api::encode_xml_response(model, *model.operation(action), reply["result"], "r", &out);
+    for (auto& o : out) o = action + " " + o;
+    return out;
+}
+
+void describe_everything(RouterState& state, std::vector<std::string>& problems, std::size_t& calls) {
+    for (const auto& spec : ec2_actions()) {
+        const std::string_view action = spec.action;
+        if (action.substr(0, 8) != "Describe" || std::string_view(spec.service) == "logs") continue;
+        bool needs_input = false;
+        for (const auto& p : spec.params) needs_input |= p.required;
+        if (needs_input) continue;
+        for (auto& p : nonconforming(state, spec.action, nlohmann::json::object(), nullptr, true)) problems.push_back(std::move(p));
+        ++calls;
+    }
+}
+
+// Members AWS added after botocore 1.29's model (Debian 12's): current AWS answers them and newer clients
+// show them; the CLI this lab is tested with drops them, as it would from AWS itself.
+bool newer_than_the_model(const std::string& problem) {
+    const auto ends_with = [&problem](std::string_view member) {
+        return problem.size() > member.size() && problem.compare(problem.size() - member.size(), member.size(), member) == 0 &&
+               (problem[problem.size() - member.size() - 1] == '.' || problem[problem.size() - member.size() - 1] == ' ');
+    };
+    return ends_with("SecurityGroupArn") || ends_with("SecurityGroupRuleArn");
+}
+
+std::string listed(const std::vector<std::string>& problems) {
+    std::set<std::string> unique;
+    for (const auto& p : problems)
+        if (!newer_than_the_model(p)) unique.insert(p);
+    std::string text;
+    for (const auto& p : unique) text += "\n  " + p;
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("every describe call's answer on both seed labs is botocore's output shape, member for member") {
+    std::vector<std::string> problems;
+    std::size_t calls = 0;
+    for (const char* file : {"endpoints-lab.yaml", "privatelink-lab.yaml"}) {
+        SeedLab lab(file);
+        describe_everything(lab.state, problems, calls);
+        // The describe calls that need an ID.
+        const auto& m = *lab.state.model;
+        for (const char* attribute : {"enableDnsSupport", "enableDnsHostnames"})
+            for (auto& p : nonconforming(lab.state, "DescribeVpcAttribute", {{"VpcId", m.vpcs().front().id}, {"Attribute", attribute}})) problems.push_back(p);
+        for (const char* attribute : {"sourceDestCheck", "groupSet", "instanceType"})
+            for (auto& p : nonconforming(lab.state, "DescribeInstanceAttribute", {{"InstanceId", m.instances().front().id}, {"Attribute", attribute}}))
+                problems.push_back(p);
+        nlohmann::ordered_json groups;
+        for (auto& p : nonconforming(lab.state, "DescribeTargetGroups", nlohmann::json::object(), &groups)) problems.push_back(p);
+        for (const auto& g : groups["TargetGroups"])
+            for (auto& p : nonconforming(lab.state, "DescribeTargetHealth", {{"TargetGroupArn", g["TargetGroupArn"]}})) problems.push_back(p);
+        nlohmann::ordered_json balancers;
+        for (auto& p : nonconforming(lab.state, "DescribeLoadBalancers", nlohmann::json::object(), &balancers)) problems.push_back(p);
+        for (const auto& b : balancers["LoadBalancers"]) {
+            for (auto& p : nonconforming(lab.state, "DescribeListeners", {{"LoadBalancerArn", b["LoadBalancerArn"]}})) problems.push_back(p);
+            for (auto& p : nonconforming(lab.state, "DescribeLoadBalancerAttributes", {{"LoadBalancerArn", b["LoadBalancerArn"]}})) problems.push_back(p);
+        }
+    }
+    CHECK(calls >= 30);
+    CHECK_MESSAGE(listed(problems).empty(), listed(problems));
+}
+
+TEST_CASE("the answers of the calls that build a lab are botocore's output shapes, member for member") {
+    SeedLab lab("endpoints-lab.yaml");
+    std::vector<std::string> problems;
+    const auto run = [&](const std::string& action, const nlohmann::json& params) {
+        nlohmann::ordered_json result;
+        for (auto& p : nonconforming(lab.state, action, params, &result)) problems.push_back(std::move(p));
+        return result;
+    };
+    const auto tags = [](const char* type) { return nlohmann::json::array({{{"ResourceType", type}, {"Tags", {{{"Key", "Name"}, {"Value", "x"}}}}}}); };
+    const std::string vpc = run("CreateVpc", {{"CidrBlock", "10.50.0.0/16"}, {"TagSpecifications", tags("vpc")}})["Vpc"]["VpcId"];
+    const std::string subnet = run("CreateSubnet", {{"VpcId", vpc}, {"CidrBlock", "10.50.1.0/24"}, {"AvailabilityZone", "ap-northeast-2a"}})["Subnet"]["SubnetId"];
+    const std::string other = run("CreateSubnet", {{"VpcId", vpc}, {"CidrBlock", "10.50.2.0/24"}, {"AvailabilityZone", "ap-northeast-2c"}})["Subnet"]["SubnetId"];
+    run("ModifySubnetAttribute", {{"SubnetId", subnet}, {"MapPublicIpOnLaunch", {{"Value", true}}}});
+    const std::string rt = run("CreateRouteTable", {{"VpcId", vpc}})["RouteTable"]["RouteTableId"];
+    run("AssociateRouteTable", {{"RouteTableId", rt}, {"SubnetId", subnet}});
+    const std::string igw = run("CreateInternetGateway", nlohmann::json::object())["InternetGateway"]["InternetGatewayId"];
+    run("AttachInternetGateway", {{"InternetGatewayId", igw}, {"VpcId", vpc}});
+    run("CreateRoute", {{"RouteTableId", rt}, {"DestinationCidrBlock", "0.0.0.0/0"}, {"GatewayId", igw}});
+    const std::string sg = run("CreateSecurityGroup", {{"GroupName", "web"}, {"Description", "web"}, {"VpcId", vpc}})["GroupId"];
+    run("AuthorizeSecurityGroupIngress",
+        {{"GroupId", sg}, {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", "80"}, {"ToPort", "80"}, {"IpRanges", {{{"CidrIp", "0.0.0.0/0"}}}}}}}});
+    run("AuthorizeSecurityGroupEgress",
+        {{"GroupId", sg}, {"IpPermissions", {{{"IpProtocol", "udp"}, {"FromPort", "53"}, {"ToPort", "53"}, {"IpRanges", {{{"CidrIp", "10.0.0.0/8"}}}}}}}});
+    const std::string acl = run("CreateNetworkAcl", {{"VpcId", vpc}})["NetworkAcl"]["NetworkAclId"];
+    run("CreateNetworkAclEntry", {{"NetworkAclId", acl}, {"RuleNumber", "100"}, {"Protocol", "-1"}, {"RuleAction", "allow"}, {"Egress", false},
+                                   {"CidrBlock", "0.0.0.0/0"}});
+    run("CreateKeyPair", {{"KeyName", "shapes-key"}});
+    const std::string allocation = run("AllocateAddress", {{"Domain", "vpc"}})["AllocationId"];
+    const auto launched = run("RunInstances", {{"ImageId", "ami-0c9c942bd7bf113a2"}, {"SubnetId", subnet}, {"MinCount", "2"}, {"MaxCount", "2"},
+                                               {"SecurityGroupIds", {sg}}, {"TagSpecifications", tags("instance")}});
+    const std::string instance = launched["Instances"][0]["InstanceId"];
+    run("AssociateAddress", {{"AllocationId", allocation}, {"InstanceId", instance}});
+    const std::string eni = run("CreateNetworkInterface", {{"SubnetId", other}, {"Groups", {sg}}})["NetworkInterface"]["NetworkInterfaceId"];
+    run("ModifyNetworkInterfaceAttribute", {{"NetworkInterfaceId", eni}, {"SourceDestCheck", {{"Value", false}}}});
+    run("CreateVpcEndpoint", {{"VpcId", vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.s3"}, {"RouteTableIds", {rt}}});
+    run("ModifyVpcAttribute", {{"VpcId", vpc}, {"EnableDnsHostnames", {{"Value", true}}}});
+    run("CreateVpcEndpoint", {{"VpcId", vpc}, {"ServiceName", "com.amazonaws.ap-northeast-2.ec2"}, {"VpcEndpointType", "Interface"}, {"SubnetIds", {subnet}}});
+    run("CreateManagedPrefixList", {{"PrefixListName", "office"}, {"AddressFamily", "IPv4"}, {"MaxEntries", "5"}, {"Entries", {{{"Cidr", "192.0.2.0/24"}}}}});
+    run("CreateFlowLogs", {{"ResourceType", "VPC"}, {"ResourceIds", {vpc}}, {"TrafficType", "ALL"}, {"LogGroupName", "shapes"}});
+    const std::string path = run("CreateNetworkInsightsPath", {{"Source", instance}, {"Destination", launched["Instances"][1]["InstanceId"]}, {"Protocol", "tcp"},
+                                                               {"DestinationPort", "80"}})["NetworkInsightsPath"]["NetworkInsightsPathId"];
+    run("StartNetworkInsightsAnalysis", {{"NetworkInsightsPathId", path}});
+    run("DescribeNetworkInsightsAnalyses", nlohmann::json::object());
+    run("CreateTags", {{"Resources", {vpc}}, {"Tags", {{{"Key", "env"}, {"Value", "lab"}}}}});
+    const std::string tg = run("CreateTargetGroup", {{"Name", "shapes-tg"}, {"Protocol", "TCP"}, {"Port", "80"}, {"VpcId", vpc}})["TargetGroups"][0]["TargetGroupArn"];
+    run("RegisterTargets", {{"TargetGroupArn", tg}, {"Targets", {{{"Id", instance}}}}});
+    const std::string lb = run("CreateLoadBalancer", {{"Name", "shapes-nlb"}, {"Type", "network"}, {"Subnets", {subnet}}})["LoadBalancers"][0]["LoadBalancerArn"];
+    run("CreateListener", {{"LoadBalancerArn", lb}, {"Protocol", "TCP"}, {"Port", "80"}, {"DefaultActions", {{{"Type", "forward"}, {"TargetGroupArn", tg}}}}});
+    run("CreateVpcEndpointServiceConfiguration", {{"NetworkLoadBalancerArns", {lb}}, {"AcceptanceRequired", false}});
+    run("TerminateInstances", {{"InstanceIds", {launched["Instances"][1]["InstanceId"]}}});
+    describe_everything(lab.state, problems, *std::make_unique<std::size_t>(0));
+    CHECK_MESSAGE(listed(problems).empty(), listed(problems));
+}
