@@ -24,6 +24,8 @@
 #include "router/aws_api/stack_credentials.hpp"
 #include "router/control/control_socket.hpp"
 #include "router/control/ec2/family.hpp"
+#include "router/template/template_error.hpp"
+#include "router/template/template_loader.hpp"
 #include "router/event_loop.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/lab/process_spawn.hpp"
@@ -142,6 +144,21 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         state.aws_secret_access_key = credentials.secret_access_key;
         tap::UniqueFd aws_listener = aws_api::listen_on_loopback(state.aws_endpoint_port);
         aws_api::compile_all_models();
+        // CloudFormation: the template this lab was made from is its first stack; ValidateTemplate checks a
+        // template with the loader, as `up` would load it (nothing is created).
+        if (!lab.template_body.empty())
+            state.cloudformation_stacks.push_back(stack_made_at_up(stack, lab.model->stack_id(), lab.description, lab.template_body,
+                                                                   lab.parameters, lab.resources, ec2::now_iso8601()));
+        routing::PublicIpPool public_ips;
+        public_ips.pool = addresses.instance_pool();
+        state.validate_template = [region = lab.model->region(), pool = public_ips, services = state.catalog->service_offers()](
+                                      const std::string& body) {
+            cfn::LoadOptions options;
+            options.region = region;
+            options.public_ips = pool;
+            options.services = services;
+            return cfn::validate_template(body, options);
+        };
         state.model = std::move(lab.model);
         state.plan = plan;
         state.service_ports = network.service_ports();

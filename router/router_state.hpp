@@ -10,6 +10,7 @@
 
 #include "endpoints/dns_zone.hpp"
 #include "endpoints/region_catalog.hpp"
+#include "router/control/cloudformation/cloudformation_stack.hpp"
 #include "instance/key_pair.hpp"
 #include "router/data_path/counters.hpp"
 #include "router/data_path/flow_state.hpp"
@@ -81,6 +82,10 @@ struct RouterState {
     // 127.0.0.1 (0: none, as in unit tests).
     std::string aws_access_key_id, aws_secret_access_key;
     std::uint16_t aws_endpoint_port = 0;
+    // CloudFormation: the lab's stacks (the template `up` ran is the first), and the template loader's check
+    // for ValidateTemplate (none: the call is refused, as in unit tests of the control layer alone).
+    std::vector<CloudFormationStack> cloudformation_stacks;
+    TemplateValidator validate_template;
     struct ConnectionTrackingStats {
         std::size_t flows = 0, max_flows = 0, memory_bytes = 0;
         std::uint64_t refused = 0;

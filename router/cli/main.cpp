@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
         if (command == "exec") return command_exec(args);
         if (command == "shell") return command_shell(args);
         if (command == "ec2") return command_ec2(args);
+        if (command == "cloudformation")
+            throw UsageError("CloudFormation is served to the real aws CLI: vpclab aws [--stack-name LAB] cloudformation describe-stacks … "
+                             "(vpclab's --stack-name names the lab; the aws CLI's names a CloudFormation stack inside it)");
         if (command == "endpoint") return command_endpoint(args);
         if (command == "aws-env") return command_aws_env(args);
         if (command == "aws") return command_aws(args);

@@ -41,7 +41,8 @@ struct ActionSpec {
     // Describe calls: the filter names taken (the EC2 API reference's list, as far as vpclab's resources
     // carry the field; tag:<key> is always accepted).
     std::vector<std::string_view> filters = {};
-    // The aws CLI service the command belongs to: "ec2" (`vpclab ec2 …`) or "elbv2" (`vpclab elbv2 …`).
+    // The aws CLI service the command belongs to: "ec2" (`vpclab ec2 …`), "elbv2", "logs", or "cloudformation"
+    // (over the wire only: `vpclab aws cloudformation …`).
     const char* service = "ec2";
 };
 
@@ -68,5 +69,6 @@ std::vector<ActionSpec> network_insights_actions();
 std::vector<ActionSpec> flow_log_actions();
 std::vector<ActionSpec> log_actions();  // router/control/logs/log_groups.cpp (service logs)
 std::vector<ActionSpec> load_balancer_actions();  // router/control/elbv2/load_balancers.cpp (service elbv2)
+std::vector<ActionSpec> cloudformation_actions();  // router/control/cloudformation/stacks.cpp (service cloudformation)
 
 }  // namespace vpclab::router

@@ -38,8 +38,12 @@ public:
         read_resources();
         lab_.model = std::make_unique<VpcModel>(options_.stack_name, options_.region, options_.public_ips);
         lab_.model->offer_services(options_.services);
-        for (ResourceEntry* r : creation_order()) create(*r);
+        for (ResourceEntry* r : creation_order()) {
+            create(*r);
+            if (r->created && r->attributes.count("Ref")) lab_.resources.push_back({r->logical_id, r->type, r->attributes.at("Ref").scalar});
+        }
         check_namespace_names();
+        if (const Node* d = root_.find("Description"); d && d->is_scalar()) lab_.description = d->scalar;
         if (options_.strict && !lab_.unsupported.empty()) {
             std::string all;
             for (const auto& u : lab_.unsupported) all += "\n  - " + u;
@@ -102,8 +106,10 @@ private:
             } else if (type == "AWS::EC2::KeyPair::KeyName") {
                 // Key pairs do not exist in the lab (`vpclab shell` needs none); any name is accepted.
                 value = Node::make_scalar(raw.value_or("vpclab-" + name), decl.line);
-            } else if (!raw) {
+            } else if (!raw && !options_.stand_in_missing_parameters) {
                 fail(decl.where(), "", "", "parameter " + name + " has no Default: pass --parameter " + name + "=VALUE");
+            } else if (!raw) {
+                value = Node::make_scalar(type == "Number" ? "0" : "", decl.line);
             } else if (type.rfind("List<", 0) == 0 || type == "CommaDelimitedList") {
                 value.kind = Node::Kind::list;
                 value.line = decl.line;
@@ -118,6 +124,22 @@ private:
                 value = Node::make_scalar(*raw, decl.line);
             }
             parameters_[name] = value;
+            StackParameter shown;
+            shown.key = name;
+            shown.value = value.scalar;
+            if (type.rfind("AWS::SSM::Parameter::Value<", 0) == 0) {
+                shown.value = raw.value_or(name);  // DescribeStacks shows the path, and what it resolved to
+                shown.resolved_value = value.scalar;
+            }
+            if (value.is_list())
+                for (const auto& item : value.items) shown.value += (shown.value.empty() ? "" : ",") + item.scalar;
+            if (const Node* d = decl.find("Default"); d && d->is_scalar()) {
+                shown.default_value = d->scalar;
+                shown.has_default = true;
+            }
+            if (const Node* e = decl.find("NoEcho"); e && e->is_scalar()) shown.no_echo = e->scalar == "true" || e->scalar == "True";
+            if (const Node* e = decl.find("Description"); e && e->is_scalar()) shown.description = e->scalar;
+            lab_.parameters.push_back(std::move(shown));
         }
     }
 
@@ -299,7 +321,37 @@ private:
 
 LoadedLab load_template(const std::string& text, const LoadOptions& options) {
     if (options.stack_name.empty()) throw TemplateError(options.file_name, 0, "", "", "a stack name is required");
-    return Loader(text, options).run();
+    LoadedLab lab = Loader(text, options).run();
+    lab.template_body = text;
+    return lab;
+}
+
+}  // namespace vpclab::cfn
+
+namespace vpclab::cfn {
+
+nlohmann::ordered_json validate_template(const std::string& body, LoadOptions options) {
+    options.file_name = "template";
+    options.stack_name = "validate";
+    options.parameters.clear();
+    options.stand_in_missing_parameters = true;
+    LoadedLab loaded;
+    try {
+        loaded = load_template(body, options);
+    } catch (const TemplateError& e) {
+        throw routing::ApiError("ValidationError", std::string("Template format error: ") + e.what(), "TemplateBody");
+    }
+    nlohmann::ordered_json parameters = nlohmann::ordered_json::array();
+    for (const auto& p : loaded.parameters) {
+        nlohmann::ordered_json one = {{"ParameterKey", p.key}};
+        if (p.has_default) one["DefaultValue"] = p.default_value;
+        one["NoEcho"] = p.no_echo;
+        if (!p.description.empty()) one["Description"] = p.description;
+        parameters.push_back(std::move(one));
+    }
+    nlohmann::ordered_json out = {{"Parameters", parameters}};
+    if (!loaded.description.empty()) out["Description"] = loaded.description;
+    return out;
 }
 
 }  // namespace vpclab::cfn

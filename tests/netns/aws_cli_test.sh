@@ -12,7 +12,7 @@ quiet() { "$@" >/dev/null; }
 s=$(new_stack aws)
 other=$(new_stack aws2)
 check "an empty stack comes up" quiet "$VPCLAB" up --empty --stack-name "$s" --flow-log-speedup 60
-check "a second stack comes up" quiet "$VPCLAB" up --empty --stack-name "$other"
+check "a second stack comes up (the first seed lab)" quiet "$VPCLAB" up --stack-name "$other"
 endpoint=$("$VPCLAB" endpoint --stack-name "$s")
 port=${endpoint##*:}
 check_contains "vpclab endpoint prints an address on 127.0.0.1" "http://127.0.0.1:" "$endpoint"
@@ -90,6 +90,21 @@ check_contains "a wrong secret is refused" "AuthFailure" "$out"
 out=$(aws ec2 create-vpc --cidr-block 10.1.0.0/16 --ipv6-cidr-block-network-border-group x 2>&1)
 check_contains "a member of the API vpclab does not implement is refused by name" "Ipv6CidrBlockNetworkBorderGroup" "$out"
 check_equal "none of them made a VPC" "$before" "$(vpcs_now)"
+
+# CloudFormation: the template the second lab was made from is its first stack.
+cfn() { timeout 60 "$VPCLAB" aws --stack-name "$other" cloudformation "$@"; }
+check_equal "describe-stacks shows the lab's template as a CREATE_COMPLETE stack" "$other CREATE_COMPLETE" \
+    "$(cfn describe-stacks --query 'Stacks[0].[StackName,StackStatus]' --output text | tr '\t' ' ')"
+check "aws cloudformation wait stack-create-complete returns" cfn wait stack-create-complete --stack-name "$other"
+seed_vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$other" --query 'Vpcs[0].VpcId' --output text)
+check_equal "list-stack-resources gives jhVPC's physical ID, the VPC EC2 shows" "$seed_vpc" \
+    "$(cfn list-stack-resources --stack-name "$other" --query "StackResourceSummaries[?LogicalResourceId=='jhVPC'].PhysicalResourceId" --output text)"
+check_contains "describe-stack-events ends with the stack's CREATE_COMPLETE" "CREATE_COMPLETE" \
+    "$(cfn describe-stack-events --stack-name "$other" --query 'StackEvents[0].[ResourceType,ResourceStatus]' --output text)"
+check_contains "get-template returns the template" "jhVPC" "$(cfn get-template --stack-name "$other" --query TemplateBody --output text)"
+check_contains "validate-template names a typo in a resource type" "did you mean AWS::EC2::VPC" \
+    "$(cfn validate-template --template-body $'Resources:\n  V:\n    Type: AWS::EC2::VPCC\n' 2>&1)"
+check_contains "a stack the lab lacks is ValidationError" "Stack with id nope does not exist" "$(cfn describe-stacks --stack-name nope 2>&1)"
 
 check "boto3 builds a VPC, a subnet, an instance and a gateway endpoint" /usr/bin/python3 "$SOURCE_DIR/tests/netns/boto3_lab.py" "$endpoint"
 

@@ -31,7 +31,15 @@ struct SeedLab {
         options.public_ips.pool = endpoints::PublicAddressPlan{}.instance_pool();
         options.services = state.catalog->service_offers();
         options.parameters["KeyName"] = "k";
-        state.model = cfn::load_template(text.str(), options).model;
+        cfn::LoadedLab loaded = cfn::load_template(text.str(), options);
+        state.model = std::move(loaded.model);
+        state.cloudformation_stacks.push_back(stack_made_at_up("shapes", state.model->stack_id(), loaded.description, loaded.template_body,
+                                                               loaded.parameters, loaded.resources, "2026-12-05T12:00:00+00:00"));
+        state.validate_template = [&catalog = *state.catalog](const std::string& body) {
+            cfn::LoadOptions o;
+            o.services = catalog.service_offers();
+            return cfn::validate_template(body, o);
+        };
         state.recompile();
     }
 };
@@ -100,6 +108,14 @@ TEST_CASE("every describe call's answer on both seed labs is botocore's output s
         for (const char* attribute : {"sourceDestCheck", "groupSet", "instanceType"})
             for (auto& p : nonconforming(lab.state, "DescribeInstanceAttribute", {{"InstanceId", m.instances().front().id}, {"Attribute", attribute}}))
                 problems.push_back(p);
+        // CloudFormation's views of the lab's first stack.
+        const auto& stack = lab.state.cloudformation_stacks.front();
+        for (const char* action : {"ListStackResources", "GetTemplate", "DescribeStackResources"})
+            for (auto& p : nonconforming(lab.state, action, {{"StackName", "shapes"}})) problems.push_back(p);
+        for (auto& p : nonconforming(lab.state, "ListStacks", nlohmann::json::object())) problems.push_back(p);
+        for (auto& p : nonconforming(lab.state, "DescribeStackResource", {{"StackName", stack.id}, {"LogicalResourceId", stack.resources.back().logical_id}}))
+            problems.push_back(p);
+        for (auto& p : nonconforming(lab.state, "ValidateTemplate", {{"TemplateBody", stack.template_body}})) problems.push_back(p);
         nlohmann::ordered_json groups;
         for (auto& p : nonconforming(lab.state, "DescribeTargetGroups", nlohmann::json::object(), &groups)) problems.push_back(p);
         for (const auto& g : groups["TargetGroups"])
