@@ -234,6 +234,7 @@ struct NetworkInterface : ResourceBase {
     std::string subnet_id, vpc_id;
     std::string instance_id;    // empty while the ENI is not attached ("available")
     std::string attachment_id;  // eni-attach-…, while attached
+    std::string attach_time;    // ISO 8601, while attached (the instance's launch time for its own ENIs)
     bool delete_on_termination = true;  // an instance's own ENIs; ENIs attached later keep false (AWS default)
     bool auto_public_ip = false;        // its public IP was auto-assigned at launch (a new one after a stop)
     PortId port = 0;
@@ -493,7 +494,8 @@ public:
                                                std::vector<std::string> security_group_ids, std::string description,
                                                std::vector<Tag> tags);
     // Returns the attachment ID (eni-attach-…). AWS requires the instance and the ENI in one availability zone.
-    std::string attach_network_interface(const std::string& network_interface_id, const std::string& instance_id, int device_index);
+    std::string attach_network_interface(const std::string& network_interface_id, const std::string& instance_id, int device_index,
+                                         const std::string& attach_time = {});
     void detach_network_interface(const std::string& attachment_id);
     void delete_network_interface(const std::string& network_interface_id);
     void modify_source_dest_check(const std::string& network_interface_id, bool check);

@@ -65,6 +65,7 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
         e.vpc_id = planned[i].subnet->vpc_id;
         e.instance_id = inst.id;
         e.attachment_id = ids_.make("eni-attach", e.id);
+        e.attach_time = launch.launch_time;
         e.port = free_port();
         e.device_index = spec.device_index;
         e.private_ip = planned[i].ip;

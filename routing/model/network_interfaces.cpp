@@ -33,7 +33,8 @@ NetworkInterface& VpcModel::create_network_interface(const std::string& logical_
     return network_interfaces_.back();
 }
 
-std::string VpcModel::attach_network_interface(const std::string& network_interface_id, const std::string& instance_id, int device_index) {
+std::string VpcModel::attach_network_interface(const std::string& network_interface_id, const std::string& instance_id, int device_index,
+                                               const std::string& attach_time) {
     const NetworkInterface& e = network_interface(network_interface_id);
     const Instance& inst = instance(instance_id);
     refuse_if_requester_managed(e, "attached to an instance");
@@ -57,6 +58,7 @@ std::string VpcModel::attach_network_interface(const std::string& network_interf
     m.instance_id = inst.id;
     m.device_index = device_index;
     m.attachment_id = ids_.next("eni-attach");
+    m.attach_time = attach_time;
     instance_mut(instance_id).network_interface_ids.push_back(m.id);
     return m.attachment_id;
 }
@@ -75,6 +77,7 @@ void VpcModel::detach_network_interface(const std::string& attachment_id) {
     ids.erase(std::remove(ids.begin(), ids.end(), it->id), ids.end());
     it->instance_id.clear();
     it->attachment_id.clear();
+    it->attach_time.clear();
 }
 
 void VpcModel::delete_network_interface(const std::string& network_interface_id) {

@@ -13,6 +13,8 @@
 #include "router/control/control_api.hpp"
 #include "router/control/ec2_actions.hpp"
 #include "router/template/template_loader.hpp"
+#include "routing/availability_zone_id.hpp"
+#include "routing/aws_account.hpp"
 
 using namespace vpclab;
 using namespace vpclab::router;
@@ -183,4 +185,64 @@ TEST_CASE("the answers of the calls that build a lab are botocore's output shape
     run("TerminateInstances", {{"InstanceIds", {launched["Instances"][1]["InstanceId"]}}});
     describe_everything(lab.state, problems, *std::make_unique<std::size_t>(0));
     CHECK_MESSAGE(listed(problems).empty(), listed(problems));
+}
+
+TEST_CASE("the members the real clients look for: launch times, private address lists, zone IDs, Elastic IP owners") {
+    SeedLab lab("endpoints-lab.yaml");
+    const auto result = [&](const std::string& action, const nlohmann::json& params = nlohmann::json::object()) {
+        nlohmann::ordered_json out;
+        CHECK(nonconforming(lab.state, action, params, &out).empty());
+        return out;
+    };
+    const auto reservations = result("DescribeInstances")["Reservations"];
+    REQUIRE(!reservations.empty());
+    std::string public_eni;
+    for (const auto& r : reservations)
+        for (const auto& i : r["Instances"]) {
+            CHECK_MESSAGE(i.contains("LaunchTime"), "a template's instance has its LaunchTime");
+            CHECK(i["Architecture"] == "x86_64");
+            CHECK(i["RootDeviceType"] == "ebs");
+            CHECK(i["VirtualizationType"] == "hvm");
+            CHECK(i["PlatformDetails"] == "Linux/UNIX");
+            CHECK(i["Monitoring"]["State"] == "disabled");
+            const auto& eni = i["NetworkInterfaces"][0];
+            CHECK(eni["PrivateIpAddresses"][0]["PrivateIpAddress"] == eni["PrivateIpAddress"]);
+            CHECK(eni["PrivateIpAddresses"][0]["Primary"] == true);
+            CHECK(eni["Attachment"]["AttachTime"] == i["LaunchTime"]);
+            if (i.contains("PublicIpAddress")) {
+                public_eni = eni["NetworkInterfaceId"];
+                CHECK(eni["Association"]["PublicIp"] == i["PublicIpAddress"]);
+                CHECK(eni["Association"]["PublicDnsName"] == i["PublicDnsName"]);
+                CHECK(eni["Association"]["IpOwnerId"] == "amazon");  // auto-assigned
+            }
+        }
+    REQUIRE(!public_eni.empty());
+    for (const auto& s : result("DescribeSubnets")["Subnets"]) {
+        const std::string zone = s["AvailabilityZone"];
+        CHECK(s["AvailabilityZoneId"] == "apne2-az" + std::to_string(zone.back() - 'a' + 1));
+        CHECK(s["Ipv6CidrBlockAssociationSet"].empty());
+        CHECK(s["PrivateDnsNameOptionsOnLaunch"]["HostnameType"] == "ip-name");
+    }
+    // An Elastic IP moved onto the public instance: the account owns it, and its IDs show on the ENI.
+    const std::string allocation = result("AllocateAddress")["AllocationId"];
+    const std::string association = result("AssociateAddress", {{"AllocationId", allocation}, {"NetworkInterfaceId", public_eni}})["AssociationId"];
+    const auto enis = result("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {public_eni}}})["NetworkInterfaces"];
+    REQUIRE(enis.size() == 1);
+    CHECK(enis[0]["Association"]["IpOwnerId"] == routing::lab_account_id);
+    CHECK(enis[0]["Association"]["AllocationId"] == allocation);
+    CHECK(enis[0]["Association"]["AssociationId"] == association);
+    CHECK(enis[0]["PrivateIpAddresses"][0]["Association"]["AllocationId"] == allocation);
+    CHECK(enis[0]["Attachment"].contains("AttachTime"));
+}
+
+TEST_CASE("Availability Zone IDs by AWS's naming: area, compass initials, number, az and the zone's letter") {
+    CHECK(routing::availability_zone_id("ap-northeast-2a") == "apne2-az1");
+    CHECK(routing::availability_zone_id("ap-northeast-2c") == "apne2-az3");
+    CHECK(routing::availability_zone_id("us-east-1d") == "use1-az4");
+    CHECK(routing::availability_zone_id("eu-central-1b") == "euc1-az2");
+    CHECK(routing::availability_zone_id("us-west-2a") == "usw2-az1");
+    CHECK(routing::availability_zone_id("ap-southeast-1a") == "apse1-az1");
+    CHECK(routing::availability_zone_id("ap-northeast-2") == "");
+    CHECK(routing::availability_zone_id("mars-up-1a") == "");
+    CHECK(routing::availability_zone_id("") == "");
 }

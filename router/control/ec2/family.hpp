@@ -130,6 +130,12 @@ std::string id_or_name(const Items& items, const std::string& reference, const c
 
 // An interface's security groups as the EC2 shapes name them: [{GroupName, GroupId}].
 json groups_json(const routing::VpcModel& m, const routing::NetworkInterface& e);
+// An ENI's public address as its Association shows it: the Elastic IP's (the account's, with its
+// allocation and association IDs where the shape has them: `with_ids`) or an auto-assigned one ("amazon"),
+// and its public DNS name when the VPC gives hostnames. Null when the ENI has no public address.
+json eni_association_json(const routing::VpcModel& m, const routing::NetworkInterface& e, bool with_ids);
+// PrivateIpAddresses: vpclab's ENIs have their one primary address.
+json private_ip_addresses_json(const routing::VpcModel& m, const routing::NetworkInterface& e, bool with_ids);
 
 // Shapes (EC2 API reference response shapes), each defined in its family's file.
 json vpc_json(const routing::VpcModel& m, const routing::Vpc& v);

@@ -19,9 +19,11 @@ json state_json(routing::InstanceState s) { return {{"Code", routing::code_of(s)
 
 json instance_interface_json(const routing::VpcModel& m, const routing::NetworkInterface& e) {
     json j = json::object();
-    if (e.public_ip) j["Association"] = {{"IpOwnerId", "amazon"}, {"PublicDnsName", ""}, {"PublicIp", routing::format_ipv4(*e.public_ip)}};
-    j["Attachment"] = {{"AttachmentId", e.attachment_id}, {"DeleteOnTermination", e.delete_on_termination},
-                       {"DeviceIndex", e.device_index}, {"Status", "attached"}};
+    if (json association = eni_association_json(m, e, false); !association.is_null()) j["Association"] = std::move(association);
+    j["Attachment"] = json::object();
+    if (!e.attach_time.empty()) j["Attachment"]["AttachTime"] = e.attach_time;
+    j["Attachment"].update(json{{"AttachmentId", e.attachment_id}, {"DeleteOnTermination", e.delete_on_termination},
+                                {"DeviceIndex", e.device_index}, {"Status", "attached"}, {"NetworkCardIndex", 0}});
     j["Description"] = e.description;
     j["Groups"] = groups_json(m, e);
     j["MacAddress"] = e.mac.to_string();
@@ -29,6 +31,7 @@ json instance_interface_json(const routing::VpcModel& m, const routing::NetworkI
     j["OwnerId"] = owner_id;
     j["PrivateDnsName"] = endpoints::private_dns_name(e.private_ip, m.region());
     j["PrivateIpAddress"] = routing::format_ipv4(e.private_ip);
+    j["PrivateIpAddresses"] = private_ip_addresses_json(m, e, false);
     j["SourceDestCheck"] = e.source_dest_check;
     j["Status"] = "in-use";
     j["SubnetId"] = e.subnet_id;
@@ -51,6 +54,7 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
     json j = {{"AmiLaunchIndex", 0}, {"ImageId", i.image_id}, {"InstanceId", i.id}, {"InstanceType", i.instance_type}};
     if (!i.key_name.empty()) j["KeyName"] = i.key_name;
     if (!i.launch_time.empty()) j["LaunchTime"] = i.launch_time;
+    j["Monitoring"] = {{"State", "disabled"}};
     j["Placement"] = {{"AvailabilityZone", i.availability_zone}, {"GroupName", ""}, {"Tenancy", "default"}};
     const bool hostnames = primary && m.vpc(primary->vpc_id).enable_dns_hostnames;
     j["PrivateDnsName"] = primary ? endpoints::private_dns_name(primary->private_ip, m.region()) : "";
@@ -63,13 +67,32 @@ json instance_json(const routing::VpcModel& m, const routing::Instance& i) {
         j["SubnetId"] = primary->subnet_id;
         j["VpcId"] = primary->vpc_id;
     }
+    // What a default Amazon Linux 2 instance shows (an HVM AMI on an EBS root, Nitro's ENA).
+    j["Architecture"] = "x86_64";
+    j["BlockDeviceMappings"] = json::array();
+    j["EbsOptimized"] = false;
+    j["EnaSupport"] = true;
+    j["Hypervisor"] = "xen";
     json enis = json::array();
     for (const auto& id : i.network_interface_ids) enis.push_back(instance_interface_json(m, m.network_interface(id)));
     j["NetworkInterfaces"] = enis;
+    j["RootDeviceName"] = "/dev/xvda";
+    j["RootDeviceType"] = "ebs";
     j["SecurityGroups"] = primary ? groups_json(m, *primary) : json::array();
     if (primary) j["SourceDestCheck"] = primary->source_dest_check;
+    // EC2 API reference, "StateReason": why a stopped or terminated instance is so.
+    if (i.state == routing::InstanceState::stopping || i.state == routing::InstanceState::stopped ||
+        i.state == routing::InstanceState::shutting_down || i.state == routing::InstanceState::terminated)
+        j["StateReason"] = {{"Code", "Client.UserInitiatedShutdown"}, {"Message", "Client.UserInitiatedShutdown: User initiated shutdown"}};
     j["Tags"] = tags_json(m, i);
+    j["VirtualizationType"] = "hvm";
+    j["CpuOptions"] = {{"CoreCount", 1}, {"ThreadsPerCore", 2}};
+    j["HibernationOptions"] = {{"Configured", false}};
     j["MetadataOptions"] = metadata_options_json(i, "applied");
+    j["EnclaveOptions"] = {{"Enabled", false}};
+    j["PlatformDetails"] = "Linux/UNIX";
+    j["UsageOperation"] = "RunInstances";
+    j["PrivateDnsNameOptions"] = {{"HostnameType", "ip-name"}, {"EnableResourceNameDnsARecord", false}, {"EnableResourceNameDnsAAAARecord", false}};
     return j;
 }
 

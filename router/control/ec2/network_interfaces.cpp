@@ -13,12 +13,41 @@ json groups_json(const routing::VpcModel& m, const routing::NetworkInterface& e)
     return groups;
 }
 
+json eni_association_json(const routing::VpcModel& m, const routing::NetworkInterface& e, bool with_ids) {
+    if (!e.public_ip) return nullptr;
+    const routing::ElasticIp* elastic = nullptr;
+    for (const auto& eip : m.elastic_ips())
+        if (eip.network_interface_id == e.id && !eip.association_id.empty()) elastic = &eip;
+    json j = json::object();
+    if (elastic && with_ids) {
+        j["AllocationId"] = elastic->allocation_id;
+        j["AssociationId"] = elastic->association_id;
+    }
+    // EC2 User Guide, "Elastic IP addresses": an Elastic IP is the account's; an auto-assigned one, Amazon's.
+    j["IpOwnerId"] = elastic ? owner_id : "amazon";
+    j["PublicDnsName"] = m.vpc(e.vpc_id).enable_dns_hostnames ? endpoints::public_dns_name(*e.public_ip, m.region()) : "";
+    j["PublicIp"] = routing::format_ipv4(*e.public_ip);
+    return j;
+}
+
+json private_ip_addresses_json(const routing::VpcModel& m, const routing::NetworkInterface& e, bool with_ids) {
+    json one = json::object();
+    if (json association = eni_association_json(m, e, with_ids); !association.is_null()) one["Association"] = std::move(association);
+    one["Primary"] = true;
+    one["PrivateDnsName"] = endpoints::private_dns_name(e.private_ip, m.region());
+    one["PrivateIpAddress"] = routing::format_ipv4(e.private_ip);
+    return json::array({one});
+}
+
 json network_interface_json(const routing::VpcModel& m, const routing::NetworkInterface& e) {
     json j = json::object();
-    if (e.public_ip) j["Association"] = {{"IpOwnerId", "amazon"}, {"PublicDnsName", ""}, {"PublicIp", routing::format_ipv4(*e.public_ip)}};
-    if (!e.instance_id.empty())
-        j["Attachment"] = {{"AttachmentId", e.attachment_id}, {"DeleteOnTermination", e.delete_on_termination}, {"DeviceIndex", e.device_index},
-                           {"InstanceId", e.instance_id}, {"InstanceOwnerId", owner_id}, {"Status", "attached"}};
+    if (json association = eni_association_json(m, e, true); !association.is_null()) j["Association"] = std::move(association);
+    if (!e.instance_id.empty()) {
+        j["Attachment"] = json::object();
+        if (!e.attach_time.empty()) j["Attachment"]["AttachTime"] = e.attach_time;
+        j["Attachment"].update(json{{"AttachmentId", e.attachment_id}, {"DeleteOnTermination", e.delete_on_termination}, {"DeviceIndex", e.device_index},
+                                    {"NetworkCardIndex", 0}, {"InstanceId", e.instance_id}, {"InstanceOwnerId", owner_id}, {"Status", "attached"}});
+    }
     j["AvailabilityZone"] = m.subnet(e.subnet_id).availability_zone;
     if (!(e.connection_tracking == routing::ConnectionTrackingTimeouts{}))
         j["ConnectionTrackingConfiguration"] = {{"TcpEstablishedTimeout", e.connection_tracking.tcp_established},
@@ -33,6 +62,7 @@ json network_interface_json(const routing::VpcModel& m, const routing::NetworkIn
     j["OwnerId"] = owner_id;
     j["PrivateDnsName"] = endpoints::private_dns_name(e.private_ip, m.region());
     j["PrivateIpAddress"] = routing::format_ipv4(e.private_ip);
+    j["PrivateIpAddresses"] = private_ip_addresses_json(m, e, true);
     // An endpoint's ENI is created and managed by AWS for the account (RequesterManaged) and always in use.
     // Elastic Load Balancing creates its nodes' ENIs as "amazon-elb" (ELB NLB guide, "Network Load Balancers").
     if (e.requester_managed()) j["RequesterId"] = e.interface_type == "network_load_balancer" ? "amazon-elb" : aws_requester_id;
@@ -69,7 +99,7 @@ json attach_network_interface(const Request& params, RouterState& state) {
     if (index.empty() || index.size() > 2 || !std::all_of(index.begin(), index.end(), ::isdigit))
         throw ApiError("InvalidParameterValue", "--device-index must be a number from 1 to 15 (got '" + index + "')", "DeviceIndex");
     const std::string attachment = state.commit([&](routing::VpcModel& next) {
-        return next.attach_network_interface(eni_id, instance_id, std::stoi(index));
+        return next.attach_network_interface(eni_id, instance_id, std::stoi(index), now_iso8601());
     });
     // The ENI forwards once its TAP is in the namespace (the loop installs it when the launcher is done).
     if (state.runtime)

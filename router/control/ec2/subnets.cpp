@@ -1,5 +1,6 @@
 // The subnet family of the EC2 API: DescribeSubnets, CreateSubnet, DeleteSubnet, ModifySubnetAttribute.
 #include "router/control/ec2/family.hpp"
+#include "routing/availability_zone_id.hpp"
 
 namespace vpclab::router::ec2 {
 
@@ -7,6 +8,7 @@ json subnet_json(const routing::VpcModel& m, const routing::Subnet& s) {
     std::size_t used = 0;
     for (const auto& e : m.network_interfaces()) used += e.subnet_id == s.id;
     return {{"AvailabilityZone", s.availability_zone},
+            {"AvailabilityZoneId", routing::availability_zone_id(s.availability_zone)},
             {"AvailableIpAddressCount", s.cidr.size() - 5 - used},
             {"CidrBlock", s.cidr.to_string()},
             {"DefaultForAz", false},
@@ -15,8 +17,13 @@ json subnet_json(const routing::VpcModel& m, const routing::Subnet& s) {
             {"SubnetId", s.id},
             {"VpcId", s.vpc_id},
             {"OwnerId", owner_id},
+            {"AssignIpv6AddressOnCreation", false},  // vpclab's VPCs are IPv4 only
+            {"Ipv6CidrBlockAssociationSet", json::array()},
+            {"Tags", tags_json(m, s)},
             {"SubnetArn", "arn:aws:ec2:" + m.region() + ":" + owner_id + ":subnet/" + s.id},
-            {"Tags", tags_json(m, s)}};
+            {"EnableDns64", false},
+            {"Ipv6Native", false},
+            {"PrivateDnsNameOptionsOnLaunch", {{"HostnameType", "ip-name"}, {"EnableResourceNameDnsARecord", false}, {"EnableResourceNameDnsAAAARecord", false}}}};
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include "instance/base64.hpp"
 #include "instance/instance_files.hpp"
 #include "instance/userdata_script.hpp"
+#include "router/control/ec2/family.hpp"
 
 namespace vpclab::cfn {
 
@@ -37,6 +38,7 @@ void create_instance(ResourceContext& c) {
     auto& props = c.props;
     routing::InstanceLaunch launch;
     launch.logical_id = c.resource.logical_id;
+    launch.launch_time = router::ec2::now_iso8601();  // CloudFormation launches it now, as RunInstances would
     launch.tags = props.tags();
     launch.instance_type = props.string("InstanceType", false);
     launch.image_id = props.string("ImageId", false);
