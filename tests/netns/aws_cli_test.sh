@@ -78,6 +78,46 @@ check_equal "vpclab aws runs the CLI with the stack's endpoint and credentials" 
 check_contains "elbv2 answers in the Query protocol (LoadBalancerNotFound)" "LoadBalancerNotFound" \
     "$(aws elbv2 describe-load-balancers --names nope 2>&1)"
 
+# The endpoint under abuse: forwarding is never held up, and the router's memory stays bounded.
+abuse() { /usr/bin/python3 "$SOURCE_DIR/tests/netns/endpoint-abuse.py" "$port" "$@"; }
+second_ip=$(aws ec2 describe-instances --instance-ids $(awk '{print $2}' <<<"$ids") --query 'Reservations[0].Instances[0].PrivateIpAddress' --output text)
+ping_figures() { grep -o 'rtt min/avg/max/mdev = [0-9./]*' <<<"$1" | cut -d' ' -f4; }
+pings_unharmed() {  # COUNT "while …": pings every 10 ms between the two instances all come back, none stalled
+    local out
+    out=$("$VPCLAB" exec "${ids%%[[:space:]]*}" --stack-name "$s" -- ping -i 0.01 -c "$1" -W 1 "$second_ip" 2>&1)
+    check_contains "pings every 10 ms $2: no loss" " 0% packet loss" "$out"
+    check "… none stalled (max RTT under 250 ms)" test "$(ping_figures "$out" | cut -d/ -f3 | cut -d. -f1)" -lt 250
+    echo "# ping -i 0.01 -c $1 $2: rtt min/avg/max/mdev $(ping_figures "$out") ms"
+}
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$router_pid/status"; }
+rss_before=$(rss_kb)
+work=$(mktemp -d)
+abuse idle 200 3 >"$work/idle.out" &
+background_pids+=($!)
+check "200 idle clients connect to the endpoint, none refused" wait_until 5 grep -q "^connected 200 refused 0$" "$work/idle.out"
+check "describe-vpcs is answered while they are" aws ec2 describe-vpcs --query 'Vpcs[0].VpcId'
+pings_unharmed 100 "while 200 idle clients hold the endpoint"
+check "the idle clients' probe is done" wait_until 10 grep -q "^closed-by-server" "$work/idle.out"
+# Held 3 s, under the 5 s deadline: only the cap of 32 explains those closed (168 make room, 1 for the CLI).
+check_equal "the endpoint keeps its 32-client cap: the 169 oldest idle clients were dropped" "closed-by-server 169" "$(grep "^closed-by-server" "$work/idle.out")"
+abuse drip 10 >"$work/drip.out" &
+background_pids+=($!)
+check "a client drips a request a byte each 200 ms" wait_until 5 grep -q "^dripping" "$work/drip.out"
+pings_unharmed 200 "while a client drips"
+check "the dripping client is dropped at its 5 s deadline" wait_until 10 grep -q "^closed-by-server after [4-6]" "$work/drip.out"
+out=$(abuse large)
+check_contains "a 10 MB body is answered 413 before it is read" "status 'HTTP/1.1 413 Content Too Large'" "$out"
+echo "# $out"
+odd_tags=$(/usr/bin/python3 -c 'import json; print(json.dumps([{"Key": "odd", "Value": "<b>&amp;\x27\"\t;]]>"}]))')
+check "a tag value XML must escape goes in" awsq ec2 create-tags --resources "$vpc" --tags "$odd_tags"
+check_equal "… and comes back as it went in" "$odd_tags" \
+    "$(aws ec2 describe-vpcs --vpc-ids "$vpc" --query 'Vpcs[0].Tags[?Key==`odd`]' --output json | /usr/bin/python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))')"
+out=$(curl -s --max-time 5 -d 'Action=DescribeVpcs&Version=2016-11-15&VpcId.1=%zz' "$endpoint")
+check_contains "an unsigned, malformed request is refused in EC2's format" "<Code>MissingAuthenticationToken</Code>" "$out"
+rss_after=$(rss_kb)
+check "the router's memory stayed bounded (grew under 64 MiB: $rss_before -> $rss_after KiB)" test $((rss_after - rss_before)) -lt 65536
+echo "# router RSS $rss_before KiB before the abuse, $rss_after KiB after"
+
 # Refusals change nothing.
 before=$(vpcs_now)
 out=$(aws ec2 create-vpc --cidr-block 10.1.0.0/16 --dry-run 2>&1)
