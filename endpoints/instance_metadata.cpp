@@ -7,6 +7,7 @@
 #include <set>
 
 #include "endpoints/dns_zone.hpp"
+#include "endpoints/http_reason_phrase.hpp"
 #include "instance/base64.hpp"
 #include "routing/aws_account.hpp"
 #include "routing/ipv4_cidr.hpp"
@@ -28,25 +29,12 @@ std::string trim(std::string_view s) {
     return std::string(s);
 }
 
-std::string reason_of(int status) {
-    switch (status) {
-        case 200: return "OK";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 500: return "Internal Server Error";
-    }
-    return "Error";
-}
-
 // The error page the EC2 metadata service sends (an XHTML document naming the status).
 HttpResponse error_page(int status) {
     HttpResponse r;
     r.status = status;
     r.content_type = "text/html";
-    const std::string title = std::to_string(status) + " - " + reason_of(status);
+    const std::string title = std::to_string(status) + " - " + http_reason_phrase(status);
     r.body = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n"
              "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\"\n"
              "\t\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n"
@@ -114,7 +102,7 @@ std::optional<HttpRequest> parse_http_request(std::string_view head) {
 }
 
 std::string render_http(const HttpResponse& response) {
-    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + reason_of(response.status) + "\r\n";
+    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + http_reason_phrase(response.status) + "\r\n";
     out += "Content-Type: " + response.content_type + "\r\n";
     out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
     for (const auto& [k, v] : response.headers) out += k + ": " + v + "\r\n";

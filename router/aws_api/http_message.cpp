@@ -1,6 +1,8 @@
 // Cutting, parsing and answering HTTP/1.1 requests to the AWS endpoint.
 #include "router/aws_api/http_message.hpp"
 
+#include "endpoints/http_reason_phrase.hpp"
+
 #include <charconv>
 #include <ctime>
 #include <strings.h>
@@ -33,23 +35,6 @@ bool split_head(std::string_view head, std::string_view& request_line, std::vect
         fields.emplace_back(line.substr(0, colon), trim(line.substr(colon + 1)));
     }
     return true;
-}
-
-const char* reason_of(int status) {
-    switch (status) {
-        case 200: return "OK";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 411: return "Length Required";
-        case 412: return "Precondition Failed";
-        case 413: return "Content Too Large";
-        case 500: return "Internal Server Error";
-        case 501: return "Not Implemented";
-        case 503: return "Service Unavailable";
-        default: return "Error";
-    }
 }
 
 }  // namespace
@@ -125,7 +110,7 @@ std::string http_response(int status, std::string_view content_type, std::string
     std::tm utc{};
     ::gmtime_r(&now, &utc);
     std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &utc);
-    std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason_of(status) + "\r\n";
+    std::string out = "HTTP/1.1 " + std::to_string(status) + " " + endpoints::http_reason_phrase(status) + "\r\n";
     out += "x-amzn-RequestId: ";
     out += request_id;
     out += "\r\nContent-Type: ";

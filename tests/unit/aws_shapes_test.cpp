@@ -4,15 +4,14 @@
 // (botocore would silently drop it, so the aws CLI would not show it) or of another type than the shape's.
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "router/aws_api/service_model.hpp"
 #include "router/aws_api/xml_response.hpp"
 #include "router/control/control_api.hpp"
 #include "router/control/ec2_actions.hpp"
 #include "router/template/template_loader.hpp"
+#include "tests/unit/seed_lab_state.hpp"
 #include "routing/availability_zone_id.hpp"
 #include "routing/aws_account.hpp"
 
@@ -23,27 +22,7 @@ namespace {
 
 struct SeedLab {
     RouterState state;
-    explicit SeedLab(const char* file) {
-        std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/labs/" + file);
-        std::stringstream text;
-        text << in.rdbuf();
-        state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
-        cfn::LoadOptions options;
-        options.stack_name = "shapes";
-        options.public_ips.pool = endpoints::PublicAddressPlan{}.instance_pool();
-        options.services = state.catalog->service_offers();
-        options.parameters["KeyName"] = "k";
-        cfn::LoadedLab loaded = cfn::load_template(text.str(), options);
-        state.model = std::move(loaded.model);
-        state.cloudformation_stacks.push_back(stack_made_at_up("shapes", state.model->stack_id(), loaded.description, loaded.template_body,
-                                                               loaded.parameters, loaded.resources, "2026-12-05T12:00:00+00:00"));
-        state.validate_template = [&catalog = *state.catalog](const std::string& body) {
-            cfn::LoadOptions o;
-            o.services = catalog.service_offers();
-            return cfn::validate_template(body, o);
-        };
-        state.recompile();
-    }
+    explicit SeedLab(const char* file) { test::load_seed_lab(state, file, "shapes"); }
 };
 
 // Runs an action and returns what its reply carries that botocore's output shape does not. A refused call

@@ -5,12 +5,11 @@
 // CloudFormation's ValidationError.
 #include <doctest/doctest.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "router/control/control_api.hpp"
 #include "router/template/template_loader.hpp"
+#include "tests/unit/seed_lab_state.hpp"
 
 using namespace vpclab;
 using namespace vpclab::router;
@@ -20,25 +19,7 @@ namespace {
 
 struct StackLab {
     RouterState state;
-    StackLab() {
-        std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/labs/endpoints-lab.yaml");
-        std::stringstream text;
-        text << in.rdbuf();
-        state.catalog = std::make_unique<endpoints::RegionCatalog>("ap-northeast-2", endpoints::PublicAddressPlan{});
-        cfn::LoadOptions options;
-        options.stack_name = "lab1";
-        options.services = state.catalog->service_offers();
-        cfn::LoadedLab loaded = cfn::load_template(text.str(), options);
-        state.model = std::move(loaded.model);
-        state.cloudformation_stacks.push_back(stack_made_at_up("lab1", state.model->stack_id(), loaded.description, loaded.template_body,
-                                                               loaded.parameters, loaded.resources, "2026-12-05T12:00:00+00:00"));
-        state.validate_template = [&catalog = *state.catalog](const std::string& body) {
-            cfn::LoadOptions o;
-            o.services = catalog.service_offers();
-            return cfn::validate_template(body, o);
-        };
-        state.recompile();
-    }
+    StackLab() { test::load_seed_lab(state, "endpoints-lab.yaml", "lab1"); }
     json call(const std::string& action, const json& params = json::object()) {
         const json reply = handle_control_request({{"Action", action}, {"Params", params}}, state);
         return reply;
