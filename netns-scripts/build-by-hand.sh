@@ -7,10 +7,17 @@
 # both route tables, checked, its routes shown, and both instances reach S3 privately. Then the blog's
 # clean-up, in its order (the endpoint first).
 # Interactive on a terminal (Enter moves on); straight through otherwise, so CI runs it as a test.
+# VPCLAB_CLI=aws runs every step with the real aws CLI instead (`vpclab aws ec2 …`: Debian's aws over the
+# lab's EC2 endpoint), as the test netns_build_by_hand_aws does.
 stack_prefix=byhand
 source "$(dirname "$0")/walkthrough.sh"
 # Shows the command as a user would type it (without --stack-name), runs it.
 ec2() {
+    if [ "${VPCLAB_CLI:-vpclab}" = aws ]; then
+        echo "\$ aws ec2 $*" >&2
+        "$VPCLAB" aws --stack-name "$stack" ec2 "$@"
+        return
+    fi
     echo "\$ vpclab ec2 $*" >&2
     "$VPCLAB" ec2 "$@" --stack-name "$stack"
 }

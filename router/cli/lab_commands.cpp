@@ -66,7 +66,7 @@ std::string stack_name_from_file(const std::string& path) {
 int command_up(const Args& args) {
     po::options_description options("vpclab up options");
     options.add_options()("template", po::value<std::string>(), "CloudFormation template (YAML or JSON)")(
-        "stack-name", po::value<std::string>(), "stack name (default: the template's file name)")(
+        "stack-name", po::value<std::string>(), "the lab's name (default: the template's file name); the template becomes the lab's first CloudFormation stack, of the same name")(
         "region", po::value<std::string>()->default_value("ap-northeast-2"), "AWS region the lab imitates")(
         "parameter", po::value<std::vector<std::string>>()->composing(), "template parameter KEY=VALUE (repeatable)")(
         "strict", po::bool_switch(), "unsupported resource types or properties are an error")(
