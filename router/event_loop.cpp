@@ -69,10 +69,17 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
             if (extent.state == aws_api::HttpExtent::State::complete) return Cut{Cut::Kind::request, extent.length, {}};
             if (extent.state == aws_api::HttpExtent::State::refused)
                 return Cut{Cut::Kind::refused, 0, aws_api::refuse_aws_http_request(extent.status, extent.reason)};
-            return Cut{};
+            return Cut{Cut::Kind::incomplete, extent.length, {}};
         };
+        // The second worker is paused only while a whole request is served (it may commit), not while
+        // clients connect and send: a flood of connections does not hold up forwarding.
         aws_.emplace(std::move(aws_listener), epoll_.get(), aws_endpoint_tag,
-                     [&state](std::string_view request) { return aws_api::serve_aws_http_request(request, state, std::time(nullptr)); },
+                     [this, &state](std::string_view request) {
+                         PausedWorker paused(second_gate());
+                         std::string reply = aws_api::serve_aws_http_request(request, state, std::time(nullptr));
+                         forget_replaced_ports();
+                         return reply;
+                     },
                      ControlServer::Limits{}, cut_http);
     }
     sigset_t mask;
@@ -183,10 +190,12 @@ void EventLoop::run() {
             if (is_interactive_queue(tag)) continue;
             // Commits happen on control requests and launcher results: after each, the flows of ports
             // whose ENI changed go (a stop and a start in one wakeup are two commits, two comparisons).
-            if (control_.owns_tag(tag) || (aws_ && aws_->owns_tag(tag))) {
+            if (control_.owns_tag(tag)) {
                 PausedWorker paused(second_gate());
-                (control_.owns_tag(tag) ? control_ : *aws_).on_event(tag, events[i].events, ControlServer::Clock::now());
+                control_.on_event(tag, events[i].events, ControlServer::Clock::now());
                 forget_replaced_ports();
+            } else if (aws_ && aws_->owns_tag(tag)) {
+                aws_->on_event(tag, events[i].events, ControlServer::Clock::now());  // pauses the worker to serve
             } else if (tag == dns_udp_tag) dns_.on_udp_readable();
             else if (tag == dns_listen_tag) {
                 for (const auto& [fd, slot] : dns_.on_tcp_acceptable()) watch(fd, dns_client_tag + slot);

@@ -112,11 +112,13 @@ struct Paging {
     std::size_t offset = 0, page = 0;
 };
 
-bool spec_takes(const router::ActionSpec& spec, std::string_view name) {
+const router::ParamSpec* spec_param(const router::ActionSpec& spec, std::string_view name) {
     for (const auto& p : spec.params)
-        if (p.name == name) return true;
-    return false;
+        if (p.name == name) return &p;
+    return nullptr;
 }
+
+bool spec_takes(const router::ActionSpec& spec, std::string_view name) { return spec_param(spec, name) != nullptr; }
 
 bool take_paging(const router::ActionSpec& spec, nlohmann::json& params, Paging& paging, std::string& error) {
     if (spec_takes(spec, "MaxResults") || spec_takes(spec, "NextToken")) return true;
@@ -166,7 +168,9 @@ std::string refuse_aws_http_request(int status, std::string_view reason) {
     return http_response(status, xml_type, encode_xml_error(*service_model("ec2"), status == 413 ? "RequestEntityTooLarge" : "MalformedRequest", reason, id), id);
 }
 
-std::string serve_aws_http_request(std::string_view request, router::RouterState& state, std::time_t now) {
+namespace {
+
+std::string serve(std::string_view request, router::RouterState& state, std::time_t now) {
     const std::string id = request_id();
     HttpRequest http;
     std::string error;
@@ -185,7 +189,8 @@ std::string serve_aws_http_request(std::string_view request, router::RouterState
     const ServiceModel& model = *service_model(binding->model);
     if (verdict.failure != SignatureFailure::none) {
         const auto [code, message] = signature_error(model, verdict);
-        spdlog::info("aws endpoint: {} refused: {} ({})", binding->signing_name, code, verdict.message);
+        // At debug only: anyone on the host may send unsigned requests, and the log is in RAM (/run).
+        spdlog::debug("aws endpoint: {} refused: {} ({})", binding->signing_name, code, verdict.message);
         return error_reply(model, code, message, id);
     }
 
@@ -219,7 +224,10 @@ std::string serve_aws_http_request(std::string_view request, router::RouterState
     Paging paging;
     if (!take_paging(*spec, decoded.params, paging, error)) return error_reply(model, "InvalidParameterValue", error, id);
     for (auto it = decoded.params.begin(); it != decoded.params.end();) {
-        if (spec_takes(*spec, it.key())) {
+        if (const router::ParamSpec* p = spec_param(*spec, it.key())) {
+            // The registry takes `structures` as a list (the CLI's --port-range From=80,To=80 is one); the
+            // model's single structure (PortRange, MetadataOptions, Matcher) arrives as one object.
+            if (p->kind == router::ParamSpec::Kind::structures && it->is_object()) *it = nlohmann::json::array({std::move(*it)});
             ++it;
             continue;
         }
@@ -249,6 +257,24 @@ std::string serve_aws_http_request(std::string_view request, router::RouterState
     std::string body = encode_xml_response(model, op, reply["result"], id, &unmapped);
     for (const auto& path : unmapped) spdlog::debug("aws endpoint: {} result member {} is not in botocore's output shape; left out", decoded.action, path);
     return http_response(200, xml_type, body, id);
+}
+
+}  // namespace
+
+std::string serve_aws_http_request(std::string_view request, router::RouterState& state, std::time_t now) noexcept {
+    // The event loop calls this: nothing may escape it (a handler's unexpected exception, or memory running
+    // out) and take the lab down. What did is answered 500, as the control socket answers it.
+    try {
+        return serve(request, state, now);
+    } catch (const std::exception& e) {
+        spdlog::error("aws endpoint: a request failed: {}", e.what());
+    } catch (...) {
+        spdlog::error("aws endpoint: a request failed");
+    }
+    static constexpr std::string_view fallback =
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: 138\r\nConnection: close\r\n\r\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>InternalError</Code><Message></Message></Error></Errors></Response>\n";
+    return std::string(fallback);
 }
 
 }  // namespace vpclab::aws_api

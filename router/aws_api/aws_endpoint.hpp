@@ -16,8 +16,9 @@ namespace vpclab::aws_api {
 // Largest request body taken: CloudFormation's TemplateBody is at most 51,200 bytes; nothing else comes near.
 constexpr std::size_t max_api_body_bytes = 1 << 20;
 
-// Serves `request` at time `now` (seconds since the epoch, for the signature's clock skew).
-std::string serve_aws_http_request(std::string_view request, router::RouterState& state, std::time_t now);
+// Serves `request` at time `now` (seconds since the epoch, for the signature's clock skew). Never throws:
+// what would have is answered 500 InternalError.
+std::string serve_aws_http_request(std::string_view request, router::RouterState& state, std::time_t now) noexcept;
 
 // The reply to a request http_request_extent refused (too large, chunked, not HTTP), in EC2's error format.
 std::string refuse_aws_http_request(int status, std::string_view reason);

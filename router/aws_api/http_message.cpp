@@ -75,7 +75,10 @@ HttpExtent http_request_extent(std::string_view buffered, std::size_t max_body_b
         length = this_length;
     }
     if (length > max_body_bytes) return refuse(413, "the request's body is larger than " + std::to_string(max_body_bytes) + " bytes");
-    if (buffered.size() - (blank + 4) < length) return out;
+    if (buffered.size() - (blank + 4) < length) {
+        out.length = blank + 4 + static_cast<std::size_t>(length);  // what must have come before it is whole
+        return out;
+    }
     out.state = HttpExtent::State::complete;
     out.length = blank + 4 + static_cast<std::size_t>(length);
     return out;

@@ -16,8 +16,9 @@ constexpr std::size_t max_http_head_bytes = 65536;
 
 struct HttpExtent {
     enum class State { incomplete, complete, refused } state = State::incomplete;
-    std::size_t length = 0;  // complete: the request's bytes, head and body
-    int status = 0;          // refused: 400, 411, 413 or 501
+    std::size_t length = 0;  // complete: the request's bytes, head and body; incomplete: the same once the
+                             // head is known (0 before), so that the caller need not ask again sooner
+    int status = 0;          // refused: 400, 413 or 501
     std::string reason;      // refused: why, for the reply's message
 };
 

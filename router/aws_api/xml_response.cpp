@@ -126,6 +126,23 @@ constexpr std::string_view xml_declaration = "<?xml version=\"1.0\" encoding=\"U
 }  // namespace
 
 void append_xml_text(std::string& out, std::string_view text) {
+    if (!valid_utf8(text)) {
+        // An error message may quote the request's own bytes: what is not UTF-8 becomes U+FFFD, byte by byte,
+        // so that the reply stays XML the client can parse.
+        std::string clean;
+        for (std::size_t i = 0; i < text.size();) {
+            std::size_t length = 1;
+            while (length <= 4 && i + length <= text.size() && !valid_utf8(text.substr(i, length))) ++length;
+            if (length <= 4 && i + length <= text.size()) {
+                clean.append(text.substr(i, length));
+                i += length;
+            } else {
+                clean += "\xEF\xBF\xBD";
+                ++i;
+            }
+        }
+        return append_xml_text(out, clean);
+    }
     for (const char ch : text) {
         const auto c = static_cast<unsigned char>(ch);
         switch (ch) {

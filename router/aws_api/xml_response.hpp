@@ -27,7 +27,7 @@ std::string encode_xml_error(const ServiceModel& model, std::string_view code, s
                              bool server_fault = false);
 
 // Appends `text` with &, <, >, " and ' escaped; characters XML 1.0 cannot carry (controls but tab, LF, CR)
-// become U+FFFD.
+// and bytes that are not UTF-8 become U+FFFD.
 void append_xml_text(std::string& out, std::string_view text);
 
 }  // namespace vpclab::aws_api

@@ -56,6 +56,7 @@ void ControlServer::close_client(Client& c) {
     // Closing the fd removes it from the epoll set.
     c.fd.reset();
     c.replying = false;
+    c.wanted = 0;
     std::string().swap(c.in);
     std::string().swap(c.out);
     c.sent = 0;
@@ -145,8 +146,10 @@ void ControlServer::read_request(Client& c) {
         const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
         if (n > 0) {
             c.in.append(buf, static_cast<std::size_t>(n));
+            if (c.in.size() < c.wanted) continue;
             cut = cutter_(c.in, false);
             if (cut.kind != Cut::Kind::incomplete) break;
+            c.wanted = cut.length;
             continue;
         }
         if (n == 0) {

@@ -37,8 +37,9 @@ public:
     using Handler = std::function<std::string(std::string_view request_line)>;
 
     // Where the first request in the bytes read so far ends: a whole request (the `length` bytes the handler
-    // gets), not yet, or refused at once with `reply` (too large, malformed). `peer_done`: the client shut
-    // down its side, so no more bytes come.
+    // gets), not yet (with `length` the size below which asking again is useless: an HTTP body's end, so that
+    // a dripping client does not make the cutter read its head again for each byte), or refused at once with
+    // `reply` (too large, malformed). `peer_done`: the client shut down its side, so no more bytes come.
     struct Cut {
         enum class Kind { incomplete, request, refused } kind = Kind::incomplete;
         std::size_t length = 0;
@@ -73,6 +74,7 @@ private:
         std::string in, out;
         std::size_t sent = 0;
         std::uint64_t order = 0;  // accept order: the oldest has the smallest
+        std::size_t wanted = 0;   // the cutter needs at least this many bytes before it can say more
         Clock::time_point deadline{};
     };
     // Accepts per wakeup, so a flood of connections cannot keep the loop here.

@@ -72,7 +72,16 @@ check "aws logs filter-log-events finds the ping's ACCEPT record (JSON 1.1)" wai
 check_contains "describe-log-groups lists the group" "aws-cli-flows" "$(aws logs describe-log-groups --query 'logGroups[].logGroupName' --output text)"
 check_contains "aws logs tail prints its events" "ACCEPT OK" "$(aws logs tail aws-cli-flows --since 1h)"
 check_contains "a missing group is ResourceNotFoundException" "ResourceNotFoundException" "$(aws logs describe-log-streams --log-group-name nope 2>&1)"
-check_equal "--page-size 5 --max-items 1 pages" "1" "$(aws ec2 describe-subnets --page-size 5 --max-items 1 --query 'length(Subnets)' --output text)"
+for n in 2 3 4 5 6 7; do
+    "$VPCLAB" ec2 create-subnet --stack-name "$s" --vpc-id "$vpc" --cidr-block "10.0.$n.0/24" --availability-zone ap-northeast-2a >/dev/null
+done
+paging_log=$(mktemp)
+subnets=$(aws ec2 describe-subnets --filters "Name=vpc-id,Values=$vpc" --page-size 5 --query 'Subnets[].SubnetId' --output text --debug 2>"$paging_log" | wc -w)
+check_equal "--page-size 5 reads the VPC's seven subnets in two pages (MaxResults, NextToken)" "7 2" \
+    "$subnets $(grep -c 'Making request for OperationModel(name=DescribeSubnets)' "$paging_log")"
+rm -f "$paging_log"
+check_equal "--max-items 3 stops at three" "3" \
+    "$(aws ec2 describe-subnets --filters "Name=vpc-id,Values=$vpc" --page-size 5 --max-items 3 --query 'length(Subnets)' --output json)"
 check_equal "vpclab aws runs the CLI with the stack's endpoint and credentials" "$vpc" \
     "$(env -u AWS_SHARED_CREDENTIALS_FILE -u AWS_CONFIG_FILE -u AWS_PROFILE "$VPCLAB" aws --stack-name "$s" ec2 describe-vpcs --vpc-ids "$vpc" --query 'Vpcs[0].VpcId' --output text)"
 check_contains "elbv2 answers in the Query protocol (LoadBalancerNotFound)" "LoadBalancerNotFound" \
@@ -113,7 +122,7 @@ check "a tag value XML must escape goes in" awsq ec2 create-tags --resources "$v
 check_equal "… and comes back as it went in" "$odd_tags" \
     "$(aws ec2 describe-vpcs --vpc-ids "$vpc" --query 'Vpcs[0].Tags[?Key==`odd`]' --output json | /usr/bin/python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))')"
 out=$(curl -s --max-time 5 -d 'Action=DescribeVpcs&Version=2016-11-15&VpcId.1=%zz' "$endpoint")
-check_contains "an unsigned, malformed request is refused in EC2's format" "<Code>MissingAuthenticationToken</Code>" "$out"
+check_contains "an unsigned request is refused in EC2's format, before its form is read" "<Code>MissingAuthenticationToken</Code>" "$out"
 rss_after=$(rss_kb)
 check "the router's memory stayed bounded (grew under 64 MiB: $rss_before -> $rss_after KiB)" test $((rss_after - rss_before)) -lt 65536
 echo "# router RSS $rss_before KiB before the abuse, $rss_after KiB after"

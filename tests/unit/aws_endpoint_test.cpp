@@ -130,6 +130,25 @@ TEST_CASE("a signed EC2 request is served from the registry and answered in EC2'
     CHECK(has(r.body, "</Errors><RequestID>"));
 }
 
+TEST_CASE("a member the model has as one structure (PortRange) reaches an action the registry gives a list of them") {
+    Lab lab;
+    const std::string acl = lab.state.model->network_acls().front().id;
+    // As botocore sends `aws ec2 create-network-acl-entry … --ingress --port-range From=80,To=81`.
+    const Reply r = serve(lab, "Action=CreateNetworkAclEntry&Version=2016-11-15&NetworkAclId=" + acl +
+                                   "&RuleNumber=77&Protocol=6&RuleAction=allow&Egress=false&CidrBlock=10.0.0.0%2F8&PortRange.From=80&PortRange.To=81");
+    CHECK_MESSAGE(r.status == 200, r.body);
+    bool found = false;
+    for (const auto& e : lab.state.model->network_acls().front().entries)
+        if (e.rule_number == 77) {
+            found = true;
+            CHECK_FALSE(e.egress);
+            REQUIRE(e.port_range.has_value());
+            CHECK(e.port_range->from == 80);
+            CHECK(e.port_range->to == 81);
+        }
+    CHECK(found);
+}
+
 TEST_CASE("a Query request (ELBv2) is answered in the Query protocol's XML, and its errors in ErrorResponse") {
     Lab lab;
     Signing elb;

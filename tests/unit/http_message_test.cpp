@@ -20,6 +20,9 @@ TEST_CASE("a request is whole once its head and Content-Length bytes of body hav
         const HttpExtent part = http_request_extent(std::string_view(request).substr(0, cut), 1 << 20);
         REQUIRE(part.state == HttpExtent::State::incomplete);
     }
+    // Once the head is in, the extent says how long the request will be, so no one asks again sooner.
+    const HttpExtent head_only = http_request_extent(std::string_view(request).substr(0, request.size() - 10), 1 << 20);
+    CHECK(head_only.length == request.size());
     const HttpExtent whole = http_request_extent(request + "GET / HTTP/1.1\r\n", 1 << 20);
     REQUIRE(whole.state == HttpExtent::State::complete);
     CHECK(whole.length == request.size());

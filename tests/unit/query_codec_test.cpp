@@ -196,4 +196,8 @@ TEST_CASE("error envelopes: EC2's Response/Errors, Query's ErrorResponse with it
     std::string text;
     append_xml_text(text, std::string("a\x01\tb\r", 5));
     CHECK(text == "a\xEF\xBF\xBD\tb&#13;");
+    // Bytes that are not UTF-8 (an error quoting the request) become U+FFFD; UTF-8 around them stays.
+    text.clear();
+    append_xml_text(text, "x\xFF\xEC\x84\x9C<\xC0");
+    CHECK(text == "x\xEF\xBF\xBD\xEC\x84\x9C&lt;\xEF\xBF\xBD");
 }
