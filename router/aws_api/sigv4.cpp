@@ -184,6 +184,11 @@ bool parse_authorization(std::string_view value, AuthorizationHeader& out) {
                 rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
             }
             if (out.signed_headers.empty()) return false;
+            // Each header once (SigV4 lists unique names): a name repeated thousands of times would make a
+            // canonical request thousands of times the request's size before the signature is compared.
+            std::vector<std::string> sorted = out.signed_headers;
+            std::sort(sorted.begin(), sorted.end());
+            if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return false;
             signed_headers = true;
         } else if (name == "Signature" && !signature) {
             if (field.size() != 64) return false;

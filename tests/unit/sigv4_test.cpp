@@ -113,6 +113,7 @@ TEST_CASE("a request is refused, saying why, when anything signed differs or the
                                       "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/ec2/aws4_request, SignedHeaders=content-type;host;x-amz-date",
                                       "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/ec2/other, SignedHeaders=host;x-amz-date, Signature=" + std::string(64, 'a'),
                                       "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/ec2/aws4_request, SignedHeaders=host;;x-amz-date, Signature=" + std::string(64, 'a'),
+                                      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/ec2/aws4_request, SignedHeaders=host;x-amz-date;host, Signature=" + std::string(64, 'a'),
                                       "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc",
                                       "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + std::string(64, 'g')}) {
             request.authorization = bad;
