@@ -1,8 +1,6 @@
 // Verifying, decoding, dispatching and answering one request to the lab's AWS endpoint.
 #include "router/aws_api/aws_endpoint.hpp"
 
-#include <random>
-
 #include <spdlog/spdlog.h>
 
 #include "router/aws_api/form_fields.hpp"
@@ -14,6 +12,7 @@
 #include "router/control/control_api.hpp"
 #include "router/control/control_request.hpp"
 #include "router/control/ec2_actions.hpp"
+#include "router/random_uuid.hpp"
 
 namespace vpclab::aws_api {
 
@@ -22,16 +21,6 @@ namespace {
 constexpr std::string_view xml_type = "text/xml;charset=UTF-8";
 constexpr std::string_view json_type = "application/x-amz-json-1.1";
 
-// A request ID as AWS writes them: a random UUID (RFC 9562 version 4).
-std::string request_id() {
-    static std::mt19937_64 random{std::random_device{}()};
-    const std::uint64_t hi = random(), lo = random();
-    char text[37];
-    std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                  static_cast<unsigned>(hi & 0xFFF), static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3FFF)),
-                  static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-    return text;
-}
 
 // The botocore model of a SigV4 signing name, and the registry's service of its actions.
 struct ServiceBinding {
@@ -164,14 +153,14 @@ void apply_paging(const ServiceModel& model, const Operation& op, const Paging& 
 }  // namespace
 
 std::string refuse_aws_http_request(int status, std::string_view reason) {
-    const std::string id = request_id();
+    const std::string id = router::random_uuid();
     return http_response(status, xml_type, encode_xml_error(*service_model("ec2"), status == 413 ? "RequestEntityTooLarge" : "MalformedRequest", reason, id), id);
 }
 
 namespace {
 
 std::string serve(std::string_view request, router::RouterState& state, std::time_t now) {
-    const std::string id = request_id();
+    const std::string id = router::random_uuid();
     HttpRequest http;
     std::string error;
     if (!parse_http_request(request, http, error)) return refuse_aws_http_request(400, error);

@@ -22,28 +22,30 @@ const ServiceModel& model(const char* service) {
     return *m;
 }
 
-// Decodes a body botocore wrote; fails the test (with the error) if it is refused.
-QueryRequest decoded(const char* service, const std::string& body) {
+// Decodes a body botocore wrote into `out`; whether the model took it, with `error` when not.
+bool attempt(const char* service, const std::string& body, QueryRequest& out, ApiRequestError& error) {
     std::vector<FormField> fields;
     std::string form_error;
     REQUIRE(decode_form(body, fields, form_error));
+    INFO(body);
+    return decode_query_request(model(service), fields, out, error);
+}
+
+// A body the model takes (the test fails, with the error, if it is refused).
+QueryRequest decoded(const char* service, const std::string& body) {
     QueryRequest out;
     ApiRequestError error;
-    INFO(body);
-    const bool ok = decode_query_request(model(service), fields, out, error);
-    INFO(error.code << ": " << error.message);
+    const bool ok = attempt(service, body, out, error);
+    INFO(body << " -> " << error.code << ": " << error.message);
     REQUIRE(ok);
     return out;
 }
 
 ApiRequestError refused(const char* service, const std::string& body) {
-    std::vector<FormField> fields;
-    std::string form_error;
-    REQUIRE(decode_form(body, fields, form_error));
     QueryRequest out;
     ApiRequestError error;
     INFO(body);
-    CHECK_FALSE(decode_query_request(model(service), fields, out, error));
+    CHECK_FALSE(attempt(service, body, out, error));
     return error;
 }
 

@@ -2,10 +2,9 @@
 // ListStacks, DescribeStackResources, DescribeStackResource, ListStackResources, DescribeStackEvents,
 // GetTemplate) and ValidateTemplate. Served over the wire only (`vpclab aws cloudformation …`): the aws
 // CLI's --stack-name names a CloudFormation stack there, where vpclab's own names the lab.
-#include <random>
-
 #include "router/control/cloudformation/cloudformation_stack.hpp"
 #include "router/control/ec2/family.hpp"
+#include "router/random_uuid.hpp"
 
 namespace vpclab::router {
 
@@ -157,15 +156,6 @@ json validate_template(const Request& params, RouterState& state) {
     return state.validate_template(body);
 }
 
-std::string random_event_id() {
-    static std::mt19937_64 random{std::random_device{}()};
-    char text[37];
-    const std::uint64_t a = random(), b = random();
-    std::snprintf(text, sizeof text, "%08x-%04x-11ef-%04x-%012llx", static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xFFFF),
-                  static_cast<unsigned>(0x8000 | (b >> 50)), static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-    return text;
-}
-
 }  // namespace
 
 CloudFormationStack stack_made_at_up(std::string name, std::string id, std::string description, std::string template_body,
@@ -176,7 +166,7 @@ CloudFormationStack stack_made_at_up(std::string name, std::string id, std::stri
     // the stack's CREATE_IN_PROGRESS, each resource's two CREATE_IN_PROGRESS and its CREATE_COMPLETE, then
     // the stack's CREATE_COMPLETE. vpclab creates a template all at once, so all share one time.
     const auto stack_event = [&](const char* status, const char* reason) {
-        s.events.push_back({random_event_id(), s.name, s.id, "AWS::CloudFormation::Stack", status, reason, time});
+        s.events.push_back({random_uuid(), s.name, s.id, "AWS::CloudFormation::Stack", status, reason, time});
     };
     stack_event("CREATE_IN_PROGRESS", "User Initiated");
     for (auto& r : s.resources) {
