@@ -128,14 +128,6 @@ bool parse_amz_date(std::string_view s, std::time_t& out) {
     return true;
 }
 
-std::string amz_date_of(std::time_t when) {
-    std::tm t{};
-    ::gmtime_r(&when, &t);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &t);
-    return buffer;
-}
-
 SignatureVerdict refuse(SignatureFailure failure, std::string message) { return {failure, std::move(message), {}}; }
 
 }  // namespace
@@ -288,6 +280,14 @@ SignatureVerdict verify_signature(const SignedRequest& request, const Credential
                       "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and "
                       "signing method. Consult the service documentation for details.");
     return {SignatureFailure::none, {}, auth.service};
+}
+
+std::string amz_date_of(std::time_t when) {
+    std::tm t{};
+    ::gmtime_r(&when, &t);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &t);
+    return buffer;
 }
 
 }  // namespace vpclab::aws_api

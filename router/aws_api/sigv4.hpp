@@ -61,5 +61,7 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope, st
 std::string signature_of(std::string_view secret, std::string_view date, std::string_view region, std::string_view service,
                          std::string_view to_sign);
 std::string sha256_hex(std::string_view bytes);
+// `when` as X-Amz-Date writes it: 20261205T120000Z.
+std::string amz_date_of(std::time_t when);
 
 }  // namespace vpclab::aws_api

@@ -37,14 +37,6 @@ struct Lab {
     }
 };
 
-std::string amz_date(std::time_t t) {
-    std::tm utc{};
-    ::gmtime_r(&t, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-    return text;
-}
-
 struct Signing {
     std::string key = key_id, secret_key = secret, region = "ap-northeast-2", service = "ec2";
     std::time_t at = now;
@@ -54,7 +46,7 @@ struct Signing {
 
 // An HTTP request as botocore sends it: form body, Host, X-Amz-Date, SigV4 over host;x-amz-date.
 std::string http_request(const std::string& body, const Signing& s = {}) {
-    const std::string date = amz_date(s.at);
+    const std::string date = aws_api::amz_date_of(s.at);
     const std::string host = "127.0.0.1:4566";
     std::string head = "POST / HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " +
                        (s.target.empty() ? "application/x-www-form-urlencoded; charset=utf-8" : "application/x-amz-json-1.1") +
