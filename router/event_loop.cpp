@@ -442,6 +442,12 @@ void EventLoop::on_launcher_results() {
         }
         apply_launcher_result(state_, r, taps, ready_instances_);
     }
+    // A CloudFormation stack being deleted may have waited for an instance that has now gone.
+    try {
+        advance_stack_deletions(state_);
+    } catch (const std::exception& e) {
+        spdlog::error("resuming a stack's deletion: {}", e.what());
+    }
 }
 
 }  // namespace vpclab::router

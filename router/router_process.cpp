@@ -159,6 +159,12 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
             options.services = services;
             return cfn::validate_template(body, options);
         };
+        // CreateStack and change sets: a template loaded into a copy of the running lab's model.
+        cfn::LoadOptions stack_options;
+        stack_options.region = lab.model->region();
+        stack_options.public_ips = public_ips;
+        stack_options.services = state.catalog->service_offers();
+        state.load_stack_template = cfn::stack_template_loader(stack_options);
         state.model = std::move(lab.model);
         state.plan = plan;
         state.service_ports = network.service_ports();

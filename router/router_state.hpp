@@ -86,6 +86,8 @@ struct RouterState {
     // for ValidateTemplate (none: the call is refused, as in unit tests of the control layer alone).
     std::vector<CloudFormationStack> cloudformation_stacks;
     TemplateValidator validate_template;
+    // Loads a template into a model copy as a new stack (CreateStack, change sets); none: those are refused.
+    StackTemplateLoader load_stack_template;
     struct ConnectionTrackingStats {
         std::size_t flows = 0, max_flows = 0, memory_bytes = 0;
         std::uint64_t refused = 0;

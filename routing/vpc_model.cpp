@@ -59,7 +59,23 @@ VPCLAB_LOOKUP(NetworkAcl, network_acl, network_acls_, "acl", "InvalidNetworkAclI
 #undef VPCLAB_LOOKUP
 
 std::string VpcModel::new_id(const char* prefix, const std::string& logical_id) {
-    return logical_id.empty() ? ids_.next(prefix) : ids_.make(prefix, logical_id);
+    return logical_id.empty() ? ids_.next(prefix) : template_id(prefix, logical_id);
+}
+
+std::string VpcModel::template_id(const char* prefix, const std::string& logical_id) const {
+    // The lab's own template keeps the IDs it always had; another stack's resources are keyed by its name.
+    return ids_.make(prefix, creating_stack_.empty() ? logical_id : "stack:" + creating_stack_ + "/" + logical_id);
+}
+
+void VpcModel::begin_stack_template(const std::string& stack_name, const std::string& stack_id) {
+    creating_stack_ = stack_name;
+    stack_ids_[stack_name] = stack_id;
+}
+
+std::string VpcModel::stack_id_of(const ResourceBase& r) const {
+    if (r.cloudformation_stack.empty()) return stack_id();
+    const auto it = stack_ids_.find(r.cloudformation_stack);
+    return it == stack_ids_.end() ? stack_id() : it->second;
 }
 
 Vpc& VpcModel::vpc_mut(const std::string& id) { return const_cast<Vpc&>(vpc(id)); }

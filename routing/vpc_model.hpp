@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -371,6 +372,20 @@ public:
     std::string stack_id() const;
     ResourceIds& ids() { return ids_; }
     const ResourceIds& ids() const { return ids_; }
+
+    // CloudFormation stacks made in the running lab (CreateStack, a change set): while one's template is
+    // loaded, what it makes is that stack's: its IDs are drawn from the stack's name and the logical ID (two
+    // stacks' "VPC" are two VPCs), and its aws:cloudformation:* tags name it. Ended by end_stack_template.
+    void begin_stack_template(const std::string& stack_name, const std::string& stack_id);
+    void end_stack_template() { creating_stack_.clear(); }
+    // The stack name and ID a template resource's aws:cloudformation:* tags give (the lab's own for what
+    // `vpclab up` made).
+    const std::string& stack_name_of(const ResourceBase& r) const { return r.cloudformation_stack.empty() ? stack_name() : r.cloudformation_stack; }
+    std::string stack_id_of(const ResourceBase& r) const;
+    // A stack deleted: its name no longer names an ID.
+    void forget_stack(const std::string& stack_name) { stack_ids_.erase(stack_name); }
+    // The ID of a template's resource of that kind and logical ID (in the stack being loaded, if any).
+    std::string template_id(const char* prefix, const std::string& logical_id) const;
 
     // --- changes (each validates fully first, then applies; throws ApiError) ---
     Vpc& create_vpc(const std::string& logical_id, const std::string& cidr_text, std::vector<Tag> tags);
@@ -747,7 +762,11 @@ private:
     std::vector<Target> checked_targets(const TargetGroup& group, std::vector<Target> targets) const;
     // Template resources are named by logical ID (deterministic); runtime ones by creation order.
     std::string new_id(const char* prefix, const std::string& logical_id);
+    // The stack name template resources draw names and hashes from: the stack being loaded, else the lab's.
+    const std::string& template_stack_name() const { return creating_stack_.empty() ? stack_name() : creating_stack_; }
 
+    std::string creating_stack_;                     // begin_stack_template's, while a template loads
+    std::map<std::string, std::string> stack_ids_;  // stack name → ID, of stacks made over the API
     std::string region_;
     ResourceIds ids_;
     PublicIpPool pool_;

@@ -58,6 +58,7 @@ int status_of(const ServiceModel& model, std::string_view code) {
     if (model.protocol() == "ec2") return code == "AuthFailure" ? 401 : 400;
     if (model.protocol() == "json") return 400;  // JSON services answer their client errors, signatures' too, 400
     if (code == "MissingAuthenticationToken" || code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch") return 403;
+    if (code == "ChangeSetNotFound") return 404;  // the CloudFormation model's ChangeSetNotFoundException
     return 400;
 }
 

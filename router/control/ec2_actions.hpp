@@ -70,5 +70,6 @@ std::vector<ActionSpec> flow_log_actions();
 std::vector<ActionSpec> log_actions();  // router/control/logs/log_groups.cpp (service logs)
 std::vector<ActionSpec> load_balancer_actions();  // router/control/elbv2/load_balancers.cpp (service elbv2)
 std::vector<ActionSpec> cloudformation_actions();  // router/control/cloudformation/stacks.cpp (service cloudformation)
+std::vector<ActionSpec> cloudformation_change_actions();  // router/control/cloudformation/stack_changes.cpp
 
 }  // namespace vpclab::router

@@ -154,6 +154,8 @@ struct ResourceEntry {
     const Node* definition = nullptr;
     int line = 0;
     std::map<std::string, Node> attributes;  // "Ref" and Fn::GetAtt values, set once created
+    // What deleting it needs besides its physical ID (a route's table and destination), as StackResource keeps it.
+    std::map<std::string, std::string> deletion_keys;
     bool created = false;
 };
 

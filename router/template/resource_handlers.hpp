@@ -34,6 +34,8 @@ struct ResourceContext {
     int line() const { return resource.line; }
     void set_ref(const std::string& value) { resource.attributes["Ref"] = Node::make_scalar(value, resource.line); }
     void set_att(const std::string& name, const std::string& value) { resource.attributes[name] = Node::make_scalar(value, resource.line); }
+    // What DeleteStack needs to undo this resource besides its physical ID (StackResource::deletion_keys).
+    void keep_for_deletion(const std::string& key, const std::string& value) { resource.deletion_keys[key] = value; }
     void unsupported(int at, const std::string& what) const {
         lab.unsupported.push_back(options.file_name + ":" + std::to_string(at) + ": " + what);
     }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <regex>
 #include <set>
 
 #include <climits>
@@ -36,13 +37,27 @@ public:
         check_sections();
         read_parameters();
         read_resources();
-        lab_.model = std::make_unique<VpcModel>(options_.stack_name, options_.region, options_.public_ips);
-        lab_.model->offer_services(options_.services);
+        if (options_.into) {
+            model_ = options_.into;
+            model_->begin_stack_template(options_.stack_name, options_.stack_id);
+        } else {
+            lab_.model = std::make_unique<VpcModel>(options_.stack_name, options_.region, options_.public_ips);
+            lab_.model->offer_services(options_.services);
+            model_ = lab_.model.get();
+        }
+        struct EndStackTemplate {
+            VpcModel* m;
+            ~EndStackTemplate() { m->end_stack_template(); }
+        } end_stack_template{model_};
         for (ResourceEntry* r : creation_order()) {
             create(*r);
-            if (r->created && r->attributes.count("Ref")) lab_.resources.push_back({r->logical_id, r->type, r->attributes.at("Ref").scalar});
+            if (r->created && r->attributes.count("Ref")) {
+                StackResource made{r->logical_id, r->type, r->attributes.at("Ref").scalar};
+                made.deletion_keys = r->deletion_keys;
+                lab_.resources.push_back(std::move(made));
+            }
         }
-        check_namespace_names();
+        if (!options_.into) check_namespace_names();  // a running lab's router names new namespaces as it launches them
         if (const Node* d = root_.find("Description"); d && d->is_scalar()) lab_.description = d->scalar;
         if (options_.strict && !lab_.unsupported.empty()) {
             std::string all;
@@ -75,7 +90,8 @@ private:
     void read_parameters() {
         for (const auto& [name, value] : options_.parameters)
             if (!root_.find("Parameters") || !root_.find("Parameters")->find(name))
-                fail(0, "", "", "--parameter " + name + ": the template declares no such parameter");
+                fail(0, "", "", options_.into ? "Parameters: [" + name + "] do not exist in the template"
+                                              : "--parameter " + name + ": the template declares no such parameter");
         const Node* params = root_.find("Parameters");
         if (!params || params->is_null()) return;
         if (!params->is_map()) fail(params->line, "", "", "Parameters must be a map");
@@ -103,11 +119,19 @@ private:
                 // An SSM parameter (e.g. the latest AMI): there is no SSM here; stand in a stable value.
                 const std::string key = raw.value_or(name);
                 value = Node::make_scalar(type.find("Image::Id") != std::string::npos ? routing::ResourceIds("ssm").make("ami", key) : key, decl.line);
+            } else if (type == "AWS::EC2::KeyPair::KeyName" && options_.into) {
+                // In a running lab, as on AWS (CloudFormation User Guide, "Parameters": AWS-specific
+                // parameter types are checked against the account's resources).
+                if (!raw) fail(decl.where(), "", "", "Parameters: [" + name + "] must have values");
+                if (!options_.into->find_key_pair(*raw))
+                    fail(decl.where(), "", "", "Parameter validation failed: parameter value " + *raw + " for parameter name " + name + " does not exist");
+                value = Node::make_scalar(*raw, decl.line);
             } else if (type == "AWS::EC2::KeyPair::KeyName") {
-                // Key pairs do not exist in the lab (`vpclab shell` needs none); any name is accepted.
+                // `vpclab up` makes the key pairs its template names (`vpclab shell` needs none); any name is accepted.
                 value = Node::make_scalar(raw.value_or("vpclab-" + name), decl.line);
             } else if (!raw && !options_.stand_in_missing_parameters) {
-                fail(decl.where(), "", "", "parameter " + name + " has no Default: pass --parameter " + name + "=VALUE");
+                fail(decl.where(), "", "", options_.into ? "Parameters: [" + name + "] must have values"
+                                                         : "parameter " + name + " has no Default: pass --parameter " + name + "=VALUE");
             } else if (!raw) {
                 value = Node::make_scalar(type == "Number" ? "0" : "", decl.line);
             } else if (type.rfind("List<", 0) == 0 || type == "CommaDelimitedList") {
@@ -126,6 +150,7 @@ private:
             parameters_[name] = value;
             StackParameter shown;
             shown.key = name;
+            shown.type = type;
             shown.value = value.scalar;
             if (type.rfind("AWS::SSM::Parameter::Value<", 0) == 0) {
                 shown.value = raw.value_or(name);  // DescribeStacks shows the path, and what it resolved to
@@ -168,7 +193,7 @@ private:
                 fail(type->where(), logical_id, "Type", "'" + t + "' is not a resource type (expected AWS::Service::Resource, e.g. AWS::EC2::Subnet)");
             if (const auto meant = likely_typo_of(t))
                 fail(type->where(), logical_id, "Type", "unknown resource type '" + t + "': did you mean " + *meant + "?");
-            resources_.push_back(ResourceEntry{logical_id, t, &def, def.where(), {}, false});
+            resources_.push_back(ResourceEntry{logical_id, t, &def, def.where(), {}, {}, false});
         }
     }
 
@@ -242,7 +267,7 @@ private:
             if (name == "AWS::Partition") return Node::make_scalar("aws", 0);
             if (name == "AWS::URLSuffix") return Node::make_scalar("amazonaws.com", 0);
             if (name == "AWS::StackId")
-                return Node::make_scalar(lab_.model->stack_id(), 0);
+                return Node::make_scalar(options_.into ? options_.stack_id : model_->stack_id(), 0);
             if (name == "AWS::NoValue") {
                 Node n;
                 n.scalar = "AWS::NoValue";
@@ -278,13 +303,20 @@ private:
             r.attributes["Ref"] = Node::make_scalar("unsupported-" + r.logical_id, r.line);
             return;
         }
-        ResourceContext context{r, props, *lab_.model, lab_, options_, instance_sites_};
+        ResourceContext context{r, props, *model_, lab_, options_, instance_sites_};
         try {
-            type->handler(context);
-        } catch (const ApiError& e) {
-            const std::string why = real_cause(e);
-            if (e.parameter().empty()) throw TemplateError(options_.file_name, r.line, label(r), "", why);
-            props.fail(e.parameter(), why);
+            try {
+                type->handler(context);
+            } catch (const ApiError& e) {
+                const std::string why = real_cause(e);
+                if (e.parameter().empty()) throw TemplateError(options_.file_name, r.line, label(r), "", why);
+                props.fail(e.parameter(), why);
+            }
+        } catch (const TemplateError& e) {
+            // CloudFormation's ResourceStatusReason: the service's message, without the file and line.
+            std::string reason = e.what();
+            if (const auto at = reason.find("resource " + label(r) + ": "); at != std::string::npos) reason = reason.substr(at + label(r).size() + 11);
+            throw ResourceCreationError(e, r.logical_id, r.type, reason, lab_.resources);
         }
         for (const auto& key : props.unused_keys())
             if (!type->no_effect.count(key)) unsupported(props.line_of(key), label(r) + ": property " + key + " is not supported and was ignored");
@@ -309,6 +341,7 @@ private:
     }
 
     LoadOptions options_;
+    VpcModel* model_ = nullptr;  // the new lab's, or options_.into
     Node root_;
     std::map<std::string, Node> parameters_;
     std::vector<ResourceEntry> resources_;
@@ -329,6 +362,29 @@ LoadedLab load_template(const std::string& text, const LoadOptions& options) {
 }  // namespace vpclab::cfn
 
 namespace vpclab::cfn {
+
+router::StackTemplateLoader stack_template_loader(LoadOptions base) {
+    return [base](const std::string& body, const router::KeyValues& parameters, const std::string& name, const std::string& id,
+                  routing::VpcModel& into) {
+        LoadOptions options = base;
+        options.file_name = "template";
+        options.stack_name = name;
+        options.stack_id = id;
+        options.into = &into;
+        options.parameters.clear();
+        for (const auto& [k, v] : parameters) options.parameters[k] = v;
+        try {
+            LoadedLab loaded = load_template(body, options);
+            return router::StackTemplateLoad{loaded.description, std::move(loaded.parameters), std::move(loaded.resources)};
+        } catch (const ResourceCreationError& e) {
+            throw router::StackResourceFailure(e.logical_id, e.type, e.reason, e.created_before);
+        } catch (const TemplateError& e) {
+            const std::string message = e.what();
+            const std::string said = std::regex_replace(message, std::regex("^template(:[0-9]+)?: "), "");
+            throw routing::ApiError("ValidationError", said.rfind("Parameter", 0) == 0 ? said : "Template format error: " + message, "TemplateBody");
+        }
+    };
+}
 
 nlohmann::ordered_json validate_template(const std::string& body, LoadOptions options) {
     options.file_name = "template";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "router/control/cloudformation/cloudformation_stack.hpp"
+#include "router/template/template_error.hpp"
 #include "routing/vpc_model.hpp"
 
 namespace vpclab::cfn {
@@ -24,6 +25,11 @@ struct LoadOptions {
     // ValidateTemplate: a parameter with no Default and no value stands in as "" (CloudFormation validates a
     // template without its parameters' values).
     bool stand_in_missing_parameters = false;
+    // A CloudFormation stack made in a running lab (CreateStack, a change set): the template's resources go
+    // into this model (a copy the caller commits or drops), as stack `stack_name` with ARN `stack_id`; its
+    // KeyName must name a key pair that exists, as on AWS. Null: a new lab's model (LoadedLab::model).
+    routing::VpcModel* into = nullptr;
+    std::string stack_id;
 };
 
 // What CloudFormation's DescribeStacks, ListStackResources and ValidateTemplate show of a loaded template.
@@ -42,13 +48,34 @@ struct LoadedLab {
     std::vector<std::string> skipped;
 };
 
-// Throws TemplateError (naming file, line, resource, property) on any problem; nothing is created then.
+// A resource the template's handlers refused while creating it (its properties name something that does not
+// exist, a CIDR that overlaps, …), where the template itself was well formed: CloudFormation's CREATE_FAILED
+// with this reason, then a rollback, rather than a ValidationError for the request.
+class ResourceCreationError : public TemplateError {
+public:
+    ResourceCreationError(const TemplateError& e, std::string logical_id, std::string type, std::string reason,
+                          std::vector<StackResource> created_before)
+        : TemplateError(e), logical_id(std::move(logical_id)), type(std::move(type)), reason(std::move(reason)),
+          created_before(std::move(created_before)) {}
+    std::string logical_id, type, reason;
+    std::vector<StackResource> created_before;  // what the template had made before it (rolled back with it)
+};
+
+// Throws TemplateError (naming file, line, resource, property) on any problem; nothing is created then. A
+// resource its handler refused, in a well-formed template, is a ResourceCreationError.
 LoadedLab load_template(const std::string& text, const LoadOptions& options);
 
 // CloudFormation's ValidateTemplate: the template loaded as `up` would load it (region, public addresses
 // and services from `options`), into nothing, without its parameters' values. Returns {"Parameters": […],
 // "Description": …} as the API answers; throws routing::ApiError ValidationError saying what is wrong.
 nlohmann::ordered_json validate_template(const std::string& body, LoadOptions options);
+
+// What CreateStack and change sets load a template with in a running lab (RouterState::load_stack_template):
+// the template into the model given, with `base`'s region, public addresses and services. Refusals as
+// CloudFormation words them: a resource that could not be made is a router::StackResourceFailure, anything
+// else routing::ApiError ValidationError (CloudFormation's own words for parameters, the loader's with the
+// line for the rest).
+router::StackTemplateLoader stack_template_loader(LoadOptions base);
 
 // The first seed lab's template, compiled into the binary: what `vpclab up` runs with no template.
 extern const char* const default_template_text;

@@ -45,7 +45,8 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
 
     Instance inst;
     inst.logical_id = launch.logical_id;
-    inst.id = ids_.make("i", launch.logical_id.empty() ? ids_.next("i") : launch.logical_id);
+    inst.cloudformation_stack = launch.logical_id.empty() ? std::string() : creating_stack_;
+    inst.id = launch.logical_id.empty() ? ids_.make("i", ids_.next("i")) : new_id("i", launch.logical_id);
     inst.tags = launch.tags;
     inst.instance_type = launch.instance_type;
     inst.image_id = launch.image_id;

@@ -168,6 +168,37 @@ TEST_CASE("the answers of the calls that build a lab are botocore's output shape
     CHECK_MESSAGE(listed(problems).empty(), listed(problems));
 }
 
+TEST_CASE("the CloudFormation calls that make and remove stacks answer botocore's output shapes") {
+    SeedLab lab("endpoints-lab.yaml");
+    std::vector<std::string> problems;
+    const auto run = [&](const std::string& action, const nlohmann::json& params) {
+        nlohmann::ordered_json result;
+        for (auto& p : nonconforming(lab.state, action, params, &result)) problems.push_back(std::move(p));
+        return result;
+    };
+    const std::string body = test::seed_template("privatelink-lab.yaml");
+    const nlohmann::json key = nlohmann::json::array({{{"ParameterKey", "KeyName"}, {"ParameterValue", "k"}}});
+    const std::string change_set = run("CreateChangeSet", {{"StackName", "two"}, {"ChangeSetName", "c1"}, {"TemplateBody", body}, {"ChangeSetType", "CREATE"},
+                                                           {"Parameters", key}, {"Capabilities", {"CAPABILITY_IAM"}}, {"Description", "d"}})["Id"];
+    run("DescribeChangeSet", {{"ChangeSetName", change_set}});
+    run("ListChangeSets", {{"StackName", "two"}});
+    run("GetTemplateSummary", {{"TemplateBody", body}});
+    run("ExecuteChangeSet", {{"ChangeSetName", change_set}});
+    run("GetTemplateSummary", {{"StackName", "two"}});
+    run("DescribeStacks", {{"StackName", "two"}});
+    run("DescribeStackEvents", {{"StackName", "two"}});
+    run("CreateChangeSet", {{"StackName", "two"}, {"ChangeSetName", "same"}, {"TemplateBody", body}, {"Parameters", key}});
+    run("DescribeChangeSet", {{"ChangeSetName", "same"}, {"StackName", "two"}});
+    run("DeleteChangeSet", {{"ChangeSetName", "same"}, {"StackName", "two"}});
+    run("CreateStack", {{"StackName", "three"}, {"TemplateBody", "Resources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.9.0.0/8\n"},
+                        {"Tags", {{{"Key", "a"}, {"Value", "b"}}}}});
+    run("DescribeStacks", {{"StackName", "three"}});
+    run("DeleteStack", {{"StackName", "two"}});
+    run("DeleteStack", {{"StackName", "three"}});
+    run("ListStacks", nlohmann::json::object());
+    CHECK_MESSAGE(listed(problems).empty(), listed(problems));
+}
+
 TEST_CASE("the members the real clients look for: launch times, private address lists, zone IDs, Elastic IP owners") {
     SeedLab lab("endpoints-lab.yaml");
     const auto result = [&](const std::string& action, const nlohmann::json& params = nlohmann::json::object()) {

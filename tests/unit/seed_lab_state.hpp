@@ -1,5 +1,6 @@
 // A RouterState over a seed lab (labs/<file>) as `vpclab up` builds it for the control plane: the template
-// loaded, the lab's first CloudFormation stack, ValidateTemplate plugged in. No namespaces, no fds.
+// loaded, the lab's first CloudFormation stack, ValidateTemplate and CreateStack's loader plugged in, its
+// instances planned. No namespaces, no fds.
 #pragma once
 
 #include <fstream>
@@ -30,7 +31,20 @@ inline void load_seed_lab(router::RouterState& state, const char* file, const st
         o.services = catalog.service_offers();
         return cfn::validate_template(body, o);
     };
+    cfn::LoadOptions stack_options;
+    stack_options.public_ips = options.public_ips;
+    stack_options.services = options.services;
+    state.load_stack_template = cfn::stack_template_loader(stack_options);
+    state.plan = router::LabPlan::of(*state.model);
     state.recompile();
+}
+
+// A template of labs/, as text (a CreateStack's TemplateBody).
+inline std::string seed_template(const char* file) {
+    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/labs/" + file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 }  // namespace vpclab::test

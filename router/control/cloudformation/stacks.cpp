@@ -3,8 +3,8 @@
 // GetTemplate) and ValidateTemplate. Served over the wire only (`vpclab aws cloudformation …`): the aws
 // CLI's --stack-name names a CloudFormation stack there, where vpclab's own names the lab.
 #include "router/control/cloudformation/cloudformation_stack.hpp"
+#include "router/control/cloudformation/stack_records.hpp"
 #include "router/control/ec2/family.hpp"
-#include "router/random_uuid.hpp"
 
 namespace vpclab::router {
 
@@ -16,14 +16,9 @@ using routing::ApiError;
 using K = ParamSpec::Kind;
 using ec2::string_param;
 
-// CloudFormation's answer to a name or ID it has no stack for (ValidationError, status 400).
-[[noreturn]] void no_such_stack(const std::string& which) { throw ApiError("ValidationError", "Stack with id " + which + " does not exist", "StackName"); }
-
-const CloudFormationStack& stack_named(const RouterState& state, const std::string& which) {
-    for (const auto& s : state.cloudformation_stacks)
-        if (s.name == which || s.id == which) return s;
-    no_such_stack(which);
-}
+using cloudformation::find_stack;
+using cloudformation::no_such_stack;
+using cloudformation::stack_named;
 
 json not_checked(const char* member) { return json{{member, "NOT_CHECKED"}}; }
 
@@ -36,16 +31,15 @@ json stack_json(const CloudFormationStack& s) {
     }
     json out = {{"StackId", s.id}, {"StackName", s.name}};
     if (!s.description.empty()) out["Description"] = s.description;
-    out.update(json{{"Parameters", parameters},
-                    {"CreationTime", s.creation_time},
-                    {"RollbackConfiguration", json::object()},
-                    {"StackStatus", s.status}});
+    out.update(json{{"Parameters", parameters}, {"CreationTime", s.creation_time}});
+    if (!s.deletion_time.empty()) out["DeletionTime"] = s.deletion_time;
+    out.update(json{{"RollbackConfiguration", json::object()}, {"StackStatus", s.status}});
     if (!s.status_reason.empty()) out["StackStatusReason"] = s.status_reason;
-    out.update(json{{"DisableRollback", false},
-                    {"NotificationARNs", json::array()},
-                    {"Tags", json::array()},
-                    {"EnableTerminationProtection", false},
-                    {"DriftInformation", not_checked("StackDriftStatus")}});
+    out.update(json{{"DisableRollback", false}, {"NotificationARNs", json::array()}});
+    if (!s.capabilities.empty()) out["Capabilities"] = s.capabilities;
+    json tags = json::array();
+    for (const auto& [k, v] : s.tags) tags.push_back({{"Key", k}, {"Value", v}});
+    out.update(json{{"Tags", tags}, {"EnableTerminationProtection", false}, {"DriftInformation", not_checked("StackDriftStatus")}});
     return out;
 }
 
@@ -59,8 +53,9 @@ json describe_stacks(const Request& params, RouterState& state) {
     json stacks = json::array();
     const std::string which = string_param(params, "StackName");
     if (!which.empty()) stacks.push_back(stack_json(stack_named(state, which)));
-    else
-        for (const auto& s : state.cloudformation_stacks) stacks.push_back(stack_json(s));
+    else  // all but deleted stacks (API reference, DescribeStacks)
+        for (const auto& s : state.cloudformation_stacks)
+            if (!s.deleted()) stacks.push_back(stack_json(s));
     return {{"Stacks", stacks}};
 }
 
@@ -71,7 +66,11 @@ json list_stacks(const Request& params, RouterState& state) {
         if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), s.status) == wanted.end()) continue;
         json summary = {{"StackId", s.id}, {"StackName", s.name}};
         if (!s.description.empty()) summary["TemplateDescription"] = s.description;
-        summary.update(json{{"CreationTime", s.creation_time}, {"StackStatus", s.status}, {"DriftInformation", not_checked("StackDriftStatus")}});
+        summary["CreationTime"] = s.creation_time;
+        if (!s.deletion_time.empty()) summary["DeletionTime"] = s.deletion_time;
+        summary["StackStatus"] = s.status;
+        if (!s.status_reason.empty()) summary["StackStatusReason"] = s.status_reason;
+        summary["DriftInformation"] = not_checked("StackDriftStatus");
         summaries.push_back(std::move(summary));
     }
     return {{"StackSummaries", summaries}};
@@ -83,8 +82,9 @@ json describe_stack_resources(const Request& params, RouterState& state) {
     if (which.empty() == physical.empty())
         throw ApiError("ValidationError", "Either StackName or PhysicalResourceId must be specified, and not both", "StackName");
     json resources = json::array();
-    for (const auto& s : state.cloudformation_stacks) {
-        if (!which.empty() && s.name != which && s.id != which) continue;
+    for (auto& s : state.cloudformation_stacks) {
+        if (!which.empty() && &s != find_stack(state, which)) continue;
+        if (which.empty() && s.deleted()) continue;
         bool has_physical = physical.empty();
         for (const auto& r : s.resources) has_physical |= r.physical_id == physical;
         if (!has_physical) continue;
@@ -125,9 +125,10 @@ json list_stack_resources(const Request& params, RouterState& state) {
 
 json describe_stack_events(const Request& params, RouterState& state) {
     json events = json::array();
-    for (const auto& s : state.cloudformation_stacks) {
+    for (auto& s : state.cloudformation_stacks) {
         const std::string which = string_param(params, "StackName");
-        if (!which.empty() && s.name != which && s.id != which) continue;
+        if (!which.empty() && &s != find_stack(state, which)) continue;
+        if (which.empty() && s.deleted()) continue;
         for (auto e = s.events.rbegin(); e != s.events.rend(); ++e) {  // newest first, as CloudFormation lists them
             json event = {{"StackId", s.id},          {"EventId", e->event_id}, {"StackName", s.name},
                           {"LogicalResourceId", e->logical_id}, {"PhysicalResourceId", e->physical_id}, {"ResourceType", e->type},
@@ -160,29 +161,26 @@ json validate_template(const Request& params, RouterState& state) {
 
 CloudFormationStack stack_made_at_up(std::string name, std::string id, std::string description, std::string template_body,
                                      std::vector<StackParameter> parameters, std::vector<StackResource> resources, const std::string& time) {
-    CloudFormationStack s{std::move(name), std::move(id), std::move(description), std::move(template_body), std::move(parameters),
-                          std::move(resources), {}, "CREATE_COMPLETE", {}, time};
+    CloudFormationStack s;
+    s.name = std::move(name);
+    s.id = std::move(id);
+    s.description = std::move(description);
+    s.template_body = std::move(template_body);
+    s.parameters = std::move(parameters);
+    s.resources = std::move(resources);
+    s.creation_time = time;
     // The events CloudFormation records for a stack it creates (User Guide, "Viewing stack events"):
     // the stack's CREATE_IN_PROGRESS, each resource's two CREATE_IN_PROGRESS and its CREATE_COMPLETE, then
     // the stack's CREATE_COMPLETE. vpclab creates a template all at once, so all share one time.
-    const auto stack_event = [&](const char* status, const char* reason) {
-        s.events.push_back({random_uuid(), s.name, s.id, "AWS::CloudFormation::Stack", status, reason, time});
-    };
-    stack_event("CREATE_IN_PROGRESS", "User Initiated");
-    for (auto& r : s.resources) {
-        r.timestamp = time;
-        s.events.push_back({r.logical_id + "-CREATE_IN_PROGRESS-" + time, r.logical_id, "", r.type, "CREATE_IN_PROGRESS", "", time});
-        s.events.push_back({r.logical_id + "-CREATE_IN_PROGRESS-" + time + "-1", r.logical_id, r.physical_id, r.type, "CREATE_IN_PROGRESS",
-                            "Resource creation Initiated", time});
-        s.events.push_back({r.logical_id + "-CREATE_COMPLETE-" + time, r.logical_id, r.physical_id, r.type, "CREATE_COMPLETE", "", time});
-    }
-    stack_event("CREATE_COMPLETE", "");
+    cloudformation::record_stack_event(s, "CREATE_IN_PROGRESS", "User Initiated", time);
+    cloudformation::record_resource_creation(s, time);
+    cloudformation::record_stack_event(s, "CREATE_COMPLETE", "", time);
     return s;
 }
 
 std::vector<ActionSpec> cloudformation_actions() {
     constexpr const char* service = "cloudformation";
-    return {
+    std::vector<ActionSpec> actions = {
         {"describe-stacks", "DescribeStacks", "the lab's CloudFormation stacks (the template `vpclab up` ran is the first)",
          {{"--stack-name", "StackName", K::string, false}, {"--next-token", "NextToken", K::string, false}}, describe_stacks, {}, service},
         {"list-stacks", "ListStacks", "summaries of the lab's stacks", {{"--stack-status-filter", "StackStatusFilter", K::list, false}}, list_stacks, {},
@@ -204,6 +202,8 @@ std::vector<ActionSpec> cloudformation_actions() {
         {"validate-template", "ValidateTemplate", "check a template as vpclab would load it; creates nothing",
          {{"--template-body", "TemplateBody", K::string, false}}, validate_template, {}, service},
     };
+    for (auto& a : cloudformation_change_actions()) actions.push_back(std::move(a));
+    return actions;
 }
 
 }  // namespace vpclab::router

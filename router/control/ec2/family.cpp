@@ -166,8 +166,8 @@ json tags_json(const routing::VpcModel& m, const routing::ResourceBase& r) {
     json out = json::array();
     for (const auto& t : r.tags) out.push_back({{"Key", t.key}, {"Value", t.value}});
     if (!r.logical_id.empty()) {
-        out.push_back({{"Key", "aws:cloudformation:stack-name"}, {"Value", m.stack_name()}});
-        out.push_back({{"Key", "aws:cloudformation:stack-id"}, {"Value", m.stack_id()}});
+        out.push_back({{"Key", "aws:cloudformation:stack-name"}, {"Value", m.stack_name_of(r)}});
+        out.push_back({{"Key", "aws:cloudformation:stack-id"}, {"Value", m.stack_id_of(r)}});
         out.push_back({{"Key", "aws:cloudformation:logical-id"}, {"Value", r.logical_id}});
     }
     return out;

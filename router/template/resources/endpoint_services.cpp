@@ -25,8 +25,12 @@ void create_endpoint_service(ResourceContext& c) {
 void create_service_permissions(ResourceContext& c) {
     auto& props = c.props;
     const std::string service = props.string("ServiceId", true);
+    const auto principals = props.strings("AllowedPrincipals");
+    std::string kept;
+    for (const auto& p : principals) kept += (kept.empty() ? "" : "\n") + p;
+    c.keep_for_deletion("AllowedPrincipals", kept);
     try {
-        c.model.modify_endpoint_service_permissions(service, props.strings("AllowedPrincipals"), {});
+        c.model.modify_endpoint_service_permissions(service, principals, {});
     } catch (const routing::ApiError& e) {
         if (e.code() != "InvalidPrincipal") throw;
         props.fail("AllowedPrincipals", std::string(e.what()) + " (InvalidPrincipal)");  // the API names its own parameter

@@ -108,6 +108,9 @@ void create_instance(ResourceContext& c) {
     const std::string az = props.string("AvailabilityZone", false);
     // A template's KeyName names a key pair the lab makes (or one of the stack already made): vpclab up makes
     // its keys and says where each private key is (on AWS it would have to exist beforehand).
+    if (!launch.key_name.empty() && !c.model.find_key_pair(launch.key_name) && c.options.into)
+        // A stack made over the API, as on AWS: the key pair must exist (EC2's error for RunInstances).
+        props.fail("KeyName", "The key pair '" + launch.key_name + "' does not exist (InvalidKeyPair.NotFound)");
     if (!launch.key_name.empty() && !c.model.find_key_pair(launch.key_name)) {
         routing::KeyPair key;
         key.key_name = launch.key_name;

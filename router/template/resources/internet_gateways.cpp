@@ -13,9 +13,13 @@ void create_internet_gateway(ResourceContext& c) {
 void attach(ResourceContext& c) {
     if (c.props.get("VpnGatewayId"))
         c.unsupported(c.props.line_of("VpnGatewayId"), c.label() + ": VPN gateways are not supported; attachment not made");
-    else
-        c.model.attach_internet_gateway(c.props.string("InternetGatewayId", true), c.props.string("VpcId", true));
-    c.set_ref(c.model.ids().make("attach", c.resource.logical_id));
+    else {
+        const std::string gateway = c.props.string("InternetGatewayId", true), vpc = c.props.string("VpcId", true);
+        c.model.attach_internet_gateway(gateway, vpc);
+        c.keep_for_deletion("InternetGatewayId", gateway);
+        c.keep_for_deletion("VpcId", vpc);
+    }
+    c.set_ref(c.model.template_id("attach", c.resource.logical_id));
 }
 }  // namespace
 

@@ -49,12 +49,17 @@ void create_network_acl_entry(ResourceContext& c) {
     const bool egress = e.egress;
     c.model.create_network_acl_entry(acl, std::move(e));
     c.set_ref(acl + "/" + (egress ? "egress/" : "ingress/") + std::to_string(rule_number));
+    c.keep_for_deletion("NetworkAclId", acl);
+    c.keep_for_deletion("RuleNumber", std::to_string(rule_number));
+    c.keep_for_deletion("Egress", egress ? "true" : "false");
 }
 
 void create_subnet_association(ResourceContext& c) {
     auto& props = c.props;
-    const std::string id = c.model.associate_network_acl(props.string("SubnetId", true), props.string("NetworkAclId", true));
+    const std::string subnet = props.string("SubnetId", true);
+    const std::string id = c.model.associate_network_acl(subnet, props.string("NetworkAclId", true));
     c.set_ref(id);
+    c.keep_for_deletion("SubnetId", subnet);
     c.set_att("AssociationId", id);
 }
 

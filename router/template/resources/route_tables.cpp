@@ -30,8 +30,12 @@ void create_route(ResourceContext& c) {
                                                           props.string("DestinationPrefixListId", false)};
     if (destination.cidr.empty() && destination.prefix_list_id.empty())
         props.fail("DestinationCidrBlock", "is required (or DestinationPrefixListId)");
-    c.model.create_route(props.string("RouteTableId", true), destination, target);
-    c.set_ref(c.model.ids().make("r", c.resource.logical_id));
+    const std::string table = props.string("RouteTableId", true);
+    c.model.create_route(table, destination, target);
+    c.set_ref(c.model.template_id("r", c.resource.logical_id));
+    c.keep_for_deletion("RouteTableId", table);
+    c.keep_for_deletion(destination.cidr.empty() ? "DestinationPrefixListId" : "DestinationCidrBlock",
+                        destination.cidr.empty() ? destination.prefix_list_id : destination.cidr);
 }
 }  // namespace
 

@@ -87,6 +87,8 @@ void create_rule(ResourceContext& c, bool ingress) {
     const auto added = c.model.authorize_security_group(group_id, ingress, {rule});
     c.set_ref(added.front().rule_id);
     c.set_att("Id", added.front().rule_id);
+    c.keep_for_deletion("GroupId", group_id);
+    c.keep_for_deletion("Direction", ingress ? "ingress" : "egress");
 }
 
 void create_ingress(ResourceContext& c) { create_rule(c, true); }
