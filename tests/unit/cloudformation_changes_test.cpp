@@ -151,6 +151,7 @@ TEST_CASE("a CREATE change set: the stack waits in REVIEW_IN_PROGRESS with nothi
             ++instances;
             CHECK(std::find(lab.runtime.launched.begin(), lab.runtime.launched.end(), id) != lab.runtime.launched.end());
             CHECK(lab.state.plan.find(id) != nullptr);
+            CHECK(lab.state.model->instance(id).state == routing::InstanceState::pending);  // running once the launcher is done
         } else if (r["ResourceType"] == "AWS::EC2::VPC" || r["ResourceType"] == "AWS::EC2::Subnet" || r["ResourceType"] == "AWS::EC2::SecurityGroup") {
             CHECK_MESSAGE(shown.find(id) != std::string::npos, id);
         }

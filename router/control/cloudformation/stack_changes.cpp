@@ -135,6 +135,8 @@ void create_stack_resources(RouterState& state, CloudFormationStack& s, const st
                                                                              "…', longer than a namespace name may be: shorten its Name tag", {});
                     if (state.runtime && state.runtime->namespace_exists(planned.netns))
                         throw StackResourceFailure(r.logical_id, r.type, "A network namespace named '" + planned.netns + "' already exists on this machine; give the instance another Name tag", {});
+                    // Pending until the launcher has built its namespace and TAPs, as run-instances launches.
+                    next.set_instance_state(r.physical_id, routing::InstanceState::pending);
                     launched.push_back(r.physical_id);
                 }
                 return 0;
