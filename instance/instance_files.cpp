@@ -325,6 +325,8 @@ InstanceFiles amazon_linux_files(const InstanceIdentity& identity, const Account
     f.directories["/etc/ssh"] = {0755, 0, 0, true};  // the host's host keys and ssh_config are not the instance's
     f.files["/etc/ssh/sshd_config"] = {amazon_linux_sshd_config, 0600, 0, 0};
     f.files["/etc/motd"] = {amazon_linux_motd, 0644, 0, 0};
+    // Amazon Linux's trust bundle, where its tools look (the router binds the lab's bundle over it).
+    f.files["/etc/pki/tls/certs/ca-bundle.crt"] = {"", 0644, 0, 0};
     f.directories["/tmp"] = {01777, 0, 0};
     f.directories["/home"] = {0755, 0, 0};
     f.directories["/var/log"] = {0755, 0, 0, true};

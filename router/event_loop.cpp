@@ -38,12 +38,13 @@ constexpr std::uint64_t launcher_tag = 6ULL << 40;
 constexpr std::uint64_t metadata_listen_tag = 7ULL << 40;
 constexpr std::uint64_t metadata_client_tag = 8ULL << 40;  // + slot
 constexpr std::uint64_t aws_endpoint_tag = 10ULL << 40;    // the listener; + 1 + slot for its clients (9 << 40: ForwardingThread's)
+constexpr std::uint64_t aws_relay_tag = 11ULL << 40;       // the same for the Unix socket
 constexpr std::uint64_t interactive_queue_tag = ForwardingThread::interactive_queue_tag;  // + port; a port's bulk queue is the port itself
 bool is_interactive_queue(std::uint64_t tag) { return tag >= interactive_queue_tag && tag < interactive_queue_tag + (1ULL << 32); }
 }  // namespace
 
 EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger,
-                     tap::UniqueFd aws_listener)
+                     tap::UniqueFd aws_listener, tap::UniqueFd aws_relay_listener)
     : state_(state),
       network_(network),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
@@ -60,7 +61,10 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
     // The second worker's thread starts in run(), with everything set up (its ports watched, the tables
     // shared out, the flow logs' coverage known, the process's logger in place).
     if (state.forwarding_workers > 1) second_ = std::make_unique<ForwardingThread>(shared_, batch_limit, batch_bytes);
-    if (aws_listener) {
+    tap::UniqueFd aws_listeners[2] = {std::move(aws_listener), std::move(aws_relay_listener)};
+    const std::uint64_t aws_tags[2] = {aws_endpoint_tag, aws_relay_tag};
+    for (int n = 0; n < 2; ++n) {
+        if (!aws_listeners[n]) continue;
         // HTTP requests, each answered and the connection closed; the same client cap and deadline as the
         // control socket, so no client can hold the loop or more than its slot.
         const auto cut_http = [](std::string_view buffered, bool) {
@@ -73,7 +77,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
         };
         // The second worker is paused only while a whole request is served (it may commit), not while
         // clients connect and send: a flood of connections does not hold up forwarding.
-        aws_.emplace(std::move(aws_listener), epoll_.get(), aws_endpoint_tag,
+        aws_[n].emplace(std::move(aws_listeners[n]), epoll_.get(), aws_tags[n],
                      [this, &state](std::string_view request) {
                          PausedWorker paused(second_gate());
                          std::string reply = aws_api::serve_aws_http_request(request, state, std::time(nullptr));
@@ -145,7 +149,7 @@ void EventLoop::run() {
     while (!state_.shutdown_requested) {
         // Sleep no longer than the next control client's deadline, so a silent client is dropped on time.
         int timeout_ms = -1;
-        for (const ControlServer* server : {&control_, aws_ ? &*aws_ : nullptr}) {
+        for (const ControlServer* server : {&control_, aws_[0] ? &*aws_[0] : nullptr, aws_[1] ? &*aws_[1] : nullptr}) {
             const auto deadline = server ? server->next_deadline() : std::nullopt;
             if (!deadline) continue;
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - ControlServer::Clock::now()).count();
@@ -178,7 +182,8 @@ void EventLoop::run() {
             check_health();
         }
         control_.expire(ControlServer::Clock::now());
-        if (aws_) aws_->expire(ControlServer::Clock::now());
+        for (auto& server : aws_)
+            if (server) server->expire(ControlServer::Clock::now());
         // Interactive queues first: a ping or a keystroke does not wait for the bulk read in this wakeup.
         for (int i = 0; i < n; ++i)
             if (is_interactive_queue(events[i].data.u64)) {
@@ -194,8 +199,10 @@ void EventLoop::run() {
                 PausedWorker paused(second_gate());
                 control_.on_event(tag, events[i].events, ControlServer::Clock::now());
                 forget_replaced_ports();
-            } else if (aws_ && aws_->owns_tag(tag)) {
-                aws_->on_event(tag, events[i].events, ControlServer::Clock::now());  // pauses the worker to serve
+            } else if (aws_[0] && aws_[0]->owns_tag(tag)) {
+                aws_[0]->on_event(tag, events[i].events, ControlServer::Clock::now());  // pauses the worker to serve
+            } else if (aws_[1] && aws_[1]->owns_tag(tag)) {
+                aws_[1]->on_event(tag, events[i].events, ControlServer::Clock::now());
             } else if (tag == dns_udp_tag) dns_.on_udp_readable();
             else if (tag == dns_listen_tag) {
                 for (const auto& [fd, slot] : dns_.on_tcp_acceptable()) watch(fd, dns_client_tag + slot);

@@ -47,9 +47,10 @@ public:
     static constexpr std::uint32_t drop_log_lines_per_second = ForwardingWorker::drop_log_lines_per_second;
 
     // Instances launched at runtime record their namespaces in `ledger` (so `down` finds them after a crash).
-    // `aws_listener` (if open): the lab's AWS API endpoint on 127.0.0.1, served like the control socket.
+    // `aws_listener` (if open): the lab's AWS API endpoint on 127.0.0.1, served like the control socket;
+    // `aws_relay_listener` (if open): the same API on a Unix socket, for the region's HTTPS relay.
     EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger,
-              tap::UniqueFd aws_listener = {});
+              tap::UniqueFd aws_listener = {}, tap::UniqueFd aws_relay_listener = {});
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -105,7 +106,7 @@ private:
     LabNetwork& network_;
     tap::UniqueFd epoll_;
     ControlServer control_;
-    std::optional<ControlServer> aws_;
+    std::array<std::optional<ControlServer>, 2> aws_;  // 127.0.0.1, and the Unix socket the region's HTTPS relay uses
     tap::UniqueFd signals_;
     DnsServer dns_;
     FlowState flows_;                         // connection tables (bounded, expiring)

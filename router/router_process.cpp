@@ -20,6 +20,7 @@
 
 #include "instance/key_pair.hpp"
 #include "router/aws_api/endpoint_listener.hpp"
+#include "router/aws_api/lab_ca.hpp"
 #include "router/aws_api/service_model.hpp"
 #include "router/aws_api/stack_credentials.hpp"
 #include "router/control/control_socket.hpp"
@@ -65,6 +66,15 @@ pid_t start_region_http_server(const std::string& netns, const endpoints::Region
     // Never hold the caller's terminal or pipes: `out=$(vpclab up)` must see EOF when up returns.
     const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     const pid_t pid = spawn_process("/proc/self/exe", {"vpclab", "__region-http", netns, catalog.region(), catalog.plan().range.to_string(), endpoints_table.string()}, -1, log_fd);
+    if (log_fd >= 0) ::close(log_fd);
+    return pid;
+}
+
+// The region's HTTPS relay for the AWS APIs: this binary again, like the web server, holding no TAP.
+pid_t start_region_https_server(const std::string& netns, const aws_api::LabCaPaths& ca, const fs::path& api_socket, const fs::path& log) {
+    const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    const pid_t pid = spawn_process("/proc/self/exe", {"vpclab", "__region-https", netns, ca.server_certificate().string(), ca.server_key().string(), api_socket.string()},
+                                    -1, log_fd);
     if (log_fd >= 0) ::close(log_fd);
     return pid;
 }
@@ -123,7 +133,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
     state.batched_tap_writes = options.batched_tap_writes;
     state.s3_root = paths.dir / "s3";  // S3 flow logs' objects: <stack dir>/s3/<bucket>/<prefix>/AWSLogs/…, gone with the stack
     const endpoints::PublicAddressPlan& addresses = options.public_addresses;
-    pid_t region_server = 0;
+    pid_t region_server = 0, region_https_server = 0;
     bool owns_state_dir = false;  // never clean up a directory another `vpclab up` of the same stack won
     try {
         fs::create_directories(state_root);
@@ -133,6 +143,10 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         write_private_keys(paths, keys);
         fs::create_directories(paths.dir / "region-root");  // the region's own /root (its ~/.ssh/known_hosts)
         Ledger ledger(paths.ledger);
+        // The AWS API over HTTPS inside the lab: the lab's CA, which instances trust in their own /etc (so made
+        // before the first instance starts), and a Unix socket the region's relay hands requests to (below).
+        const aws_api::LabCaPaths ca = aws_api::LabCaPaths::of_stack_dir(paths.dir);
+        aws_api::write_lab_certificates(ca, aws_api::make_lab_certificates(stack, lab.model->region()), aws_api::host_trust_bundle);
         state.catalog = std::make_unique<endpoints::RegionCatalog>(lab.model->region(), addresses);
         LabNetwork network = LabNetwork::create(*lab.model, plan, *state.catalog, ledger);
         tap::UniqueFd control = listen_control_socket(paths.control_socket);
@@ -144,6 +158,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         state.aws_secret_access_key = credentials.secret_access_key;
         tap::UniqueFd aws_listener = aws_api::listen_on_loopback(state.aws_endpoint_port);
         aws_api::compile_all_models();
+        tap::UniqueFd aws_relay_listener = listen_control_socket(paths.aws_api_socket);
         // CloudFormation: the template this lab was made from is its first stack; ValidateTemplate checks a
         // template with the loader, as `up` would load it (nothing is created).
         if (!lab.template_body.empty())
@@ -171,8 +186,9 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         state.gateway_endpoints_file = paths.gateway_endpoints;
         state.recompile();
         std::optional<EventLoop> loop;
-        loop.emplace(state, network, std::move(control), paths.ledger, std::move(aws_listener));
+        loop.emplace(state, network, std::move(control), paths.ledger, std::move(aws_listener), std::move(aws_relay_listener));
         region_server = start_region_http_server(plan.region_netns, *state.catalog, paths.log, paths.gateway_endpoints);
+        region_https_server = start_region_https_server(plan.region_netns, ca, paths.aws_api_socket, paths.log);
         if (!foreground) {
             // From here on the router is a daemon: its log goes to the stack's directory.
             auto logger = spdlog::basic_logger_mt("router", paths.log.string());
@@ -192,8 +208,10 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         ready_fd = -1;  // closed: a later error must not write into whatever reuses the number
         loop->run();
         spdlog::info("stack {} shutting down", stack);
-        ::kill(region_server, SIGKILL);
-        ::waitpid(region_server, nullptr, 0);
+        for (const pid_t server : {region_server, region_https_server}) {
+            ::kill(server, SIGKILL);
+            ::waitpid(server, nullptr, 0);
+        }
         loop.reset();  // joins the launcher: nothing makes a namespace any more
         // Namespaces first, then the TAPs: the kernel deletes a dismantled namespace's interfaces in one
         // batch, where closing a TAP's fd first unregisters it alone (~20 ms each: 4.3 s of a 200-instance
@@ -201,10 +219,11 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         remove_stack_namespaces(stack);
         network.close_taps(std::chrono::seconds(3));
     } catch (const std::exception& e) {
-        if (region_server > 0) {
-            ::kill(region_server, SIGKILL);
-            ::waitpid(region_server, nullptr, 0);
-        }
+        for (const pid_t server : {region_server, region_https_server})
+            if (server > 0) {
+                ::kill(server, SIGKILL);
+                ::waitpid(server, nullptr, 0);
+            }
         report(ready_fd, std::string("error: ") + e.what());
         if (foreground) std::cerr << "vpclab: " << e.what() << '\n';
         spdlog::error("{}", e.what());

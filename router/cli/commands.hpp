@@ -25,6 +25,7 @@ int command_aws(const Args& args);
 int command_api(const std::string& service, const Args& args);
 // Internal: the region's web server, started by the router inside the region namespace.
 int command_region_http(const Args& args);
+int command_region_https(const Args& args);  // the region's HTTPS relay for the AWS APIs (router/region_https_server.hpp)
 int command_instance_init(const Args& args);
 
 // Exit statuses, as the aws CLI uses them: 252 bad usage, 254 the service refused the request.

@@ -10,6 +10,7 @@
 #include "router/lab/instance_init.hpp"
 #include "router/lab/stack_state.hpp"
 #include "router/region_http_server.hpp"
+#include "router/region_https_server.hpp"
 
 namespace vpclab::router {
 
@@ -107,6 +108,11 @@ int command_region_http(const Args& args) {
     if (args.size() != 4) throw UsageError("__region-http NETNS REGION PUBLIC_CIDR ENDPOINTS_TABLE (started by the router)");
     const endpoints::RegionCatalog catalog(args[1], endpoints::PublicAddressPlan::from(args[2]));
     return run_region_http_server(args[0], catalog, args[3]);
+}
+
+int command_region_https(const Args& args) {
+    if (args.size() != 4) throw UsageError("__region-https NETNS CERTIFICATE KEY API_SOCKET (started by the router)");
+    return run_region_https_server({args[0], args[1], args[2], args[3]});
 }
 
 // Started by the router (instance_init.cpp), never by hand; its arguments are checked again here.

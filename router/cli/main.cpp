@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
         if (command == "logs" && !args.empty() && args.front() == "tail") return command_logs_tail(Args(args.begin() + 1, args.end()));
         if (command == "logs") return command_api("logs", args);
         if (command == "__region-http") return command_region_http(args);
+        if (command == "__region-https") return command_region_https(args);
         if (command == "__instance-init") return command_instance_init(args);
         throw UsageError("unknown command '" + command + "' (see `vpclab --help`)");
     } catch (const HelpRequested& help) {

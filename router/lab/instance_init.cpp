@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "instance/instance_files.hpp"
+#include "router/aws_api/lab_ca.hpp"
 #include "router/lab/process_spawn.hpp"
 #include "router/lab/stack_state.hpp"
 #include "tap/network_namespace.hpp"
@@ -75,6 +76,9 @@ bool set_read_only(const char* path, bool read_only) {
 }
 
 // The directories that stay writable in the instance: its own, and the kernel's interfaces it needs.
+// Where an instance's tools look for the CAs they trust: Debian's bundle (the host's programs run in the
+// instance) and Amazon Linux's.
+constexpr const char* trusted_bundle_paths[] = {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"};
 constexpr const char* writable_in_instance[] = {"/etc", "/var", "/root", "/home", "/tmp", "/run", "/dev", "/proc"};
 
 // The instance's own /dev (not the host's: a file one instance left in /dev/shm was another's to read, lay
@@ -128,6 +132,18 @@ void make_namespaces(const InstanceInit& init) {
     for (const char* d : own_directories)
         must(::mount(paths.host_path(d).c_str(), d, nullptr, MS_BIND, nullptr) == 0, std::string("bind the instance's own ") + d);
     make_own_dev(paths);
+    // The lab's CA, trusted here and nowhere else: the stack's bundle (the host's with the CA appended) bound
+    // over the instance's own trust bundles (Debian's path, which curl, Python and the aws CLI read, and
+    // Amazon Linux's), read-only below (it is every instance's). Before the /run below hides the stack's
+    // directory. No lab CA (a router that made none): the host's bundle, as it is.
+    const std::string bundle = aws_api::LabCaPaths::of_stack_dir(paths.dir.parent_path()).trusted_bundle().string();
+    std::vector<const char*> trust_bound;
+    if (::access(bundle.c_str(), R_OK) == 0)
+        for (const char* trusted : trusted_bundle_paths)
+            if (::access(trusted, F_OK) == 0) {
+                must(::mount(bundle.c_str(), trusted, nullptr, MS_BIND, nullptr) == 0, std::string("bind the lab's trust bundle over ") + trusted);
+                trust_bound.push_back(trusted);
+            }
     must(::sethostname(init.hostname.data(), init.hostname.size()) == 0, "sethostname");
     {
         std::ofstream pid_file(paths.init_pid());
@@ -139,6 +155,7 @@ void make_namespaces(const InstanceInit& init) {
     must((::mkdir("/run/lock", 01777) == 0 || errno == EEXIST) && ::chmod("/run/lock", 01777) == 0, "make /run/lock");
     must(set_read_only("/", true), "make the host's tree read-only in the instance");
     for (const char* d : writable_in_instance) must(set_read_only(d, false), std::string("keep ") + d + " writable");
+    for (const char* trusted : trust_bound) must(set_read_only(trusted, true), std::string("make ") + trusted + " read-only");
     // The kernel's settings are the machine's, but for the network namespace's own (net.*: ip_forward for a
     // NAT instance): /proc/sys read-only, /proc/sys/net bound over itself writable.
     must(::mount("/proc/sys", "/proc/sys", nullptr, MS_BIND, nullptr) == 0, "bind /proc/sys");

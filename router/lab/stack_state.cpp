@@ -35,6 +35,7 @@ StackPaths StackPaths::of(const std::string& stack) {
     p.ledger = p.dir / "created";
     p.log = p.dir / "router.log";
     p.gateway_endpoints = p.dir / "gateway-endpoints";
+    p.aws_api_socket = p.dir / "aws-api.sock";
     return p;
 }
 

@@ -30,6 +30,7 @@ struct InvalidStackName : std::invalid_argument {
 struct StackPaths {
     std::filesystem::path dir, control_socket, pid_file, ledger, log;
     std::filesystem::path gateway_endpoints;  // the table the region's web server reads (gateway_endpoint_table.hpp)
+    std::filesystem::path aws_api_socket;     // the AWS API on a Unix socket, for the region's HTTPS relay
     // Throws InvalidStackName (saying why) unless valid_stack_name(stack_name).
     static StackPaths of(const std::string& stack_name);
 };
