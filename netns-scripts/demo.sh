@@ -3,7 +3,7 @@
 # 2.2 (the S3 gateway endpoint), 2.3 (the CloudFormation interface endpoint with private DNS) and 2.4
 # (clean-up) — with the blog's own commands: ssh to the public instance with the key, on to the private one
 # with the UserData's password, ping, dig +short and curl from both instances; what the blog does in the
-# console is done with `vpclab ec2`.
+# console is done with `vpclab ec2` (VPCLAB_CLI=aws: with the real aws CLI, as the test netns_demo_aws runs it).
 # Interactive on a terminal (Enter moves on); straight through otherwise, so CI runs it as a test.
 #
 #   jh-test-Public-EC2  10.10.0.4  public subnet 10.10.0.0/24   (route 0.0.0.0/0 → IGW)
@@ -19,9 +19,29 @@ step "Bring the lab up: the seed's CloudFormation template, verbatim, built into
 (--flow-log-speedup 60: flow logs' one-minute aggregation windows last a second here)"
 run up --stack-name "$stack" --flow-log-speedup 60
 
+# VPCLAB_CLI=aws: every `vpclab ec2` and `vpclab logs` step with the real aws CLI over the lab's endpoint
+# (`vpclab aws …`: Debian's aws), resources named by their IDs as the real CLI wants them (vpclab also takes
+# Name tags); the test netns_demo_aws runs it so.
+cli=${VPCLAB_CLI:-vpclab}
+ec2q() { if [ "$cli" = aws ]; then "$VPCLAB" aws --stack-name "$stack" ec2 "$@"; else "$VPCLAB" ec2 "$@" --stack-name "$stack"; fi; }
+ec2() { echo "\$ $cli ec2 $*"; ec2q "$@"; }
+logsq() { if [ "$cli" = aws ]; then "$VPCLAB" aws --stack-name "$stack" logs "$@"; else "$VPCLAB" logs "$@" --stack-name "$stack"; fi; }
+# A subnet or route table the blog names by its Name tag: the name for vpclab, the ID for the real CLI.
+by_name() {
+    if [ "$cli" != aws ]; then echo "$2"; return; fi
+    case $1 in
+        subnet) ec2q describe-subnets --filters "Name=tag:Name,Values=$2" --query 'Subnets[0].SubnetId' --output text ;;
+        route-table) ec2q describe-route-tables --filters "Name=tag:Name,Values=$2" --query 'RouteTables[0].RouteTableId' --output text ;;
+    esac
+}
+public_sn=$(by_name subnet jh-test-Public-SN)
+private_sn=$(by_name subnet jh-test-Private-SN)
+public_rt=$(by_name route-table jh-test-Public-RT)
+private_rt=$(by_name route-table jh-test-Private-RT)
+
 step "The route tables: the public subnet's sends 0.0.0.0/0 to the internet gateway; the private one has only 'local'"
-echo "\$ vpclab ec2 describe-route-tables   (condensed: one line per route)"
-"$VPCLAB" ec2 describe-route-tables --stack-name "$stack" | awk -F'"' '
+echo "\$ $cli ec2 describe-route-tables   (condensed: one line per route)"
+ec2q describe-route-tables | awk -F'"' '
     /"Routes": \[/ { n = 0 }
     /"DestinationCidrBlock"/ { dest[++n] = $4 }
     /"GatewayId"|"NetworkInterfaceId"/ { target[n] = $4 }
@@ -35,7 +55,7 @@ echo "\$ vpclab ec2 describe-route-tables   (condensed: one line per route)"
 step "2.1.3 — From the public instance, ping S3 by name: it goes out through the internet gateway"
 run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 3 -i 0.3 s3.ap-northeast-2.amazonaws.com
 
-public_ip=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters Name=tag:Name,Values=jh-test-Public-EC2 \
+public_ip=$(ec2q describe-instances --filters Name=tag:Name,Values=jh-test-Public-EC2 \
     --query 'Reservations[0].Instances[0].PublicIpAddress' --output text)
 key="/run/vpclab/$stack/vpclab-KeyName.pem"
 step "2.1.3 — As the blog: from your laptop (here the region, the lab's internet) ssh -i the key to ec2-user@$public_ip,
@@ -59,21 +79,25 @@ out=$(run trace --stack-name "$stack" jh-test-Private-EC2 s3.ap-northeast-2.amaz
 echo "$out"
 grep -q "dropped at route" <<<"$out" || { echo "expected the trace to stop at the route table" >&2; exit 1; }
 
-step "The same question for Reachability Analyzer (console: [VPC] - [Reachability Analyzer] - Create and analyze path):
+if [ "$cli" = aws ]; then
+    echo "(skipped with the real CLI: Debian's aws 2.9 requires --destination, so a path to S3's address alone cannot be written; vpclab ec2 and newer CLIs take --destination-ip alone)"
+else
+    step "The same question for Reachability Analyzer (console: [VPC] - [Reachability Analyzer] - Create and analyze path):
 a path from the private instance to S3's address on 443, and its analysis — no path, and the code AWS gives it"
-private_instance=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters Name=tag:Name,Values=jh-test-Private-EC2 --query 'Reservations[0].Instances[0].InstanceId' --output text)
-echo "\$ vpclab ec2 create-network-insights-path --source $private_instance --destination-ip 198.18.10.10 --protocol tcp --destination-port 443"
-s3_path=$("$VPCLAB" ec2 create-network-insights-path --stack-name "$stack" --source "$private_instance" --destination-ip 198.18.10.10 \
-    --protocol tcp --destination-port 443 --query NetworkInsightsPath.NetworkInsightsPathId --output text)
-echo "$s3_path"
-echo "\$ vpclab ec2 start-network-insights-analysis --network-insights-path-id $s3_path"
-analysis=$("$VPCLAB" ec2 start-network-insights-analysis --stack-name "$stack" --network-insights-path-id "$s3_path" --query NetworkInsightsAnalysis.NetworkInsightsAnalysisId --output text)
-echo "$analysis"
-echo "\$ vpclab ec2 describe-network-insights-analyses --network-insights-analysis-ids $analysis --query 'NetworkInsightsAnalyses[0].[NetworkPathFound,Explanations[0].ExplanationCode,Explanations[0].RouteTable.Name]' --output text"
-out=$("$VPCLAB" ec2 describe-network-insights-analyses --stack-name "$stack" --network-insights-analysis-ids "$analysis" \
-    --query 'NetworkInsightsAnalyses[0].[NetworkPathFound,Explanations[0].ExplanationCode,Explanations[0].RouteTable.Name]' --output text)
-echo "$out"
-[ "$out" = "False	NO_ROUTE_TO_DESTINATION	jh-test-Private-RT" ] || { echo "expected the analysis to find no route in jh-test-Private-RT" >&2; exit 1; }
+    private_instance=$(ec2q describe-instances --filters Name=tag:Name,Values=jh-test-Private-EC2 --query 'Reservations[0].Instances[0].InstanceId' --output text)
+    echo "\$ $cli ec2 create-network-insights-path --source $private_instance --destination-ip 198.18.10.10 --protocol tcp --destination-port 443"
+    s3_path=$(ec2q create-network-insights-path --source "$private_instance" --destination-ip 198.18.10.10 \
+        --protocol tcp --destination-port 443 --query NetworkInsightsPath.NetworkInsightsPathId --output text)
+    echo "$s3_path"
+    echo "\$ $cli ec2 start-network-insights-analysis --network-insights-path-id $s3_path"
+    analysis=$(ec2q start-network-insights-analysis --network-insights-path-id "$s3_path" --query NetworkInsightsAnalysis.NetworkInsightsAnalysisId --output text)
+    echo "$analysis"
+    echo "\$ $cli ec2 describe-network-insights-analyses --network-insights-analysis-ids $analysis --query 'NetworkInsightsAnalyses[0].[NetworkPathFound,Explanations[0].ExplanationCode,Explanations[0].RouteTable.Name]' --output text"
+    out=$(ec2q describe-network-insights-analyses --network-insights-analysis-ids "$analysis" \
+        --query 'NetworkInsightsAnalyses[0].[NetworkPathFound,Explanations[0].ExplanationCode,Explanations[0].RouteTable.Name]' --output text)
+    echo "$out"
+    [ "$out" = "False	NO_ROUTE_TO_DESTINATION	jh-test-Private-RT" ] || { echo "expected the analysis to find no route in jh-test-Private-RT" >&2; exit 1; }
+fi
 
 step "DNS works from both, IGW or not: the VPC resolver (base+2) answers with the services' public addresses"
 for who in jh-test-Public-EC2 jh-test-Private-EC2; do
@@ -91,17 +115,17 @@ if "$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 1 -W 1 10.
 fi
 echo "A flow log of the VPC (console: [VPC] - Flow logs - Create) shows it as AWS would: the public instance's egress ACCEPT,"
 echo "the private instance's ingress REJECT (its group has no ICMP rule):"
-vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$stack" --query 'Vpcs[0].VpcId' --output text)
-run ec2 create-flow-logs --stack-name "$stack" --resource-type VPC --resource-ids "$vpc" --traffic-type ALL --log-group-name jh-test-flows \
+vpc=$(ec2q describe-vpcs --query 'Vpcs[0].VpcId' --output text)
+ec2 create-flow-logs --resource-type VPC --resource-ids "$vpc" --traffic-type ALL --log-group-name jh-test-flows \
     --max-aggregation-interval 60 --query 'FlowLogIds[0]' --output text
 "$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 2 -W 1 -i 0.3 10.10.1.4 >/dev/null || true
 pattern='[version, account, eni, source, destination="10.10.1.4", srcport, destport, protocol="1", packets, bytes, start, end, action, status]'
 for _ in $(seq 100); do  # the window closes within a second or two
-    out=$("$VPCLAB" logs filter-log-events --stack-name "$stack" --log-group-name jh-test-flows --filter-pattern "$pattern" --query 'events[].message' --output text)
+    out=$(logsq filter-log-events --log-group-name jh-test-flows --filter-pattern "$pattern" --query 'events[].message' --output text)
     grep -q REJECT <<<"$out" && break
     sleep 0.1
 done
-echo "\$ vpclab logs filter-log-events --log-group-name jh-test-flows --filter-pattern '$pattern'"
+echo "\$ $cli logs filter-log-events --log-group-name jh-test-flows --filter-pattern '$pattern'"
 tr '\t' '\n' <<<"$out"
 grep -q REJECT <<<"$out" || { echo "expected a REJECT record for the ping" >&2; exit 1; }
 echo "Why? The private instance's counters say security_group_ingress; the trace names the group and the rule to add:"
@@ -109,36 +133,40 @@ run stats --stack-name "$stack" jh-test-Private-EC2
 out=$(run trace --stack-name "$stack" jh-test-Public-EC2 jh-test-Private-EC2)
 echo "$out"
 grep -q "fix: allow icmp echo-request" <<<"$out" || { echo "expected the trace to name the missing ICMP rule" >&2; exit 1; }
-sg=$("$VPCLAB" ec2 describe-security-groups --stack-name "$stack" --filters Name=group-name,Values='*jhSecurityGroup*' --query 'SecurityGroups[0].GroupId' --output text)
-run ec2 describe-security-groups --stack-name "$stack" --group-ids "$sg" --query 'SecurityGroups[0].IpPermissions[].[IpProtocol,FromPort,ToPort,IpRanges[0].CidrIp]' --output text
+sg=$(ec2q describe-security-groups --filters Name=group-name,Values='*jhSecurityGroup*' --query 'SecurityGroups[0].GroupId' --output text)
+ec2 describe-security-groups --group-ids "$sg" --query 'SecurityGroups[0].IpPermissions[].[IpProtocol,FromPort,ToPort,IpRanges[0].CidrIp]' --output text
 
 step "Allow ICMP from the VPC (console: Edit inbound rules): now the ping is answered (TTL stays 64: the VPC router is not a hop)"
-run ec2 authorize-security-group-ingress --stack-name "$stack" --group-id "$sg" --protocol icmp --port -1 --cidr 10.10.0.0/16 --query 'SecurityGroupRules[0].SecurityGroupRuleId' --output text
+ec2 authorize-security-group-ingress --group-id "$sg" --protocol icmp --port -1 --cidr 10.10.0.0/16 --query 'SecurityGroupRules[0].SecurityGroupRuleId' --output text
 run exec --stack-name "$stack" jh-test-Public-EC2 -- ping -c 2 -i 0.3 10.10.1.4
 echo "The trace agrees: the new rule lets the request in, the tracked connection lets the reply back:"
 run trace --stack-name "$stack" jh-test-Public-EC2 jh-test-Private-EC2 | sed -n '1p;$p'
 
 step "2.2.1 — The gateway endpoint (console: [VPC] - [Endpoints] - Create endpoint): S3, on both route tables"
-vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$stack" --query 'Vpcs[0].VpcId' --output text)
-echo "\$ vpclab ec2 create-vpc-endpoint --vpc-id $vpc --vpc-endpoint-type Gateway --service-name com.amazonaws.ap-northeast-2.s3 --route-table-ids jh-test-Public-RT jh-test-Private-RT"
-endpoint=$("$VPCLAB" ec2 create-vpc-endpoint --stack-name "$stack" --vpc-id "$vpc" --vpc-endpoint-type Gateway \
-    --service-name com.amazonaws.ap-northeast-2.s3 --route-table-ids jh-test-Public-RT jh-test-Private-RT --query VpcEndpoint.VpcEndpointId --output text)
+vpc=$(ec2q describe-vpcs --query 'Vpcs[0].VpcId' --output text)
+echo "\$ $cli ec2 create-vpc-endpoint --vpc-id $vpc --vpc-endpoint-type Gateway --service-name com.amazonaws.ap-northeast-2.s3 --route-table-ids $public_rt $private_rt"
+endpoint=$(ec2q create-vpc-endpoint --vpc-id "$vpc" --vpc-endpoint-type Gateway \
+    --service-name com.amazonaws.ap-northeast-2.s3 --route-table-ids $public_rt $private_rt --query VpcEndpoint.VpcEndpointId --output text)
 echo "$endpoint"
 echo "Destination pl-… is S3 (its prefix list), target vpce-… the endpoint, in both tables:"
-run ec2 describe-route-tables --stack-name "$stack" --query 'RouteTables[].Routes[].[DestinationCidrBlock,DestinationPrefixListId,GatewayId]' --output text
+ec2 describe-route-tables --query 'RouteTables[].Routes[].[DestinationCidrBlock,DestinationPrefixListId,GatewayId]' --output text
 
 step "2.2.2 — Now the private instance reaches S3, and the public one reaches it privately too (the endpoint route beats 0.0.0.0/0 → IGW)"
 run exec --stack-name "$stack" jh-test-Private-EC2 -- ping -c 2 -i 0.3 s3.ap-northeast-2.amazonaws.com
 run exec --stack-name "$stack" jh-test-Public-EC2 -- curl -s http://s3.ap-northeast-2.amazonaws.com/
-echo "Reachability Analyzer agrees: the same path, analysed again, is found — through the endpoint:"
-analysis=$("$VPCLAB" ec2 start-network-insights-analysis --stack-name "$stack" --network-insights-path-id "$s3_path" --query NetworkInsightsAnalysis.NetworkInsightsAnalysisId --output text)
-out=$("$VPCLAB" ec2 describe-network-insights-analyses --stack-name "$stack" --network-insights-analysis-ids "$analysis" \
-    --query 'NetworkInsightsAnalyses[0].ForwardPathComponents[].Component.Id' --output text)
-echo "$out"
-grep -q "$endpoint" <<<"$out" || { echo "expected the path to go through $endpoint" >&2; exit 1; }
+if [ "$cli" = aws ]; then
+    echo "(Reachability Analyzer's path to an IP address alone needs a newer aws CLI than Debian's 2.9, whose model requires --destination: see the vpclab run of this demo)"
+else
+    echo "Reachability Analyzer agrees: the same path, analysed again, is found — through the endpoint:"
+    analysis=$(ec2q start-network-insights-analysis --network-insights-path-id "$s3_path" --query NetworkInsightsAnalysis.NetworkInsightsAnalysisId --output text)
+    out=$(ec2q describe-network-insights-analyses --network-insights-analysis-ids "$analysis" \
+        --query 'NetworkInsightsAnalyses[0].ForwardPathComponents[].Component.Id' --output text)
+    echo "$out"
+    grep -q "$endpoint" <<<"$out" || { echo "expected the path to go through $endpoint" >&2; exit 1; }
+fi
 
 step "Delete the endpoint: its routes go with it, and the private instance is cut off from S3 again"
-run ec2 delete-vpc-endpoints --stack-name "$stack" --vpc-endpoint-ids "$endpoint" --query Unsuccessful --output text
+ec2 delete-vpc-endpoints --vpc-endpoint-ids "$endpoint" --query Unsuccessful --output text
 echo "\$ vpclab exec jh-test-Private-EC2 -- ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com"
 if "$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- ping -c 2 -W 1 s3.ap-northeast-2.amazonaws.com; then
     echo "expected no reply once the endpoint is gone" >&2
@@ -158,28 +186,28 @@ if "$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- curl -s -m 3 http
 fi
 
 step "2.3 — Private DNS needs the VPC's DNS hostnames (console: [VPC] - [Actions] - [Edit DNS hostnames]); without them it is refused"
-echo "\$ vpclab ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id $vpc --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids jh-test-Private-SN"
-if "$VPCLAB" ec2 create-vpc-endpoint --stack-name "$stack" --vpc-endpoint-type Interface --vpc-id "$vpc" \
-    --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids jh-test-Private-SN; then
+echo "\$ $cli ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id $vpc --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids $private_sn"
+if ec2q create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id "$vpc" \
+    --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids $private_sn; then
     echo "expected a refusal: enableDnsHostnames is off" >&2
     exit 1
 fi
-run ec2 modify-vpc-attribute --stack-name "$stack" --vpc-id "$vpc" --enable-dns-hostnames
+ec2 modify-vpc-attribute --vpc-id "$vpc" --enable-dns-hostnames
 
 step "2.3.1 — The interface endpoint (console: [VPC] - [Endpoints] - Create endpoint): CloudFormation, in both subnets,
 with the seed's security group (HTTP in), private DNS on. Its details list the DNS names the blog shows"
-echo "\$ vpclab ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id $vpc --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids jh-test-Public-SN jh-test-Private-SN --security-group-ids $sg"
-interface_endpoint=$("$VPCLAB" ec2 create-vpc-endpoint --stack-name "$stack" --vpc-endpoint-type Interface --vpc-id "$vpc" \
-    --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids jh-test-Public-SN jh-test-Private-SN \
+echo "\$ $cli ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id $vpc --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids $public_sn $private_sn --security-group-ids $sg"
+interface_endpoint=$(ec2q create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id "$vpc" \
+    --service-name com.amazonaws.ap-northeast-2.cloudformation --subnet-ids $public_sn $private_sn \
     --security-group-ids "$sg" --query VpcEndpoint.VpcEndpointId --output text)
 echo "$interface_endpoint"
-run ec2 describe-vpc-endpoints --stack-name "$stack" --vpc-endpoint-ids "$interface_endpoint" --query 'VpcEndpoints[0].DnsEntries[].DnsName' --output text
+ec2 describe-vpc-endpoints --vpc-endpoint-ids "$interface_endpoint" --query 'VpcEndpoints[0].DnsEntries[].DnsName' --output text
 echo "Its network interfaces, one per subnet (requester-managed: AWS's, served by the router itself):"
-run ec2 describe-network-interfaces --stack-name "$stack" --filters Name=interface-type,Values=vpc_endpoint \
+ec2 describe-network-interfaces --filters Name=interface-type,Values=vpc_endpoint \
     --query 'NetworkInterfaces[].[PrivateIpAddress,AvailabilityZone,Description]' --output text
 
 step "2.3.2 — dig +short from both instances: the default name and the endpoint's own names give the ENIs' private addresses"
-names=$("$VPCLAB" ec2 describe-vpc-endpoints --stack-name "$stack" --vpc-endpoint-ids "$interface_endpoint" --query 'VpcEndpoints[0].DnsEntries[].DnsName' --output text)
+names=$(ec2q describe-vpc-endpoints --vpc-endpoint-ids "$interface_endpoint" --query 'VpcEndpoints[0].DnsEntries[].DnsName' --output text)
 for who in jh-test-Public-EC2 jh-test-Private-EC2; do
     for name in cloudformation.ap-northeast-2.amazonaws.com $(echo "$names" | tr '\t' '\n' | grep vpce.amazonaws.com); do
         run exec --stack-name "$stack" "$who" -- dig +short "$name"
@@ -190,13 +218,13 @@ step "2.3.3 — The private instance now reaches CloudFormation, through the end
 run exec --stack-name "$stack" jh-test-Private-EC2 -- curl -s http://cloudformation.ap-northeast-2.amazonaws.com/
 
 step "2.3.3 — With private DNS off, the default name is public again; the endpoint's own names stay private"
-run ec2 modify-vpc-endpoint --stack-name "$stack" --vpc-endpoint-id "$interface_endpoint" --no-private-dns-enabled
+ec2 modify-vpc-endpoint --vpc-endpoint-id "$interface_endpoint" --no-private-dns-enabled
 run exec --stack-name "$stack" jh-test-Public-EC2 -- dig +short cloudformation.ap-northeast-2.amazonaws.com
 run exec --stack-name "$stack" jh-test-Public-EC2 -- dig +short "$(echo "$names" | tr '\t' '\n' | head -n1)"
 
 step "2.4 — Clean-up, in the blog's order: the endpoint first (its network interfaces go with it)…"
-run ec2 delete-vpc-endpoints --stack-name "$stack" --vpc-endpoint-ids "$interface_endpoint" --query Unsuccessful --output text
-run ec2 describe-network-interfaces --stack-name "$stack" --filters Name=interface-type,Values=vpc_endpoint --query 'NetworkInterfaces[].NetworkInterfaceId' --output text
+ec2 delete-vpc-endpoints --vpc-endpoint-ids "$interface_endpoint" --query Unsuccessful --output text
+ec2 describe-network-interfaces --filters Name=interface-type,Values=vpc_endpoint --query 'NetworkInterfaces[].NetworkInterfaceId' --output text
 echo "(no endpoint network interfaces left)"
 
 step "The private instance's own files: what its UserData did (never run as a script: read and carried out)"
