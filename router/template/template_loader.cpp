@@ -313,6 +313,10 @@ private:
                 props.fail(e.parameter(), why);
             }
         } catch (const TemplateError& e) {
+            if (options_.validate_only) {
+                r.attributes["Ref"] = Node::make_scalar("validate-" + r.logical_id, r.line);
+                return;
+            }
             // CloudFormation's ResourceStatusReason: the service's message, without the file and line.
             std::string reason = e.what();
             if (const auto at = reason.find("resource " + label(r) + ": "); at != std::string::npos) reason = reason.substr(at + label(r).size() + 11);
@@ -391,6 +395,7 @@ nlohmann::ordered_json validate_template(const std::string& body, LoadOptions op
     options.stack_name = "validate";
     options.parameters.clear();
     options.stand_in_missing_parameters = true;
+    options.validate_only = true;
     LoadedLab loaded;
     try {
         loaded = load_template(body, options);

@@ -25,6 +25,9 @@ struct LoadOptions {
     // ValidateTemplate: a parameter with no Default and no value stands in as "" (CloudFormation validates a
     // template without its parameters' values).
     bool stand_in_missing_parameters = false;
+    // ValidateTemplate also: a resource its handler refuses (with stand-in parameters, a VpcId of "" is
+    // refused) is no error in the template; it is left out, Ref to it still resolving.
+    bool validate_only = false;
     // A CloudFormation stack made in a running lab (CreateStack, a change set): the template's resources go
     // into this model (a copy the caller commits or drops), as stack `stack_name` with ARN `stack_id`; its
     // KeyName must name a key pair that exists, as on AWS. Null: a new lab's model (LoadedLab::model).

@@ -99,6 +99,14 @@ TEST_CASE("ValidateTemplate checks with the loader, names what is wrong, and cre
     CHECK(refused["error"]["Code"] == "ValidationError");
     CHECK(refused["error"]["Message"].get<std::string>().find("did you mean AWS::EC2::VPC?") != std::string::npos);
     CHECK(lab.call("ValidateTemplate", {{"TemplateBody", std::string(51201, ' ')}})["error"]["Code"] == "ValidationError");
+    // Typed parameters are validated without values, as CloudFormation does: a subnet in a VpcId parameter's
+    // VPC is a valid template, though no VPC stands in for it.
+    const json typed = lab.ok("ValidateTemplate", {{"TemplateBody", "Parameters:\n  Vpc:\n    Type: AWS::EC2::VPC::Id\nResources:\n  S:\n"
+                                                                    "    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Vpc\n      CidrBlock: 10.0.1.0/24\n"}});
+    CHECK(typed["Parameters"][0]["ParameterKey"] == "Vpc");
+    // … but a reference to nothing is still an error.
+    CHECK(lab.call("ValidateTemplate", {{"TemplateBody", "Resources:\n  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Nope\n"}})["error"]["Code"] ==
+          "ValidationError");
     CHECK(lab.state.model->vpcs().size() == vpcs);
     CHECK(lab.state.cloudformation_stacks.size() == 1);
 }
