@@ -101,6 +101,37 @@ TEST_CASE("one registry: every action vpclab serves is botocore's, and so is eac
     CHECK_MESSAGE(not_botocore.empty(), listed);
 }
 
+TEST_CASE("each registry parameter's kind fits its model member's type, so what the wire decodes is what the handler reads") {
+    using K = ParamSpec::Kind;
+    using T = aws_api::ShapeType;
+    std::vector<std::string> mismatched;
+    for (const auto& spec : ec2_actions()) {
+        const aws_api::ServiceModel& model = *aws_api::service_model(spec.service);
+        const aws_api::Operation* op = model.operation(spec.action);
+        if (!op || !op->has_input) continue;
+        for (const auto& p : spec.params) {
+            const aws_api::Member* m = p.not_in_model ? nullptr : model.shape(op->input).member(p.name);
+            if (!m) continue;
+            const aws_api::Shape& shape = model.shape(m->ref.shape);
+            const auto item_type = [&] { return model.shape(shape.item.shape).type; };
+            bool fits = false;
+            switch (p.kind) {
+                case K::string: fits = shape.type != T::list && shape.type != T::structure && shape.type != T::map && shape.type != T::boolean; break;
+                case K::list: fits = shape.type == T::list && item_type() != T::structure; break;
+                case K::filters: fits = shape.type == T::list && item_type() == T::structure; break;
+                case K::flag:
+                case K::boolean: fits = shape.type == T::boolean; break;
+                case K::attribute_boolean: fits = shape.type == T::structure && shape.member("Value") != nullptr; break;
+                case K::structures: fits = shape.type == T::structure || (shape.type == T::list && item_type() == T::structure); break;
+            }
+            if (!fits) mismatched.push_back(std::string(spec.action) + "." + p.name + " (" + shape.name + ")");
+        }
+    }
+    std::string listed;
+    for (const auto& n : mismatched) listed += n + " ";
+    CHECK_MESSAGE(mismatched.empty(), listed);
+}
+
 TEST_CASE("a signed EC2 request is served from the registry and answered in EC2's XML") {
     Lab lab;
     const std::size_t vpcs = lab.state.model->vpcs().size();
