@@ -60,6 +60,7 @@ void ControlServer::close_client(Client& c) {
     std::string().swap(c.in);
     std::string().swap(c.out);
     c.sent = 0;
+    c.drain_after_reply = c.draining = false;
 }
 
 ControlServer::Client* ControlServer::slot_for_new_client() {
@@ -131,6 +132,7 @@ void ControlServer::accept_clients(Clock::time_point now) {
 
 void ControlServer::on_client_ready(Client& c, std::uint32_t events) {
     if (!c.fd) return;  // dropped earlier in this batch of events
+    if (c.draining) return drain(c);
     if (c.replying) {
         if (events & (EPOLLERR | EPOLLHUP)) return close_client(c);
         return write_reply(c);
@@ -161,7 +163,10 @@ void ControlServer::read_request(Client& c) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the rest comes later
         return close_client(c);
     }
-    if (cut.kind == Cut::Kind::refused) return start_reply(c, std::move(cut.reply));
+    if (cut.kind == Cut::Kind::refused) {
+        c.drain_after_reply = !peer_done;
+        return start_reply(c, std::move(cut.reply));
+    }
     if (cut.kind == Cut::Kind::incomplete) {
         if (peer_done) close_client(c);  // no whole request will come
         return;
@@ -195,7 +200,27 @@ void ControlServer::write_reply(Client& c) {
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
         return close_client(c);
     }
-    close_client(c);  // whole reply sent: one request per connection
+    if (!c.drain_after_reply) return close_client(c);  // whole reply sent: one request per connection
+    ::shutdown(c.fd.get(), SHUT_WR);
+    c.draining = true;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.u64 = tag_of(c);
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd.get(), &ev) != 0) close_client(c);
+}
+
+void ControlServer::drain(Client& c) {
+    char buf[16384];
+    for (std::size_t read = 0; read < drained_per_wakeup;) {
+        const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
+        if (n > 0) {
+            read += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        return close_client(c);  // the client closed (or the connection failed): done
+    }
 }
 
 void ControlServer::expire(Clock::time_point now) {

@@ -76,6 +76,10 @@ private:
         std::uint64_t order = 0;  // accept order: the oldest has the smallest
         std::size_t wanted = 0;   // the cutter needs at least this many bytes before it can say more
         Clock::time_point deadline{};
+        // A refused request's client may still be sending: after the reply, the connection is half-closed and
+        // what comes is read and dropped until the client closes (or its deadline), so that the client reads
+        // the reply rather than a reset (TCP resets a connection closed with unread bytes: RFC 1122, 4.2.2.13).
+        bool drain_after_reply = false, draining = false;
     };
     // Accepts per wakeup, so a flood of connections cannot keep the loop here.
     static constexpr int accepts_per_wakeup = 2 * max_clients;
@@ -85,6 +89,8 @@ private:
     void close_client(Client& c);
     void read_request(Client& c);
     void start_reply(Client& c, std::string reply);
+    void drain(Client& c);
+    static constexpr std::size_t drained_per_wakeup = 64 * 1024;  // one client cannot keep the loop reading
     void write_reply(Client& c);
     Client* slot_for_new_client();
     void accept_clients(Clock::time_point now);

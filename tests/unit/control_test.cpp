@@ -5,6 +5,7 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "router/aws_api/endpoint_listener.hpp"
 #include "router/control/control_request.hpp"
 #include "router/control/control_server.hpp"
 #include "router/control/describe_filters.hpp"
@@ -309,6 +311,61 @@ TEST_CASE("a client that does not read a large reply is dropped at its deadline 
     send_text(other.get(), "{}\n");
     REQUIRE(!rig.reply_within(other.get(), 0.3).empty());
     REQUIRE(rig.run_until([&] { return rig.server().client_count() == 0; }));
+}
+
+TEST_CASE("a client refused while it is still sending reads the refusal and a clean end, not a reset (TCP)") {
+    // A cutter that refuses as soon as 1,000 bytes are in: what the AWS endpoint does on a Content-Length
+    // over its bound, while the client keeps sending its body.
+    std::uint16_t port = 0;
+    tap::UniqueFd listener = aws_api::listen_on_loopback(port);
+    tap::UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+    std::size_t handled = 0;
+    ControlServer server(std::move(listener), epoll.get(), 100, [&](std::string_view) { return ++handled, std::string("served\n"); },
+                         {4, std::chrono::milliseconds(3000), 1 << 20}, [](std::string_view buffered, bool) {
+                             using Cut = ControlServer::Cut;
+                             return buffered.size() >= 1000 ? Cut{Cut::Kind::refused, 0, "413 too large\n"} : Cut{};
+                         });
+    tap::UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(client.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+    const auto turn = [&] {
+        epoll_event events[8];
+        const int n = ::epoll_wait(epoll.get(), events, 8, 5);
+        server.expire(ControlServer::Clock::now());
+        for (int i = 0; i < n; ++i) server.on_event(events[i].data.u64, events[i].events, ControlServer::Clock::now());
+    };
+    // 4 MB, more than the socket buffers hold: the server must keep reading after it has refused.
+    const std::string chunk(65536, 'b');
+    std::size_t sent = 0;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (sent < (4u << 20) && std::chrono::steady_clock::now() < end) {
+        const ssize_t n = ::send(client.get(), chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) sent += static_cast<std::size_t>(n);
+        else REQUIRE((errno == EAGAIN || errno == EWOULDBLOCK));
+        turn();
+    }
+    REQUIRE(sent >= (4u << 20));
+    ::shutdown(client.get(), SHUT_WR);
+    std::string reply;
+    bool clean_end = false, reset = false;
+    while (std::chrono::steady_clock::now() < end && !clean_end && !reset) {
+        turn();
+        char buf[4096];
+        const ssize_t n = ::recv(client.get(), buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) reply.append(buf, static_cast<std::size_t>(n));
+        else if (n == 0) clean_end = true;
+        else reset = errno == ECONNRESET;
+    }
+    CHECK(reply == "413 too large\n");
+    CHECK(clean_end);
+    CHECK_FALSE(reset);
+    CHECK(handled == 0);
+    REQUIRE(std::chrono::steady_clock::now() < end);
+    for (int i = 0; i < 50 && server.client_count() > 0; ++i) turn();
+    CHECK(server.client_count() == 0);
 }
 
 TEST_CASE("a burst of new clients does not evict clients whose request is already waiting") {
