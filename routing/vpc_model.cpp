@@ -64,11 +64,12 @@ std::string VpcModel::new_id(const char* prefix, const std::string& logical_id) 
 
 std::string VpcModel::template_id(const char* prefix, const std::string& logical_id) const {
     // The lab's own template keeps the IDs it always had; another stack's resources are keyed by its name.
-    return ids_.make(prefix, creating_stack_.empty() ? logical_id : "stack:" + creating_stack_ + "/" + logical_id);
+    return ids_.make(prefix, creating_stack_.empty() ? logical_id : "stack:" + creating_stack_id_ + "/" + logical_id);
 }
 
 void VpcModel::begin_stack_template(const std::string& stack_name, const std::string& stack_id) {
     creating_stack_ = stack_name;
+    creating_stack_id_ = stack_id;
     stack_ids_[stack_name] = stack_id;
 }
 

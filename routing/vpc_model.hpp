@@ -374,10 +374,15 @@ public:
     const ResourceIds& ids() const { return ids_; }
 
     // CloudFormation stacks made in the running lab (CreateStack, a change set): while one's template is
-    // loaded, what it makes is that stack's: its IDs are drawn from the stack's name and the logical ID (two
-    // stacks' "VPC" are two VPCs), and its aws:cloudformation:* tags name it. Ended by end_stack_template.
+    // loaded, what it makes is that stack's: its IDs are drawn from the stack's ID and the logical ID (two
+    // stacks' "VPC" are two VPCs, and a stack made again under a deleted one's name does not meet the IDs of
+    // its terminated instances, listed for an hour), and its aws:cloudformation:* tags name it. Ended by
+    // end_stack_template.
     void begin_stack_template(const std::string& stack_name, const std::string& stack_id);
-    void end_stack_template() { creating_stack_.clear(); }
+    void end_stack_template() {
+        creating_stack_.clear();
+        creating_stack_id_.clear();
+    }
     // The stack name and ID a template resource's aws:cloudformation:* tags give (the lab's own for what
     // `vpclab up` made).
     const std::string& stack_name_of(const ResourceBase& r) const { return r.cloudformation_stack.empty() ? stack_name() : r.cloudformation_stack; }
@@ -765,7 +770,7 @@ private:
     // The stack name template resources draw names and hashes from: the stack being loaded, else the lab's.
     const std::string& template_stack_name() const { return creating_stack_.empty() ? stack_name() : creating_stack_; }
 
-    std::string creating_stack_;                     // begin_stack_template's, while a template loads
+    std::string creating_stack_, creating_stack_id_;  // begin_stack_template's, while a template loads
     std::map<std::string, std::string> stack_ids_;  // stack name → ID, of stacks made over the API
     std::string region_;
     ResourceIds ids_;

@@ -267,6 +267,15 @@ TEST_CASE("DeleteStack: instances go first, the rest once their namespaces are g
     for (const auto& s : summaries) listed |= s["StackId"] == id && s["StackStatus"] == "DELETE_COMPLETE";
     CHECK(listed);
     lab.ok("DeleteStack", {{"StackName", "never-was"}});  // as CloudFormation: nothing to do, no error
+    // The same name again, while the first stack's terminated instances are still listed: new IDs.
+    const std::size_t listed_instances = lab.ok("DescribeInstances")["Reservations"].size();
+    deploy(lab, "lab2", test::seed_template("privatelink-lab.yaml"), key_name("k"));
+    CHECK(lab.stack("lab2")["StackStatus"] == "CREATE_COMPLETE");
+    std::set<std::string> instance_ids;
+    const json reservations = lab.ok("DescribeInstances")["Reservations"];
+    for (const auto& r : reservations)
+        for (const auto& i : r["Instances"]) CHECK_MESSAGE(instance_ids.insert(i["InstanceId"].get<std::string>()).second, i["InstanceId"]);
+    CHECK(reservations.size() > listed_instances);
 }
 
 TEST_CASE("the lab's first stack can be deleted too, leaving only what the lab had before any template") {

@@ -86,7 +86,12 @@ Outcome delete_resource(RouterState& state, const StackResource& r, std::string&
         for (const auto& eni : inst->network_interface_ids) ports.push_back(state.model->network_interface(eni).port);
         if (const auto* ns = state.plan.find(inst->id)) netns = ns->netns;
         const std::string id = inst->id;
-        state.commit([&](VpcModel& next) { return next.terminate_instance(id, ec2::utc_now("User initiated (%Y-%m-%d %H:%M:%S GMT)")); });
+        try {
+            state.commit([&](VpcModel& next) { return next.terminate_instance(id, ec2::utc_now("User initiated (%Y-%m-%d %H:%M:%S GMT)")); });
+        } catch (const std::exception& e) {
+            reason = e.what();
+            return Outcome::failed;
+        }
         if (state.runtime) state.runtime->release(id, netns, ports);
         return Outcome::waiting;
     }
