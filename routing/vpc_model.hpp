@@ -255,7 +255,8 @@ struct NetworkInterface : ResourceBase {
 };
 
 // An Elastic IP (EC2 User Guide, "Elastic IP addresses"): allocated to the account, associated with an ENI.
-struct ElasticIp {
+// ResourceBase::id is the allocation ID too (what CreateTags names).
+struct ElasticIp : ResourceBase {
     std::string allocation_id;   // eipalloc-…
     std::uint32_t public_ip = 0;
     std::string association_id;  // eipassoc-…, empty when not associated
@@ -436,7 +437,7 @@ public:
     void attach_internet_gateway(const std::string& igw_id, const std::string& vpc_id);
     // Refused while instances of the VPC have public addresses, as AWS does (DependencyViolation).
     void detach_internet_gateway(const std::string& igw_id, const std::string& vpc_id);
-    const ElasticIp& allocate_address();
+    const ElasticIp& allocate_address(std::vector<Tag> tags = {});
     // Associates with the instance's primary ENI or the given ENI; returns the association ID. An ENI's
     // auto-assigned public IP is released, an Elastic IP it had is disassociated.
     std::string associate_address(const std::string& allocation_id, const std::string& instance_id,

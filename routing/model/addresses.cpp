@@ -16,10 +16,12 @@ std::uint32_t VpcModel::next_public_ip() {
 }
 
 
-const ElasticIp& VpcModel::allocate_address() {
+const ElasticIp& VpcModel::allocate_address(std::vector<Tag> tags) {
     ElasticIp e;
     e.public_ip = next_public_ip();
     e.allocation_id = ids_.next("eipalloc");
+    e.id = e.allocation_id;
+    e.tags = std::move(tags);
     elastic_ips_.push_back(e);
     return elastic_ips_.back();
 }

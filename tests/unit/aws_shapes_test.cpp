@@ -203,7 +203,8 @@ TEST_CASE("the members the real clients look for: launch times, private address 
     SeedLab lab("endpoints-lab.yaml");
     const auto result = [&](const std::string& action, const nlohmann::json& params = nlohmann::json::object()) {
         nlohmann::ordered_json out;
-        CHECK(nonconforming(lab.state, action, params, &out).empty());
+        const auto problems = nonconforming(lab.state, action, params, &out);
+        CHECK_MESSAGE(problems.empty(), (problems.empty() ? std::string() : problems.front()));
         return out;
     };
     const auto reservations = result("DescribeInstances")["Reservations"];
@@ -246,6 +247,17 @@ TEST_CASE("the members the real clients look for: launch times, private address 
     CHECK(enis[0]["Association"]["AssociationId"] == association);
     CHECK(enis[0]["PrivateIpAddresses"][0]["Association"]["AllocationId"] == allocation);
     CHECK(enis[0]["Attachment"].contains("AttachTime"));
+    // Elastic IPs carry tags: given at allocation (elastic-ip) or added by CreateTags, and filtered on.
+    const std::string tagged = result("AllocateAddress", {{"TagSpecifications", {{{"ResourceType", "elastic-ip"}, {"Tags", {{{"Key", "Name"}, {"Value", "web-ip"}}}}}}}})["AllocationId"];
+    result("CreateTags", {{"Resources", {allocation}}, {"Tags", {{{"Key", "env"}, {"Value", "lab"}}}}});
+    const auto addresses = result("DescribeAddresses", {{"Filters", {{{"Name", "tag:Name"}, {"Values", {"web-ip"}}}}}})["Addresses"];
+    REQUIRE(addresses.size() == 1);
+    CHECK(addresses[0]["AllocationId"] == tagged);
+    CHECK(addresses[0]["Tags"][0]["Value"] == "web-ip");
+    const auto associated = result("DescribeAddresses", {{"AllocationIds", {allocation}}})["Addresses"];
+    REQUIRE(associated.size() == 1);
+    CHECK(associated[0]["Tags"][0]["Key"] == "env");
+    CHECK(associated[0]["InstanceId"].get<std::string>().rfind("i-", 0) == 0);
 }
 
 TEST_CASE("Availability Zone IDs by AWS's naming: area, compass initials, number, az and the zone's letter") {

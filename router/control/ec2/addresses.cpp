@@ -3,17 +3,23 @@
 
 namespace vpclab::router::ec2 {
 
+// Member order of the EC2 API's Address shape.
 json elastic_ip_json(const routing::VpcModel& m, const routing::ElasticIp& e) {
-    json j = {{"PublicIp", routing::format_ipv4(e.public_ip)}, {"AllocationId", e.allocation_id}, {"Domain", "vpc"},
-              {"PublicIpv4Pool", "amazon"}, {"NetworkBorderGroup", m.region()}};
-    if (!e.association_id.empty()) {
-        const auto& eni = m.network_interface(e.network_interface_id);
-        j["AssociationId"] = e.association_id;
-        j["NetworkInterfaceId"] = eni.id;
-        if (!eni.instance_id.empty()) j["InstanceId"] = eni.instance_id;
-        j["PrivateIpAddress"] = routing::format_ipv4(eni.private_ip);
+    const routing::NetworkInterface* eni = e.association_id.empty() ? nullptr : &m.network_interface(e.network_interface_id);
+    json j = json::object();
+    if (eni && !eni->instance_id.empty()) j["InstanceId"] = eni->instance_id;
+    j["PublicIp"] = routing::format_ipv4(e.public_ip);
+    j["AllocationId"] = e.allocation_id;
+    if (eni) j["AssociationId"] = e.association_id;
+    j["Domain"] = "vpc";
+    if (eni) {
+        j["NetworkInterfaceId"] = eni->id;
         j["NetworkInterfaceOwnerId"] = owner_id;
+        j["PrivateIpAddress"] = routing::format_ipv4(eni->private_ip);
     }
+    if (!e.tags.empty()) j["Tags"] = tags_json(m, e);
+    j["PublicIpv4Pool"] = "amazon";
+    j["NetworkBorderGroup"] = m.region();
     return j;
 }
 
@@ -22,7 +28,10 @@ namespace {
 json allocate_address(const Request& params, RouterState& state) {
     const std::string domain = string_param(params, "Domain");
     if (!domain.empty() && domain != "vpc") throw ApiError("InvalidParameterValue", "Domain must be vpc", "Domain");
-    return state.commit([&](routing::VpcModel& next) { return elastic_ip_json(next, next.allocate_address()); });
+    auto tags = tags_for(params, "elastic-ip");
+    json allocated = state.commit([&](routing::VpcModel& next) { return elastic_ip_json(next, next.allocate_address(std::move(tags))); });
+    allocated.erase("Tags");  // AllocateAddress's result has no Tags member (the address's tags show in DescribeAddresses)
+    return allocated;
 }
 
 json associate_address(const Request& params, RouterState& state) {
@@ -62,7 +71,7 @@ std::vector<ActionSpec> address_actions() {
     using namespace ec2;
     return {
         {"allocate-address", "AllocateAddress", "allocate an Elastic IP from the simulated public pool",
-         {{"--domain", "Domain", K::string, false}}, allocate_address},
+         {{"--domain", "Domain", K::string, false}, {"--tag-specifications", "TagSpecifications", K::structures, false}}, allocate_address},
         {"associate-address", "AssociateAddress", "associate an Elastic IP with an instance or network interface",
          {{"--allocation-id", "AllocationId", K::string, true},
           {"--instance-id", "InstanceId", K::string, false},
