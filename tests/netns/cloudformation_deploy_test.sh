@@ -59,20 +59,7 @@ check_contains "deploying it again changes nothing" "No changes to deploy. Stack
 
 # A template the lab refuses: rolled back, nothing left.
 state_before_bad=$(lab_state)
-bad=$(mktemp)
-trap 'rm -f "$bad"; cleanup' EXIT
-cat >"$bad" <<'EOF'
-Resources:
-  V:
-    Type: AWS::EC2::VPC
-    Properties:
-      CidrBlock: 10.50.0.0/16
-  S:
-    Type: AWS::EC2::Subnet
-    Properties:
-      VpcId: !Ref V
-      CidrBlock: 10.99.0.0/24
-EOF
+bad="$SOURCE_DIR/tests/templates/subnet-outside-its-vpc.yaml"
 check_not "deploying a template with a subnet outside its VPC fails" quiet aws cloudformation deploy --template-file "$bad" --stack-name bad
 check_equal "… the stack is ROLLBACK_COMPLETE" "ROLLBACK_COMPLETE" "$(aws cloudformation describe-stacks --stack-name bad --query 'Stacks[0].StackStatus' --output text)"
 check_contains "… its events give the failing resource's reason" "InvalidSubnet.Range" \

@@ -43,6 +43,15 @@ std::vector<std::string> nonconforming(RouterState& state, const std::string& ac
     return out;
 }
 
+// Runs an action, collecting what its answer carries beyond the shape into `problems`; returns the result.
+auto collecting(RouterState& state, std::vector<std::string>& problems) {
+    return [&state, &problems](const std::string& action, const nlohmann::json& params) {
+        nlohmann::ordered_json result;
+        for (auto& p : nonconforming(state, action, params, &result)) problems.push_back(std::move(p));
+        return result;
+    };
+}
+
 void describe_everything(RouterState& state, std::vector<std::string>& problems, std::size_t& calls) {
     for (const auto& spec : ec2_actions()) {
         const std::string_view action = spec.action;
@@ -115,11 +124,7 @@ TEST_CASE("every describe call's answer on both seed labs is botocore's output s
 TEST_CASE("the answers of the calls that build a lab are botocore's output shapes, member for member") {
     SeedLab lab("endpoints-lab.yaml");
     std::vector<std::string> problems;
-    const auto run = [&](const std::string& action, const nlohmann::json& params) {
-        nlohmann::ordered_json result;
-        for (auto& p : nonconforming(lab.state, action, params, &result)) problems.push_back(std::move(p));
-        return result;
-    };
+    const auto run = collecting(lab.state, problems);
     const auto tags = [](const char* type) { return nlohmann::json::array({{{"ResourceType", type}, {"Tags", {{{"Key", "Name"}, {"Value", "x"}}}}}}); };
     const std::string vpc = run("CreateVpc", {{"CidrBlock", "10.50.0.0/16"}, {"TagSpecifications", tags("vpc")}})["Vpc"]["VpcId"];
     const std::string subnet = run("CreateSubnet", {{"VpcId", vpc}, {"CidrBlock", "10.50.1.0/24"}, {"AvailabilityZone", "ap-northeast-2a"}})["Subnet"]["SubnetId"];
@@ -171,11 +176,7 @@ TEST_CASE("the answers of the calls that build a lab are botocore's output shape
 TEST_CASE("the CloudFormation calls that make and remove stacks answer botocore's output shapes") {
     SeedLab lab("endpoints-lab.yaml");
     std::vector<std::string> problems;
-    const auto run = [&](const std::string& action, const nlohmann::json& params) {
-        nlohmann::ordered_json result;
-        for (auto& p : nonconforming(lab.state, action, params, &result)) problems.push_back(std::move(p));
-        return result;
-    };
+    const auto run = collecting(lab.state, problems);
     const std::string body = test::seed_template("privatelink-lab.yaml");
     const nlohmann::json key = nlohmann::json::array({{{"ParameterKey", "KeyName"}, {"ParameterValue", "k"}}});
     const std::string change_set = run("CreateChangeSet", {{"StackName", "two"}, {"ChangeSetName", "c1"}, {"TemplateBody", body}, {"ChangeSetType", "CREATE"},

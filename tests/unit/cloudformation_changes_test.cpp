@@ -98,17 +98,13 @@ void deploy(StackLab& lab, const std::string& stack, const std::string& body, co
     lab.ok("ExecuteChangeSet", {{"ChangeSetName", made["Id"]}, {"StackName", stack}});
 }
 
-const char* bad_subnet_template = R"(Resources:
-  V:
-    Type: AWS::EC2::VPC
-    Properties:
-      CidrBlock: 10.50.0.0/16
-  S:
-    Type: AWS::EC2::Subnet
-    Properties:
-      VpcId: !Ref V
-      CidrBlock: 10.99.0.0/24
-)";
+// A template the lab refuses while creating it (its subnet outside its VPC).
+const std::string bad_subnet_template = [] {
+    std::ifstream in(std::string(VPCLAB_SOURCE_DIR) + "/tests/templates/subnet-outside-its-vpc.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}();
 
 }  // namespace
 
