@@ -95,6 +95,12 @@ std::string error_reply(int status, const char* reason) {
         done += static_cast<std::size_t>(n);
     }
     SSL_shutdown(ssl);
+    // What the client may still be sending (a body the router refused) is read and dropped until it closes
+    // (or the alarm): closing with unread bytes would reset the connection, and the client would see the
+    // reset rather than the reply (RFC 1122, 4.2.2.13).
+    ::shutdown(fd, SHUT_WR);
+    while (::read(fd, buffer, sizeof buffer) > 0) {
+    }
     ::_exit(0);
 }
 

@@ -16,8 +16,8 @@ struct ResourceBase {
     std::string id;
     std::string logical_id;
     // The CloudFormation stack of the lab that made it, when that is not the template `vpclab up` ran (a
-    // stack created later, over the API): its name. Empty otherwise.
-    std::string cloudformation_stack;
+    // stack created later, over the API): its ID (arn:aws:cloudformation:…:stack/<name>/<uuid>). Empty otherwise.
+    std::string cloudformation_stack_id;
     std::vector<Tag> tags;
     // The Name tag (if not empty), else the logical ID, else the ID: what vpclab shows people.
     std::string display_name() const;

@@ -70,13 +70,15 @@ std::string VpcModel::template_id(const char* prefix, const std::string& logical
 void VpcModel::begin_stack_template(const std::string& stack_name, const std::string& stack_id) {
     creating_stack_ = stack_name;
     creating_stack_id_ = stack_id;
-    stack_ids_[stack_name] = stack_id;
 }
 
-std::string VpcModel::stack_id_of(const ResourceBase& r) const {
-    if (r.cloudformation_stack.empty()) return stack_id();
-    const auto it = stack_ids_.find(r.cloudformation_stack);
-    return it == stack_ids_.end() ? stack_id() : it->second;
+std::string VpcModel::stack_name_of(const ResourceBase& r) const {
+    // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>
+    const std::string& id = r.cloudformation_stack_id;
+    const auto start = id.find(":stack/");
+    if (start == std::string::npos) return stack_name();
+    const auto end = id.find('/', start + 7);
+    return id.substr(start + 7, end == std::string::npos ? std::string::npos : end - start - 7);
 }
 
 Vpc& VpcModel::vpc_mut(const std::string& id) { return const_cast<Vpc&>(vpc(id)); }

@@ -386,10 +386,8 @@ public:
     }
     // The stack name and ID a template resource's aws:cloudformation:* tags give (the lab's own for what
     // `vpclab up` made).
-    const std::string& stack_name_of(const ResourceBase& r) const { return r.cloudformation_stack.empty() ? stack_name() : r.cloudformation_stack; }
-    std::string stack_id_of(const ResourceBase& r) const;
-    // A stack deleted: its name no longer names an ID.
-    void forget_stack(const std::string& stack_name) { stack_ids_.erase(stack_name); }
+    std::string stack_name_of(const ResourceBase& r) const;
+    std::string stack_id_of(const ResourceBase& r) const { return r.cloudformation_stack_id.empty() ? stack_id() : r.cloudformation_stack_id; }
     // The ID of a template's resource of that kind and logical ID (in the stack being loaded, if any).
     std::string template_id(const char* prefix, const std::string& logical_id) const;
 
@@ -768,11 +766,12 @@ private:
     std::vector<Target> checked_targets(const TargetGroup& group, std::vector<Target> targets) const;
     // Template resources are named by logical ID (deterministic); runtime ones by creation order.
     std::string new_id(const char* prefix, const std::string& logical_id);
-    // The stack name template resources draw names and hashes from: the stack being loaded, else the lab's.
+    // The stack name template resources draw generated names from (a load balancer's): the stack being
+    // loaded, else the lab's; and what their hashes (ARNs) are drawn from: the loaded stack's ID, else the lab's name.
     const std::string& template_stack_name() const { return creating_stack_.empty() ? stack_name() : creating_stack_; }
+    const std::string& template_hash_scope() const { return creating_stack_id_.empty() ? stack_name() : creating_stack_id_; }
 
     std::string creating_stack_, creating_stack_id_;  // begin_stack_template's, while a template loads
-    std::map<std::string, std::string> stack_ids_;  // stack name → ID, of stacks made over the API
     std::string region_;
     ResourceIds ids_;
     PublicIpPool pool_;

@@ -74,6 +74,10 @@ ControlServer::Client* ControlServer::slot_for_new_client() {
         for (std::size_t i = 0; i < limits_.clients; ++i) {
             Client& c = clients_[i];
             if (!c.fd) return &c;
+            if (c.draining) {  // answered: only waiting for the client to go, the first to make room
+                close_client(c);
+                return &c;
+            }
             if (!c.replying && (!oldest_waiting || c.order < oldest_waiting->order)) oldest_waiting = &c;
             if (!oldest || c.order < oldest->order) oldest = &c;
         }
@@ -180,7 +184,7 @@ void ControlServer::start_reply(Client& c, std::string reply) {
     c.out = std::move(reply);
     c.sent = 0;
     write_reply(c);
-    if (c.fd && c.replying) {
+    if (c.fd && c.replying && !c.draining) {
         // The client's receive buffer is full: finish when it reads (or at its deadline).
         epoll_event ev{};
         ev.events = EPOLLOUT;

@@ -130,7 +130,7 @@ EndpointService& VpcModel::create_endpoint_service(const std::string& logical_id
     EndpointService s;
     s.id = new_id("vpce-svc", logical_id);
     s.logical_id = logical_id;
-    s.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    s.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     s.tags = std::move(tags);
     s.service_name = "com.amazonaws.vpce." + region_ + "." + s.id;
     s.network_load_balancer_arns = load_balancer_arns;

@@ -123,7 +123,7 @@ std::vector<std::string> VpcModel::create_flow_logs(const std::string& logical_i
         FlowLog f = base;
         f.resource_id = id;
         f.logical_id = logical_id;
-        f.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+        f.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
         f.id = new_id("fl", logical_id.empty() ? std::string() : logical_id + "#" + id);
         ids.push_back(f.id);
         flow_logs_.push_back(std::move(f));

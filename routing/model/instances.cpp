@@ -45,7 +45,7 @@ Instance& VpcModel::run_instance(const InstanceLaunch& launch) {
 
     Instance inst;
     inst.logical_id = launch.logical_id;
-    inst.cloudformation_stack = launch.logical_id.empty() ? std::string() : creating_stack_;
+    inst.cloudformation_stack_id = launch.logical_id.empty() ? std::string() : creating_stack_id_;
     inst.id = launch.logical_id.empty() ? ids_.make("i", ids_.next("i")) : new_id("i", launch.logical_id);
     inst.tags = launch.tags;
     inst.instance_type = launch.instance_type;

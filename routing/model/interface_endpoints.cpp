@@ -143,7 +143,7 @@ VpcEndpoint& VpcModel::create_interface_endpoint(const std::string& logical_id, 
 
     VpcEndpoint e;
     e.logical_id = logical_id;
-    e.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    e.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     e.tags = std::move(tags);
     e.vpc_id = v.id;
     e.endpoint_type = "Interface";

@@ -8,7 +8,7 @@ namespace vpclab::routing {
 InternetGateway& VpcModel::create_internet_gateway(const std::string& logical_id, std::vector<Tag> tags) {
     InternetGateway g;
     g.logical_id = logical_id;
-    g.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    g.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     g.id = new_id("igw", logical_id);
     g.tags = std::move(tags);
     internet_gateways_.push_back(std::move(g));

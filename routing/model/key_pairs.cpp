@@ -27,7 +27,7 @@ void VpcModel::delete_key_pair(const std::string& key_pair_id) {
 KeyPair& VpcModel::create_key_pair(const std::string& logical_id, KeyPair key) {
     check_new_key_pair(key);
     key.logical_id = logical_id;
-    key.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    key.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     key.id = new_id("key", logical_id);
     key_pairs_.push_back(std::move(key));
     return key_pairs_.back();

@@ -159,14 +159,14 @@ LoadBalancer& VpcModel::create_load_balancer(const std::string& logical_id, std:
         throw ApiError("InvalidSubnet", "VPC " + vpc_id + " has no internet gateway: an internet-facing load balancer needs one", "Subnets");
     LoadBalancer lb;
     lb.logical_id = logical_id;
-    lb.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    lb.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     lb.tags = std::move(tags);
     lb.name = name;
     lb.type = type;
     lb.scheme = scheme;
     lb.vpc_id = vpc_id;
     lb.created_time = std::move(created_time);
-    lb.hex = hex16(logical_id.empty() ? stable_hash(ids_.next("elb")) : stable_hash(template_stack_name() + "/" + logical_id + "/elb"));
+    lb.hex = hex16(logical_id.empty() ? stable_hash(ids_.next("elb")) : stable_hash(template_hash_scope() + "/" + logical_id + "/elb"));
     lb.id = elb_arn("loadbalancer/" + lb.full_name());
     // ELB NLB guide, "DNS name": <name>-<id>.elb.<region>.amazonaws.com, "internal-" first for an internal one.
     lb.dns_name = (scheme == "internal" ? "internal-" : "") + name + "-" + lb.hex + ".elb." + region_ + ".amazonaws.com";
@@ -291,7 +291,7 @@ TargetGroup& VpcModel::create_target_group(const std::string& logical_id, Target
     check_health_check(h);
     TargetGroup g;
     g.logical_id = logical_id;
-    g.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    g.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     g.tags = std::move(tags);
     g.name = spec.name;
     g.protocol = spec.protocol;
@@ -302,7 +302,7 @@ TargetGroup& VpcModel::create_target_group(const std::string& logical_id, Target
     // ELB NLB guide, "Client IP preservation": on by default for instance targets and for UDP, off for ip
     // targets over TCP.
     g.preserve_client_ip = spec.target_type == "instance" || spec.protocol == "UDP" || spec.protocol == "TCP_UDP";
-    g.created_hex = hex16(logical_id.empty() ? stable_hash(ids_.next("targetgroup")) : stable_hash(template_stack_name() + "/" + logical_id + "/tg"));
+    g.created_hex = hex16(logical_id.empty() ? stable_hash(ids_.next("targetgroup")) : stable_hash(template_hash_scope() + "/" + logical_id + "/tg"));
     g.id = elb_arn(g.full_name());
     target_groups_.push_back(std::move(g));
     return target_groups_.back();
@@ -375,13 +375,13 @@ Listener& VpcModel::create_listener(const std::string& logical_id, const std::st
             throw ApiError("TargetGroupAssociationLimit", "The target group '" + g.name + "' is already used by another load balancer", "DefaultActions");
     Listener l;
     l.logical_id = logical_id;
-    l.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    l.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     l.tags = std::move(tags);
     l.load_balancer_arn = lb.id;
     l.protocol = protocol;
     l.port = port;
     l.target_group_arn = g.id;
-    const std::uint64_t h = logical_id.empty() ? stable_hash(ids_.next("listener")) : stable_hash(template_stack_name() + "/" + logical_id + "/listener");
+    const std::uint64_t h = logical_id.empty() ? stable_hash(ids_.next("listener")) : stable_hash(template_hash_scope() + "/" + logical_id + "/listener");
     l.id = elb_arn("listener/" + lb.full_name() + "/" + hex16(h));
     listeners_.push_back(std::move(l));
     return listeners_.back();

@@ -56,7 +56,7 @@ NetworkAcl& VpcModel::create_network_acl(const std::string& logical_id, const st
     vpc(vpc_id);
     NetworkAcl acl;
     acl.logical_id = logical_id;
-    acl.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    acl.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     acl.id = new_id("acl", logical_id);
     acl.tags = std::move(tags);
     acl.vpc_id = vpc_id;  // no entries: only the final "*" rules, which deny everything

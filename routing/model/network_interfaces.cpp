@@ -19,7 +19,7 @@ NetworkInterface& VpcModel::create_network_interface(const std::string& logical_
     NetworkInterface e;
     e.private_ip = choose_address(s, private_ip, {});
     e.logical_id = logical_id;
-    e.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    e.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     e.id = new_id("eni", logical_id);
     e.tags = std::move(tags);
     e.subnet_id = s.id;

@@ -61,7 +61,7 @@ ManagedPrefixList& VpcModel::create_managed_prefix_list(const std::string& logic
     check_entries_fit(entries, max_entries, name);
     ManagedPrefixList l;
     l.logical_id = logical_id;
-    l.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    l.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     l.id = new_id("pl", logical_id);
     l.tags = std::move(tags);
     l.name = name;

@@ -12,7 +12,7 @@ RouteTable& VpcModel::create_route_table(const std::string& logical_id, const st
     const Vpc& v = vpc(vpc_id);
     RouteTable t;
     t.logical_id = logical_id;
-    t.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    t.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     t.id = new_id("rtb", logical_id);
     t.tags = std::move(tags);
     t.vpc_id = vpc_id;

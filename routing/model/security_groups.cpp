@@ -95,7 +95,7 @@ SecurityGroup& VpcModel::create_security_group(const std::string& logical_id, co
             throw ApiError("InvalidGroup.Duplicate", "The security group '" + name + "' already exists for VPC '" + vpc_id + "'", "GroupName");
     SecurityGroup g;
     g.logical_id = logical_id;
-    g.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    g.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     g.id = id;
     g.tags = std::move(tags);
     g.group_name = name;

@@ -21,7 +21,7 @@ Subnet& VpcModel::create_subnet(const std::string& logical_id, const std::string
         throw ApiError("InvalidParameterValue", "Value (" + az + ") for parameter availabilityZone is invalid: it is not a zone of " + region_, "AvailabilityZone");
     Subnet s;
     s.logical_id = logical_id;
-    s.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    s.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     s.id = new_id("subnet", logical_id);
     s.tags = std::move(tags);
     s.vpc_id = vpc_id;

@@ -67,7 +67,7 @@ VpcEndpoint& VpcModel::create_gateway_endpoint(const std::string& logical_id, co
 
     VpcEndpoint e;
     e.logical_id = logical_id;
-    e.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    e.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     e.id = new_id("vpce", logical_id);
     e.tags = std::move(tags);
     e.vpc_id = v.id;

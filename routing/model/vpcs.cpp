@@ -12,7 +12,7 @@ Vpc& VpcModel::create_vpc(const std::string& logical_id, const std::string& cidr
         throw ApiError("InvalidVpc.Range", "The CIDR '" + cidr.to_string() + "' is invalid: a VPC CIDR block must be between /16 and /28", "CidrBlock");
     Vpc v;
     v.logical_id = logical_id;
-    v.cloudformation_stack = logical_id.empty() ? std::string() : creating_stack_;
+    v.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
     v.id = new_id("vpc", logical_id);
     v.tags = std::move(tags);
     v.cidr = cidr;

@@ -61,6 +61,7 @@ struct CloudFormationStack {
     std::vector<StackParameter> parameters;
     std::vector<StackResource> resources;  // in creation order
     std::vector<StackEvent> events;        // oldest first (DescribeStackEvents answers newest first)
+    std::size_t events_recorded = 0;       // ever, for unique event IDs
     std::string status = "CREATE_COMPLETE", status_reason;
     std::string creation_time;  // ISO 8601
     std::string deletion_time;  // once DELETE_COMPLETE

@@ -25,7 +25,10 @@ using namespace cloudformation;
 // How many stacks a lab keeps, live and deleted (a deleted one stays listed, as ListStacks shows them, until
 // newer deletions push it out), and change sets per stack: bounds on what requests can make the router keep.
 // CloudFormation's own quotas are higher (User Guide, "CloudFormation quotas": 2,000 stacks).
-constexpr std::size_t max_live_stacks = 200, max_deleted_stacks = 100, max_change_sets_per_stack = 20;
+constexpr std::size_t max_live_stacks = 200, max_change_sets_per_stack = 20, max_change_sets = 100;
+// What one request may give (CloudFormation User Guide, "CloudFormation quotas": 200 parameters, a value of
+// at most 4,096 bytes; API reference: 50 tags of 128/256 characters, a description of 1,024).
+constexpr std::size_t max_parameters = 200, max_parameter_value_bytes = 4096, max_tags = 50, max_description_bytes = 1024;
 // The body of a template given in a request (User Guide, "CloudFormation quotas").
 constexpr std::size_t max_template_body_bytes = 51200;
 
@@ -59,6 +62,9 @@ KeyValues parameters_param(const Request& params, const CloudFormationStack* pre
         }
         for (const auto& [k, v] : out)
             if (k == key) throw ApiError("ValidationError", "Parameter " + key + " is given twice", "Parameters");
+        if (key.size() > 255 || value.size() > max_parameter_value_bytes)
+            throw ApiError("ValidationError", "Parameter " + key.substr(0, 64) + ": a key is at most 255 characters and a value at most 4096 bytes", "Parameters");
+        if (out.size() == max_parameters) throw ApiError("ValidationError", "A template takes at most 200 parameters", "Parameters");
         out.emplace_back(key, value);
     }
     return out;
@@ -67,7 +73,26 @@ KeyValues parameters_param(const Request& params, const CloudFormationStack* pre
 KeyValues tags_param(const Request& params) {
     KeyValues out;
     if (const Request* list = ec2::structures_param(params, "Tags"))
-        for (const auto& t : *list) out.emplace_back(t.value("Key", std::string()), t.value("Value", std::string()));
+        for (const auto& t : *list) {
+            std::string key = t.value("Key", std::string()), value = t.value("Value", std::string());
+            if (key.empty() || key.size() > 128 || value.size() > 256)
+                throw ApiError("ValidationError", "A tag's key is 1 to 128 characters and its value at most 256", "Tags");
+            if (out.size() == max_tags) throw ApiError("ValidationError", "A stack has at most 50 tags", "Tags");
+            out.emplace_back(std::move(key), std::move(value));
+        }
+    return out;
+}
+
+std::vector<std::string> capabilities_param(const Request& params) {
+    std::vector<std::string> out;
+    for (auto& c : ec2::list_param(params, "Capabilities")) {
+        // API reference, CreateStack "Capabilities".
+        if (c != "CAPABILITY_IAM" && c != "CAPABILITY_NAMED_IAM" && c != "CAPABILITY_AUTO_EXPAND")
+            throw ApiError("ValidationError", "1 validation error detected: Value '" + c.substr(0, 64) +
+                                                  "' at 'capabilities' failed to satisfy constraint: Member must satisfy enum value set: [CAPABILITY_AUTO_EXPAND, CAPABILITY_NAMED_IAM, CAPABILITY_IAM]",
+                           "Capabilities");
+        if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(std::move(c));
+    }
     return out;
 }
 
@@ -95,21 +120,6 @@ std::vector<StackResource> dry_run(RouterState& state, const std::string& body, 
         std::vector<StackResource> changes = f.created_before;
         changes.push_back({f.logical_id, f.type, ""});
         return changes;
-    }
-}
-
-// Forgets the oldest deleted stacks beyond what the lab keeps.
-void forget_old_deleted_stacks(RouterState& state) {
-    auto& stacks = state.cloudformation_stacks;
-    std::size_t deleted = 0;
-    for (const auto& s : stacks) deleted += s.deleted();
-    for (auto it = stacks.begin(); deleted > max_deleted_stacks && it != stacks.end();) {
-        if (it->deleted()) {
-            it = stacks.erase(it);
-            --deleted;
-        } else {
-            ++it;
-        }
     }
 }
 
@@ -144,6 +154,10 @@ void create_stack_resources(RouterState& state, CloudFormationStack& s, const st
         } catch (const ApiError& e) {
             // The lab changed since the change set was made (its key pair deleted, …): the stack fails as a whole.
             throw StackResourceFailure(s.name, "AWS::CloudFormation::Stack", std::string(e.what()) + " (" + e.code() + ")", {});
+        } catch (const StackResourceFailure&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw StackResourceFailure(s.name, "AWS::CloudFormation::Stack", std::string("Internal failure: ") + e.what(), {});
         }
     } catch (const StackResourceFailure& f) {
         // Rolled back: the commit never happened. The events show what CloudFormation would have done.
@@ -185,7 +199,7 @@ CloudFormationStack& add_stack(RouterState& state, const std::string& name, cons
     s.name = name;
     s.id = new_arn(state, "stack", name);
     s.creation_time = ec2::now_iso8601();
-    s.capabilities = ec2::list_param(params, "Capabilities");
+    s.capabilities = capabilities_param(params);
     s.tags = tags_param(params);
     s.description.clear();
     state.cloudformation_stacks.push_back(std::move(s));
@@ -253,11 +267,20 @@ json create_change_set(const Request& params, RouterState& state) {
     c.name = name;
     c.type = type;
     c.description = string_param(params, "Description");
+    if (c.description.size() > max_description_bytes)
+        throw ApiError("ValidationError", "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1024", "Description");
+    capabilities_param(params);  // checked now; kept by the stack
+    tags_param(params);
+    std::size_t change_sets = 0;
+    for (const auto& stack : state.cloudformation_stacks) change_sets += stack.change_sets.size();
+    if (change_sets >= max_change_sets)
+        throw ApiError("LimitExceededException", "This lab keeps at most " + std::to_string(max_change_sets) + " change sets; delete some first", "ChangeSetName");
     c.creation_time = ec2::now_iso8601();
     if (type == "CREATE") {
         // A CREATE change set makes its stack at once, in REVIEW_IN_PROGRESS (User Guide, "Create a change
         // set"); a stack that exists in that state takes another.
-        if (s && s->status != "REVIEW_IN_PROGRESS") throw ApiError("AlreadyExistsException", "Stack [" + stack_name + "] already exists", "StackName");
+        if (s && s->status != "REVIEW_IN_PROGRESS")
+            throw ApiError("ValidationError", "Stack [" + stack_name + "] already exists and cannot be created again with the changeSet [" + name + "].", "StackName");
         if (!s) check_name(stack_name, "StackName");
         const std::string body = template_body_param(params);
         c.parameters = parameters_param(params, nullptr);
@@ -419,7 +442,6 @@ json delete_stack(const Request& params, RouterState& state) {
             record_resource_event(*s, r, "DELETE_SKIPPED", "", time);
         }
     advance_stack_deletions(state);
-    forget_old_deleted_stacks(state);
     return json::object();
 }
 

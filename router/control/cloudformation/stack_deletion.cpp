@@ -160,7 +160,6 @@ void advance(RouterState& state, CloudFormationStack& s) {
         s.status_reason.clear();
         s.deletion_time = time;
         record_stack_event(s, "DELETE_COMPLETE", "", time);
-        state.model->forget_stack(s.name);  // what else it names is gone; the model keeps no more of it
         return;
     }
     // What an instance's end may still free waits for it; otherwise the refusals stand.
@@ -183,6 +182,7 @@ void advance(RouterState& state, CloudFormationStack& s) {
 void advance_stack_deletions(RouterState& state) {
     for (auto& s : state.cloudformation_stacks)
         if (s.status == "DELETE_IN_PROGRESS") advance(state, s);
+    cloudformation::forget_old_deleted_stacks(state);
 }
 
 }  // namespace vpclab::router

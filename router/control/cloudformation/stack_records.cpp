@@ -40,17 +40,38 @@ void check_name(const std::string& name, const char* member) {
     }
 }
 
+void forget_old_deleted_stacks(RouterState& state) {
+    auto& stacks = state.cloudformation_stacks;
+    while (true) {
+        std::size_t deleted = 0;
+        auto oldest = stacks.end();
+        for (auto it = stacks.begin(); it != stacks.end(); ++it)
+            if (it->deleted()) {
+                ++deleted;
+                if (oldest == stacks.end() || it->deletion_time < oldest->deletion_time) oldest = it;  // ISO 8601 sorts as text
+            }
+        if (deleted <= max_deleted_stacks) return;
+        stacks.erase(oldest);
+    }
+}
+
+namespace {
+void add_event(CloudFormationStack& s, StackEvent e) {
+    if (s.events.size() >= max_events_per_stack) s.events.erase(s.events.begin(), s.events.begin() + static_cast<std::ptrdiff_t>(s.events.size() / 4));
+    s.events.push_back(std::move(e));
+}
+}  // namespace
+
 void record_stack_event(CloudFormationStack& s, const std::string& status, const std::string& reason, const std::string& time) {
-    s.events.push_back({random_uuid(), s.name, s.id, "AWS::CloudFormation::Stack", status, reason, time});
+    add_event(s, {random_uuid(), s.name, s.id, "AWS::CloudFormation::Stack", status, reason, time});
 }
 
 void record_resource_event(CloudFormationStack& s, const StackResource& r, const std::string& status, const std::string& reason,
                            const std::string& time) {
-    // CloudFormation's resource event IDs: <logical ID>-<status>-<timestamp>, made unique here by a suffix.
-    const std::string id = r.logical_id + "-" + status + "-" + time;
-    std::size_t same = 0;
-    for (const auto& e : s.events) same += e.event_id.rfind(id, 0) == 0;
-    s.events.push_back({same ? id + "-" + std::to_string(same) : id, r.logical_id, r.physical_id, r.type, status, reason, time});
+    // CloudFormation's resource event IDs: <logical ID>-<status>-<timestamp>, made unique here by the stack's
+    // count of events (a resource may reach one status twice at one time).
+    const std::string id = r.logical_id + "-" + status + "-" + time + "-" + std::to_string(++s.events_recorded);
+    add_event(s, {id, r.logical_id, r.physical_id, r.type, status, reason, time});
 }
 
 void record_resource_creation(CloudFormationStack& s, const std::string& time) {

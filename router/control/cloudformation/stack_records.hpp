@@ -21,6 +21,12 @@ std::string new_arn(const RouterState& state, const char* kind, const std::strin
 // most 128 characters (API reference, CreateStack "StackName"); else ValidationError naming `member`.
 void check_name(const std::string& name, const char* member);
 
+// How many deleted stacks a lab keeps listed (ListStacks, DescribeStacks by ID): the most recently deleted.
+inline constexpr std::size_t max_deleted_stacks = 100;
+void forget_old_deleted_stacks(RouterState& state);
+// A stack keeps its newest events, at most this many (each deletion attempt adds some).
+inline constexpr std::size_t max_events_per_stack = 2000;
+
 void record_stack_event(CloudFormationStack& s, const std::string& status, const std::string& reason, const std::string& time);
 void record_resource_event(CloudFormationStack& s, const StackResource& r, const std::string& status, const std::string& reason,
                            const std::string& time);
