@@ -67,7 +67,85 @@ void translate_quoted(std::uint8_t* icmp, std::size_t icmp_size, NatField field,
     if (first_fragment) fix_l4_checksum(quote[9], quote + ihl, quote_size - ihl, from, to, false, icmp);
 }
 
+bool is_echo(std::uint8_t type) { return type == 0 || type == 8; }
+
+// Where the packet quoted by the ICMP error `packet` starts (its offset in `packet`), its size to the end
+// of the ICMP message and its IP header's length; 0 when there is none to read.
+std::size_t quote_offset(wire::ConstBytes packet, std::size_t& quote_size, std::size_t& ihl) {
+    const std::size_t outer = static_cast<std::size_t>(packet[0] & 0x0f) * 4, total = load_be16(packet.data() + 2);
+    const bool first_fragment = (load_be16(packet.data() + 6) & 0x1fff) == 0;
+    constexpr std::size_t quote_at = wire::IcmpView::header_length;
+    if (packet[9] != static_cast<std::uint8_t>(wire::IpProtocol::icmp) || !first_fragment) return 0;
+    if (total < outer + quote_at + wire::Ipv4View::min_header_length || !is_icmp_error(packet[outer])) return 0;
+    const std::uint8_t* quote = packet.data() + outer + quote_at;
+    quote_size = total - outer - quote_at;
+    ihl = static_cast<std::size_t>(quote[0] & 0x0f) * 4;
+    if ((quote[0] >> 4) != 4 || ihl < wire::Ipv4View::min_header_length || ihl > quote_size) return 0;
+    return outer + quote_at;
+}
+
 }  // namespace
+
+QuotedPacket quoted_packet(wire::ConstBytes packet) noexcept {
+    QuotedPacket q;
+    std::size_t size = 0, ihl = 0;
+    const std::size_t at = quote_offset(packet, size, ihl);
+    if (!at) return q;
+    const std::uint8_t* quote = packet.data() + at;
+    q.ok = true;
+    q.protocol = quote[9];
+    q.source = load_be32(quote + 12);
+    q.destination = load_be32(quote + 16);
+    const bool first_fragment = (load_be16(quote + 6) & 0x1fff) == 0;
+    const std::uint8_t* l4 = quote + ihl;
+    const std::size_t l4_size = size - ihl;
+    if (!first_fragment || l4_size < 8) return q;
+    if (q.protocol == static_cast<std::uint8_t>(wire::IpProtocol::tcp) || q.protocol == static_cast<std::uint8_t>(wire::IpProtocol::udp)) {
+        q.ports = true;
+        q.source_port = load_be16(l4);
+        q.destination_port = load_be16(l4 + 2);
+    } else if (q.protocol == static_cast<std::uint8_t>(wire::IpProtocol::icmp) && is_echo(l4[0])) {
+        q.ports = true;
+        q.source_port = load_be16(l4 + 4);
+    }
+    return q;
+}
+
+void translate_quoted_source_port(wire::Bytes packet, std::uint16_t to) noexcept {
+    std::size_t size = 0, ihl = 0;
+    const std::size_t at = quote_offset(packet, size, ihl);
+    if (!at) return;
+    std::uint8_t* quote = packet.data() + at;
+    if ((load_be16(quote + 6) & 0x1fff) != 0 || size - ihl < 8) return;
+    std::uint8_t* icmp = quote - wire::IcmpView::header_length;
+    std::uint8_t* l4 = quote + ihl;
+    const std::size_t l4_size = size - ihl;
+    const std::uint8_t protocol = quote[9];
+    std::size_t port_at = 0, checksum_at = 0;
+    if (protocol == static_cast<std::uint8_t>(wire::IpProtocol::tcp)) port_at = 0, checksum_at = 16;
+    else if (protocol == static_cast<std::uint8_t>(wire::IpProtocol::udp)) port_at = 0, checksum_at = 6;
+    else if (protocol == static_cast<std::uint8_t>(wire::IpProtocol::icmp) && is_echo(l4[0])) port_at = 4, checksum_at = 2;
+    else return;
+    const std::uint16_t from = load_be16(l4 + port_at);
+    if (from == to) return;
+    set_icmp_word(icmp, static_cast<std::size_t>(l4 + port_at - icmp), to);
+    // The quoted checksum, when the quote reaches it (a TCP quote of 8 bytes does not); a UDP checksum of
+    // zero means none (RFC 768).
+    if (l4_size < checksum_at + 2) return;
+    const std::uint16_t old = load_be16(l4 + checksum_at);
+    if (protocol == static_cast<std::uint8_t>(wire::IpProtocol::udp) && old == 0) return;
+    std::uint16_t updated = adjust_checksum(old, from, to, false);
+    if (protocol == static_cast<std::uint8_t>(wire::IpProtocol::udp) && updated == 0) updated = 0xffff;
+    set_icmp_word(icmp, static_cast<std::size_t>(l4 + checksum_at - icmp), updated);
+}
+
+void translate_echo_identifier(wire::Bytes packet, std::uint16_t to) noexcept {
+    wire::Ipv4View ip(packet);
+    if (ip.protocol() != static_cast<std::uint8_t>(wire::IpProtocol::icmp) || !ip.is_first_fragment()) return;
+    wire::Bytes l4 = ip.payload();
+    if (l4.size() < wire::IcmpView::header_length || !is_echo(l4[0])) return;
+    set_icmp_word(l4.data(), 4, to);
+}
 
 std::uint16_t adjust_checksum(std::uint16_t field, std::uint16_t old_word, std::uint16_t new_word, bool partial) noexcept {
     // A partial checksum is the pseudo-header sum itself; a complete one is its complement (RFC 1624).

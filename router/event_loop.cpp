@@ -58,6 +58,7 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
       shared_{state, network, flows_, flow_log_publisher_, flow_log_recorder_, live_steps_, drop_log_budget_, {}, state.forwarding_workers > 1},
       main_worker_(shared_, batch_limit, batch_bytes) {
     if (!epoll_) tap::throw_errno("epoll_create1");
+    flows_.nat_gateways.idle_timeout = static_cast<std::uint32_t>(state.nat_idle_timeout);
     // The second worker's thread starts in run(), with everything set up (its ports watched, the tables
     // shared out, the flow logs' coverage known, the process's logger in place).
     if (state.forwarding_workers > 1) second_ = std::make_unique<ForwardingThread>(shared_, batch_limit, batch_bytes);

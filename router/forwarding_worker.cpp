@@ -45,7 +45,10 @@ void publish_flow_stats(RouterState& state, const FlowState& flows) noexcept {
     const auto& balancers = flows.load_balancers;
     state.connection_tracking = {table.size(),       table.capacity(),       table.memory_bytes() + flows.connections.fragments.memory_bytes(),
                                  flows.connections.refused, endpoints.size(), endpoints.capacity(), endpoints.refused(),
-                                 balancers.size(),   balancers.capacity(),   balancers.refused()};
+                                 balancers.size(),   balancers.capacity(),   balancers.refused(),
+                                 flows.nat_gateways.size(), flows.nat_gateways.capacity(), flows.nat_gateways.memory_bytes(),
+                                 flows.nat_gateways.per_destination(), flows.nat_gateways.refused_ports(),
+                                 flows.nat_gateways.refused() - flows.nat_gateways.refused_ports(), flows.nat_gateways.idle_timeout};
 }
 
 ForwardingWorker::ForwardingWorker(DataPathShared& shared, int batch_limit, std::size_t batch_bytes)

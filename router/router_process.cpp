@@ -129,6 +129,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
     state.max_tracked_connections = options.max_tracked_connections;
     state.health_check_speedup = options.health_check_speedup;
     state.flow_log_speedup = options.flow_log_speedup;
+    state.nat_idle_timeout = options.nat_idle_timeout;
     state.forwarding_workers = options.workers;
     state.batched_tap_writes = options.batched_tap_writes;
     state.s3_root = paths.dir / "s3";  // S3 flow logs' objects: <stack dir>/s3/<bucket>/<prefix>/AWSLogs/…, gone with the stack

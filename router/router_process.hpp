@@ -14,6 +14,7 @@ struct UpOptions {
     int flow_log_speedup = 1;                       // --flow-log-speedup
     int workers = 1;                                // --workers
     bool batched_tap_writes = true;                 // --tap-writes io_uring (true) or write
+    int nat_idle_timeout = 350;                     // --nat-idle-timeout
 };
 
 // Creates the lab's namespaces and TAPs and serves them. In the background mode the calling process

@@ -69,6 +69,7 @@ struct RouterState {
     LogStore logs;
     std::filesystem::path s3_root;
     int flow_log_speedup = 1;  // vpclab up --flow-log-speedup: aggregation windows this many times shorter
+    int nat_idle_timeout = 350;  // vpclab up --nat-idle-timeout: NAT gateways' idle timeout (AWS: 350 s)
 
     // Security group connection tracking: the table's size (vpclab up --max-tracked-connections), and how
     // full it is as of the event loop's last batch (for `vpclab stats`).
@@ -97,6 +98,10 @@ struct RouterState {
         // Network load balancers' connections.
         std::size_t load_balancer_connections = 0, max_load_balancer_connections = 0;
         std::uint64_t load_balancer_refused = 0;
+        // NAT gateways' translations: refused for want of a port (ErrorPortAllocation), or of room.
+        std::size_t nat_translations = 0, max_nat_translations = 0, nat_memory_bytes = 0, nat_per_destination = 0;
+        std::uint64_t nat_port_allocation_errors = 0, nat_refused = 0;
+        std::uint32_t nat_idle_timeout = 0;
     } connection_tracking;
 
     // Where the region's web server reads the gateway endpoints (empty: not published, as in unit tests).

@@ -20,6 +20,7 @@ const char* to_string(Outcome o) {
         case Outcome::to_resolver: return "to_resolver";
         case Outcome::drop_dns_disabled: return "dns_disabled";
         case Outcome::gateway_endpoint: return "gateway_endpoint";
+        case Outcome::nat_gateway: return "nat_gateway";
     }
     return "unknown";
 }
@@ -47,7 +48,7 @@ std::vector<LpmTable::Entry> route_destinations(const VpcModel& model, const Rou
             if (l.id != r.destination_prefix_list_id) continue;
             for (const auto& e : l.entries) {
                 const bool inside_vpc = vpc_cidr.prefix_length > 0 && vpc_cidr.contains(e.cidr);
-                if (inside_vpc && r.target_kind != RouteTargetKind::network_interface) continue;
+                if (inside_vpc && r.target_kind != RouteTargetKind::network_interface && r.target_kind != RouteTargetKind::nat_gateway) continue;
                 entries.push_back({e.cidr, static_cast<std::uint32_t>(i)});
             }
         }
@@ -74,6 +75,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     }
     for (std::uint32_t a = 0; a < model.network_acls().size(); ++a) snap->network_acls_.push_back(compile_network_acl(model, a));
     for (const auto& s : model.subnets()) snap->subnet_ids_.push_back(s.id);
+    for (const auto& g : model.nat_gateways()) snap->nat_gateway_ids_.push_back(g.id);
     for (const auto& s : model.subnets())
         snap->subnets_.push_back(SubnetInfo{s.cidr, wire::MacAddress::locally_administered(stable_hash(s.id + "/router")),
                                             index_of(model.vpcs(), s.vpc_id), index_of(model.network_acls(), model.network_acl_of(s.id).id)});
@@ -85,7 +87,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     std::vector<const NetworkInterface*> forwarding;
     for (const auto& e : model.network_interfaces())
         if ((!e.instance_id.empty() && model.instance(e.instance_id).forwards()) || (e.interface_type == "vpc_endpoint" && endpoints_served) ||
-            e.interface_type == "network_load_balancer")
+            e.interface_type == "network_load_balancer" || e.interface_type == "nat_gateway")
             forwarding.push_back(&e);
     auto port_of = [&](const std::string& eni_id) {
         for (const NetworkInterface* e : forwarding)
@@ -112,6 +114,9 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
             if (r.target_kind == RouteTargetKind::network_interface) c.port = port_of(r.target_id);
             if (r.target_kind == RouteTargetKind::internet_gateway) c.gateway = index_of(model.internet_gateways(), r.target_id);
             if (r.target_kind == RouteTargetKind::gateway_endpoint) c.endpoint = slot_of(r.target_id);
+            if (r.target_kind == RouteTargetKind::nat_gateway)  // an available gateway's ENI; else a blackhole
+                for (const auto& g : model.nat_gateways())
+                    if (g.id == r.target_id && g.available()) c.port = port_of(g.network_interface_id);
             compiled.routes.push_back(c);
         }
         compiled.entries = route_destinations(model, t);
@@ -154,6 +159,11 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
                     const ServiceOffer* service = model.find_service(endpoint.service_name);
                     p.endpoint_service = service_ports.endpoint_address(endpoint.slot, service ? service->address : 0);
                 }
+        if (e.interface_type == "nat_gateway") {
+            p.role = PortRole::nat_gateway;
+            for (std::uint32_t g = 0; g < model.nat_gateways().size(); ++g)
+                if (model.nat_gateways()[g].network_interface_id == e.id) p.nat_gateway = g;
+        }
         // ENIs with the same groups share one compiled set (most ENIs of a lab carry one or two groups).
         std::vector<std::string> groups = e.security_group_ids;
         std::sort(groups.begin(), groups.end());
@@ -418,6 +428,12 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
             if (ports_[r.port].source_dest_check && ports_[r.port].ip != destination)
                 return d.outcome = Outcome::drop_destination_check, d;
             d.outcome = Outcome::deliver;
+            d.port = r.port;
+            d.same_subnet = ports_[r.port].subnet == in.subnet;
+            return d;
+        case RouteTargetKind::nat_gateway:
+            if (r.port == no_port) return d.outcome = Outcome::drop_no_route, d;  // deleted: a blackhole
+            d.outcome = Outcome::nat_gateway;
             d.port = r.port;
             d.same_subnet = ports_[r.port].subnet == in.subnet;
             return d;

@@ -33,6 +33,7 @@ enum class Outcome : std::uint8_t {
                               // `resolver_address` in the resolver namespace
     drop_dns_disabled,        // DNS for the VPC resolver while the VPC's enableDnsSupport is false
     gateway_endpoint,         // through the gateway endpoint in slot `endpoint` to its service in the region
+    nat_gateway,              // to the NAT gateway whose ENI holds `port`, which translates the source
 };
 const char* to_string(Outcome o);
 
@@ -51,7 +52,8 @@ struct Decision {
 // What holds a port, which decides the handler a packet delivered to it goes to (router/data_path/handlers/):
 // an instance's ENI (written to its TAP), or an ENI the router serves itself: an interface endpoint's (to an
 // AWS service, or through PrivateLink to an endpoint service) or a network load balancer's node.
-enum class PortRole : std::uint8_t { instance, interface_endpoint, privatelink_endpoint, load_balancer_node };
+// A NAT gateway's ENI is one too: it translates what it forwards (router/data_path/handlers/nat_gateway.cpp).
+enum class PortRole : std::uint8_t { instance, interface_endpoint, privatelink_endpoint, load_balancer_node, nat_gateway };
 
 struct PortInfo {
     bool present = false;  // an ENI of a pending or running instance holds this port
@@ -76,8 +78,14 @@ struct PortInfo {
     // balancer node it carries connections to (the node in its Availability Zone), no_port while the endpoint
     // is not available (pendingAcceptance, rejected).
     std::uint32_t privatelink_node = no_port;
+    // A NAT gateway's ENI: the gateway's index (nat_gateway_id), and whether it is private (no Elastic IP).
+    std::uint32_t nat_gateway = no_port;
     bool served_by_router() const { return role != PortRole::instance; }
     bool is_load_balancer_node() const { return role == PortRole::load_balancer_node; }
+    bool is_nat_gateway() const { return role == PortRole::nat_gateway; }
+    // Load balancer nodes (a network load balancer made without security groups) and NAT gateways (VPC User
+    // Guide, "NAT gateway basics": "You cannot associate a security group with a NAT gateway") have none.
+    bool has_security_groups() const { return role != PortRole::load_balancer_node && role != PortRole::nat_gateway; }
 };
 
 // A network load balancer as one node sees it (ELB NLB guide, "Network Load Balancers"): its listeners, and
@@ -184,7 +192,8 @@ struct SubnetInfo {
 //   - prefix-list routes in the table's order: where two lists hold the same prefix with different targets
 //     (AWS picks one at random and keeps it), the route added first wins, a choice that never changes;
 //   - a prefix-list entry inside the VPC's CIDR is left out unless the route goes to a network interface:
-//     only a network interface may take traffic more specific than the local route (as for CIDR routes).
+//     only a network interface or a NAT gateway may take traffic more specific than the local route (as for
+//     CIDR routes).
 std::vector<LpmTable::Entry> route_destinations(const VpcModel& model, const RouteTable& table);
 
 class ForwardingSnapshot {
@@ -250,6 +259,8 @@ public:
         return no_port;
     }
     std::string_view internet_gateway_id(std::uint32_t g) const { return g < gateway_ids_.size() ? std::string_view(gateway_ids_[g]) : std::string_view(); }
+    // A NAT gateway's ID by its index (PortInfo::nat_gateway), empty for none.
+    std::string_view nat_gateway_id(std::uint32_t g) const { return g < nat_gateway_ids_.size() ? std::string_view(nat_gateway_ids_[g]) : std::string_view(); }
 
     // A load balancer node's listener for `protocol` (6 or 17) on `port`, or nullptr.
     const LoadBalancerListener* load_balancer_listener(std::uint32_t node, std::uint8_t protocol, std::uint16_t port) const;
@@ -293,6 +304,7 @@ private:
     std::vector<SubnetInfo> subnets_;
     std::vector<VpcInfo> vpcs_;
     std::vector<std::string> subnet_ids_, vpc_ids_, gateway_ids_;  // by subnets_, vpcs_ and gateway_vpc_ index
+    std::vector<std::string> nat_gateway_ids_;                     // by VpcModel::nat_gateways() index
     std::vector<CompiledRouteTable> route_tables_;
     std::vector<EndpointInfo> endpoints_;  // by slot
     std::vector<CompiledSecurityGroups> security_group_sets_;  // one per distinct set of groups ENIs carry

@@ -55,13 +55,13 @@ struct Subnet : ResourceBase {
     bool is_reserved(std::uint32_t a) const { return a - cidr.network < 4 || a == cidr.last(); }
 };
 
-enum class RouteTargetKind { local, internet_gateway, network_interface, gateway_endpoint };
+enum class RouteTargetKind { local, internet_gateway, network_interface, gateway_endpoint, nat_gateway };
 
 struct Route {
     Cidr destination;                      // unused when the destination is a prefix list
     std::string destination_prefix_list_id;  // pl-…: every entry of the list is a destination of the route
     RouteTargetKind target_kind = RouteTargetKind::local;
-    std::string target_id;  // "local", igw-…, eni-… or vpce-…
+    std::string target_id;  // "local", igw-…, eni-…, vpce-… or nat-…
     std::string instance_id;  // set when the route was created with --instance-id (shown by describe)
     std::string origin;       // "CreateRouteTable" (local) or "CreateRoute"
     bool to_prefix_list() const { return !destination_prefix_list_id.empty(); }
@@ -158,6 +158,24 @@ struct InternetGateway : ResourceBase {
     std::string attached_vpc_id;  // empty when detached
 };
 
+// A NAT gateway (VPC User Guide, "NAT gateways"): in one subnet, with a requester-managed ENI there; a public
+// one translates to its Elastic IP through the VPC's internet gateway, a private one to its private address.
+// It is made at once: "pending" is what CreateNatGateway answers, "available" what it is from then on; one
+// that cannot be made is "failed" with the reason AWS gives, one deleted "deleted", both listed about an hour
+// (VPC User Guide, "Delete a NAT gateway"; "Troubleshoot NAT gateways").
+struct NatGateway : ResourceBase {
+    std::string vpc_id, subnet_id;
+    std::string connectivity_type = "public";  // public | private
+    std::string state = "available";           // failed | available | deleted
+    std::string failure_code, failure_message;
+    std::string network_interface_id;          // its ENI (kept as a name once deleted)
+    std::string allocation_id, association_id;  // public: its Elastic IP and the association
+    std::uint32_t private_ip = 0, public_ip = 0;
+    std::string create_time, delete_time;      // ISO 8601
+    std::int64_t gone_at = 0;                  // failed or deleted: seconds since the epoch
+    bool available() const { return state == "available"; }
+};
+
 // A key pair (EC2 User Guide, "Amazon EC2 key pairs and Amazon EC2 instances"): its public half, which
 // instances launched with it get in authorized_keys. The private half is handed out once, never kept.
 struct KeyPair : ResourceBase {
@@ -247,9 +265,9 @@ struct NetworkInterface : ResourceBase {
     bool source_dest_check = true;
     std::vector<std::string> security_group_ids;
     ConnectionTrackingTimeouts connection_tracking;
-    // "interface" for an instance's ENI; "vpc_endpoint" for an interface endpoint's and
-    // "network_load_balancer" for a load balancer node's, which AWS manages (RequesterManaged) and the router
-    // serves itself.
+    // "interface" for an instance's ENI; "vpc_endpoint" for an interface endpoint's, "network_load_balancer"
+    // for a load balancer node's and "nat_gateway" for a NAT gateway's, which AWS manages (RequesterManaged)
+    // and the router serves itself.
     std::string interface_type = "interface";
     bool requester_managed() const { return interface_type != "interface"; }
 };
@@ -409,6 +427,28 @@ public:
     // new ID, as on AWS: an ID from before a disassociation never names a later association.
     std::string association_id(const RouteTable& table, const std::string& subnet_id) const;
     InternetGateway& create_internet_gateway(const std::string& logical_id, std::vector<Tag> tags);
+    // --- NAT gateways (routing/model/nat_gateways.cpp) ---
+    // CreateNatGateway: checks what EC2 refuses outright (the subnet, the connectivity type and whether it
+    // takes an Elastic IP, a private address, 5 per Availability Zone); what AWS reports later as a failure
+    // (the VPC without an attached internet gateway, an Elastic IP not found or already associated, a full
+    // subnet) makes the gateway "failed" with AWS's code and message. `now`: seconds since the epoch.
+    struct NatGatewaySpec {
+        std::string subnet_id, connectivity_type = "public", allocation_id;
+        std::optional<std::uint32_t> private_ip;
+        std::vector<Tag> tags;
+        std::string create_time;
+    };
+    NatGateway& create_nat_gateway(const std::string& logical_id, const NatGatewaySpec& spec, std::int64_t now);
+    // DeleteNatGateway: "deleted" (its ENI deleted, its Elastic IP disassociated, not released; its routes
+    // stay, as blackholes). A failed or deleted one is refused (InvalidNatGatewayID.NotFound once forgotten).
+    void delete_nat_gateway(const std::string& nat_gateway_id, std::int64_t now);
+    // Failed and deleted gateways are listed for about an hour, then forgotten.
+    void forget_old_nat_gateways(std::int64_t now);
+    static constexpr std::int64_t nat_gateway_listed_seconds = 3600;
+    static constexpr std::size_t nat_gateways_per_zone = 5;  // Amazon VPC quotas, "NAT gateways per Availability Zone"
+    const NatGateway& nat_gateway(const std::string& id) const;
+    const std::vector<NatGateway>& nat_gateways() const { return nat_gateways_; }
+
     // CreateKeyPair / ImportKeyPair: `key` names the pair and carries its public half (IDs are the model's);
     // InvalidKeyPair.Duplicate when the name is taken. DeleteKeyPair by ID.
     KeyPair& create_key_pair(const std::string& logical_id, KeyPair key);
@@ -435,7 +475,8 @@ public:
     void attach_internet_gateway(const std::string& igw_id, const std::string& vpc_id);
     // Refused while instances of the VPC have public addresses, as AWS does (DependencyViolation).
     void detach_internet_gateway(const std::string& igw_id, const std::string& vpc_id);
-    const ElasticIp& allocate_address(std::vector<Tag> tags = {});
+    // A template's (logical_id set) gets an allocation ID drawn from it, as every template resource's ID is.
+    const ElasticIp& allocate_address(std::vector<Tag> tags = {}, const std::string& logical_id = {});
     // Associates with the instance's primary ENI or the given ENI; returns the association ID. An ENI's
     // auto-assigned public IP is released, an Elastic IP it had is disassociated.
     std::string associate_address(const std::string& allocation_id, const std::string& instance_id,
@@ -519,9 +560,9 @@ public:
     void delete_network_interface(const std::string& network_interface_id);
     void modify_source_dest_check(const std::string& network_interface_id, bool check);
 
-    // A route target, as the aws CLI names them: exactly one of the three is set.
+    // A route target, as the aws CLI names them: exactly one is set.
     struct RouteTarget {
-        std::string gateway_id, instance_id, network_interface_id;
+        std::string gateway_id, instance_id, network_interface_id, nat_gateway_id;
     };
     // A route's destination: exactly one of --destination-cidr-block and --destination-prefix-list-id.
     struct RouteDestination {
@@ -780,6 +821,7 @@ private:
     std::vector<Subnet> subnets_;
     std::vector<RouteTable> route_tables_;
     std::vector<InternetGateway> internet_gateways_;
+    std::vector<NatGateway> nat_gateways_;
     std::vector<KeyPair> key_pairs_;
     std::vector<SecurityGroup> security_groups_;
     std::vector<Instance> instances_;

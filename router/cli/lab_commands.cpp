@@ -78,6 +78,8 @@ int command_up(const Args& args) {
         "run load balancers' health checks N times faster than their interval and timeout say (1 to 30; 1: as AWS)")(
         "flow-log-speedup", po::value<int>()->default_value(1),
         "close flow logs' aggregation windows N times sooner than their MaxAggregationInterval says (1 to 600; 60: a 60 s window lasts 1 s)")(
+        "nat-idle-timeout", po::value<int>()->default_value(350),
+        "NAT gateways' idle timeout in seconds (10 to 350; 350: as AWS), shorter to see the RST they send in class")(
         "workers", po::value<int>()->default_value(1),
         "forwarding threads: 1 (the event loop alone) or 2 (a second thread takes half the ports; README, Performance)")(
         "tap-writes", po::value<std::string>()->default_value("io_uring"),
@@ -86,7 +88,7 @@ int command_up(const Args& args) {
     po::positional_options_description positional;
     positional.add("template", 1);
     const auto vm = parse_options(args, options, positional,
-                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--flow-log-speedup N] [--workers 1|2] [--tap-writes io_uring|write] [--foreground]");
+                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--flow-log-speedup N] [--nat-idle-timeout S] [--workers 1|2] [--tap-writes io_uring|write] [--foreground]");
     const bool empty = vm["empty"].as<bool>();
     if (empty && (vm.count("template") || vm.count("parameter") || vm["strict"].as<bool>()))
         throw UsageError("--empty starts a lab with no template: it takes no TEMPLATE, --parameter or --strict");
@@ -152,11 +154,13 @@ int command_up(const Args& args) {
     if (speedup < 1 || speedup > 30) throw UsageError("--health-check-speedup must be between 1 and 30, got " + std::to_string(speedup));
     const int flow_log_speedup = vm["flow-log-speedup"].as<int>();
     if (flow_log_speedup < 1 || flow_log_speedup > 600) throw UsageError("--flow-log-speedup must be between 1 and 600, got " + std::to_string(flow_log_speedup));
+    const int nat_idle = vm["nat-idle-timeout"].as<int>();
+    if (nat_idle < 10 || nat_idle > 350) throw UsageError("--nat-idle-timeout must be between 10 and 350 seconds, got " + std::to_string(nat_idle));
     const int workers = vm["workers"].as<int>();
     if (workers < 1 || workers > 2) throw UsageError("--workers must be 1 or 2, got " + std::to_string(workers));
     const std::string tap_writes = vm["tap-writes"].as<std::string>();
     if (tap_writes != "io_uring" && tap_writes != "write") throw UsageError("--tap-writes must be io_uring or write, got '" + tap_writes + "'");
-    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup, flow_log_speedup, workers, tap_writes == "io_uring"});
+    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup, flow_log_speedup, workers, tap_writes == "io_uring", nat_idle});
     if (rc != 0 || foreground) return rc;
     if (empty) {
         std::cout << "stack " << stack << " is up with no VPC. Build one: vpclab ec2 create-vpc --cidr-block 10.0.0.0/16 --stack-name " << stack
@@ -313,6 +317,15 @@ int command_stats(const Args& args) {
         const auto& lb = stats["LoadBalancerConnections"];
         std::cout << "load balancer connections: " << lb["Connections"].get<std::uint64_t>() << " of " << lb["MaxConnections"].get<std::uint64_t>()
                   << ", " << lb["Refused"].get<std::uint64_t>() << " refused (the table, or a client's share of it, full)\n";
+    }
+    if (stats.contains("NatGatewayTranslations")) {
+        const auto& nat = stats["NatGatewayTranslations"];
+        std::cout << "NAT gateway translations: " << nat["ActiveConnectionCount"].get<std::uint64_t>() << " of "
+                  << nat["MaxTranslations"].get<std::uint64_t>() << " (" << nat["MemoryBytes"].get<std::uint64_t>() / (1024 * 1024) << " MiB), "
+                  << nat["ErrorPortAllocation"].get<std::uint64_t>() << " ErrorPortAllocation (no port free towards a destination: "
+                  << nat["ConnectionsPerDestination"].get<std::uint64_t>() << " there already), " << nat["RefusedTableFull"].get<std::uint64_t>()
+                  << " refused (the table, or an inside host's share of it, full); idle timeout " << nat["IdleTimeoutSeconds"].get<std::uint64_t>()
+                  << " s\n";
     }
     return 0;
 }

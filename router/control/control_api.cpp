@@ -102,7 +102,7 @@ json stats(const RouterState& state) {
         port.update(json{{"RxFrames", c.rx_frames}, {"RxBytes", c.rx_bytes}, {"TxFrames", c.tx_frames}, {"TxBytes", c.tx_bytes}, {"Drops", drops}});
         // An ENI's share of the connection tracking table (EC2's conntrack_allowance_available is what is left);
         // a load balancer node has no security groups, so nothing tracked.
-        const bool node = state.snapshot && state.snapshot->is_eni(port_id) && state.snapshot->port(port_id).is_load_balancer_node();
+        const bool node = state.snapshot && state.snapshot->is_eni(port_id) && !state.snapshot->port(port_id).has_security_groups();
         if (eni && !node) port.update(json{{"TrackedConnections", c.tracked}, {"TrackedConnectionsAllowance", c.tracked_allowance}});
         // Which network ACL rules denied this ENI's traffic (going out of its subnet, or coming in).
         json acl_denials = json::array();
@@ -126,7 +126,15 @@ json stats(const RouterState& state) {
             {"InterfaceEndpointConnections",
              {{"Connections", ct.endpoint_connections}, {"MaxConnections", ct.max_endpoint_connections}, {"Refused", ct.endpoint_refused}}},
             {"LoadBalancerConnections",
-             {{"Connections", ct.load_balancer_connections}, {"MaxConnections", ct.max_load_balancer_connections}, {"Refused", ct.load_balancer_refused}}}};
+             {{"Connections", ct.load_balancer_connections}, {"MaxConnections", ct.max_load_balancer_connections}, {"Refused", ct.load_balancer_refused}}},
+            // CloudWatch's names for NAT gateways ("Monitor NAT gateways with CloudWatch"): ErrorPortAllocation,
+            // and ActiveConnectionCount (here every translation, TCP, UDP and ICMP, of every gateway).
+            {"NatGatewayTranslations",
+             {{"ActiveConnectionCount", ct.nat_translations}, {"MaxTranslations", ct.max_nat_translations}, {"MemoryBytes", ct.nat_memory_bytes},
+              {"ConnectionsPerDestination", ct.nat_per_destination}, {"ErrorPortAllocation", ct.nat_port_allocation_errors},
+              {"RefusedTableFull", ct.nat_refused}, {"IdleTimeoutSeconds", ct.nat_idle_timeout},
+              {"WhenFull", "new connections are refused (dropped, counted in RefusedTableFull; an inside host has at most an eighth of the "
+                           "table); established ones go on; idle translations are swept a few each batch"}}}};
 }
 
 }  // namespace

@@ -50,6 +50,7 @@ DropReason drop_reason_for(routing::Outcome o) {
         case Outcome::drop_dns_disabled: return DropReason::dns_disabled;
         case Outcome::to_resolver: break;
         case Outcome::gateway_endpoint: break;
+        case Outcome::nat_gateway: break;
         case Outcome::deliver: break;
     }
     return DropReason::no_route;

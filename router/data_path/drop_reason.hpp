@@ -55,6 +55,13 @@ namespace vpclab::router {
     X(privatelink_not_tcp, "not TCP (or a TCP header cut short) to an interface endpoint of an endpoint service: PrivateLink carries TCP only") \
     X(privatelink_not_accepted, "to an interface endpoint whose connection to its endpoint service is not accepted (pendingAcceptance or rejected)") \
     X(load_balancer_fragment, "an IPv4 fragment to a load balancer node (its connections carry whole segments and datagrams)") \
+    X(nat_gateway_protocol, "to a NAT gateway, neither TCP, UDP nor an ICMP echo request (NAT gateways carry TCP, UDP and ICMP queries; IPsec needs NAT-T)") \
+    X(nat_gateway_fragment, "an IPv4 fragment of TCP or ICMP to or from a NAT gateway (it forwards fragments of UDP only), or a later fragment of a datagram it did not see begin") \
+    X(nat_gateway_idle_reset, "a TCP segment from inside through a NAT gateway belonging to no live translation (idle 350 s, or never opened): answered with a RST") \
+    X(nat_gateway_port_allocation, "a new connection through a NAT gateway with no source port free towards its destination (55,000 there already: CloudWatch's ErrorPortAllocation)") \
+    X(nat_gateway_table_full, "a new connection through a NAT gateway while the translation table, or the inside host's share of it, is full (refused)") \
+    X(nat_gateway_unsolicited, "to a NAT gateway's address from outside, answering no connection an inside host opened (a NAT gateway takes no inbound connections, nor answers ping)") \
+    X(routing_loop, "routed through NAT gateways (or other hops that route again) more times than the router allows: a routing loop") \
     X(network_acl_outbound, "denied by an outbound rule of the sending subnet's network ACL (the rule number is in the stats)") \
     X(network_acl_inbound, "denied by an inbound rule of the receiving subnet's network ACL (the rule number is in the stats)") \
     X(security_group_egress, "no outbound rule of the sending ENI's security groups allows it, and it answers no tracked connection") \

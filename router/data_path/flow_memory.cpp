@@ -43,6 +43,16 @@ void FlowMemory::endpoint_reply_seen(const routing::FlowKey& key, const routing:
     else own_.endpoint.table.upsert(key, flow.value, now(), flow.idle_timeout);
 }
 
+const routing::FlowTable::Entry* FlowMemory::nat_fragment(const routing::FlowKey& key) const noexcept {
+    const routing::FlowTable::Entry* e = own_.nat_gateways.fragments.live(key, now());
+    return e || !beneath_ ? e : beneath_->nat_gateways.fragments.live(key, now());
+}
+
+void FlowMemory::remember_nat_fragment(const routing::FlowKey& key, std::uint32_t address) noexcept {
+    // A full table forgets the oldest near its hand: the datagram's later fragments are then dropped, counted.
+    own_.nat_gateways.fragments.upsert_or_reclaim(key, address, now(), NatGatewayTranslations::fragment_seconds);
+}
+
 const TranslatedConnection* FlowMemory::from_client(Connections which, std::uint16_t zone, std::uint8_t protocol, std::uint32_t client,
                                                     std::uint16_t client_port, std::uint32_t front, std::uint16_t front_port) const noexcept {
     const TranslatedConnection* c = table(own_, which).find_from_client(zone, protocol, client, client_port, front, front_port, now());

@@ -38,8 +38,8 @@ public:
     const routing::FlowTable::Entry* endpoint_flow(const routing::FlowKey& key) const noexcept;
     void endpoint_reply_seen(const routing::FlowKey& key, const routing::FlowTable::Entry& flow) noexcept;
 
-    // Translated connections (translated_connections.hpp) of interface endpoints or load balancers.
-    enum class Connections : std::uint8_t { interface_endpoints, load_balancers };
+    // Translated connections (translated_connections.hpp) of interface endpoints, load balancers or NAT gateways.
+    enum class Connections : std::uint8_t { interface_endpoints, load_balancers, nat_gateways };
     const TranslatedConnection* from_client(Connections which, std::uint16_t zone, std::uint8_t protocol, std::uint32_t client,
                                             std::uint16_t client_port, std::uint32_t front, std::uint16_t front_port) const noexcept;
     const TranslatedConnection* from_back(Connections which, std::uint16_t back_zone, std::uint8_t protocol, std::uint32_t back,
@@ -51,16 +51,26 @@ public:
     const TranslatedConnection* back_sent(Connections which, const TranslatedConnection& found, std::uint8_t tcp_flags) noexcept;
     const TranslatedConnection* open(Connections which, std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
                                      std::uint32_t front, std::uint16_t front_port, const TranslatedConnections::Back& back) noexcept;
+    // A fragmented UDP datagram through a NAT gateway (NatGatewayTranslations::fragment_key): where its later
+    // fragments go (nullptr: its first was not seen, or too long ago); and that, remembered.
+    const routing::FlowTable::Entry* nat_fragment(const routing::FlowKey& key) const noexcept;
+    void remember_nat_fragment(const routing::FlowKey& key, std::uint32_t address) noexcept;
+    // The NAT gateways' idle timeout (the live tables' in a dry run).
+    std::uint32_t nat_idle_timeout() const noexcept { return (beneath_ ? beneath_->nat_gateways : own_.nat_gateways).idle_timeout; }
+    // Why the last open() of `which` returned nullptr.
+    TranslatedConnections::Refusal refusal(Connections which) const noexcept { return table(own_, which).last_refusal(); }
     // A connection's stream starting after the client's SYN `syn_sequence`; its inserted bytes acknowledged.
     void start_stream(Connections which, const TranslatedConnection& found, std::uint32_t syn_sequence) noexcept;
     void acknowledge_inserted(Connections which, const TranslatedConnection& found) noexcept;
 
 private:
     static TranslatedConnections& table(FlowState& s, Connections which) noexcept {
-        return which == Connections::load_balancers ? s.load_balancers : static_cast<TranslatedConnections&>(s.interface_endpoints);
+        return which == Connections::load_balancers ? s.load_balancers
+               : which == Connections::nat_gateways ? static_cast<TranslatedConnections&>(s.nat_gateways)
+                                                    : static_cast<TranslatedConnections&>(s.interface_endpoints);
     }
     static const TranslatedConnections& table(const FlowState& s, Connections which) noexcept {
-        return which == Connections::load_balancers ? s.load_balancers : static_cast<const TranslatedConnections&>(s.interface_endpoints);
+        return table(const_cast<FlowState&>(s), which);
     }
     // `found` as this memory's own: itself, or (a dry run) its copy in the overlay, made now; nullptr: no room.
     const TranslatedConnection* owned(Connections which, const TranslatedConnection& found) noexcept;

@@ -7,6 +7,7 @@
 #include "router/data_path/endpoint_flows.hpp"
 #include "router/data_path/health_probes.hpp"
 #include "router/data_path/interface_endpoint_connections.hpp"
+#include "router/data_path/nat_gateway_translations.hpp"
 
 namespace vpclab::router {
 
@@ -15,15 +16,17 @@ struct FlowState {
                        std::size_t tracked_connections = ConnectionTracking::default_max_flows,
                        std::size_t fragmented_datagrams = ConnectionTracking::max_fragmented_datagrams,
                        std::size_t interface_endpoint_connections = InterfaceEndpointConnections::default_max_connections,
-                       std::size_t load_balancer_connections = default_load_balancer_connections)
+                       std::size_t load_balancer_connections = default_load_balancer_connections,
+                       std::size_t nat_gateway_translations = NatGatewayTranslations::default_max_translations)
         : endpoint(endpoint_flows),
           connections(tracked_connections, fragmented_datagrams),
           interface_endpoints(interface_endpoint_connections),
-          load_balancers{load_balancer_connections} {}
+          load_balancers{load_balancer_connections},
+          nat_gateways(nat_gateway_translations) {}
     // Tables of `flows` entries each, the clock at `now`: room for what one traced packet and its reply open,
     // as a dry run's overlay (flow_memory.hpp) or its tables on the configuration alone.
     static FlowState small(std::size_t flows, std::uint32_t now) {
-        FlowState s(flows, flows, flows, flows, flows);
+        FlowState s(flows, flows, flows, flows, flows, flows);
         s.now = now;
         return s;
     }
@@ -33,6 +36,8 @@ struct FlowState {
     InterfaceEndpointConnections interface_endpoints;  // clients' connections through interface endpoint ENIs
     // Clients' connections through network load balancer nodes to their targets.
     TranslatedConnections load_balancers;
+    // Inside hosts' connections through NAT gateways (nat_gateway_translations.hpp).
+    NatGatewayTranslations nat_gateways;
     HealthProbes health_probes;      // health checks' TCP, from load balancer nodes to targets
     static constexpr std::size_t default_load_balancer_connections = 32768;  // 7.6 MiB with its three index tables (48-byte connections)
     // ELB NLB guide, "Connection idle timeout": 350 s for TCP, 120 s for UDP.
@@ -56,19 +61,21 @@ struct FlowState {
         endpoint.table.erase_if([&](const routing::FlowKey&, const routing::FlowTable::Entry& entry) { return doomed(routing::PortIndex{entry.value}); });
         interface_endpoints.forget_ports([&](std::uint16_t eni) { return doomed(routing::PortIndex{eni}); });
         load_balancers.forget_ports([&](std::uint16_t port) { return doomed(routing::PortIndex{port}); });
+        nat_gateways.forget_ports([&](std::uint16_t port) { return doomed(routing::PortIndex{port}); });
+        nat_gateways.fragments.erase_if(of_port);
     }
     void forget_port(routing::PortIndex port) noexcept {
         forget_ports([port](routing::PortIndex p) { return p == routing::PortIndex{static_cast<std::uint16_t>(port)}; });
     }
 
     // Shares the tables whose flows belong to ENIs (security group tracking, its fragments, gateway endpoint
-    // flows) among the snapshot's ENIs that have security groups (a load balancer node has none), so that
+    // flows) among the snapshot's ENIs that have security groups (a load balancer node or NAT gateway has none), so that
     // one ENI's flood is refused on that ENI before it takes what the others need (FlowTable::fair_shares).
     // Control path, after each commit; the tables are recounted only when the number of ENIs changed.
     void share_among(const routing::ForwardingSnapshot& snapshot) noexcept {
         std::size_t enis = 0;
         for (routing::PortIndex p = 0; p < snapshot.port_limit(); ++p)
-            enis += snapshot.is_eni(p) && !snapshot.port(p).is_load_balancer_node();
+            enis += snapshot.is_eni(p) && snapshot.port(p).has_security_groups();
         if (enis == shared_among_) return;
         shared_among_ = enis;
         connections.share_among(enis);
@@ -82,6 +89,8 @@ struct FlowState {
         connections.fragments.expire(now, slots);
         interface_endpoints.expire(now, slots);
         load_balancers.expire(now, slots);
+        nat_gateways.expire(now, slots);
+        nat_gateways.fragments.expire(now, slots);
     }
 };
 

@@ -21,6 +21,7 @@ void route_from_eni(Context& c, Frame& f) {
         case routing::Outcome::to_resolver: return to_resolver(c, f, d);
         case routing::Outcome::gateway_endpoint: return through_gateway_endpoint(c, f, d);
         case routing::Outcome::internet_gateway: return out_through_internet_gateway(c, f, d);
+        case routing::Outcome::nat_gateway: return into_nat_gateway(c, f, d);
         default: break;  // deliver (routed() let no other outcome through)
     }
     // Network ACLs are evaluated at the subnet's edge, not between two ENIs of one subnet (VPC User Guide,
@@ -30,6 +31,7 @@ void route_from_eni(Context& c, Frame& f) {
         case routing::PortRole::load_balancer_node: return into_load_balancer(c, f, d.port);
         case routing::PortRole::interface_endpoint:
         case routing::PortRole::privatelink_endpoint: return into_interface_endpoint(c, f, d.port);
+        case routing::PortRole::nat_gateway: return back_through_nat_gateway(c, f, d.port);
         case routing::PortRole::instance: break;
     }
     // The VPC router is not an IP hop (no TTL decrement); within a subnet the frame keeps the sender's MAC,

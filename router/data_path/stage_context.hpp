@@ -37,7 +37,11 @@ struct Context {
     FrameSink& sink;
     FlowMemory& memory;  // the flow tables: decisions read them, and remember what they opened and saw there
     StepRecorder* steps;  // set when someone listens to this frame (trace): tested before each step is built
+    // How many times the packet was routed again after a hop that translates it (a NAT gateway): bounded by
+    // max_reroutes, as VPP's lookup DPO bounds recursion (DESIGN.md §3), so a routing loop ends in a drop.
+    std::uint8_t reroutes = 0;
 };
+constexpr std::uint8_t max_reroutes = 4;
 
 // Recording is kept out of line and cold, so that with nobody listening each recording site costs the
 // forwarding path one pointer test and nothing else (no Step built, no code in its way).
@@ -71,7 +75,8 @@ inline void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& d
 
 inline bool goes_on(routing::Outcome o) {
     using routing::Outcome;
-    return o == Outcome::deliver || o == Outcome::internet_gateway || o == Outcome::gateway_endpoint || o == Outcome::to_resolver;
+    return o == Outcome::deliver || o == Outcome::internet_gateway || o == Outcome::gateway_endpoint || o == Outcome::to_resolver ||
+           o == Outcome::nat_gateway;
 }
 
 // The route step; `refused` (when not DropReason::count) makes it a drop for that reason whatever the outcome.
@@ -86,13 +91,15 @@ VPCLAB_COLD inline void record_route(StepRecorder& r, PortIndex port, const rout
     s.outcome = d.outcome;
     s.entry = d.route;
     s.next = d.port;
-    s.table = d.outcome == Outcome::gateway_endpoint ? d.endpoint : d.outcome == Outcome::internet_gateway ? d.gateway : Step::none;
+    s.table = d.outcome == Outcome::gateway_endpoint   ? d.endpoint
+              : d.outcome == Outcome::internet_gateway ? d.gateway
+                                                       : Step::none;
     r.record(s);
 }
 
 // The route table's decision for a packet from ENI `port`, recorded with the route that matched (the
 // table is the port's); a drop is dropped here. True: the packet goes on (deliver, to the internet gateway,
-// a gateway endpoint or the resolver).
+// a gateway endpoint, a NAT gateway or the resolver).
 inline bool routed(Context& c, PortIndex port, const routing::Decision& d) {
     if (c.steps) [[unlikely]] record_route(*c.steps, port, d);
     if (goes_on(d.outcome)) return true;
@@ -208,10 +215,10 @@ VPCLAB_COLD inline void record_groups(StepRecorder& r, PortIndex port, bool inbo
     r.record(s);
 }
 
-// Security groups of ENI `port` on a packet leaving it or arriving at it. A load balancer node has none
-// (a network load balancer created without security groups).
+// Security groups of ENI `port` on a packet leaving it or arriving at it. A load balancer node and a NAT
+// gateway have none (PortInfo::has_security_groups).
 inline bool security_groups_pass(Context& c, const Frame& f, PortIndex port, bool inbound) {
-    if (c.snap.port(port).is_load_balancer_node()) return true;
+    if (!c.snap.port(port).has_security_groups()) return true;
     // Which rule decided is looked up only for a listener (one more memory access per packet otherwise).
     const GroupJudgement judgement = c.memory.judge(c.snap, port, f.ip, f.l4, inbound, c.steps != nullptr);
     const GroupVerdict v = c.memory.remember(judgement);
@@ -275,6 +282,10 @@ void into_load_balancer(Context& c, Frame& f, PortIndex node_port);
 const TranslatedConnection* load_balanced_reply(Context& c, const Frame& f);
 bool target_may_reach_node(Context& c, const Frame& f, PortIndex node_port);
 void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn);
+// nat_gateway.cpp: a packet a route table sends to a NAT gateway (d.port, its ENI), and one delivered to the
+// gateway's address (a reply from outside, or an ICMP error about what it sent).
+void into_nat_gateway(Context& c, Frame& f, const routing::Decision& d);
+void back_through_nat_gateway(Context& c, Frame& f, PortIndex nat);
 // privatelink.cpp
 void into_privatelink(Context& c, Frame& f, PortIndex eni);
 void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& conn);

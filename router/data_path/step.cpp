@@ -71,6 +71,13 @@ Stage stage_of(DropReason r) {
         case DropReason::load_balancer_fragment: return Stage::load_balancer;
         case DropReason::privatelink_not_tcp:
         case DropReason::privatelink_not_accepted: return Stage::privatelink;
+        case DropReason::nat_gateway_protocol:
+        case DropReason::nat_gateway_fragment:
+        case DropReason::nat_gateway_idle_reset:
+        case DropReason::nat_gateway_port_allocation:
+        case DropReason::nat_gateway_table_full:
+        case DropReason::nat_gateway_unsolicited: return Stage::nat_gateway;
+        case DropReason::routing_loop: return Stage::route;
         case DropReason::network_acl_outbound: return Stage::acl_out;
         case DropReason::network_acl_inbound: return Stage::acl_in;
         case DropReason::security_group_egress: return Stage::sg_egress;

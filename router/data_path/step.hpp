@@ -25,6 +25,7 @@ namespace vpclab::router {
     X(route, "the route table of the sending subnet, longest prefix first")                                      \
     X(acl_out, "the network ACL of the subnet the packet leaves, outbound rules")                                \
     X(sg_egress, "the security groups of the sending ENI, outbound rules or a tracked connection")               \
+    X(nat_gateway, "a NAT gateway: inside hosts' connections translated to its own address, and the replies back") \
     X(igw_nat, "the internet gateway's one-to-one translation between private and public address")              \
     X(gateway_endpoint, "a gateway endpoint to its service in the region")                                       \
     X(interface_endpoint, "an interface endpoint's ENI, carrying a client's connection to its service")          \
@@ -75,7 +76,8 @@ struct Step {
     GroupDecision group = GroupDecision::denied;
     // rewrite: the address (and port, 0 for none) before and after, and whether it is the destination;
     // `table` names what translated: the internet gateway (its index, ForwardingSnapshot::internet_gateway_id),
-    // the endpoint (its slot, ForwardingSnapshot::endpoint_id), or for a load balancer's or PrivateLink's
+    // the endpoint (its slot, ForwardingSnapshot::endpoint_id), the NAT gateway (its index,
+    // ForwardingSnapshot::nat_gateway_id), or for a load balancer's or PrivateLink's
     // rewrite of the destination the target's port.
     std::uint32_t from_address = 0, to_address = 0;
     std::uint16_t from_port = 0, to_port = 0;

@@ -9,7 +9,9 @@
 // the client has not acknowledged the answer) after 10 s, so that a SYN flood holds little for long. Shared
 // fairly: one client (an address at one entrance) holds at most an eighth of the table, so a flood from one
 // client is refused before it takes what the others need. A full table, or a client at its share, refuses
-// new connections and counts them; nothing allocates after construction.
+// new connections and counts them; nothing allocates after construction. A table may also bound the
+// connections towards one destination (back end address, port and protocol, as one source address sees
+// them): a NAT gateway's 55,000 (VPC User Guide, "NAT gateway basics").
 #pragma once
 
 #include <cstdint>
@@ -48,8 +50,12 @@ public:
     // Not yet established: as security group tracking keeps such a flow (ConnectionTracking).
     static constexpr std::uint32_t unestablished_seconds = 10;
 
-    // `per_client` (0: an eighth of the table) bounds the connections of one client address at one entrance.
-    explicit TranslatedConnections(std::size_t max_connections, std::size_t per_client = 0);
+    // `per_client` (0: an eighth of the table) bounds the connections of one client address at one entrance;
+    // `per_destination` (0: no bound but the ports) those towards one destination from one seen address.
+    explicit TranslatedConnections(std::size_t max_connections, std::size_t per_client = 0, std::size_t per_destination = 0);
+
+    // Why the last open() returned nullptr.
+    enum class Refusal : std::uint8_t { none, table_full, client_share, ports };
 
     // Finding reads; the data path's FlowMemory (flow_memory.hpp) then writes what the segment changed.
     // The live connection a packet from the client belongs to, or nullptr.
@@ -96,6 +102,9 @@ public:
         std::uint32_t idle_timeout = 0;  // once established (TCP; UDP from the start)
         std::uint32_t stream_start = 0;  // TranslatedConnection::stream_start and inserted
         std::uint16_t inserted = 0;
+        // Translated ports from 1024 to 65535 (a NAT gateway's, VPC User Guide "NAT gateway basics"), rather
+        // than below the health probes' ports (a node's own address meets probes).
+        bool full_port_range = false;
     };
     // Opens a connection (the caller found none live; an idle one under the same client key is replaced).
     // nullptr: the table, the client's share of it, or the ports towards that back end, full (counted in
@@ -117,7 +126,19 @@ public:
     std::size_t size() const { return connections_.size() - free_.size(); }
     std::size_t capacity() const { return connections_.size(); }
     std::uint64_t refused() const { return refused_; }
+    // Refused because no port towards the destination was free, or the destination held all it may.
+    std::uint64_t refused_ports() const { return refused_ports_; }
+    Refusal last_refusal() const { return last_refusal_; }
+    std::size_t per_destination() const { return per_destination_; }
+    // The connections towards `back`:`back_port` over `protocol` seen from `seen` at `back_zone`.
+    std::size_t held_towards(std::uint16_t back_zone, std::uint8_t protocol, std::uint32_t back, std::uint16_t back_port,
+                             std::uint32_t seen) const noexcept;
     std::size_t per_client() const { return per_client_; }
+    // What the table holds in memory, all of it reserved at construction.
+    std::size_t memory_bytes() const noexcept {
+        return connections_.capacity() * sizeof(TranslatedConnection) + free_.capacity() * sizeof(std::uint32_t) + by_client_.memory_bytes() +
+               by_back_.memory_bytes() + clients_.memory_bytes() + destinations_.memory_bytes();
+    }
     // The connection a client's packet would find, as it is (not refreshed, idle or not): for tests and stats.
     const TranslatedConnection* peek(std::uint16_t zone, std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port,
                                      std::uint32_t front, std::uint16_t front_port) const noexcept {
@@ -145,6 +166,19 @@ private:
     // A connection of this table, to be written (the table's one writer is the data path's FlowMemory).
     TranslatedConnection& own(const TranslatedConnection& c) noexcept { return connections_[static_cast<std::size_t>(&c - connections_.data())]; }
     static routing::FlowKey share_key(std::uint16_t zone, std::uint32_t client) noexcept { return routing::FlowKey{client, 0, 0, 0, 0, zone}; }
+    static routing::FlowKey destination_key(std::uint16_t back_zone, std::uint8_t protocol, std::uint32_t back, std::uint16_t back_port,
+                                            std::uint32_t seen) noexcept {
+        return routing::FlowKey{back, seen, back_port, 0, protocol, back_zone};
+    }
+    // A free translated port towards `back` (0: none), the client's own first when it may be kept.
+    std::uint16_t free_port(std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port, const Back& back, std::uint32_t now,
+                            const TranslatedConnections* beneath) noexcept;
+    const TranslatedConnection* refuse(Refusal why) noexcept {
+        ++refused_;
+        if (why == Refusal::ports) ++refused_ports_;
+        last_refusal_ = why;
+        return nullptr;
+    }
     // Indexes connection `c` at slot `index` by its client's and its back end's keys, and counts it for its
     // client; false (nothing changed) when an index has no room.
     bool index_connection(std::uint32_t index, const TranslatedConnection& c, std::uint32_t now) noexcept;
@@ -155,9 +189,11 @@ private:
     std::vector<std::uint32_t> free_;  // indexes of unused entries (capacity reserved: never grows)
     routing::FlowTable by_client_, by_back_;  // values: indexes into connections_
     routing::FlowTable clients_;              // by (zone, client address): how many connections it holds
-    std::size_t per_client_ = 0;
+    routing::FlowTable destinations_;         // by destination_key: how many connections go there (per_destination_ set)
+    std::size_t per_client_ = 0, per_destination_ = 0;
     std::size_t hand_ = 0;
-    std::uint64_t refused_ = 0;
+    std::uint64_t refused_ = 0, refused_ports_ = 0;
+    Refusal last_refusal_ = Refusal::none;
 };
 
 }  // namespace vpclab::router

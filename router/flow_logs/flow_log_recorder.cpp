@@ -93,10 +93,10 @@ void FlowLogRecorder::record(const Step& s) noexcept {
                 note_count_ = 0;
                 return;
             }
-            // traffic-path (VPC User Guide): 1 through a resource of the same VPC, 2 through an internet
-            // gateway or a gateway VPC endpoint.
+            // traffic-path (VPC User Guide): 1 through a resource of the same VPC (a NAT gateway's ENI is one),
+            // 2 through an internet gateway or a gateway VPC endpoint.
             if (s.verdict == Verdict::pass)
-                traffic_path_ = s.outcome == routing::Outcome::deliver ? 1
+                traffic_path_ = s.outcome == routing::Outcome::deliver || s.outcome == routing::Outcome::nat_gateway ? 1
                                 : (s.outcome == routing::Outcome::internet_gateway || s.outcome == routing::Outcome::gateway_endpoint) ? 2
                                                                                                                                       : 0;
             return;
@@ -114,6 +114,16 @@ void FlowLogRecorder::record(const Step& s) noexcept {
             // An interface endpoint's ENI takes the packet here (it has no delivery of its own).
             else if (snap.is_eni(s.port) && snap.port(s.port).served_by_router() && !inside_privatelink_)
                 note(s.port, FlowDirection::ingress, FlowAction::accept);
+            return;
+        case Stage::nat_gateway:
+            // VPC User Guide, "Flow log record examples" (NAT gateway): the gateway's ENI logs the packet as it
+            // came in (the inside host's, or the far side's reply to its address) and as it went on, translated.
+            if (s.verdict == Verdict::pass) note(s.port, FlowDirection::ingress, FlowAction::accept);
+            else if (s.verdict == Verdict::drop) note(s.port, FlowDirection::ingress, FlowAction::reject);
+            else if (s.verdict == Verdict::rewrite) {
+                apply_rewrite(s);
+                note(s.port, FlowDirection::egress, FlowAction::accept);
+            }
             return;
         case Stage::privatelink:
             if (s.verdict == Verdict::pass) inside_privatelink_ = true;  // endpoint ENI to node: not logged

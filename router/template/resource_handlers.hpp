@@ -63,6 +63,8 @@ std::vector<ResourceType> vpc_resource_types();
 std::vector<ResourceType> subnet_resource_types();
 std::vector<ResourceType> route_table_resource_types();
 std::vector<ResourceType> internet_gateway_resource_types();
+std::vector<ResourceType> address_resource_types();
+std::vector<ResourceType> nat_gateway_resource_types();
 std::vector<ResourceType> security_group_resource_types();
 std::vector<ResourceType> network_acl_resource_types();
 std::vector<ResourceType> flow_log_resource_types();

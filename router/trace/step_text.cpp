@@ -110,6 +110,11 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
                        " (create-vpc-endpoint --vpc-id " + table->vpc_id + " --service-name " + offer.service_name + " --route-table-ids " +
                        table->id + "), or route through an internet gateway from an instance with a public IP";
             }
+            // VPC User Guide, "NAT gateways": an instance without a public IP reaches the internet through one.
+            for (const auto& g : m.nat_gateways())
+                if (g.vpc_id == table->vpc_id && g.available() && eni && !eni->public_ip && eni->subnet_id != g.subnet_id)
+                    return "add a route to 0.0.0.0/0 via " + named(g) + " in route table " + named(*table) + " (create-route --route-table-id " + table->id +
+                           " --destination-cidr-block 0.0.0.0/0 --nat-gateway-id " + g.id + ")";
             for (const auto& g : m.internet_gateways())
                 if (g.attached_vpc_id == table->vpc_id)
                     return "add a route to 0.0.0.0/0 via " + named(g) + " in route table " + named(*table) +
@@ -137,7 +142,16 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
                    " numbered below " + number + " in network ACL " + named(*acl) +
                    (inbound ? "" : " (and let the replies in: ephemeral ports 1024-65535 inbound)");
         }
+        case DropReason::nat_gateway_unsolicited:
+            return "a NAT gateway takes no connection from outside (VPC User Guide, \"NAT gateways\"): serve from a public subnet with a public IP, or "
+                   "behind an internet-facing load balancer";
+        case DropReason::nat_gateway_idle_reset:
+            return "keep the connection alive (TCP keepalive under 350 s), or open a new one";
+        case DropReason::nat_gateway_fragment:
+            return "send TCP and ICMP through a NAT gateway unfragmented (it forwards fragments of UDP only)";
         case DropReason::no_public_ip:
+            if (eni && eni->interface_type == "nat_gateway")
+                return "a private NAT gateway has no Elastic IP: the internet gateway drops its traffic (use a public NAT gateway for the internet)";
             if (eni) return "associate an Elastic IP with " + eni->id + " (or launch into a subnet that maps public IPs on launch)";
             break;
         case DropReason::internet_gateway_detached:
@@ -181,6 +195,9 @@ std::string port_name(const routing::VpcModel& m, const routing::ForwardingSnaps
     if (!eni->instance_id.empty()) owner = m.instance(eni->instance_id).display_name();
     else if (eni->interface_type == "vpc_endpoint") owner = "endpoint ENI";
     else if (eni->interface_type == "network_load_balancer") owner = "load balancer node";
+    else if (eni->interface_type == "nat_gateway")
+        for (const auto& g : m.nat_gateways())
+            if (g.network_interface_id == eni->id) owner = "NAT gateway " + named(g);
     return eni->id + " (" + (owner.empty() ? "not attached" : owner) + ", " + format_ipv4(eni->private_ip) + ")";
 }
 
@@ -209,7 +226,9 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
             if (s.entry != Step::none && s.entry < table->routes.size()) {
                 const routing::Route& r = table->routes[s.entry];
                 json route{{r.to_prefix_list() ? "DestinationPrefixListId" : "DestinationCidrBlock", r.destination_text()}};
-                route[r.target_kind == routing::RouteTargetKind::network_interface ? "NetworkInterfaceId" : "GatewayId"] = r.target_id;
+                route[r.target_kind == routing::RouteTargetKind::network_interface ? "NetworkInterfaceId"
+                      : r.target_kind == routing::RouteTargetKind::nat_gateway     ? "NatGatewayId"
+                                                                                   : "GatewayId"] = r.target_id;
                 route["State"] = m.route_is_blackhole(*table, r) ? "blackhole" : "active";
                 j["Route"] = route;
                 detail += ": route " + r.destination_text() + " → " + r.target_id;
@@ -262,6 +281,7 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
             if (s.verdict == Verdict::rewrite) {
                 std::string who;
                 if (s.stage == Stage::igw_nat && !snap.internet_gateway_id(s.table).empty()) who = std::string(snap.internet_gateway_id(s.table));
+                if (s.stage == Stage::nat_gateway) who = std::string(snap.nat_gateway_id(s.table));
                 if ((s.stage == Stage::gateway_endpoint || s.stage == Stage::interface_endpoint) && s.table != Step::none)
                     who = std::string(snap.endpoint_id(s.table));
                 if (!who.empty()) j["ComponentId"] = who;
@@ -273,6 +293,10 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
                 detail = side + " " + end(s.from_address, s.from_port) + " → " + end(s.to_address, s.to_port) + (who.empty() ? "" : " (" + who + ")");
                 if ((s.stage == Stage::load_balancer || s.stage == Stage::privatelink) && s.destination_side && s.table != Step::none)
                     detail += ", target " + port_name(m, snap, s.table);
+            } else if (s.stage == Stage::nat_gateway && s.verdict != Verdict::drop) {
+                j["ComponentId"] = std::string(snap.nat_gateway_id(s.table));
+                detail = s.verdict == Verdict::answer ? "RST sent back: the connection's translation timed out after 350 s idle, or never was (a NAT gateway sends no FIN)"
+                                                      : "NAT gateway " + std::string(snap.nat_gateway_id(s.table)) + " (no security groups: its subnet's network ACL applies)";
             } else if (s.stage == Stage::privatelink && s.verdict == Verdict::pass) {
                 detail = "endpoint " + std::string(snap.endpoint_id(s.table)) + " carries it to the service's load balancer, " + port_name(m, snap, s.next);
             } else if (s.verdict == Verdict::answer) {

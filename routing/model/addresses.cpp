@@ -16,10 +16,12 @@ std::uint32_t VpcModel::next_public_ip() {
 }
 
 
-const ElasticIp& VpcModel::allocate_address(std::vector<Tag> tags) {
+const ElasticIp& VpcModel::allocate_address(std::vector<Tag> tags, const std::string& logical_id) {
     ElasticIp e;
     e.public_ip = next_public_ip();
-    e.allocation_id = ids_.next("eipalloc");
+    e.logical_id = logical_id;
+    e.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
+    e.allocation_id = new_id("eipalloc", logical_id);
     e.id = e.allocation_id;
     e.tags = std::move(tags);
     elastic_ips_.push_back(e);

@@ -27,7 +27,9 @@ inline void refuse_if_requester_managed(const NetworkInterface& e, const std::st
     if (e.requester_managed())
         throw ApiError("OperationNotPermitted", "The network interface '" + e.id + "' is managed by AWS (" + e.description + "): it cannot be " + what +
                                                     "; use its service's own calls (" +
-                                                    (e.interface_type == "vpc_endpoint" ? "modify-vpc-endpoint, delete-vpc-endpoints" : "elbv2 delete-load-balancer") + ")", "NetworkInterfaceId");
+                                                    (e.interface_type == "vpc_endpoint"  ? "modify-vpc-endpoint, delete-vpc-endpoints"
+                                                     : e.interface_type == "nat_gateway" ? "delete-nat-gateway"
+                                                                                         : "elbv2 delete-load-balancer") + ")", "NetworkInterfaceId");
 }
 
 }  // namespace vpclab::routing

@@ -137,9 +137,10 @@ std::string endpoint_of_route(const Route& r) { return r.target_kind == RouteTar
 
 Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& destination, const RouteTarget& target) const {
     const NamedDestination named = name_destination(destination);
-    const int targets = !target.gateway_id.empty() + !target.instance_id.empty() + !target.network_interface_id.empty();
+    const int targets = !target.gateway_id.empty() + !target.instance_id.empty() + !target.network_interface_id.empty() + !target.nat_gateway_id.empty();
     if (targets != 1)
-        throw ApiError("InvalidParameterCombination", "Specify exactly one route target: --gateway-id, --instance-id or --network-interface-id", "GatewayId");
+        throw ApiError("InvalidParameterCombination",
+                       "Specify exactly one route target: --gateway-id, --instance-id, --network-interface-id or --nat-gateway-id", "GatewayId");
     const Vpc& v = vpc(table.vpc_id);
     Route r;
     if (named.cidr) {
@@ -170,6 +171,18 @@ Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& d
         if (named.cidr && v.cidr.contains(*named.cidr))
             throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " lies inside the VPC CIDR " + v.cidr.to_string() + "; only a network interface may be the target of a route inside the VPC", "DestinationCidrBlock");
         r.target_kind = RouteTargetKind::internet_gateway;
+        r.target_id = g.id;
+    } else if (!target.nat_gateway_id.empty()) {
+        const NatGateway& g = nat_gateway(target.nat_gateway_id);
+        if (!g.available())
+            throw ApiError("InvalidNatGatewayID.NotFound", "The Nat Gateway " + g.id + " was not found (it is " + g.state + ")", "NatGatewayId");
+        if (g.vpc_id != table.vpc_id)
+            throw ApiError("InvalidParameterValue", "route table " + table.id + " and network gateway " + g.id + " belong to different networks", "NatGatewayId");
+        // VPC User Guide, "Route priority": a route more specific than the local route may go to a NAT
+        // gateway (as to a network interface), but not take the VPC's own CIDR.
+        if (named.cidr && *named.cidr == v.cidr)
+            throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " is the local route's; it cannot be added", "DestinationCidrBlock");
+        r.target_kind = RouteTargetKind::nat_gateway;
         r.target_id = g.id;
     } else {
         const NetworkInterface* eni = nullptr;
@@ -256,6 +269,11 @@ bool VpcModel::route_is_blackhole(const RouteTable& table, const Route& route) c
                 return !instance(e.instance_id).forwards();
             }
         return true;
+    }
+    // VPC User Guide, "Delete a NAT gateway": its routes stay, in blackhole status.
+    if (route.target_kind == RouteTargetKind::nat_gateway) {
+        const NatGateway* g = find_by_id(nat_gateways_, route.target_id);
+        return !g || !g->available();
     }
     // A gateway endpoint's routes go with it: while there is one, it is active.
     return false;

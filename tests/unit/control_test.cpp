@@ -538,6 +538,14 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     REQUIRE(reply_to(s.state, R"({"Action":"StartNetworkInsightsAnalysis","Params":{"NetworkInsightsPathId":")" +
                                   path["result"]["NetworkInsightsPath"]["NetworkInsightsPathId"].get<std::string>() +
                                   R"(","TagSpecifications":[{"ResourceType":"network-insights-analysis","Tags":[{"Key":"Name","Value":"ssh"}]}]}})")["ok"] == true);
+    // A tagged NAT gateway (with its own Elastic IP) and a route to it.
+    const auto nat_eip = reply_to(s.state, R"({"Action":"AllocateAddress"})");
+    const auto nat = reply_to(s.state, R"({"Action":"CreateNatGateway","Params":{"SubnetId":")" + subnet + R"(","AllocationId":")" +
+                                           nat_eip["result"]["AllocationId"].get<std::string>() +
+                                           R"(","TagSpecifications":[{"ResourceType":"natgateway","Tags":[{"Key":"Name","Value":"nat"}]}]}})");
+    REQUIRE(nat["ok"] == true);
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationCidrBlock":"10.97.0.0/16","NatGatewayId":")" +
+                                  nat["result"]["NatGateway"]["NatGatewayId"].get<std::string>() + "\"}}")["ok"] == true);
     // A tagged flow log of the VPC.
     REQUIRE(reply_to(s.state, R"({"Action":"CreateFlowLogs","Params":{"ResourceType":"VPC","ResourceIds":[")" + vpc +
                                   R"("],"TrafficType":"ALL","LogGroupName":"flows","TagSpecifications":[{"ResourceType":"vpc-flow-log","Tags":[{"Key":"Name","Value":"all"}]}]}})")["ok"] == true);
@@ -549,8 +557,8 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
         const std::string action_name = action;
         CAPTURE(action_name);
         const std::string extra = action_name == "DescribeVpcEndpointServicePermissions" ? R"("ServiceId":")" + service_id + "\"," : "";
-        // DescribeFlowLogs calls its filters Filter.
-        const std::string filters = action_name == "DescribeFlowLogs" ? "Filter" : "Filters";
+        // DescribeFlowLogs and DescribeNatGateways call their filters Filter.
+        const std::string filters = action_name == "DescribeFlowLogs" || action_name == "DescribeNatGateways" ? "Filter" : "Filters";
         auto request = [&](const std::string& name, const std::string& value) {
             return std::string(R"({"Action":")") + action + R"(","Params":{)" + extra + "\"" + filters + R"(":[{"Name":")" + name + R"(","Values":[")" + value +
                    "\"]}]}}";
@@ -573,7 +581,7 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
-    CHECK(describe_calls == 21);   // every describe call of the registry was tried
+    CHECK(describe_calls == 22);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");

@@ -397,7 +397,7 @@ TEST_CASE("a misspelt resource type is an error naming the line and the type mea
     CHECK(error_of(with_type("AWS::EC2::NatGatway")).find("did you mean AWS::EC2::NatGateway?") != std::string::npos);
     CHECK(error_of(with_type("EC2::Subnet")).find("is not a resource type") != std::string::npos);
     // Real types vpclab does not model, listed or not, load with a warning.
-    for (const char* real : {"AWS::EC2::NatGateway", "AWS::EC2::IPAM", "AWS::Lambda::Function"}) {
+    for (const char* real : {"AWS::EC2::TransitGateway", "AWS::EC2::IPAM", "AWS::Lambda::Function"}) {
         CAPTURE(real);
         const auto lab = load_template(with_type(real), options());
         REQUIRE(lab.unsupported.size() == 1);

@@ -34,6 +34,17 @@ void delete_in_model(VpcModel& next, const StackResource& r) {
         const std::string cidr = key_of(r, "DestinationCidrBlock"), prefix_list = key_of(r, "DestinationPrefixListId");
         next.delete_route(key_of(r, "RouteTableId"), VpcModel::RouteDestination(cidr, prefix_list));
     } else if (t == "AWS::EC2::InternetGateway") next.delete_internet_gateway(id);
+    else if (t == "AWS::EC2::NatGateway") next.delete_nat_gateway(id, static_cast<std::int64_t>(std::time(nullptr)));
+    else if (t == "AWS::EC2::EIP") {
+        // Released, after its association with an instance (a NAT gateway's went with the gateway).
+        const std::string allocation = key_of(r, "AllocationId");
+        for (const auto& e : next.elastic_ips())
+            if (e.allocation_id == allocation && !e.association_id.empty()) {
+                next.disassociate_address(e.association_id);
+                break;
+            }
+        next.release_address(allocation);
+    }
     else if (t == "AWS::EC2::VPCGatewayAttachment") {
         if (!key_of(r, "InternetGatewayId").empty()) next.detach_internet_gateway(key_of(r, "InternetGatewayId"), key_of(r, "VpcId"));
     } else if (t == "AWS::EC2::SecurityGroup") next.delete_security_group(id);

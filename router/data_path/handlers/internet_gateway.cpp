@@ -72,6 +72,11 @@ void in_through_internet_gateway(Context& c, Frame& f) {
     rewrite(c, f, Stage::igw_nat, g.port, endpoints::NatField::destination, g.from, g.to, keep_port,
             c.steps ? c.snap.internet_gateway_of_vpc(to.vpc) : Step::none);
     if (!may_enter(c, f, g.port, true)) return;
+    if (to.is_nat_gateway()) {
+        // Replies to a NAT gateway's Elastic IP: fragments are met there (nat_gateway.cpp), whole packets only.
+        if (mtu != MtuVerdict::fits) return drop(c, g.port, DropReason::nat_gateway_fragment);
+        return back_through_nat_gateway(c, f, g.port);
+    }
     if (to.is_load_balancer_node()) {
         // An internet-facing load balancer's node: its connections carry whole segments, never fragments.
         if (mtu != MtuVerdict::fits) return drop(c, g.port, DropReason::load_balancer_fragment);
