@@ -146,7 +146,9 @@ std::string action_help(const ActionSpec& spec) {
 
 void print_service_help(const std::string& service) {
     std::cout << "usage: vpclab " << service << " COMMAND [options] [--stack-name N]\n\ncommands:\n";
-    if (service == "ec2") std::cout << "  wait instance-running|instance-terminated --instance-ids ID …\n      poll until the instances are in that state\n";
+    if (service == "ec2")
+        std::cout << "  wait instance-running|instance-terminated --instance-ids ID …\n"
+                     "  wait nat-gateway-available|nat-gateway-deleted --nat-gateway-ids ID …\n      poll until they are in that state\n";
     if (service == "logs") std::cout << "  tail GROUP [--since 10m] [--follow] [--format detailed|short] [--filter-pattern P]\n      a log group's events, and with --follow each new one\n";
     for (const auto& a : ec2_actions()) {
         if (service != a.service) continue;
@@ -159,35 +161,57 @@ void print_service_help(const std::string& service) {
 
 }  // namespace
 
-// `vpclab ec2 wait instance-running|instance-terminated --instance-ids …`: the aws CLI's waiters, polling
-// describe-instances until every instance is in the state (at most `wait_seconds`).
+// `vpclab ec2 wait WAITER --<ids> …`: the aws CLI's waiters (botocore's ec2 waiters-2.json), polling a
+// describe call until every resource is in the state (at most `wait_seconds`).
+namespace {
+struct Waiter {
+    const char* name;
+    const char* action;      // the describe call polled
+    const char* ids_option;  // its IDs' option and parameter
+    const char* ids_param;
+    const char* wanted;      // the state each must reach
+    bool instances;          // states at Reservations[].Instances[].State.Name, else NatGateways[].State
+};
+constexpr Waiter waiters[] = {
+    {"instance-running", "DescribeInstances", "instance-ids", "InstanceIds", "running", true},
+    {"instance-terminated", "DescribeInstances", "instance-ids", "InstanceIds", "terminated", true},
+    {"nat-gateway-available", "DescribeNatGateways", "nat-gateway-ids", "NatGatewayIds", "available", false},
+    {"nat-gateway-deleted", "DescribeNatGateways", "nat-gateway-ids", "NatGatewayIds", "deleted", false},
+};
+constexpr const char* waiter_names = "instance-running, instance-terminated, nat-gateway-available, nat-gateway-deleted";
+}  // namespace
+
 int command_ec2_wait(const Args& args) {
     constexpr int wait_seconds = 60;
-    static const std::pair<const char*, const char*> waiters[] = {{"instance-running", "running"}, {"instance-terminated", "terminated"}};
     if (args.size() < 2 || asks_for_help(Args(args.begin() + 1, args.end())))
-        throw HelpRequested("usage: vpclab ec2 wait instance-running|instance-terminated --instance-ids ID … [--stack-name N]\n\n"
-                            "Polls until every instance is in that state (at most " + std::to_string(wait_seconds) + " s), as the aws CLI's waiters do.\n");
-    const char* wanted = nullptr;
-    for (const auto& [name, state] : waiters)
-        if (args[1] == name) wanted = state;
-    if (!wanted) throw UsageError("ec2 wait: unknown waiter '" + args[1] + "' (instance-running, instance-terminated)");
+        throw HelpRequested("usage: vpclab ec2 wait instance-running|instance-terminated --instance-ids ID … [--stack-name N]\n"
+                            "       vpclab ec2 wait nat-gateway-available|nat-gateway-deleted --nat-gateway-ids ID … [--stack-name N]\n\n"
+                            "Polls until every resource is in that state (at most " + std::to_string(wait_seconds) + " s), as the aws CLI's waiters do.\n");
+    const Waiter* waiter = nullptr;
+    for (const auto& w : waiters)
+        if (args[1] == w.name) waiter = &w;
+    if (!waiter) throw UsageError("ec2 wait: unknown waiter '" + args[1] + "' (" + waiter_names + ")");
     po::options_description options("vpclab ec2 wait options");
-    options.add_options()("stack-name", po::value<std::string>(), "stack")("instance-ids", po::value<std::vector<std::string>>()->multitoken()->composing(), "instances")(
+    options.add_options()("stack-name", po::value<std::string>(), "stack")(waiter->ids_option, po::value<std::vector<std::string>>()->multitoken()->composing(), "IDs")(
         "region", po::value<std::string>(), "ignored")("profile", po::value<std::string>(), "ignored")("no-cli-pager", po::bool_switch(), "ignored");
     const auto vm = parse_options(Args(args.begin() + 2, args.end()), options);
-    if (!vm.count("instance-ids")) throw UsageError("the following arguments are required: --instance-ids");
+    if (!vm.count(waiter->ids_option)) throw UsageError(std::string("the following arguments are required: --") + waiter->ids_option);
     const std::string stack = resolve_stack(optional_string(vm, "stack-name"));
-    const nlohmann::json params = {{"InstanceIds", vm["instance-ids"].as<std::vector<std::string>>()}};
+    const nlohmann::json params = {{waiter->ids_param, vm[waiter->ids_option].as<std::vector<std::string>>()}};
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
     while (true) {
-        const auto reply = call_stack(stack, "DescribeInstances", params);
+        const auto reply = call_stack(stack, waiter->action, params);
         if (!reply.value("ok", false)) {
             std::cerr << "\nWaiter " << args[1] << " failed: " << reply["error"]["Message"].get<std::string>() << '\n';
             return 255;
         }
         bool all = true;
-        for (const auto& r : reply["result"]["Reservations"])
-            for (const auto& i : r["Instances"]) all = all && i["State"]["Name"] == wanted;
+        if (waiter->instances) {
+            for (const auto& r : reply["result"]["Reservations"])
+                for (const auto& i : r["Instances"]) all = all && i["State"]["Name"] == waiter->wanted;
+        } else {
+            for (const auto& g : reply["result"]["NatGateways"]) all = all && g["State"] == waiter->wanted;
+        }
         if (all) return 0;
         if (std::chrono::steady_clock::now() > deadline) {
             std::cerr << "\nWaiter " << args[1] << " failed: Max attempts exceeded (" << wait_seconds << " s)\n";

@@ -18,6 +18,7 @@ std::string ec2_resource_arn(const routing::VpcModel& m, const std::string& id) 
         {"i-", "instance"},           {"eni-", "network-interface"},  {"sg-", "security-group"},   {"acl-", "network-acl"},
         {"rtb-", "route-table"},      {"subnet-", "subnet"},          {"vpc-", "vpc"},             {"igw-", "internet-gateway"},
         {"vpce-svc-", "vpc-endpoint-service"}, {"vpce-", "vpc-endpoint"}, {"pl-", "prefix-list"}, {"nip-", "network-insights-path"},
+        {"nat-", "natgateway"},
         {"nia-", "network-insights-analysis"}};
     for (const auto& [prefix, type] : types)
         if (id.rfind(prefix, 0) == 0) return "arn:aws:ec2:" + m.region() + ":" + routing::lab_account_id + ":" + type + "/" + id;
@@ -178,6 +179,19 @@ private:
                 add(std::move(c));
                 return;
             }
+            case Stage::nat_gateway: {
+                // The gateway as a path component, with the header it took in and the one it sent on.
+                if (s.verdict != Verdict::rewrite) return;
+                const routing::NatGateway* g = nat_gateway_at(s);
+                if (!g) return;
+                PacketFacts after = before;
+                apply_rewrite(s, after);
+                json c{{"Component", component(m_, g->id, g)}, {"InboundHeader", header(before)}, {"OutboundHeader", header(after)}};
+                c["Subnet"] = component(m_, g->subnet_id, find_resource(m_.subnets(), g->subnet_id));
+                c["Vpc"] = component(m_, g->vpc_id, find_resource(m_.vpcs(), g->vpc_id));
+                add(std::move(c));
+                return;
+            }
             case Stage::gateway_endpoint:
             case Stage::interface_endpoint:
             case Stage::privatelink: {
@@ -232,6 +246,11 @@ private:
         }
     }
 
+    // The NAT gateway a step of its stage names (its index), or nullptr.
+    const routing::NatGateway* nat_gateway_at(const Step& s) const {
+        return find_resource(m_.nat_gateways(), snap_.nat_gateway_id(s.table));
+    }
+
     json route_json(const routing::RouteTable& t, const routing::Route& r) const {
         json j;
         if (r.to_prefix_list()) j["DestinationPrefixListId"] = r.destination_prefix_list_id;
@@ -239,6 +258,8 @@ private:
         if (r.target_kind == routing::RouteTargetKind::network_interface) {
             if (!r.instance_id.empty()) j["InstanceId"] = r.instance_id;
             j["NetworkInterfaceId"] = r.target_id;
+        } else if (r.target_kind == routing::RouteTargetKind::nat_gateway) {
+            j["NatGatewayId"] = r.target_id;
         } else {
             j["GatewayId"] = r.target_id;
         }
@@ -400,6 +421,27 @@ private:
                 x["Component"] = {{"Id", lb->id}, {"Arn", lb->id}, {"Name", lb->name}};
                 x["LoadBalancerArn"] = lb->id;
                 x["LoadBalancerListenerPort"] = p.destination_port;
+                return x;
+            }
+            case DropReason::nat_gateway_protocol:
+            case DropReason::nat_gateway_fragment:
+            case DropReason::nat_gateway_unsolicited:
+            case DropReason::nat_gateway_idle_reset:
+            case DropReason::nat_gateway_port_allocation:
+            case DropReason::nat_gateway_table_full: {
+                const routing::NetworkInterface* at = eni;
+                const routing::NatGateway* g = nullptr;
+                for (const auto& n : m_.nat_gateways())
+                    if (at && n.network_interface_id == at->id) g = &n;
+                if (!g) break;
+                // "This component only accepts traffic with specific protocols" (TCP, UDP, ICMP); otherwise
+                // nothing behind the gateway takes the packet (it takes no connection it did not open from
+                // inside), as the default explanation below says of an address nothing holds.
+                code(s.reason == DropReason::nat_gateway_protocol ? "PROTOCOL_RESTRICTION" : "NO_POSSIBLE_DESTINATION");
+                x["Component"] = component(m_, g->id, g);
+                x["NatGateway"] = x["Component"];
+                if (s.reason == DropReason::nat_gateway_protocol) x["Protocols"] = {"tcp", "udp", "icmp"};
+                located(*at);
                 return x;
             }
             case DropReason::interface_endpoint_port_closed:
