@@ -21,6 +21,8 @@ const char* to_string(Outcome o) {
         case Outcome::drop_dns_disabled: return "dns_disabled";
         case Outcome::gateway_endpoint: return "gateway_endpoint";
         case Outcome::nat_gateway: return "nat_gateway";
+        case Outcome::vpc_peering: return "vpc_peering";
+        case Outcome::drop_peering_transitive: return "peering_not_transitive";
     }
     return "unknown";
 }
@@ -76,6 +78,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     for (std::uint32_t a = 0; a < model.network_acls().size(); ++a) snap->network_acls_.push_back(compile_network_acl(model, a));
     for (const auto& s : model.subnets()) snap->subnet_ids_.push_back(s.id);
     for (const auto& g : model.nat_gateways()) snap->nat_gateway_ids_.push_back(g.id);
+    for (const auto& p : model.vpc_peering_connections()) snap->peering_ids_.push_back(p.id);
     for (const auto& s : model.subnets())
         snap->subnets_.push_back(SubnetInfo{s.cidr, wire::MacAddress::locally_administered(stable_hash(s.id + "/router")),
                                             index_of(model.vpcs(), s.vpc_id), index_of(model.network_acls(), model.network_acl_of(s.id).id)});
@@ -114,6 +117,11 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
             if (r.target_kind == RouteTargetKind::network_interface) c.port = port_of(r.target_id);
             if (r.target_kind == RouteTargetKind::internet_gateway) c.gateway = index_of(model.internet_gateways(), r.target_id);
             if (r.target_kind == RouteTargetKind::gateway_endpoint) c.endpoint = slot_of(r.target_id);
+            if (r.target_kind == RouteTargetKind::vpc_peering) {  // the other VPC while the connection is active; else a blackhole
+                c.peering = index_of(model.vpc_peering_connections(), r.target_id);
+                if (c.peering != no_port && model.vpc_peering_connections()[c.peering].active())
+                    c.peer_vpc = index_of(model.vpcs(), model.vpc_peering_connections()[c.peering].peer_of(t.vpc_id));
+            }
             if (r.target_kind == RouteTargetKind::nat_gateway)  // an available gateway's ENI; else a blackhole
                 for (const auto& g : model.nat_gateways())
                     if (g.id == r.target_id && g.available()) c.port = port_of(g.network_interface_id);
@@ -437,6 +445,19 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
             d.port = r.port;
             d.same_subnet = ports_[r.port].subnet == in.subnet;
             return d;
+        case RouteTargetKind::vpc_peering: {
+            if (r.peer_vpc == no_port) return d.outcome = Outcome::drop_no_route, d;  // not active: a blackhole
+            d.peering = r.peering;
+            // VPC Peering Guide, "Unsupported VPC peering configurations": the connection reaches the peer
+            // VPC's own addresses only: not a third VPC peered with it (transitive peering), nor what lies
+            // beyond its internet gateway, NAT gateway or gateway endpoint (edge to edge routing).
+            if (!vpcs_[r.peer_vpc].cidr.contains(destination)) return d.outcome = Outcome::drop_peering_transitive, d;
+            const PortIndex to = port_by_address(r.peer_vpc, destination);
+            if (to == no_port) return d.outcome = Outcome::drop_no_such_address, d;
+            d.outcome = Outcome::vpc_peering;
+            d.port = to;
+            return d;
+        }
         case RouteTargetKind::internet_gateway:
             d.outcome = Outcome::internet_gateway;
             d.gateway = r.gateway;

@@ -34,6 +34,8 @@ enum class Outcome : std::uint8_t {
     drop_dns_disabled,        // DNS for the VPC resolver while the VPC's enableDnsSupport is false
     gateway_endpoint,         // through the gateway endpoint in slot `endpoint` to its service in the region
     nat_gateway,              // to the NAT gateway whose ENI holds `port`, which translates the source
+    vpc_peering,              // across the peering connection `peering` to `port`, an ENI of the peer VPC
+    drop_peering_transitive,  // routed to a peering connection, but not for an address of the peer VPC
 };
 const char* to_string(Outcome o);
 
@@ -44,6 +46,7 @@ struct Decision {
     bool same_subnet = false;   // delivered within the sender's subnet: the frame keeps the sender's MAC
     std::uint32_t resolver_address = 0;  // to_resolver: the asking VPC's address in the resolver namespace
     std::uint32_t endpoint = 0;          // gateway_endpoint: the endpoint's slot (VpcEndpoint::slot)
+    std::uint32_t peering = no_port;     // vpc_peering, drop_peering_transitive: the connection (vpc_peering_id)
     // The route that matched: its index in the sending ENI's route table (RouteTable::routes), no_port when
     // none did or none was asked (the resolver, the source/destination check).
     std::uint32_t route = no_port;
@@ -259,6 +262,8 @@ public:
         return no_port;
     }
     std::string_view internet_gateway_id(std::uint32_t g) const { return g < gateway_ids_.size() ? std::string_view(gateway_ids_[g]) : std::string_view(); }
+    // A VPC peering connection's ID by its index (Decision::peering), empty for none.
+    std::string_view vpc_peering_id(std::uint32_t p) const { return p < peering_ids_.size() ? std::string_view(peering_ids_[p]) : std::string_view(); }
     // A NAT gateway's ID by its index (PortInfo::nat_gateway), empty for none.
     std::string_view nat_gateway_id(std::uint32_t g) const { return g < nat_gateway_ids_.size() ? std::string_view(nat_gateway_ids_[g]) : std::string_view(); }
 
@@ -272,6 +277,7 @@ private:
         PortIndex port = no_port;
         std::uint32_t gateway = 0;
         std::uint32_t endpoint = 0;  // gateway_endpoint: the slot
+        std::uint32_t peering = no_port, peer_vpc = no_port;  // vpc_peering: the connection, and the other VPC while it is active
     };
     struct CompiledRouteTable {
         std::string id;                          // the model's rtb-…, to find it in the next compile
@@ -305,6 +311,7 @@ private:
     std::vector<VpcInfo> vpcs_;
     std::vector<std::string> subnet_ids_, vpc_ids_, gateway_ids_;  // by subnets_, vpcs_ and gateway_vpc_ index
     std::vector<std::string> nat_gateway_ids_;                     // by VpcModel::nat_gateways() index
+    std::vector<std::string> peering_ids_;                         // by VpcModel::vpc_peering_connections() index
     std::vector<CompiledRouteTable> route_tables_;
     std::vector<EndpointInfo> endpoints_;  // by slot
     std::vector<CompiledSecurityGroups> security_group_sets_;  // one per distinct set of groups ENIs carry

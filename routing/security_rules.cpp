@@ -50,7 +50,7 @@ CompiledRule base_rule(std::int16_t protocol) {
 }
 
 // One compiled rule per peer address block.
-void expand(const VpcModel& model, const SecurityGroupRule& rule, std::uint32_t origin, std::vector<CompiledRule>& out,
+void expand(const VpcModel& model, const SecurityGroup& holder, const SecurityGroupRule& rule, std::uint32_t origin, std::vector<CompiledRule>& out,
             std::vector<std::uint32_t>& origins) {
     CompiledRule r;
     if (rule.ip_protocol == "-1") r.protocol = -1;
@@ -79,7 +79,11 @@ void expand(const VpcModel& model, const SecurityGroupRule& rule, std::uint32_t 
             if (l.id == rule.prefix_list_id)
                 for (const auto& e : l.entries) add(e.cidr);
     // EC2 User Guide, "Security group referencing": the peer is every ENI that carries the group, by its
-    // private address (kept current: the snapshot is recompiled whenever membership changes).
+    // private address (kept current: the snapshot is recompiled whenever membership changes). A group of a
+    // peered VPC counts only while the peering is active (VPC Peering Guide, "Update your security groups to
+    // reference peer security groups": the rule is stale once the peering is gone).
+    const SecurityGroup* peer = rule.source_group_id.empty() ? nullptr : model.find_security_group(rule.source_group_id);
+    if (peer && peer->vpc_id != holder.vpc_id && !model.active_peering(holder.vpc_id, peer->vpc_id)) return;
     if (!rule.source_group_id.empty())
         for (const auto& e : model.network_interfaces())
             if (std::find(e.security_group_ids.begin(), e.security_group_ids.end(), rule.source_group_id) != e.security_group_ids.end())
@@ -111,7 +115,7 @@ CompiledSecurityGroups compile_security_groups(const VpcModel& model, const std:
                         const auto origin = static_cast<std::uint32_t>(c.origins.size());
                         c.origins.push_back({g.id, r.rule_id});
                         const bool inbound = rules == &g.ingress;
-                        expand(model, r, origin, inbound ? c.ingress : c.egress, inbound ? c.ingress_origin : c.egress_origin);
+                        expand(model, g, r, origin, inbound ? c.ingress : c.egress, inbound ? c.ingress_origin : c.egress_origin);
                     }
             }
     c.untracked_tcp = all_open(ingress, "tcp") && all_open(egress, "tcp");

@@ -55,13 +55,13 @@ struct Subnet : ResourceBase {
     bool is_reserved(std::uint32_t a) const { return a - cidr.network < 4 || a == cidr.last(); }
 };
 
-enum class RouteTargetKind { local, internet_gateway, network_interface, gateway_endpoint, nat_gateway };
+enum class RouteTargetKind { local, internet_gateway, network_interface, gateway_endpoint, nat_gateway, vpc_peering };
 
 struct Route {
     Cidr destination;                      // unused when the destination is a prefix list
     std::string destination_prefix_list_id;  // pl-…: every entry of the list is a destination of the route
     RouteTargetKind target_kind = RouteTargetKind::local;
-    std::string target_id;  // "local", igw-…, eni-…, vpce-… or nat-…
+    std::string target_id;  // "local", igw-…, eni-…, vpce-…, nat-… or pcx-…
     std::string instance_id;  // set when the route was created with --instance-id (shown by describe)
     std::string origin;       // "CreateRouteTable" (local) or "CreateRoute"
     bool to_prefix_list() const { return !destination_prefix_list_id.empty(); }
@@ -174,6 +174,27 @@ struct NatGateway : ResourceBase {
     std::string create_time, delete_time;      // ISO 8601
     std::int64_t gone_at = 0;                  // failed or deleted: seconds since the epoch
     bool available() const { return state == "available"; }
+};
+
+// A VPC peering connection between two VPCs of the lab (one account, one region: VPC Peering Guide, "VPC
+// peering connection lifecycle"): requested, it waits for acceptance ("pending-acceptance"; "failed" at once
+// when the CIDRs overlap); accepted, "active"; rejected, "rejected"; deleted, "deleted". Those last three
+// stay listed for two hours (the guide's figure for one account), a request for a week before it "expired".
+struct VpcPeeringConnection : ResourceBase {
+    std::string requester_vpc_id, accepter_vpc_id;
+    Cidr requester_cidr, accepter_cidr;          // as they were (shown once a VPC is gone too)
+    std::string status = "pending-acceptance";
+    std::string message;                         // the status's message, as AWS words it
+    std::int64_t created_at = 0, gone_at = 0;    // seconds since the epoch; gone_at once failed, rejected, deleted or expired
+    // AllowDnsResolutionFromRemoteVpc of each side's options: the other VPC's instances' public DNS names
+    // resolve to their private addresses in this side's VPC (VPC Peering Guide, "Enable DNS resolution").
+    bool requester_dns = false, accepter_dns = false;
+    bool active() const { return status == "active"; }
+    // The other VPC of the connection, seen from `vpc_id` (empty if it is neither).
+    const std::string& peer_of(const std::string& vpc_id) const {
+        static const std::string none;
+        return vpc_id == requester_vpc_id ? accepter_vpc_id : vpc_id == accepter_vpc_id ? requester_vpc_id : none;
+    }
 };
 
 // A key pair (EC2 User Guide, "Amazon EC2 key pairs and Amazon EC2 instances"): its public half, which
@@ -449,6 +470,27 @@ public:
     const NatGateway& nat_gateway(const std::string& id) const;
     const std::vector<NatGateway>& nat_gateways() const { return nat_gateways_; }
 
+    // --- VPC peering (routing/model/vpc_peering.cpp; VPC Peering Guide) ---
+    // CreateVpcPeeringConnection: both VPCs of the lab (same account and region); overlapping CIDRs make it
+    // "failed" (the guide: "You cannot create a VPC peering connection between VPCs with matching or
+    // overlapping IPv4 CIDR blocks"). `now`: seconds since the epoch.
+    VpcPeeringConnection& create_vpc_peering_connection(const std::string& logical_id, const std::string& vpc_id, const std::string& peer_vpc_id,
+                                                        std::vector<Tag> tags, std::int64_t now);
+    // Accept (pending-acceptance → active), reject (pending-acceptance → rejected), delete (pending or active
+    // → deleted: its routes stay as blackholes). Anything else is refused with AWS's code, changing nothing.
+    VpcPeeringConnection& accept_vpc_peering_connection(const std::string& id, std::int64_t now);
+    void reject_vpc_peering_connection(const std::string& id, std::int64_t now);
+    void delete_vpc_peering_connection(const std::string& id, std::int64_t now);
+    // ModifyVpcPeeringConnectionOptions: AllowDnsResolutionFromRemoteVpc for either side (unset: kept); an
+    // active connection only.
+    void modify_vpc_peering_options(const std::string& id, std::optional<bool> requester_dns, std::optional<bool> accepter_dns);
+    void forget_old_vpc_peering_connections(std::int64_t now);
+    static constexpr std::int64_t peering_listed_seconds = 2 * 3600, peering_request_seconds = 7 * 86400;
+    const VpcPeeringConnection& vpc_peering_connection(const std::string& id) const;
+    const std::vector<VpcPeeringConnection>& vpc_peering_connections() const { return vpc_peering_connections_; }
+    // The active peering connection between two VPCs, or nullptr.
+    const VpcPeeringConnection* active_peering(const std::string& vpc_a, const std::string& vpc_b) const;
+
     // CreateKeyPair / ImportKeyPair: `key` names the pair and carries its public half (IDs are the model's);
     // InvalidKeyPair.Duplicate when the name is taken. DeleteKeyPair by ID.
     KeyPair& create_key_pair(const std::string& logical_id, KeyPair key);
@@ -562,7 +604,7 @@ public:
 
     // A route target, as the aws CLI names them: exactly one is set.
     struct RouteTarget {
-        std::string gateway_id, instance_id, network_interface_id, nat_gateway_id;
+        std::string gateway_id, instance_id, network_interface_id, nat_gateway_id, vpc_peering_connection_id;
     };
     // A route's destination: exactly one of --destination-cidr-block and --destination-prefix-list-id.
     struct RouteDestination {
@@ -822,6 +864,7 @@ private:
     std::vector<RouteTable> route_tables_;
     std::vector<InternetGateway> internet_gateways_;
     std::vector<NatGateway> nat_gateways_;
+    std::vector<VpcPeeringConnection> vpc_peering_connections_;
     std::vector<KeyPair> key_pairs_;
     std::vector<SecurityGroup> security_groups_;
     std::vector<Instance> instances_;

@@ -93,6 +93,9 @@ std::vector<std::string> filter_values(const nlohmann::ordered_json& resource, s
     } else if (filter == "instance-state-name" || filter == "instance-state-code") {
         if (auto it = resource.find("State"); it != resource.end() && it->is_object())
             add(it->value(filter == "instance-state-name" ? "Name" : "Code", nlohmann::ordered_json()));
+    } else if (filter == "status-code" || filter == "status-message") {  // a peering connection's Status
+        if (auto it = resource.find("Status"); it != resource.end() && it->is_object())
+            add(it->value(filter == "status-code" ? "Code" : "Message", nlohmann::ordered_json()));
     } else if (filter == "vpc-endpoint-state") {
         if (auto it = resource.find("State"); it != resource.end()) add(*it);
         if (auto it = resource.find("VpcEndpointState"); it != resource.end()) add(*it);  // a connection's

@@ -51,6 +51,8 @@ DropReason drop_reason_for(routing::Outcome o) {
         case Outcome::to_resolver: break;
         case Outcome::gateway_endpoint: break;
         case Outcome::nat_gateway: break;
+        case Outcome::vpc_peering: break;
+        case Outcome::drop_peering_transitive: return DropReason::peering_not_transitive;
         case Outcome::deliver: break;
     }
     return DropReason::no_route;

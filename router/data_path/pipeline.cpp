@@ -22,6 +22,9 @@ void route_from_eni(Context& c, Frame& f) {
         case routing::Outcome::gateway_endpoint: return through_gateway_endpoint(c, f, d);
         case routing::Outcome::internet_gateway: return out_through_internet_gateway(c, f, d);
         case routing::Outcome::nat_gateway: return into_nat_gateway(c, f, d);
+        case routing::Outcome::vpc_peering:
+            if (!across_peering(c, f, d)) return;
+            break;  // then delivered in the peer VPC as any ENI's packet is
         default: break;  // deliver (routed() let no other outcome through)
     }
     // Network ACLs are evaluated at the subnet's edge, not between two ENIs of one subnet (VPC User Guide,

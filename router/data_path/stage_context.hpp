@@ -76,7 +76,7 @@ inline void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& d
 inline bool goes_on(routing::Outcome o) {
     using routing::Outcome;
     return o == Outcome::deliver || o == Outcome::internet_gateway || o == Outcome::gateway_endpoint || o == Outcome::to_resolver ||
-           o == Outcome::nat_gateway;
+           o == Outcome::nat_gateway || o == Outcome::vpc_peering;
 }
 
 // The route step; `refused` (when not DropReason::count) makes it a drop for that reason whatever the outcome.
@@ -91,9 +91,10 @@ VPCLAB_COLD inline void record_route(StepRecorder& r, PortIndex port, const rout
     s.outcome = d.outcome;
     s.entry = d.route;
     s.next = d.port;
-    s.table = d.outcome == Outcome::gateway_endpoint   ? d.endpoint
-              : d.outcome == Outcome::internet_gateway ? d.gateway
-                                                       : Step::none;
+    s.table = d.outcome == Outcome::gateway_endpoint                                            ? d.endpoint
+              : d.outcome == Outcome::internet_gateway                                          ? d.gateway
+              : d.outcome == Outcome::vpc_peering || d.outcome == Outcome::drop_peering_transitive ? d.peering
+                                                                                                : Step::none;
     r.record(s);
 }
 
@@ -286,6 +287,9 @@ void back_from_target(Context& c, Frame& f, const TranslatedConnection& conn);
 // gateway's address (a reply from outside, or an ICMP error about what it sent).
 void into_nat_gateway(Context& c, Frame& f, const routing::Decision& d);
 void back_through_nat_gateway(Context& c, Frame& f, PortIndex nat);
+// vpc_peering.cpp: a packet a route table sends across a peering connection, to an ENI of the peer VPC:
+// recorded; false when it may not go on (dropped), else it is delivered there as within a VPC.
+bool across_peering(Context& c, Frame& f, const routing::Decision& d);
 // privatelink.cpp
 void into_privatelink(Context& c, Frame& f, PortIndex eni);
 void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& conn);

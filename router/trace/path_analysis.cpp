@@ -18,7 +18,7 @@ std::string ec2_resource_arn(const routing::VpcModel& m, const std::string& id) 
         {"i-", "instance"},           {"eni-", "network-interface"},  {"sg-", "security-group"},   {"acl-", "network-acl"},
         {"rtb-", "route-table"},      {"subnet-", "subnet"},          {"vpc-", "vpc"},             {"igw-", "internet-gateway"},
         {"vpce-svc-", "vpc-endpoint-service"}, {"vpce-", "vpc-endpoint"}, {"pl-", "prefix-list"}, {"nip-", "network-insights-path"},
-        {"nat-", "natgateway"},
+        {"nat-", "natgateway"}, {"pcx-", "vpc-peering-connection"},
         {"nia-", "network-insights-analysis"}};
     for (const auto& [prefix, type] : types)
         if (id.rfind(prefix, 0) == 0) return "arn:aws:ec2:" + m.region() + ":" + routing::lab_account_id + ":" + type + "/" + id;
@@ -179,6 +179,12 @@ private:
                 add(std::move(c));
                 return;
             }
+            case Stage::vpc_peering: {
+                if (s.verdict != Verdict::pass) return;
+                const routing::VpcPeeringConnection* p = find_resource(m_.vpc_peering_connections(), snap_.vpc_peering_id(s.table));
+                if (p) add({{"Component", component(m_, p->id, p)}});
+                return;
+            }
             case Stage::nat_gateway: {
                 // The gateway as a path component, with the header it took in and the one it sent on.
                 if (s.verdict != Verdict::rewrite) return;
@@ -260,6 +266,8 @@ private:
             j["NetworkInterfaceId"] = r.target_id;
         } else if (r.target_kind == routing::RouteTargetKind::nat_gateway) {
             j["NatGatewayId"] = r.target_id;
+        } else if (r.target_kind == routing::RouteTargetKind::vpc_peering) {
+            j["VpcPeeringConnectionId"] = r.target_id;
         } else {
             j["GatewayId"] = r.target_id;
         }
@@ -421,6 +429,16 @@ private:
                 x["Component"] = {{"Id", lb->id}, {"Arn", lb->id}, {"Name", lb->name}};
                 x["LoadBalancerArn"] = lb->id;
                 x["LoadBalancerListenerPort"] = p.destination_port;
+                return x;
+            }
+            case DropReason::peering_not_transitive: {
+                // The connection reaches the peer VPC's addresses only: nothing there takes the packet.
+                const routing::VpcPeeringConnection* pcx = find_resource(m_.vpc_peering_connections(), snap_.vpc_peering_id(s.table));
+                if (!pcx) break;
+                code("NO_POSSIBLE_DESTINATION");
+                x["Component"] = component(m_, pcx->id, pcx);
+                x["VpcPeeringConnection"] = x["Component"];
+                x["Address"] = format_ipv4(p.destination);
                 return x;
             }
             case DropReason::nat_gateway_protocol:

@@ -142,6 +142,16 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
                    " numbered below " + number + " in network ACL " + named(*acl) +
                    (inbound ? "" : " (and let the replies in: ephemeral ports 1024-65535 inbound)");
         }
+        case DropReason::peering_not_transitive: {
+            // VPC Peering Guide, "Unsupported VPC peering configurations".
+            const std::string pcx(snap.vpc_peering_id(s.table));
+            for (const auto& v : m.vpcs())
+                if (v.cidr.contains(p.destination) && (!eni || v.id != eni->vpc_id))
+                    return "peering is not transitive: peer " + (eni ? eni->vpc_id : std::string("this VPC")) + " with " + named(v) +
+                           " directly (create-vpc-peering-connection), and route " + v.cidr.to_string() + " to that connection";
+            return "a peering connection" + (pcx.empty() ? std::string() : " (" + pcx + ")") +
+                   " reaches the peer VPC's own addresses only: not its internet gateway, NAT gateway or gateway endpoint";
+        }
         case DropReason::nat_gateway_unsolicited:
             return "a NAT gateway takes no connection from outside (VPC User Guide, \"NAT gateways\"): serve from a public subnet with a public IP, or "
                    "behind an internet-facing load balancer";
@@ -228,6 +238,7 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
                 json route{{r.to_prefix_list() ? "DestinationPrefixListId" : "DestinationCidrBlock", r.destination_text()}};
                 route[r.target_kind == routing::RouteTargetKind::network_interface ? "NetworkInterfaceId"
                       : r.target_kind == routing::RouteTargetKind::nat_gateway     ? "NatGatewayId"
+                      : r.target_kind == routing::RouteTargetKind::vpc_peering     ? "VpcPeeringConnectionId"
                                                                                    : "GatewayId"] = r.target_id;
                 route["State"] = m.route_is_blackhole(*table, r) ? "blackhole" : "active";
                 j["Route"] = route;
@@ -293,6 +304,9 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
                 detail = side + " " + end(s.from_address, s.from_port) + " → " + end(s.to_address, s.to_port) + (who.empty() ? "" : " (" + who + ")");
                 if ((s.stage == Stage::load_balancer || s.stage == Stage::privatelink) && s.destination_side && s.table != Step::none)
                     detail += ", target " + port_name(m, snap, s.table);
+            } else if (s.stage == Stage::vpc_peering && s.verdict == Verdict::pass) {
+                j["ComponentId"] = std::string(snap.vpc_peering_id(s.table));
+                detail = "across VPC peering connection " + std::string(snap.vpc_peering_id(s.table)) + " to " + port_name(m, snap, s.next);
             } else if (s.stage == Stage::nat_gateway && s.verdict != Verdict::drop) {
                 j["ComponentId"] = std::string(snap.nat_gateway_id(s.table));
                 detail = s.verdict == Verdict::answer ? "RST sent back: the connection's translation timed out after 350 s idle, or never was (a NAT gateway sends no FIN)"

@@ -137,10 +137,12 @@ std::string endpoint_of_route(const Route& r) { return r.target_kind == RouteTar
 
 Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& destination, const RouteTarget& target) const {
     const NamedDestination named = name_destination(destination);
-    const int targets = !target.gateway_id.empty() + !target.instance_id.empty() + !target.network_interface_id.empty() + !target.nat_gateway_id.empty();
+    const int targets = !target.gateway_id.empty() + !target.instance_id.empty() + !target.network_interface_id.empty() + !target.nat_gateway_id.empty() +
+                        !target.vpc_peering_connection_id.empty();
     if (targets != 1)
         throw ApiError("InvalidParameterCombination",
-                       "Specify exactly one route target: --gateway-id, --instance-id, --network-interface-id or --nat-gateway-id", "GatewayId");
+                       "Specify exactly one route target: --gateway-id, --instance-id, --network-interface-id, --nat-gateway-id or --vpc-peering-connection-id",
+                       "GatewayId");
     const Vpc& v = vpc(table.vpc_id);
     Route r;
     if (named.cidr) {
@@ -184,6 +186,21 @@ Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& d
             throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " is the local route's; it cannot be added", "DestinationCidrBlock");
         r.target_kind = RouteTargetKind::nat_gateway;
         r.target_id = g.id;
+    } else if (!target.vpc_peering_connection_id.empty()) {
+        const VpcPeeringConnection& p = vpc_peering_connection(target.vpc_peering_connection_id);
+        if (p.peer_of(table.vpc_id).empty())
+            throw ApiError("InvalidParameterValue", "route table " + table.id + " and VPC peering connection " + p.id + " belong to different networks",
+                           "VpcPeeringConnectionId");
+        // A route may name a connection waiting for acceptance (blackhole until it is active), not one that ended.
+        if (!p.active() && p.status != "pending-acceptance")
+            throw ApiError("InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID '" + p.id + "' does not exist (it is " + p.status + ")",
+                           "VpcPeeringConnectionId");
+        if (named.cidr && v.cidr.contains(*named.cidr))
+            throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " lies inside the VPC CIDR " + v.cidr.to_string() +
+                                                        "; only a network interface or NAT gateway may be the target of a route inside the VPC",
+                           "DestinationCidrBlock");
+        r.target_kind = RouteTargetKind::vpc_peering;
+        r.target_id = p.id;
     } else {
         const NetworkInterface* eni = nullptr;
         if (!target.instance_id.empty()) {
@@ -269,6 +286,11 @@ bool VpcModel::route_is_blackhole(const RouteTable& table, const Route& route) c
                 return !instance(e.instance_id).forwards();
             }
         return true;
+    }
+    // VPC Peering Guide: a route to a connection that is not active (waiting, or deleted) is a blackhole.
+    if (route.target_kind == RouteTargetKind::vpc_peering) {
+        const VpcPeeringConnection* p = find_by_id(vpc_peering_connections_, route.target_id);
+        return !p || !p->active();
     }
     // VPC User Guide, "Delete a NAT gateway": its routes stay, in blackhole status.
     if (route.target_kind == RouteTargetKind::nat_gateway) {

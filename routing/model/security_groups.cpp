@@ -68,9 +68,14 @@ SecurityGroupRule VpcModel::checked_security_group_rule(const SecurityGroup& gro
         throw ApiError("MissingParameter", "A security group rule needs a peer: a CIDR (CidrIp), a security group or a prefix list", parameter);
     if (peers > 1)
         throw ApiError("InvalidParameterCombination", "A security group rule has exactly one peer: a CIDR, a security group or a prefix list", parameter);
-    if (!r.source_group_id.empty() && security_group(r.source_group_id).vpc_id != group.vpc_id)
-        throw ApiError("InvalidGroup.NotFound", "You have specified two resources that belong to different networks: " + r.source_group_id +
-                                                    " is not in " + group.vpc_id, parameter);
+    // A group of the same VPC, or of a VPC peered with it by an active connection (VPC Peering Guide,
+    // "Update your security groups to reference peer security groups").
+    if (!r.source_group_id.empty()) {
+        const std::string& other = security_group(r.source_group_id).vpc_id;
+        if (other != group.vpc_id && !active_peering(group.vpc_id, other))
+            throw ApiError("InvalidGroup.NotFound", "You have specified two resources that belong to different networks: " + r.source_group_id +
+                                                        " is in " + other + ", which is not " + group.vpc_id + " nor peered with it", parameter);
+    }
     if (!r.prefix_list_id.empty()) prefix_list(r.prefix_list_id);
     return r;
 }

@@ -79,6 +79,13 @@ void VpcModel::delete_vpc(const std::string& vpc_id) {
     for (const auto& a : network_acls_)
         if (a.vpc_id == v.id && !a.is_default) dependency_violation("vpc", v.id, "network ACL " + a.id + " is in it");
     const std::string id = v.id;
+    // A peering connection of the VPC goes with it (VPC Peering Guide: deleting either VPC deletes it).
+    for (auto& p : vpc_peering_connections_)
+        if ((p.requester_vpc_id == id || p.accepter_vpc_id == id) && (p.active() || p.status == "pending-acceptance")) {
+            p.status = "deleted";
+            p.message = "Deleted by " + std::string(account_id);
+            p.gone_at = p.created_at;  // no clock here: listed until the next call that prunes
+        }
     std::erase_if(route_tables_, [&](const RouteTable& t) { return t.vpc_id == id; });
     std::erase_if(security_groups_, [&](const SecurityGroup& g) { return g.vpc_id == id; });
     std::erase_if(network_acls_, [&](const NetworkAcl& a) { return a.vpc_id == id; });

@@ -34,6 +34,7 @@ void delete_in_model(VpcModel& next, const StackResource& r) {
         const std::string cidr = key_of(r, "DestinationCidrBlock"), prefix_list = key_of(r, "DestinationPrefixListId");
         next.delete_route(key_of(r, "RouteTableId"), VpcModel::RouteDestination(cidr, prefix_list));
     } else if (t == "AWS::EC2::InternetGateway") next.delete_internet_gateway(id);
+    else if (t == "AWS::EC2::VPCPeeringConnection") next.delete_vpc_peering_connection(id, static_cast<std::int64_t>(std::time(nullptr)));
     else if (t == "AWS::EC2::NatGateway") next.delete_nat_gateway(id, static_cast<std::int64_t>(std::time(nullptr)));
     else if (t == "AWS::EC2::EIP") {
         // Released, after its association with an instance (a NAT gateway's went with the gateway).

@@ -1,0 +1,36 @@
+// VPC peering: a packet that a route table sends across an active peering connection reaches an ENI of the
+// peer VPC by that VPC's local addresses, with no translation; both subnets' network ACLs and both ENIs'
+// security groups judge it (pipeline.cpp delivers it as any packet between subnets).
+//
+// VPC Peering Guide, "How VPC peering connections work" and "Unsupported VPC peering configurations": the
+// connection carries traffic between the two VPCs only. The route decision (ForwardingSnapshot::decide)
+// already refuses what is not an address of the peer VPC (transitive peering, the peer's internet gateway or
+// gateway endpoint); here the peer's NAT gateway is refused too (edge to edge routing through a NAT device).
+// Traffic flows only when each side's route table sends it: the answer is routed by the peer's own table.
+#include "router/data_path/stage_context.hpp"
+
+namespace vpclab::router::stages {
+
+namespace {
+VPCLAB_COLD void record_peering(StepRecorder& r, PortIndex from, const routing::Decision& d) {
+    Step s;
+    s.stage = Stage::vpc_peering;
+    s.verdict = Verdict::pass;
+    s.port = from;
+    s.table = d.peering;
+    s.next = d.port;
+    r.record(s);
+}
+}  // namespace
+
+bool across_peering(Context& c, Frame&, const routing::Decision& d) {
+    if (c.snap.port(d.port).is_nat_gateway()) {
+        drop(c, c.ingress, DropReason::peering_edge_to_edge);
+        return false;
+    }
+    if (c.steps) [[unlikely]]
+        record_peering(*c.steps, c.ingress, d);
+    return true;
+}
+
+}  // namespace vpclab::router::stages
