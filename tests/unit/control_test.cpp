@@ -546,6 +546,15 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     REQUIRE(nat["ok"] == true);
     REQUIRE(reply_to(s.state, R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationCidrBlock":"10.97.0.0/16","NatGatewayId":")" +
                                   nat["result"]["NatGateway"]["NatGatewayId"].get<std::string>() + "\"}}")["ok"] == true);
+    // A tagged peering connection to a second VPC, and a route to it.
+    const auto other_vpc = reply_to(s.state, R"({"Action":"CreateVpc","Params":{"CidrBlock":"10.77.0.0/16"}})");
+    REQUIRE(other_vpc["ok"] == true);
+    const auto pcx = reply_to(s.state, R"({"Action":"CreateVpcPeeringConnection","Params":{"VpcId":")" + vpc + R"(","PeerVpcId":")" +
+                                           other_vpc["result"]["Vpc"]["VpcId"].get<std::string>() +
+                                           R"(","TagSpecifications":[{"ResourceType":"vpc-peering-connection","Tags":[{"Key":"Name","Value":"peer"}]}]}})");
+    REQUIRE(pcx["ok"] == true);
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationCidrBlock":"10.77.0.0/16","VpcPeeringConnectionId":")" +
+                                  pcx["result"]["VpcPeeringConnection"]["VpcPeeringConnectionId"].get<std::string>() + "\"}}")["ok"] == true);
     // A tagged flow log of the VPC.
     REQUIRE(reply_to(s.state, R"({"Action":"CreateFlowLogs","Params":{"ResourceType":"VPC","ResourceIds":[")" + vpc +
                                   R"("],"TrafficType":"ALL","LogGroupName":"flows","TagSpecifications":[{"ResourceType":"vpc-flow-log","Tags":[{"Key":"Name","Value":"all"}]}]}})")["ok"] == true);
@@ -581,7 +590,7 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
         }
     }
-    CHECK(describe_calls == 22);   // every describe call of the registry was tried
+    CHECK(describe_calls == 23);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");
