@@ -451,7 +451,8 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
             // VPC Peering Guide, "Unsupported VPC peering configurations": the connection reaches the peer
             // VPC's own addresses only: not a third VPC peered with it (transitive peering), nor what lies
             // beyond its internet gateway, NAT gateway or gateway endpoint (edge to edge routing).
-            if (!vpcs_[r.peer_vpc].cidr.contains(destination)) return d.outcome = Outcome::drop_peering_transitive, d;
+            // … nor what an instance without the source/destination check forwards from beyond its own VPC.
+            if (!vpcs_[r.peer_vpc].cidr.contains(destination) || !vpc.cidr.contains(source)) return d.outcome = Outcome::drop_peering_transitive, d;
             const PortIndex to = port_by_address(r.peer_vpc, destination);
             if (to == no_port) return d.outcome = Outcome::drop_no_such_address, d;
             d.outcome = Outcome::vpc_peering;

@@ -35,7 +35,7 @@ enum class Outcome : std::uint8_t {
     gateway_endpoint,         // through the gateway endpoint in slot `endpoint` to its service in the region
     nat_gateway,              // to the NAT gateway whose ENI holds `port`, which translates the source
     vpc_peering,              // across the peering connection `peering` to `port`, an ENI of the peer VPC
-    drop_peering_transitive,  // routed to a peering connection, but not for an address of the peer VPC
+    drop_peering_transitive,  // routed to a peering connection, but not for an address of the peer VPC (or not from one of its own)
 };
 const char* to_string(Outcome o);
 
@@ -57,6 +57,7 @@ struct Decision {
 // AWS service, or through PrivateLink to an endpoint service) or a network load balancer's node.
 // A NAT gateway's ENI is one too: it translates what it forwards (router/data_path/handlers/nat_gateway.cpp).
 enum class PortRole : std::uint8_t { instance, interface_endpoint, privatelink_endpoint, load_balancer_node, nat_gateway };
+static_assert(PortRole::nat_gateway > PortRole::load_balancer_node, "the roles without security groups come last (PortInfo::has_security_groups)");
 
 struct PortInfo {
     bool present = false;  // an ENI of a pending or running instance holds this port
@@ -88,7 +89,8 @@ struct PortInfo {
     bool is_nat_gateway() const { return role == PortRole::nat_gateway; }
     // Load balancer nodes (a network load balancer made without security groups) and NAT gateways (VPC User
     // Guide, "NAT gateway basics": "You cannot associate a security group with a NAT gateway") have none.
-    bool has_security_groups() const { return role != PortRole::load_balancer_node && role != PortRole::nat_gateway; }
+    // (One comparison on the per-packet path: they are the last two roles.)
+    bool has_security_groups() const { return role < PortRole::load_balancer_node; }
 };
 
 // A network load balancer as one node sees it (ELB NLB guide, "Network Load Balancers"): its listeners, and

@@ -61,8 +61,7 @@ namespace vpclab::router {
     X(nat_gateway_port_allocation, "a new connection through a NAT gateway with no source port free towards its destination (55,000 there already: CloudWatch's ErrorPortAllocation)") \
     X(nat_gateway_table_full, "a new connection through a NAT gateway while the translation table, or the inside host's share of it, is full (refused)") \
     X(nat_gateway_unsolicited, "to a NAT gateway's address from outside, answering no connection an inside host opened (a NAT gateway takes no inbound connections, nor answers ping)") \
-    X(peering_not_transitive, "routed to a VPC peering connection but not for an address of the peer VPC: peering is not transitive (no third VPC) nor edge to edge (not the peer's internet gateway, NAT gateway or gateway endpoint)") \
-    X(peering_edge_to_edge, "across a VPC peering connection to the peer VPC's NAT gateway: a NAT device is not shared over peering (edge to edge routing)") \
+    X(peering_not_transitive, "routed to a VPC peering connection but not for an address of the peer VPC, or not from one of its own: peering is not transitive (no third VPC) nor edge to edge (not the peer's internet gateway, NAT gateway or gateway endpoint, nor what an appliance forwards from beyond)") \
     X(routing_loop, "routed through NAT gateways (or other hops that route again) more times than the router allows: a routing loop") \
     X(network_acl_outbound, "denied by an outbound rule of the sending subnet's network ACL (the rule number is in the stats)") \
     X(network_acl_inbound, "denied by an inbound rule of the receiving subnet's network ACL (the rule number is in the stats)") \

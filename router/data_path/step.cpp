@@ -78,8 +78,7 @@ Stage stage_of(DropReason r) {
         case DropReason::nat_gateway_table_full:
         case DropReason::nat_gateway_unsolicited: return Stage::nat_gateway;
         case DropReason::routing_loop: return Stage::route;
-        case DropReason::peering_not_transitive:
-        case DropReason::peering_edge_to_edge: return Stage::vpc_peering;
+        case DropReason::peering_not_transitive: return Stage::vpc_peering;
         case DropReason::network_acl_outbound: return Stage::acl_out;
         case DropReason::network_acl_inbound: return Stage::acl_in;
         case DropReason::security_group_egress: return Stage::sg_egress;

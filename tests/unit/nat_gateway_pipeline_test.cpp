@@ -197,6 +197,9 @@ TEST_CASE("NAT gateway: idle past the timeout, the next segment from inside is a
         CHECK(wire::load_be32(packet.data() + 24) == 777777);  // RFC 793: its sequence number is the segment's ACK
         CHECK(test::verify_checksums(packet).empty());
         CHECK(reset.sent[0].destination() == lab.mac(lab.priv_host));
+        // A RST from inside for no translation is not answered (RFC 793 §3.4).
+        const auto quiet = lab.from_host(lab.priv_host, tcp(test::PipelineLab::priv_ip, test::PipelineLab::s3, 40000, 80, rst));
+        CHECK(dropped(quiet, DropReason::nat_gateway_idle_reset));
         // A new connection (a SYN) opens a translation again.
         CHECK(lab.from_host(lab.priv_host, tcp(test::PipelineLab::priv_ip, test::PipelineLab::s3, 40001, 80, syn)).sent.size() == 1);
     }

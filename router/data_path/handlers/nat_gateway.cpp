@@ -38,8 +38,13 @@ void note_taken(Context& c, PortIndex nat) {
 // RFC 793 §3.4 ("Reset Generation"): the RST answering a segment that belongs to no connection, from the
 // address and port the inside host sent it to; built in the scratch slot and sent back on the host's port.
 void answer_with_reset(Context& c, const Frame& f, PortIndex nat) {
+    // Only to an instance: a packet another NAT gateway routed here has no one to answer (no TAP).
+    if (c.snap.port(c.ingress).served_by_router()) return;
     const wire::TransportRepr& l4 = f.l4;
-    const std::uint32_t length = f.ip.total_length() - f.ip.header_length() - static_cast<std::uint32_t>(f.ip.payload()[12] >> 4) * 4;
+    // SEG.LEN: the data after the TCP header, its offset trusted no further than the segment holds.
+    const std::uint32_t segment = static_cast<std::uint32_t>(f.ip.payload().size());
+    const std::uint32_t header = std::min(segment, std::max<std::uint32_t>(20, static_cast<std::uint32_t>(f.ip.payload()[12] >> 4) * 4));
+    const std::uint32_t length = segment - header;
     const bool acked = l4.tcp_flags & wire::tcp_flags::ack;
     const std::uint32_t seq = acked ? l4.acknowledgment : 0;
     const std::uint32_t ack = l4.sequence + length + ((l4.tcp_flags & wire::tcp_flags::syn) ? 1 : 0) + ((l4.tcp_flags & wire::tcp_flags::fin) ? 1 : 0);
@@ -148,7 +153,7 @@ void into_nat_gateway(Context& c, Frame& f, const routing::Decision& d) {
     // answered to the inside host quoting what it sent (as the reverse translation of the gateway's ICMP
     // error would): its path MTU discovery works through the gateway.
     const routing::Decision next = c.snap.decide(nat, gateway.ip, f.ip.destination(), protocol, destination_port);
-    if (next.outcome == routing::Outcome::internet_gateway) {
+    if (next.outcome == routing::Outcome::internet_gateway && !c.snap.port(c.ingress).served_by_router()) {
         const routing::SubnetInfo& own = c.snap.subnet(c.snap.port(c.ingress).subnet);
         const MtuVerdict mtu = check_internet_mtu(c, f, own.router_address(), own.router_mac);
         if (mtu == MtuVerdict::refused) return;
@@ -162,7 +167,9 @@ void into_nat_gateway(Context& c, Frame& f, const routing::Decision& d) {
         conn = c.memory.client_sent(nat_table, *conn, f.l4.tcp_flags, c.memory.nat_idle_timeout());
         if (!conn) return drop(c, nat, DropReason::nat_gateway_table_full);  // a dry run's overlay without room
     } else {
-        // Only a SYN opens a TCP translation; anything else answers one that timed out (or never was): a RST.
+        // Only a SYN opens a TCP translation; anything else answers one that timed out (or never was): a RST,
+        // but never to a RST (RFC 793 §3.4: "An incoming segment containing a RST is discarded").
+        if (protocol == tcp && (f.l4.tcp_flags & wire::tcp_flags::rst)) return drop(c, nat, DropReason::nat_gateway_idle_reset);
         if (protocol == tcp && !f.l4.opens_tcp_connection()) {
             answer_with_reset(c, f, nat);
             return drop(c, nat, DropReason::nat_gateway_idle_reset);

@@ -5,7 +5,8 @@
 // VPC Peering Guide, "How VPC peering connections work" and "Unsupported VPC peering configurations": the
 // connection carries traffic between the two VPCs only. The route decision (ForwardingSnapshot::decide)
 // already refuses what is not an address of the peer VPC (transitive peering, the peer's internet gateway or
-// gateway endpoint); here the peer's NAT gateway is refused too (edge to edge routing through a NAT device).
+// gateway endpoint, or from beyond this VPC: edge to edge routing). A packet for the peer's NAT gateway's own
+// address is its NAT's business: a reply to what the gateway sent across, or dropped as unsolicited.
 // Traffic flows only when each side's route table sends it: the answer is routed by the peer's own table.
 #include "router/data_path/stage_context.hpp"
 
@@ -24,10 +25,6 @@ VPCLAB_COLD void record_peering(StepRecorder& r, PortIndex from, const routing::
 }  // namespace
 
 bool across_peering(Context& c, Frame&, const routing::Decision& d) {
-    if (c.snap.port(d.port).is_nat_gateway()) {
-        drop(c, c.ingress, DropReason::peering_edge_to_edge);
-        return false;
-    }
     if (c.steps) [[unlikely]]
         record_peering(*c.steps, c.ingress, d);
     return true;
