@@ -9,6 +9,7 @@
 // that goes on with it with a RST (never a FIN); no fragments of TCP or ICMP ("Compare NAT gateways and NAT
 // instances": UDP fragments are forwarded). RFC 5508: ICMP queries are mapped by their identifier, and an ICMP
 // error is translated back with the packet it quotes.
+#include "endpoints/path_mtu.hpp"
 #include "router/data_path/health_probes.hpp"
 #include "router/data_path/stage_context.hpp"
 
@@ -152,8 +153,9 @@ void into_nat_gateway(Context& c, Frame& f, const routing::Decision& d) {
     // On through the internet gateway, the internet's 1500-byte MTU is met here, before any translation is opened or used, and
     // answered to the inside host quoting what it sent (as the reverse translation of the gateway's ICMP
     // error would): its path MTU discovery works through the gateway.
-    const routing::Decision next = c.snap.decide(nat, gateway.ip, f.ip.destination(), protocol, destination_port);
-    if (next.outcome == routing::Outcome::internet_gateway && !c.snap.port(c.ingress).served_by_router()) {
+    // (The gateway's route is looked up here only for a packet larger than that: route_from_gateway decides it anyway.)
+    if (endpoints::wire_packet_size(f.ip.bytes(), f.vnet) > endpoints::internet_mtu && !c.snap.port(c.ingress).served_by_router() &&
+        c.snap.decide(nat, gateway.ip, f.ip.destination(), protocol, destination_port).outcome == routing::Outcome::internet_gateway) {
         const routing::SubnetInfo& own = c.snap.subnet(c.snap.port(c.ingress).subnet);
         const MtuVerdict mtu = check_internet_mtu(c, f, own.router_address(), own.router_mac);
         if (mtu == MtuVerdict::refused) return;
