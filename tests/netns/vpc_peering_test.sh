@@ -19,6 +19,8 @@ pcx_ab=$(ec2 describe-vpc-peering-connections --filters Name=tag:Name,Values=pee
 
 check "A pings B across the peering" pings peering-lab-Client-A 10.2.1.4
 check "B pings C" pings peering-lab-Web-B 10.3.1.4
+# VPC Peering Guide: jumbo frames (MTU 9001) cross a peering within a Region.
+check "a 9001-byte packet with DF crosses the peering" on peering-lab-Client-A ping -c 1 -W 2 -M do -s 8973 10.2.1.4
 # The lab's key pair, copied into the client's own /tmp (an instance sees its own, not the host's).
 on peering-lab-Client-A sh -c 'umask 077; cat > /tmp/lab.pem' <"/run/vpclab/$s/vpclab-KeyName.pem"
 check_contains "A's client logs in to B with ssh" "ip-10-2-1-4" \

@@ -274,6 +274,30 @@ TEST_CASE("DeleteStack: instances go first, the rest once their namespaces are g
     CHECK(reservations.size() > listed_instances);
 }
 
+TEST_CASE("DeleteStack of NAT gateways, Elastic IPs and a peering: the gateways deleted, the addresses released, the peerings deleted") {
+    StackLab lab;
+    const std::string before = lab.fingerprint();
+    const std::size_t addresses_before = lab.ok("DescribeAddresses")["Addresses"].size();
+    deploy(lab, "nat", test::seed_template("nat-gateway-lab.yaml"), key_name("k"));
+    deploy(lab, "pcx", test::seed_template("peering-lab.yaml"), key_name("k"));
+    CHECK(lab.stack("nat")["StackStatus"] == "CREATE_COMPLETE");
+    CHECK(lab.stack("pcx")["StackStatus"] == "CREATE_COMPLETE");
+    CHECK(lab.ok("DescribeAddresses")["Addresses"].size() == addresses_before + 2);
+    const json peerings = lab.ok("DescribeVpcPeeringConnections")["VpcPeeringConnections"];
+    REQUIRE(peerings.size() == 2);
+    for (const auto& p : peerings) CHECK(p["Status"]["Code"] == "active");  // CloudFormation accepts them in one account
+    for (const char* stack : {"nat", "pcx"}) lab.ok("DeleteStack", {{"StackName", stack}});
+    lab.finish_releases();
+    const json gateways = lab.ok("DescribeNatGateways")["NatGateways"];
+    REQUIRE(gateways.size() == 2);
+    for (const auto& g : gateways) CHECK(g["State"] == "deleted");
+    const json ended = lab.ok("DescribeVpcPeeringConnections")["VpcPeeringConnections"];
+    REQUIRE(ended.size() == 2);  // a deleted peering stays listed for two hours
+    for (const auto& p : ended) CHECK(p["Status"]["Code"] == "deleted");
+    CHECK(lab.ok("DescribeAddresses")["Addresses"].size() == addresses_before);
+    CHECK(lab.fingerprint() == before);
+}
+
 TEST_CASE("the lab's first stack can be deleted too, leaving only what the lab had before any template") {
     StackLab lab;
     lab.ok("DeleteStack", {{"StackName", "lab1"}});
