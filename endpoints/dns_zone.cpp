@@ -13,6 +13,17 @@ std::string dashed(std::uint32_t ip) {
         if (c == '.') c = '-';
     return s;
 }
+
+bool resolves_names(const routing::Vpc& vpc) { return vpc.enable_dns_support && vpc.enable_dns_hostnames; }
+
+// Whether the public DNS names of `owner`'s instances answer their private addresses when asked from
+// `asking` (VPC Peering Guide, "Enable DNS resolution for a VPC peering connection"): an active peering
+// between them whose owner side allows it, and both VPCs with DNS hostnames and DNS resolution on.
+bool resolved_privately_across_peering(const routing::VpcModel& model, const routing::Vpc& owner, const routing::Vpc& asking) {
+    if (!resolves_names(owner) || !resolves_names(asking)) return false;
+    const routing::VpcPeeringConnection* p = model.active_peering(owner.id, asking.id);
+    return p && (owner.id == p->requester_vpc_id ? p->requester_dns : p->accepter_dns);
+}
 }  // namespace
 
 std::string public_dns_name(std::uint32_t ip, const std::string& region) {
@@ -50,9 +61,12 @@ DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog,
         // Public DNS names exist for instances in VPCs with enableDnsHostnames. Asked from inside the
         // instance's own VPC they resolve to the private address, from elsewhere to the public one
         // (EC2 User Guide, "Amazon EC2 instance hostnames": public DNS names resolve privately in-VPC).
+        // Across a peering that allows it, too.
         if (e.public_ip && model.vpc(e.vpc_id).enable_dns_hostnames) {
             const std::string name = public_dns_name(*e.public_ip, model.region());
-            zone.a_records[name].push_back(e.vpc_id == vpc.id ? e.private_ip : *e.public_ip);
+            const routing::Vpc& owner = model.vpc(e.vpc_id);
+            const bool privately = e.vpc_id == vpc.id || resolved_privately_across_peering(model, owner, vpc);
+            zone.a_records[name].push_back(privately ? e.private_ip : *e.public_ip);
             zone.ptr_records.emplace(*e.public_ip, name);
         }
     }

@@ -186,8 +186,9 @@ struct VpcPeeringConnection : ResourceBase {
     std::string status = "pending-acceptance";
     std::string message;                         // the status's message, as AWS words it
     std::int64_t created_at = 0, gone_at = 0;    // seconds since the epoch; gone_at once failed, rejected, deleted or expired
-    // AllowDnsResolutionFromRemoteVpc of each side's options: the other VPC's instances' public DNS names
-    // resolve to their private addresses in this side's VPC (VPC Peering Guide, "Enable DNS resolution").
+    // AllowDnsResolutionFromRemoteVpc of each side's options: this side's instances' public DNS names resolve
+    // to their private addresses when asked from the other side's VPC (EC2 API Reference,
+    // "PeeringConnectionOptions"; VPC Peering Guide, "Enable DNS resolution for a VPC peering connection").
     bool requester_dns = false, accepter_dns = false;
     bool active() const { return status == "active"; }
     // The other VPC of the connection, seen from `vpc_id` (empty if it is neither).

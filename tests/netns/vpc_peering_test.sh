@@ -54,7 +54,7 @@ subnet_d=$(ec2 create-subnet --vpc-id "$vpc_d" --cidr-block 10.4.1.0/24 --query 
 rt_d=$(ec2 describe-route-tables --filters "Name=vpc-id,Values=$vpc_d" --query 'RouteTables[0].RouteTableId' --output text)
 group_d=$(ec2 describe-security-groups --filters "Name=vpc-id,Values=$vpc_d" --query 'SecurityGroups[0].GroupId' --output text)
 ec2 authorize-security-group-ingress --group-id "$group_d" --protocol icmp --port -1 --cidr 10.1.0.0/16 >/dev/null
-instance_d=$(ec2 run-instances --subnet-id "$subnet_d" --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=host-d}]' \
+instance_d=$(ec2 run-instances --subnet-id "$subnet_d" --associate-public-ip-address --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=host-d}]' \
     --query 'Instances[0].InstanceId' --output text)
 check "the new instance runs" ec2 wait instance-running --instance-ids "$instance_d"
 request=$(ec2 create-vpc-peering-connection --vpc-id "$vpc_a" --peer-vpc-id "$vpc_d" --query 'VpcPeeringConnection.[VpcPeeringConnectionId, Status.Code]' --output text)
@@ -70,6 +70,16 @@ check_equal "accept-vpc-peering-connection: active" "active" \
 check_not "accepted, but D has no route back: still nothing" pings peering-lab-Client-A 10.4.1.4
 check "route D's side too" ec2 create-route --route-table-id "$rt_d" --destination-cidr-block 10.1.0.0/16 --vpc-peering-connection-id "$pcx_ad"
 check "with routes on both sides, A pings D" pings peering-lab-Client-A 10.4.1.4
+
+# --- DNS resolution across the peering (VPC Peering Guide, "Enable DNS resolution for a VPC peering connection") ---
+d_public=$(ec2 describe-instances --instance-ids "$instance_d" --query 'Reservations[0].Instances[0].PublicIpAddress' --output text)
+d_name="ec2-${d_public//./-}.ap-northeast-2.compute.amazonaws.com"  # the lab's default region
+for vpc in "$vpc_a" "$vpc_d"; do ec2 modify-vpc-attribute --vpc-id "$vpc" --enable-dns-hostnames; done
+dig_a() { on peering-lab-Client-A dig +short +time=2 +tries=1 "$1"; }
+check_equal "from A, D's public DNS name answers its public address" "$d_public" "$(dig_a "$d_name")"
+check_contains "the accepter (D) allows resolution of its names from A" "AccepterPeeringConnectionOptions" \
+    "$(ec2 modify-vpc-peering-connection-options --vpc-peering-connection-id "$pcx_ad" --accepter-peering-connection-options AllowDnsResolutionFromRemoteVpc=true --output json)"
+check_equal "… and now the name answers D's private address" "10.4.1.4" "$(dig_a "$d_name")"
 
 # --- overlapping CIDRs fail ---
 vpc_e=$(ec2 create-vpc --cidr-block 10.1.128.0/17 --query Vpc.VpcId --output text)

@@ -214,3 +214,33 @@ TEST_CASE("a network load balancer's name: its nodes' public addresses, or priva
     CHECK(ask(endpoints::build_zone(m, catalog, 1), inside.dns_name).answers ==
           std::vector<std::string>{routing::format_ipv4(m.network_interface(inside.network_interface_ids[0]).private_ip)});
 }
+
+TEST_CASE("across a peering that allows DNS resolution, a peer instance's public name answers its private address") {
+    TwoVpcs lab;
+    routing::VpcModel& m = lab.m;
+    const std::string a = m.vpcs()[0].id, b = m.vpcs()[1].id;
+    const auto a_eni = m.network_interfaces()[0];
+    const auto a_name = endpoints::public_dns_name(*a_eni.public_ip, "ap-northeast-2");
+    const std::string a_public = routing::format_ipv4(*a_eni.public_ip), a_private = routing::format_ipv4(a_eni.private_ip);
+    auto from_b = [&] { return ask(endpoints::build_zone(m, lab.catalog, 1), a_name).answers; };
+    const std::string pcx = m.create_vpc_peering_connection("", b, a, {}, 1000).id;  // B requests, A accepts
+    m.accept_vpc_peering_connection(pcx, 1001);
+    m.modify_vpc_peering_options(pcx, std::nullopt, true);  // the accepter's (A's) names, asked from B
+    // Both VPCs need DNS hostnames and DNS resolution; B has no DNS hostnames yet.
+    CHECK(from_b() == std::vector<std::string>{a_public});
+    m.modify_vpc_attribute(b, std::nullopt, true);
+    CHECK(from_b() == std::vector<std::string>{a_private});
+    // The requester's option is about B's names, not A's.
+    m.modify_vpc_peering_options(pcx, true, false);
+    CHECK(from_b() == std::vector<std::string>{a_public});
+    const auto b_eni = m.network_interfaces()[1];
+    CHECK(ask(endpoints::build_zone(m, lab.catalog, 0), endpoints::public_dns_name(*b_eni.public_ip, "ap-northeast-2")).answers ==
+          std::vector<std::string>{routing::format_ipv4(b_eni.private_ip)});
+    m.modify_vpc_peering_options(pcx, std::nullopt, true);
+    m.modify_vpc_attribute(a, false, std::nullopt);  // A's DNS resolution off
+    CHECK(from_b() == std::vector<std::string>{a_public});
+    m.modify_vpc_attribute(a, true, std::nullopt);
+    CHECK(from_b() == std::vector<std::string>{a_private});
+    m.delete_vpc_peering_connection(pcx, 1002);  // no active peering: the public address again
+    CHECK(from_b() == std::vector<std::string>{a_public});
+}
