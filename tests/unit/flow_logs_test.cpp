@@ -9,6 +9,7 @@
 #include "router/flow_logs/filter_pattern.hpp"
 #include "router/flow_logs/flow_log_publisher.hpp"
 #include "router/flow_logs/flow_log_recorder.hpp"
+#include "tests/unit/logged_lab.hpp"
 #include "tests/unit/packet_builder.hpp"
 #include "tests/unit/recording_sink.hpp"
 #include "wire/l4.hpp"
@@ -17,12 +18,11 @@
 using namespace vpclab;
 using namespace vpclab::router;
 using test::PipelineLab;
+using LoggedLab = test::LoggedLab<PipelineLab>;
 
 namespace {
 
-auto as_tuple(const FlowRecordKey& k) {
-    return std::tuple(k.port, k.direction, k.action, k.protocol, k.source, k.destination, k.source_port, k.destination_port);
-}
+using test::as_tuple;
 
 struct Expected {
     std::uint64_t packets = 0, bytes = 0;
@@ -117,41 +117,6 @@ TEST_CASE("flow logs count TCP flags as the guide says, and a segmentation-offlo
 }
 
 namespace {
-
-// The pipeline lab with every port logged in the minute window; frames go through the recorder.
-struct LoggedLab {
-    PipelineLab lab;
-    explicit LoggedLab(bool with_endpoints = false) : lab(with_endpoints) { coverage.assign(lab.port_limit() + 4, flow_window_minute); }
-    FlowAggregator minute{256};
-    FlowAggregator* windows[2] = {&minute, nullptr};
-    std::vector<std::uint8_t> coverage;
-    std::uint32_t now = 5000;
-    // `failed`: the router's write to that port fails (the event loop then records a failed deliver step).
-    test::RecordingSink send(routing::PortIndex from, const std::vector<std::uint8_t>& packet, routing::PortIndex failed = routing::no_port) {
-        auto f = test::frame_of(lab.mac(from), packet);
-        FlowLogRecorder recorder;
-        recorder.begin(*lab.snap, from, f, coverage.data(), coverage.size());
-        test::RecordingSink sink;
-        std::vector<std::uint8_t> scratch(pipeline_scratch_size);
-        process_frame(*lab.snap, from, f, scratch, sink, lab.flows, &recorder);
-        if (failed != routing::no_port) {
-            Step s;
-            s.stage = Stage::deliver;
-            s.verdict = Verdict::drop;
-            s.reason = DropReason::transmit_failed;
-            s.port = failed;
-            recorder.record(s);
-        }
-        recorder.finish(windows, now);
-        return sink;
-    }
-    std::vector<FlowRecord> records() {
-        std::vector<FlowRecord> out;
-        minute.take([&](const FlowRecord& r) { out.push_back(r); }, [](std::uint16_t, std::uint32_t) {});
-        std::sort(out.begin(), out.end(), [](const FlowRecord& a, const FlowRecord& b) { return as_tuple(a.key) < as_tuple(b.key); });
-        return out;
-    }
-};
 
 bool has(const std::vector<FlowRecord>& records, routing::PortIndex port, FlowDirection d, FlowAction a, std::uint32_t source, std::uint32_t destination) {
     return std::any_of(records.begin(), records.end(), [&](const FlowRecord& r) {

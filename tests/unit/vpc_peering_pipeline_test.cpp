@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "router/data_path/pipeline.hpp"
+#include "tests/unit/logged_lab.hpp"
 #include "tests/unit/packet_builder.hpp"
 #include "tests/unit/pipeline_lab.hpp"
 #include "tests/unit/recording_sink.hpp"
@@ -73,6 +74,21 @@ TEST_CASE("peering: across the connection untranslated, both ways, recorded as a
     CHECK(lab.snap->vpc_peering_id(log.steps[1].table) == lab.pcx);
     CHECK(lab.snap->vpc_peering_id(log.steps[2].table) == lab.pcx);
     CHECK(log.steps[2].next == lab.peer_host);
+}
+
+TEST_CASE("peering: flow logs record each ENI's side, the sender's egress through the connection as traffic-path 4") {
+    test::LoggedLab<PeeredLab> s;
+    const auto own = test::PipelineLab::priv_ip, peer = PeeredLab::peer_ip;
+    REQUIRE(s.send(s.lab.priv_host, test::build_packet({6, own, peer, 40000, 80}, 10)).sent.size() == 1);
+    const auto r = s.records();
+    REQUIRE(r.size() == 2);
+    for (const auto& record : r) {
+        CHECK(record.key.action == FlowAction::accept);
+        const bool egress = record.key.direction == FlowDirection::egress;
+        CHECK(record.key.port == (egress ? s.lab.priv_host : s.lab.peer_host));
+        // VPC User Guide, "Flow log records": 4 "through an intra-Region VPC peering connection"; ingress has none.
+        CHECK(record.traffic_path == (egress ? 4 : 0));
+    }
 }
 
 TEST_CASE("peering: the peer's network ACL judges what arrives across the connection") {
