@@ -4,6 +4,9 @@
 // the peer's NAT gateway takes nothing it did not open: each dropped and counted.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <cstring>
+
 #include "router/data_path/pipeline.hpp"
 #include "tests/unit/logged_lab.hpp"
 #include "tests/unit/packet_builder.hpp"
@@ -14,6 +17,8 @@ using namespace vpclab;
 using namespace vpclab::router;
 using routing::PortIndex;
 using test::dropped;
+
+extern std::atomic<std::size_t> allocations;  // pipeline_test.cpp's count of heap allocations
 
 namespace {
 
@@ -126,4 +131,37 @@ TEST_CASE("peering: not through the peer's NAT gateway, not beyond the peer, not
     lab.m.delete_vpc_peering_connection(lab.pcx, 2000);
     lab.recompile();
     CHECK(dropped(lab.from_host(lab.priv_host, test::build_packet({6, test::PipelineLab::priv_ip, PeeredLab::peer_ip, 40000, 80})), DropReason::no_route));
+}
+
+TEST_CASE("peering: no heap allocation per frame, across the connection or refused") {
+    PeeredLab lab;
+    lab.m.create_route(lab.priv_rt(), "0.0.0.0/0", {"", "", "", "", lab.pcx});  // beyond the peer: not transitive
+    lab.recompile();
+    constexpr std::uint32_t own = test::PipelineLab::priv_ip, peer = PeeredLab::peer_ip;
+    struct CountingSink final : FrameSink {
+        std::size_t sent = 0, dropped = 0;
+        void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
+        void drop(PortIndex, wire::ConstBytes, DropReason) noexcept override { ++dropped; }
+    } sink;
+    const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
+        {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, own, peer, 40000, 80}))},
+        {lab.peer_host, test::frame_of(lab.mac(lab.peer_host), test::build_packet({6, peer, own, 80, 40000}))},
+        {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({1, own, peer, 77, 0}, 56))},
+        {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, own, test::PipelineLab::s3, 40000, 80}))},  // refused
+        {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({17, own, lab.peer_nat_ip, 5000, 53}))},      // refused
+    };
+    auto frames = originals;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    StepLog log;
+    const std::size_t before = allocations.load();
+    for (int pass = 0; pass < 2; ++pass)
+        for (int i = 0; i < 2000; ++i)
+            for (std::size_t k = 0; k < frames.size(); ++k) {
+                std::memcpy(frames[k].second.data(), originals[k].second.data(), frames[k].second.size());
+                log.clear();
+                process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows, pass ? &log : nullptr);
+            }
+    CHECK(allocations.load() - before == 0);
+    CHECK(sink.sent == 2 * 2000u * 3);
+    CHECK(sink.dropped == 2 * 2000u * 2);
 }
