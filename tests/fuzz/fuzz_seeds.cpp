@@ -211,6 +211,51 @@ void pipeline_endpoint_seeds(const Lab& lab) {
     seed("tcp-ack-target-to-privatelink-node", framed(lab, lab.priv_host, segment(Lab::priv_ip, lab.lb_node_ip, 80, 40040, 0x10)));
 }
 
+// The fuzz lab's NAT gateway (the private subnet's route to 198.18.100.0/24) and peered VPC: out through
+// the gateway and back to its Elastic IP (TCP, UDP, ICMP, an ICMP error, fragments), what it refuses, and
+// traffic across the peering both ways (a jumbo packet too), and what the peering does not carry.
+void pipeline_nat_and_peering_seeds(const test::FuzzPipelineLab& lab) {
+    auto seed = [](const std::string& name, const Packet& f) { write("pipeline", name + ".bin", f); };
+    const std::uint32_t priv_ip = Lab::priv_ip, host = test::FuzzPipelineLab::internet_host, eip = lab.nat_eip, peer = Lab::peer_ip;
+    const auto priv = lab.priv_host, region = lab.region, peer_host = lab.peer_host;
+    const auto segment = [](std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags) {
+        return test::build_tcp_segment(from, to, sport, dport, flags, 40);
+    };
+    // A translated port is the instance's own while it is free towards the destination: replies use it.
+    seed("tcp-syn-priv-to-internet-via-nat-gateway", framed(lab, priv, segment(priv_ip, host, 40050, 80, 0x02)));
+    seed("tcp-synack-internet-to-nat-gateway-eip", framed(lab, region, segment(host, eip, 80, 40050, 0x12)));
+    seed("tcp-syn-internet-to-nat-gateway-eip-unsolicited", framed(lab, region, segment(host, eip, 40051, 22, 0x02)));
+    seed("tcp-ack-priv-to-internet-via-nat-gateway-no-translation", framed(lab, priv, segment(priv_ip, host, 40052, 80, 0x10)));
+    seed("udp-priv-to-internet-via-nat-gateway", framed(lab, priv, test::build_packet({17, priv_ip, host, 5353, 9999}, 32)));
+    seed("udp-internet-to-nat-gateway-eip", framed(lab, region, test::build_packet({17, host, eip, 9999, 5353}, 32)));
+    seed("icmp-echo-priv-to-internet-via-nat-gateway", framed(lab, priv, test::build_packet({1, priv_ip, host, 13, 0}, 56)));
+    Packet echo_reply = test::build_packet({1, host, eip, 13, 0}, 56);
+    echo_reply[20] = 0;
+    fix_l4_checksum(echo_reply);
+    seed("icmp-echo-reply-internet-to-nat-gateway-eip", framed(lab, region, echo_reply));
+    seed("icmp-port-unreachable-internet-to-nat-gateway-eip",
+         framed(lab, region, test::build_icmp_error(3, 3, host, test::build_packet({17, eip, host, 5353, 9999}, 32), 8)));
+    seed("icmp-frag-needed-internet-to-nat-gateway-eip",
+         framed(lab, region, test::build_icmp_error(3, 4, host, segment(eip, host, 40050, 80, 0x18), 8)));
+    seed("udp-first-fragment-priv-to-internet-via-nat-gateway",
+         framed(lab, priv, fragment(test::build_packet({17, priv_ip, host, 6000, 7000}, 1000, 0, false), 0, true)));
+    seed("udp-last-fragment-priv-to-internet-via-nat-gateway",
+         framed(lab, priv, fragment(test::build_packet({17, priv_ip, host, 6000, 7000}, 200, 0, false), 1008, false)));
+    seed("udp-first-fragment-internet-to-nat-gateway-eip",
+         framed(lab, region, fragment(test::build_packet({17, host, eip, 7000, 6000}, 1000, 0, false), 0, true)));
+    seed("tcp-first-fragment-priv-to-internet-via-nat-gateway",
+         framed(lab, priv, fragment(test::build_packet({6, priv_ip, host, 40053, 80}, 1000, 0, false), 0, true)));
+    seed("tcp-3000-df-priv-to-internet-via-nat-gateway-frag-needed", framed(lab, priv, test::build_packet({6, priv_ip, host, 40054, 80}, 3000)));
+    seed("udp-priv-to-nat-gateway-own-address", framed(lab, priv, test::build_packet({17, priv_ip, lab.nat_ip, 5000, 53}, 32)));
+    // Across the peering, both ways, a 9001-byte packet with DF, and what it does not carry.
+    seed("tcp-syn-priv-to-peer-across-peering", framed(lab, priv, segment(priv_ip, peer, 40060, 22, 0x02)));
+    seed("tcp-synack-peer-to-priv-across-peering", framed(lab, peer_host, segment(peer, priv_ip, 22, 40060, 0x12)));
+    seed("icmp-echo-peer-to-priv-across-peering", framed(lab, peer_host, test::build_packet({1, peer, priv_ip, 14, 0}, 56)));
+    seed("tcp-9001-df-priv-to-peer-across-peering", framed(lab, priv, test::build_packet({6, priv_ip, peer, 40061, 22}, 8961)));
+    seed("tcp-peer-to-internet-via-nat-gateway-not-transitive", framed(lab, peer_host, segment(peer, host, 40062, 80, 0x02)));
+    seed("tcp-peer-to-public-instance-no-route-back", framed(lab, peer_host, segment(peer, Lab::pub_ip, 40063, 22, 0x02)));
+}
+
 // The captured frames (tests/bench/captures, lab tests/bench/bench-lab.yaml: A 10.30.0.4 public, B 10.30.1.4),
 // moved onto this lab: A → the public instance, B → the first private one, 10.30.x.y → 10.10.x.y, MACs and
 // checksums to match; a partial checksum (as tcpdump sees an offloading sender's) gets NEEDS_CSUM. One frame
@@ -392,7 +437,9 @@ int main(int argc, char** argv) {
     out_dir = argv[2];
     const Lab lab;
     pipeline_built(lab);
-    pipeline_endpoint_seeds(Lab(true));
+    const test::FuzzPipelineLab fuzz_lab;  // the pipeline harness's lab
+    pipeline_endpoint_seeds(fuzz_lab);
+    pipeline_nat_and_peering_seeds(fuzz_lab);
     pipeline_captures(lab, source);
     dns_seeds(source);
     control_seeds(lab);

@@ -76,7 +76,7 @@ struct CheckingSink final : router::FrameSink {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const test::PipelineLab lab(true);
+    static const test::FuzzPipelineLab lab;
     // The tables shared among the lab's ENIs, as the router shares them (an ENI at its share is refused).
     static const bool shared = (lab.flows.share_among(*lab.snap), true);
     (void)shared;

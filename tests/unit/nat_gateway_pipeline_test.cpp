@@ -32,11 +32,7 @@ struct NatLab : test::PipelineLab {
     PortIndex nat_port = 0;
     std::uint32_t nat_ip = 0, eip = 0;
     explicit NatLab(const std::string& connectivity = "public") {
-        routing::VpcModel::NatGatewaySpec spec;
-        spec.subnet_id = pub;
-        spec.connectivity_type = connectivity;
-        if (connectivity == "public") spec.allocation_id = m.allocate_address().allocation_id;
-        const routing::NatGateway& g = m.create_nat_gateway("", spec, 1000);
+        const routing::NatGateway& g = add_nat_gateway(pub, connectivity == "public");
         REQUIRE(g.available());
         nat = g.id;
         nat_ip = g.private_ip;

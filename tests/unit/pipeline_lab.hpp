@@ -43,7 +43,7 @@ struct PipelineLab : TwoSubnetLab {
     std::uint32_t pl_eni_ip = 0;
     routing::PortIndex pl_eni = 0;
 
-    // with_gateway_endpoint: an S3 gateway endpoint on the private subnet's table (the fuzz harness's lab).
+    // with_gateway_endpoint: an S3 gateway endpoint on the private subnet's table (FuzzPipelineLab builds on it).
     explicit PipelineLab(bool with_gateway_endpoint = false) : TwoSubnetLab("pipe") {
         add_default_route();
         // The default group lets its members in; these tests are about forwarding, so it lets everyone in
@@ -99,6 +99,32 @@ struct PipelineLab : TwoSubnetLab {
         recompile();
     }
     void recompile() { snap = routing::ForwardingSnapshot::compile(m, sp); }
+    // A NAT gateway in `subnet`, public (with a new Elastic IP) or private.
+    const routing::NatGateway& add_nat_gateway(const std::string& subnet, bool public_gateway = true) {
+        routing::VpcModel::NatGatewaySpec spec;
+        spec.subnet_id = subnet;
+        spec.connectivity_type = public_gateway ? "public" : "private";
+        if (public_gateway) spec.allocation_id = m.allocate_address().allocation_id;
+        return m.create_nat_gateway("", spec, 1000);
+    }
+    // A second VPC 10.20.0.0/16 with a subnet 10.20.1.0/24 whose default group lets everyone in, one instance
+    // there (peer_ip), peered with this VPC (accepted) and routed both ways: the private subnet's table and the
+    // peer's main table.
+    static constexpr std::uint32_t peer_ip = 0x0a140104;  // 10.20.1.4
+    std::string peer_vpc, peer_subnet, pcx;
+    routing::PortIndex peer_host = 0;
+    void add_peered_vpc() {
+        peer_vpc = m.create_vpc("Peer", "10.20.0.0/16", {}).id;
+        peer_subnet = m.create_subnet("PeerSubnet", peer_vpc, "10.20.1.0/24", "ap-northeast-2a", false, {}).id;
+        routing::SecurityGroupRule everyone;
+        everyone.cidr = routing::Cidr{0, 0};
+        m.authorize_security_group(m.vpc(peer_vpc).default_security_group_id, true, {everyone});
+        peer_host = port_of(launch(peer_subnet));
+        pcx = m.create_vpc_peering_connection("", vpc, peer_vpc, {}, 1000).id;
+        m.accept_vpc_peering_connection(pcx, 1000);
+        m.create_route(priv_rt(), "10.20.0.0/16", {"", "", "", "", pcx});
+        m.create_route(m.vpc(peer_vpc).main_route_table_id, "10.10.0.0/16", {"", "", "", "", pcx});
+    }
     // A new network ACL with `first` entries, then rule 100 allowing everything in and out.
     std::string acl_allowing_all(const std::vector<routing::NetworkAclEntry>& first = {}) {
         const std::string acl = m.create_network_acl("", vpc, {}).id;
@@ -119,19 +145,42 @@ struct PipelineLab : TwoSubnetLab {
         return p == region ? sp.region_mac : p == resolver ? sp.resolver_mac : snap->port(p).mac;
     }
     // The fuzz input's byte 0 names a slot: 0-2 the instances, 3 the region, 4 the resolver (the order the
-    // saved corpus was made in).
-    static constexpr std::size_t slot_count = 5;
+    // saved corpus was made in), 5 the peered VPC's instance when there is one.
+    std::size_t slot_count() const { return peer_host ? 6 : 5; }
     routing::PortIndex port_of_slot(std::uint8_t b) const {
-        const routing::PortIndex slots[slot_count] = {pub_host, priv_host, priv2_host, region, resolver};
-        return slots[b % slot_count];
+        const routing::PortIndex slots[] = {pub_host, priv_host, priv2_host, region, resolver, peer_host};
+        return slots[b % slot_count()];
     }
     std::uint8_t slot_of(routing::PortIndex p) const {
-        for (std::uint8_t b = 0; b < slot_count; ++b)
+        for (std::uint8_t b = 0; b < slot_count(); ++b)
             if (port_of_slot(b) == p) return b;
         return 0;
     }
-    // One past the highest port in use.
-    routing::PortIndex port_limit() const { return std::max({pub_host, priv_host, priv2_host, region, resolver, cf_eni, lb_node, pl_eni}) + 1; }
+    // One past the highest port in use: the region's, the resolver's, every ENI's.
+    routing::PortIndex port_limit() const {
+        routing::PortIndex highest = std::max(region, resolver);
+        for (const auto& e : m.network_interfaces()) highest = std::max(highest, e.port);
+        return highest + 1;
+    }
+};
+
+// The pipeline fuzz harness's lab: PipelineLab(true), with a public NAT gateway in the public subnet for the
+// private subnet's traffic to the internet's hosts (198.18.100.0/24, so the endpoints' paths stay as they
+// were), and a peered VPC with one instance (slot 5). Added after the rest, so the saved corpus's ports,
+// MACs and addresses are unchanged. The peer routes 0.0.0.0/0 across the peering.
+struct FuzzPipelineLab : PipelineLab {
+    static constexpr std::uint32_t internet_host = 0xc612640a;  // 198.18.100.10
+    std::uint32_t nat_eip = 0, nat_ip = 0;
+    FuzzPipelineLab() : PipelineLab(true) {
+        const routing::NatGateway& nat = add_nat_gateway(pub);
+        nat_eip = nat.public_ip;
+        nat_ip = nat.private_ip;
+        m.create_route(priv_rt(), "198.18.100.0/24", {"", "", "", nat.id});
+        add_peered_vpc();
+        // The peer sends everything across the peering: what is beyond this VPC is refused (not transitive).
+        m.create_route(m.vpc(peer_vpc).main_route_table_id, "0.0.0.0/0", {"", "", "", "", pcx});
+        recompile();
+    }
 };
 
 }  // namespace vpclab::test

@@ -25,27 +25,13 @@ namespace {
 // The pipeline lab (VPC 10.10.0.0/16) peered with a second VPC 10.20.0.0/16 holding one instance (10.20.1.4)
 // and a private NAT gateway; routes both ways on the private subnet's table and the peer's main table.
 struct PeeredLab : test::PipelineLab {
-    std::string peer_vpc, peer_subnet, pcx, peer_nat;
-    PortIndex peer_host = 0;
+    std::string peer_nat;
     std::uint32_t peer_nat_ip = 0;
-    static constexpr std::uint32_t peer_ip = 0x0a140104;  // 10.20.1.4
     PeeredLab() {
-        peer_vpc = m.create_vpc("Peer", "10.20.0.0/16", {}).id;
-        peer_subnet = m.create_subnet("PeerSubnet", peer_vpc, "10.20.1.0/24", "ap-northeast-2a", false, {}).id;
-        routing::SecurityGroupRule everyone;
-        everyone.cidr = routing::Cidr{0, 0};
-        m.authorize_security_group(m.vpc(peer_vpc).default_security_group_id, true, {everyone});
-        peer_host = port_of(launch(peer_subnet));
-        routing::VpcModel::NatGatewaySpec spec;
-        spec.subnet_id = peer_subnet;
-        spec.connectivity_type = "private";
-        const auto& g = m.create_nat_gateway("", spec, 1000);
+        add_peered_vpc();
+        const auto& g = add_nat_gateway(peer_subnet, false);
         peer_nat = g.id;
         peer_nat_ip = g.private_ip;
-        pcx = m.create_vpc_peering_connection("", vpc, peer_vpc, {}, 1000).id;
-        m.accept_vpc_peering_connection(pcx, 1000);
-        m.create_route(priv_rt(), "10.20.0.0/16", {"", "", "", "", pcx});
-        m.create_route(m.vpc(peer_vpc).main_route_table_id, "10.10.0.0/16", {"", "", "", "", pcx});
         recompile();
     }
     test::RecordingSink from_host(PortIndex host, const std::vector<std::uint8_t>& p) { return test::send_through(*this, host, p, mac(host)); }
