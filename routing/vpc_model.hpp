@@ -171,8 +171,7 @@ struct NatGateway : ResourceBase {
     std::string network_interface_id;          // its ENI (kept as a name once deleted)
     std::string allocation_id, association_id;  // public: its Elastic IP and the association
     std::uint32_t private_ip = 0, public_ip = 0;
-    std::string create_time, delete_time;      // ISO 8601
-    std::int64_t gone_at = 0;                  // failed or deleted: seconds since the epoch
+    std::int64_t created_at = 0, gone_at = 0;  // seconds since the epoch; gone_at once failed or deleted
     bool available() const { return state == "available"; }
 };
 
@@ -190,7 +189,14 @@ struct VpcPeeringConnection : ResourceBase {
     // to their private addresses when asked from the other side's VPC (EC2 API Reference,
     // "PeeringConnectionOptions"; VPC Peering Guide, "Enable DNS resolution for a VPC peering connection").
     bool requester_dns = false, accepter_dns = false;
+    static constexpr std::int64_t listed_seconds = 2 * 3600, request_seconds = 7 * 86400;
     bool active() const { return status == "active"; }
+    // Failed, rejected, deleted or expired.
+    bool ended() const;
+    // The connection as it stands at `now`: a request left alone for a week has "expired" (at created_at + 7 days).
+    VpcPeeringConnection seen_at(std::int64_t now) const;
+    // Whether it is listed at `now`: ended ones for two hours.
+    bool listed_at(std::int64_t now) const;
     // The other VPC of the connection, seen from `vpc_id` (empty if it is neither).
     const std::string& peer_of(const std::string& vpc_id) const {
         static const std::string none;
@@ -458,7 +464,6 @@ public:
         std::string subnet_id, connectivity_type = "public", allocation_id;
         std::optional<std::uint32_t> private_ip;
         std::vector<Tag> tags;
-        std::string create_time;
     };
     NatGateway& create_nat_gateway(const std::string& logical_id, const NatGatewaySpec& spec, std::int64_t now);
     // DeleteNatGateway: "deleted" (its ENI deleted, its Elastic IP disassociated, not released; its routes
@@ -486,7 +491,8 @@ public:
     // active connection only.
     void modify_vpc_peering_options(const std::string& id, std::optional<bool> requester_dns, std::optional<bool> accepter_dns);
     void forget_old_vpc_peering_connections(std::int64_t now);
-    static constexpr std::int64_t peering_listed_seconds = 2 * 3600, peering_request_seconds = 7 * 86400;
+    static constexpr std::int64_t peering_listed_seconds = VpcPeeringConnection::listed_seconds,
+                                  peering_request_seconds = VpcPeeringConnection::request_seconds;
     const VpcPeeringConnection& vpc_peering_connection(const std::string& id) const;
     const std::vector<VpcPeeringConnection>& vpc_peering_connections() const { return vpc_peering_connections_; }
     // The active peering connection between two VPCs, or nullptr.
@@ -844,6 +850,11 @@ private:
     void check_endpoint_to_service(const EndpointService& service, const std::vector<std::string>& subnet_ids,
                                    const std::string& policy_document, bool private_dns) const;
     std::string add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id, std::uint32_t address);
+    // A requester-managed ENI of `owner_id` (an endpoint, a load balancer, a NAT gateway) at `address` in
+    // `s`: its ID stable for the owner and subnet, a router port and MAC of its own, not deleted on
+    // termination. The caller sets what is particular to it and adds it.
+    NetworkInterface requester_managed_interface(const std::string& owner_id, const Subnet& s, std::uint32_t address, std::string description,
+                                                 const char* interface_type) const;
     std::uint32_t next_public_ip();
     LoadBalancer& load_balancer_mut(const std::string& arn);
     TargetGroup& target_group_mut(const std::string& arn);

@@ -58,6 +58,7 @@ namespace vpclab::router {
     X(nat_gateway_protocol, "to a NAT gateway, neither TCP, UDP nor an ICMP echo request (NAT gateways carry TCP, UDP and ICMP queries; IPsec needs NAT-T)") \
     X(nat_gateway_fragment, "an IPv4 fragment of TCP or ICMP to or from a NAT gateway (it forwards fragments of UDP only), or a later fragment of a datagram it did not see begin") \
     X(nat_gateway_idle_reset, "a TCP segment from inside through a NAT gateway belonging to no live translation (idle 350 s, or never opened): answered with a RST") \
+    X(nat_gateway_reset_discarded, "a TCP RST from inside through a NAT gateway belonging to no live translation: discarded, not answered (RFC 793 3.4)") \
     X(nat_gateway_port_allocation, "a new connection through a NAT gateway with no source port free towards its destination (55,000 there already: CloudWatch's ErrorPortAllocation)") \
     X(nat_gateway_table_full, "a new connection through a NAT gateway while the translation table, or the inside host's share of it, is full (refused)") \
     X(nat_gateway_unsolicited, "to a NAT gateway's address from outside, answering no connection an inside host opened (a NAT gateway takes no inbound connections, nor answers ping)") \

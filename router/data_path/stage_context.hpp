@@ -118,13 +118,27 @@ inline void check_transport_facts([[maybe_unused]] const Frame& f) {
 
 constexpr int keep_port = -1;
 
+// What stands for a port on `destination`'s side: TCP's or UDP's, or an ICMP echo's identifier (RFC 5508 §3.1:
+// a NAT maps ICMP queries by their identifier, on both sides).
+inline std::uint16_t port_or_identifier(const wire::TransportRepr& l4, bool destination) {
+    return l4.is_echo() && l4.whole_header ? l4.echo_identifier : l4.port(destination);
+}
+
 inline void translate(Frame& f, endpoints::NatField field, std::uint32_t from, std::uint32_t to, int to_port) {
     const bool partial = f.vnet.needs_checksum();
     endpoints::translate_address(f.ip.bytes(), field, from, to, partial);
+    if (to_port == keep_port || !f.l4.whole_header) return;
+    const auto port = static_cast<std::uint16_t>(to_port);
+    if (f.l4.is_echo()) {
+        // ICMP's own field (no pseudo-header): rewritten with the ICMP checksum.
+        endpoints::translate_echo_identifier(f.ip.bytes(), port);
+        f.l4.echo_identifier = port;
+        return;
+    }
     // translate_port rewrites a TCP or UDP first fragment with its whole header, as the frame's facts show it.
-    if (to_port == keep_port || !f.l4.ports || !f.l4.whole_header) return;
-    endpoints::translate_port(f.ip.bytes(), field, static_cast<std::uint16_t>(to_port), partial);
-    f.l4.set_port(field == endpoints::NatField::destination, static_cast<std::uint16_t>(to_port));
+    if (!f.l4.ports) return;
+    endpoints::translate_port(f.ip.bytes(), field, port, partial);
+    f.l4.set_port(field == endpoints::NatField::destination, port);
 }
 
 VPCLAB_COLD inline void translate_recorded(StepRecorder& r, Frame& f, Stage stage, PortIndex at, endpoints::NatField field, std::uint32_t from,
@@ -132,7 +146,7 @@ VPCLAB_COLD inline void translate_recorded(StepRecorder& r, Frame& f, Stage stag
     const bool destination = field == endpoints::NatField::destination;
     Step s;
     s.from_address = destination ? f.ip.destination() : f.ip.source();
-    s.from_port = f.l4.port(destination);
+    s.from_port = port_or_identifier(f.l4, destination);
     translate(f, field, from, to, to_port);
     s.stage = stage;
     s.verdict = Verdict::rewrite;
@@ -140,12 +154,12 @@ VPCLAB_COLD inline void translate_recorded(StepRecorder& r, Frame& f, Stage stag
     s.table = table;
     s.destination_side = destination;
     s.to_address = destination ? f.ip.destination() : f.ip.source();
-    s.to_port = f.l4.port(destination);
+    s.to_port = port_or_identifier(f.l4, destination);
     r.record(s);
 }
 
 // Translates the packet's source or destination address from `from` to `to` (endpoints::translate_address:
-// nothing when it is not `from`), and its port to `to_port` unless keep_port; recorded as a rewrite step of
+// nothing when it is not `from`), and its port (an ICMP echo's identifier) to `to_port` unless keep_port; recorded as a rewrite step of
 // `stage` at `at`, with `table` naming what translated it (an endpoint's slot, a gateway's index).
 inline void rewrite(Context& c, Frame& f, Stage stage, PortIndex at, endpoints::NatField field, std::uint32_t from, std::uint32_t to,
              int to_port = keep_port, std::uint32_t table = Step::none) {

@@ -74,6 +74,7 @@ Stage stage_of(DropReason r) {
         case DropReason::nat_gateway_protocol:
         case DropReason::nat_gateway_fragment:
         case DropReason::nat_gateway_idle_reset:
+        case DropReason::nat_gateway_reset_discarded:
         case DropReason::nat_gateway_port_allocation:
         case DropReason::nat_gateway_table_full:
         case DropReason::nat_gateway_unsolicited: return Stage::nat_gateway;

@@ -445,6 +445,7 @@ private:
             case DropReason::nat_gateway_fragment:
             case DropReason::nat_gateway_unsolicited:
             case DropReason::nat_gateway_idle_reset:
+            case DropReason::nat_gateway_reset_discarded:
             case DropReason::nat_gateway_port_allocation:
             case DropReason::nat_gateway_table_full: {
                 const routing::NetworkInterface* at = eni;

@@ -157,6 +157,8 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
                    "behind an internet-facing load balancer";
         case DropReason::nat_gateway_idle_reset:
             return "keep the connection alive (TCP keepalive under 350 s), or open a new one";
+        case DropReason::nat_gateway_reset_discarded:
+            return "nothing to mend: the connection this RST ends had already ended at the NAT gateway";
         case DropReason::nat_gateway_fragment:
             return "send TCP and ICMP through a NAT gateway unfragmented (it forwards fragments of UDP only)";
         case DropReason::no_public_ip:

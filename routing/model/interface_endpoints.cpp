@@ -87,17 +87,7 @@ void VpcModel::check_private_dns(const VpcEndpoint& endpoint) const {
 }
 
 std::string VpcModel::add_endpoint_interface(const VpcEndpoint& endpoint, const std::string& subnet_id, std::uint32_t address) {
-    const Subnet& s = subnet(subnet_id);
-    NetworkInterface e;
-    e.private_ip = address;
-    e.id = ids_.make("eni", endpoint.id + "/" + s.id);  // the same subnet again: the same ID
-    e.subnet_id = s.id;
-    e.vpc_id = s.vpc_id;
-    e.port = free_port();
-    e.mac = wire::MacAddress::locally_administered(stable_hash(e.id));
-    e.description = "VPC Endpoint Interface " + endpoint.id;
-    e.interface_type = "vpc_endpoint";
-    e.delete_on_termination = false;
+    NetworkInterface e = requester_managed_interface(endpoint.id, subnet(subnet_id), address, "VPC Endpoint Interface " + endpoint.id, "vpc_endpoint");
     e.security_group_ids = endpoint.security_group_ids;
     network_interfaces_.push_back(std::move(e));
     return network_interfaces_.back().id;

@@ -172,16 +172,7 @@ LoadBalancer& VpcModel::create_load_balancer(const std::string& logical_id, std:
     lb.dns_name = (scheme == "internal" ? "internal-" : "") + name + "-" + lb.hex + ".elb." + region_ + ".amazonaws.com";
     for (std::size_t i = 0; i < subnets.size(); ++i) {
         const Subnet& s = subnet(subnets[i].subnet_id);
-        NetworkInterface e;
-        e.private_ip = addresses[i];
-        e.id = ids_.make("eni", lb.id + "/" + s.id);
-        e.subnet_id = s.id;
-        e.vpc_id = s.vpc_id;
-        e.port = free_port();
-        e.mac = wire::MacAddress::locally_administered(stable_hash(e.id));
-        e.description = "ELB " + lb.full_name();
-        e.interface_type = "network_load_balancer";
-        e.delete_on_termination = false;
+        NetworkInterface e = requester_managed_interface(lb.id, s, addresses[i], "ELB " + lb.full_name(), "network_load_balancer");
         if (eips[i]) {
             for (auto& x : elastic_ips_)
                 if (x.allocation_id == eips[i]->allocation_id) {

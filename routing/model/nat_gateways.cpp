@@ -2,22 +2,10 @@
 #include "routing/vpc_model.hpp"
 
 #include <algorithm>
-#include <ctime>
 
 #include "routing/model/model_rules.hpp"
 
 namespace vpclab::routing {
-
-namespace {
-std::string now_iso8601(std::int64_t now) {
-    const std::time_t t = static_cast<std::time_t>(now);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-    return text;
-}
-}  // namespace
 
 const NatGateway& VpcModel::nat_gateway(const std::string& id) const {
     if (const NatGateway* g = find_by_id(nat_gateways_, id)) return *g;
@@ -83,7 +71,7 @@ NatGateway& VpcModel::create_nat_gateway(const std::string& logical_id, const Na
     g.vpc_id = s.vpc_id;
     g.subnet_id = s.id;
     g.connectivity_type = spec.connectivity_type;
-    g.create_time = spec.create_time.empty() ? now_iso8601(now) : spec.create_time;
+    g.created_at = now;
     if (!failure_code.empty()) {
         g.state = "failed";
         g.failure_code = failure_code;
@@ -95,16 +83,7 @@ NatGateway& VpcModel::create_nat_gateway(const std::string& logical_id, const Na
     }
     // VPC User Guide, "NAT gateway basics": "A NAT gateway receives a network interface" in its subnet,
     // requester-managed; it carries no security groups, and forwards traffic that is not its own.
-    NetworkInterface e;
-    e.private_ip = *address;
-    e.id = ids_.make("eni", g.id + "/" + s.id);
-    e.subnet_id = s.id;
-    e.vpc_id = s.vpc_id;
-    e.port = free_port();
-    e.mac = wire::MacAddress::locally_administered(stable_hash(e.id));
-    e.description = "Interface for NAT Gateway " + g.id;
-    e.interface_type = "nat_gateway";
-    e.delete_on_termination = false;
+    NetworkInterface e = requester_managed_interface(g.id, s, *address, "Interface for NAT Gateway " + g.id, "nat_gateway");
     e.source_dest_check = false;
     g.network_interface_id = e.id;
     g.private_ip = e.private_ip;
@@ -133,7 +112,6 @@ void VpcModel::delete_nat_gateway(const std::string& nat_gateway_id, std::int64_
         if (x.network_interface_id == g.network_interface_id) x.association_id.clear(), x.network_interface_id.clear();
     std::erase_if(network_interfaces_, [&](const NetworkInterface& e) { return e.id == g.network_interface_id; });
     g.state = "deleted";
-    g.delete_time = now_iso8601(now);
     g.gone_at = now;
     forget_old_nat_gateways(now);
 }

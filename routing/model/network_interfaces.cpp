@@ -98,4 +98,19 @@ void VpcModel::modify_source_dest_check(const std::string& network_interface_id,
     network_interface_mut(network_interface_id).source_dest_check = check;
 }
 
+NetworkInterface VpcModel::requester_managed_interface(const std::string& owner_id, const Subnet& s, std::uint32_t address, std::string description,
+                                                      const char* interface_type) const {
+    NetworkInterface e;
+    e.private_ip = address;
+    e.id = ids_.make("eni", owner_id + "/" + s.id);  // the same owner and subnet again: the same ID
+    e.subnet_id = s.id;
+    e.vpc_id = s.vpc_id;
+    e.port = free_port();
+    e.mac = wire::MacAddress::locally_administered(stable_hash(e.id));
+    e.description = std::move(description);
+    e.interface_type = interface_type;
+    e.delete_on_termination = false;
+    return e;
+}
+
 }  // namespace vpclab::routing

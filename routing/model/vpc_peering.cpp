@@ -7,11 +7,26 @@
 
 namespace vpclab::routing {
 
-namespace {
 // VPC Peering Guide, "VPC peering connection lifecycle": the states that end a connection.
-bool ended(const VpcPeeringConnection& p) {
-    return p.status == "failed" || p.status == "rejected" || p.status == "deleted" || p.status == "expired";
+bool VpcPeeringConnection::ended() const { return status == "failed" || status == "rejected" || status == "deleted" || status == "expired"; }
+
+VpcPeeringConnection VpcPeeringConnection::seen_at(std::int64_t now) const {
+    VpcPeeringConnection p = *this;
+    if (status == "pending-acceptance" && now - created_at > request_seconds) {
+        // "If no action is taken on the request, it expires after 7 days."
+        p.status = "expired";
+        p.message = "Expired";
+        p.gone_at = created_at + request_seconds;
+    }
+    return p;
 }
+
+bool VpcPeeringConnection::listed_at(std::int64_t now) const {
+    const VpcPeeringConnection p = seen_at(now);
+    return !p.ended() || now - p.gone_at <= listed_seconds;
+}
+
+namespace {
 [[noreturn]] void wrong_state(const VpcPeeringConnection& p, const char* action) {
     throw ApiError("InvalidStateTransition", "Cannot " + std::string(action) + " VPC peering connection " + p.id + ": it is " + p.status,
                    "VpcPeeringConnectionId");
@@ -30,14 +45,8 @@ const VpcPeeringConnection* VpcModel::active_peering(const std::string& vpc_a, c
 }
 
 void VpcModel::forget_old_vpc_peering_connections(std::int64_t now) {
-    for (auto& p : vpc_peering_connections_)
-        if (p.status == "pending-acceptance" && now - p.created_at > peering_request_seconds) {
-            // "If no action is taken on the request, it expires after 7 days."
-            p.status = "expired";
-            p.message = "Expired";
-            p.gone_at = now;
-        }
-    std::erase_if(vpc_peering_connections_, [&](const VpcPeeringConnection& p) { return ended(p) && now - p.gone_at > peering_listed_seconds; });
+    for (auto& p : vpc_peering_connections_) p = p.seen_at(now);
+    std::erase_if(vpc_peering_connections_, [&](const VpcPeeringConnection& p) { return !p.listed_at(now); });
 }
 
 VpcPeeringConnection& VpcModel::create_vpc_peering_connection(const std::string& logical_id, const std::string& vpc_id, const std::string& peer_vpc_id,
@@ -50,7 +59,7 @@ VpcPeeringConnection& VpcModel::create_vpc_peering_connection(const std::string&
         throw ApiError("InvalidParameterValue", "A VPC cannot be peered with itself (" + vpc_id + ")", "PeerVpcId");
     forget_old_vpc_peering_connections(now);
     for (const auto& p : vpc_peering_connections_)
-        if (!ended(p) && p.peer_of(requester.id) == accepter->id)
+        if (!p.ended() && p.peer_of(requester.id) == accepter->id)
             throw ApiError("VpcPeeringConnectionAlreadyExists", "A VPC peering connection between " + requester.id + " and " + accepter->id +
                                                                     " already exists: " + p.id + " (" + p.status + ")", "PeerVpcId");
     VpcPeeringConnection p;
@@ -102,7 +111,7 @@ void VpcModel::delete_vpc_peering_connection(const std::string& id, std::int64_t
     forget_old_vpc_peering_connections(now);
     const VpcPeeringConnection& found = vpc_peering_connection(id);
     // "A failed VPC peering connection … cannot be accepted, rejected, or deleted."
-    if (ended(found)) wrong_state(found, "delete");
+    if (found.ended()) wrong_state(found, "delete");
     auto& p = *std::find_if(vpc_peering_connections_.begin(), vpc_peering_connections_.end(), [&](const auto& x) { return x.id == id; });
     p.status = "deleted";
     p.message = "Deleted by " + std::string(account_id);

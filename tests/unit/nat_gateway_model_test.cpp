@@ -163,7 +163,8 @@ TEST_CASE("routes to a NAT gateway: its VPC's tables only; deleted, it leaves th
     // Deleted: "deleted", its ENI gone, its Elastic IP disassociated but kept; its routes blackholes.
     m.delete_nat_gateway(nat, 2000);
     CHECK(m.nat_gateway(nat).state == "deleted");
-    CHECK(!m.nat_gateway(nat).delete_time.empty());
+    CHECK(m.nat_gateway(nat).created_at == 1000);
+    CHECK(m.nat_gateway(nat).gone_at == 2000);  // DeleteTime
     CHECK(refusal([&] { m.network_interface(eni); }) == "InvalidNetworkInterfaceID.NotFound");
     CHECK(m.elastic_ips().size() == 1);
     CHECK(m.elastic_ips().front().association_id.empty());

@@ -145,6 +145,21 @@ TEST_CASE("NAT gateway: ping goes out by its identifier and the reply comes back
     CHECK(r.sent[0].port == lab.priv2_host);
     CHECK(test::tuple_of(r.sent[0].packet()) == test::FiveTuple{1, test::PipelineLab::s3, test::PipelineLab::priv2_ip, 77, 0});
     CHECK(test::verify_checksums(r.sent[0].packet()).empty());
+    // Trace records each translation as one rewrite: the address and the identifier, before and after.
+    const StepLog out = lab.traced(lab.priv2_host, test::build_packet({1, test::PipelineLab::priv2_ip, test::PipelineLab::s3, 77, 0}, 56));
+    const auto rewrite = std::find_if(out.begin(), out.end(), [](const Step& s) { return s.stage == Stage::nat_gateway && s.verdict == Verdict::rewrite; });
+    REQUIRE(rewrite != out.end());
+    CHECK(rewrite->from_address == test::PipelineLab::priv2_ip);
+    CHECK(rewrite->from_port == 77);
+    CHECK(rewrite->to_address == lab.nat_ip);
+    CHECK(rewrite->to_port == tb.source_port);
+    const StepLog in = lab.traced(lab.region, reply);
+    const auto back = std::find_if(in.begin(), in.end(), [](const Step& s) { return s.stage == Stage::nat_gateway && s.verdict == Verdict::rewrite; });
+    REQUIRE(back != in.end());
+    CHECK(back->destination_side);
+    CHECK(back->from_port == tb.source_port);
+    CHECK(back->to_port == 77);
+    CHECK(back->to_address == test::PipelineLab::priv2_ip);
     // "Troubleshoot NAT gateways": a ping to the gateway's Elastic IP or private address gets no response.
     CHECK(dropped(lab.from_region(test::build_packet({1, 0xc6120002, lab.eip, 5, 0}, 56)), DropReason::nat_gateway_unsolicited));
     CHECK(dropped(lab.from_host(lab.pub_host, test::build_packet({1, test::PipelineLab::pub_ip, lab.nat_ip, 5, 0}, 56)),
@@ -195,7 +210,8 @@ TEST_CASE("NAT gateway: idle past the timeout, the next segment from inside is a
         CHECK(reset.sent[0].destination() == lab.mac(lab.priv_host));
         // A RST from inside for no translation is not answered (RFC 793 §3.4).
         const auto quiet = lab.from_host(lab.priv_host, tcp(test::PipelineLab::priv_ip, test::PipelineLab::s3, 40000, 80, rst));
-        CHECK(dropped(quiet, DropReason::nat_gateway_idle_reset));
+        CHECK(dropped(quiet, DropReason::nat_gateway_reset_discarded));
+        CHECK(quiet.sent.empty());
         // A new connection (a SYN) opens a translation again.
         CHECK(lab.from_host(lab.priv_host, tcp(test::PipelineLab::priv_ip, test::PipelineLab::s3, 40001, 80, syn)).sent.size() == 1);
     }

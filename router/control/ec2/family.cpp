@@ -5,8 +5,10 @@
 
 namespace vpclab::router::ec2 {
 
-std::string utc_now(const char* format) {
-    const std::time_t t = std::time(nullptr);
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::string utc_time(std::int64_t seconds, const char* format) {
+    const std::time_t t = static_cast<std::time_t>(seconds);
     std::tm tm{};
     ::gmtime_r(&t, &tm);
     char buf[96];

@@ -49,8 +49,12 @@ const Request& single_structure(const Request& value);
 // A CIDR in a parameter, InvalidParameterValue naming `parameter` when it does not parse.
 routing::Cidr cidr_param(const std::string& text, const char* parameter);
 
+// The time `seconds` since the epoch in UTC, formatted by strftime(3) `format`.
+std::string utc_time(std::int64_t seconds, const char* format);
+// Seconds since the epoch now: the clock the model's lifecycles (NAT gateways, peerings) are given.
+std::int64_t now_seconds();
 // The time now in UTC, formatted by strftime(3) `format`.
-std::string utc_now(const char* format);
+inline std::string utc_now(const char* format) { return utc_time(now_seconds(), format); }
 // The time now as EC2's timestamps give it: 2026-11-24T08:00:00+00:00.
 inline std::string now_iso8601() { return utc_now("%Y-%m-%dT%H:%M:%S+00:00"); }
 

@@ -1,16 +1,15 @@
 // The NAT gateway family of the EC2 API: create, describe, delete (VPC User Guide, "NAT gateways").
 #include "router/control/ec2/family.hpp"
 
-#include <ctime>
-
 namespace vpclab::router::ec2 {
 
 // Member order of the EC2 API's NatGateway shape. `state` overrides the gateway's (CreateNatGateway answers
 // "pending", DeleteNatGateway's effect is first seen "deleting", as on AWS).
 json nat_gateway_json(const routing::VpcModel& m, const routing::NatGateway& g, const char* state = nullptr) {
     json j = json::object();
-    j["CreateTime"] = g.create_time;
-    if (!g.delete_time.empty()) j["DeleteTime"] = g.delete_time;
+    constexpr const char* ec2_time = "%Y-%m-%dT%H:%M:%S+00:00";
+    j["CreateTime"] = utc_time(g.created_at, ec2_time);
+    if (g.state == "deleted") j["DeleteTime"] = utc_time(g.gone_at, ec2_time);
     if (!g.failure_code.empty()) {
         j["FailureCode"] = g.failure_code;
         j["FailureMessage"] = g.failure_message;
@@ -36,8 +35,6 @@ json nat_gateway_json(const routing::VpcModel& m, const routing::NatGateway& g, 
 
 namespace {
 
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
 json create_nat_gateway(const Request& params, RouterState& state) {
     routing::VpcModel::NatGatewaySpec spec;
     spec.subnet_id = string_param(params, "SubnetId");
@@ -45,7 +42,6 @@ json create_nat_gateway(const Request& params, RouterState& state) {
     if (const std::string type = string_param(params, "ConnectivityType"); !type.empty()) spec.connectivity_type = type;
     spec.private_ip = ipv4_param(params, "PrivateIpAddress");
     spec.tags = tags_for(params, "natgateway");
-    spec.create_time = now_iso8601();
     return state.commit([&](routing::VpcModel& next) {
         const routing::NatGateway& g = next.create_nat_gateway("", spec, now_seconds());
         // "pending" is what AWS answers; a gateway that failed is seen failed by the next describe.

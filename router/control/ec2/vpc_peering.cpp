@@ -2,22 +2,9 @@
 // group calls peering brings: which peer groups reference a group, which rules went stale with a peering.
 #include "router/control/ec2/family.hpp"
 
-#include <ctime>
-
 namespace vpclab::router::ec2 {
 
 namespace {
-
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-std::string iso8601(std::int64_t t) {
-    const std::time_t time = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&time, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    return text;
-}
 
 // VpcPeeringConnectionVpcInfo; its PeeringOptions once the connection is active.
 json vpc_info(const routing::VpcPeeringConnection& p, bool requester) {
@@ -38,7 +25,7 @@ json vpc_peering_json(const routing::VpcModel& m, const routing::VpcPeeringConne
     json j{{"AccepterVpcInfo", vpc_info(p, false)}};
     j["AccepterVpcInfo"]["Region"] = m.region();
     // "If no action is taken on the request, it expires after 7 days."
-    if (p.status == "pending-acceptance") j["ExpirationTime"] = iso8601(p.created_at + routing::VpcModel::peering_request_seconds);
+    if (p.status == "pending-acceptance") j["ExpirationTime"] = utc_time(p.created_at + routing::VpcModel::peering_request_seconds, "%Y-%m-%dT%H:%M:%S.000Z");
     j["RequesterVpcInfo"] = vpc_info(p, true);
     j["RequesterVpcInfo"]["Region"] = m.region();
     j["Status"] = {{"Code", p.status}, {"Message", p.message}};
@@ -88,15 +75,9 @@ json delete_vpc_peering_connection(const Request& params, RouterState& state) {
 json describe_vpc_peering_connections(const Request& params, RouterState& state) {
     const auto& m = *state.model;
     const std::int64_t now = now_seconds();
-    std::vector<routing::VpcPeeringConnection> listed;  // ended ones for two hours, as forget_old_vpc_peering_connections keeps them
-    for (auto p : m.vpc_peering_connections()) {
-        if (p.status == "pending-acceptance" && now - p.created_at > routing::VpcModel::peering_request_seconds) {
-            p.status = "expired";
-            p.message = "Expired";
-            p.gone_at = p.created_at + routing::VpcModel::peering_request_seconds;
-        }
-        if (p.gone_at == 0 || now - p.gone_at <= routing::VpcModel::peering_listed_seconds) listed.push_back(p);
-    }
+    std::vector<routing::VpcPeeringConnection> listed;  // as they stand now; ended ones for two hours
+    for (const auto& p : m.vpc_peering_connections())
+        if (p.listed_at(now)) listed.push_back(p.seen_at(now));
     return {{"VpcPeeringConnections", describe(listed, params, "VpcPeeringConnectionIds", "InvalidVpcPeeringConnectionID.NotFound",
                                                "vpcPeeringConnection", [&](const auto& p) { return vpc_peering_json(m, p); })}};
 }

@@ -83,30 +83,7 @@ bool inside_port(const wire::TransportRepr& l4, std::uint16_t& port, std::uint16
 // identifier), recorded as the gateway's rewrite.
 void translate_side(Context& c, Frame& f, PortIndex nat, bool destination, std::uint32_t from, std::uint32_t address, std::uint16_t port) {
     const auto field = destination ? endpoints::NatField::destination : endpoints::NatField::source;
-    const std::uint32_t gateway = c.snap.port(nat).nat_gateway;
-    if (f.l4.protocol == icmp && f.l4.is_echo() && f.l4.whole_header) {
-        // The echo's identifier is ICMP's own field (no pseudo-header): rewritten here, with its checksum.
-        if (c.steps) [[unlikely]] {
-            // Recorded as one rewrite: address and identifier before and after.
-            Step s;
-            s.stage = Stage::nat_gateway;
-            s.verdict = Verdict::rewrite;
-            s.port = nat;
-            s.table = gateway;
-            s.destination_side = destination;
-            s.from_address = from;
-            s.from_port = f.l4.echo_identifier;
-            s.to_address = address;
-            s.to_port = port;
-            c.steps->record(s);
-        }
-        translate(f, field, from, address, keep_port);
-        endpoints::translate_echo_identifier(f.ip.bytes(), port);
-        f.l4.echo_identifier = port;
-        check_transport_facts(f);
-        return;
-    }
-    rewrite(c, f, Stage::nat_gateway, nat, field, from, address, f.l4.ports && f.l4.whole_header ? port : keep_port, gateway);
+    rewrite(c, f, Stage::nat_gateway, nat, field, from, address, port, c.snap.port(nat).nat_gateway);
 }
 
 // An ICMP error from outside about a packet the gateway sent (its address the quote's source): back to the
@@ -171,7 +148,7 @@ void into_nat_gateway(Context& c, Frame& f, const routing::Decision& d) {
     } else {
         // Only a SYN opens a TCP translation; anything else answers one that timed out (or never was): a RST,
         // but never to a RST (RFC 793 §3.4: "An incoming segment containing a RST is discarded").
-        if (protocol == tcp && (f.l4.tcp_flags & wire::tcp_flags::rst)) return drop(c, nat, DropReason::nat_gateway_idle_reset);
+        if (protocol == tcp && (f.l4.tcp_flags & wire::tcp_flags::rst)) return drop(c, nat, DropReason::nat_gateway_reset_discarded);
         if (protocol == tcp && !f.l4.opens_tcp_connection()) {
             answer_with_reset(c, f, nat);
             return drop(c, nat, DropReason::nat_gateway_idle_reset);
