@@ -221,39 +221,41 @@ void pipeline_nat_and_peering_seeds(const test::FuzzPipelineLab& lab) {
     const auto segment = [](std::uint32_t from, std::uint32_t to, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags) {
         return test::build_tcp_segment(from, to, sport, dport, flags, 40);
     };
-    // A translated port is the instance's own while it is free towards the destination: replies use it.
-    seed("tcp-syn-priv-to-internet-via-nat-gateway", framed(lab, priv, segment(priv_ip, host, 40050, 80, 0x02)));
-    seed("tcp-synack-internet-to-nat-gateway-eip", framed(lab, region, segment(host, eip, 80, 40050, 0x12)));
-    seed("tcp-syn-internet-to-nat-gateway-eip-unsolicited", framed(lab, region, segment(host, eip, 40051, 22, 0x02)));
-    seed("tcp-ack-priv-to-internet-via-nat-gateway-no-translation", framed(lab, priv, segment(priv_ip, host, 40052, 80, 0x10)));
-    seed("udp-priv-to-internet-via-nat-gateway", framed(lab, priv, test::build_packet({17, priv_ip, host, 5353, 9999}, 32)));
-    seed("udp-internet-to-nat-gateway-eip", framed(lab, region, test::build_packet({17, host, eip, 9999, 5353}, 32)));
-    seed("icmp-echo-priv-to-internet-via-nat-gateway", framed(lab, priv, test::build_packet({1, priv_ip, host, 13, 0}, 56)));
-    Packet echo_reply = test::build_packet({1, host, eip, 13, 0}, 56);
+    // Numbered in the order they make sense in (the corpus is replayed in name order on one set of tables):
+    // a translation opened before its replies and errors. A translated port (or echo identifier) is the
+    // instance's own while it is free towards the destination and in 1024–65535: replies use it.
+    seed("nat-gateway-01-tcp-syn-priv-to-internet", framed(lab, priv, segment(priv_ip, host, 40050, 80, 0x02)));
+    seed("nat-gateway-02-tcp-synack-internet-to-eip", framed(lab, region, segment(host, eip, 80, 40050, 0x12)));
+    seed("nat-gateway-03-tcp-syn-internet-to-eip-unsolicited", framed(lab, region, segment(host, eip, 40051, 22, 0x02)));
+    seed("nat-gateway-04-tcp-ack-priv-to-internet-no-translation", framed(lab, priv, segment(priv_ip, host, 40052, 80, 0x10)));
+    seed("nat-gateway-05-udp-priv-to-internet", framed(lab, priv, test::build_packet({17, priv_ip, host, 5353, 9999}, 32)));
+    seed("nat-gateway-06-udp-internet-to-eip", framed(lab, region, test::build_packet({17, host, eip, 9999, 5353}, 32)));
+    seed("nat-gateway-07-icmp-echo-priv-to-internet", framed(lab, priv, test::build_packet({1, priv_ip, host, 4013, 0}, 56)));
+    Packet echo_reply = test::build_packet({1, host, eip, 4013, 0}, 56);
     echo_reply[20] = 0;
     fix_l4_checksum(echo_reply);
-    seed("icmp-echo-reply-internet-to-nat-gateway-eip", framed(lab, region, echo_reply));
-    seed("icmp-port-unreachable-internet-to-nat-gateway-eip",
+    seed("nat-gateway-08-icmp-echo-reply-internet-to-eip", framed(lab, region, echo_reply));
+    seed("nat-gateway-09-icmp-port-unreachable-internet-to-eip",
          framed(lab, region, test::build_icmp_error(3, 3, host, test::build_packet({17, eip, host, 5353, 9999}, 32), 8)));
-    seed("icmp-frag-needed-internet-to-nat-gateway-eip",
+    seed("nat-gateway-10-icmp-frag-needed-internet-to-eip",
          framed(lab, region, test::build_icmp_error(3, 4, host, segment(eip, host, 40050, 80, 0x18), 8)));
-    seed("udp-first-fragment-priv-to-internet-via-nat-gateway",
+    seed("nat-gateway-11-udp-first-fragment-priv-to-internet",
          framed(lab, priv, fragment(test::build_packet({17, priv_ip, host, 6000, 7000}, 1000, 0, false), 0, true)));
-    seed("udp-last-fragment-priv-to-internet-via-nat-gateway",
+    seed("nat-gateway-12-udp-last-fragment-priv-to-internet",
          framed(lab, priv, fragment(test::build_packet({17, priv_ip, host, 6000, 7000}, 200, 0, false), 1008, false)));
-    seed("udp-first-fragment-internet-to-nat-gateway-eip",
+    seed("nat-gateway-13-udp-first-fragment-internet-to-eip",
          framed(lab, region, fragment(test::build_packet({17, host, eip, 7000, 6000}, 1000, 0, false), 0, true)));
-    seed("tcp-first-fragment-priv-to-internet-via-nat-gateway",
+    seed("nat-gateway-14-tcp-first-fragment-priv-to-internet",
          framed(lab, priv, fragment(test::build_packet({6, priv_ip, host, 40053, 80}, 1000, 0, false), 0, true)));
-    seed("tcp-3000-df-priv-to-internet-via-nat-gateway-frag-needed", framed(lab, priv, test::build_packet({6, priv_ip, host, 40054, 80}, 3000)));
-    seed("udp-priv-to-nat-gateway-own-address", framed(lab, priv, test::build_packet({17, priv_ip, lab.nat_ip, 5000, 53}, 32)));
+    seed("nat-gateway-15-tcp-3000-df-priv-to-internet-frag-needed", framed(lab, priv, test::build_packet({6, priv_ip, host, 40054, 80}, 3000)));
+    seed("nat-gateway-16-udp-priv-to-gateway-own-address", framed(lab, priv, test::build_packet({17, priv_ip, lab.nat_ip, 5000, 53}, 32)));
     // Across the peering, both ways, a 9001-byte packet with DF, and what it does not carry.
-    seed("tcp-syn-priv-to-peer-across-peering", framed(lab, priv, segment(priv_ip, peer, 40060, 22, 0x02)));
-    seed("tcp-synack-peer-to-priv-across-peering", framed(lab, peer_host, segment(peer, priv_ip, 22, 40060, 0x12)));
-    seed("icmp-echo-peer-to-priv-across-peering", framed(lab, peer_host, test::build_packet({1, peer, priv_ip, 14, 0}, 56)));
-    seed("tcp-9001-df-priv-to-peer-across-peering", framed(lab, priv, test::build_packet({6, priv_ip, peer, 40061, 22}, 8961)));
-    seed("tcp-peer-to-internet-via-nat-gateway-not-transitive", framed(lab, peer_host, segment(peer, host, 40062, 80, 0x02)));
-    seed("tcp-peer-to-public-instance-no-route-back", framed(lab, peer_host, segment(peer, Lab::pub_ip, 40063, 22, 0x02)));
+    seed("peering-1-tcp-syn-priv-to-peer", framed(lab, priv, segment(priv_ip, peer, 40060, 22, 0x02)));
+    seed("peering-2-tcp-synack-peer-to-priv", framed(lab, peer_host, segment(peer, priv_ip, 22, 40060, 0x12)));
+    seed("peering-3-icmp-echo-peer-to-priv", framed(lab, peer_host, test::build_packet({1, peer, priv_ip, 14, 0}, 56)));
+    seed("peering-4-tcp-9001-df-priv-to-peer", framed(lab, priv, test::build_packet({6, priv_ip, peer, 40061, 22}, 8961)));
+    seed("peering-5-tcp-peer-to-internet-not-transitive", framed(lab, peer_host, segment(peer, host, 40062, 80, 0x02)));
+    seed("peering-6-tcp-peer-to-public-instance-no-route-back", framed(lab, peer_host, segment(peer, Lab::pub_ip, 40063, 22, 0x02)));
 }
 
 // The captured frames (tests/bench/captures, lab tests/bench/bench-lab.yaml: A 10.30.0.4 public, B 10.30.1.4),

@@ -176,6 +176,7 @@ struct FuzzPipelineLab : PipelineLab {
         nat_eip = nat.public_ip;
         nat_ip = nat.private_ip;
         m.create_route(priv_rt(), "198.18.100.0/24", {"", "", "", nat.id});
+        sp.region_hosts.push_back(internet_host);
         add_peered_vpc();
         // The peer sends everything across the peering: what is beyond this VPC is refused (not transitive).
         m.create_route(m.vpc(peer_vpc).main_route_table_id, "0.0.0.0/0", {"", "", "", "", pcx});

@@ -328,14 +328,14 @@ TEST_CASE("a dry run is refused where forwarding would be: a client at its share
 }
 
 TEST_CASE("a dry run (recorded, in an overlay over the live tables) does what forwarding does, and its steps agree with the outputs, on every frame of the fuzz corpus") {
-    Lab lab(true);
+    test::FuzzPipelineLab lab;  // the pipeline fuzzer's
     lab.flows.share_among(*lab.snap);
     std::vector<std::filesystem::path> inputs;
     for (const char* dir : {"tests/fuzz/corpus/pipeline", "tests/fuzz/regressions/pipeline"})
         for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(VPCLAB_SOURCE_DIR) / dir)) inputs.push_back(entry.path());
     std::sort(inputs.begin(), inputs.end());
     REQUIRE(inputs.size() > 50);
-    std::size_t delivered = 0, dropped = 0;
+    std::size_t delivered = 0, dropped = 0, through_nat_gateway = 0, across_peering = 0;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     for (const auto& path : inputs) {
         std::ifstream in(path, std::ios::binary);
@@ -374,8 +374,16 @@ TEST_CASE("a dry run (recorded, in an overlay over the live tables) does what fo
         CHECK((!log.size || log.steps[0].stage == Stage::edge));
         delivered += !sent_to.empty();
         dropped += !drops.empty();
+        const auto has = [&](Stage stage, Verdict verdict) {
+            return std::any_of(log.begin(), log.end(), [&](const Step& s) { return s.stage == stage && s.verdict == verdict; });
+        };
+        through_nat_gateway += has(Stage::nat_gateway, Verdict::rewrite) && !sent_to.empty();
+        across_peering += has(Stage::vpc_peering, Verdict::pass) && !sent_to.empty();
     }
-    // The corpus reaches both outcomes.
+    // The corpus reaches both outcomes, through the NAT gateway both ways (TCP, UDP, ICMP, an error,
+    // fragments) and across the peering.
+    CHECK(through_nat_gateway >= 11);
+    CHECK(across_peering >= 4);
     CHECK(delivered > 10);
     CHECK(dropped > 10);
 }
