@@ -442,7 +442,8 @@ public:
     Subnet& create_subnet(const std::string& logical_id, const std::string& vpc_id, const std::string& cidr_text,
                           const std::string& availability_zone, bool map_public_ip, std::vector<Tag> tags);
     RouteTable& create_route_table(const std::string& logical_id, const std::string& vpc_id, std::vector<Tag> tags);
-    void delete_vpc(const std::string& vpc_id);
+    // DeleteVpc at `now` (seconds since the epoch: its peering connections are deleted then).
+    void delete_vpc(const std::string& vpc_id, std::int64_t now);
     void delete_subnet(const std::string& subnet_id);
     void modify_subnet_attribute(const std::string& subnet_id, bool map_public_ip_on_launch);
     void delete_route_table(const std::string& route_table_id);

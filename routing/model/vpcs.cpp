@@ -60,7 +60,7 @@ void VpcModel::modify_vpc_attribute(const std::string& vpc_id, std::optional<boo
     if (enable_dns_hostnames) v.enable_dns_hostnames = *enable_dns_hostnames;
 }
 
-void VpcModel::delete_vpc(const std::string& vpc_id) {
+void VpcModel::delete_vpc(const std::string& vpc_id, std::int64_t now) {
     const Vpc& v = vpc(vpc_id);
     // EC2 API reference, "DeleteVpc": everything in the VPC must be deleted or detached first, except its
     // main route table, default security group and default network ACL, which go with it.
@@ -84,7 +84,7 @@ void VpcModel::delete_vpc(const std::string& vpc_id) {
         if ((p.requester_vpc_id == id || p.accepter_vpc_id == id) && (p.active() || p.status == "pending-acceptance")) {
             p.status = "deleted";
             p.message = "Deleted by " + std::string(account_id);
-            p.gone_at = p.created_at;  // no clock here: listed until the next call that prunes
+            p.gone_at = now;
         }
     std::erase_if(route_tables_, [&](const RouteTable& t) { return t.vpc_id == id; });
     std::erase_if(security_groups_, [&](const SecurityGroup& g) { return g.vpc_id == id; });

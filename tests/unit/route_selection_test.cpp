@@ -181,7 +181,7 @@ TEST_CASE("bad calls are refused with EC2's codes and change nothing") {
     CHECK(refusal(m, [&] { m.create_route(lab.priv_rt(), "203.0.113.0/24", {endpoint, "", ""}); }) == "InvalidParameterValue");
     CHECK(refusal(m, [&] { m.create_route(lab.priv_rt(), VpcModel::RouteDestination("203.0.113.0/24", pl_s3), lab.to_igw()); }) ==
           "InvalidParameterCombination");
-    CHECK(refusal(m, [&] { m.delete_vpc(lab.vpc); }) == "DependencyViolation");
+    CHECK(refusal(m, [&] { m.delete_vpc(lab.vpc, 1000); }) == "DependencyViolation");
     // Prefix lists: versions, sizes, AWS-managed lists, lists in use.
     const std::string pl = lab.list("office", {"203.0.113.0/24"});
     m.create_route(lab.pub_rt, VpcModel::RouteDestination::prefix_list(pl), lab.to_igw());

@@ -291,7 +291,7 @@ TEST_CASE("security group and ACL refusals name what is wrong and change nothing
     CHECK(code_of([&] { m.delete_network_acl(acl); }) == "DependencyViolation");
     CHECK(code_of([&] { m.replace_network_acl_association("aclassoc-00000000000000000", acl); }) == "InvalidAssociationID.NotFound");
     CHECK(m.network_acl_of(lab.priv).id == acl);
-    CHECK(code_of([&] { m.delete_vpc(lab.vpc); }) == "DependencyViolation");
+    CHECK(code_of([&] { m.delete_vpc(lab.vpc, 1000); }) == "DependencyViolation");
 }
 
 TEST_CASE("each VPC has a default group and ACL; subnets start on the default ACL and leave it when deleted") {

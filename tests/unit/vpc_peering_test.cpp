@@ -150,3 +150,18 @@ TEST_CASE("peering: a rule may reference a peer VPC's group while the connection
     for (const auto& r : m.security_group(group_b).ingress) kept = kept || r.source_group_id == group_a;
     CHECK(kept);
 }
+
+TEST_CASE("peering: deleting either VPC deletes its connections then, listed two hours from that time") {
+    ThreeVpcs lab;
+    VpcModel& m = lab.m;
+    const std::string lone = m.create_vpc("", "10.9.0.0/16", {}).id;
+    const std::string pcx = m.create_vpc_peering_connection("", lab.vpc[0], lone, {}, 1000).id;
+    m.accept_vpc_peering_connection(pcx, 1000);
+    m.delete_vpc(lone, 5000);
+    const VpcPeeringConnection& p = m.vpc_peering_connection(pcx);
+    CHECK(p.status == "deleted");
+    CHECK(p.gone_at == 5000);
+    CHECK(p.listed_at(5000 + VpcModel::peering_listed_seconds));
+    CHECK(!p.listed_at(5001 + VpcModel::peering_listed_seconds));
+    CHECK(p.requester_cidr.to_string() == "10.1.0.0/16");  // shown as it was
+}

@@ -26,7 +26,7 @@ std::string key_of(const StackResource& r, const char* key) {
 void delete_in_model(VpcModel& next, const StackResource& r) {
     const std::string& id = r.physical_id;
     const std::string& t = r.type;
-    if (t == "AWS::EC2::VPC") next.delete_vpc(id);
+    if (t == "AWS::EC2::VPC") next.delete_vpc(id, ec2::now_seconds());
     else if (t == "AWS::EC2::Subnet") next.delete_subnet(id);
     else if (t == "AWS::EC2::RouteTable") next.delete_route_table(id);
     else if (t == "AWS::EC2::SubnetRouteTableAssociation") next.disassociate_route_table(id);
@@ -34,8 +34,8 @@ void delete_in_model(VpcModel& next, const StackResource& r) {
         const std::string cidr = key_of(r, "DestinationCidrBlock"), prefix_list = key_of(r, "DestinationPrefixListId");
         next.delete_route(key_of(r, "RouteTableId"), VpcModel::RouteDestination(cidr, prefix_list));
     } else if (t == "AWS::EC2::InternetGateway") next.delete_internet_gateway(id);
-    else if (t == "AWS::EC2::VPCPeeringConnection") next.delete_vpc_peering_connection(id, static_cast<std::int64_t>(std::time(nullptr)));
-    else if (t == "AWS::EC2::NatGateway") next.delete_nat_gateway(id, static_cast<std::int64_t>(std::time(nullptr)));
+    else if (t == "AWS::EC2::VPCPeeringConnection") next.delete_vpc_peering_connection(id, ec2::now_seconds());
+    else if (t == "AWS::EC2::NatGateway") next.delete_nat_gateway(id, ec2::now_seconds());
     else if (t == "AWS::EC2::EIP") {
         // Released, after its association with an instance (a NAT gateway's went with the gateway).
         const std::string allocation = key_of(r, "AllocationId");

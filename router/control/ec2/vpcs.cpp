@@ -33,7 +33,7 @@ json create_vpc(const Request& params, RouterState& state) {
 
 json delete_vpc(const Request& params, RouterState& state) {
     return state.commit([&](routing::VpcModel& next) {
-        next.delete_vpc(string_param(params, "VpcId"));
+        next.delete_vpc(string_param(params, "VpcId"), now_seconds());
         return json::object();
     });
 }
