@@ -50,7 +50,7 @@ void TranslatedConnections::remove(std::uint32_t index) noexcept {
     if (routing::FlowTable::Entry* held = clients_.find(share_key(c.zone, c.client), 0); held && --held->value == 0)
         clients_.erase(share_key(c.zone, c.client));
     const routing::FlowKey towards = destination_key(c.back_zone, c.protocol, c.back, c.back_port, c.seen);
-    if (per_destination_)
+    if (per_destination_ && !c.adopted)
         if (routing::FlowTable::Entry* held = destinations_.find(towards, 0); held && --held->value == 0) destinations_.erase(towards);
     c.used = false;
     free_.push_back(index);  // within the reserved capacity: never allocates
@@ -83,9 +83,11 @@ void TranslatedConnections::client_sent(const TranslatedConnection& found, std::
 const TranslatedConnection* TranslatedConnections::adopt(const TranslatedConnection& c, std::uint32_t now) noexcept {
     if (free_.empty()) return nullptr;
     const std::uint32_t index = free_.back();
-    if (!index_connection(index, c, now)) return nullptr;
+    TranslatedConnection copy = c;
+    copy.adopted = true;
+    if (!index_connection(index, copy, now)) return nullptr;
     free_.pop_back();
-    connections_[index] = c;
+    connections_[index] = copy;
     return &connections_[index];
 }
 
@@ -99,7 +101,7 @@ bool TranslatedConnections::index_connection(std::uint32_t index, const Translat
     // Counted for its client (an entry per client with connections: never more than connections, so it fits).
     if (routing::FlowTable::Entry* held = clients_.find(share_key(c.zone, c.client), now)) ++held->value;
     else clients_.upsert(share_key(c.zone, c.client), 1, now, index_never_idle);
-    if (per_destination_) {
+    if (per_destination_ && !c.adopted) {
         const routing::FlowKey towards = destination_key(c.back_zone, c.protocol, c.back, c.back_port, c.seen);
         if (routing::FlowTable::Entry* held = destinations_.find(towards, now)) ++held->value;
         else destinations_.upsert(towards, 1, now, index_never_idle);

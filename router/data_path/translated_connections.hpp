@@ -42,6 +42,8 @@ struct TranslatedConnection {
     std::uint32_t stream_start = 0;
     std::uint16_t inserted = 0;
     bool inserted_acknowledged = false;
+    // A dry run's copy of a live connection (adopt): the live table counts it towards its destination.
+    bool adopted = false;
 };
 
 class TranslatedConnections {
@@ -89,7 +91,8 @@ public:
     }
     void acknowledge_inserted(const TranslatedConnection& c) noexcept { own(c).inserted_acknowledged = true; }
     // A copy of another table's connection `c` (a dry run's overlay taking one from the live table before it
-    // changes it), with the same ports; nullptr when this table has no room.
+    // changes it), with the same ports; nullptr when this table has no room. Not counted towards its
+    // destination here: open() adds the live table's count to this one's, which would count it twice.
     const TranslatedConnection* adopt(const TranslatedConnection& c, std::uint32_t now) noexcept;
     // Where a new connection goes: the back end, the source address it sees and the zone its replies come
     // in on; the client's port is kept if free there (and must be when `keep_client_port`), else another.

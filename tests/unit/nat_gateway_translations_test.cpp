@@ -158,3 +158,28 @@ TEST_CASE("NAT translations: while a port is free towards a destination it is fo
     CHECK(table.open(nat, 17, 0x0a0a0200, 5353, destination, 53, towards(destination, 53, 350), 0) == nullptr);
     CHECK(table.last_refusal() == TranslatedConnections::Refusal::ports);
 }
+
+TEST_CASE("NAT translations: a dry run's copy of a live connection is not counted twice towards its destination") {
+    // The live table and a dry run's overlay above it, with a bound of 3 per destination.
+    TranslatedConnections live(64, 0, 3), overlay(16, 0, 3);
+    const std::uint32_t destination = 0xc6120a0a, now = 100;
+    const auto* first = live.open(nat, 6, 0x0a0a0104, 40000, destination, 443, towards(destination, 443, 350), now);
+    REQUIRE(first != nullptr);
+    REQUIRE(live.open(nat, 6, 0x0a0a0105, 40000, destination, 443, towards(destination, 443, 350), now) != nullptr);
+    // The trace takes the first connection on (its segment changes it), as FlowMemory::owned does.
+    const auto* copy = overlay.adopt(*first, now);
+    REQUIRE(copy != nullptr);
+    CHECK(copy->translated_port == first->translated_port);
+    CHECK(overlay.held_towards(nat, 6, destination, 443, nat_ip) == 0);  // the live table counts it
+    // Two live, so one more fits under the bound of 3 (opened a little later); then the destination is full.
+    const std::uint32_t later = now + 5;
+    CHECK(overlay.open(nat, 6, 0x0a0a0106, 40000, destination, 443, towards(destination, 443, 350), later, &live) != nullptr);
+    CHECK(overlay.held_towards(nat, 6, destination, 443, nat_ip) == 1);
+    CHECK(overlay.open(nat, 6, 0x0a0a0107, 40000, destination, 443, towards(destination, 443, 350), later, &live) == nullptr);
+    CHECK(overlay.last_refusal() == TranslatedConnections::Refusal::ports);
+    // The copy expiring first (unestablished, 10 s from `now`) takes nothing from the count of the one the
+    // overlay opened.
+    overlay.expire(now + TranslatedConnections::unestablished_seconds + 1, overlay.capacity());
+    CHECK(overlay.find_from_client(nat, 6, 0x0a0a0104, 40000, destination, 443, later + 6) == nullptr);
+    CHECK(overlay.held_towards(nat, 6, destination, 443, nat_ip) == 1);
+}
