@@ -373,11 +373,7 @@ TEST_CASE("NAT gateway: trace records the route to it, its translation naming it
 TEST_CASE("NAT gateway: no heap allocation per frame, on every path through it") {
     NatLab lab;
     constexpr std::uint32_t priv = test::PipelineLab::priv_ip, s3 = test::PipelineLab::s3;
-    struct CountingSink final : FrameSink {
-        std::size_t sent = 0, dropped = 0;
-        void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
-        void drop(PortIndex, wire::ConstBytes, DropReason) noexcept override { ++dropped; }
-    } sink;
+    test::CountingSink sink;
     // The translated port is the instance's own (free towards the destination): replies are written for it.
     const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), tcp(priv, s3, 40000, 80, syn))},

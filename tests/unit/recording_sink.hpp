@@ -25,6 +25,13 @@ struct RecordingSink final : router::FrameSink {
     void drop(routing::PortIndex port, wire::ConstBytes, router::DropReason reason) noexcept override { drops.emplace_back(port, reason); }
 };
 
+// A FrameSink that only counts, allocating nothing: for replays that count heap allocations.
+struct CountingSink final : router::FrameSink {
+    std::size_t sent = 0, dropped = 0;
+    void transmit(routing::PortIndex, wire::ConstBytes) noexcept override { ++sent; }
+    void drop(routing::PortIndex, wire::ConstBytes, router::DropReason) noexcept override { ++dropped; }
+};
+
 // `packet` from `from` (its MAC `mac`) through the pipeline of `lab`.
 inline RecordingSink send_through(PipelineLab& lab, routing::PortIndex from, const std::vector<std::uint8_t>& packet, const wire::MacAddress& mac) {
     auto f = frame_of(mac, packet);

@@ -124,11 +124,7 @@ TEST_CASE("peering: no heap allocation per frame, across the connection or refus
     lab.m.create_route(lab.priv_rt(), "0.0.0.0/0", {"", "", "", "", lab.pcx});  // beyond the peer: not transitive
     lab.recompile();
     constexpr std::uint32_t own = test::PipelineLab::priv_ip, peer = PeeredLab::peer_ip;
-    struct CountingSink final : FrameSink {
-        std::size_t sent = 0, dropped = 0;
-        void transmit(PortIndex, wire::ConstBytes) noexcept override { ++sent; }
-        void drop(PortIndex, wire::ConstBytes, DropReason) noexcept override { ++dropped; }
-    } sink;
+    test::CountingSink sink;
     const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, own, peer, 40000, 80}))},
         {lab.peer_host, test::frame_of(lab.mac(lab.peer_host), test::build_packet({6, peer, own, 80, 40000}))},
