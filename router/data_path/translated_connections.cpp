@@ -113,7 +113,16 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
                                                         std::uint32_t front, std::uint16_t front_port, const Back& back, std::uint32_t now,
                                                         const TranslatedConnections* beneath) noexcept {
     // An idle connection under the same key, not yet swept: its client reusing the port. It goes first.
-    if (const routing::FlowTable::Entry* idle = by_client_.peek(client_key(zone, protocol, client, client_port, front, front_port))) remove(idle->value);
+    const routing::FlowKey key = client_key(zone, protocol, client, client_port, front, front_port);
+    if (const routing::FlowTable::Entry* idle = by_client_.peek(key)) remove(idle->value);
+    // A dry run cannot remove the live table's idle connection under the key (open() is called only when no
+    // live one answers it), which forwarding would: its slot, share, destination count and port count as free.
+    std::uint32_t stale = no_index;
+    if (beneath)
+        if (const routing::FlowTable::Entry* idle = beneath->by_client_.peek(key)) stale = idle->value;
+    const TranslatedConnection* going = stale != no_index ? &beneath->connections_[stale] : nullptr;
+    const std::size_t going_towards = going && destination_key(going->back_zone, going->protocol, going->back, going->back_port, going->seen) ==
+                                                   destination_key(back.zone, protocol, back.address, back.port, back.seen) && !going->adopted;
     last_refusal_ = Refusal::none;
     if (free_.empty()) {
         expire(now, 256);
@@ -122,13 +131,13 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
     // The client at its share: refused (its idle connections are reclaimed by the sweeps of every batch, not
     // by a sweep each packet of a flood would buy).
     if (held_by(zone, client) >= per_client_) return refuse(Refusal::client_share);
-    if (beneath && beneath->free_.empty()) return refuse(Refusal::table_full);
-    if (beneath && beneath->held_by(zone, client) >= beneath->per_client_) return refuse(Refusal::client_share);
+    if (beneath && beneath->free_.empty() && !going) return refuse(Refusal::table_full);
+    if (beneath && beneath->held_by(zone, client) - (going ? 1 : 0) >= beneath->per_client_) return refuse(Refusal::client_share);
     if (per_destination_ && held_towards(back.zone, protocol, back.address, back.port, back.seen) +
-                                    (beneath ? beneath->held_towards(back.zone, protocol, back.address, back.port, back.seen) : 0) >=
+                                    (beneath ? beneath->held_towards(back.zone, protocol, back.address, back.port, back.seen) - going_towards : 0) >=
                                 per_destination_)
         return refuse(Refusal::ports);
-    const std::uint16_t port = free_port(protocol, client, client_port, back, now, beneath);
+    const std::uint16_t port = free_port(protocol, client, client_port, back, now, beneath, stale);
     if (!port) return refuse(Refusal::ports);
     const std::uint32_t index = free_.back();
     const TranslatedConnection c{.client = client, .front = front, .back = back.address, .seen = back.seen, .client_port = client_port,
@@ -143,13 +152,15 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
 }
 
 std::uint16_t TranslatedConnections::free_port(std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port, const Back& back,
-                                               std::uint32_t now, const TranslatedConnections* beneath) noexcept {
+                                               std::uint32_t now, const TranslatedConnections* beneath, std::uint32_t beneath_stale) noexcept {
     // The client's own port when it is free towards this back end, else another one; never one of the
     // health probes' ports when the port is the node's own (a probe would meet the connection's replies).
     auto taken = [&](std::uint16_t p) {
         const routing::FlowKey key = back_key(back.zone, protocol, back.address, back.port, back.seen, p);
         if (back.full_port_range ? p < first_port : (!back.keep_client_port && HealthProbes::owns(p))) return true;
-        return by_back_.find(key, now) != nullptr || (beneath && beneath->by_back_.peek(key));
+        if (by_back_.find(key, now) != nullptr) return true;
+        const routing::FlowTable::Entry* below = beneath ? beneath->by_back_.peek(key) : nullptr;
+        return below && below->value != beneath_stale;
     };
     if (!taken(client_port)) return client_port;
     if (back.keep_client_port) return 0;

@@ -173,9 +173,11 @@ private:
                                             std::uint32_t seen) noexcept {
         return routing::FlowKey{back, seen, back_port, 0, protocol, back_zone};
     }
-    // A free translated port towards `back` (0: none), the client's own first when it may be kept.
+    // A free translated port towards `back` (0: none), the client's own first when it may be kept. A port
+    // `beneath` holds for its connection at `beneath_stale` (an index; none: no_index) counts as free.
+    static constexpr std::uint32_t no_index = 0xffffffffu;
     std::uint16_t free_port(std::uint8_t protocol, std::uint32_t client, std::uint16_t client_port, const Back& back, std::uint32_t now,
-                            const TranslatedConnections* beneath) noexcept;
+                            const TranslatedConnections* beneath, std::uint32_t beneath_stale) noexcept;
     const TranslatedConnection* refuse(Refusal why) noexcept {
         ++refused_;
         if (why == Refusal::ports) ++refused_ports_;

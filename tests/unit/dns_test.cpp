@@ -220,6 +220,8 @@ TEST_CASE("across a peering that allows DNS resolution, a peer instance's public
     routing::VpcModel& m = lab.m;
     const std::string a = m.vpcs()[0].id, b = m.vpcs()[1].id;
     const auto a_eni = m.network_interfaces()[0];
+    REQUIRE(a_eni.vpc_id == a);
+    REQUIRE(a_eni.public_ip);
     const auto a_name = endpoints::public_dns_name(*a_eni.public_ip, "ap-northeast-2");
     const std::string a_public = routing::format_ipv4(*a_eni.public_ip), a_private = routing::format_ipv4(a_eni.private_ip);
     auto from_b = [&] { return ask(endpoints::build_zone(m, lab.catalog, 1), a_name).answers; };
@@ -234,6 +236,8 @@ TEST_CASE("across a peering that allows DNS resolution, a peer instance's public
     m.modify_vpc_peering_options(pcx, true, false);
     CHECK(from_b() == std::vector<std::string>{a_public});
     const auto b_eni = m.network_interfaces()[1];
+    REQUIRE(b_eni.vpc_id == b);
+    REQUIRE(b_eni.public_ip);
     CHECK(ask(endpoints::build_zone(m, lab.catalog, 0), endpoints::public_dns_name(*b_eni.public_ip, "ap-northeast-2")).answers ==
           std::vector<std::string>{routing::format_ipv4(b_eni.private_ip)});
     m.modify_vpc_peering_options(pcx, std::nullopt, true);

@@ -183,3 +183,24 @@ TEST_CASE("NAT translations: a dry run's copy of a live connection is not counte
     CHECK(overlay.find_from_client(nat, 6, 0x0a0a0104, 40000, destination, 443, later + 6) == nullptr);
     CHECK(overlay.held_towards(nat, 6, destination, 443, nat_ip) == 1);
 }
+
+TEST_CASE("NAT translations: a dry run meets a live idle connection under its key as forwarding does: gone, its port free") {
+    TranslatedConnections live(64, 0, 3), overlay(16, 0, 3);
+    const std::uint32_t destination = 0xc6120a0a, client = 0x0a0a0104;
+    const auto* first = live.open(nat, 6, client, 40000, destination, 443, towards(destination, 443, 350), 100);
+    REQUIRE(first != nullptr);
+    CHECK(first->translated_port == 40000);  // its own port, free towards the destination
+    REQUIRE(live.open(nat, 6, 0x0a0a0105, 40000, destination, 443, towards(destination, 443, 350), 100) != nullptr);
+    // Unestablished, idle past 10 s and not yet swept: the client's next SYN from the same port reopens it.
+    const std::uint32_t later = 100 + TranslatedConnections::unestablished_seconds + 5;
+    REQUIRE(live.find_from_client(nat, 6, client, 40000, destination, 443, later) == nullptr);
+    const auto* traced = overlay.open(nat, 6, client, 40000, destination, 443, towards(destination, 443, 350), later, &live);
+    REQUIRE(traced != nullptr);
+    CHECK(traced->translated_port == 40000);
+    CHECK(live.held_towards(nat, 6, destination, 443, nat_ip) == 2);  // the live table untouched by the dry run
+    // Forwarding the same SYN: the idle one goes first and its port is reused, as the trace said.
+    const auto* forwarded = live.open(nat, 6, client, 40000, destination, 443, towards(destination, 443, 350), later);
+    REQUIRE(forwarded != nullptr);
+    CHECK(forwarded->translated_port == traced->translated_port);
+    CHECK(live.held_towards(nat, 6, destination, 443, nat_ip) == 2);
+}

@@ -156,12 +156,8 @@ struct PipelineLab : TwoSubnetLab {
             if (port_of_slot(b) == p) return b;
         return 0;
     }
-    // One past the highest port in use: the region's, the resolver's, every ENI's.
-    routing::PortIndex port_limit() const {
-        routing::PortIndex highest = std::max(region, resolver);
-        for (const auto& e : m.network_interfaces()) highest = std::max(highest, e.port);
-        return highest + 1;
-    }
+    // One past the highest port in use (the region's and the resolver's come first), as compiled.
+    routing::PortIndex port_limit() const { return static_cast<routing::PortIndex>(snap->port_limit()); }
 };
 
 // The pipeline fuzz harness's lab: PipelineLab(true), with a public NAT gateway in the public subnet for the

@@ -381,7 +381,7 @@ TEST_CASE("a dry run (recorded, in an overlay over the live tables) does what fo
         across_peering += has(Stage::vpc_peering, Verdict::pass) && !sent_to.empty();
     }
     // The corpus reaches both outcomes, through the NAT gateway both ways (TCP, UDP, ICMP, an error,
-    // fragments) and across the peering.
+    // fragments: seeds nat-gateway-01, 02 and 05 to 13) and across the peering (peering-1 to 4).
     CHECK(through_nat_gateway >= 11);
     CHECK(across_peering >= 4);
     CHECK(delivered > 10);

@@ -1,7 +1,7 @@
 // AWS::EC2::NatGateway: a NAT gateway in a subnet, public with an Elastic IP's allocation or private.
 #include "router/template/resource_handlers.hpp"
 
-#include <ctime>
+#include "router/control/ec2/family.hpp"
 
 namespace vpclab::cfn {
 
@@ -18,7 +18,7 @@ void create_nat_gateway(ResourceContext& c) {
     for (const char* secondary : {"SecondaryAllocationIds", "SecondaryPrivateIpAddresses", "SecondaryPrivateIpAddressCount", "MaxDrainDurationSeconds"})
         if (c.props.get(secondary)) c.props.fail(secondary, "is not supported: vpclab's NAT gateways have one address");
     spec.tags = c.props.tags();
-    const routing::NatGateway& g = c.model.create_nat_gateway(c.resource.logical_id, spec, static_cast<std::int64_t>(std::time(nullptr)));
+    const routing::NatGateway& g = c.model.create_nat_gateway(c.resource.logical_id, spec, router::ec2::now_seconds());
     // CloudFormation waits for the gateway: one that failed fails the resource with AWS's reason.
     if (g.state == "failed") throw routing::ApiError(g.failure_code, "NAT gateway " + g.id + " failed: " + g.failure_message, "SubnetId");
     c.set_ref(g.id);

@@ -2,7 +2,7 @@
 // connection itself (CloudFormation User Guide, "AWS::EC2::VPCPeeringConnection"), so it is active at once.
 #include "router/template/resource_handlers.hpp"
 
-#include <ctime>
+#include "router/control/ec2/family.hpp"
 
 namespace vpclab::cfn {
 
@@ -12,7 +12,7 @@ void create_peering(ResourceContext& c) {
         c.props.fail("PeerOwnerId", "'" + owner + "' is not the lab's account (" + routing::lab_account_id + "): a lab is one account");
     if (const std::string region = c.props.string("PeerRegion", false); !region.empty() && region != c.model.region())
         c.props.fail("PeerRegion", "'" + region + "' is not the lab's region (" + c.model.region() + "): a lab is one region");
-    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    const auto now = router::ec2::now_seconds();
     const routing::VpcPeeringConnection& p =
         c.model.create_vpc_peering_connection(c.resource.logical_id, c.props.string("VpcId", true), c.props.string("PeerVpcId", true), c.props.tags(), now);
     if (p.status == "failed") throw routing::ApiError("InvalidParameterValue", "VPC peering connection " + p.id + " failed: " + p.message, "PeerVpcId");
