@@ -159,8 +159,9 @@ VPCLAB_COLD inline void translate_recorded(StepRecorder& r, Frame& f, Stage stag
 }
 
 // Translates the packet's source or destination address from `from` to `to` (endpoints::translate_address:
-// nothing when it is not `from`), and its port (an ICMP echo's identifier) to `to_port` unless keep_port; recorded as a rewrite step of
-// `stage` at `at`, with `table` naming what translated it (an endpoint's slot, a gateway's index).
+// nothing when it is not `from`), and its port (an ICMP echo's identifier) to `to_port` unless keep_port;
+// recorded as a rewrite step of `stage` at `at`, with `table` naming what translated it (an endpoint's slot,
+// a gateway's index).
 inline void rewrite(Context& c, Frame& f, Stage stage, PortIndex at, endpoints::NatField field, std::uint32_t from, std::uint32_t to,
              int to_port = keep_port, std::uint32_t table = Step::none) {
     if (c.steps) [[unlikely]]
