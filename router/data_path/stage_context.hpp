@@ -56,6 +56,19 @@ VPCLAB_COLD inline void record(StepRecorder& r, Stage stage, Verdict verdict, Po
     r.record(s);
 }
 
+// A handler's step naming what handled it (`table`: an endpoint, a gateway, a peering connection) and, when it
+// goes on, the port it goes to.
+VPCLAB_COLD inline void record_handled(StepRecorder& r, Stage stage, Verdict verdict, PortIndex port, std::uint32_t table,
+                                       PortIndex next = routing::no_port) {
+    Step s;
+    s.stage = stage;
+    s.verdict = verdict;
+    s.port = port;
+    s.table = table;
+    s.next = next;
+    r.record(s);
+}
+
 // A step with no detail beyond its stage, verdict and port.
 inline void note(Context& c, Stage stage, Verdict verdict, PortIndex port) {
     if (c.steps) [[unlikely]] record(*c.steps, stage, verdict, port);

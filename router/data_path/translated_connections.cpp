@@ -122,7 +122,7 @@ const TranslatedConnection* TranslatedConnections::open(std::uint16_t zone, std:
         if (const routing::FlowTable::Entry* idle = beneath->by_client_.peek(key)) stale = idle->value;
     const TranslatedConnection* going = stale != no_index ? &beneath->connections_[stale] : nullptr;
     const std::size_t going_towards = going && destination_key(going->back_zone, going->protocol, going->back, going->back_port, going->seen) ==
-                                                   destination_key(back.zone, protocol, back.address, back.port, back.seen) && !going->adopted;
+                                                   destination_key(back.zone, protocol, back.address, back.port, back.seen);
     last_refusal_ = Refusal::none;
     if (free_.empty()) {
         expire(now, 256);

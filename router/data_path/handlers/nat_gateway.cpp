@@ -20,20 +20,10 @@ namespace {
 constexpr auto nat_table = FlowMemory::Connections::nat_gateways;
 constexpr std::uint8_t tcp = 6, udp = 17, icmp = 1;
 
-// The gateway's step of `kind` at its port, naming it (its index) for trace and flow logs.
-VPCLAB_COLD void record_nat(StepRecorder& r, Verdict verdict, PortIndex nat, std::uint32_t gateway) {
-    Step s;
-    s.stage = Stage::nat_gateway;
-    s.verdict = verdict;
-    s.port = nat;
-    s.table = gateway;
-    r.record(s);
-}
-
 // The gateway takes the packet on (recorded before its translation: flow logs log it as it came in).
 void note_taken(Context& c, PortIndex nat) {
     if (c.steps) [[unlikely]]
-        record_nat(*c.steps, Verdict::pass, nat, c.snap.port(nat).nat_gateway);
+        record_handled(*c.steps, Stage::nat_gateway, Verdict::pass, nat, c.snap.port(nat).nat_gateway);
 }
 
 // RFC 793 §3.4 ("Reset Generation"): the RST answering a segment that belongs to no connection, from the
@@ -54,7 +44,7 @@ void answer_with_reset(Context& c, const Frame& f, PortIndex nat) {
                                            seq, acked ? 0 : ack, flags, {}, 0);
     if (!n) return;
     if (c.steps) [[unlikely]]
-        record_nat(*c.steps, Verdict::answer, nat, c.snap.port(nat).nat_gateway);
+        record_handled(*c.steps, Stage::nat_gateway, Verdict::answer, nat, c.snap.port(nat).nat_gateway);
     const routing::PortInfo& in = c.snap.port(c.ingress);
     send_generated(c, c.ingress, n, f.eth.source(), c.snap.subnet(in.subnet).router_mac);
 }
@@ -77,13 +67,6 @@ bool inside_port(const wire::TransportRepr& l4, std::uint16_t& port, std::uint16
         return true;
     }
     return false;
-}
-
-// Translates the packet's `destination` side (or source) to `address`:`port` (TCP, UDP, or an ICMP echo's
-// identifier), recorded as the gateway's rewrite.
-void translate_side(Context& c, Frame& f, PortIndex nat, bool destination, std::uint32_t from, std::uint32_t address, std::uint16_t port) {
-    const auto field = destination ? endpoints::NatField::destination : endpoints::NatField::source;
-    rewrite(c, f, Stage::nat_gateway, nat, field, from, address, port, c.snap.port(nat).nat_gateway);
 }
 
 // An ICMP error from outside about a packet the gateway sent (its address the quote's source): back to the
@@ -170,7 +153,7 @@ void into_nat_gateway(Context& c, Frame& f, const routing::Decision& d) {
                                                                             f.ip.identification(), false),
                                        gateway.ip);
     note_taken(c, nat);
-    translate_side(c, f, nat, false, f.ip.source(), gateway.ip, conn->translated_port);
+    rewrite(c, f, Stage::nat_gateway, nat, endpoints::NatField::source, f.ip.source(), gateway.ip, conn->translated_port, gateway.nat_gateway);
     route_from_gateway(c, f, nat);
 }
 
@@ -207,7 +190,7 @@ void back_through_nat_gateway(Context& c, Frame& f, PortIndex nat) {
     if (!conn) return drop(c, nat, DropReason::nat_gateway_table_full);  // a dry run's overlay without room
     if (f.ip.more_fragments()) c.memory.remember_nat_fragment(fragment_key, conn->client);
     note_taken(c, nat);
-    translate_side(c, f, nat, true, gateway.ip, conn->client, conn->client_port);
+    rewrite(c, f, Stage::nat_gateway, nat, endpoints::NatField::destination, gateway.ip, conn->client, conn->client_port, gateway.nat_gateway);
     route_from_gateway(c, f, nat);
 }
 

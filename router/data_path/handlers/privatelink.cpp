@@ -5,14 +5,6 @@ namespace vpclab::router::stages {
 
 namespace {
 
-VPCLAB_COLD void record_privatelink(StepRecorder& r, PortIndex eni, std::uint32_t endpoint, PortIndex node) {
-    Step s;
-    s.stage = Stage::privatelink;
-    s.port = eni;
-    s.table = endpoint;
-    s.next = node;
-    r.record(s);
-}
 
 }  // namespace
 
@@ -26,7 +18,7 @@ void into_privatelink(Context& c, Frame& f, PortIndex eni) {
     // PrivateLink Guide, "Create a service powered by AWS PrivateLink", considerations: TCP traffic only.
     if (!f.l4.is_tcp() || !f.l4.whole_header) return drop(c, eni, DropReason::privatelink_not_tcp);
     if (c.steps) [[unlikely]]
-        record_privatelink(*c.steps, eni, e.interface_endpoint, node);
+        record_handled(*c.steps, Stage::privatelink, Verdict::pass, eni, e.interface_endpoint, node);
     balance(c, f, Entrance{eni, e.ip, node, true});
 }
 

@@ -12,21 +12,9 @@
 
 namespace vpclab::router::stages {
 
-namespace {
-VPCLAB_COLD void record_peering(StepRecorder& r, PortIndex from, const routing::Decision& d) {
-    Step s;
-    s.stage = Stage::vpc_peering;
-    s.verdict = Verdict::pass;
-    s.port = from;
-    s.table = d.peering;
-    s.next = d.port;
-    r.record(s);
-}
-}  // namespace
-
 bool across_peering(Context& c, Frame&, const routing::Decision& d) {
     if (c.steps) [[unlikely]]
-        record_peering(*c.steps, c.ingress, d);
+        record_handled(*c.steps, Stage::vpc_peering, Verdict::pass, c.ingress, d.peering, d.port);
     return true;
 }
 
