@@ -23,6 +23,8 @@ const char* to_string(Outcome o) {
         case Outcome::nat_gateway: return "nat_gateway";
         case Outcome::vpc_peering: return "vpc_peering";
         case Outcome::drop_peering_transitive: return "peering_not_transitive";
+        case Outcome::transit_gateway: return "transit_gateway";
+        case Outcome::drop_transit_gateway_zone: return "transit_gateway_no_subnet_in_zone";
     }
     return "unknown";
 }
@@ -79,9 +81,14 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     for (const auto& s : model.subnets()) snap->subnet_ids_.push_back(s.id);
     for (const auto& g : model.nat_gateways()) snap->nat_gateway_ids_.push_back(g.id);
     for (const auto& p : model.vpc_peering_connections()) snap->peering_ids_.push_back(p.id);
+    std::vector<std::string> zones;  // the lab's Availability Zones, in name order
+    for (const auto& s : model.subnets()) zones.push_back(s.availability_zone);
+    std::sort(zones.begin(), zones.end());
+    zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
     for (const auto& s : model.subnets())
         snap->subnets_.push_back(SubnetInfo{s.cidr, wire::MacAddress::locally_administered(stable_hash(s.id + "/router")),
-                                            index_of(model.vpcs(), s.vpc_id), index_of(model.network_acls(), model.network_acl_of(s.id).id)});
+                                            index_of(model.vpcs(), s.vpc_id), index_of(model.network_acls(), model.network_acl_of(s.id).id),
+                                            static_cast<std::uint32_t>(std::lower_bound(zones.begin(), zones.end(), s.availability_zone) - zones.begin())});
     // Endpoints are served only where the region and the endpoint block are (not in some unit tests):
     // decided here once, so the per-packet check is the slot's alone.
     const bool endpoints_served = service_ports.endpoint_block.prefix_length != 0 && service_ports.region != no_port;
@@ -90,7 +97,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     std::vector<const NetworkInterface*> forwarding;
     for (const auto& e : model.network_interfaces())
         if ((!e.instance_id.empty() && model.instance(e.instance_id).forwards()) || (e.interface_type == "vpc_endpoint" && endpoints_served) ||
-            e.interface_type == "network_load_balancer" || e.interface_type == "nat_gateway")
+            e.interface_type == "network_load_balancer" || e.interface_type == "nat_gateway" || e.interface_type == "transit_gateway")
             forwarding.push_back(&e);
     auto port_of = [&](const std::string& eni_id) {
         for (const NetworkInterface* e : forwarding)
@@ -122,6 +129,10 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
                 if (c.peering != no_port && model.vpc_peering_connections()[c.peering].active())
                     c.peer_vpc = index_of(model.vpcs(), model.vpc_peering_connections()[c.peering].peer_of(t.vpc_id));
             }
+            if (r.target_kind == RouteTargetKind::transit_gateway)  // the VPC's attachment to it; else a blackhole
+                for (std::uint32_t a = 0; a < model.transit_gateway_attachments().size(); ++a)
+                    if (model.transit_gateway_attachments()[a].transit_gateway_id == r.target_id && model.transit_gateway_attachments()[a].vpc_id == t.vpc_id)
+                        c.attachment = a;
             if (r.target_kind == RouteTargetKind::nat_gateway)  // an available gateway's ENI; else a blackhole
                 for (const auto& g : model.nat_gateways())
                     if (g.id == r.target_id && g.available()) c.port = port_of(g.network_interface_id);
@@ -172,6 +183,13 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
             for (std::uint32_t g = 0; g < model.nat_gateways().size(); ++g)
                 if (model.nat_gateways()[g].network_interface_id == e.id) p.nat_gateway = g;
         }
+        if (e.interface_type == "transit_gateway") {
+            p.role = PortRole::transit_gateway_attachment;
+            for (std::uint32_t a = 0; a < model.transit_gateway_attachments().size(); ++a) {
+                const auto& ids = model.transit_gateway_attachments()[a].network_interface_ids;
+                if (std::find(ids.begin(), ids.end(), e.id) != ids.end()) p.transit_gateway_attachment = a;
+            }
+        }
         // ENIs with the same groups share one compiled set (most ENIs of a lab carry one or two groups).
         std::vector<std::string> groups = e.security_group_ids;
         std::sort(groups.begin(), groups.end());
@@ -192,7 +210,71 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     std::sort(snap->public_hosts_.begin(), snap->public_hosts_.end());
     snap->compile_load_balancers(model);
     snap->compile_privatelink(model);
+    snap->compile_transit_gateways(model);
     return snap;
+}
+
+void ForwardingSnapshot::compile_transit_gateways(const VpcModel& model) {
+    const auto& tables = model.transit_gateway_route_tables();
+    const auto& attachments = model.transit_gateway_attachments();
+    for (const auto& a : attachments) {
+        TransitGatewayAttachmentInfo info;
+        info.id = a.id;
+        info.transit_gateway_id = a.transit_gateway_id;
+        info.route_table = a.associated_route_table_id.empty() ? no_port : index_of(tables, a.associated_route_table_id);
+        info.appliance_mode = a.appliance_mode;
+        info.first_interface = static_cast<std::uint32_t>(tgw_interfaces_.size());
+        for (std::size_t i = 0; i < a.network_interface_ids.size(); ++i)
+            tgw_interfaces_.push_back({subnets_[index_of(model.subnets(), a.subnet_ids[i])].zone, model.network_interface(a.network_interface_ids[i]).port});
+        info.interface_count = static_cast<std::uint32_t>(tgw_interfaces_.size()) - info.first_interface;
+        std::sort(tgw_interfaces_.begin() + info.first_interface, tgw_interfaces_.end(),
+                  [](const TransitGatewayInterface& x, const TransitGatewayInterface& y) { return x.zone < y.zone; });
+        tgw_attachments_.push_back(std::move(info));
+    }
+    for (const auto& t : tables) {
+        CompiledTransitGatewayRouteTable compiled;
+        compiled.id = t.id;
+        std::vector<LpmTable::Entry> entries;
+        for (const auto& r : model.transit_gateway_routes(t)) {
+            entries.push_back({r.destination, static_cast<std::uint32_t>(compiled.routes.size())});
+            compiled.routes.push_back({r.blackhole ? no_port : index_of(attachments, r.attachment_id)});
+        }
+        compiled.lpm = std::make_shared<const LpmTable>(entries);
+        tgw_route_tables_.push_back(std::move(compiled));
+    }
+}
+
+PortIndex ForwardingSnapshot::transit_gateway_interface(std::uint32_t attachment, std::uint32_t zone) const {
+    const TransitGatewayAttachmentInfo& a = tgw_attachments_[attachment];
+    for (std::uint32_t i = 0; i < a.interface_count; ++i)
+        if (tgw_interfaces_[a.first_interface + i].zone == zone) return tgw_interfaces_[a.first_interface + i].port;
+    return no_port;
+}
+
+TransitGatewayHop ForwardingSnapshot::transit_gateway_hop(std::uint32_t attachment, PortIndex entered, std::uint32_t destination,
+                                                          std::uint32_t flow_hash) const {
+    TransitGatewayHop h;
+    h.route_table = tgw_attachments_[attachment].route_table;
+    // Transit Gateways Guide, "Associations": what enters through an attachment with no route table is dropped.
+    if (h.route_table == no_port) return h.kind = TransitGatewayHop::Kind::not_associated, h;
+    const CompiledTransitGatewayRouteTable& table = tgw_route_tables_[h.route_table];
+    const std::uint32_t route = table.lpm->lookup(destination);
+    if (route == LpmTable::no_match) return h.kind = TransitGatewayHop::Kind::no_route, h;
+    h.route = route;
+    h.attachment = table.routes[route].attachment;
+    if (h.attachment == no_port) return h.kind = TransitGatewayHop::Kind::blackhole, h;
+    const TransitGatewayAttachmentInfo& out = tgw_attachments_[h.attachment];
+    if (out.interface_count == 0) return h.kind = TransitGatewayHop::Kind::blackhole, h;  // (an attachment keeps a subnet)
+    // "How transit gateways work": traffic stays in the Availability Zone it entered by while the destination
+    // attachment has a subnet there, else it goes to another zone's. Appliance mode ("Appliance in a shared
+    // services VPC"): one zone's ENI for the life of a flow, the same for its replies, chosen by a flow hash.
+    if (out.appliance_mode)
+        h.port = tgw_interfaces_[out.first_interface + flow_hash % out.interface_count].port;
+    else
+        h.port = transit_gateway_interface(h.attachment, subnets_[ports_[entered].subnet].zone);
+    if (h.port == no_port) h.port = tgw_interfaces_[out.first_interface].port;
+    h.kind = TransitGatewayHop::Kind::forward;
+    return h;
 }
 
 namespace {
@@ -457,6 +539,18 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
             if (to == no_port) return d.outcome = Outcome::drop_no_such_address, d;
             d.outcome = Outcome::vpc_peering;
             d.port = to;
+            return d;
+        }
+        case RouteTargetKind::transit_gateway: {
+            if (r.attachment == no_port) return d.outcome = Outcome::drop_no_route, d;  // the VPC is not attached: a blackhole
+            d.attachment = r.attachment;
+            // Transit Gateways Guide, "How transit gateways work": "resources within a particular Availability
+            // Zone can reach a transit gateway only if a subnet is enabled within the same zone."
+            const PortIndex eni = transit_gateway_interface(r.attachment, subnets_[in.subnet].zone);
+            if (eni == no_port) return d.outcome = Outcome::drop_transit_gateway_zone, d;
+            d.outcome = Outcome::transit_gateway;
+            d.port = eni;
+            d.same_subnet = ports_[eni].subnet == in.subnet;
             return d;
         }
         case RouteTargetKind::internet_gateway:

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "routing/lpm_table.hpp"
@@ -36,6 +37,8 @@ enum class Outcome : std::uint8_t {
     nat_gateway,              // to the NAT gateway whose ENI holds `port`, which translates the source
     vpc_peering,              // across the peering connection `peering` to `port`, an ENI of the peer VPC
     drop_peering_transitive,  // routed to a peering connection, but not for an address of the peer VPC (or not from one of its own)
+    transit_gateway,          // into the transit gateway through the VPC's attachment `attachment`, at its ENI `port` in the sender's zone
+    drop_transit_gateway_zone,  // routed to a transit gateway whose attachment has no subnet in the sender's Availability Zone
 };
 const char* to_string(Outcome o);
 
@@ -47,6 +50,7 @@ struct Decision {
     std::uint32_t resolver_address = 0;  // to_resolver: the asking VPC's address in the resolver namespace
     std::uint32_t endpoint = 0;          // gateway_endpoint: the endpoint's slot (VpcEndpoint::slot)
     std::uint32_t peering = no_port;     // vpc_peering, drop_peering_transitive: the connection (vpc_peering_id)
+    std::uint32_t attachment = no_port;  // transit_gateway, drop_transit_gateway_zone: the VPC's attachment (transit_gateway_attachment_id)
     // The route that matched: its index in the sending ENI's route table (RouteTable::routes), no_port when
     // none did or none was asked (the resolver, the source/destination check).
     std::uint32_t route = no_port;
@@ -55,9 +59,11 @@ struct Decision {
 // What holds a port, which decides the handler a packet delivered to it goes to (router/data_path/handlers/):
 // an instance's ENI (written to its TAP), or an ENI the router serves itself: an interface endpoint's (to an
 // AWS service, or through PrivateLink to an endpoint service) or a network load balancer's node.
-// A NAT gateway's ENI is one too: it translates what it forwards (router/data_path/handlers/nat_gateway.cpp).
-enum class PortRole : std::uint8_t { instance, interface_endpoint, privatelink_endpoint, load_balancer_node, nat_gateway };
-static_assert(PortRole::nat_gateway > PortRole::load_balancer_node, "the roles without security groups come last (PortInfo::has_security_groups)");
+// A NAT gateway's ENI is one too: it translates what it forwards (router/data_path/handlers/nat_gateway.cpp);
+// so is a transit gateway attachment's, where packets enter and leave the transit gateway (transit_gateway.cpp).
+enum class PortRole : std::uint8_t { instance, interface_endpoint, privatelink_endpoint, load_balancer_node, nat_gateway, transit_gateway_attachment };
+static_assert(PortRole::nat_gateway > PortRole::load_balancer_node && PortRole::transit_gateway_attachment > PortRole::load_balancer_node,
+              "the roles without security groups come last (PortInfo::has_security_groups)");
 
 struct PortInfo {
     bool present = false;  // an ENI of a pending or running instance holds this port
@@ -84,11 +90,15 @@ struct PortInfo {
     std::uint32_t privatelink_node = no_port;
     // A NAT gateway's ENI: the gateway's index (nat_gateway_id), and whether it is private (no Elastic IP).
     std::uint32_t nat_gateway = no_port;
+    // A transit gateway attachment's ENI: the attachment's index (transit_gateway_attachment_id).
+    std::uint32_t transit_gateway_attachment = no_port;
     bool served_by_router() const { return role != PortRole::instance; }
     bool is_load_balancer_node() const { return role == PortRole::load_balancer_node; }
     bool is_nat_gateway() const { return role == PortRole::nat_gateway; }
-    // Load balancer nodes (a network load balancer made without security groups) and NAT gateways (VPC User
-    // Guide, "NAT gateway basics": "You cannot associate a security group with a NAT gateway") have none.
+    bool is_transit_gateway_attachment() const { return role == PortRole::transit_gateway_attachment; }
+    // Load balancer nodes (a network load balancer made without security groups), NAT gateways (VPC User
+    // Guide, "NAT gateway basics": "You cannot associate a security group with a NAT gateway") and transit
+    // gateway attachments (Transit Gateways Guide: security groups do not apply to its ENIs) have none.
     // (One comparison on the per-packet path: they are the last two roles.)
     bool has_security_groups() const { return role < PortRole::load_balancer_node; }
 };
@@ -175,6 +185,25 @@ struct EndpointReturn {
     bool interface = false;             // an interface endpoint's slot: `port` is its ENI
 };
 
+// A transit gateway's verdict on a packet that entered it through an attachment (Transit Gateways Guide, "How
+// transit gateways work" and "Route evaluation order").
+struct TransitGatewayHop {
+    enum class Kind : std::uint8_t { forward, not_associated, no_route, blackhole } kind = Kind::no_route;
+    std::uint32_t route_table = no_port;  // the route table associated with the attachment it entered by
+    std::uint32_t route = no_port;        // the route that matched: its index in transit_gateway_routes() of that table
+    std::uint32_t attachment = no_port;   // forward: the attachment it leaves by
+    PortIndex port = no_port;             // forward: that attachment's ENI it leaves from
+};
+
+// A hash of a flow that is the same for both of its directions (appliance mode's choice of zone).
+inline std::uint32_t symmetric_flow_hash(std::uint32_t a, std::uint32_t b, std::uint8_t protocol, std::uint16_t a_port, std::uint16_t b_port) {
+    std::uint64_t x = (std::uint64_t{a} << 16) | a_port, y = (std::uint64_t{b} << 16) | b_port;
+    if (x > y) std::swap(x, y);
+    std::uint64_t h = (x * 0x9e3779b97f4a7c15ull) ^ (y + protocol) * 0xc2b2ae3d27d4eb4full;
+    h ^= h >> 29;
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
+
 // A reply from the resolver namespace, mapped back into its VPC.
 struct ResolverReply {
     bool ok = false;
@@ -187,6 +216,7 @@ struct SubnetInfo {
     wire::MacAddress router_mac;
     std::uint32_t vpc = 0;
     std::uint32_t network_acl = 0;  // index of its ACL's compiled rules (network_acl)
+    std::uint32_t zone = 0;         // its Availability Zone, numbered in name order
     std::uint32_t router_address() const { return cidr.network + 1; }  // base+1: the VPC router
 };
 
@@ -228,6 +258,13 @@ public:
     // Arriving from the region for a public IP: the ENI holding it, if its VPC has an IGW attached.
     GatewayDecision internet_ingress(std::uint32_t destination) const;
     ResolverReply from_resolver(std::uint32_t source, std::uint32_t destination) const;
+    // A packet that entered the transit gateway through `attachment` at its ENI `entered`, for `destination`:
+    // the associated route table's longest prefix (static before propagated on one prefix), then the
+    // destination attachment's ENI in the zone it entered by, else its first zone's; with appliance mode on
+    // the destination attachment, the ENI `flow_hash` picks, the same both ways (symmetric_flow_hash).
+    TransitGatewayHop transit_gateway_hop(std::uint32_t attachment, PortIndex entered, std::uint32_t destination, std::uint32_t flow_hash) const;
+    // An attachment's ENI in zone `zone` (SubnetInfo::zone), or no_port.
+    PortIndex transit_gateway_interface(std::uint32_t attachment, std::uint32_t zone) const;
     // From the region at `source` (a gateway endpoint's address) to `destination` (a private address).
     EndpointReturn endpoint_return(std::uint32_t source, std::uint32_t destination) const;
     // The VPC a gateway endpoint slot serves, or no_port if no endpoint holds it.
@@ -266,6 +303,11 @@ public:
     std::string_view internet_gateway_id(std::uint32_t g) const { return g < gateway_ids_.size() ? std::string_view(gateway_ids_[g]) : std::string_view(); }
     // A VPC peering connection's ID by its index (Decision::peering), empty for none.
     std::string_view vpc_peering_id(std::uint32_t p) const { return p < peering_ids_.size() ? std::string_view(peering_ids_[p]) : std::string_view(); }
+    // Transit gateway IDs by index: an attachment's (Decision::attachment, TransitGatewayHop::attachment), its
+    // gateway's, and a route table's (TransitGatewayHop::route_table); empty for none.
+    std::string_view transit_gateway_attachment_id(std::uint32_t a) const { return a < tgw_attachments_.size() ? std::string_view(tgw_attachments_[a].id) : std::string_view(); }
+    std::string_view transit_gateway_of_attachment(std::uint32_t a) const { return a < tgw_attachments_.size() ? std::string_view(tgw_attachments_[a].transit_gateway_id) : std::string_view(); }
+    std::string_view transit_gateway_route_table_id(std::uint32_t t) const { return t < tgw_route_tables_.size() ? std::string_view(tgw_route_tables_[t].id) : std::string_view(); }
     // A NAT gateway's ID by its index (PortInfo::nat_gateway), empty for none.
     std::string_view nat_gateway_id(std::uint32_t g) const { return g < nat_gateway_ids_.size() ? std::string_view(nat_gateway_ids_[g]) : std::string_view(); }
 
@@ -280,6 +322,25 @@ private:
         std::uint32_t gateway = 0;
         std::uint32_t endpoint = 0;  // gateway_endpoint: the slot
         std::uint32_t peering = no_port, peer_vpc = no_port;  // vpc_peering: the connection, and the other VPC while it is active
+        std::uint32_t attachment = no_port;  // transit_gateway: the VPC's attachment to it (no_port: none, a blackhole)
+    };
+    struct TransitGatewayInterface {
+        std::uint32_t zone = 0;
+        PortIndex port = no_port;
+    };
+    struct TransitGatewayAttachmentInfo {
+        std::string id, transit_gateway_id;
+        std::uint32_t route_table = no_port;  // associated (index into tgw_route_tables_), no_port: none
+        bool appliance_mode = false;
+        std::uint32_t first_interface = 0, interface_count = 0;  // in tgw_interfaces_, by zone
+    };
+    struct CompiledTransitGatewayRoute {
+        std::uint32_t attachment = no_port;  // no_port: a blackhole (so made, or its attachment deleted)
+    };
+    struct CompiledTransitGatewayRouteTable {
+        std::string id;
+        std::shared_ptr<const LpmTable> lpm;
+        std::vector<CompiledTransitGatewayRoute> routes;  // as VpcModel::transit_gateway_routes lists them
     };
     struct CompiledRouteTable {
         std::string id;                          // the model's rtb-…, to find it in the next compile
@@ -304,6 +365,7 @@ private:
     static PortIndex find_in(const std::vector<std::uint64_t>& sorted, std::uint32_t address);
     void compile_load_balancers(const VpcModel& model);
     void compile_privatelink(const VpcModel& model);  // after the ports
+    void compile_transit_gateways(const VpcModel& model);  // after the ports
 
     ServicePorts service_;
     std::vector<std::uint32_t> gateway_vpc_;   // per internet gateway: the VPC index it is attached to, or no_port
@@ -315,6 +377,9 @@ private:
     std::vector<std::string> nat_gateway_ids_;                     // by VpcModel::nat_gateways() index
     std::vector<std::string> peering_ids_;                         // by VpcModel::vpc_peering_connections() index
     std::vector<CompiledRouteTable> route_tables_;
+    std::vector<TransitGatewayAttachmentInfo> tgw_attachments_;  // by VpcModel::transit_gateway_attachments() index
+    std::vector<TransitGatewayInterface> tgw_interfaces_;
+    std::vector<CompiledTransitGatewayRouteTable> tgw_route_tables_;  // by VpcModel::transit_gateway_route_tables() index
     std::vector<EndpointInfo> endpoints_;  // by slot
     std::vector<CompiledSecurityGroups> security_group_sets_;  // one per distinct set of groups ENIs carry
     std::vector<CompiledNetworkAcl> network_acls_;             // one per model ACL, in model order

@@ -170,7 +170,8 @@ ResourceBase* VpcModel::taggable(const std::string& id) {
     for (ResourceBase* r : {in(vpcs_), in(subnets_), in(route_tables_), in(internet_gateways_), in(security_groups_),
                             in(instances_), in(network_interfaces_), in(key_pairs_), in(vpc_endpoints_), in(network_acls_),
                             in(endpoint_services_), in(network_insights_paths_), in(network_insights_analyses_), in(flow_logs_),
-                            in(elastic_ips_), in(nat_gateways_), in(vpc_peering_connections_)})
+                            in(elastic_ips_), in(nat_gateways_), in(vpc_peering_connections_),
+                            in(transit_gateways_), in(transit_gateway_attachments_), in(transit_gateway_route_tables_)})
         if (r) return r;
     // AWS-managed prefix lists belong to AWS: they cannot be tagged.
     for (auto& l : prefix_lists_)

@@ -55,13 +55,13 @@ struct Subnet : ResourceBase {
     bool is_reserved(std::uint32_t a) const { return a - cidr.network < 4 || a == cidr.last(); }
 };
 
-enum class RouteTargetKind { local, internet_gateway, network_interface, gateway_endpoint, nat_gateway, vpc_peering };
+enum class RouteTargetKind { local, internet_gateway, network_interface, gateway_endpoint, nat_gateway, vpc_peering, transit_gateway };
 
 struct Route {
     Cidr destination;                      // unused when the destination is a prefix list
     std::string destination_prefix_list_id;  // pl-…: every entry of the list is a destination of the route
     RouteTargetKind target_kind = RouteTargetKind::local;
-    std::string target_id;  // "local", igw-…, eni-…, vpce-…, nat-… or pcx-…
+    std::string target_id;  // "local", igw-…, eni-…, vpce-…, nat-…, pcx-… or tgw-…
     std::string instance_id;  // set when the route was created with --instance-id (shown by describe)
     std::string origin;       // "CreateRouteTable" (local) or "CreateRoute"
     bool to_prefix_list() const { return !destination_prefix_list_id.empty(); }
@@ -202,6 +202,47 @@ struct VpcPeeringConnection : ResourceBase {
         static const std::string none;
         return vpc_id == requester_vpc_id ? accepter_vpc_id : vpc_id == accepter_vpc_id ? requester_vpc_id : none;
     }
+};
+
+// A transit gateway (Transit Gateways Guide, "How transit gateways work"): a regional router between the
+// VPCs attached to it, whose route tables decide which attachment a packet leaves by. Made at once: "pending"
+// is what CreateTransitGateway answers, "available" what it is from then on. Unless both defaults are off,
+// it gets a default route table that new attachments are associated with and propagate to.
+struct TransitGateway : ResourceBase {
+    std::string description;
+    std::int64_t amazon_side_asn = 64512;
+    bool default_route_table_association = true, default_route_table_propagation = true;
+    bool dns_support = true, vpn_ecmp_support = true, auto_accept_shared_attachments = false;
+    std::string default_route_table_id;  // tgw-rtb-… (association and propagation default), empty when none
+    std::int64_t created_at = 0;         // seconds since the epoch
+};
+
+// A VPC attachment (Transit Gateways Guide, "Transit gateway attachments to a VPC"): one requester-managed
+// ENI in each of its subnets, one subnet per Availability Zone; the route table it is associated with routes
+// what enters the transit gateway through it. In one account it is "available" at once (pendingAcceptance
+// is for another account's VPC).
+struct TransitGatewayVpcAttachment : ResourceBase {
+    std::string transit_gateway_id, vpc_id;
+    std::vector<std::string> subnet_ids, network_interface_ids;  // same order
+    bool appliance_mode = false, dns_support = true;
+    std::string associated_route_table_id;  // empty: not associated (what enters through it is dropped)
+    std::int64_t created_at = 0;
+};
+
+// A transit gateway route: static (to an attachment, or a blackhole), or propagated from an attachment's VPC.
+struct TransitGatewayRoute {
+    Cidr destination;
+    std::string attachment_id;  // empty for a blackhole route
+    bool blackhole = false;
+    bool propagated = false;
+};
+
+struct TransitGatewayRouteTable : ResourceBase {
+    std::string transit_gateway_id;
+    bool default_table = false;
+    std::vector<TransitGatewayRoute> static_routes;        // in creation order
+    std::vector<std::string> propagating_attachment_ids;  // in the order propagation was enabled
+    std::int64_t created_at = 0;
 };
 
 // A key pair (EC2 User Guide, "Amazon EC2 key pairs and Amazon EC2 instances"): its public half, which
@@ -499,6 +540,59 @@ public:
     // The active peering connection between two VPCs, or nullptr.
     const VpcPeeringConnection* active_peering(const std::string& vpc_a, const std::string& vpc_b) const;
 
+    // --- transit gateways (routing/model/transit_gateways.cpp; Transit Gateways Guide) ---
+    struct TransitGatewaySpec {
+        std::string description;
+        std::int64_t amazon_side_asn = 64512;
+        bool default_route_table_association = true, default_route_table_propagation = true, dns_support = true, vpn_ecmp_support = true;
+        std::vector<Tag> tags;
+    };
+    TransitGateway& create_transit_gateway(const std::string& logical_id, const TransitGatewaySpec& spec, std::int64_t now);
+    // Refused while it has attachments (IncorrectState); its route tables go with it.
+    void delete_transit_gateway(const std::string& id);
+    // One subnet per Availability Zone, all of the VPC; one attachment per VPC and transit gateway. Associated
+    // with and propagating to the default route table where the gateway's defaults say so.
+    TransitGatewayVpcAttachment& create_transit_gateway_vpc_attachment(const std::string& logical_id, const std::string& transit_gateway_id,
+                                                                       const std::string& vpc_id, const std::vector<std::string>& subnet_ids,
+                                                                       bool appliance_mode, bool dns_support, std::vector<Tag> tags, std::int64_t now);
+    // ModifyTransitGatewayVpcAttachment: subnets added and removed (at least one stays; one per zone), options.
+    void modify_transit_gateway_vpc_attachment(const std::string& id, const std::vector<std::string>& add_subnet_ids,
+                                               const std::vector<std::string>& remove_subnet_ids, std::optional<bool> appliance_mode,
+                                               std::optional<bool> dns_support);
+    // Its ENIs, association and propagations go; static routes to it stay as blackholes.
+    void delete_transit_gateway_vpc_attachment(const std::string& id);
+    TransitGatewayRouteTable& create_transit_gateway_route_table(const std::string& logical_id, const std::string& transit_gateway_id,
+                                                                 std::vector<Tag> tags, std::int64_t now);
+    // Refused while attachments are associated with it or propagate to it (IncorrectState).
+    void delete_transit_gateway_route_table(const std::string& id);
+    // An attachment is associated with one route table at most (Resource.AlreadyAssociated).
+    void associate_transit_gateway_route_table(const std::string& route_table_id, const std::string& attachment_id);
+    void disassociate_transit_gateway_route_table(const std::string& route_table_id, const std::string& attachment_id);
+    void enable_transit_gateway_route_table_propagation(const std::string& route_table_id, const std::string& attachment_id);
+    void disable_transit_gateway_route_table_propagation(const std::string& route_table_id, const std::string& attachment_id);
+    // A static route to an attachment of the same transit gateway, or a blackhole (attachment_id empty).
+    void create_transit_gateway_route(const std::string& route_table_id, const std::string& cidr, const std::string& attachment_id, bool blackhole);
+    void replace_transit_gateway_route(const std::string& route_table_id, const std::string& cidr, const std::string& attachment_id, bool blackhole);
+    // Deletes the static route for `cidr` (a propagated one cannot be deleted: disable the propagation).
+    void delete_transit_gateway_route(const std::string& route_table_id, const std::string& cidr);
+    // The table's routes as the transit gateway uses them (Transit Gateways Guide, "Route evaluation order"):
+    // the static routes, then each propagating attachment's VPC CIDR unless a static route or an earlier
+    // propagation holds the same prefix ("identical CIDRs are not propagated twice"; static beats
+    // propagated). A static route to an attachment since deleted is a blackhole (route_state).
+    std::vector<TransitGatewayRoute> transit_gateway_routes(const TransitGatewayRouteTable& table) const;
+    // "active" or "blackhole".
+    const char* transit_gateway_route_state(const TransitGatewayRoute& route) const;
+    static constexpr std::size_t transit_gateway_route_tables_per_gateway = 20;  // Transit Gateways Guide, "Quotas"
+    static constexpr std::size_t transit_gateway_routes_per_table = 10000;
+    static constexpr std::size_t transit_gateway_attachments_per_gateway = 5000;
+    const TransitGateway& transit_gateway(const std::string& id) const;
+    const TransitGatewayVpcAttachment& transit_gateway_attachment(const std::string& id) const;
+    const TransitGatewayRouteTable& transit_gateway_route_table(const std::string& id) const;
+    const TransitGatewayVpcAttachment* find_transit_gateway_attachment(const std::string& transit_gateway_id, const std::string& vpc_id) const;
+    const std::vector<TransitGateway>& transit_gateways() const { return transit_gateways_; }
+    const std::vector<TransitGatewayVpcAttachment>& transit_gateway_attachments() const { return transit_gateway_attachments_; }
+    const std::vector<TransitGatewayRouteTable>& transit_gateway_route_tables() const { return transit_gateway_route_tables_; }
+
     // CreateKeyPair / ImportKeyPair: `key` names the pair and carries its public half (IDs are the model's);
     // InvalidKeyPair.Duplicate when the name is taken. DeleteKeyPair by ID.
     KeyPair& create_key_pair(const std::string& logical_id, KeyPair key);
@@ -612,7 +706,7 @@ public:
 
     // A route target, as the aws CLI names them: exactly one is set.
     struct RouteTarget {
-        std::string gateway_id, instance_id, network_interface_id, nat_gateway_id, vpc_peering_connection_id;
+        std::string gateway_id, instance_id, network_interface_id, nat_gateway_id, vpc_peering_connection_id, transit_gateway_id;
     };
     // A route's destination: exactly one of --destination-cidr-block and --destination-prefix-list-id.
     struct RouteDestination {
@@ -826,6 +920,11 @@ private:
     Instance& instance_mut(const std::string& id);
     NetworkInterface& network_interface_mut(const std::string& id);
     PortId free_port() const;
+    TransitGatewayVpcAttachment& transit_gateway_attachment_mut(const std::string& id);
+    TransitGatewayRouteTable& transit_gateway_route_table_mut(const std::string& id);
+    // The attachment's subnets checked (of its VPC, one per zone) and an ENI made in each.
+    void check_attachment_subnets(const std::string& vpc_id, const std::vector<std::string>& subnet_ids) const;
+    std::string add_attachment_interface(const TransitGatewayVpcAttachment& a, const std::string& subnet_id);
     // An address for a new ENI in `s`: `wanted` if it is free and not reserved, else the first free one.
     std::uint32_t choose_address(const Subnet& s, std::optional<std::uint32_t> wanted,
                                  const std::vector<std::uint32_t>& also_taken) const;
@@ -878,6 +977,9 @@ private:
     std::vector<InternetGateway> internet_gateways_;
     std::vector<NatGateway> nat_gateways_;
     std::vector<VpcPeeringConnection> vpc_peering_connections_;
+    std::vector<TransitGateway> transit_gateways_;
+    std::vector<TransitGatewayVpcAttachment> transit_gateway_attachments_;
+    std::vector<TransitGatewayRouteTable> transit_gateway_route_tables_;
     std::vector<KeyPair> key_pairs_;
     std::vector<SecurityGroup> security_groups_;
     std::vector<Instance> instances_;

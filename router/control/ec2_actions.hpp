@@ -57,6 +57,7 @@ std::vector<ActionSpec> route_table_actions();
 std::vector<ActionSpec> internet_gateway_actions();
 std::vector<ActionSpec> nat_gateway_actions();
 std::vector<ActionSpec> vpc_peering_actions();
+std::vector<ActionSpec> transit_gateway_actions();
 std::vector<ActionSpec> key_pair_actions();
 std::vector<ActionSpec> address_actions();
 std::vector<ActionSpec> security_group_actions();

@@ -53,6 +53,8 @@ DropReason drop_reason_for(routing::Outcome o) {
         case Outcome::nat_gateway: break;
         case Outcome::vpc_peering: break;
         case Outcome::drop_peering_transitive: return DropReason::peering_not_transitive;
+        case Outcome::transit_gateway: break;
+        case Outcome::drop_transit_gateway_zone: return DropReason::transit_gateway_no_subnet_in_zone;
         case Outcome::deliver: break;
     }
     return DropReason::no_route;

@@ -63,6 +63,11 @@ namespace vpclab::router {
     X(nat_gateway_table_full, "a new connection through a NAT gateway while the translation table, or the inside host's share of it, is full (refused)") \
     X(nat_gateway_unsolicited, "to a NAT gateway's address from outside, answering no connection an inside host opened (a NAT gateway takes no inbound connections, nor answers ping)") \
     X(peering_not_transitive, "routed to a VPC peering connection but not for an address of the peer VPC, or not from one of its own: peering is not transitive (no third VPC) nor edge to edge (not the peer's internet gateway, NAT gateway or gateway endpoint, nor what an appliance forwards from beyond)") \
+    X(transit_gateway_no_subnet_in_zone, "routed to a transit gateway whose attachment in the VPC has no subnet in the sender's Availability Zone (resources in a zone reach the transit gateway only through a subnet there)") \
+    X(transit_gateway_not_associated, "into a transit gateway through an attachment associated with no route table (dropped)") \
+    X(transit_gateway_no_route, "in a transit gateway: no route of the route table associated with the attachment it entered by matches the destination") \
+    X(transit_gateway_blackhole, "in a transit gateway: the route that matched is a blackhole (made so, or its attachment deleted)") \
+    X(transit_gateway_mtu, "larger than a transit gateway's 8500-byte MTU: answered with ICMP fragmentation-needed when DF is set, dropped either way") \
     X(routing_loop, "routed through NAT gateways (or other hops that route again) more times than the router allows: a routing loop") \
     X(network_acl_outbound, "denied by an outbound rule of the sending subnet's network ACL (the rule number is in the stats)") \
     X(network_acl_inbound, "denied by an inbound rule of the receiving subnet's network ACL (the rule number is in the stats)") \

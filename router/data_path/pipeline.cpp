@@ -22,6 +22,7 @@ void route_from_eni(Context& c, Frame& f) {
         case routing::Outcome::gateway_endpoint: return through_gateway_endpoint(c, f, d);
         case routing::Outcome::internet_gateway: return out_through_internet_gateway(c, f, d);
         case routing::Outcome::nat_gateway: return into_nat_gateway(c, f, d);
+        case routing::Outcome::transit_gateway: return into_transit_gateway(c, f, d);
         case routing::Outcome::vpc_peering:
             if (!across_peering(c, f, d)) return;
             break;  // then delivered in the peer VPC as any ENI's packet is
@@ -35,6 +36,8 @@ void route_from_eni(Context& c, Frame& f) {
         case routing::PortRole::interface_endpoint:
         case routing::PortRole::privatelink_endpoint: return into_interface_endpoint(c, f, d.port);
         case routing::PortRole::nat_gateway: return back_through_nat_gateway(c, f, d.port);
+        // Addressed to an attachment's own ENI: nothing there answers (the transit gateway only forwards).
+        case routing::PortRole::transit_gateway_attachment: return drop(c, d.port, DropReason::no_such_address);
         case routing::PortRole::instance: break;
     }
     // The VPC router is not an IP hop (no TTL decrement); within a subnet the frame keeps the sender's MAC,

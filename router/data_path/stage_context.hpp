@@ -89,7 +89,7 @@ inline void send(Context& c, PortIndex port, Frame& f, const wire::MacAddress& d
 inline bool goes_on(routing::Outcome o) {
     using routing::Outcome;
     return o == Outcome::deliver || o == Outcome::internet_gateway || o == Outcome::gateway_endpoint || o == Outcome::to_resolver ||
-           o == Outcome::nat_gateway || o == Outcome::vpc_peering;
+           o == Outcome::nat_gateway || o == Outcome::vpc_peering || o == Outcome::transit_gateway;
 }
 
 // The route step; `refused` (when not DropReason::count) makes it a drop for that reason whatever the outcome.
@@ -107,6 +107,7 @@ VPCLAB_COLD inline void record_route(StepRecorder& r, PortIndex port, const rout
     s.table = d.outcome == Outcome::gateway_endpoint                                            ? d.endpoint
               : d.outcome == Outcome::internet_gateway                                          ? d.gateway
               : d.outcome == Outcome::vpc_peering || d.outcome == Outcome::drop_peering_transitive ? d.peering
+              : d.outcome == Outcome::transit_gateway || d.outcome == Outcome::drop_transit_gateway_zone ? d.attachment
                                                                                                 : Step::none;
     r.record(s);
 }
@@ -318,6 +319,8 @@ void back_through_nat_gateway(Context& c, Frame& f, PortIndex nat);
 // vpc_peering.cpp: a packet a route table sends across a peering connection, to an ENI of the peer VPC:
 // recorded; false when it may not go on (dropped), else it is delivered there as within a VPC.
 bool across_peering(Context& c, Frame& f, const routing::Decision& d);
+// transit_gateway.cpp: a packet a route table sends to a transit gateway (d.attachment, entered at its ENI d.port).
+void into_transit_gateway(Context& c, Frame& f, const routing::Decision& d);
 // privatelink.cpp
 void into_privatelink(Context& c, Frame& f, PortIndex eni);
 void back_through_privatelink(Context& c, Frame& f, const TranslatedConnection& conn);

@@ -80,6 +80,11 @@ Stage stage_of(DropReason r) {
         case DropReason::nat_gateway_unsolicited: return Stage::nat_gateway;
         case DropReason::routing_loop: return Stage::route;
         case DropReason::peering_not_transitive: return Stage::vpc_peering;
+        case DropReason::transit_gateway_no_subnet_in_zone:
+        case DropReason::transit_gateway_not_associated:
+        case DropReason::transit_gateway_no_route:
+        case DropReason::transit_gateway_blackhole:
+        case DropReason::transit_gateway_mtu: return Stage::transit_gateway;
         case DropReason::network_acl_outbound: return Stage::acl_out;
         case DropReason::network_acl_inbound: return Stage::acl_in;
         case DropReason::security_group_egress: return Stage::sg_egress;

@@ -27,6 +27,7 @@ namespace vpclab::router {
     X(sg_egress, "the security groups of the sending ENI, outbound rules or a tracked connection")               \
     X(nat_gateway, "a NAT gateway: inside hosts' connections translated to its own address, and the replies back") \
     X(vpc_peering, "a VPC peering connection, to an address of the peer VPC")                                  \
+    X(transit_gateway, "a transit gateway: the attachment it enters by, the route table associated with it, the attachment it leaves by") \
     X(igw_nat, "the internet gateway's one-to-one translation between private and public address")              \
     X(gateway_endpoint, "a gateway endpoint to its service in the region")                                       \
     X(interface_endpoint, "an interface endpoint's ENI, carrying a client's connection to its service")          \

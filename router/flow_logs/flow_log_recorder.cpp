@@ -93,10 +93,13 @@ void FlowLogRecorder::record(const Step& s) noexcept {
                 note_count_ = 0;
                 return;
             }
-            // traffic-path (VPC User Guide): 1 through a resource of the same VPC (a NAT gateway's ENI is one),
-            // 2 through an internet gateway or a gateway VPC endpoint, 4 through an intra-Region peering connection.
+            // traffic-path (VPC User Guide): 1 through a resource of the same VPC (a NAT gateway's ENI is one, and
+            // so is a transit gateway attachment's), 2 through an internet gateway or a gateway VPC endpoint, 4
+            // through an intra-Region peering connection.
             if (s.verdict == Verdict::pass)
-                traffic_path_ = s.outcome == routing::Outcome::deliver || s.outcome == routing::Outcome::nat_gateway ? 1
+                traffic_path_ = s.outcome == routing::Outcome::deliver || s.outcome == routing::Outcome::nat_gateway ||
+                                        s.outcome == routing::Outcome::transit_gateway
+                                    ? 1
                                 : s.outcome == routing::Outcome::vpc_peering                                           ? 4
                                 : (s.outcome == routing::Outcome::internet_gateway || s.outcome == routing::Outcome::gateway_endpoint) ? 2
                                                                                                                                       : 0;

@@ -66,6 +66,7 @@ std::vector<ResourceType> internet_gateway_resource_types();
 std::vector<ResourceType> address_resource_types();
 std::vector<ResourceType> nat_gateway_resource_types();
 std::vector<ResourceType> vpc_peering_resource_types();
+std::vector<ResourceType> transit_gateway_resource_types();
 std::vector<ResourceType> security_group_resource_types();
 std::vector<ResourceType> network_acl_resource_types();
 std::vector<ResourceType> flow_log_resource_types();

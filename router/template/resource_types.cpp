@@ -10,7 +10,7 @@ namespace vpclab::cfn {
 const ResourceType* find_resource_type(std::string_view type) {
     static const std::vector<ResourceType> all = [] {
         std::vector<ResourceType> out;
-        for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types, address_resource_types, nat_gateway_resource_types, vpc_peering_resource_types,
+        for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types, address_resource_types, nat_gateway_resource_types, vpc_peering_resource_types, transit_gateway_resource_types,
                             security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types,
                             load_balancer_resource_types, endpoint_service_resource_types, flow_log_resource_types})
             for (auto& t : family()) out.push_back(std::move(t));
@@ -27,8 +27,7 @@ namespace {
 // resource and property types reference"): these stay warnings, and are candidates for "did you mean".
 constexpr std::string_view known_unmodelled[] = {
     "AWS::EC2::EIPAssociation", "AWS::EC2::NetworkInterface", "AWS::EC2::NetworkInterfaceAttachment",
-    "AWS::EC2::TransitGateway", "AWS::EC2::TransitGatewayAttachment", "AWS::EC2::TransitGatewayRouteTable",
-    "AWS::EC2::TransitGatewayRoute", "AWS::EC2::VPNGateway", "AWS::EC2::VPNGatewayRoutePropagation",
+    "AWS::EC2::TransitGatewayConnect", "AWS::EC2::TransitGatewayPeeringAttachment", "AWS::EC2::VPNGateway", "AWS::EC2::VPNGatewayRoutePropagation",
     "AWS::EC2::CustomerGateway", "AWS::EC2::VPNConnection", "AWS::EC2::DHCPOptions", "AWS::EC2::VPCDHCPOptionsAssociation",
     "AWS::EC2::EgressOnlyInternetGateway", "AWS::EC2::KeyPair", "AWS::EC2::LaunchTemplate",
     "AWS::EC2::Volume", "AWS::EC2::VolumeAttachment", "AWS::EC2::SubnetCidrBlock", "AWS::EC2::VPCCidrBlock",
@@ -52,7 +51,7 @@ std::optional<std::string> likely_typo_of(std::string_view type) {
         const std::size_t d = router::edit_distance(type, candidate, true);  // a wrong case is a typo too
         if (d < best_distance) best_distance = d, best = candidate;
     };
-    for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types, address_resource_types, nat_gateway_resource_types, vpc_peering_resource_types,
+    for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types, address_resource_types, nat_gateway_resource_types, vpc_peering_resource_types, transit_gateway_resource_types,
                         security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types,
                             load_balancer_resource_types, endpoint_service_resource_types, flow_log_resource_types})
         for (const auto& t : family()) consider(t.type);

@@ -18,7 +18,8 @@ std::string ec2_resource_arn(const routing::VpcModel& m, const std::string& id) 
         {"i-", "instance"},           {"eni-", "network-interface"},  {"sg-", "security-group"},   {"acl-", "network-acl"},
         {"rtb-", "route-table"},      {"subnet-", "subnet"},          {"vpc-", "vpc"},             {"igw-", "internet-gateway"},
         {"vpce-svc-", "vpc-endpoint-service"}, {"vpce-", "vpc-endpoint"}, {"pl-", "prefix-list"}, {"nip-", "network-insights-path"},
-        {"nat-", "natgateway"}, {"pcx-", "vpc-peering-connection"},
+        {"nat-", "natgateway"}, {"pcx-", "vpc-peering-connection"}, {"tgw-attach-", "transit-gateway-attachment"},
+        {"tgw-rtb-", "transit-gateway-route-table"}, {"tgw-", "transit-gateway"},
         {"nia-", "network-insights-analysis"}};
     for (const auto& [prefix, type] : types)
         if (id.rfind(prefix, 0) == 0) return "arn:aws:ec2:" + m.region() + ":" + routing::lab_account_id + ":" + type + "/" + id;
@@ -185,6 +186,26 @@ private:
                 if (p) add({{"Component", component(m_, p->id, p)}});
                 return;
             }
+            case Stage::transit_gateway: {
+                // The attachment it entered by, the route table and its route, the attachment it leaves by.
+                if (s.verdict != Verdict::pass) return;
+                const routing::TransitGatewayVpcAttachment* in = attachment_at(s.port);
+                const routing::TransitGatewayVpcAttachment* out = attachment_at(s.next);
+                const routing::TransitGatewayRouteTable* t = find_resource(m_.transit_gateway_route_tables(), snap_.transit_gateway_route_table_id(s.table));
+                if (!in || !out || !t) return;
+                const json gateway = component(m_, in->transit_gateway_id, find_resource(m_.transit_gateways(), in->transit_gateway_id));
+                json entered{{"Component", component(m_, in->id, in)}, {"TransitGateway", gateway}};
+                place(entered, *eni);
+                add(std::move(entered));
+                const auto routes = m_.transit_gateway_routes(*t);
+                json table{{"Component", component(m_, t->id, t)}, {"TransitGateway", gateway}};
+                if (s.entry < routes.size()) table["TransitGatewayRouteTableRoute"] = tgw_route_json(routes[s.entry]);
+                add(std::move(table));
+                json left{{"Component", component(m_, out->id, out)}, {"TransitGateway", gateway}};
+                if (const routing::NetworkInterface* e = eni_on(s.next)) place(left, *e);
+                add(std::move(left));
+                return;
+            }
             case Stage::nat_gateway: {
                 // The gateway as a path component, with the header it took in and the one it sent on.
                 if (s.verdict != Verdict::rewrite) return;
@@ -252,6 +273,23 @@ private:
         }
     }
 
+    // The transit gateway attachment whose ENI is on `port`, or nullptr.
+    const routing::TransitGatewayVpcAttachment* attachment_at(routing::PortIndex port) const {
+        return snap_.is_eni(port) ? find_resource(m_.transit_gateway_attachments(), snap_.transit_gateway_attachment_id(snap_.port(port).transit_gateway_attachment))
+                                  : nullptr;
+    }
+
+    // TransitGatewayRouteTableRoute.
+    json tgw_route_json(const routing::TransitGatewayRoute& r) const {
+        json j{{"DestinationCidr", r.destination.to_string()}, {"State", m_.transit_gateway_route_state(r)}, {"RouteOrigin", r.propagated ? "propagated" : "static"}};
+        if (!r.attachment_id.empty()) {
+            j["AttachmentId"] = r.attachment_id;
+            if (const auto* a = find_resource(m_.transit_gateway_attachments(), r.attachment_id)) j["ResourceId"] = a->vpc_id;
+            j["ResourceType"] = "vpc";
+        }
+        return j;
+    }
+
     // The NAT gateway a step of its stage names (its index), or nullptr.
     const routing::NatGateway* nat_gateway_at(const Step& s) const {
         return find_resource(m_.nat_gateways(), snap_.nat_gateway_id(s.table));
@@ -268,6 +306,8 @@ private:
             j["NatGatewayId"] = r.target_id;
         } else if (r.target_kind == routing::RouteTargetKind::vpc_peering) {
             j["VpcPeeringConnectionId"] = r.target_id;
+        } else if (r.target_kind == routing::RouteTargetKind::transit_gateway) {
+            j["TransitGatewayId"] = r.target_id;
         } else {
             j["GatewayId"] = r.target_id;
         }
@@ -439,6 +479,45 @@ private:
                 x["Component"] = component(m_, pcx->id, pcx);
                 x["VpcPeeringConnection"] = x["Component"];
                 x["Address"] = format_ipv4(p.destination);
+                return x;
+            }
+            case DropReason::transit_gateway_no_route:
+            case DropReason::transit_gateway_blackhole:
+            case DropReason::transit_gateway_not_associated: {
+                const routing::TransitGatewayVpcAttachment* in = attachment_at(s.port);
+                if (!in) break;
+                const json gateway = component(m_, in->transit_gateway_id, find_resource(m_.transit_gateways(), in->transit_gateway_id));
+                const routing::TransitGatewayRouteTable* t = find_resource(m_.transit_gateway_route_tables(), snap_.transit_gateway_route_table_id(s.table));
+                x["TransitGateway"] = gateway;
+                x["TransitGatewayAttachment"] = component(m_, in->id, in);
+                if (!t) {  // "The attachment between these components is not in a functional state": no route table
+                    code("BAD_STATE_ATTACHMENT");
+                    x["Component"] = x["TransitGatewayAttachment"];
+                    return x;
+                }
+                x["Component"] = component(m_, t->id, t);
+                x["TransitGatewayRouteTable"] = x["Component"];
+                if (s.reason == DropReason::transit_gateway_blackhole) {
+                    code("BAD_STATE_ROUTE");  // "This route is not in a functional state"
+                    const auto routes = m_.transit_gateway_routes(*t);
+                    if (s.entry < routes.size()) x["TransitGatewayRouteTableRoute"] = tgw_route_json(routes[s.entry]);
+                    x["State"] = "blackhole";
+                } else {
+                    code("NO_ROUTE_TO_DESTINATION");  // "The route table does not have an applicable route to the destination resource."
+                    x["Address"] = format_ipv4(p.destination);
+                }
+                return x;
+            }
+            case DropReason::transit_gateway_no_subnet_in_zone: {
+                // The VPC's attachment reaches no subnet of the sender's zone: the VPC route has nowhere to go.
+                const routing::TransitGatewayVpcAttachment* a =
+                    find_resource(m_.transit_gateway_attachments(), snap_.transit_gateway_attachment_id(s.table));
+                if (!a || !eni) break;
+                code("NO_ROUTE_TO_DESTINATION");
+                x["Component"] = component(m_, a->id, a);
+                x["TransitGatewayAttachment"] = x["Component"];
+                x["AvailabilityZones"] = {m_.subnet(eni->subnet_id).availability_zone};
+                located(*eni);
                 return x;
             }
             case DropReason::nat_gateway_protocol:

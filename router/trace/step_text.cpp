@@ -90,6 +90,24 @@ std::string groups_of(const routing::VpcModel& m, const routing::NetworkInterfac
     return out.empty() ? "no security groups" : out;
 }
 
+// The transit gateway route table a transit_gateway step names (by its snapshot index), and the route in it.
+const routing::TransitGatewayRouteTable* tgw_table_of(const routing::VpcModel& m, const routing::ForwardingSnapshot& snap, std::uint32_t table) {
+    const std::string_view id = snap.transit_gateway_route_table_id(table);
+    for (const auto& t : m.transit_gateway_route_tables())
+        if (!id.empty() && t.id == id) return &t;
+    return nullptr;
+}
+
+// The attachment whose ENI is on `port` (an attachment's ENI), or nullptr.
+const routing::TransitGatewayVpcAttachment* attachment_on(const routing::VpcModel& m, const routing::ForwardingSnapshot& snap, routing::PortIndex port) {
+    const routing::NetworkInterface* eni = eni_on(m, snap, port);
+    if (eni && eni->interface_type == "transit_gateway")
+        for (const auto& a : m.transit_gateway_attachments())
+            for (const auto& id : a.network_interface_ids)
+                if (id == eni->id) return &a;
+    return nullptr;
+}
+
 // What a person changes so that the packet passes where it was dropped.
 std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapshot& snap, const Step& s, const PacketFacts& p) {
     const routing::NetworkInterface* eni = eni_on(m, snap, s.port);
@@ -152,6 +170,39 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
             return "a peering connection" + (pcx.empty() ? std::string() : " (" + pcx + ")") +
                    " reaches the peer VPC's own addresses only: not its internet gateway, NAT gateway or gateway endpoint";
         }
+        case DropReason::transit_gateway_no_route:
+        case DropReason::transit_gateway_blackhole:
+        case DropReason::transit_gateway_not_associated: {
+            const routing::TransitGatewayVpcAttachment* in = attachment_on(m, snap, s.port);
+            const routing::TransitGatewayRouteTable* table = tgw_table_of(m, snap, s.table);
+            if (s.reason == DropReason::transit_gateway_not_associated)
+                return in ? "associate " + named(*in) + " with a transit gateway route table (associate-transit-gateway-route-table --transit-gateway-attachment-id " +
+                                in->id + " --transit-gateway-route-table-id …)"
+                          : std::string("associate the attachment with a transit gateway route table");
+            if (!table) break;
+            // The attachment of the VPC holding the destination, if the transit gateway has one.
+            std::string to;
+            for (const auto& a : m.transit_gateway_attachments())
+                if (a.transit_gateway_id == table->transit_gateway_id)
+                    for (const auto& v : m.vpcs())
+                        if (v.id == a.vpc_id && v.cidr.contains(p.destination)) to = a.id;
+            const std::string how = to.empty() ? "to the attachment that leads to " + format_ipv4(p.destination)
+                                               : "to " + to + " (enable-transit-gateway-route-table-propagation --transit-gateway-route-table-id " + table->id +
+                                                     " --transit-gateway-attachment-id " + to + ", or create-transit-gateway-route)";
+            if (s.reason == DropReason::transit_gateway_blackhole)
+                return "the matching route of transit gateway route table " + named(*table) + " is a blackhole: replace it with a route " + how +
+                       " if this traffic should pass (it is refused as designed otherwise)";
+            return "add a route for " + format_ipv4(p.destination) + " in transit gateway route table " + named(*table) + " " + how +
+                   " (an isolated attachment's table holds only the routes it may use)";
+        }
+        case DropReason::transit_gateway_no_subnet_in_zone: {
+            const routing::Subnet* sender = eni ? &m.subnet(eni->subnet_id) : nullptr;
+            const std::string attachment(snap.transit_gateway_attachment_id(s.table));
+            return "add a subnet in " + (sender ? sender->availability_zone : std::string("the sender's zone")) + " to " + attachment +
+                   " (modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id " + attachment + " --add-subnet-ids …)";
+        }
+        case DropReason::transit_gateway_mtu:
+            return "send at most 8500 bytes per packet across a transit gateway (ip link set dev eth0 mtu 8500, or let path MTU discovery lower it)";
         case DropReason::nat_gateway_unsolicited:
             return "a NAT gateway takes no connection from outside (VPC User Guide, \"NAT gateways\"): serve from a public subnet with a public IP, or "
                    "behind an internet-facing load balancer";
@@ -210,6 +261,8 @@ std::string port_name(const routing::VpcModel& m, const routing::ForwardingSnaps
     else if (eni->interface_type == "nat_gateway")
         for (const auto& g : m.nat_gateways())
             if (g.network_interface_id == eni->id) owner = "NAT gateway " + named(g);
+    if (const routing::TransitGatewayVpcAttachment* a = attachment_on(m, snap, port))
+        owner = "transit gateway attachment " + named(*a) + " in " + m.subnet(eni->subnet_id).availability_zone;
     return eni->id + " (" + (owner.empty() ? "not attached" : owner) + ", " + format_ipv4(eni->private_ip) + ")";
 }
 
@@ -241,6 +294,7 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
                 route[r.target_kind == routing::RouteTargetKind::network_interface ? "NetworkInterfaceId"
                       : r.target_kind == routing::RouteTargetKind::nat_gateway     ? "NatGatewayId"
                       : r.target_kind == routing::RouteTargetKind::vpc_peering     ? "VpcPeeringConnectionId"
+                      : r.target_kind == routing::RouteTargetKind::transit_gateway ? "TransitGatewayId"
                                                                                    : "GatewayId"] = r.target_id;
                 route["State"] = m.route_is_blackhole(*table, r) ? "blackhole" : "active";
                 j["Route"] = route;
@@ -290,6 +344,35 @@ json step_json(const routing::VpcModel& m, const routing::ForwardingSnapshot& sn
             break;
         }
         case Stage::deliver: detail = "to " + port_name(m, snap, s.port); break;
+        case Stage::transit_gateway: {
+            if (s.verdict == Verdict::answer) {
+                detail = "ICMP fragmentation needed sent back (a transit gateway's MTU is 8500)";
+                break;
+            }
+            const routing::TransitGatewayVpcAttachment* in = attachment_on(m, snap, s.port);
+            if (!in) break;
+            j["TransitGatewayId"] = in->transit_gateway_id;
+            j["TransitGatewayAttachmentId"] = in->id;
+            detail = "transit gateway " + in->transit_gateway_id + ", entered by " + named(*in);
+            const routing::TransitGatewayRouteTable* table = tgw_table_of(m, snap, s.table);
+            if (!table) break;  // not associated: its drop says so
+            j["TransitGatewayRouteTableId"] = table->id;
+            detail += ": route table " + named(*table);
+            const auto routes = m.transit_gateway_routes(*table);
+            if (s.entry != Step::none && s.entry < routes.size()) {
+                const routing::TransitGatewayRoute& r = routes[s.entry];
+                json route{{"DestinationCidrBlock", r.destination.to_string()}, {"Type", r.propagated ? "propagated" : "static"},
+                           {"State", m.transit_gateway_route_state(r)}};
+                if (!r.attachment_id.empty()) route["TransitGatewayAttachmentId"] = r.attachment_id;
+                j["TransitGatewayRoute"] = route;
+                detail += ", route " + r.destination.to_string() + " → " + (r.blackhole ? std::string("blackhole") : r.attachment_id) + " (" +
+                          (r.propagated ? "propagated" : "static") + ")";
+            } else if (s.reason == DropReason::transit_gateway_no_route) {
+                detail += ": no route for " + format_ipv4(packet.destination);
+            }
+            if (s.verdict == Verdict::pass && s.next != routing::no_port) detail += ", leaves by " + port_name(m, snap, s.next);
+            break;
+        }
         default: {
             if (s.verdict == Verdict::rewrite) {
                 std::string who;

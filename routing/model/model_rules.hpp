@@ -29,6 +29,7 @@ inline void refuse_if_requester_managed(const NetworkInterface& e, const std::st
                                                     "; use its service's own calls (" +
                                                     (e.interface_type == "vpc_endpoint"  ? "modify-vpc-endpoint, delete-vpc-endpoints"
                                                      : e.interface_type == "nat_gateway" ? "delete-nat-gateway"
+                                                     : e.interface_type == "transit_gateway" ? "modify-transit-gateway-vpc-attachment, delete-transit-gateway-vpc-attachment"
                                                                                          : "elbv2 delete-load-balancer") + ")", "NetworkInterfaceId");
 }
 

@@ -138,10 +138,11 @@ std::string endpoint_of_route(const Route& r) { return r.target_kind == RouteTar
 Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& destination, const RouteTarget& target) const {
     const NamedDestination named = name_destination(destination);
     const int targets = !target.gateway_id.empty() + !target.instance_id.empty() + !target.network_interface_id.empty() + !target.nat_gateway_id.empty() +
-                        !target.vpc_peering_connection_id.empty();
+                        !target.vpc_peering_connection_id.empty() + !target.transit_gateway_id.empty();
     if (targets != 1)
         throw ApiError("InvalidParameterCombination",
-                       "Specify exactly one route target: --gateway-id, --instance-id, --network-interface-id, --nat-gateway-id or --vpc-peering-connection-id",
+                       "Specify exactly one route target: --gateway-id, --instance-id, --network-interface-id, --nat-gateway-id, --vpc-peering-connection-id "
+                       "or --transit-gateway-id",
                        "GatewayId");
     const Vpc& v = vpc(table.vpc_id);
     Route r;
@@ -185,6 +186,20 @@ Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& d
         if (named.cidr && *named.cidr == v.cidr)
             throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " is the local route's; it cannot be added", "DestinationCidrBlock");
         r.target_kind = RouteTargetKind::nat_gateway;
+        r.target_id = g.id;
+    } else if (!target.transit_gateway_id.empty()) {
+        const TransitGateway& g = transit_gateway(target.transit_gateway_id);
+        // Transit Gateways Guide, "Transit gateway attachments to a VPC": the VPC's traffic reaches the
+        // gateway through its attachment; without one, EC2 refuses the route as it refuses a detached gateway's.
+        if (!find_transit_gateway_attachment(g.id, table.vpc_id))
+            throw ApiError("InvalidParameterValue", "route table " + table.id + " and network gateway " + g.id +
+                                                        " belong to different networks (attach the VPC first: create-transit-gateway-vpc-attachment)",
+                           "TransitGatewayId");
+        if (named.cidr && v.cidr.contains(*named.cidr))
+            throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " lies inside the VPC CIDR " + v.cidr.to_string() +
+                                                        "; only a network interface or NAT gateway may be the target of a route inside the VPC",
+                           "DestinationCidrBlock");
+        r.target_kind = RouteTargetKind::transit_gateway;
         r.target_id = g.id;
     } else if (!target.vpc_peering_connection_id.empty()) {
         const VpcPeeringConnection& p = vpc_peering_connection(target.vpc_peering_connection_id);
@@ -292,6 +307,8 @@ bool VpcModel::route_is_blackhole(const RouteTable& table, const Route& route) c
         const VpcPeeringConnection* p = find_by_id(vpc_peering_connections_, route.target_id);
         return !p || !p->active();
     }
+    // A route to a transit gateway the VPC is no longer attached to (or that is gone) is a blackhole.
+    if (route.target_kind == RouteTargetKind::transit_gateway) return !find_transit_gateway_attachment(route.target_id, table.vpc_id);
     // VPC User Guide, "Delete a NAT gateway": its routes stay, in blackhole status.
     if (route.target_kind == RouteTargetKind::nat_gateway) {
         const NatGateway* g = find_by_id(nat_gateways_, route.target_id);

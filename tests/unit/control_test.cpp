@@ -558,6 +558,22 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
     // A tagged flow log of the VPC.
     REQUIRE(reply_to(s.state, R"({"Action":"CreateFlowLogs","Params":{"ResourceType":"VPC","ResourceIds":[")" + vpc +
                                   R"("],"TrafficType":"ALL","LogGroupName":"flows","TagSpecifications":[{"ResourceType":"vpc-flow-log","Tags":[{"Key":"Name","Value":"all"}]}]}})")["ok"] == true);
+    // A tagged transit gateway with the VPC attached (tagged), a static route in its default table, a tagged
+    // second table, and the VPC's route to the gateway.
+    const auto tgw = reply_to(s.state, R"({"Action":"CreateTransitGateway","Params":{"TagSpecifications":[{"ResourceType":"transit-gateway","Tags":[{"Key":"Name","Value":"hub"}]}]}})");
+    REQUIRE(tgw["ok"] == true);
+    const std::string tgw_id = tgw["result"]["TransitGateway"]["TransitGatewayId"];
+    const auto attachment = reply_to(s.state, R"({"Action":"CreateTransitGatewayVpcAttachment","Params":{"TransitGatewayId":")" + tgw_id + R"(","VpcId":")" + vpc +
+                                                  R"(","SubnetIds":[")" + subnet + R"("],"TagSpecifications":[{"ResourceType":"transit-gateway-attachment","Tags":[{"Key":"Name","Value":"spoke"}]}]}})");
+    REQUIRE(attachment["ok"] == true);
+    const std::string tgw_rtb = s.state.model->transit_gateway(tgw_id).default_route_table_id;
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateTransitGatewayRoute","Params":{"TransitGatewayRouteTableId":")" + tgw_rtb +
+                                  R"(","DestinationCidrBlock":"10.96.0.0/16","TransitGatewayAttachmentId":")" +
+                                  attachment["result"]["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"].get<std::string>() + "\"}}")["ok"] == true);
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateTransitGatewayRouteTable","Params":{"TransitGatewayId":")" + tgw_id +
+                                  R"(","TagSpecifications":[{"ResourceType":"transit-gateway-route-table","Tags":[{"Key":"Name","Value":"isolated"}]}]}})")["ok"] == true);
+    REQUIRE(reply_to(s.state, R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationCidrBlock":"10.95.0.0/16","TransitGatewayId":")" +
+                                  tgw_id + "\"}}")["ok"] == true);
     std::size_t describe_calls = 0;
     for (const auto& spec : ec2_actions()) {
         if (spec.filters.empty()) continue;
@@ -565,7 +581,10 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
         const char* action = spec.action;
         const std::string action_name = action;
         CAPTURE(action_name);
-        const std::string extra = action_name == "DescribeVpcEndpointServicePermissions" ? R"("ServiceId":")" + service_id + "\"," : "";
+        const bool of_tgw_table = action_name.rfind("GetTransitGatewayRouteTable", 0) == 0 || action_name == "SearchTransitGatewayRoutes";
+        const std::string extra = action_name == "DescribeVpcEndpointServicePermissions" ? R"("ServiceId":")" + service_id + "\","
+                                  : of_tgw_table ? R"("TransitGatewayRouteTableId":")" + tgw_rtb + "\","
+                                                 : "";
         // DescribeFlowLogs and DescribeNatGateways call their filters Filter.
         const std::string filters = action_name == "DescribeFlowLogs" || action_name == "DescribeNatGateways" ? "Filter" : "Filters";
         auto request = [&](const std::string& name, const std::string& value) {
@@ -581,16 +600,25 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             const std::string filter_name(name);
             CAPTURE(filter_name);
             // "*" matches any value the name selects: each listed name must select something in the lab.
-            const auto all = reply_to(s.state, request(std::string(name), "*"));
+            // SearchTransitGatewayRoutes' route-search filters take a CIDR: one that selects the static route, one nothing.
+            const bool cidr_filter = filter_name.rfind("route-search.", 0) == 0;
+            const std::string any = !cidr_filter                                     ? "*"
+                                    : filter_name == "route-search.subnet-of-match"   ? "10.0.0.0/8"
+                                    : filter_name == "route-search.supernet-of-match" ? "10.96.1.0/24"
+                                    : filter_name == "route-search.exact-match"       ? "10.96.0.0/16"
+                                                                                      : "10.96.0.0/24";
+            const auto all = reply_to(s.state, request(std::string(name), any));
             REQUIRE(all["ok"] == true);
             // The fixture's default security group and its instances were not made by a template: no tags.
             const bool untagged = action_name == "DescribeSecurityGroups" || action_name == "DescribeInstances" ||
                                   action_name == "DescribeNetworkInterfaces";
-            if (filter_name != "tag-key" || !untagged) CHECK(!all["result"].begin()->empty());
-            CHECK(reply_to(s.state, request(std::string(name), "no-such-value-anywhere"))["result"].begin()->empty());
+            // The listed resources: the reply's one member (SearchTransitGatewayRoutes' Routes, beside AdditionalRoutesAvailable).
+            const auto listed = [&](const auto& reply) { return action_name == "SearchTransitGatewayRoutes" ? reply["result"]["Routes"] : *reply["result"].begin(); };
+            if (filter_name != "tag-key" || !untagged) CHECK(!listed(all).empty());
+            CHECK(listed(reply_to(s.state, request(std::string(name), cidr_filter ? "192.0.2.0/24" : "no-such-value-anywhere"))).empty());
         }
     }
-    CHECK(describe_calls == 23);   // every describe call of the registry was tried
+    CHECK(describe_calls == 30);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");

@@ -376,14 +376,14 @@ TEST_CASE("a reference to a resource vpclab does not create names that as the ca
     Properties:
       CidrBlock: 10.0.0.0/16
   Gateway:
-    Type: AWS::EC2::TransitGateway
+    Type: AWS::EC2::VPNGateway
   Table:
     Type: AWS::EC2::RouteTable
     Properties:
       VpcId: !Ref Gateway
 )";
     CHECK(error_of(text) == "lab.yaml:11: resource Table (AWS::EC2::RouteTable): property VpcId: refers to Gateway, whose type "
-                            "AWS::EC2::TransitGateway vpclab does not support, so it was not created");
+                            "AWS::EC2::VPNGateway vpclab does not support, so it was not created");
 }
 
 TEST_CASE("a misspelt resource type is an error naming the line and the type meant; a real type vpclab lacks is a warning") {
@@ -397,7 +397,7 @@ TEST_CASE("a misspelt resource type is an error naming the line and the type mea
     CHECK(error_of(with_type("AWS::EC2::NatGatway")).find("did you mean AWS::EC2::NatGateway?") != std::string::npos);
     CHECK(error_of(with_type("EC2::Subnet")).find("is not a resource type") != std::string::npos);
     // Real types vpclab does not model, listed or not, load with a warning.
-    for (const char* real : {"AWS::EC2::TransitGateway", "AWS::EC2::IPAM", "AWS::Lambda::Function"}) {
+    for (const char* real : {"AWS::EC2::TransitGatewayConnect", "AWS::EC2::IPAM", "AWS::Lambda::Function"}) {
         CAPTURE(real);
         const auto lab = load_template(with_type(real), options());
         REQUIRE(lab.unsupported.size() == 1);

@@ -22,6 +22,13 @@ std::string key_of(const StackResource& r, const char* key) {
     return it == r.deletion_keys.end() ? std::string() : it->second;
 }
 
+// The two halves of a physical ID CloudFormation makes of a pair ("tgw-rtb-…|tgw-attach-…", "tgw-rtb-…|10.0.0.0/16").
+std::pair<std::string, std::string> pair_of(const std::string& physical_id) {
+    const auto bar = physical_id.find('|');
+    if (bar == std::string::npos) return {physical_id, std::string()};
+    return {physical_id.substr(0, bar), physical_id.substr(bar + 1)};
+}
+
 // Deletes one resource in `next` (a model copy the caller commits). Throws ApiError when the model refuses.
 void delete_in_model(VpcModel& next, const StackResource& r) {
     const std::string& id = r.physical_id;
@@ -36,6 +43,19 @@ void delete_in_model(VpcModel& next, const StackResource& r) {
     } else if (t == "AWS::EC2::InternetGateway") next.delete_internet_gateway(id);
     else if (t == "AWS::EC2::VPCPeeringConnection") next.delete_vpc_peering_connection(id, ec2::now_seconds());
     else if (t == "AWS::EC2::NatGateway") next.delete_nat_gateway(id, ec2::now_seconds());
+    else if (t == "AWS::EC2::TransitGateway") next.delete_transit_gateway(id);
+    else if (t == "AWS::EC2::TransitGatewayAttachment" || t == "AWS::EC2::TransitGatewayVpcAttachment") next.delete_transit_gateway_vpc_attachment(id);
+    else if (t == "AWS::EC2::TransitGatewayRouteTable") next.delete_transit_gateway_route_table(id);
+    else if (t == "AWS::EC2::TransitGatewayRouteTableAssociation") {
+        const auto [table, attachment] = pair_of(id);
+        next.disassociate_transit_gateway_route_table(table, attachment);
+    } else if (t == "AWS::EC2::TransitGatewayRouteTablePropagation") {
+        const auto [table, attachment] = pair_of(id);
+        next.disable_transit_gateway_route_table_propagation(table, attachment);
+    } else if (t == "AWS::EC2::TransitGatewayRoute") {
+        const auto [table, cidr] = pair_of(id);
+        next.delete_transit_gateway_route(table, cidr);
+    }
     else if (t == "AWS::EC2::EIP") {
         // Released, after its association with an instance (a NAT gateway's went with the gateway).
         const std::string allocation = key_of(r, "AllocationId");

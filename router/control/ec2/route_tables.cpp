@@ -16,6 +16,7 @@ json route_table_json(const routing::VpcModel& m, const routing::RouteTable& t) 
             case routing::RouteTargetKind::gateway_endpoint: j["GatewayId"] = r.target_id; break;
             case routing::RouteTargetKind::nat_gateway: j["NatGatewayId"] = r.target_id; break;
             case routing::RouteTargetKind::vpc_peering: j["VpcPeeringConnectionId"] = r.target_id; break;
+            case routing::RouteTargetKind::transit_gateway: j["TransitGatewayId"] = r.target_id; break;
             case routing::RouteTargetKind::network_interface:
                 if (!r.instance_id.empty()) {
                     j["InstanceId"] = r.instance_id;
@@ -88,7 +89,7 @@ routing::VpcModel::RouteDestination destination_of(const Request& params) {
 
 routing::VpcModel::RouteTarget target_of(const Request& params) {
     return {string_param(params, "GatewayId"), string_param(params, "InstanceId"), string_param(params, "NetworkInterfaceId"),
-            string_param(params, "NatGatewayId"), string_param(params, "VpcPeeringConnectionId")};
+            string_param(params, "NatGatewayId"), string_param(params, "VpcPeeringConnectionId"), string_param(params, "TransitGatewayId")};
 }
 
 json create_route(const Request& params, RouterState& state) {
@@ -119,6 +120,7 @@ const std::vector<ParamSpec> route_params = {
     {"--gateway-id", "GatewayId", K::string, false},
     {"--nat-gateway-id", "NatGatewayId", K::string, false},
     {"--vpc-peering-connection-id", "VpcPeeringConnectionId", K::string, false},
+    {"--transit-gateway-id", "TransitGatewayId", K::string, false},
     {"--instance-id", "InstanceId", K::string, false},
     {"--network-interface-id", "NetworkInterfaceId", K::string, false},
 };
@@ -134,7 +136,7 @@ std::vector<ActionSpec> route_table_actions() {
         {"describe-route-tables", "DescribeRouteTables", "list route tables with their routes and associations",
          {{"--route-table-ids", "RouteTableIds", K::list, false}, {"--filters", "Filters", K::filters, false}}, describe_route_tables,
          {"route-table-id", "vpc-id", "association.route-table-association-id", "association.route-table-id", "association.subnet-id",
-          "association.main", "route.destination-cidr-block", "route.destination-prefix-list-id", "route.gateway-id", "route.instance-id", "route.network-interface-id", "route.nat-gateway-id", "route.vpc-peering-connection-id",
+          "association.main", "route.destination-cidr-block", "route.destination-prefix-list-id", "route.gateway-id", "route.instance-id", "route.network-interface-id", "route.nat-gateway-id", "route.vpc-peering-connection-id", "route.transit-gateway-id",
           "route.origin", "route.state", "owner-id", "tag-key"}},
         {"create-route-table", "CreateRouteTable", "create a route table in a VPC (it holds the local route)",
          {{"--vpc-id", "VpcId", K::string, true}, {"--tag-specifications", "TagSpecifications", K::structures, false}}, create_route_table},

@@ -19,14 +19,13 @@ void associate(ResourceContext& c) {
 
 void create_route(ResourceContext& c) {
     auto& props = c.props;
-    for (const char* target : {"TransitGatewayId", "EgressOnlyInternetGatewayId",
-                               "CarrierGatewayId", "LocalGatewayId", "VpcEndpointId", "CoreNetworkArn"})
+    for (const char* target : {"EgressOnlyInternetGatewayId", "CarrierGatewayId", "LocalGatewayId", "VpcEndpointId", "CoreNetworkArn"})
         if (props.get(target)) return c.leave_out(props.line_of(target), std::string("route target ") + target + " is not supported; the route was not created");
     if (props.get("DestinationIpv6CidrBlock"))
         return c.leave_out(c.line(), "IPv6 routes are not supported (the lab has no IPv6); the route was not created");
     const routing::VpcModel::RouteTarget target{props.string("GatewayId", false), props.string("InstanceId", false),
                                                 props.string("NetworkInterfaceId", false), props.string("NatGatewayId", false),
-                                                props.string("VpcPeeringConnectionId", false)};
+                                                props.string("VpcPeeringConnectionId", false), props.string("TransitGatewayId", false)};
     const routing::VpcModel::RouteDestination destination{props.string("DestinationCidrBlock", false),
                                                           props.string("DestinationPrefixListId", false)};
     if (destination.cidr.empty() && destination.prefix_list_id.empty())
