@@ -589,6 +589,8 @@ public:
     const TransitGatewayVpcAttachment& transit_gateway_attachment(const std::string& id) const;
     const TransitGatewayRouteTable& transit_gateway_route_table(const std::string& id) const;
     const TransitGatewayVpcAttachment* find_transit_gateway_attachment(const std::string& transit_gateway_id, const std::string& vpc_id) const;
+    // Whether both VPCs are attached to one transit gateway (its route tables decide whether they talk).
+    bool share_transit_gateway(const std::string& vpc_a, const std::string& vpc_b) const;
     const std::vector<TransitGateway>& transit_gateways() const { return transit_gateways_; }
     const std::vector<TransitGatewayVpcAttachment>& transit_gateway_attachments() const { return transit_gateway_attachments_; }
     const std::vector<TransitGatewayRouteTable>& transit_gateway_route_tables() const { return transit_gateway_route_tables_; }

@@ -190,8 +190,10 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
                                                : "to " + to + " (enable-transit-gateway-route-table-propagation --transit-gateway-route-table-id " + table->id +
                                                      " --transit-gateway-attachment-id " + to + ", or create-transit-gateway-route)";
             if (s.reason == DropReason::transit_gateway_blackhole)
-                return "the matching route of transit gateway route table " + named(*table) + " is a blackhole: replace it with a route " + how +
-                       " if this traffic should pass (it is refused as designed otherwise)";
+                return "the matching route of transit gateway route table " + named(*table) + " is a blackhole" +
+                       (to.empty() ? std::string() : ": if this traffic should pass, replace-transit-gateway-route --transit-gateway-route-table-id " +
+                                                         table->id + " --destination-cidr-block … --transit-gateway-attachment-id " + to) +
+                       " (a static route beats a propagated one; a blackhole refuses as designed)";
             return "add a route for " + format_ipv4(p.destination) + " in transit gateway route table " + named(*table) + " " + how +
                    " (an isolated attachment's table holds only the routes it may use)";
         }

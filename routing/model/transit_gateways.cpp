@@ -50,6 +50,12 @@ const TransitGatewayVpcAttachment* VpcModel::find_transit_gateway_attachment(con
     return nullptr;
 }
 
+bool VpcModel::share_transit_gateway(const std::string& vpc_a, const std::string& vpc_b) const {
+    for (const auto& a : transit_gateway_attachments_)
+        if (a.vpc_id == vpc_a && find_transit_gateway_attachment(a.transit_gateway_id, vpc_b)) return true;
+    return false;
+}
+
 TransitGateway& VpcModel::create_transit_gateway(const std::string& logical_id, const TransitGatewaySpec& spec, std::int64_t now) {
     // EC2 API reference, "TransitGatewayRequestOptions": a private ASN, 64512-65534 or 4200000000-4294967294.
     const std::int64_t asn = spec.amazon_side_asn;
@@ -160,9 +166,14 @@ void VpcModel::modify_transit_gateway_vpc_attachment(const std::string& id, cons
                                                      std::optional<bool> dns_support) {
     const TransitGatewayVpcAttachment& current = transit_gateway_attachment(id);
     std::vector<std::string> kept;
-    for (const auto& s : remove_subnet_ids)
+    for (std::size_t i = 0; i < remove_subnet_ids.size(); ++i) {
+        const std::string& s = remove_subnet_ids[i];
         if (!contains(current.subnet_ids, s))
             throw ApiError("InvalidParameterValue", "Subnet " + s + " is not a subnet of " + current.id, "RemoveSubnetIds");
+        if (std::find(remove_subnet_ids.begin(), remove_subnet_ids.begin() + static_cast<std::ptrdiff_t>(i), s) != remove_subnet_ids.begin() + static_cast<std::ptrdiff_t>(i) ||
+            contains(add_subnet_ids, s))
+            throw ApiError("InvalidParameterValue", "Subnet " + s + " is named twice (to remove it, and again)", "RemoveSubnetIds");
+    }
     for (const auto& s : current.subnet_ids)
         if (!contains(remove_subnet_ids, s)) kept.push_back(s);
     for (const auto& s : add_subnet_ids)
@@ -321,6 +332,9 @@ void VpcModel::replace_transit_gateway_route(const std::string& route_table_id, 
 void VpcModel::delete_transit_gateway_route(const std::string& route_table_id, const std::string& cidr) {
     const TransitGatewayRouteTable& t = transit_gateway_route_table(route_table_id);
     const Cidr destination = parse_cidr_or_throw(cidr, "DestinationCidrBlock");
+    if (destination.to_string() != cidr)
+        throw ApiError("InvalidParameterValue", "DestinationCidrBlock " + cidr + " is not a network address (" + destination.to_string() + ")",
+                       "DestinationCidrBlock");
     for (const auto& x : t.static_routes)
         if (x.destination == destination) {
             std::erase_if(transit_gateway_route_table_mut(route_table_id).static_routes,

@@ -188,10 +188,12 @@ Resolved resolve(const RouterState& state, const routing::NetworkInsightsPath& p
     // The destination's address: as given, else the resource's (its public IP from the internet).
     const std::string& d = p.destination;
     std::optional<std::uint32_t> address = p.destination_ip;
-    // Within the source's VPC or a VPC peered with it (an active connection), the private address; from the
-    // internet or another VPC, the public one, as the resource's public DNS name gives it.
+    // Within the source's VPC, a VPC peered with it (an active connection) or one attached to a transit gateway
+    // it is attached to, the private address; from the internet or another VPC, the public one, as the
+    // resource's public DNS name gives it.
     auto eni_address = [&](const routing::NetworkInterface& e) -> std::optional<std::uint32_t> {
-        const bool other_vpc = !from_internet && e.vpc_id != source_vpc && !m.active_peering(source_vpc, e.vpc_id);
+        const bool other_vpc = !from_internet && e.vpc_id != source_vpc && !m.active_peering(source_vpc, e.vpc_id) &&
+                               !m.share_transit_gateway(source_vpc, e.vpc_id);
         if (!from_internet && !other_vpc) return e.private_ip;
         if (!e.public_ip) {
             json x = bad_state(m, p.source, "");

@@ -265,6 +265,11 @@ json modify_transit_gateway_vpc_attachment(const Request& params, RouterState& s
     const AttachmentOptions options = attachment_options(params);
     const std::string id = string_param(params, "TransitGatewayAttachmentId");
     const auto add = list_param(params, "AddSubnetIds"), remove = list_param(params, "RemoveSubnetIds");
+    // A subnet listed twice is refused here: the model removes one ENI per listed subnet (a second removal would index past its lists).
+    for (const auto& [ids, name] : {std::pair{&add, "AddSubnetIds"}, std::pair{&remove, "RemoveSubnetIds"}})
+        for (auto it = ids->begin(); it != ids->end(); ++it)
+            if (std::find(std::next(it), ids->end(), *it) != ids->end())
+                throw ApiError("InvalidParameterValue", std::string(name) + " lists subnet " + *it + " more than once", name);
     return state.commit([&](routing::VpcModel& next) {
         next.modify_transit_gateway_vpc_attachment(id, add, remove, options.appliance_mode, options.dns_support);
         return json{{"TransitGatewayVpcAttachment", vpc_attachment_json(next, next.transit_gateway_attachment(id), "modifying")}};
