@@ -62,7 +62,8 @@ struct StackLab {
         std::string all;
         for (const char* action : {"DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeSecurityGroups", "DescribeNetworkAcls",
                                    "DescribeInternetGateways", "DescribeNetworkInterfaces", "DescribeVpcEndpoints", "DescribeLoadBalancers",
-                                   "DescribeTargetGroups", "DescribeVpcEndpointServiceConfigurations", "DescribeFlowLogs", "DescribeKeyPairs"})
+                                   "DescribeTargetGroups", "DescribeVpcEndpointServiceConfigurations", "DescribeFlowLogs", "DescribeKeyPairs",
+                                   "DescribeTransitGateways", "DescribeTransitGatewayAttachments", "DescribeTransitGatewayRouteTables"})
             all += std::string(action) + ok(action).dump() + "\n";
         return all;
     }
@@ -295,6 +296,23 @@ TEST_CASE("DeleteStack of NAT gateways, Elastic IPs and a peering: the gateways 
     REQUIRE(ended.size() == 2);  // a deleted peering stays listed for two hours
     for (const auto& p : ended) CHECK(p["Status"]["Code"] == "deleted");
     CHECK(lab.ok("DescribeAddresses")["Addresses"].size() == addresses_before);
+    CHECK(lab.fingerprint() == before);
+}
+
+TEST_CASE("DeleteStack of a transit gateway lab: its routes, propagations, associations, attachments, tables and gateway go, in dependency order") {
+    StackLab lab;
+    const std::string before = lab.fingerprint();
+    deploy(lab, "tgw", test::seed_template("transit-gateway-lab.yaml"), key_name("k"));
+    CHECK(lab.stack("tgw")["StackStatus"] == "CREATE_COMPLETE");
+    REQUIRE(lab.ok("DescribeTransitGateways")["TransitGateways"].size() == 1);
+    CHECK(lab.ok("DescribeTransitGatewayVpcAttachments")["TransitGatewayVpcAttachments"].size() == 3);
+    CHECK(lab.ok("DescribeTransitGatewayRouteTables")["TransitGatewayRouteTables"].size() == 2);  // the template's two: no default table
+    lab.ok("DeleteStack", {{"StackName", "tgw"}});
+    lab.finish_releases();
+    CHECK(lab.refused("DescribeStacks", {{"StackName", "tgw"}}) == "ValidationError: Stack with id tgw does not exist");
+    CHECK(lab.ok("DescribeTransitGateways")["TransitGateways"].empty());
+    CHECK(lab.ok("DescribeTransitGatewayAttachments")["TransitGatewayAttachments"].empty());
+    CHECK(lab.ok("DescribeTransitGatewayRouteTables")["TransitGatewayRouteTables"].empty());
     CHECK(lab.fingerprint() == before);
 }
 
