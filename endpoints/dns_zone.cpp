@@ -24,6 +24,19 @@ bool resolved_privately_across_peering(const routing::VpcModel& model, const rou
     const routing::VpcPeeringConnection* p = model.active_peering(owner.id, asking.id);
     return p && (owner.id == p->requester_vpc_id ? p->requester_dns : p->accepter_dns);
 }
+
+// The same through a transit gateway (Transit Gateways Guide, "Transit gateway options", DNS support: "resolve
+// public IPv4 DNS host names to private IPv4 addresses when queried from instances in another VPC attached to
+// the transit gateway"): both VPCs attached to one gateway with DNS support on, each attachment's too.
+bool resolved_privately_across_transit_gateway(const routing::VpcModel& model, const routing::Vpc& owner, const routing::Vpc& asking) {
+    if (!resolves_names(owner) || !resolves_names(asking)) return false;
+    for (const auto& g : model.transit_gateways()) {
+        const routing::TransitGatewayVpcAttachment* a = model.find_transit_gateway_attachment(g.id, owner.id);
+        const routing::TransitGatewayVpcAttachment* b = model.find_transit_gateway_attachment(g.id, asking.id);
+        if (g.dns_support && a && b && a->dns_support && b->dns_support) return true;
+    }
+    return false;
+}
 }  // namespace
 
 std::string public_dns_name(std::uint32_t ip, const std::string& region) {
@@ -61,11 +74,12 @@ DnsZone build_zone(const routing::VpcModel& model, const RegionCatalog& catalog,
         // Public DNS names exist for instances in VPCs with enableDnsHostnames. Asked from inside the
         // instance's own VPC they resolve to the private address, from elsewhere to the public one
         // (EC2 User Guide, "Amazon EC2 instance hostnames": public DNS names resolve privately in-VPC).
-        // Across a peering that allows it, too.
+        // Across a peering or a transit gateway that allows it, too.
         if (e.public_ip && model.vpc(e.vpc_id).enable_dns_hostnames) {
             const std::string name = public_dns_name(*e.public_ip, model.region());
             const routing::Vpc& owner = model.vpc(e.vpc_id);
-            const bool privately = e.vpc_id == vpc.id || resolved_privately_across_peering(model, owner, vpc);
+            const bool privately = e.vpc_id == vpc.id || resolved_privately_across_peering(model, owner, vpc) ||
+                                   resolved_privately_across_transit_gateway(model, owner, vpc);
             zone.a_records[name].push_back(privately ? e.private_ip : *e.public_ip);
             zone.ptr_records.emplace(*e.public_ip, name);
         }

@@ -213,7 +213,8 @@ void pipeline_endpoint_seeds(const Lab& lab) {
 
 // The fuzz lab's NAT gateway (the private subnet's route to 198.18.100.0/24) and peered VPC: out through
 // the gateway and back to its Elastic IP (TCP, UDP, ICMP, an ICMP error, fragments), what it refuses, and
-// traffic across the peering both ways (a jumbo packet too), and what the peering does not carry.
+// traffic across the peering both ways (a jumbo packet too), and what the peering does not carry; and
+// through the transit gateway to its spoke.
 void pipeline_nat_and_peering_seeds(const test::FuzzPipelineLab& lab) {
     auto seed = [](const std::string& name, const Packet& f) { write("pipeline", name + ".bin", f); };
     const std::uint32_t priv_ip = Lab::priv_ip, host = test::FuzzPipelineLab::internet_host, eip = lab.nat_eip, peer = Lab::peer_ip;
@@ -256,6 +257,17 @@ void pipeline_nat_and_peering_seeds(const test::FuzzPipelineLab& lab) {
     seed("peering-4-tcp-9001-df-priv-to-peer", framed(lab, priv, test::build_packet({6, priv_ip, peer, 40061, 22}, 8961)));
     seed("peering-5-tcp-peer-to-internet-not-transitive", framed(lab, peer_host, segment(peer, host, 40062, 80, 0x02)));
     seed("peering-6-tcp-peer-to-public-instance-no-route-back", framed(lab, peer_host, segment(peer, Lab::pub_ip, 40063, 22, 0x02)));
+    // Through the transit gateway to the spoke and back, its MTU (8500 bytes: answered with DF, dropped
+    // without), a blackhole, and the peer's traffic it does not carry.
+    const std::uint32_t spoke = Lab::spoke_ip;
+    const auto spoke_host = lab.spoke_host;
+    seed("transit-gateway-1-tcp-syn-priv-to-spoke", framed(lab, priv, segment(priv_ip, spoke, 40070, 22, 0x02)));
+    seed("transit-gateway-2-tcp-synack-spoke-to-priv", framed(lab, spoke_host, segment(spoke, priv_ip, 22, 40070, 0x12)));
+    seed("transit-gateway-3-icmp-echo-spoke-to-priv", framed(lab, spoke_host, test::build_packet({1, spoke, priv_ip, 15, 0}, 56)));
+    seed("transit-gateway-4-icmp-8501-df-priv-to-spoke", framed(lab, priv, test::build_packet({1, priv_ip, spoke, 16, 0}, 8501 - 28)));
+    seed("transit-gateway-5-udp-8501-priv-to-spoke", framed(lab, priv, test::build_packet({17, priv_ip, spoke, 5000, 53}, 8501 - 28, 0, false)));
+    seed("transit-gateway-6-udp-priv-to-spoke-blackhole", framed(lab, priv, test::build_packet({17, priv_ip, 0x0a280909, 5000, 53}, 32)));
+    seed("transit-gateway-7-tcp-spoke-to-peer-no-route", framed(lab, spoke_host, segment(spoke, peer, 40071, 22, 0x02)));
 }
 
 // The captured frames (tests/bench/captures, lab tests/bench/bench-lab.yaml: A 10.30.0.4 public, B 10.30.1.4),

@@ -248,3 +248,27 @@ TEST_CASE("across a peering that allows DNS resolution, a peer instance's public
     m.delete_vpc_peering_connection(pcx, 1002);  // no active peering: the public address again
     CHECK(from_b() == std::vector<std::string>{a_public});
 }
+
+TEST_CASE("through a transit gateway with DNS support, an attached VPC's instance's public name answers its private address") {
+    TwoVpcs lab;
+    routing::VpcModel& m = lab.m;
+    const std::string a = m.vpcs()[0].id, b = m.vpcs()[1].id;
+    m.modify_vpc_attribute(b, std::nullopt, true);
+    const auto a_eni = m.network_interfaces()[0];
+    REQUIRE(a_eni.public_ip);
+    const auto a_name = endpoints::public_dns_name(*a_eni.public_ip, "ap-northeast-2");
+    const std::vector<std::string> a_public{routing::format_ipv4(*a_eni.public_ip)}, a_private{routing::format_ipv4(a_eni.private_ip)};
+    auto from_b = [&] { return ask(endpoints::build_zone(m, lab.catalog, 1), a_name).answers; };
+    const std::string quiet = m.create_transit_gateway("", {.dns_support = false}, 1000).id;
+    m.create_transit_gateway_vpc_attachment("", quiet, a, {m.subnets()[0].id}, false, true, {}, 1000);
+    m.create_transit_gateway_vpc_attachment("", quiet, b, {m.subnets()[1].id}, false, true, {}, 1000);
+    CHECK(from_b() == a_public);  // the gateway's DNS support is off
+    const std::string tgw = m.create_transit_gateway("", {}, 1000).id;
+    const std::string at = m.create_transit_gateway_vpc_attachment("", tgw, a, {m.subnets()[0].id}, false, false, {}, 1000).id;
+    m.create_transit_gateway_vpc_attachment("", tgw, b, {m.subnets()[1].id}, false, true, {}, 1000);
+    CHECK(from_b() == a_public);  // A's attachment's is off
+    m.modify_transit_gateway_vpc_attachment(at, {}, {}, std::nullopt, true);
+    CHECK(from_b() == a_private);
+    m.modify_vpc_attribute(a, false, std::nullopt);  // A's DNS resolution off
+    CHECK(from_b() == a_public);
+}

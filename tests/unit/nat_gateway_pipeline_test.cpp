@@ -375,7 +375,7 @@ TEST_CASE("NAT gateway: no heap allocation per frame, on every path through it")
     constexpr std::uint32_t priv = test::PipelineLab::priv_ip, s3 = test::PipelineLab::s3;
     test::CountingSink sink;
     // The translated port is the instance's own (free towards the destination): replies are written for it.
-    const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
+    const test::PortFrames originals = {
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), tcp(priv, s3, 40000, 80, syn))},
         {lab.region, test::frame_of(lab.sp.region_mac, tcp(s3, lab.eip, 80, 40000, syn | ack))},
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({1, priv, s3, 1234, 0}, 56))},
@@ -391,24 +391,13 @@ TEST_CASE("NAT gateway: no heap allocation per frame, on every path through it")
         {lab.region, test::frame_of(lab.sp.region_mac, as_fragment(test::build_packet({17, s3, lab.eip, 7000, 6000}, 1000, 0, false), 11, 0, true))},
         {lab.region, test::frame_of(lab.sp.region_mac, later_fragment(17, s3, lab.eip, 11, 1008, 200))},
     };
-    auto frames = originals;
-    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
-    StepLog log;
-    const std::size_t before = allocations.load();
-    for (int pass = 0; pass < 2; ++pass)
-        for (int i = 0; i < 2000; ++i) {
-            for (std::size_t k = 0; k < frames.size(); ++k) {
-                std::memcpy(frames[k].second.data(), originals[k].second.data(), frames[k].second.size());
-                log.clear();
-                process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows, pass ? &log : nullptr);
-            }
-            if (i % 100 == 99) {
-                lab.flows.now += 11;
-                lab.flows.expire_some(1 << 13);
-            }
-        }
-    CHECK(allocations.load() - before == 0);
+    CHECK(test::allocations_replaying(lab, originals, 2000, sink, allocations, [&](int i) {
+              if (i % 100 == 99) {
+                  lab.flows.now += 11;
+                  lab.flows.expire_some(1 << 13);
+              }
+          }) == 0);
     // Each frame sends one (the too big and the stray ACK an answer back), but the unsolicited one and the
     // RST for no translation.
-    CHECK(sink.sent == 2 * 2000u * (frames.size() - 2));
+    CHECK(sink.sent == 2 * 2000u * (originals.size() - 2));
 }

@@ -125,6 +125,29 @@ struct PipelineLab : TwoSubnetLab {
         m.create_route(priv_rt(), "10.20.0.0/16", {"", "", "", "", pcx});
         m.create_route(m.vpc(peer_vpc).main_route_table_id, "10.10.0.0/16", {"", "", "", "", pcx});
     }
+    // A third VPC 10.40.0.0/16 with a subnet 10.40.1.0/24 in zone c whose default group lets everyone in and one
+    // instance there (spoke_ip), and a transit gateway with its default table: both VPCs attached, each by its
+    // own /28 in zone c, and routed to each other through it (the private subnet's table, the spoke's main
+    // table); a static blackhole for 10.40.9.0/24.
+    static constexpr std::uint32_t spoke_ip = 0x0a280104;  // 10.40.1.4
+    std::string spoke_vpc, spoke_subnet, tgw;
+    routing::PortIndex spoke_host = 0;
+    void add_transit_gateway_spoke() {
+        spoke_vpc = m.create_vpc("Spoke", "10.40.0.0/16", {}).id;
+        spoke_subnet = m.create_subnet("SpokeSubnet", spoke_vpc, "10.40.1.0/24", "ap-northeast-2c", false, {}).id;
+        routing::SecurityGroupRule everyone;
+        everyone.cidr = routing::Cidr{0, 0};
+        m.authorize_security_group(m.vpc(spoke_vpc).default_security_group_id, true, {everyone});
+        spoke_host = port_of(launch(spoke_subnet));
+        const std::string own_tgw_subnet = m.create_subnet("TgwSubnet", vpc, "10.10.2.0/28", "ap-northeast-2c", false, {}).id;
+        const std::string spoke_tgw_subnet = m.create_subnet("SpokeTgwSubnet", spoke_vpc, "10.40.0.0/28", "ap-northeast-2c", false, {}).id;
+        tgw = m.create_transit_gateway("Tgw", {}, 1000).id;
+        m.create_transit_gateway_vpc_attachment("", tgw, vpc, {own_tgw_subnet}, false, true, {}, 1000);
+        m.create_transit_gateway_vpc_attachment("", tgw, spoke_vpc, {spoke_tgw_subnet}, false, true, {}, 1000);
+        m.create_route(priv_rt(), "10.40.0.0/16", {"", "", "", "", "", tgw});
+        m.create_route(m.vpc(spoke_vpc).main_route_table_id, "10.10.0.0/16", {"", "", "", "", "", tgw});
+        m.create_transit_gateway_route(m.transit_gateway(tgw).default_route_table_id, "10.40.9.0/24", "", true);
+    }
     // A new network ACL with `first` entries, then rule 100 allowing everything in and out.
     std::string acl_allowing_all(const std::vector<routing::NetworkAclEntry>& first = {}) {
         const std::string acl = m.create_network_acl("", vpc, {}).id;
@@ -145,10 +168,10 @@ struct PipelineLab : TwoSubnetLab {
         return p == region ? sp.region_mac : p == resolver ? sp.resolver_mac : snap->port(p).mac;
     }
     // The fuzz input's byte 0 names a slot: 0-2 the instances, 3 the region, 4 the resolver (the order the
-    // saved corpus was made in), 5 the peered VPC's instance when there is one.
-    std::size_t slot_count() const { return peer_host ? 6 : 5; }
+    // saved corpus was made in), 5 the peered VPC's instance when there is one, 6 the transit gateway spoke's.
+    std::size_t slot_count() const { return spoke_host ? 7 : peer_host ? 6 : 5; }
     routing::PortIndex port_of_slot(std::uint8_t b) const {
-        const routing::PortIndex slots[] = {pub_host, priv_host, priv2_host, region, resolver, peer_host};
+        const routing::PortIndex slots[] = {pub_host, priv_host, priv2_host, region, resolver, peer_host, spoke_host};
         return slots[b % slot_count()];
     }
     std::uint8_t slot_of(routing::PortIndex p) const {
@@ -162,8 +185,9 @@ struct PipelineLab : TwoSubnetLab {
 
 // The pipeline fuzz harness's lab: PipelineLab(true), with a public NAT gateway in the public subnet for the
 // private subnet's traffic to the internet's hosts (198.18.100.0/24, so the endpoints' paths stay as they
-// were), and a peered VPC with one instance (slot 5). Added after the rest, so the saved corpus's ports,
-// MACs and addresses are unchanged. The peer routes 0.0.0.0/0 across the peering.
+// were), a peered VPC with one instance (slot 5), and a transit gateway to a spoke VPC with one instance
+// (slot 6). Added after the rest, so the saved corpus's ports, MACs and addresses are unchanged. The peer
+// routes 0.0.0.0/0 across the peering.
 struct FuzzPipelineLab : PipelineLab {
     static constexpr std::uint32_t internet_host = 0xc612640a;  // 198.18.100.10
     std::uint32_t nat_eip = 0, nat_ip = 0;
@@ -176,6 +200,7 @@ struct FuzzPipelineLab : PipelineLab {
         add_peered_vpc();
         // The peer sends everything across the peering: what is beyond this VPC is refused (not transitive).
         m.create_route(m.vpc(peer_vpc).main_route_table_id, "0.0.0.0/0", {"", "", "", "", pcx});
+        add_transit_gateway_spoke();
         recompile();
     }
 };

@@ -335,7 +335,7 @@ TEST_CASE("a dry run (recorded, in an overlay over the live tables) does what fo
         for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(VPCLAB_SOURCE_DIR) / dir)) inputs.push_back(entry.path());
     std::sort(inputs.begin(), inputs.end());
     REQUIRE(inputs.size() > 50);
-    std::size_t delivered = 0, dropped = 0, through_nat_gateway = 0, across_peering = 0;
+    std::size_t delivered = 0, dropped = 0, through_nat_gateway = 0, across_peering = 0, across_transit_gateway = 0;
     std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     for (const auto& path : inputs) {
         std::ifstream in(path, std::ios::binary);
@@ -379,11 +379,13 @@ TEST_CASE("a dry run (recorded, in an overlay over the live tables) does what fo
         };
         through_nat_gateway += has(Stage::nat_gateway, Verdict::rewrite) && !sent_to.empty();
         across_peering += has(Stage::vpc_peering, Verdict::pass) && !sent_to.empty();
+        across_transit_gateway += has(Stage::transit_gateway, Verdict::pass) && !sent_to.empty();
     }
     // The corpus reaches both outcomes, through the NAT gateway both ways (TCP, UDP, ICMP, an error,
     // fragments: seeds nat-gateway-01, 02 and 05 to 13) and across the peering (peering-1 to 4).
     CHECK(through_nat_gateway >= 11);
     CHECK(across_peering >= 4);
+    CHECK(across_transit_gateway >= 3);  // transit-gateway-1 to 3
     CHECK(delivered > 10);
     CHECK(dropped > 10);
 }

@@ -1,6 +1,8 @@
 // Test helper: a FrameSink that records what the pipeline sent and dropped, and sending a frame through it.
 #pragma once
 
+#include <atomic>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -42,5 +44,33 @@ inline RecordingSink send_through(PipelineLab& lab, routing::PortIndex from, con
 }
 
 inline bool dropped(const RecordingSink& s, router::DropReason why) { return s.sent.empty() && s.drops.size() == 1 && s.drops[0].second == why; }
+
+using PortFrames = std::vector<std::pair<routing::PortIndex, std::vector<std::uint8_t>>>;
+
+// Replays `originals` through `lab`'s pipeline `rounds` times without a step log, then `rounds` times with one
+// (each frame restored first: the pipeline rewrites in place), into `sink`, calling `between(round)` after each
+// round; returns how many heap allocations `allocations` (the test binary's operator new count) saw meanwhile.
+template <class Between>
+std::size_t allocations_replaying(PipelineLab& lab, const PortFrames& originals, int rounds, CountingSink& sink,
+                                  const std::atomic<std::size_t>& allocations, Between between) {
+    auto frames = originals;
+    std::vector<std::uint8_t> scratch(router::pipeline_scratch_size);
+    router::StepLog log;
+    const std::size_t before = allocations.load();
+    for (int pass = 0; pass < 2; ++pass)
+        for (int i = 0; i < rounds; ++i) {
+            for (std::size_t k = 0; k < frames.size(); ++k) {
+                std::memcpy(frames[k].second.data(), originals[k].second.data(), frames[k].second.size());
+                log.clear();
+                router::process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows, pass ? &log : nullptr);
+            }
+            between(i);
+        }
+    return allocations.load() - before;
+}
+inline std::size_t allocations_replaying(PipelineLab& lab, const PortFrames& originals, int rounds, CountingSink& sink,
+                                         const std::atomic<std::size_t>& allocations) {
+    return allocations_replaying(lab, originals, rounds, sink, allocations, [](int) {});
+}
 
 }  // namespace vpclab::test

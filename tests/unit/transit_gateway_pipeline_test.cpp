@@ -233,24 +233,13 @@ TEST_CASE("transit gateway: no heap allocation per frame, across, answered or re
     lab.m.create_transit_gateway_route(lab.m.transit_gateway(lab.tgw).default_route_table_id, "10.30.9.0/24", "", true);
     lab.recompile();
     test::CountingSink sink;
-    const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
+    const test::PortFrames originals = {
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, own, spoke, 40000, 80}))},
         {lab.spoke_host, test::frame_of(lab.mac(lab.spoke_host), test::build_packet({6, spoke, own, 80, 40000}))},
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({1, own, spoke, 77, 0}, 8501 - 28))},  // answered, refused
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({17, own, 0x0a1e0909, 5000, 53}))},   // blackhole
     };
-    auto frames = originals;
-    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
-    StepLog log;
-    const std::size_t before = allocations.load();
-    for (int pass = 0; pass < 2; ++pass)
-        for (int i = 0; i < 2000; ++i)
-            for (std::size_t k = 0; k < frames.size(); ++k) {
-                std::memcpy(frames[k].second.data(), originals[k].second.data(), frames[k].second.size());
-                log.clear();
-                process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows, pass ? &log : nullptr);
-            }
-    CHECK(allocations.load() - before == 0);
+    CHECK(test::allocations_replaying(lab, originals, 2000, sink, allocations) == 0);
     CHECK(sink.sent == 2 * 2000u * 3);
     CHECK(sink.dropped == 2 * 2000u * 2);
 }

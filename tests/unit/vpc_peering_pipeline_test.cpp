@@ -125,25 +125,14 @@ TEST_CASE("peering: no heap allocation per frame, across the connection or refus
     lab.recompile();
     constexpr std::uint32_t own = test::PipelineLab::priv_ip, peer = PeeredLab::peer_ip;
     test::CountingSink sink;
-    const std::vector<std::pair<PortIndex, std::vector<std::uint8_t>>> originals = {
+    const test::PortFrames originals = {
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, own, peer, 40000, 80}))},
         {lab.peer_host, test::frame_of(lab.mac(lab.peer_host), test::build_packet({6, peer, own, 80, 40000}))},
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({1, own, peer, 77, 0}, 56))},
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, own, test::PipelineLab::s3, 40000, 80}))},  // refused
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({17, own, lab.peer_nat_ip, 5000, 53}))},      // refused
     };
-    auto frames = originals;
-    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
-    StepLog log;
-    const std::size_t before = allocations.load();
-    for (int pass = 0; pass < 2; ++pass)
-        for (int i = 0; i < 2000; ++i)
-            for (std::size_t k = 0; k < frames.size(); ++k) {
-                std::memcpy(frames[k].second.data(), originals[k].second.data(), frames[k].second.size());
-                log.clear();
-                process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows, pass ? &log : nullptr);
-            }
-    CHECK(allocations.load() - before == 0);
+    CHECK(test::allocations_replaying(lab, originals, 2000, sink, allocations) == 0);
     CHECK(sink.sent == 2 * 2000u * 3);
     CHECK(sink.dropped == 2 * 2000u * 2);
 }

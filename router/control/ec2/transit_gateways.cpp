@@ -320,36 +320,29 @@ json delete_transit_gateway_route_table(const Request& params, RouterState& stat
     });
 }
 
+// Associate/disassociate, enable/disable propagation: one change of a table and an attachment, answered with
+// the association's or the propagation's shape in its transitional state.
+using PairingChange = void (routing::VpcModel::*)(const std::string&, const std::string&);
+json change_pairing(const Request& params, RouterState& state, PairingChange change, bool association, const char* status) {
+    const std::string table = string_param(params, "TransitGatewayRouteTableId"), attachment = string_param(params, "TransitGatewayAttachmentId");
+    return state.commit([&](routing::VpcModel& next) {
+        (next.*change)(table, attachment);
+        return association ? json{{"Association", association_json(next, table, attachment, status)}}
+                           : json{{"Propagation", propagation_json(next, table, attachment, status)}};
+    });
+}
+
 json associate_transit_gateway_route_table(const Request& params, RouterState& state) {
-    const std::string table = string_param(params, "TransitGatewayRouteTableId"), attachment = string_param(params, "TransitGatewayAttachmentId");
-    return state.commit([&](routing::VpcModel& next) {
-        next.associate_transit_gateway_route_table(table, attachment);
-        return json{{"Association", association_json(next, table, attachment, "associating")}};
-    });
+    return change_pairing(params, state, &routing::VpcModel::associate_transit_gateway_route_table, true, "associating");
 }
-
 json disassociate_transit_gateway_route_table(const Request& params, RouterState& state) {
-    const std::string table = string_param(params, "TransitGatewayRouteTableId"), attachment = string_param(params, "TransitGatewayAttachmentId");
-    return state.commit([&](routing::VpcModel& next) {
-        next.disassociate_transit_gateway_route_table(table, attachment);
-        return json{{"Association", association_json(next, table, attachment, "disassociating")}};
-    });
+    return change_pairing(params, state, &routing::VpcModel::disassociate_transit_gateway_route_table, true, "disassociating");
 }
-
 json enable_transit_gateway_route_table_propagation(const Request& params, RouterState& state) {
-    const std::string table = string_param(params, "TransitGatewayRouteTableId"), attachment = string_param(params, "TransitGatewayAttachmentId");
-    return state.commit([&](routing::VpcModel& next) {
-        next.enable_transit_gateway_route_table_propagation(table, attachment);
-        return json{{"Propagation", propagation_json(next, table, attachment, "enabling")}};
-    });
+    return change_pairing(params, state, &routing::VpcModel::enable_transit_gateway_route_table_propagation, false, "enabling");
 }
-
 json disable_transit_gateway_route_table_propagation(const Request& params, RouterState& state) {
-    const std::string table = string_param(params, "TransitGatewayRouteTableId"), attachment = string_param(params, "TransitGatewayAttachmentId");
-    return state.commit([&](routing::VpcModel& next) {
-        next.disable_transit_gateway_route_table_propagation(table, attachment);
-        return json{{"Propagation", propagation_json(next, table, attachment, "disabling")}};
-    });
+    return change_pairing(params, state, &routing::VpcModel::disable_transit_gateway_route_table_propagation, false, "disabling");
 }
 
 // TransitGatewayRouteTableAssociation: the attachments associated with the table.
@@ -381,27 +374,21 @@ json get_transit_gateway_route_table_propagations(const Request& params, RouterS
 
 // --- routes ---
 
-json create_transit_gateway_route(const Request& params, RouterState& state) {
+// Create or replace a static route, answered with the route as the table now holds it.
+using RouteChange = void (routing::VpcModel::*)(const std::string&, const std::string&, const std::string&, bool);
+json change_route(const Request& params, RouterState& state, RouteChange change) {
     const std::string table = string_param(params, "TransitGatewayRouteTableId"), cidr = string_param(params, "DestinationCidrBlock");
     const std::string attachment = string_param(params, "TransitGatewayAttachmentId");
     const bool blackhole = bool_param(params, "Blackhole").value_or(false);
     return state.commit([&](routing::VpcModel& next) {
-        next.create_transit_gateway_route(table, cidr, attachment, blackhole);
+        (next.*change)(table, cidr, attachment, blackhole);
         const auto route = static_route(next, table, cidr);
         return json{{"Route", route ? tgw_route_json(next, *route) : json{{"DestinationCidrBlock", cidr}}}};
     });
 }
 
-json replace_transit_gateway_route(const Request& params, RouterState& state) {
-    const std::string table = string_param(params, "TransitGatewayRouteTableId"), cidr = string_param(params, "DestinationCidrBlock");
-    const std::string attachment = string_param(params, "TransitGatewayAttachmentId");
-    const bool blackhole = bool_param(params, "Blackhole").value_or(false);
-    return state.commit([&](routing::VpcModel& next) {
-        next.replace_transit_gateway_route(table, cidr, attachment, blackhole);
-        const auto route = static_route(next, table, cidr);
-        return json{{"Route", route ? tgw_route_json(next, *route) : json{{"DestinationCidrBlock", cidr}}}};
-    });
-}
+json create_transit_gateway_route(const Request& params, RouterState& state) { return change_route(params, state, &routing::VpcModel::create_transit_gateway_route); }
+json replace_transit_gateway_route(const Request& params, RouterState& state) { return change_route(params, state, &routing::VpcModel::replace_transit_gateway_route); }
 
 json delete_transit_gateway_route(const Request& params, RouterState& state) {
     const std::string table = string_param(params, "TransitGatewayRouteTableId"), cidr = string_param(params, "DestinationCidrBlock");
