@@ -25,6 +25,7 @@ const char* to_string(Outcome o) {
         case Outcome::drop_peering_transitive: return "peering_not_transitive";
         case Outcome::transit_gateway: return "transit_gateway";
         case Outcome::drop_transit_gateway_zone: return "transit_gateway_no_subnet_in_zone";
+        case Outcome::drop_edge_to_edge: return "edge_to_edge";
     }
     return "unknown";
 }
@@ -478,6 +479,9 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
     if ((destination == vpc.dns_address || destination == amazon_dns_link_local) && (protocol == 6 || protocol == 17) &&
         destination_port == 53 && service_.resolver != no_port) {
         if (!vpc.dns_support) return d.outcome = Outcome::drop_dns_disabled, d;
+        // VPC User Guide, "Amazon DNS server": it answers queries from the VPC; from beyond it (a transit
+        // gateway forwarding another VPC's query) Route 53 Resolver inbound endpoints are the way.
+        if (!vpc.cidr.contains(source)) return d.outcome = Outcome::drop_edge_to_edge, d;
         d.outcome = Outcome::to_resolver;
         d.resolver_address = service_.resolver_address(in.vpc, destination == amazon_dns_link_local);
         return d;
@@ -486,6 +490,7 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
     // (EC2 User Guide, "Instance metadata"); the resolver namespace's server tells instances apart by VPC
     // (the address the router translates to) and private address.
     if (destination == instance_metadata_link_local && protocol == 6 && destination_port == 80 && service_.resolver != no_port) {
+        if (!vpc.cidr.contains(source)) return d.outcome = Outcome::drop_edge_to_edge, d;  // only the VPC's own instances
         d.outcome = Outcome::to_resolver;
         d.resolver_address = service_.metadata_address(in.vpc);
         return d;
@@ -561,6 +566,9 @@ Decision ForwardingSnapshot::decide(PortIndex ingress, std::uint32_t source, std
             // The endpoint's route reaches only its service's addresses (its prefix list); gone: a blackhole.
             if (r.endpoint >= endpoints_.size() || endpoints_[r.endpoint].vpc != in.vpc || !endpoints_[r.endpoint].service_block.contains(destination))
                 return d.outcome = Outcome::drop_no_route, d;
+            // VPC User Guide, "Gateway endpoints": "Endpoint connections cannot be extended out of a VPC";
+            // what a transit gateway brings from another VPC does not use it.
+            if (!vpc.cidr.contains(source)) return d.outcome = Outcome::drop_edge_to_edge, d;
             d.outcome = Outcome::gateway_endpoint;
             d.endpoint = r.endpoint;
             return d;

@@ -39,6 +39,7 @@ enum class Outcome : std::uint8_t {
     drop_peering_transitive,  // routed to a peering connection, but not for an address of the peer VPC (or not from one of its own)
     transit_gateway,          // into the transit gateway through the VPC's attachment `attachment`, at its ENI `port` in the sender's zone
     drop_transit_gateway_zone,  // routed to a transit gateway whose attachment has no subnet in the sender's Availability Zone
+    drop_edge_to_edge,        // for the VPC's DNS server, metadata or a gateway endpoint, but from beyond the VPC (through a transit gateway)
 };
 const char* to_string(Outcome o);
 
@@ -73,6 +74,9 @@ struct PortInfo {
     std::uint32_t vpc = 0, subnet = 0, route_table = 0;
     bool source_dest_check = true;
     bool has_public_ip = false;
+    // An ENI in a VPC that has a load balancer: what it sends may answer a load-balanced connection. (Beside
+    // the other flags: PortInfo stays 72 bytes.)
+    bool in_load_balanced_vpc = false;
     std::uint32_t public_ip = 0;
     std::uint32_t security_groups = 0;  // index of its groups' compiled rules (security_groups_of)
     ConnectionTrackingTimeouts tracking;
@@ -82,8 +86,6 @@ struct PortInfo {
     std::uint32_t endpoint_service = 0;
     // A network load balancer's node, which the router also serves itself: its index (load_balancer_node).
     std::uint32_t load_balancer_node = no_port;
-    // An ENI in a VPC that has a load balancer: what it sends may answer a load-balanced connection.
-    bool in_load_balanced_vpc = false;
     // An interface endpoint's ENI to an endpoint service (PortRole::privatelink_endpoint): the provider's load
     // balancer node it carries connections to (the node in its Availability Zone), no_port while the endpoint
     // is not available (pendingAcceptance, rejected).
@@ -102,6 +104,8 @@ struct PortInfo {
     // (One comparison on the per-packet path: they are the last two roles.)
     bool has_security_groups() const { return role < PortRole::load_balancer_node; }
 };
+
+static_assert(sizeof(PortInfo) <= 72, "a port's facts are read per packet: keep them compact (flags together)");
 
 // A network load balancer as one node sees it (ELB NLB guide, "Network Load Balancers"): its listeners, and
 // for each the targets a new flow may go to from this node, already chosen by health and zone.

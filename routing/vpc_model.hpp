@@ -583,7 +583,7 @@ public:
     // "active" or "blackhole".
     const char* transit_gateway_route_state(const TransitGatewayRoute& route) const;
     static constexpr std::size_t transit_gateway_route_tables_per_gateway = 20;  // Transit Gateways Guide, "Quotas"
-    static constexpr std::size_t transit_gateway_routes_per_table = 10000;
+    static constexpr std::size_t transit_gateway_routes_per_gateway = 10000;
     static constexpr std::size_t transit_gateway_attachments_per_gateway = 5000;
     const TransitGateway& transit_gateway(const std::string& id) const;
     const TransitGatewayVpcAttachment& transit_gateway_attachment(const std::string& id) const;
@@ -924,8 +924,9 @@ private:
     PortId free_port() const;
     TransitGatewayVpcAttachment& transit_gateway_attachment_mut(const std::string& id);
     TransitGatewayRouteTable& transit_gateway_route_table_mut(const std::string& id);
-    // The attachment's subnets checked (of its VPC, one per zone) and an ENI made in each.
-    void check_attachment_subnets(const std::string& vpc_id, const std::vector<std::string>& subnet_ids) const;
+    // An attachment's subnets checked: of its VPC, one per zone, and for `new_subnets` a free address in each.
+    void check_attachment_subnets(const std::string& vpc_id, const std::vector<std::string>& subnet_ids, bool new_subnets) const;
+    // A new ENI of the attachment in `subnet_id`; returns its ID.
     std::string add_attachment_interface(const TransitGatewayVpcAttachment& a, const std::string& subnet_id);
     // An address for a new ENI in `s`: `wanted` if it is free and not reserved, else the first free one.
     std::uint32_t choose_address(const Subnet& s, std::optional<std::uint32_t> wanted,

@@ -55,6 +55,7 @@ DropReason drop_reason_for(routing::Outcome o) {
         case Outcome::drop_peering_transitive: return DropReason::peering_not_transitive;
         case Outcome::transit_gateway: break;
         case Outcome::drop_transit_gateway_zone: return DropReason::transit_gateway_no_subnet_in_zone;
+        case Outcome::drop_edge_to_edge: return DropReason::edge_to_edge;
         case Outcome::deliver: break;
     }
     return DropReason::no_route;

@@ -68,6 +68,7 @@ namespace vpclab::router {
     X(transit_gateway_no_route, "in a transit gateway: no route of the route table associated with the attachment it entered by matches the destination") \
     X(transit_gateway_blackhole, "in a transit gateway: the route that matched is a blackhole (made so, or its attachment deleted)") \
     X(transit_gateway_mtu, "larger than a transit gateway's 8500-byte MTU: answered with ICMP fragmentation-needed when DF is set, dropped either way") \
+    X(edge_to_edge, "for the VPC's Amazon DNS server, instance metadata or a gateway endpoint, but from an address beyond the VPC (what a transit gateway brought from another VPC): they serve the VPC's own addresses only") \
     X(routing_loop, "routed through NAT gateways (or other hops that route again) more times than the router allows: a routing loop") \
     X(network_acl_outbound, "denied by an outbound rule of the sending subnet's network ACL (the rule number is in the stats)") \
     X(network_acl_inbound, "denied by an inbound rule of the receiving subnet's network ACL (the rule number is in the stats)") \

@@ -78,7 +78,8 @@ Stage stage_of(DropReason r) {
         case DropReason::nat_gateway_port_allocation:
         case DropReason::nat_gateway_table_full:
         case DropReason::nat_gateway_unsolicited: return Stage::nat_gateway;
-        case DropReason::routing_loop: return Stage::route;
+        case DropReason::routing_loop:
+        case DropReason::edge_to_edge: return Stage::route;
         case DropReason::peering_not_transitive: return Stage::vpc_peering;
         case DropReason::transit_gateway_no_subnet_in_zone:
         case DropReason::transit_gateway_not_associated:

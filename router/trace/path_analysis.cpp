@@ -192,7 +192,7 @@ private:
                 const routing::TransitGatewayVpcAttachment* in = attachment_at(s.port);
                 const routing::TransitGatewayVpcAttachment* out = attachment_at(s.next);
                 const routing::TransitGatewayRouteTable* t = find_resource(m_.transit_gateway_route_tables(), snap_.transit_gateway_route_table_id(s.table));
-                if (!in || !out || !t) return;
+                if (!in || !out || !t || !eni) return;
                 const json gateway = component(m_, in->transit_gateway_id, find_resource(m_.transit_gateways(), in->transit_gateway_id));
                 json entered{{"Component", component(m_, in->id, in)}, {"TransitGateway", gateway}};
                 place(entered, *eni);

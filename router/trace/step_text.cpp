@@ -217,6 +217,9 @@ std::string fix_for(const routing::VpcModel& m, const routing::ForwardingSnapsho
         case DropReason::no_public_ip:
             if (eni && eni->interface_type == "nat_gateway")
                 return "a private NAT gateway has no Elastic IP: the internet gateway drops its traffic (use a public NAT gateway for the internet)";
+            if (eni && eni->interface_type == "transit_gateway")
+                return "what a transit gateway brings from another VPC has no public IP: route 0.0.0.0/0 from the attachment's subnet to a public NAT "
+                       "gateway in this VPC (centralized egress), not straight to the internet gateway";
             if (eni) return "associate an Elastic IP with " + eni->id + " (or launch into a subnet that maps public IPs on launch)";
             break;
         case DropReason::internet_gateway_detached:

@@ -98,7 +98,7 @@ void VpcModel::delete_transit_gateway(const std::string& id) {
     std::erase_if(transit_gateways_, [&](const TransitGateway& x) { return x.id == gone; });
 }
 
-void VpcModel::check_attachment_subnets(const std::string& vpc_id, const std::vector<std::string>& subnet_ids) const {
+void VpcModel::check_attachment_subnets(const std::string& vpc_id, const std::vector<std::string>& subnet_ids, bool new_subnets) const {
     // Transit Gateways Guide, "Transit gateway attachments to a VPC": "You can select one subnet per
     // Availability Zone"; each subnet must be in the attached VPC.
     std::vector<std::string> zones;
@@ -110,7 +110,7 @@ void VpcModel::check_attachment_subnets(const std::string& vpc_id, const std::ve
             throw ApiError("DuplicateSubnetsInSameZone", "Transit Gateway Attachment subnets must be in different Availability Zones: two are in " +
                                                               s.availability_zone, "SubnetIds");
         zones.push_back(s.availability_zone);
-        choose_address(s, std::nullopt, {});  // InsufficientFreeAddressesInSubnet before anything is made
+        if (new_subnets) choose_address(s, std::nullopt, {});  // InsufficientFreeAddressesInSubnet before anything is made
     }
 }
 
@@ -137,7 +137,7 @@ TransitGatewayVpcAttachment& VpcModel::create_transit_gateway_vpc_attachment(con
                                         [&](const TransitGatewayVpcAttachment& a) { return a.transit_gateway_id == g.id; });
     if (static_cast<std::size_t>(attached) >= transit_gateway_attachments_per_gateway)
         throw ApiError("TransitGatewayAttachmentLimitExceeded", "The maximum number of attachments per transit gateway has been reached", "TransitGatewayId");
-    check_attachment_subnets(v.id, subnet_ids);
+    check_attachment_subnets(v.id, subnet_ids, true);
     TransitGatewayVpcAttachment a;
     a.logical_id = logical_id;
     a.cloudformation_stack_id = logical_id.empty() ? std::string() : creating_stack_id_;
@@ -181,8 +181,8 @@ void VpcModel::modify_transit_gateway_vpc_attachment(const std::string& id, cons
     std::vector<std::string> all = kept;
     all.insert(all.end(), add_subnet_ids.begin(), add_subnet_ids.end());
     if (all.empty()) throw ApiError("InvalidParameterValue", "A Transit Gateway Attachment keeps at least one subnet", "RemoveSubnetIds");
-    check_attachment_subnets(current.vpc_id, add_subnet_ids);
-    check_attachment_subnets(current.vpc_id, all);  // one per zone, the added with the kept
+    check_attachment_subnets(current.vpc_id, add_subnet_ids, true);
+    check_attachment_subnets(current.vpc_id, all, false);  // one per zone, the added with the kept (whose ENIs are there already)
     TransitGatewayVpcAttachment& a = transit_gateway_attachment_mut(id);
     for (const auto& s : remove_subnet_ids) {
         const auto at = std::find(a.subnet_ids.begin(), a.subnet_ids.end(), s) - a.subnet_ids.begin();
@@ -312,8 +312,12 @@ void VpcModel::create_transit_gateway_route(const std::string& route_table_id, c
     for (const auto& x : t.static_routes)
         if (x.destination == r.destination)
             throw ApiError("RouteAlreadyExists", "Route " + cidr + " already exists in Transit Gateway Route Table " + t.id, "DestinationCidrBlock");
-    if (t.static_routes.size() >= transit_gateway_routes_per_table)
-        throw ApiError("TransitGatewayRouteLimitExceeded", "Transit Gateway Route Table " + t.id + " has " + std::to_string(transit_gateway_routes_per_table) +
+    // Transit Gateways Guide, "Quotas": 10,000 static routes per transit gateway, all its tables together.
+    std::size_t routes = 0;
+    for (const auto& other : transit_gateway_route_tables_)
+        if (other.transit_gateway_id == t.transit_gateway_id) routes += other.static_routes.size();
+    if (routes >= transit_gateway_routes_per_gateway)
+        throw ApiError("TransitGatewayRouteLimitExceeded", "Transit gateway " + t.transit_gateway_id + " has " + std::to_string(transit_gateway_routes_per_gateway) +
                                                                " static routes", "DestinationCidrBlock");
     transit_gateway_route_table_mut(route_table_id).static_routes.push_back(r);
 }

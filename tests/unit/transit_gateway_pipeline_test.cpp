@@ -25,12 +25,13 @@ namespace {
 
 // The pipeline lab (VPC 10.10.0.0/16, its private subnet 10.10.1.0/24 in zone c) and a spoke VPC 10.30.0.0/16
 // with one instance (10.30.1.4, zone c), both attached to a transit gateway with its default table (each
-// attachment in its own /28 of zone c), each routing the other's CIDR to it.
+// attachment in its own /28 of zone c), each routing the other's CIDR to it. With `with_endpoints`, the
+// pipeline lab's S3 gateway endpoint and CloudFormation interface endpoint (private subnet) are there too.
 struct TgwPipelineLab : test::PipelineLab {
     static constexpr std::uint32_t spoke_ip = 0x0a1e0104;  // 10.30.1.4
     std::string spoke_vpc, spoke_subnet, tgw, own_attachment, spoke_attachment, own_tgw_subnet, spoke_tgw_subnet;
     PortIndex spoke_host = 0;
-    explicit TgwPipelineLab(bool attachments_in_instance_subnets = false) {
+    explicit TgwPipelineLab(bool attachments_in_instance_subnets = false, bool with_endpoints = false) : PipelineLab(with_endpoints) {
         spoke_vpc = m.create_vpc("Spoke", "10.30.0.0/16", {}).id;
         spoke_subnet = m.create_subnet("SpokeSubnet", spoke_vpc, "10.30.1.0/24", "ap-northeast-2c", false, {}).id;
         routing::SecurityGroupRule everyone;
@@ -226,6 +227,29 @@ TEST_CASE("transit gateway: not associated, no route, a blackhole, no subnet in 
     loop.m.create_transit_gateway_route(loop.m.transit_gateway(loop.tgw).default_route_table_id, "10.99.0.0/16", loop.spoke_attachment, false);
     loop.recompile();
     CHECK(dropped(loop.from_host(loop.priv_host, test::build_packet({6, own, 0x0a630001, 40000, 80})), DropReason::routing_loop));
+}
+
+TEST_CASE("transit gateway: another VPC's traffic uses this VPC's interface endpoint, not its DNS server nor its gateway endpoint (edge to edge)") {
+    TgwPipelineLab lab(false, true);
+    // The spoke to the CloudFormation endpoint's ENI: through the gateway to the service, and its answer back.
+    const auto syn = lab.from_host(lab.spoke_host, test::build_tcp_segment(spoke, lab.cf_eni_ip, 40010, 80, 0x02));
+    REQUIRE(syn.sent.size() == 1);
+    CHECK(syn.sent[0].port == lab.region);
+    const auto answer = test::send_through(lab, lab.region, test::build_tcp_segment(lab.cf_service, lab.cf_eni_ip, 80, 40010, 0x12), lab.sp.region_mac);
+    REQUIRE(answer.sent.size() == 1);
+    CHECK(answer.sent[0].port == lab.spoke_host);
+    const auto back = answer.sent[0].packet();
+    const wire::Ipv4View ip(wire::Bytes(const_cast<std::uint8_t*>(back.data()), back.size()));
+    CHECK((ip.source() == lab.cf_eni_ip && ip.destination() == spoke));
+    // The VPC's Amazon DNS server answers its own VPC only (VPC User Guide, "Amazon DNS server").
+    CHECK(dropped(lab.from_host(lab.spoke_host, test::build_packet({17, spoke, 0x0a0a0002, 5353, 53}, 30)), DropReason::edge_to_edge));
+    // A gateway endpoint's connections "cannot be extended out of a VPC" (VPC User Guide, "Gateway endpoints").
+    lab.m.create_route(lab.m.vpc(lab.spoke_vpc).main_route_table_id, "198.18.10.0/24", {"", "", "", "", "", lab.tgw});
+    lab.m.create_transit_gateway_route(lab.m.transit_gateway(lab.tgw).default_route_table_id, "198.18.10.0/24", lab.own_attachment, false);
+    lab.recompile();
+    CHECK(dropped(lab.from_host(lab.spoke_host, test::build_packet({6, spoke, test::PipelineLab::s3, 40011, 443})), DropReason::edge_to_edge));
+    // The VPC's own instance still reaches S3 through the endpoint.
+    CHECK(lab.from_host(lab.priv_host, test::build_packet({6, own, test::PipelineLab::s3, 40012, 443})).sent.size() == 1);
 }
 
 TEST_CASE("transit gateway: no heap allocation per frame, across, answered or refused") {

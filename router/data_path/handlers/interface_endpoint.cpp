@@ -39,7 +39,15 @@ void into_interface_endpoint(Context& c, Frame& f, PortIndex eni) {
 void deliver_from_endpoint_eni(Context& c, Frame& f, PortIndex eni, std::uint32_t client, std::uint16_t client_port) {
     const routing::PortInfo& e = c.snap.port(eni);
     const routing::Decision d = c.snap.decide(eni, e.ip, client, f.ip.protocol(), client_port);
-    // Only a delivery to an instance's ENI carries the answer on; anything else is dropped as its outcome says.
+    // A client in another VPC attached to a transit gateway (PrivateLink Guide, "Access an AWS service
+    // through a transit gateway"-style centralized endpoints): the answer goes back through it, from the ENI.
+    if (d.outcome == routing::Outcome::transit_gateway) {
+        if (c.steps) [[unlikely]] record_route(*c.steps, eni, d);
+        f.eth.set_source(e.mac);
+        Context from_eni{c.snap, eni, c.frame, c.scratch, c.sink, c.memory, c.steps, c.reroutes};
+        return into_transit_gateway(from_eni, f, d);
+    }
+    // Otherwise only a delivery to an instance's ENI carries the answer on; anything else is dropped as its outcome says.
     if (d.outcome != routing::Outcome::deliver || c.snap.port(d.port).served_by_router()) {
         const DropReason reason = drop_reason_for(d.outcome);
         if (c.steps) [[unlikely]] record_route(*c.steps, eni, d, reason);

@@ -42,7 +42,8 @@ DropReason drop_reason_of(routing::TransitGatewayHop::Kind k) {
 // arrive at the transit gateway are dropped").
 bool fits_transit_gateway(Context& c, Frame& f, PortIndex entered, const wire::MacAddress& icmp_mac) {
     if (endpoints::wire_packet_size(f.ip.bytes(), f.vnet) <= transit_gateway_mtu) return true;
-    if (f.ip.dont_fragment()) {
+    // Answered to an instance only: the router's own ports (a NAT gateway, an endpoint's ENI) have nobody to read it.
+    if (f.ip.dont_fragment() && !c.snap.port(c.ingress).served_by_router()) {
         const std::size_t n =
             endpoints::build_fragmentation_needed(c.scratch.subspan(link_headers), f.ip.bytes(), c.snap.port(entered).ip, transit_gateway_mtu);
         if (n) {
