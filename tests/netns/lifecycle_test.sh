@@ -115,14 +115,14 @@ check_equal "… and creates nothing" "" "$(stack_leftovers "$c")"
 err=$("$VPCLAB" up --empty --stack-name "$c" --tap-writes sendmmsg 2>&1)
 check_contains "--tap-writes sendmmsg is refused, saying what is allowed" "--tap-writes must be io_uring or write, got 'sendmmsg'" "$err"
 check_equal "… and creates nothing" "" "$(stack_leftovers "$c")"
-# A template with a type vpclab does not model (a transit gateway) fails under --strict.
+# A template with a type vpclab does not model (a virtual private gateway) fails under --strict.
 strict_template=$(mktemp --suffix=.yaml)
-{ cat "$SOURCE_DIR/labs/privatelink-lab.yaml"; printf '  Hub:\n    Type: AWS::EC2::TransitGateway\n'; } >"$strict_template"
+{ cat "$SOURCE_DIR/labs/privatelink-lab.yaml"; printf '  Vgw:\n    Type: AWS::EC2::VPNGateway\n    Properties:\n      Type: ipsec.1\n'; } >"$strict_template"
 err=$("$VPCLAB" up "$strict_template" --stack-name "$c" --strict 2>&1)
 rc=$?
 rm -f "$strict_template"
 check_equal "a template with an unsupported type fails under --strict" "1" "$rc"
-check_contains "… naming the type" "AWS::EC2::TransitGateway" "$err"
+check_contains "… naming the type" "AWS::EC2::VPNGateway" "$err"
 check_equal "… and creates nothing" "" "$(stack_leftovers "$c")"
 
 finish
