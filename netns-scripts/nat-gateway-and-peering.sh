@@ -14,14 +14,6 @@ run() {
     "$VPCLAB" "$@"
 }
 ec2() { "$VPCLAB" ec2 "$@" --stack-name "$stack"; }
-# Runs a command and fails the walk-through unless its output holds `expected`.
-expect() {
-    local expected=$1; shift
-    local out
-    out=$("$@" 2>&1) || true
-    echo "$out"
-    grep -qF -- "$expected" <<<"$out" || { echo "expected to see: $expected" >&2; exit 1; }
-}
 
 step "1.1 — The public/private VPC with a NAT gateway in each zone, from its template"
 run up "$here/labs/nat-gateway-lab.yaml" --stack-name "$stack"

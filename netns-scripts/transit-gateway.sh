@@ -27,14 +27,6 @@ must_not_ping() {
     if "$VPCLAB" exec "$1" --stack-name "$stack" -- ping -c 1 -W 1 "$2" >/dev/null; then echo "expected no answer" >&2; exit 1; fi
     echo "(no answer)"
 }
-# Runs a command and fails the walk-through unless its output holds `expected`.
-expect() {
-    local expected=$1; shift
-    local out
-    out=$("$@" 2>&1) || true
-    echo "$out"
-    grep -qF -- "$expected" <<<"$out" || { echo "expected to see: $expected" >&2; exit 1; }
-}
 
 step "An empty lab, then a transit gateway with its defaults (association and propagation to its default route table)"
 "$VPCLAB" up --empty --stack-name "$stack"

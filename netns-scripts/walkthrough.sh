@@ -14,3 +14,12 @@ step() {
     echo "━━ $1"
     if [ -t 0 ]; then read -r -p "   (Enter to run) " _; fi
 }
+
+# Runs a command and fails the walk-through unless its output holds `expected`.
+expect() {
+    local expected=$1; shift
+    local out
+    out=$("$@" 2>&1) || true
+    echo "$out"
+    grep -qF -- "$expected" <<<"$out" || { echo "expected to see: $expected" >&2; exit 1; }
+}
