@@ -145,6 +145,14 @@ Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& d
                        "or --transit-gateway-id",
                        "GatewayId");
     const Vpc& v = vpc(table.vpc_id);
+    // VPC User Guide, "Route priority": only a network interface or a NAT gateway may take traffic more
+    // specific than the local route (a peering connection or transit gateway may not).
+    const auto refuse_inside_vpc = [&] {
+        if (named.cidr && v.cidr.contains(*named.cidr))
+            throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " lies inside the VPC CIDR " + v.cidr.to_string() +
+                                                        "; only a network interface or NAT gateway may be the target of a route inside the VPC",
+                           "DestinationCidrBlock");
+    };
     Route r;
     if (named.cidr) {
         r.destination = *named.cidr;
@@ -195,10 +203,7 @@ Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& d
             throw ApiError("InvalidParameterValue", "route table " + table.id + " and network gateway " + g.id +
                                                         " belong to different networks (attach the VPC first: create-transit-gateway-vpc-attachment)",
                            "TransitGatewayId");
-        if (named.cidr && v.cidr.contains(*named.cidr))
-            throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " lies inside the VPC CIDR " + v.cidr.to_string() +
-                                                        "; only a network interface or NAT gateway may be the target of a route inside the VPC",
-                           "DestinationCidrBlock");
+        refuse_inside_vpc();
         r.target_kind = RouteTargetKind::transit_gateway;
         r.target_id = g.id;
     } else if (!target.vpc_peering_connection_id.empty()) {
@@ -210,10 +215,7 @@ Route VpcModel::resolve_route(const RouteTable& table, const RouteDestination& d
         if (!p.active() && p.status != "pending-acceptance")
             throw ApiError("InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID '" + p.id + "' does not exist (it is " + p.status + ")",
                            "VpcPeeringConnectionId");
-        if (named.cidr && v.cidr.contains(*named.cidr))
-            throw ApiError("InvalidParameterValue", "The destination " + named.cidr->to_string() + " lies inside the VPC CIDR " + v.cidr.to_string() +
-                                                        "; only a network interface or NAT gateway may be the target of a route inside the VPC",
-                           "DestinationCidrBlock");
+        refuse_inside_vpc();
         r.target_kind = RouteTargetKind::vpc_peering;
         r.target_id = p.id;
     } else {

@@ -253,8 +253,9 @@ TEST_CASE("transit gateway: another VPC's traffic uses this VPC's interface endp
 }
 
 TEST_CASE("transit gateway: no heap allocation per frame, across, answered or refused") {
-    TgwPipelineLab lab;
+    TgwPipelineLab lab(false, true);
     lab.m.create_transit_gateway_route(lab.m.transit_gateway(lab.tgw).default_route_table_id, "10.30.9.0/24", "", true);
+    lab.m.create_route(lab.pub_rt, "10.30.0.0/16", {"", "", "", "", "", lab.tgw});  // zone a: the attachment has no subnet there
     lab.recompile();
     test::CountingSink sink;
     const test::PortFrames originals = {
@@ -262,8 +263,13 @@ TEST_CASE("transit gateway: no heap allocation per frame, across, answered or re
         {lab.spoke_host, test::frame_of(lab.mac(lab.spoke_host), test::build_packet({6, spoke, own, 80, 40000}))},
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({1, own, spoke, 77, 0}, 8501 - 28))},  // answered, refused
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({17, own, 0x0a1e0909, 5000, 53}))},   // blackhole
+        // The spoke through the gateway to this VPC's interface endpoint, and the service's answer back through it.
+        {lab.spoke_host, test::frame_of(lab.mac(lab.spoke_host), test::build_tcp_segment(spoke, lab.cf_eni_ip, 40010, 80, 0x02))},
+        {lab.region, test::frame_of(lab.sp.region_mac, test::build_tcp_segment(lab.cf_service, lab.cf_eni_ip, 80, 40010, 0x12))},
+        {lab.spoke_host, test::frame_of(lab.mac(lab.spoke_host), test::build_packet({17, spoke, 0x0a0a0002, 5353, 53}, 30))},  // edge to edge
+        {lab.pub_host, test::frame_of(lab.mac(lab.pub_host), test::build_packet({6, test::PipelineLab::pub_ip, spoke, 40000, 80}))},  // no subnet in zone
     };
     CHECK(test::allocations_replaying(lab, originals, 2000, sink, allocations) == 0);
-    CHECK(sink.sent == 2 * 2000u * 3);
-    CHECK(sink.dropped == 2 * 2000u * 2);
+    CHECK(sink.sent == 2 * 2000u * 5);
+    CHECK(sink.dropped == 2 * 2000u * 4);
 }
