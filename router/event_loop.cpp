@@ -19,6 +19,7 @@
 
 #include "router/aws_api/aws_endpoint.hpp"
 #include "router/aws_api/http_message.hpp"
+#include "router/console/console_http.hpp"
 #include "router/control/control_request.hpp"
 #include "router/data_path/drop_log.hpp"
 #include "router/data_path/pipeline.hpp"
@@ -39,12 +40,13 @@ constexpr std::uint64_t metadata_listen_tag = 7ULL << 40;
 constexpr std::uint64_t metadata_client_tag = 8ULL << 40;  // + slot
 constexpr std::uint64_t aws_endpoint_tag = 10ULL << 40;    // the listener; + 1 + slot for its clients (9 << 40: ForwardingThread's)
 constexpr std::uint64_t aws_relay_tag = 11ULL << 40;       // the same for the Unix socket
+constexpr std::uint64_t console_tag = 12ULL << 40;         // the web console's listener on 127.0.0.1, and its clients
 constexpr std::uint64_t interactive_queue_tag = ForwardingThread::interactive_queue_tag;  // + port; a port's bulk queue is the port itself
 bool is_interactive_queue(std::uint64_t tag) { return tag >= interactive_queue_tag && tag < interactive_queue_tag + (1ULL << 32); }
 }  // namespace
 
 EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger,
-                     tap::UniqueFd aws_listener, tap::UniqueFd aws_relay_listener)
+                     tap::UniqueFd aws_listener, tap::UniqueFd aws_relay_listener, tap::UniqueFd console_listener)
     : state_(state),
       network_(network),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
@@ -86,6 +88,24 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
                          return reply;
                      },
                      ControlServer::Limits{}, cut_http);
+    }
+    if (console_listener) {
+        // The console's page polls; a browser opens a few connections at once. Each request is answered
+        // whole and the connection closed, as the AWS endpoint's, within the same client cap and deadline.
+        const auto cut_console = [](std::string_view buffered, bool) {
+            const aws_api::HttpExtent extent = aws_api::http_request_extent(buffered, console::max_console_body_bytes);
+            using Cut = ControlServer::Cut;
+            if (extent.state == aws_api::HttpExtent::State::complete) return Cut{Cut::Kind::request, extent.length, {}};
+            if (extent.state == aws_api::HttpExtent::State::refused)
+                return Cut{Cut::Kind::refused, 0, console::refuse_console_request(extent.status, extent.reason)};
+            return Cut{Cut::Kind::incomplete, extent.length, {}};
+        };
+        console_.emplace(std::move(console_listener), epoll_.get(), console_tag,
+                         [this, &state](std::string_view request) {
+                             PausedWorker paused(second_gate());  // it reads the counters and the model
+                             return console::serve_console_request(request, state, {state.console_token, state.console_port});
+                         },
+                         ControlServer::Limits{}, cut_console);
     }
     sigset_t mask;
     sigemptyset(&mask);
@@ -150,7 +170,7 @@ void EventLoop::run() {
     while (!state_.shutdown_requested) {
         // Sleep no longer than the next control client's deadline, so a silent client is dropped on time.
         int timeout_ms = -1;
-        for (const ControlServer* server : {&control_, aws_[0] ? &*aws_[0] : nullptr, aws_[1] ? &*aws_[1] : nullptr}) {
+        for (const ControlServer* server : {&control_, aws_[0] ? &*aws_[0] : nullptr, aws_[1] ? &*aws_[1] : nullptr, console_ ? &*console_ : nullptr}) {
             const auto deadline = server ? server->next_deadline() : std::nullopt;
             if (!deadline) continue;
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - ControlServer::Clock::now()).count();
@@ -185,6 +205,7 @@ void EventLoop::run() {
         control_.expire(ControlServer::Clock::now());
         for (auto& server : aws_)
             if (server) server->expire(ControlServer::Clock::now());
+        if (console_) console_->expire(ControlServer::Clock::now());
         // Interactive queues first: a ping or a keystroke does not wait for the bulk read in this wakeup.
         for (int i = 0; i < n; ++i)
             if (is_interactive_queue(events[i].data.u64)) {
@@ -204,6 +225,8 @@ void EventLoop::run() {
                 aws_[0]->on_event(tag, events[i].events, ControlServer::Clock::now());  // pauses the worker to serve
             } else if (aws_[1] && aws_[1]->owns_tag(tag)) {
                 aws_[1]->on_event(tag, events[i].events, ControlServer::Clock::now());
+            } else if (console_ && console_->owns_tag(tag)) {
+                console_->on_event(tag, events[i].events, ControlServer::Clock::now());
             } else if (tag == dns_udp_tag) dns_.on_udp_readable();
             else if (tag == dns_listen_tag) {
                 for (const auto& [fd, slot] : dns_.on_tcp_acceptable()) watch(fd, dns_client_tag + slot);

@@ -49,8 +49,9 @@ public:
     // Instances launched at runtime record their namespaces in `ledger` (so `down` finds them after a crash).
     // `aws_listener` (if open): the lab's AWS API endpoint on 127.0.0.1, served like the control socket;
     // `aws_relay_listener` (if open): the same API on a Unix socket, for the region's HTTPS relay.
+    // `console_listener` (if open): the web console on 127.0.0.1 (state.console_port, state.console_token).
     EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger,
-              tap::UniqueFd aws_listener = {}, tap::UniqueFd aws_relay_listener = {});
+              tap::UniqueFd aws_listener = {}, tap::UniqueFd aws_relay_listener = {}, tap::UniqueFd console_listener = {});
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -107,6 +108,7 @@ private:
     tap::UniqueFd epoll_;
     ControlServer control_;
     std::array<std::optional<ControlServer>, 2> aws_;  // 127.0.0.1, and the Unix socket the region's HTTPS relay uses
+    std::optional<ControlServer> console_;             // the web console, 127.0.0.1
     tap::UniqueFd signals_;
     DnsServer dns_;
     FlowState flows_;                         // connection tables (bounded, expiring)

@@ -23,6 +23,7 @@
 #include "router/aws_api/lab_ca.hpp"
 #include "router/aws_api/service_model.hpp"
 #include "router/aws_api/stack_credentials.hpp"
+#include "router/console/console_http.hpp"
 #include "router/control/control_socket.hpp"
 #include "router/control/ec2/family.hpp"
 #include "router/template/template_error.hpp"
@@ -160,6 +161,8 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         tap::UniqueFd aws_listener = aws_api::listen_on_loopback(state.aws_endpoint_port);
         aws_api::compile_all_models();
         tap::UniqueFd aws_relay_listener = listen_control_socket(paths.aws_api_socket);
+        tap::UniqueFd console_listener = aws_api::listen_on_loopback(state.console_port);
+        state.console_token = console::make_console_access(state.console_port).token;
         // CloudFormation: the template this lab was made from is its first stack; ValidateTemplate checks a
         // template with the loader, as `up` would load it (nothing is created).
         if (!lab.template_body.empty())
@@ -187,7 +190,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         state.gateway_endpoints_file = paths.gateway_endpoints;
         state.recompile();
         std::optional<EventLoop> loop;
-        loop.emplace(state, network, std::move(control), paths.ledger, std::move(aws_listener), std::move(aws_relay_listener));
+        loop.emplace(state, network, std::move(control), paths.ledger, std::move(aws_listener), std::move(aws_relay_listener), std::move(console_listener));
         region_server = start_region_http_server(plan.region_netns, *state.catalog, paths.log, paths.gateway_endpoints);
         region_https_server = start_region_https_server(plan.region_netns, ca, paths.aws_api_socket, paths.log);
         if (!foreground) {

@@ -83,6 +83,11 @@ struct RouterState {
     // 127.0.0.1 (0: none, as in unit tests).
     std::string aws_access_key_id, aws_secret_access_key;
     std::uint16_t aws_endpoint_port = 0;
+    // The lab's web console (router/console/): its address on 127.0.0.1 and its token (port 0: none).
+    std::uint16_t console_port = 0;
+    std::string console_token;
+    // Grows by one at every commit (and recompile): the console redraws its map when it changes.
+    std::uint64_t generation = 0;
     // CloudFormation: the lab's stacks (the template `up` ran is the first), and the template loader's check
     // for ValidateTemplate (none: the call is refused, as in unit tests of the control layer alone).
     std::vector<CloudFormationStack> cloudformation_stacks;
@@ -125,6 +130,7 @@ struct RouterState {
         model = std::move(next);  // nothing below throws
         snapshot = std::move(next_snapshot);
         dns_zones.swap(next_zones);
+        ++generation;
         publish();
         return result;
     }
@@ -134,6 +140,7 @@ struct RouterState {
         snapshot = routing::ForwardingSnapshot::compile(*model, service_ports, snapshot.get());
         dns_zones = zones_of(*model);
         if (counters.size() < snapshot->port_limit()) counters.resize(snapshot->port_limit());
+        ++generation;
         publish();
     }
 

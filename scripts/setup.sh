@@ -32,6 +32,8 @@ packages=(
     # the real AWS clients the wire API is tested with (issue 26), and botocore's service models
     # (/usr/lib/python3/dist-packages/botocore/data/) its codec and shape tests read
     awscli python3-boto3 python3-botocore
+    # the web console's browser test (tests/netns/console_test.sh drives headless Chromium over DevTools)
+    chromium fonts-dejavu-core
 )
 
 if [ "$(id -u)" != 0 ]; then

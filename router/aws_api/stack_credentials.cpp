@@ -14,9 +14,6 @@
 
 namespace vpclab::aws_api {
 
-namespace {
-
-// `count` characters of `alphabet`, each from one random byte (rejection sampling keeps them uniform).
 std::string random_text(std::size_t count, std::string_view alphabet) {
     std::string out;
     const unsigned limit = 256 - 256 % alphabet.size();
@@ -32,6 +29,8 @@ std::string random_text(std::size_t count, std::string_view alphabet) {
     }
     return out;
 }
+
+namespace {
 
 void write_private_file(const std::filesystem::path& file, const std::string& text) {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace vpclab::aws_api {
 
@@ -16,6 +17,9 @@ struct StackCredentials {
 constexpr const char* credentials_profile = "vpclab";
 
 StackCredentials make_stack_credentials();
+// `count` characters of `alphabet`, each from one random byte of getrandom(2) (rejection sampling keeps them
+// uniform): keys, and the console's token.
+std::string random_text(std::size_t count, std::string_view alphabet);
 
 struct CredentialFiles {
     std::filesystem::path credentials, config;

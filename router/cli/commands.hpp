@@ -13,6 +13,9 @@ int command_down(const Args& args);
 int command_ls(const Args& args);
 int command_stats(const Args& args);
 int command_trace(const Args& args);
+// router/cli/console_commands.cpp
+int command_console(const Args& args);
+int command_diagram(const Args& args);
 int command_logs_tail(const Args& args);
 int command_exec(const Args& args);
 int command_shell(const Args& args);

@@ -32,6 +32,11 @@ usage: vpclab [-v|-vv] COMMAND [options]
   trace SOURCE DESTINATION [--protocol icmp|tcp|udp] [--port N] [--stack-name N] [--output json]
                          why a packet is delivered or dropped: every stage it meets, and its reply
                          (a dry run: nothing is sent); `trace --live SOURCE` follows real frames
+  console [--stack-name N]
+                         the lab's web console: prints its address (127.0.0.1, with a token) to open
+                         in a browser: the resource map, the console's tables, live counters, traces
+  diagram [--format text|dot|svg] [--stack-name N] [-o FILE]
+                         the resource map without a browser: a tree for the terminal, Graphviz dot, or SVG
   ec2 COMMAND [options]  EC2 API actions with aws CLI names: `vpclab ec2 help` lists them
   elbv2 COMMAND [options]  Elastic Load Balancing (network load balancers): `vpclab elbv2 help` lists them
   logs COMMAND [options]   CloudWatch Logs (flow logs' log groups): `vpclab logs help` lists them;
@@ -66,7 +71,8 @@ int main(int argc, char** argv) {
         // Help needs no root; it is asked for before any operand (so `vpclab exec X ping -h` is the command's).
         const bool help_first = !args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h");
         const bool ec2_help = (command == "ec2" || command == "elbv2" || command == "logs") && args.size() >= 2 && (args[1] == "help" || args[1] == "--help" || args[1] == "-h");
-        const bool option_help = (command == "up" || command == "down" || command == "ls" || command == "stats" || command == "trace") && asks_for_help(args);
+        const bool option_help = (command == "up" || command == "down" || command == "ls" || command == "stats" || command == "trace" ||
+                                  command == "console" || command == "diagram") && asks_for_help(args);
         if (::geteuid() != 0 && !help_first && !ec2_help && !option_help)
             throw UsageError("vpclab needs root (network namespaces, TAP devices): run it with sudo");
         if (command == "up") return command_up(args);
@@ -74,6 +80,8 @@ int main(int argc, char** argv) {
         if (command == "ls") return command_ls(args);
         if (command == "stats") return command_stats(args);
         if (command == "trace") return command_trace(args);
+        if (command == "console") return command_console(args);
+        if (command == "diagram") return command_diagram(args);
         if (command == "exec") return command_exec(args);
         if (command == "shell") return command_shell(args);
         if (command == "ec2") return command_ec2(args);

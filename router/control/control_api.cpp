@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "router/console/map_render.hpp"
 #include "router/control/describe_filters.hpp"
 #include "router/control/ec2_actions.hpp"
 #include "router/control/trace_action.hpp"
@@ -137,6 +138,23 @@ json stats(const RouterState& state) {
                            "table); established ones go on; idle translations are swept a few each batch"}}}};
 }
 
+// Vpclab.Diagram {Format: dot | text | svg}: the resource map as `vpclab diagram` prints it.
+json diagram(const Request& params, const RouterState& state) {
+    const auto format_it = params.find("Format");
+    const std::string format = format_it != params.end() && format_it->is_string() ? format_it->get<std::string>() : "text";
+    const console::ResourceMap map = console::build_resource_map(*state.model);
+    if (format == "dot") return {{"Diagram", console::render_dot(map)}};
+    if (format == "svg") return {{"Diagram", console::render_svg(map)}};
+    if (format == "text") return {{"Diagram", console::render_text(map)}};
+    throw ApiError("InvalidParameterValue", "Format must be dot, text or svg, not '" + format + "'", "Format");
+}
+
+// Vpclab.Console: the console's address with its token (the control socket is root's only, so is the token).
+json console_address(const RouterState& state) {
+    if (!state.console_port) throw ApiError("InvalidAction", "this router serves no console");
+    return {{"Url", "http://127.0.0.1:" + std::to_string(state.console_port) + "/?token=" + state.console_token}};
+}
+
 }  // namespace
 
 json handle_control_request(const Request& request, RouterState& state) {
@@ -152,6 +170,8 @@ json handle_control_request(const Request& request, RouterState& state) {
         if (action == "Vpclab.Ping") result = {{"StackName", state.model->stack_name()}};
         else if (action == "Vpclab.ListLab") result = lab_listing(state);
         else if (action == "Vpclab.Stats") result = stats(state);
+        else if (action == "Vpclab.Diagram") result = diagram(params, state);
+        else if (action == "Vpclab.Console") result = console_address(state);
         else if (action == "Vpclab.Trace") result = trace_packet(params, state);
         else if (action == "Vpclab.TraceLiveStart") result = live_trace_start(params, state);
         else if (action == "Vpclab.TraceLivePoll") result = live_trace_poll(params, state);

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The web console and `vpclab diagram` on both seed labs, in a real browser (headless Chromium, driven over
+# its DevTools protocol by tests/tools/browser.py): the map names every VPC, subnet and instance; a trace of
+# the private instance's ping to S3 is drawn red at its route table; the token is the only way in and
+# 127.0.0.1 the only address; many and slow clients do not hold up forwarding. Screenshots are kept in
+# $ARTIFACTS_DIR (build/test-artifacts/console/).
+#
+#   browser ── http://127.0.0.1:PORT/?token=… ──► vpclab router ◄── TAPs ──► jh-test-Public-EC2, jh-test-Private-EC2
+source "$(dirname "$0")/lib.sh"
+
+artifacts=${ARTIFACTS_DIR:-$SOURCE_DIR/build/test-artifacts}/console
+mkdir -p "$artifacts"
+browser() { python3 "$SOURCE_DIR/tests/tools/browser.py" "$@"; }
+if ! command -v chromium >/dev/null; then
+    echo "FAIL - chromium is not installed (scripts/setup.sh installs it)"
+    exit 1
+fi
+
+seed=$(new_stack con1)
+link=$(new_stack con2)
+check "the first seed lab comes up" "$VPCLAB" up "$SOURCE_DIR/labs/endpoints-lab.yaml" --stack-name "$seed" --parameter KeyName=k >/dev/null 2>&1
+check "the second seed lab comes up" "$VPCLAB" up "$SOURCE_DIR/labs/privatelink-lab.yaml" --stack-name "$link" --parameter KeyName=k >/dev/null 2>&1
+
+url=$("$VPCLAB" console --stack-name "$seed" 2>/dev/null)
+check "vpclab console prints http://127.0.0.1:PORT/?token=…" grep -qE '^http://127\.0\.0\.1:[0-9]+/\?token=[0-9a-f]{32}$' <<<"$url"
+port=$(sed -E 's|^http://127\.0\.0\.1:([0-9]+)/.*|\1|' <<<"$url")
+token=${url##*token=}
+check_equal "the same address each time it is asked" "$url" "$("$VPCLAB" console --stack-name "$seed" 2>/dev/null)"
+
+# --- who gets in ---
+code() { curl -s -o /dev/null -w '%{http_code}' -m 5 "$@"; }
+check_equal "without the token: 403" 403 "$(code "http://127.0.0.1:$port/")"
+check_equal "with another token: 403" 403 "$(code "http://127.0.0.1:$port/?token=${token%?}0")"
+check_equal "the map without the token: 403" 403 "$(code "http://127.0.0.1:$port/api/map.svg")"
+check_equal "with the token: the page" 200 "$(code "$url")"
+check_equal "another host name, even with the token (DNS rebinding): 403" 403 "$(code -H 'Host: console.example:'"$port" "$url")"
+check_equal "the other lab's token does not open this one" 403 \
+    "$(code "http://127.0.0.1:$port/?token=$("$VPCLAB" console --stack-name "$link" 2>/dev/null | sed 's/.*token=//')")"
+listening=$(ss -Hltn "sport = :$port" | awk '{print $4}' | sort -u | tr '\n' ' ')
+check_equal "its port is bound on 127.0.0.1 and nothing else" "127.0.0.1:$port " "$listening"
+check_equal "a call that changes the lab is refused" 403 \
+    "$(code -X POST -H "X-Vpclab-Token: $token" -d '{"Action":"CreateVpc","Params":{"CidrBlock":"10.77.0.0/16"}}' "http://127.0.0.1:$port/api/call")"
+check_equal "… and the lab has one VPC still" 1 "$("$VPCLAB" ec2 describe-vpcs --stack-name "$seed" --query 'length(Vpcs)' --output text 2>/dev/null ||
+    "$VPCLAB" ec2 describe-vpcs --stack-name "$seed" --output json | grep -c '"VpcId"')"
+
+# --- the map in a browser, with a trace drawn on it ---
+for lab in "$seed" "$link"; do
+    lab_url=$("$VPCLAB" console --stack-name "$lab" 2>/dev/null)
+    dom=$artifacts/$lab.html
+    check "$lab: Chromium loads the console and its map" browser "$lab_url" --until 'document.body.dataset.map === "loaded"' \
+        --dom "$dom" --screenshot "$artifacts/${lab#"$stack_prefix"}-map.png"
+    name_tags='import json, sys; [print(t["Value"]) for r in json.load(sys.stdin)[sys.argv[1]] for t in r.get("Tags", []) if t["Key"] == "Name"]'
+    names=$("$VPCLAB" ec2 describe-vpcs --stack-name "$lab" --output json | python3 -c "$name_tags" Vpcs
+            "$VPCLAB" ec2 describe-subnets --stack-name "$lab" --output json | python3 -c "$name_tags" Subnets
+            "$VPCLAB" ls --stack-name "$lab" | awk -v lab="$lab" '$1 == lab {print $2}')
+    missing=""
+    while read -r name; do
+        [ -n "$name" ] && ! grep -qF -- ">$name<" "$dom" && missing+=" $name"
+    done <<<"$names"
+    check_equal "$lab: the map names every VPC, subnet and instance ($(wc -l <<<"$names") names)" "" "$missing"
+done
+
+private_rt=$("$VPCLAB" ec2 describe-route-tables --stack-name "$seed" --filters Name=tag:Name,Values=jh-test-Private-RT \
+    --query 'RouteTables[0].RouteTableId' --output text)
+trace_url="$url#trace-source=jh-test-Private-EC2&trace-destination=s3.ap-northeast-2.amazonaws.com&trace-protocol=icmp"
+result=$(browser "$trace_url" --until 'document.body.dataset.trace === "drawn"' --dom "$artifacts/trace.html" \
+    --screenshot "$artifacts/trace-private-to-s3.png" \
+    --eval "Array.from(document.querySelectorAll('.resource-map g.node.stop')).map(g => g.getAttribute('data-ids')).join(',')" \
+    --eval "document.getElementById('trace-summary').textContent")
+check "the trace of the private instance's ping to S3 is drawn" test $? = 0
+stopped=$(sed -n 1p <<<"$result")
+check_contains "it stops, red, at the private route table $private_rt" "$private_rt" "$stopped"
+check_contains "the summary says it was dropped" "dropped" "$(sed -n 2p <<<"$result")"
+png_size() { python3 -c 'import struct, sys; d = open(sys.argv[1], "rb").read(24); print(*struct.unpack(">II", d[16:24])) if d[:8] == b"\x89PNG\r\n\x1a\n" else print("not a PNG")' "$1"; }
+check_equal "the screenshot is a 1600 × 1100 PNG" "1600 1100" "$(png_size "$artifacts/trace-private-to-s3.png")"
+
+# --- the map follows the API ---
+generation() { curl -s -m 5 -H "X-Vpclab-Token: $token" "http://127.0.0.1:$port/api/generation" | grep -o '[0-9]\+'; }
+before=$(generation)
+vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$seed" --query 'Vpcs[0].VpcId' --output text)
+endpoint=$("$VPCLAB" ec2 create-vpc-endpoint --stack-name "$seed" --vpc-id "$vpc" --service-name com.amazonaws.ap-northeast-2.s3 \
+    --route-table-ids "$private_rt" --query VpcEndpoint.VpcEndpointId --output text)
+check "the console's generation grows with a change" test "$(generation)" -gt "$before"
+check_contains "the map now draws the gateway endpoint" "data-ids=\"$endpoint" \
+    "$(curl -s -m 5 -H "X-Vpclab-Token: $token" "http://127.0.0.1:$port/api/map.svg")"
+result=$(browser "$trace_url" --until 'document.body.dataset.trace === "drawn"' --screenshot "$artifacts/trace-private-to-s3-endpoint.png" \
+    --eval "document.querySelectorAll('.resource-map g.node.stop').length" \
+    --eval "Array.from(document.querySelectorAll('.resource-map g.node.on-path')).map(g => g.getAttribute('data-ids')).join(',')")
+check_equal "with the endpoint the trace is drawn without a stop" 0 "$(sed -n 1p <<<"$result")"
+check_contains "… through the endpoint" "$endpoint" "$(sed -n 2p <<<"$result")"
+
+# --- vpclab diagram ---
+check_contains "diagram --format text draws the tree" "Subnet jh-test-Private-SN" "$("$VPCLAB" diagram --stack-name "$seed")"
+check_contains "diagram --format dot is a graph" 'digraph "' "$("$VPCLAB" diagram --format dot --stack-name "$seed")"
+"$VPCLAB" diagram --format svg --stack-name "$seed" -o "$artifacts/seed-map.svg"
+check "diagram --format svg -o writes an SVG file" grep -q '^<svg xmlns="http://www.w3.org/2000/svg" class="resource-map"' "$artifacts/seed-map.svg"
+check_not "diagram refuses an unknown format" "$VPCLAB" diagram --format png --stack-name "$seed"
+
+# --- busy and slow clients do not hold up forwarding ---
+# 40 clients asking for the map as fast as they can, and 40 that send a byte a second, while the public
+# instance pings S3's public address (through the internet gateway, answered by the region) every 10 ms.
+s3_ip=$("$VPCLAB" exec jh-test-Public-EC2 --stack-name "$seed" -- dig +short s3.ap-northeast-2.amazonaws.com | head -n1)
+for i in $(seq 40); do
+    (end=$((SECONDS + 6)); while [ $SECONDS -lt $end ]; do curl -s -m 2 -o /dev/null -H "X-Vpclab-Token: $token" "http://127.0.0.1:$port/api/map.svg"; done) &
+    background_pids+=($!)
+done
+python3 "$SOURCE_DIR/tests/netns/idle-clients.py" 127.0.0.1 "$port" 40 6 drip >/dev/null 2>&1 &
+background_pids+=($!)
+ping_out=$("$VPCLAB" exec jh-test-Public-EC2 --stack-name "$seed" -- ping -n -q -i 0.01 -c 400 -W 1 "$s3_ip")
+for pid in "${background_pids[@]}"; do wait "$pid" 2>/dev/null; done
+background_pids=()
+check_contains "every ping answered while the console is busy" "400 received" "$ping_out"
+avg=$(sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p' <<<"$ping_out")
+echo "# ping every 10 ms under console load: $(grep rtt <<<"$ping_out")"
+check "… within a few milliseconds on average (${avg} ms)" awk -v a="$avg" 'BEGIN { exit !(a < 3) }'
+check_equal "the console still answers" 200 "$(code "$url")"
+
+check "down removes both labs" sh -c "'$VPCLAB' down --stack-name '$seed' && '$VPCLAB' down --stack-name '$link'"
+check_equal "nothing listens on the console's port after down" "" "$(ss -Hltn "sport = :$port")"
+check_equal "nothing is left of either lab" "" "$(stack_leftovers "$seed"; stack_leftovers "$link")"
+finish
