@@ -102,8 +102,9 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
         };
         console_.emplace(std::move(console_listener), epoll_.get(), console_tag,
                          [this, &state](std::string_view request) {
-                             PausedWorker paused(second_gate());  // it reads the counters and the model
-                             return console::serve_console_request(request, state, {state.console_token, state.console_port});
+                             std::optional<PausedWorker> paused;  // only for calls that read what the workers write
+                             return console::serve_console_request(request, state, {state.console_token, state.console_port},
+                                                                   [&] { paused.emplace(second_gate()); });
                          },
                          ControlServer::Limits{}, cut_console);
     }
@@ -185,8 +186,9 @@ void EventLoop::run() {
         }
         if (tracked > 0)
             timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);
-        // While flow logs exist, wake once a second to close their aggregation windows on time.
-        if (flow_log_publisher_.active()) timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);
+        // While flow logs exist, wake once a second to close their aggregation windows on time (and while a
+        // capture runs, to stop it once nobody polls it).
+        if (flow_log_publisher_.active() || state_.captures.any()) timeout_ms = timeout_ms < 0 ? idle_sweep_ms : std::min(timeout_ms, idle_sweep_ms);
         // While targets are registered, wake for their health checks.
         if (HealthChecker::has_work(*state_.model)) timeout_ms = timeout_ms < 0 ? health_check_ms : std::min(timeout_ms, health_check_ms);
         if (const int due = ms_until_ready_instances_due(); due >= 0) timeout_ms = timeout_ms < 0 ? due : std::min(timeout_ms, due);
@@ -311,6 +313,10 @@ void EventLoop::sweep_idle_flows() noexcept {
     if (second == last_sweep_second_) return;  // once a second, busy or quiet
     last_sweep_second_ = second;
     state_.live_trace.expire(LiveTrace::Clock::now());  // a live trace nobody polls any more
+    // A capture nobody polls any more (its CLI was killed), or of a port that is gone.
+    state_.captures.expire(PacketCaptures::Clock::now(), [this](routing::PortIndex port) {
+        return port == state_.service_ports.region || (state_.snapshot && state_.snapshot->is_eni(port));
+    });
     publish_flow_logs();
     flows_.advance_clock(second);
     flows_.expire_some(idle_sweep_slots);

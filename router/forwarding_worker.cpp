@@ -100,10 +100,15 @@ void ForwardingWorker::drain(std::uint32_t port, int fd) noexcept {
             PortCounters& in = state.counters[port];
             in.rx_frames++;
             in.rx_bytes += static_cast<std::uint64_t>(len);
+            // While `vpclab capture` runs (and only then), the frame and what becomes of it are copied.
+            CapturingSink capturing(*this, state.captures, port);
+            FrameSink& sink = state.captures.any() ? static_cast<FrameSink&>(capturing) : *this;
+            if (&sink == &capturing && state.captures.watching(port))
+                state.captures.record(CaptureKind::received, port, routing::no_port, DropReason{}, frame);
             const bool live = state.live_trace.active, logging = shared_.flow_log_publisher.active();
             if (!live && !logging) {
                 deferring_ = shared_.concurrent || batched_writes_.is_open();
-                process_frame(snapshot, port, frame, scratch_, *this, shared_.flows);
+                process_frame(snapshot, port, frame, scratch_, sink, shared_.flows);
                 deferring_ = false;
             } else {
                 // Someone listens: flow logs (each frame's steps make its records) and/or `vpclab trace --live`
@@ -118,7 +123,7 @@ void ForwardingWorker::drain(std::uint32_t port, int fd) noexcept {
                     recorder = &shared_.flow_log_recorder;
                 }
                 frame_recorder_ = recorder;
-                process_frame(snapshot, port, frame, scratch_, *this, shared_.flows, recorder);
+                process_frame(snapshot, port, frame, scratch_, sink, shared_.flows, recorder);
                 frame_recorder_ = nullptr;
                 if (logging) {
                     if (wall_second == 0) {

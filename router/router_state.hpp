@@ -13,6 +13,7 @@
 #include "router/control/cloudformation/cloudformation_stack.hpp"
 #include "instance/key_pair.hpp"
 #include "router/data_path/counters.hpp"
+#include "router/data_path/packet_capture.hpp"
 #include "router/data_path/flow_state.hpp"
 #include "router/flow_logs/log_store.hpp"
 #include "router/trace/live_trace.hpp"
@@ -63,6 +64,8 @@ struct RouterState {
     LabRuntime* runtime = nullptr;  // the event loop's; none: instances launched at runtime stay pending
     // The data path's connection tables (the event loop's), which a trace's dry run copies; none: no data path.
     const FlowState* flows = nullptr;
+    // `vpclab capture`: its sessions and their rings (the forwarding workers fill them while one runs).
+    PacketCaptures captures;
     LiveTrace live_trace;  // `vpclab trace --live`: started and polled by control requests, fed by the event loop
     // The lab's CloudWatch Logs (flow logs publish here; `vpclab logs` reads it), and where S3 flow logs
     // write their objects (the stack's directory; empty: not written, as in unit tests).

@@ -34,6 +34,8 @@ packages=(
     awscli python3-boto3 python3-botocore
     # the web console's browser test (tests/netns/console_test.sh drives headless Chromium over DevTools)
     chromium fonts-dejavu-core
+    # vpclab capture's tcpdump filters (libpcap), and tshark, which the capture test reads its pcapng with
+    libpcap-dev tshark
 )
 
 if [ "$(id -u)" != 0 ]; then

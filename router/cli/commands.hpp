@@ -16,6 +16,7 @@ int command_trace(const Args& args);
 // router/cli/console_commands.cpp
 int command_console(const Args& args);
 int command_diagram(const Args& args);
+int command_capture(const Args& args);  // router/cli/capture_command.cpp
 int command_logs_tail(const Args& args);
 int command_exec(const Args& args);
 int command_shell(const Args& args);

@@ -37,6 +37,9 @@ usage: vpclab [-v|-vv] COMMAND [options]
                          in a browser: the resource map, the console's tables, live counters, traces
   diagram [--format text|dot|svg] [--stack-name N] [-o FILE]
                          the resource map without a browser: a tree for the terminal, Graphviz dot, or SVG
+  capture INSTANCE|ENI|region [-w FILE] [-c COUNT] [-s SNAPLEN] [--stack-name N] [FILTER…]
+                         what the router sees on that port, as pcapng (| tcpdump -n -r -, | wireshark -k -i -):
+                         what it sends before and after the router's decision, and what it receives
   ec2 COMMAND [options]  EC2 API actions with aws CLI names: `vpclab ec2 help` lists them
   elbv2 COMMAND [options]  Elastic Load Balancing (network load balancers): `vpclab elbv2 help` lists them
   logs COMMAND [options]   CloudWatch Logs (flow logs' log groups): `vpclab logs help` lists them;
@@ -72,7 +75,7 @@ int main(int argc, char** argv) {
         const bool help_first = !args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h");
         const bool ec2_help = (command == "ec2" || command == "elbv2" || command == "logs") && args.size() >= 2 && (args[1] == "help" || args[1] == "--help" || args[1] == "-h");
         const bool option_help = (command == "up" || command == "down" || command == "ls" || command == "stats" || command == "trace" ||
-                                  command == "console" || command == "diagram") && asks_for_help(args);
+                                  command == "console" || command == "diagram" || command == "capture") && asks_for_help(args);
         if (::geteuid() != 0 && !help_first && !ec2_help && !option_help)
             throw UsageError("vpclab needs root (network namespaces, TAP devices): run it with sudo");
         if (command == "up") return command_up(args);
@@ -82,6 +85,7 @@ int main(int argc, char** argv) {
         if (command == "trace") return command_trace(args);
         if (command == "console") return command_console(args);
         if (command == "diagram") return command_diagram(args);
+        if (command == "capture") return command_capture(args);
         if (command == "exec") return command_exec(args);
         if (command == "shell") return command_shell(args);
         if (command == "ec2") return command_ec2(args);

@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "router/aws_api/form_fields.hpp"
 #include "router/aws_api/http_message.hpp"
 #include "router/aws_api/stack_credentials.hpp"
@@ -75,13 +78,14 @@ std::string page(const ConsoleAccess& access) {
     return html;
 }
 
-json lab_summary(router::RouterState& state) {
-    json result = router::handle_control_request({{"Action", "Vpclab.ListLab"}}, state)["result"];
-    result["Generation"] = state.generation;
-    return result;
+std::string lab_summary(router::RouterState& state) {
+    json reply = router::handle_control_request({{"Action", "Vpclab.ListLab"}}, state);
+    if (!reply.value("ok", false)) return json_reply(500, reply);
+    reply["result"]["Generation"] = state.generation;
+    return json_reply(200, reply["result"]);
 }
 
-std::string call(std::string_view body, router::RouterState& state) {
+std::string call(std::string_view body, router::RouterState& state, const std::function<void()>& before_data_path) {
     if (router::json_nesting_depth(body, router::max_control_request_depth) > router::max_control_request_depth)
         return error_reply(400, "MalformedRequest", "the request nests too deep");
     const nlohmann::json request = nlohmann::json::parse(body, nullptr, false);
@@ -91,24 +95,25 @@ std::string call(std::string_view body, router::RouterState& state) {
     if (!console_may_call(action))
         return error_reply(403, "UnauthorizedOperation",
                            "the console only reads the lab; " + action + " changes it: use `vpclab ec2` or the aws CLI");
+    before_data_path();  // counters, flow tables and logs are the forwarding workers' too
     nlohmann::json forwarded{{"Action", action}};
     if (request.contains("Params")) forwarded["Params"] = request["Params"];
     return json_reply(200, router::handle_control_request(forwarded, state));
 }
 
-std::string serve(std::string_view request, router::RouterState& state, const ConsoleAccess& access) {
+std::string serve(std::string_view request, router::RouterState& state, const ConsoleAccess& access, const std::function<void()>& before_data_path) {
     aws_api::HttpRequest http;
     std::string error;
     if (!aws_api::parse_http_request(request, http, error)) return refuse_console_request(400, error);
     if (!host_allowed(http, access.port)) return reply(403, "text/plain; charset=utf-8", "the console answers only http://127.0.0.1:" + std::to_string(access.port) + "/\n");
     std::string token = query_value(http.query, "token");
     if (token.empty()) token = std::string(http.header("X-Vpclab-Token"));
-    if (!same_secret(token, access.token))
+    if (access.token.size() != 32 || !same_secret(token, access.token))  // no token made: nobody gets in
         return reply(403, "text/plain; charset=utf-8", "the console needs its token: open the address `vpclab console` prints\n");
 
     const std::string_view path = http.path;
     if (http.method == "POST") {
-        if (path == "/api/call") return call(http.body, state);
+        if (path == "/api/call") return call(http.body, state, before_data_path);
         return error_reply(404, "NotFound", "no such call");
     }
     if (http.method != "GET") return reply(405, "text/plain; charset=utf-8", "GET or POST\n");
@@ -116,7 +121,7 @@ std::string serve(std::string_view request, router::RouterState& state, const Co
     if (path == "/console.js") return reply(200, "text/javascript; charset=utf-8", console_js);
     if (path == "/console.css") return reply(200, "text/css; charset=utf-8", console_css);
     if (path == "/api/generation") return json_reply(200, {{"Generation", state.generation}});
-    if (path == "/api/lab") return json_reply(200, lab_summary(state));
+    if (path == "/api/lab") return lab_summary(state);
     if (path == "/api/map.svg") return reply(200, "image/svg+xml; charset=utf-8", render_svg(build_resource_map(*state.model)));
     if (path == "/api/map.dot") return reply(200, "text/vnd.graphviz; charset=utf-8", render_dot(build_resource_map(*state.model)));
     if (path == "/api/map.txt") return reply(200, "text/plain; charset=utf-8", render_text(build_resource_map(*state.model)));
@@ -128,16 +133,25 @@ std::string serve(std::string_view request, router::RouterState& state, const Co
 ConsoleAccess make_console_access(std::uint16_t port) { return {aws_api::random_text(32, "0123456789abcdef"), port}; }
 
 bool console_may_call(std::string_view action) {
-    for (std::string_view read : {"Describe", "Get", "Search"})
-        if (action.substr(0, read.size()) == read && action.size() > read.size()) return true;
-    return action == "FilterLogEvents" || action == "Vpclab.ListLab" || action == "Vpclab.Stats" || action == "Vpclab.Trace";
+    // Named one by one, not by prefix: a later action called Get… or Describe… is not let in by its name
+    // alone. Not here: what would hand out a template or UserData (GetTemplate, DescribeInstanceAttribute),
+    // or run the template loader (GetTemplateSummary).
+    static constexpr std::string_view reads[] = {
+        "DescribeVpcs", "DescribeSubnets", "DescribeRouteTables", "DescribeInternetGateways", "DescribeNatGateways", "DescribeVpcEndpoints",
+        "DescribeSecurityGroups", "DescribeSecurityGroupRules", "DescribeNetworkAcls", "DescribeInstances", "DescribeNetworkInterfaces",
+        "DescribeAddresses", "DescribeManagedPrefixLists", "DescribeVpcPeeringConnections", "DescribeTransitGateways",
+        "DescribeTransitGatewayAttachments", "DescribeTransitGatewayRouteTables", "SearchTransitGatewayRoutes", "DescribeFlowLogs",
+        "DescribeLoadBalancers", "DescribeListeners", "DescribeTargetGroups", "DescribeTargetHealth", "DescribeLogGroups", "FilterLogEvents",
+        "Vpclab.ListLab", "Vpclab.Stats", "Vpclab.Trace"};
+    return std::find(std::begin(reads), std::end(reads), action) != std::end(reads);
 }
 
 std::string refuse_console_request(int status, std::string_view reason) { return reply(status, "text/plain; charset=utf-8", std::string(reason) + "\n"); }
 
-std::string serve_console_request(std::string_view request, router::RouterState& state, const ConsoleAccess& access) noexcept {
+std::string serve_console_request(std::string_view request, router::RouterState& state, const ConsoleAccess& access,
+                                  const std::function<void()>& before_data_path) noexcept {
     try {
-        return serve(request, state, access);
+        return serve(request, state, access, before_data_path);
     } catch (const std::exception& e) {
         spdlog::error("console: a request failed: {}", e.what());
     } catch (...) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,8 +28,11 @@ ConsoleAccess make_console_access(std::uint16_t port);
 bool console_may_call(std::string_view action);
 
 // One whole request (as aws_api::http_request_extent cut it) answered. Never throws: what would have is
-// answered 500.
-std::string serve_console_request(std::string_view request, router::RouterState& state, const ConsoleAccess& access) noexcept;
+// answered 500. `before_data_path` is called (once) before a call that reads what forwarding workers write
+// (counters, flow tables, logs): the event loop pauses its second worker then, and only then (the page, the
+// map and refusals read the model alone, which only the loop's thread changes).
+std::string serve_console_request(std::string_view request, router::RouterState& state, const ConsoleAccess& access,
+                                  const std::function<void()>& before_data_path = [] {}) noexcept;
 
 // The reply to a request http_request_extent refused (too large, not HTTP).
 std::string refuse_console_request(int status, std::string_view reason);

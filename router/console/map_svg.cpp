@@ -29,8 +29,9 @@ std::string escaped(std::string_view text) {
             case '"': out += "&quot;"; break;
             case '\'': out += "&#39;"; break;
             default:
-                // Control characters are not allowed in XML 1.0; a Name tag may hold anything.
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\t') out += ' ';
+                // Control characters are not allowed in XML 1.0; a Name tag may hold anything. Line breaks
+                // stay (a <title>'s lines).
+                if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') out += ' ';
                 else out += c;
         }
     }
@@ -148,7 +149,8 @@ private:
         return title;
     }
 
-    void text(int x, int y, const std::string& content, int width, const char* cls) {
+    void text(int x, int y, std::string content, int width, const char* cls) {
+        std::replace(content.begin(), content.end(), '\n', ' ');  // one line of the box
         out_ += "<text x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(y) + "\" class=\"" + cls + "\">" + escaped(fitted(content, width)) + "</text>";
     }
 

@@ -27,6 +27,14 @@ const char* word_of(MapKind kind) {
     return "?";
 }
 
+// What a Name tag says, made safe for a terminal: control characters (an escape sequence, a line break)
+// become spaces, so a tag cannot recolour the terminal or break the tree.
+std::string printable(std::string text) {
+    for (auto& c : text)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    return text;
+}
+
 // Route tables and transit gateways list their routes one per line; the rest fit on their heading.
 bool lists_lines(MapKind kind) { return kind == MapKind::route_table || kind == MapKind::transit_gateway; }
 
@@ -40,7 +48,7 @@ public:
     }
 
     std::string write() {
-        out_ = map_.title + "\n";
+        out_ = printable(map_.title) + "\n";
         const auto& top = children_[""];
         for (std::size_t i = 0; i < top.size(); ++i) write_node(*top[i], "", i + 1 == top.size());
         return std::move(out_);
@@ -74,16 +82,16 @@ private:
     }
 
     void write_node(const MapNode& n, const std::string& prefix, bool last) {
-        out_ += prefix + (last ? "└─ " : "├─ ") + heading(n) + "\n";
+        out_ += prefix + (last ? "└─ " : "├─ ") + printable(heading(n)) + "\n";
         const std::string inner = prefix + (last ? "   " : "│  ");
         const auto& kids = children_[n.id];
         const auto& edges = edges_from_[n.id];
         if (lists_lines(n.kind))
             for (const auto& line : n.lines)
-                if (line != n.id) out_ += inner + (kids.empty() && edges.empty() ? "   " : "│  ") + line + "\n";
+                if (line != n.id) out_ += inner + (kids.empty() && edges.empty() ? "   " : "│  ") + printable(line) + "\n";
         const std::size_t count = edges.size() + kids.size();
         std::size_t i = 0;
-        for (const MapEdge* e : edges) out_ += inner + (++i == count ? "└─ " : "├─ ") + edge_text(*e) + "\n";
+        for (const MapEdge* e : edges) out_ += inner + (++i == count ? "└─ " : "├─ ") + printable(edge_text(*e)) + "\n";
         for (const MapNode* child : kids) write_node(*child, inner, ++i == count);
     }
 };

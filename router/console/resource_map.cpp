@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 namespace vpclab::console {
 
@@ -40,9 +41,8 @@ const char* name_of(MapEdgeKind kind) {
 }
 
 const MapNode* ResourceMap::find(const std::string& id) const {
-    for (const auto& n : nodes)
-        if (n.id == id) return &n;
-    return nullptr;
+    const auto it = index.find(id);
+    return it == index.end() ? nullptr : &nodes[it->second];
 }
 
 namespace {
@@ -69,9 +69,15 @@ private:
     ResourceMap map_;
     std::map<std::string, std::string> owner_of_eni_;  // requester-managed ENI → what it serves
     std::map<std::string, std::string> node_of_eni_;   // any drawn ENI → the node that shows it
+    // Live instances by the subnet of their primary ENI (eth0), where they are drawn; their other ENIs are
+    // listed with them (they are the instance's, wherever their subnet is).
+    std::map<std::string, std::vector<const routing::Instance*>> instances_in_;
     bool needs_region_ = false;
 
-    void add(MapNode node) { map_.nodes.push_back(std::move(node)); }
+    void add(MapNode node) {
+        map_.index.emplace(node.id, map_.nodes.size());
+        map_.nodes.push_back(std::move(node));
+    }
     void edge(MapEdgeKind kind, std::string from, std::string to, std::string label, bool dashed = false) {
         map_.edges.push_back({kind, std::move(from), std::move(to), std::move(label), dashed});
     }
@@ -92,7 +98,18 @@ private:
             for (const auto& eni : lb.network_interface_ids) owner_of_eni_[eni] = lb.id;
         for (const auto& a : m_.transit_gateway_attachments())
             for (const auto& eni : a.network_interface_ids) owner_of_eni_[eni] = a.id;
+        std::unordered_map<std::string, const routing::NetworkInterface*> enis;
+        for (const auto& e : m_.network_interfaces()) enis.emplace(e.id, &e);
+        for (const auto& inst : m_.instances()) {
+            if (inst.state == routing::InstanceState::terminated || inst.network_interface_ids.empty()) continue;
+            const auto primary = enis.find(inst.network_interface_ids.front());
+            if (primary == enis.end()) continue;
+            instances_in_[primary->second->subnet_id].push_back(&inst);
+            for (const auto& eni : inst.network_interface_ids) node_of_eni_[eni] = inst.id;
+        }
+        primary_of_ = std::move(enis);
     }
+    std::unordered_map<std::string, const routing::NetworkInterface*> primary_of_;  // every ENI by ID
 
     void add_vpc(const routing::Vpc& vpc) {
         add({MapKind::vpc, vpc.id, vpc.display_name(), {vpc.id, vpc.cidr.to_string()}, "", {}});
@@ -121,22 +138,17 @@ private:
             std::find(table.associated_subnet_ids.begin(), table.associated_subnet_ids.end(), s.id) != table.associated_subnet_ids.end();
         edge(MapEdgeKind::association, s.id, table.id, explicit_association ? "associated" : "main route table", !explicit_association);
 
-        for (const auto& inst : m_.instances()) {
-            if (inst.state == routing::InstanceState::terminated || inst.network_interface_ids.empty()) continue;
-            const auto& primary = m_.network_interface(inst.network_interface_ids.front());
-            if (primary.subnet_id != s.id) continue;
+        for (const routing::Instance* inst : instances_in_[s.id]) {
+            const auto& primary = *primary_of_.at(inst->network_interface_ids.front());
             std::string addresses = format_ipv4(primary.private_ip);
             if (primary.public_ip) addresses += " · " + format_ipv4(*primary.public_ip);
-            MapNode row{MapKind::instance, inst.id, inst.display_name(), {inst.id, addresses, routing::name_of(inst.state)}, s.id, {}};
-            for (const auto& eni : inst.network_interface_ids) {
-                row.also.push_back(eni);
-                node_of_eni_[eni] = inst.id;
-            }
+            MapNode row{MapKind::instance, inst->id, inst->display_name(), {inst->id, addresses, routing::name_of(inst->state)}, s.id, {}};
+            for (const auto& eni : inst->network_interface_ids) row.also.push_back(eni);
             add(std::move(row));
         }
         for (const auto& eni : m_.network_interfaces()) {
             if (eni.subnet_id != s.id || node_of_eni_.count(eni.id)) continue;
-            // An instance's secondary ENI in another subnet, a detached ENI, or one AWS manages for a service.
+            // A detached ENI, or one AWS manages for a service (an instance's ENIs are drawn with it).
             const auto owner = owner_of_eni_.find(eni.id);
             MapNode row{MapKind::interface, eni.id, eni.description.empty() ? eni.id : eni.description, {eni.id, format_ipv4(eni.private_ip)}, s.id, {}};
             if (owner != owner_of_eni_.end()) row.also.push_back(owner->second);

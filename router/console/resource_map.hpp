@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "routing/vpc_model.hpp"
@@ -62,6 +63,7 @@ struct ResourceMap {
     std::string title;  // "<stack> (<region>)"
     std::vector<MapNode> nodes;
     std::vector<MapEdge> edges;
+    std::unordered_map<std::string, std::size_t> index;  // node ID → its place in `nodes`
     const MapNode* find(const std::string& id) const;
 };
 

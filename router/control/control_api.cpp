@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "router/console/map_render.hpp"
+#include "router/control/capture_action.hpp"
 #include "router/control/describe_filters.hpp"
 #include "router/control/ec2_actions.hpp"
 #include "router/control/trace_action.hpp"
@@ -174,6 +175,9 @@ json handle_control_request(const Request& request, RouterState& state) {
         else if (action == "Vpclab.Console") result = console_address(state);
         else if (action == "Vpclab.Trace") result = trace_packet(params, state);
         else if (action == "Vpclab.TraceLiveStart") result = live_trace_start(params, state);
+        else if (action == "Vpclab.CaptureStart") result = capture_start(params, state);
+        else if (action == "Vpclab.CapturePoll") result = capture_poll(params, state);
+        else if (action == "Vpclab.CaptureStop") result = capture_stop(params, state);
         else if (action == "Vpclab.TraceLivePoll") result = live_trace_poll(params, state);
         else if (action == "Vpclab.TraceLiveStop") result = live_trace_stop(params, state);
         else if (action == "Vpclab.Shutdown") {

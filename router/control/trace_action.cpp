@@ -46,7 +46,8 @@ std::uint16_t port_param(const nlohmann::json& params, const char* name, std::ui
     return static_cast<std::uint16_t>(it->get<std::int64_t>());
 }
 
-// The ENI a name stands for: an ENI ID, or an instance's ID or Name tag (its primary ENI). nullptr: neither.
+}  // namespace
+
 const routing::NetworkInterface* eni_named(const routing::VpcModel& m, const std::string& name, const char* what) {
     for (const auto& e : m.network_interfaces())
         if (e.id == name) return &e;
@@ -61,6 +62,8 @@ const routing::NetworkInterface* eni_named(const routing::VpcModel& m, const std
     if (found.empty() || found[0]->network_interface_ids.empty()) return nullptr;
     return &m.network_interface(found[0]->network_interface_ids.front());
 }
+
+namespace {
 
 std::size_t vpc_index(const routing::VpcModel& m, const std::string& vpc_id) {
     for (std::size_t i = 0; i < m.vpcs().size(); ++i)

@@ -11,6 +11,10 @@ namespace vpclab::router {
 // Params: Source (an instance's Name tag or ID, an ENI ID, or "region"), Destination (an IPv4 address, an
 // instance, an ENI, or a DNS name the source's VPC resolver answers), Protocol ("icmp", "tcp" or "udp"),
 // Port and SourcePort (TCP and UDP), SourceIp (from the region: the internet address it comes from).
+// The ENI a name stands for: an ENI ID, or an instance's ID or Name tag (its primary ENI). nullptr: neither.
+// A Name several instances carry is refused (ApiError naming them; `what` names the parameter).
+const routing::NetworkInterface* eni_named(const routing::VpcModel& m, const std::string& name, const char* what);
+
 nlohmann::ordered_json trace_packet(const nlohmann::json& params, const RouterState& state);
 
 // Vpclab.TraceLiveStart {Source, Protocol, Port, Count}: records the next Count frames (1-100) from or to

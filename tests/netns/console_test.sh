@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The web console and `vpclab diagram` on both seed labs, in a real browser (headless Chromium, driven over
-# its DevTools protocol by tests/tools/browser.py): the map names every VPC, subnet and instance; a trace of
-# the private instance's ping to S3 is drawn red at its route table; the token is the only way in and
-# 127.0.0.1 the only address; many and slow clients do not hold up forwarding. Screenshots are kept in
-# $ARTIFACTS_DIR (build/test-artifacts/console/).
+# The web console, `vpclab diagram` and `vpclab capture`, on both seed labs (one lab each for all checks).
+# The console in a real browser (headless Chromium, driven over its DevTools protocol by
+# tests/tools/browser.py): the map names every VPC, subnet and instance; a trace of the private instance's
+# ping to S3 is drawn red at its route table; the token is the only way in and 127.0.0.1 the only address;
+# many and slow clients do not hold up forwarding. Capture: a ping before and after the router's decision,
+# read back by tcpdump and tshark. Screenshots and captures are kept in $ARTIFACTS_DIR/console/.
 #
 #   browser ── http://127.0.0.1:PORT/?token=… ──► vpclab router ◄── TAPs ──► jh-test-Public-EC2, jh-test-Private-EC2
 source "$(dirname "$0")/lib.sh"
@@ -34,8 +35,9 @@ check_equal "with another token: 403" 403 "$(code "http://127.0.0.1:$port/?token
 check_equal "the map without the token: 403" 403 "$(code "http://127.0.0.1:$port/api/map.svg")"
 check_equal "with the token: the page" 200 "$(code "$url")"
 check_equal "another host name, even with the token (DNS rebinding): 403" 403 "$(code -H 'Host: console.example:'"$port" "$url")"
-check_equal "the other lab's token does not open this one" 403 \
-    "$(code "http://127.0.0.1:$port/?token=$("$VPCLAB" console --stack-name "$link" 2>/dev/null | sed 's/.*token=//')")"
+other_token=$("$VPCLAB" console --stack-name "$link" 2>/dev/null | sed 's/.*token=//')
+check "the other lab has a token of its own" test -n "$other_token" -a "$other_token" != "$token"
+check_equal "the other lab's token does not open this one" 403 "$(code "http://127.0.0.1:$port/?token=$other_token")"
 listening=$(ss -Hltn "sport = :$port" | awk '{print $4}' | sort -u | tr '\n' ' ')
 check_equal "its port is bound on 127.0.0.1 and nothing else" "127.0.0.1:$port " "$listening"
 check_equal "a call that changes the lab is refused" 403 \
@@ -57,6 +59,7 @@ for lab in "$seed" "$link"; do
     while read -r name; do
         [ -n "$name" ] && ! grep -qF -- ">$name<" "$dom" && missing+=" $name"
     done <<<"$names"
+    check "$lab: the lab has names to look for" test "$(grep -c . <<<"$names")" -ge 5
     check_equal "$lab: the map names every VPC, subnet and instance ($(wc -l <<<"$names") names)" "" "$missing"
 done
 
@@ -96,12 +99,59 @@ check_contains "diagram --format dot is a graph" 'digraph "' "$("$VPCLAB" diagra
 check "diagram --format svg -o writes an SVG file" grep -q '^<svg xmlns="http://www.w3.org/2000/svg" class="resource-map"' "$artifacts/seed-map.svg"
 check_not "diagram refuses an unknown format" "$VPCLAB" diagram --format png --stack-name "$seed"
 
+# --- vpclab capture: a ping, before and after the router's decision, as pcapng ---
+s3_ip=$("$VPCLAB" exec jh-test-Public-EC2 --stack-name "$seed" -- dig +short s3.ap-northeast-2.amazonaws.com | head -n1)
+capture() { # capture FILE SOURCE ARGS…: in the background; returns once the capture has started
+    local file=$1; shift
+    "$VPCLAB" capture --stack-name "$seed" "$@" -w "$file" 2>"$file.err" &
+    capture_pid=$!
+    background_pids+=($capture_pid)
+    wait_until 10 grep -q "capturing on" "$file.err"
+}
+ended() { ! kill -0 "$capture_pid" 2>/dev/null; }
+pcap=$artifacts/public-ping.pcapng
+check "capture starts on the public instance" capture "$pcap" jh-test-Public-EC2 -c 3 icmp
+"$VPCLAB" exec jh-test-Public-EC2 --stack-name "$seed" -- ping -n -c 1 -W 2 "$s3_ip" >/dev/null
+check "… and ends after 3 frames (-c 3)" wait_until 10 ended
+read_back=$(tcpdump -n -r "$pcap" 2>/dev/null)
+echo "$read_back" | sed 's/^/# /'
+check_equal "tcpdump -r reads 3 frames" 3 "$(grep -c ICMP <<<"$read_back")"
+check_contains "the echo request as the instance sent it" "10.10.0.4 > $s3_ip: ICMP echo request" "$read_back"
+check_contains "… as the router forwarded it, from the public IP the internet gateway gave it" "198.19.0.10 > $s3_ip: ICMP echo request" "$read_back"
+check_contains "the reply as delivered to the instance" "$s3_ip > 10.10.0.4: ICMP echo reply" "$read_back"
+comments=$(tshark -r "$pcap" -T fields -e frame.comment 2>/dev/null)
+check_contains "tshark reads the marks: before the decision" "sent by eni-" "$comments"
+check_contains "… after it, forwarded to the region" "after the router's decision: forwarded to the region" "$comments"
+check_contains "… and delivered" "delivered to eni-" "$comments"
+check_contains "the capture says how many it wrote" "3 frames captured" "$(cat "$pcap.err")"
+
+pcap=$artifacts/private-ping.pcapng
+check "capture starts on the private instance" capture "$pcap" jh-test-Private-EC2 -c 2 icmp
+"$VPCLAB" exec jh-test-Private-EC2 --stack-name "$seed" -- ping -n -c 1 -W 1 8.8.8.8 >/dev/null
+check "… and ends after 2 frames" wait_until 10 ended
+check_contains "the private instance's ping to the internet is dropped: no route (tshark reads why)" "dropped: no_route" \
+    "$(tshark -r "$pcap" -T fields -e frame.comment 2>/dev/null)"
+
+("$VPCLAB" capture jh-test-Public-EC2 --stack-name "$seed" -c 1 'icmp[icmptype] == icmp-echoreply' 2>"$artifacts/piped.err" |
+    tcpdump -n -r - >"$artifacts/piped.txt" 2>/dev/null) &
+capture_pid=$!
+background_pids+=($capture_pid)
+check "capture | tcpdump -r - starts" wait_until 10 grep -q "capturing on" "$artifacts/piped.err"
+"$VPCLAB" exec jh-test-Public-EC2 --stack-name "$seed" -- ping -n -c 1 -W 2 "$s3_ip" >/dev/null
+check "… and ends after the one frame its filter keeps" wait_until 10 ended
+piped=$(cat "$artifacts/piped.txt")
+check_contains "capture | tcpdump -r -: the filter keeps the reply only" "ICMP echo reply" "$piped"
+check_not "… and not the request" grep -q "echo request" <<<"$piped"
+out=$("$VPCLAB" capture jh-test-Public-EC2 --stack-name "$seed" -w /dev/null 'not a filter(' 2>&1)
+check_contains "a filter that is not a tcpdump expression is refused by name" "is not a tcpdump expression" "$out"
+
 # --- busy and slow clients do not hold up forwarding ---
 # 40 clients asking for the map as fast as they can, and 40 that send a byte a second, while the public
 # instance pings S3's public address (through the internet gateway, answered by the region) every 10 ms.
-s3_ip=$("$VPCLAB" exec jh-test-Public-EC2 --stack-name "$seed" -- dig +short s3.ap-northeast-2.amazonaws.com | head -n1)
 for i in $(seq 40); do
-    (end=$((SECONDS + 6)); while [ $SECONDS -lt $end ]; do curl -s -m 2 -o /dev/null -H "X-Vpclab-Token: $token" "http://127.0.0.1:$port/api/map.svg"; done) &
+    (end=$((SECONDS + 6)); while [ $SECONDS -lt $end ]; do
+         curl -s -m 2 -o /dev/null -w '%{http_code}\n' -H "X-Vpclab-Token: $token" "http://127.0.0.1:$port/api/map.svg"
+     done >"$artifacts/load-$i.codes") &
     background_pids+=($!)
 done
 python3 "$SOURCE_DIR/tests/netns/idle-clients.py" 127.0.0.1 "$port" 40 6 drip >/dev/null 2>&1 &
@@ -109,6 +159,10 @@ background_pids+=($!)
 ping_out=$("$VPCLAB" exec jh-test-Public-EC2 --stack-name "$seed" -- ping -n -q -i 0.01 -c 400 -W 1 "$s3_ip")
 for pid in "${background_pids[@]}"; do wait "$pid" 2>/dev/null; done
 background_pids=()
+maps=$(cat "$artifacts"/load-*.codes | grep -c '^200$')
+rm -f "$artifacts"/load-*.codes
+echo "# the console drew $maps maps meanwhile"
+check "the console was busy: hundreds of maps served meanwhile ($maps)" test "$maps" -ge 200
 check_contains "every ping answered while the console is busy" "400 received" "$ping_out"
 avg=$(sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p' <<<"$ping_out")
 echo "# ping every 10 ms under console load: $(grep rtt <<<"$ping_out")"

@@ -12,6 +12,7 @@
 #include "router/console/console_http.hpp"
 #include "router/console/map_render.hpp"
 #include "router/control/control_api.hpp"
+#include "router/control/ec2_actions.hpp"
 #include "tests/unit/seed_lab_state.hpp"
 
 using namespace vpclab;
@@ -201,7 +202,7 @@ TEST_CASE("names are escaped in every format") {
     router::RouterState state;
     test::load_seed_lab(state, "endpoints-lab.yaml", "jh-test");
     const std::string vpc = state.model->vpcs().front().id;
-    const std::string hostile = "<script>alert(\"x\")</script> & 'q' \\ \x01";
+    const std::string hostile = "<script>alert(\"x\")</script> & 'q' \\ \x01\x1b[31m\nline";
     REQUIRE(router::handle_control_request({{"Action", "CreateTags"}, {"Params", {{"Resources", {vpc}}, {"Tags", {{{"Key", "Name"}, {"Value", hostile}}}}}}}, state)["ok"] == true);
     const ResourceMap map = build_resource_map(*state.model);
     const std::string svg = render_svg(map);
@@ -209,6 +210,12 @@ TEST_CASE("names are escaped in every format") {
     CHECK(svg.find("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;") != std::string::npos);
     CHECK(svg.find('\x01') == std::string::npos);
     check_layout(svg);
+    // A node's <title> keeps its lines; a box's text is one line.
+    CHECK(svg.find("&#39;q&#39; \\   [31m\nline\n" + vpc + "\n") != std::string::npos);
+    // The terminal gets no escape sequence and no broken line.
+    const std::string text = render_text(map);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find("VPC <script>alert(\"x\")</script> & 'q' \\   [31m line · " + vpc) != std::string::npos);
     const std::string dot = render_dot(map);
     CHECK(dot.find("label=\"<script>alert(\\\"x\\\")</script> & 'q' \\\\") != std::string::npos);
 }
@@ -304,11 +311,39 @@ TEST_CASE("the console reads the lab through the API and changes nothing") {
     CHECK(lab.state.generation == generation);
 }
 
-TEST_CASE("console_may_call: reads only") {
-    for (const char* read : {"DescribeInstances", "DescribeTargetHealth", "GetManagedPrefixListEntries", "SearchTransitGatewayRoutes", "FilterLogEvents",
-                             "Vpclab.Stats", "Vpclab.Trace", "Vpclab.ListLab"})
+TEST_CASE("console_may_call: the reads the page makes, by name") {
+    for (const char* read : {"DescribeInstances", "DescribeTargetHealth", "SearchTransitGatewayRoutes", "FilterLogEvents", "Vpclab.Stats", "Vpclab.Trace",
+                             "Vpclab.ListLab"})
         CHECK(console_may_call(read));
-    for (const char* change : {"CreateRoute", "AuthorizeSecurityGroupIngress", "Vpclab.Shutdown", "Vpclab.Console", "Vpclab.TraceLiveStart", "Describe", "Get",
-                               "StartNetworkInsightsAnalysis", "DeleteVpc"})
-        CHECK_FALSE(console_may_call(change));
+    // Changes, vpclab's own controls, and reads that hand out a template or UserData or run the template loader.
+    for (const char* refused : {"CreateRoute", "AuthorizeSecurityGroupIngress", "Vpclab.Shutdown", "Vpclab.Console", "Vpclab.TraceLiveStart",
+                                "Vpclab.CaptureStart", "Describe", "Get", "StartNetworkInsightsAnalysis", "DeleteVpc", "GetTemplate",
+                                "GetTemplateSummary", "DescribeInstanceAttribute", "DescribeVpcsAndDeleteThem"})
+        CHECK_FALSE(console_may_call(refused));
+}
+
+TEST_CASE("every call the console lets through changes nothing") {
+    ConsoleLab lab;
+    const std::uint64_t generation = lab.state.generation;
+    const std::string before = render_dot(build_resource_map(*lab.state.model));
+    const std::size_t flows = lab.flows.connections.table.size();
+    std::size_t answered = 0;
+    for (const auto& spec : router::ec2_actions()) {
+        if (!console_may_call(spec.action)) continue;
+        INFO(spec.action);
+        const std::string reply = lab.post("/api/call", nlohmann::json{{"Action", spec.action}, {"Params", nlohmann::json::object()}}.dump());
+        CHECK((status_of(reply) == 200));
+        answered += nlohmann::json::parse(body_of(reply)).value("ok", false);
+    }
+    CHECK(answered >= 20);  // most answer without parameters (a few need one: DescribeTargetHealth, FilterLogEvents)
+    CHECK(lab.state.generation == generation);
+    CHECK(render_dot(build_resource_map(*lab.state.model)) == before);
+    CHECK(lab.flows.connections.table.size() == flows);
+}
+
+TEST_CASE("a console without a token lets nobody in") {
+    ConsoleLab lab;
+    lab.access.token.clear();
+    CHECK(status_of(lab.get("/?token=")) == 403);
+    CHECK(status_of(lab.get("/")) == 403);
 }
