@@ -43,6 +43,19 @@ constexpr std::uint64_t aws_relay_tag = 11ULL << 40;       // the same for the U
 constexpr std::uint64_t console_tag = 12ULL << 40;         // the web console's listener on 127.0.0.1, and its clients
 constexpr std::uint64_t interactive_queue_tag = ForwardingThread::interactive_queue_tag;  // + port; a port's bulk queue is the port itself
 bool is_interactive_queue(std::uint64_t tag) { return tag >= interactive_queue_tag && tag < interactive_queue_tag + (1ULL << 32); }
+
+// Where an HTTP request ends in what a client sent so far (aws_api::http_request_extent); one refused
+// (too large, not HTTP) is answered by `refuse`.
+ControlServer::RequestCutter http_cutter(std::size_t max_body_bytes, std::string (*refuse)(int, std::string_view)) {
+    return [max_body_bytes, refuse](std::string_view buffered, bool) {
+        const aws_api::HttpExtent extent = aws_api::http_request_extent(buffered, max_body_bytes);
+        using Cut = ControlServer::Cut;
+        if (extent.state == aws_api::HttpExtent::State::complete) return Cut{Cut::Kind::request, extent.length, {}};
+        if (extent.state == aws_api::HttpExtent::State::refused) return Cut{Cut::Kind::refused, 0, refuse(extent.status, extent.reason)};
+        return Cut{Cut::Kind::incomplete, extent.length, {}};
+    };
+}
+
 }  // namespace
 
 EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd control_listener, const std::filesystem::path& ledger,
@@ -70,14 +83,6 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
         if (!aws_listeners[n]) continue;
         // HTTP requests, each answered and the connection closed; the same client cap and deadline as the
         // control socket, so no client can hold the loop or more than its slot.
-        const auto cut_http = [](std::string_view buffered, bool) {
-            const aws_api::HttpExtent extent = aws_api::http_request_extent(buffered, aws_api::max_api_body_bytes);
-            using Cut = ControlServer::Cut;
-            if (extent.state == aws_api::HttpExtent::State::complete) return Cut{Cut::Kind::request, extent.length, {}};
-            if (extent.state == aws_api::HttpExtent::State::refused)
-                return Cut{Cut::Kind::refused, 0, aws_api::refuse_aws_http_request(extent.status, extent.reason)};
-            return Cut{Cut::Kind::incomplete, extent.length, {}};
-        };
         // The second worker is paused only while a whole request is served (it may commit), not while
         // clients connect and send: a flood of connections does not hold up forwarding.
         aws_[n].emplace(std::move(aws_listeners[n]), epoll_.get(), aws_tags[n],
@@ -87,26 +92,18 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
                          forget_replaced_ports();
                          return reply;
                      },
-                     ControlServer::Limits{}, cut_http);
+                     ControlServer::Limits{}, http_cutter(aws_api::max_api_body_bytes, aws_api::refuse_aws_http_request));
     }
     if (console_listener) {
         // The console's page polls; a browser opens a few connections at once. Each request is answered
         // whole and the connection closed, as the AWS endpoint's, within the same client cap and deadline.
-        const auto cut_console = [](std::string_view buffered, bool) {
-            const aws_api::HttpExtent extent = aws_api::http_request_extent(buffered, console::max_console_body_bytes);
-            using Cut = ControlServer::Cut;
-            if (extent.state == aws_api::HttpExtent::State::complete) return Cut{Cut::Kind::request, extent.length, {}};
-            if (extent.state == aws_api::HttpExtent::State::refused)
-                return Cut{Cut::Kind::refused, 0, console::refuse_console_request(extent.status, extent.reason)};
-            return Cut{Cut::Kind::incomplete, extent.length, {}};
-        };
         console_.emplace(std::move(console_listener), epoll_.get(), console_tag,
                          [this, &state](std::string_view request) {
                              std::optional<PausedWorker> paused;  // only for calls that read what the workers write
                              return console::serve_console_request(request, state, {state.console_token, state.console_port},
                                                                    [&] { paused.emplace(second_gate()); });
                          },
-                         ControlServer::Limits{}, cut_console);
+                         ControlServer::Limits{}, http_cutter(console::max_console_body_bytes, console::refuse_console_request));
     }
     sigset_t mask;
     sigemptyset(&mask);

@@ -94,7 +94,8 @@ std::string call(std::string_view body, router::RouterState& state, const std::f
     const std::string action = request["Action"];
     if (!console_may_call(action))
         return error_reply(403, "UnauthorizedOperation",
-                           "the console only reads the lab; " + action + " changes it: use `vpclab ec2` or the aws CLI");
+                           "the console makes only the reads its pages need, and " + action +
+                               " is not one of them: use `vpclab ec2` or the aws CLI");
     before_data_path();  // counters, flow tables and logs are the forwarding workers' too
     nlohmann::json forwarded{{"Action", action}};
     if (request.contains("Params")) forwarded["Params"] = request["Params"];

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "router/aws_api/xml_response.hpp"
 #include "router/console/map_render.hpp"
 
 namespace vpclab::console {
@@ -18,23 +19,12 @@ constexpr int column_x[4] = {margin, 500, 900, 1280};
 constexpr int column_width[4] = {440, 360, 340, 300};
 constexpr int total_width = 1600;
 
+// XML text and attribute values: &, <, >, " and ' escaped; what XML 1.0 cannot carry (a control character in
+// a Name tag, bytes that are not UTF-8) replaced, as the AWS endpoint's XML does.
 std::string escaped(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default:
-                // Control characters are not allowed in XML 1.0; a Name tag may hold anything. Line breaks
-                // stay (a <title>'s lines).
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') out += ' ';
-                else out += c;
-        }
-    }
+    aws_api::append_xml_text(out, text);
     return out;
 }
 

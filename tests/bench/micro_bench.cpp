@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "router/console/map_render.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "router/flow_logs/flow_log_recorder.hpp"
 #include "router/lab/lab_network.hpp"
@@ -332,6 +333,28 @@ void BM_Trace_DryRun(benchmark::State& state) {
     for (auto _ : state) steps += router::dry_run(*snap, flows, p).forward.steps.size;
     benchmark::DoNotOptimize(steps);
 }
+
+// The console's map of a lab of N instances (in subnets of 200), built from the model and drawn as SVG: what
+// a browser's redraw costs the router's loop after each change.
+static void BM_ResourceMap_Svg(benchmark::State& state) {
+    test::TwoSubnetLab lab("bench");
+    const auto instances = static_cast<int>(state.range(0));
+    for (int i = 0; i < instances; ++i) {
+        if (i % 200 == 0) {
+            const std::string cidr = "10.10." + std::to_string(10 + i / 200) + ".0/24";
+            lab.pub = lab.m.create_subnet("S" + std::to_string(i / 200), lab.vpc, cidr, i / 200 % 2 ? "ap-northeast-2c" : "ap-northeast-2a", false, {}).id;
+        }
+        lab.launch(lab.pub);
+    }
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        const std::string svg = console::render_svg(console::build_resource_map(lab.m));
+        bytes = svg.size();
+        benchmark::DoNotOptimize(svg.data());
+    }
+    state.counters["svg_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_ResourceMap_Svg)->Arg(10)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_Pipeline_Replay)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(BM_Trace_DryRun)->Unit(benchmark::kMillisecond);

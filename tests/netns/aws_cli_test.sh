@@ -18,7 +18,9 @@ port=${endpoint##*:}
 check_contains "vpclab endpoint prints an address on 127.0.0.1" "http://127.0.0.1:" "$endpoint"
 check_contains "vpclab ls shows it" "$endpoint" "$("$VPCLAB" ls --stack-name "$s")"
 router_pid=$(cat "/run/vpclab/$s/router.pid")
-check_equal "the router listens on TCP at 127.0.0.1:$port and nowhere else" "127.0.0.1:$port" \
+console_port=$("$VPCLAB" console --stack-name "$s" 2>/dev/null | sed -E 's|^http://127\.0\.0\.1:([0-9]+)/.*|\1|')
+check_equal "the router listens on TCP at 127.0.0.1:$port (and its console's 127.0.0.1:$console_port), nowhere else" \
+    "$(printf '127.0.0.1:%s\n' "$port" "$console_port" | sort -u | tr '\n' ' ' | sed 's/ $//')" \
     "$(ss -Hltnp | grep "pid=$router_pid," | awk '{print $4}' | sort -u | tr '\n' ' ' | sed 's/ $//')"
 check_equal "the credentials file is root's alone" "600 root" "$(stat -c '%a %U' "/run/vpclab/$s/aws/credentials")"
 check_equal "… in a directory only root enters" "700" "$(stat -c '%a' "/run/vpclab/$s/aws")"

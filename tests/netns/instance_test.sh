@@ -118,10 +118,12 @@ check_contains "ssh root@web1 from web 2 lands on web 1" "ip-${web1//./-}" "$out
 check_contains "… and sees web 1's files" "Web Server 1" "$out"
 out=$(on jh-Custom-WEB-2 timeout 20 sshpass -p qwe123 ssh -tt -o StrictHostKeyChecking=accept-new "root@$web1" 'tty; ls /dev/pts' 2>&1)
 check_contains "ssh -tt gets a terminal from web 1's own devpts" "/dev/pts/0" "$out"
-# The one listener the lab adds on the host is its AWS endpoint, on 127.0.0.1 (README, the aws CLI).
+# The two listeners the lab adds on the host are its AWS endpoint and its web console, both on 127.0.0.1
+# (README, the aws CLI; the console).
 endpoint_port=$("$VPCLAB" endpoint --stack-name "$stack"); endpoint_port=${endpoint_port##*:}
-check_equal "the host sees one new listener: the AWS endpoint on 127.0.0.1" "tcp 127.0.0.1:$endpoint_port" \
-    "$(comm -13 <(echo "$before_listeners") <(host_listeners))"
+console_port=$("$VPCLAB" console --stack-name "$stack" 2>/dev/null | sed -E 's|^http://127\.0\.0\.1:([0-9]+)/.*|\1|')
+check_equal "the host sees two new listeners: the AWS endpoint and the console, on 127.0.0.1" \
+    "$(printf 'tcp 127.0.0.1:%s\n' "$endpoint_port" "$console_port" | sort)" "$(comm -13 <(echo "$before_listeners") <(host_listeners))"
 check_equal "… and none goes" "" "$(comm -23 <(echo "$before_listeners") <(host_listeners))"
 
 # --- UserData outside the subset, launched at runtime: the supported lines still take effect ---
