@@ -98,9 +98,9 @@ EventLoop::EventLoop(RouterState& state, LabNetwork& network, tap::UniqueFd cont
         // The console's page polls; a browser opens a few connections at once. Each request is answered
         // whole and the connection closed, as the AWS endpoint's, within the same client cap and deadline.
         console_.emplace(std::move(console_listener), epoll_.get(), console_tag,
-                         [this, &state](std::string_view request) {
+                         [this, &state, map = std::make_shared<console::MapCache>()](std::string_view request) {
                              std::optional<PausedWorker> paused;  // only for calls that read what the workers write
-                             return console::serve_console_request(request, state, {state.console_token, state.console_port},
+                             return console::serve_console_request(request, state, {state.console_token, state.console_port, map.get()},
                                                                    [&] { paused.emplace(second_gate()); });
                          },
                          ControlServer::Limits{}, http_cutter(console::max_console_body_bytes, console::refuse_console_request));

@@ -17,9 +17,16 @@ namespace vpclab::console {
 // Largest request body taken: a control call's JSON (the page sends a few hundred bytes).
 constexpr std::size_t max_console_body_bytes = 64 * 1024;
 
+// The map last drawn, and the model generation it shows.
+struct MapCache {
+    std::uint64_t generation = 0;
+    std::string svg;
+};
+
 struct ConsoleAccess {
     std::string token;        // 32 hex digits from getrandom(2), made when the router starts
     std::uint16_t port = 0;   // the listener's, on 127.0.0.1
+    MapCache* map_cache = nullptr;  // the server's (none: drawn for each request)
 };
 ConsoleAccess make_console_access(std::uint16_t port);
 

@@ -272,6 +272,19 @@ TEST_CASE("the console lets in only its token, on 127.0.0.1 or localhost at its 
     const std::string svg = lab.get("/api/map.svg", headers);
     CHECK(svg.find("Content-Type: image/svg+xml") != std::string::npos);
     CHECK(body_of(svg) == render_svg(build_resource_map(*lab.state.model)));
+    // Drawn once per generation when the server keeps a cache, and again once the lab changes.
+    MapCache cache;
+    lab.access.map_cache = &cache;
+    CHECK(body_of(lab.get("/api/map.svg", headers)) == body_of(svg));
+    CHECK(cache.generation == lab.state.generation);
+    cache.svg = "<svg>stale</svg>";
+    CHECK(body_of(lab.get("/api/map.svg", headers)) == "<svg>stale</svg>");  // the same generation: not drawn again
+    REQUIRE(router::handle_control_request({{"Action", "CreateTags"}, {"Params", {{"Resources", {lab.state.model->vpcs().front().id}},
+                                                                                  {"Tags", {{{"Key", "Name"}, {"Value", "renamed"}}}}}}},
+                                           lab.state)["ok"] == true);
+    const std::string redrawn = body_of(lab.get("/api/map.svg", headers));
+    CHECK(redrawn == render_svg(build_resource_map(*lab.state.model)));
+    CHECK(redrawn.find(">renamed<") != std::string::npos);
     const auto lab_json = nlohmann::json::parse(body_of(lab.get("/api/lab", headers)));
     CHECK(lab_json["StackName"] == "jh-test");
     CHECK(lab_json["Generation"] == lab.state.generation);
