@@ -345,8 +345,11 @@ void EventLoop::check_health() noexcept {
     if (now_ms - last_health_ms_ < health_check_ms) return;
     last_health_ms_ = now_ms;
     flows_.advance_clock(static_cast<std::uint32_t>(now.tv_sec));
+    // Load balancers' probes to a target that `vpclab capture` watches are captured as delivered to it.
+    CapturingSink capturing(main_worker_, state_.captures, routing::no_port);
+    FrameSink& sink = state_.captures.any() ? static_cast<FrameSink&>(capturing) : main_worker_;
     try {
-        health_.tick(state_, flows_, main_worker_.scratch(), main_worker_, now_ms, static_cast<std::int64_t>(::time(nullptr)));
+        health_.tick(state_, flows_, main_worker_.scratch(), sink, now_ms, static_cast<std::int64_t>(::time(nullptr)));
     } catch (const std::exception& e) {
         spdlog::warn("health checks: {}", e.what());
     }

@@ -190,3 +190,24 @@ TEST_CASE("capture: no heap allocation per frame while a session runs, full ring
     CHECK(inner.sent == 4000u * 2);
     CHECK(session->frames > 0);
 }
+
+TEST_CASE("capture: what the router itself sends to a watched port (a load balancer's health check) is delivered to it") {
+    test::PipelineLab lab;
+    PacketCaptures captures;
+    PacketCaptures::Session* session = captures.start(lab.priv_host, 262144, PacketCaptures::Clock::now());
+    REQUIRE(session != nullptr);
+    test::RecordingSink inner;
+    // As EventLoop::check_health sends its probes: no ingress port, the frame built by the router.
+    CapturingSink sink(inner, captures, routing::no_port);
+    const auto probe = test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, 0x0a0a0164, test::PipelineLab::priv_ip, 40000, 80}));
+    sink.transmit(lab.priv_host, probe);
+    sink.transmit(lab.pub_host, probe);  // not watched
+    sink.drop(lab.priv_host, probe, DropReason::security_group_ingress);
+    REQUIRE(inner.sent.size() == 2);
+    const auto records = drain(session->ring);
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].header.kind == CaptureKind::delivered);
+    CHECK(records[0].header.other == routing::no_port);
+    CHECK(records[1].header.kind == CaptureKind::dropped);
+    CHECK(records[1].header.reason == DropReason::security_group_ingress);
+}
