@@ -37,7 +37,7 @@ bool CaptureRing::push(const CapturedFrameHeader& header, wire::ConstBytes frame
         return false;
     }
     std::memcpy(bytes_.data() + at, &header, sizeof header);
-    std::memcpy(bytes_.data() + at + sizeof header, frame.data(), header.captured);
+    if (header.captured > 0) std::memcpy(bytes_.data() + at + sizeof header, frame.data(), header.captured);  // an empty span's data() may be null
     tail_ = at + need;
     used_ += need;
     return true;
