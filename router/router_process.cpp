@@ -162,7 +162,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         aws_api::compile_all_models();
         tap::UniqueFd aws_relay_listener = listen_control_socket(paths.aws_api_socket);
         tap::UniqueFd console_listener = aws_api::listen_on_loopback(state.console_port);
-        state.console_token = console::make_console_access(state.console_port).token;
+        state.console_token = console::make_console_token();
         // CloudFormation: the template this lab was made from is its first stack; ValidateTemplate checks a
         // template with the loader, as `up` would load it (nothing is created).
         if (!lab.template_body.empty())

@@ -28,7 +28,8 @@ struct ConsoleAccess {
     std::uint16_t port = 0;   // the listener's, on 127.0.0.1
     MapCache* map_cache = nullptr;  // the server's (none: drawn for each request)
 };
-ConsoleAccess make_console_access(std::uint16_t port);
+// A console token: 32 hex digits from getrandom(2).
+std::string make_console_token();
 
 // Whether the console lets a page call this action: reads only (Describe…, Get…, Search…, FilterLogEvents,
 // and vpclab's listing, counters and trace's dry run), so that nothing changes the lab behind the API's back.

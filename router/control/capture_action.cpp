@@ -12,13 +12,6 @@ using routing::ApiError;
 
 namespace {
 
-void only_params(const nlohmann::json& params, std::initializer_list<const char*> known, const char* action) {
-    if (!params.is_object()) throw ApiError("InvalidParameterValue", "Params must be an object");
-    for (const auto& item : params.items())
-        if (std::none_of(known.begin(), known.end(), [&](const char* k) { return item.key() == k; }))
-            throw ApiError("UnknownParameter", "The parameter " + item.key() + " is not recognized by " + action);
-}
-
 PacketCaptures::Session& session_named(const nlohmann::json& params, RouterState& state, const char* action) {
     only_params(params, {"CaptureId"}, action);
     const auto id = params.find("CaptureId");

@@ -142,7 +142,8 @@ json stats(const RouterState& state) {
 // Vpclab.Diagram {Format: dot | text | svg}: the resource map as `vpclab diagram` prints it.
 json diagram(const Request& params, const RouterState& state) {
     const auto format_it = params.find("Format");
-    const std::string format = format_it != params.end() && format_it->is_string() ? format_it->get<std::string>() : "text";
+    if (format_it != params.end() && !format_it->is_string()) throw ApiError("InvalidParameterValue", "Format must be a string", "Format");
+    const std::string format = format_it != params.end() ? format_it->get<std::string>() : "text";
     const console::ResourceMap map = console::build_resource_map(*state.model);
     if (format == "dot") return {{"Diagram", console::render_dot(map)}};
     if (format == "svg") return {{"Diagram", console::render_svg(map)}};

@@ -21,14 +21,6 @@ std::string string_param(const nlohmann::json& params, const char* name, const s
     return it->get<std::string>();
 }
 
-void only_params(const nlohmann::json& params, std::initializer_list<const char*> known, const char* action) {
-    if (!params.is_object()) throw ApiError("InvalidParameterValue", "Params must be an object");
-    for (const auto& item : params.items()) {
-        const std::string& key = item.key();
-        if (std::none_of(known.begin(), known.end(), [&key](const char* k) { return key == k; }))
-            throw ApiError("UnknownParameter", "The parameter " + key + " is not recognized by " + action);
-    }
-}
 
 std::uint8_t protocol_param(const nlohmann::json& params, const std::string& fallback) {
     const std::string protocol = string_param(params, "Protocol", fallback);
@@ -47,6 +39,15 @@ std::uint16_t port_param(const nlohmann::json& params, const char* name, std::ui
 }
 
 }  // namespace
+
+void only_params(const nlohmann::json& params, std::initializer_list<const char*> known, const char* action) {
+    if (!params.is_object()) throw ApiError("InvalidParameterValue", "Params must be an object");
+    for (const auto& item : params.items()) {
+        const std::string& key = item.key();
+        if (std::none_of(known.begin(), known.end(), [&key](const char* k) { return key == k; }))
+            throw ApiError("UnknownParameter", "The parameter " + key + " is not recognized by " + action);
+    }
+}
 
 const routing::NetworkInterface* eni_named(const routing::VpcModel& m, const std::string& name, const char* what) {
     for (const auto& e : m.network_interfaces())

@@ -34,14 +34,25 @@ std::vector<Record> drain(CaptureRing& ring) {
     return out;
 }
 
-// A watched port's frame through the pipeline as the forwarding worker sends it: recorded as received, then
-// through the capturing sink.
-void send_captured(test::PipelineLab& lab, PacketCaptures& captures, FrameSink& inner, routing::PortIndex from, std::vector<std::uint8_t> frame,
-                   std::vector<std::uint8_t>& scratch) {
-    if (captures.watching(from)) captures.record(CaptureKind::received, from, routing::no_port, DropReason{}, frame);
-    CapturingSink sink(inner, captures, from);
-    process_frame(*lab.snap, from, frame, scratch, sink, lab.flows);
-}
+// The pipeline lab with one capture session on `watched`.
+struct CaptureLab {
+    test::PipelineLab lab;
+    PacketCaptures captures;
+    PacketCaptures::Session* session = nullptr;
+    std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(pipeline_scratch_size);
+    explicit CaptureLab(bool watch_public = true, std::uint32_t snap_length = 262144) {
+        session = captures.start(watch_public ? lab.pub_host : lab.priv_host, snap_length, PacketCaptures::Clock::now());
+        REQUIRE(session != nullptr);
+    }
+    // A frame through the pipeline as the forwarding worker sends it: recorded as received if its port is
+    // watched, then through the capturing sink. The frame is rewritten in place, as on the data path.
+    void send(FrameSink& inner, routing::PortIndex from, wire::Bytes frame) {
+        if (captures.watching(from)) captures.record(CaptureKind::received, from, routing::no_port, DropReason{}, frame);
+        CapturingSink sink(inner, captures, from);
+        process_frame(*lab.snap, from, frame, scratch, sink, lab.flows);
+    }
+    void send(FrameSink& inner, routing::PortIndex from, std::vector<std::uint8_t> frame) { send(inner, from, wire::Bytes(frame)); }
+};
 
 }  // namespace
 
@@ -91,27 +102,24 @@ TEST_CASE("capture ring: what it takes comes out whole and in order; it loses on
 }
 
 TEST_CASE("capture: a watched instance's frames before and after the decision, its drops, what it receives, nothing else") {
-    test::PipelineLab lab;
-    PacketCaptures captures;
-    CHECK_FALSE(captures.any());
-    PacketCaptures::Session* session = captures.start(lab.pub_host, 262144, PacketCaptures::Clock::now());
-    REQUIRE(session != nullptr);
+    CHECK_FALSE(PacketCaptures().any());
+    CaptureLab c;
+    auto& [lab, captures, session, scratch] = c;
     CHECK(captures.any());
     test::RecordingSink inner;
-    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
 
     const auto out = test::frame_of(lab.mac(lab.pub_host), test::build_packet({6, test::PipelineLab::pub_ip, test::PipelineLab::priv_ip, 40000, 80}));
-    send_captured(lab, captures, inner, lab.pub_host, out, scratch);
+    c.send(inner, lab.pub_host, out);
     REQUIRE(inner.sent.size() == 1);  // the capture changes nothing of forwarding
     const auto back = test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, test::PipelineLab::priv_ip, test::PipelineLab::pub_ip, 80, 40000}));
-    send_captured(lab, captures, inner, lab.priv_host, back, scratch);
+    c.send(inner, lab.priv_host, back);
     REQUIRE(inner.sent.size() == 2);
     // Through the internet gateway to an address where no host of the region answers: dropped.
     const auto unroutable = test::frame_of(lab.mac(lab.pub_host), test::build_packet({17, test::PipelineLab::pub_ip, 0xac100001, 5000, 53}));
-    send_captured(lab, captures, inner, lab.pub_host, unroutable, scratch);
+    c.send(inner, lab.pub_host, unroutable);
     // Another port's traffic that never meets the watched one: not recorded.
-    send_captured(lab, captures, inner, lab.priv_host,
-                  test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, test::PipelineLab::priv_ip, test::PipelineLab::priv2_ip, 40001, 22})), scratch);
+    c.send(inner, lab.priv_host,
+           test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, test::PipelineLab::priv_ip, test::PipelineLab::priv2_ip, 40001, 22})));
 
     const auto records = drain(session->ring);
     REQUIRE(records.size() == 5);
@@ -140,20 +148,20 @@ TEST_CASE("capture: a watched instance's frames before and after the decision, i
 }
 
 TEST_CASE("capture: the snapshot length cuts frames, the original length stays; sessions are bounded") {
-    test::PipelineLab lab;
-    PacketCaptures captures;
-    PacketCaptures::Session* session = captures.start(lab.pub_host, 64, PacketCaptures::Clock::now());
-    REQUIRE(session != nullptr);
+    CaptureLab c(true, 64);
+    auto& [lab, captures, session, scratch] = c;
     test::RecordingSink inner;
-    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
-    send_captured(lab, captures, inner, lab.pub_host,
-                  test::frame_of(lab.mac(lab.pub_host), test::build_packet({17, test::PipelineLab::pub_ip, test::PipelineLab::priv_ip, 5000, 53}, 500)), scratch);
+    c.send(inner, lab.pub_host, test::frame_of(lab.mac(lab.pub_host), test::build_packet({17, test::PipelineLab::pub_ip, test::PipelineLab::priv_ip, 5000, 53}, 500)));
     const auto records = drain(session->ring);
     REQUIRE(records.size() == 2);
     CHECK(records[0].bytes.size() == 64);
     CHECK(records[0].header.original == 14 + 20 + 8 + 500);
     for (std::size_t i = 1; i < PacketCaptures::max_sessions; ++i) CHECK(captures.start(lab.priv_host, 262144, PacketCaptures::Clock::now()) != nullptr);
     CHECK(captures.start(lab.priv_host, 262144, PacketCaptures::Clock::now()) == nullptr);
+    // A port that is gone (its instance terminated): its sessions stop at once, the others go on.
+    captures.expire(PacketCaptures::Clock::now(), [&](routing::PortIndex port) { return port != lab.priv_host; });
+    CHECK(captures.watching(lab.pub_host));
+    CHECK_FALSE(captures.watching(lab.priv_host));
     // Nobody polls: after the idle limit, every session stops and its ring's memory goes.
     captures.expire(PacketCaptures::Clock::now() + PacketCaptures::idle_limit + std::chrono::seconds(1), [](routing::PortIndex) { return true; });
     CHECK_FALSE(captures.any());
@@ -161,12 +169,9 @@ TEST_CASE("capture: the snapshot length cuts frames, the original length stays; 
 }
 
 TEST_CASE("capture: no heap allocation per frame while a session runs, full ring or not") {
-    test::PipelineLab lab;
-    PacketCaptures captures;
-    PacketCaptures::Session* session = captures.start(lab.pub_host, 262144, PacketCaptures::Clock::now());
-    REQUIRE(session != nullptr);
+    CaptureLab c;
+    auto& [lab, captures, session, scratch] = c;
     test::CountingSink inner;
-    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
     const test::PortFrames originals = {
         {lab.pub_host, test::frame_of(lab.mac(lab.pub_host), test::build_packet({6, test::PipelineLab::pub_ip, test::PipelineLab::priv_ip, 40000, 80}))},
         {lab.priv_host, test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, test::PipelineLab::priv_ip, test::PipelineLab::pub_ip, 80, 40000}))},
@@ -177,9 +182,7 @@ TEST_CASE("capture: no heap allocation per frame while a session runs, full ring
     for (int round = 0; round < 4000; ++round) {
         for (std::size_t k = 0; k < frames.size(); ++k) {
             std::memcpy(frames[k].second.data(), originals[k].second.data(), frames[k].second.size());
-            if (captures.watching(frames[k].first)) captures.record(CaptureKind::received, frames[k].first, routing::no_port, DropReason{}, frames[k].second);
-            CapturingSink sink(inner, captures, frames[k].first);
-            process_frame(*lab.snap, frames[k].first, frames[k].second, scratch, sink, lab.flows);
+            c.send(inner, frames[k].first, wire::Bytes(frames[k].second));
         }
         if (round % 2 == 0) continue;  // polled now and then, a few frames at a time, as the control loop does
         CapturedFrameHeader h;
@@ -192,10 +195,8 @@ TEST_CASE("capture: no heap allocation per frame while a session runs, full ring
 }
 
 TEST_CASE("capture: what the router itself sends to a watched port (a load balancer's health check) is delivered to it") {
-    test::PipelineLab lab;
-    PacketCaptures captures;
-    PacketCaptures::Session* session = captures.start(lab.priv_host, 262144, PacketCaptures::Clock::now());
-    REQUIRE(session != nullptr);
+    CaptureLab c(false);
+    auto& [lab, captures, session, scratch] = c;
     test::RecordingSink inner;
     // As EventLoop::check_health sends its probes: no ingress port, the frame built by the router.
     CapturingSink sink(inner, captures, routing::no_port);

@@ -360,3 +360,20 @@ TEST_CASE("a console without a token lets nobody in") {
     CHECK(status_of(lab.get("/?token=")) == 403);
     CHECK(status_of(lab.get("/")) == 403);
 }
+
+TEST_CASE("Vpclab.Diagram: the three formats, and a format it does not draw refused by name") {
+    router::RouterState state;
+    test::load_seed_lab(state, "endpoints-lab.yaml", "jh-test");
+    const auto map = build_resource_map(*state.model);
+    const auto diagram = [&](const nlohmann::json& params) { return router::handle_control_request({{"Action", "Vpclab.Diagram"}, {"Params", params}}, state); };
+    CHECK(diagram(nlohmann::json::object())["result"]["Diagram"] == render_text(map));
+    CHECK(diagram({{"Format", "dot"}})["result"]["Diagram"] == render_dot(map));
+    CHECK(diagram({{"Format", "svg"}})["result"]["Diagram"] == render_svg(map));
+    for (const nlohmann::json& bad : {nlohmann::json{{"Format", "png"}}, nlohmann::json{{"Format", 5}}}) {
+        const auto reply = diagram(bad);
+        CHECK(reply["ok"] == false);
+        CHECK(reply["error"]["Code"] == "InvalidParameterValue");
+    }
+    CHECK(make_console_token().size() == 32);
+    CHECK(make_console_token() != make_console_token());
+}
