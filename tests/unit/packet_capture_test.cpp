@@ -159,7 +159,7 @@ TEST_CASE("capture: the snapshot length cuts frames, the original length stays; 
     for (std::size_t i = 1; i < PacketCaptures::max_sessions; ++i) CHECK(captures.start(lab.priv_host, 262144, PacketCaptures::Clock::now()) != nullptr);
     CHECK(captures.start(lab.priv_host, 262144, PacketCaptures::Clock::now()) == nullptr);
     // A port that is gone (its instance terminated): its sessions stop at once, the others go on.
-    captures.expire(PacketCaptures::Clock::now(), [&](routing::PortIndex port) { return port != lab.priv_host; });
+    captures.expire(PacketCaptures::Clock::now(), [gone = lab.priv_host](routing::PortIndex port) { return port != gone; });
     CHECK(captures.watching(lab.pub_host));
     CHECK_FALSE(captures.watching(lab.priv_host));
     // Nobody polls: after the idle limit, every session stops and its ring's memory goes.
