@@ -102,9 +102,15 @@ void ForwardingWorker::drain(std::uint32_t port, int fd) noexcept {
             in.rx_bytes += static_cast<std::uint64_t>(len);
             // While `vpclab capture` runs (and only then), the frame and what becomes of it are copied.
             CapturingSink capturing(*this, state.captures, port);
-            FrameSink& sink = state.captures.any() ? static_cast<FrameSink&>(capturing) : *this;
-            if (&sink == &capturing && state.captures.watching(port))
+            FrameSink& unmirrored = state.captures.any() ? static_cast<FrameSink&>(capturing) : *this;
+            if (&unmirrored == &capturing && state.captures.watching(port))
                 state.captures.record(CaptureKind::received, port, routing::no_port, DropReason{}, frame);
+            // While a traffic mirror session exists (and only then), frames go by the mirror, which copies
+            // what its sessions select (router/data_path/traffic_mirror.hpp).
+            MirroringSink mirroring(unmirrored, mirror_, snapshot);
+            const bool mirrored = snapshot.mirroring();
+            FrameSink& sink = mirrored ? static_cast<FrameSink&>(mirroring) : unmirrored;
+            if (mirrored) mirror_.before(snapshot, port, frame);
             const bool live = state.live_trace.active, logging = shared_.flow_log_publisher.active();
             if (!live && !logging) {
                 deferring_ = shared_.concurrent || batched_writes_.is_open();
@@ -143,6 +149,9 @@ void ForwardingWorker::drain(std::uint32_t port, int fd) noexcept {
                     }
                 }
             }
+            // The egress copy, once the frame is known to have left its source (no step records it: mirrored
+            // traffic is not flow-logged).
+            if (mirrored) mirror_.after(snapshot, unmirrored);
         }
     }
     // The batch's sends, outside the lock: one submit (or one write() each).

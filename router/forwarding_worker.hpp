@@ -15,6 +15,7 @@
 #include "router/data_path/drop_log.hpp"
 #include "router/data_path/flow_state.hpp"
 #include "router/data_path/pipeline.hpp"
+#include "router/data_path/traffic_mirror.hpp"
 #include "router/flow_logs/flow_log_publisher.hpp"
 #include "router/flow_logs/flow_log_recorder.hpp"
 #include "router/lab/lab_network.hpp"
@@ -78,6 +79,7 @@ private:
     wire::Bytes frame_slot_;                  // where the frame in hand was read
     std::vector<std::uint8_t> scratch_;       // frames the pipeline generates (ICMP errors, fragments)
     DeferredTransmits deferred_;
+    TrafficMirror mirror_;                    // traffic mirror sessions' copies: buffers made once
     tap::BatchedWrites batched_writes_;       // open unless --tap-writes write, or no io_uring here
     bool deferring_ = false;                  // transmit() queues rather than writes
     StepRecorder* frame_recorder_ = nullptr;  // the recorder of the frame being processed, if any

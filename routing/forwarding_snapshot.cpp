@@ -212,6 +212,7 @@ std::shared_ptr<const ForwardingSnapshot> ForwardingSnapshot::compile(const VpcM
     snap->compile_load_balancers(model);
     snap->compile_privatelink(model);
     snap->compile_transit_gateways(model);
+    snap->compile_traffic_mirroring(model);
     return snap;
 }
 

@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "routing/lpm_table.hpp"
 #include "routing/security_rules.hpp"
+#include "routing/traffic_mirror_selection.hpp"
 #include "routing/vpc_model.hpp"
 
 namespace vpclab::routing {
@@ -208,6 +210,24 @@ inline std::uint32_t symmetric_flow_hash(std::uint32_t a, std::uint32_t b, std::
     return static_cast<std::uint32_t>(h ^ (h >> 32));
 }
 
+// Where a traffic mirror session's copy goes (ForwardingSnapshot::mirror_route), or why it cannot.
+struct MirrorRoute {
+    enum class Kind : std::uint8_t {
+        deliver,               // to `port`, from `source` to `destination`:`destination_port` (UDP)
+        target_not_running,    // the target's ENI (or load balancer node), or the source, forwards nothing now
+        no_route,              // the source subnet's route table does not lead to the target
+        network_acl_outbound,  // the source subnet's network ACL denies the copy
+        network_acl_inbound,   // the target subnet's network ACL denies it
+        security_group,        // the target's security groups do not allow UDP 4789 from the source
+        no_listener,           // a load balancer target with no UDP 4789 listener
+        no_target,             // that listener with no healthy target
+    } kind = Kind::target_not_running;
+    PortIndex port = no_port;
+    std::uint32_t source = 0, destination = 0;
+    std::uint16_t destination_port = 0;
+    wire::MacAddress destination_mac, source_mac;
+};
+
 // A reply from the resolver namespace, mapped back into its VPC.
 struct ResolverReply {
     bool ok = false;
@@ -319,6 +339,18 @@ public:
     const LoadBalancerListener* load_balancer_listener(std::uint32_t node, std::uint8_t protocol, std::uint16_t port) const;
     const LoadBalancerTarget* load_balancer_targets(const LoadBalancerListener& l) const { return load_balancer_targets_.data() + l.first_target; }
 
+    // Traffic Mirroring (routing/traffic_mirror_compile.cpp): whether any session mirrors (one test per frame
+    // while none does), a source port's sessions in ascending session number with the filters' rules they
+    // index, and where a session's copy goes from `source` (a load balancer target picks by `flow_hash`).
+    bool mirroring() const { return !mirror_sessions_.empty(); }
+    std::span<const CompiledMirrorSession> mirror_sessions(PortIndex p) const;
+    std::span<const CompiledMirrorRule> mirror_rules() const { return mirror_rules_; }
+    MirrorRoute mirror_route(PortIndex source, const CompiledMirrorSession& s, std::uint32_t flow_hash) const;
+    // A session's ID by CompiledMirrorSession::session.
+    std::string_view traffic_mirror_session_id(std::uint32_t s) const;
+    // The Amazon DNS server's address in the VPC of ENI `p` (base+2).
+    std::uint32_t vpc_dns_address(PortIndex p) const { return vpcs_[ports_[p].vpc].dns_address; }
+
 private:
     struct CompiledRoute {
         RouteTargetKind kind = RouteTargetKind::local;
@@ -370,6 +402,10 @@ private:
     void compile_load_balancers(const VpcModel& model);
     void compile_privatelink(const VpcModel& model);  // after the ports
     void compile_transit_gateways(const VpcModel& model);  // after the ports
+    void compile_traffic_mirroring(const VpcModel& model);  // after the ports and subnets
+    struct PortMirrorSessions {
+        std::uint32_t first = 0, count = 0;
+    };
 
     ServicePorts service_;
     std::vector<std::uint32_t> gateway_vpc_;   // per internet gateway: the VPC index it is attached to, or no_port
@@ -390,6 +426,10 @@ private:
     std::vector<LoadBalancerNode> load_balancer_nodes_;
     std::vector<LoadBalancerListener> load_balancer_listeners_;
     std::vector<LoadBalancerTarget> load_balancer_targets_;
+    std::vector<PortMirrorSessions> mirror_ports_;  // by port; empty while no session mirrors anything
+    std::vector<CompiledMirrorSession> mirror_sessions_;
+    std::vector<CompiledMirrorRule> mirror_rules_;
+    std::vector<std::string> mirror_session_ids_;  // by VpcModel::traffic_mirror_sessions() index
     std::size_t lpm_builds_ = 0;
 };
 

@@ -171,7 +171,8 @@ ResourceBase* VpcModel::taggable(const std::string& id) {
                             in(instances_), in(network_interfaces_), in(key_pairs_), in(vpc_endpoints_), in(network_acls_),
                             in(endpoint_services_), in(network_insights_paths_), in(network_insights_analyses_), in(flow_logs_),
                             in(elastic_ips_), in(nat_gateways_), in(vpc_peering_connections_),
-                            in(transit_gateways_), in(transit_gateway_attachments_), in(transit_gateway_route_tables_)})
+                            in(transit_gateways_), in(transit_gateway_attachments_), in(transit_gateway_route_tables_),
+                            in(traffic_mirror_targets_), in(traffic_mirror_filters_), in(traffic_mirror_sessions_)})
         if (r) return r;
     // AWS-managed prefix lists belong to AWS: they cannot be tagged.
     for (auto& l : prefix_lists_)

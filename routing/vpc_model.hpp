@@ -20,6 +20,7 @@
 #include "routing/load_balancers.hpp"
 #include "routing/resource_base.hpp"
 #include "routing/resource_ids.hpp"
+#include "routing/traffic_mirroring.hpp"
 #include "wire/mac_address.hpp"
 
 namespace vpclab::routing {
@@ -907,6 +908,45 @@ public:
     // The VPC an internet gateway is attached to has it; a route to a detached gateway is a blackhole.
     bool route_is_blackhole(const RouteTable& table, const Route& route) const;
 
+    // --- Traffic Mirroring (routing/model/traffic_mirroring.cpp; docs/traffic-mirroring.md) ---
+    // A target is an ENI of an instance (not one AWS manages, not a session's source) or a network load
+    // balancer: exactly one of the two (InvalidParameterCombination / MissingParameter).
+    TrafficMirrorTarget& create_traffic_mirror_target(const std::string& logical_id, const std::string& network_interface_id,
+                                                      const std::string& network_load_balancer_arn, std::string description, std::vector<Tag> tags);
+    // Refused while a session uses it (TrafficMirrorTargetInUseException).
+    void delete_traffic_mirror_target(const std::string& id);
+    // network_services: "amazon-dns" only.
+    TrafficMirrorFilter& create_traffic_mirror_filter(const std::string& logical_id, std::string description,
+                                                      const std::vector<std::string>& network_services, std::vector<Tag> tags);
+    // Refused while a session uses it (TrafficMirrorFilterInUse); its rules go with it.
+    void delete_traffic_mirror_filter(const std::string& id);
+    const TrafficMirrorFilter& modify_traffic_mirror_filter_network_services(const std::string& id, const std::vector<std::string>& add,
+                                                                            const std::vector<std::string>& remove);
+    // Create: direction, number, action and both CIDRs required; numbers unique per direction
+    // (TrafficMirrorFilterRuleAlreadyExists); at most traffic_mirror_rules_per_filter rules.
+    const TrafficMirrorFilterRule& create_traffic_mirror_filter_rule(const std::string& logical_id, const std::string& filter_id,
+                                                                    const TrafficMirrorRuleSpec& spec);
+    const TrafficMirrorFilterRule& modify_traffic_mirror_filter_rule(const std::string& rule_id, const TrafficMirrorRuleSpec& spec);
+    void delete_traffic_mirror_filter_rule(const std::string& rule_id);
+    // Create: source ENI, target, filter and number required. The source is an instance's ENI, not a
+    // target; at most traffic_mirror_sessions_per_interface on it, numbers unique on it; the target in the
+    // source's VPC or one peered with it. No VirtualNetworkId: one no other session uses.
+    TrafficMirrorSession& create_traffic_mirror_session(const std::string& logical_id, const TrafficMirrorSessionSpec& spec, std::vector<Tag> tags);
+    const TrafficMirrorSession& modify_traffic_mirror_session(const std::string& id, const TrafficMirrorSessionSpec& spec);
+    void delete_traffic_mirror_session(const std::string& id);
+    // Traffic Mirroring Guide, "Traffic Mirroring quotas" (not adjustable).
+    static constexpr std::size_t traffic_mirror_sessions_per_interface = 3;
+    static constexpr std::size_t traffic_mirror_rules_per_filter = 10;
+    static constexpr std::size_t traffic_mirror_resources = 10000;  // targets, filters, sessions: each, per account
+    // Lookups (InvalidTrafficMirrorTargetId.NotFound, …FilterId, …FilterRuleId, …SessionId).
+    const TrafficMirrorTarget& traffic_mirror_target(const std::string& id) const;
+    const TrafficMirrorFilter& traffic_mirror_filter(const std::string& id) const;
+    const TrafficMirrorFilterRule& traffic_mirror_filter_rule(const std::string& id) const;
+    const TrafficMirrorSession& traffic_mirror_session(const std::string& id) const;
+    const std::vector<TrafficMirrorTarget>& traffic_mirror_targets() const { return traffic_mirror_targets_; }
+    const std::vector<TrafficMirrorFilter>& traffic_mirror_filters() const { return traffic_mirror_filters_; }
+    const std::vector<TrafficMirrorSession>& traffic_mirror_sessions() const { return traffic_mirror_sessions_; }
+
 private:
     template <class T>
     static const T* find_by_id(const std::vector<T>& items, std::string_view id) {
@@ -959,6 +999,10 @@ private:
     NetworkInterface requester_managed_interface(const std::string& owner_id, const Subnet& s, std::uint32_t address, std::string description,
                                                  const char* interface_type) const;
     std::uint32_t next_public_ip();
+    // A session as `spec` changes it, checked whole (source, target, filter, number, quota, reach).
+    TrafficMirrorSession checked_session(TrafficMirrorSession s, const TrafficMirrorSessionSpec& spec) const;
+    // An ENI deleted: the sessions it was the source of go with it.
+    void forget_traffic_mirror_source(const std::string& network_interface_id);
     LoadBalancer& load_balancer_mut(const std::string& arn);
     TargetGroup& target_group_mut(const std::string& arn);
     std::vector<Target> checked_targets(const TargetGroup& group, std::vector<Target> targets) const;
@@ -1000,6 +1044,9 @@ private:
     std::vector<FlowLog> flow_logs_;
     std::vector<NetworkInsightsPath> network_insights_paths_;
     std::vector<NetworkInsightsAnalysis> network_insights_analyses_;
+    std::vector<TrafficMirrorTarget> traffic_mirror_targets_;
+    std::vector<TrafficMirrorFilter> traffic_mirror_filters_;
+    std::vector<TrafficMirrorSession> traffic_mirror_sessions_;
 };
 
 }  // namespace vpclab::routing

@@ -7,7 +7,7 @@ const std::vector<ActionSpec>& ec2_actions() {
     static const std::vector<ActionSpec> actions = [] {
         std::vector<ActionSpec> all;
         for (auto family : {vpc_actions, subnet_actions, route_table_actions, internet_gateway_actions, nat_gateway_actions, vpc_peering_actions, transit_gateway_actions, key_pair_actions, address_actions,
-                            security_group_actions, network_acl_actions, instance_actions, network_interface_actions, prefix_list_actions, vpc_endpoint_actions, endpoint_service_actions, tag_actions, network_insights_actions, flow_log_actions, log_actions,
+                            security_group_actions, network_acl_actions, instance_actions, network_interface_actions, prefix_list_actions, vpc_endpoint_actions, endpoint_service_actions, tag_actions, network_insights_actions, flow_log_actions, traffic_mirroring_actions, log_actions,
                             load_balancer_actions, cloudformation_actions})
             for (auto& a : family()) all.push_back(std::move(a));
         return all;

@@ -70,6 +70,7 @@ std::vector<ActionSpec> endpoint_service_actions();
 std::vector<ActionSpec> tag_actions();
 std::vector<ActionSpec> network_insights_actions();
 std::vector<ActionSpec> flow_log_actions();
+std::vector<ActionSpec> traffic_mirroring_actions();
 std::vector<ActionSpec> log_actions();  // router/control/logs/log_groups.cpp (service logs)
 std::vector<ActionSpec> load_balancer_actions();  // router/control/elbv2/load_balancers.cpp (service elbv2)
 std::vector<ActionSpec> cloudformation_actions();  // router/control/cloudformation/stacks.cpp (service cloudformation)

@@ -76,6 +76,10 @@ namespace vpclab::router {
     X(security_group_ingress, "no inbound rule of the receiving ENI's security groups allows it, and it answers no tracked connection") \
     X(connection_table_full, "a new connection the security groups allow, but the ENI's share of the connection tracking table, or the table, is full (refused: EC2's conntrack_allowance_exceeded)") \
     X(transmit_failed, "write to the destination TAP failed (e.g. its instance is still pending)") \
+    X(mirror_target_unreachable, "a traffic mirror copy (VXLAN) whose target forwards nothing now, is not where the source subnet's routes lead, or is a load balancer without a UDP 4789 listener or a healthy target") \
+    X(mirror_network_acl_outbound, "a traffic mirror copy (VXLAN, UDP 4789) denied by the source subnet's network ACL, outbound") \
+    X(mirror_network_acl_inbound, "a traffic mirror copy (VXLAN, UDP 4789) denied by the target subnet's network ACL, inbound") \
+    X(mirror_security_group, "a traffic mirror copy (VXLAN, UDP 4789) that no inbound rule of the target's security groups allows (they must allow UDP 4789 from the source)") \
     X(interface_not_forwarding, "frame on a port whose instance is not running (terminated, its ENI detached)")
 
 enum class DropReason : std::uint8_t {

@@ -92,6 +92,10 @@ Stage stage_of(DropReason r) {
         case DropReason::security_group_ingress: return Stage::sg_ingress;
         case DropReason::connection_table_full: return Stage::sg_egress;
         case DropReason::transmit_failed: return Stage::deliver;
+        case DropReason::mirror_target_unreachable:
+        case DropReason::mirror_network_acl_outbound:
+        case DropReason::mirror_network_acl_inbound:
+        case DropReason::mirror_security_group: return Stage::traffic_mirror;
         default: return Stage::edge;  // the frame's own faults, found as it was read
     }
 }

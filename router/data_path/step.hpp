@@ -37,6 +37,7 @@ namespace vpclab::router {
     X(metadata, "the instance metadata service")                                                                 \
     X(acl_in, "the network ACL of the subnet the packet enters, inbound rules")                                  \
     X(sg_ingress, "the security groups of the receiving ENI, inbound rules or a tracked connection")             \
+    X(traffic_mirror, "a traffic mirror session's copy (VXLAN to UDP 4789) to its target: the route, network ACLs and the target's security groups") \
     X(deliver, "out of the router: to an instance's ENI, the region or the resolver's namespace")
 
 enum class Stage : std::uint8_t {

@@ -70,6 +70,7 @@ std::vector<ResourceType> transit_gateway_resource_types();
 std::vector<ResourceType> security_group_resource_types();
 std::vector<ResourceType> network_acl_resource_types();
 std::vector<ResourceType> flow_log_resource_types();
+std::vector<ResourceType> traffic_mirroring_resource_types();
 std::vector<ResourceType> instance_resource_types();
 std::vector<ResourceType> vpc_endpoint_resource_types();
 std::vector<ResourceType> load_balancer_resource_types();

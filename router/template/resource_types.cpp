@@ -12,7 +12,7 @@ const ResourceType* find_resource_type(std::string_view type) {
         std::vector<ResourceType> out;
         for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types, address_resource_types, nat_gateway_resource_types, vpc_peering_resource_types, transit_gateway_resource_types,
                             security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types,
-                            load_balancer_resource_types, endpoint_service_resource_types, flow_log_resource_types})
+                            load_balancer_resource_types, endpoint_service_resource_types, flow_log_resource_types, traffic_mirroring_resource_types})
             for (auto& t : family()) out.push_back(std::move(t));
         return out;
     }();
@@ -53,7 +53,7 @@ std::optional<std::string> likely_typo_of(std::string_view type) {
     };
     for (auto family : {vpc_resource_types, subnet_resource_types, route_table_resource_types, internet_gateway_resource_types, address_resource_types, nat_gateway_resource_types, vpc_peering_resource_types, transit_gateway_resource_types,
                         security_group_resource_types, network_acl_resource_types, instance_resource_types, vpc_endpoint_resource_types,
-                            load_balancer_resource_types, endpoint_service_resource_types, flow_log_resource_types})
+                            load_balancer_resource_types, endpoint_service_resource_types, flow_log_resource_types, traffic_mirroring_resource_types})
         for (const auto& t : family()) consider(t.type);
     for (const auto t : known_unmodelled) consider(t);
     if (best.empty()) return std::nullopt;

@@ -133,6 +133,7 @@ void VpcModel::finish_termination(const std::string& instance_id, std::int64_t n
                     eip.network_interface_id.clear();
                 }
             network_interfaces_.erase(it);
+            forget_traffic_mirror_source(eni_id);
         } else {
             it->instance_id.clear();
             it->attachment_id.clear();

@@ -91,6 +91,7 @@ void VpcModel::delete_network_interface(const std::string& network_interface_id)
             throw ApiError("InvalidNetworkInterface.InUse", "The network interface '" + e.id + "' has Elastic IP " + format_ipv4(eip.public_ip) + " associated (" + eip.association_id + ")", "NetworkInterfaceId");
     network_interfaces_.erase(std::find_if(network_interfaces_.begin(), network_interfaces_.end(),
                                            [&](const NetworkInterface& x) { return x.id == network_interface_id; }));
+    forget_traffic_mirror_source(network_interface_id);
 }
 
 void VpcModel::modify_source_dest_check(const std::string& network_interface_id, bool check) {

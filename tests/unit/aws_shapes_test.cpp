@@ -166,6 +166,21 @@ TEST_CASE("the answers of the calls that build a lab are botocore's output shape
     const std::string lb = run("CreateLoadBalancer", {{"Name", "shapes-nlb"}, {"Type", "network"}, {"Subnets", {subnet}}})["LoadBalancers"][0]["LoadBalancerArn"];
     run("CreateListener", {{"LoadBalancerArn", lb}, {"Protocol", "TCP"}, {"Port", "80"}, {"DefaultActions", {{{"Type", "forward"}, {"TargetGroupArn", tg}}}}});
     run("CreateVpcEndpointServiceConfiguration", {{"NetworkLoadBalancerArns", {lb}}, {"AcceptanceRequired", false}});
+    // Traffic Mirroring between the seed's two instances: a target, a filter with a rule, a session, each modified.
+    const std::string source_eni = lab.state.model->instances()[0].network_interface_ids.front();
+    const std::string target_eni = lab.state.model->instances()[1].network_interface_ids.front();
+    const std::string tmt = run("CreateTrafficMirrorTarget", {{"NetworkInterfaceId", target_eni}, {"Description", "monitor"}, {"ClientToken", "t1"},
+                                                              {"TagSpecifications", tags("traffic-mirror-target")}})["TrafficMirrorTarget"]["TrafficMirrorTargetId"];
+    const std::string tmf = run("CreateTrafficMirrorFilter", {{"Description", "web"}, {"ClientToken", "t2"}})["TrafficMirrorFilter"]["TrafficMirrorFilterId"];
+    const std::string tmfr = run("CreateTrafficMirrorFilterRule", {{"TrafficMirrorFilterId", tmf}, {"TrafficDirection", "ingress"}, {"RuleNumber", "10"},
+                                                                   {"RuleAction", "accept"}, {"Protocol", "6"}, {"DestinationPortRange", {{{"FromPort", "80"}, {"ToPort", "80"}}}},
+                                                                   {"DestinationCidrBlock", "0.0.0.0/0"}, {"SourceCidrBlock", "0.0.0.0/0"}, {"ClientToken", "t3"}})
+                                 ["TrafficMirrorFilterRule"]["TrafficMirrorFilterRuleId"];
+    run("ModifyTrafficMirrorFilterRule", {{"TrafficMirrorFilterRuleId", tmfr}, {"RemoveFields", {"destination-port-range"}}, {"Protocol", "17"}});
+    run("ModifyTrafficMirrorFilterNetworkServices", {{"TrafficMirrorFilterId", tmf}, {"AddNetworkServices", {"amazon-dns"}}});
+    const std::string tms = run("CreateTrafficMirrorSession", {{"NetworkInterfaceId", source_eni}, {"TrafficMirrorTargetId", tmt}, {"TrafficMirrorFilterId", tmf},
+                                                               {"SessionNumber", "1"}, {"PacketLength", "100"}, {"ClientToken", "t4"}})["TrafficMirrorSession"]["TrafficMirrorSessionId"];
+    run("ModifyTrafficMirrorSession", {{"TrafficMirrorSessionId", tms}, {"VirtualNetworkId", "42"}, {"Description", "web"}});
     run("TerminateInstances", {{"InstanceIds", {launched["Instances"][1]["InstanceId"]}}});
     std::size_t calls = 0;
     describe_everything(lab.state, problems, calls);

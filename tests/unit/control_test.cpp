@@ -574,6 +574,21 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
                                   R"(","TagSpecifications":[{"ResourceType":"transit-gateway-route-table","Tags":[{"Key":"Name","Value":"isolated"}]}]}})")["ok"] == true);
     REQUIRE(reply_to(s.state, R"({"Action":"CreateRoute","Params":{"RouteTableId":")" + rtb + R"(","DestinationCidrBlock":"10.95.0.0/16","TransitGatewayId":")" +
                                   tgw_id + "\"}}")["ok"] == true);
+    // Traffic Mirroring: a described ENI target and a load balancer target, a described filter, and a
+    // described session of the first instance's ENI to the second's, mirroring 128 bytes of each packet.
+    const std::string source_eni = s.state.model->instance(instance).network_interface_ids.front();
+    const std::string target_eni = s.state.model->instances()[1].network_interface_ids.front();
+    auto call = [&](const char* action, const json& params) { return reply_to(s.state, json{{"Action", action}, {"Params", params}}.dump()); };
+    const auto mirror_target = call("CreateTrafficMirrorTarget", {{"NetworkInterfaceId", target_eni}, {"Description", "monitor"},
+                                                                   {"TagSpecifications", {{{"ResourceType", "traffic-mirror-target"}, {"Tags", {{{"Key", "Name"}, {"Value", "monitor"}}}}}}}});
+    REQUIRE(mirror_target["ok"] == true);
+    REQUIRE(call("CreateTrafficMirrorTarget", {{"NetworkLoadBalancerArn", lb["result"]["LoadBalancers"][0]["LoadBalancerArn"]}, {"Description", "nlb"}})["ok"] == true);
+    const auto mirror_filter = call("CreateTrafficMirrorFilter", {{"Description", "all"}});
+    REQUIRE(mirror_filter["ok"] == true);
+    REQUIRE(call("CreateTrafficMirrorSession", {{"NetworkInterfaceId", source_eni},
+                                                {"TrafficMirrorTargetId", mirror_target["result"]["TrafficMirrorTarget"]["TrafficMirrorTargetId"]},
+                                                {"TrafficMirrorFilterId", mirror_filter["result"]["TrafficMirrorFilter"]["TrafficMirrorFilterId"]},
+                                                {"SessionNumber", "1"}, {"PacketLength", "128"}, {"Description", "web"}})["ok"] == true);
     std::size_t describe_calls = 0;
     for (const auto& spec : ec2_actions()) {
         if (spec.filters.empty()) continue;
@@ -618,7 +633,7 @@ TEST_CASE("unknown filter names are refused as EC2 refuses them; every listed na
             CHECK(listed(reply_to(s.state, request(std::string(name), cidr_filter ? "192.0.2.0/24" : "no-such-value-anywhere"))).empty());
         }
     }
-    CHECK(describe_calls == 30);   // every describe call of the registry was tried
+    CHECK(describe_calls == 33);   // every describe call of the registry was tried
     // A name valid for one call is not for another (EC2 lists filters per call).
     CHECK(reply_to(s.state, R"({"Action":"DescribeVpcs","Params":{"Filters":[{"Name":"route-table-id","Values":["x"]}]}})")["error"]["Code"] ==
           "InvalidParameterValue");

@@ -79,6 +79,13 @@ void delete_in_model(VpcModel& next, const StackResource& r) {
         const routing::Subnet& subnet = next.subnet(key_of(r, "SubnetId"));
         next.replace_network_acl_association(id, next.vpc(subnet.vpc_id).default_network_acl_id);
     } else if (t == "AWS::EC2::FlowLog") next.delete_flow_logs({id});  // one already gone is only reported
+    // Traffic Mirroring: sessions were made after the targets and filters they use, rules after their
+    // filter, so newest first deletes them in dependency order (a filter takes its remaining rules with it;
+    // a rule already gone so counts as deleted).
+    else if (t == "AWS::EC2::TrafficMirrorSession") next.delete_traffic_mirror_session(id);
+    else if (t == "AWS::EC2::TrafficMirrorFilterRule") next.delete_traffic_mirror_filter_rule(id);
+    else if (t == "AWS::EC2::TrafficMirrorFilter") next.delete_traffic_mirror_filter(id);
+    else if (t == "AWS::EC2::TrafficMirrorTarget") next.delete_traffic_mirror_target(id);
     else if (t == "AWS::EC2::VPCEndpoint") next.delete_vpc_endpoint(id);
     else if (t == "AWS::EC2::PrefixList") next.delete_managed_prefix_list(id);
     else if (t == "AWS::ElasticLoadBalancingV2::LoadBalancer") next.delete_load_balancer(id);
