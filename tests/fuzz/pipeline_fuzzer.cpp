@@ -1,5 +1,6 @@
 // Fuzzes the frame pipeline: byte 0 is the ingress port's slot (PipelineLab::port_of_slot), the rest a TAP read (vnet header + Ethernet),
-// run once with each send checked as it is made and once with the sends queued, as a forwarding worker writes them.
+// run once with each send checked as it is made and once with the sends queued, as a forwarding worker writes them
+// (and with traffic mirror sessions on two ENIs, whose copies the worker makes around the pipeline).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 
 #include "router/data_path/deferred_transmits.hpp"
 #include "router/data_path/pipeline.hpp"
+#include "router/data_path/traffic_mirror.hpp"
 #include "tests/unit/pipeline_lab.hpp"
 #include "wire/checksum.hpp"
 #include "wire/vnet_header.hpp"
@@ -73,10 +75,37 @@ struct CheckingSink final : router::FrameSink {
     }
 };
 
+// The fuzz lab with traffic mirror sessions: the public and the first private instance's ENIs mirrored, all
+// traffic both ways, to the second private instance's (the private one's copies cut to 64 bytes).
+struct MirroredFuzzLab : test::FuzzPipelineLab {
+    MirroredFuzzLab() {
+        const std::string target = m.create_traffic_mirror_target("", m.interface_on_port(priv2_host)->id, "", "", {}).id;
+        const std::string filter = m.create_traffic_mirror_filter("", "", {"amazon-dns"}, {}).id;
+        for (const char* direction : {"ingress", "egress"}) {
+            routing::TrafficMirrorRuleSpec all;
+            all.traffic_direction = direction;
+            all.rule_number = 1;
+            all.rule_action = "accept";
+            all.source_cidr = all.destination_cidr = "0.0.0.0/0";
+            m.create_traffic_mirror_filter_rule("", filter, all);
+        }
+        for (const routing::PortIndex source : {pub_host, priv_host}) {
+            routing::TrafficMirrorSessionSpec s;
+            s.network_interface_id = m.interface_on_port(source)->id;
+            s.target_id = target;
+            s.filter_id = filter;
+            s.session_number = 1;
+            if (source == priv_host) s.packet_length = 64;
+            m.create_traffic_mirror_session("", s, {});
+        }
+        recompile();
+    }
+};
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const test::FuzzPipelineLab lab;
+    static const MirroredFuzzLab lab;
     // The tables shared among the lab's ENIs, as the router shares them (an ENI at its share is refused).
     static const bool shared = (lab.flows.share_among(*lab.snap), true);
     (void)shared;
@@ -121,8 +150,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::unique_ptr<std::uint8_t[]> again(new std::uint8_t[frame_size ? frame_size : 1]);
     if (frame_size) std::memcpy(again.get(), data + 1, frame_size);
     QueueingSink queueing(queued, wire::ConstBytes(again.get(), frame_size), sink);
+    static router::TrafficMirror mirror;
+    router::MirroringSink mirroring(queueing, mirror, *lab.snap);
+    mirror.before(*lab.snap, ingress, wire::ConstBytes(again.get(), frame_size));
     router::process_frame(*lab.snap, ingress, wire::Bytes(again.get(), frame_size),
-                          wire::Bytes(scratch.get(), router::pipeline_scratch_size), queueing, lab.flows);
+                          wire::Bytes(scratch.get(), router::pipeline_scratch_size), mirroring, lab.flows);
+    mirror.after(*lab.snap, queueing);
     std::size_t written = 0;
     queued.flush([&](routing::PortIndex port, wire::ConstBytes out) {
         if (written >= queueing.count || QueueingSink::hash(out) != queueing.sent_hashes[written]) CheckingSink::fail("queued output changed before it was written", port);

@@ -267,3 +267,55 @@ TEST_CASE("traffic mirror: no heap allocation per frame, copies made or not") {
     CHECK(sink.sent == 2000 * 6);
     CHECK(sink.dropped == 2000);
 }
+
+TEST_CASE("traffic mirror: to a network load balancer, through its UDP 4789 listener to a target, the source's address kept") {
+    test::PipelineLab lab(true);  // with its internet-facing load balancer, node in the public subnet
+    const std::string lb = lab.m.load_balancers().front().id;
+    const std::string target = lab.m.create_traffic_mirror_target("", "", lb, "", {}).id;
+    const std::string filter = lab.m.create_traffic_mirror_filter("", "", {}, {}).id;
+    routing::TrafficMirrorRuleSpec all;
+    all.traffic_direction = "egress";
+    all.rule_number = 1;
+    all.rule_action = "accept";
+    all.source_cidr = all.destination_cidr = "0.0.0.0/0";
+    lab.m.create_traffic_mirror_filter_rule("", filter, all);
+    routing::TrafficMirrorSessionSpec s;
+    s.network_interface_id = lab.m.interface_on_port(lab.priv_host)->id;
+    s.target_id = target;
+    s.filter_id = filter;
+    s.session_number = 1;
+    lab.m.create_traffic_mirror_session("", s, {});
+    lab.recompile();
+    TrafficMirror mirror;
+    std::vector<std::uint8_t> scratch(pipeline_scratch_size);
+    auto send = [&] {
+        test::RecordingSink sink;
+        auto frame = test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, test::PipelineLab::priv_ip, test::PipelineLab::pub_ip, 40000, 80}));
+        MirroringSink mirroring(sink, mirror, *lab.snap);
+        mirror.before(*lab.snap, lab.priv_host, frame);
+        process_frame(*lab.snap, lab.priv_host, frame, scratch, mirroring, lab.flows);
+        mirror.after(*lab.snap, sink);
+        return sink;
+    };
+    // No UDP 4789 listener: the copy has nowhere to go ("fails without an error indication" on AWS; counted here).
+    const auto unheard = send();
+    REQUIRE(unheard.sent.size() == 1);
+    REQUIRE(unheard.drops.size() == 1);
+    CHECK(unheard.drops[0] == std::pair{lab.priv_host, DropReason::mirror_target_unreachable});
+
+    const std::string tg = lab.m.create_target_group("", {.name = "mirror", .protocol = "UDP", .vpc_id = lab.vpc, .port = 4789}, {}).id;
+    lab.m.create_listener("", lb, "UDP", 4789, tg, {});
+    // The public instance: in the load balancer's zone (a node sends to targets of the zones it has).
+    lab.m.register_targets(tg, {{lab.m.interface_on_port(lab.pub_host)->instance_id, 0}});
+    lab.recompile();
+    const auto heard = send();
+    REQUIRE(heard.drops.empty());
+    REQUIRE(heard.sent.size() == 2);  // the original to the public instance, then its copy there too
+    const Vxlan v = read_vxlan(heard.sent[1]);
+    CHECK(heard.sent[1].port == lab.pub_host);
+    CHECK(v.source == test::PipelineLab::priv_ip);  // client IP preservation: the source ENI's address
+    CHECK(v.destination == test::PipelineLab::pub_ip);
+    CHECK(v.destination_port == 4789);
+    CHECK(v.eth_destination == lab.mac(lab.pub_host));
+    CHECK(v.eth_source == lab.snap->subnet(lab.snap->port(lab.pub_host).subnet).router_mac);
+}
