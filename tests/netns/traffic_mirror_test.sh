@@ -48,6 +48,13 @@ check_equal "describe-traffic-mirror-sessions shows it" "$source_eni $target $fi
 check_equal "describe-traffic-mirror-filters shows the rule under EgressFilterRules" "100 accept 80" \
     "$(ec2 describe-traffic-mirror-filters --traffic-mirror-filter-ids "$filter" --query 'TrafficMirrorFilters[0].EgressFilterRules[0].[RuleNumber,RuleAction,DestinationPortRange.FromPort]' --output text | tr '\t' ' ')"
 
+# The same through the real aws CLI (EC2's query protocol: the request's members, the reply's XML).
+aws_cli() { env -u AWS_SHARED_CREDENTIALS_FILE -u AWS_CONFIG_FILE -u AWS_PROFILE timeout 60 "$VPCLAB" aws --stack-name "$s" "$@"; }
+check_equal "aws ec2 describe-traffic-mirror-sessions (the real CLI) reads it back" "$source_eni 1 4242 $filter" \
+    "$(aws_cli ec2 describe-traffic-mirror-sessions --traffic-mirror-session-ids "$session" --query 'TrafficMirrorSessions[0].[NetworkInterfaceId,SessionNumber,VirtualNetworkId,TrafficMirrorFilterId]' --output text | tr '\t' ' ')"
+check_equal "aws ec2 describe-traffic-mirror-filters: the rule and its port range" "egress 100 6 80 80" \
+    "$(aws_cli ec2 describe-traffic-mirror-filters --traffic-mirror-filter-ids "$filter" --query 'TrafficMirrorFilters[0].EgressFilterRules[0].[TrafficDirection,RuleNumber,Protocol,DestinationPortRange.FromPort,DestinationPortRange.ToPort]' --output text | tr '\t' ' ')"
+
 # tcpdump in the monitor: the VXLAN it receives, decoded (-v shows the inner IP header, -A the payload).
 # Started for one batch of traffic at a time, and waited on until it listens.
 capture() {
@@ -87,8 +94,8 @@ check_not "the ping (not selected by the filter) was not copied" grep -q "ICMP e
 
 # --- a second session, tried after the first ---
 filter2=$(ec2 create-traffic-mirror-filter --query TrafficMirrorFilter.TrafficMirrorFilterId --output text)
-for direction in egress ingress; do
-    ec2 create-traffic-mirror-filter-rule --traffic-mirror-filter-id "$filter2" --traffic-direction $direction --rule-number 10 --rule-action accept \
+for direction in egress ingress; do  # made with the real aws CLI
+    aws_cli ec2 create-traffic-mirror-filter-rule --traffic-mirror-filter-id "$filter2" --traffic-direction $direction --rule-number 10 --rule-action accept \
         --source-cidr-block 0.0.0.0/0 --destination-cidr-block 0.0.0.0/0 >/dev/null
 done
 session2=$(ec2 create-traffic-mirror-session --network-interface-id "$source_eni" --traffic-mirror-target-id "$target" \
