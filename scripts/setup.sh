@@ -32,8 +32,9 @@ packages=(
     # the real AWS clients the wire API is tested with (issue 26), and botocore's service models
     # (/usr/lib/python3/dist-packages/botocore/data/) its codec and shape tests read
     awscli python3-boto3 python3-botocore
-    # the web console's browser test (tests/netns/console_test.sh drives headless Chromium over DevTools)
-    chromium fonts-dejavu-core
+    # the web console's browser tests (tests/netns/console_test.sh drives headless Chromium over DevTools;
+    # tests/tools/firefox.py drives headless Firefox ESR over WebDriver BiDi)
+    chromium firefox-esr fonts-dejavu-core
     # vpclab capture's tcpdump filters (libpcap), and tshark, which the capture test reads its pcapng with
     libpcap-dev tshark
 )

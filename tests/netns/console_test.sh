@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The web console, `vpclab diagram` and `vpclab capture`, on both seed labs (one lab each for all checks).
-# The console in a real browser (headless Chromium, driven over its DevTools protocol by
-# tests/tools/browser.py): the map names every VPC, subnet and instance; a trace of the private instance's
-# ping to S3 is drawn red at its route table; the token is the only way in and 127.0.0.1 the only address;
+# The console in real browsers (headless Chromium over its DevTools protocol, tests/tools/browser.py;
+# Firefox ESR over WebDriver BiDi, tests/tools/firefox.py): the map names every VPC, subnet and instance; a
+# trace of the private instance's ping to S3 is drawn red at its route table; the token is the only way in and 127.0.0.1 the only address;
 # many and slow clients do not hold up forwarding. Capture: a ping before and after the router's decision,
 # read back by tcpdump and tshark. Screenshots and captures are kept in $ARTIFACTS_DIR/console/.
 #
@@ -12,10 +12,13 @@ source "$(dirname "$0")/lib.sh"
 artifacts=${ARTIFACTS_DIR:-$SOURCE_DIR/build/test-artifacts}/console
 mkdir -p "$artifacts"
 browser() { python3 "$SOURCE_DIR/tests/tools/browser.py" "$@"; }
-if ! command -v chromium >/dev/null; then
-    echo "FAIL - chromium is not installed (scripts/setup.sh installs it)"
-    exit 1
-fi
+firefox() { python3 "$SOURCE_DIR/tests/tools/firefox.py" "$@"; }
+for b in chromium firefox-esr; do
+    if ! command -v $b >/dev/null; then
+        echo "FAIL - $b is not installed (scripts/setup.sh installs it)"
+        exit 1
+    fi
+done
 
 seed=$(new_stack con1)
 link=$(new_stack con2)
@@ -56,12 +59,19 @@ for lab in "$seed" "$link"; do
     names=$("$VPCLAB" ec2 describe-vpcs --stack-name "$lab" --output json | python3 -c "$name_tags" Vpcs
             "$VPCLAB" ec2 describe-subnets --stack-name "$lab" --output json | python3 -c "$name_tags" Subnets
             "$VPCLAB" ls --stack-name "$lab" | awk -v lab="$lab" '$1 == lab {print $2}')
-    missing=""
-    while read -r name; do
-        [ -n "$name" ] && ! grep -qF -- ">$name<" "$dom" && missing+=" $name"
-    done <<<"$names"
+    missing_in() {
+        local missing=""
+        while read -r name; do
+            [ -n "$name" ] && ! grep -qF -- ">$name<" "$1" && missing+=" $name"
+        done <<<"$names"
+        echo "$missing"
+    }
     check "$lab: the lab has names to look for" test "$(grep -c . <<<"$names")" -ge 5
-    check_equal "$lab: the map names every VPC, subnet and instance ($(wc -l <<<"$names") names)" "" "$missing"
+    check_equal "$lab: the map names every VPC, subnet and instance ($(wc -l <<<"$names") names)" "" "$(missing_in "$dom")"
+    # The same page in Firefox (Debian's ESR, driven over WebDriver BiDi by tests/tools/firefox.py).
+    check "$lab: Firefox loads the console and its map" firefox "$lab_url" --until 'document.body.dataset.map === "loaded"' \
+        --dom "$artifacts/$lab-firefox.html" --screenshot "$artifacts/${lab#"$stack_prefix"}-map-firefox.png"
+    check_equal "$lab: in Firefox too, the map names every VPC, subnet and instance" "" "$(missing_in "$artifacts/$lab-firefox.html")"
 done
 
 private_rt=$("$VPCLAB" ec2 describe-route-tables --stack-name "$seed" --filters Name=tag:Name,Values=jh-test-Private-RT \
@@ -75,6 +85,10 @@ check "the trace of the private instance's ping to S3 is drawn" test $? = 0
 stopped=$(sed -n 1p <<<"$result")
 check_contains "it stops, red, at the private route table $private_rt" "$private_rt" "$stopped"
 check_contains "the summary says it was dropped" "dropped" "$(sed -n 2p <<<"$result")"
+result=$(firefox "$trace_url" --until 'document.body.dataset.trace === "drawn"' --screenshot "$artifacts/trace-private-to-s3-firefox.png" \
+    --eval "Array.from(document.querySelectorAll('.resource-map g.node.stop')).map(g => g.getAttribute('data-ids')).join(',')")
+check "Firefox draws the same trace" test $? = 0
+check_contains "… red at the private route table" "$private_rt" "$(sed -n 1p <<<"$result")"
 png_size() { python3 -c 'import struct, sys; d = open(sys.argv[1], "rb").read(24); print(*struct.unpack(">II", d[16:24])) if d[:8] == b"\x89PNG\r\n\x1a\n" else print("not a PNG")' "$1"; }
 check_equal "the screenshot is a 1600 × 1100 PNG" "1600 1100" "$(png_size "$artifacts/trace-private-to-s3.png")"
 
