@@ -11,6 +11,7 @@
 
 #include "router/console/map_render.hpp"
 #include "router/data_path/pipeline.hpp"
+#include "router/data_path/traffic_mirror.hpp"
 #include "router/flow_logs/flow_log_recorder.hpp"
 #include "router/lab/lab_network.hpp"
 #include "router/trace/dry_run.hpp"
@@ -20,6 +21,7 @@
 #include "routing/forwarding_snapshot.hpp"
 #include "routing/lpm_table.hpp"
 #include "tests/unit/packet_builder.hpp"
+#include "tests/unit/mirror_everything.hpp"
 #include "tests/unit/two_subnet_lab.hpp"
 #include "wire/ethernet.hpp"
 
@@ -175,14 +177,28 @@ void BM_Pipeline_Replay(benchmark::State& state) {
     } sink;
     std::size_t k = 0;
     // With a recorder (Arg 1), every step of every frame is recorded, as while `vpclab trace --live` runs;
-    // with flow logs on every port (Arg 2), each frame's steps make its flow log records.
+    // with flow logs on every port (Arg 2), each frame's steps make its flow log records; with a traffic
+    // mirror session on the public instance's ENI to the private one's (Arg 3), accepting everything both
+    // ways, three of the four frames are copied as VXLAN, as the forwarding worker makes the copies.
     router::StepLog log;
     router::StepLog* recorder = state.range(0) == 1 ? &log : nullptr;
     router::FlowAggregator minute;
     router::FlowAggregator* windows[2] = {&minute, nullptr};
     const std::vector<std::uint8_t> coverage(snap->port_limit() + 4, router::flow_window_minute);
     router::FlowLogRecorder flow_logs;
-    const bool logging = state.range(0) == 2;
+    const bool logging = state.range(0) == 2, mirroring = state.range(0) == 3;
+    std::shared_ptr<const routing::ForwardingSnapshot> mirrored_snap;
+    if (mirroring) {
+        routing::VpcModel& mm = lab.m;
+        routing::SecurityGroupRule vxlan;
+        vxlan.ip_protocol = "udp";
+        vxlan.from_port = vxlan.to_port = 4789;
+        vxlan.cidr = routing::Cidr{0, 0};
+        mm.authorize_security_group(mm.vpc(lab.vpc).default_security_group_id, true, {vxlan});
+        test::mirror_everything(mm, mm.interface_on_port(pub)->id, mm.interface_on_port(priv)->id);
+        mirrored_snap = routing::ForwardingSnapshot::compile(mm, sp);
+    }
+    router::TrafficMirror mirror;
     std::uint32_t n = 0;
     for (auto _ : state) {
         auto& [port, f] = frames[k];
@@ -195,6 +211,11 @@ void BM_Pipeline_Replay(benchmark::State& state) {
             flow_logs.finish(windows, 1000);
             // A window closes now and then (in the router: once a second, off the per-frame path).
             if (++n % 65536 == 0) minute.take([](const router::FlowRecord&) {}, [](std::uint16_t, std::uint32_t) {});
+        } else if (mirroring) {
+            router::MirroringSink mirrored(sink, mirror, *mirrored_snap);
+            mirror.before(*mirrored_snap, port, f);
+            router::process_frame(*mirrored_snap, port, f, scratch, mirrored, flows);
+            mirror.after(*mirrored_snap, sink);
         } else {
             router::process_frame(*snap, port, f, scratch, sink, flows, recorder);
         }
@@ -356,7 +377,7 @@ static void BM_ResourceMap_Svg(benchmark::State& state) {
 }
 BENCHMARK(BM_ResourceMap_Svg)->Arg(10)->Arg(1000)->Unit(benchmark::kMillisecond);
 
-BENCHMARK(BM_Pipeline_Replay)->Arg(0)->Arg(1)->Arg(2);
+BENCHMARK(BM_Pipeline_Replay)->Arg(0)->Arg(1)->Arg(2)->Arg(3);
 BENCHMARK(BM_Trace_DryRun)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Pipeline_ReplayCapture);
 BENCHMARK_MAIN();

@@ -10,6 +10,7 @@
 #include "router/data_path/deferred_transmits.hpp"
 #include "router/data_path/pipeline.hpp"
 #include "router/data_path/traffic_mirror.hpp"
+#include "tests/unit/mirror_everything.hpp"
 #include "tests/unit/pipeline_lab.hpp"
 #include "wire/checksum.hpp"
 #include "wire/vnet_header.hpp"
@@ -79,25 +80,9 @@ struct CheckingSink final : router::FrameSink {
 // traffic both ways, to the second private instance's (the private one's copies cut to 64 bytes).
 struct MirroredFuzzLab : test::FuzzPipelineLab {
     MirroredFuzzLab() {
-        const std::string target = m.create_traffic_mirror_target("", m.interface_on_port(priv2_host)->id, "", "", {}).id;
-        const std::string filter = m.create_traffic_mirror_filter("", "", {"amazon-dns"}, {}).id;
-        for (const char* direction : {"ingress", "egress"}) {
-            routing::TrafficMirrorRuleSpec all;
-            all.traffic_direction = direction;
-            all.rule_number = 1;
-            all.rule_action = "accept";
-            all.source_cidr = all.destination_cidr = "0.0.0.0/0";
-            m.create_traffic_mirror_filter_rule("", filter, all);
-        }
-        for (const routing::PortIndex source : {pub_host, priv_host}) {
-            routing::TrafficMirrorSessionSpec s;
-            s.network_interface_id = m.interface_on_port(source)->id;
-            s.target_id = target;
-            s.filter_id = filter;
-            s.session_number = 1;
-            if (source == priv_host) s.packet_length = 64;
-            m.create_traffic_mirror_session("", s, {});
-        }
+        const std::string target = m.interface_on_port(priv2_host)->id;
+        test::mirror_everything(m, m.interface_on_port(pub_host)->id, target);
+        test::mirror_everything(m, m.interface_on_port(priv_host)->id, target, 64);
         recompile();
     }
 };

@@ -8,7 +8,6 @@ values of expressions. Standard library only.
 Exits 0 when the condition came true in time (the --eval results printed one JSON value a line), 1 if not
 (what the page showed is still saved, to see why), 2 when Chromium cannot be run.
 """
-import argparse
 import base64
 import json
 import os
@@ -19,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import page_options
 
 
 class DevTools:
@@ -62,15 +63,7 @@ def chromium_binary():
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("--until", required=True, help="a JS expression the page must make truthy")
-    parser.add_argument("--timeout", type=float, default=30)
-    parser.add_argument("--dom")
-    parser.add_argument("--screenshot")
-    parser.add_argument("--eval", action="append", default=[])
-    parser.add_argument("--size", default="1600,1100")
-    args = parser.parse_args()
+    args = page_options.parse()
 
     binary = chromium_binary()
     if not binary:

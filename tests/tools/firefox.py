@@ -9,7 +9,6 @@ Exits 0 when the condition came true in time (the --eval results printed one JSO
 (what the page showed is still saved, to see why), 2 when Firefox cannot be run. --timeout counts from the
 moment Firefox is ready; its start has a bound of its own (STARTUP_SECONDS).
 """
-import argparse
 import base64
 import ctypes
 import hashlib
@@ -24,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import page_options
 
 STARTUP_SECONDS = 60
 
@@ -160,15 +161,7 @@ def listening_on(log, browser, deadline):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("--until", required=True, help="a JS expression the page must make truthy")
-    parser.add_argument("--timeout", type=float, default=30)
-    parser.add_argument("--dom")
-    parser.add_argument("--screenshot")
-    parser.add_argument("--eval", action="append", default=[])
-    parser.add_argument("--size", default="1600,1100")
-    args = parser.parse_args()
+    args = page_options.parse()
     width, height = (int(n) for n in args.size.split(","))
 
     binary = shutil.which("firefox-esr") or shutil.which("firefox")
