@@ -125,7 +125,27 @@ void TrafficMirror::send_copy(const ForwardingSnapshot& snap, PortIndex source, 
     if (inner.data() != f + inner_at) std::memcpy(f + inner_at, inner.data(), inner.size());
     const wire::Bytes out(f, inner_at + inner.size());
     const routing::MirrorRoute route = snap.mirror_route(source, session, flow_hash);
-    if (route.kind != routing::MirrorRoute::Kind::deliver) {
+    // The headers are written whether or not the copy can go, so that a refused copy is logged and captured
+    // as a whole frame (with no destination: zero address and MACs).
+    wire::VnetHeader{}.write(out);  // a plain frame: the outer UDP checksum is zero (RFC 7348 §5), nothing to offload
+    wire::EthernetView eth(out.subspan(wire::VnetHeader::length));
+    eth.set_destination(route.destination_mac);
+    eth.set_source(route.source_mac);
+    eth.set_ether_type(wire::EtherType::ipv4);
+    const std::size_t ip_length = outer_headers + inner.size();
+    const bool goes = route.kind == routing::MirrorRoute::Kind::deliver;
+    wire::Ipv4View::build(out.subspan(link_headers), 17, goes ? route.source : snap.port(source).ip, route.destination,
+                          static_cast<std::uint16_t>(ip_length), 64, 0, false);
+    std::uint8_t* udp = f + link_headers + 20;
+    wire::store_be16(udp, static_cast<std::uint16_t>(49152 + flow_hash % 16384));
+    wire::store_be16(udp + 2, goes ? route.destination_port : routing::vxlan_port);
+    wire::store_be16(udp + 4, static_cast<std::uint16_t>(ip_length - 20));
+    wire::store_be16(udp + 6, 0);
+    // RFC 7348 §5: flags with I set (a valid VNI), 24 reserved bits, the VNI, 8 reserved bits.
+    std::uint8_t* vxlan = udp + 8;
+    wire::store_be32(vxlan, 0x08000000u);
+    wire::store_be32(vxlan + 4, session.virtual_network_id << 8);
+    if (!goes) {
         DropReason reason = DropReason::mirror_target_unreachable;
         switch (route.kind) {
             case routing::MirrorRoute::Kind::network_acl_outbound: reason = DropReason::mirror_network_acl_outbound; break;
@@ -135,22 +155,6 @@ void TrafficMirror::send_copy(const ForwardingSnapshot& snap, PortIndex source, 
         }
         return sink.drop(source, out, reason);
     }
-    wire::VnetHeader{}.write(out);  // a plain frame: the outer UDP checksum is zero (RFC 7348 §5), nothing to offload
-    wire::EthernetView eth(out.subspan(wire::VnetHeader::length));
-    eth.set_destination(route.destination_mac);
-    eth.set_source(route.source_mac);
-    eth.set_ether_type(wire::EtherType::ipv4);
-    const std::size_t ip_length = outer_headers + inner.size();
-    wire::Ipv4View::build(out.subspan(link_headers), 17, route.source, route.destination, static_cast<std::uint16_t>(ip_length), 64, 0, false);
-    std::uint8_t* udp = f + link_headers + 20;
-    wire::store_be16(udp, static_cast<std::uint16_t>(49152 + flow_hash % 16384));
-    wire::store_be16(udp + 2, route.destination_port);
-    wire::store_be16(udp + 4, static_cast<std::uint16_t>(ip_length - 20));
-    wire::store_be16(udp + 6, 0);
-    // RFC 7348 §5: flags with I set (a valid VNI), 24 reserved bits, the VNI, 8 reserved bits.
-    std::uint8_t* vxlan = udp + 8;
-    wire::store_be32(vxlan, 0x08000000u);
-    wire::store_be32(vxlan + 4, session.virtual_network_id << 8);
     sink.transmit(route.port, out);
 }
 
