@@ -24,7 +24,8 @@ import sys
 import tempfile
 import time
 
-import page_options
+sys.dont_write_bytecode = True  # nothing written into the source tree (tests/tools/__pycache__)
+import page_options  # noqa: E402
 
 STARTUP_SECONDS = 60
 
