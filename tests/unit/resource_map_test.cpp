@@ -13,6 +13,7 @@
 #include "router/console/map_render.hpp"
 #include "router/control/control_api.hpp"
 #include "router/control/ec2_actions.hpp"
+#include "tests/unit/expected_output.hpp"
 #include "tests/unit/seed_lab_state.hpp"
 
 using namespace vpclab;
@@ -20,24 +21,7 @@ using namespace vpclab::console;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// The expected output in tests/expected/; VPCLAB_UPDATE_EXPECTED=1 writes it instead (then read the diff).
-void check_expected(const std::string& name, const std::string& actual) {
-    const std::string path = std::string(VPCLAB_SOURCE_DIR) + "/tests/expected/" + name;
-    if (const char* update = std::getenv("VPCLAB_UPDATE_EXPECTED"); update && std::string(update) == "1") {
-        std::ofstream(path, std::ios::binary) << actual;
-        return;
-    }
-    const std::string expected = read_file(path);
-    REQUIRE_MESSAGE(!expected.empty(), path << " is missing (VPCLAB_UPDATE_EXPECTED=1 writes it)");
-    CHECK_MESSAGE(actual == expected, name << " differs from " << path << "; got:\n" << actual);
-}
+using test::check_expected;
 
 struct Rect {
     int x, y, w, h;
