@@ -92,6 +92,17 @@ check_contains "… holding the public instance's HTTP request as it sent it (it
 check_contains "… to port 80" "$source_ip." "$(grep -E '\.80: Flags' <<<"$http")"
 check_not "the ping (not selected by the filter) was not copied" grep -q "ICMP echo" "$work/http.txt"
 
+# The same copies written as a pcap in the monitor and read by Wireshark's tshark, which decodes VXLAN on 4789.
+on monitor timeout 10 tcpdump -i eth0 -U -w - udp port 4789 >"$work/vxlan.pcap" 2>"$work/vxlan.err" &
+background_pids+=($!)
+wait_until 10 grep -q "listening on" "$work/vxlan.err"
+on jh-test-Public-EC2 curl -s -m 5 -o /dev/null "http://$s3/"
+wait_until 3 sh -c "[ \$(stat -c %s $work/vxlan.pcap) -gt 400 ]"
+on monitor pkill -INT -x tcpdump 2>/dev/null
+wait_until 5 grep -q "packets captured" "$work/vxlan.err"
+check_equal "tshark (Wireshark) reads the monitor's capture: VNI 4242, the inner HTTP GET from the public instance" "4242 GET $source_ip" \
+    "$(tshark -r "$work/vxlan.pcap" -Y 'vxlan && http.request' -T fields -e vxlan.vni -e http.request.method -e ip.src 2>/dev/null | head -n1 | awk '{split($3, a, ","); print $1, $2, a[2]}')"
+
 # --- a second session, tried after the first ---
 filter2=$(ec2 create-traffic-mirror-filter --query TrafficMirrorFilter.TrafficMirrorFilterId --output text)
 for direction in egress ingress; do  # made with the real aws CLI
