@@ -8,7 +8,6 @@ values of expressions. Standard library only.
 Exits 0 when the condition came true in time (the --eval results printed one JSON value a line), 1 if not
 (what the page showed is still saved, to see why), 2 when Chromium cannot be run.
 """
-import base64
 import json
 import os
 import select
@@ -113,15 +112,8 @@ def main():
                 break
             time.sleep(0.1)
         deadline = time.monotonic() + 15  # time to save what there is, either way
-        if args.dom:
-            with open(args.dom, "w") as out:
-                out.write(evaluate("document.documentElement.outerHTML") or "")
-        if args.screenshot:
-            shot = devtools.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False}, session, deadline)
-            with open(args.screenshot, "wb") as out:
-                out.write(base64.b64decode(shot["data"]))
-        for expression in args.eval:
-            print(json.dumps(evaluate(expression)))
+        page_options.save(args, evaluate,
+                          lambda: devtools.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False}, session, deadline)["data"])
     except (RuntimeError, TimeoutError, OSError) as error:
         print(f"browser.py: {error}", file=sys.stderr)
         ok = False

@@ -229,15 +229,7 @@ def main():
         except (BiDiError, TimeoutError) as error:  # the page did not load, or not in time: save what it shows
             print(f"firefox.py: {error}", file=sys.stderr)
         deadline = time.monotonic() + 15  # time to save what there is, either way
-        if args.dom:
-            with open(args.dom, "w") as out:
-                out.write(evaluate("document.documentElement.outerHTML") or "")
-        if args.screenshot:
-            shot = bidi.call("browsingContext.captureScreenshot", {"context": context}, deadline)
-            with open(args.screenshot, "wb") as out:
-                out.write(base64.b64decode(shot["data"]))
-        for expression in args.eval:
-            print(json.dumps(evaluate(expression)))
+        page_options.save(args, evaluate, lambda: bidi.call("browsingContext.captureScreenshot", {"context": context}, deadline)["data"])
     except (RuntimeError, TimeoutError, OSError) as error:
         print(f"firefox.py: {error}", file=sys.stderr)
         ok = False
