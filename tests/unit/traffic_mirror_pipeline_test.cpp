@@ -266,6 +266,23 @@ TEST_CASE("traffic mirror: no heap allocation per frame, copies made or not") {
     // Each round: 3 forwarded, 1 dropped (no route), and the copies of the two HTTP packets and the lost one.
     CHECK(sink.sent == 2000 * 6);
     CHECK(sink.dropped == 2000);
+
+    // The copies refused by the target's groups (dropped as whole frames) allocate nothing either.
+    const std::string group = lab.m.create_security_group("", lab.vpc, "nothing-in", "nothing in", {}, std::nullopt, {}).id;
+    lab.m.modify_network_interface_groups(lab.eni_of(lab.priv2_host), {group});
+    lab.recompile();
+    test::CountingSink refused;
+    const std::size_t again = allocations.load();
+    for (int round = 0; round < 500; ++round) {
+        std::memcpy(frames[0].second.data(), originals[0].second.data(), frames[0].second.size());
+        MirroringSink mirroring(refused, lab.mirror, *lab.snap);
+        lab.mirror.before(*lab.snap, frames[0].first, frames[0].second);
+        process_frame(*lab.snap, frames[0].first, frames[0].second, lab.scratch, mirroring, lab.flows);
+        lab.mirror.after(*lab.snap, refused);
+    }
+    CHECK(allocations.load() - again == 0);
+    CHECK(refused.sent == 500);
+    CHECK(refused.dropped == 500);
 }
 
 TEST_CASE("traffic mirror: to a network load balancer, through its UDP 4789 listener to a target, the source's address kept") {
@@ -318,4 +335,18 @@ TEST_CASE("traffic mirror: to a network load balancer, through its UDP 4789 list
     CHECK(v.destination_port == 4789);
     CHECK(v.eth_destination == lab.mac(lab.pub_host));
     CHECK(v.eth_source == lab.snap->subnet(lab.snap->port(lab.pub_host).subnet).router_mac);
+    // Through the load balancer, no allocation per frame either.
+    const auto original = test::frame_of(lab.mac(lab.priv_host), test::build_packet({6, test::PipelineLab::priv_ip, test::PipelineLab::pub_ip, 40000, 80}));
+    auto frame = original;
+    test::CountingSink counting;
+    const std::size_t before = allocations.load();
+    for (int round = 0; round < 500; ++round) {
+        std::memcpy(frame.data(), original.data(), frame.size());
+        MirroringSink mirroring(counting, mirror, *lab.snap);
+        mirror.before(*lab.snap, lab.priv_host, frame);
+        process_frame(*lab.snap, lab.priv_host, frame, scratch, mirroring, lab.flows);
+        mirror.after(*lab.snap, counting);
+    }
+    CHECK(allocations.load() - before == 0);
+    CHECK(counting.sent == 1000);  // each: the original and its copy
 }
