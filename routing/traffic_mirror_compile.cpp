@@ -43,6 +43,7 @@ void ForwardingSnapshot::compile_traffic_mirroring(const VpcModel& model) {
         return a.first != b.first ? a.first < b.first : sessions[a.second].session_number < sessions[b.second].session_number;
     });
     mirror_ports_.assign(ports_.size(), {});
+    mirror_session_ids_.resize(sessions.size());
     for (const auto& [port, index] : by_port) {
         const TrafficMirrorSession& s = sessions[index];
         const TrafficMirrorFilter& filter = model.traffic_mirror_filter(s.filter_id);
@@ -78,7 +79,6 @@ void ForwardingSnapshot::compile_traffic_mirroring(const VpcModel& model) {
         if (range.count == 0) range.first = static_cast<std::uint32_t>(mirror_sessions_.size());
         ++range.count;
         mirror_sessions_.push_back(c);
-        mirror_session_ids_.resize(sessions.size());
         mirror_session_ids_[index] = s.id;
     }
 }
