@@ -60,7 +60,7 @@ private:
     const VpcModel& m_;
     const Plan& plan_;
     Northbound out_;
-    std::map<std::string, std::uint32_t> vpc_index_;
+    std::map<std::string, std::uint32_t> vpc_index_, edge_address_;
 };
 
 void Builder::refuse_unsupported() const {
@@ -92,6 +92,12 @@ void Builder::vpc(const Vpc& v, std::uint32_t index) {
     // (the one the region's port is on: docs/ovn-backend.md §2, "Internet gateway").
     const std::string port = edge_port(v.id);
     const std::uint32_t address = plan_.edge_link.network + 16 + index;
+    edge_address_[v.id] = address;
+    for (const auto& e : m_.vpc_endpoints())
+        if (e.vpc_id == v.id && e.endpoint_type == "Gateway") {
+            out_.region_routes.push_back({v.cidr, address});
+            break;
+        }
     add("Logical_Router_Port", port,
         {{"router", v.id},
          {"mac", wire::MacAddress::locally_administered(stable_hash(v.id + "/edge")).to_string()},
@@ -109,19 +115,24 @@ void Builder::subnet(const Subnet& s) {
     // table only to ports without one: docs/ovn-backend.md §3.1, so every port names its table).
     add("Logical_Router_Port", router_port,
         {{"router", s.vpc_id},
-         {"mac", wire::MacAddress::locally_administered(stable_hash(s.id + "/router")).to_string()},
+         {"mac", subnet_router_mac(s.id).to_string()},
          {"networks", format_ipv4(s.router_address()) + "/" + std::to_string(s.cidr.prefix_length)},
          {"options:route_table", m_.effective_route_table(s).id}});
     add("Logical_Switch_Port", "rp-" + s.id, {{"switch", s.id}, {"type", "router"}, {"addresses", "router"}, {"options:router-port", router_port}});
+    // The VPC resolver at base+2 (VPC User Guide, "Amazon DNS server"): a port on the subnet that holds the
+    // address, where vpclab's own resolver is plugged (OVN's DNS table is not used: 23.03 leaves queries with
+    // EDNS unanswered, and answers a name it holds whatever address the query was sent to).
+    const Vpc& vpc = m_.vpc(s.vpc_id);
+    if (resolver_subnet(m_, vpc) == &s)
+        add("Logical_Switch_Port", resolver_port_name(s.id),
+            {{"switch", s.id}, {"addresses", resolver_mac(vpc.id).to_string() + " " + format_ipv4(vpc.cidr.network + 2)}});
 }
 
-// Instances' ENIs, placed round-robin over the chassis by instance (an instance's ENIs together): with two
-// chassis, the first seed lab's two instances cross the GENEVE tunnel.
+// Instances' ENIs. No requested-chassis: a port is bound where its interface is plugged (the lab places an
+// instance's namespace on a chassis when it makes it), as ovn-architecture(7) describes VIF binding.
 void Builder::instances() {
-    int next = 0;
     for (const auto& inst : m_.instances()) {
         if (!inst.forwards()) continue;
-        const std::string chassis = chassis_name(next++ % std::max(plan_.chassis, 1) + 1);
         for (const auto& eni_id : inst.network_interface_ids) {
             const NetworkInterface& e = m_.network_interface(eni_id);
             const std::string mac_ip = e.mac.to_string() + " " + format_ipv4(e.private_ip);
@@ -130,7 +141,6 @@ void Builder::instances() {
                 {{"switch", e.subnet_id},
                  {"addresses", mac_ip},
                  {"port_security", e.source_dest_check ? mac_ip : e.mac.to_string()},
-                 {"options:requested-chassis", chassis},
                  {"external_ids:vpclab-instance", inst.id}});
         }
     }
@@ -171,6 +181,13 @@ void Builder::route_tables() {
                 add("Logical_Router_Static_Route", v.id + "|" + t.id + "|" + d.to_string(), std::move(columns));
             }
         }
+        // The resolver's link-local address and the instance metadata service's (EC2 User Guide, "Instance
+        // metadata"), reached from every subnet: to the resolver's port, which serves both.
+        if (resolver_subnet(m_, v))
+            for (const char* link_local : {"169.254.169.253/32", "169.254.169.254/32"})
+                add("Logical_Router_Static_Route", v.id + "|" + t.id + "|" + link_local,
+                    {{"router", v.id}, {"route_table", t.id}, {"ip_prefix", link_local}, {"nexthop", format_ipv4(v.cidr.network + 2)},
+                     {"external_ids:vpclab-route", "resolver"}});
     }
 }
 
@@ -281,6 +298,7 @@ void Builder::public_addresses() {
         add("NAT", e.vpc_id + "|dnat_and_snat|" + format_ipv4(*e.public_ip),
             {{"router", e.vpc_id}, {"type", "dnat_and_snat"}, {"external_ip", format_ipv4(*e.public_ip)}, {"logical_ip", format_ipv4(e.private_ip)},
              {"external_ids:vpclab-eni", e.id}});
+        out_.region_routes.push_back({{*e.public_ip, 32}, edge_address_.at(e.vpc_id)});
     }
 }
 
@@ -289,6 +307,7 @@ Northbound Builder::build() {
     std::uint32_t index = 0;
     bool any_edge = false;
     for (const auto& v : m_.vpcs()) {
+        vpc_index_[v.id] = index;
         vpc(v, index++);
         any_edge = any_edge || has_edge(v);
     }
@@ -296,10 +315,7 @@ Northbound Builder::build() {
         // The edge switch: where the VPCs' routers meet vpclab's region namespace (the internet and AWS's
         // public services), whose port is on the gateway chassis.
         add("Logical_Switch", "ls-edge", {{"other_config:subnet", plan_.edge_link.to_string()}});
-        add("Logical_Switch_Port", "region",
-            {{"switch", "ls-edge"},
-             {"addresses", "unknown"},
-             {"options:requested-chassis", chassis_name(1)}});
+        add("Logical_Switch_Port", "region", {{"switch", "ls-edge"}, {"addresses", "unknown"}});
     }
     for (const auto& s : m_.subnets()) subnet(s);
     instances();
@@ -307,12 +323,23 @@ Northbound Builder::build() {
     security_groups();
     network_acls();
     public_addresses();
+    std::sort(out_.region_routes.begin(), out_.region_routes.end());
     auto& rows = out_.rows;
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return std::tie(a.table, a.name) < std::tie(b.table, b.name); });
     return std::move(out_);
 }
 
 }  // namespace
+
+std::string resolver_port_name(const std::string& subnet_id) { return "resolver-" + subnet_id; }
+wire::MacAddress resolver_mac(const std::string& vpc_id) { return wire::MacAddress::locally_administered(stable_hash(vpc_id + "/resolver")); }
+const Subnet* resolver_subnet(const VpcModel& model, const Vpc& vpc) {
+    for (const auto& s : model.subnets())
+        if (s.vpc_id == vpc.id && s.cidr.contains(vpc.cidr.network + 2)) return &s;
+    return nullptr;
+}
+
+wire::MacAddress subnet_router_mac(const std::string& subnet_id) { return wire::MacAddress::locally_administered(stable_hash(subnet_id + "/router")); }
 
 std::string chassis_name(int n) { return "vpclab-chassis-" + std::to_string(n); }
 

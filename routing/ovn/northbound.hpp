@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "routing/ipv4_cidr.hpp"
 #include "routing/vpc_model.hpp"
+#include "wire/mac_address.hpp"
 
 namespace vpclab::routing::ovn {
 
@@ -22,23 +24,44 @@ struct Row {
     friend bool operator==(const Row&, const Row&) = default;
 };
 
-// What the lab adds to the model: how many chassis the instances are placed on, and the region's side of
-// the VPCs' edge (a link where vpclab's region namespace answers; each VPC's router gets an address on it).
+// What the lab adds to the model: the region's side of the VPCs' edge (a link where vpclab's region namespace
+// answers; each VPC's router gets an address on it, its gateway port on the first chassis, where the region's
+// port is).
 struct Plan {
-    int chassis = 1;
     Cidr edge_link{0xc6120000, 24};     // 198.18.0.0/24, as the userspace router's region link
     std::uint32_t region_address = 0xc6120002;  // .2: the region's end, every VPC's next hop beyond its edge
 };
 
+// A route the region's namespace needs back into a VPC through its edge port: to its public addresses, and,
+// with a gateway endpoint, to its CIDR (the services' replies to private addresses; OVN does not rewrite them
+// to the userspace router's per-endpoint addresses, so two VPCs with one CIDR cannot both have one).
+struct RegionRoute {
+    Cidr destination;
+    std::uint32_t via = 0;
+    friend bool operator==(const RegionRoute&, const RegionRoute&) = default;
+    friend bool operator<(const RegionRoute& a, const RegionRoute& b) {
+        return std::tie(a.destination.network, a.destination.prefix_length, a.via) < std::tie(b.destination.network, b.destination.prefix_length, b.via);
+    }
+};
+
 struct Northbound {
     std::vector<Row> rows;  // sorted by table, then name
+    std::vector<RegionRoute> region_routes;  // sorted
     // One line a row, "Table name column=value …" (values with spaces quoted): what the tests compare.
     std::string text() const;
     const Row* find(const std::string& table, const std::string& name) const;
 };
 
-// The chassis names the backend starts and places on: "vpclab-chassis-1" … "-N".
+// The chassis names the backend starts: "vpclab-chassis-1" … "-N" (their OVS system-id).
 std::string chassis_name(int n);
+// The logical port of a VPC's resolver (its base+2, on the subnet that holds it), and its MAC: vpclab's
+// resolver namespace plugs an interface there (router/lab/ovn_backend.hpp).
+std::string resolver_port_name(const std::string& subnet_id);
+wire::MacAddress resolver_mac(const std::string& vpc_id);
+// The subnet of a VPC that holds its base+2, or null (then the VPC has no resolver on this backend).
+const Subnet* resolver_subnet(const VpcModel& model, const Vpc& vpc);
+// The MAC of a subnet's router port (what an instance sends to for another subnet: ovn-trace's eth.dst).
+wire::MacAddress subnet_router_mac(const std::string& subnet_id);
 // An OVN name for an AWS ID where OVN allows only [a-zA-Z_.][a-zA-Z_.0-9]* (port groups, address sets):
 // "sg-0abc" → "sg_0abc".
 std::string ovn_identifier(const std::string& aws_id);

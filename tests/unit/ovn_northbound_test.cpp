@@ -1,6 +1,6 @@
 // The model compiled into OVN's northbound rows, without daemons: the first seed lab against its expected rows
 // (tests/expected/endpoints-lab.ovn.txt), what each AWS piece became (docs/ovn-backend.md §2), a gateway
-// endpoint's routes, placement over two chassis, and what this slice refuses by name.
+// endpoint's routes, the region's routes back, the resolver's names, and what this slice refuses by name.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -42,7 +42,6 @@ TEST_CASE("ovn: the first seed lab as northbound rows") {
     test::load_seed_lab(state, "endpoints-lab.yaml", "jh-test");
     const routing::VpcModel& m = *state.model;
     Plan plan;
-    plan.chassis = 2;
     const Northbound nb = compile_northbound(m, plan);
     test::check_expected("endpoints-lab.ovn.txt", nb.text());
     CHECK(compile_northbound(m, plan).text() == nb.text());  // a pure function of the model
@@ -63,18 +62,22 @@ TEST_CASE("ovn: the first seed lab as northbound rows") {
     CHECK(column(nb.find("Logical_Router_Static_Route", default_route), "nexthop") == "198.18.0.2");
     CHECK(column(nb.find("Logical_Router_Static_Route", default_route), "output_port") == "lrp-edge-" + vpc.id);
     CHECK(nb.find("Logical_Router_Static_Route", vpc.id + "|" + m.effective_route_table(priv).id + "|0.0.0.0/0") == nullptr);
-    // Instances: port security on MAC and address (the source/destination check), one on each chassis.
+    // Instances: port security on MAC and address (the source/destination check); bound where plugged.
     const auto& public_eni = eni_named(m, "jh-test-Public-EC2");
     const auto& private_eni = eni_named(m, "jh-test-Private-EC2");
     const std::string mac_ip = public_eni.mac.to_string() + " " + routing::format_ipv4(public_eni.private_ip);
     CHECK(column(nb.find("Logical_Switch_Port", public_eni.id), "port_security") == mac_ip);
-    CHECK(column(nb.find("Logical_Switch_Port", public_eni.id), "options:requested-chassis") !=
-          column(nb.find("Logical_Switch_Port", private_eni.id), "options:requested-chassis"));
+    CHECK(column(nb.find("Logical_Switch_Port", public_eni.id), "options:requested-chassis") == "(none)");
     // Its public address: one-to-one NAT on the VPC's router.
     REQUIRE(public_eni.public_ip);
     const Row* nat = nb.find("NAT", vpc.id + "|dnat_and_snat|" + routing::format_ipv4(*public_eni.public_ip));
     CHECK(column(nat, "logical_ip") == routing::format_ipv4(public_eni.private_ip));
     CHECK(nb.find("NAT", vpc.id + "|dnat_and_snat|" + routing::format_ipv4(private_eni.private_ip)) == nullptr);
+    // The region reaches it through the VPC's edge address; nothing else (no gateway endpoint yet).
+    const std::uint32_t edge = plan.edge_link.network + 16;
+    CHECK(column(nb.find("Logical_Router_Port", "lrp-edge-" + vpc.id), "networks") == routing::format_ipv4(edge) + "/24");
+    REQUIRE(nb.region_routes.size() == 1);
+    CHECK(nb.region_routes[0] == RegionRoute{{*public_eni.public_ip, 32}, edge});
     // The seed's security group: a port group of both instances, SSH allowed in, everything else dropped.
     const routing::SecurityGroup* seed_group = nullptr;
     for (const auto& g : m.security_groups())
@@ -95,11 +98,12 @@ TEST_CASE("ovn: the first seed lab as northbound rows") {
     const std::string allow_out = priv.id + "|to-lport|32667|outport == \"rp-" + priv.id + "\" && ip4";
     CHECK(column(nb.find("ACL", allow_out), "action") == "allow-stateless");
     CHECK(column(nb.find("ACL", priv.id + "|from-lport|0|inport == \"rp-" + priv.id + "\" && ip4"), "action") == "drop");
-
-    // One chassis: everything on it.
-    plan.chassis = 1;
-    const Northbound one = compile_northbound(m, plan);
-    CHECK(column(one.find("Logical_Switch_Port", private_eni.id), "options:requested-chassis") == chassis_name(1));
+    // The resolver: a port at base+2 on the subnet that holds it, and every table's way to its link-local
+    // address and the metadata service's.
+    CHECK(column(nb.find("Logical_Switch_Port", resolver_port_name(pub.id)), "addresses") == resolver_mac(vpc.id).to_string() + " 10.10.0.2");
+    CHECK(nb.find("Logical_Switch_Port", resolver_port_name(priv.id)) == nullptr);
+    CHECK(column(nb.find("Logical_Router_Static_Route", vpc.id + "|" + m.effective_route_table(priv).id + "|169.254.169.254/32"), "nexthop") == "10.10.0.2");
+    CHECK(nb.find("DNS", pub.id) == nullptr);
 }
 
 TEST_CASE("ovn: a gateway endpoint's prefix list becomes routes to the region; what this slice does not compile is refused by name") {
@@ -120,6 +124,9 @@ TEST_CASE("ovn: a gateway endpoint's prefix list becomes routes to the region; w
         CHECK(column(route, "output_port") == "lrp-edge-" + vpc.id);
         CHECK(column(route, "external_ids:vpclab-route") == s3.id);
     }
+    // The services' replies to the VPC's private addresses go back through its edge.
+    CHECK(std::find(nb.region_routes.begin(), nb.region_routes.end(), RegionRoute{vpc.cidr, Plan{}.edge_link.network + 16}) !=
+          nb.region_routes.end());
 
     // The second seed lab (its load balancer, endpoint service and interface endpoint): refused, naming it.
     router::RouterState second;
