@@ -11,6 +11,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -23,6 +24,7 @@
 #include "router/aws_api/lab_ca.hpp"
 #include "router/aws_api/service_model.hpp"
 #include "router/aws_api/stack_credentials.hpp"
+#include "routing/ovn/northbound.hpp"
 #include "router/console/console_http.hpp"
 #include "router/control/control_socket.hpp"
 #include "router/control/ec2/family.hpp"
@@ -30,6 +32,7 @@
 #include "router/template/template_loader.hpp"
 #include "router/event_loop.hpp"
 #include "router/lab/lab_network.hpp"
+#include "router/lab/ovn_backend.hpp"
 #include "router/lab/process_spawn.hpp"
 #include "router/lab/stack_state.hpp"
 #include "tap/network_namespace.hpp"
@@ -58,6 +61,20 @@ void preflight(const routing::VpcModel& model, const LabPlan& plan) {
     for (const auto& netns : plan.all_namespaces())
         if (tap::named_netns_exists(netns))
             throw std::runtime_error("network namespace '" + netns + "' already exists and was not made by this stack; remove it or choose another --stack-name");
+}
+
+// The OVN backend's checks, before anything is made: its programs, its namespaces' names, and the model
+// compiled once (what it does not compile is refused by name).
+void preflight_ovn(const routing::VpcModel& model, const LabPlan& plan, int chassis) {
+    check_ovn_programs();
+    const auto used = plan.all_namespaces();
+    for (const auto& netns : ovn_namespaces(model.stack_name(), chassis)) {
+        if (std::find(used.begin(), used.end(), netns) != used.end())
+            throw std::runtime_error("an instance's namespace would be " + netns + ", which the OVN backend needs: rename the instance or choose another --stack-name");
+        if (tap::named_netns_exists(netns))
+            throw std::runtime_error("network namespace '" + netns + "' already exists and was not made by this stack; remove it or choose another --stack-name");
+    }
+    routing::ovn::compile_northbound(model, {});
 }
 
 // The region's web server: this binary again, in its serving mode, so that it holds none of the router's
@@ -136,6 +153,7 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
     state.s3_root = paths.dir / "s3";  // S3 flow logs' objects: <stack dir>/s3/<bucket>/<prefix>/AWSLogs/…, gone with the stack
     const endpoints::PublicAddressPlan& addresses = options.public_addresses;
     pid_t region_server = 0, region_https_server = 0;
+    std::unique_ptr<OvnBackend> ovn;
     bool owns_state_dir = false;  // never clean up a directory another `vpclab up` of the same stack won
     try {
         fs::create_directories(state_root);
@@ -150,6 +168,17 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         const aws_api::LabCaPaths ca = aws_api::LabCaPaths::of_stack_dir(paths.dir);
         aws_api::write_lab_certificates(ca, aws_api::make_lab_certificates(stack, lab.model->region()), aws_api::host_trust_bundle);
         state.catalog = std::make_unique<endpoints::RegionCatalog>(lab.model->region(), addresses);
+        if (options.ovn_chassis > 0) {
+            // The OVN backend: its daemons first, so that every interface is plugged into a chassis, and every
+            // commit from here on applied to OVN (docs/ovn-backend.md).
+            ovn = OvnBackend::start(stack, options.ovn_chassis, paths.dir / "ovn", ledger, plan.region_netns, plan.resolver_netns, addresses);
+            set_port_plugger(ovn.get());
+            state.prepare_backend = [backend = ovn.get()](const routing::VpcModel& m) { return backend->prepare(m); };
+            state.backend_error = [backend = ovn.get()] { return backend->last_error(); };
+            state.backend_trace = [backend = ovn.get(), &state](const RouterState::BackendTraceQuestion& q) {
+                return backend->trace(*state.model, q.eni_id, q.destination, q.protocol, q.source_port, q.destination_port);
+            };
+        }
         LabNetwork network = LabNetwork::create(*lab.model, plan, *state.catalog, ledger);
         tap::UniqueFd control = listen_control_socket(paths.control_socket);
         // The lab's AWS API: its key pair in the stack's directory, its endpoint on 127.0.0.1, the service
@@ -189,6 +218,11 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         state.service_ports = network.service_ports();
         state.gateway_endpoints_file = paths.gateway_endpoints;
         state.recompile();
+        if (ovn) {
+            // The first rows must be in, and every chassis must have them, before the lab says it is up.
+            if (const std::string error = ovn->last_error(); !error.empty()) throw std::runtime_error(error);
+            ovn->wait_applied();
+        }
         std::optional<EventLoop> loop;
         loop.emplace(state, network, std::move(control), paths.ledger, std::move(aws_listener), std::move(aws_relay_listener), std::move(console_listener));
         region_server = start_region_http_server(plan.region_netns, *state.catalog, paths.log, paths.gateway_endpoints);
@@ -220,9 +254,19 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
         // Namespaces first, then the TAPs: the kernel deletes a dismantled namespace's interfaces in one
         // batch, where closing a TAP's fd first unregisters it alone (~20 ms each: 4.3 s of a 200-instance
         // lab's 7.6 s `down`).
-        remove_stack_namespaces(stack);
+        remove_stack_namespaces(stack);  // the OVN daemons with theirs
+        set_port_plugger(nullptr);
+        state.prepare_backend = nullptr;
+        state.backend_error = nullptr;
+        state.backend_trace = nullptr;
+        ovn.reset();
         network.close_taps(std::chrono::seconds(3));
     } catch (const std::exception& e) {
+        set_port_plugger(nullptr);
+        state.prepare_backend = nullptr;
+        state.backend_error = nullptr;
+        state.backend_trace = nullptr;
+        ovn.reset();
         for (const pid_t server : {region_server, region_https_server})
             if (server > 0) {
                 ::kill(server, SIGKILL);
@@ -245,6 +289,7 @@ int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
     const std::string stack = lab.model->stack_name();
     const LabPlan plan = LabPlan::of(*lab.model);
     preflight(*lab.model, plan);
+    if (options.ovn_chassis > 0) preflight_ovn(*lab.model, plan, options.ovn_chassis);
     const std::vector<PrivateKeyFile> keys = make_template_keys(*lab.model);
     if (options.foreground) {
         print_key_notes(stack, keys);

@@ -15,6 +15,7 @@ struct UpOptions {
     int workers = 1;                                // --workers
     bool batched_tap_writes = true;                 // --tap-writes io_uring (true) or write
     int nat_idle_timeout = 350;                     // --nat-idle-timeout
+    int ovn_chassis = 0;                            // --backend ovn --chassis N (0: the userspace backend)
 };
 
 // Creates the lab's namespaces and TAPs and serves them. In the background mode the calling process

@@ -115,6 +115,21 @@ struct RouterState {
     // Where the region's web server reads the gateway endpoints (empty: not published, as in unit tests).
     std::filesystem::path gateway_endpoints_file;
 
+    // The OVN backend (router/lab/ovn_backend.hpp), when the lab runs on it. `prepare_backend` sees each
+    // commit's model before the swap (its ApiError refuses the change, which then changes nothing) and
+    // returns what applies it once swapped (never throws: a failure is kept, `backend_error` says it to
+    // `vpclab stats`, and it is retried at the next commit). `backend_trace` explains a packet from an ENI with
+    // ovn-trace. Empty: the userspace data path alone.
+    std::function<std::function<void()>(const routing::VpcModel&)> prepare_backend;
+    std::function<std::string()> backend_error;
+    struct BackendTraceQuestion {
+        std::string eni_id;
+        std::uint32_t destination = 0;
+        int protocol = 1;
+        std::uint16_t source_port = 0, destination_port = 0;
+    };
+    std::function<std::string(const BackendTraceQuestion&)> backend_trace;
+
     // Test hook: called after a commit's compile, just before the swap; a throw here must change nothing.
     std::function<void()> fault_before_swap;
 
@@ -128,6 +143,7 @@ struct RouterState {
         auto result = change(*next);
         auto next_snapshot = routing::ForwardingSnapshot::compile(*next, service_ports, snapshot.get());
         auto next_zones = zones_of(*next);
+        std::function<void()> apply_backend = prepare_backend ? prepare_backend(*next) : nullptr;
         if (fault_before_swap) fault_before_swap();
         if (counters.size() < next_snapshot->port_limit()) counters.resize(next_snapshot->port_limit());
         model = std::move(next);  // nothing below throws
@@ -135,6 +151,7 @@ struct RouterState {
         dns_zones.swap(next_zones);
         ++generation;
         publish();
+        if (apply_backend) apply_backend();
         return result;
     }
 
@@ -145,6 +162,7 @@ struct RouterState {
         if (counters.size() < snapshot->port_limit()) counters.resize(snapshot->port_limit());
         ++generation;
         publish();
+        if (prepare_backend) prepare_backend(*model)();
     }
 
 private:

@@ -37,6 +37,9 @@ packages=(
     chromium firefox-esr fonts-dejavu-core
     # vpclab capture's tcpdump filters (libpcap), and tshark, which the capture test reads its pcapng with
     libpcap-dev tshark
+    # the OVN backend (vpclab up --backend ovn, docs/ovn-backend.md): OVN 23.03's databases, northd and
+    # controller, Open vSwitch's userspace datapath, ethtool (the instances' checksum offload off)
+    ovn-central ovn-host openvswitch-switch ethtool
 )
 
 if [ "$(id -u)" != 0 ]; then
@@ -53,6 +56,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# On a machine run by systemd, installing OVN and Open vSwitch starts their system-wide daemons; vpclab starts
+# its own per lab (own databases, sockets and namespaces) and needs none of them (docs/ovn-backend.md §4.1).
+if [ -d /run/systemd/system ]; then
+    systemctl disable --now ovn-host ovn-central openvswitch-switch >/dev/null 2>&1 || true
 fi
 
 echo "== building into build/"

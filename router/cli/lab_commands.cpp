@@ -84,11 +84,14 @@ int command_up(const Args& args) {
         "forwarding threads: 1 (the event loop alone) or 2 (a second thread takes half the ports; README, Performance)")(
         "tap-writes", po::value<std::string>()->default_value("io_uring"),
         "how a batch's frames are written to the TAPs: io_uring (together, one system call) or write (one call each)")(
-        "empty", po::bool_switch(), "no template: only the region and the resolver, to build a VPC with `vpclab ec2` commands");
+        "empty", po::bool_switch(), "no template: only the region and the resolver, to build a VPC with `vpclab ec2` commands")(
+        "backend", po::value<std::string>()->default_value("userspace"),
+        "userspace (vpclab's own router) or ovn (OVN and Open vSwitch on this machine's chassis: docs/ovn-backend.md)")(
+        "chassis", po::value<int>(), "--backend ovn: how many chassis the instances are spread over (1 to 8; default 2)");
     po::positional_options_description positional;
     positional.add("template", 1);
     const auto vm = parse_options(args, options, positional,
-                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--flow-log-speedup N] [--nat-idle-timeout S] [--workers 1|2] [--tap-writes io_uring|write] [--foreground]");
+                                  "vpclab up [TEMPLATE | --empty] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--public-cidr C] [--max-tracked-connections N] [--health-check-speedup N] [--flow-log-speedup N] [--nat-idle-timeout S] [--workers 1|2] [--tap-writes io_uring|write] [--backend userspace|ovn [--chassis N]] [--foreground]");
     const bool empty = vm["empty"].as<bool>();
     if (empty && (vm.count("template") || vm.count("parameter") || vm["strict"].as<bool>()))
         throw UsageError("--empty starts a lab with no template: it takes no TEMPLATE, --parameter or --strict");
@@ -160,7 +163,14 @@ int command_up(const Args& args) {
     if (workers < 1 || workers > 2) throw UsageError("--workers must be 1 or 2, got " + std::to_string(workers));
     const std::string tap_writes = vm["tap-writes"].as<std::string>();
     if (tap_writes != "io_uring" && tap_writes != "write") throw UsageError("--tap-writes must be io_uring or write, got '" + tap_writes + "'");
-    const int rc = bring_up(std::move(lab), UpOptions{foreground, public_addresses, max_tracked, speedup, flow_log_speedup, workers, tap_writes == "io_uring", nat_idle});
+    const std::string backend = vm["backend"].as<std::string>();
+    if (backend != "userspace" && backend != "ovn") throw UsageError("--backend must be userspace or ovn, got '" + backend + "'");
+    if (vm.count("chassis") && backend != "ovn") throw UsageError("--chassis is for --backend ovn");
+    const int chassis = backend == "ovn" ? (vm.count("chassis") ? vm["chassis"].as<int>() : 2) : 0;
+    if (backend == "ovn" && (chassis < 1 || chassis > 8)) throw UsageError("--chassis must be between 1 and 8, got " + std::to_string(chassis));
+    UpOptions up{foreground, public_addresses, max_tracked, speedup, flow_log_speedup, workers, tap_writes == "io_uring", nat_idle};
+    up.ovn_chassis = chassis;
+    const int rc = bring_up(std::move(lab), up);
     if (rc != 0 || foreground) return rc;
     if (empty) {
         std::cout << "stack " << stack << " is up with no VPC. Build one: vpclab ec2 create-vpc --cidr-block 10.0.0.0/16 --stack-name " << stack
@@ -301,6 +311,12 @@ int command_stats(const Args& args) {
         const int workers = f["Workers"].get<int>();
         std::cout << "\nforwarding: " << workers << (workers == 1 ? " worker" : " workers") << ", TAP writes "
                   << (f["TapWrites"].get<std::string>() == "io_uring" ? "batched through io_uring" : "one write() each");
+    }
+    if (stats.contains("OvnBackend")) {
+        const auto& ovn = stats["OvnBackend"];
+        std::cout << "\nOVN backend: " << (ovn["InSync"].get<bool>() ? "OVN has the model (the instances' frames are OVN's: the counters above are the router's alone)"
+                                                                      : "the last change did not reach OVN (retried at the next): " + ovn["LastError"].get<std::string>())
+                  << '\n';
     }
     if (stats.contains("ConnectionTracking")) {
         const auto& ct = stats["ConnectionTracking"];

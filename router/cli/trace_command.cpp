@@ -120,6 +120,8 @@ int command_trace(const Args& args) {
     std::cout << "\n" << (trace["Delivered"].get<bool>() ? "reachable: " : "not reachable: ") << trace["Summary"].get<std::string>() << '\n';
     for (const char* leg : {"Forward", "Return"})
         if (trace.contains(leg) && trace[leg].contains("Fix")) std::cout << "fix: " << trace[leg]["Fix"].get<std::string>() << '\n';
+    // On the OVN backend: what OVN's own tracer says of the same packet, next to the model's expectation above.
+    if (trace.contains("OvnTrace")) std::cout << "\nOVN, the same packet (ovn-trace on the southbound database):\n" << trace["OvnTrace"].get<std::string>();
     return 0;
 }
 

@@ -122,7 +122,7 @@ json stats(const RouterState& state) {
     json reasons = json::object();
     for (std::size_t r = 0; r < drop_reason_count; ++r) reasons[name_of(static_cast<DropReason>(r))] = description_of(static_cast<DropReason>(r));
     const auto& ct = state.connection_tracking;
-    return {{"Interfaces", ports}, {"DropsByReason", totals}, {"DropReasons", reasons}, {"DnsQueriesAnswered", state.dns_queries_answered},
+    json out = {{"Interfaces", ports}, {"DropsByReason", totals}, {"DropReasons", reasons}, {"DnsQueriesAnswered", state.dns_queries_answered},
             {"Forwarding", {{"Workers", state.forwarding_workers}, {"TapWrites", state.batched_tap_writes ? "io_uring" : "write"}}},
             {"ConnectionTracking", {{"TrackedFlows", ct.flows}, {"MaxFlows", ct.max_flows}, {"MemoryBytes", ct.memory_bytes}, {"Refused", ct.refused}}},
             {"InterfaceEndpointConnections",
@@ -137,6 +137,12 @@ json stats(const RouterState& state) {
               {"RefusedTableFull", ct.nat_refused}, {"IdleTimeoutSeconds", ct.nat_idle_timeout},
               {"WhenFull", "new connections are refused (dropped, counted in RefusedTableFull; an inside host has at most an eighth of the "
                            "table); established ones go on; idle translations are swept a few each batch"}}}};
+    // On the OVN backend: whether OVN has the model (the last change's transaction, retried at the next).
+    if (state.backend_error) {
+        const std::string error = state.backend_error();
+        out["OvnBackend"] = error.empty() ? json{{"InSync", true}} : json{{"InSync", false}, {"LastError", error}};
+    }
+    return out;
 }
 
 // Vpclab.Diagram {Format: dot | text | svg}: the resource map as `vpclab diagram` prints it.

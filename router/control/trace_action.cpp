@@ -139,6 +139,7 @@ json trace_packet(const nlohmann::json& params, const RouterState& state) {
     p.source_port = port_param(params, "SourcePort", 40000);
 
     const bool from_region = source == "region";
+    std::string source_eni;
     std::size_t vpc = m.vpcs().size();
     if (from_region) {
         p.port = sp.region;
@@ -154,6 +155,7 @@ json trace_packet(const nlohmann::json& params, const RouterState& state) {
             throw ApiError("IncorrectState", "Source " + eni->id + " does not forward now (its instance is not running, or the router serves it)", "Source");
         p.port = eni->port;
         p.source = eni->private_ip;
+        source_eni = eni->id;
         vpc = vpc_index(m, eni->vpc_id);
     }
     if (const auto address = routing::parse_ipv4(destination)) {
@@ -179,6 +181,8 @@ json trace_packet(const nlohmann::json& params, const RouterState& state) {
                      : !run.reply_sent      ? forward_end + "; no reply could be sent from there"
                      : run.reply.delivered  ? forward_end + ", and its reply " + reply_end
                                             : forward_end + ", but its reply is " + reply_end;
+    if (state.backend_trace && !from_region)
+        out["OvnTrace"] = state.backend_trace({source_eni, p.destination, p.protocol, p.source_port, p.destination_port});
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 
 #include "endpoints/dns_zone.hpp"
@@ -89,6 +90,8 @@ tap::TapDevice tap_into(const std::string& stack, const std::string& key, const 
 
 // Recorded before it is made (so a crash leaves it listed), and forgotten again if the name was taken
 // meanwhile: what another stack or tool made must never be removed by this stack's cleanup.
+}  // namespace
+
 void make_namespace(Ledger& ledger, const std::string& netns) {
     ledger.record_namespace(netns);
     try {
@@ -98,6 +101,8 @@ void make_namespace(Ledger& ledger, const std::string& netns) {
         throw;
     }
 }
+
+namespace {
 
 // The resolver's sockets are created inside its namespace and stay there (a socket keeps the namespace it
 // was made in), while the router process itself stays in the root namespace.
@@ -170,7 +175,18 @@ InstanceSetup instance_setup(const routing::VpcModel& model, const InstanceNames
     return out;
 }
 
+namespace {
+std::atomic<PortPlugger*> lab_plugger{nullptr};
+}  // namespace
+
+void set_port_plugger(PortPlugger* plugger) { lab_plugger.store(plugger); }
+PortPlugger* port_plugger() { return lab_plugger.load(); }
+
 tap::TapDevice build_interface(const std::string& stack, const std::string& netns, const InterfaceSetup& setup) {
+    if (PortPlugger* plugger = port_plugger()) {
+        plugger->plug(netns, setup.eni_id, setup.spec);
+        return {};  // no TAP: the router's data path does not carry this ENI
+    }
     return tap_into(stack, setup.eni_id, netns, setup.spec);
 }
 
@@ -236,11 +252,14 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
         spec.address = plan_addresses.region_link_address();
         spec.prefix_length = sp.region_link.prefix_length;
         spec.loopback_addresses = catalog.all_addresses();
-        spec.routes.push_back({sp.public_pool.network, sp.public_pool.prefix_length, sp.region_router_ip, false});
+        PortPlugger* plugger = port_plugger();
+        // On the OVN backend the routes back into the VPCs go through each VPC's edge port, kept by its
+        // reconciler (routing/ovn/northbound.hpp, RegionRoute).
+        if (!plugger) spec.routes.push_back({sp.public_pool.network, sp.public_pool.prefix_length, sp.region_router_ip, false});
         spec.routes.push_back({0, 0, 0, true});
         // Gateway endpoints' addresses: local to the region, their replies back through the router to the
         // private addresses that asked (the router lets through only replies to flows it saw leave).
-        spec.source_routed.push_back({sp.endpoint_block.network, sp.endpoint_block.prefix_length, sp.region_router_ip, 100});
+        if (!plugger) spec.source_routed.push_back({sp.endpoint_block.network, sp.endpoint_block.prefix_length, sp.region_router_ip, 100});
         spec.ip_forward = true;
         std::string hosts = "127.0.0.1   localhost\n";
         for (const auto& s : catalog.services()) hosts += format_ipv4(s.addresses.front()) + "   " + s.dns_name + "\n";
@@ -249,7 +268,8 @@ LabNetwork LabNetwork::create(const routing::VpcModel& model, const LabPlan& pla
         tap::write_netns_etc_file(plan.region_netns, "hosts", hosts);
         tap::write_netns_etc_file(plan.region_netns, "resolv.conf", "# the simulated region has no DNS server: names are in /etc/hosts\n");
         tap::write_netns_etc_file(plan.region_netns, "hostname", "region\n");
-        net.install(sp.region, tap_into(stack, "region", plan.region_netns, spec));
+        if (plugger) plugger->plug(plan.region_netns, "region", spec);
+        else net.install(sp.region, tap_into(stack, "region", plan.region_netns, spec));
     }
 
     // The resolver: one pair of link-local addresses per VPC on lo; replies go back through the router.

@@ -49,7 +49,23 @@ struct InstanceSetup {
 InterfaceSetup interface_setup(const routing::VpcModel& model, const routing::NetworkInterface& eni);
 InstanceSetup instance_setup(const routing::VpcModel& model, const InstanceNamespace& planned);
 
+// Where an ENI's (or the region's) interface goes when the router's data path does not carry it: the OVN
+// backend plugs a veth into a chassis's integration bridge (router/lab/ovn_backend.hpp). Called from the
+// event loop at start-up and from the launcher thread at runtime.
+class PortPlugger {
+public:
+    virtual ~PortPlugger() = default;
+    // Makes `spec.name` inside `netns`, configured as `spec` says, the far end plugged as logical port `port`.
+    virtual void plug(const std::string& netns, const std::string& port, const tap::NamespaceInterface& spec) = 0;
+};
+// The lab's plugger, set once before any namespace is made (none: every interface is a TAP of the router).
+void set_port_plugger(PortPlugger* plugger);
+PortPlugger* port_plugger();
+
 using PortTap = std::pair<routing::PortId, tap::TapDevice>;
+// Makes a named namespace, recorded in the ledger first (and forgotten again if the name was taken: what
+// another stack or tool made is never this stack's to remove).
+void make_namespace(Ledger& ledger, const std::string& netns);
 // Creates the namespace (recorded in the ledger first), writes its /etc files, creates and configures its
 // TAPs, makes its view and starts its init (instance_view.hpp). On failure removes what it made, namespace
 // and view included, and throws. `fail_when_built` (a test

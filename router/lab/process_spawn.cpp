@@ -2,18 +2,21 @@
 #include "router/lab/process_spawn.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
 namespace vpclab::router {
 
-pid_t spawn_process(const std::string& program, const std::vector<std::string>& args, int stdout_fd, int stderr_fd) {
+pid_t spawn_process(const std::string& program, const std::vector<std::string>& args, int stdout_fd, int stderr_fd, bool die_with_parent) {
     // Everything the child needs is made before fork: after it, another thread may hold malloc's lock.
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -21,6 +24,7 @@ pid_t spawn_process(const std::string& program, const std::vector<std::string>& 
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
     if (pid > 0) return pid;
+    if (die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the launcher thread blocks every signal; a helper must not
@@ -40,6 +44,46 @@ int run_process(const std::string& program, const std::vector<std::string>& args
     while (::waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+CapturedRun run_captured(const std::string& program, const std::vector<std::string>& args, std::chrono::milliseconds timeout, std::size_t limit) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    pid_t pid = -1;
+    try {
+        pid = spawn_process(program, args, pipe_fds[1], pipe_fds[1]);
+    } catch (...) {
+        ::close(pipe_fds[0]);
+        ::close(pipe_fds[1]);
+        throw;
+    }
+    ::close(pipe_fds[1]);
+    CapturedRun out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool timed_out = false;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        pollfd p{pipe_fds[0], POLLIN, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(left));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) continue;
+        char buf[4096];
+        const ssize_t n = ::read(pipe_fds[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        if (out.output.size() < limit) out.output.append(buf, std::min(static_cast<std::size_t>(n), limit - out.output.size()));
+    }
+    ::close(pipe_fds[0]);
+    if (timed_out) ::kill(pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return out;
+    out.status = !timed_out && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return out;
 }
 
 }  // namespace vpclab::router

@@ -4,8 +4,10 @@
 # starts by default, vpclab writing one write() per frame (--tap-writes write, the path before batched
 # writes), vpclab with two forwarding workers (--workers 2), the kernel, and the kernel with the same stateful
 # filtering as the lab's security groups (nftables: established and related accepted, the groups' allow
-# rules for new flows, the rest dropped). Prints medians, min–max and the ratios vpclab ÷ kernel. Speed is
-# reported, never asserted.
+# rules for new flows, the rest dropped). With OVN installed, a sixth: the same lab on the OVN backend
+# (--backend ovn --chassis 2: A and B on different chassis, so subnet to subnet crosses GENEVE; its "router
+# CPU" is the chassis' ovs-vswitchd processes). Prints medians, min–max and the ratios vpclab ÷ kernel.
+# Speed is reported, never asserted.
 #
 #   vpclab:  A 10.30.0.4 ──┐                  ┌── B 10.30.1.4          (subnet to subnet)
 #                          └─ vpclab router ──┤
@@ -29,6 +31,7 @@ tag="b$(printf '%04x' $$)"
 stack="$tag-bench"
 stack2="$tag-bench2"  # the same lab with --workers 2
 stack3="$tag-bench3"  # the same lab with --tap-writes write
+stack4="$tag-bench4"  # the same lab on the OVN backend
 k="$tag-k"  # kernel namespaces: $k-a, $k-r, $k-b, $k-i
 pids=()
 
@@ -43,6 +46,7 @@ cleanup() {
     [ -d "/run/vpclab/$stack" ] && "$VPCLAB" down --stack-name "$stack" >/dev/null 2>&1
     [ -d "/run/vpclab/$stack2" ] && "$VPCLAB" down --stack-name "$stack2" >/dev/null 2>&1
     [ -d "/run/vpclab/$stack3" ] && "$VPCLAB" down --stack-name "$stack3" >/dev/null 2>&1
+    [ -d "/run/vpclab/$stack4" ] && "$VPCLAB" down --stack-name "$stack4" >/dev/null 2>&1
     # `ip netns del` does not stop processes inside (the iperf3 servers): stop them first.
     for n in a r b i; do
         ip netns pids "$k-$n" 2>/dev/null | xargs -r kill 2>/dev/null
@@ -68,6 +72,18 @@ s_a="ip netns exec $stack3-A"
 s_b="ip netns exec $stack3-B"
 s_i="ip netns exec $stack3-region"
 v_public=198.19.0.10
+ovn=0
+if command -v ovn-northd >/dev/null && command -v ovs-vswitchd >/dev/null; then
+    "$VPCLAB" up "$here/bench-lab.yaml" --stack-name "$stack4" --backend ovn --chassis 2 >/dev/null 2>&1 || { echo "vpclab up --backend ovn failed" >&2; exit 1; }
+    ovn=1
+    ovs_pids=$(cat /run/vpclab/"$stack4"/ovn/c*/vswitchd.pid | tr '\n' ' ')
+    o_a="ip netns exec $stack4-A"
+    o_b="ip netns exec $stack4-B"
+    o_i="ip netns exec $stack4-region"
+else
+    echo "forwarding_bench: OVN is not installed (scripts/setup.sh installs it): no OVN column" >&2
+    o_b=$v_b o_i=$v_i
+fi
 
 for n in a r b i; do ip netns add "$k-$n"; ip -n "$k-$n" link set lo up; done
 ip link add ka netns "$k-a" type veth peer name ra netns "$k-r"
@@ -115,14 +131,17 @@ k_i="ip netns exec $k-i"
 # topologies; they serve one test after another and end with the namespaces.
 wait_for() { local i; for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
 budget=$(( PAIRS * (30 * DURATION + 12 * PINGS / 100 + 150) + 120 ))  # seconds: longer than any run (five topologies)
-for ns in "$v_b" "$v_i" "$w_b" "$w_i" "$s_b" "$s_i" "$k_b" "$k_i"; do
+servers=("$v_b" "$v_i" "$w_b" "$w_i" "$s_b" "$s_i" "$k_b" "$k_i")
+[ "$ovn" = 1 ] && servers+=("$o_b" "$o_i")
+for ns in "${servers[@]}"; do
     $ns iperf3 -s >/dev/null 2>&1 &
     pids+=($!)
     $ns "$CONN_RATE" serve 9000 "$budget" &
     pids+=($!)
 done
-for ns in "$v_b" "$v_i" "$w_b" "$w_i" "$s_b" "$s_i" "$k_b" "$k_i"; do wait_for $ns sh -c "ss -ltn | grep -q ':5201 ' && ss -ltn | grep -q ':9000 '" || { echo "servers not ready" >&2; exit 1; }; done
+for ns in "${servers[@]}"; do wait_for $ns sh -c "ss -ltn | grep -q ':5201 ' && ss -ltn | grep -q ':9000 '" || { echo "servers not ready" >&2; exit 1; }; done
 wait_for $v_a ping -c 1 -W 1 10.30.1.4 && wait_for $w_a ping -c 1 -W 1 10.30.1.4 && wait_for $s_a ping -c 1 -W 1 10.30.1.4 && wait_for $k_a ping -c 1 -W 1 10.30.1.4 || { echo "topologies not ready" >&2; exit 1; }
+if [ "$ovn" = 1 ]; then wait_for $o_a ping -c 1 -W 1 10.30.1.4 || { echo "the OVN topology is not ready" >&2; exit 1; }; fi
 # The filter must filter: the internet reaches A through the NAT without it, and not with it.
 $k_i ping -c 1 -W 1 198.19.0.10 >/dev/null 2>&1 || { echo "kernel topology: the internet does not reach A" >&2; exit 1; }
 kernel_filter on || { echo "forwarding_bench: nft could not load the filter" >&2; exit 1; }
@@ -131,7 +150,7 @@ $k_a ping -c 1 -W 1 198.18.100.10 >/dev/null 2>&1 || { echo "kernel filtering bl
 kernel_filter off
 
 # ---- measurements: each prints one number ----
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # pid
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }  # pids
 machine_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 
@@ -157,12 +176,13 @@ conn_rate() {  # client-ns target: short TCP connections per second through NAT
 declare -A results
 record() { results["$1|$2"]+="$3 "; }
 
-run_topology() {  # which(v: vpclab, s: vpclab --tap-writes write, w: vpclab --workers 2, k: kernel, f: kernel with filtering)
+run_topology() {  # which(v: vpclab, s: vpclab --tap-writes write, w: vpclab --workers 2, o: OVN backend, k: kernel, f: kernel with filtering)
     local a target_b target_i pid=""
     case "$1" in
         v) a=$v_a; pid=$router_pid ;;
         w) a=$w_a; pid=$router2_pid ;;
         s) a=$s_a; pid=$router3_pid ;;
+        o) a=$o_a; pid=$ovs_pids ;;
         *) a=$k_a ;;
     esac
     if [ "$1" = f ]; then
@@ -173,13 +193,13 @@ run_topology() {  # which(v: vpclab, s: vpclab --tap-writes write, w: vpclab --w
     target_b=10.30.1.4
     target_i=198.18.100.10
     local c0 m0 bytes
-    [ -n "$pid" ] && c0=$(cpu_ticks "$pid")
+    [ -n "$pid" ] && c0=$(cpu_ticks $pid)
     m0=$(machine_busy)
     local g; g=$(tcp_gbps "$a" $target_b 1)
     record "TCP 1 stream, subnet→subnet (Gbit/s)" "$1" "$g"
     # CPU per GB from the single-stream run: router process (vpclab) and the whole machine (both).
     bytes=$(awk -v g="$g" -v d="$DURATION" 'BEGIN {print g * 1e9 / 8 * d}')
-    if [ -n "$pid" ]; then record "router CPU s per GB (vpclab process)" "$1" "$(awk -v t=$(( $(cpu_ticks "$pid") - c0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"; fi
+    if [ -n "$pid" ]; then record "router CPU s per GB (vpclab process)" "$1" "$(awk -v t=$(( $(cpu_ticks $pid) - c0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"; fi
     record "machine CPU s per GB (all cores)" "$1" "$(awk -v t=$(( $(machine_busy) - m0 )) -v hz=$hz -v b="$bytes" 'BEGIN {printf "%.3f", (b > 0) ? t / hz / (b / 1e9) : 0}')"
     record "TCP 4 streams, subnet→subnet (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_b 4)"
     record "TCP 1 stream through IGW NAT (Gbit/s)" "$1" "$(tcp_gbps "$a" $target_i 1)"
@@ -204,6 +224,10 @@ for pair in $(seq "$PAIRS"); do
     run_topology s
     echo "pair $pair/$PAIRS: vpclab --workers 2" >&2
     run_topology w
+    if [ "$ovn" = 1 ]; then
+        echo "pair $pair/$PAIRS: vpclab on OVN, 2 chassis" >&2
+        run_topology o
+    fi
     echo "pair $pair/$PAIRS: kernel" >&2
     run_topology k
     echo "pair $pair/$PAIRS: kernel with filtering" >&2
@@ -217,8 +241,8 @@ metrics=("TCP 1 stream, subnet→subnet (Gbit/s)" "TCP 4 streams, subnet→subne
          "TCP 4 streams through IGW NAT (Gbit/s)" "UDP 64 B received (kpps)" "RTT idle avg (ms)" "RTT idle p99 (ms)"
          "RTT under 1 TCP stream avg (ms)" "RTT under 1 TCP stream p99 (ms)" "new TCP connections/s through NAT"
          "machine CPU s per GB (all cores)" "router CPU s per GB (vpclab process)")
-table="| metric | vpclab median (min–max) | vpclab --tap-writes write | vpclab --workers 2 | kernel | kernel + filtering | vpclab ÷ kernel | vpclab ÷ kernel + filtering | --tap-writes write ÷ kernel + filtering | --workers 2 ÷ kernel + filtering |
-|---|---|---|---|---|---|---|---|---|---|"
+table="| metric | vpclab median (min–max) | vpclab --tap-writes write | vpclab --workers 2 | OVN backend, 2 chassis | kernel | kernel + filtering | vpclab ÷ kernel | vpclab ÷ kernel + filtering | --tap-writes write ÷ kernel + filtering | --workers 2 ÷ kernel + filtering | OVN ÷ kernel + filtering |
+|---|---|---|---|---|---|---|---|---|---|---|---|"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == "-" || a == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b}'; }
 for m in "${metrics[@]}"; do
     read -r vm vlo vhi <<<"$(echo "${results["$m|v"]:-}" | stats)"
@@ -226,14 +250,17 @@ for m in "${metrics[@]}"; do
     read -r sm slo shi <<<"$(echo "${results["$m|s"]:-}" | stats)"
     read -r km klo khi <<<"$(echo "${results["$m|k"]:-}" | stats)"
     read -r fm flo fhi <<<"$(echo "${results["$m|f"]:-}" | stats)"
+    read -r om olo ohi <<<"$(echo "${results["$m|o"]:-}" | stats)"
     table+="
-| $m | $vm ($vlo–$vhi) | $sm ($slo–$shi) | $wm ($wlo–$whi) | $km ($klo–$khi) | $fm ($flo–$fhi) | $(ratio "$vm" "$km") | $(ratio "$vm" "$fm") | $(ratio "$sm" "$fm") | $(ratio "$wm" "$fm") |"
+| $m | $vm ($vlo–$vhi) | $sm ($slo–$shi) | $wm ($wlo–$whi) | $om ($olo–$ohi) | $km ($klo–$khi) | $fm ($flo–$fhi) | $(ratio "$vm" "$km") | $(ratio "$vm" "$fm") | $(ratio "$sm" "$fm") | $(ratio "$wm" "$fm") | $(ratio "$om" "$fm") |"
 done
 # No speed thresholds, but a benchmark that measured nothing is broken: every figure must exist and be
 # above zero (the kernel has no router process, so that one cell is empty by design).
 broken=()
 for m in "${metrics[@]}"; do
-    for side in v s w k f; do
+    sides="v s w k f"
+    [ "$ovn" = 1 ] && sides+=" o"
+    for side in $sides; do
         [ "$side" = k ] || [ "$side" = f ] && [[ "$m" == router* ]] && continue
         read -r med _ <<<"$(echo "${results["$m|$side"]:-}" | stats)"
         awk -v x="$med" 'BEGIN {exit !(x != "-" && x + 0 > 0)}' || broken+=("$m ($side)")
