@@ -67,13 +67,10 @@ void preflight(const routing::VpcModel& model, const LabPlan& plan) {
 // compiled once (what it does not compile is refused by name).
 void preflight_ovn(const routing::VpcModel& model, const LabPlan& plan, int chassis) {
     check_ovn_programs();
-    const auto used = plan.all_namespaces();
-    for (const auto& netns : ovn_namespaces(model.stack_name(), chassis)) {
-        if (std::find(used.begin(), used.end(), netns) != used.end())
-            throw std::runtime_error("an instance's namespace would be " + netns + ", which the OVN backend needs: rename the instance or choose another --stack-name");
-        if (tap::named_netns_exists(netns))
-            throw std::runtime_error("network namespace '" + netns + "' already exists and was not made by this stack; remove it or choose another --stack-name");
-    }
+    for (const auto& netns : ovn_namespaces(model.stack_name(), chassis))
+        for (const auto& i : plan.instances)
+            if (i.netns == netns)
+                throw std::runtime_error("an instance's namespace would be " + netns + ", which the OVN backend needs: rename the instance or choose another --stack-name");
     routing::ovn::compile_northbound(model, {});
 }
 
@@ -287,9 +284,12 @@ int serve(cfn::LoadedLab lab, const LabPlan& plan, const UpOptions& options, con
 
 int bring_up(cfn::LoadedLab lab, const UpOptions& options) {
     const std::string stack = lab.model->stack_name();
-    const LabPlan plan = LabPlan::of(*lab.model);
+    LabPlan plan = LabPlan::of(*lab.model);
+    if (options.ovn_chassis > 0) {
+        preflight_ovn(*lab.model, plan, options.ovn_chassis);
+        plan.reserved = ovn_namespaces(stack, options.ovn_chassis);  // instances launched later keep off them
+    }
     preflight(*lab.model, plan);
-    if (options.ovn_chassis > 0) preflight_ovn(*lab.model, plan, options.ovn_chassis);
     const std::vector<PrivateKeyFile> keys = make_template_keys(*lab.model);
     if (options.foreground) {
         print_key_notes(stack, keys);

@@ -70,6 +70,7 @@ std::vector<std::string> LabPlan::all_namespaces() const {
     for (const auto& i : instances) out.push_back(i.netns);
     if (!region_netns.empty()) out.push_back(region_netns);
     if (!resolver_netns.empty()) out.push_back(resolver_netns);
+    out.insert(out.end(), reserved.begin(), reserved.end());
     return out;
 }
 

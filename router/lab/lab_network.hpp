@@ -24,6 +24,7 @@ struct InstanceNamespace {
 struct LabPlan {
     std::vector<InstanceNamespace> instances;
     std::string region_netns, resolver_netns;
+    std::vector<std::string> reserved;  // the backend's own (the OVN backend's databases and chassis)
     static LabPlan of(const routing::VpcModel& model);
     const InstanceNamespace* find(const std::string& instance_id) const;
     std::vector<std::string> all_namespaces() const;

@@ -191,7 +191,10 @@ void OvnBackend::start_chassis(int index) {
             "--unixctl=" + (dir / "ovsdb.ctl").string(), "--log-file=" + (dir / "ovsdb.log").string(), "--no-chdir"});
     wait_for_file(dir / "db.sock", 10s);
     must({"ovs-vsctl", db, "--timeout=10", "--no-wait", "init"});
-    daemon({"ovs-vswitchd", "unix:" + (dir / "db.sock").string(), "--pidfile=" + (dir / "vswitchd.pid").string(),
+    // --monitor: restarted if it aborts. Debian 12's Open vSwitch 3.1 does, in its userspace connection tracker,
+    // under many short connections through NAT ("conntrack.c:1063: assertion conn->conn_type ==
+    // CT_CONN_TYPE_DEFAULT failed in conn_update_state()", seen with the forwarding benchmark's connection test).
+    daemon({"ovs-vswitchd", "unix:" + (dir / "db.sock").string(), "--monitor", "--pidfile=" + (dir / "vswitchd.pid").string(),
             "--unixctl=" + (dir / "vswitchd.ctl").string(), "--log-file=" + (dir / "vswitchd.log").string(), "--no-chdir"});
     // No kernel datapath here (docs/ovn-backend.md §4.1): the userspace one, GENEVE from the address on br-phy.
     must({"ovs-vsctl", db, "--timeout=10", "add-br", "br-phy", "--", "set", "Bridge", "br-phy", "datapath_type=netdev", "--", "add-port", "br-phy", "underlay",
@@ -234,6 +237,11 @@ void OvnBackend::plug(const std::string& netns, const std::string& port, const t
     }
     const std::string outside = link_name("vo", stack_ + "/" + port), inside = link_name("vp", stack_ + "/" + port);
     const std::string mtu = std::to_string(spec.mtu);
+    // Plugged before (an ENI detached and attached again): its old veth goes first, wherever it was.
+    for (int c = 1; c <= chassis_; ++c) {
+        run_captured(program_path("ip"), {"ip", "-n", chassis_netns(c), "link", "del", inside}, 5s);
+        run_captured(program_path("ovs-vsctl"), {"ovs-vsctl", chassis_db(c), "--timeout=10", "--if-exists", "del-port", "br-int", inside}, 12s);
+    }
     must({"ip", "link", "add", outside, "mtu", mtu, "type", "veth", "peer", "name", inside, "netns", chassis_netns(chassis), "mtu", mtu});
     try {
         tap::NamespaceInterface moved = spec;
@@ -260,7 +268,7 @@ std::function<void()> OvnBackend::prepare(const routing::VpcModel& model) {
         resolvers->push_back({v.id, routing::ovn::resolver_port_name(s->id), routing::ovn::resolver_mac(v.id), v.cidr.network + 2,
                               static_cast<std::uint32_t>(i), s->router_address(), s->cidr, v.cidr, v.enable_dns_support});
     }
-    return [this, wanted, resolvers] { apply(std::move(*wanted), *resolvers); };
+    return [this, wanted, resolvers] { apply(*wanted, *resolvers); };
 }
 
 // vpclab's resolver on OVN: the resolver namespace gets an interface on each VPC's resolver port, with base+2
@@ -273,27 +281,38 @@ void OvnBackend::sync_resolver(const std::vector<ResolverVpc>& vpcs) {
                         "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n";
     for (const auto& v : vpcs) {
         int link = 0;
-        for (const auto& [vpc, number] : resolver_links_)
-            if (vpc == v.vpc_id) link = number;
+        for (const auto& [port, number] : resolver_links_)
+            if (port == v.port) link = number;
         if (link == 0) {
             link = static_cast<int>(resolver_links_.size()) + 1;
             const std::string name = "vpc" + std::to_string(link), table = std::to_string(1000 + link);
             const std::string outside = link_name("vo", stack_ + "/" + v.port), inside = link_name("vp", stack_ + "/" + v.port);
             must({"ip", "link", "add", outside, "mtu", "9001", "type", "veth", "peer", "name", inside, "netns", chassis_netns(1), "mtu", "9001"});
-            must({"ip", "link", "set", outside, "netns", resolver_netns_});
-            must({"ip", "-n", resolver_netns_, "link", "set", outside, "name", name, "address", v.mac.to_string(), "up"});
-            must({"ip", "-n", resolver_netns_, "addr", "add", routing::format_ipv4(v.address) + "/" + std::to_string(v.subnet.prefix_length), "dev", name,
-                  "noprefixroute"});
-            must({"ip", "-n", resolver_netns_, "route", "add", v.subnet.to_string(), "dev", name, "table", table});
-            must({"ip", "-n", resolver_netns_, "route", "add", v.vpc.to_string(), "via", routing::format_ipv4(v.subnet_router), "dev", name, "table", table});
-            must({"ip", "-n", resolver_netns_, "rule", "add", "fwmark", table, "lookup", table, "pref", "100"});
-            must({"ip", "netns", "exec", resolver_netns_, "ethtool", "-K", name, "tx", "off"});
-            // The queries come from addresses the main table routes elsewhere (to the router's TAP): no
-            // reverse-path filter on this interface.
-            must({"ip", "netns", "exec", resolver_netns_, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf." + name + ".rp_filter=0"});
-            must({"ip", "-n", chassis_netns(1), "link", "set", inside, "up"});
-            must({"ovs-vsctl", chassis_db(1), "--timeout=10", "add-port", "br-int", inside, "--", "set", "Interface", inside, "external_ids:iface-id=" + v.port});
-            resolver_links_.emplace_back(v.vpc_id, link);
+            try {
+                must({"ip", "link", "set", outside, "netns", resolver_netns_});
+                must({"ip", "-n", resolver_netns_, "link", "set", outside, "name", name, "address", v.mac.to_string(), "up"});
+                must({"ip", "-n", resolver_netns_, "addr", "add", routing::format_ipv4(v.address) + "/" + std::to_string(v.subnet.prefix_length), "dev",
+                      name, "noprefixroute"});
+                must({"ip", "-n", resolver_netns_, "route", "replace", v.subnet.to_string(), "dev", name, "table", table});
+                if (!(v.subnet.prefix_length <= v.vpc.prefix_length))  // the rest of the VPC, through the subnet's router
+                    must({"ip", "-n", resolver_netns_, "route", "replace", v.vpc.to_string(), "via", routing::format_ipv4(v.subnet_router), "dev", name,
+                          "table", table});
+                must({"ip", "-n", resolver_netns_, "rule", "add", "fwmark", table, "lookup", table, "pref", "100"});
+                must({"ip", "netns", "exec", resolver_netns_, "ethtool", "-K", name, "tx", "off"});
+                // The queries come from addresses the main table routes elsewhere (to the router's TAP): no
+                // reverse-path filter on this interface.
+                must({"ip", "netns", "exec", resolver_netns_, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf." + name + ".rp_filter=0"});
+                must({"ip", "-n", chassis_netns(1), "link", "set", inside, "up"});
+                must({"ovs-vsctl", chassis_db(1), "--timeout=10", "--may-exist", "add-port", "br-int", inside, "--", "set", "Interface", inside,
+                      "external_ids:iface-id=" + v.port});
+            } catch (...) {
+                // Half made: unmade (deleting one end of a veth deletes both), so the next commit tries afresh.
+                run_captured(program_path("ip"), {"ip", "-n", chassis_netns(1), "link", "del", inside}, 5s);
+                run_captured(program_path("ip"), {"ip", "-n", resolver_netns_, "rule", "del", "fwmark", table, "lookup", table}, 5s);
+                run_captured(program_path("ip"), {"ip", "-n", resolver_netns_, "route", "flush", "table", table}, 5s);
+                throw;
+            }
+            resolver_links_.emplace_back(v.port, link);
         }
         // enableDnsSupport off: the resolver does not answer that VPC (VPC User Guide, "DNS attributes").
         const std::string name = "vpc" + std::to_string(link), mark = std::to_string(1000 + link);
@@ -316,22 +335,40 @@ void OvnBackend::sync_resolver(const std::vector<ResolverVpc>& vpcs) {
     resolver_rules_ = rules;
 }
 
-void OvnBackend::apply(routing::ovn::Northbound wanted, const std::vector<ResolverVpc>& resolvers) noexcept {
+void OvnBackend::apply(const routing::ovn::Northbound& wanted, const std::vector<ResolverVpc>& resolvers) noexcept {
     try {
-        const std::vector<std::string> commands = routing::ovn::nbctl_arguments(applied_, wanted);
+        std::vector<std::string> commands;
+        if (nb_unknown_) {
+            // The last transaction failed in a way that leaves open whether it committed (a timeout can come
+            // after the commit): start again from nothing, in the same transaction, so nothing is made twice.
+            commands = {"--all", "destroy", "Logical_Router", "--", "--all", "destroy", "Logical_Switch", "--", "--all", "destroy", "Port_Group",
+                        "--", "--all", "destroy", "Address_Set"};
+            const std::vector<std::string> all = routing::ovn::nbctl_arguments({}, wanted);
+            if (!all.empty()) commands.push_back("--");
+            commands.insert(commands.end(), all.begin(), all.end());
+        } else {
+            commands = routing::ovn::nbctl_arguments(applied_, wanted);
+        }
         if (!commands.empty()) {
             std::vector<std::string> args{"ovn-nbctl", "--db=unix:" + nb_socket_.string(), "--timeout=10"};
             args.insert(args.end(), commands.begin(), commands.end());
+            nb_unknown_ = true;  // until ovn-nbctl says it committed
             must(args);
+            nb_unknown_ = false;
         }
-        // The region's routes back into the VPCs (its own namespace, not OVN's).
-        for (const auto& r : applied_.region_routes)
-            if (std::find(wanted.region_routes.begin(), wanted.region_routes.end(), r) == wanted.region_routes.end())
-                run_captured(program_path("ip"), {"ip", "-n", region_netns_, "route", "del", r.destination.to_string()}, 5s);
+        applied_.rows = wanted.rows;
+        // The region's routes back into the VPCs (its own namespace, not OVN's), each kept once it is made.
+        auto& have = applied_.region_routes;
+        for (std::size_t i = have.size(); i-- > 0;)
+            if (std::find(wanted.region_routes.begin(), wanted.region_routes.end(), have[i]) == wanted.region_routes.end()) {
+                run_captured(program_path("ip"), {"ip", "-n", region_netns_, "route", "del", have[i].destination.to_string()}, 5s);
+                have.erase(have.begin() + static_cast<std::ptrdiff_t>(i));
+            }
         for (const auto& r : wanted.region_routes)
-            if (std::find(applied_.region_routes.begin(), applied_.region_routes.end(), r) == applied_.region_routes.end())
+            if (std::find(have.begin(), have.end(), r) == have.end()) {
                 must({"ip", "-n", region_netns_, "route", "replace", r.destination.to_string(), "via", routing::format_ipv4(r.via)});
-        applied_ = std::move(wanted);
+                have.push_back(r);
+            }
         sync_resolver(resolvers);
         {
             std::lock_guard lock(mutex_);
@@ -348,6 +385,9 @@ void OvnBackend::apply(routing::ovn::Northbound wanted, const std::vector<Resolv
         spdlog::error("OVN backend: the change was not applied (retried at the next one): {}", e.what());
         std::lock_guard lock(mutex_);
         last_error_ = e.what();
+    } catch (...) {
+        std::lock_guard lock(mutex_);
+        last_error_ = "the change was not applied (an unknown error; retried at the next one)";
     }
 }
 
@@ -375,7 +415,9 @@ std::string OvnBackend::trace(const routing::VpcModel& m, const std::string& eni
     // A new connection's first packet, as the model's trace sends it (ovn-trace assumes an established one).
     const CapturedRun run =
         run_captured(program_path("ovn-trace"), {"ovn-trace", "--db=unix:" + sb_socket_.string(), "--ct=new", "--summary", subnet.id, flow}, 10s);
-    return "$ ovn-trace --ct=new --summary " + subnet.id + " '" + flow + "'\n" + run.output;
+    std::string out = "$ ovn-trace --ct=new --summary " + subnet.id + " '" + flow + "'\n" + run.output;
+    if (run.status != 0) out += "(ovn-trace failed" + (run.status > 0 ? ", exit status " + std::to_string(run.status) : std::string(": timed out")) + ")\n";
+    return out;
 }
 
 }  // namespace vpclab::router

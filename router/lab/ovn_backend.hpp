@@ -71,13 +71,13 @@ private:
                routing::ovn::Plan plan);
     void start_central();
     void start_chassis(int index);
-    void apply(routing::ovn::Northbound wanted, const std::vector<ResolverVpc>& resolvers) noexcept;
+    void apply(const routing::ovn::Northbound& wanted, const std::vector<ResolverVpc>& resolvers) noexcept;
     std::filesystem::path chassis_dir(int index) const;
     std::string chassis_netns(int index) const;
     std::string chassis_db(int index) const;
 
     std::string stack_, region_netns_, resolver_netns_;
-    std::vector<std::pair<std::string, int>> resolver_links_;  // VPC → its interface's number in the resolver namespace
+    std::vector<std::pair<std::string, int>> resolver_links_;  // resolver port → its interface's number in the resolver namespace
     std::string resolver_rules_;                                // the nftables ruleset last loaded there
     int chassis_;
     std::filesystem::path run_dir_, nb_socket_, sb_socket_;
@@ -86,7 +86,8 @@ private:
     std::vector<std::pair<std::string, int>> placement_;  // instance namespace → chassis
     int next_chassis_ = 0;
     routing::ovn::Plan plan_;  // the edge link; the resolver's names come with each commit
-    routing::ovn::Northbound applied_;
+    routing::ovn::Northbound applied_;  // what OVN (rows) and the region (routes) hold
+    bool nb_unknown_ = false;           // the last transaction may or may not have committed
     std::string last_error_;
 };
 

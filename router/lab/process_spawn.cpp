@@ -21,10 +21,12 @@ pid_t spawn_process(const std::string& program, const std::vector<std::string>& 
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
     if (pid > 0) return pid;
-    if (die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The parent may have died between fork and prctl: then no signal would ever come.
+    if (die_with_parent && (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent)) ::_exit(127);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the launcher thread blocks every signal; a helper must not
@@ -65,6 +67,7 @@ CapturedRun run_captured(const std::string& program, const std::vector<std::stri
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
         if (left <= 0) {
             timed_out = true;
+            ::kill(pid, SIGKILL);
             break;
         }
         pollfd p{pipe_fds[0], POLLIN, 0};
@@ -78,10 +81,22 @@ CapturedRun run_captured(const std::string& program, const std::vector<std::stri
         if (out.output.size() < limit) out.output.append(buf, std::min(static_cast<std::size_t>(n), limit - out.output.size()));
     }
     ::close(pipe_fds[0]);
-    if (timed_out) ::kill(pid, SIGKILL);
+    // Its output closed; it may still run (or have left a child holding the pipe): wait until the deadline.
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return out;
+    for (;;) {
+        const pid_t done = ::waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+        if (done == pid) break;
+        if (done < 0) {
+            if (errno == EINTR) continue;
+            return out;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            timed_out = true;
+            ::kill(pid, SIGKILL);
+        } else {
+            ::poll(nullptr, 0, 5);  // a check every 5 ms until it ends or the deadline passes
+        }
+    }
     out.status = !timed_out && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return out;
 }

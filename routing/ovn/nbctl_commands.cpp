@@ -179,7 +179,10 @@ void Emitter::update(const Row& was, const Row& now) {
         if (before && *before == v) continue;
         if (now.table == "Logical_Switch_Port" && k == "addresses") command({"lsp-set-addresses", now.name, v});
         else if (now.table == "Logical_Switch_Port" && k == "port_security") command({"lsp-set-port-security", now.name, v});
-        else if (now.table == "Logical_Router_Port" && k == "gateway_chassis") command({"lrp-set-gateway-chassis", now.name, v, "1"});
+        else if (now.table == "Logical_Router_Port" && k == "gateway_chassis") {
+            if (before) command({"lrp-del-gateway-chassis", now.name, *before});  // one gateway chassis, not two
+            command({"lrp-set-gateway-chassis", now.name, v, "1"});
+        }
         else if (now.table == "Port_Group" && k == "ports") {
             if (words(v).empty()) command({"clear", "Port_Group", now.name, "ports"});
             else {

@@ -221,7 +221,10 @@ void Builder::security_groups() {
     for (const auto& g : m_.security_groups()) {
         std::string ports;
         for (const auto& e : m_.network_interfaces())
-            if (std::find(e.security_group_ids.begin(), e.security_group_ids.end(), g.id) != e.security_group_ids.end() && !e.instance_id.empty())
+            // The ports instances() made: an ENI of a stopped instance has none (and a port group's ports are
+            // weak references: the group must name it again when it comes back).
+            if (std::find(e.security_group_ids.begin(), e.security_group_ids.end(), g.id) != e.security_group_ids.end() && !e.instance_id.empty() &&
+                m_.instance(e.instance_id).forwards())
                 ports += (ports.empty() ? "" : " ") + e.id;
         const std::string name = ovn_identifier(g.id);
         add("Port_Group", name, {{"ports", ports}, {"external_ids:vpclab-id", g.id}});

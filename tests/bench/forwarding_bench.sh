@@ -214,7 +214,9 @@ run_topology() {  # which(v: vpclab, s: vpclab --tap-writes write, w: vpclab --w
     wait $load
     record "RTT under 1 TCP stream avg (ms)" "$1" "$avg"
     record "RTT under 1 TCP stream p99 (ms)" "$1" "$p99"
-    record "new TCP connections/s through NAT" "$1" "$(conn_rate "$a" $target_i)"
+    # Not on OVN: Debian 12's Open vSwitch 3.1 aborts in its userspace connection tracker under this test
+    # (conntrack.c:1063, conn_update_state; docs/ovn-backend.md §3), so its column shows "-" there.
+    [ "$1" = o ] || record "new TCP connections/s through NAT" "$1" "$(conn_rate "$a" $target_i)"
 }
 
 for pair in $(seq "$PAIRS"); do
@@ -261,6 +263,7 @@ for m in "${metrics[@]}"; do
     sides="v s w k f"
     [ "$ovn" = 1 ] && sides+=" o"
     for side in $sides; do
+        [ "$side" = o ] && [[ "$m" == "new TCP connections"* ]] && continue
         [ "$side" = k ] || [ "$side" = f ] && [[ "$m" == router* ]] && continue
         read -r med _ <<<"$(echo "${results["$m|$side"]:-}" | stats)"
         awk -v x="$med" 'BEGIN {exit !(x != "-" && x + 0 > 0)}' || broken+=("$m ($side)")

@@ -144,6 +144,25 @@ TEST_CASE("ovn nbctl: a change is the few commands it takes") {
         CHECK(cmds[2][0] == "add");
         CHECK(cmds[2][3] == "static_routes");
     }
+    SUBCASE("an instance stopped and started: its port goes and comes back, and its groups name it again each time") {
+        const auto& inst = instance_named(m, "jh-test-Public-EC2");
+        const std::string pg = ovn_identifier(group);
+        m.set_instance_state(inst.id, routing::InstanceState::stopped);
+        const Northbound stopped = compile_northbound(m, {});
+        const auto stop = commands_of(nbctl_arguments(before, stopped));
+        CHECK(first(stop, {"lsp-del", eni.id}) >= 0);
+        const int set_ports = first(stop, {"pg-set-ports", pg});
+        REQUIRE(set_ports >= 0);
+        CHECK(std::find(stop[set_ports].begin(), stop[set_ports].end(), eni.id) == stop[set_ports].end());
+        m.set_instance_state(inst.id, routing::InstanceState::running);
+        const auto start = commands_of(nbctl_arguments(stopped, compile_northbound(m, {})));
+        CHECK(first(start, {"lsp-add", eni.subnet_id, eni.id}) >= 0);
+        // After the port is made again: a port group holds its ports by weak reference, so the old one is gone.
+        const int again = first(start, {"pg-set-ports", pg});
+        REQUIRE(again >= 0);
+        CHECK(first(start, {"lsp-add", eni.subnet_id, eni.id}) < again);
+        CHECK(std::find(start[again].begin(), start[again].end(), eni.id) != start[again].end());
+    }
     SUBCASE("a key gone from a map column is removed, a whole column cleared") {
         Northbound after = before;
         for (auto& r : after.rows)
