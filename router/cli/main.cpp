@@ -17,7 +17,7 @@ const char* const usage = R"(vpclab: an AWS VPC on one Linux machine (network na
 usage: vpclab [-v|-vv] COMMAND [options]
 
   up [TEMPLATE] [--stack-name N] [--region R] [--parameter K=V]… [--strict] [--foreground]
-     [--public-cidr 198.18.0.0/15]
+     [--public-cidr 198.18.0.0/15] [--backend userspace|ovn [--chassis N]]
                          create the lab a CloudFormation template describes (none: the built-in seed lab)
   down [--stack-name N | --all]
                          remove a stack: router, namespaces, /etc/netns entries, sockets (also after kill -9)

@@ -89,10 +89,10 @@ tap::TapDevice tap_into(const std::string& stack, const std::string& key, const 
     return dev;
 }
 
-// Recorded before it is made (so a crash leaves it listed), and forgotten again if the name was taken
-// meanwhile: what another stack or tool made must never be removed by this stack's cleanup.
 }  // namespace
 
+// Recorded before it is made (so a crash leaves it listed), and forgotten again if the name was taken
+// meanwhile: what another stack or tool made must never be removed by this stack's cleanup.
 void make_namespace(Ledger& ledger, const std::string& netns) {
     ledger.record_namespace(netns);
     try {

@@ -217,13 +217,6 @@ OvnBackend::~OvnBackend() {
     for (const pid_t pid : daemons_) ::waitpid(pid, nullptr, 0);
 }
 
-int OvnBackend::chassis_of(const std::string& netns) const {
-    std::lock_guard lock(mutex_);
-    for (const auto& [ns, c] : placement_)
-        if (ns == netns) return c;
-    return 0;
-}
-
 void OvnBackend::plug(const std::string& netns, const std::string& port, const tap::NamespaceInterface& spec) {
     int chassis = 1;
     if (port != "region") {

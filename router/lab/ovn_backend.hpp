@@ -50,8 +50,6 @@ public:
     void wait_applied() const;
     // Empty, or why the last apply failed (ovn-nbctl's words); it is retried at the next commit.
     std::string last_error() const;
-    // The chassis an instance's namespace was plugged into (0: none).
-    int chassis_of(const std::string& netns) const;
     const std::filesystem::path& nb_socket() const { return nb_socket_; }
     const std::filesystem::path& sb_socket() const { return sb_socket_; }
 

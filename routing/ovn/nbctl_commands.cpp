@@ -45,16 +45,6 @@ std::string required(const Row& r, const std::string& key) {
     return v ? *v : std::string();
 }
 
-// An OVSDB string atom (ovs-vsctl(8), "Database Values"): in double quotes, quotes and backslashes escaped.
-std::string atom(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
-
 std::vector<std::string> words(const std::string& s) {
     std::vector<std::string> out;
     std::istringstream in(s);
@@ -66,14 +56,14 @@ std::vector<std::string> words(const std::string& s) {
 // set's addresses) become [a,b]; integers stay bare.
 std::string setting(const std::string& table, const std::string& key, const std::string& value) {
     const auto colon = key.find(':');
-    if (colon != std::string::npos) return key.substr(0, colon) + ":" + atom(key.substr(colon + 1)) + "=" + atom(value);
+    if (colon != std::string::npos) return key.substr(0, colon) + ":" + ovsdb_string(key.substr(colon + 1)) + "=" + ovsdb_string(value);
     if (key == "priority") return key + "=" + value;
     if (table == "Address_Set" && key == "addresses") {
         std::string set = "[";
-        for (const auto& w : words(value)) set += (set.size() > 1 ? "," : "") + atom(w);
+        for (const auto& w : words(value)) set += (set.size() > 1 ? "," : "") + ovsdb_string(w);
         return key + "=" + set + "]";
     }
-    return key + "=" + atom(value);
+    return key + "=" + ovsdb_string(value);
 }
 
 class Emitter {
@@ -136,7 +126,7 @@ void Emitter::create(const Row& r) {
         command(std::move(c));
         rest_except({"ports"});
     } else if (r.table == "Address_Set") {
-        std::vector<std::string> c{"create", "Address_Set", "name=" + atom(r.name)};
+        std::vector<std::string> c{"create", "Address_Set", "name=" + ovsdb_string(r.name)};
         for (const auto& [k, v] : r.columns) c.push_back(setting(r.table, k, v));
         command(std::move(c));
     } else if (r.table == "ACL") {
@@ -196,7 +186,7 @@ void Emitter::update(const Row& was, const Row& now) {
     for (const auto& [k, v] : was.columns) {
         if (value_of(now, k)) continue;
         const auto colon = k.find(':');
-        if (colon != std::string::npos) command({"remove", now.table, now.name, k.substr(0, colon), atom(k.substr(colon + 1))});
+        if (colon != std::string::npos) command({"remove", now.table, now.name, k.substr(0, colon), ovsdb_string(k.substr(colon + 1))});
         else if (now.table == "Logical_Switch_Port" && k == "port_security") command({"lsp-set-port-security", now.name});
         else if (now.table == "Logical_Router_Port" && k == "gateway_chassis") command({"lrp-del-gateway-chassis", now.name, v});
         else command({"clear", now.table, now.name, k});

@@ -25,16 +25,6 @@ int network_acl_priority(int rule_number) { return 32767 - rule_number; }
                                                "): run this lab on the userspace backend (vpclab up without --backend ovn)");
 }
 
-// A value in double quotes, its own quotes and backslashes escaped (as ovn-nbctl prints strings).
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
-
 class Builder {
 public:
     Builder(const VpcModel& m, const Plan& p) : m_(m), plan_(p) {}
@@ -256,7 +246,7 @@ void Builder::network_acls() {
     for (const auto& acl : m_.network_acls())
         for (const auto& assoc : acl.associations) {
             const Subnet& s = m_.subnet(assoc.subnet_id);
-            const std::string router_side = quoted("rp-" + s.id);
+            const std::string router_side = ovsdb_string("rp-" + s.id);
             auto rule = [&](bool egress, int priority, const std::string& condition, bool allow) {
                 // Leaving the subnet: towards its router port (to-lport); entering: from it (from-lport). Router
                 // ports skip connection tracking, so these are stateless, as network ACLs are.
@@ -346,6 +336,15 @@ wire::MacAddress subnet_router_mac(const std::string& subnet_id) { return wire::
 
 std::string chassis_name(int n) { return "vpclab-chassis-" + std::to_string(n); }
 
+std::string ovsdb_string(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
 std::string ovn_identifier(const std::string& aws_id) {
     std::string out = aws_id;
     for (char& c : out)
@@ -358,7 +357,7 @@ std::string Northbound::text() const {
     std::string out;
     for (const auto& r : rows) {
         out += r.table + " " + r.name;
-        for (const auto& [k, v] : r.columns) out += " " + k + "=" + (v.find_first_of(" \"") != std::string::npos || v.empty() ? quoted(v) : v);
+        for (const auto& [k, v] : r.columns) out += " " + k + "=" + (v.find_first_of(" \"") != std::string::npos || v.empty() ? ovsdb_string(v) : v);
         out += "\n";
     }
     return out;

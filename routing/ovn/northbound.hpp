@@ -62,6 +62,9 @@ wire::MacAddress resolver_mac(const std::string& vpc_id);
 const Subnet* resolver_subnet(const VpcModel& model, const Vpc& vpc);
 // The MAC of a subnet's router port (what an instance sends to for another subnet: ovn-trace's eth.dst).
 wire::MacAddress subnet_router_mac(const std::string& subnet_id);
+// An OVSDB string atom (ovs-vsctl(8), "Database Values"; also how ovn-nbctl prints strings and how a match
+// quotes a port name): in double quotes, its own quotes and backslashes escaped.
+std::string ovsdb_string(const std::string& s);
 // An OVN name for an AWS ID where OVN allows only [a-zA-Z_.][a-zA-Z_.0-9]* (port groups, address sets):
 // "sg-0abc" → "sg_0abc".
 std::string ovn_identifier(const std::string& aws_id);
