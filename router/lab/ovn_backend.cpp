@@ -9,7 +9,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -74,10 +73,9 @@ std::string link_name(const std::string& prefix, const std::string& key) {
 
 constexpr int underlay_mtu = 9216;  // instances' 9001 plus GENEVE's outer headers
 std::string underlay_address(int index) { return "192.168.77." + std::to_string(index); }
-std::string underlay_mac(int index) {
-    char mac[18];
-    std::snprintf(mac, sizeof mac, "02:00:c0:a8:4d:%02x", index);
-    return mac;
+std::string underlay_mac(int index) {  // index: 1 to 8
+    static constexpr char hex[] = "0123456789abcdef";
+    return std::string("02:00:c0:a8:4d:") + hex[(index >> 4) & 0xf] + hex[index & 0xf];
 }
 
 }  // namespace
