@@ -35,13 +35,8 @@ int create_rank(const std::string& table) {
     return 4;
 }
 
-const std::string* value_of(const Row& r, const std::string& key) {
-    for (const auto& [k, v] : r.columns)
-        if (k == key) return &v;
-    return nullptr;
-}
 std::string required(const Row& r, const std::string& key) {
-    const std::string* v = value_of(r, key);
+    const std::string* v = r.value(key);
     return v ? *v : std::string();
 }
 
@@ -113,12 +108,12 @@ void Emitter::create(const Row& r) {
         rest_except({});
     } else if (r.table == "Logical_Router_Port") {
         command({"lrp-add", required(r, "router"), r.name, required(r, "mac"), required(r, "networks")});
-        if (const std::string* chassis = value_of(r, "gateway_chassis")) command({"lrp-set-gateway-chassis", r.name, *chassis, "1"});
+        if (const std::string* chassis = r.value("gateway_chassis")) command({"lrp-set-gateway-chassis", r.name, *chassis, "1"});
         rest_except({"mac", "networks", "gateway_chassis"});
     } else if (r.table == "Logical_Switch_Port") {
         command({"lsp-add", required(r, "switch"), r.name});
-        if (const std::string* a = value_of(r, "addresses")) command({"lsp-set-addresses", r.name, *a});
-        if (const std::string* p = value_of(r, "port_security")) command({"lsp-set-port-security", r.name, *p});
+        if (const std::string* a = r.value("addresses")) command({"lsp-set-addresses", r.name, *a});
+        if (const std::string* p = r.value("port_security")) command({"lsp-set-port-security", r.name, *p});
         rest_except({"addresses", "port_security"});
     } else if (r.table == "Port_Group") {
         std::vector<std::string> c{"pg-add", r.name};
@@ -130,7 +125,7 @@ void Emitter::create(const Row& r) {
         for (const auto& [k, v] : r.columns) c.push_back(setting(r.table, k, v));
         command(std::move(c));
     } else if (r.table == "ACL") {
-        const std::string* group = value_of(r, "port_group");
+        const std::string* group = r.value("port_group");
         create_child(r, group ? "Port_Group" : "Logical_Switch", group ? *group : required(r, "switch"), "acls");
     } else if (r.table == "Logical_Router_Static_Route") {
         create_child(r, "Logical_Router", required(r, "router"), "static_routes");
@@ -150,7 +145,7 @@ void Emitter::destroy(const Row& r) {
     else if (r.table == "Port_Group") command({"pg-del", r.name});
     else if (r.table == "Address_Set") command({"destroy", "Address_Set", r.name});
     else if (r.table == "ACL") {
-        const std::string* group = value_of(r, "port_group");
+        const std::string* group = r.value("port_group");
         command({group ? "--type=port-group" : "--type=switch", "acl-del", group ? *group : required(r, "switch"), required(r, "direction"),
                  required(r, "priority"), required(r, "match")});
     } else if (r.table == "Logical_Router_Static_Route")
@@ -165,7 +160,7 @@ void Emitter::destroy(const Row& r) {
 void Emitter::update(const Row& was, const Row& now) {
     std::vector<std::string> changed;
     for (const auto& [k, v] : now.columns) {
-        const std::string* before = value_of(was, k);
+        const std::string* before = was.value(k);
         if (before && *before == v) continue;
         if (now.table == "Logical_Switch_Port" && k == "addresses") command({"lsp-set-addresses", now.name, v});
         else if (now.table == "Logical_Switch_Port" && k == "port_security") command({"lsp-set-port-security", now.name, v});
@@ -184,7 +179,7 @@ void Emitter::update(const Row& was, const Row& now) {
     }
     set(now, changed);
     for (const auto& [k, v] : was.columns) {
-        if (value_of(now, k)) continue;
+        if (now.value(k)) continue;
         const auto colon = k.find(':');
         if (colon != std::string::npos) command({"remove", now.table, now.name, k.substr(0, colon), ovsdb_string(k.substr(colon + 1))});
         else if (now.table == "Logical_Switch_Port" && k == "port_security") command({"lsp-set-port-security", now.name});

@@ -21,6 +21,12 @@ namespace vpclab::routing::ovn {
 struct Row {
     std::string table, name;
     std::vector<std::pair<std::string, std::string>> columns;
+    // A column's value ("options:route_table" for a map's key), or null when the row has none.
+    const std::string* value(const std::string& key) const {
+        for (const auto& column : columns)
+            if (column.first == key) return &column.second;
+        return nullptr;
+    }
     friend bool operator==(const Row&, const Row&) = default;
 };
 

@@ -16,9 +16,8 @@ namespace {
 
 std::string column(const Row* r, const std::string& key) {
     REQUIRE(r != nullptr);
-    for (const auto& [k, v] : r->columns)
-        if (k == key) return v;
-    return "(none)";
+    const std::string* v = r->value(key);
+    return v ? *v : "(none)";
 }
 
 const routing::NetworkInterface& eni_named(const routing::VpcModel& m, const std::string& name) {
