@@ -71,6 +71,20 @@ check_contains "… and drops it in the VPC's router, which has no route" "drop;
 out=$("$VPCLAB" trace --stack-name "$stack" jh-test-Public-EC2 jh-test-Private-EC2 --protocol tcp --port 22 2>&1)
 check_contains "ovn-trace of ssh to the private instance reaches its port" "output to \"$private_eni\"" "$out"
 
+# vpclab's resolver and metadata service, plugged at the VPC's base+2: names from both subnets, the metadata
+# service's answer about the asking instance, nothing while the VPC's DNS support is off; stats say OVN is in sync.
+out=$("$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- dig +short +time=2 +tries=1 s3.ap-northeast-2.amazonaws.com)
+check_equal "the private instance resolves S3 (dig, with EDNS)" "198.18.10.10" "$out"
+out=$("$VPCLAB" exec --stack-name "$stack" jh-test-Private-EC2 -- curl -s -m 3 http://169.254.169.254/latest/meta-data/local-ipv4)
+check_equal "the metadata service answers the private instance with its own address" "10.10.1.4" "$out"
+vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$stack" --query 'Vpcs[0].VpcId' --output text)
+"$VPCLAB" ec2 modify-vpc-attribute --stack-name "$stack" --vpc-id "$vpc" --no-enable-dns-support >/dev/null
+check_not "DNS support off: no answer" "$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- dig +short +time=1 +tries=1 s3.ap-northeast-2.amazonaws.com
+"$VPCLAB" ec2 modify-vpc-attribute --stack-name "$stack" --vpc-id "$vpc" --enable-dns-support >/dev/null
+out=$("$VPCLAB" exec --stack-name "$stack" jh-test-Public-EC2 -- dig +short +time=2 +tries=1 s3.ap-northeast-2.amazonaws.com)
+check_equal "on again: answered" "198.18.10.10" "$out"
+check_contains "stats: OVN has the model" '"InSync": true' "$("$VPCLAB" stats --stack-name "$stack" --output json)"
+
 # Stopped and started: the private instance's port goes and comes back, still in its security group (a ping,
 # which the group does not allow, stays unanswered; ssh, which it does, works again).
 private_id=$("$VPCLAB" ec2 describe-instances --stack-name "$stack" --filters Name=tag:Name,Values=jh-test-Private-EC2 \
@@ -90,7 +104,6 @@ check_not "its security group applies again: no ping" "$VPCLAB" exec --stack-nam
 
 # At runtime, what the backend does not compile is refused by name and changes nothing.
 before=$("$VPCLAB" ec2 describe-flow-logs --stack-name "$stack" --output json)
-vpc=$("$VPCLAB" ec2 describe-vpcs --stack-name "$stack" --query 'Vpcs[0].VpcId' --output text)
 out=$("$VPCLAB" ec2 create-flow-logs --stack-name "$stack" --resource-type VPC --resource-ids "$vpc" --traffic-type ALL --log-group-name g 2>&1)
 check_contains "flow logs refused on OVN" "UnsupportedOperation" "$out"
 check_equal "no flow log made" "$before" "$("$VPCLAB" ec2 describe-flow-logs --stack-name "$stack" --output json)"
