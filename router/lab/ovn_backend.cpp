@@ -256,7 +256,7 @@ std::function<void()> OvnBackend::prepare(const routing::VpcModel& model) {
         const routing::Vpc& v = model.vpcs()[i];
         const routing::Subnet* s = routing::ovn::resolver_subnet(model, v);
         if (!s) continue;
-        resolvers->push_back({v.id, routing::ovn::resolver_port_name(s->id), routing::ovn::resolver_mac(v.id), v.cidr.network + 2,
+        resolvers->push_back({routing::ovn::resolver_port_name(s->id), routing::ovn::resolver_mac(v.id), v.cidr.network + 2,
                               static_cast<std::uint32_t>(i), s->router_address(), s->cidr, v.cidr, v.enable_dns_support});
     }
     return [this, wanted, resolvers] { apply(*wanted, *resolvers); };

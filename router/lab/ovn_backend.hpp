@@ -50,13 +50,11 @@ public:
     void wait_applied() const;
     // Empty, or why the last apply failed (ovn-nbctl's words); it is retried at the next commit.
     std::string last_error() const;
-    const std::filesystem::path& nb_socket() const { return nb_socket_; }
-    const std::filesystem::path& sb_socket() const { return sb_socket_; }
 
     // What the resolver namespace needs of a VPC: its port's address, the way back to the VPC, and which of the
     // resolver's addresses answers for it (169.254.<index>.2, .253, .254: lab_network.hpp).
     struct ResolverVpc {
-        std::string vpc_id, port;  // the logical port (routing::ovn::resolver_port_name)
+        std::string port;  // the logical port (routing::ovn::resolver_port_name)
         wire::MacAddress mac;
         std::uint32_t address = 0, index = 0, subnet_router = 0;
         routing::Cidr subnet, vpc;

@@ -50,7 +50,7 @@ private:
     const VpcModel& m_;
     const Plan& plan_;
     Northbound out_;
-    std::map<std::string, std::uint32_t> vpc_index_, edge_address_;
+    std::map<std::string, std::uint32_t> edge_address_;  // each VPC's address on the edge link
 };
 
 void Builder::refuse_unsupported() const {
@@ -300,7 +300,6 @@ Northbound Builder::build() {
     std::uint32_t index = 0;
     bool any_edge = false;
     for (const auto& v : m_.vpcs()) {
-        vpc_index_[v.id] = index;
         vpc(v, index++);
         any_edge = any_edge || has_edge(v);
     }
